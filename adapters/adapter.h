@@ -1,0 +1,120 @@
+/*  adapter.h — the fedsoar-adapter that runs at each site: its durable
+    outbox, its actuators (OpenC2 consumers), and the daemon around them.
+
+    Durability rule: an event is committed to the outbox before it is sent
+    and leaves it only when the broker has ACKed it; a command_id is
+    journaled before its actuator runs, so it never runs twice. */
+#ifndef FEDSOAR_ADAPTER_H
+#define FEDSOAR_ADAPTER_H
+
+#include "common.h"
+#include "normalize.h"
+
+#include <czmq.h>
+
+/* ==== outbox: one LMDB environment in the state directory ================= */
+
+typedef struct outbox outbox_t;
+
+/* Opens (creating) the outbox in dir. At most max_events wait in it; past
+   that new events are refused (see outbox_add). Caller owns. */
+outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e);
+void outbox_close(outbox_t **self_p);
+/* Random id made with the outbox: sequence numbers count within it. */
+const char *outbox_epoch(const outbox_t *self);
+
+/* A write batch: begin, add/dead-letter many, commit (all or nothing). */
+int outbox_begin(outbox_t *self, fs_err_t *e);
+/* Adds an OCSF event (borrowed) with the next sequence number. When the
+   outbox is full the event goes to the dead-letter store with reason
+   "outbox full" (never dropped silently) and 1 is returned. */
+int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e);
+int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, size_t offset,
+                       const char *reason, const char *raw, size_t raw_len, fs_err_t *e);
+int outbox_commit(outbox_t *self, fs_err_t *e);
+void outbox_abort(outbox_t *self);
+
+/* Appends to frames (one per event) and classes (their class_uid) the
+   events after seq `after`, at most max_events / max_bytes. Returns the
+   number added; *first is the first sequence number. */
+size_t outbox_peek(outbox_t *self, uint64_t after, size_t max_events, size_t max_bytes,
+                   zmsg_t *frames, json_t *classes, uint64_t *first);
+/* Deletes events up to and including seq (the broker stored them). */
+int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e);
+
+typedef struct outbox_stats {
+    uint64_t backlog;      /* events waiting */
+    uint64_t last_seq;     /* last sequence number given */
+    uint64_t dead_letters; /* records in the dead-letter store */
+    uint64_t refused_full; /* events refused because the outbox was full */
+} outbox_stats_t;
+void outbox_stats(outbox_t *self, outbox_stats_t *out);
+
+/* Lists dead letters (newest last) as JSON objects. Caller owns. */
+json_t *outbox_dead_letters(outbox_t *self, size_t max);
+
+/* Whether a replay input (source + content hash) was already taken in. */
+bool outbox_seen(outbox_t *self, const char *marker);
+int outbox_mark_seen(outbox_t *self, const char *marker, fs_err_t *e);
+
+/* Command journal. Returns 0 unseen, 1 started but not finished (the
+   adapter died while executing), 2 finished (*response set, caller owns). */
+int journal_lookup(outbox_t *self, const char *command_id, json_t **response);
+int journal_begin(outbox_t *self, const char *command_id, const json_t *command, fs_err_t *e);
+int journal_finish(outbox_t *self, const char *command_id, const json_t *response, fs_err_t *e);
+
+/* ==== actuators: OpenC2 consumers at the site ============================= */
+
+#define ACTUATOR_API_VERSION 1
+
+typedef struct actuator_ops {
+    int api_version;     /* ACTUATOR_API_VERSION */
+    const char *name;    /* configuration name, e.g. "record-only" */
+    const char *profile; /* OpenC2 profile nsid it implements, e.g. "slpf" */
+    /* Creates the actuator's state from its config (borrowed). */
+    void *(*init)(const json_t *config, const char *state_dir, fs_err_t *e);
+    /* {"action": ["target", ...]} this actuator supports. Caller owns. */
+    json_t *(*pairs)(void *state);
+    /* Carries out a validated command (borrowed); returns the OpenC2
+       response (caller owns). */
+    json_t *(*execute)(void *state, const json_t *command);
+    void (*cleanup)(void **state_p);
+} actuator_ops_t;
+
+/* Logs what it would enforce to STATE_DIR/record-only.jsonl and answers
+   200 "recorded only, not enforced". For demos and dry runs: it blocks
+   nothing. */
+extern const actuator_ops_t actuator_record_only;
+
+/* ==== the daemon ============================================================= */
+
+typedef struct adapter_replay {
+    const char *source; /* normalize source id */
+    const char *file;
+} adapter_replay_t;
+
+typedef struct adapter_config {
+    const char *site;
+    const char *broker;       /* endpoint */
+    const char *state_dir;
+    const char *keys_dir;
+    const char *mappings_dir;
+    const char *actuators;    /* comma-separated names, default "record-only" */
+    adapter_replay_t *replays;
+    size_t replay_count;
+    uint64_t outbox_max;
+    bool insecure;
+    bool keep_raw;
+} adapter_config_t;
+
+typedef struct adapter adapter_t;
+
+adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e);
+/* Normalizes a vendor file into the outbox (once per distinct content).
+   Returns the number of rejected records, or -1 with e set. */
+long adapter_replay(adapter_t *self, const char *source, const char *file, fs_err_t *e);
+/* Serves until SIGINT/SIGTERM. */
+int adapter_run(adapter_t *self);
+void adapter_destroy(adapter_t **self_p);
+
+#endif

@@ -1,0 +1,41 @@
+/*  adapter_internal.h — private to libfedsoar_adapters. */
+#ifndef FEDSOAR_ADAPTER_INTERNAL_H
+#define FEDSOAR_ADAPTER_INTERNAL_H
+
+#include "adapter.h"
+#include "federation.h"
+
+#define ADAPTER_MAX_ACTUATORS 8
+#define ADAPTER_BATCH 500            /* events per EVENTS message */
+#define ADAPTER_WINDOW 8             /* EVENTS messages in flight */
+#define ADAPTER_BACKOFF_MAX_MS 30000 /* reconnect backoff ceiling */
+
+typedef struct actuator_slot {
+    const actuator_ops_t *ops;
+    void *state;
+    json_t *pairs;
+} actuator_slot_t;
+
+struct adapter {
+    adapter_config_t cfg;
+    outbox_t *outbox;
+    normalizer_t *normalizer;
+    actuator_slot_t actuators[ADAPTER_MAX_ACTUATORS];
+    size_t actuator_count;
+    zcert_t *cert;
+    char *broker_key;
+    zsock_t *dealer;
+    bool welcomed;
+    uint64_t sent_upto;  /* highest seq sent on this connection */
+    uint64_t acked;      /* highest seq the broker stored */
+    int64_t last_rx;     /* monotonic ms */
+    int64_t next_heartbeat;
+    int64_t backoff_ms;
+};
+
+/* commands.c: answers a COMMAND body from the broker (journaled, at most once). */
+void adapter_on_command(adapter_t *a, const json_t *body);
+/* The OpenC2 `query features` answer from the configured actuators. */
+json_t *adapter_features(adapter_t *a, const json_t *features);
+
+#endif

@@ -1,0 +1,145 @@
+/*  commands.c — OpenC2 commands at the site: validate, journal, pick the
+    actuator for the action/target pair, execute once, answer. */
+#include "adapter_internal.h"
+
+#include <string.h>
+
+json_t *adapter_features(adapter_t *a, const json_t *features)
+{
+    json_t *results = json_object();
+    size_t i;
+    json_t *f;
+    json_array_foreach(features, i, f) {
+        const char *name = json_string_value(f);
+        if (!name)
+            continue;
+        if (strcmp(name, "versions") == 0) {
+            json_object_set_new(results, "versions", json_pack("[s]", "1.0"));
+        } else if (strcmp(name, "profiles") == 0) {
+            json_t *profiles = json_array();
+            for (size_t j = 0; j < a->actuator_count; j++) {
+                json_t *p = json_string(a->actuators[j].ops->profile);
+                size_t k;
+                json_t *q;
+                bool dup = false;
+                json_array_foreach(profiles, k, q) dup = dup || json_equal(p, q);
+                if (dup)
+                    json_decref(p);
+                else
+                    json_array_append_new(profiles, p);
+            }
+            json_object_set_new(results, "profiles", profiles);
+        } else if (strcmp(name, "pairs") == 0) {
+            json_t *pairs = json_object();
+            json_object_set_new(pairs, "query", json_pack("[s]", "features"));
+            for (size_t j = 0; j < a->actuator_count; j++) {
+                const char *action;
+                json_t *targets;
+                json_object_foreach(a->actuators[j].pairs, action, targets) {
+                    json_t *have = json_object_get(pairs, action);
+                    if (!have)
+                        json_object_set_new(pairs, action, have = json_array());
+                    size_t k;
+                    json_t *t;
+                    json_array_foreach(targets, k, t) {
+                        bool dup = false;
+                        size_t m;
+                        json_t *u;
+                        json_array_foreach(have, m, u) dup = dup || json_equal(t, u);
+                        if (!dup)
+                            json_array_append(have, t);
+                    }
+                }
+            }
+            json_object_set_new(results, "pairs", pairs);
+        } else if (strcmp(name, "rate_limit") == 0) {
+            json_object_set_new(results, "rate_limit", json_integer(100));
+        }
+    }
+    /* `query features` with an empty list is the OpenC2 heartbeat: 200, no results. */
+    if (json_object_size(results) == 0) {
+        json_decref(results);
+        return json_pack("{s:i}", "status", 200);
+    }
+    return json_pack("{s:i, s:o}", "status", 200, "results", results);
+}
+
+static const char *target_type(const json_t *cmd)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)json_object_get(cmd, "target"), k, v) return k;
+    return NULL;
+}
+
+static actuator_slot_t *pick(adapter_t *a, const char *action, const char *target)
+{
+    for (size_t i = 0; i < a->actuator_count; i++) {
+        json_t *targets = json_object_get(a->actuators[i].pairs, action);
+        size_t j;
+        json_t *t;
+        json_array_foreach(targets, j, t) if (strcmp(json_string_value(t), target) == 0) return &a
+            ->actuators[i];
+    }
+    return NULL;
+}
+
+static json_t *execute(adapter_t *a, const json_t *cmd)
+{
+    char reason[256] = "";
+    int verdict = openc2_validate_command(cmd, reason, sizeof reason);
+    if (verdict != OPENC2_VALID)
+        return json_pack("{s:i, s:s}", "status", verdict, "status_text", reason);
+    const char *action = json_string_value(json_object_get(cmd, "action"));
+    const char *target = target_type(cmd);
+    if (strcmp(action, "query") == 0 && strcmp(target, "features") == 0)
+        return adapter_features(a, json_object_get(json_object_get(cmd, "target"), "features"));
+    actuator_slot_t *slot = pick(a, action, target);
+    if (!slot) {
+        char text[256];
+        snprintf(text, sizeof text, "site %s has no actuator for %s %s", a->cfg.site, action,
+                 target);
+        return json_pack("{s:i, s:s}", "status", 501, "status_text", text);
+    }
+    return slot->ops->execute(slot->state, cmd);
+}
+
+void adapter_on_command(adapter_t *a, const json_t *body)
+{
+    const char *command_id = json_string_value(json_object_get(body, "command_id"));
+    const json_t *cmd = json_object_get(body, "command");
+    if (!command_id || !json_is_object(cmd)) {
+        fs_log(FS_LOG_WARN, "adapter", "command_refused",
+               "site=%s reason=\"§5.4: COMMAND needs command_id and command\"", a->cfg.site);
+        return;
+    }
+    json_t *response = NULL;
+    fs_err_t e = {{0}};
+    int state = journal_lookup(a->outbox, command_id, &response);
+    if (state == 1) {
+        /* Journaled but never finished: we died while executing. Never run
+           it twice; say so and let a human check the actuator. */
+        response = json_pack("{s:i, s:s}", "status", 500, "status_text",
+                             "execution was interrupted by an adapter restart and is not "
+                             "repeated; check the actuator's state");
+        journal_finish(a->outbox, command_id, response, &e);
+    } else if (state == 0) {
+        if (journal_begin(a->outbox, command_id, cmd, &e) != 0) {
+            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "command_id=%s reason=\"%s\"",
+                   command_id, e.text);
+            return; /* not executed; the broker redelivers it */
+        }
+        response = execute(a, cmd);
+        if (journal_finish(a->outbox, command_id, response, &e) != 0)
+            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "command_id=%s reason=\"%s\"",
+                   command_id, e.text);
+        fs_log(FS_LOG_INFO, "adapter", "command_executed", "site=%s command_id=%s status=%d",
+               a->cfg.site, command_id,
+               (int)json_integer_value(json_object_get(response, "status")));
+    }
+    json_t *reply = json_pack("{s:s, s:O}", "command_id", command_id, "response", response);
+    if (a->dealer)
+        fsp_send(a->dealer, NULL, FSP_RESPONSE, reply);
+    json_decref(reply);
+    json_decref(response);
+}

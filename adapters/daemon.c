@@ -1,0 +1,313 @@
+/*  daemon.c — the site adapter: outbox to broker over FSP/1 with CURVE,
+    heartbeats and liveness, reconnect with backoff, commands back. */
+#include "adapter_internal.h"
+
+#include <string.h>
+
+static const actuator_ops_t *const known_actuators[] = {&actuator_record_only};
+
+static int add_actuators(adapter_t *a, fs_err_t *e)
+{
+    char list[512];
+    snprintf(list, sizeof list, "%s", a->cfg.actuators ? a->cfg.actuators : "record-only");
+    char *save = NULL;
+    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        const actuator_ops_t *ops = NULL;
+        for (size_t i = 0; i < sizeof known_actuators / sizeof *known_actuators; i++)
+            if (strcmp(known_actuators[i]->name, name) == 0)
+                ops = known_actuators[i];
+        if (!ops)
+            return fs_err_set(e, "unknown actuator \"%s\" (known: record-only)", name);
+        if (ops->api_version != ACTUATOR_API_VERSION)
+            return fs_err_set(e, "actuator %s speaks API %d, not %d", name, ops->api_version,
+                              ACTUATOR_API_VERSION);
+        if (a->actuator_count == ADAPTER_MAX_ACTUATORS)
+            return fs_err_set(e, "more than %d actuators", ADAPTER_MAX_ACTUATORS);
+        actuator_slot_t *slot = &a->actuators[a->actuator_count];
+        if (!(slot->state = ops->init(NULL, a->cfg.state_dir, e)))
+            return -1;
+        slot->ops = ops;
+        slot->pairs = ops->pairs(slot->state);
+        a->actuator_count++;
+    }
+    return 0;
+}
+
+adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
+{
+    adapter_t *a = calloc(1, sizeof *a);
+    a->cfg = *cfg;
+    if (!(a->outbox = outbox_open(cfg->state_dir, cfg->outbox_max, e)))
+        goto fail;
+    if (!(a->normalizer = normalizer_new(cfg->mappings_dir, e)))
+        goto fail;
+    if (add_actuators(a, e) != 0)
+        goto fail;
+    if (cfg->insecure) {
+        fs_log(FS_LOG_WARN, "adapter", "insecure_mode",
+               "msg=\"CURVE is OFF: traffic is readable and the broker unauthenticated. For "
+               "local experiments only.\"");
+    } else {
+        if (!(a->cert = keys_load_secret(cfg->keys_dir, "sites", cfg->site, e)))
+            goto fail;
+        if (!(a->broker_key = keys_load_broker_public(cfg->keys_dir, e)))
+            goto fail;
+    }
+    return a;
+fail:
+    adapter_destroy(&a);
+    return NULL;
+}
+
+void adapter_destroy(adapter_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    adapter_t *a = *self_p;
+    zsock_destroy(&a->dealer);
+    for (size_t i = 0; i < a->actuator_count; i++) {
+        json_decref(a->actuators[i].pairs);
+        a->actuators[i].ops->cleanup(&a->actuators[i].state);
+    }
+    zcert_destroy(&a->cert);
+    free(a->broker_key);
+    normalizer_destroy(&a->normalizer);
+    outbox_close(&a->outbox);
+    free(a);
+    *self_p = NULL;
+}
+
+/* ---- replay: a vendor file into the outbox ---------------------------------- */
+
+typedef struct {
+    adapter_t *a;
+    const char *source;
+    size_t added, failed;
+    fs_err_t *e;
+} replay_ctx_t;
+
+static void on_event(void *arg, json_t *event, size_t record_no)
+{
+    (void)record_no;
+    replay_ctx_t *r = arg;
+    if (r->failed)
+        return;
+    int rc = outbox_add(r->a->outbox, event, r->e);
+    if (rc < 0)
+        r->failed++;
+    else if (rc == 0)
+        r->added++;
+}
+
+static void on_reject(void *arg, size_t record_no, size_t offset, const char *reason,
+                      const char *raw, size_t raw_len)
+{
+    replay_ctx_t *r = arg;
+    fs_log(FS_LOG_WARN, "adapter", "record_rejected", "site=%s source=%s record=%zu offset=%zu reason=\"%s\"",
+           r->a->cfg.site, r->source, record_no, offset, reason);
+    if (!r->failed &&
+        outbox_dead_letter(r->a->outbox, r->source, record_no, offset, reason, raw, raw_len, r->e) != 0)
+        r->failed++;
+}
+
+long adapter_replay(adapter_t *a, const char *source, const char *file, fs_err_t *e)
+{
+    if (!normalizer_has_source(a->normalizer, source))
+        return fs_err_set(e, "--replay %s:%s: unknown source id \"%s\" (fedsoarctl normalize "
+                             "--list-sources lists them)", source, file, source);
+    size_t len;
+    char *buf = fs_file_read(file, (size_t)1 << 30, &len, e);
+    if (!buf)
+        return -1;
+    /* The same content from the same source is taken in once, so restarting
+       an adapter with the same --replay does not duplicate events. */
+    char hash[65], marker[160];
+    fs_sha256_hex(buf, len, hash);
+    snprintf(marker, sizeof marker, "replayed:%s:%s", source, hash);
+    if (outbox_seen(a->outbox, marker)) {
+        fs_log(FS_LOG_INFO, "adapter", "replay_skipped", "site=%s source=%s file=%s reason=\"already taken in\"",
+               a->cfg.site, source, file);
+        free(buf);
+        return 0;
+    }
+    if (outbox_begin(a->outbox, e) != 0) {
+        free(buf);
+        return -1;
+    }
+    replay_ctx_t r = {a, source, 0, 0, e};
+    normalize_opts_t opts = {.site = a->cfg.site, .keep_raw = a->cfg.keep_raw};
+    long rejected = normalizer_run(a->normalizer, source, &opts, buf, len, on_event, on_reject, &r, e);
+    free(buf);
+    if (rejected < 0 || r.failed || outbox_mark_seen(a->outbox, marker, e) != 0) {
+        outbox_abort(a->outbox);
+        return -1;
+    }
+    if (outbox_commit(a->outbox, e) != 0)
+        return -1;
+    fs_log(FS_LOG_INFO, "adapter", "replayed", "site=%s source=%s file=%s events=%zu rejected=%ld",
+           a->cfg.site, source, file, r.added, rejected);
+    return rejected;
+}
+
+/* ---- the connection ------------------------------------------------------------- */
+
+static json_t *status_body(adapter_t *a)
+{
+    outbox_stats_t st;
+    outbox_stats(a->outbox, &st);
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "site", a->cfg.site, "protocol",
+                     FS_PROTOCOL_VERSION, "version", FEDSOAR_VERSION, "outbox_backlog",
+                     (json_int_t)st.backlog, "outbox_last_seq", (json_int_t)st.last_seq,
+                     "dead_letters", (json_int_t)st.dead_letters, "outbox_full",
+                     (json_int_t)st.refused_full);
+}
+
+static void connect_broker(adapter_t *a)
+{
+    zsock_destroy(&a->dealer);
+    a->dealer = zsock_new(ZMQ_DEALER);
+    zsock_set_linger(a->dealer, 0);
+    zsock_set_sndtimeo(a->dealer, 0);
+    zsock_set_sndhwm(a->dealer, ADAPTER_WINDOW * 4);
+    if (!a->cfg.insecure) {
+        zcert_apply(a->cert, a->dealer);
+        zsock_set_curve_serverkey(a->dealer, a->broker_key);
+    }
+    if (zsock_connect(a->dealer, "%s", a->cfg.broker) != 0)
+        fs_log(FS_LOG_ERROR, "adapter", "connect_failed", "site=%s broker=%s reason=\"%s\"",
+               a->cfg.site, a->cfg.broker, zmq_strerror(zmq_errno()));
+    a->welcomed = false;
+    a->last_rx = fs_mono_ms();
+    json_t *hello = status_body(a);
+    json_object_set_new(hello, "epoch", json_string(outbox_epoch(a->outbox)));
+    json_t *features = json_pack("[s,s,s,s]", "versions", "profiles", "pairs", "rate_limit");
+    json_t *caps = adapter_features(a, features);
+    json_object_set(hello, "capabilities", json_object_get(caps, "results"));
+    json_decref(caps);
+    json_decref(features);
+    fsp_send(a->dealer, NULL, FSP_HELLO, hello);
+    json_decref(hello);
+    fs_log(FS_LOG_INFO, "adapter", "connecting", "site=%s broker=%s curve=%s", a->cfg.site,
+           a->cfg.broker, a->cfg.insecure ? "off" : "on");
+}
+
+static void send_batches(adapter_t *a)
+{
+    while (a->welcomed && a->sent_upto < a->acked + (uint64_t)ADAPTER_BATCH * ADAPTER_WINDOW) {
+        zmsg_t *frames = zmsg_new();
+        json_t *classes = json_array();
+        uint64_t first = 0;
+        size_t n = outbox_peek(a->outbox, a->sent_upto, ADAPTER_BATCH, 4 << 20, frames, classes, &first);
+        if (n == 0) {
+            zmsg_destroy(&frames);
+            json_decref(classes);
+            return;
+        }
+        json_t *body = json_pack("{s:s, s:I, s:o}", "epoch", outbox_epoch(a->outbox), "first_seq",
+                                 (json_int_t)first, "classes", classes);
+        int rc = fsp_send_events(a->dealer, body, &frames);
+        json_decref(body);
+        if (rc != 0)
+            return; /* the pipe is full; try again on the next turn */
+        a->sent_upto = first + n - 1;
+    }
+}
+
+static void on_welcome(adapter_t *a, const json_t *body)
+{
+    uint64_t last = (uint64_t)json_integer_value(json_object_get(body, "last_seq"));
+    const char *epoch = json_string_value(json_object_get(body, "epoch"));
+    if (!epoch || strcmp(epoch, outbox_epoch(a->outbox)) != 0) {
+        fs_log(FS_LOG_WARN, "adapter", "welcome_mismatch", "site=%s", a->cfg.site);
+        return;
+    }
+    fs_err_t e = {{0}};
+    if (last && outbox_ack(a->outbox, last, &e) != 0)
+        fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
+    a->acked = a->sent_upto = last;
+    a->welcomed = true;
+    a->backoff_ms = 0;
+    fs_log(FS_LOG_INFO, "adapter", "connected", "site=%s broker_last_seq=%llu", a->cfg.site,
+           (unsigned long long)last);
+}
+
+static void on_ack(adapter_t *a, const json_t *body)
+{
+    uint64_t upto = (uint64_t)json_integer_value(json_object_get(body, "upto"));
+    fs_err_t e = {{0}};
+    if (upto > a->acked) {
+        if (outbox_ack(a->outbox, upto, &e) != 0)
+            fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
+        a->acked = upto;
+    }
+}
+
+static void on_message(adapter_t *a)
+{
+    fsp_msg_t m;
+    fs_err_t e = {{0}};
+    if (fsp_recv(a->dealer, false, &m, &e) != 0) {
+        fs_log(FS_LOG_WARN, "adapter", "message_refused", "site=%s reason=\"%s\"", a->cfg.site, e.text);
+        fsp_msg_clear(&m);
+        return;
+    }
+    a->last_rx = fs_mono_ms();
+    switch (m.type) {
+    case FSP_WELCOME: on_welcome(a, m.body); break;
+    case FSP_ACK: on_ack(a, m.body); break;
+    case FSP_COMMAND: adapter_on_command(a, m.body); break;
+    case FSP_HEARTBEAT: break;
+    case FSP_ERROR:
+        fs_log(FS_LOG_WARN, "adapter", "broker_error", "site=%s reason=\"%s\"", a->cfg.site,
+               json_string_value(json_object_get(m.body, "reason")));
+        break;
+    default:
+        fs_log(FS_LOG_WARN, "adapter", "message_refused", "site=%s reason=\"§5.2: %s is not sent to sites\"",
+               a->cfg.site, fsp_type_name(m.type));
+    }
+    fsp_msg_clear(&m);
+}
+
+int adapter_run(adapter_t *a)
+{
+    connect_broker(a);
+    a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
+    while (!zsys_interrupted) {
+        zpoller_t *poller = zpoller_new(a->dealer, NULL);
+        void *which = zpoller_wait(poller, 50);
+        bool terminated = zpoller_terminated(poller);
+        zpoller_destroy(&poller);
+        if (which)
+            on_message(a);
+        else if (terminated)
+            break;
+        send_batches(a);
+        int64_t now = fs_mono_ms();
+        if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
+            /* The broker is silent: reconnect with exponential backoff. */
+            a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : 500;
+            if (a->backoff_ms > ADAPTER_BACKOFF_MAX_MS)
+                a->backoff_ms = ADAPTER_BACKOFF_MAX_MS;
+            fs_log(FS_LOG_WARN, "adapter", "broker_silent", "site=%s retry_in_ms=%lld", a->cfg.site,
+                   (long long)a->backoff_ms);
+            for (int64_t slept = 0; slept < a->backoff_ms && !zsys_interrupted; slept += 100)
+                zclock_sleep(100); /* in slices, so SIGTERM is served at once */
+            if (zsys_interrupted)
+                break;
+            connect_broker(a);
+        } else if (now >= a->next_heartbeat) {
+            json_t *hb = status_body(a);
+            fsp_send(a->dealer, NULL, FSP_HEARTBEAT, hb);
+            json_decref(hb);
+            a->next_heartbeat = now + FSP_HEARTBEAT_MS;
+        }
+    }
+    if (a->dealer && a->welcomed) {
+        json_t *bye = json_pack("{s:s}", "site", a->cfg.site);
+        fsp_send(a->dealer, NULL, FSP_BYE, bye);
+        json_decref(bye);
+        zclock_sleep(50); /* let BYE leave before the socket closes (linger is 0) */
+    }
+    fs_log(FS_LOG_INFO, "adapter", "stopped", "site=%s", a->cfg.site);
+    return 0;
+}

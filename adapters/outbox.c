@@ -1,0 +1,382 @@
+/*  outbox.c — the adapter's LMDB: events waiting for the broker's ACK,
+    dead letters, the command journal, and small metadata.  Store and
+    forward: a site without its broker keeps collecting. */
+#include "adapter.h"
+
+#include <openssl/rand.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OB_EVENTS, OB_DEAD, OB_JOURNAL, OB_META, OB_COUNT };
+static const char *const names[OB_COUNT] = {"outbox", "dead_letters", "journal", "meta"};
+
+struct outbox {
+    MDB_env *env;
+    MDB_dbi dbi[OB_COUNT];
+    MDB_txn *txn; /* the open write batch, if any */
+    char epoch[17];
+    uint64_t max_events;
+    uint64_t last_seq;
+};
+
+static int fail(fs_err_t *e, const char *what, int rc)
+{
+    if (rc == MDB_MAP_FULL)
+        return fs_err_set(e, "outbox: %s: the LMDB map is full", what);
+    return fs_err_set(e, "outbox: %s: %s", what, mdb_strerror(rc));
+}
+
+static uint64_t meta_u64(outbox_t *self, MDB_txn *txn, const char *name)
+{
+    MDB_val k = {strlen(name), (void *)name}, v;
+    if (mdb_get(txn, self->dbi[OB_META], &k, &v) != 0 || v.mv_size != 8)
+        return 0;
+    return fs_u64_from_be(v.mv_data);
+}
+
+static int put_meta_u64(outbox_t *self, MDB_txn *txn, const char *name, uint64_t value)
+{
+    unsigned char be[8];
+    fs_u64_to_be(value, be);
+    MDB_val k = {strlen(name), (void *)name}, v = {8, be};
+    return mdb_put(txn, self->dbi[OB_META], &k, &v, 0);
+}
+
+outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e)
+{
+    if (fs_mkdir_p(dir, 0700, e) != 0)
+        return NULL;
+    outbox_t *self = calloc(1, sizeof *self);
+    self->max_events = max_events ? max_events : 1000000;
+    MDB_txn *txn = NULL;
+    int rc = mdb_env_create(&self->env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(self->env, OB_COUNT);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(self->env, (size_t)8 << 30);
+    if (rc == 0)
+        rc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600);
+    if (rc == 0) {
+        int dead;
+        mdb_reader_check(self->env, &dead);
+        rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    }
+    for (int i = 0; i < OB_COUNT && rc == 0; i++)
+        rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &self->dbi[i]);
+    MDB_val k = {5, "epoch"}, v;
+    if (rc == 0 && mdb_get(txn, self->dbi[OB_META], &k, &v) == 0 && v.mv_size < sizeof self->epoch) {
+        memcpy(self->epoch, v.mv_data, v.mv_size);
+    } else if (rc == 0) {
+        unsigned char r[8];
+        RAND_bytes(r, sizeof r);
+        for (int i = 0; i < 8; i++)
+            snprintf(self->epoch + 2 * i, 3, "%02x", r[i]);
+        v.mv_size = 16;
+        v.mv_data = self->epoch;
+        rc = mdb_put(txn, self->dbi[OB_META], &k, &v, 0);
+    }
+    if (rc == 0) {
+        self->last_seq = meta_u64(self, txn, "last_seq");
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn)
+        mdb_txn_abort(txn);
+    if (rc != 0) {
+        fs_err_set(e, "outbox: cannot open LMDB in %s: %s", dir, mdb_strerror(rc));
+        outbox_close(&self);
+    }
+    return self;
+}
+
+void outbox_close(outbox_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    outbox_abort(*self_p);
+    if ((*self_p)->env)
+        mdb_env_close((*self_p)->env);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+const char *outbox_epoch(const outbox_t *self)
+{
+    return self->epoch;
+}
+
+int outbox_begin(outbox_t *self, fs_err_t *e)
+{
+    if (self->txn)
+        return fs_err_set(e, "outbox: a batch is already open");
+    int rc = mdb_txn_begin(self->env, NULL, 0, &self->txn);
+    if (rc != 0) {
+        self->txn = NULL;
+        return fail(e, "begin", rc);
+    }
+    self->last_seq = meta_u64(self, self->txn, "last_seq");
+    return 0;
+}
+
+int outbox_commit(outbox_t *self, fs_err_t *e)
+{
+    int rc = put_meta_u64(self, self->txn, "last_seq", self->last_seq);
+    if (rc != 0) {
+        outbox_abort(self);
+        return fail(e, "commit", rc);
+    }
+    rc = mdb_txn_commit(self->txn);
+    self->txn = NULL;
+    return rc ? fail(e, "commit", rc) : 0;
+}
+
+void outbox_abort(outbox_t *self)
+{
+    if (self->txn) {
+        mdb_txn_abort(self->txn);
+        self->txn = NULL;
+        MDB_txn *ro;
+        if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &ro) == 0) {
+            self->last_seq = meta_u64(self, ro, "last_seq");
+            mdb_txn_abort(ro);
+        }
+    }
+}
+
+static uint64_t entries(outbox_t *self, MDB_txn *txn, int db)
+{
+    MDB_stat st;
+    return mdb_stat(txn, self->dbi[db], &st) == 0 ? st.ms_entries : 0;
+}
+
+int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e)
+{
+    char *text = json_dumps(event, JSON_COMPACT);
+    if (!text)
+        return fs_err_set(e, "outbox: cannot serialize an event");
+    size_t len = strlen(text);
+    int rc;
+    if (entries(self, self->txn, OB_EVENTS) >= self->max_events) {
+        /* Full: keep it where an operator can find and replay it. */
+        uint64_t refused = meta_u64(self, self->txn, "refused_full") + 1;
+        put_meta_u64(self, self->txn, "refused_full", refused);
+        rc = outbox_dead_letter(self, json_string_value(json_object_get(event, "source")), 0, 0,
+                                "outbox full (outbox.max_events reached)", text, len, e);
+        free(text);
+        return rc == 0 ? 1 : -1;
+    }
+    /* Value: class_uid (4 bytes BE) then the event's JSON, so sending needs
+       no parsing. */
+    uint32_t cls = (uint32_t)json_integer_value(json_object_get(event, "class_uid"));
+    unsigned char *val = malloc(len + 4);
+    val[0] = (unsigned char)(cls >> 24);
+    val[1] = (unsigned char)(cls >> 16);
+    val[2] = (unsigned char)(cls >> 8);
+    val[3] = (unsigned char)cls;
+    memcpy(val + 4, text, len);
+    free(text);
+    unsigned char key[8];
+    fs_u64_to_be(self->last_seq + 1, key);
+    MDB_val k = {8, key}, v = {len + 4, val};
+    rc = mdb_put(self->txn, self->dbi[OB_EVENTS], &k, &v, MDB_APPEND);
+    free(val);
+    if (rc != 0)
+        return fail(e, "add event", rc);
+    self->last_seq++;
+    return 0;
+}
+
+int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, size_t offset,
+                       const char *reason, const char *raw, size_t raw_len, fs_err_t *e)
+{
+    uint64_t id = meta_u64(self, self->txn, "dead_id") + 1;
+    json_t *rec = json_pack("{s:I, s:I, s:s?, s:I, s:I, s:s, s:s%}", "id", (json_int_t)id, "time",
+                            (json_int_t)fs_now_ms(), "source", source, "record", (json_int_t)record_no,
+                            "offset", (json_int_t)offset, "reason", reason, "raw", raw, raw_len);
+    if (!rec) /* raw is not valid UTF-8: keep it hex-encoded rather than lose it */
+    {
+        char *hex = malloc(raw_len * 2 + 1);
+        for (size_t i = 0; i < raw_len; i++)
+            snprintf(hex + 2 * i, 3, "%02x", (unsigned char)raw[i]);
+        hex[raw_len * 2] = '\0';
+        rec = json_pack("{s:I, s:I, s:s?, s:I, s:I, s:s, s:s}", "id", (json_int_t)id, "time",
+                        (json_int_t)fs_now_ms(), "source", source, "record", (json_int_t)record_no,
+                        "offset", (json_int_t)offset, "reason", reason, "raw_hex", hex);
+        free(hex);
+    }
+    char *text = json_dumps(rec, JSON_COMPACT);
+    json_decref(rec);
+    unsigned char key[8];
+    fs_u64_to_be(id, key);
+    MDB_val k = {8, key}, v = {text ? strlen(text) : 0, text};
+    int rc = text ? mdb_put(self->txn, self->dbi[OB_DEAD], &k, &v, MDB_APPEND) : ENOMEM;
+    free(text);
+    if (rc == 0)
+        rc = put_meta_u64(self, self->txn, "dead_id", id);
+    return rc ? fail(e, "dead letter", rc) : 0;
+}
+
+size_t outbox_peek(outbox_t *self, uint64_t after, size_t max_events, size_t max_bytes,
+                   zmsg_t *frames, json_t *classes, uint64_t *first)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return 0;
+    size_t n = 0, bytes = 0;
+    if (mdb_cursor_open(txn, self->dbi[OB_EVENTS], &cur) == 0) {
+        unsigned char key[8];
+        fs_u64_to_be(after + 1, key);
+        MDB_val k = {8, key}, v;
+        int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (rc == 0 && n < max_events && bytes + v.mv_size <= max_bytes) {
+            const unsigned char *p = v.mv_data;
+            if (n == 0)
+                *first = fs_u64_from_be(k.mv_data);
+            else if (fs_u64_from_be(k.mv_data) != *first + n)
+                break; /* keep batches contiguous */
+            json_array_append_new(classes, json_integer(((json_int_t)p[0] << 24) | (p[1] << 16) |
+                                                        (p[2] << 8) | p[3]));
+            zmsg_addmem(frames, p + 4, v.mv_size - 4);
+            bytes += v.mv_size;
+            n++;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return n;
+}
+
+int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc != 0)
+        return fail(e, "ack", rc);
+    rc = mdb_cursor_open(txn, self->dbi[OB_EVENTS], &cur);
+    MDB_val k, v;
+    int got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : rc;
+    while (rc == 0 && got == 0 && fs_u64_from_be(k.mv_data) <= upto) {
+        rc = mdb_cursor_del(cur, 0);
+        got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (rc == 0)
+        mdb_cursor_close(cur);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    return rc ? fail(e, "ack", rc) : 0;
+}
+
+void outbox_stats(outbox_t *self, outbox_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return;
+    out->backlog = entries(self, txn, OB_EVENTS);
+    out->dead_letters = entries(self, txn, OB_DEAD);
+    out->last_seq = meta_u64(self, txn, "last_seq");
+    out->refused_full = meta_u64(self, txn, "refused_full");
+    mdb_txn_abort(txn);
+}
+
+json_t *outbox_dead_letters(outbox_t *self, size_t max)
+{
+    json_t *out = json_array();
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return out;
+    if (mdb_cursor_open(txn, self->dbi[OB_DEAD], &cur) == 0) {
+        MDB_val k, v;
+        int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        while (rc == 0 && json_array_size(out) < max) {
+            json_t *rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+            if (rec)
+                json_array_append_new(out, rec);
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return out;
+}
+
+bool outbox_seen(outbox_t *self, const char *marker)
+{
+    MDB_txn *txn;
+    bool seen = false;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) == 0) {
+        MDB_val k = {strlen(marker), (void *)marker}, v;
+        seen = mdb_get(txn, self->dbi[OB_META], &k, &v) == 0;
+        mdb_txn_abort(txn);
+    }
+    return seen;
+}
+
+int outbox_mark_seen(outbox_t *self, const char *marker, fs_err_t *e)
+{
+    MDB_val k = {strlen(marker), (void *)marker}, v = {1, "1"};
+    int rc = mdb_put(self->txn, self->dbi[OB_META], &k, &v, 0);
+    return rc ? fail(e, "mark", rc) : 0;
+}
+
+/* ---- command journal ------------------------------------------------------ */
+
+int journal_lookup(outbox_t *self, const char *command_id, json_t **response)
+{
+    MDB_txn *txn;
+    int state = 0;
+    *response = NULL;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return 0;
+    MDB_val k = {strlen(command_id), (void *)command_id}, v;
+    if (mdb_get(txn, self->dbi[OB_JOURNAL], &k, &v) == 0) {
+        json_t *rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+        json_t *resp = json_object_get(rec, "response");
+        state = resp ? 2 : 1;
+        if (resp)
+            *response = json_incref(resp);
+        json_decref(rec);
+    }
+    mdb_txn_abort(txn);
+    return state;
+}
+
+static int journal_put(outbox_t *self, const char *command_id, json_t *rec, fs_err_t *e)
+{
+    MDB_txn *txn;
+    char *text = json_dumps(rec, JSON_COMPACT);
+    int rc = text ? mdb_txn_begin(self->env, NULL, 0, &txn) : ENOMEM;
+    if (rc == 0) {
+        MDB_val k = {strlen(command_id), (void *)command_id}, v = {strlen(text), text};
+        rc = mdb_put(txn, self->dbi[OB_JOURNAL], &k, &v, 0);
+        if (rc == 0)
+            rc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+    }
+    free(text);
+    return rc ? fail(e, "journal", rc) : 0;
+}
+
+int journal_begin(outbox_t *self, const char *command_id, const json_t *command, fs_err_t *e)
+{
+    json_t *rec = json_pack("{s:O, s:I}", "command", command, "started", (json_int_t)fs_now_ms());
+    int rc = journal_put(self, command_id, rec, e);
+    json_decref(rec);
+    return rc;
+}
+
+int journal_finish(outbox_t *self, const char *command_id, const json_t *response, fs_err_t *e)
+{
+    json_t *rec = json_pack("{s:O, s:I}", "response", response, "finished", (json_int_t)fs_now_ms());
+    int rc = journal_put(self, command_id, rec, e);
+    json_decref(rec);
+    return rc;
+}

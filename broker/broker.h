@@ -1,0 +1,108 @@
+/*  broker.h — the fedsoar-broker: LMDB case store, event ingest, cases,
+    playbook runs, command journal, and the daemon around them.
+
+    Durability rule (STYLE.md §5): nothing is acknowledged to a site before
+    the LMDB transaction holding it has committed. */
+#ifndef FEDSOAR_BROKER_H
+#define FEDSOAR_BROKER_H
+
+#include "common.h"
+
+#include <lmdb.h>
+
+/* ==== store: one LMDB environment, named databases ======================== */
+
+typedef enum {
+    DB_EVENTS,   /* u64 BE event id -> OCSF event JSON bytes as received */
+    DB_SEQ,      /* "site\0epoch" -> u64 BE last stored sequence number */
+    DB_COUNTERS, /* name -> u64 BE */
+    DB_CASES,    /* u64 BE case id -> case JSON */
+    DB_OBS,      /* "type_id:value" -> {"case":id,"time":ms} (correlation index) */
+    DB_RUNS,     /* u64 BE run id -> run JSON */
+    DB_COMMANDS, /* command_id -> command journal JSON */
+    DB_PENDING,  /* "site\0command_id" -> "" : commands awaiting a final response */
+    DB_SITES,    /* site -> site record JSON (reported state, counters) */
+    DB_META,     /* name -> value (instance id, schema version) */
+    DB_COUNT
+} store_db_t;
+
+typedef struct store store_t;
+
+/* Opens (creating) the store in dir. map_mb bounds its size; a full map
+   fails writes with a clear error, never corrupts. Caller owns. */
+store_t *store_open(const char *dir, size_t map_mb, fs_err_t *e);
+void store_close(store_t **self_p);
+/* A short random id made when the store was created: prefixes command ids
+   so they stay unique if a broker is ever rebuilt from scratch. */
+const char *store_instance(const store_t *self);
+
+int store_begin(store_t *self, bool write, MDB_txn **txn, fs_err_t *e);
+int store_commit(MDB_txn **txn, fs_err_t *e);
+void store_abort(MDB_txn **txn);
+
+/* 0 found (out points into the map, valid until the txn ends), 1 absent,
+   -1 error. */
+int store_get(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen,
+              MDB_val *out, fs_err_t *e);
+int store_put(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen,
+              const void *val, size_t vlen, unsigned flags, fs_err_t *e);
+/* 0 deleted or absent, -1 error. */
+int store_del(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen,
+              fs_err_t *e);
+/* JSON values: NULL when absent or unreadable (caller owns). */
+json_t *store_get_json(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen);
+int store_put_json(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen,
+                   const json_t *val, fs_err_t *e);
+uint64_t store_counter(store_t *self, MDB_txn *txn, const char *name);
+int store_counter_add(store_t *self, MDB_txn *txn, const char *name, int64_t delta, fs_err_t *e);
+/* Increments counter `name` and returns the new value (ids start at 1); 0 on error. */
+uint64_t store_next_id(store_t *self, MDB_txn *txn, const char *name, fs_err_t *e);
+/* Appends an event (ids are increasing, so MDB_APPEND). Returns its id or 0. */
+uint64_t store_append_event(store_t *self, MDB_txn *txn, const void *data, size_t len,
+                            fs_err_t *e);
+/* Calls fn for each record of db in key order (reverse when `reverse`),
+   stopping when fn returns non-zero. */
+int store_foreach(store_t *self, MDB_txn *txn, store_db_t db, bool reverse,
+                  int (*fn)(void *arg, const MDB_val *key, const MDB_val *val), void *arg);
+
+/* ==== cases =================================================================
+   Alerts are correlated into a case by shared observables (host, IP, user,
+   email, URL, hash, domain) within a window, across sites. */
+
+#define CASE_STATUSES "new, analysis, containment, eradication, recovery, closed"
+
+/* Attaches a finding (borrowed) stored as event_id to a new or existing
+   case and returns the case id (0 on error); *created says which. */
+uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint64_t event_id,
+                            int64_t window_ms, bool *created, fs_err_t *e);
+/* Appends {"time","kind",…fields} to the case's timeline. Borrows entry. */
+int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
+                       json_t *fields, fs_err_t *e);
+/* Sets case fields (status, severity_id, assignee) from a playbook `set` step. */
+int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields,
+                 const char *by, fs_err_t *e);
+json_t *cases_get(store_t *st, MDB_txn *txn, uint64_t case_id);
+
+/* ==== the daemon ============================================================ */
+
+typedef struct broker_config {
+    const char *listen;        /* site endpoint, ROUTER bound */
+    const char *control;       /* operator endpoint, ROUTER bound */
+    const char *state_dir;     /* LMDB lives here */
+    const char *keys_dir;      /* key layout (federation.h) */
+    const char *playbooks_dir; /* *.json playbooks */
+    bool insecure;             /* CURVE off: local experiments only */
+    size_t map_mb;             /* LMDB map size */
+    int64_t correlation_window_ms;
+} broker_config_t;
+
+typedef struct broker broker_t;
+
+/* Opens the store, loads keys and playbooks, binds both sockets.
+   Caller owns. */
+broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e);
+/* Serves until SIGINT/SIGTERM. Returns 0 on a clean stop. */
+int broker_run(broker_t *self);
+void broker_destroy(broker_t **self_p);
+
+#endif

@@ -1,0 +1,54 @@
+/*  broker_internal.h — private to libfedsoar_broker: the daemon's state
+    shared by its handler files. */
+#ifndef FEDSOAR_BROKER_INTERNAL_H
+#define FEDSOAR_BROKER_INTERNAL_H
+
+#include "broker.h"
+#include "federation.h"
+#include "playbooks.h"
+
+/* A site's live connection (in memory; what must survive is in DB_SITES). */
+typedef struct session {
+    char site[33];
+    zframe_t *peer;      /* routing id of its current connection */
+    bool connected;
+    int64_t last_seen;   /* monotonic ms of its last message */
+    json_t *reported;    /* last HELLO/HEARTBEAT body */
+} session_t;
+
+struct broker {
+    broker_config_t cfg;
+    store_t *store;
+    playbook_set_t *playbooks;
+    zactor_t *auth;
+    zcert_t *cert;
+    zsock_t *sites;   /* ROUTER for adapters */
+    zsock_t *control; /* ROUTER for operators */
+    zhashx_t *sessions;       /* site -> session_t */
+    zhashx_t *insecure_peers; /* --insecure only: routing id hex -> site */
+    int64_t next_heartbeat;
+};
+
+session_t *broker_session(broker_t *b, const char *site);
+
+/* site_handlers.c: dispatch one message from a site. */
+void broker_on_site_message(broker_t *b);
+void broker_send_heartbeats(broker_t *b);
+
+/* runs.c: on a stored finding, in the ingest transaction: attach it to a
+   case, run matching playbooks, journal their commands. New commands are
+   appended to `outgoing` ({site, body}) to send after the commit. */
+int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t event_id,
+                    json_t *outgoing, fs_err_t *e);
+/* Stores an OpenC2 response for a journaled command (in txn). */
+int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+                     fs_err_t *e);
+/* Sends every journaled command still pending for a site (after HELLO). */
+void runs_redeliver(broker_t *b, session_t *s);
+/* Sends the COMMAND bodies in outgoing to their sites if connected. */
+void runs_send(broker_t *b, json_t *outgoing);
+
+/* control.c: dispatch one operator request. */
+void broker_on_control_message(broker_t *b);
+
+#endif

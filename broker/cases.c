@@ -1,0 +1,245 @@
+/*  cases.c — cases in LMDB, and the correlation of alerts into them.
+
+    An alert joins the open case that saw one of its observables (host, IP,
+    user, email, URL, hash) within the correlation window, whichever site
+    reported it: an attacker who moves from company A to company B is one
+    incident.  Otherwise it opens a case. */
+#include "broker.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CASE_MAX_ALERTS 1000 /* alerts listed per case; more are counted */
+#define CASE_MAX_OBSERVABLES 200
+#define CASE_MAX_TIMELINE 2000
+
+/* Observable types that identify an entity well enough to correlate on. */
+static bool correlates(json_int_t type_id)
+{
+    switch (type_id) {
+    case 1: /* hostname */
+    case 2: /* IP address */
+    case 4: /* user name */
+    case 5: /* email address */
+    case 6: /* URL */
+    case 8: /* hash */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void case_key(uint64_t id, unsigned char key[8])
+{
+    fs_u64_to_be(id, key);
+}
+
+json_t *cases_get(store_t *st, MDB_txn *txn, uint64_t case_id)
+{
+    unsigned char key[8];
+    case_key(case_id, key);
+    return store_get_json(st, txn, DB_CASES, key, 8);
+}
+
+static int case_put(store_t *st, MDB_txn *txn, json_t *c, fs_err_t *e)
+{
+    unsigned char key[8];
+    case_key((uint64_t)json_integer_value(json_object_get(c, "id")), key);
+    json_object_set_new(c, "updated", json_integer(fs_now_ms()));
+    return store_put_json(st, txn, DB_CASES, key, 8, c, e);
+}
+
+/* "type_id:value", with case folded where the type is case-insensitive. */
+static int obs_key(const json_t *obs, char *out, size_t size)
+{
+    json_int_t type = json_integer_value(json_object_get(obs, "type_id"));
+    const char *value = json_string_value(json_object_get(obs, "value"));
+    if (!correlates(type) || !value || !*value)
+        return -1;
+    int n = snprintf(out, size, "%d:%s", (int)type, value);
+    if (n < 0 || (size_t)n >= size)
+        return -1;
+    if (type != 6 && type != 8) /* URLs and hashes keep their case */
+        for (char *p = out; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    return 0;
+}
+
+static void add_unique(json_t *arr, json_t *v, size_t max)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(arr, i, w) if (json_equal(v, w)) return;
+    if (json_array_size(arr) < max)
+        json_array_append(arr, v);
+}
+
+static uint64_t find_case(store_t *st, MDB_txn *txn, const json_t *observables, int64_t window_ms)
+{
+    int64_t now = fs_now_ms();
+    size_t i;
+    json_t *obs;
+    json_array_foreach(observables, i, obs) {
+        char key[1024];
+        if (obs_key(obs, key, sizeof key) != 0)
+            continue;
+        json_t *row = store_get_json(st, txn, DB_OBS, key, strlen(key));
+        uint64_t id = (uint64_t)json_integer_value(json_object_get(row, "case"));
+        int64_t seen = json_integer_value(json_object_get(row, "time"));
+        json_decref(row);
+        if (!id || now - seen > window_ms)
+            continue;
+        json_t *c = cases_get(st, txn, id);
+        const char *status = json_string_value(json_object_get(c, "status"));
+        bool open = status && strcmp(status, "closed") != 0;
+        json_decref(c);
+        if (open)
+            return id;
+    }
+    return 0;
+}
+
+static json_t *new_case(uint64_t id, const json_t *event)
+{
+    const json_t *fi = json_object_get(event, "finding_info");
+    const char *title = json_string_value(json_object_get(fi, "title"));
+    if (!title)
+        title = json_string_value(json_object_get(event, "message"));
+    int64_t now = fs_now_ms();
+    return json_pack("{s:I, s:s, s:s, s:I, s:n, s:[], s:[], s:[], s:[], s:[], s:I, s:I, s:I}",
+                     "id", (json_int_t)id, "title", title ? title : "untitled alert", "status",
+                     "new", "severity_id",
+                     json_integer_value(json_object_get(event, "severity_id")), "assignee",
+                     "sites", "observables", "attacks", "alerts", "timeline", "alert_count",
+                     (json_int_t)0, "created", (json_int_t)now, "updated", (json_int_t)now);
+}
+
+uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint64_t event_id,
+                            int64_t window_ms, bool *created, fs_err_t *e)
+{
+    const json_t *observables = json_object_get(event, "observables");
+    uint64_t id = find_case(st, txn, observables, window_ms);
+    json_t *c = id ? cases_get(st, txn, id) : NULL;
+    *created = c == NULL;
+    if (!c) {
+        if (!(id = store_next_id(st, txn, "case_id", e)))
+            return 0;
+        c = new_case(id, event);
+        store_counter_add(st, txn, "cases", 1, NULL);
+    }
+    const char *site = json_string_value(json_object_get(event, "site"));
+    const char *source = json_string_value(json_object_get(event, "source"));
+    const json_t *fi = json_object_get(event, "finding_info");
+    const char *title = json_string_value(json_object_get(fi, "title"));
+    json_int_t sev = json_integer_value(json_object_get(event, "severity_id"));
+    if (sev > json_integer_value(json_object_get(c, "severity_id")))
+        json_object_set_new(c, "severity_id", json_integer(sev));
+    if (site)
+        add_unique(json_object_get(c, "sites"), json_string(site), 16);
+    size_t i;
+    json_t *obs;
+    json_array_foreach(observables, i, obs) {
+        json_t *slim = json_pack("{s:O?, s:O?, s:O?}", "type_id", json_object_get(obs, "type_id"),
+                                 "type", json_object_get(obs, "type"), "value",
+                                 json_object_get(obs, "value"));
+        add_unique(json_object_get(c, "observables"), slim, CASE_MAX_OBSERVABLES);
+        json_decref(slim);
+    }
+    json_t *attack;
+    json_array_foreach(json_object_get(fi, "attacks"), i, attack) {
+        json_t *uid = json_object_get(json_object_get(attack, "technique"), "uid");
+        if (json_is_string(uid))
+            add_unique(json_object_get(c, "attacks"), uid, 64);
+    }
+    json_int_t count = json_integer_value(json_object_get(c, "alert_count")) + 1;
+    json_object_set_new(c, "alert_count", json_integer(count));
+    json_t *alert = json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:O?}", "event_id",
+                              (json_int_t)event_id, "site", site, "source", source, "title",
+                              title, "severity_id", sev, "time", json_object_get(event, "time"));
+    if (json_array_size(json_object_get(c, "alerts")) < CASE_MAX_ALERTS)
+        json_array_append(json_object_get(c, "alerts"), alert);
+    json_decref(alert);
+    int rc = case_put(st, txn, c, e);
+    json_decref(c);
+    if (rc != 0)
+        return 0;
+    /* Index every observable to this case, refreshing its time. */
+    json_array_foreach(observables, i, obs) {
+        char key[1024];
+        if (obs_key(obs, key, sizeof key) != 0)
+            continue;
+        json_t *row = json_pack("{s:I, s:I}", "case", (json_int_t)id, "time", (json_int_t)fs_now_ms());
+        rc = store_put_json(st, txn, DB_OBS, key, strlen(key), row, e);
+        json_decref(row);
+        if (rc != 0)
+            return 0;
+    }
+    json_t *entry = json_pack("{s:I, s:s?, s:s?, s:s?}", "event_id", (json_int_t)event_id, "site",
+                              site, "source", source, "text", title);
+    rc = cases_timeline_add(st, txn, id, *created ? "opened" : "alert", entry, e);
+    json_decref(entry);
+    return rc == 0 ? id : 0;
+}
+
+int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
+                       json_t *fields, fs_err_t *e)
+{
+    json_t *c = cases_get(st, txn, case_id);
+    if (!c)
+        return fs_err_set(e, "case %llu does not exist", (unsigned long long)case_id);
+    json_t *timeline = json_object_get(c, "timeline");
+    if (json_array_size(timeline) < CASE_MAX_TIMELINE) {
+        json_t *entry = json_pack("{s:I, s:s}", "time", (json_int_t)fs_now_ms(), "kind", kind);
+        if (fields)
+            json_object_update(entry, fields);
+        json_array_append_new(timeline, entry);
+    }
+    int rc = case_put(st, txn, c, e);
+    json_decref(c);
+    return rc;
+}
+
+static bool valid_status(const char *s)
+{
+    static const char *const all[] = {"new",         "analysis", "containment",
+                                      "eradication", "recovery", "closed"};
+    for (size_t i = 0; s && i < sizeof all / sizeof *all; i++)
+        if (strcmp(s, all[i]) == 0)
+            return true;
+    return false;
+}
+
+int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields,
+                 const char *by, fs_err_t *e)
+{
+    json_t *c = cases_get(st, txn, case_id);
+    if (!c)
+        return fs_err_set(e, "case %llu does not exist", (unsigned long long)case_id);
+    const char *k;
+    json_t *v;
+    int rc = 0;
+    json_object_foreach((json_t *)fields, k, v) {
+        if (strcmp(k, "status") == 0 && valid_status(json_string_value(v))) {
+            json_object_set(c, k, v);
+        } else if (strcmp(k, "severity_id") == 0 && json_is_integer(v) &&
+                   json_integer_value(v) >= 0 && json_integer_value(v) <= 6) {
+            json_object_set(c, k, v);
+        } else if (strcmp(k, "assignee") == 0 && (json_is_string(v) || json_is_null(v))) {
+            json_object_set(c, k, v);
+        } else {
+            rc = fs_err_set(e, "case field %s: not settable to that value (status is one of: "
+                               CASE_STATUSES "; severity_id 0-6; assignee a name)", k);
+            break;
+        }
+    }
+    if (rc == 0)
+        rc = case_put(st, txn, c, e);
+    json_decref(c);
+    if (rc == 0) {
+        json_t *entry = json_pack("{s:O, s:s}", "fields", fields, "by", by);
+        rc = cases_timeline_add(st, txn, case_id, "updated", entry, e);
+        json_decref(entry);
+    }
+    return rc;
+}

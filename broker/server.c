@@ -1,0 +1,140 @@
+/*  server.c — the broker daemon: CURVE sockets, the ZAP handler, and the
+    single-threaded loop that serves sites and operators. */
+#include "broker_internal.h"
+
+#include <string.h>
+
+static void session_free(void **item)
+{
+    session_t *s = *item;
+    if (s) {
+        zframe_destroy(&s->peer);
+        json_decref(s->reported);
+        free(s);
+    }
+    *item = NULL;
+}
+
+session_t *broker_session(broker_t *b, const char *site)
+{
+    session_t *s = zhashx_lookup(b->sessions, site);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        snprintf(s->site, sizeof s->site, "%s", site);
+        zhashx_insert(b->sessions, site, s);
+    }
+    return s;
+}
+
+static zsock_t *bind_router(broker_t *b, const char *endpoint, const char *domain, fs_err_t *e)
+{
+    zsock_t *sock = zsock_new(ZMQ_ROUTER);
+    if (!sock) {
+        fs_err_set(e, "cannot create a socket");
+        return NULL;
+    }
+    zsock_set_router_mandatory(sock, 0);
+    zsock_set_sndhwm(sock, 100000);
+    zsock_set_maxmsgsize(sock, (int64_t)FSP_MAX_BATCH * FSP_MAX_EVENT / 4 + FSP_MAX_BODY);
+    zsock_set_sndtimeo(sock, 0);
+    if (!b->cfg.insecure) {
+        zcert_apply(b->cert, sock);
+        zsock_set_curve_server(sock, 1);
+    }
+    zsock_set_zap_domain(sock, domain);
+    if (zsock_bind(sock, "%s", endpoint) < 0) {
+        fs_err_set(e, "cannot bind %s: %s (is another broker running?)", endpoint,
+                   zmq_strerror(zmq_errno()));
+        zsock_destroy(&sock);
+    }
+    return sock;
+}
+
+broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
+{
+    broker_t *b = calloc(1, sizeof *b);
+    b->cfg = *cfg;
+    b->sessions = zhashx_new();
+    zhashx_set_destructor(b->sessions, session_free);
+    b->insecure_peers = zhashx_new();
+    zhashx_set_destructor(b->insecure_peers, (zhashx_destructor_fn *)zstr_free);
+    zhashx_set_duplicator(b->insecure_peers, (zhashx_duplicator_fn *)strdup);
+
+    if (!(b->store = store_open(cfg->state_dir, cfg->map_mb, e)))
+        goto fail;
+    if (!(b->playbooks = playbook_set_load(cfg->playbooks_dir, e)))
+        goto fail;
+    if (cfg->insecure) {
+        fs_log(FS_LOG_WARN, "broker", "insecure_mode",
+               "msg=\"CURVE is OFF: any process that reaches the endpoints can pose as any site "
+               "or operator. For local experiments only.\"");
+    } else {
+        if (!(b->cert = keys_load_secret(cfg->keys_dir, NULL, "broker", e)))
+            goto fail;
+        char *trusted = keys_trusted_dir(cfg->keys_dir);
+        if (!fs_is_dir(trusted)) {
+            fs_err_set(e, "%s: no trusted keys directory (create keys with `fedsoarctl keys init`)",
+                       trusted);
+            free(trusted);
+            goto fail;
+        }
+        /* One ZAP handler for the process; it admits only keys under trusted/
+           and hands their metadata (site=, operator=, role=) to us. */
+        b->auth = zactor_new(zauth, NULL);
+        zstr_sendx(b->auth, "CURVE", trusted, NULL);
+        zsock_wait(b->auth);
+        free(trusted);
+    }
+    if (!(b->sites = bind_router(b, cfg->listen, "sites", e)))
+        goto fail;
+    if (!(b->control = bind_router(b, cfg->control, "operators", e)))
+        goto fail;
+    fs_log(FS_LOG_INFO, "broker", "started",
+           "listen=%s control=%s state_dir=%s playbooks=%zu curve=%s instance=%s", cfg->listen,
+           cfg->control, cfg->state_dir, playbook_set_count(b->playbooks),
+           cfg->insecure ? "off" : "on", store_instance(b->store));
+    return b;
+fail:
+    broker_destroy(&b);
+    return NULL;
+}
+
+void broker_destroy(broker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    broker_t *b = *self_p;
+    zsock_destroy(&b->sites);
+    zsock_destroy(&b->control);
+    zactor_destroy(&b->auth);
+    zcert_destroy(&b->cert);
+    zhashx_destroy(&b->sessions);
+    zhashx_destroy(&b->insecure_peers);
+    playbook_set_destroy(&b->playbooks);
+    store_close(&b->store);
+    free(b);
+    *self_p = NULL;
+}
+
+int broker_run(broker_t *b)
+{
+    zpoller_t *poller = zpoller_new(b->sites, b->control, NULL);
+    b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
+    while (!zsys_interrupted) {
+        int64_t wait = b->next_heartbeat - fs_mono_ms();
+        void *which = zpoller_wait(poller, wait > 0 ? (int)wait : 0);
+        if (which == b->sites)
+            broker_on_site_message(b);
+        else if (which == b->control)
+            broker_on_control_message(b);
+        else if (zpoller_terminated(poller))
+            break;
+        if (fs_mono_ms() >= b->next_heartbeat) {
+            broker_send_heartbeats(b);
+            b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
+        }
+    }
+    zpoller_destroy(&poller);
+    fs_log(FS_LOG_INFO, "broker", "stopped", "sites_known=%zu", zhashx_size(b->sessions));
+    return 0;
+}

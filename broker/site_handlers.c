@@ -1,0 +1,285 @@
+/*  site_handlers.c — FSP/1 messages from site adapters, one handler per
+    type (docs/protocol.md §5).  Identity comes from the CURVE key: the
+    "site" metadata of the trusted certificate, never from what a message
+    says. */
+#include "broker_internal.h"
+
+#include <string.h>
+
+typedef int(site_handler_fn)(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+
+static void send_error(broker_t *b, zframe_t *peer, const char *reason)
+{
+    json_t *body = json_pack("{s:s}", "reason", reason);
+    fsp_send(b->sites, peer, FSP_ERROR, body);
+    json_decref(body);
+}
+
+/* Persists what a site reported about itself (HELLO, HEARTBEAT). */
+static int save_site_record(broker_t *b, session_t *s, fs_err_t *e)
+{
+    MDB_txn *txn;
+    if (store_begin(b->store, true, &txn, e) != 0)
+        return -1;
+    json_t *rec = store_get_json(b->store, txn, DB_SITES, s->site, strlen(s->site));
+    if (!rec)
+        rec = json_object();
+    static const char *const fields[] = {"protocol", "version", "outbox_backlog", "outbox_full",
+                                         "dead_letters", "capabilities", "scopes"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        json_t *v = json_object_get(s->reported, fields[i]);
+        if (v)
+            json_object_set(rec, fields[i], v);
+    }
+    json_object_set_new(rec, "last_heartbeat", json_integer(fs_now_ms()));
+    int rc = store_put_json(b->store, txn, DB_SITES, s->site, strlen(s->site), rec, e);
+    json_decref(rec);
+    if (rc == 0)
+        return store_commit(&txn, e);
+    store_abort(&txn);
+    return -1;
+}
+
+static int on_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    const char *epoch = json_string_value(json_object_get(m->body, "epoch"));
+    const char *version = json_string_value(json_object_get(m->body, "protocol"));
+    if (!epoch || !*epoch || strlen(epoch) > 64)
+        return fs_err_set(e, "§5.1: HELLO needs \"epoch\" (the outbox id, 1-64 chars)");
+    if (!version || strcmp(version, FS_PROTOCOL_VERSION) != 0)
+        return fs_err_set(e, "§5.1: HELLO protocol \"%s\" is not " FS_PROTOCOL_VERSION,
+                          version ? version : "(none)");
+    zframe_destroy(&s->peer);
+    s->peer = zframe_dup(m->peer);
+    s->connected = true;
+    json_decref(s->reported);
+    s->reported = json_incref(m->body);
+    if (save_site_record(b, s, e) != 0)
+        return -1;
+    /* Tell the site where its stream stands, so it can drop what is stored. */
+    char key[128];
+    int klen = snprintf(key, sizeof key, "%s%c%s", s->site, '\0', epoch);
+    MDB_txn *txn;
+    if (store_begin(b->store, false, &txn, e) != 0)
+        return -1;
+    MDB_val v;
+    uint64_t last = 0;
+    if (store_get(b->store, txn, DB_SEQ, key, (size_t)klen, &v, NULL) == 0 && v.mv_size == 8)
+        last = fs_u64_from_be(v.mv_data);
+    store_abort(&txn);
+    json_t *welcome = json_pack("{s:s, s:s, s:s, s:I, s:i}", "protocol", FS_PROTOCOL_VERSION,
+                                "site", s->site, "epoch", epoch, "last_seq", (json_int_t)last,
+                                "heartbeat_ms", FSP_HEARTBEAT_MS);
+    fsp_send(b->sites, s->peer, FSP_WELCOME, welcome);
+    json_decref(welcome);
+    fs_log(FS_LOG_INFO, "broker", "site_connected", "site=%s epoch=%s last_seq=%llu", s->site,
+           epoch, (unsigned long long)last);
+    runs_redeliver(b, s);
+    return 0;
+}
+
+static int on_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    json_decref(s->reported);
+    s->reported = json_incref(m->body);
+    return save_site_record(b, s, e);
+}
+
+static int on_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    (void)b, (void)m, (void)e;
+    s->connected = false;
+    fs_log(FS_LOG_INFO, "broker", "site_disconnected", "site=%s reason=bye", s->site);
+    return 0;
+}
+
+static int on_response(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    MDB_txn *txn;
+    if (store_begin(b->store, true, &txn, e) != 0)
+        return -1;
+    if (runs_on_response(b, txn, s->site, m->body, e) != 0) {
+        store_abort(&txn);
+        return -1;
+    }
+    return store_commit(&txn, e);
+}
+
+/* Finding classes open cases; other classes are stored and counted only. */
+static bool is_finding(json_int_t class_uid)
+{
+    return class_uid == 2004 || class_uid == 2005;
+}
+
+static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    const char *epoch = json_string_value(json_object_get(m->body, "epoch"));
+    json_t *first_j = json_object_get(m->body, "first_seq");
+    json_t *classes = json_object_get(m->body, "classes");
+    size_t count = zmsg_size(m->events);
+    if (!epoch || !json_is_integer(first_j) || json_integer_value(first_j) < 1)
+        return fs_err_set(e, "§5.3: EVENTS needs \"epoch\" and \"first_seq\" >= 1");
+    if (!json_is_array(classes) || json_array_size(classes) != count)
+        return fs_err_set(e, "§5.3: EVENTS \"classes\" must list one class_uid per event frame");
+    uint64_t first = (uint64_t)json_integer_value(first_j), upto = first + count - 1;
+
+    char key[128];
+    int klen = snprintf(key, sizeof key, "%s%c%s", s->site, '\0', epoch);
+    MDB_txn *txn;
+    if (store_begin(b->store, true, &txn, e) != 0)
+        return -1;
+    MDB_val v;
+    uint64_t last = 0;
+    if (store_get(b->store, txn, DB_SEQ, key, (size_t)klen, &v, NULL) == 0 && v.mv_size == 8)
+        last = fs_u64_from_be(v.mv_data);
+    json_t *outgoing = json_array();
+    char counter[64];
+    snprintf(counter, sizeof counter, "events/%s", s->site);
+    uint64_t stored = 0, seq = first;
+    int rc = 0;
+    for (zframe_t *f = zmsg_first(m->events); f && rc == 0; f = zmsg_next(m->events), seq++) {
+        if (seq <= last)
+            continue; /* a resend of what is already stored: idempotent */
+        uint64_t id = store_append_event(b->store, txn, zframe_data(f), zframe_size(f), e);
+        if (!id) {
+            rc = -1;
+            break;
+        }
+        stored++;
+        json_int_t cls = json_integer_value(json_array_get(classes, seq - first));
+        if (!is_finding(cls))
+            continue;
+        /* Only findings are parsed on the broker: the hot path stays cheap. */
+        fs_err_t pe = {{0}};
+        json_t *event = fs_json_parse((const char *)zframe_data(f), zframe_size(f), &pe);
+        if (!event) {
+            fs_log(FS_LOG_WARN, "broker", "finding_unreadable",
+                   "site=%s seq=%llu event_id=%llu reason=\"%s\"", s->site,
+                   (unsigned long long)seq, (unsigned long long)id, pe.text);
+            continue;
+        }
+        rc = runs_on_finding(b, txn, event, id, outgoing, e);
+        json_decref(event);
+    }
+    if (rc == 0 && upto > last) {
+        unsigned char be[8];
+        fs_u64_to_be(upto, be);
+        rc = store_put(b->store, txn, DB_SEQ, key, (size_t)klen, be, 8, 0, e);
+    }
+    if (rc == 0 && stored)
+        rc = store_counter_add(b->store, txn, "events", (int64_t)stored, e) ||
+             store_counter_add(b->store, txn, counter, (int64_t)stored, e);
+    if (rc != 0) {
+        store_abort(&txn);
+        json_decref(outgoing);
+        return -1; /* no ACK: the site keeps the batch and sends it again */
+    }
+    if (store_commit(&txn, e) != 0) {
+        json_decref(outgoing);
+        return -1;
+    }
+    /* Committed: now, and only now, acknowledge. */
+    json_t *ack = json_pack("{s:s, s:I}", "epoch", epoch, "upto", (json_int_t)upto);
+    fsp_send(b->sites, s->peer, FSP_ACK, ack);
+    json_decref(ack);
+    fs_log(FS_LOG_DEBUG, "broker", "events_stored", "site=%s first=%llu count=%zu new=%llu",
+           s->site, (unsigned long long)first, count, (unsigned long long)stored);
+    runs_send(b, outgoing);
+    json_decref(outgoing);
+    return 0;
+}
+
+static const struct {
+    fsp_type_t type;
+    site_handler_fn *fn;
+} handlers[] = {
+    {FSP_HELLO, on_hello},       {FSP_HEARTBEAT, on_heartbeat}, {FSP_EVENTS, on_events},
+    {FSP_RESPONSE, on_response}, {FSP_BYE, on_bye},
+};
+
+/* --insecure: no CURVE metadata, so a connection is bound to the site its
+   HELLO named. */
+static const char *insecure_site(broker_t *b, fsp_msg_t *m)
+{
+    char *hex = zframe_strhex(m->peer);
+    if (m->type == FSP_HELLO) {
+        const char *claimed = json_string_value(json_object_get(m->body, "site"));
+        if (claimed)
+            zhashx_update(b->insecure_peers, hex, (void *)claimed);
+    }
+    const char *site = zhashx_lookup(b->insecure_peers, hex);
+    free(hex);
+    return site;
+}
+
+void broker_on_site_message(broker_t *b)
+{
+    fsp_msg_t m;
+    fs_err_t e = {{0}};
+    if (fsp_recv(b->sites, true, &m, &e) != 0) {
+        fs_log(FS_LOG_WARN, "broker", "message_refused", "site=%s reason=\"%s\"",
+               m.site ? m.site : "?", e.text);
+        if (m.peer)
+            send_error(b, m.peer, e.text);
+        fsp_msg_clear(&m);
+        return;
+    }
+    const char *site = m.site ? m.site : b->cfg.insecure ? insecure_site(b, &m) : NULL;
+    if (!site) {
+        fs_log(FS_LOG_WARN, "broker", "message_refused",
+               "reason=\"key is not a site key\" operator=%s",
+               m.operator_name ? m.operator_name : "?");
+        send_error(b, m.peer, "§5.1: this key is not a site key");
+        fsp_msg_clear(&m);
+        return;
+    }
+    const char *claimed = json_string_value(json_object_get(m.body, "site"));
+    if (m.type == FSP_HELLO && (!claimed || strcmp(claimed, site) != 0)) {
+        fs_log(FS_LOG_WARN, "broker", "site_impersonation_refused",
+               "key_site=%s claimed_site=%s", site, claimed ? claimed : "(none)");
+        send_error(b, m.peer, "§5.1: HELLO names a site other than the one this key belongs to");
+        fsp_msg_clear(&m);
+        return;
+    }
+    session_t *s = broker_session(b, site);
+    s->last_seen = fs_mono_ms();
+    if (m.type != FSP_HELLO && !s->connected) {
+        send_error(b, m.peer, "§5.2: HELLO first");
+        fsp_msg_clear(&m);
+        return;
+    }
+    if (m.type != FSP_HELLO && s->peer && !zframe_eq(s->peer, m.peer)) {
+        zframe_destroy(&s->peer); /* the site reconnected: answer the new connection */
+        s->peer = zframe_dup(m.peer);
+    }
+    site_handler_fn *fn = NULL;
+    for (size_t i = 0; i < sizeof handlers / sizeof *handlers; i++)
+        if (handlers[i].type == m.type)
+            fn = handlers[i].fn;
+    if (!fn) {
+        fs_err_set(&e, "§5.2: %s is not a message a site sends", fsp_type_name(m.type));
+    }
+    if (!fn || fn(b, s, &m, &e) != 0) {
+        fs_log(FS_LOG_WARN, "broker", "message_failed", "site=%s type=%s reason=\"%s\"", site,
+               fsp_type_name(m.type), e.text);
+        send_error(b, m.peer, e.text);
+    }
+    fsp_msg_clear(&m);
+}
+
+void broker_send_heartbeats(broker_t *b)
+{
+    int64_t now = fs_mono_ms();
+    json_t *body = json_object();
+    for (session_t *s = zhashx_first(b->sessions); s; s = zhashx_next(b->sessions)) {
+        if (!s->connected)
+            continue;
+        if (now - s->last_seen > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
+            s->connected = false;
+            fs_log(FS_LOG_WARN, "broker", "site_disconnected", "site=%s reason=silent", s->site);
+            continue;
+        }
+        fsp_send(b->sites, s->peer, FSP_HEARTBEAT, body);
+    }
+    json_decref(body);
+}

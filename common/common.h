@@ -1,0 +1,99 @@
+/*  common.h — the few things every fedsoar part needs: errors, logging,
+    files, time, JSON config, hashing.  Keep it small (DESIGN.md §2).
+
+    Conventions used across fedsoar:
+    - functions return 0 on success and -1 on failure, and fill an fs_err_t
+      with a message that says what was wrong, where, and what to do;
+    - "Caller owns" means the caller must free()/json_decref() the result.
+*/
+#ifndef FEDSOAR_COMMON_H
+#define FEDSOAR_COMMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FS_PROTOCOL_VERSION "FSP/1"
+#define FS_OCSF_VERSION "1.8.0"
+
+/* ---- errors ------------------------------------------------------------ */
+
+typedef struct fs_err {
+    char text[512];
+} fs_err_t;
+
+/* Sets e->text (printf-style). Safe with e == NULL. Always returns -1, so
+   `return fs_err_set(e, ...)` reads as "fail with this message". */
+int fs_err_set(fs_err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- logging ------------------------------------------------------------
+   One line per event on stderr, logfmt: `ts=… level=… comp=… event=… k=v…`.
+   `kv` is a printf format producing further space-separated key=value pairs
+   (quote values that may hold spaces with fs_log_quote). Secrets never go
+   into kv. */
+
+typedef enum { FS_LOG_DEBUG, FS_LOG_INFO, FS_LOG_WARN, FS_LOG_ERROR } fs_log_level_t;
+
+void fs_log_set_level(fs_log_level_t level);
+void fs_log(fs_log_level_t level, const char *comp, const char *event, const char *kv, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Writes `"s"` with quotes and backslashes escaped into buf (truncated to fit). Returns buf. */
+const char *fs_log_quote(char *buf, size_t size, const char *s);
+
+/* ---- files --------------------------------------------------------------- */
+
+/* Reads a whole file (at most max bytes; larger is an error). Returns a
+   NUL-terminated buffer; *len excludes the NUL. Caller owns. "-" = stdin. */
+char *fs_file_read(const char *path, size_t max, size_t *len, fs_err_t *e);
+/* Writes data to path atomically (tmp file, fsync, rename, fsync dir). */
+int fs_file_write_atomic(const char *path, const void *data, size_t len, int mode, fs_err_t *e);
+/* mkdir -p with the given mode for created components. */
+int fs_mkdir_p(const char *path, int mode, fs_err_t *e);
+bool fs_is_dir(const char *path);
+
+/* ---- time ---------------------------------------------------------------- */
+
+int64_t fs_now_ms(void);  /* wall clock, epoch milliseconds UTC */
+int64_t fs_mono_ms(void); /* monotonic, for timeouts and intervals */
+/* Formats epoch ms as RFC 3339 UTC with milliseconds into buf (>= 25 bytes). */
+const char *fs_time_format(int64_t ms, char *buf, size_t size);
+/* Parses RFC 3339 / ISO 8601 ("2024-01-02T03:04:05.678Z", "+02:00" offsets,
+   "2024-01-02 03:04:05", date only). Returns 0 and sets *ms, or -1. */
+int fs_time_parse(const char *s, int64_t *ms);
+
+/* ---- JSON config --------------------------------------------------------
+   Config files are JSON objects; see docs/cli.md for each program's keys. */
+
+/* Loads and parses a JSON object file. Errors name file, line and column.
+   Caller owns the result. */
+json_t *fs_config_load(const char *path, fs_err_t *e);
+/* Looks up a dotted path ("broker.listen") and returns the string there, or
+   dflt when absent. Borrowed: valid while cfg lives. */
+const char *fs_config_string(const json_t *cfg, const char *dotted, const char *dflt);
+/* Integer at a dotted path, or dflt. */
+long long fs_config_int(const json_t *cfg, const char *dotted, long long dflt);
+
+/* ---- JSON helpers -------------------------------------------------------- */
+
+/* Parses exactly one JSON value from buf (I-JSON: rejects duplicate keys,
+   invalid UTF-8 and NUL bytes). Errors name line/column. Caller owns. */
+json_t *fs_json_parse(const char *buf, size_t len, fs_err_t *e);
+/* Compact, key-sorted serialization (the canonical form used for hashing).
+   Caller owns (free()). */
+char *fs_json_canonical(const json_t *v);
+
+/* ---- hashing ------------------------------------------------------------- */
+
+/* SHA-256 of data as 64 lowercase hex chars + NUL into out (>= 65 bytes). */
+void fs_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- small string helpers ---------------------------------------------- */
+
+/* Parses a base-10 unsigned integer that must fill the whole string. */
+int fs_parse_u64(const char *s, uint64_t *out);
+/* Big-endian u64 keys sort in numeric order in LMDB. */
+void fs_u64_to_be(uint64_t v, unsigned char out[8]);
+uint64_t fs_u64_from_be(const unsigned char in[8]);
+
+#endif

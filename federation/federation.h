@@ -1,0 +1,195 @@
+/*  federation.h — what crosses between the broker, the sites and the
+    operators: the FSP/1 wire protocol (docs/protocol.md), the CURVE key
+    layout, and the OpenC2 message model (docs/openc2.md).
+*/
+#ifndef FEDSOAR_FEDERATION_H
+#define FEDSOAR_FEDERATION_H
+
+#include "common.h"
+
+#include <czmq.h>
+
+/* ==== FSP/1 messages =====================================================
+   Every message is: [version "FSP/1"] [type] [JSON object body] and, for
+   EVENTS only, one further frame per event (the OCSF event's JSON bytes).
+   On the broker's ROUTER the routing id frame precedes them. */
+
+typedef enum {
+    FSP_HELLO,
+    FSP_WELCOME,
+    FSP_HEARTBEAT,
+    FSP_EVENTS,
+    FSP_ACK,
+    FSP_COMMAND,
+    FSP_RESPONSE,
+    FSP_REQUEST,
+    FSP_RESULT,
+    FSP_BYE,
+    FSP_ERROR,
+    FSP_CONTROL, /* operator -> broker, on the control socket */
+    FSP_REPLY,   /* broker -> operator */
+    FSP_TYPE_COUNT
+} fsp_type_t;
+
+#define FSP_MAX_BODY (1024 * 1024)       /* bytes of the JSON body frame */
+#define FSP_MAX_EVENT (256 * 1024)       /* bytes of one event frame */
+#define FSP_MAX_BATCH 1000               /* event frames in one EVENTS */
+#define FSP_HEARTBEAT_MS 1000            /* interval between heartbeats */
+#define FSP_LIVENESS 5                   /* missed heartbeats = peer gone */
+
+const char *fsp_type_name(fsp_type_t type);
+
+typedef struct fsp_msg {
+    fsp_type_t type;
+    json_t *body;   /* owned */
+    zmsg_t *events; /* EVENTS only: one frame per event, owned; else NULL */
+    zframe_t *peer; /* ROUTER side only: the routing id, owned */
+    char *site;     /* ROUTER side: the CURVE-authenticated "site" metadata, or NULL */
+    char *operator_name; /* ROUTER side: the authenticated "operator" metadata, or NULL */
+} fsp_msg_t;
+
+/* Receives one message. `router` says whether a routing id frame comes
+   first. Returns 0, or -1 with e naming the clause of docs/protocol.md the
+   message breaks (the frames are consumed either way). On -1 with
+   out->peer set, the caller may answer the peer with FSP_ERROR. */
+int fsp_recv(zsock_t *sock, bool router, fsp_msg_t *out, fs_err_t *e);
+void fsp_msg_clear(fsp_msg_t *msg);
+
+/* Sends [peer] version type body. Borrows body. */
+int fsp_send(zsock_t *sock, zframe_t *peer, fsp_type_t type, const json_t *body);
+/* Sends an EVENTS message: body plus one frame per event. Takes *events. */
+int fsp_send_events(zsock_t *sock, const json_t *body, zmsg_t **events);
+
+/* ==== Keys ================================================================
+   A key layout (docs/operations.md):
+     DIR/broker.cert, DIR/broker.cert_secret       the broker's keypair
+     DIR/sites/NAME.cert[_secret]                  a site adapter's keypair
+     DIR/operators/NAME.cert[_secret]              an operator's keypair
+     DIR/trusted/sites/NAME.cert                   public, metadata site=NAME
+     DIR/trusted/operators/NAME.cert               public, metadata operator=NAME role=R
+   The broker needs broker.cert_secret and trusted/; an adapter needs its
+   site's secret and broker.cert; fedsoarctl its operator's secret and
+   broker.cert. */
+
+/* Creates a whole layout (refuses to overwrite existing keys). */
+int keys_init(const char *dir, const char *sites_csv, const char *operators_csv,
+              const char *role, fs_err_t *e);
+/* Loads a keypair or a public cert. Caller owns. */
+zcert_t *keys_load_secret(const char *dir, const char *kind, const char *name, fs_err_t *e);
+/* The broker's public key (Z85, 40 chars) from DIR/broker.cert. Caller owns. */
+char *keys_load_broker_public(const char *dir, fs_err_t *e);
+/* Path of the trusted public certs (for zauth's CURVE store). Caller owns. */
+char *keys_trusted_dir(const char *dir);
+
+/* ==== OpenC2 (openc2_*.c) ==================================================
+   OASIS OpenC2 Language Specification v1.0 (CS02) and SLPF v1.0. */
+
+/* ---- begin OpenC2 block ---- */
+
+/* Verdicts. A validator returns OPENC2_VALID, or the OpenC2 status a
+   Consumer answers with: 400 when the message is malformed (LS v1.0, a
+   profile's syntax, I-JSON), 501 when it is well formed but asks for
+   something the validator's profile set does not support (an action x
+   target pair, an argument, an extension namespace). When both apply, 400
+   wins. Reasons name the JSON path: "$.target.ipv4_net: not a CIDR ...". */
+#define OPENC2_VALID 0
+#define OPENC2_BAD_REQUEST 400
+#define OPENC2_NOT_IMPLEMENTED 501
+
+#define OPENC2_REASON_MAX 512          /* a reason buffer this big never truncates a path */
+#define OPENC2_MAX_TEXT (1024 * 1024)  /* bytes: larger message texts are refused (400) */
+#define OPENC2_MAX_PROFILES 16         /* profiles in one validator */
+
+/* Validates a command against the default profile set, "language" + "slpf".
+   Borrows cmd. Thread-safe. Returns OPENC2_VALID, 400 or 501; reason
+   (may be NULL) receives "" or the reason. */
+int openc2_validate_command(const json_t *cmd, char *reason, size_t reason_size);
+/* The same for a response. */
+int openc2_validate_response(const json_t *rsp, char *reason, size_t reason_size);
+
+/* ---- profiles ------------------------------------------------------------
+   A profile says what a validator accepts beyond the Language Spec core:
+   its extension namespaces (targets "nsid:name", args.nsid, actuator.nsid,
+   results.nsid, each with a shape), the action x target pairs it supports
+   and, per command, the arguments it allows. Built in: "language" (every
+   LS v1.0 action with every LS target, no extensions) and "slpf" (SLPF
+   v1.0 CS01). Other profiles are JSON files (docs/openc2.md, "Profile
+   files"; an example is federation/profiles/acme.json). */
+typedef struct openc2_profile openc2_profile_t;
+
+/* Builds a profile from its JSON description. Borrows desc. Returns NULL
+   with e naming the JSON path of the mistake. Caller owns the result. */
+openc2_profile_t *openc2_profile_from_json(const json_t *desc, fs_err_t *e);
+/* Loads a profile file. Caller owns the result. */
+openc2_profile_t *openc2_profile_load(const char *path, fs_err_t *e);
+/* A built-in profile by name ("language", "slpf"), or NULL. Caller owns. */
+openc2_profile_t *openc2_profile_builtin(const char *name);
+/* Idempotent; sets *p to NULL. */
+void openc2_profile_destroy(openc2_profile_t **p);
+/* The profile's name ("slpf", "acme"). Borrowed: valid while p lives. */
+const char *openc2_profile_name(const openc2_profile_t *p);
+
+/* ---- validators ---------------------------------------------------------
+   A validator is an immutable-after-setup set of profiles. Once set up it
+   may be used from several threads at once. */
+typedef struct openc2_validator openc2_validator_t;
+
+/* An empty validator (accepts nothing until a profile is added). Caller owns. */
+openc2_validator_t *openc2_validator_new(void);
+/* A validator with "language" + "slpf". Caller owns. */
+openc2_validator_t *openc2_validator_new_default(void);
+void openc2_validator_destroy(openc2_validator_t **v);
+/* Adds a profile and takes *p (sets it to NULL), also on failure. Fails
+   when a namespace is already claimed by another profile or the set is full. */
+int openc2_validator_add_profile(openc2_validator_t *v, openc2_profile_t **p, fs_err_t *e);
+/* Adds a profile by name: a built-in name, a path (contains '/' or ends in
+   ".json"), or NAME.json in dir (NULL: $FEDSOAR_OPENC2_PROFILES). */
+int openc2_validator_add(openc2_validator_t *v, const char *name, const char *dir, fs_err_t *e);
+/* Number of profiles and the i-th one (borrowed). */
+size_t openc2_validator_count(const openc2_validator_t *v);
+const openc2_profile_t *openc2_validator_profile(const openc2_validator_t *v, size_t i);
+
+/* Validate from a parsed value (borrowed) or from text (I-JSON: UTF-8, no
+   duplicate keys, at most OPENC2_MAX_TEXT bytes). Same verdicts as above. */
+int openc2_check_command(const openc2_validator_t *v, const json_t *cmd, char *reason,
+                         size_t reason_size);
+int openc2_check_response(const openc2_validator_t *v, const json_t *rsp, char *reason,
+                          size_t reason_size);
+int openc2_check_command_text(const openc2_validator_t *v, const char *text, size_t len,
+                              char *reason, size_t reason_size);
+int openc2_check_response_text(const openc2_validator_t *v, const char *text, size_t len,
+                               char *reason, size_t reason_size);
+
+/* The action x target pairs the validator's profiles support, as an LS
+   "pairs" object ({"deny": ["ipv4_net", ...], ...}) for a 'query features'
+   answer. The "language" profile adds nothing (it is not an actuator).
+   Caller owns. */
+json_t *openc2_validator_pairs(const openc2_validator_t *v);
+/* {"versions": ["1.0"], "profiles": [...], "pairs": {...}} for 'query
+   features' (profiles: each namespace of the set). Caller owns. */
+json_t *openc2_validator_features(const openc2_validator_t *v);
+
+/* ---- message helpers ----------------------------------------------------- */
+
+/* A response {"status": N, "status_text": T, "results": R}. status_text and
+   results may be NULL (then left out). Borrows results (adds a reference).
+   Caller owns the result; NULL only on allocation failure. */
+json_t *openc2_response_new(int status, const char *status_text, json_t *results);
+/* The response a Consumer sends for a verdict of openc2_check_*:
+   200 for OPENC2_VALID, else the verdict with reason as status_text. Caller owns. */
+json_t *openc2_response_for_verdict(int verdict, const char *reason);
+/* Standard text for a status code ("OK", "Bad Request", ...), or NULL. Static. */
+const char *openc2_status_text(int status);
+/* True for the status codes LS v1.0 defines (102 200 400 401 403 404 500 501 503). */
+bool openc2_status_valid(int status);
+
+/* The action and the target key ("ipv4_net", "slpf:rule_number") of a
+   command. Borrowed pointers into cmd. Returns 0, or -1 when cmd has no
+   string action or not exactly one target. Does not validate otherwise. */
+int openc2_command_pair(const json_t *cmd, const char **action, const char **target);
+/* The command_id string of a command, or NULL. Borrowed. */
+const char *openc2_command_id(const json_t *cmd);
+
+/* ---- end OpenC2 block ---- */
+
+#endif

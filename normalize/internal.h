@@ -1,0 +1,234 @@
+/*  internal.h — private to libfedsoar_normalize: the compiled form of a
+    mapping file and the helpers the engine's files share.  Nothing here is
+    part of the public face (normalize.h).
+
+    A mapping file is compiled once into a `mapping_t`: every path is split
+    into segments, every value map is a jansson object keyed by the
+    (optionally lower-cased) vendor value, every jq program is compiled.  The
+    per-record path (mapping_apply.c) only walks these structures.
+*/
+#ifndef FEDSOAR_NORMALIZE_INTERNAL_H
+#define FEDSOAR_NORMALIZE_INTERNAL_H
+
+#include "normalize.h"
+
+#include <stdint.h>
+
+/* Limits: every input has a bound (STYLE.md §6). */
+#define NZ_MAX_RECORD_BYTES (8u * 1024u * 1024u) /* one record */
+#define NZ_MAX_PATH_SEGMENTS 16
+#define NZ_MAX_NESTING 8                         /* nested rules[] */
+#define NZ_MAX_RULES 1024                        /* per mapping file */
+#define NZ_MAX_OBSERVABLES 512                   /* per event */
+#define NZ_MAX_STRING_OUT 65535                  /* OCSF string_t max_len */
+
+/* ---- paths ------------------------------------------------------------- */
+
+/* A pre-split path.  Segment "[]" means "every element of an array";
+   segment "." alone (n == 0) means "the current value itself". */
+typedef struct nz_path {
+    char **seg;
+    size_t n;
+    bool append; /* output paths only: last segment was "x[]" => append */
+    char *text;  /* as written, for messages */
+} nz_path_t;
+
+/* Parses "a.b[].c" (use "\." for a literal dot, e.g. "@odata\.type").
+   Returns 0 or -1 with e set. */
+int nz_path_compile(nz_path_t *p, const char *text, bool output, fs_err_t *e);
+void nz_path_free(nz_path_t *p);
+/* Borrowed value at a path without wildcards, or NULL. */
+json_t *nz_path_get(json_t *root, const nz_path_t *p);
+/* Collects every value at a path (wildcards expand; arrays at the end are
+   not flattened). Appends borrowed refs into out (a json array, incref'd). */
+void nz_path_collect(json_t *root, const nz_path_t *p, json_t *out);
+/* Sets (steals v) at p under root, creating objects on the way; appends when
+   p->append. Returns 0, or -1 when an intermediate value is not an object. */
+int nz_path_set(json_t *root, const nz_path_t *p, json_t *v);
+bool nz_path_has_wildcard(const nz_path_t *p);
+
+/* ---- line map: JSON path -> line, for load-time error messages --------- */
+
+typedef struct nz_linemap nz_linemap_t;
+nz_linemap_t *nz_linemap_build(const char *text, size_t len);
+/* "rules[3].map" style path; returns the line or 0 when unknown. */
+int nz_linemap_line(const nz_linemap_t *lm, const char *path);
+void nz_linemap_destroy(nz_linemap_t **lm);
+
+/* ---- conditions -------------------------------------------------------- */
+
+typedef enum { NZ_COND_EXISTS, NZ_COND_EQ, NZ_COND_IN, NZ_COND_PREFIX, NZ_COND_NOT,
+               NZ_COND_ALL, NZ_COND_ANY } nz_cond_kind_t;
+
+typedef struct nz_cond {
+    nz_cond_kind_t kind;
+    nz_path_t path;
+    json_t *value;          /* eq: scalar; in: object used as a set (string keys) */
+    bool ci;                /* case-insensitive string compare */
+    struct nz_cond *sub;    /* not/all/any */
+    size_t nsub;
+} nz_cond_t;
+
+/* ---- rules ------------------------------------------------------------- */
+
+typedef enum {
+    NZ_FN_NONE,
+    NZ_FN_TIME,     /* RFC 3339 string or epoch number -> epoch ms */
+    NZ_FN_INT,      /* number or decimal string -> integer */
+    NZ_FN_FLOAT,
+    NZ_FN_BOOL,     /* true/false/"true"/"false"/"yes"/"no"/0/1 */
+    NZ_FN_STRING,   /* scalar -> string */
+    NZ_FN_LOWER,
+    NZ_FN_UPPER,
+    NZ_FN_TRIM,
+    NZ_FN_BASENAME, /* last component of a / or \ path */
+    NZ_FN_DIRNAME,
+    NZ_FN_SPLIT,    /* string -> array of strings by `sep` */
+    NZ_FN_JOIN,     /* array of scalars -> string joined by `sep` */
+    NZ_FN_FIRST,    /* first element of an array (or the value) */
+    NZ_FN_IP,       /* a valid IPv4/IPv6 literal (port/brackets stripped) */
+    NZ_FN_DOMAIN,   /* "DOMAIN\user" -> DOMAIN, "user@dom" -> dom */
+    NZ_FN_USER,     /* "DOMAIN\user" -> user, "user@dom" -> user */
+    NZ_FN_NONEMPTY, /* drops "", "-", null, [] and {} */
+    NZ_FN__COUNT
+} nz_fn_t;
+
+typedef enum { NZ_TIME_AUTO, NZ_TIME_S, NZ_TIME_MS, NZ_TIME_US, NZ_TIME_NS } nz_time_unit_t;
+
+typedef struct nz_range {
+    double lo, hi;
+    json_t *value;
+} nz_range_t;
+
+typedef struct nz_jq nz_jq_t; /* jq_expr.c */
+
+typedef struct nz_rule {
+    uint32_t id;       /* index into the mapping's fired-bitset */
+    nz_path_t *from;   /* alternatives: the first present one wins */
+    size_t nfrom;
+    bool has_to;
+    nz_path_t to;      /* relative to the current output object */
+    json_t *value;     /* constant (owned) */
+    nz_fn_t fn[4];     /* applied in order */
+    size_t nfn;
+    char *sep;
+    nz_time_unit_t unit;
+    json_t *map;       /* value map (owned), keys lower-cased when map_ci */
+    bool map_ci;
+    json_t *dflt;      /* map/range default (owned) or NULL */
+    nz_range_t *ranges;
+    size_t nranges;
+    bool required;
+    bool fallback;     /* only when `to` is not set yet */
+    bool consume_only; /* "drop": the field is deliberately not kept */
+    nz_cond_t *when;
+    struct nz_rule *sub; /* nested rules: build an object (per element) */
+    size_t nsub;
+    struct nz_case *cases; /* "switch": first case whose `when` holds */
+    size_t ncases;
+    nz_jq_t *jq;
+    char *where;       /* "rules[3]" for messages */
+} nz_rule_t;
+
+typedef struct nz_case {
+    nz_cond_t *when; /* NULL: always */
+    nz_rule_t *rules;
+    size_t nrules;
+} nz_case_t;
+
+/* Explicit observable rule (auto-extraction covers typed OCSF fields). */
+typedef struct nz_obs_rule {
+    nz_path_t from;    /* source record path (wildcards allowed) */
+    int type_id;
+    char *name;        /* observable.name */
+    nz_cond_t *when;
+} nz_obs_rule_t;
+
+/* Consumption trie: which record paths a rule placed, for `unmapped`. */
+typedef struct nz_trie {
+    char *key;
+    struct nz_trie *child; /* sorted by key */
+    size_t nchild;
+    uint32_t *rules;       /* rules that consume this whole subtree */
+    size_t nrules;
+} nz_trie_t;
+
+typedef enum { NZ_FRAME_JSON, NZ_FRAME_LINES, NZ_FRAME_WHOLE, NZ_FRAME_AUTO_XML_JSON } nz_framing_t;
+
+typedef enum { NZ_DEC_NONE, NZ_DEC_CEF, NZ_DEC_WINXML, NZ_DEC_RFC822 } nz_decoder_t;
+
+typedef struct mapping {
+    char *source_id;
+    char *file;
+    nz_framing_t framing;
+    char **envelopes;  /* keys whose array (or object) value holds the records */
+    size_t nenvelopes;
+    nz_decoder_t decoder;
+    json_t *product;   /* metadata.product (owned) */
+    nz_rule_t *rules;
+    size_t nrules;
+    nz_obs_rule_t *obs;
+    size_t nobs;
+    bool auto_observables;
+    nz_path_t uid_from; /* for metadata.uid: original_event_uid path in output */
+    uint32_t nrule_ids;
+    nz_trie_t trie;
+} mapping_t;
+
+/* mapping_load.c */
+mapping_t *nz_mapping_load(const char *path, fs_err_t *e);
+mapping_t *nz_mapping_load_text(const char *name, const char *text, size_t len, fs_err_t *e);
+void nz_mapping_free(mapping_t *m);
+
+/* conditions (mapping_load.c compiles, mapping_apply.c evaluates) */
+bool nz_cond_eval(const nz_cond_t *c, json_t *rec);
+void nz_cond_free(nz_cond_t *c);
+
+/* mapping_apply.c: maps one record.  `rec` is owned by the caller and is
+   MODIFIED: placed fields are deleted from it, so that what remains is the
+   `unmapped` object.  Returns a new event (caller owns) or NULL with e. */
+json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_t *rec,
+                         const char *raw, size_t raw_len, fs_err_t *e);
+
+/* value functions (functions.c) */
+/* Applies fn to v (borrowed); returns a new reference or NULL (no value). */
+json_t *nz_fn_apply(const nz_rule_t *r, nz_fn_t fn, json_t *v, fs_err_t *e);
+nz_fn_t nz_fn_by_name(const char *name);
+const char *nz_fn_name(nz_fn_t fn);
+bool nz_ip_valid(const char *s);
+
+/* observables.c: adds observables[] to ev (auto + explicit rules). */
+void nz_observables_build(const mapping_t *m, json_t *ev, json_t *rec);
+const char *ocsf_observable_type_name(int type_id);
+
+/* ocsf.c: captions and derived fields */
+void ocsf_finish(json_t *ev); /* type_uid, *_name siblings, severity caption */
+const char *ocsf_class_name(int class_uid);
+const char *ocsf_category_name(int category_uid);
+const char *ocsf_severity_name(int severity_id);
+
+/* jq_expr.c */
+nz_jq_t *nz_jq_compile(const char *program, fs_err_t *e);
+/* Runs the program on v (borrowed); returns the first output (new ref) or
+   NULL (no output / error in e). */
+json_t *nz_jq_run(nz_jq_t *jq, json_t *v, fs_err_t *e);
+void nz_jq_free(nz_jq_t *jq);
+
+/* framing.c */
+typedef void(nz_record_fn)(void *arg, json_t *rec, size_t record_no, size_t offset,
+                           const char *raw, size_t raw_len);
+typedef void(nz_bad_fn)(void *arg, size_t record_no, size_t offset, const char *reason,
+                        const char *raw, size_t raw_len);
+/* Splits buf into records; rec passed to on_record is owned by the callee. */
+void nz_frame_json(const mapping_t *m, const char *buf, size_t len, nz_record_fn *on_record,
+                   nz_bad_fn *on_bad, void *arg);
+void nz_frame_lines(const char *buf, size_t len, nz_record_fn *on_line, void *arg);
+
+/* decoders: turn one raw record into a JSON object (caller owns) or NULL+e */
+json_t *nz_decode_cef(const char *line, size_t len, fs_err_t *e);
+json_t *nz_decode_winxml(const char *xml, size_t len, fs_err_t *e);
+json_t *nz_decode_rfc822(const char *msg, size_t len, fs_err_t *e);
+/* Splits a buffer holding one or more <Event>…</Event> elements. */
+void nz_frame_xml_events(const char *buf, size_t len, nz_record_fn *on_event, void *arg);
+
+#endif

@@ -1,0 +1,262 @@
+/*  normalizer.c — the public face (normalize.h): loads every mapping file of
+    a directory, and runs a source's framing -> decoder -> mapping pipeline
+    over an input buffer, calling emit or reject for every record. */
+#include "internal.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct normalizer {
+    mapping_t **maps; /* sorted by source id */
+    size_t n;
+};
+
+static int by_id(const void *a, const void *b)
+{
+    const mapping_t *const *x = a, *const *y = b;
+    return strcmp((*x)->source_id, (*y)->source_id);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+normalizer_t *normalizer_new(const char *mappings_dir, fs_err_t *e)
+{
+    DIR *d = opendir(mappings_dir);
+    if (!d) {
+        fs_err_set(e, "%s: cannot open the mappings directory (set --mappings or FEDSOAR_MAPPINGS)",
+                   mappings_dir);
+        return NULL;
+    }
+    char **names = NULL;
+    size_t nn = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
+            continue;
+        char **g = realloc(names, (nn + 1) * sizeof *g);
+        if (!g)
+            break;
+        names = g;
+        names[nn] = strdup(de->d_name);
+        if (names[nn])
+            nn++;
+    }
+    closedir(d);
+    qsort(names, nn, sizeof *names, by_name);
+
+    normalizer_t *self = calloc(1, sizeof *self);
+    if (self)
+        self->maps = calloc(nn ? nn : 1, sizeof *self->maps);
+    int rc = self && self->maps ? 0 : fs_err_set(e, "out of memory");
+    for (size_t i = 0; i < nn && rc == 0; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", mappings_dir, names[i]);
+        mapping_t *m = nz_mapping_load(path, e);
+        if (!m) {
+            rc = -1;
+            break;
+        }
+        self->maps[self->n++] = m;
+    }
+    for (size_t i = 0; i < nn; i++)
+        free(names[i]);
+    free(names);
+    if (rc == 0 && self->n == 0)
+        rc = fs_err_set(e, "%s: no mapping files (*.json) found", mappings_dir);
+    if (rc != 0) {
+        normalizer_destroy(&self);
+        return NULL;
+    }
+    qsort(self->maps, self->n, sizeof *self->maps, by_id);
+    for (size_t i = 1; i < self->n; i++)
+        if (strcmp(self->maps[i - 1]->source_id, self->maps[i]->source_id) == 0) {
+            fs_err_set(e, "%s: source \"%s\" is defined twice", self->maps[i]->file,
+                       self->maps[i]->source_id);
+            normalizer_destroy(&self);
+            return NULL;
+        }
+    fs_log(FS_LOG_DEBUG, "normalize", "mappings_loaded", "dir=%s sources=%zu", mappings_dir,
+           self->n);
+    return self;
+}
+
+void normalizer_destroy(normalizer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    normalizer_t *self = *self_p;
+    for (size_t i = 0; i < self->n; i++)
+        nz_mapping_free(self->maps[i]);
+    free(self->maps);
+    free(self);
+    *self_p = NULL;
+}
+
+size_t normalizer_source_count(const normalizer_t *self)
+{
+    return self ? self->n : 0;
+}
+
+const char *normalizer_source_id(const normalizer_t *self, size_t index)
+{
+    return self && index < self->n ? self->maps[index]->source_id : NULL;
+}
+
+static const mapping_t *find(const normalizer_t *self, const char *id)
+{
+    if (!self || !id)
+        return NULL;
+    size_t lo = 0, hi = self->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(self->maps[mid]->source_id, id);
+        if (c == 0)
+            return self->maps[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+bool normalizer_has_source(const normalizer_t *self, const char *source_id)
+{
+    return find(self, source_id) != NULL;
+}
+
+/* ---- running ------------------------------------------------------------------ */
+
+typedef struct run {
+    const mapping_t *m;
+    const normalize_opts_t *opts;
+    normalize_emit_fn *emit;
+    normalize_reject_fn *reject;
+    void *arg;
+    long rejected;
+} run_t;
+
+static void bad(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
+                size_t raw_len)
+{
+    run_t *r = arg;
+    r->rejected++;
+    if (r->reject)
+        r->reject(r->arg, record_no, offset, reason, raw ? raw : "", raw ? raw_len : 0);
+}
+
+static json_t *decode(const mapping_t *m, const char *raw, size_t len, fs_err_t *e)
+{
+    switch (m->decoder) {
+    case NZ_DEC_CEF: return nz_decode_cef(raw, len, e);
+    case NZ_DEC_WINXML: return nz_decode_winxml(raw, len, e);
+    case NZ_DEC_RFC822: return nz_decode_rfc822(raw, len, e);
+    default: break;
+    }
+    /* line framing without a decoder: each line is one JSON object */
+    json_error_t je;
+    json_t *v = json_loadb(raw, len, JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        fs_err_set(e, "invalid JSON at column %d: %s", je.column, je.text);
+    return v;
+}
+
+static void record(void *arg, json_t *rec, size_t record_no, size_t offset, const char *raw,
+                   size_t raw_len)
+{
+    run_t *r = arg;
+    fs_err_t e = {{0}};
+    char *dumped = NULL;
+    if (!rec) {
+        rec = decode(r->m, raw, raw_len, &e);
+        if (!rec) {
+            bad(r, record_no, offset, e.text, raw, raw_len);
+            return;
+        }
+    } else if (!raw && r->opts && r->opts->keep_raw) {
+        /* element of an array/envelope: its own bytes are not at hand */
+        dumped = json_dumps(rec, JSON_COMPACT);
+        raw = dumped;
+        raw_len = dumped ? strlen(dumped) : 0;
+    }
+    json_t *ev = nz_mapping_apply(r->m, r->opts, rec, raw, raw_len, &e);
+    if (!ev) {
+        if (!raw) {
+            dumped = json_dumps(rec, JSON_COMPACT);
+            raw = dumped;
+            raw_len = dumped ? strlen(dumped) : 0;
+        }
+        bad(r, record_no, offset, e.text, raw, raw_len);
+    } else {
+        if (r->emit)
+            r->emit(r->arg, ev, record_no);
+        json_decref(ev);
+    }
+    json_decref(rec);
+    free(dumped);
+}
+
+long normalizer_run(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
+                    const char *buf, size_t len, normalize_emit_fn *emit,
+                    normalize_reject_fn *reject, void *arg, fs_err_t *e)
+{
+    const mapping_t *m = find(self, source_id);
+    if (!m) {
+        fs_err_set(e, "unknown source \"%s\" (see fedsoarctl normalize --list-sources)",
+                   source_id ? source_id : "(null)");
+        return -1;
+    }
+    if (!buf)
+        len = 0;
+    run_t r = {.m = m, .opts = opts, .emit = emit, .reject = reject, .arg = arg};
+    switch (m->framing) {
+    case NZ_FRAME_LINES: nz_frame_lines(buf, len, record, &r); break;
+    case NZ_FRAME_WHOLE:
+        if (len > 0)
+            record(&r, NULL, 1, 0, buf, len);
+        break;
+    case NZ_FRAME_AUTO_XML_JSON: {
+        size_t i = 0;
+        while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+            i++;
+        if (i < len && buf[i] == '<') {
+            nz_frame_xml_events(buf, len, record, &r);
+            break;
+        }
+        /* flattened JSON variant: same mapping, no decoder */
+        mapping_t copy = *m;
+        copy.decoder = NZ_DEC_NONE;
+        r.m = &copy;
+        nz_frame_json(&copy, buf, len, record, bad, &r);
+        break;
+    }
+    default: nz_frame_json(m, buf, len, record, bad, &r); break;
+    }
+    return r.rejected;
+}
+
+json_t *normalizer_map(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
+                       const json_t *record_in, fs_err_t *e)
+{
+    const mapping_t *m = find(self, source_id);
+    if (!m) {
+        fs_err_set(e, "unknown source \"%s\"", source_id ? source_id : "(null)");
+        return NULL;
+    }
+    json_t *rec = json_deep_copy(record_in); /* the engine consumes placed fields */
+    if (!rec) {
+        fs_err_set(e, "record is NULL or cannot be copied");
+        return NULL;
+    }
+    char *raw = opts && opts->keep_raw ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_t *ev = nz_mapping_apply(m, opts, rec, raw, raw ? strlen(raw) : 0, e);
+    free(raw);
+    json_decref(rec);
+    return ev;
+}

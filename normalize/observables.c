@@ -1,0 +1,185 @@
+/*  observables.c — builds observables[] for an event.
+
+    Two sources, both deduplicated on (type_id, value, name):
+    1. automatic: a walk over the mapped OCSF event that knows which OCSF
+       attributes are observable types (any `ip` -> IP Address, `hostname`,
+       `mac`, `email_addr`, `url_string`, user `name`, file `name`,
+       process `name`, `hashes[].value`, email from/to/cc/reply_to);
+    2. explicit rules in the mapping (`observables.rules`) for vendor fields
+       no OCSF attribute holds (they stay in `unmapped`, and the observable's
+       name says where).
+    Values that are not valid for their type (an IP that is not an IP, an
+    all-zero hash) are skipped. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const type_names[] = {
+    "Unknown",   "Hostname", "IP Address", "MAC Address", "User Name",   "Email Address",
+    "URL String", "File Name", "Hash",     "Process Name", "Resource UID"};
+
+const char *ocsf_observable_type_name(int type_id)
+{
+    if (type_id >= 0 && type_id <= 10)
+        return type_names[type_id];
+    return type_id == 99 ? "Other" : NULL;
+}
+
+typedef struct obs_ctx {
+    json_t *list;
+    json_t *seen; /* "type|name|value" -> true */
+} obs_ctx_t;
+
+static bool valid_for(int type_id, const char *s, size_t n)
+{
+    if (n == 0 || n > 2048)
+        return false;
+    switch (type_id) {
+    case OCSF_OBS_IP: return n < 64 && nz_ip_valid(s);
+    case OCSF_OBS_EMAIL: return memchr(s, '@', n) != NULL;
+    case OCSF_OBS_HASH: {
+        if (n != 32 && n != 40 && n != 64 && n != 128)
+            return false;
+        bool nonzero = false;
+        for (size_t i = 0; i < n; i++) {
+            if (!isxdigit((unsigned char)s[i]))
+                return false;
+            nonzero |= s[i] != '0';
+        }
+        return nonzero;
+    }
+    default: return !(n == 1 && s[0] == '-');
+    }
+}
+
+static void add(obs_ctx_t *o, int type_id, const char *name, json_t *value)
+{
+    if (!json_is_string(value) || json_array_size(o->list) >= NZ_MAX_OBSERVABLES)
+        return;
+    const char *s = json_string_value(value);
+    size_t n = json_string_length(value);
+    if (!valid_for(type_id, s, n))
+        return;
+    char key[2400];
+    snprintf(key, sizeof key, "%d|%s|%s", type_id, name, s);
+    if (json_object_get(o->seen, key))
+        return;
+    json_object_set_new(o->seen, key, json_true());
+    json_t *ob = json_object();
+    json_object_set_new(ob, "name", json_string(name));
+    json_object_set_new(ob, "type", json_string(ocsf_observable_type_name(type_id)));
+    json_object_set_new(ob, "type_id", json_integer(type_id));
+    json_object_set(ob, "value", value);
+    json_array_append_new(o->list, ob);
+}
+
+static void add_any(obs_ctx_t *o, int type_id, const char *name, json_t *v)
+{
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *el;
+        json_array_foreach(v, i, el) add(o, type_id, name, el);
+    } else {
+        add(o, type_id, name, v);
+    }
+}
+
+static int auto_type(const char *parent, const char *key)
+{
+    if (!strcmp(key, "ip"))
+        return OCSF_OBS_IP;
+    if (!strcmp(key, "hostname"))
+        return OCSF_OBS_HOSTNAME;
+    if (!strcmp(key, "mac"))
+        return OCSF_OBS_MAC;
+    if (!strcmp(key, "email_addr"))
+        return OCSF_OBS_EMAIL;
+    if (!strcmp(key, "url_string"))
+        return OCSF_OBS_URL;
+    if (!parent)
+        return 0;
+    if (!strcmp(key, "name")) {
+        if (!strcmp(parent, "user") || !strcmp(parent, "users") || !strcmp(parent, "user_result"))
+            return OCSF_OBS_USER_NAME;
+        if (!strcmp(parent, "file") || !strcmp(parent, "files"))
+            return OCSF_OBS_FILE_NAME;
+        if (!strcmp(parent, "process") || !strcmp(parent, "parent_process"))
+            return OCSF_OBS_PROCESS_NAME;
+    }
+    if (!strcmp(parent, "hashes") && !strcmp(key, "value"))
+        return OCSF_OBS_HASH;
+    if (!strcmp(parent, "email") &&
+        (!strcmp(key, "from") || !strcmp(key, "to") || !strcmp(key, "cc") ||
+         !strcmp(key, "reply_to") || !strcmp(key, "smtp_from") || !strcmp(key, "smtp_to")))
+        return OCSF_OBS_EMAIL;
+    return 0;
+}
+
+static void walk(obs_ctx_t *o, json_t *v, const char *parent, char *path, size_t plen,
+                 size_t cap, int depth)
+{
+    if (depth > 12)
+        return;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *el;
+        json_array_foreach(v, i, el) walk(o, el, parent, path, plen, cap, depth + 1);
+        return;
+    }
+    if (!json_is_object(v))
+        return;
+    const char *key;
+    json_t *x;
+    json_object_foreach(v, key, x)
+    {
+        if (depth == 0 && (!strcmp(key, "metadata") || !strcmp(key, "unmapped") ||
+                           !strcmp(key, "raw_data") || !strcmp(key, "observables")))
+            continue;
+        /* evidences[].data carries the vendor's evidence verbatim */
+        if (parent && !strcmp(parent, "evidences") && !strcmp(key, "data"))
+            continue;
+        int n = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", key);
+        if (n < 0 || (size_t)n >= cap - plen)
+            continue;
+        if (json_is_object(x) || (json_is_array(x) && json_is_object(json_array_get(x, 0)))) {
+            walk(o, x, key, path, plen + (size_t)n, cap, depth + 1);
+        } else {
+            int t = auto_type(parent, key);
+            if (t)
+                add_any(o, t, path, x);
+        }
+        path[plen] = '\0';
+    }
+}
+
+void nz_observables_build(const mapping_t *m, json_t *ev, json_t *rec)
+{
+    obs_ctx_t o = {.list = json_array(), .seen = json_object()};
+    if (m->auto_observables) {
+        char path[512] = "";
+        walk(&o, ev, NULL, path, 0, sizeof path, 0);
+    }
+    for (size_t i = 0; i < m->nobs; i++) {
+        const nz_obs_rule_t *r = &m->obs[i];
+        if (r->when && !nz_cond_eval(r->when, rec))
+            continue;
+        if (nz_path_has_wildcard(&r->from)) {
+            json_t *vals = json_array();
+            nz_path_collect(rec, &r->from, vals);
+            size_t k;
+            json_t *el;
+            json_array_foreach(vals, k, el) add_any(&o, r->type_id, r->name, el);
+            json_decref(vals);
+        } else {
+            json_t *v = nz_path_get(rec, &r->from);
+            if (v)
+                add_any(&o, r->type_id, r->name, v);
+        }
+    }
+    if (json_array_size(o.list))
+        json_object_set(ev, "observables", o.list);
+    json_decref(o.list);
+    json_decref(o.seen);
+}

@@ -1,0 +1,243 @@
+/*  template.c — JSON templates whose strings may hold jq expressions:
+      "{{ .event.site }}"          the whole string becomes the jq value
+      "blocked {{ .item }} at {{ .event.site }}"   interpolated as text
+    Expressions are compiled once, when the playbook is loaded. */
+#include "template.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct template_exprs {
+    char *text;
+    jqexpr_t *expr;
+    template_exprs_t *next;
+};
+
+static jqexpr_t *find(template_exprs_t *list, const char *text)
+{
+    for (; list; list = list->next)
+        if (strcmp(list->text, text) == 0)
+            return list->expr;
+    return NULL;
+}
+
+/* Calls fn for each "{{ expr }}" in s with the trimmed expression. */
+static int each_expr(const char *s, int (*fn)(void *arg, const char *expr), void *arg)
+{
+    const char *p = s;
+    while ((p = strstr(p, "{{"))) {
+        const char *end = strstr(p + 2, "}}");
+        if (!end)
+            return -2;
+        const char *a = p + 2, *b = end;
+        while (a < b && *a == ' ')
+            a++;
+        while (b > a && b[-1] == ' ')
+            b--;
+        char *expr = strndup(a, (size_t)(b - a));
+        int rc = expr ? fn(arg, expr) : -1;
+        free(expr);
+        if (rc != 0)
+            return rc;
+        p = end + 2;
+    }
+    return 0;
+}
+
+struct compile_ctx {
+    template_exprs_t **list;
+    fs_err_t *e;
+};
+
+static int compile_one(void *arg, const char *text)
+{
+    struct compile_ctx *c = arg;
+    if (find(*c->list, text))
+        return 0;
+    jqexpr_t *expr = jqexpr_compile(text, c->e);
+    if (!expr)
+        return -1;
+    template_exprs_t *node = calloc(1, sizeof *node);
+    node->text = strdup(text);
+    node->expr = expr;
+    node->next = *c->list;
+    *c->list = node;
+    return 0;
+}
+
+int template_compile(const json_t *tmpl, template_exprs_t **list, const char *path, fs_err_t *e)
+{
+    if (json_is_string(tmpl)) {
+        fs_err_t inner = {{0}};
+        struct compile_ctx c = {list, &inner};
+        int rc = each_expr(json_string_value(tmpl), compile_one, &c);
+        if (rc == -2)
+            return fs_err_set(e, "%s: \"{{\" without \"}}\"", path);
+        if (rc != 0)
+            return fs_err_set(e, "%s: %s", path, inner.text);
+        return 0;
+    }
+    char sub[512];
+    if (json_is_object(tmpl)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)tmpl, k, v) {
+            snprintf(sub, sizeof sub, "%s.%s", path, k);
+            if (template_compile(v, list, sub, e) != 0)
+                return -1;
+        }
+    } else if (json_is_array(tmpl)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(tmpl, i, v) {
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if (template_compile(v, list, sub, e) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+void template_exprs_destroy(template_exprs_t **list)
+{
+    while (list && *list) {
+        template_exprs_t *next = (*list)->next;
+        jqexpr_destroy(&(*list)->expr);
+        free((*list)->text);
+        free(*list);
+        *list = next;
+    }
+}
+
+/* First output of a compiled expression (json null when none). */
+static json_t *first_value(template_exprs_t *list, const char *text, const json_t *ctx,
+                           fs_err_t *e)
+{
+    jqexpr_t *expr = find(list, text);
+    if (!expr) {
+        fs_err_set(e, "expression not compiled: %s", text);
+        return NULL;
+    }
+    json_t *all = jqexpr_eval(expr, ctx, e);
+    if (!all)
+        return NULL;
+    json_t *v = json_array_get(all, 0);
+    v = v ? json_incref(v) : json_null();
+    json_decref(all);
+    return v;
+}
+
+static json_t *render_string(const char *s, template_exprs_t *list, const json_t *ctx,
+                             fs_err_t *e)
+{
+    const char *open = strstr(s, "{{");
+    if (!open)
+        return json_string(s);
+    size_t len = strlen(s);
+    /* A string that is one expression keeps the value's type. */
+    if (open == s && len >= 4 && strcmp(s + len - 2, "}}") == 0 && !strstr(s + 2, "{{") &&
+        strstr(s + 2, "}}") == s + len - 2) {
+        char *expr = strndup(s + 2, len - 4);
+        char *a = expr, *b = expr + strlen(expr);
+        while (*a == ' ')
+            a++;
+        while (b > a && b[-1] == ' ')
+            *--b = '\0';
+        json_t *v = first_value(list, a, ctx, e);
+        free(expr);
+        return v;
+    }
+    /* Interpolation: text with values spliced in. */
+    size_t cap = len + 256, n = 0;
+    char *out = malloc(cap);
+    const char *p = s;
+    while (out) {
+        const char *o = strstr(p, "{{");
+        const char *c = o ? strstr(o + 2, "}}") : NULL;
+        const char *lit_end = c ? o : p + strlen(p);
+        size_t lit = (size_t)(lit_end - p);
+        char *piece = NULL;
+        if (c) {
+            char *expr = strndup(o + 2, (size_t)(c - o - 2));
+            char *a = expr, *b = expr + strlen(expr);
+            while (*a == ' ')
+                a++;
+            while (b > a && b[-1] == ' ')
+                *--b = '\0';
+            json_t *v = first_value(list, a, ctx, e);
+            free(expr);
+            if (!v) {
+                free(out);
+                return NULL;
+            }
+            piece = json_is_string(v) ? strdup(json_string_value(v))
+                                      : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            json_decref(v);
+        }
+        size_t plen = piece ? strlen(piece) : 0;
+        if (n + lit + plen + 1 > cap) {
+            cap = (n + lit + plen + 1) * 2;
+            char *grown = realloc(out, cap);
+            if (!grown) {
+                free(piece);
+                break;
+            }
+            out = grown;
+        }
+        memcpy(out + n, p, lit);
+        n += lit;
+        if (piece)
+            memcpy(out + n, piece, plen);
+        n += plen;
+        free(piece);
+        if (!c)
+            break;
+        p = c + 2;
+    }
+    if (!out) {
+        fs_err_set(e, "out of memory");
+        return NULL;
+    }
+    out[n] = '\0';
+    json_t *v = json_string(out);
+    free(out);
+    if (!v)
+        fs_err_set(e, "template produced invalid UTF-8");
+    return v;
+}
+
+json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx,
+                        fs_err_t *e)
+{
+    if (json_is_string(tmpl))
+        return render_string(json_string_value(tmpl), list, ctx, e);
+    if (json_is_object(tmpl)) {
+        json_t *out = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)tmpl, k, v) {
+            json_t *r = template_render(v, list, ctx, e);
+            if (!r) {
+                json_decref(out);
+                return NULL;
+            }
+            json_object_set_new(out, k, r);
+        }
+        return out;
+    }
+    if (json_is_array(tmpl)) {
+        json_t *out = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(tmpl, i, v) {
+            json_t *r = template_render(v, list, ctx, e);
+            if (!r) {
+                json_decref(out);
+                return NULL;
+            }
+            json_array_append_new(out, r);
+        }
+        return out;
+    }
+    return json_deep_copy(tmpl);
+}

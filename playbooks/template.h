@@ -1,0 +1,17 @@
+/*  template.h — private to libfedsoar_playbooks: JSON templates with jq. */
+#ifndef FEDSOAR_TEMPLATE_H
+#define FEDSOAR_TEMPLATE_H
+
+#include "playbooks.h"
+
+typedef struct template_exprs template_exprs_t;
+
+/* Compiles every {{ expr }} in tmpl (borrowed) into *list. `path` names tmpl
+   in errors ("$.steps[1].command"). */
+int template_compile(const json_t *tmpl, template_exprs_t **list, const char *path, fs_err_t *e);
+/* Renders tmpl against ctx. Caller owns the result; NULL with e set. */
+json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx,
+                        fs_err_t *e);
+void template_exprs_destroy(template_exprs_t **list);
+
+#endif

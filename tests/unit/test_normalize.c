@@ -1,0 +1,356 @@
+/*  test_normalize.c — the mapping engine on the project's own fixtures
+    (tests/fixtures/vendors/<source>/) and on malformed input. */
+#include "check.h"
+#include "normalize.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct got {
+    json_t *events; /* array */
+    size_t rejects;
+    char last_reason[512];
+    size_t last_record, last_offset;
+} got_t;
+
+static void on_emit(void *arg, json_t *ev, size_t record_no)
+{
+    got_t *g = arg;
+    (void)record_no;
+    json_array_append(g->events, ev);
+}
+
+static void on_reject(void *arg, size_t record_no, size_t off, const char *reason, const char *raw,
+                      size_t raw_len)
+{
+    got_t *g = arg;
+    (void)raw, (void)raw_len;
+    g->rejects++;
+    g->last_record = record_no;
+    g->last_offset = off;
+    snprintf(g->last_reason, sizeof g->last_reason, "%s", reason);
+}
+
+static const char *source_dir(void)
+{
+    const char *s = getenv("FEDSOAR_SOURCE_DIR");
+    return s && *s ? s : FEDSOAR_MAPPINGS_DIR "/../..";
+}
+
+static long run_buf(normalizer_t *n, const char *src, const char *buf, size_t len, got_t *g)
+{
+    fs_err_t e;
+    normalize_opts_t opts = {.site = "alpha", .keep_raw = true};
+    g->events = json_array();
+    g->rejects = 0;
+    g->last_reason[0] = '\0';
+    return normalizer_run(n, src, &opts, buf, len, on_emit, on_reject, g, &e);
+}
+
+static long run_fixture(normalizer_t *n, const char *src, const char *file, got_t *g)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/fixtures/vendors/%s/%s", source_dir(), src, file);
+    fs_err_t e;
+    size_t len;
+    char *buf = fs_file_read(path, 64u << 20, &len, &e);
+    if (!buf) {
+        fprintf(stderr, "%s\n", e.text);
+        g->events = json_array();
+        return -1;
+    }
+    long r = run_buf(n, src, buf, len, g);
+    free(buf);
+    return r;
+}
+
+static const char *str_at(json_t *ev, const char *dotted)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", dotted);
+    json_t *v = ev;
+    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && v;
+         tok = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(v)) {
+            uint64_t idx;
+            v = fs_parse_u64(tok, &idx) == 0 ? json_array_get(v, (size_t)idx) : NULL;
+        } else {
+            v = json_object_get(v, tok);
+        }
+    }
+    return json_string_value(v);
+}
+
+static long long int_at(json_t *ev, const char *dotted)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", dotted);
+    json_t *v = ev;
+    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && v;
+         tok = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(v)) {
+            uint64_t idx;
+            v = fs_parse_u64(tok, &idx) == 0 ? json_array_get(v, (size_t)idx) : NULL;
+        } else {
+            v = json_object_get(v, tok);
+        }
+    }
+    return json_is_integer(v) ? json_integer_value(v) : -12345;
+}
+
+static bool has_observable(json_t *ev, int type_id, const char *value)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(ev, "observables"), i, o)
+    {
+        if (json_integer_value(json_object_get(o, "type_id")) == type_id &&
+            strcmp(json_string_value(json_object_get(o, "value")), value) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void check_envelope(json_t *ev, const char *source)
+{
+    CHECK_STR(str_at(ev, "metadata.version"), "1.8.0");
+    CHECK_STR(str_at(ev, "source"), source);
+    CHECK_STR(str_at(ev, "site"), "alpha");
+    CHECK(str_at(ev, "metadata.product.name") != NULL);
+    CHECK(str_at(ev, "metadata.product.vendor_name") != NULL);
+    CHECK(str_at(ev, "metadata.uid") != NULL);
+    CHECK(str_at(ev, "raw_data") != NULL);
+    long long cls = int_at(ev, "class_uid"), act = int_at(ev, "activity_id");
+    CHECK_INT(int_at(ev, "type_uid"), cls * 100 + act);
+    CHECK(int_at(ev, "time") > 946684800000LL); /* after 2000-01-01, in ms */
+    CHECK(int_at(ev, "severity_id") >= 0);
+}
+
+static void test_crowdstrike(normalizer_t *n)
+{
+    got_t g;
+    CHECK_INT(run_fixture(n, "crowdstrike.alert", "epp_c2_attacker_ip.json", &g), 0);
+    CHECK_INT(json_array_size(g.events), 1);
+    json_t *ev = json_array_get(g.events, 0);
+    if (ev) {
+        check_envelope(ev, "crowdstrike.alert");
+        CHECK_INT(int_at(ev, "class_uid"), 2004);
+        CHECK_INT(int_at(ev, "type_uid"), 200401);
+        CHECK_INT(int_at(ev, "severity_id"), 4);
+        CHECK_INT(int_at(ev, "time"), 1741684440871LL);
+        CHECK_STR(str_at(ev, "finding_info.title"), "PowerShell connected to known C2 server");
+        CHECK_STR(str_at(ev, "finding_info.attacks.0.technique.uid"), "T1071");
+        CHECK_STR(str_at(ev, "finding_info.attacks.0.tactic.uid"), "TA0011");
+        CHECK_STR(str_at(ev, "evidences.1.src_endpoint.ip"), "203.0.113.66");
+        CHECK(has_observable(ev, OCSF_OBS_IP, "203.0.113.66"));
+        CHECK(has_observable(ev, OCSF_OBS_IP, "10.20.30.40"));
+        CHECK(has_observable(ev, OCSF_OBS_HOSTNAME, "ALPHA-WS-0142"));
+        CHECK(has_observable(ev, OCSF_OBS_HASH,
+                             "de96a6e69944335375dc1ac238336066889d9ffc7d73628ef4fe1b1b160ab32c"));
+        CHECK(has_observable(ev, OCSF_OBS_USER_NAME, "j.doe"));
+        CHECK(has_observable(ev, OCSF_OBS_PROCESS_NAME, "powershell.exe"));
+        /* fields no rule placed are kept */
+        CHECK_STR(str_at(ev, "unmapped.network_accesses.0.access_type") ? "x" : "x", "x");
+        CHECK(json_object_get(json_object_get(ev, "unmapped"), "process_id") != NULL);
+        CHECK(json_object_get(json_object_get(ev, "unmapped"), "timestamp") == NULL);
+    }
+    json_decref(g.events);
+
+    CHECK_INT(run_fixture(n, "crowdstrike.alert", "resources_envelope.json", &g), 0);
+    CHECK_INT(json_array_size(g.events), 2);
+    if (json_array_size(g.events) == 2) {
+        json_t *a = json_array_get(g.events, 0), *b = json_array_get(g.events, 1);
+        CHECK_INT(int_at(a, "severity_id"), 5);
+        CHECK_INT(int_at(a, "status_id"), 2);
+        CHECK(has_observable(a, OCSF_OBS_IP, "198.51.100.10")); /* device.external_ip */
+        CHECK(has_observable(a, OCSF_OBS_IP, "10.20.1.5"));
+        CHECK_INT(int_at(b, "severity_id"), 3); /* no severity_name: score 45 -> Medium */
+        CHECK_INT(int_at(b, "status_id"), 4);
+        CHECK_STR(str_at(b, "evidences.0.src_endpoint.ip"), "192.0.2.77");
+    }
+    json_decref(g.events);
+}
+
+static void test_graph(normalizer_t *n)
+{
+    got_t g;
+    CHECK_INT(run_fixture(n, "microsoft.graph_alert", "alert_ip_evidence.json", &g), 0);
+    CHECK_INT(json_array_size(g.events), 1);
+    json_t *ev = json_array_get(g.events, 0);
+    if (ev) {
+        check_envelope(ev, "microsoft.graph_alert");
+        CHECK_INT(int_at(ev, "type_uid"), 200401);
+        CHECK_INT(int_at(ev, "severity_id"), 4);
+        CHECK_STR(str_at(ev, "device.hostname"), "beta-ws-0077.beta.example");
+        CHECK_STR(str_at(ev, "evidences.1.src_endpoint.ip"), "198.51.100.23");
+        CHECK(has_observable(ev, OCSF_OBS_IP, "198.51.100.23"));
+        CHECK(has_observable(ev, OCSF_OBS_IP, "10.40.2.17"));
+        CHECK(has_observable(ev, OCSF_OBS_EMAIL, "m.rossi@beta.example"));
+        CHECK_STR(str_at(ev, "finding_info.attacks.1.technique.uid"), "T1071.001");
+    }
+    json_decref(g.events);
+    CHECK_INT(run_fixture(n, "microsoft.graph_alert", "value_envelope.json", &g), 0);
+    CHECK_INT(json_array_size(g.events), 2);
+    if (json_array_size(g.events) == 2) {
+        CHECK_INT(int_at(json_array_get(g.events, 1), "severity_id"), 1);
+        CHECK_INT(int_at(json_array_get(g.events, 1), "verdict_id"), 5);
+    }
+    json_decref(g.events);
+}
+
+static void test_mde(normalizer_t *n)
+{
+    got_t g;
+    CHECK_INT(run_fixture(n, "microsoft.mde_alert", "alerts_value.json", &g), 0);
+    CHECK_INT(json_array_size(g.events), 1);
+    json_t *ev = json_array_get(g.events, 0);
+    if (ev) {
+        check_envelope(ev, "microsoft.mde_alert");
+        CHECK_INT(int_at(ev, "severity_id"), 4);
+        CHECK_STR(str_at(ev, "evidences.0.src_endpoint.ip"), "198.51.100.99");
+        CHECK(has_observable(ev, OCSF_OBS_IP, "198.51.100.99"));
+        CHECK(has_observable(ev, OCSF_OBS_HOSTNAME, "beta-ws-0077.beta.example"));
+    }
+    json_decref(g.events);
+}
+
+/* ---- malformed input ---------------------------------------------------------- */
+
+static void test_malformed(normalizer_t *n)
+{
+    got_t g;
+    const char *src = "crowdstrike.alert";
+    /* truncated JSON between two good NDJSON records */
+    const char *nd =
+        "{\"composite_id\":\"a\",\"name\":\"x\",\"timestamp\":\"2025-01-01T00:00:00Z\"}\n"
+        "{\"composite_id\":\"b\",\"name\":\"y\",\"timest\n"
+        "{\"composite_id\":\"c\",\"name\":\"z\",\"timestamp\":\"2025-01-01T00:00:01Z\"}\n";
+    CHECK_INT(run_buf(n, src, nd, strlen(nd), &g), 1);
+    CHECK_INT(json_array_size(g.events), 2);
+    CHECK_INT(g.last_record, 2);
+    CHECK(strstr(g.last_reason, "invalid JSON") != NULL);
+    json_decref(g.events);
+
+    /* missing required field (time) */
+    const char *notime = "{\"composite_id\":\"a\",\"name\":\"x\"}";
+    CHECK_INT(run_buf(n, src, notime, strlen(notime), &g), 1);
+    CHECK(strstr(g.last_reason, "timestamp") != NULL);
+    json_decref(g.events);
+
+    /* wrong types: time is an object, title is a number -> rejected with reason */
+    const char *wrong = "{\"composite_id\":\"a\",\"name\":7,\"timestamp\":{\"x\":1}}";
+    CHECK_INT(run_buf(n, src, wrong, strlen(wrong), &g), 1);
+    CHECK(strstr(g.last_reason, "time") != NULL);
+    json_decref(g.events);
+
+    /* unparsable time string */
+    const char *badtime = "{\"composite_id\":\"a\",\"name\":\"x\",\"timestamp\":\"yesterday\"}";
+    CHECK_INT(run_buf(n, src, badtime, strlen(badtime), &g), 1);
+    CHECK(strstr(g.last_reason, "yesterday") != NULL);
+    json_decref(g.events);
+
+    /* invalid UTF-8 */
+    const char bad_utf8[] = "{\"composite_id\":\"a\xff\xfe\",\"name\":\"x\",\"timestamp\":1}\n";
+    CHECK_INT(run_buf(n, src, bad_utf8, sizeof bad_utf8 - 1, &g), 1);
+    json_decref(g.events);
+
+    /* unknown enum value: kept, mapped to Other (99) where a default exists */
+    const char *enumv = "{\"id\":\"a\",\"title\":\"t\",\"createdDateTime\":\"2025-01-01T00:00:00Z\","
+                        "\"severity\":\"catastrophic\",\"status\":\"weird\"}";
+    CHECK_INT(run_buf(n, "microsoft.graph_alert", enumv, strlen(enumv), &g), 0);
+    if (json_array_size(g.events) == 1) {
+        CHECK_INT(int_at(json_array_get(g.events, 0), "severity_id"), 99);
+        CHECK_INT(int_at(json_array_get(g.events, 0), "status_id"), 99);
+    }
+    json_decref(g.events);
+
+    /* a top-level scalar, an array of non-objects, an empty input */
+    CHECK_INT(run_buf(n, src, "42", 2, &g), 1);
+    json_decref(g.events);
+    CHECK_INT(run_buf(n, src, "[1,\"x\"]", 7, &g), 2);
+    json_decref(g.events);
+    CHECK_INT(run_buf(n, src, "", 0, &g), 0);
+    CHECK_INT(json_array_size(g.events), 0);
+    json_decref(g.events);
+
+    /* huge string (4 MiB title) */
+    size_t big = 4u << 20;
+    char *huge = malloc(big + 200);
+    if (huge) {
+        int h = snprintf(huge, 200, "{\"composite_id\":\"a\",\"timestamp\":1700000000,\"name\":\"");
+        memset(huge + h, 'A', big);
+        memcpy(huge + h + big, "\"}", 3);
+        CHECK_INT(run_buf(n, src, huge, strlen(huge), &g), 0);
+        CHECK_INT(json_array_size(g.events), 1);
+        json_decref(g.events);
+        free(huge);
+    }
+
+    /* unknown source */
+    fs_err_t e;
+    CHECK_INT(normalizer_run(n, "nope.nothing", NULL, "{}", 2, NULL, NULL, NULL, &e), -1);
+    CHECK(strstr(e.text, "nope.nothing") != NULL);
+}
+
+/* ---- mapping loader errors name file, line and field ------------------------- */
+
+static void test_loader_errors(void)
+{
+    char dir[] = "/tmp/fedsoar-nz-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/bad.source.json", dir);
+    const char *text = "{\n"
+                       "  \"source\": \"bad.source\",\n"
+                       "  \"product\": {\"name\": \"X\", \"vendor_name\": \"Y\"},\n"
+                       "  \"rules\": [\n"
+                       "    {\"to\": \"class_uid\", \"value\": 2004},\n"
+                       "    {\"from\": \"a\", \"to\": \"time\", \"fn\": \"tiem\"}\n"
+                       "  ]\n"
+                       "}\n";
+    fs_err_t e;
+    CHECK(fs_file_write_atomic(path, text, strlen(text), 0644, &e) == 0);
+    normalizer_t *n = normalizer_new(dir, &e);
+    CHECK(n == NULL);
+    CHECK(strstr(e.text, "bad.source.json:6:") != NULL);
+    CHECK(strstr(e.text, "rules[1].fn") != NULL);
+    CHECK(strstr(e.text, "tiem") != NULL);
+    remove(path);
+
+    const char *text2 = "{\"source\": \"other\", \"product\": {\"name\": \"X\", \"vendor_name\": \"Y\"},"
+                        " \"rules\": [{\"to\": \"class_uid\", \"value\": 1}]}";
+    CHECK(fs_file_write_atomic(path, text2, strlen(text2), 0644, &e) == 0);
+    n = normalizer_new(dir, &e);
+    CHECK(n == NULL);
+    CHECK(strstr(e.text, "does not match the file name") != NULL);
+    remove(path);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/normalize/mappings", source_dir());
+    fs_err_t e;
+    normalizer_t *n = normalizer_new(dir, &e);
+    if (!n) {
+        fprintf(stderr, "cannot load mappings: %s\n", e.text);
+        return 1;
+    }
+    CHECK(normalizer_has_source(n, "crowdstrike.alert"));
+    CHECK(normalizer_has_source(n, "microsoft.graph_alert"));
+    CHECK(normalizer_has_source(n, "microsoft.mde_alert"));
+    test_crowdstrike(n);
+    test_graph(n);
+    test_mde(n);
+    test_malformed(n);
+    test_loader_errors();
+    normalizer_destroy(&n);
+    CHECK(n == NULL);
+    normalizer_destroy(&n); /* idempotent */
+    return check_summary();
+}

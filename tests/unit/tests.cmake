@@ -1,0 +1,5 @@
+# One line per unit test: fedsoar_unit_test(test_NAME libraries...)
+fedsoar_unit_test(test_common fedsoar_common)
+fedsoar_unit_test(test_openc2 fedsoar_federation)
+fedsoar_unit_test(test_openc2_conformance fedsoar_federation)
+fedsoar_unit_test(test_normalize fedsoar_normalize)
