@@ -13,11 +13,11 @@ bootstrap:
 
 build: bootstrap
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFEDSOAR_WERROR=ON >/dev/null
-	@cmake --build $(BUILD) -j$(JOBS)
+	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
 asan: bootstrap
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFEDSOAR_SANITIZE=ON -DFEDSOAR_WERROR=ON >/dev/null
-	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	@cmake --build $(ASAN_BUILD) -j$(JOBS) -- --no-print-directory
 
 # Every test, in the release build and again under ASan+UBSan.
 check: build asan
@@ -30,7 +30,7 @@ check-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 demo: build
-	@./deploy/demo
+	@./deploy/demo/run
 
 bench: build
 	@./bench/run

@@ -122,6 +122,7 @@ typedef struct nz_rule {
     bool fallback;     /* only when `to` is not set yet */
     bool consume_only; /* "drop": the field is deliberately not kept */
     nz_cond_t *when;
+    nz_cond_t *pick;   /* with rules + from array: the first element where it holds */
     struct nz_rule *sub; /* nested rules: build an object (per element) */
     size_t nsub;
     struct nz_case *cases; /* "switch": first case whose `when` holds */

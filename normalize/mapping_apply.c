@@ -257,7 +257,19 @@ static void build_objects(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out,
             reject(c, r, r->from[0].text, "required field is missing");
         return;
     }
-    if (json_is_array(src) && r->nfrom) {
+    if (json_is_array(src) && r->pick) {
+        size_t i;
+        json_t *el, *chosen = NULL;
+        json_array_foreach(src, i, el) if (!chosen && nz_cond_eval(r->pick, el)) chosen = el;
+        if (chosen) {
+            json_t *obj = json_object();
+            apply_rules(c, r->sub, r->nsub, chosen, obj, depth + 1);
+            if (json_object_size(obj))
+                put(c, r, out, obj);
+            else
+                json_decref(obj);
+        }
+    } else if (json_is_array(src) && r->nfrom) {
         json_t *collected = r->to.append ? NULL : json_array();
         size_t i;
         json_t *el;

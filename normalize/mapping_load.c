@@ -200,7 +200,7 @@ static nz_cond_t *cond_new(load_t *L, json_t *j, const char *where)
 
 static const char *const rule_keys[] = {"from", "to", "value", "fn", "sep", "unit", "map",
                                         "ci", "default", "ranges", "required", "fallback",
-                                        "drop", "when", "rules", "switch", "jq", "comment",
+                                        "drop", "when", "pick", "rules", "switch", "jq", "comment",
                                         NULL};
 
 static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr,
@@ -368,6 +368,13 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         if (!(r->when = cond_new(L, x, w)))
             return -1;
     }
+    if ((x = json_object_get(j, "pick"))) {
+        fmt(w, sizeof w, "%s.pick", where);
+        if (!json_object_get(j, "rules") || !json_object_get(j, "from"))
+            return fail(L, w, "\"pick\" needs \"from\" (an array) and \"rules\"");
+        if (!(r->pick = cond_new(L, x, w)))
+            return -1;
+    }
     if ((x = json_object_get(j, "jq"))) {
         fmt(w, sizeof w, "%s.jq", where);
         if (!json_is_string(x))
@@ -492,6 +499,10 @@ static void rule_free(nz_rule_t *r)
     if (r->when) {
         nz_cond_free(r->when);
         free(r->when);
+    }
+    if (r->pick) {
+        nz_cond_free(r->pick);
+        free(r->pick);
     }
     rules_free(r->sub, r->nsub);
     for (size_t i = 0; i < r->ncases; i++) {

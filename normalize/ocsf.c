@@ -16,6 +16,7 @@ typedef struct cls {
 } cls_t;
 
 static const cls_t classes[] = {
+    {0, 0, "Base Event", {"Unknown"}},
     {1007, 1, "Process Activity", {"Unknown", "Launch", "Terminate", "Open", "Inject", "Set User ID"}},
     {2004, 2, "Detection Finding", {"Unknown", "Create", "Update", "Close"}},
     {2005, 2, "Incident Finding", {"Unknown", "Create", "Update", "Close"}},
@@ -39,7 +40,7 @@ static const cls_t classes[] = {
     {6003, 6, "API Activity", {"Unknown", "Create", "Read", "Update", "Delete"}},
 };
 
-static const char *const categories[] = {NULL,
+static const char *const categories[] = {"Uncategorized",
                                          "System Activity",
                                          "Findings",
                                          "Identity & Access Management",
@@ -65,7 +66,7 @@ const char *ocsf_class_name(int class_uid)
 
 const char *ocsf_category_name(int category_uid)
 {
-    if (category_uid > 0 && (size_t)category_uid < sizeof categories / sizeof categories[0])
+    if (category_uid >= 0 && (size_t)category_uid < sizeof categories / sizeof categories[0])
         return categories[category_uid];
     return NULL;
 }
