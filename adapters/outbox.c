@@ -2,6 +2,7 @@
     dead letters, the command journal, and small metadata.  Store and
     forward: a site without its broker keeps collecting. */
 #include "adapter.h"
+#include "federation.h"
 
 #include <openssl/rand.h>
 #include <lmdb.h>
@@ -157,6 +158,13 @@ int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e)
         return fs_err_set(e, "outbox: cannot serialize an event");
     size_t len = strlen(text);
     int rc;
+    if (len > FSP_MAX_EVENT) {
+        /* No frame over the wire limit (protocol §4.4): keep it here instead. */
+        rc = outbox_dead_letter(self, json_string_value(json_object_get(event, "source")), 0, 0,
+                                "event larger than the 256 KiB FSP/1 frame limit", text, len, e);
+        free(text);
+        return rc == 0 ? 1 : -1;
+    }
     if (entries(self, self->txn, OB_EVENTS) >= self->max_events) {
         /* Full: keep it where an operator can find and replay it. */
         uint64_t refused = meta_u64(self, self->txn, "refused_full") + 1;

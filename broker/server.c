@@ -35,7 +35,9 @@ static zsock_t *bind_router(broker_t *b, const char *endpoint, const char *domai
     }
     zsock_set_router_mandatory(sock, 0);
     zsock_set_sndhwm(sock, 100000);
-    zsock_set_maxmsgsize(sock, (int64_t)FSP_MAX_BATCH * FSP_MAX_EVENT / 4 + FSP_MAX_BODY);
+    /* Per frame: no FSP/1 frame may exceed the body limit (§4); libzmq drops
+       a peer that sends one before it reaches us. */
+    zsock_set_maxmsgsize(sock, FSP_MAX_BODY);
     zsock_set_sndtimeo(sock, 0);
     if (!b->cfg.insecure) {
         zcert_apply(b->cert, sock);

@@ -17,17 +17,18 @@ char *fs_file_read(const char *path, size_t max, size_t *len, fs_err_t *e)
         fs_err_set(e, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 64 * 1024, n = 0;
+    /* Read one byte past max, so "exactly max" and "larger" differ. */
+    size_t limit = max + 1, cap = limit < 64 * 1024 ? limit : 64 * 1024, n = 0;
     char *buf = malloc(cap + 1);
     while (buf) {
         if (n == cap) {
-            if (cap >= max) {
+            if (cap == limit) {
                 fs_err_set(e, "%s: larger than the %zu-byte limit", path, max);
                 free(buf);
                 buf = NULL;
                 break;
             }
-            cap = cap * 2 > max ? max : cap * 2;
+            cap = cap * 2 > limit ? limit : cap * 2;
             char *grown = realloc(buf, cap + 1);
             if (!grown) {
                 free(buf);

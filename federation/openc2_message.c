@@ -95,7 +95,8 @@ static void record(char *dst, size_t size, const char *path, const char *fmt, va
 {
     char msg[OPENC2_REASON_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    snprintf(dst, size, "%s: %s", path, msg);
+    if (snprintf(dst, size, "%s: %s", path, msg) >= (int)size)
+        dst[size - 1] = '\0'; /* truncated reasons are still NUL-terminated */
 }
 
 bool oc2_bad(oc2_ctx_t *c, const char *fmt, ...)

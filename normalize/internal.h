@@ -121,6 +121,7 @@ typedef struct nz_rule {
     bool required;
     bool fallback;     /* only when `to` is not set yet */
     bool consume_only; /* "drop": the field is deliberately not kept */
+    bool keep;         /* "keep": read from, but leave the source in unmapped */
     nz_cond_t *when;
     nz_cond_t *pick;   /* with rules + from array: the first element where it holds */
     struct nz_rule *sub; /* nested rules: build an object (per element) */

@@ -200,7 +200,7 @@ static nz_cond_t *cond_new(load_t *L, json_t *j, const char *where)
 
 static const char *const rule_keys[] = {"from", "to", "value", "fn", "sep", "unit", "map",
                                         "ci", "default", "ranges", "required", "fallback",
-                                        "drop", "when", "pick", "rules", "switch", "jq", "comment",
+                                        "drop", "keep", "when", "pick", "rules", "switch", "jq", "comment",
                                         NULL};
 
 static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr,
@@ -363,6 +363,7 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
     r->required = json_is_true(json_object_get(j, "required"));
     r->fallback = json_is_true(json_object_get(j, "fallback"));
     r->consume_only = json_is_true(json_object_get(j, "drop"));
+    r->keep = json_is_true(json_object_get(j, "keep"));
     if ((x = json_object_get(j, "when"))) {
         fmt(w, sizeof w, "%s.when", where);
         if (!(r->when = cond_new(L, x, w)))
@@ -610,7 +611,7 @@ static int trie_rules(nz_trie_t *root, const nz_path_t *prefix, nz_rule_t *rules
             }
             continue;
         }
-        for (size_t f = 0; f < r->nfrom; f++)
+        for (size_t f = 0; f < r->nfrom && !r->keep; f++)
             if (trie_add(root, prefix, &r->from[f], r->id) != 0)
                 return -1;
     }

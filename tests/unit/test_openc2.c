@@ -102,8 +102,9 @@ static void test_command_id(void)
                400, "$.command_id:");
     char text[512];
     char id[200] = "";
+    size_t idl = 0;
     for (int i = 0; i < 36; i++)
-        strcat(id, "\xc3\xa9");
+        idl += (size_t)snprintf(id + idl, sizeof id - idl, "\xc3\xa9");
     snprintf(text, sizeof text, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"%s\"}", id);
     EXPECT_CMD(v_default, text, 0, "");
     EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":5}", 400,
@@ -243,13 +244,14 @@ static void test_targets(void)
     T("\"slpf:rule_number\":5", 501, "$.target['slpf:rule_number']: profile slpf is not enabled");
 #undef T
     /* process.parent nesting is bounded */
-    char deep[4096] = "{\"action\":\"stop\",\"target\":{\"process\":";
+    char deep[4096];
+    size_t dl = (size_t)snprintf(deep, sizeof deep, "{\"action\":\"stop\",\"target\":{\"process\":");
     for (int i = 0; i < 40; i++)
-        strcat(deep, "{\"parent\":");
-    strcat(deep, "{\"pid\":1}");
+        dl += (size_t)snprintf(deep + dl, sizeof deep - dl, "{\"parent\":");
+    dl += (size_t)snprintf(deep + dl, sizeof deep - dl, "{\"pid\":1}");
     for (int i = 0; i < 40; i++)
-        strcat(deep, "}");
-    strcat(deep, "}}");
+        dl += (size_t)snprintf(deep + dl, sizeof deep - dl, "}");
+    snprintf(deep + dl, sizeof deep - dl, "}}");
     CHECK_INT(cmd_in(v_lang, deep), 400);
     /* very deep JSON of any kind */
     char *nest = malloc(20000);
