@@ -103,6 +103,7 @@ typedef struct adapter_config {
     adapter_replay_t *replays;
     size_t replay_count;
     uint64_t outbox_max;
+    uint64_t max_rate;        /* events/s sent to the broker, 0 = unlimited */
     bool insecure;
     bool keep_raw;
 } adapter_config_t;

@@ -31,6 +31,8 @@ struct adapter {
     int64_t last_rx;     /* monotonic ms */
     int64_t next_heartbeat;
     int64_t backoff_ms;
+    double tokens;       /* send-rate bucket (cfg.max_rate), at most one second's worth */
+    int64_t tokens_at;   /* monotonic ms of the last refill */
 };
 
 /* commands.c: answers a COMMAND body from the broker (journaled, at most once). */

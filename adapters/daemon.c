@@ -191,13 +191,31 @@ static void connect_broker(adapter_t *a)
            a->cfg.broker, a->cfg.insecure ? "off" : "on");
 }
 
+/* How many events the rate limit allows now (a token bucket holding at most
+   one second's worth), or ADAPTER_BATCH when unlimited. */
+static size_t rate_budget(adapter_t *a)
+{
+    if (!a->cfg.max_rate)
+        return ADAPTER_BATCH;
+    int64_t now = fs_mono_ms();
+    a->tokens += (double)a->cfg.max_rate * (double)(now - a->tokens_at) / 1000.0;
+    a->tokens_at = now;
+    if (a->tokens > (double)a->cfg.max_rate)
+        a->tokens = (double)a->cfg.max_rate;
+    size_t budget = a->tokens < 1 ? 0 : (size_t)a->tokens;
+    return budget < ADAPTER_BATCH ? budget : ADAPTER_BATCH;
+}
+
 static void send_batches(adapter_t *a)
 {
     while (a->welcomed && a->sent_upto < a->acked + (uint64_t)ADAPTER_BATCH * ADAPTER_WINDOW) {
+        size_t budget = rate_budget(a);
+        if (budget == 0)
+            return;
         zmsg_t *frames = zmsg_new();
         json_t *classes = json_array();
         uint64_t first = 0;
-        size_t n = outbox_peek(a->outbox, a->sent_upto, ADAPTER_BATCH, 4 << 20, frames, classes, &first);
+        size_t n = outbox_peek(a->outbox, a->sent_upto, budget, 4 << 20, frames, classes, &first);
         if (n == 0) {
             zmsg_destroy(&frames);
             json_decref(classes);
@@ -210,6 +228,7 @@ static void send_batches(adapter_t *a)
         if (rc != 0)
             return; /* the pipe is full; try again on the next turn */
         a->sent_upto = first + n - 1;
+        a->tokens -= (double)n;
     }
 }
 
@@ -257,10 +276,16 @@ static void on_message(adapter_t *a)
     case FSP_ACK: on_ack(a, m.body); break;
     case FSP_COMMAND: adapter_on_command(a, m.body); break;
     case FSP_HEARTBEAT: break;
-    case FSP_ERROR:
+    case FSP_ERROR: {
+        const char *reason = json_string_value(json_object_get(m.body, "reason"));
         fs_log(FS_LOG_WARN, "adapter", "broker_error", "site=%s reason=\"%s\"", a->cfg.site,
-               json_string_value(json_object_get(m.body, "reason")));
+               reason ? reason : "");
+        /* A restarted broker does not know this connection: say HELLO again
+           now rather than after the liveness timeout. */
+        if (reason && strstr(reason, "HELLO first") && a->welcomed)
+            connect_broker(a);
         break;
+    }
     default:
         fs_log(FS_LOG_WARN, "adapter", "message_refused", "site=%s reason=\"§5.2: %s is not sent to sites\"",
                a->cfg.site, fsp_type_name(m.type));
@@ -274,7 +299,7 @@ int adapter_run(adapter_t *a)
     a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
     while (!zsys_interrupted) {
         zpoller_t *poller = zpoller_new(a->dealer, NULL);
-        void *which = zpoller_wait(poller, 50);
+        void *which = zpoller_wait(poller, a->cfg.max_rate ? 10 : 50);
         bool terminated = zpoller_terminated(poller);
         zpoller_destroy(&poller);
         if (which)

@@ -26,6 +26,8 @@ static void usage(FILE *out)
             "                            a file already taken in is skipped)\n"
             "  --mappings DIR            normalization mappings (default: the shipped ones)\n"
             "  --actuators LIST          comma-separated actuators (default record-only)\n"
+            "  --max-rate N              send at most N events/s to the broker (0 = unlimited),\n"
+            "                            to spare a thin WAN link; the outbox absorbs the rest\n"
             "  --insecure                CURVE off. Local experiments only.\n"
             "  --help, --version\n");
 }
@@ -38,10 +40,11 @@ int main(int argc, char **argv)
         {"keys", required_argument, 0, 'k'},     {"replay", required_argument, 0, 'r'},
         {"mappings", required_argument, 0, 'm'}, {"actuators", required_argument, 0, 'a'},
         {"insecure", no_argument, 0, 'i'},       {"log-level", required_argument, 0, 'L'},
+        {"max-rate", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *config = NULL, *site = NULL, *broker = NULL, *state = NULL, *keys = NULL,
-               *mappings = NULL, *actuators = NULL, *level = NULL;
+               *mappings = NULL, *actuators = NULL, *level = NULL, *max_rate = NULL;
     bool insecure = false;
     adapter_replay_t replays[64];
     size_t nreplay = 0;
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
         case 'a': actuators = optarg; break;
         case 'i': insecure = true; break;
         case 'L': level = optarg; break;
+        case 'R': max_rate = optarg; break;
         case 'r': {
             char *colon = strchr(optarg, ':');
             if (!colon || colon == optarg || !colon[1]) {
@@ -113,6 +117,12 @@ int main(int argc, char **argv)
         }
         replays[nreplay++] = (adapter_replay_t){src, file};
     }
+    uint64_t rate = (uint64_t)fs_config_int(cfg, "link.max_events_per_s", 0);
+    if (max_rate && fs_parse_u64(max_rate, &rate) != 0) {
+        fprintf(stderr, "fedsoar-adapter: --max-rate \"%s\": expected events per second\n", max_rate);
+        json_decref(cfg);
+        return 2;
+    }
     const char *env_mappings = getenv("FEDSOAR_MAPPINGS");
     adapter_config_t ac = {
         .site = site,
@@ -126,6 +136,7 @@ int main(int argc, char **argv)
         .replays = replays,
         .replay_count = nreplay,
         .outbox_max = (uint64_t)fs_config_int(cfg, "outbox.max_events", 1000000),
+        .max_rate = rate,
         .insecure = insecure || json_is_true(json_object_get(cfg, "insecure")),
         .keep_raw = json_is_true(json_object_get(cfg, "keep_raw_data")),
     };

@@ -30,6 +30,7 @@ typedef struct nz_path {
     char **seg;
     size_t n;
     bool append; /* output paths only: last segment was "x[]" => append */
+    bool wild;   /* has a "[]" segment (computed at compile) */
     char *text;  /* as written, for messages */
 } nz_path_t;
 

@@ -29,7 +29,6 @@ const char *ocsf_observable_type_name(int type_id)
 
 typedef struct obs_ctx {
     json_t *list;
-    json_t *seen; /* "type|name|value" -> true */
 } obs_ctx_t;
 
 static bool valid_for(int type_id, const char *s, size_t n)
@@ -62,16 +61,22 @@ static void add(obs_ctx_t *o, int type_id, const char *name, json_t *value)
     size_t n = json_string_length(value);
     if (!valid_for(type_id, s, n))
         return;
-    char key[2400];
-    snprintf(key, sizeof key, "%d|%s|%s", type_id, name, s);
-    if (json_object_get(o->seen, key))
-        return;
-    json_object_set_new(o->seen, key, json_true());
+    /* dedupe on (type_id, name, value): lists are short (tens), a linear
+       scan is cheaper than hashing */
+    size_t i;
+    json_t *have;
+    json_array_foreach(o->list, i, have)
+    {
+        if (json_integer_value(json_object_get(have, "type_id")) == type_id &&
+            strcmp(json_string_value(json_object_get(have, "value")), s) == 0 &&
+            strcmp(json_string_value(json_object_get(have, "name")), name) == 0)
+            return;
+    }
     json_t *ob = json_object();
-    json_object_set_new(ob, "name", json_string(name));
-    json_object_set_new(ob, "type", json_string(ocsf_observable_type_name(type_id)));
-    json_object_set_new(ob, "type_id", json_integer(type_id));
-    json_object_set(ob, "value", value);
+    json_object_set_new_nocheck(ob, "name", json_string_nocheck(name));
+    json_object_set_new_nocheck(ob, "type", json_string_nocheck(ocsf_observable_type_name(type_id)));
+    json_object_set_new_nocheck(ob, "type_id", json_integer(type_id));
+    json_object_set_nocheck(ob, "value", value);
     json_array_append_new(o->list, ob);
 }
 
@@ -156,7 +161,7 @@ static void walk(obs_ctx_t *o, json_t *v, const char *parent, char *path, size_t
 
 void nz_observables_build(const mapping_t *m, json_t *ev, json_t *rec)
 {
-    obs_ctx_t o = {.list = json_array(), .seen = json_object()};
+    obs_ctx_t o = {.list = json_array()};
     if (m->auto_observables) {
         char path[512] = "";
         walk(&o, ev, NULL, path, 0, sizeof path, 0);
@@ -181,5 +186,4 @@ void nz_observables_build(const mapping_t *m, json_t *ev, json_t *rec)
     if (json_array_size(o.list))
         json_object_set(ev, "observables", o.list);
     json_decref(o.list);
-    json_decref(o.seen);
 }

@@ -72,6 +72,9 @@ int nz_path_compile(nz_path_t *p, const char *text, bool output, fs_err_t *e)
     }
     if (output && p->n == 0)
         return fs_err_set(e, "output path \"%s\" names no field", text);
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->seg[i], "[]") == 0)
+            p->wild = true;
     return 0;
 }
 
@@ -88,10 +91,7 @@ void nz_path_free(nz_path_t *p)
 
 bool nz_path_has_wildcard(const nz_path_t *p)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->seg[i], "[]") == 0)
-            return true;
-    return false;
+    return p->wild;
 }
 
 json_t *nz_path_get(json_t *root, const nz_path_t *p)

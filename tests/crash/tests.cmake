@@ -1,0 +1,6 @@
+# kill -9 tests (label crash), one per victim.
+foreach(victim broker adapter both)
+  add_test(NAME crash_kill9_${victim} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/crash/kill9.sh ${victim})
+  set_tests_properties(crash_kill9_${victim} PROPERTIES LABELS crash ENVIRONMENT "${FEDSOAR_TEST_ENV}"
+                       TIMEOUT 600)
+endforeach()
