@@ -79,12 +79,21 @@ typedef struct actuator_ops {
        response (caller owns). */
     json_t *(*execute)(void *state, const json_t *command);
     void (*cleanup)(void **state_p);
+    /* Optional (NULL when unused; added after API 1 shipped, so it stays
+       last): time-driven work such as starting and expiring time-limited
+       rules. The daemon calls it about once per second, between commands,
+       on the thread that calls execute. Returns the number of changes it
+       made, or -1 when one failed (the actuator logs why). */
+    int (*tick)(void *state);
 } actuator_ops_t;
 
 /* Logs what it would enforce to STATE_DIR/record-only.jsonl and answers
    200 "recorded only, not enforced". For demos and dry runs: it blocks
    nothing. */
 extern const actuator_ops_t actuator_record_only;
+/* OpenC2 SLPF v1.0 on nftables (docs/slpf-nftables.md): rules in table
+   inet fedsoar (or $FEDSOAR_NFT_TABLE); needs root or CAP_NET_ADMIN. */
+extern const actuator_ops_t actuator_slpf_nft;
 
 /* ==== the daemon ============================================================= */
 

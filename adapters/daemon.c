@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-static const actuator_ops_t *const known_actuators[] = {&actuator_record_only};
+static const actuator_ops_t *const known_actuators[] = {&actuator_record_only, &actuator_slpf_nft};
 
 static int add_actuators(adapter_t *a, fs_err_t *e)
 {
@@ -17,7 +17,7 @@ static int add_actuators(adapter_t *a, fs_err_t *e)
             if (strcmp(known_actuators[i]->name, name) == 0)
                 ops = known_actuators[i];
         if (!ops)
-            return fs_err_set(e, "unknown actuator \"%s\" (known: record-only)", name);
+            return fs_err_set(e, "unknown actuator \"%s\" (known: record-only, slpf-nft)", name);
         if (ops->api_version != ACTUATOR_API_VERSION)
             return fs_err_set(e, "actuator %s speaks API %d, not %d", name, ops->api_version,
                               ACTUATOR_API_VERSION);
@@ -297,6 +297,7 @@ int adapter_run(adapter_t *a)
 {
     connect_broker(a);
     a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
+    int64_t next_tick = 0; /* actuators' tick(), about once per second */
     while (!zsys_interrupted) {
         zpoller_t *poller = zpoller_new(a->dealer, NULL);
         void *which = zpoller_wait(poller, a->cfg.max_rate ? 10 : 50);
@@ -308,6 +309,12 @@ int adapter_run(adapter_t *a)
             break;
         send_batches(a);
         int64_t now = fs_mono_ms();
+        if (now >= next_tick) {
+            for (size_t i = 0; i < a->actuator_count; i++)
+                if (a->actuators[i].ops->tick)
+                    a->actuators[i].ops->tick(a->actuators[i].state);
+            next_tick = now + 1000;
+        }
         if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
             /* The broker is silent: reconnect with exponential backoff. */
             a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : 500;

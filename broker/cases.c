@@ -66,13 +66,16 @@ static int obs_key(const json_t *obs, char *out, size_t size)
     return 0;
 }
 
+/* Appends v (stolen) unless an equal value is there or arr holds max. */
 static void add_unique(json_t *arr, json_t *v, size_t max)
 {
     size_t i;
     json_t *w;
-    json_array_foreach(arr, i, w) if (json_equal(v, w)) return;
-    if (json_array_size(arr) < max)
+    bool dup = false;
+    json_array_foreach(arr, i, w) dup = dup || json_equal(v, w);
+    if (!dup && json_array_size(arr) < max)
         json_array_append(arr, v);
+    json_decref(v);
 }
 
 static uint64_t find_case(store_t *st, MDB_txn *txn, const json_t *observables, int64_t window_ms)
@@ -144,13 +147,12 @@ uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint
                                  "type", json_object_get(obs, "type"), "value",
                                  json_object_get(obs, "value"));
         add_unique(json_object_get(c, "observables"), slim, CASE_MAX_OBSERVABLES);
-        json_decref(slim);
     }
     json_t *attack;
     json_array_foreach(json_object_get(fi, "attacks"), i, attack) {
         json_t *uid = json_object_get(json_object_get(attack, "technique"), "uid");
         if (json_is_string(uid))
-            add_unique(json_object_get(c, "attacks"), uid, 64);
+            add_unique(json_object_get(c, "attacks"), json_incref(uid), 64);
     }
     json_int_t count = json_integer_value(json_object_get(c, "alert_count")) + 1;
     json_object_set_new(c, "alert_count", json_integer(count));

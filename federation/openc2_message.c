@@ -91,7 +91,8 @@ void oc2_pop(oc2_ctx_t *c, size_t mark)
     }
 }
 
-static void record(char *dst, size_t size, const char *path, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void record(char *dst, size_t size, const char *path,
+                                                          const char *fmt, va_list ap)
 {
     char msg[OPENC2_REASON_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);

@@ -133,7 +133,11 @@ static void parse_syslog(json_t *sys, const char *h, size_t n)
             json_object_set_new(sys, "app", str_n(tok[4], len[4] && tok[4][len[4] - 1] == ':' ? len[4] - 1 : len[4]));
         return;
     }
-    if (nt >= 1 && fs_time_parse(tok[0], &(int64_t){0}) == 0) { /* ISO timestamp then host */
+    char first[64];
+    int64_t ignored;
+    snprintf(first, sizeof first, "%.*s", (int)(len[0] < sizeof first ? len[0] : sizeof first - 1),
+             tok[0]);
+    if (fs_time_parse(first, &ignored) == 0) { /* ISO timestamp then host */
         json_object_set_new(sys, "timestamp", str_n(tok[0], len[0]));
         if (nt > 1)
             json_object_set_new(sys, "host", str_n(tok[1], len[1]));

@@ -58,7 +58,7 @@ void nz_linemap_destroy(nz_linemap_t **lm);
 
 /* ---- conditions -------------------------------------------------------- */
 
-typedef enum { NZ_COND_EXISTS, NZ_COND_EQ, NZ_COND_IN, NZ_COND_PREFIX, NZ_COND_NOT,
+typedef enum { NZ_COND_EXISTS, NZ_COND_EQ, NZ_COND_IN, NZ_COND_PREFIX, NZ_COND_CONTAINS, NZ_COND_NOT,
                NZ_COND_ALL, NZ_COND_ANY } nz_cond_kind_t;
 
 typedef struct nz_cond {

@@ -99,6 +99,13 @@ bool nz_cond_eval(const nz_cond_t *c, json_t *rec)
         return json_string_length(v) >= n &&
                (c->ci ? strncasecmp(json_string_value(v), p, n) : strncmp(json_string_value(v), p, n)) == 0;
     }
+    case NZ_COND_CONTAINS: {
+        if (!json_is_string(v))
+            return false;
+        const char *needle = json_string_value(c->value);
+        return c->ci ? strcasestr(json_string_value(v), needle) != NULL
+                     : strstr(json_string_value(v), needle) != NULL;
+    }
     default: return false;
     }
 }

@@ -76,11 +76,11 @@ static int cond_compile(load_t *L, nz_cond_t *c, json_t *j, const char *where, i
     json_object_foreach(j, key, v)
     {
         if (strcmp(key, "exists") && strcmp(key, "path") && strcmp(key, "eq") &&
-            strcmp(key, "in") && strcmp(key, "prefix") && strcmp(key, "not") &&
+            strcmp(key, "in") && strcmp(key, "prefix") && strcmp(key, "contains") && strcmp(key, "not") &&
             strcmp(key, "all") && strcmp(key, "any") && strcmp(key, "ci")) {
             fmt(w, sizeof w, "%s.%s", where, key);
             return fail(L, w,
-                        "unknown condition key (expected exists, path+eq|in|prefix, not, all, "
+                        "unknown condition key (expected exists, path+eq|in|prefix|contains, not, all, "
                         "any, ci)");
         }
     }
@@ -167,7 +167,15 @@ static int cond_compile(load_t *L, nz_cond_t *c, json_t *j, const char *where, i
         c->value = json_incref(x);
         return 0;
     }
-    return fail(L, where, "a condition with \"path\" needs eq, in or prefix");
+    if ((x = json_object_get(j, "contains"))) {
+        c->kind = NZ_COND_CONTAINS;
+        fmt(w, sizeof w, "%s.contains", where);
+        if (!json_is_string(x) || json_string_length(x) == 0)
+            return fail(L, w, "expected a non-empty string");
+        c->value = json_incref(x);
+        return 0;
+    }
+    return fail(L, where, "a condition with \"path\" needs eq, in, prefix or contains");
 }
 
 void nz_cond_free(nz_cond_t *c)
