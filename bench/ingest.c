@@ -1,0 +1,272 @@
+/*  bench/ingest — events/s from a site to durable storage in the broker,
+    CURVE on, 1.5 KB OCSF events, beside the raw limits measured in the same
+    run on the same machine: LMDB group commit (same value size, synced,
+    MDB_APPEND) and ZeroMQ CURVE over loopback TCP (same message size).
+    Also the latency from sending an EVENTS batch to its ACK (p50/p99).
+
+    bench/ingest [EVENTS [BATCH [WINDOW]]]   defaults 200000 500 8
+    The broker is the real one (broker_new/broker_run) in a child process;
+    this process plays the adapter with the real FSP/1 framing. */
+#include "broker.h"
+#include "federation.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EVENT_SIZE 1500
+
+static double now_s(void)
+{
+    return (double)fs_mono_ms() / 1000.0;
+}
+
+static char *make_event(size_t i)
+{
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "{\"class_uid\":4001,\"category_uid\":4,\"activity_id\":6,\"type_uid\":400106,"
+                     "\"severity_id\":1,\"time\":%lld,\"site\":\"bench\",\"source\":\"suricata.eve\","
+                     "\"metadata\":{\"version\":\"1.8.0\",\"product\":{\"name\":\"Suricata\"},"
+                     "\"original_event_uid\":\"%zu\"},\"src_endpoint\":{\"ip\":\"10.1.2.3\",\"port\":%zu},"
+                     "\"dst_endpoint\":{\"ip\":\"192.0.2.7\",\"port\":443},\"unmapped\":{\"pad\":\"",
+                     (long long)fs_now_ms(), i, 1024 + i % 60000);
+    char *ev = malloc(EVENT_SIZE + 1);
+    memcpy(ev, head, (size_t)n);
+    memset(ev + n, 'x', EVENT_SIZE - (size_t)n - 3);
+    memcpy(ev + EVENT_SIZE - 3, "\"}}", 3);
+    ev[EVENT_SIZE] = '\0';
+    return ev;
+}
+
+static double raw_lmdb(const char *dir, size_t n, size_t batch)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    fs_mkdir_p(dir, 0700, NULL);
+    mdb_env_create(&env);
+    mdb_env_set_mapsize(env, (size_t)4 << 30);
+    mdb_env_open(env, dir, MDB_NOTLS, 0600);
+    char *val = make_event(0);
+    double t0 = now_s();
+    for (size_t i = 0; i < n;) {
+        mdb_txn_begin(env, NULL, 0, &txn);
+        mdb_dbi_open(txn, NULL, 0, &dbi);
+        for (size_t j = 0; j < batch && i < n; j++, i++) {
+            unsigned char key[8];
+            fs_u64_to_be(i + 1, key);
+            MDB_val k = {8, key}, v = {EVENT_SIZE, val};
+            mdb_put(txn, dbi, &k, &v, MDB_APPEND);
+        }
+        mdb_txn_commit(txn);
+    }
+    double rate = (double)n / (now_s() - t0);
+    free(val);
+    mdb_env_close(env);
+    return rate;
+}
+
+/* Receiver for the raw ZeroMQ figure: counts frames until told how many. */
+static void sink(zsock_t *pipe, void *args)
+{
+    zsock_t *router = args;
+    zsock_signal(pipe, 0);
+    size_t want = 0, got = 0;
+    zpoller_t *p = zpoller_new(pipe, router, NULL);
+    while (!want || got < want) {
+        void *w = zpoller_wait(p, -1);
+        if (w == pipe) {
+            char *s = zstr_recv(pipe);
+            want = s ? strtoull(s, NULL, 10) : 1;
+            free(s);
+        } else if (w == router) {
+            zmsg_t *m = zmsg_recv(router);
+            got += zmsg_size(m) - 1;
+            zmsg_destroy(&m);
+        } else {
+            break;
+        }
+    }
+    zpoller_destroy(&p);
+    zstr_send(pipe, "done");
+}
+
+static double raw_zmq(const char *keys, size_t n, size_t per_msg)
+{
+    fs_err_t e = {{0}};
+    zcert_t *server = keys_load_secret(keys, NULL, "broker", &e);
+    zcert_t *client = keys_load_secret(keys, "sites", "bench", &e);
+    zsock_t *router = zsock_new(ZMQ_ROUTER);
+    zcert_apply(server, router);
+    zsock_set_curve_server(router, 1);
+    zsock_set_rcvhwm(router, 0);
+    int port = zsock_bind(router, "tcp://127.0.0.1:*");
+    zactor_t *actor = zactor_new(sink, router);
+    zsock_t *dealer = zsock_new(ZMQ_DEALER);
+    zcert_apply(client, dealer);
+    zsock_set_curve_serverkey(dealer, zcert_public_txt(server));
+    zsock_set_sndhwm(dealer, 0);
+    zsock_connect(dealer, "tcp://127.0.0.1:%d", port);
+    char *ev = make_event(1);
+    zstr_sendf(actor, "%zu", n);
+    double t0 = now_s();
+    for (size_t i = 0; i < n; i += per_msg) {
+        zmsg_t *m = zmsg_new();
+        for (size_t j = 0; j < per_msg && i + j < n; j++)
+            zmsg_addmem(m, ev, EVENT_SIZE);
+        zmsg_send(&m, dealer);
+    }
+    char *done = zstr_recv(actor);
+    double rate = (double)n / (now_s() - t0);
+    free(done);
+    free(ev);
+    zsock_destroy(&dealer);
+    zactor_destroy(&actor);
+    zsock_destroy(&router);
+    zcert_destroy(&server);
+    zcert_destroy(&client);
+    return rate;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
+    size_t batch = argc > 2 ? strtoull(argv[2], NULL, 10) : 500;
+    size_t window = argc > 3 ? strtoull(argv[3], NULL, 10) : 8;
+    if (!n || !batch || batch > FSP_MAX_BATCH || !window) {
+        fprintf(stderr, "usage: ingest [EVENTS [BATCH<=%d [WINDOW]]]\n", FSP_MAX_BATCH);
+        return 2;
+    }
+    char dir[] = "/tmp/fedsoar-bench-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char keys[128], raw[128], state[128], cmd[160];
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    snprintf(raw, sizeof raw, "%s/raw-lmdb", dir);
+    snprintf(state, sizeof state, "%s/broker", dir);
+    fs_err_t e = {{0}};
+    if (keys_init(keys, "bench", NULL, NULL, &e) != 0) {
+        fprintf(stderr, "%s\n", e.text);
+        return 1;
+    }
+    printf("fedsoar bench/ingest: %zu events of %d bytes, %zu per batch, %zu batches in flight\n", n,
+           EVENT_SIZE, batch, window);
+    double lmdb = raw_lmdb(raw, n, batch);
+    printf("raw LMDB group commit (%zu puts/commit, synced, MDB_APPEND): %10.0f puts/s\n", batch, lmdb);
+    double zmq1 = raw_zmq(keys, n, 1);
+    printf("raw ZeroMQ CURVE, one event per message:                 %10.0f msg/s\n", zmq1);
+    double zmqb = raw_zmq(keys, n, batch);
+    printf("raw ZeroMQ CURVE, %zu events per message:                %10.0f events/s\n", batch, zmqb);
+
+    /* The real broker in a child process. */
+    int port = 0;
+    {
+        zsock_t *probe = zsock_new(ZMQ_ROUTER);
+        port = zsock_bind(probe, "tcp://127.0.0.1:*");
+        zsock_destroy(&probe);
+    }
+    char listen[64], control[64];
+    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", port);
+    snprintf(control, sizeof control, "tcp://127.0.0.1:%d", port + 1);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        fs_log_set_level(FS_LOG_WARN);
+        broker_config_t bc = {.listen = listen, .control = control, .state_dir = state,
+                              .keys_dir = keys, .playbooks_dir = FEDSOAR_PLAYBOOKS_DIR,
+                              .map_mb = 8192, .correlation_window_ms = 86400000};
+        broker_t *b = broker_new(&bc, &e);
+        if (!b) {
+            fprintf(stderr, "broker: %s\n", e.text);
+            _exit(1);
+        }
+        broker_run(b);
+        broker_destroy(&b);
+        _exit(0);
+    }
+    zcert_t *cert = keys_load_secret(keys, "sites", "bench", &e);
+    char *server = keys_load_broker_public(keys, &e);
+    zsock_t *dealer = zsock_new(ZMQ_DEALER);
+    zcert_apply(cert, dealer);
+    zsock_set_curve_serverkey(dealer, server);
+    zsock_set_rcvtimeo(dealer, 10000);
+    zsock_connect(dealer, "%s", listen);
+    json_t *hello = json_pack("{s:s, s:s, s:s}", "site", "bench", "protocol", FS_PROTOCOL_VERSION,
+                              "epoch", "bench");
+    fsp_send(dealer, NULL, FSP_HELLO, hello);
+    json_decref(hello);
+    fsp_msg_t m;
+    if (fsp_recv(dealer, false, &m, &e) != 0 || m.type != FSP_WELCOME) {
+        fprintf(stderr, "no WELCOME from the broker\n");
+        kill(child, SIGTERM);
+        return 1;
+    }
+    fsp_msg_clear(&m);
+    char **events = malloc(batch * sizeof *events);
+    for (size_t i = 0; i < batch; i++)
+        events[i] = make_event(i);
+    size_t batches = (n + batch - 1) / batch, sent = 0, acked = 0;
+    double *sent_at = calloc(batches, sizeof *sent_at), *lat = calloc(batches, sizeof *lat);
+    double t0 = now_s();
+    while (acked < batches) {
+        while (sent < batches && sent - acked < window) {
+            size_t count = sent == batches - 1 && n % batch ? n % batch : batch;
+            zmsg_t *frames = zmsg_new();
+            json_t *classes = json_array();
+            for (size_t i = 0; i < count; i++) {
+                zmsg_addmem(frames, events[i], EVENT_SIZE);
+                json_array_append_new(classes, json_integer(4001));
+            }
+            json_t *body = json_pack("{s:s, s:I, s:o}", "epoch", "bench", "first_seq",
+                                     (json_int_t)(sent * batch + 1), "classes", classes);
+            sent_at[sent] = now_s();
+            fsp_send_events(dealer, body, &frames);
+            json_decref(body);
+            sent++;
+        }
+        if (fsp_recv(dealer, false, &m, &e) != 0) {
+            fprintf(stderr, "broker stopped answering after %zu batches\n", acked);
+            break;
+        }
+        if (m.type == FSP_ACK) {
+            size_t upto = (size_t)json_integer_value(json_object_get(m.body, "upto"));
+            while (acked < batches && (acked + 1) * batch <= upto + batch - 1 &&
+                   acked * batch < upto) {
+                lat[acked] = now_s() - sent_at[acked];
+                acked++;
+            }
+        }
+        fsp_msg_clear(&m);
+    }
+    double elapsed = now_s() - t0, rate = (double)n / elapsed;
+    qsort(lat, acked, sizeof *lat, cmp_double);
+    printf("fedsoar ingest, site -> durable in broker (CURVE, %zu/EVENTS):  %10.0f events/s\n", batch,
+           rate);
+    printf("  ratio to raw LMDB group commit: %.2f   to raw ZeroMQ CURVE (batched): %.2f\n",
+           rate / lmdb, rate / zmqb);
+    if (acked)
+        printf("  send -> ACK latency per batch: p50 %.1f ms  p99 %.1f ms\n", lat[acked / 2] * 1000,
+               lat[acked * 99 / 100] * 1000);
+    kill(child, SIGTERM);
+    waitpid(child, NULL, 0);
+    for (size_t i = 0; i < batch; i++)
+        free(events[i]);
+    free(events);
+    free(sent_at);
+    free(lat);
+    free(server);
+    zcert_destroy(&cert);
+    zsock_destroy(&dealer);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
