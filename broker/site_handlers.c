@@ -167,8 +167,9 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         rc = store_put(b->store, txn, DB_SEQ, key, (size_t)klen, be, 8, 0, e);
     }
     if (rc == 0 && stored)
-        rc = store_counter_add(b->store, txn, "events", (int64_t)stored, e) ||
-             store_counter_add(b->store, txn, counter, (int64_t)stored, e);
+        rc = store_counter_add(b->store, txn, "events", (int64_t)stored, e);
+    if (rc == 0 && stored)
+        rc = store_counter_add(b->store, txn, counter, (int64_t)stored, e);
     if (rc != 0) {
         store_abort(&txn);
         json_decref(outgoing);

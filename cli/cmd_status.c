@@ -75,8 +75,8 @@ int cmd_sites(const cli_opts_t *o, int argc, char **argv)
     if (json) {
         print_json(r);
     } else {
-        printf("%-12s %-10s %-25s %10s %10s %8s\n", "SITE", "STATE", "LAST HEARTBEAT", "EVENTS",
-               "BACKLOG", "DEAD");
+        printf("%-12s %-10s %-9s %-25s %10s %10s %8s\n", "SITE", "STATE", "PROTOCOL",
+               "LAST HEARTBEAT", "EVENTS", "BACKLOG", "DEAD");
         const char *site;
         json_t *rec;
         json_object_foreach(r, site, rec) {
@@ -84,8 +84,10 @@ int cmd_sites(const cli_opts_t *o, int argc, char **argv)
             json_int_t hb = json_integer_value(json_object_get(rec, "last_heartbeat"));
             if (hb)
                 fs_time_format(hb, ts, sizeof ts);
-            printf("%-12s %-10s %-25s %10lld %10lld %8lld\n", site,
-                   json_is_true(json_object_get(rec, "connected")) ? "connected" : "offline", ts,
+            const char *proto = json_string_value(json_object_get(rec, "protocol"));
+            printf("%-12s %-10s %-9s %-25s %10lld %10lld %8lld\n", site,
+                   json_is_true(json_object_get(rec, "connected")) ? "connected" : "offline",
+                   proto ? proto : "-", ts,
                    (long long)json_integer_value(json_object_get(rec, "events_received")),
                    (long long)json_integer_value(json_object_get(rec, "outbox_backlog")),
                    (long long)json_integer_value(json_object_get(rec, "dead_letters")));

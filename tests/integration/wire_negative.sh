@@ -51,6 +51,14 @@ check "§5.2: a message sites do not send is refused" grep -q '^ERROR' <<<"$r"
 r=$(probe --as sites:alpha FSP/1 HELLO "$HELLO_ALPHA")
 check "§5.1: a correct HELLO still gets WELCOME after all that" grep -q '^WELCOME .*"last_seq":0' <<<"$r"
 
+r=$("$PROBE" --endpoint "$CTL_EP" --keys "$KEYS" --as sites:alpha FSP/1 CONTROL '{"cmd":"stats"}' || true)
+check "§6: a site key is refused on the control socket" grep -q '"ok":false.*not an operator key' <<<"$r"
+r=$("$PROBE" --endpoint "$CTL_EP" --keys "$KEYS" --as random FSP/1 CONTROL '{"cmd":"stats"}' || true)
+check "§6: an unknown key cannot reach the control socket" [ "$r" = "NO REPLY" ]
+r=$("$PROBE" --endpoint "$CTL_EP" --keys "$KEYS" --as operators:admin FSP/1 CONTROL '{"cmd":"drop_tables"}' || true)
+check "§6: an unknown control command is refused by name" grep -q 'unknown control command \\"drop_tables\\"' <<<"$r"
+check "sites shows protocol and connection" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' sites | grep -E '^beta +connected +FSP/1'"
+
 # The well-behaved site was served throughout.
 "$BIN/fedsoar-adapter" --site beta --state-dir "$WORK/beta-replay" --keys "$KEYS" --broker "$SITE_EP" \
     --replay "suricata.eve:$WORK/flows.json" >>"$WORK/beta2.log" 2>&1 &
