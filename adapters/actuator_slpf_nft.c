@@ -349,9 +349,16 @@ static int load(slpf_t *self, fs_err_t *e)
         return -1;
     json_t *doc = fs_json_parse(text, len, e);
     free(text);
-    if (!doc)
-        return -1;
     json_t *rules = json_object_get(doc, "rules");
+    if (!json_is_array(rules)) {
+        char why[sizeof e->text];
+        snprintf(why, sizeof why, "%s", doc ? "no \"rules\" array" : e->text);
+        json_decref(doc);
+        return fs_err_set(e,
+                          "slpf-nft: state file %s is unreadable: %.300s (restore it, or remove "
+                          "it to start with no rules)",
+                          self->path, why);
+    }
     size_t i;
     json_t *item;
     int64_t now = fs_now_ms();
@@ -493,7 +500,7 @@ static json_t *add_rule(slpf_t *self, const json_t *cmd, const char *rr)
     fs_err_t e = {{0}};
     bool now_active = active(r, now);
     if (now_active && install(self, r) != 0) {
-        snprintf(text, sizeof text, "nftables refused the rule: %s", self->error);
+        snprintf(text, sizeof text, "nftables refused the rule: %.400s", self->error);
         size_t at = 0;
         find(self, number, &at);
         remove_at(self, at);
@@ -504,7 +511,7 @@ static json_t *add_rule(slpf_t *self, const json_t *cmd, const char *rr)
         size_t at = 0;
         find(self, number, &at);
         remove_at(self, at);
-        snprintf(text, sizeof text, "rule not kept: %s", e.text);
+        snprintf(text, sizeof text, "rule not kept: %.400s", e.text);
         return reply(NULL, 500, text, -1);
     }
     char when[32];
@@ -543,7 +550,7 @@ static json_t *delete_rule(slpf_t *self, const json_t *cmd, const char *rr)
         r->spec.stop_ms = json_integer_value(start);
         if (save(self, &e) != 0) {
             r->spec.stop_ms = old;
-            snprintf(text, sizeof text, "delete not scheduled: %s", e.text);
+            snprintf(text, sizeof text, "delete not scheduled: %.400s", e.text);
             return reply(NULL, 500, text, -1);
         }
         char when[32];
@@ -552,14 +559,14 @@ static json_t *delete_rule(slpf_t *self, const json_t *cmd, const char *rr)
         return reply(rr, 200, text, -1);
     }
     if (uninstall(self, r) != 0) {
-        snprintf(text, sizeof text, "nftables refused to delete rule %lld: %s", number,
+        snprintf(text, sizeof text, "nftables refused to delete rule %lld: %.400s", number,
                  self->error);
         return reply(NULL, 500, text, -1);
     }
     find(self, number, &at);
     remove_at(self, at);
     if (save(self, &e) != 0) {
-        snprintf(text, sizeof text, "rule %lld deleted but the state file was not updated: %s",
+        snprintf(text, sizeof text, "rule %lld deleted but the state file was not updated: %.400s",
                  number, e.text);
         return reply(NULL, 500, text, -1);
     }

@@ -136,10 +136,10 @@ static int read_args(const json_t *args, int64_t now, bool deny, slpf_nft_spec_t
             return fail(why, ws, 400, "$.args.duration: too large");
         s->stop_ms = s->start_ms + duration;
     }
-    if (s->stop_ms && s->stop_ms <= s->start_ms)
-        return fail(why, ws, 400, "$.args: the rule would end before it starts");
     if (s->stop_ms && s->stop_ms <= now)
         return fail(why, ws, 400, "$.args: stop_time is already past");
+    if (s->stop_ms && s->stop_ms <= s->start_ms)
+        return fail(why, ws, 400, "$.args: the rule would end before it starts");
 
     const json_t *slpf = json_object_get(args, "slpf");
     if (!slpf)

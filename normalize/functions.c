@@ -78,6 +78,37 @@ static json_t *epoch_ms(double x, nz_time_unit_t unit, fs_err_t *e)
     return json_integer((json_int_t)ms);
 }
 
+/* "Mar 11 2025 09:14:05[.123]" (CEF rt/end, ArcSight) -> RFC 3339 UTC. */
+static bool month_day_year(const char *s, char *out, size_t size)
+{
+    static const char *const mon[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                      "jul", "aug", "sep", "oct", "nov", "dec"};
+    size_t n = strlen(s);
+    if (n < 20 || n > 40 || s[3] != ' ')
+        return false;
+    int m = -1;
+    for (int i = 0; i < 12; i++)
+        if (strncasecmp(s, mon[i], 3) == 0)
+            m = i + 1;
+    const char *p = s + 4;
+    if (m < 0 || !isdigit((unsigned char)p[0]))
+        return false;
+    int day = p[0] - '0';
+    p++;
+    if (isdigit((unsigned char)*p))
+        day = day * 10 + (*p++ - '0');
+    if (*p++ != ' ')
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (!isdigit((unsigned char)p[i]))
+            return false;
+    if (p[4] != ' ')
+        return false;
+    /* p: "YYYY HH:MM:SS[.fff]" */
+    snprintf(out, size, "%.4s-%02d-%02dT%sZ", p, m, day, p + 5);
+    return true;
+}
+
 static json_t *fn_time(const nz_rule_t *r, json_t *v, fs_err_t *e)
 {
     if (json_is_number(v))
@@ -87,6 +118,9 @@ static json_t *fn_time(const nz_rule_t *r, json_t *v, fs_err_t *e)
     const char *s = json_string_value(v);
     int64_t ms;
     if (fs_time_parse(s, &ms) == 0)
+        return json_integer(ms);
+    char iso[64];
+    if (month_day_year(s, iso, sizeof iso) && fs_time_parse(iso, &ms) == 0)
         return json_integer(ms);
     /* all digits (possibly with a fraction): an epoch number sent as a string */
     char *end = NULL;
