@@ -23,8 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SLPF_NFT_MAX_RULES 4096          /* SLPF rules per table; more are refused (500) */
-#define SLPF_NFT_STATE_MAX (16u << 20)   /* bytes of the state file */
+#define SLPF_NFT_MAX_RULES 4096        /* SLPF rules per table; more are refused (500) */
+#define SLPF_NFT_STATE_MAX (16u << 20) /* bytes of the state file */
 
 typedef struct {
     long long number;
@@ -98,7 +98,8 @@ static int take_handles(slpf_t *self, json_t *echo, rule_t **rules, size_t nrule
     for (r = 0; r < nrules; r++)
         rules[r]->nhandles = 0;
     r = 0;
-    json_array_foreach(echo, i, item) {
+    json_array_foreach(echo, i, item)
+    {
         json_t *op = json_object_get(item, "add");
         if (!op)
             op = json_object_get(item, "insert");
@@ -275,14 +276,14 @@ static int save(slpf_t *self, fs_err_t *e)
         const rule_t *r = &self->rules[i];
         json_t *handles = json_array();
         for (size_t j = 0; j < r->nhandles; j++)
-            json_array_append_new(handles, json_pack("[s,I]", r->h[j].chain,
-                                                     (json_int_t)r->h[j].handle));
-        json_array_append_new(
-            rules, json_pack("{s:I, s:O, s:b, s:I, s:I, s:b, s:o}", "rule_number",
-                             (json_int_t)r->number, "command", r->command, "persistent",
-                             r->spec.persistent, "start_ms", (json_int_t)r->spec.start_ms,
-                             "stop_ms", (json_int_t)r->spec.stop_ms, "installed", r->installed,
-                             "handles", handles));
+            json_array_append_new(handles,
+                                  json_pack("[s,I]", r->h[j].chain, (json_int_t)r->h[j].handle));
+        json_array_append_new(rules, json_pack("{s:I, s:O, s:b, s:I, s:I, s:b, s:o}", "rule_number",
+                                               (json_int_t)r->number, "command", r->command,
+                                               "persistent", r->spec.persistent, "start_ms",
+                                               (json_int_t)r->spec.start_ms, "stop_ms",
+                                               (json_int_t)r->spec.stop_ms, "installed",
+                                               r->installed, "handles", handles));
     }
     json_t *doc = json_pack("{s:i, s:s, s:o}", "version", 1, "table", self->table, "rules", rules);
     char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
@@ -362,14 +363,16 @@ static int load(slpf_t *self, fs_err_t *e)
     size_t i;
     json_t *item;
     int64_t now = fs_now_ms();
-    json_array_foreach(rules, i, item) {
+    json_array_foreach(rules, i, item)
+    {
         json_t *cmd = json_object_get(item, "command");
         json_t *num = json_object_get(item, "rule_number");
         slpf_nft_spec_t spec;
         char why[256];
         if (!json_is_integer(num) || find(self, json_integer_value(num), NULL) ||
             slpf_nft_spec_from_command(cmd, now, &spec, why, sizeof why) != 0) {
-            fs_log(FS_LOG_WARN, "slpf-nft", "state_rule_dropped", "file=%s index=%zu", self->path, i);
+            fs_log(FS_LOG_WARN, "slpf-nft", "state_rule_dropped", "file=%s index=%zu", self->path,
+                   i);
             continue;
         }
         spec.start_ms = json_integer_value(json_object_get(item, "start_ms"));
@@ -392,9 +395,8 @@ static json_t *reply(const char *rr, int status, const char *text, long long num
 {
     if (rr && strcmp(rr, "ack") == 0 && status < 300)
         return openc2_response_new(102, text, NULL);
-    json_t *results = number >= 0 ? json_pack("{s:{s:I}}", "slpf", "rule_number",
-                                              (json_int_t)number)
-                                  : NULL;
+    json_t *results =
+        number >= 0 ? json_pack("{s:{s:I}}", "slpf", "rule_number", (json_int_t)number) : NULL;
     json_t *r = openc2_response_new(status, text, results);
     json_decref(results);
     return r;
@@ -582,8 +584,8 @@ static json_t *execute(void *state, const json_t *command)
     const char *action = NULL, *target = NULL;
     if (!self || openc2_command_pair(command, &action, &target) != 0)
         return reply(NULL, 400, "not an OpenC2 command with one target", -1);
-    const char *rr = json_string_value(json_object_get(json_object_get(command, "args"),
-                                                       "response_requested"));
+    const char *rr =
+        json_string_value(json_object_get(json_object_get(command, "args"), "response_requested"));
     bool rule_target = strcmp(target, "ipv4_net") == 0 || strcmp(target, "ipv6_net") == 0 ||
                        strcmp(target, "ipv4_connection") == 0 ||
                        strcmp(target, "ipv6_connection") == 0;

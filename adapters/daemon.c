@@ -225,8 +225,11 @@ static void send_batches(adapter_t *a)
                                  (json_int_t)first, "classes", classes);
         int rc = fsp_send_events(a->dealer, body, &frames);
         json_decref(body);
-        if (rc != 0)
+        if (rc != 0) {
+            fs_log(FS_LOG_DEBUG, "adapter", "send_deferred", "site=%s first=%llu count=%zu reason=\"%s\"",
+                   a->cfg.site, (unsigned long long)first, n, zmq_strerror(zmq_errno()));
             return; /* the pipe is full; try again on the next turn */
+        }
         a->sent_upto = first + n - 1;
         a->tokens -= (double)n;
     }

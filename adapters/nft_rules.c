@@ -71,12 +71,13 @@ static int read_connection(const json_t *t, int family, slpf_nft_spec_t *s, cons
         return fail(why, ws, 400, "$.target.%s: not an object", tname);
     const char *k;
     const json_t *v;
-    json_object_foreach((json_t *)t, k, v) {
+    json_object_foreach((json_t *)t, k, v)
+    {
         if (strcmp(k, "src_addr") == 0 || strcmp(k, "dst_addr") == 0) {
             char *into = k[0] == 's' ? s->src : s->dst;
             if (!json_is_string(v) || parse_net(json_string_value(v), family, into, 64) != 0)
-                return fail(why, ws, 400, "$.target.%s.%s: not an IPv%d address or CIDR", tname,
-                            k, family);
+                return fail(why, ws, 400, "$.target.%s.%s: not an IPv%d address or CIDR", tname, k,
+                            family);
         } else if (strcmp(k, "src_port") == 0 || strcmp(k, "dst_port") == 0) {
             if (parse_port(v, k[0] == 's' ? &s->src_port : &s->dst_port) != 0)
                 return fail(why, ws, 400, "$.target.%s.%s: not a port 0-65535", tname, k);
@@ -148,7 +149,8 @@ static int read_args(const json_t *args, int64_t now, bool deny, slpf_nft_spec_t
         return fail(why, ws, 400, "$.args.slpf: not an object");
     const char *k;
     const json_t *v;
-    json_object_foreach((json_t *)slpf, k, v) {
+    json_object_foreach((json_t *)slpf, k, v)
+    {
         if (strcmp(k, "drop_process") == 0) {
             const char *p = json_string_value(v);
             if (!deny)
@@ -177,7 +179,8 @@ static int read_args(const json_t *args, int64_t now, bool deny, slpf_nft_spec_t
             else if (d && strcmp(d, "egress") == 0)
                 s->dirs = SLPF_NFT_EGRESS;
             else
-                return fail(why, ws, 400, "$.args.slpf.direction: not one of both, ingress, egress");
+                return fail(why, ws, 400,
+                            "$.args.slpf.direction: not one of both, ingress, egress");
         } else if (strcmp(k, "insert_rule") == 0) {
             if (!json_is_integer(v) || json_integer_value(v) < 1 ||
                 json_integer_value(v) > SLPF_NFT_RULE_NUMBER_MAX)
@@ -217,8 +220,8 @@ int slpf_nft_spec_from_command(const json_t *cmd, int64_t now_ms, slpf_nft_spec_
     if (strcmp(tname, "ipv4_net") == 0 || strcmp(tname, "ipv6_net") == 0) {
         out->family = tname[3] == '4' ? 4 : 6;
         out->is_net = true;
-        if (!json_is_string(t) || parse_net(json_string_value(t), out->family, out->src,
-                                            sizeof out->src) != 0)
+        if (!json_is_string(t) ||
+            parse_net(json_string_value(t), out->family, out->src, sizeof out->src) != 0)
             return fail(why, why_size, 400, "$.target.%s: not an IPv%d address or CIDR", tname,
                         out->family);
     } else if (strcmp(tname, "ipv4_connection") == 0 || strcmp(tname, "ipv6_connection") == 0) {
@@ -289,8 +292,8 @@ static int one_line(const slpf_nft_spec_t *s, long long number, const char *chai
         if (s->dst_port >= 0 && put(b, n, &len, " %s dport %d", th, s->dst_port) != 0)
             return -1;
     }
-    const char *verdict = s->verdict == SLPF_NFT_ACCEPT ? "accept"
-                          : s->verdict == SLPF_NFT_DROP ? "drop"
+    const char *verdict = s->verdict == SLPF_NFT_ACCEPT  ? "accept"
+                          : s->verdict == SLPF_NFT_DROP  ? "drop"
                           : strcmp(s->proto, "tcp") == 0 ? "reject with tcp reset"
                                                          : "reject";
     return put(b, n, &len, " counter %s comment \"" SLPF_NFT_COMMENT "%lld\"", verdict, number);
@@ -312,9 +315,11 @@ int slpf_nft_rule_lines(const slpf_nft_spec_t *s, long long number,
         if (one_line(s, number, "forward", "both", &out[count++]) != 0)
             return -1;
     } else {
-        if ((s->dirs & SLPF_NFT_INGRESS) && one_line(s, number, "forward", "src", &out[count++]) != 0)
+        if ((s->dirs & SLPF_NFT_INGRESS) &&
+            one_line(s, number, "forward", "src", &out[count++]) != 0)
             return -1;
-        if ((s->dirs & SLPF_NFT_EGRESS) && one_line(s, number, "forward", "dst", &out[count++]) != 0)
+        if ((s->dirs & SLPF_NFT_EGRESS) &&
+            one_line(s, number, "forward", "dst", &out[count++]) != 0)
             return -1;
     }
     return count;
@@ -343,8 +348,8 @@ int slpf_nft_table_script(const char *table, bool replace, char *buf, size_t siz
     buf[0] = '\0';
     if (put(buf, size, &len, "add table inet %s\n", table) != 0)
         return -1;
-    if (replace && put(buf, size, &len, "delete table inet %s\nadd table inet %s\n", table,
-                       table) != 0)
+    if (replace &&
+        put(buf, size, &len, "delete table inet %s\nadd table inet %s\n", table, table) != 0)
         return -1;
     static const char *const chains[][2] = {
         {"input", "input"}, {"output", "output"}, {"forward", "forward"}};

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SLPF_NFT_TABLE_MAX 32     /* bytes of a table name, NUL excluded */
-#define SLPF_NFT_MAX_LINES 4      /* nft rules one SLPF rule becomes */
-#define SLPF_NFT_EXPR_MAX 512     /* bytes of one rule's expression text */
+#define SLPF_NFT_TABLE_MAX 32 /* bytes of a table name, NUL excluded */
+#define SLPF_NFT_MAX_LINES 4  /* nft rules one SLPF rule becomes */
+#define SLPF_NFT_EXPR_MAX 512 /* bytes of one rule's expression text */
 #define SLPF_NFT_RULE_NUMBER_MAX 2147483647LL
 #define SLPF_NFT_COMMENT "fedsoar-slpf rule " /* + the rule number */
 
@@ -24,18 +24,18 @@ typedef enum { SLPF_NFT_ACCEPT, SLPF_NFT_DROP, SLPF_NFT_REJECT } slpf_nft_verdic
    re-printed by inet_ntop with host bits cleared, so only well-formed
    text ever reaches nft). */
 typedef struct slpf_nft_spec {
-    int family;               /* 4 or 6 */
-    bool is_net;              /* ipv4_net / ipv6_net: the net is in src */
-    char src[64];             /* "addr" or "addr/len", "" = any */
+    int family;   /* 4 or 6 */
+    bool is_net;  /* ipv4_net / ipv6_net: the net is in src */
+    char src[64]; /* "addr" or "addr/len", "" = any */
     char dst[64];
-    int src_port, dst_port;   /* -1 = any */
-    char proto[8];            /* "", "tcp", "udp", "icmp", "sctp" */
-    unsigned dirs;            /* SLPF_NFT_INGRESS | SLPF_NFT_EGRESS */
+    int src_port, dst_port; /* -1 = any */
+    char proto[8];          /* "", "tcp", "udp", "icmp", "sctp" */
+    unsigned dirs;          /* SLPF_NFT_INGRESS | SLPF_NFT_EGRESS */
     slpf_nft_verdict_t verdict;
-    bool persistent;          /* slpf.persistent, default true */
-    long long insert_rule;    /* slpf.insert_rule, -1 = not given */
-    int64_t start_ms;         /* epoch ms the rule takes effect */
-    int64_t stop_ms;          /* epoch ms it ends, 0 = never */
+    bool persistent;       /* slpf.persistent, default true */
+    long long insert_rule; /* slpf.insert_rule, -1 = not given */
+    int64_t start_ms;      /* epoch ms the rule takes effect */
+    int64_t stop_ms;       /* epoch ms it ends, 0 = never */
 } slpf_nft_spec_t;
 
 /* One nft rule: the chain and the expression after "add rule inet T CHAIN ". */

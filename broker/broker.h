@@ -23,6 +23,10 @@ typedef enum {
     DB_PENDING,  /* "site\0command_id" -> "" : commands awaiting a final response */
     DB_SITES,    /* site -> site record JSON (reported state, counters) */
     DB_META,     /* name -> value (instance id, schema version) */
+    DB_TIMERS,   /* at_ms BE + run_id BE + path -> "" : run wake-ups, re-armed by being rows */
+    DB_APPROVALS,/* u64 BE approval id -> approval JSON */
+    DB_REQUESTS, /* request_id -> enrich/action request journal JSON */
+    DB_PLAYBOOKS,/* version (sha256 hex) -> playbook document, for runs in flight */
     DB_COUNT
 } store_db_t;
 
@@ -60,6 +64,8 @@ uint64_t store_next_id(store_t *self, MDB_txn *txn, const char *name, fs_err_t *
 /* Appends an event (ids are increasing, so MDB_APPEND). Returns its id or 0. */
 uint64_t store_append_event(store_t *self, MDB_txn *txn, const void *data, size_t len,
                             fs_err_t *e);
+/* The LMDB handle of a named database (for cursors). */
+MDB_dbi store_dbi(const store_t *self, store_db_t db);
 /* Calls fn for each record of db in key order (reverse when `reverse`),
    stopping when fn returns non-zero. */
 int store_foreach(store_t *self, MDB_txn *txn, store_db_t db, bool reverse,
@@ -78,10 +84,14 @@ uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint
 /* Appends {"time","kind",…fields} to the case's timeline. Borrows entry. */
 int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
                        json_t *fields, fs_err_t *e);
-/* Sets case fields (status, severity_id, assignee) from a playbook `set` step. */
+/* Sets case fields (status, severity_id, assignee; note appends a note)
+   from a playbook `set` step or an operator; `by` is who did it. Status
+   changes stamp acknowledged/contained/resolved times for the metrics. */
 int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields,
                  const char *by, fs_err_t *e);
 json_t *cases_get(store_t *st, MDB_txn *txn, uint64_t case_id);
+/* MTTA/MTTC/MTTR and counts, overall and per site. Caller owns. */
+json_t *cases_metrics(store_t *st, MDB_txn *txn);
 
 /* ==== the daemon ============================================================ */
 

@@ -27,6 +27,7 @@ struct broker {
     zhashx_t *sessions;       /* site -> session_t */
     zhashx_t *insecure_peers; /* --insecure only: routing id hex -> site */
     int64_t next_heartbeat;
+    zhashx_t *versions; /* playbook version -> playbook_t, for runs in flight */
 };
 
 session_t *broker_session(broker_t *b, const char *site);
@@ -40,12 +41,25 @@ void broker_send_heartbeats(broker_t *b);
    appended to `outgoing` ({site, body}) to send after the commit. */
 int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t event_id,
                     json_t *outgoing, fs_err_t *e);
-/* Stores an OpenC2 response for a journaled command (in txn). */
+/* Stores an OpenC2 response for a journaled command and wakes its run (in
+   txn); new messages for sites are appended to outgoing. */
 int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
-                     fs_err_t *e);
+                     json_t *outgoing, fs_err_t *e);
+/* Stores an enrich/action RESULT and wakes its run. */
+int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+                   json_t *outgoing, fs_err_t *e);
+/* Epoch ms of the earliest timer row, or -1 when there is none. */
+int64_t runs_next_timer(broker_t *b);
+/* Fires every due timer in one transaction; returns how many, -1 on error. */
+int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e);
+/* An operator's vote on an approval gate (role checked, distinct operators,
+   quorum; one deny closes it). *result: the approval after the vote. */
+int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *operator_name,
+                const char *role, bool approve, const char *comment, json_t *outgoing,
+                json_t **result, fs_err_t *e);
 /* Sends every journaled command still pending for a site (after HELLO). */
 void runs_redeliver(broker_t *b, session_t *s);
-/* Sends the COMMAND bodies in outgoing to their sites if connected. */
+/* Sends the messages in outgoing ({site, type, body}) to connected sites. */
 void runs_send(broker_t *b, json_t *outgoing);
 
 /* control.c: dispatch one operator request. */

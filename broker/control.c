@@ -5,7 +5,15 @@
 
 #include <string.h>
 
-typedef json_t *(control_fn)(broker_t *b, MDB_txn *txn, const json_t *args, fs_err_t *e);
+/* Who is asking, and where a write command puts messages for sites. */
+typedef struct {
+    const char *operator_name;
+    const char *role;
+    json_t *outgoing;
+} caller_t;
+
+typedef json_t *(control_fn)(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                             fs_err_t *e);
 
 static int collect_site(void *arg, const MDB_val *key, const MDB_val *val)
 {
@@ -25,9 +33,10 @@ static json_t *site_records(broker_t *b, MDB_txn *txn)
     return out;
 }
 
-static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, fs_err_t *e)
+static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                        fs_err_t *e)
 {
-    (void)args, (void)e;
+    (void)args, (void)e, (void)who;
     json_t *records = site_records(b, txn);
     json_t *ev_per = json_object(), *dl_per = json_object(), *connected = json_array();
     json_int_t dl_total = 0;
@@ -56,9 +65,10 @@ static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, fs_err_t 
                      (json_int_t)(cmds - answered), "connected_sites", connected);
 }
 
-static json_t *do_sites(broker_t *b, MDB_txn *txn, const json_t *args, fs_err_t *e)
+static json_t *do_sites(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                        fs_err_t *e)
 {
-    (void)args, (void)e;
+    (void)args, (void)e, (void)who;
     json_t *records = site_records(b, txn);
     const char *site;
     json_t *rec;
@@ -94,16 +104,19 @@ static int collect_case(void *arg, const MDB_val *key, const MDB_val *val)
     return json_array_size(out) >= 1000; /* newest first, bounded */
 }
 
-static json_t *do_case_list(broker_t *b, MDB_txn *txn, const json_t *args, fs_err_t *e)
+static json_t *do_case_list(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                            fs_err_t *e)
 {
-    (void)args, (void)e;
+    (void)args, (void)e, (void)who;
     json_t *out = json_array();
     store_foreach(b->store, txn, DB_CASES, true, collect_case, out);
     return out;
 }
 
-static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, fs_err_t *e)
+static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                            fs_err_t *e)
 {
+    (void)who;
     json_int_t id = json_integer_value(json_object_get(args, "id"));
     json_t *c = id > 0 ? cases_get(b->store, txn, (uint64_t)id) : NULL;
     if (!c) {
@@ -127,15 +140,130 @@ static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, fs_er
     return c;
 }
 
+static json_t *do_case_update(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e)
+{
+    json_int_t id = json_integer_value(json_object_get(args, "id"));
+    json_t *fields = json_object_get(args, "fields");
+    char by[96];
+    snprintf(by, sizeof by, "operator:%s", who->operator_name);
+    if (id <= 0 || !json_is_object(fields) ||
+        cases_update(b->store, txn, (uint64_t)id, fields, by, e) != 0) {
+        if (!e->text[0])
+            fs_err_set(e, "case.update needs id and fields");
+        return NULL;
+    }
+    return cases_get(b->store, txn, (uint64_t)id);
+}
+
+static json_t *do_metrics(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                          fs_err_t *e)
+{
+    (void)args, (void)who, (void)e;
+    return cases_metrics(b->store, txn);
+}
+
+struct list_ctx {
+    json_t *out;
+    const char *status; /* only records with this status, or NULL */
+};
+
+static int collect_record(void *arg, const MDB_val *key, const MDB_val *val)
+{
+    (void)key;
+    struct list_ctx *l = arg;
+    json_t *r = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    const char *st = json_string_value(json_object_get(r, "status"));
+    if (r && (!l->status || (st && strcmp(st, l->status) == 0))) {
+        json_object_del(r, "nodes"); /* engine state: not for listings */
+        json_array_append(l->out, r);
+    }
+    json_decref(r);
+    return json_array_size(l->out) >= 1000;
+}
+
+static json_t *do_approvals_list(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                                 fs_err_t *e)
+{
+    (void)who, (void)e;
+    struct list_ctx l = {json_array(), json_is_true(json_object_get(args, "all")) ? NULL : "open"};
+    store_foreach(b->store, txn, DB_APPROVALS, true, collect_record, &l);
+    return l.out;
+}
+
+static json_t *do_approval_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                                  fs_err_t *e)
+{
+    json_int_t id = json_integer_value(json_object_get(args, "id"));
+    const char *decision = json_string_value(json_object_get(args, "decision"));
+    if (id <= 0 || !decision || (strcmp(decision, "approve") != 0 && strcmp(decision, "deny") != 0)) {
+        fs_err_set(e, "approval.decide needs id and decision approve|deny");
+        return NULL;
+    }
+    json_t *result = NULL;
+    if (runs_decide(b, txn, (uint64_t)id, who->operator_name, who->role, decision[0] == 'a',
+                    json_string_value(json_object_get(args, "comment")), who->outgoing, &result, e) != 0)
+        return NULL;
+    return result;
+}
+
+static json_t *do_runs_list(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                            fs_err_t *e)
+{
+    (void)who, (void)e;
+    struct list_ctx l = {json_array(), json_string_value(json_object_get(args, "status"))};
+    store_foreach(b->store, txn, DB_RUNS, true, collect_record, &l);
+    return l.out;
+}
+
+static json_t *do_run_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                           fs_err_t *e)
+{
+    (void)who;
+    json_int_t id = json_integer_value(json_object_get(args, "id"));
+    unsigned char key[8];
+    fs_u64_to_be((uint64_t)(id > 0 ? id : 0), key);
+    json_t *run = id > 0 ? store_get_json(b->store, txn, DB_RUNS, key, 8) : NULL;
+    if (!run)
+        fs_err_set(e, "no run %lld", (long long)id);
+    return run;
+}
+
+/* Roles (docs/operations.md): who may run each command. NULL = any operator. */
 static const struct {
     const char *name;
     control_fn *fn;
+    bool write;
+    const char *roles;
 } commands[] = {
-    {"stats", do_stats},
-    {"sites", do_sites},
-    {"case.list", do_case_list},
-    {"case.show", do_case_show},
+    {"stats", do_stats, false, NULL},
+    {"sites", do_sites, false, NULL},
+    {"case.list", do_case_list, false, NULL},
+    {"case.show", do_case_show, false, NULL},
+    {"case.update", do_case_update, true, "analyst,admin"},
+    {"metrics", do_metrics, false, NULL},
+    {"approvals.list", do_approvals_list, false, NULL},
+    {"approval.decide", do_approval_decide, true, NULL}, /* the gate's own role, checked there */
+    {"runs.list", do_runs_list, false, NULL},
+    {"run.show", do_run_show, false, NULL},
 };
+
+static bool role_allowed(const char *roles, const char *role)
+{
+    if (!roles)
+        return true;
+    if (!role)
+        return false;
+    size_t n = strlen(role);
+    for (const char *p = roles; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncmp(p, role, n) == 0)
+            return true;
+        p += len + (comma ? 1 : 0);
+    }
+    return false;
+}
 
 void broker_on_control_message(broker_t *b)
 {
@@ -152,17 +280,32 @@ void broker_on_control_message(broker_t *b)
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", "§6: this key is not an operator key");
     } else {
         const char *cmd = json_string_value(json_object_get(m.body, "cmd"));
-        control_fn *fn = NULL;
+        int found = -1;
         for (size_t i = 0; cmd && i < sizeof commands / sizeof *commands; i++)
             if (strcmp(commands[i].name, cmd) == 0)
-                fn = commands[i].fn;
+                found = (int)i;
+        caller_t who = {m.operator_name ? m.operator_name : "insecure",
+                        m.role ? m.role : b->cfg.insecure ? "admin" : NULL, json_array()};
         MDB_txn *txn = NULL;
         json_t *result = NULL;
-        if (!fn)
+        if (found < 0) {
             fs_err_set(&e, "unknown control command \"%s\"", cmd ? cmd : "(none)");
-        else if (store_begin(b->store, false, &txn, &e) == 0)
-            result = fn(b, txn, json_object_get(m.body, "args"), &e);
-        store_abort(&txn);
+        } else if (!role_allowed(commands[found].roles, who.role)) {
+            fs_err_set(&e, "%s needs role %s; operator %s has role %s", cmd, commands[found].roles,
+                       who.operator_name, who.role ? who.role : "(none)");
+            fs_log(FS_LOG_WARN, "broker", "control_denied", "operator=%s role=%s cmd=%s", who.operator_name,
+                   who.role ? who.role : "-", cmd);
+        } else if (store_begin(b->store, commands[found].write, &txn, &e) == 0) {
+            result = commands[found].fn(b, txn, json_object_get(m.body, "args"), &who, &e);
+            if (commands[found].write && result && store_commit(&txn, &e) != 0) {
+                json_decref(result);
+                result = NULL;
+            }
+            store_abort(&txn);
+            if (result)
+                runs_send(b, who.outgoing);
+        }
+        json_decref(who.outgoing);
         reply = result ? json_pack("{s:b, s:o}", "ok", 1, "result", result)
                        : json_pack("{s:b, s:s}", "ok", 0, "error", e.text);
     }

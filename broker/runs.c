@@ -1,93 +1,199 @@
-/*  runs.c — playbook runs on findings, and the command journal.
+/*  runs.c — durable playbook runs on the broker.
 
-    Everything a finding causes (case, run, commands) is written in the same
-    transaction that stores the event, so a broker killed at any point either
-    has all of it or none of it and the site resends the batch.  Commands are
-    journaled before they are sent and stay pending until a final RESPONSE
-    is stored; a site that (re)connects gets its pending commands again, and
-    the adapter executes each command_id at most once. */
+    The engine (playbooks/engine.c) decides; this file makes its decisions
+    durable.  Every advance of a run happens inside one LMDB transaction
+    together with all the effects it produced: journaled commands and
+    requests, approval gates, timer rows, case changes and timeline lines.
+    A broker killed at any instant has all of an advance or none of it.
+    What wakes a run — a response, a result, a vote, a timer — is itself a
+    stored row or is redelivered by the site, so nothing lives only in
+    memory.  Command and request ids are derived from (run, step path,
+    index, attempt): the same step execution always carries the same id,
+    which is what lets a site drop a duplicate. */
 #include "broker_internal.h"
 
 #include <string.h>
 
-static int journal_command(broker_t *b, MDB_txn *txn, json_t *cmd_rec, fs_err_t *e)
+#define MAX_IMMEDIATE 32 /* advances in a row for effects that fail at once */
+
+/* ---- playbook versions ---------------------------------------------------- */
+
+static void playbook_free(void **item)
 {
-    const char *id = json_string_value(json_object_get(cmd_rec, "command_id"));
-    return store_put_json(b->store, txn, DB_COMMANDS, id, strlen(id), cmd_rec, e);
+    playbook_destroy((playbook_t **)item);
 }
 
-static json_t *command_body(const json_t *rec)
+/* The playbook a run started with, by version; loaded from DB_PLAYBOOKS
+   when it is no longer the active file (runs finish on their version). */
+static const playbook_t *by_version(broker_t *b, MDB_txn *txn, const char *version)
 {
-    return json_pack("{s:O, s:O, s:O}", "command_id", json_object_get(rec, "command_id"),
-                     "command", json_object_get(rec, "command"), "case_id",
-                     json_object_get(rec, "case_id"));
-}
-
-/* One OpenC2 action of a plan: validate, journal, queue for sending. */
-static int run_openc2(broker_t *b, MDB_txn *txn, json_t *run, const json_t *action, size_t index,
-                      const json_t *event, json_t *outgoing, fs_err_t *e)
-{
-    uint64_t run_id = (uint64_t)json_integer_value(json_object_get(run, "id"));
-    uint64_t case_id = (uint64_t)json_integer_value(json_object_get(run, "case_id"));
-    const char *step = json_string_value(json_object_get(action, "step"));
-    json_t *cmd = json_deep_copy(json_object_get(action, "command"));
-    if (!json_object_get(cmd, "command_id")) {
-        /* Deterministic: the same run step always yields the same id, which
-           is what lets a site drop a duplicate. */
-        char id[40];
-        snprintf(id, sizeof id, "%s-%llu-%s-%zu", store_instance(b->store),
-                 (unsigned long long)run_id, step, index);
-        json_object_set_new(cmd, "command_id", json_string(id));
+    if (!b->versions) {
+        b->versions = zhashx_new();
+        zhashx_set_destructor(b->versions, playbook_free);
     }
+    const playbook_t *pb = zhashx_lookup(b->versions, version);
+    if (pb)
+        return pb;
+    for (size_t i = 0; i < playbook_set_count(b->playbooks); i++)
+        if (strcmp(playbook_version(playbook_set_get(b->playbooks, i)), version) == 0)
+            return playbook_set_get(b->playbooks, i);
+    json_t *doc = store_get_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version));
+    fs_err_t e = {{0}};
+    playbook_t *loaded = doc ? playbook_parse(doc, version, &e) : NULL;
+    json_decref(doc);
+    if (loaded)
+        zhashx_insert(b->versions, version, loaded);
+    return loaded;
+}
+
+static const playbook_t *by_name(void *arg, const char *name)
+{
+    broker_t *b = arg;
+    for (size_t i = 0; i < playbook_set_count(b->playbooks); i++)
+        if (strcmp(playbook_name(playbook_set_get(b->playbooks, i)), name) == 0)
+            return playbook_set_get(b->playbooks, i);
+    return NULL;
+}
+
+/* ---- keys -------------------------------------------------------------------- */
+
+static void run_key(uint64_t id, unsigned char key[8])
+{
+    fs_u64_to_be(id, key);
+}
+
+/* Short, deterministic id of one step execution (OpenC2 command_id <= 36). */
+static void exec_id(broker_t *b, uint64_t run_id, const char *path, json_int_t index,
+                    json_int_t attempt, char out[40])
+{
+    char what[600], hash[65];
+    snprintf(what, sizeof what, "%s|%lld|%lld", path, (long long)index, (long long)attempt);
+    fs_sha256_hex(what, strlen(what), hash);
+    snprintf(out, 40, "%s-%llu-%.10s", store_instance(b->store), (unsigned long long)run_id, hash);
+}
+
+static int timer_put(broker_t *b, MDB_txn *txn, int64_t at, uint64_t run_id, const char *path,
+                     fs_err_t *e)
+{
+    unsigned char key[16 + 512];
+    size_t plen = strlen(path);
+    if (plen > 512)
+        return fs_err_set(e, "step path too long");
+    fs_u64_to_be((uint64_t)at, key);
+    fs_u64_to_be(run_id, key + 8);
+    memcpy(key + 16, path, plen);
+    return store_put(b->store, txn, DB_TIMERS, key, 16 + plen, "", 0, 0, e);
+}
+
+static int pending_put(broker_t *b, MDB_txn *txn, const char *site, const char *id, const char *kind,
+                       fs_err_t *e)
+{
+    char key[160];
+    int klen = snprintf(key, sizeof key, "%s%c%s", site, '\0', id);
+    return store_put(b->store, txn, DB_PENDING, key, (size_t)klen, kind, 1, 0, e);
+}
+
+static int pending_del(broker_t *b, MDB_txn *txn, const char *site, const char *id, fs_err_t *e)
+{
+    char key[160];
+    int klen = snprintf(key, sizeof key, "%s%c%s", site, '\0', id);
+    return store_del(b->store, txn, DB_PENDING, key, (size_t)klen, e);
+}
+
+/* ---- effects ----------------------------------------------------------------- */
+
+typedef struct {
+    broker_t *b;
+    MDB_txn *txn;
+    json_t *run;
+    const json_t *event;
+    json_t *outgoing;  /* {site, type, body} to send after commit */
+    json_t *immediate; /* deliveries that failed at once: {path, index, value} */
+    fs_err_t *e;
+} apply_t;
+
+static uint64_t run_id_of(const json_t *run)
+{
+    return (uint64_t)json_integer_value(json_object_get(run, "id"));
+}
+
+static uint64_t case_id_of(const json_t *run)
+{
+    return (uint64_t)json_integer_value(json_object_get(run, "case_id"));
+}
+
+static int timeline(apply_t *a, const char *kind, json_t *fields)
+{
+    json_object_set_new(fields, "run_id", json_integer((json_int_t)run_id_of(a->run)));
+    int rc = cases_timeline_add(a->b->store, a->txn, case_id_of(a->run), kind, fields, a->e);
+    json_decref(fields);
+    return rc;
+}
+
+static void fail_at_once(apply_t *a, const json_t *fx, int status, const char *reason)
+{
+    json_array_append_new(a->immediate,
+                          json_pack("{s:O, s:O, s:{s:i, s:s}}", "path", json_object_get(fx, "path"),
+                                    "index", json_object_get(fx, "index"), "value", "status", status,
+                                    "status_text", reason));
+}
+
+static const char *target_site(apply_t *a, const json_t *fx)
+{
+    const char *site = json_string_value(json_object_get(fx, "site"));
+    return site && *site ? site : json_string_value(json_object_get(a->event, "site"));
+}
+
+static int apply_command(apply_t *a, const json_t *fx)
+{
+    broker_t *b = a->b;
+    const char *path = json_string_value(json_object_get(fx, "path"));
+    const char *step = json_string_value(json_object_get(fx, "step"));
+    json_t *cmd = json_deep_copy(json_object_get(fx, "command"));
+    char id[40];
+    exec_id(b, run_id_of(a->run), path, json_integer_value(json_object_get(fx, "index")),
+            json_integer_value(json_object_get(fx, "attempt")), id);
+    if (!json_object_get(cmd, "command_id"))
+        json_object_set_new(cmd, "command_id", json_string(id));
     const char *command_id = json_string_value(json_object_get(cmd, "command_id"));
-    const char *site = json_string_value(json_object_get(action, "site"));
-    if (!site)
-        site = json_string_value(json_object_get(event, "site"));
+    const char *site = target_site(a, fx);
     char reason[256] = "";
     int verdict = openc2_validate_command(cmd, reason, sizeof reason);
     char *target = json_dumps(json_object_get(cmd, "target"), JSON_COMPACT | JSON_SORT_KEYS);
-    const char *action_name = json_string_value(json_object_get(cmd, "action"));
-    int rc;
+    const char *action = json_string_value(json_object_get(cmd, "action"));
+    int rc = 0;
     if (verdict != OPENC2_VALID || !site) {
-        json_t *entry = json_pack("{s:s, s:s, s:i, s:s, s:I}", "command_id", command_id, "step",
-                                  step, "status", verdict ? verdict : 404, "reason",
-                                  verdict ? reason : "no site to route the command to",
-                                  "run_id", (json_int_t)run_id);
-        rc = cases_timeline_add(b->store, txn, case_id, "command_refused", entry, e);
-        json_decref(entry);
-        json_array_append_new(json_object_get(run, "steps"),
-                              json_pack("{s:s, s:s, s:s}", "step", step, "state", "refused",
-                                        "command_id", command_id));
+        if (!site)
+            snprintf(reason, sizeof reason, "no site to route the command to");
+        rc = timeline(a, "command_refused",
+                      json_pack("{s:s, s:s, s:i, s:s}", "command_id", command_id, "step", step,
+                                "status", verdict ? verdict : 404, "reason", reason));
+        fail_at_once(a, fx, verdict ? verdict : 404, reason);
         fs_log(FS_LOG_WARN, "broker", "command_refused", "command_id=%s status=%d reason=\"%s\"",
-               command_id, verdict ? verdict : 404, verdict ? reason : "no site");
+               command_id, verdict ? verdict : 404, reason);
     } else {
-        json_t *rec = json_pack("{s:s, s:s, s:I, s:I, s:O, s:s, s:O, s:s, s:I}", "command_id",
-                                command_id, "site", site, "case_id", (json_int_t)case_id,
-                                "run_id", (json_int_t)run_id, "playbook",
-                                json_object_get(run, "playbook"), "step", step, "command", cmd,
-                                "state", "pending", "created", (json_int_t)fs_now_ms());
-        char pkey[128];
-        int plen = snprintf(pkey, sizeof pkey, "%s%c%s", site, '\0', command_id);
-        rc = journal_command(b, txn, rec, e);
+        json_t *rec = json_pack("{s:s, s:s, s:I, s:I, s:O, s:s, s:O, s:O, s:O, s:s, s:I, s:O}",
+                                "command_id", command_id, "site", site, "case_id",
+                                (json_int_t)case_id_of(a->run), "run_id",
+                                (json_int_t)run_id_of(a->run), "playbook",
+                                json_object_get(a->run, "playbook"), "step", step, "path",
+                                json_object_get(fx, "path"), "index", json_object_get(fx, "index"),
+                                "command", cmd, "state", "pending", "created",
+                                (json_int_t)fs_now_ms(), "critical", json_object_get(fx, "critical"));
+        rc = store_put_json(b->store, a->txn, DB_COMMANDS, command_id, strlen(command_id), rec, a->e);
         if (rc == 0)
-            rc = store_put(b->store, txn, DB_PENDING, pkey, (size_t)plen, "", 0, 0, e);
+            rc = pending_put(b, a->txn, site, command_id, "C", a->e);
         if (rc == 0)
-            rc = store_counter_add(b->store, txn, "commands", 1, e);
-        if (rc == 0) {
-            json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "command_id", command_id,
-                                      "site", site, "action", action_name ? action_name : "?",
-                                      "target", target ? target : "?", "step", step, "run_id",
-                                      (json_int_t)run_id);
-            rc = cases_timeline_add(b->store, txn, case_id, "command", entry, e);
-            json_decref(entry);
-        }
-        json_array_append_new(json_object_get(run, "steps"),
-                              json_pack("{s:s, s:s, s:s, s:s}", "step", step, "state", "sent",
-                                        "command_id", command_id, "site", site));
-        json_object_set_new(run, "outstanding",
-                            json_integer(json_integer_value(json_object_get(run, "outstanding")) + 1));
-        json_array_append_new(outgoing, json_pack("{s:s, s:o}", "site", site, "body",
-                                                  command_body(rec)));
+            rc = store_counter_add(b->store, a->txn, "commands", 1, a->e);
+        if (rc == 0)
+            rc = timeline(a, "command",
+                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "command_id", command_id, "site", site,
+                                    "action", action ? action : "?", "target", target ? target : "?",
+                                    "step", step));
+        json_array_append_new(a->outgoing,
+                              json_pack("{s:s, s:i, s:{s:s, s:O, s:O}}", "site", site, "type", FSP_COMMAND,
+                                        "body", "command_id", command_id, "command", cmd, "case_id",
+                                        json_object_get(rec, "case_id")));
         json_decref(rec);
     }
     free(target);
@@ -95,66 +201,192 @@ static int run_openc2(broker_t *b, MDB_txn *txn, json_t *run, const json_t *acti
     return rc;
 }
 
+static int apply_request(apply_t *a, const json_t *fx)
+{
+    broker_t *b = a->b;
+    const char *path = json_string_value(json_object_get(fx, "path"));
+    char id[40];
+    exec_id(b, run_id_of(a->run), path, 0, json_integer_value(json_object_get(fx, "attempt")), id);
+    const char *site = target_site(a, fx);
+    if (!site) {
+        fail_at_once(a, fx, 404, "no site to send the request to");
+        return timeline(a, "request_refused",
+                        json_pack("{s:s, s:O, s:s}", "request_id", id, "step", json_object_get(fx, "step"),
+                                  "reason", "no site"));
+    }
+    json_t *rec = json_pack("{s:s, s:s, s:I, s:I, s:O, s:O, s:O, s:O, s:O, s:s, s:I}", "request_id", id,
+                            "site", site, "case_id", (json_int_t)case_id_of(a->run), "run_id",
+                            (json_int_t)run_id_of(a->run), "path", json_object_get(fx, "path"), "type",
+                            json_object_get(fx, "type"), "name", json_object_get(fx, "name"), "input",
+                            json_object_get(fx, "input"), "step", json_object_get(fx, "step"), "state",
+                            "pending", "created", (json_int_t)fs_now_ms());
+    int rc = store_put_json(b->store, a->txn, DB_REQUESTS, id, strlen(id), rec, a->e);
+    if (rc == 0)
+        rc = pending_put(b, a->txn, site, id, "R", a->e);
+    if (rc == 0)
+        rc = timeline(a, "request",
+                      json_pack("{s:s, s:s, s:O, s:O, s:O}", "request_id", id, "site", site, "type",
+                                json_object_get(fx, "type"), "name", json_object_get(fx, "name"), "step",
+                                json_object_get(fx, "step")));
+    json_array_append_new(a->outgoing,
+                          json_pack("{s:s, s:i, s:{s:s, s:O, s:O, s:O, s:O}}", "site", site, "type",
+                                    FSP_REQUEST, "body", "request_id", id, "type", json_object_get(fx, "type"),
+                                    "name", json_object_get(fx, "name"), "input", json_object_get(fx, "input"),
+                                    "case_id", json_object_get(rec, "case_id")));
+    json_decref(rec);
+    return rc;
+}
+
+static int apply_approval(apply_t *a, const json_t *fx)
+{
+    broker_t *b = a->b;
+    uint64_t id = store_next_id(b->store, a->txn, "approval_id", a->e);
+    if (!id)
+        return -1;
+    json_t *rec = json_pack("{s:I, s:I, s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:[], s:I}",
+                            "id", (json_int_t)id, "run_id", (json_int_t)run_id_of(a->run), "case_id",
+                            (json_int_t)case_id_of(a->run), "playbook", json_object_get(a->run, "playbook"),
+                            "path", json_object_get(fx, "path"), "step", json_object_get(fx, "step"), "role",
+                            json_object_get(fx, "role"), "quorum", json_object_get(fx, "quorum"), "deadline",
+                            json_object_get(fx, "deadline"), "on_timeout", json_object_get(fx, "on_timeout"),
+                            "reason", json_object_get(fx, "reason"), "status", "open", "votes", "created",
+                            (json_int_t)fs_now_ms());
+    unsigned char key[8];
+    fs_u64_to_be(id, key);
+    int rc = store_put_json(b->store, a->txn, DB_APPROVALS, key, 8, rec, a->e);
+    json_decref(rec);
+    /* The run's node remembers its gate, so a timeout can close it. */
+    json_t *node = json_object_get(json_object_get(a->run, "nodes"), json_string_value(json_object_get(fx, "path")));
+    json_object_set_new(node, "approval_id", json_integer((json_int_t)id));
+    if (rc == 0)
+        rc = timeline(a, "approval_requested",
+                      json_pack("{s:I, s:O, s:O, s:O, s:O, s:O}", "approval_id", (json_int_t)id, "step",
+                                json_object_get(fx, "step"), "role", json_object_get(fx, "role"), "quorum",
+                                json_object_get(fx, "quorum"), "deadline", json_object_get(fx, "deadline"),
+                                "reason", json_object_get(fx, "reason")));
+    fs_log(FS_LOG_INFO, "broker", "approval_requested", "approval_id=%llu run_id=%llu role=%s",
+           (unsigned long long)id, (unsigned long long)run_id_of(a->run),
+           json_string_value(json_object_get(fx, "role")));
+    return rc;
+}
+
+static int apply_effects(apply_t *a, const json_t *effects)
+{
+    size_t i;
+    json_t *fx;
+    int rc = 0;
+    json_array_foreach(effects, i, fx) {
+        const char *kind = json_string_value(json_object_get(fx, "kind"));
+        if (rc != 0)
+            break;
+        if (strcmp(kind, "command") == 0) {
+            rc = apply_command(a, fx);
+        } else if (strcmp(kind, "request") == 0) {
+            rc = apply_request(a, fx);
+        } else if (strcmp(kind, "approval") == 0) {
+            rc = apply_approval(a, fx);
+        } else if (strcmp(kind, "timer") == 0) {
+            rc = timer_put(a->b, a->txn, json_integer_value(json_object_get(fx, "at")), run_id_of(a->run),
+                           json_string_value(json_object_get(fx, "path")), a->e);
+        } else if (strcmp(kind, "case") == 0) {
+            char by[96];
+            snprintf(by, sizeof by, "playbook:%s", json_string_value(json_object_get(a->run, "playbook")));
+            rc = cases_update(a->b->store, a->txn, case_id_of(a->run), json_object_get(fx, "fields"), by, a->e);
+        } else if (strcmp(kind, "timeline") == 0) {
+            json_t *f = json_deep_copy(fx);
+            json_object_del(f, "kind");
+            rc = timeline(a, "step", f);
+        }
+    }
+    return rc;
+}
+
+/* ---- advancing a run ------------------------------------------------------- */
+
+static json_t *load_event(broker_t *b, MDB_txn *txn, uint64_t event_id)
+{
+    unsigned char key[8];
+    fs_u64_to_be(event_id, key);
+    json_t *ev = store_get_json(b->store, txn, DB_EVENTS, key, 8);
+    return ev ? ev : json_object();
+}
+
 static int put_run(broker_t *b, MDB_txn *txn, json_t *run, fs_err_t *e)
 {
     unsigned char key[8];
-    fs_u64_to_be((uint64_t)json_integer_value(json_object_get(run, "id")), key);
+    run_key(run_id_of(run), key);
     return store_put_json(b->store, txn, DB_RUNS, key, 8, run, e);
 }
 
-static int run_playbook(broker_t *b, MDB_txn *txn, const playbook_t *pb, const json_t *event,
-                        uint64_t event_id, uint64_t case_id, json_t *outgoing, fs_err_t *e)
+/* Advances a run as far as it goes, applies its effects, stores it. */
+static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, json_t *outgoing,
+                   fs_err_t *e)
+{
+    const char *version = json_string_value(json_object_get(run, "version"));
+    const playbook_t *pb = by_version(b, txn, version);
+    if (!pb)
+        return fs_err_set(e, "run %llu: playbook version %s is not available",
+                          (unsigned long long)run_id_of(run), version);
+    const char *before = json_string_value(json_object_get(run, "status"));
+    bool was_open = !before || strcmp(before, "completed") != 0;
+    int rc = 0;
+    for (int round = 0; round < MAX_IMMEDIATE && rc == 0; round++) {
+        json_t *c = cases_get(b->store, txn, case_id_of(run));
+        json_t *ctx = json_pack("{s:O, s:o}", "event", event, "case", c ? c : json_object());
+        json_t *effects = json_array();
+        fs_err_t ae = {{0}};
+        playbook_advance(pb, run, ctx, fs_now_ms(), by_name, b, effects, &ae);
+        json_decref(ctx);
+        apply_t a = {b, txn, run, event, outgoing, json_array(), e};
+        rc = apply_effects(&a, effects);
+        json_decref(effects);
+        /* Effects that failed at once (an invalid command) go back to the run. */
+        size_t i;
+        json_t *d;
+        int delivered = 0;
+        json_array_foreach(a.immediate, i, d) delivered += playbook_deliver(
+            run, json_string_value(json_object_get(d, "path")),
+            (int)json_integer_value(json_object_get(d, "index")), "error", json_object_get(d, "value"),
+            fs_now_ms()) == 0;
+        json_decref(a.immediate);
+        if (!delivered)
+            break;
+    }
+    const char *status = json_string_value(json_object_get(run, "status"));
+    if (rc == 0 && was_open && strcmp(status, "waiting") != 0) {
+        apply_t a = {b, txn, run, event, outgoing, NULL, e};
+        rc = timeline(&a, strcmp(status, "completed") == 0 ? "playbook_completed" : "playbook_failed",
+                      json_pack("{s:O, s:s, s:O?}", "playbook", json_object_get(run, "playbook"), "status",
+                                status, "error", json_object_get(run, "error")));
+        fs_log(strcmp(status, "completed") == 0 ? FS_LOG_INFO : FS_LOG_WARN, "broker", "run_finished",
+               "run_id=%llu playbook=%s status=%s", (unsigned long long)run_id_of(run),
+               json_string_value(json_object_get(run, "playbook")), status);
+    }
+    if (rc == 0)
+        rc = put_run(b, txn, run, e);
+    return rc;
+}
+
+static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, const json_t *event,
+                     uint64_t event_id, uint64_t case_id, json_t *outgoing, fs_err_t *e)
 {
     uint64_t run_id = store_next_id(b->store, txn, "run_id", e);
     if (!run_id || store_counter_add(b->store, txn, "runs", 1, e) != 0)
         return -1;
-    json_t *run = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:I, s:[], s:i}", "id",
-                            (json_int_t)run_id, "playbook", playbook_name(pb), "version",
-                            playbook_version(pb), "case_id", (json_int_t)case_id, "event_id",
-                            (json_int_t)event_id, "status", "running", "started",
-                            (json_int_t)fs_now_ms(), "steps", "outstanding", 0);
-    json_t *entry = json_pack("{s:s, s:s, s:I}", "playbook", playbook_name(pb), "version",
-                              playbook_version(pb), "run_id", (json_int_t)run_id);
-    int rc = cases_timeline_add(b->store, txn, case_id, "playbook", entry, e);
-    json_decref(entry);
-    json_t *c = cases_get(b->store, txn, case_id);
-    json_t *context = json_pack("{s:O, s:o}", "event", event, "case", c ? c : json_object());
-    fs_err_t pe = {{0}};
-    json_t *actions = rc == 0 ? playbook_plan(pb, context, &pe) : NULL;
-    json_decref(context);
-    if (rc == 0 && !actions) {
-        /* A template that fails is the playbook's problem, not the event's:
-           record it on the run and the case, keep the event. */
-        json_object_set_new(run, "status", json_string("failed"));
-        json_object_set_new(run, "error", json_string(pe.text));
-        entry = json_pack("{s:s, s:I}", "reason", pe.text, "run_id", (json_int_t)run_id);
-        rc = cases_timeline_add(b->store, txn, case_id, "playbook_failed", entry, e);
-        json_decref(entry);
-        fs_log(FS_LOG_WARN, "broker", "playbook_failed", "run_id=%llu reason=\"%s\"",
-               (unsigned long long)run_id, pe.text);
-    }
-    size_t i;
-    json_t *action;
-    json_array_foreach(actions, i, action) {
-        if (rc != 0)
-            break;
-        const char *type = json_string_value(json_object_get(action, "type"));
-        if (strcmp(type, "set") == 0) {
-            char by[96];
-            snprintf(by, sizeof by, "playbook:%s", playbook_name(pb));
-            rc = cases_update(b->store, txn, case_id, json_object_get(action, "case"), by, e);
-        } else {
-            rc = run_openc2(b, txn, run, action, i, event, outgoing, e);
-        }
-    }
-    json_decref(actions);
-    if (json_integer_value(json_object_get(run, "outstanding")) == 0 &&
-        strcmp(json_string_value(json_object_get(run, "status")), "running") == 0) {
-        json_object_set_new(run, "status", json_string("completed"));
-        json_object_set_new(run, "finished", json_integer(fs_now_ms()));
-    }
+    /* Keep the exact version, so the run can finish on it after a reload. */
+    const char *version = playbook_version(pb);
+    MDB_val have;
+    if (store_get(b->store, txn, DB_PLAYBOOKS, version, strlen(version), &have, NULL) == 1 &&
+        store_put_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version), playbook_doc(pb), e) != 0)
+        return -1;
+    json_t *run = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:I}", "id", (json_int_t)run_id, "playbook",
+                            playbook_name(pb), "version", version, "case_id", (json_int_t)case_id,
+                            "event_id", (json_int_t)event_id, "status", "running", "started",
+                            (json_int_t)fs_now_ms());
+    apply_t a = {b, txn, run, event, outgoing, NULL, e};
+    int rc = timeline(&a, "playbook", json_pack("{s:s, s:s}", "playbook", playbook_name(pb), "version", version));
     if (rc == 0)
-        rc = put_run(b, txn, run, e);
+        rc = advance(b, txn, run, event, outgoing, e);
     fs_log(FS_LOG_INFO, "broker", "playbook_run", "playbook=%s run_id=%llu case_id=%llu status=%s",
            playbook_name(pb), (unsigned long long)run_id, (unsigned long long)case_id,
            json_string_value(json_object_get(run, "status")));
@@ -178,7 +410,7 @@ int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t eve
         const playbook_t *pb = playbook_set_get(b->playbooks, i);
         fs_err_t me = {{0}};
         if (playbook_matches(pb, event, &me)) {
-            if (run_playbook(b, txn, pb, event, event_id, case_id, outgoing, e) != 0)
+            if (start_run(b, txn, pb, event, event_id, case_id, outgoing, e) != 0)
                 return -1;
         } else if (me.text[0]) {
             fs_log(FS_LOG_WARN, "broker", "trigger_failed", "playbook=%s reason=\"%s\"",
@@ -188,8 +420,29 @@ int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t eve
     return 0;
 }
 
+/* Loads run `run_id`, delivers an outcome to PATH, advances it. */
+static int wake(broker_t *b, MDB_txn *txn, uint64_t run_id, const char *path, int index,
+                const char *outcome, const json_t *value, json_t *outgoing, fs_err_t *e)
+{
+    unsigned char key[8];
+    run_key(run_id, key);
+    json_t *run = store_get_json(b->store, txn, DB_RUNS, key, 8);
+    if (!run)
+        return 0; /* a run that no longer exists: nothing to wake */
+    int rc = 0;
+    const char *status = json_string_value(json_object_get(run, "status"));
+    if (strcmp(status, "waiting") == 0 &&
+        playbook_deliver(run, path, index, outcome, value, fs_now_ms()) == 0) {
+        json_t *event = load_event(b, txn, (uint64_t)json_integer_value(json_object_get(run, "event_id")));
+        rc = advance(b, txn, run, event, outgoing, e);
+        json_decref(event);
+    }
+    json_decref(run);
+    return rc;
+}
+
 int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
-                     fs_err_t *e)
+                     json_t *outgoing, fs_err_t *e)
 {
     const char *command_id = json_string_value(json_object_get(body, "command_id"));
     json_t *response = json_object_get(body, "response");
@@ -213,40 +466,205 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
         json_object_set(rec, "response", response);
         json_object_set_new(rec, "state", json_string(final ? "answered" : "acknowledged"));
         json_object_set_new(rec, "answered", json_integer(fs_now_ms()));
-        rc = journal_command(b, txn, rec, e);
-        char pkey[128];
-        int plen = snprintf(pkey, sizeof pkey, "%s%c%s", site, '\0', command_id);
+        rc = store_put_json(b->store, txn, DB_COMMANDS, command_id, strlen(command_id), rec, e);
         if (rc == 0 && final)
-            rc = store_del(b->store, txn, DB_PENDING, pkey, (size_t)plen, e);
+            rc = pending_del(b, txn, site, command_id, e);
         if (rc == 0 && final)
             rc = store_counter_add(b->store, txn, "commands/answered", 1, e);
-        uint64_t case_id = (uint64_t)json_integer_value(json_object_get(rec, "case_id"));
-        json_t *entry = json_pack("{s:s, s:s, s:i, s:O?}", "command_id", command_id, "site", site,
-                                  "status", status, "status_text",
-                                  json_object_get(response, "status_text"));
+        json_t *entry = json_pack("{s:s, s:s, s:i, s:O?, s:O?}", "command_id", command_id, "site", site,
+                                  "status", status, "status_text", json_object_get(response, "status_text"),
+                                  "run_id", json_object_get(rec, "run_id"));
         if (rc == 0)
-            rc = cases_timeline_add(b->store, txn, case_id, "response", entry, e);
+            rc = cases_timeline_add(b->store, txn, (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
+                                    "response", entry, e);
         json_decref(entry);
-        uint64_t run_id = (uint64_t)json_integer_value(json_object_get(rec, "run_id"));
-        unsigned char key[8];
-        fs_u64_to_be(run_id, key);
-        json_t *run = final ? store_get_json(b->store, txn, DB_RUNS, key, 8) : NULL;
-        if (run && rc == 0) {
-            json_int_t left = json_integer_value(json_object_get(run, "outstanding")) - 1;
-            json_object_set_new(run, "outstanding", json_integer(left > 0 ? left : 0));
-            if (left <= 0) {
-                json_object_set_new(run, "status", json_string("completed"));
-                json_object_set_new(run, "finished", json_integer(fs_now_ms()));
-            }
-            rc = store_put_json(b->store, txn, DB_RUNS, key, 8, run, e);
-        }
-        json_decref(run);
-        fs_log(FS_LOG_INFO, "broker", "command_answered", "command_id=%s site=%s status=%d",
-               command_id, site, status);
+        if (rc == 0 && final)
+            rc = wake(b, txn, (uint64_t)json_integer_value(json_object_get(rec, "run_id")),
+                      json_string_value(json_object_get(rec, "path")),
+                      (int)json_integer_value(json_object_get(rec, "index")), status == 200 ? "ok" : "error",
+                      response, outgoing, e);
+        fs_log(FS_LOG_INFO, "broker", "command_answered", "command_id=%s site=%s status=%d", command_id,
+               site, status);
     }
     json_decref(rec);
     return rc;
 }
+
+int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *body, json_t *outgoing,
+                   fs_err_t *e)
+{
+    const char *request_id = json_string_value(json_object_get(body, "request_id"));
+    const char *status = json_string_value(json_object_get(body, "status"));
+    if (!request_id || !status || (strcmp(status, "ok") != 0 && strcmp(status, "error") != 0))
+        return fs_err_set(e, "§5.8: RESULT needs \"request_id\" and \"status\" ok|error");
+    json_t *rec = store_get_json(b->store, txn, DB_REQUESTS, request_id, strlen(request_id));
+    if (!rec)
+        return fs_err_set(e, "§5.8: RESULT for unknown request %s", request_id);
+    int rc = 0;
+    const char *sent_to = json_string_value(json_object_get(rec, "site"));
+    if (!sent_to || strcmp(sent_to, site) != 0) {
+        rc = fs_err_set(e, "§5.8: request %s was not sent to site %s", request_id, site);
+    } else if (strcmp(json_string_value(json_object_get(rec, "state")), "pending") == 0) {
+        json_t *value = strcmp(status, "ok") == 0 ? json_incref(json_object_get(body, "result"))
+                                                  : json_pack("{s:s, s:O?}", "status_text", "failed",
+                                                              "error", json_object_get(body, "error"));
+        json_object_set_new(rec, "state", json_string(status));
+        json_object_set(rec, "result", value ? value : json_null());
+        rc = store_put_json(b->store, txn, DB_REQUESTS, request_id, strlen(request_id), rec, e);
+        if (rc == 0)
+            rc = pending_del(b, txn, site, request_id, e);
+        json_t *entry = json_pack("{s:s, s:s, s:s, s:O?, s:O?, s:O?}", "request_id", request_id, "site", site,
+                                  "status", status, "name", json_object_get(rec, "name"), "result", value,
+                                  "run_id", json_object_get(rec, "run_id"));
+        if (rc == 0)
+            rc = cases_timeline_add(b->store, txn, (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
+                                    "result", entry, e);
+        json_decref(entry);
+        if (rc == 0)
+            rc = wake(b, txn, (uint64_t)json_integer_value(json_object_get(rec, "run_id")),
+                      json_string_value(json_object_get(rec, "path")), 0, status, value, outgoing, e);
+        json_decref(value);
+    }
+    json_decref(rec);
+    return rc;
+}
+
+/* ---- timers ------------------------------------------------------------------ */
+
+int64_t runs_next_timer(broker_t *b)
+{
+    MDB_txn *txn;
+    int64_t at = -1;
+    if (store_begin(b->store, false, &txn, NULL) != 0)
+        return -1;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, store_dbi(b->store, DB_TIMERS), &cur) == 0) {
+        MDB_val k, v;
+        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 16)
+            at = (int64_t)fs_u64_from_be(k.mv_data);
+        mdb_cursor_close(cur);
+    }
+    store_abort(&txn);
+    return at;
+}
+
+int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e)
+{
+    MDB_txn *txn;
+    if (store_begin(b->store, true, &txn, e) != 0)
+        return -1;
+    int64_t now = fs_now_ms();
+    int fired = 0, rc = 0;
+    while (rc == 0 && fired < 256) {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        if (mdb_cursor_open(txn, store_dbi(b->store, DB_TIMERS), &cur) != 0)
+            break;
+        int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        if (got != 0 || k.mv_size < 16 || (int64_t)fs_u64_from_be(k.mv_data) > now) {
+            mdb_cursor_close(cur);
+            break;
+        }
+        uint64_t run_id = fs_u64_from_be((unsigned char *)k.mv_data + 8);
+        char path[513];
+        snprintf(path, sizeof path, "%.*s", (int)(k.mv_size - 16), (char *)k.mv_data + 16);
+        mdb_cursor_del(cur, 0);
+        mdb_cursor_close(cur);
+        fired++;
+        rc = wake(b, txn, run_id, path, 0, "timer", NULL, outgoing, e);
+        /* An approval gate that timed out is closed on its record too. */
+        unsigned char key[8];
+        run_key(run_id, key);
+        json_t *run = rc == 0 ? store_get_json(b->store, txn, DB_RUNS, key, 8) : NULL;
+        json_t *node = json_object_get(json_object_get(run, "nodes"), path);
+        json_t *aid = json_object_get(node, "approval_id");
+        if (aid && strcmp(playbook_node_state(run, path), "wait") != 0) {
+            fs_u64_to_be((uint64_t)json_integer_value(aid), key);
+            json_t *ap = store_get_json(b->store, txn, DB_APPROVALS, key, 8);
+            if (ap && strcmp(json_string_value(json_object_get(ap, "status")), "open") == 0) {
+                json_object_set_new(ap, "status", json_string("expired"));
+                rc = store_put_json(b->store, txn, DB_APPROVALS, key, 8, ap, e);
+                json_t *entry = json_pack("{s:O, s:O, s:I}", "approval_id", aid, "on_timeout",
+                                          json_object_get(ap, "on_timeout"), "run_id", (json_int_t)run_id);
+                if (rc == 0)
+                    rc = cases_timeline_add(b->store, txn, case_id_of(run), "approval_expired", entry, e);
+                json_decref(entry);
+            }
+            json_decref(ap);
+        }
+        json_decref(run);
+    }
+    if (rc != 0) {
+        store_abort(&txn);
+        return -1;
+    }
+    return store_commit(&txn, e) == 0 ? fired : -1;
+}
+
+/* ---- approvals ---------------------------------------------------------------- */
+
+int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *operator_name,
+                const char *role, bool approve, const char *comment, json_t *outgoing, json_t **result,
+                fs_err_t *e)
+{
+    unsigned char key[8];
+    fs_u64_to_be(approval_id, key);
+    json_t *ap = store_get_json(b->store, txn, DB_APPROVALS, key, 8);
+    if (!ap)
+        return fs_err_set(e, "no approval %llu", (unsigned long long)approval_id);
+    int rc = 0;
+    const char *need = json_string_value(json_object_get(ap, "role"));
+    const char *status = json_string_value(json_object_get(ap, "status"));
+    json_t *votes = json_object_get(ap, "votes");
+    size_t i;
+    json_t *v;
+    bool voted = false;
+    json_array_foreach(votes, i, v) voted = voted || strcmp(json_string_value(json_object_get(v, "operator")), operator_name) == 0;
+    if (strcmp(status, "open") != 0) {
+        rc = fs_err_set(e, "approval %llu is %s, no longer open", (unsigned long long)approval_id, status);
+    } else if (!role || (strcmp(role, need) != 0 && strcmp(role, "admin") != 0)) {
+        rc = fs_err_set(e, "approval %llu needs role %s; operator %s has role %s",
+                        (unsigned long long)approval_id, need, operator_name, role ? role : "(none)");
+    } else if (voted) {
+        rc = fs_err_set(e, "operator %s has already decided on approval %llu", operator_name,
+                        (unsigned long long)approval_id);
+    } else {
+        json_array_append_new(votes, json_pack("{s:s, s:s, s:s, s:I, s:s?}", "operator", operator_name,
+                                               "role", role, "decision", approve ? "approve" : "deny",
+                                               "time", (json_int_t)fs_now_ms(), "comment", comment));
+        size_t approvals = 0;
+        json_array_foreach(votes, i, v) approvals += strcmp(json_string_value(json_object_get(v, "decision")), "approve") == 0;
+        const char *outcome = !approve ? "denied"
+                              : approvals >= (size_t)json_integer_value(json_object_get(ap, "quorum")) ? "approved"
+                                                                                                       : NULL;
+        if (outcome)
+            json_object_set_new(ap, "status", json_string(outcome));
+        rc = store_put_json(b->store, txn, DB_APPROVALS, key, 8, ap, e);
+        json_t *entry = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:I, s:O}", "approval_id", (json_int_t)approval_id,
+                                  "operator", operator_name, "role", role, "decision",
+                                  approve ? "approve" : "deny", "comment", comment, "approvals",
+                                  (json_int_t)approvals, "quorum", json_object_get(ap, "quorum"));
+        if (rc == 0)
+            rc = cases_timeline_add(b->store, txn, (uint64_t)json_integer_value(json_object_get(ap, "case_id")),
+                                    "approval_vote", entry, e);
+        json_decref(entry);
+        if (rc == 0 && outcome) {
+            json_t *decision = json_pack("{s:s, s:O}", "decision", outcome, "votes", votes);
+            rc = wake(b, txn, (uint64_t)json_integer_value(json_object_get(ap, "run_id")),
+                      json_string_value(json_object_get(ap, "path")), 0, outcome, decision, outgoing, e);
+            json_decref(decision);
+        }
+        fs_log(FS_LOG_INFO, "broker", "approval_vote", "approval_id=%llu operator=%s decision=%s status=%s",
+               (unsigned long long)approval_id, operator_name, approve ? "approve" : "deny",
+               json_string_value(json_object_get(ap, "status")));
+        if (rc == 0 && result)
+            *result = json_incref(ap);
+    }
+    json_decref(ap);
+    return rc;
+}
+
+/* ---- delivery to sites --------------------------------------------------------- */
 
 struct redeliver {
     broker_t *b;
@@ -257,7 +675,6 @@ struct redeliver {
 
 static int redeliver_one(void *arg, const MDB_val *key, const MDB_val *val)
 {
-    (void)val;
     struct redeliver *r = arg;
     size_t slen = strlen(r->s->site);
     if (key->mv_size <= slen + 1 || memcmp(key->mv_data, r->s->site, slen) != 0 ||
@@ -265,14 +682,20 @@ static int redeliver_one(void *arg, const MDB_val *key, const MDB_val *val)
         return 0;
     const char *id = (const char *)key->mv_data + slen + 1;
     size_t idlen = key->mv_size - slen - 1;
-    json_t *rec = store_get_json(r->b->store, r->txn, DB_COMMANDS, id, idlen);
-    if (rec) {
-        json_t *body = command_body(rec);
-        fsp_send(r->b->sites, r->s->peer, FSP_COMMAND, body);
-        json_decref(body);
-        json_decref(rec);
-        r->sent++;
-    }
+    bool request = val->mv_size == 1 && *(const char *)val->mv_data == 'R';
+    json_t *rec = store_get_json(r->b->store, r->txn, request ? DB_REQUESTS : DB_COMMANDS, id, idlen);
+    if (!rec)
+        return 0;
+    json_t *body = request ? json_pack("{s:O, s:O, s:O, s:O, s:O}", "request_id", json_object_get(rec, "request_id"),
+                                       "type", json_object_get(rec, "type"), "name", json_object_get(rec, "name"),
+                                       "input", json_object_get(rec, "input"), "case_id", json_object_get(rec, "case_id"))
+                           : json_pack("{s:O, s:O, s:O}", "command_id", json_object_get(rec, "command_id"),
+                                       "command", json_object_get(rec, "command"), "case_id",
+                                       json_object_get(rec, "case_id"));
+    fsp_send(r->b->sites, r->s->peer, request ? FSP_REQUEST : FSP_COMMAND, body);
+    json_decref(body);
+    json_decref(rec);
+    r->sent++;
     return 0;
 }
 
@@ -284,7 +707,7 @@ void runs_redeliver(broker_t *b, session_t *s)
     store_foreach(b->store, r.txn, DB_PENDING, false, redeliver_one, &r);
     store_abort(&r.txn);
     if (r.sent)
-        fs_log(FS_LOG_INFO, "broker", "commands_redelivered", "site=%s count=%d", s->site, r.sent);
+        fs_log(FS_LOG_INFO, "broker", "redelivered", "site=%s count=%d", s->site, r.sent);
 }
 
 void runs_send(broker_t *b, json_t *outgoing)
@@ -295,7 +718,8 @@ void runs_send(broker_t *b, json_t *outgoing)
         const char *site = json_string_value(json_object_get(item, "site"));
         session_t *s = zhashx_lookup(b->sessions, site);
         if (s && s->connected)
-            fsp_send(b->sites, s->peer, FSP_COMMAND, json_object_get(item, "body"));
+            fsp_send(b->sites, s->peer, (fsp_type_t)json_integer_value(json_object_get(item, "type")),
+                     json_object_get(item, "body"));
         /* else: pending in the journal, sent when the site says HELLO */
     }
 }

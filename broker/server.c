@@ -112,6 +112,7 @@ void broker_destroy(broker_t **self_p)
     zcert_destroy(&b->cert);
     zhashx_destroy(&b->sessions);
     zhashx_destroy(&b->insecure_peers);
+    zhashx_destroy(&b->versions);
     playbook_set_destroy(&b->playbooks);
     store_close(&b->store);
     free(b);
@@ -122,8 +123,25 @@ int broker_run(broker_t *b)
 {
     zpoller_t *poller = zpoller_new(b->sites, b->control, NULL);
     b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
+    int64_t next_timer_check = 0;
     while (!zsys_interrupted) {
+        /* Timers are LMDB rows: whatever was armed before a restart fires now. */
+        if (fs_mono_ms() >= next_timer_check) {
+            int64_t at = runs_next_timer(b);
+            if (at >= 0 && at <= fs_now_ms()) {
+                json_t *outgoing = json_array();
+                fs_err_t e = {{0}};
+                if (runs_fire_timers(b, outgoing, &e) < 0)
+                    fs_log(FS_LOG_ERROR, "broker", "timers_failed", "reason=\"%s\"", e.text);
+                else
+                    runs_send(b, outgoing);
+                json_decref(outgoing);
+            }
+            next_timer_check = fs_mono_ms() + 100;
+        }
         int64_t wait = b->next_heartbeat - fs_mono_ms();
+        if (wait > 100)
+            wait = 100;
         void *which = zpoller_wait(poller, wait > 0 ? (int)wait : 0);
         if (which == b->sites)
             broker_on_site_message(b);

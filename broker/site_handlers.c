@@ -93,16 +93,36 @@ static int on_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     return 0;
 }
 
-static int on_response(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+typedef int(wake_fn)(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+                     json_t *outgoing, fs_err_t *e);
+
+/* RESPONSE and RESULT: store, wake the run, commit, then send what the run
+   asked for next. */
+static int store_and_wake(broker_t *b, session_t *s, fsp_msg_t *m, wake_fn *fn, fs_err_t *e)
 {
     MDB_txn *txn;
     if (store_begin(b->store, true, &txn, e) != 0)
         return -1;
-    if (runs_on_response(b, txn, s->site, m->body, e) != 0) {
+    json_t *outgoing = json_array();
+    int rc = fn(b, txn, s->site, m->body, outgoing, e);
+    if (rc == 0)
+        rc = store_commit(&txn, e);
+    else
         store_abort(&txn);
-        return -1;
-    }
-    return store_commit(&txn, e);
+    if (rc == 0)
+        runs_send(b, outgoing);
+    json_decref(outgoing);
+    return rc;
+}
+
+static int on_response(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    return store_and_wake(b, s, m, runs_on_response, e);
+}
+
+static int on_result(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    return store_and_wake(b, s, m, runs_on_result, e);
 }
 
 /* Finding classes open cases; other classes are stored and counted only. */
@@ -132,6 +152,14 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     uint64_t last = 0;
     if (store_get(b->store, txn, DB_SEQ, key, (size_t)klen, &v, NULL) == 0 && v.mv_size == 8)
         last = fs_u64_from_be(v.mv_data);
+    if (first > last + 1) {
+        /* A gap means this batch is stale (from a connection that died) or
+           the site skipped events: storing it would make the missing ones
+           look like duplicates later. Refuse; the site resends in order. */
+        store_abort(&txn);
+        return fs_err_set(e, "§5.3: sequence gap: expected first_seq %llu, got %llu",
+                          (unsigned long long)(last + 1), (unsigned long long)first);
+    }
     json_t *outgoing = json_array();
     char counter[64];
     snprintf(counter, sizeof counter, "events/%s", s->site);
@@ -195,7 +223,7 @@ static const struct {
     site_handler_fn *fn;
 } handlers[] = {
     {FSP_HELLO, on_hello},       {FSP_HEARTBEAT, on_heartbeat}, {FSP_EVENTS, on_events},
-    {FSP_RESPONSE, on_response}, {FSP_BYE, on_bye},
+    {FSP_RESPONSE, on_response}, {FSP_RESULT, on_result},       {FSP_BYE, on_bye},
 };
 
 /* --insecure: no CURVE metadata, so a connection is bound to the site its
@@ -250,8 +278,11 @@ void broker_on_site_message(broker_t *b)
         return;
     }
     if (m.type != FSP_HELLO && s->peer && !zframe_eq(s->peer, m.peer)) {
-        zframe_destroy(&s->peer); /* the site reconnected: answer the new connection */
-        s->peer = zframe_dup(m.peer);
+        /* Only the connection that said HELLO speaks for the site; a message
+           from an older one (still draining after a restart) is stale. */
+        send_error(b, m.peer, "§5.2: HELLO first (this connection has not said HELLO)");
+        fsp_msg_clear(&m);
+        return;
     }
     site_handler_fn *fn = NULL;
     for (size_t i = 0; i < sizeof handlers / sizeof *handlers; i++)

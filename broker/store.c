@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const db_names[DB_COUNT] = {"events", "seq",      "counters", "cases",
-                                               "obs",    "runs",     "commands", "pending",
-                                               "sites",  "meta"};
+static const char *const db_names[DB_COUNT] = {
+    "events", "seq",   "counters", "cases",     "obs",      "runs",     "commands",
+    "pending", "sites", "meta",     "timers",    "approvals", "requests", "playbooks"};
 
 struct store {
     MDB_env *env;
@@ -86,6 +86,11 @@ void store_close(store_t **self_p)
 const char *store_instance(const store_t *self)
 {
     return self->instance;
+}
+
+MDB_dbi store_dbi(const store_t *self, store_db_t db)
+{
+    return self->dbi[db];
 }
 
 int store_begin(store_t *self, bool write, MDB_txn **txn, fs_err_t *e)

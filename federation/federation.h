@@ -46,6 +46,7 @@ typedef struct fsp_msg {
     zframe_t *peer; /* ROUTER side only: the routing id, owned */
     char *site;     /* ROUTER side: the CURVE-authenticated "site" metadata, or NULL */
     char *operator_name; /* ROUTER side: the authenticated "operator" metadata, or NULL */
+    char *role;          /* ROUTER side: the authenticated "role" metadata, or NULL */
 } fsp_msg_t;
 
 /* Receives one message. `router` says whether a routing id frame comes

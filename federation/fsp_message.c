@@ -31,6 +31,7 @@ void fsp_msg_clear(fsp_msg_t *msg)
     zframe_destroy(&msg->peer);
     free(msg->site);
     free(msg->operator_name);
+    free(msg->role);
     memset(msg, 0, sizeof *msg);
 }
 
@@ -69,6 +70,7 @@ int fsp_recv(zsock_t *sock, bool router, fsp_msg_t *out, fs_err_t *e)
         /* CURVE metadata from the ZAP handler rides on every frame. */
         out->site = meta_dup(f, "site");
         out->operator_name = meta_dup(f, "operator");
+        out->role = meta_dup(f, "role");
     }
     /* Frame 1: version. */
     if (zframe_size(f) != strlen(FS_PROTOCOL_VERSION) ||

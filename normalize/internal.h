@@ -162,6 +162,7 @@ typedef enum { NZ_DEC_NONE, NZ_DEC_CEF, NZ_DEC_WINXML, NZ_DEC_RFC822 } nz_decode
 
 typedef struct mapping {
     char *source_id;
+    json_t *source_json; /* source_id as a shared JSON string (owned) */
     char *file;
     nz_framing_t framing;
     char **envelopes;  /* keys whose array (or object) value holds the records */
@@ -209,6 +210,10 @@ void ocsf_finish(json_t *ev); /* type_uid, *_name siblings, severity caption */
 const char *ocsf_class_name(int class_uid);
 const char *ocsf_category_name(int category_uid);
 const char *ocsf_severity_name(int severity_id);
+/* Shared immutable values (new references to process-wide constants):
+   integers 0..127 (others are allocated), the OCSF version string. */
+json_t *ocsf_shared_int(json_int_t v);
+json_t *ocsf_shared_version(void);
 
 /* jq_expr.c */
 nz_jq_t *nz_jq_compile(const char *program, fs_err_t *e);
@@ -231,6 +236,32 @@ void nz_frame_lines(const char *buf, size_t len, nz_record_fn *on_line, void *ar
 json_t *nz_decode_cef(const char *line, size_t len, fs_err_t *e);
 json_t *nz_decode_winxml(const char *xml, size_t len, fs_err_t *e);
 json_t *nz_decode_rfc822(const char *msg, size_t len, fs_err_t *e);
+
+/* ---- email (decode_rfc822.c, email_urls.c, email_auth.c) -------------- */
+
+#define NZ_EMAIL_MAX_BYTES (32u * 1024u * 1024u) /* one .eml; also total decoded attachments */
+#define NZ_EMAIL_MAX_PARTS 256                   /* MIME parts per message */
+#define NZ_EMAIL_MAX_DEPTH 8                     /* multipart / message nesting */
+#define NZ_EMAIL_MAX_URLS 200                    /* distinct URLs kept per message */
+#define NZ_EMAIL_MAX_URL_LEN 2048
+#define NZ_EMAIL_MAX_ATTACHMENTS 64
+#define NZ_EMAIL_MAX_TEXT_SCAN (4u * 1024u * 1024u) /* bytes of one body part scanned */
+
+/* URLs found so far: list (array of url objects, owned), seen (set keyed by
+   URL text, owned), skipped (over a bound). */
+typedef struct nz_email_urls {
+    json_t *list;
+    json_t *seen;
+    size_t skipped;
+} nz_email_urls_t;
+
+/* found_in: "text" or "html" (a static string). */
+void nz_email_urls_add(nz_email_urls_t *u, const char *url, size_t n, const char *found_in);
+void nz_email_urls_scan_text(nz_email_urls_t *u, const char *text, size_t len, const char *found_in);
+void nz_email_urls_scan_html(nz_email_urls_t *u, const char *html, size_t len);
+/* Adds the verdicts of one Authentication-Results value into auth (an
+   object, borrowed); keys already set are kept. */
+void nz_email_auth_parse(json_t *auth, const char *header_value);
 /* Splits a buffer holding one or more <Event>…</Event> elements. */
 void nz_frame_xml_events(const char *buf, size_t len, nz_record_fn *on_event, void *arg);
 

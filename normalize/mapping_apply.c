@@ -457,17 +457,18 @@ static void metadata_finish(const mapping_t *m, json_t *ev, const char *raw, siz
     json_t *md = json_object_get(ev, "metadata");
     if (!json_is_object(md)) {
         md = json_object();
-        json_object_set_new(ev, "metadata", md);
+        json_object_set_new_nocheck(ev, "metadata", md);
     }
-    json_object_set_new(md, "version", json_string(FS_OCSF_VERSION));
+    json_object_set_new_nocheck(md, "version", ocsf_shared_version());
     json_t *prod = json_object_get(md, "product");
     if (!json_is_object(prod)) {
-        json_object_set_new(md, "product", json_deep_copy(m->product));
+        /* a shallow copy: the object is the event's own, its strings shared */
+        json_object_set_new_nocheck(md, "product", json_copy(m->product));
     } else {
         const char *k;
         json_t *pv;
         json_object_foreach(m->product, k, pv) if (!json_object_get(prod, k))
-            json_object_set(prod, k, pv);
+            json_object_set_nocheck(prod, k, pv);
     }
     /* metadata.uid: stable across re-deliveries of the same vendor record,
        so the broker can deduplicate: sha256(source "\n" original uid), or of
@@ -476,13 +477,17 @@ static void metadata_finish(const mapping_t *m, json_t *ev, const char *raw, siz
     json_t *orig = json_object_get(md, "original_event_uid");
     if (json_is_string(orig)) {
         char buf[1024];
-        int n = snprintf(buf, sizeof buf, "%s\n%s", m->source_id, json_string_value(orig));
-        fs_sha256_hex(buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, hex);
+        size_t sl = strlen(m->source_id), ol = json_string_length(orig);
+        if (sl + 1 + ol > sizeof buf)
+            ol = sizeof buf - 1 - sl; /* source ids are short (file names) */
+        memcpy(buf, m->source_id, sl);
+        buf[sl] = '\n';
+        memcpy(buf + sl + 1, json_string_value(orig), ol);
+        fs_sha256_hex(buf, sl + 1 + ol, hex);
     } else {
         fs_sha256_hex(raw ? raw : "", raw ? raw_len : 0, hex);
     }
-    hex[32] = '\0';
-    json_object_set_new(md, "uid", json_string(hex));
+    json_object_set_new_nocheck(md, "uid", json_stringn_nocheck(hex, 32));
 }
 
 json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_t *rec,
@@ -514,23 +519,23 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
         goto fail;
     }
     if (!json_is_integer(json_object_get(ev, "activity_id")))
-        json_object_set_new(ev, "activity_id", json_integer(0));
+        json_object_set_new_nocheck(ev, "activity_id", ocsf_shared_int(0));
     if (!json_is_integer(json_object_get(ev, "time"))) {
         fs_err_set(e, "no event time: the time field is missing or not parsable (mapping %s)",
                    m->source_id);
         goto fail;
     }
     if (!json_is_integer(json_object_get(ev, "severity_id")))
-        json_object_set_new(ev, "severity_id", json_integer(0));
+        json_object_set_new_nocheck(ev, "severity_id", ocsf_shared_int(0));
     metadata_finish(m, ev, raw, raw_len);
-    json_object_set_new(ev, "site", json_string(opts && opts->site ? opts->site : ""));
-    json_object_set_new(ev, "source", json_string(m->source_id));
+    json_object_set_new_nocheck(ev, "site", json_string(opts && opts->site ? opts->site : ""));
+    json_object_set_nocheck(ev, "source", m->source_json);
     ocsf_finish(ev);
     nz_observables_build(m, ev, rec);
 
     strip(rec, &m->trie, bits, 0);
     if (json_object_size(rec))
-        json_object_set(ev, "unmapped", rec);
+        json_object_set_nocheck(ev, "unmapped", rec);
     if (opts && opts->keep_raw && raw) {
         json_t *r = json_stringn(raw, raw_len);
         if (!r) { /* not UTF-8 (line formats): keep it lossless as hex-free base: escape bytes */

@@ -670,6 +670,7 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
         return fail(L, "source", "source \"%s\" does not match the file name (%s.json)",
                     json_string_value(x), file_base);
     m->source_id = strdup(json_string_value(x));
+    m->source_json = json_string(json_string_value(x));
 
     m->framing = NZ_FRAME_JSON;
     if ((x = json_object_get(doc, "framing"))) {
@@ -782,6 +783,7 @@ void nz_mapping_free(mapping_t *m)
     if (!m)
         return;
     free(m->source_id);
+    json_decref(m->source_json);
     free(m->file);
     for (size_t i = 0; i < m->nenvelopes; i++)
         free(m->envelopes[i]);

@@ -29,7 +29,10 @@ typedef struct normalize_opts {
 } normalize_opts_t;
 
 /* Called for each record that normalized. `event` is borrowed: incref it to
-   keep it. record_no counts from 1 within the input. */
+   keep it. record_no counts from 1 within the input. Events share immutable
+   leaf values with each other (captions, constants): to change a field,
+   replace it (json_object_set); never modify a string or number in place
+   (json_string_set, json_integer_set). */
 typedef void(normalize_emit_fn)(void *arg, json_t *event, size_t record_no);
 /* Called for each rejected record: where it was (record number and byte
    offset in the input), why, and its raw bytes (for a dead-letter store). */

@@ -13,6 +13,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,8 +28,29 @@ const char *ocsf_observable_type_name(int type_id)
     return type_id == 99 ? "Other" : NULL;
 }
 
+/* Shared immutable "type" captions (see ocsf.c on sharing). */
+static json_t *type_json[12]; /* 0..10, [11] = 99 Other */
+static pthread_once_t type_once = PTHREAD_ONCE_INIT;
+
+static void type_build(void)
+{
+    for (int i = 0; i <= 10; i++)
+        type_json[i] = json_string(type_names[i]);
+    type_json[11] = json_string("Other");
+}
+
+/* What is already in the list, for deduplication without JSON lookups. */
+typedef struct obs_seen {
+    int type_id;
+    const char *name, *value; /* borrowed from the observable's own strings */
+} obs_seen_t;
+
 typedef struct obs_ctx {
     json_t *list;
+    obs_seen_t seen[NZ_MAX_OBSERVABLES];
+    size_t n;
+    /* the last name string made, reused while consecutive values share it */
+    json_t *name_json;
 } obs_ctx_t;
 
 static bool valid_for(int type_id, const char *s, size_t n)
@@ -55,29 +77,38 @@ static bool valid_for(int type_id, const char *s, size_t n)
 
 static void add(obs_ctx_t *o, int type_id, const char *name, json_t *value)
 {
-    if (!json_is_string(value) || json_array_size(o->list) >= NZ_MAX_OBSERVABLES)
+    if (!json_is_string(value) || o->n >= NZ_MAX_OBSERVABLES)
         return;
     const char *s = json_string_value(value);
     size_t n = json_string_length(value);
     if (!valid_for(type_id, s, n))
         return;
     /* dedupe on (type_id, name, value): lists are short (tens), a linear
-       scan is cheaper than hashing */
-    size_t i;
-    json_t *have;
-    json_array_foreach(o->list, i, have)
-    {
-        if (json_integer_value(json_object_get(have, "type_id")) == type_id &&
-            strcmp(json_string_value(json_object_get(have, "value")), s) == 0 &&
-            strcmp(json_string_value(json_object_get(have, "name")), name) == 0)
+       scan over a C array is cheaper than hashing */
+    for (size_t i = 0; i < o->n; i++)
+        if (o->seen[i].type_id == type_id && strcmp(o->seen[i].value, s) == 0 &&
+            strcmp(o->seen[i].name, name) == 0)
             return;
+    json_t *nm;
+    if (o->name_json && strcmp(json_string_value(o->name_json), name) == 0)
+        nm = json_incref(o->name_json);
+    else {
+        nm = json_string_nocheck(name);
+        if (o->name_json)
+            json_decref(o->name_json);
+        o->name_json = json_incref(nm);
     }
     json_t *ob = json_object();
-    json_object_set_new_nocheck(ob, "name", json_string_nocheck(name));
-    json_object_set_new_nocheck(ob, "type", json_string_nocheck(ocsf_observable_type_name(type_id)));
-    json_object_set_new_nocheck(ob, "type_id", json_integer(type_id));
+    json_object_set_new_nocheck(ob, "name", nm);
+    json_t *tj = type_id >= 0 && type_id <= 10 ? type_json[type_id]
+                 : type_id == 99               ? type_json[11]
+                                               : NULL;
+    if (tj)
+        json_object_set_nocheck(ob, "type", tj);
+    json_object_set_new_nocheck(ob, "type_id", ocsf_shared_int(type_id));
     json_object_set_nocheck(ob, "value", value);
     json_array_append_new(o->list, ob);
+    o->seen[o->n++] = (obs_seen_t){type_id, json_string_value(nm), s};
 }
 
 static void add_any(obs_ctx_t *o, int type_id, const char *name, json_t *v)
@@ -103,6 +134,8 @@ static int auto_type(const char *parent, const char *key)
         return OCSF_OBS_EMAIL;
     if (!strcmp(key, "url_string"))
         return OCSF_OBS_URL;
+    if (!strcmp(key, "x_originating_ip"))
+        return OCSF_OBS_IP;
     if (!parent)
         return 0;
     if (!strcmp(key, "name")) {
@@ -117,7 +150,8 @@ static int auto_type(const char *parent, const char *key)
         return OCSF_OBS_HASH;
     if (!strcmp(parent, "email") &&
         (!strcmp(key, "from") || !strcmp(key, "to") || !strcmp(key, "cc") ||
-         !strcmp(key, "reply_to") || !strcmp(key, "smtp_from") || !strcmp(key, "smtp_to")))
+         !strcmp(key, "reply_to") || !strcmp(key, "smtp_from") || !strcmp(key, "smtp_to") ||
+         !strcmp(key, "sender") || !strcmp(key, "return_path")))
         return OCSF_OBS_EMAIL;
     return 0;
 }
@@ -145,11 +179,14 @@ static void walk(obs_ctx_t *o, json_t *v, const char *parent, char *path, size_t
         /* evidences[].data carries the vendor's evidence verbatim */
         if (parent && !strcmp(parent, "evidences") && !strcmp(key, "data"))
             continue;
-        int n = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", key);
-        if (n < 0 || (size_t)n >= cap - plen)
+        size_t kl = strlen(key), n = kl + (plen ? 1 : 0);
+        if (n >= cap - plen)
             continue;
+        if (plen)
+            path[plen] = '.';
+        memcpy(path + plen + (plen ? 1 : 0), key, kl + 1);
         if (json_is_object(x) || (json_is_array(x) && json_is_object(json_array_get(x, 0)))) {
-            walk(o, x, key, path, plen + (size_t)n, cap, depth + 1);
+            walk(o, x, key, path, plen + n, cap, depth + 1);
         } else {
             int t = auto_type(parent, key);
             if (t)
@@ -161,7 +198,11 @@ static void walk(obs_ctx_t *o, json_t *v, const char *parent, char *path, size_t
 
 void nz_observables_build(const mapping_t *m, json_t *ev, json_t *rec)
 {
-    obs_ctx_t o = {.list = json_array()};
+    pthread_once(&type_once, type_build);
+    obs_ctx_t o;
+    o.list = json_array();
+    o.n = 0;
+    o.name_json = NULL;
     if (m->auto_observables) {
         char path[512] = "";
         walk(&o, ev, NULL, path, 0, sizeof path, 0);
@@ -184,6 +225,7 @@ void nz_observables_build(const mapping_t *m, json_t *ev, json_t *rec)
         }
     }
     if (json_array_size(o.list))
-        json_object_set(ev, "observables", o.list);
+        json_object_set_nocheck(ev, "observables", o.list);
     json_decref(o.list);
+    json_decref(o.name_json);
 }

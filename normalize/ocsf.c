@@ -5,6 +5,7 @@
     listed; an unknown id keeps its number and gets no caption. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,34 +84,113 @@ const char *ocsf_severity_name(int severity_id)
     return severity_id == 99 ? "Other" : NULL;
 }
 
-static void set_if_absent(json_t *ev, const char *key, const char *s)
+/* ---- shared immutable values --------------------------------------------
+   Captions, type names and small integers are the same in every event, so
+   they are built once per process and shared (json_incref) instead of being
+   allocated per event.  Events therefore share leaves: consumers replace a
+   value with json_object_set, never modify a string or number in place
+   (normalize.h says so).  jansson's reference counts are atomic, so events
+   may move between threads. */
+
+#define NCLASSES (sizeof classes / sizeof classes[0])
+#define NCATS (sizeof categories / sizeof categories[0])
+
+static struct {
+    json_t *class_name[NCLASSES];
+    json_t *activity[NCLASSES][13];
+    json_t *type_name[NCLASSES][13];
+    json_t *type_name_other[NCLASSES];
+    json_t *category[NCATS];
+    json_t *severity[8]; /* 0-6, [7] = 99 Other */
+    json_t *other;       /* "Other" activity */
+    json_t *version;
+    json_t *ints[128];   /* 0..127 */
+} K;
+
+static pthread_once_t k_once = PTHREAD_ONCE_INIT;
+
+static json_t *type_name_new(const char *cls, const char *act)
 {
-    if (s && !json_object_get(ev, key))
-        json_object_set_new(ev, key, json_string(s));
+    char buf[128];
+    if (snprintf(buf, sizeof buf, "%s: %s", cls, act) >= (int)sizeof buf)
+        buf[sizeof buf - 1] = '\0';
+    return json_string(buf);
+}
+
+static void k_build(void)
+{
+    for (size_t i = 0; i < NCLASSES; i++) {
+        K.class_name[i] = json_string(classes[i].name);
+        for (size_t a = 0; a < 13; a++)
+            if (classes[i].activities[a]) {
+                K.activity[i][a] = json_string(classes[i].activities[a]);
+                K.type_name[i][a] = type_name_new(classes[i].name, classes[i].activities[a]);
+            }
+        K.type_name_other[i] = type_name_new(classes[i].name, "Other");
+    }
+    for (size_t i = 0; i < NCATS; i++)
+        K.category[i] = json_string(categories[i]);
+    for (int i = 0; i <= 6; i++)
+        K.severity[i] = json_string(ocsf_severity_name(i));
+    K.severity[7] = json_string("Other");
+    K.other = json_string("Other");
+    K.version = json_string(FS_OCSF_VERSION);
+    for (int i = 0; i < 128; i++)
+        K.ints[i] = json_integer(i);
+}
+
+static void k_init(void)
+{
+    pthread_once(&k_once, k_build);
+}
+
+json_t *ocsf_shared_int(json_int_t v)
+{
+    k_init();
+    return v >= 0 && v < 128 ? json_incref(K.ints[v]) : json_integer(v);
+}
+
+json_t *ocsf_shared_version(void)
+{
+    k_init();
+    return json_incref(K.version);
+}
+
+/* Sets key to a shared value (borrowed) unless the mapping set it. */
+static void set_shared_if_absent(json_t *ev, const char *key, json_t *v)
+{
+    if (v && !json_object_get(ev, key))
+        json_object_set_nocheck(ev, key, v);
 }
 
 void ocsf_finish(json_t *ev)
 {
+    k_init();
     int class_uid = (int)json_integer_value(json_object_get(ev, "class_uid"));
     int activity_id = (int)json_integer_value(json_object_get(ev, "activity_id"));
     const cls_t *c = find_class(class_uid);
+    size_t ci = c ? (size_t)(c - classes) : 0;
     if (c && !json_object_get(ev, "category_uid"))
-        json_object_set_new(ev, "category_uid", json_integer(c->category));
+        json_object_set_new_nocheck(ev, "category_uid", ocsf_shared_int(c->category));
     int category_uid = (int)json_integer_value(json_object_get(ev, "category_uid"));
-    json_object_set_new(ev, "type_uid", json_integer((json_int_t)class_uid * 100 + activity_id));
-    set_if_absent(ev, "class_name", c ? c->name : NULL);
-    set_if_absent(ev, "category_name", ocsf_category_name(category_uid));
-    const char *act = NULL;
-    if (activity_id == 99)
-        act = "Other";
-    else if (c && activity_id >= 0 && activity_id < 13)
-        act = c->activities[activity_id];
-    set_if_absent(ev, "activity_name", act);
-    if (c && act && !json_object_get(ev, "type_name")) {
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s: %s", c->name, act);
-        json_object_set_new(ev, "type_name", json_string(buf));
+    json_object_set_new_nocheck(ev, "type_uid",
+                                json_integer((json_int_t)class_uid * 100 + activity_id));
+    set_shared_if_absent(ev, "class_name", c ? K.class_name[ci] : NULL);
+    set_shared_if_absent(ev, "category_name",
+                         category_uid >= 0 && (size_t)category_uid < NCATS ? K.category[category_uid]
+                                                                           : NULL);
+    json_t *act = NULL, *type_name = NULL;
+    if (activity_id == 99) {
+        act = K.other;
+        type_name = c ? K.type_name_other[ci] : NULL;
+    } else if (c && activity_id >= 0 && activity_id < 13) {
+        act = K.activity[ci][activity_id];
+        type_name = K.type_name[ci][activity_id];
     }
-    json_t *sev = json_object_get(ev, "severity_id");
-    set_if_absent(ev, "severity", ocsf_severity_name((int)json_integer_value(sev)));
+    set_shared_if_absent(ev, "activity_name", act);
+    set_shared_if_absent(ev, "type_name", type_name);
+    int sev = (int)json_integer_value(json_object_get(ev, "severity_id"));
+    set_shared_if_absent(ev, "severity", sev >= 0 && sev <= 6 ? K.severity[sev]
+                                         : sev == 99        ? K.severity[7]
+                                                            : NULL);
 }

@@ -131,6 +131,7 @@ void nz_path_collect(json_t *root, const nz_path_t *p, json_t *out)
     collect(root, p, 0, out, 0);
 }
 
+/* Keys come from mapping files (valid UTF-8, checked at load): no per-call check. */
 int nz_path_set(json_t *root, const nz_path_t *p, json_t *v)
 {
     if (!v)
@@ -140,7 +141,7 @@ int nz_path_set(json_t *root, const nz_path_t *p, json_t *v)
         json_t *next = json_object_get(cur, p->seg[i]);
         if (!next) {
             next = json_object();
-            if (json_object_set_new(cur, p->seg[i], next) != 0) {
+            if (json_object_set_new_nocheck(cur, p->seg[i], next) != 0) {
                 json_decref(v);
                 return -1;
             }
@@ -155,7 +156,7 @@ int nz_path_set(json_t *root, const nz_path_t *p, json_t *v)
         json_t *arr = json_object_get(cur, last);
         if (!arr) {
             arr = json_array();
-            if (json_object_set_new(cur, last, arr) != 0) {
+            if (json_object_set_new_nocheck(cur, last, arr) != 0) {
                 json_decref(v);
                 return -1;
             }
@@ -165,5 +166,5 @@ int nz_path_set(json_t *root, const nz_path_t *p, json_t *v)
         }
         return json_array_append_new(arr, v);
     }
-    return json_object_set_new(cur, last, v);
+    return json_object_set_new_nocheck(cur, last, v);
 }

@@ -2,10 +2,9 @@
     planning of steps (docs/playbooks.md).  Expressions are jq (libjq): a
     playbook's conditions, data selection and templates.
 
-    This is the foundation subset: trigger + the step types `openc2` (with
-    `foreach`) and `set`.  The durable run engine, approvals and the other
-    step types come with issue #6; a playbook using them is rejected at load
-    with a message saying so. */
+    Steps: set, condition, openc2, approval, wait, foreach, parallel,
+    playbook (sub-playbook), enrich, action; per step timeout, retry with
+    backoff and on_error. Runs are durable: see playbook_advance(). */
 #ifndef FEDSOAR_PLAYBOOKS_H
 #define FEDSOAR_PLAYBOOKS_H
 
@@ -42,12 +41,43 @@ const char *playbook_version(const playbook_t *self);
    sets e. */
 bool playbook_matches(const playbook_t *self, const json_t *event, fs_err_t *e);
 
-/* Evaluates the steps against a context {"event":…, "case":…} (borrowed)
-   and returns the actions they produce, in order (caller owns):
-     {"step": ID, "type": "openc2", "site": S|null, "command": {OpenC2}}
-     {"step": ID, "type": "set", "case": {fields}}
-   Returns NULL with e set (naming the step) when a template fails. */
-json_t *playbook_plan(const playbook_t *self, const json_t *context, fs_err_t *e);
+/* The validated document (borrowed). */
+const json_t *playbook_doc(const playbook_t *self);
+/* Runs a jq program / renders a template that appears in this playbook
+   (compiled when it was parsed) against ctx. Caller owns the result (for
+   playbook_eval: the array of all outputs); NULL with e set on error. */
+json_t *playbook_eval(const playbook_t *self, const char *program, const json_t *ctx, fs_err_t *e);
+json_t *playbook_render(const playbook_t *self, const json_t *tmpl, const json_t *ctx, fs_err_t *e);
+/* A duration: integer seconds, or "500ms", "30s", "5m", "2h", "1d". */
+int playbook_duration_ms(const json_t *v, int64_t *ms);
+
+/* ---- durable runs (engine.c) ------------------------------------------------
+   A run's state is a JSON object the caller stores (LMDB) and passes back:
+   {"id", "status", "nodes": {PATH: …}, "steps": {STEP_ID: result}, "error"}.
+   playbook_advance() walks the steps from the root, skipping finished ones,
+   starts what is next, and appends to `effects` what the caller must carry
+   out in the SAME transaction that stores the new state:
+     {"kind":"command",  "path","index","attempt","site","command","critical","step"}
+     {"kind":"request",  "path","type":"enrich"|"action","name","site","input","attempt","step"}
+     {"kind":"approval", "path","role","quorum","deadline","on_timeout","reason","step"}
+     {"kind":"timer",    "path","at"}            wake the run at `at` (epoch ms)
+     {"kind":"case",     "fields"}               set case fields
+     {"kind":"timeline", "step","type","path","what","detail"?}
+   The context holds "event" and "case" (borrowed). Sub-playbooks are found
+   through lookup. Returns 1 completed, 0 waiting, -1 failed (run "status"
+   is set accordingly: completed, waiting, failed or denied). */
+typedef const playbook_t *(playbook_lookup_fn)(void *arg, const char *name);
+int playbook_advance(const playbook_t *pb, json_t *run, const json_t *context, int64_t now,
+                     playbook_lookup_fn *lookup, void *lookup_arg, json_t *effects, fs_err_t *e);
+/* Tells a run what happened to a waiting step at PATH: outcome "ok" or
+   "error" (value: the response or result; index: which of the step's
+   commands), "approved"/"denied" (value: the decision), or "timer" (a timer
+   for PATH fired at `now`). Returns 0 when it changed the run (advance it
+   next), 1 when it was stale or a duplicate (nothing to do). */
+int playbook_deliver(json_t *run, const char *path, int index, const char *outcome,
+                     const json_t *value, int64_t now);
+/* The state of the node at PATH ("" when not started). */
+const char *playbook_node_state(const json_t *run, const char *path);
 
 /* ---- a directory of playbooks --------------------------------------------- */
 

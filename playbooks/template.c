@@ -241,3 +241,20 @@ json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t
     }
     return json_deep_copy(tmpl);
 }
+
+int template_add_program(template_exprs_t **list, const char *program, fs_err_t *e)
+{
+    struct compile_ctx c = {list, e};
+    return compile_one(&c, program);
+}
+
+json_t *template_eval_program(template_exprs_t *list, const char *program, const json_t *ctx,
+                              fs_err_t *e)
+{
+    jqexpr_t *expr = find(list, program);
+    if (!expr) {
+        fs_err_set(e, "jq program was not compiled with the playbook: %s", program);
+        return NULL;
+    }
+    return jqexpr_eval(expr, ctx, e);
+}

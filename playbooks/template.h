@@ -13,5 +13,11 @@ int template_compile(const json_t *tmpl, template_exprs_t **list, const char *pa
 json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx,
                         fs_err_t *e);
 void template_exprs_destroy(template_exprs_t **list);
+/* Compiles a bare jq program into *list (once per distinct text). */
+int template_add_program(template_exprs_t **list, const char *program, fs_err_t *e);
+/* Runs a program compiled into list: an array of all outputs (caller owns),
+   or NULL with e set. */
+json_t *template_eval_program(template_exprs_t *list, const char *program, const json_t *ctx,
+                              fs_err_t *e);
 
 #endif

@@ -4,7 +4,9 @@
     fsp_probe --endpoint EP --keys DIR [--as sites:NAME|operators:NAME|random|none]
               [--wait MS] FRAME...
     A FRAME is literal text, or "@FILE" (its bytes), or "#N" (N bytes of 'x').
-    Prints "TYPE BODY" for the reply, or "NO REPLY". Exit 0 if it got a reply. */
+    A lone "---" ends one message and starts the next, on the same connection.
+    Prints "TYPE BODY" for each reply, or "NO REPLY". Exit 0 if the last
+    message got a reply. */
 #include "federation.h"
 
 #include <stdio.h>
@@ -60,38 +62,42 @@ int main(int argc, char **argv)
         free(server);
     }
     zsock_connect(sock, "%s", endpoint);
-    zmsg_t *msg = zmsg_new();
-    for (; i < argc; i++) {
-        if (argv[i][0] == '@') {
-            size_t len;
-            char *data = fs_file_read(argv[i] + 1, 64u << 20, &len, &e);
-            if (!data) {
-                fprintf(stderr, "fsp_probe: %s\n", e.text);
-                return 2;
+    int rc = -1;
+    while (i < argc) {
+        zmsg_t *msg = zmsg_new();
+        for (; i < argc && strcmp(argv[i], "---") != 0; i++) {
+            if (argv[i][0] == '@') {
+                size_t len;
+                char *data = fs_file_read(argv[i] + 1, 64u << 20, &len, &e);
+                if (!data) {
+                    fprintf(stderr, "fsp_probe: %s\n", e.text);
+                    return 2;
+                }
+                zmsg_addmem(msg, data, len);
+                free(data);
+            } else if (argv[i][0] == '#') {
+                size_t n = (size_t)strtoull(argv[i] + 1, NULL, 10);
+                char *data = malloc(n ? n : 1);
+                memset(data, 'x', n);
+                zmsg_addmem(msg, data, n);
+                free(data);
+            } else {
+                zmsg_addstr(msg, argv[i]);
             }
-            zmsg_addmem(msg, data, len);
-            free(data);
-        } else if (argv[i][0] == '#') {
-            size_t n = (size_t)strtoull(argv[i] + 1, NULL, 10);
-            char *data = malloc(n ? n : 1);
-            memset(data, 'x', n);
-            zmsg_addmem(msg, data, n);
-            free(data);
-        } else {
-            zmsg_addstr(msg, argv[i]);
         }
+        i++; /* past "---" */
+        zmsg_send(&msg, sock);
+        fsp_msg_t m;
+        rc = fsp_recv(sock, false, &m, &e);
+        if (rc == 0) {
+            char *body = json_dumps(m.body, JSON_COMPACT);
+            printf("%s %s\n", fsp_type_name(m.type), body ? body : "");
+            free(body);
+        } else {
+            printf("NO REPLY\n");
+        }
+        fsp_msg_clear(&m);
     }
-    zmsg_send(&msg, sock);
-    fsp_msg_t m;
-    int rc = fsp_recv(sock, false, &m, &e);
-    if (rc == 0) {
-        char *body = json_dumps(m.body, JSON_COMPACT);
-        printf("%s %s\n", fsp_type_name(m.type), body ? body : "");
-        free(body);
-    } else {
-        printf("NO REPLY\n");
-    }
-    fsp_msg_clear(&m);
     zsock_destroy(&sock);
     zcert_destroy(&cert);
     return rc == 0 ? 0 : 1;

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "normalize.h"
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,129 @@ static void test_mde(normalizer_t *n)
     json_decref(g.events);
 }
 
+/* Every project fixture of every source: envelope fields on every event,
+   no rejections except the deliberately bad CEF lines. */
+static void test_all_fixtures(normalizer_t *n)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/tests/fixtures/vendors", source_dir());
+    DIR *d = opendir(dir);
+    CHECK(d != NULL);
+    struct dirent *de;
+    size_t files = 0;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        CHECK(normalizer_has_source(n, de->d_name));
+        char sub[1400];
+        snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+        DIR *fd = opendir(sub);
+        struct dirent *fe;
+        while (fd && (fe = readdir(fd))) {
+            if (fe->d_name[0] == '.')
+                continue;
+            got_t g;
+            long r = run_fixture(n, de->d_name, fe->d_name, &g);
+            bool bad_on_purpose = !strcmp(de->d_name, "cef");
+            if (!strncmp(fe->d_name, "malformed", 9)) { /* one bad record on purpose */
+                CHECK_INT(r, 1);
+                CHECK_INT(json_array_size(g.events), 0);
+                json_decref(g.events);
+                continue;
+            }
+            if (bad_on_purpose)
+                CHECK_INT(r, 2);
+            else if (r != 0)
+                fprintf(stderr, "%s/%s: %ld rejected: %s\n", de->d_name, fe->d_name, r,
+                        g.last_reason);
+            if (!bad_on_purpose)
+                CHECK_INT(r, 0);
+            CHECK(json_array_size(g.events) > 0);
+            size_t i;
+            json_t *ev;
+            json_array_foreach(g.events, i, ev) check_envelope(ev, de->d_name);
+            json_decref(g.events);
+            files++;
+        }
+        if (fd)
+            closedir(fd);
+    }
+    if (d)
+        closedir(d);
+    CHECK(files >= 18);
+}
+
+static json_t *first_event(normalizer_t *n, const char *src, const char *file, size_t index)
+{
+    got_t g;
+    run_fixture(n, src, file, &g);
+    json_t *ev = json_incref(json_array_get(g.events, index));
+    json_decref(g.events);
+    return ev;
+}
+
+static void test_line_and_xml_sources(normalizer_t *n)
+{
+    json_t *ev = first_event(n, "windows.security", "events.xml", 0); /* 4625 */
+    CHECK_INT(int_at(ev, "class_uid"), 3002);
+    CHECK_INT(int_at(ev, "status_id"), 2);
+    CHECK_INT(int_at(ev, "severity_id"), 2);
+    CHECK_INT(int_at(ev, "logon_type_id"), 10);
+    CHECK_STR(str_at(ev, "src_endpoint.ip"), "203.0.113.66");
+    CHECK_STR(str_at(ev, "user.name"), "administrator");
+    CHECK_INT(int_at(ev, "time"), 1741686003123LL);
+    json_decref(ev);
+    ev = first_event(n, "windows.security", "events.xml", 1); /* 4688, entities decoded */
+    CHECK_INT(int_at(ev, "type_uid"), 100701);
+    CHECK_STR(str_at(ev, "process.name"), "powershell.exe");
+    CHECK_INT(int_at(ev, "process.pid"), 0x17e8);
+    CHECK(str_at(ev, "process.cmd_line") && strstr(str_at(ev, "process.cmd_line"), "&& echo \"done\""));
+    json_decref(ev);
+    ev = first_event(n, "windows.security", "flattened.ndjson", 0); /* LogonType as string */
+    CHECK_INT(int_at(ev, "logon_type_id"), 3);
+    CHECK_INT(int_at(ev, "auth_protocol_id"), 1);
+    json_decref(ev);
+    ev = first_event(n, "cef", "mixed_headers.log", 0);
+    CHECK_INT(int_at(ev, "class_uid"), 2004);
+    CHECK_INT(int_at(ev, "severity_id"), 4);
+    CHECK_STR(str_at(ev, "evidences.0.src_endpoint.ip"), "10.20.30.40");
+    CHECK_STR(str_at(ev, "evidences.0.dst_endpoint.ip"), "203.0.113.66");
+    CHECK_STR(str_at(ev, "metadata.product.vendor_name"), "Palo Alto Networks");
+    json_decref(ev);
+    ev = first_event(n, "cef", "mixed_headers.log", 1); /* RFC 3164 header, CEF date */
+    CHECK_INT(int_at(ev, "time"), 1741684445000LL);
+    CHECK_STR(str_at(ev, "device.hostname"), "alpha-fw01");
+    json_decref(ev);
+    ev = first_event(n, "cef", "mixed_headers.log", 3); /* ';' separated */
+    CHECK_INT(int_at(ev, "class_uid"), 4001);
+    CHECK_INT(int_at(ev, "traffic.bytes_in"), 1200);
+    CHECK_STR(str_at(ev, "dst_endpoint.ip"), "203.0.113.66");
+    CHECK_INT(int_at(ev, "dst_endpoint.port"), 443);
+    json_decref(ev);
+    ev = first_event(n, "cef", "mixed_headers.log", 4); /* escapes */
+    CHECK_STR(str_at(ev, "finding_info.title"), "Escaped | pipe and \\ backslash");
+    CHECK_STR(str_at(ev, "finding_info.desc"), "line one\nline two with = equals");
+    json_decref(ev);
+    ev = first_event(n, "okta.system_log", "logs_array.json", 0);
+    CHECK_INT(int_at(ev, "class_uid"), 3002);
+    CHECK_INT(int_at(ev, "status_id"), 2);
+    CHECK_STR(str_at(ev, "src_endpoint.ip"), "203.0.113.66");
+    json_decref(ev);
+    ev = first_event(n, "microsoft.entra_signin", "signins_value.json", 1);
+    CHECK_INT(int_at(ev, "status_id"), 2);
+    CHECK_STR(str_at(ev, "status_code"), "50126");
+    CHECK_INT(int_at(ev, "severity_id"), 4);
+    json_decref(ev);
+    ev = first_event(n, "microsoft.sentinel_incident", "incident.json", 0);
+    CHECK_INT(int_at(ev, "type_uid"), 200502);
+    CHECK_STR(str_at(ev, "finding_info_list.0.attacks.1.tactic.name"), "CommandAndControl");
+    json_decref(ev);
+    ev = first_event(n, "suricata.eve", "eve.ndjson", 0);
+    CHECK_INT(int_at(ev, "severity_id"), 4);
+    CHECK_STR(str_at(ev, "evidences.0.src_endpoint.ip"), "203.0.113.66");
+    json_decref(ev);
+}
+
 /* ---- malformed input ---------------------------------------------------------- */
 
 static void test_malformed(normalizer_t *n)
@@ -348,6 +472,8 @@ int main(void)
     test_crowdstrike(n);
     test_graph(n);
     test_mde(n);
+    test_all_fixtures(n);
+    test_line_and_xml_sources(n);
     test_malformed(n);
     test_loader_errors();
     normalizer_destroy(&n);

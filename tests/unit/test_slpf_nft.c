@@ -38,11 +38,13 @@ static void test_net_both(void)
     slpf_nft_line_t l[SLPF_NFT_MAX_LINES];
     CHECK_INT(slpf_nft_rule_lines(&s, 7, l), 4);
     CHECK_STR(l[0].chain, "input");
-    CHECK_STR(l[0].expr,
-              "meta nfproto ipv4 ip saddr 10.1.0.0/16 counter drop comment \"fedsoar-slpf rule 7\"");
+    CHECK_STR(
+        l[0].expr,
+        "meta nfproto ipv4 ip saddr 10.1.0.0/16 counter drop comment \"fedsoar-slpf rule 7\"");
     CHECK_STR(l[1].chain, "output");
-    CHECK_STR(l[1].expr,
-              "meta nfproto ipv4 ip daddr 10.1.0.0/16 counter drop comment \"fedsoar-slpf rule 7\"");
+    CHECK_STR(
+        l[1].expr,
+        "meta nfproto ipv4 ip daddr 10.1.0.0/16 counter drop comment \"fedsoar-slpf rule 7\"");
     CHECK_STR(l[2].chain, "forward");
     CHECK_STR(l[3].chain, "forward");
     CHECK(strstr(l[2].expr, "saddr") && strstr(l[3].expr, "daddr"));
@@ -153,9 +155,9 @@ static void test_refusals(void)
     CHECK_INT(spec_of("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1/33\"}}", &s, why,
                       sizeof why),
               400);
-    CHECK_INT(spec_of("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"::1\"}}", &s, why,
-                      sizeof why),
-              400);
+    CHECK_INT(
+        spec_of("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"::1\"}}", &s, why, sizeof why),
+        400);
     CHECK_INT(spec_of("{\"action\":\"deny\",\"target\":{\"ipv4_net\":42}}", &s, why, sizeof why),
               400);
     CHECK_INT(spec_of("{\"action\":\"deny\",\"target\":{\"ipv4_connection\":{\"dst_port\":70000}}}",
@@ -165,9 +167,10 @@ static void test_refusals(void)
                       "\"dst_port\":1}}}",
                       &s, why, sizeof why),
               400);
-    CHECK_INT(spec_of("{\"action\":\"deny\",\"target\":{\"ipv4_connection\":{\"protocol\":\"gre\"}}}",
-                      &s, why, sizeof why),
-              400);
+    CHECK_INT(
+        spec_of("{\"action\":\"deny\",\"target\":{\"ipv4_connection\":{\"protocol\":\"gre\"}}}", &s,
+                why, sizeof why),
+        400);
     CHECK_INT(spec_of("{\"action\":\"allow\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":"
                       "{\"slpf\":{\"drop_process\":\"none\"}}}",
                       &s, why, sizeof why),
@@ -197,7 +200,8 @@ static void test_table(void)
     CHECK(!slpf_nft_table_name_ok(NULL));
     char buf[1024];
     CHECK(slpf_nft_table_script("fedsoar", true, buf, sizeof buf) > 0);
-    CHECK(strncmp(buf, "add table inet fedsoar\ndelete table inet fedsoar\nadd table inet fedsoar\n",
+    CHECK(strncmp(buf,
+                  "add table inet fedsoar\ndelete table inet fedsoar\nadd table inet fedsoar\n",
                   72) == 0);
     CHECK(strstr(buf, "add chain inet fedsoar forward { type filter hook forward priority filter; "
                       "policy accept; }\n") != NULL);
