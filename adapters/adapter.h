@@ -95,6 +95,32 @@ extern const actuator_ops_t actuator_record_only;
    inet fedsoar (or $FEDSOAR_NFT_TABLE); needs root or CAP_NET_ADMIN. */
 extern const actuator_ops_t actuator_slpf_nft;
 
+/* ==== connectors: analyzers (enrich) and responders (action) ================
+   A playbook step `enrich` (analyzer) or `action` (responder) names a
+   connector instance configured at the site; the broker sends a REQUEST,
+   the adapter journals it, runs the connector once and answers RESULT. */
+
+#define CONNECTOR_API_VERSION 1
+
+typedef struct connector_ops {
+    int api_version;  /* CONNECTOR_API_VERSION */
+    const char *type; /* implementation name in configs, e.g. "exec" */
+    /* Creates an instance from its config object (borrowed): the keys the
+       implementation documents plus "name" and "kind". */
+    void *(*init)(const json_t *config, const char *state_dir, fs_err_t *e);
+    /* Runs one job: input (borrowed) is the step's rendered input. Returns
+       {"status":"ok","result":…} or {"status":"error","error":"…"} (caller owns). */
+    json_t *(*run)(void *state, const json_t *input);
+    void (*cleanup)(void **state_p);
+} connector_ops_t;
+
+/* Runs a local program with the job as JSON on stdin (Cortex-style:
+   {"data":…, "dataType":…, "config":…} plus the raw input under "input")
+   and reads one JSON object from stdout; non-zero exit, bad JSON or the
+   timeout are errors. Config: {"command": ["/path", "arg", …],
+   "timeout_s": 30, "config": {…}}. */
+extern const connector_ops_t connector_exec;
+
 /* ==== the daemon ============================================================= */
 
 typedef struct adapter_replay {
@@ -109,6 +135,7 @@ typedef struct adapter_config {
     const char *keys_dir;
     const char *mappings_dir;
     const char *actuators;    /* comma-separated names, default "record-only" */
+    const json_t *connectors; /* config "connectors": [{"name","kind","type",…}] (borrowed) */
     adapter_replay_t *replays;
     size_t replay_count;
     uint64_t outbox_max;

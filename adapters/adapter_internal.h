@@ -10,6 +10,15 @@
 #define ADAPTER_WINDOW 8             /* EVENTS messages in flight */
 #define ADAPTER_BACKOFF_MAX_MS 30000 /* reconnect backoff ceiling */
 
+#define ADAPTER_MAX_CONNECTORS 32
+
+typedef struct connector_slot {
+    char name[65];
+    char kind[16]; /* "analyzer" or "responder" */
+    const connector_ops_t *ops;
+    void *state;
+} connector_slot_t;
+
 typedef struct actuator_slot {
     const actuator_ops_t *ops;
     void *state;
@@ -22,6 +31,8 @@ struct adapter {
     normalizer_t *normalizer;
     actuator_slot_t actuators[ADAPTER_MAX_ACTUATORS];
     size_t actuator_count;
+    connector_slot_t connectors[ADAPTER_MAX_CONNECTORS];
+    size_t connector_count;
     zcert_t *cert;
     char *broker_key;
     zsock_t *dealer;
@@ -37,6 +48,9 @@ struct adapter {
 
 /* commands.c: answers a COMMAND body from the broker (journaled, at most once). */
 void adapter_on_command(adapter_t *a, const json_t *body);
+/* requests.c: answers a REQUEST (enrich/action) once per request_id. */
+void adapter_on_request(adapter_t *a, const json_t *body);
+int adapter_add_connectors(adapter_t *a, fs_err_t *e);
 /* The OpenC2 `query features` answer from the configured actuators. */
 json_t *adapter_features(adapter_t *a, const json_t *features);
 

@@ -41,7 +41,7 @@ adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
         goto fail;
     if (!(a->normalizer = normalizer_new(cfg->mappings_dir, e)))
         goto fail;
-    if (add_actuators(a, e) != 0)
+    if (add_actuators(a, e) != 0 || adapter_add_connectors(a, e) != 0)
         goto fail;
     if (cfg->insecure) {
         fs_log(FS_LOG_WARN, "adapter", "insecure_mode",
@@ -65,6 +65,8 @@ void adapter_destroy(adapter_t **self_p)
         return;
     adapter_t *a = *self_p;
     zsock_destroy(&a->dealer);
+    for (size_t i = 0; i < a->connector_count; i++)
+        a->connectors[i].ops->cleanup(&a->connectors[i].state);
     for (size_t i = 0; i < a->actuator_count; i++) {
         json_decref(a->actuators[i].pairs);
         a->actuators[i].ops->cleanup(&a->actuators[i].state);
@@ -278,6 +280,7 @@ static void on_message(adapter_t *a)
     case FSP_WELCOME: on_welcome(a, m.body); break;
     case FSP_ACK: on_ack(a, m.body); break;
     case FSP_COMMAND: adapter_on_command(a, m.body); break;
+    case FSP_REQUEST: adapter_on_request(a, m.body); break;
     case FSP_HEARTBEAT: break;
     case FSP_ERROR: {
         const char *reason = json_string_value(json_object_get(m.body, "reason"));

@@ -133,6 +133,7 @@ int main(int argc, char **argv)
                         : env_mappings ? env_mappings
                                        : fs_config_string(cfg, "mappings_dir", FEDSOAR_MAPPINGS_DIR),
         .actuators = actuators ? actuators : fs_config_string(cfg, "actuators", "record-only"),
+        .connectors = json_object_get(cfg, "connectors"),
         .replays = replays,
         .replay_count = nreplay,
         .outbox_max = (uint64_t)fs_config_int(cfg, "outbox.max_events", 1000000),

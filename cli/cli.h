@@ -17,6 +17,10 @@ int cmd_keys(const cli_opts_t *o, int argc, char **argv);
 int cmd_stats(const cli_opts_t *o, int argc, char **argv);
 int cmd_case(const cli_opts_t *o, int argc, char **argv);
 int cmd_sites(const cli_opts_t *o, int argc, char **argv);
+int cmd_approvals(const cli_opts_t *o, int argc, char **argv);
+int cmd_runs(const cli_opts_t *o, int argc, char **argv);
+int cmd_metrics(const cli_opts_t *o, int argc, char **argv);
+int cmd_playbook(const cli_opts_t *o, int argc, char **argv);
 int cmd_normalize(const cli_opts_t *o, int argc, char **argv);
 int cmd_openc2(const cli_opts_t *o, int argc, char **argv);
 

@@ -47,10 +47,26 @@ static void print_timeline_entry(const json_t *t)
     printf("\n");
 }
 
+/* case assign ID NAME | note ID TEXT | status ID STATUS */
+static int case_update(const cli_opts_t *o, const char *sub, uint64_t id, const char *value)
+{
+    const char *field = strcmp(sub, "assign") == 0 ? "assignee" : strcmp(sub, "note") == 0 ? "note" : "status";
+    json_t *r = cli_control_call(o, "case.update", json_pack("{s:I, s:{s:s}}", "id", (json_int_t)id, "fields",
+                                                           field, value));
+    if (!r)
+        return 1;
+    printf("case %llu: %s %s\n", (unsigned long long)id,
+           strcmp(field, "note") == 0 ? "note added" : field,
+           strcmp(field, "note") == 0 ? "" : json_string_value(json_object_get(r, field)));
+    json_decref(r);
+    return 0;
+}
+
 int cmd_case(const cli_opts_t *o, int argc, char **argv)
 {
     bool json = false;
-    const char *sub = NULL, *id = NULL;
+    const char *sub = NULL, *id = NULL, *value = NULL;
+    int extra = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = true;
@@ -58,17 +74,27 @@ int cmd_case(const cli_opts_t *o, int argc, char **argv)
             sub = argv[i];
         else if (!id)
             id = argv[i];
+        else if (!value)
+            value = argv[i];
         else
-            sub = "?";
+            extra = 1;
     }
     uint64_t case_id = 0;
-    if (!sub || (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0) ||
-        (strcmp(sub, "show") == 0 && (!id || fs_parse_u64(id, &case_id) != 0)) ||
-        (strcmp(sub, "list") == 0 && id)) {
+    bool update = sub && (strcmp(sub, "assign") == 0 || strcmp(sub, "note") == 0 || strcmp(sub, "status") == 0);
+    bool ok = sub && !extra &&
+              ((strcmp(sub, "list") == 0 && !id) ||
+               (strcmp(sub, "show") == 0 && id && !value && fs_parse_u64(id, &case_id) == 0) ||
+               (update && id && value && fs_parse_u64(id, &case_id) == 0));
+    if (!ok) {
         fprintf(stderr, "usage: fedsoarctl case list [--json]\n"
-                        "       fedsoarctl case show ID [--json]\n");
+                        "       fedsoarctl case show ID [--json]\n"
+                        "       fedsoarctl case assign ID NAME\n"
+                        "       fedsoarctl case note ID TEXT\n"
+                        "       fedsoarctl case status ID new|analysis|containment|eradication|recovery|closed\n");
         return 2;
     }
+    if (update)
+        return case_update(o, sub, case_id, value);
     json_t *r = strcmp(sub, "list") == 0
                     ? cli_control_call(o, "case.list", NULL)
                     : cli_control_call(o, "case.show", json_pack("{s:I}", "id", (json_int_t)case_id));

@@ -15,7 +15,11 @@ static const struct {
     {"keys", cmd_keys, "keys init DIR --sites a,b --operators admin[:ROLE]  create a key layout"},
     {"stats", cmd_stats, "stats [--json]              events, dead letters, cases, runs, commands"},
     {"sites", cmd_sites, "sites [--json]              each site: connection, heartbeat, backlog"},
-    {"case", cmd_case, "case list|show ID [--json]  cases and their timelines"},
+    {"case", cmd_case, "case list|show ID|assign ID NAME|note ID TEXT|status ID STATUS [--json]"},
+    {"approvals", cmd_approvals, "approvals [list] [--all] | approve ID | deny ID [--comment T]"},
+    {"runs", cmd_runs, "runs [list] [--status S] | runs show ID [--json]   playbook runs"},
+    {"metrics", cmd_metrics, "metrics [--json]            MTTA/MTTC/MTTR and counts, per site"},
+    {"playbook", cmd_playbook, "playbook validate FILE | test FILE --event EVENT.json  (dry run)"},
     {"normalize", cmd_normalize, "normalize --source ID [--site NAME] [--keep-raw] [FILE|-] | --list-sources  native records -> OCSF, one per line"},
     {"openc2", cmd_openc2, "openc2 validate [--response] [--profile NAME]... [FILE|-]  check an OpenC2 message"},
 };

@@ -1,0 +1,160 @@
+/*  cmd_playbook.c — fedsoarctl playbook validate FILE
+                     fedsoarctl playbook test FILE --event EVENT.json [--deny] [--fail-commands]
+    `test` is a dry run through the broker's own engine, in this process,
+    executing nothing: every command and request is answered as a success
+    (or failure with --fail-commands), every approval is granted (or denied
+    with --deny), every timer fires at once. It prints each step it would
+    take, the site each command would go to, the approvals it would ask for
+    and the commands it would send. */
+#include "cli.h"
+#include "federation.h"
+#include "playbooks.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static playbook_t *load(const char *path, int *rc)
+{
+    fs_err_t e = {{0}};
+    json_t *doc = fs_config_load(path, &e);
+    playbook_t *pb = doc ? playbook_parse(doc, path, &e) : NULL;
+    json_decref(doc);
+    if (!pb) {
+        printf("invalid: %s\n", e.text);
+        *rc = doc || strstr(e.text, ":") ? 1 : 2;
+    }
+    return pb;
+}
+
+static void show(const char *label, const json_t *v)
+{
+    char *t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    printf("%s%s\n", label, t ? t : "null");
+    free(t);
+}
+
+static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fail)
+{
+    fs_err_t e = {{0}};
+    if (!playbook_matches(pb, event, &e))
+        printf("note: the trigger does NOT match this event%s%s (running anyway)\n", e.text[0] ? ": " : "", e.text);
+    json_t *run = json_pack("{s:i}", "id", 1);
+    json_t *ctx = json_pack("{s:O, s:{s:i, s:s}}", "event", event, "case", "id", 1, "status", "new");
+    json_t *ok = json_pack("{s:i, s:s}", "status", 200, "status_text", "dry run");
+    json_t *bad = json_pack("{s:i, s:s}", "status", 500, "status_text", "dry run: simulated failure");
+    int64_t now = fs_now_ms();
+    int rc = 0;
+    for (int round = 0; round < 200; round++) {
+        json_t *fx = json_array();
+        rc = playbook_advance(pb, run, ctx, now, NULL, NULL, fx, &e);
+        size_t i;
+        json_t *f;
+        json_t *timers = json_array();
+        json_array_foreach(fx, i, f) {
+            const char *kind = json_string_value(json_object_get(f, "kind"));
+            const char *path = json_string_value(json_object_get(f, "path"));
+            const char *step = json_string_value(json_object_get(f, "step"));
+            if (strcmp(kind, "command") == 0) {
+                const char *site = json_string_value(json_object_get(f, "site"));
+                if (!site)
+                    site = json_string_value(json_object_get(event, "site"));
+                char reason[256] = "";
+                int verdict = openc2_validate_command(json_object_get(f, "command"), reason, sizeof reason);
+                printf("  step %-16s OpenC2 -> site %s%s\n", step, site ? site : "(none: refused)",
+                       json_is_true(json_object_get(f, "critical")) ? " [critical]" : "");
+                show("      ", json_object_get(f, "command"));
+                if (verdict != OPENC2_VALID)
+                    printf("      would be refused: %d %s\n", verdict, reason);
+                playbook_deliver(run, path, (int)json_integer_value(json_object_get(f, "index")),
+                                 fail || verdict != OPENC2_VALID ? "error" : "ok", fail ? bad : ok, now);
+            } else if (strcmp(kind, "request") == 0) {
+                printf("  step %-16s %s %s at site %s\n", step, json_string_value(json_object_get(f, "type")),
+                       json_string_value(json_object_get(f, "name")),
+                       json_string_value(json_object_get(f, "site")) ? json_string_value(json_object_get(f, "site"))
+                                                                      : json_string_value(json_object_get(event, "site")));
+                show("      input ", json_object_get(f, "input"));
+                playbook_deliver(run, path, 0, fail ? "error" : "ok", fail ? bad : json_object(), now);
+            } else if (strcmp(kind, "approval") == 0) {
+                printf("  step %-16s approval by role %s, quorum %lld: %s -> simulated %s\n", step,
+                       json_string_value(json_object_get(f, "role")),
+                       (long long)json_integer_value(json_object_get(f, "quorum")),
+                       json_string_value(json_object_get(f, "reason")), deny ? "DENY" : "APPROVE");
+                json_t *d = json_pack("{s:s}", "decision", deny ? "denied" : "approved");
+                playbook_deliver(run, path, 0, deny ? "denied" : "approved", d, now);
+                json_decref(d);
+            } else if (strcmp(kind, "case") == 0) {
+                show("  set case ", json_object_get(f, "fields"));
+            } else if (strcmp(kind, "timer") == 0) {
+                json_array_append(timers, f);
+            } else if (strcmp(kind, "timeline") == 0) {
+                const char *what = json_string_value(json_object_get(f, "what"));
+                if (strcmp(what, "done") != 0)
+                    printf("  step %-16s %s\n", json_string_value(json_object_get(f, "step")), what);
+            }
+        }
+        /* Timers fire at once in a dry run: jump the clock to each. */
+        json_array_foreach(timers, i, f) {
+            int64_t at = json_integer_value(json_object_get(f, "at"));
+            if (at > now)
+                now = at;
+            if (playbook_deliver(run, json_string_value(json_object_get(f, "path")), 0, "timer", NULL, now) == 0)
+                printf("  (timer %s fired)\n", json_string_value(json_object_get(f, "path")));
+        }
+        json_decref(timers);
+        json_decref(fx);
+        if (rc != 0)
+            break;
+    }
+    printf("run %s%s%s\n", json_string_value(json_object_get(run, "status")),
+           json_object_get(run, "error") ? ": " : "",
+           json_object_get(run, "error") ? json_string_value(json_object_get(run, "error")) : "");
+    json_decref(ok);
+    json_decref(bad);
+    json_decref(ctx);
+    json_decref(run);
+    return 0;
+}
+
+int cmd_playbook(const cli_opts_t *o, int argc, char **argv)
+{
+    (void)o;
+    const char *sub = argc > 1 ? argv[1] : NULL, *file = argc > 2 ? argv[2] : NULL, *event_file = NULL;
+    bool deny = false, fail = false, bad = !sub || !file;
+    for (int i = 3; i < argc && !bad; i++) {
+        if (strcmp(argv[i], "--event") == 0 && i + 1 < argc)
+            event_file = argv[++i];
+        else if (strcmp(argv[i], "--deny") == 0)
+            deny = true;
+        else if (strcmp(argv[i], "--fail-commands") == 0)
+            fail = true;
+        else
+            bad = true;
+    }
+    if (bad || (strcmp(sub, "validate") != 0 && strcmp(sub, "test") != 0) ||
+        (strcmp(sub, "test") == 0 && !event_file) || (strcmp(sub, "validate") == 0 && argc > 3)) {
+        fprintf(stderr, "usage: fedsoarctl playbook validate FILE\n"
+                        "       fedsoarctl playbook test FILE --event EVENT.json [--deny] [--fail-commands]\n");
+        return 2;
+    }
+    int rc = 0;
+    playbook_t *pb = load(file, &rc);
+    if (!pb)
+        return rc;
+    if (strcmp(sub, "validate") == 0) {
+        printf("valid: %s version %s\n", playbook_name(pb), playbook_version(pb));
+    } else {
+        fs_err_t e = {{0}};
+        json_t *event = fs_config_load(event_file, &e);
+        if (!event) {
+            fprintf(stderr, "fedsoarctl playbook test: %s\n", e.text);
+            rc = 2;
+        } else {
+            printf("dry run of %s (version %.12s) on %s — nothing is executed\n", playbook_name(pb),
+                   playbook_version(pb), event_file);
+            rc = dry_run(pb, event, deny, fail);
+        }
+        json_decref(event);
+    }
+    playbook_destroy(&pb);
+    return rc;
+}
