@@ -311,6 +311,22 @@ static json_t *load_event(broker_t *b, MDB_txn *txn, uint64_t event_id)
     return ev ? ev : json_object();
 }
 
+static int collect_site_name(void *arg, const MDB_val *key, const MDB_val *val)
+{
+    (void)val;
+    json_array_append_new(arg, json_stringn(key->mv_data, key->mv_size));
+    return 0;
+}
+
+/* Every site the broker has heard from, for playbooks that act everywhere
+   (`"foreach": ".sites[]"`). */
+static json_t *known_sites(broker_t *b, MDB_txn *txn)
+{
+    json_t *out = json_array();
+    store_foreach(b->store, txn, DB_SITES, false, collect_site_name, out);
+    return out;
+}
+
 static int put_run(broker_t *b, MDB_txn *txn, json_t *run, fs_err_t *e)
 {
     unsigned char key[8];
@@ -332,7 +348,8 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
     int rc = 0;
     for (int round = 0; round < MAX_IMMEDIATE && rc == 0; round++) {
         json_t *c = cases_get(b->store, txn, case_id_of(run));
-        json_t *ctx = json_pack("{s:O, s:o}", "event", event, "case", c ? c : json_object());
+        json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case", c ? c : json_object(), "sites",
+                                known_sites(b, txn));
         json_t *effects = json_array();
         fs_err_t ae = {{0}};
         playbook_advance(pb, run, ctx, fs_now_ms(), by_name, b, effects, &ae);
@@ -397,6 +414,21 @@ static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, const json
 int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t event_id,
                     json_t *outgoing, fs_err_t *e)
 {
+    /* Which playbooks trigger, decided before anything is written. */
+    const playbook_t *matched[64];
+    size_t n = 0;
+    for (size_t i = 0; i < playbook_set_count(b->playbooks) && n < 64; i++) {
+        const playbook_t *pb = playbook_set_get(b->playbooks, i);
+        fs_err_t me = {{0}};
+        if (playbook_matches(pb, event, &me))
+            matched[n++] = pb;
+        else if (me.text[0])
+            fs_log(FS_LOG_WARN, "broker", "trigger_failed", "playbook=%s reason=\"%s\"",
+                   playbook_name(pb), me.text);
+    }
+    json_int_t cls = json_integer_value(json_object_get(event, "class_uid"));
+    if (n == 0 && cls != 2004 && cls != 2005)
+        return 0; /* telemetry no playbook wants: stored, no case */
     bool created = false;
     uint64_t case_id = cases_attach_alert(b->store, txn, event, event_id,
                                           b->cfg.correlation_window_ms, &created, e);
@@ -406,17 +438,9 @@ int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t eve
         fs_log(FS_LOG_INFO, "broker", "case_opened", "case_id=%llu site=%s event_id=%llu",
                (unsigned long long)case_id, json_string_value(json_object_get(event, "site")),
                (unsigned long long)event_id);
-    for (size_t i = 0; i < playbook_set_count(b->playbooks); i++) {
-        const playbook_t *pb = playbook_set_get(b->playbooks, i);
-        fs_err_t me = {{0}};
-        if (playbook_matches(pb, event, &me)) {
-            if (start_run(b, txn, pb, event, event_id, case_id, outgoing, e) != 0)
-                return -1;
-        } else if (me.text[0]) {
-            fs_log(FS_LOG_WARN, "broker", "trigger_failed", "playbook=%s reason=\"%s\"",
-                   playbook_name(pb), me.text);
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        if (start_run(b, txn, matched[i], event, event_id, case_id, outgoing, e) != 0)
+            return -1;
     return 0;
 }
 

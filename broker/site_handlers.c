@@ -125,10 +125,16 @@ static int on_result(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     return store_and_wake(b, s, m, runs_on_result, e);
 }
 
-/* Finding classes open cases; other classes are stored and counted only. */
-static bool is_finding(json_int_t class_uid)
+/* Findings open cases, and so does any event a loaded playbook triggers on;
+   the rest is stored and counted without being parsed. */
+static bool needs_parsing(broker_t *b, json_int_t class_uid)
 {
-    return class_uid == 2004 || class_uid == 2005;
+    if (class_uid == 2004 || class_uid == 2005)
+        return true;
+    for (size_t i = 0; i < playbook_set_count(b->playbooks); i++)
+        if (playbook_wants_class(playbook_set_get(b->playbooks, i), class_uid))
+            return true;
+    return false;
 }
 
 static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
@@ -175,7 +181,7 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         }
         stored++;
         json_int_t cls = json_integer_value(json_array_get(classes, seq - first));
-        if (!is_finding(cls))
+        if (!needs_parsing(b, cls))
             continue;
         /* Only findings are parsed on the broker: the hot path stays cheap. */
         fs_err_t pe = {{0}};

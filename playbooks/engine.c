@@ -293,6 +293,8 @@ static int start_step(walk_t *w, const playbook_t *pb, const json_t *step, json_
                             "type", type, "name", json_object_get(step, what), "site", site, "input",
                             input, "attempt", json_integer_value(json_object_get(n, "attempt")), "step",
                             json_string_value(json_object_get(step, "id"))));
+        json_object_set_new(n, "pending", json_integer(1));
+        json_object_set_new(n, "results", json_array());
         set_s(n, "wait");
         arm_timeout(w, step, n, path);
         return 0;
@@ -476,6 +478,8 @@ int playbook_advance(const playbook_t *pb, json_t *run, const json_t *context, i
     walk_t w = {run, json_object_get(run, "nodes"), json_object(), effects, now, lookup, lookup_arg, e, 0};
     json_object_set(w.ctx, "event", json_object_get(context, "event"));
     json_object_set(w.ctx, "case", json_object_get(context, "case"));
+    json_t *sites = json_object_get(context, "sites");
+    json_object_set_new(w.ctx, "sites", sites ? json_incref(sites) : json_array());
     json_object_set(w.ctx, "steps", json_object_get(run, "steps"));
     json_object_set_new(w.ctx, "run", json_pack("{s:O?}", "id", json_object_get(run, "id")));
     json_object_set_new(w.ctx, "item", json_null());
@@ -496,9 +500,13 @@ int playbook_deliver(json_t *run, const char *path, int index, const char *outco
     const char *s = node_s(n);
     if (strcmp(outcome, "timer") == 0) {
         if (strcmp(s, "retry") == 0 && now >= json_integer_value(json_object_get(n, "retry_at"))) {
+            /* A new attempt is a new execution: forget the last one's outcome. */
+            static const char *const per_attempt[] = {"s", "results", "errors", "error", "pending",
+                                                      "deadline", "retry_at"};
+            for (size_t i = 0; i < sizeof per_attempt / sizeof *per_attempt; i++)
+                json_object_del(n, per_attempt[i]);
             json_object_set_new(n, "attempt",
                                 json_integer(json_integer_value(json_object_get(n, "attempt")) + 1));
-            json_object_del(n, "s");
             return 0;
         }
         if (strcmp(s, "wait") != 0)

@@ -455,6 +455,16 @@ static bool in_strings(const json_t *arr, const char *s)
     return false;
 }
 
+bool playbook_wants_class(const playbook_t *self, json_int_t class_uid)
+{
+    if (json_array_size(self->classes) == 0)
+        return true;
+    size_t i;
+    json_t *c;
+    json_array_foreach(self->classes, i, c) if (json_integer_value(c) == class_uid) return true;
+    return false;
+}
+
 bool playbook_matches(const playbook_t *self, const json_t *event, fs_err_t *e)
 {
     if (json_array_size(self->classes)) {

@@ -40,6 +40,9 @@ const char *playbook_version(const playbook_t *self);
    event (borrowed). A filter that fails at run time does not match and
    sets e. */
 bool playbook_matches(const playbook_t *self, const json_t *event, fs_err_t *e);
+/* Whether the trigger could match events of this OCSF class (no class
+   list = any class). */
+bool playbook_wants_class(const playbook_t *self, json_int_t class_uid);
 
 /* The validated document (borrowed). */
 const json_t *playbook_doc(const playbook_t *self);
@@ -63,7 +66,8 @@ int playbook_duration_ms(const json_t *v, int64_t *ms);
      {"kind":"timer",    "path","at"}            wake the run at `at` (epoch ms)
      {"kind":"case",     "fields"}               set case fields
      {"kind":"timeline", "step","type","path","what","detail"?}
-   The context holds "event" and "case" (borrowed). Sub-playbooks are found
+   The context holds "event", "case" and "sites" (names of known sites)
+   (borrowed). Sub-playbooks are found
    through lookup. Returns 1 completed, 0 waiting, -1 failed (run "status"
    is set accordingly: completed, waiting, failed or denied). */
 typedef const playbook_t *(playbook_lookup_fn)(void *arg, const char *name);

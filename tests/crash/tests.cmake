@@ -4,3 +4,5 @@ foreach(victim broker adapter both)
   set_tests_properties(crash_kill9_${victim} PROPERTIES LABELS crash ENVIRONMENT "${FEDSOAR_TEST_ENV}"
                        TIMEOUT 600)
 endforeach()
+add_test(NAME crash_runs_kill9 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/crash/runs_kill9.sh)
+set_tests_properties(crash_runs_kill9 PROPERTIES LABELS crash ENVIRONMENT "${FEDSOAR_TEST_ENV}" TIMEOUT 300)

@@ -198,6 +198,33 @@ static void test_retry_and_failure(void)
     playbook_destroy(&pb);
 }
 
+static void test_retried_action(void)
+{
+    playbook_t *pb = P("{\"name\":\"t\",\"trigger\":{},\"steps\":[{\"id\":\"tk\",\"type\":\"action\","
+                       "\"responder\":\"ticket\",\"retry\":{\"max\":2,\"backoff\":1}}]}");
+    if (!pb)
+        return;
+    json_t *run = json_pack("{s:i}", "id", 1);
+    json_t *err = J("{\"status_text\":\"down\"}"), *ok = J("{\"ticket\":\"SEC-1\"}");
+    int rc;
+    json_decref(step(pb, run, 0, &rc));
+    CHECK_INT(playbook_deliver(run, "0", 0, "error", err, 1), 0);
+    json_decref(step(pb, run, 1, &rc));
+    CHECK_INT(playbook_deliver(run, "0", 0, "timer", NULL, 1001), 0);
+    json_t *fx = step(pb, run, 1001, &rc);
+    CHECK_INT(count_kind(fx, "request"), 1);
+    json_decref(fx);
+    /* The second attempt's result is news, not a duplicate of the first's. */
+    CHECK_INT(playbook_deliver(run, "0", 0, "ok", ok, 1002), 0);
+    json_decref(step(pb, run, 1002, &rc));
+    CHECK_INT(rc, 1);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(run, "steps"), "tk"), "ticket")), "SEC-1");
+    json_decref(err);
+    json_decref(ok);
+    json_decref(run);
+    playbook_destroy(&pb);
+}
+
 static void test_approval(void)
 {
 #define GATE_DOC(on_timeout)                                                                       \
@@ -355,6 +382,7 @@ int main(void)
     test_match();
     test_commands_and_rewalk();
     test_retry_and_failure();
+    test_retried_action();
     test_approval();
     test_structure();
     test_sub_and_runtime_error();
