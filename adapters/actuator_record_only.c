@@ -1,4 +1,4 @@
-/*  actuator_record_only.c — an SLPF-shaped actuator that enforces nothing:
+/*  actuator_record_only.c — an actuator that enforces nothing:
     it appends each command to STATE_DIR/record-only.jsonl and says so in
     its response.  For demos and dry runs; real enforcement is the nftables
     SLPF actuator (issue #5). */
@@ -30,9 +30,13 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 static json_t *pairs(void *state)
 {
     (void)state;
-    return json_pack("{s:[s,s,s,s], s:[s,s,s,s]}", "deny", "ipv4_connection", "ipv6_connection",
-                     "ipv4_net", "ipv6_net", "allow", "ipv4_connection", "ipv6_connection",
-                     "ipv4_net", "ipv6_net");
+    /* It records anything it is given; it claims the packet-filter pairs plus
+       the endpoint and web ones a playbook may send, so whole playbooks can
+       be rehearsed at a site without touching anything. */
+    return json_pack("{s:[s,s,s,s,s,s], s:[s,s,s,s,s,s], s:[s]}", "deny", "ipv4_connection",
+                     "ipv6_connection", "ipv4_net", "ipv6_net", "domain_name", "uri", "allow",
+                     "ipv4_connection", "ipv6_connection", "ipv4_net", "ipv6_net", "domain_name", "uri",
+                     "contain", "device");
 }
 
 static json_t *execute(void *state, const json_t *command)

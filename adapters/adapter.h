@@ -57,6 +57,14 @@ json_t *outbox_dead_letters(outbox_t *self, size_t max);
 bool outbox_seen(outbox_t *self, const char *marker);
 int outbox_mark_seen(outbox_t *self, const char *marker, fs_err_t *e);
 
+/* Small named strings kept beside the events, e.g. a source's checkpoint.
+   outbox_get_meta returns a copy (caller owns, free()) or NULL when unset.
+   outbox_set_meta writes inside the open batch (outbox_begin), so the value
+   commits or aborts together with the events added in it: a source's
+   records and its new checkpoint are never committed apart. */
+char *outbox_get_meta(outbox_t *self, const char *name);
+int outbox_set_meta(outbox_t *self, const char *name, const char *value, fs_err_t *e);
+
 /* Command journal. Returns 0 unseen, 1 started but not finished (the
    adapter died while executing), 2 finished (*response set, caller owns). */
 int journal_lookup(outbox_t *self, const char *command_id, json_t **response);
@@ -94,6 +102,10 @@ extern const actuator_ops_t actuator_record_only;
 /* OpenC2 SLPF v1.0 on nftables (docs/slpf-nftables.md): rules in table
    inet fedsoar (or $FEDSOAR_NFT_TABLE); needs root or CAP_NET_ADMIN. */
 extern const actuator_ops_t actuator_slpf_nft;
+/* Forwards commands to a native OpenC2 Consumer over HTTPS with mutual TLS
+   (transfer spec v1.1, or v1.0 per consumer; docs/openc2.md). Config:
+   "actuator_config": {"openc2-https": {"url", "ca", "cert", "key", ...}}. */
+extern const actuator_ops_t actuator_openc2_https;
 
 /* ==== connectors: analyzers (enrich) and responders (action) ================
    A playbook step `enrich` (analyzer) or `action` (responder) names a
@@ -121,6 +133,66 @@ typedef struct connector_ops {
    "timeout_s": 30, "config": {…}}. */
 extern const connector_ops_t connector_exec;
 
+/* ==== sources: pull native records from a vendor API ========================
+   A source instance is configured under "sources": [{"name", "type",
+   "interval_s", …}]. The daemon calls poll() every interval_s with the
+   checkpoint it committed last (NULL the first time); poll() fetches what
+   is new, hands every native record (a JSON object, as the vendor sent it)
+   to emit, and returns the checkpoint that follows them. The daemon
+   normalizes the records and commits the events together with the new
+   checkpoint in ONE outbox transaction: after a crash the source resumes at
+   the last committed checkpoint, so nothing is lost and nothing is added
+   twice. A poll that fails commits nothing and is retried later. */
+
+#define SOURCE_API_VERSION 1
+
+/* Takes one native record (borrowed). Returns 0, or -1 when the daemon
+   cannot take more in this poll (the source then stops and fails). */
+typedef int(source_emit_fn)(void *arg, const json_t *record);
+
+typedef struct source_ops {
+    int api_version;       /* SOURCE_API_VERSION */
+    const char *type;      /* configuration type, e.g. "crowdstrike-alerts" */
+    const char *source_id; /* normalize source id of the records, e.g. "crowdstrike.alert" */
+    const char *summary;   /* one line for --list-connectors */
+    /* Creates an instance from its config object (borrowed). */
+    void *(*init)(const json_t *config, const char *state_dir, fs_err_t *e);
+    /* One poll. checkpoint is borrowed (NULL = never polled). On success
+       sets *next_checkpoint (caller owns, free(); NULL = unchanged) and
+       returns 0 when caught up, 1 when more is waiting (poll again at
+       once); -1 with e set on failure (records emitted so far are dropped). */
+    int (*poll)(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                char **next_checkpoint, fs_err_t *e);
+    void (*cleanup)(void **state_p);
+} source_ops_t;
+
+/* CrowdStrike Falcon Alerts API v2 (crowdstrike.alert). */
+extern const source_ops_t source_crowdstrike_alerts;
+/* Okta System Log /api/v1/logs (okta.system_log). */
+extern const source_ops_t source_okta_logs;
+/* Microsoft Graph security/alerts_v2 (microsoft.graph_alert). */
+extern const source_ops_t source_graph_alerts;
+
+/* ==== vendor actuators and connectors (docs/connectors.md) =================== */
+
+/* CrowdStrike Falcon host containment: contain device / allow device. */
+extern const actuator_ops_t actuator_crowdstrike_falcon;
+/* Defender for Endpoint machine isolation: contain device / allow device. */
+extern const actuator_ops_t actuator_defender_endpoint;
+
+extern const connector_ops_t connector_okta_suspend_user;
+extern const connector_ops_t connector_okta_clear_sessions;
+extern const connector_ops_t connector_entra_disable_account;
+extern const connector_ops_t connector_entra_revoke_sessions;
+extern const connector_ops_t connector_jira_issue;
+extern const connector_ops_t connector_slack_message;
+extern const connector_ops_t connector_virustotal;
+
+/* Every known source, analyzer/responder and actuator type, one object
+   each: {"kind": "source"|"connector"|"actuator", "type", "summary"}.
+   Caller owns. */
+json_t *adapter_known_types(void);
+
 /* ==== the daemon ============================================================= */
 
 typedef struct adapter_replay {
@@ -136,6 +208,8 @@ typedef struct adapter_config {
     const char *mappings_dir;
     const char *actuators;    /* comma-separated names, default "record-only" */
     const json_t *connectors; /* config "connectors": [{"name","kind","type",…}] (borrowed) */
+    const json_t *sources;    /* config "sources": [{"name","type","interval_s",…}] (borrowed) */
+    const json_t *actuator_config; /* config "actuator_config": {"NAME": {…}} (borrowed) */
     adapter_replay_t *replays;
     size_t replay_count;
     uint64_t outbox_max;

@@ -19,6 +19,18 @@ typedef struct connector_slot {
     void *state;
 } connector_slot_t;
 
+#define ADAPTER_MAX_SOURCES 32
+
+/* A configured source instance (sources.c). */
+typedef struct source_slot {
+    char name[65];
+    const source_ops_t *ops;
+    void *state;
+    int64_t interval_ms;
+    int64_t next_poll;  /* monotonic ms */
+    int64_t backoff_ms; /* after failed polls, up to interval_ms * 8 */
+} source_slot_t;
+
 typedef struct actuator_slot {
     const actuator_ops_t *ops;
     void *state;
@@ -33,6 +45,8 @@ struct adapter {
     size_t actuator_count;
     connector_slot_t connectors[ADAPTER_MAX_CONNECTORS];
     size_t connector_count;
+    source_slot_t sources[ADAPTER_MAX_SOURCES];
+    size_t source_count;
     zcert_t *cert;
     char *broker_key;
     zsock_t *dealer;
@@ -51,6 +65,17 @@ void adapter_on_command(adapter_t *a, const json_t *body);
 /* requests.c: answers a REQUEST (enrich/action) once per request_id. */
 void adapter_on_request(adapter_t *a, const json_t *body);
 int adapter_add_connectors(adapter_t *a, fs_err_t *e);
+/* sources.c: the configured sources, and the daemon's poll step. */
+int adapter_add_sources(adapter_t *a, fs_err_t *e);
+void adapter_poll_sources(adapter_t *a);
+void adapter_remove_sources(adapter_t *a);
+/* The type tables (daemon.c, requests.c, sources.c), for --list-connectors. */
+extern const actuator_ops_t *const adapter_known_actuators[];
+extern const size_t adapter_known_actuator_count;
+extern const connector_ops_t *const adapter_known_connectors[];
+extern const size_t adapter_known_connector_count;
+extern const source_ops_t *const adapter_known_sources[];
+extern const size_t adapter_known_source_count;
 /* The OpenC2 `query features` answer from the configured actuators. */
 json_t *adapter_features(adapter_t *a, const json_t *features);
 

@@ -4,7 +4,11 @@
 
 #include <string.h>
 
-static const actuator_ops_t *const known_actuators[] = {&actuator_record_only, &actuator_slpf_nft};
+/* Every actuator type; `--actuators` and "actuators" name instances of them.
+   Exported (adapter_internal.h) for --list-connectors. */
+const actuator_ops_t *const adapter_known_actuators[] = {&actuator_record_only, &actuator_slpf_nft,
+                                                         &actuator_crowdstrike_falcon, &actuator_defender_endpoint, &actuator_openc2_https};
+const size_t adapter_known_actuator_count = sizeof adapter_known_actuators / sizeof *adapter_known_actuators;
 
 static int add_actuators(adapter_t *a, fs_err_t *e)
 {
@@ -13,19 +17,22 @@ static int add_actuators(adapter_t *a, fs_err_t *e)
     char *save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         const actuator_ops_t *ops = NULL;
-        for (size_t i = 0; i < sizeof known_actuators / sizeof *known_actuators; i++)
-            if (strcmp(known_actuators[i]->name, name) == 0)
-                ops = known_actuators[i];
+        for (size_t i = 0; i < adapter_known_actuator_count; i++)
+            if (strcmp(adapter_known_actuators[i]->name, name) == 0)
+                ops = adapter_known_actuators[i];
         if (!ops)
-            return fs_err_set(e, "unknown actuator \"%s\" (known: record-only, slpf-nft)", name);
+            return fs_err_set(e, "unknown actuator \"%s\" (fedsoar-adapter --list-connectors lists them)", name);
         if (ops->api_version != ACTUATOR_API_VERSION)
             return fs_err_set(e, "actuator %s speaks API %d, not %d", name, ops->api_version,
                               ACTUATOR_API_VERSION);
         if (a->actuator_count == ADAPTER_MAX_ACTUATORS)
             return fs_err_set(e, "more than %d actuators", ADAPTER_MAX_ACTUATORS);
         actuator_slot_t *slot = &a->actuators[a->actuator_count];
-        if (!(slot->state = ops->init(NULL, a->cfg.state_dir, e)))
-            return -1;
+        /* Per-actuator settings: config "actuator_config": {"NAME": {…}} (NULL when absent). */
+        const json_t *acfg = json_object_get(a->cfg.actuator_config, name);
+        fs_err_t ie = {{0}};
+        if (!(slot->state = ops->init(acfg, a->cfg.state_dir, &ie)))
+            return fs_err_set(e, "actuator %s: %s", name, ie.text);
         slot->ops = ops;
         slot->pairs = ops->pairs(slot->state);
         a->actuator_count++;
@@ -41,7 +48,7 @@ adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
         goto fail;
     if (!(a->normalizer = normalizer_new(cfg->mappings_dir, e)))
         goto fail;
-    if (add_actuators(a, e) != 0 || adapter_add_connectors(a, e) != 0)
+    if (add_actuators(a, e) != 0 || adapter_add_connectors(a, e) != 0 || adapter_add_sources(a, e) != 0)
         goto fail;
     if (cfg->insecure) {
         fs_log(FS_LOG_WARN, "adapter", "insecure_mode",
@@ -65,6 +72,7 @@ void adapter_destroy(adapter_t **self_p)
         return;
     adapter_t *a = *self_p;
     zsock_destroy(&a->dealer);
+    adapter_remove_sources(a);
     for (size_t i = 0; i < a->connector_count; i++)
         a->connectors[i].ops->cleanup(&a->connectors[i].state);
     for (size_t i = 0; i < a->actuator_count; i++) {
@@ -339,6 +347,11 @@ int adapter_run(adapter_t *a)
             json_decref(hb);
             a->next_heartbeat = now + FSP_HEARTBEAT_MS;
         }
+        /* Sources (sources.c): poll those that are due. Last in the turn, so
+           the next turn reads what the broker sent meanwhile before the
+           liveness check above. A poll blocks for its HTTP calls, which are
+           bounded by each source's timeouts and retry limits. */
+        adapter_poll_sources(a);
     }
     if (a->dealer && a->welcomed) {
         json_t *bye = json_pack("{s:s}", "site", a->cfg.site);

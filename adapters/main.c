@@ -29,7 +29,23 @@ static void usage(FILE *out)
             "  --max-rate N              send at most N events/s to the broker (0 = unlimited),\n"
             "                            to spare a thin WAN link; the outbox absorbs the rest\n"
             "  --insecure                CURVE off. Local experiments only.\n"
+            "  --list-connectors         list every source, analyzer/responder and actuator type\n"
             "  --help, --version\n");
+}
+
+/* --list-connectors: every type the configuration can name, one per line. */
+static void list_connectors(void)
+{
+    json_t *types = adapter_known_types();
+    size_t i;
+    json_t *t;
+    json_array_foreach(types, i, t) {
+        const char *kind = json_string_value(json_object_get(t, "kind"));
+        const char *extra = json_string_value(json_object_get(t, strcmp(kind, "source") == 0 ? "source_id" : "profile"));
+        printf("%-9s %-22s %-22s %s\n", kind, json_string_value(json_object_get(t, "type")), extra ? extra : "-",
+               json_string_value(json_object_get(t, "summary")));
+    }
+    json_decref(types);
 }
 
 int main(int argc, char **argv)
@@ -42,6 +58,7 @@ int main(int argc, char **argv)
         {"insecure", no_argument, 0, 'i'},       {"log-level", required_argument, 0, 'L'},
         {"max-rate", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
+        {"list-connectors", no_argument, 0, 'l'},
         {0, 0, 0, 0}};
     const char *config = NULL, *site = NULL, *broker = NULL, *state = NULL, *keys = NULL,
                *mappings = NULL, *actuators = NULL, *level = NULL, *max_rate = NULL;
@@ -77,6 +94,7 @@ int main(int argc, char **argv)
             break;
         }
         case 'h': usage(stdout); return 0;
+        case 'l': list_connectors(); return 0;
         case 'V': printf("fedsoar-adapter %s (protocol %s)\n", FEDSOAR_VERSION, FS_PROTOCOL_VERSION); return 0;
         default:
             fprintf(stderr, "fedsoar-adapter: unknown or incomplete option \"%s\" (see --help)\n",
@@ -134,6 +152,8 @@ int main(int argc, char **argv)
                                        : fs_config_string(cfg, "mappings_dir", FEDSOAR_MAPPINGS_DIR),
         .actuators = actuators ? actuators : fs_config_string(cfg, "actuators", "record-only"),
         .connectors = json_object_get(cfg, "connectors"),
+        .sources = json_object_get(cfg, "sources"),
+        .actuator_config = json_object_get(cfg, "actuator_config"),
         .replays = replays,
         .replay_count = nreplay,
         .outbox_max = (uint64_t)fs_config_int(cfg, "outbox.max_events", 1000000),

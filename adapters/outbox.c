@@ -334,6 +334,48 @@ int outbox_mark_seen(outbox_t *self, const char *marker, fs_err_t *e)
     return rc ? fail(e, "mark", rc) : 0;
 }
 
+/* ---- named metadata (source checkpoints) ------------------------------------ */
+
+#define OUTBOX_META_NAME_MAX 200
+
+/* Kept under "x:NAME" so they never collide with the outbox's own keys. */
+static int meta_key(const char *name, char *out, size_t size)
+{
+    return snprintf(out, size, "x:%s", name) >= (int)size ? -1 : 0;
+}
+
+char *outbox_get_meta(outbox_t *self, const char *name)
+{
+    char key[OUTBOX_META_NAME_MAX + 3];
+    if (meta_key(name, key, sizeof key) != 0)
+        return NULL;
+    MDB_txn *txn = self->txn, *ro = NULL;
+    if (!txn && mdb_txn_begin(self->env, NULL, MDB_RDONLY, &ro) != 0)
+        return NULL;
+    MDB_val k = {strlen(key), key}, v;
+    char *out = NULL;
+    if (mdb_get(txn ? txn : ro, self->dbi[OB_META], &k, &v) == 0) {
+        out = malloc(v.mv_size + 1);
+        memcpy(out, v.mv_data, v.mv_size);
+        out[v.mv_size] = '\0';
+    }
+    if (ro)
+        mdb_txn_abort(ro);
+    return out;
+}
+
+int outbox_set_meta(outbox_t *self, const char *name, const char *value, fs_err_t *e)
+{
+    char key[OUTBOX_META_NAME_MAX + 3];
+    if (meta_key(name, key, sizeof key) != 0)
+        return fs_err_set(e, "outbox: metadata name longer than %d bytes", OUTBOX_META_NAME_MAX);
+    if (!self->txn)
+        return fs_err_set(e, "outbox: set_meta %s outside a batch (call outbox_begin first)", name);
+    MDB_val k = {strlen(key), key}, v = {strlen(value), (void *)value};
+    int rc = mdb_put(self->txn, self->dbi[OB_META], &k, &v, 0);
+    return rc ? fail(e, "set metadata", rc) : 0;
+}
+
 /* ---- command journal ------------------------------------------------------ */
 
 int journal_lookup(outbox_t *self, const char *command_id, json_t **response)

@@ -6,7 +6,12 @@
 
 #include <string.h>
 
-static const connector_ops_t *const known_connectors[] = {&connector_exec};
+/* Every analyzer/responder type (exported for --list-connectors). */
+const connector_ops_t *const adapter_known_connectors[] = {
+    &connector_exec,         &connector_virustotal,           &connector_okta_suspend_user,
+    &connector_okta_clear_sessions, &connector_entra_disable_account, &connector_entra_revoke_sessions,
+    &connector_jira_issue,   &connector_slack_message};
+const size_t adapter_known_connector_count = sizeof adapter_known_connectors / sizeof *adapter_known_connectors;
 
 int adapter_add_connectors(adapter_t *a, fs_err_t *e)
 {
@@ -21,12 +26,12 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e)
         if (!kind || (strcmp(kind, "analyzer") != 0 && strcmp(kind, "responder") != 0))
             return fs_err_set(e, "connectors[%zu].kind: \"analyzer\" or \"responder\"", i);
         const connector_ops_t *ops = NULL;
-        for (size_t k = 0; type && k < sizeof known_connectors / sizeof *known_connectors; k++)
-            if (strcmp(known_connectors[k]->type, type) == 0)
-                ops = known_connectors[k];
+        for (size_t k = 0; type && k < adapter_known_connector_count; k++)
+            if (strcmp(adapter_known_connectors[k]->type, type) == 0)
+                ops = adapter_known_connectors[k];
         if (!ops)
-            return fs_err_set(e, "connectors[%zu].type: unknown connector type \"%s\" (known: exec)", i,
-                              type ? type : "(none)");
+            return fs_err_set(e, "connectors[%zu].type: unknown connector type \"%s\" (fedsoar-adapter "
+                                 "--list-connectors lists them)", i, type ? type : "(none)");
         for (size_t k = 0; k < a->connector_count; k++)
             if (strcmp(a->connectors[k].name, name) == 0)
                 return fs_err_set(e, "connectors[%zu].name: \"%s\" is used twice", i, name);

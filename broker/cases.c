@@ -51,12 +51,22 @@ static int case_put(store_t *st, MDB_txn *txn, json_t *c, fs_err_t *e)
     return store_put_json(st, txn, DB_CASES, key, 8, c, e);
 }
 
+/* Observables that name the victim side of an event, not the attacker's:
+   the recipients of a reported email. Correlating on them would merge every
+   unrelated report a user ever makes into one case. */
+static bool victim_side(const json_t *obs)
+{
+    const char *name = json_string_value(json_object_get(obs, "name"));
+    return name && (strncmp(name, "email.to", 8) == 0 || strncmp(name, "email.cc", 8) == 0 ||
+                    strncmp(name, "email.bcc", 9) == 0);
+}
+
 /* "type_id:value", with case folded where the type is case-insensitive. */
 static int obs_key(const json_t *obs, char *out, size_t size)
 {
     json_int_t type = json_integer_value(json_object_get(obs, "type_id"));
     const char *value = json_string_value(json_object_get(obs, "value"));
-    if (!correlates(type) || !value || !*value)
+    if (!correlates(type) || !value || !*value || victim_side(obs))
         return -1;
     int n = snprintf(out, size, "%d:%s", (int)type, value);
     if (n < 0 || (size_t)n >= size)

@@ -22,6 +22,7 @@ static const struct {
     {"playbook", cmd_playbook, "playbook validate FILE | test FILE --event EVENT.json  (dry run)"},
     {"normalize", cmd_normalize, "normalize --source ID [--site NAME] [--keep-raw] [FILE|-] | --list-sources  native records -> OCSF, one per line"},
     {"openc2", cmd_openc2, "openc2 validate [--response] [--profile NAME]... [FILE|-]  check an OpenC2 message"},
+    {"route", cmd_route, "route --explain FILE --routes ROUTES.json [--site NAME] [--json]  which site(s) a command goes to, and why"},
 };
 
 static void usage(FILE *out)

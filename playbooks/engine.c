@@ -360,9 +360,13 @@ static int walk_container(walk_t *w, const playbook_t *pb, const json_t *step, j
     } else if (strcmp(type, "foreach") == 0) {
         json_t *items = json_object_get(n, "items");
         json_t *saved = json_incref(json_object_get(w->ctx, "item"));
+        json_t *each = json_object_get(w->ctx, "each");
+        const char *id = json_string_value(json_object_get(step, "id"));
         size_t i = (size_t)json_integer_value(json_object_get(n, "i"));
         for (; i < json_array_size(items); i++) {
             json_object_set(w->ctx, "item", json_array_get(items, i));
+            /* Nested loops: .each.ID is this loop's item, whatever .item is. */
+            json_object_set(each, id, json_array_get(items, i));
             if (snprintf(sub, sizeof sub, "%s/%zu", path, i) >= (int)sizeof sub)
             return fail_node(n, "step nesting too deep"), FAILED;
             rc = walk_seq(w, pb, json_object_get(step, "steps"), sub);
@@ -371,6 +375,7 @@ static int walk_container(walk_t *w, const playbook_t *pb, const json_t *step, j
             json_object_set_new(n, "i", json_integer((json_int_t)i + 1));
         }
         json_object_set_new(w->ctx, "item", saved ? saved : json_null());
+        json_object_del(each, id);
         if (rc == DONE)
             finish(w, step, n, path, json_incref(items));
     } else if (strcmp(type, "parallel") == 0) {
@@ -483,6 +488,7 @@ int playbook_advance(const playbook_t *pb, json_t *run, const json_t *context, i
     json_object_set(w.ctx, "steps", json_object_get(run, "steps"));
     json_object_set_new(w.ctx, "run", json_pack("{s:O?}", "id", json_object_get(run, "id")));
     json_object_set_new(w.ctx, "item", json_null());
+    json_object_set_new(w.ctx, "each", json_object());
     int rc = walk_seq(&w, pb, json_object_get(playbook_doc(pb), "steps"), NULL);
     json_decref(w.ctx);
     const char *status = rc == DONE ? "completed" : rc == BLOCKED ? "waiting"

@@ -14,3 +14,5 @@ set_target_properties(slpf_driver PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BI
 fedsoar_script_test(slpf_netns netns netns/slpf_netns.sh 180)
 set_tests_properties(slpf_netns PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 fedsoar_script_test(outbox_full integration integration/outbox_full.sh 120)
+fedsoar_script_test(shipped_playbooks integration integration/shipped_playbooks.sh 300)
+include(connectors/tests.cmake)

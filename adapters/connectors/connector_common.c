@@ -1,0 +1,171 @@
+/*  connector_common.c — the checkpoint cursor and small helpers every
+    vendor connector shares (connectors.h). */
+#include "connectors.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void source_cursor_clear(source_cursor_t *c)
+{
+    json_decref(c->ids);
+    memset(c, 0, sizeof *c);
+}
+
+int source_cursor_load(source_cursor_t *c, const char *checkpoint, const json_t *config, fs_err_t *e)
+{
+    memset(c, 0, sizeof *c);
+    if (checkpoint) {
+        json_t *j = json_loads(checkpoint, 0, NULL);
+        const char *ts = json_string_value(json_object_get(j, "ts"));
+        json_t *ids = json_object_get(j, "ids");
+        if (!ts || fs_time_parse(ts, &c->ts_ms) != 0 || !json_is_array(ids) ||
+            snprintf(c->ts, sizeof c->ts, "%s", ts) >= (int)sizeof c->ts) {
+            json_decref(j);
+            return fs_err_set(e, "the stored checkpoint is unreadable (%.80s); delete it to start over",
+                              checkpoint);
+        }
+        c->ids = json_incref(ids);
+        json_decref(j);
+        return 0;
+    }
+    c->ids = json_array();
+    const char *start = json_string_value(json_object_get(config, "start"));
+    if (start) {
+        if (fs_time_parse(start, &c->ts_ms) != 0)
+            return fs_err_set(e, "start: \"%s\" is not an RFC 3339 time", start);
+    } else {
+        json_int_t lb = json_integer_value(json_object_get(config, "lookback_s"));
+        c->ts_ms = fs_now_ms() - (lb > 0 ? lb : 86400) * 1000;
+    }
+    fs_time_format(c->ts_ms, c->ts, sizeof c->ts);
+    return 0;
+}
+
+static bool has_id(const json_t *ids, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) if (strcmp(json_string_value(v), id) == 0) return true;
+    return false;
+}
+
+bool source_cursor_take(const source_cursor_t *base, source_cursor_t *next, const char *ts, const char *id)
+{
+    int64_t ms;
+    if (!ts || !id || fs_time_parse(ts, &ms) != 0)
+        return true; /* cannot place it: let the normalizer judge (and dead-letter) it */
+    if (ms < base->ts_ms || (ms == base->ts_ms && has_id(base->ids, id)))
+        return false;
+    if (ms == next->ts_ms && has_id(next->ids, id))
+        return false; /* the vendor repeated it within this poll */
+    if (ms > next->ts_ms) {
+        if (snprintf(next->ts, sizeof next->ts, "%s", ts) >= (int)sizeof next->ts)
+            return true; /* absurd timestamp text: do not move the cursor onto it */
+        next->ts_ms = ms;
+        json_array_clear(next->ids);
+    }
+    if (ms == next->ts_ms && json_array_size(next->ids) < CURSOR_MAX_IDS)
+        json_array_append_new(next->ids, json_string(id));
+    return true;
+}
+
+void source_cursor_copy(source_cursor_t *dst, const source_cursor_t *src)
+{
+    memcpy(dst->ts, src->ts, sizeof dst->ts);
+    dst->ts_ms = src->ts_ms;
+    dst->ids = json_deep_copy(src->ids ? src->ids : json_array());
+}
+
+char *source_cursor_dump(const source_cursor_t *c)
+{
+    json_t *j = json_pack("{s:s, s:O}", "ts", c->ts, "ids", c->ids);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+int connector_max_pages(const json_t *config)
+{
+    json_int_t n = json_integer_value(json_object_get(config, "max_pages"));
+    return n >= 1 && n <= 1000 ? (int)n : CONNECTOR_MAX_PAGES;
+}
+
+int connector_page_size(const json_t *config, int dflt, int max)
+{
+    json_int_t n = json_integer_value(json_object_get(config, "page_size"));
+    return n >= 1 && n <= max ? (int)n : dflt;
+}
+
+json_t *connector_ok(json_t *result)
+{
+    return json_pack("{s:s, s:o}", "status", "ok", "result", result ? result : json_object());
+}
+
+json_t *connector_error(const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return json_pack("{s:s, s:s}", "status", "error", "error", text);
+}
+
+const char *connector_input_string(const json_t *input, const char *const *keys)
+{
+    for (; *keys; keys++) {
+        const char *s = json_string_value(json_object_get(input, *keys));
+        if (s && *s)
+            return s;
+    }
+    return NULL;
+}
+
+json_t *openc2_status(int status, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return json_pack("{s:i, s:s}", "status", status, "status_text", text);
+}
+
+http_client_t *connector_http_new(const json_t *config, const char *what, const char *defaults_json, fs_err_t *e)
+{
+    json_t *c = json_is_object(config) ? json_deep_copy(config) : json_object();
+    json_t *d = defaults_json ? json_loads(defaults_json, 0, NULL) : NULL;
+    json_object_update_missing(c, d);
+    json_decref(d);
+    char label[96];
+    const char *name = json_string_value(json_object_get(config, "name"));
+    snprintf(label, sizeof label, "%s%s%s", what, name ? " " : "", name ? name : "");
+    http_client_t *h = http_client_new(c, label, e);
+    json_decref(c);
+    return h;
+}
+
+/* Generic state of the HTTP responders and analyzers. */
+void connector_http_cleanup(void **state_p)
+{
+    connector_http_t *s = *state_p;
+    if (!s)
+        return;
+    http_client_destroy(&s->http);
+    json_decref(s->config);
+    free(s);
+    *state_p = NULL;
+}
+
+connector_http_t *connector_http_state(const json_t *config, const char *what, const char *defaults_json, fs_err_t *e)
+{
+    connector_http_t *s = calloc(1, sizeof *s);
+    if (!(s->http = connector_http_new(config, what, defaults_json, e))) {
+        free(s);
+        return NULL;
+    }
+    s->config = json_deep_copy(config);
+    snprintf(s->what, sizeof s->what, "%s", what);
+    return s;
+}

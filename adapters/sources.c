@@ -1,0 +1,168 @@
+/*  sources.c — the configured sources and the daemon's poll step: each
+    source polls its vendor every interval_s; its records are normalized
+    and committed to the outbox TOGETHER with the source's new checkpoint
+    (one LMDB transaction), so a restart resumes exactly where the last
+    commit left off: no gap, no duplicate. */
+#include "adapter_internal.h"
+
+#include <string.h>
+
+#define SOURCE_DEFAULT_INTERVAL_S 60
+#define SOURCE_MAX_BACKOFF_FACTOR 8
+#define ADAPTER_SOURCE_MAX_RECORDS 20000 /* per poll; a source past it fails the poll */
+
+const source_ops_t *const adapter_known_sources[] = {&source_crowdstrike_alerts, &source_okta_logs,
+                                                     &source_graph_alerts};
+const size_t adapter_known_source_count = sizeof adapter_known_sources / sizeof *adapter_known_sources;
+
+int adapter_add_sources(adapter_t *a, fs_err_t *e)
+{
+    size_t i;
+    json_t *c;
+    if (a->cfg.sources && !json_is_array(a->cfg.sources))
+        return fs_err_set(e, "sources: must be an array of {\"name\", \"type\", …}");
+    json_array_foreach(a->cfg.sources, i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *type = json_string_value(json_object_get(c, "type"));
+        if (!name || !*name || strlen(name) > 64 || strchr(name, ':'))
+            return fs_err_set(e, "sources[%zu].name: required, 1-64 chars, no ':'", i);
+        const source_ops_t *ops = NULL;
+        for (size_t k = 0; type && k < adapter_known_source_count; k++)
+            if (strcmp(adapter_known_sources[k]->type, type) == 0)
+                ops = adapter_known_sources[k];
+        if (!ops)
+            return fs_err_set(e, "sources[%zu].type: unknown source type \"%s\" (fedsoar-adapter "
+                                 "--list-connectors lists them)", i, type ? type : "(none)");
+        if (ops->api_version != SOURCE_API_VERSION)
+            return fs_err_set(e, "sources[%zu]: %s speaks API %d, not %d", i, type, ops->api_version,
+                              SOURCE_API_VERSION);
+        if (!normalizer_has_source(a->normalizer, ops->source_id))
+            return fs_err_set(e, "sources[%zu] (%s): the mappings have no source id %s", i, name, ops->source_id);
+        for (size_t k = 0; k < a->source_count; k++)
+            if (strcmp(a->sources[k].name, name) == 0)
+                return fs_err_set(e, "sources[%zu].name: \"%s\" is used twice", i, name);
+        if (a->source_count == ADAPTER_MAX_SOURCES)
+            return fs_err_set(e, "more than %d sources", ADAPTER_MAX_SOURCES);
+        json_t *iv = json_object_get(c, "interval_s");
+        if (iv && (!json_is_integer(iv) || json_integer_value(iv) < 1 || json_integer_value(iv) > 86400))
+            return fs_err_set(e, "sources[%zu].interval_s: an integer from 1 to 86400", i);
+        source_slot_t *slot = &a->sources[a->source_count];
+        fs_err_t ie = {{0}};
+        if (!(slot->state = ops->init(c, a->cfg.state_dir, &ie)))
+            return fs_err_set(e, "sources[%zu] (%s): %s", i, name, ie.text);
+        slot->ops = ops;
+        snprintf(slot->name, sizeof slot->name, "%s", name);
+        slot->interval_ms = (iv ? json_integer_value(iv) : SOURCE_DEFAULT_INTERVAL_S) * 1000;
+        slot->next_poll = 0; /* at once */
+        a->source_count++;
+        fs_log(FS_LOG_INFO, "adapter", "source_ready", "site=%s source=%s type=%s source_id=%s interval_s=%lld",
+               a->cfg.site, name, type, ops->source_id, (long long)(slot->interval_ms / 1000));
+    }
+    return 0;
+}
+
+void adapter_remove_sources(adapter_t *a)
+{
+    for (size_t i = 0; i < a->source_count; i++)
+        a->sources[i].ops->cleanup(&a->sources[i].state);
+    a->source_count = 0;
+}
+
+typedef struct {
+    json_t *records;
+} collect_t;
+
+static int collect(void *arg, const json_t *record)
+{
+    collect_t *c = arg;
+    if (!json_is_object(record) || json_array_size(c->records) >= ADAPTER_SOURCE_MAX_RECORDS)
+        return json_is_object(record) ? -1 : 0;
+    json_array_append(c->records, (json_t *)record);
+    return 0;
+}
+
+/* Normalizes the records and commits them with the checkpoint, all or nothing. */
+static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *checkpoint, size_t *added,
+                  size_t *rejected, fs_err_t *e)
+{
+    char key[96];
+    snprintf(key, sizeof key, "source:%s:checkpoint", s->name);
+    if (outbox_begin(a->outbox, e) != 0)
+        return -1;
+    normalize_opts_t opts = {.site = a->cfg.site, .keep_raw = a->cfg.keep_raw};
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec) {
+        fs_err_t me = {{0}};
+        json_t *ev = normalizer_map(a->normalizer, s->ops->source_id, &opts, rec, &me);
+        int rc;
+        if (ev) {
+            rc = outbox_add(a->outbox, ev, e);
+            json_decref(ev);
+            if (rc == 0)
+                (*added)++;
+        } else {
+            char *raw = json_dumps(rec, JSON_COMPACT);
+            fs_log(FS_LOG_WARN, "adapter", "record_rejected", "site=%s source=%s record=%zu reason=\"%s\"",
+                   a->cfg.site, s->name, i + 1, me.text);
+            rc = outbox_dead_letter(a->outbox, s->ops->source_id, i + 1, 0, me.text, raw ? raw : "",
+                                    raw ? strlen(raw) : 0, e);
+            free(raw);
+            (*rejected)++;
+        }
+        if (rc < 0) {
+            outbox_abort(a->outbox);
+            return -1;
+        }
+    }
+    if (checkpoint && outbox_set_meta(a->outbox, key, checkpoint, e) != 0) {
+        outbox_abort(a->outbox);
+        return -1;
+    }
+    return outbox_commit(a->outbox, e);
+}
+
+static void poll_one(adapter_t *a, source_slot_t *s)
+{
+    char key[96];
+    snprintf(key, sizeof key, "source:%s:checkpoint", s->name);
+    char *checkpoint = outbox_get_meta(a->outbox, key);
+    collect_t c = {json_array()};
+    char *next = NULL;
+    fs_err_t e = {{0}};
+    int64_t started = fs_mono_ms();
+    int rc = s->ops->poll(s->state, checkpoint, collect, &c, &next, &e);
+    size_t added = 0, rejected = 0;
+    if (rc >= 0 && commit(a, s, c.records, next, &added, &rejected, &e) != 0)
+        rc = -1;
+    int64_t now = fs_mono_ms();
+    if (rc < 0) {
+        s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : s->interval_ms;
+        if (s->backoff_ms > s->interval_ms * SOURCE_MAX_BACKOFF_FACTOR)
+            s->backoff_ms = s->interval_ms * SOURCE_MAX_BACKOFF_FACTOR;
+        s->next_poll = now + s->backoff_ms;
+        char q[600];
+        fs_log(FS_LOG_WARN, "adapter", "source_poll_failed", "site=%s source=%s retry_in_ms=%lld reason=%s",
+               a->cfg.site, s->name, (long long)s->backoff_ms, fs_log_quote(q, sizeof q, e.text));
+    } else {
+        s->backoff_ms = 0;
+        s->next_poll = rc == 1 ? now : now + s->interval_ms;
+        if (added || rejected)
+            fs_log(FS_LOG_INFO, "adapter", "source_polled",
+                   "site=%s source=%s records=%zu events=%zu rejected=%zu more=%s ms=%lld", a->cfg.site, s->name,
+                   json_array_size(c.records), added, rejected, rc == 1 ? "yes" : "no",
+                   (long long)(now - started));
+    }
+    free(checkpoint);
+    free(next);
+    json_decref(c.records);
+}
+
+void adapter_poll_sources(adapter_t *a)
+{
+    for (size_t i = 0; i < a->source_count && !zsys_interrupted; i++) {
+        source_slot_t *s = &a->sources[i];
+        if (fs_mono_ms() >= s->next_poll)
+            poll_one(a, s);
+    }
+}

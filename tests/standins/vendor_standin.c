@@ -1,0 +1,834 @@
+/*  vendor_standin — one small HTTP server that plays the vendor APIs the
+    fedsoar connectors speak, by their documented shapes, for black-box
+    tests (tests/connectors/, bash scripts).  Plain HTTP on 127.0.0.1 only.
+
+    vendor_standin --port N --fixtures DIR --record FILE
+                   [--client-id ID --client-secret S]   OAuth2 client credentials it accepts
+                   [--api-token T] [--username U]       SSWS / bearer / x-apikey / basic secret
+                   [--visible crowdstrike=N,okta=N,graph=N]  records served at start (default all)
+                   [--rate-limit-once]   first list request per vendor: 429 + Retry-After: 1
+                   [--token-uses N]      an OAuth2 token works for N calls, then 401
+                   [--fail-5xx-once]     first CrowdStrike entities call: 503
+
+    Vendors and what it checks:
+      CrowdStrike  POST /oauth2/token (form client_id, client_secret)
+                   GET  /alerts/queries/alerts/v2 (Bearer; filter updated_timestamp:>='TS', limit, offset)
+                   POST /alerts/entities/alerts/v2 {"composite_ids": [...]}
+                   GET  /devices/queries/devices/v1?filter=hostname:'H'
+                   POST /devices/entities/devices-actions/v2?action_name=contain|lift_containment {"ids": [...]}
+      Okta         GET  /api/v1/logs (SSWS; since, limit, after; Link rel="next" always, as Okta does)
+                   GET  /api/v1/users/{login}, POST /api/v1/users/{id}/lifecycle/suspend,
+                   DELETE /api/v1/users/{id}/sessions
+      Microsoft    POST /{tenant}/oauth2/v2.0/token (grant_type, client_id, client_secret, scope)
+                   GET  /v1.0/security/alerts_v2 ($filter=lastUpdateDateTime ge TS, $top, $skiptoken)
+                   PATCH /v1.0/users/{u}, POST /v1.0/users/{u}/revokeSignInSessions
+                   GET /api/machines?$filter=computerDnsName eq 'H', POST /api/machines/{id}/isolate|unisolate
+      Jira         POST /rest/api/2/issue (Basic)
+      Slack        POST /api/chat.postMessage (Bearer)
+      VirusTotal   GET  /api/v3/{ip_addresses|files|domains|urls}/{id} (x-apikey)
+    Control: GET /_standin/stats, POST /_standin/release?vendor=V&count=N.
+    Every action request is appended as one JSON line to the record file. */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_BODY (1 << 20)
+#define MAX_TOKENS 64
+
+enum { V_CS, V_OKTA, V_GRAPH, V_COUNT };
+static const char *const vendor_names[V_COUNT] = {"crowdstrike", "okta", "graph"};
+
+static struct {
+    pthread_mutex_t lock;
+    const char *client_id, *client_secret, *api_token, *username, *record;
+    char basic[512];
+    int port;
+    json_t *data[V_COUNT];   /* sorted records */
+    size_t visible[V_COUNT];
+    bool rate_limit_once, limited[V_COUNT], fail_5xx_once, failed_5xx;
+    long token_uses;
+    struct {
+        char value[64];
+        long uses_left;
+    } tokens[MAX_TOKENS];
+    int ntokens, token_seq, jira_seq;
+    long tokens_issued, rate_limited, unauthorized, server_errors, actions, requests;
+} S = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+/* "2025-04-03T10:00:00.1234567Z" -> "20250403100000123456700" (sortable). */
+static void ts_key(const char *ts, char out[32])
+{
+    size_t o = 0;
+    const char *p = ts;
+    for (; *p && *p != '.' && *p != 'Z' && *p != '+' && o < 14; p++)
+        if (*p >= '0' && *p <= '9')
+            out[o++] = *p;
+    while (o < 14)
+        out[o++] = '0';
+    size_t f = 0;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9' && f < 9; p++, f++)
+            out[o++] = *p;
+    for (; f < 9; f++)
+        out[o++] = '0';
+    out[o] = '\0';
+}
+
+static int ts_cmp(const char *a, const char *b)
+{
+    char ka[32], kb[32];
+    ts_key(a, ka);
+    ts_key(b, kb);
+    return strcmp(ka, kb);
+}
+
+static const char *ts_field[V_COUNT] = {"updated_timestamp", "published", "lastUpdateDateTime"};
+static int sort_vendor;
+static int by_ts(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    return ts_cmp(json_string_value(json_object_get(x, ts_field[sort_vendor])),
+                  json_string_value(json_object_get(y, ts_field[sort_vendor])));
+}
+
+static json_t *load_sorted(const char *dir, const char *rel, int v)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    json_error_t err;
+    json_t *j = json_load_file(path, 0, &err);
+    if (!json_is_array(j)) {
+        fprintf(stderr, "vendor_standin: %s: %s\n", path, err.text);
+        exit(2);
+    }
+    size_t n = json_array_size(j);
+    json_t **items = calloc(n ? n : 1, sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_array_get(j, i);
+    sort_vendor = v;
+    qsort(items, n, sizeof *items, by_ts);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append(out, items[i]);
+    free(items);
+    json_decref(j);
+    return out;
+}
+
+static void record(json_t *rec)
+{
+    FILE *f = fopen(S.record, "a");
+    if (f) {
+        char *s = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+        fprintf(f, "%s\n", s);
+        free(s);
+        fflush(f);
+        fsync(fileno(f));
+        fclose(f);
+    }
+    S.actions++;
+    json_decref(rec);
+}
+
+static void b64(const char *in, char *out, size_t size)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in), o = 0;
+    for (size_t i = 0; i < n && o + 5 < size; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)in[i + 2];
+        out[o++] = t[(v >> 18) & 63];
+        out[o++] = t[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? t[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? t[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+/* Value of key in an x-www-form-urlencoded body (decoded into out). */
+static bool form_get(const char *body, const char *key, char *out, size_t size)
+{
+    size_t kl = strlen(key);
+    for (const char *p = body; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            size_t o = 0;
+            for (size_t i = kl + 1; i < len && o + 1 < size; i++) {
+                if (p[i] == '%' && i + 2 < len) {
+                    char hex[3] = {p[i + 1], p[i + 2], 0};
+                    out[o++] = (char)strtol(hex, NULL, 16);
+                    i += 2;
+                } else {
+                    out[o++] = p[i] == '+' ? ' ' : p[i];
+                }
+            }
+            out[o] = '\0';
+            return true;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return false;
+}
+
+typedef struct {
+    char *buf;
+    size_t len;
+    bool too_big;
+} body_t;
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, json_t *body, const char *h1, const char *v1)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : strdup("");
+    json_decref(body);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (h1)
+        MHD_add_response_header(r, h1, v1);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static const char *hdr(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static const char *arg(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ---- auth ----------------------------------------------------------------------- */
+
+static enum MHD_Result oauth_token(struct MHD_Connection *c, const char *body, bool microsoft)
+{
+    char id[256] = "", secret[512] = "", grant[64] = "", scope[256] = "";
+    const char *ct = hdr(c, "Content-Type");
+    if (!ct || !strstr(ct, "application/x-www-form-urlencoded"))
+        return reply(c, 400, json_pack("{s:s}", "error", "invalid_request"), NULL, NULL);
+    form_get(body, "client_id", id, sizeof id);
+    form_get(body, "client_secret", secret, sizeof secret);
+    form_get(body, "grant_type", grant, sizeof grant);
+    form_get(body, "scope", scope, sizeof scope);
+    if (microsoft && (strcmp(grant, "client_credentials") != 0 || !strstr(scope, "/.default")))
+        return reply(c, 400, json_pack("{s:s, s:s}", "error", "invalid_request", "error_description",
+                                       "AADSTS900144: grant_type client_credentials and a /.default scope are required"),
+                     NULL, NULL);
+    if (strcmp(id, S.client_id) != 0 || strcmp(secret, S.client_secret) != 0) {
+        S.unauthorized++;
+        return reply(c, microsoft ? 401 : 403,
+                     json_pack("{s:s, s:s}", "error", "invalid_client", "error_description", "bad client credentials"), NULL, NULL);
+    }
+    int slot = S.ntokens < MAX_TOKENS ? S.ntokens++ : S.token_seq % MAX_TOKENS;
+    snprintf(S.tokens[slot].value, sizeof S.tokens[slot].value, "standin-token-%d-%ld", ++S.token_seq, (long)getpid());
+    S.tokens[slot].uses_left = S.token_uses > 0 ? S.token_uses : 1000000;
+    S.tokens_issued++;
+    return reply(c, microsoft ? 200 : 201,
+                 json_pack("{s:s, s:s, s:i}", "access_token", S.tokens[slot].value, "token_type", microsoft ? "Bearer" : "bearer",
+                           "expires_in", 1799),
+                 NULL, NULL);
+}
+
+static bool bearer_ok(struct MHD_Connection *c)
+{
+    const char *a = hdr(c, "Authorization");
+    if (!a || strncmp(a, "Bearer ", 7) != 0)
+        return false;
+    for (int i = 0; i < S.ntokens; i++)
+        if (strcmp(S.tokens[i].value, a + 7) == 0 && S.tokens[i].uses_left > 0) {
+            S.tokens[i].uses_left--;
+            return true;
+        }
+    return false;
+}
+
+static enum MHD_Result deny(struct MHD_Connection *c, int v)
+{
+    S.unauthorized++;
+    if (v == V_CS)
+        return reply(c, 401, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 401, "message",
+                                       "access denied, invalid bearer token"), NULL, NULL);
+    if (v == V_OKTA)
+        return reply(c, 401, json_pack("{s:s, s:s}", "errorCode", "E0000011", "errorSummary", "Invalid token provided"),
+                     NULL, NULL);
+    return reply(c, 401, json_pack("{s:{s:s, s:s}}", "error", "code", "InvalidAuthenticationToken", "message",
+                                   "Access token has expired or is not yet valid."), "WWW-Authenticate", "Bearer");
+}
+
+static bool rate_limited(int v)
+{
+    if (S.rate_limit_once && !S.limited[v]) {
+        S.limited[v] = true;
+        S.rate_limited++;
+        return true;
+    }
+    return false;
+}
+
+/* ---- CrowdStrike ---------------------------------------------------------------------- */
+
+static enum MHD_Result cs_query(struct MHD_Connection *c)
+{
+    const char *filter = arg(c, "filter");
+    const char *q = filter ? strchr(filter, '\'') : NULL;
+    char since[64] = "";
+    bool inclusive = filter && strstr(filter, ">=");
+    if (!filter || strncmp(filter, "updated_timestamp:>", 19) != 0 || !q ||
+        snprintf(since, sizeof since, "%s", q + 1) >= (int)sizeof since)
+        return reply(c, 400, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 400, "message",
+                                       "invalid filter"), NULL, NULL);
+    since[strcspn(since, "'")] = '\0';
+    long limit = arg(c, "limit") ? strtol(arg(c, "limit"), NULL, 10) : 100;
+    long offset = arg(c, "offset") ? strtol(arg(c, "offset"), NULL, 10) : 0;
+    if (limit < 1 || limit > 10000 || offset < 0)
+        return reply(c, 400, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 400, "message",
+                                       "invalid limit or offset"), NULL, NULL);
+    json_t *match = json_array();
+    for (size_t i = 0; i < S.visible[V_CS]; i++) {
+        json_t *a = json_array_get(S.data[V_CS], i);
+        int cmp = ts_cmp(json_string_value(json_object_get(a, "updated_timestamp")), since);
+        if (cmp > 0 || (cmp == 0 && inclusive))
+            json_array_append(match, json_object_get(a, "composite_id"));
+    }
+    json_t *ids = json_array();
+    for (long i = offset; i < offset + limit && (size_t)i < json_array_size(match); i++)
+        json_array_append(ids, json_array_get(match, (size_t)i));
+    json_t *body = json_pack("{s:{s:f, s:{s:I, s:I, s:I}}, s:o, s:[]}", "meta", "query_time", 0.001, "pagination",
+                             "offset", (json_int_t)offset, "limit", (json_int_t)limit, "total",
+                             (json_int_t)json_array_size(match), "resources", ids, "errors");
+    json_decref(match);
+    return reply(c, 200, body, NULL, NULL);
+}
+
+static enum MHD_Result cs_entities(struct MHD_Connection *c, const char *body)
+{
+    if (S.fail_5xx_once && !S.failed_5xx) {
+        S.failed_5xx = true;
+        S.server_errors++;
+        return reply(c, 503, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 503, "message",
+                                       "service unavailable"), NULL, NULL);
+    }
+    json_t *req = json_loads(body, 0, NULL);
+    json_t *ids = json_object_get(req, "composite_ids");
+    if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > 1000) {
+        json_decref(req);
+        return reply(c, 400, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 400, "message",
+                                       "composite_ids: 1-1000 ids required"), NULL, NULL);
+    }
+    json_t *out = json_array();
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id) {
+        for (size_t k = 0; k < S.visible[V_CS]; k++) {
+            json_t *a = json_array_get(S.data[V_CS], k);
+            if (json_equal(json_object_get(a, "composite_id"), id))
+                json_array_append(out, a);
+        }
+    }
+    json_decref(req);
+    return reply(c, 200, json_pack("{s:{s:f}, s:o, s:[]}", "meta", "query_time", 0.002, "resources", out, "errors"),
+                 NULL, NULL);
+}
+
+static enum MHD_Result cs_devices(struct MHD_Connection *c)
+{
+    const char *filter = arg(c, "filter");
+    json_t *ids = json_array();
+    if (filter && strncmp(filter, "hostname:'", 10) == 0) {
+        char host[256];
+        snprintf(host, sizeof host, "%s", filter + 10);
+        host[strcspn(host, "'")] = '\0';
+        for (size_t k = 0; k < json_array_size(S.data[V_CS]); k++) {
+            json_t *d = json_object_get(json_array_get(S.data[V_CS], k), "device");
+            if (strcmp(json_string_value(json_object_get(d, "hostname")), host) == 0) {
+                json_array_append(ids, json_object_get(d, "device_id"));
+                break;
+            }
+        }
+    }
+    return reply(c, 200, json_pack("{s:{s:{s:I}}, s:o, s:[]}", "meta", "pagination", "total",
+                                   (json_int_t)json_array_size(ids), "resources", ids, "errors"), NULL, NULL);
+}
+
+static enum MHD_Result cs_action(struct MHD_Connection *c, const char *body)
+{
+    const char *an = arg(c, "action_name");
+    json_t *req = json_loads(body, 0, NULL);
+    json_t *ids = json_object_get(req, "ids");
+    if (!an || (strcmp(an, "contain") != 0 && strcmp(an, "lift_containment") != 0) || !json_is_array(ids) ||
+        json_array_size(ids) == 0) {
+        json_decref(req);
+        return reply(c, 400, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 400, "message",
+                                       "action_name contain|lift_containment and ids required"), NULL, NULL);
+    }
+    record(json_pack("{s:s, s:s, s:O}", "vendor", "crowdstrike", "action", an, "ids", ids));
+    json_t *res = json_pack("[{s:O, s:s}]", "id", json_array_get(ids, 0), "path", "/devices/entities/devices/v1");
+    json_decref(req);
+    return reply(c, 202, json_pack("{s:{s:f}, s:o, s:[]}", "meta", "query_time", 0.01, "resources", res, "errors"), NULL,
+                 NULL);
+}
+
+/* ---- Okta ------------------------------------------------------------------------------ */
+
+static bool ssws_ok(struct MHD_Connection *c)
+{
+    const char *a = hdr(c, "Authorization");
+    return a && strncmp(a, "SSWS ", 5) == 0 && strcmp(a + 5, S.api_token) == 0;
+}
+
+static enum MHD_Result okta_logs(struct MHD_Connection *c)
+{
+    const char *since = arg(c, "since"), *after = arg(c, "after");
+    long limit = arg(c, "limit") ? strtol(arg(c, "limit"), NULL, 10) : 100;
+    if (!since || limit < 1 || limit > 1000)
+        return reply(c, 400, json_pack("{s:s, s:s}", "errorCode", "E0000001", "errorSummary",
+                                       "Api validation failed: since and limit 1-1000"), NULL, NULL);
+    json_t *page = json_array();
+    bool past_after = after == NULL;
+    const char *last = after;
+    for (size_t i = 0; i < S.visible[V_OKTA] && json_array_size(page) < (size_t)limit; i++) {
+        json_t *ev = json_array_get(S.data[V_OKTA], i);
+        if (!past_after) {
+            past_after = strcmp(json_string_value(json_object_get(ev, "uuid")), after) == 0;
+            continue;
+        }
+        if (ts_cmp(json_string_value(json_object_get(ev, "published")), since) < 0)
+            continue;
+        json_array_append(page, ev);
+        last = json_string_value(json_object_get(ev, "uuid"));
+    }
+    char link[2048];
+    snprintf(link, sizeof link, "<http://127.0.0.1:%d/api/v1/logs?since=%s&limit=%ld%s%s>; rel=\"next\"", S.port, since,
+             limit, last ? "&after=" : "", last ? last : "");
+    return reply(c, 200, page, "Link", link);
+}
+
+static enum MHD_Result okta_user(struct MHD_Connection *c, const char *method, const char *rest)
+{
+    /* rest: "{login}" | "{id}/lifecycle/suspend" | "{id}/sessions" */
+    if (strcmp(method, "GET") == 0 && !strchr(rest, '/')) {
+        if (strncmp(rest, "nobody", 6) == 0)
+            return reply(c, 404, json_pack("{s:s, s:s}", "errorCode", "E0000007", "errorSummary",
+                                           "Not found: Resource not found (User)"), NULL, NULL);
+        char id[64];
+        snprintf(id, sizeof id, "00u%017lu", (unsigned long)strlen(rest) * 7919u);
+        return reply(c, 200, json_pack("{s:s, s:s, s:{s:s}}", "id", id, "status", "ACTIVE", "profile", "login", rest), NULL,
+                     NULL);
+    }
+    const char *slash = strchr(rest, '/');
+    if (!slash)
+        return reply(c, 404, json_pack("{s:s}", "errorCode", "E0000022"), NULL, NULL);
+    char id[64];
+    snprintf(id, sizeof id, "%.*s", (int)(slash - rest), rest);
+    if (strcmp(method, "POST") == 0 && strcmp(slash, "/lifecycle/suspend") == 0) {
+        record(json_pack("{s:s, s:s, s:s}", "vendor", "okta", "action", "suspend", "user_id", id));
+        return reply(c, 200, json_object(), NULL, NULL);
+    }
+    if (strcmp(method, "DELETE") == 0 && strcmp(slash, "/sessions") == 0) {
+        record(json_pack("{s:s, s:s, s:s}", "vendor", "okta", "action", "clear_sessions", "user_id", id));
+        return reply(c, 204, NULL, NULL, NULL);
+    }
+    return reply(c, 404, json_pack("{s:s}", "errorCode", "E0000022"), NULL, NULL);
+}
+
+/* ---- Microsoft ---------------------------------------------------------------------------- */
+
+static enum MHD_Result graph_alerts(struct MHD_Connection *c)
+{
+    const char *filter = arg(c, "$filter");
+    long top = arg(c, "$top") ? strtol(arg(c, "$top"), NULL, 10) : 100;
+    long skip = arg(c, "$skiptoken") ? strtol(arg(c, "$skiptoken"), NULL, 10) : 0;
+    char since[64] = "";
+    bool inclusive = false;
+    if (filter) {
+        const char *p = strstr(filter, "lastUpdateDateTime ");
+        if (!p || (strncmp(p + 19, "ge ", 3) != 0 && strncmp(p + 19, "gt ", 3) != 0))
+            return reply(c, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "BadRequest", "message", "Invalid filter clause"),
+                         NULL, NULL);
+        inclusive = p[20] == 'e';
+        snprintf(since, sizeof since, "%s", p + 22);
+        since[strcspn(since, " ")] = '\0';
+    }
+    if (top < 1 || top > 2000)
+        return reply(c, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "BadRequest", "message", "$top 1-2000"), NULL,
+                     NULL);
+    json_t *match = json_array();
+    for (size_t i = 0; i < S.visible[V_GRAPH]; i++) {
+        json_t *a = json_array_get(S.data[V_GRAPH], i);
+        int cmp = since[0] ? ts_cmp(json_string_value(json_object_get(a, "lastUpdateDateTime")), since) : 1;
+        if (cmp > 0 || (cmp == 0 && inclusive))
+            json_array_append(match, a);
+    }
+    json_t *value = json_array();
+    for (long i = skip; i < skip + top && (size_t)i < json_array_size(match); i++)
+        json_array_append(value, json_array_get(match, (size_t)i));
+    json_t *body = json_pack("{s:s, s:o}", "@odata.context",
+                             "https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2", "value", value);
+    if ((size_t)(skip + top) < json_array_size(match)) {
+        char next[2048];
+        char *ef = filter ? strdup(filter) : strdup("");
+        char enc[1024];
+        size_t o = 0;
+        for (char *p = ef; *p && o + 4 < sizeof enc; p++) {
+            if (*p == ' ') {
+                memcpy(enc + o, "%20", 3);
+                o += 3;
+            } else {
+                enc[o++] = *p;
+            }
+        }
+        enc[o] = '\0';
+        snprintf(next, sizeof next, "http://127.0.0.1:%d/v1.0/security/alerts_v2?$filter=%s&$top=%ld&$skiptoken=%ld",
+                 S.port, enc, top, skip + top);
+        free(ef);
+        json_object_set_new(body, "@odata.nextLink", json_string(next));
+    }
+    json_decref(match);
+    return reply(c, 200, body, NULL, NULL);
+}
+
+static enum MHD_Result graph_users(struct MHD_Connection *c, const char *method, const char *rest, const char *body)
+{
+    const char *slash = strchr(rest, '/');
+    char user[256];
+    snprintf(user, sizeof user, "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
+    if (strncmp(user, "nobody", 6) == 0)
+        return reply(c, 404, json_pack("{s:{s:s, s:s}}", "error", "code", "Request_ResourceNotFound", "message",
+                                       "Resource does not exist"), NULL, NULL);
+    if (strcmp(method, "PATCH") == 0 && !slash) {
+        json_t *req = json_loads(body, 0, NULL);
+        bool ok = json_is_false(json_object_get(req, "accountEnabled"));
+        json_decref(req);
+        if (!ok)
+            return reply(c, 400, json_pack("{s:{s:s}}", "error", "code", "BadRequest"), NULL, NULL);
+        record(json_pack("{s:s, s:s, s:s}", "vendor", "entra", "action", "disable", "user", user));
+        return reply(c, 204, NULL, NULL, NULL);
+    }
+    if (strcmp(method, "POST") == 0 && slash && strcmp(slash, "/revokeSignInSessions") == 0) {
+        record(json_pack("{s:s, s:s, s:s}", "vendor", "entra", "action", "revoke_sessions", "user", user));
+        return reply(c, 200, json_pack("{s:b}", "value", 1), NULL, NULL);
+    }
+    return reply(c, 405, json_pack("{s:{s:s}}", "error", "code", "MethodNotAllowed"), NULL, NULL);
+}
+
+static enum MHD_Result mde(struct MHD_Connection *c, const char *method, const char *rest, const char *body)
+{
+    if (strcmp(method, "GET") == 0 && rest[0] == '\0') {
+        const char *f = arg(c, "$filter");
+        json_t *v = json_array();
+        if (f && strstr(f, "computerDnsName eq '") && strstr(f, ".beta.example'"))
+            json_array_append_new(v, json_pack("{s:s, s:s}", "id", "73e7e2de709dff64ef64b1d0c30e67fab63279db",
+                                               "computerDnsName", strchr(f, '\'') + 1));
+        return reply(c, 200, json_pack("{s:o}", "value", v), NULL, NULL);
+    }
+    const char *slash = strchr(rest, '/');
+    if (strcmp(method, "POST") != 0 || !slash)
+        return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "ResourceNotFound"), NULL, NULL);
+    char id[128];
+    snprintf(id, sizeof id, "%.*s", (int)(slash - rest), rest);
+    bool iso = strcmp(slash, "/isolate") == 0;
+    if (!iso && strcmp(slash, "/unisolate") != 0)
+        return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "ResourceNotFound"), NULL, NULL);
+    json_t *req = json_loads(body, 0, NULL);
+    const char *comment = json_string_value(json_object_get(req, "Comment"));
+    if (!comment || (iso && !json_is_string(json_object_get(req, "IsolationType")))) {
+        json_decref(req);
+        return reply(c, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "InvalidInput", "message",
+                                       "Comment (and IsolationType) required"), NULL, NULL);
+    }
+    json_decref(req);
+    record(json_pack("{s:s, s:s, s:s}", "vendor", "defender", "action", iso ? "isolate" : "unisolate", "machine_id", id));
+    return reply(c, 201, json_pack("{s:s, s:s, s:s}", "id", "b5f6c7d8-0000-4000-8000-000000000001", "type",
+                                   iso ? "Isolate" : "Unisolate", "status", "Pending"), NULL, NULL);
+}
+
+/* ---- Jira, Slack, VirusTotal ---------------------------------------------------------------- */
+
+static enum MHD_Result jira(struct MHD_Connection *c, const char *body)
+{
+    const char *a = hdr(c, "Authorization");
+    if (!a || strncmp(a, "Basic ", 6) != 0 || strcmp(a + 6, S.basic) != 0) {
+        S.unauthorized++;
+        return reply(c, 401, json_pack("{s:[s]}", "errorMessages", "You are not authenticated."), NULL, NULL);
+    }
+    json_t *req = json_loads(body, 0, NULL);
+    json_t *f = json_object_get(req, "fields");
+    const char *project = json_string_value(json_object_get(json_object_get(f, "project"), "key"));
+    const char *summary = json_string_value(json_object_get(f, "summary"));
+    if (!project || !summary || !json_object_get(json_object_get(f, "issuetype"), "name")) {
+        json_decref(req);
+        return reply(c, 400, json_pack("{s:[], s:{s:s}}", "errorMessages", "errors", "summary", "Summary is required."),
+                     NULL, NULL);
+    }
+    char key[64];
+    snprintf(key, sizeof key, "%s-%d", project, ++S.jira_seq);
+    record(json_pack("{s:s, s:s, s:s, s:s}", "vendor", "jira", "action", "create_issue", "key", key, "summary", summary));
+    json_decref(req);
+    return reply(c, 201, json_pack("{s:s, s:s, s:s}", "id", "10001", "key", key, "self", "http://127.0.0.1/rest/api/2/issue/10001"),
+                 NULL, NULL);
+}
+
+static enum MHD_Result slack(struct MHD_Connection *c, const char *body)
+{
+    const char *a = hdr(c, "Authorization");
+    if (!a || strncmp(a, "Bearer ", 7) != 0 || strcmp(a + 7, S.api_token) != 0)
+        return reply(c, 200, json_pack("{s:b, s:s}", "ok", 0, "error", "invalid_auth"), NULL, NULL);
+    json_t *req = json_loads(body, 0, NULL);
+    const char *ch = json_string_value(json_object_get(req, "channel"));
+    const char *text = json_string_value(json_object_get(req, "text"));
+    json_t *res;
+    if (!ch || !text)
+        res = json_pack("{s:b, s:s}", "ok", 0, "error", "no_text");
+    else if (strcmp(ch, "#nonexistent") == 0)
+        res = json_pack("{s:b, s:s}", "ok", 0, "error", "channel_not_found");
+    else {
+        record(json_pack("{s:s, s:s, s:s, s:s}", "vendor", "slack", "action", "post", "channel", ch, "text", text));
+        res = json_pack("{s:b, s:s, s:s}", "ok", 1, "channel", "C0STANDIN", "ts", "1712000000.000100");
+    }
+    json_decref(req);
+    return reply(c, 200, res, NULL, NULL);
+}
+
+static enum MHD_Result vt(struct MHD_Connection *c, const char *rest)
+{
+    const char *k = hdr(c, "x-apikey");
+    if (!k || strcmp(k, S.api_token) != 0) {
+        S.unauthorized++;
+        return reply(c, 401, json_pack("{s:{s:s, s:s}}", "error", "code", "WrongCredentialsError", "message",
+                                       "Wrong API key"), NULL, NULL);
+    }
+    if (strstr(rest, "203.0.113.66") || strstr(rest, "05732e84de58a3cc142535431b3aa04efbe034cc96e837f93c360a6387d8faad"))
+        return reply(c, 200, json_pack("{s:{s:s, s:{s:i, s:{s:i, s:i, s:i, s:i}}}}", "data", "id", rest, "attributes",
+                                       "reputation", -42, "last_analysis_stats", "malicious", 12, "suspicious", 1,
+                                       "harmless", 50, "undetected", 20), NULL, NULL);
+    if (strstr(rest, "198.51.100.1"))
+        return reply(c, 200, json_pack("{s:{s:s, s:{s:i, s:{s:i, s:i, s:i, s:i}}}}", "data", "id", rest, "attributes",
+                                       "reputation", 5, "last_analysis_stats", "malicious", 0, "suspicious", 0,
+                                       "harmless", 70, "undetected", 15), NULL, NULL);
+    return reply(c, 404, json_pack("{s:{s:s, s:s}}", "error", "code", "NotFoundError", "message", "not found"), NULL, NULL);
+}
+
+/* ---- dispatch ----------------------------------------------------------------------------- */
+
+static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method, const char *body)
+{
+    S.requests++;
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    if (strcmp(url, "/_standin/stats") == 0)
+        return reply(c, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "tokens_issued", (json_int_t)S.tokens_issued,
+                                       "rate_limited", (json_int_t)S.rate_limited, "unauthorized", (json_int_t)S.unauthorized,
+                                       "server_errors", (json_int_t)S.server_errors, "actions", (json_int_t)S.actions,
+                                       "requests", (json_int_t)S.requests), NULL, NULL);
+    if (post && strcmp(url, "/_standin/release") == 0) {
+        const char *v = arg(c, "vendor");
+        long n = arg(c, "count") ? strtol(arg(c, "count"), NULL, 10) : 1;
+        for (int i = 0; v && i < V_COUNT; i++)
+            if (strcmp(v, vendor_names[i]) == 0) {
+                S.visible[i] += (size_t)(n > 0 ? n : 0);
+                if (S.visible[i] > json_array_size(S.data[i]))
+                    S.visible[i] = json_array_size(S.data[i]);
+                return reply(c, 200, json_pack("{s:I}", "visible", (json_int_t)S.visible[i]), NULL, NULL);
+            }
+        return reply(c, 400, json_pack("{s:s}", "error", "unknown vendor"), NULL, NULL);
+    }
+    /* CrowdStrike */
+    if (post && strcmp(url, "/oauth2/token") == 0)
+        return oauth_token(c, body, false);
+    if (strncmp(url, "/alerts/", 8) == 0 || strncmp(url, "/devices/", 9) == 0) {
+        if (!bearer_ok(c))
+            return deny(c, V_CS);
+        if (get && strcmp(url, "/alerts/queries/alerts/v2") == 0)
+            return rate_limited(V_CS) ? reply(c, 429, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 429,
+                                                                "message", "API rate limit exceeded."), "Retry-After", "1")
+                                      : cs_query(c);
+        if (post && strcmp(url, "/alerts/entities/alerts/v2") == 0)
+            return cs_entities(c, body);
+        if (get && strcmp(url, "/devices/queries/devices/v1") == 0)
+            return cs_devices(c);
+        if (post && strcmp(url, "/devices/entities/devices-actions/v2") == 0)
+            return cs_action(c, body);
+        return reply(c, 404, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 404, "message", "Not Found"),
+                     NULL, NULL);
+    }
+    /* Okta */
+    if (strncmp(url, "/api/v1/", 8) == 0) {
+        if (!ssws_ok(c))
+            return deny(c, V_OKTA);
+        if (get && strcmp(url, "/api/v1/logs") == 0)
+            return rate_limited(V_OKTA) ? reply(c, 429, json_pack("{s:s, s:s}", "errorCode", "E0000047", "errorSummary",
+                                                                  "API call exceeded rate limit due to too many requests."),
+                                                "Retry-After", "1")
+                                        : okta_logs(c);
+        if (strncmp(url, "/api/v1/users/", 14) == 0)
+            return okta_user(c, method, url + 14);
+        return reply(c, 404, json_pack("{s:s}", "errorCode", "E0000022"), NULL, NULL);
+    }
+    /* Microsoft */
+    if (post && strstr(url, "/oauth2/v2.0/token"))
+        return oauth_token(c, body, true);
+    if (strncmp(url, "/v1.0/", 6) == 0 || strncmp(url, "/api/machines", 13) == 0) {
+        if (!bearer_ok(c))
+            return deny(c, V_GRAPH);
+        if (get && strcmp(url, "/v1.0/security/alerts_v2") == 0)
+            return rate_limited(V_GRAPH) ? reply(c, 429, json_pack("{s:{s:s, s:s}}", "error", "code", "TooManyRequests",
+                                                                   "message", "Too many requests"), "Retry-After", "1")
+                                         : graph_alerts(c);
+        if (strncmp(url, "/v1.0/users/", 12) == 0)
+            return graph_users(c, method, url + 12, body);
+        if (strncmp(url, "/api/machines", 13) == 0)
+            return mde(c, method, url[13] == '/' ? url + 14 : url + 13, body);
+        return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "ResourceNotFound"), NULL, NULL);
+    }
+    if (post && strcmp(url, "/rest/api/2/issue") == 0)
+        return jira(c, body);
+    if (post && strcmp(url, "/api/chat.postMessage") == 0)
+        return slack(c, body);
+    if (get && strncmp(url, "/api/v3/", 8) == 0)
+        return vt(c, url + 8);
+    return reply(c, 404, json_pack("{s:s}", "error", "no such stand-in route"), NULL, NULL);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)cls, (void)version;
+    body_t *b = *con_cls;
+    if (!b) {
+        *con_cls = calloc(1, sizeof *b);
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (b->len + *upload_size > MAX_BODY) {
+            b->too_big = true;
+        } else {
+            b->buf = realloc(b->buf, b->len + *upload_size + 1);
+            memcpy(b->buf + b->len, upload, *upload_size);
+            b->len += *upload_size;
+            b->buf[b->len] = '\0';
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (b->too_big)
+        return reply(c, 413, json_pack("{s:s}", "error", "body too large"), NULL, NULL);
+    pthread_mutex_lock(&S.lock);
+    fprintf(stderr, "standin: %s %s\n", method, url); /* never the headers: they hold credentials */
+    enum MHD_Result r = route(c, url, method, b->buf ? b->buf : "");
+    pthread_mutex_unlock(&S.lock);
+    return r;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    body_t *b = *con_cls;
+    if (b) {
+        free(b->buf);
+        free(b);
+    }
+    *con_cls = NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const char *fixtures = NULL, *visible = NULL;
+    S.client_id = "standin-client";
+    S.client_secret = "";
+    S.api_token = "";
+    S.username = "soc-bot@alpha.example";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--rate-limit-once") == 0)
+            S.rate_limit_once = true;
+        else if (strcmp(a, "--fail-5xx-once") == 0)
+            S.fail_5xx_once = true;
+        else if (!v) {
+            fprintf(stderr, "vendor_standin: %s needs a value\n", a);
+            return 2;
+        } else if (strcmp(a, "--port") == 0)
+            S.port = (int)strtol(v, NULL, 10), i++;
+        else if (strcmp(a, "--fixtures") == 0)
+            fixtures = v, i++;
+        else if (strcmp(a, "--record") == 0)
+            S.record = v, i++;
+        else if (strcmp(a, "--client-id") == 0)
+            S.client_id = v, i++;
+        else if (strcmp(a, "--client-secret") == 0)
+            S.client_secret = v, i++;
+        else if (strcmp(a, "--api-token") == 0)
+            S.api_token = v, i++;
+        else if (strcmp(a, "--username") == 0)
+            S.username = v, i++;
+        else if (strcmp(a, "--visible") == 0)
+            visible = v, i++;
+        else if (strcmp(a, "--token-uses") == 0)
+            S.token_uses = strtol(v, NULL, 10), i++;
+        else {
+            fprintf(stderr, "vendor_standin: unknown option %s\n", a);
+            return 2;
+        }
+    }
+    if (!S.port || !fixtures || !S.record) {
+        fprintf(stderr, "usage: vendor_standin --port N --fixtures DIR --record FILE [options]\n");
+        return 2;
+    }
+    S.data[V_CS] = load_sorted(fixtures, "crowdstrike.alert/standin_alerts.json", V_CS);
+    S.data[V_OKTA] = load_sorted(fixtures, "okta.system_log/standin_logs.json", V_OKTA);
+    S.data[V_GRAPH] = load_sorted(fixtures, "microsoft.graph_alert/standin_alerts_v2.json", V_GRAPH);
+    for (int i = 0; i < V_COUNT; i++)
+        S.visible[i] = json_array_size(S.data[i]);
+    if (visible) {
+        for (int i = 0; i < V_COUNT; i++) {
+            const char *p = strstr(visible, vendor_names[i]);
+            if (p && p[strlen(vendor_names[i])] == '=') {
+                long n = strtol(p + strlen(vendor_names[i]) + 1, NULL, 10);
+                if (n >= 0 && (size_t)n < S.visible[i])
+                    S.visible[i] = (size_t)n;
+            }
+        }
+    }
+    char plain[600];
+    snprintf(plain, sizeof plain, "%s:%s", S.username, S.api_token);
+    b64(plain, S.basic, sizeof S.basic);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)S.port)};
+    addr.sin_addr.s_addr = htonl(0x7f000001);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)S.port, NULL,
+                                            NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+                                            MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+                                            (unsigned)30, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "vendor_standin: cannot listen on 127.0.0.1:%d\n", S.port);
+        return 1;
+    }
+    fprintf(stderr, "standin: ready on 127.0.0.1:%d\n", S.port);
+    while (!stop)
+        usleep(100000);
+    MHD_stop_daemon(d);
+    for (int i = 0; i < V_COUNT; i++)
+        json_decref(S.data[i]);
+    return 0;
+}
