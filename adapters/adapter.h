@@ -146,14 +146,18 @@ extern const connector_ops_t connector_exec;
 
 #define SOURCE_API_VERSION 1
 
-/* Takes one native record (borrowed). Returns 0, or -1 when the daemon
-   cannot take more in this poll (the source then stops and fails). */
+/* Takes one native record (borrowed): a JSON object (a parsed vendor
+   record, mapped with normalizer_map) or a JSON string (native text such
+   as CEF or EVE lines, framed and mapped with normalizer_run; bad lines are
+   dead-lettered). Returns 0, or -1 when the daemon cannot take more in this
+   poll (the source then stops and fails). */
 typedef int(source_emit_fn)(void *arg, const json_t *record);
 
 typedef struct source_ops {
     int api_version;       /* SOURCE_API_VERSION */
     const char *type;      /* configuration type, e.g. "crowdstrike-alerts" */
-    const char *source_id; /* normalize source id of the records, e.g. "crowdstrike.alert" */
+    const char *source_id; /* normalize source id of the records, e.g. "crowdstrike.alert";
+                              NULL: the instance's config names it ("source_id") */
     const char *summary;   /* one line for --list-connectors */
     /* Creates an instance from its config object (borrowed). */
     void *(*init)(const json_t *config, const char *state_dir, fs_err_t *e);
@@ -172,6 +176,8 @@ extern const source_ops_t source_crowdstrike_alerts;
 extern const source_ops_t source_okta_logs;
 /* Microsoft Graph security/alerts_v2 (microsoft.graph_alert). */
 extern const source_ops_t source_graph_alerts;
+/* A growing local file (Suricata EVE, CEF logs …), rotation-aware. */
+extern const source_ops_t source_file_tail;
 
 /* ==== vendor actuators and connectors (docs/connectors.md) =================== */
 

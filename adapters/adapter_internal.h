@@ -24,6 +24,7 @@ typedef struct connector_slot {
 /* A configured source instance (sources.c). */
 typedef struct source_slot {
     char name[65];
+    char source_id[65]; /* the ops' source id, or the config's for file-tail */
     const source_ops_t *ops;
     void *state;
     int64_t interval_ms;

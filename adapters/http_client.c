@@ -552,7 +552,8 @@ static int perform(http_client_t *c, const char *method, const char *url, const 
             fs_err_set(e, "%s: %s %s: HTTP %ld from the vendor", c->what, method, human, at.status);
         } else {
             fs_err_set(e, "%s: %s %s: HTTP %ld%s", c->what, method, human, at.status,
-                       at.status == 401   ? " (credentials refused: check the token or client secret)"
+                       flags & HTTP_FORM  ? "" /* the token request adds its own hint */
+                       : at.status == 401 ? " (credentials refused: check the token or client secret)"
                        : at.status == 403 ? " (the credentials lack a permission this call needs)"
                        : at.status == 404 ? " (not found)"
                                           : "");
@@ -603,8 +604,11 @@ static int fetch_token(http_client_t *c, fs_err_t *e)
     free(form);
     if (rc != 0) {
         char msg[sizeof e->text];
-        if (snprintf(msg, sizeof msg, "%s: OAuth2 token request failed: %s", c->what, e ? e->text : "") >=
-            (int)sizeof msg)
+        bool refused = r.status == 400 || r.status == 401 || r.status == 403;
+        if (snprintf(msg, sizeof msg, "%s%s", e ? e->text : "",
+                     refused ? " (OAuth2 token request: client credentials refused; check client_id and "
+                               "client_secret_file/_env)"
+                             : " (OAuth2 token request)") >= (int)sizeof msg)
             msg[sizeof msg - 2] = '.';
         http_response_clear(&r);
         return fs_err_set(e, "%s", msg);

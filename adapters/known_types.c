@@ -19,6 +19,7 @@ static const struct {
     {"entra-revoke-sessions", "responder: revoke an Entra ID user's sign-in sessions"},
     {"jira-issue", "responder: open a Jira issue (/rest/api/2/issue)"},
     {"slack-message", "responder: post to a Slack channel (chat.postMessage)"},
+    {"openc2-https", "OpenC2 commands forwarded to a native consumer over HTTPS (mutual TLS)"},
 };
 
 static const char *summary_of(const char *type)
@@ -35,7 +36,7 @@ json_t *adapter_known_types(void)
     for (size_t i = 0; i < adapter_known_source_count; i++) {
         const source_ops_t *s = adapter_known_sources[i];
         json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "kind", "source", "type", s->type, "source_id",
-                                             s->source_id, "summary", s->summary));
+                                             s->source_id ? s->source_id : "(config)", "summary", s->summary));
     }
     for (size_t i = 0; i < adapter_known_connector_count; i++) {
         const connector_ops_t *c = adapter_known_connectors[i];

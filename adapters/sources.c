@@ -12,7 +12,7 @@
 #define ADAPTER_SOURCE_MAX_RECORDS 20000 /* per poll; a source past it fails the poll */
 
 const source_ops_t *const adapter_known_sources[] = {&source_crowdstrike_alerts, &source_okta_logs,
-                                                     &source_graph_alerts};
+                                                     &source_graph_alerts, &source_file_tail};
 const size_t adapter_known_source_count = sizeof adapter_known_sources / sizeof *adapter_known_sources;
 
 int adapter_add_sources(adapter_t *a, fs_err_t *e)
@@ -36,8 +36,13 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         if (ops->api_version != SOURCE_API_VERSION)
             return fs_err_set(e, "sources[%zu]: %s speaks API %d, not %d", i, type, ops->api_version,
                               SOURCE_API_VERSION);
-        if (!normalizer_has_source(a->normalizer, ops->source_id))
-            return fs_err_set(e, "sources[%zu] (%s): the mappings have no source id %s", i, name, ops->source_id);
+        /* A type without a fixed source id (file-tail) takes it from the config. */
+        const char *source_id = ops->source_id ? ops->source_id : json_string_value(json_object_get(c, "source_id"));
+        if (!source_id)
+            return fs_err_set(e, "sources[%zu] (%s): source_id: required for type %s (a normalize source id)", i,
+                              name, type);
+        if (!normalizer_has_source(a->normalizer, source_id))
+            return fs_err_set(e, "sources[%zu] (%s): the mappings have no source id %s", i, name, source_id);
         for (size_t k = 0; k < a->source_count; k++)
             if (strcmp(a->sources[k].name, name) == 0)
                 return fs_err_set(e, "sources[%zu].name: \"%s\" is used twice", i, name);
@@ -52,11 +57,12 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
             return fs_err_set(e, "sources[%zu] (%s): %s", i, name, ie.text);
         slot->ops = ops;
         snprintf(slot->name, sizeof slot->name, "%s", name);
+        snprintf(slot->source_id, sizeof slot->source_id, "%s", source_id);
         slot->interval_ms = (iv ? json_integer_value(iv) : SOURCE_DEFAULT_INTERVAL_S) * 1000;
         slot->next_poll = 0; /* at once */
         a->source_count++;
         fs_log(FS_LOG_INFO, "adapter", "source_ready", "site=%s source=%s type=%s source_id=%s interval_s=%lld",
-               a->cfg.site, name, type, ops->source_id, (long long)(slot->interval_ms / 1000));
+               a->cfg.site, name, type, source_id, (long long)(slot->interval_ms / 1000));
     }
     return 0;
 }
@@ -75,10 +81,46 @@ typedef struct {
 static int collect(void *arg, const json_t *record)
 {
     collect_t *c = arg;
-    if (!json_is_object(record) || json_array_size(c->records) >= ADAPTER_SOURCE_MAX_RECORDS)
-        return json_is_object(record) ? -1 : 0;
+    if (!json_is_object(record) && !json_is_string(record))
+        return 0; /* not a record: ignored (sources never send these) */
+    if (json_array_size(c->records) >= ADAPTER_SOURCE_MAX_RECORDS)
+        return -1;
     json_array_append(c->records, (json_t *)record);
     return 0;
+}
+
+/* Native text (a string record): framed and mapped by normalizer_run. */
+typedef struct {
+    adapter_t *a;
+    source_slot_t *s;
+    size_t *added, *rejected;
+    bool failed;
+    fs_err_t *e;
+} text_ctx_t;
+
+static void on_text_event(void *arg, json_t *event, size_t record_no)
+{
+    (void)record_no;
+    text_ctx_t *t = arg;
+    if (t->failed)
+        return;
+    int rc = outbox_add(t->a->outbox, event, t->e);
+    if (rc < 0)
+        t->failed = true;
+    else if (rc == 0)
+        (*t->added)++;
+}
+
+static void on_text_reject(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
+                           size_t raw_len)
+{
+    text_ctx_t *t = arg;
+    fs_log(FS_LOG_WARN, "adapter", "record_rejected", "site=%s source=%s record=%zu offset=%zu reason=\"%s\"",
+           t->a->cfg.site, t->s->name, record_no, offset, reason);
+    (*t->rejected)++;
+    if (!t->failed &&
+        outbox_dead_letter(t->a->outbox, t->s->source_id, record_no, offset, reason, raw, raw_len, t->e) != 0)
+        t->failed = true;
 }
 
 /* Normalizes the records and commits them with the checkpoint, all or nothing. */
@@ -93,8 +135,18 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
     size_t i;
     json_t *rec;
     json_array_foreach(records, i, rec) {
+        if (json_is_string(rec)) {
+            text_ctx_t t = {a, s, added, rejected, false, e};
+            long r = normalizer_run(a->normalizer, s->source_id, &opts, json_string_value(rec),
+                                    json_string_length(rec), on_text_event, on_text_reject, &t, e);
+            if (r < 0 || t.failed) {
+                outbox_abort(a->outbox);
+                return -1;
+            }
+            continue;
+        }
         fs_err_t me = {{0}};
-        json_t *ev = normalizer_map(a->normalizer, s->ops->source_id, &opts, rec, &me);
+        json_t *ev = normalizer_map(a->normalizer, s->source_id, &opts, rec, &me);
         int rc;
         if (ev) {
             rc = outbox_add(a->outbox, ev, e);
@@ -105,7 +157,7 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
             char *raw = json_dumps(rec, JSON_COMPACT);
             fs_log(FS_LOG_WARN, "adapter", "record_rejected", "site=%s source=%s record=%zu reason=\"%s\"",
                    a->cfg.site, s->name, i + 1, me.text);
-            rc = outbox_dead_letter(a->outbox, s->ops->source_id, i + 1, 0, me.text, raw ? raw : "",
+            rc = outbox_dead_letter(a->outbox, s->source_id, i + 1, 0, me.text, raw ? raw : "",
                                     raw ? strlen(raw) : 0, e);
             free(raw);
             (*rejected)++;

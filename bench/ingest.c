@@ -10,7 +10,10 @@
 #include "broker.h"
 #include "federation.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,20 @@
 #include <unistd.h>
 
 #define EVENT_SIZE 1500
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
 
 static double now_s(void)
 {
@@ -169,15 +186,14 @@ int main(int argc, char **argv)
     printf("raw ZeroMQ CURVE, %zu events per message:                %10.0f events/s\n", batch, zmqb);
 
     /* The real broker in a child process. */
-    int port = 0;
-    {
-        zsock_t *probe = zsock_new(ZMQ_ROUTER);
-        port = zsock_bind(probe, "tcp://127.0.0.1:*");
-        zsock_destroy(&probe);
-    }
+    /* Two free ports from the kernel (plain sockets: a ZeroMQ listener closes
+       asynchronously and a forked child would inherit it). */
+    int port1 = free_port(), port2 = free_port();
+    while (port2 == port1)
+        port2 = free_port();
     char listen[64], control[64];
-    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", port);
-    snprintf(control, sizeof control, "tcp://127.0.0.1:%d", port + 1);
+    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", port1);
+    snprintf(control, sizeof control, "tcp://127.0.0.1:%d", port2);
     fflush(stdout);
     pid_t child = fork();
     if (child == 0) {

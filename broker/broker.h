@@ -27,6 +27,7 @@ typedef enum {
     DB_APPROVALS,/* u64 BE approval id -> approval JSON */
     DB_REQUESTS, /* request_id -> enrich/action request journal JSON */
     DB_PLAYBOOKS,/* version (sha256 hex) -> playbook document, for runs in flight */
+    DB_TIMELINE, /* case_id BE + entry id BE -> timeline entry JSON (append-only) */
     DB_COUNT
 } store_db_t;
 
@@ -81,7 +82,8 @@ int store_foreach(store_t *self, MDB_txn *txn, store_db_t db, bool reverse,
    case and returns the case id (0 on error); *created says which. */
 uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint64_t event_id,
                             int64_t window_ms, bool *created, fs_err_t *e);
-/* Appends {"time","kind",…fields} to the case's timeline. Borrows entry. */
+/* Appends {"time","kind",…fields} to the case's timeline: one small row, the
+   case document itself is not rewritten. Borrows fields. */
 int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
                        json_t *fields, fs_err_t *e);
 /* Sets case fields (status, severity_id, assignee; note appends a note)
@@ -89,6 +91,12 @@ int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *
    changes stamp acknowledged/contained/resolved times for the metrics. */
 int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields,
                  const char *by, fs_err_t *e);
+/* The same for a list of field objects applied in order, reading and
+   writing the case once. */
+int cases_update_all(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *list,
+                     const char *by, fs_err_t *e);
+/* The case's timeline, oldest first, at most max entries. Caller owns. */
+json_t *cases_timeline(store_t *st, MDB_txn *txn, uint64_t case_id, size_t max);
 json_t *cases_get(store_t *st, MDB_txn *txn, uint64_t case_id);
 /* MTTA/MTTC/MTTR and counts, overall and per site. Caller owns. */
 json_t *cases_metrics(store_t *st, MDB_txn *txn);

@@ -13,7 +13,6 @@
 
 #define CASE_MAX_ALERTS 1000 /* alerts listed per case; more are counted */
 #define CASE_MAX_OBSERVABLES 200
-#define CASE_MAX_TIMELINE 2000
 
 /* Observable types that identify an entity well enough to correlate on. */
 static bool correlates(json_int_t type_id)
@@ -125,7 +124,7 @@ static json_t *new_case(uint64_t id, const json_t *event)
                      "id", (json_int_t)id, "title", title ? title : "untitled alert", "status",
                      "new", "severity_id",
                      json_integer_value(json_object_get(event, "severity_id")), "assignee",
-                     "sites", "observables", "attacks", "alerts", "timeline", "alert_count",
+                     "sites", "observables", "attacks", "alerts", "notes", "alert_count",
                      (json_int_t)0, "created", (json_int_t)now, "updated", (json_int_t)now);
 }
 
@@ -198,19 +197,38 @@ uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint
 int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
                        json_t *fields, fs_err_t *e)
 {
-    json_t *c = cases_get(st, txn, case_id);
-    if (!c)
-        return fs_err_set(e, "case %llu does not exist", (unsigned long long)case_id);
-    json_t *timeline = json_object_get(c, "timeline");
-    if (json_array_size(timeline) < CASE_MAX_TIMELINE) {
-        json_t *entry = json_pack("{s:I, s:s}", "time", (json_int_t)fs_now_ms(), "kind", kind);
-        if (fields)
-            json_object_update(entry, fields);
-        json_array_append_new(timeline, entry);
-    }
-    int rc = case_put(st, txn, c, e);
-    json_decref(c);
+    uint64_t id = store_next_id(st, txn, "timeline_id", e);
+    if (!id)
+        return -1;
+    unsigned char key[16];
+    fs_u64_to_be(case_id, key);
+    fs_u64_to_be(id, key + 8);
+    json_t *entry = json_pack("{s:I, s:s}", "time", (json_int_t)fs_now_ms(), "kind", kind);
+    if (fields)
+        json_object_update(entry, fields);
+    int rc = store_put_json(st, txn, DB_TIMELINE, key, 16, entry, e);
+    json_decref(entry);
     return rc;
+}
+
+json_t *cases_timeline(store_t *st, MDB_txn *txn, uint64_t case_id, size_t max)
+{
+    json_t *out = json_array();
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, store_dbi(st, DB_TIMELINE), &cur) != 0)
+        return out;
+    unsigned char prefix[8];
+    fs_u64_to_be(case_id, prefix);
+    MDB_val k = {8, prefix}, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, prefix, 8) == 0 && json_array_size(out) < max) {
+        json_t *entry = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+        if (entry)
+            json_array_append_new(out, entry);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return out;
 }
 
 static bool valid_status(const char *s)
@@ -231,15 +249,11 @@ static void stamp(json_t *c, const char *field)
         json_object_set_new(c, field, json_integer(fs_now_ms()));
 }
 
-int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields,
-                 const char *by, fs_err_t *e)
+/* Applies one object of fields to the case document c. */
+static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_t *e)
 {
-    json_t *c = cases_get(st, txn, case_id);
-    if (!c)
-        return fs_err_set(e, "case %llu does not exist", (unsigned long long)case_id);
     const char *k;
     json_t *v;
-    int rc = 0;
     json_object_foreach((json_t *)fields, k, v) {
         const char *sv = json_string_value(v);
         if (strcmp(k, "status") == 0 && valid_status(sv)) {
@@ -266,19 +280,45 @@ int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fiel
                 json_array_append_new(notes, json_pack("{s:I, s:s, s:s}", "time", (json_int_t)fs_now_ms(),
                                                        "by", by, "text", sv));
         } else {
-            rc = fs_err_set(e, "case field %s: not settable to that value (status is one of: "
-                               CASE_STATUSES "; severity_id 0-6; assignee a name; note 1-8192 chars)", k);
-            break;
+            return fs_err_set(e, "case field %s: not settable to that value (status is one of: "
+                                 CASE_STATUSES "; severity_id 0-6; assignee a name; note 1-8192 chars)", k);
         }
+    }
+    return 0;
+}
+
+int cases_update_all(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *list,
+                     const char *by, fs_err_t *e)
+{
+    json_t *c = cases_get(st, txn, case_id);
+    if (!c)
+        return fs_err_set(e, "case %llu does not exist", (unsigned long long)case_id);
+    int rc = 0;
+    size_t i;
+    json_t *fields;
+    json_array_foreach(list, i, fields) {
+        if ((rc = apply_fields(c, fields, by, e)) != 0)
+            break;
     }
     if (rc == 0)
         rc = case_put(st, txn, c, e);
     json_decref(c);
-    if (rc == 0) {
+    json_array_foreach(list, i, fields) {
+        if (rc != 0)
+            break;
         json_t *entry = json_pack("{s:O, s:s}", "fields", fields, "by", by);
         rc = cases_timeline_add(st, txn, case_id, "updated", entry, e);
         json_decref(entry);
     }
+    return rc;
+}
+
+int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields,
+                 const char *by, fs_err_t *e)
+{
+    json_t *list = json_pack("[O]", fields);
+    int rc = cases_update_all(st, txn, case_id, list, by, e);
+    json_decref(list);
     return rc;
 }
 

@@ -123,6 +123,7 @@ static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const
         fs_err_set(e, "no case %lld", (long long)id);
         return NULL;
     }
+    json_object_set_new(c, "timeline", cases_timeline(b->store, txn, (uint64_t)id, 10000));
     /* The commands of the case, with their responses, beside its timeline. */
     json_t *commands = json_array();
     size_t i;

@@ -275,6 +275,7 @@ static int apply_effects(apply_t *a, const json_t *effects)
     size_t i;
     json_t *fx;
     int rc = 0;
+    json_t *case_fields = json_array(); /* all `set` steps of this advance: one case write */
     json_array_foreach(effects, i, fx) {
         const char *kind = json_string_value(json_object_get(fx, "kind"));
         if (rc != 0)
@@ -289,15 +290,19 @@ static int apply_effects(apply_t *a, const json_t *effects)
             rc = timer_put(a->b, a->txn, json_integer_value(json_object_get(fx, "at")), run_id_of(a->run),
                            json_string_value(json_object_get(fx, "path")), a->e);
         } else if (strcmp(kind, "case") == 0) {
-            char by[96];
-            snprintf(by, sizeof by, "playbook:%s", json_string_value(json_object_get(a->run, "playbook")));
-            rc = cases_update(a->b->store, a->txn, case_id_of(a->run), json_object_get(fx, "fields"), by, a->e);
+            json_array_append(case_fields, json_object_get(fx, "fields"));
         } else if (strcmp(kind, "timeline") == 0) {
             json_t *f = json_deep_copy(fx);
             json_object_del(f, "kind");
             rc = timeline(a, "step", f);
         }
     }
+    if (rc == 0 && json_array_size(case_fields)) {
+        char by[96];
+        snprintf(by, sizeof by, "playbook:%s", json_string_value(json_object_get(a->run, "playbook")));
+        rc = cases_update_all(a->b->store, a->txn, case_id_of(a->run), case_fields, by, a->e);
+    }
+    json_decref(case_fields);
     return rc;
 }
 

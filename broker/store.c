@@ -8,7 +8,7 @@
 
 static const char *const db_names[DB_COUNT] = {
     "events", "seq",   "counters", "cases",     "obs",      "runs",     "commands",
-    "pending", "sites", "meta",     "timers",    "approvals", "requests", "playbooks"};
+    "pending", "sites", "meta",     "timers",    "approvals", "requests", "playbooks", "timeline"};
 
 struct store {
     MDB_env *env;

@@ -87,10 +87,13 @@ static void record(walk_t *w, const json_t *step, json_t *n, const char *path)
     json_object_set(json_object_get(w->run, "steps"), json_string_value(json_object_get(step, "id")),
                     result ? result : json_null());
     json_object_set_new(n, "recorded", json_true());
+    /* A timeline line for steps that acted or waited; `set` steps are on the
+       timeline as case updates already, and containers say nothing new. */
     const char *type = json_string_value(json_object_get(step, "type"));
     bool show = strcmp(type, "openc2") == 0 || strcmp(type, "approval") == 0 ||
-                strcmp(type, "enrich") == 0 || strcmp(type, "action") == 0;
-    timeline(w, step, path, "done", show && result ? json_incref(result) : NULL);
+                strcmp(type, "enrich") == 0 || strcmp(type, "action") == 0 || strcmp(type, "wait") == 0;
+    if (show)
+        timeline(w, step, path, "done", result ? json_incref(result) : NULL);
 }
 
 static void finish(walk_t *w, const json_t *step, json_t *n, const char *path, json_t *result)

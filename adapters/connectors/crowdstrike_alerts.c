@@ -174,7 +174,8 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
             rc = -1;
             break;
         }
-        json_t *alerts = crowdstrike_parse_page(r.body, r.len, true, &total, NULL, &pe);
+        json_int_t entity_total; /* entity answers carry no pagination: keep the query's total */
+        json_t *alerts = crowdstrike_parse_page(r.body, r.len, true, &entity_total, NULL, &pe);
         http_response_clear(&r);
         if (!alerts) {
             rc = fs_err_set(e, "%s: POST /alerts/entities/alerts/v2: %s", s->name, pe.text);

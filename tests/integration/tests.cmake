@@ -16,3 +16,7 @@ set_tests_properties(slpf_netns PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 fedsoar_script_test(outbox_full integration integration/outbox_full.sh 120)
 fedsoar_script_test(shipped_playbooks integration integration/shipped_playbooks.sh 300)
 include(connectors/tests.cmake)
+# Vendor connectors against the stand-in vendor server (tests/standins/).
+fedsoar_script_test(connector_sources connectors connectors/sources.sh 180)
+fedsoar_script_test(connector_actions connectors connectors/actions.sh 120)
+fedsoar_script_test(connector_file_tail connectors connectors/file_tail.sh 120)
