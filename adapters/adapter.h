@@ -176,6 +176,15 @@ extern const source_ops_t source_crowdstrike_alerts;
 extern const source_ops_t source_okta_logs;
 /* Microsoft Graph security/alerts_v2 (microsoft.graph_alert). */
 extern const source_ops_t source_graph_alerts;
+/* Defender for Endpoint /api/alerts (microsoft.mde_alert). */
+extern const source_ops_t source_mde_alerts;
+/* Entra ID sign-ins and directory audits (microsoft.entra_signin / _audit). */
+extern const source_ops_t source_entra_signins;
+extern const source_ops_t source_entra_audits;
+/* Microsoft Sentinel incidents (microsoft.sentinel_incident). */
+extern const source_ops_t source_sentinel_incidents;
+/* A syslog receiver (UDP and TCP) for CEF and other line formats. */
+extern const source_ops_t source_syslog;
 /* A growing local file (Suricata EVE, CEF logs …), rotation-aware. */
 extern const source_ops_t source_file_tail;
 

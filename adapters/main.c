@@ -42,7 +42,7 @@ static void list_connectors(void)
     json_array_foreach(types, i, t) {
         const char *kind = json_string_value(json_object_get(t, "kind"));
         const char *extra = json_string_value(json_object_get(t, strcmp(kind, "source") == 0 ? "source_id" : "profile"));
-        printf("%-9s %-22s %-22s %s\n", kind, json_string_value(json_object_get(t, "type")), extra ? extra : "-",
+        printf("%-9s %-22s %-27s %s\n", kind, json_string_value(json_object_get(t, "type")), extra ? extra : "-",
                json_string_value(json_object_get(t, "summary")));
     }
     json_decref(types);

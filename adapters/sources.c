@@ -12,7 +12,10 @@
 #define ADAPTER_SOURCE_MAX_RECORDS 20000 /* per poll; a source past it fails the poll */
 
 const source_ops_t *const adapter_known_sources[] = {&source_crowdstrike_alerts, &source_okta_logs,
-                                                     &source_graph_alerts, &source_file_tail};
+                                                     &source_graph_alerts, &source_mde_alerts,
+                                                     &source_entra_signins, &source_entra_audits,
+                                                     &source_sentinel_incidents, &source_file_tail,
+                                                     &source_syslog};
 const size_t adapter_known_source_count = sizeof adapter_known_sources / sizeof *adapter_known_sources;
 
 int adapter_add_sources(adapter_t *a, fs_err_t *e)

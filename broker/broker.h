@@ -112,6 +112,7 @@ typedef struct broker_config {
     bool insecure;             /* CURVE off: local experiments only */
     size_t map_mb;             /* LMDB map size */
     int64_t correlation_window_ms;
+    const json_t *sites;       /* per-site routing config {"alpha": {"scopes": …}} (borrowed) */
 } broker_config_t;
 
 typedef struct broker broker_t;

@@ -28,6 +28,7 @@ struct broker {
     zhashx_t *insecure_peers; /* --insecure only: routing id hex -> site */
     int64_t next_heartbeat;
     zhashx_t *versions; /* playbook version -> playbook_t, for runs in flight */
+    route_table_t *routes; /* scopes, capabilities, learned assets -> where commands go */
 };
 
 session_t *broker_session(broker_t *b, const char *site);

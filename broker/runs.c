@@ -144,59 +144,108 @@ static const char *target_site(apply_t *a, const json_t *fx)
     return site && *site ? site : json_string_value(json_object_get(a->event, "site"));
 }
 
+static json_t *command_record(apply_t *a, const json_t *fx, const json_t *cmd, const char *site)
+{
+    return json_pack("{s:O, s:s, s:I, s:I, s:O, s:O, s:O, s:O, s:O, s:s, s:I, s:O}", "command_id",
+                     json_object_get(cmd, "command_id"), "site", site, "case_id",
+                     (json_int_t)case_id_of(a->run), "run_id", (json_int_t)run_id_of(a->run), "playbook",
+                     json_object_get(a->run, "playbook"), "step", json_object_get(fx, "step"), "path",
+                     json_object_get(fx, "path"), "index", json_object_get(fx, "index"), "command", cmd,
+                     "state", "pending", "created", (json_int_t)fs_now_ms(), "critical",
+                     json_object_get(fx, "critical"));
+}
+
+static int refuse_command(apply_t *a, const json_t *fx, const char *command_id, int status,
+                          const char *reason, json_t *route)
+{
+    fail_at_once(a, fx, status, reason);
+    fs_log(FS_LOG_WARN, "broker", "command_refused", "command_id=%s status=%d reason=\"%s\"", command_id,
+           status, reason);
+    return timeline(a, "command_refused",
+                    json_pack("{s:s, s:O, s:i, s:s, s:o?}", "command_id", command_id, "step",
+                              json_object_get(fx, "step"), "status", status, "reason", reason, "route", route));
+}
+
+/* Validates, routes (docs/openc2.md "Routing") and journals one OpenC2
+   command of a step; a command routed to several sites (a perimeter deny)
+   becomes one journaled command per site and one answer to the run when
+   every site has answered. */
 static int apply_command(apply_t *a, const json_t *fx)
 {
     broker_t *b = a->b;
     const char *path = json_string_value(json_object_get(fx, "path"));
-    const char *step = json_string_value(json_object_get(fx, "step"));
     json_t *cmd = json_deep_copy(json_object_get(fx, "command"));
-    char id[40];
+    char group[40];
     exec_id(b, run_id_of(a->run), path, json_integer_value(json_object_get(fx, "index")),
-            json_integer_value(json_object_get(fx, "attempt")), id);
-    if (!json_object_get(cmd, "command_id"))
-        json_object_set_new(cmd, "command_id", json_string(id));
-    const char *command_id = json_string_value(json_object_get(cmd, "command_id"));
-    const char *site = target_site(a, fx);
+            json_integer_value(json_object_get(fx, "attempt")), group);
+    if (json_string_value(json_object_get(cmd, "command_id")))
+        snprintf(group, sizeof group, "%.33s", json_string_value(json_object_get(cmd, "command_id")));
+    json_object_set_new(cmd, "command_id", json_string(group));
     char reason[256] = "";
     int verdict = openc2_validate_command(cmd, reason, sizeof reason);
+    if (verdict != OPENC2_VALID) {
+        int rc = refuse_command(a, fx, group, verdict, reason, NULL);
+        json_decref(cmd);
+        return rc;
+    }
+    const char *explicit_site = json_string_value(json_object_get(fx, "site"));
+    json_t *route = NULL;
+    json_t *sites = route_decide(b->routes, cmd, explicit_site && *explicit_site ? explicit_site : NULL, &route);
+    size_t n = json_array_size(sites);
+    if (n == 0) {
+        const char *why = json_string_value(json_object_get(route, "reason"));
+        snprintf(reason, sizeof reason, "no site to route it to: %s", why ? why : "no site matches");
+        int rc = refuse_command(a, fx, group, 404, reason, route);
+        json_decref(sites);
+        json_decref(cmd);
+        return rc;
+    }
     char *target = json_dumps(json_object_get(cmd, "target"), JSON_COMPACT | JSON_SORT_KEYS);
     const char *action = json_string_value(json_object_get(cmd, "action"));
     int rc = 0;
-    if (verdict != OPENC2_VALID || !site) {
-        if (!site)
-            snprintf(reason, sizeof reason, "no site to route the command to");
-        rc = timeline(a, "command_refused",
-                      json_pack("{s:s, s:s, s:i, s:s}", "command_id", command_id, "step", step,
-                                "status", verdict ? verdict : 404, "reason", reason));
-        fail_at_once(a, fx, verdict ? verdict : 404, reason);
-        fs_log(FS_LOG_WARN, "broker", "command_refused", "command_id=%s status=%d reason=\"%s\"",
-               command_id, verdict ? verdict : 404, reason);
-    } else {
-        json_t *rec = json_pack("{s:s, s:s, s:I, s:I, s:O, s:s, s:O, s:O, s:O, s:s, s:I, s:O}",
-                                "command_id", command_id, "site", site, "case_id",
-                                (json_int_t)case_id_of(a->run), "run_id",
-                                (json_int_t)run_id_of(a->run), "playbook",
-                                json_object_get(a->run, "playbook"), "step", step, "path",
-                                json_object_get(fx, "path"), "index", json_object_get(fx, "index"),
-                                "command", cmd, "state", "pending", "created",
-                                (json_int_t)fs_now_ms(), "critical", json_object_get(fx, "critical"));
-        rc = store_put_json(b->store, a->txn, DB_COMMANDS, command_id, strlen(command_id), rec, a->e);
+    size_t i;
+    json_t *site_j;
+    json_array_foreach(sites, i, site_j) {
+        const char *site = json_string_value(site_j);
+        char id[48];
+        if (n == 1)
+            snprintf(id, sizeof id, "%s", group);
+        else if (snprintf(id, sizeof id, "%.33s-%zu", group, i) >= (int)sizeof id)
+            break; /* cannot happen: a group id is at most 33 chars and i < 65536 sites */
+        json_t *one = json_deep_copy(cmd);
+        json_object_set_new(one, "command_id", json_string(id));
+        json_t *rec = command_record(a, fx, one, site);
+        if (n > 1)
+            json_object_set_new(rec, "group", json_string(group));
+        rc = store_put_json(b->store, a->txn, DB_COMMANDS, id, strlen(id), rec, a->e);
         if (rc == 0)
-            rc = pending_put(b, a->txn, site, command_id, "C", a->e);
+            rc = pending_put(b, a->txn, site, id, "C", a->e);
         if (rc == 0)
             rc = store_counter_add(b->store, a->txn, "commands", 1, a->e);
         if (rc == 0)
             rc = timeline(a, "command",
-                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "command_id", command_id, "site", site,
-                                    "action", action ? action : "?", "target", target ? target : "?",
-                                    "step", step));
+                          json_pack("{s:s, s:s, s:s, s:s, s:O, s:O?}", "command_id", id, "site", site, "action",
+                                    action ? action : "?", "target", target ? target : "?", "step",
+                                    json_object_get(fx, "step"), "rule", json_object_get(route, "rule")));
         json_array_append_new(a->outgoing,
                               json_pack("{s:s, s:i, s:{s:s, s:O, s:O}}", "site", site, "type", FSP_COMMAND,
-                                        "body", "command_id", command_id, "command", cmd, "case_id",
+                                        "body", "command_id", id, "command", one, "case_id",
                                         json_object_get(rec, "case_id")));
         json_decref(rec);
+        json_decref(one);
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0 && n > 1) {
+        char key[64];
+        snprintf(key, sizeof key, "fanout:%s", group);
+        json_t *fan = json_pack("{s:O, s:{}}", "sites", sites, "responses");
+        rc = store_put_json(b->store, a->txn, DB_META, key, strlen(key), fan, a->e);
+        json_decref(fan);
     }
     free(target);
+    json_decref(route);
+    json_decref(sites);
     json_decref(cmd);
     return rc;
 }
@@ -507,11 +556,32 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
             rc = cases_timeline_add(b->store, txn, (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
                                     "response", entry, e);
         json_decref(entry);
-        if (rc == 0 && final)
+        json_t *value = json_incref(response);
+        bool ok = status == 200, complete = true;
+        const char *group = json_string_value(json_object_get(rec, "group"));
+        if (rc == 0 && final && group) {
+            /* A fanned-out command answers the run once every site has. */
+            char key[64];
+            snprintf(key, sizeof key, "fanout:%s", group);
+            json_t *fan = store_get_json(b->store, txn, DB_META, key, strlen(key));
+            json_t *resps = json_object_get(fan, "responses");
+            json_object_set(resps, site, response);
+            complete = json_object_size(resps) >= json_array_size(json_object_get(fan, "sites"));
+            const char *k;
+            json_t *r;
+            json_object_foreach(resps, k, r) ok = ok && json_number_value(json_object_get(r, "status")) == 200;
+            json_decref(value);
+            value = json_pack("{s:i, s:s, s:O}", "status", ok ? 200 : 500, "status_text",
+                              ok ? "every site answered 200" : "not every site answered 200", "sites", resps);
+            rc = fan ? store_put_json(b->store, txn, DB_META, key, strlen(key), fan, e) : 0;
+            json_decref(fan);
+        }
+        if (rc == 0 && final && complete)
             rc = wake(b, txn, (uint64_t)json_integer_value(json_object_get(rec, "run_id")),
                       json_string_value(json_object_get(rec, "path")),
-                      (int)json_integer_value(json_object_get(rec, "index")), status == 200 ? "ok" : "error",
-                      response, outgoing, e);
+                      (int)json_integer_value(json_object_get(rec, "index")), ok ? "ok" : "error", value,
+                      outgoing, e);
+        json_decref(value);
         fs_log(FS_LOG_INFO, "broker", "command_answered", "command_id=%s site=%s status=%d", command_id,
                site, status);
     }

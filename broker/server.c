@@ -52,6 +52,30 @@ static zsock_t *bind_router(broker_t *b, const char *endpoint, const char *domai
     return sock;
 }
 
+static int capabilities_of(void *arg, const MDB_val *key, const MDB_val *val)
+{
+    broker_t *b = arg;
+    char site[64];
+    snprintf(site, sizeof site, "%.*s", (int)key->mv_size, (const char *)key->mv_data);
+    json_t *rec = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    json_t *caps = json_object_get(rec, "capabilities");
+    if (json_is_object(caps))
+        route_set_capabilities(b->routes, site, caps, NULL);
+    json_decref(rec);
+    return 0;
+}
+
+/* What each site said it can do, as last stored, until it says HELLO again. */
+static int load_capabilities(broker_t *b, fs_err_t *e)
+{
+    MDB_txn *txn;
+    if (store_begin(b->store, false, &txn, e) != 0)
+        return -1;
+    store_foreach(b->store, txn, DB_SITES, false, capabilities_of, b);
+    store_abort(&txn);
+    return 0;
+}
+
 broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
 {
     broker_t *b = calloc(1, sizeof *b);
@@ -65,6 +89,15 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
     if (!(b->store = store_open(cfg->state_dir, cfg->map_mb, e)))
         goto fail;
     if (!(b->playbooks = playbook_set_load(cfg->playbooks_dir, e)))
+        goto fail;
+    b->routes = route_table_new(0);
+    if (cfg->sites && route_load_sites(b->routes, cfg->sites, e) != 0) {
+        char text[sizeof e->text];
+        snprintf(text, sizeof text, "%s", e->text);
+        fs_err_set(e, "config \"sites\": %s", text);
+        goto fail;
+    }
+    if (load_capabilities(b, e) != 0)
         goto fail;
     if (cfg->insecure) {
         fs_log(FS_LOG_WARN, "broker", "insecure_mode",
@@ -113,6 +146,7 @@ void broker_destroy(broker_t **self_p)
     zhashx_destroy(&b->sessions);
     zhashx_destroy(&b->insecure_peers);
     zhashx_destroy(&b->versions);
+    route_table_destroy(&b->routes);
     playbook_set_destroy(&b->playbooks);
     store_close(&b->store);
     free(b);

@@ -49,6 +49,9 @@ static int on_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     if (!version || strcmp(version, FS_PROTOCOL_VERSION) != 0)
         return fs_err_set(e, "§5.1: HELLO protocol \"%s\" is not " FS_PROTOCOL_VERSION,
                           version ? version : "(none)");
+    json_t *caps = json_object_get(m->body, "capabilities");
+    if (json_is_object(caps) && route_set_capabilities(b->routes, s->site, caps, e) != 0)
+        return -1;
     zframe_destroy(&s->peer);
     s->peer = zframe_dup(m->peer);
     s->connected = true;
@@ -192,6 +195,8 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
                    (unsigned long long)seq, (unsigned long long)id, pe.text);
             continue;
         }
+        /* What this site's own events say it owns (its devices, its users). */
+        route_learn(b->routes, s->site, event, fs_now_ms());
         rc = runs_on_finding(b, txn, event, id, outgoing, e);
         json_decref(event);
     }

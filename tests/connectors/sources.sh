@@ -2,7 +2,9 @@
 # Vendor sources and the CrowdStrike actuator against the stand-in vendor
 # server (tests/standins/vendor_standin.c), with a real broker and adapter:
 # - CrowdStrike alerts (OAuth2, offset paging), Okta System Log (SSWS, Link
-#   rel=next), Graph alerts_v2 (OAuth2, @odata.nextLink) all arrive exactly once;
+#   rel=next), Graph alerts_v2, Defender alerts, Entra sign-ins and audits
+#   (OAuth2, @odata.nextLink), Sentinel incidents (ARM nextLink) all arrive
+#   exactly once;
 # - a 429 with Retry-After is honoured, a 503 retried, a token refreshed after a 401;
 # - after kill -9 of the adapter the checkpoints resume with no gap and no duplicate;
 # - an OpenC2 `contain device` from a playbook reaches the EDR exactly once;
@@ -29,6 +31,7 @@ release() { curl -sf -X POST "http://127.0.0.1:$VPORT/_standin/release?vendor=$1
 standin_stat() { curl -sf "http://127.0.0.1:$VPORT/_standin/stats" | jq -r ".$1"; }
 
 V="http://127.0.0.1:$VPORT"
+MS="\"token_url\": \"$V/tenant-0001/oauth2/v2.0/token\", \"client_id\": \"fedsoar-test\", \"client_secret_file\": \"$WORK/cs_secret\""
 cat >"$WORK/alpha.json" <<JSON
 {
   "log_level": "info",
@@ -43,7 +46,14 @@ cat >"$WORK/alpha.json" <<JSON
      "start": "2025-01-01T00:00:00Z", "page_size": 2},
     {"name": "graph", "type": "graph-alerts", "interval_s": 1, "base_url": "$V",
      "token_url": "$V/tenant-0001/oauth2/v2.0/token", "client_id": "fedsoar-test",
-     "client_secret_file": "$WORK/cs_secret", "start": "2025-01-01T00:00:00Z", "page_size": 1}
+     "client_secret_file": "$WORK/cs_secret", "start": "2025-01-01T00:00:00Z", "page_size": 1},
+    {"name": "mde", "type": "mde-alerts", "interval_s": 1, "base_url": "$V", $MS, "start": "2025-01-01T00:00:00Z"},
+    {"name": "signins", "type": "entra-signins", "interval_s": 1, "base_url": "$V", $MS, "start": "2025-01-01T00:00:00Z",
+     "page_size": 1},
+    {"name": "audits", "type": "entra-audits", "interval_s": 1, "base_url": "$V", $MS, "start": "2025-01-01T00:00:00Z"},
+    {"name": "sentinel", "type": "sentinel-incidents", "interval_s": 1, "base_url": "$V", $MS,
+     "workspace_path": "/subscriptions/5d7a/resourceGroups/beta-sec/providers/Microsoft.OperationalInsights/workspaces/beta-law",
+     "start": "2025-01-01T00:00:00Z", "page_size": 1}
   ]
 }
 JSON
@@ -67,10 +77,12 @@ JSON
 start_broker --playbooks "$WORK/playbooks"
 start_adapter alpha --config "$WORK/alpha.json"
 
-wait_for 40 "first 11 events stored (5 CrowdStrike, 4 Okta, 2 Graph)" stat_is .events.total 11
+wait_for 40 "first 17 events stored (5 CrowdStrike, 4 Okta, 2 Graph; 1 MDE, 2 sign-ins, 1 audit, 2 Sentinel)" stat_is .events.total 17
 check "CrowdStrike paged over 3 query pages" [ "$(grep -c 'GET /alerts/queries/alerts/v2' "$WORK/standin.log")" -ge 3 ]
 check "Okta followed Link rel=next" [ "$(grep -c 'GET /api/v1/logs' "$WORK/standin.log")" -ge 3 ]
 check "Graph followed @odata.nextLink" [ "$(grep -c 'GET /v1.0/security/alerts_v2' "$WORK/standin.log")" -ge 2 ]
+check "Sentinel followed the ARM nextLink" [ "$(grep -c 'GET /subscriptions/.*/incidents' "$WORK/standin.log")" -ge 2 ]
+check "sign-ins followed @odata.nextLink" [ "$(grep -c 'GET /v1.0/auditLogs/signIns' "$WORK/standin.log")" -ge 2 ]
 check "a 429 was answered per vendor and honoured (Retry-After)" [ "$(standin_stat rate_limited)" = 3 ]
 check "the adapter waited as Retry-After said" grep -q 'event=retrying .*status=429 attempt=1 wait_ms=1000' "$WORK/alpha.log"
 check "a 503 was retried" grep -q 'event=retrying .*status=503' "$WORK/alpha.log"
@@ -94,13 +106,13 @@ check "features: profile er" [ "$(jq -c '.alpha.capabilities.profiles' <<<"$site
 kill -9 "$ADAPTER_PID_alpha"; wait "$ADAPTER_PID_alpha" 2>/dev/null || true
 release crowdstrike 2; release okta 2; release graph 2
 start_adapter alpha --config "$WORK/alpha.json"
-wait_for 40 "the 6 records released while down arrived" stat_is .events.total 17
+wait_for 40 "the 6 records released while down arrived" stat_is .events.total 23
 release crowdstrike 2; release okta 1; release graph 1
-wait_for 40 "all 21 records arrived" stat_is .events.total 21
+wait_for 40 "all 27 records arrived" stat_is .events.total 27
 sleep 3 # several more polls: nothing more may come
-check "exactly 21 events at the broker" stat_is .events.total 21
+check "exactly 27 events at the broker" stat_is .events.total 27
 added=$(grep -ho 'event=source_polled [^ ]* [^ ]* [^ ]* events=[0-9]*' "$WORK/alpha.log" | sed 's/.*events=//' | paste -sd+ | bc)
-check "the adapter added exactly 21 events to its outbox ($added)" [ "$added" = 21 ]
+check "the adapter added exactly 27 events to its outbox ($added)" [ "$added" = 27 ]
 check "no record was rejected" [ "$(grep -c record_rejected "$WORK/alpha.log")" = 0 ]
 check "contain was not repeated after the restart" [ "$(grep -c '"action":"contain"' "$WORK/actions.jsonl")" = 1 ]
 

@@ -43,8 +43,8 @@
 #define MAX_BODY (1 << 20)
 #define MAX_TOKENS 64
 
-enum { V_CS, V_OKTA, V_GRAPH, V_COUNT };
-static const char *const vendor_names[V_COUNT] = {"crowdstrike", "okta", "graph"};
+enum { V_CS, V_OKTA, V_GRAPH, V_MDE, V_SIGNIN, V_AUDIT, V_SENTINEL, V_COUNT };
+static const char *const vendor_names[V_COUNT] = {"crowdstrike", "okta", "graph", "mde", "signin", "audit", "sentinel"};
 
 static struct {
     pthread_mutex_t lock;
@@ -99,13 +99,25 @@ static int ts_cmp(const char *a, const char *b)
     return strcmp(ka, kb);
 }
 
-static const char *ts_field[V_COUNT] = {"updated_timestamp", "published", "lastUpdateDateTime"};
+static const char *ts_field[V_COUNT] = {"updated_timestamp", "published", "lastUpdateDateTime", "lastUpdateTime",
+                                        "createdDateTime", "activityDateTime", "properties.lastModifiedTimeUtc"};
+/* The timestamp of a record of vendor v ("" when it has none). */
+static const char *get_ts(int v, const json_t *rec)
+{
+    const char *f = ts_field[v], *dot = strchr(f, '.');
+    if (dot) {
+        char outer[64];
+        snprintf(outer, sizeof outer, "%.*s", (int)(dot - f), f);
+        rec = json_object_get(rec, outer);
+        f = dot + 1;
+    }
+    const char *s = json_string_value(json_object_get(rec, f));
+    return s ? s : "";
+}
 static int sort_vendor;
 static int by_ts(const void *a, const void *b)
 {
-    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    return ts_cmp(json_string_value(json_object_get(x, ts_field[sort_vendor])),
-                  json_string_value(json_object_get(y, ts_field[sort_vendor])));
+    return ts_cmp(get_ts(sort_vendor, *(json_t *const *)a), get_ts(sort_vendor, *(json_t *const *)b));
 }
 
 static json_t *load_sorted(const char *dir, const char *rel, int v)
@@ -114,6 +126,11 @@ static json_t *load_sorted(const char *dir, const char *rel, int v)
     snprintf(path, sizeof path, "%s/%s", dir, rel);
     json_error_t err;
     json_t *j = json_load_file(path, 0, &err);
+    if (json_is_object(j) && json_is_array(json_object_get(j, "value"))) { /* an OData page */
+        json_t *value = json_incref(json_object_get(j, "value"));
+        json_decref(j);
+        j = value;
+    }
     if (!json_is_array(j)) {
         fprintf(stderr, "vendor_standin: %s: %s\n", path, err.text);
         exit(2);
@@ -455,43 +472,45 @@ static enum MHD_Result okta_user(struct MHD_Connection *c, const char *method, c
 
 /* ---- Microsoft ---------------------------------------------------------------------------- */
 
-static enum MHD_Result graph_alerts(struct MHD_Connection *c)
+/* An OData collection page of vendor v: $filter=FIELD ge|gt T, $top, $skiptoken;
+   the next page's link under link_name. */
+static enum MHD_Result odata(struct MHD_Connection *c, int v, const char *field, const char *url, const char *fixed,
+                             const char *link_name)
 {
     const char *filter = arg(c, "$filter");
     long top = arg(c, "$top") ? strtol(arg(c, "$top"), NULL, 10) : 100;
     long skip = arg(c, "$skiptoken") ? strtol(arg(c, "$skiptoken"), NULL, 10) : 0;
-    char since[64] = "";
+    char since[64] = "", pat[80];
     bool inclusive = false;
+    snprintf(pat, sizeof pat, "%s ", field);
     if (filter) {
-        const char *p = strstr(filter, "lastUpdateDateTime ");
-        if (!p || (strncmp(p + 19, "ge ", 3) != 0 && strncmp(p + 19, "gt ", 3) != 0))
+        const char *p = strstr(filter, pat);
+        size_t fl = strlen(pat);
+        if (!p || (strncmp(p + fl, "ge ", 3) != 0 && strncmp(p + fl, "gt ", 3) != 0))
             return reply(c, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "BadRequest", "message", "Invalid filter clause"),
                          NULL, NULL);
-        inclusive = p[20] == 'e';
-        snprintf(since, sizeof since, "%s", p + 22);
+        inclusive = p[fl + 1] == 'e';
+        snprintf(since, sizeof since, "%s", p + fl + 3);
         since[strcspn(since, " ")] = '\0';
     }
-    if (top < 1 || top > 2000)
-        return reply(c, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "BadRequest", "message", "$top 1-2000"), NULL,
-                     NULL);
+    if (top < 1 || top > 10000)
+        return reply(c, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "BadRequest", "message", "$top out of range"),
+                     NULL, NULL);
     json_t *match = json_array();
-    for (size_t i = 0; i < S.visible[V_GRAPH]; i++) {
-        json_t *a = json_array_get(S.data[V_GRAPH], i);
-        int cmp = since[0] ? ts_cmp(json_string_value(json_object_get(a, "lastUpdateDateTime")), since) : 1;
+    for (size_t i = 0; i < S.visible[v]; i++) {
+        json_t *a = json_array_get(S.data[v], i);
+        int cmp = since[0] ? ts_cmp(get_ts(v, a), since) : 1;
         if (cmp > 0 || (cmp == 0 && inclusive))
             json_array_append(match, a);
     }
     json_t *value = json_array();
     for (long i = skip; i < skip + top && (size_t)i < json_array_size(match); i++)
         json_array_append(value, json_array_get(match, (size_t)i));
-    json_t *body = json_pack("{s:s, s:o}", "@odata.context",
-                             "https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2", "value", value);
+    json_t *body = json_pack("{s:o}", "value", value);
     if ((size_t)(skip + top) < json_array_size(match)) {
-        char next[2048];
-        char *ef = filter ? strdup(filter) : strdup("");
-        char enc[1024];
+        char next[2048], enc[1024];
         size_t o = 0;
-        for (char *p = ef; *p && o + 4 < sizeof enc; p++) {
+        for (const char *p = filter ? filter : ""; *p && o + 4 < sizeof enc; p++) {
             if (*p == ' ') {
                 memcpy(enc + o, "%20", 3);
                 o += 3;
@@ -500,13 +519,17 @@ static enum MHD_Result graph_alerts(struct MHD_Connection *c)
             }
         }
         enc[o] = '\0';
-        snprintf(next, sizeof next, "http://127.0.0.1:%d/v1.0/security/alerts_v2?$filter=%s&$top=%ld&$skiptoken=%ld",
-                 S.port, enc, top, skip + top);
-        free(ef);
-        json_object_set_new(body, "@odata.nextLink", json_string(next));
+        snprintf(next, sizeof next, "http://127.0.0.1:%d%s?%s$filter=%s&$top=%ld&$skiptoken=%ld", S.port, url, fixed, enc,
+                 top, skip + top);
+        json_object_set_new(body, link_name, json_string(next));
     }
     json_decref(match);
     return reply(c, 200, body, NULL, NULL);
+}
+
+static enum MHD_Result graph_alerts(struct MHD_Connection *c)
+{
+    return odata(c, V_GRAPH, "lastUpdateDateTime", "/v1.0/security/alerts_v2", "", "@odata.nextLink");
 }
 
 static enum MHD_Result graph_users(struct MHD_Connection *c, const char *method, const char *rest, const char *body)
@@ -688,7 +711,22 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
     /* Microsoft */
     if (post && strstr(url, "/oauth2/v2.0/token"))
         return oauth_token(c, body, true);
-    if (strncmp(url, "/v1.0/", 6) == 0 || strncmp(url, "/api/machines", 13) == 0) {
+    if (strncmp(url, "/subscriptions/", 15) == 0) { /* Azure Resource Manager: Sentinel */
+        static const char suffix[] = "/providers/Microsoft.SecurityInsights/incidents";
+        size_t n = strlen(url);
+        if (!bearer_ok(c))
+            return deny(c, V_GRAPH);
+        if (!get || n < sizeof suffix || strcmp(url + n - (sizeof suffix - 1), suffix) != 0)
+            return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "ResourceNotFound"), NULL, NULL);
+        const char *api = arg(c, "api-version");
+        if (!api)
+            return reply(c, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "MissingApiVersionParameter", "message",
+                                           "The api-version query parameter (?api-version=) is required"), NULL, NULL);
+        char fixed[128];
+        snprintf(fixed, sizeof fixed, "api-version=%s&", api);
+        return odata(c, V_SENTINEL, "properties/lastModifiedTimeUtc", url, fixed, "nextLink");
+    }
+    if (strncmp(url, "/v1.0/", 6) == 0 || strncmp(url, "/api/machines", 13) == 0 || strcmp(url, "/api/alerts") == 0) {
         if (!bearer_ok(c))
             return deny(c, V_GRAPH);
         if (get && strcmp(url, "/v1.0/security/alerts_v2") == 0)
@@ -697,6 +735,12 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
                                          : graph_alerts(c);
         if (strncmp(url, "/v1.0/users/", 12) == 0)
             return graph_users(c, method, url + 12, body);
+        if (get && strcmp(url, "/v1.0/auditLogs/signIns") == 0)
+            return odata(c, V_SIGNIN, "createdDateTime", url, "", "@odata.nextLink");
+        if (get && strcmp(url, "/v1.0/auditLogs/directoryAudits") == 0)
+            return odata(c, V_AUDIT, "activityDateTime", url, "", "@odata.nextLink");
+        if (get && strcmp(url, "/api/alerts") == 0)
+            return odata(c, V_MDE, "lastUpdateTime", url, "", "@odata.nextLink");
         if (strncmp(url, "/api/machines", 13) == 0)
             return mde(c, method, url[13] == '/' ? url + 14 : url + 13, body);
         return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "ResourceNotFound"), NULL, NULL);
@@ -797,6 +841,10 @@ int main(int argc, char **argv)
     S.data[V_CS] = load_sorted(fixtures, "crowdstrike.alert/standin_alerts.json", V_CS);
     S.data[V_OKTA] = load_sorted(fixtures, "okta.system_log/standin_logs.json", V_OKTA);
     S.data[V_GRAPH] = load_sorted(fixtures, "microsoft.graph_alert/standin_alerts_v2.json", V_GRAPH);
+    S.data[V_MDE] = load_sorted(fixtures, "microsoft.mde_alert/alerts_value.json", V_MDE);
+    S.data[V_SIGNIN] = load_sorted(fixtures, "microsoft.entra_signin/signins_value.json", V_SIGNIN);
+    S.data[V_AUDIT] = load_sorted(fixtures, "microsoft.entra_audit/audit_value.json", V_AUDIT);
+    S.data[V_SENTINEL] = load_sorted(fixtures, "microsoft.sentinel_incident/incidents_value.json", V_SENTINEL);
     for (int i = 0; i < V_COUNT; i++)
         S.visible[i] = json_array_size(S.data[i]);
     if (visible) {
