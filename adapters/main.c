@@ -30,6 +30,8 @@ static void usage(FILE *out)
             "                            to spare a thin WAN link; the outbox absorbs the rest\n"
             "  --insecure                CURVE off. Local experiments only.\n"
             "  --list-connectors         list every source, analyzer/responder and actuator type\n"
+            "  --dead-letters            print the site's dead letters (rejected records, with\n"
+            "                            reason, position and raw bytes) as JSON lines, and exit\n"
             "  --help, --version\n");
 }
 
@@ -59,10 +61,11 @@ int main(int argc, char **argv)
         {"max-rate", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
         {"list-connectors", no_argument, 0, 'l'},
+        {"dead-letters", no_argument, 0, 'D'},
         {0, 0, 0, 0}};
     const char *config = NULL, *site = NULL, *broker = NULL, *state = NULL, *keys = NULL,
                *mappings = NULL, *actuators = NULL, *level = NULL, *max_rate = NULL;
-    bool insecure = false;
+    bool insecure = false, dead_letters = false;
     adapter_replay_t replays[64];
     size_t nreplay = 0;
     int c, rc = 2;
@@ -95,6 +98,7 @@ int main(int argc, char **argv)
         }
         case 'h': usage(stdout); return 0;
         case 'l': list_connectors(); return 0;
+        case 'D': dead_letters = true; break;
         case 'V': printf("fedsoar-adapter %s (protocol %s)\n", FEDSOAR_VERSION, FS_PROTOCOL_VERSION); return 0;
         default:
             fprintf(stderr, "fedsoar-adapter: unknown or incomplete option \"%s\" (see --help)\n",
@@ -173,6 +177,27 @@ int main(int argc, char **argv)
         return 2;
     }
     fs_log_set_level((fs_log_level_t)lv);
+    if (dead_letters) {
+        /* Read-only look at the state directory; the adapter may be running. */
+        outbox_t *ob = outbox_open(ac.state_dir, 0, &e);
+        if (!ob) {
+            fprintf(stderr, "fedsoar-adapter: %s\n", e.text);
+            json_decref(cfg);
+            return 2;
+        }
+        json_t *all = outbox_dead_letters(ob, 100000);
+        size_t k;
+        json_t *d;
+        json_array_foreach(all, k, d) {
+            char *line = json_dumps(d, JSON_COMPACT);
+            printf("%s\n", line ? line : "");
+            free(line);
+        }
+        json_decref(all);
+        outbox_close(&ob);
+        json_decref(cfg);
+        return 0;
+    }
     adapter_t *a = adapter_new(&ac, &e);
     if (!a) {
         fprintf(stderr, "fedsoar-adapter: %s\n", e.text);

@@ -230,6 +230,25 @@ static json_t *do_run_show(broker_t *b, MDB_txn *txn, const json_t *args, const 
     return run;
 }
 
+static json_t *do_route_explain(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                                fs_err_t *e)
+{
+    (void)txn, (void)who;
+    const json_t *command = json_object_get(args, "command");
+    char reason[256];
+    int verdict = json_is_object(command) ? openc2_validate_command(command, reason, sizeof reason) : 400;
+    if (verdict != OPENC2_VALID) {
+        fs_err_set(e, "%d %s", verdict, json_is_object(command) ? reason : "args.command: an OpenC2 command object");
+        return NULL;
+    }
+    json_t *ex = NULL;
+    json_t *sites = route_decide(b->routes, command, json_string_value(json_object_get(args, "site")), &ex);
+    json_decref(sites);
+    if (!ex)
+        fs_err_set(e, "out of memory");
+    return ex;
+}
+
 /* Roles (docs/operations.md): who may run each command. NULL = any operator. */
 static const struct {
     const char *name;
@@ -247,6 +266,7 @@ static const struct {
     {"approval.decide", do_approval_decide, true, NULL}, /* the gate's own role, checked there */
     {"runs.list", do_runs_list, false, NULL},
     {"run.show", do_run_show, false, NULL},
+    {"route.explain", do_route_explain, false, NULL},
 };
 
 static bool role_allowed(const char *roles, const char *role)

@@ -19,9 +19,10 @@
 static int usage(FILE *out)
 {
     fprintf(out,
-            "usage: fedsoarctl route --explain FILE|- --routes ROUTES.json [--site NAME]\n"
+            "usage: fedsoarctl route --explain FILE|- [--routes ROUTES.json] [--site NAME]\n"
             "                        [--no-validate] [--json]\n"
             "  Decides which site(s) the OpenC2 command in FILE goes to, and says why.\n"
+            "  Without --routes the running broker decides with what it knows now.\n"
             "  ROUTES.json: {\"sites\": {\"alpha\": {\"scopes\": {...}, \"capabilities\": {...}}}}\n"
             "  (or $FEDSOAR_ROUTES). --site names the site explicitly. The command is checked\n"
             "  with the strict validator first unless --no-validate. --json prints the\n"
@@ -56,7 +57,6 @@ static void print_human(const json_t *ex)
 
 int cmd_route(const cli_opts_t *o, int argc, char **argv)
 {
-    (void)o;
     const char *file = NULL, *routes = getenv("FEDSOAR_ROUTES"), *site = NULL;
     bool as_json = false, validate = true;
     for (int i = 1; i < argc; i++) {
@@ -85,12 +85,30 @@ int cmd_route(const cli_opts_t *o, int argc, char **argv)
         fprintf(stderr, "fedsoarctl route: --explain FILE is required\n");
         return usage(stderr);
     }
-    if (!routes) {
-        fprintf(stderr, "fedsoarctl route: --routes ROUTES.json is required (asking a running "
-                        "broker is not supported yet)\n");
-        return usage(stderr);
-    }
     fs_err_t e = {{0}};
+    if (!routes) {
+        size_t n;
+        char *text = fs_file_read(file, OPENC2_MAX_TEXT, &n, &e);
+        json_t *command = text ? fs_json_parse(text, n, &e) : NULL;
+        free(text);
+        if (!command) {
+            fprintf(stderr, "fedsoarctl route: %s: %s\n", file, e.text);
+            return 2;
+        }
+        json_t *ex = cli_control_call(o, "route.explain", json_pack("{s:o, s:s?}", "command", command, "site", site));
+        if (!ex)
+            return 2;
+        if (as_json) {
+            char *out = json_dumps(ex, JSON_INDENT(2) | JSON_SORT_KEYS);
+            printf("%s\n", out ? out : "null");
+            free(out);
+        } else {
+            print_human(ex);
+        }
+        int routed = json_array_size(json_object_get(ex, "sites")) > 0;
+        json_decref(ex);
+        return routed ? 0 : 1;
+    }
     json_t *cfg = fs_config_load(routes, &e);
     if (!cfg) {
         fprintf(stderr, "fedsoarctl route: %s\n", e.text);

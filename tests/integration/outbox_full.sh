@@ -29,4 +29,7 @@ wait_for 10 "the adapter reported its dead letters" stat_is .dead_letters.per_si
 check "30 events forwarded after the broker came back" stat_is .events.total 30
 check "the 20 over the bound are dead letters, counted per site" stat_is .dead_letters.total 20
 check "the site reports how many it refused for a full outbox" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' sites --json | jq -e '.alpha.outbox_full == 20'"
+dl=$("$BIN/fedsoar-adapter" --config "$WORK/alpha.json" --dead-letters)
+check "the dead letters are listable, each with its reason and raw record" \
+    jq -se 'length == 20 and all(.[]; (.reason | test("outbox full")) and (.raw | fromjson | .class_uid == 4001))' <<<"$dl"
 finish

@@ -27,5 +27,10 @@ tl=$(ctl case show 1 --json)
 check "the unowned target was refused with a reason, the run went on" jq -e '[.timeline[] | select(.kind == "command_refused" and .status == 404 and (.reason | test("no site")))] | length == 1' <<<"$tl"
 check "one answer for the fanned-out deny, recorded per site" jq -e '[.timeline[] | select(.kind=="step" and .step=="perimeter" and .what=="done") | .detail.sites | keys] == [["alpha","beta"]]' <<<"$tl"
 check "three commands journaled (two for the fan-out, one contain), all answered" [ "$(ctl stats --json | jq -c .commands)" = '{"answered":3,"pending":0,"total":3}' ]
+echo '{"action":"contain","target":{"device":{"hostname":"alpha-ws7.alpha.example"}}}' >"$WORK/c.json"
+r=$(ctl route --explain "$WORK/c.json")
+check "route --explain asks the running broker: alpha's host goes to alpha" grep -q '^routed to: alpha$' <<<"$r"
+echo '{"action":"deny","target":{"ipv4_net":"198.51.100.0/24"}}' >"$WORK/d.json"
+check "route --explain: an external deny goes everywhere" grep -q '^routed to: alpha, beta$' <<<"$(ctl route --explain "$WORK/d.json")"
 check "a bad scope in the config stops the broker with the site and path" bash -c "echo '{\"sites\": {\"alpha\": {\"scopes\": {\"ipv4\": [\"10.20.1.2/16\"]}}}}' > '$WORK/bad.json'; '$BIN/fedsoar-broker' --config '$WORK/bad.json' --keys '$KEYS' --state-dir '$WORK/b2' 2>&1 | grep -q 'sites.*alpha.*ipv4'"
 finish
