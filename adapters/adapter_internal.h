@@ -30,6 +30,7 @@ typedef struct source_slot {
     int64_t interval_ms;
     int64_t next_poll;  /* monotonic ms */
     int64_t backoff_ms; /* after failed polls, up to interval_ms * 8 */
+    struct source_worker *worker; /* sources.c: the thread that polls */
 } source_slot_t;
 
 typedef struct actuator_slot {

@@ -443,6 +443,13 @@ typedef struct {
     char curl_error[CURL_ERROR_SIZE];
 } attempt_t;
 
+/* Aborts a transfer when the adapter is asked to stop (SIGINT/SIGTERM). */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)arg, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return zsys_interrupted ? 1 : 0;
+}
+
 static void transfer(http_client_t *c, const char *method, const char *url, const char *body, int flags,
                      const char *auth_header, sink_t *sink, attempt_t *at)
 {
@@ -483,6 +490,8 @@ static void transfer(http_client_t *c, const char *method, const char *url, cons
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, sink);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, at->curl_error);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     at->cc = curl_easy_perform(h);
     at->status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &at->status);

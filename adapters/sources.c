@@ -2,10 +2,64 @@
     source polls its vendor every interval_s; its records are normalized
     and committed to the outbox TOGETHER with the source's new checkpoint
     (one LMDB transaction), so a restart resumes exactly where the last
-    commit left off: no gap, no duplicate. */
+    commit left off: no gap, no duplicate.
+
+    Threads: each source polls on its own worker thread, so a slow or
+    rate-limited vendor never holds up heartbeats, commands or the other
+    sources. The worker only talks HTTP and collects records; everything
+    that touches LMDB or the normalizer (reading the checkpoint, mapping,
+    committing) stays on the daemon's thread. A worker polls only when the
+    daemon hands it a checkpoint and waits until the daemon has committed
+    its result, so a source never has two polls in flight. */
 #include "adapter_internal.h"
 
+#include <pthread.h>
 #include <string.h>
+
+typedef enum { WORKER_IDLE, WORKER_RUNNING, WORKER_READY } worker_phase_t;
+
+struct source_worker {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    worker_phase_t phase;
+    bool stop, started;
+    source_slot_t *slot;
+    char *checkpoint; /* in: the committed checkpoint (NULL = none) */
+    json_t *records;  /* out */
+    char *next;       /* out */
+    int rc;           /* out */
+    fs_err_t err;     /* out */
+    int64_t started_ms;
+};
+
+static int collect(void *arg, const json_t *record);
+
+static void *worker_main(void *arg)
+{
+    struct source_worker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->phase != WORKER_RUNNING && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->stop)
+            break;
+        char *checkpoint = w->checkpoint;
+        pthread_mutex_unlock(&w->mu);
+        json_t *records = json_array();
+        char *next = NULL;
+        fs_err_t err = {{0}};
+        int rc = w->slot->ops->poll(w->slot->state, checkpoint, collect, records, &next, &err);
+        pthread_mutex_lock(&w->mu);
+        w->records = records;
+        w->next = next;
+        w->rc = rc;
+        w->err = err;
+        w->phase = WORKER_READY;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
 
 #define SOURCE_DEFAULT_INTERVAL_S 60
 #define SOURCE_MAX_BACKOFF_FACTOR 8
@@ -64,6 +118,14 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         slot->interval_ms = (iv ? json_integer_value(iv) : SOURCE_DEFAULT_INTERVAL_S) * 1000;
         slot->next_poll = 0; /* at once */
         a->source_count++;
+        struct source_worker *w = calloc(1, sizeof *w);
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->cv, NULL);
+        w->slot = slot;
+        slot->worker = w;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+            return fs_err_set(e, "sources[%zu] (%s): cannot start its polling thread", i, name);
+        w->started = true;
         fs_log(FS_LOG_INFO, "adapter", "source_ready", "site=%s source=%s type=%s source_id=%s interval_s=%lld",
                a->cfg.site, name, type, source_id, (long long)(slot->interval_ms / 1000));
     }
@@ -72,23 +134,37 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
 
 void adapter_remove_sources(adapter_t *a)
 {
-    for (size_t i = 0; i < a->source_count; i++)
+    for (size_t i = 0; i < a->source_count; i++) {
+        struct source_worker *w = a->sources[i].worker;
+        if (w) {
+            pthread_mutex_lock(&w->mu);
+            w->stop = true;
+            pthread_cond_signal(&w->cv);
+            pthread_mutex_unlock(&w->mu);
+            if (w->started)
+                pthread_join(w->thread, NULL); /* an HTTP call in flight ends at its timeout or SIGTERM */
+            pthread_mutex_destroy(&w->mu);
+            pthread_cond_destroy(&w->cv);
+            free(w->checkpoint);
+            free(w->next);
+            json_decref(w->records);
+            free(w);
+            a->sources[i].worker = NULL;
+        }
         a->sources[i].ops->cleanup(&a->sources[i].state);
+    }
     a->source_count = 0;
 }
 
-typedef struct {
-    json_t *records;
-} collect_t;
-
+/* The emit callback, on the worker thread: arg is the poll's record array. */
 static int collect(void *arg, const json_t *record)
 {
-    collect_t *c = arg;
+    json_t *records = arg;
     if (!json_is_object(record) && !json_is_string(record))
         return 0; /* not a record: ignored (sources never send these) */
-    if (json_array_size(c->records) >= ADAPTER_SOURCE_MAX_RECORDS)
+    if (json_array_size(records) >= ADAPTER_SOURCE_MAX_RECORDS)
         return -1;
-    json_array_append(c->records, (json_t *)record);
+    json_array_append(records, (json_t *)record);
     return 0;
 }
 
@@ -177,18 +253,13 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
     return outbox_commit(a->outbox, e);
 }
 
-static void poll_one(adapter_t *a, source_slot_t *s)
+/* Commits a finished poll (daemon thread) and schedules the next one. */
+static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records, const char *next, int rc, fs_err_t *pe,
+                        int64_t started)
 {
-    char key[96];
-    snprintf(key, sizeof key, "source:%s:checkpoint", s->name);
-    char *checkpoint = outbox_get_meta(a->outbox, key);
-    collect_t c = {json_array()};
-    char *next = NULL;
-    fs_err_t e = {{0}};
-    int64_t started = fs_mono_ms();
-    int rc = s->ops->poll(s->state, checkpoint, collect, &c, &next, &e);
+    fs_err_t e = *pe;
     size_t added = 0, rejected = 0;
-    if (rc >= 0 && commit(a, s, c.records, next, &added, &rejected, &e) != 0)
+    if (rc >= 0 && commit(a, s, records, next, &added, &rejected, &e) != 0)
         rc = -1;
     int64_t now = fs_mono_ms();
     if (rc < 0) {
@@ -205,19 +276,41 @@ static void poll_one(adapter_t *a, source_slot_t *s)
         if (added || rejected)
             fs_log(FS_LOG_INFO, "adapter", "source_polled",
                    "site=%s source=%s records=%zu events=%zu rejected=%zu more=%s ms=%lld", a->cfg.site, s->name,
-                   json_array_size(c.records), added, rejected, rc == 1 ? "yes" : "no",
-                   (long long)(now - started));
+                   json_array_size(records), added, rejected, rc == 1 ? "yes" : "no", (long long)(now - started));
     }
-    free(checkpoint);
-    free(next);
-    json_decref(c.records);
 }
 
 void adapter_poll_sources(adapter_t *a)
 {
     for (size_t i = 0; i < a->source_count && !zsys_interrupted; i++) {
         source_slot_t *s = &a->sources[i];
-        if (fs_mono_ms() >= s->next_poll)
-            poll_one(a, s);
+        struct source_worker *w = s->worker;
+        pthread_mutex_lock(&w->mu);
+        if (w->phase == WORKER_READY) {
+            /* Take the result and commit it here, on the daemon's thread. */
+            json_t *records = w->records;
+            char *next = w->next;
+            int rc = w->rc;
+            fs_err_t err = w->err;
+            w->records = NULL;
+            w->next = NULL;
+            free(w->checkpoint);
+            w->checkpoint = NULL;
+            w->phase = WORKER_IDLE;
+            pthread_mutex_unlock(&w->mu);
+            finish_poll(a, s, records, next, rc, &err, w->started_ms);
+            json_decref(records);
+            free(next);
+        } else if (w->phase == WORKER_IDLE && fs_mono_ms() >= s->next_poll) {
+            char key[96];
+            snprintf(key, sizeof key, "source:%s:checkpoint", s->name);
+            w->checkpoint = outbox_get_meta(a->outbox, key);
+            w->started_ms = fs_mono_ms();
+            w->phase = WORKER_RUNNING;
+            pthread_cond_signal(&w->cv);
+            pthread_mutex_unlock(&w->mu);
+        } else {
+            pthread_mutex_unlock(&w->mu);
+        }
     }
 }

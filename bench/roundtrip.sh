@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# bench/roundtrip.sh [N]: OpenC2 command -> response round trip through the
+# real broker and the real adapter on loopback (CURVE on). N CrowdStrike
+# alerts, each with its own external address, each start a playbook run
+# whose deny is journaled by the broker, sent to site alpha, journaled and
+# executed there (record-only), answered and stored. Alerts are paced at
+# RATE/s (default 50) so commands do not queue behind each other. The time of each
+# command and of its stored response come from the case timeline; printed
+# beside bench/openc2's raw ZeroMQ CURVE round trip, measured in the same run.
+set -euo pipefail
+N=${1:-500}
+cd "$(dirname "$0")/.."
+BIN=build/bin
+W=$(mktemp -d /tmp/fedsoar-rt.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W"' EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+P1=$(port); P2=$(port)
+"$BIN/fedsoarctl" keys init "$W/keys" --sites alpha --operators admin >/dev/null
+jq -c --argjson n "$N" '.resources[0] as $a | {resources: [range(0; $n) as $i | $a
+    | .composite_id = "\(.composite_id)-\($i)" | .id = "\(.id)-\($i)"
+    | .device.hostname = "ALPHA-WS\($i)" | .device.local_ip = "10.20.\($i / 250 | floor).\($i % 250 + 1)"
+    | .network_accesses[0].remote_address = "198.18.\($i / 250 | floor).\($i % 250 + 1)"]}' \
+    deploy/demo/samples/alpha-crowdstrike-alerts.json >"$W/alerts.json"
+"$BIN/fedsoar-broker" --keys "$W/keys" --state-dir "$W/broker" --listen tcp://127.0.0.1:$P1 \
+    --control tcp://127.0.0.1:$P2 --log-level warn 2>"$W/broker.log" &
+ctl() { "$BIN/fedsoarctl" --keys "$W/keys" --control tcp://127.0.0.1:$P2 "$@"; }
+"$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$W/alpha" --broker tcp://127.0.0.1:$P1 \
+    --log-level warn --max-rate "${RATE:-50}" --replay "crowdstrike.alert:$W/alerts.json" 2>"$W/alpha.log" &
+for _ in $(seq 1 600); do
+    [ "$(ctl stats --json 2>/dev/null | jq '.commands.answered // 0')" -ge "$N" ] && break
+    sleep 0.2
+done
+echo "fedsoar bench/roundtrip: $N commands, each from a playbook run, broker -> site alpha -> broker"
+ctl case list --json | jq -r '.[].id' | while read -r id; do
+    ctl case show "$id" --json | jq -c '[.timeline[] | select(.kind=="command" or .kind=="response")] | group_by(.command_id)[]
+        | {c: (map(select(.kind=="command"))[0].time), r: (map(select(.kind=="response"))[0].time)} | select(.c and .r) | .r - .c'
+done | jq -s 'sort | {n: length, p50: .[(length * 0.5 | floor)], p99: .[(length * 0.99 | floor)], max: .[-1]}' \
+    | jq -r '"broker -> adapter -> broker (journaled both ends, CURVE): p50 \(.p50) ms  p99 \(.p99) ms  max \(.max) ms  (\(.n) commands; timeline times have 1 ms resolution)"'
+build/bench/openc2 | grep -E "raw ZeroMQ CURVE round trip|COMMAND -> adapter"
