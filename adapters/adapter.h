@@ -183,6 +183,10 @@ extern const source_ops_t source_entra_signins;
 extern const source_ops_t source_entra_audits;
 /* Microsoft Sentinel incidents (microsoft.sentinel_incident). */
 extern const source_ops_t source_sentinel_incidents;
+/* SentinelOne threats (sentinelone.threat). */
+extern const source_ops_t source_sentinelone_threats;
+/* Splunk search export, ES notables by default (splunk.notable). */
+extern const source_ops_t source_splunk_export;
 /* A syslog receiver (UDP and TCP) for CEF and other line formats. */
 extern const source_ops_t source_syslog;
 /* A growing local file (Suricata EVE, CEF logs …), rotation-aware. */

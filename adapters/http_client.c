@@ -15,7 +15,7 @@
 #define HTTP_BACKOFF_BASE_MS 500
 #define HTTP_BACKOFF_MAX_MS 30000
 
-typedef enum { AUTH_NONE, AUTH_OAUTH2, AUTH_SSWS, AUTH_BEARER, AUTH_HEADER, AUTH_BASIC } auth_kind_t;
+typedef enum { AUTH_NONE, AUTH_OAUTH2, AUTH_SSWS, AUTH_BEARER, AUTH_HEADER, AUTH_BASIC, AUTH_APITOKEN } auth_kind_t;
 
 struct http_client {
     char what[96];
@@ -293,10 +293,12 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
             goto fail;
         }
     } else if (strcmp(auth, "ssws") == 0 || strcmp(auth, "bearer") == 0 || strcmp(auth, "header") == 0 ||
-               strcmp(auth, "basic") == 0) {
-        c->auth = auth[0] == 's' ? AUTH_SSWS : auth[0] == 'b' && auth[1] == 'e' ? AUTH_BEARER
-                  : auth[0] == 'h'                                         ? AUTH_HEADER
-                                                                           : AUTH_BASIC;
+               strcmp(auth, "basic") == 0 || strcmp(auth, "apitoken") == 0) {
+        c->auth = strcmp(auth, "ssws") == 0     ? AUTH_SSWS
+                  : strcmp(auth, "bearer") == 0 ? AUTH_BEARER
+                  : strcmp(auth, "header") == 0 ? AUTH_HEADER
+                  : strcmp(auth, "basic") == 0  ? AUTH_BASIC
+                                                : AUTH_APITOKEN;
         if (c->auth == AUTH_HEADER) {
             const char *h = cfg_str(config, "api_key_header");
             if (!h || !*h || strlen(h) >= sizeof c->key_header || strpbrk(h, ":\r\n ")) {
@@ -319,7 +321,7 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
             goto fail;
         }
     } else {
-        fs_err_set(e, "%s: auth: \"%s\" is not none, oauth2, ssws, bearer, header or basic", what, auth);
+        fs_err_set(e, "%s: auth: \"%s\" is not none, oauth2, ssws, bearer, apitoken, header or basic", what, auth);
         goto fail;
     }
     if (strpbrk(c->secret, "\r\n")) {
@@ -662,9 +664,13 @@ static int auth_header(http_client_t *c, char *out, size_t size, fs_err_t *e)
         return 0;
     case AUTH_SSWS:
     case AUTH_BEARER:
+    case AUTH_APITOKEN:
     case AUTH_HEADER:
-        if (snprintf(out, size, "%s%s%s %s", c->auth == AUTH_HEADER ? c->key_header : "Authorization",
-                     c->auth == AUTH_HEADER ? ":" : ":", c->auth == AUTH_SSWS ? " SSWS" : c->auth == AUTH_BEARER ? " Bearer" : "",
+        if (snprintf(out, size, "%s:%s %s", c->auth == AUTH_HEADER ? c->key_header : "Authorization",
+                     c->auth == AUTH_SSWS       ? " SSWS"
+                     : c->auth == AUTH_BEARER   ? " Bearer"
+                     : c->auth == AUTH_APITOKEN ? " ApiToken"
+                                                : "",
                      c->secret) >= (int)size)
             return fs_err_set(e, "%s: the credential is too long for a header", c->what);
         return 0;

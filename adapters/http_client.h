@@ -46,10 +46,10 @@ enum {
      base_url (required), timeout_s (30), connect_timeout_s (10),
      max_body_bytes (16 MiB), max_retries (4), retry_max_wait_s (60),
      tls_verify (true), ca_file,
-     auth: "none" | "oauth2" | "ssws" | "bearer" | "header" | "basic"
+     auth: "none" | "oauth2" | "ssws" | "bearer" | "apitoken" | "header" | "basic"
        oauth2: token_url (absolute, or a path on base_url), client_id,
                client_secret_file | client_secret_env, scope (optional)
-       ssws/bearer: api_token_file | api_token_env
+       ssws/bearer/apitoken: api_token_file | api_token_env ("Authorization: SSWS|Bearer|ApiToken …")
        header: api_key_header (e.g. "x-apikey") + api_token_file | _env
        basic: username + api_token_file | api_token_env
    `what` names the connector in errors ("sources[0] (cs)"). Caller owns. */

@@ -68,7 +68,9 @@ static void *worker_main(void *arg)
 const source_ops_t *const adapter_known_sources[] = {&source_crowdstrike_alerts, &source_okta_logs,
                                                      &source_graph_alerts, &source_mde_alerts,
                                                      &source_entra_signins, &source_entra_audits,
-                                                     &source_sentinel_incidents, &source_file_tail,
+                                                     &source_sentinel_incidents, &source_sentinelone_threats,
+                                                     &source_splunk_export,
+                                                     &source_file_tail,
                                                      &source_syslog};
 const size_t adapter_known_source_count = sizeof adapter_known_sources / sizeof *adapter_known_sources;
 

@@ -15,6 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+
+/* A reason text; long names are cut, which is fine for an explanation. */
+__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
 
 #define MAX_LOCATORS 8
 
@@ -368,13 +378,13 @@ static void decide_locator(decide_t *d, const locator_t *loc)
             owner = m->kind == 0 && m->spec == best;
         char why[400];
         if (owner)
-            snprintf(why, sizeof why, "%s %s %s", m->desc, m->kind == 1 ? "lies inside" : "holds",
+            say(why, sizeof why, "%s %s %s", m->desc, m->kind == 1 ? "lies inside" : "holds",
                      loc->text);
         else if (m->kind == 2)
-            snprintf(why, sizeof why, "%s %s, but another site's declared scope holds it",
+            say(why, sizeof why, "%s %s, but another site's declared scope holds it",
                      m->desc, loc->text);
         else
-            snprintf(why, sizeof why, "%s holds %s, but %s of %s is more specific", m->desc,
+            say(why, sizeof why, "%s holds %s, but %s of %s is more specific", m->desc,
                      loc->text, best_desc ? best_desc : "a scope", best_site ? best_site : "?");
         note(d, m->site, owner, why);
     }
@@ -540,7 +550,7 @@ done:
             const char *owns = marked && sc->why[0] ? sc->why : "no scope or learned asset matches";
             if (strcmp(rule, "perimeter") == 0)
                 owns = "target outside every site's scope";
-            snprintf(why, sizeof why, "%s; %s", owns, cap);
+            say(why, sizeof why, "%s; %s", owns, cap);
             json_t *row = json_pack("{s:s, s:b, s:b, s:b, s:s}", "site", s->name, "taken", taken,
                                     "owns", marked && sc->owner, "capable",
                                     s->pairs && route_site_can(s, action, target), "why", why);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int parse_ts(const char *ts, int64_t *ms);
+
 void source_cursor_clear(source_cursor_t *c)
 {
     json_decref(c->ids);
@@ -19,7 +21,7 @@ int source_cursor_load(source_cursor_t *c, const char *checkpoint, const json_t 
         json_t *j = json_loads(checkpoint, 0, NULL);
         const char *ts = json_string_value(json_object_get(j, "ts"));
         json_t *ids = json_object_get(j, "ids");
-        if (!ts || fs_time_parse(ts, &c->ts_ms) != 0 || !json_is_array(ids) ||
+        if (!ts || parse_ts(ts, &c->ts_ms) != 0 || !json_is_array(ids) ||
             snprintf(c->ts, sizeof c->ts, "%s", ts) >= (int)sizeof c->ts) {
             json_decref(j);
             return fs_err_set(e, "the stored checkpoint is unreadable (%.80s); delete it to start over",
@@ -42,6 +44,30 @@ int source_cursor_load(source_cursor_t *c, const char *checkpoint, const json_t 
     return 0;
 }
 
+/* RFC 3339, or epoch seconds with an optional fraction (Splunk's _time). */
+static int parse_ts(const char *ts, int64_t *ms)
+{
+    if (fs_time_parse(ts, ms) == 0)
+        return 0;
+    char whole[24];
+    size_t n = strspn(ts, "0123456789");
+    uint64_t secs;
+    if (n == 0 || n >= sizeof whole || (ts[n] != '\0' && ts[n] != '.'))
+        return -1;
+    memcpy(whole, ts, n);
+    whole[n] = '\0';
+    if (fs_parse_u64(whole, &secs) != 0 || secs > 32503680000ULL) /* year 3000 */
+        return -1;
+    int64_t frac = 0;
+    if (ts[n] == '.') {
+        const char *f = ts + n + 1;
+        for (int i = 0; i < 3; i++)
+            frac = frac * 10 + (f[0] >= '0' && f[0] <= '9' ? *f++ - '0' : 0);
+    }
+    *ms = (int64_t)secs * 1000 + frac;
+    return 0;
+}
+
 static bool has_id(const json_t *ids, const char *id)
 {
     size_t i;
@@ -53,7 +79,7 @@ static bool has_id(const json_t *ids, const char *id)
 bool source_cursor_take(const source_cursor_t *base, source_cursor_t *next, const char *ts, const char *id)
 {
     int64_t ms;
-    if (!ts || !id || fs_time_parse(ts, &ms) != 0)
+    if (!ts || !id || parse_ts(ts, &ms) != 0)
         return true; /* cannot place it: let the normalizer judge (and dead-letter) it */
     if (ms < base->ts_ms || (ms == base->ts_ms && has_id(base->ids, id)))
         return false;

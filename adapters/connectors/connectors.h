@@ -80,6 +80,12 @@ json_t *okta_parse_logs(const char *body, size_t len, fs_err_t *e);
 /* Microsoft Graph / Defender collection page {"value": [...], "@odata.nextLink": "…"}.
    Caller owns the array and *next_link. */
 json_t *graph_parse_page(const char *body, size_t len, char **next_link, fs_err_t *e);
+/* SentinelOne {"data": [...], "pagination": {"nextCursor"}}. Caller owns
+   the array and *next_cursor. */
+json_t *sentinelone_parse_page(const char *body, size_t len, char **next_cursor, fs_err_t *e);
+/* Splunk export NDJSON: the non-preview "result" objects, in order; a
+   FATAL/ERROR message is an error. Caller owns. */
+json_t *splunk_parse_export(const char *body, size_t len, fs_err_t *e);
 /* VirusTotal v3 object {"data": {"attributes": {"last_analysis_stats": …}}}
    → {"verdict", "malicious", "suspicious", "harmless", "undetected",
    "reputation", …}. Caller owns. */

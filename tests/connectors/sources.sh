@@ -3,7 +3,8 @@
 # server (tests/standins/vendor_standin.c), with a real broker and adapter:
 # - CrowdStrike alerts (OAuth2, offset paging), Okta System Log (SSWS, Link
 #   rel=next), Graph alerts_v2, Defender alerts, Entra sign-ins and audits
-#   (OAuth2, @odata.nextLink), Sentinel incidents (ARM nextLink) all arrive
+#   (OAuth2, @odata.nextLink), Sentinel incidents (ARM nextLink), SentinelOne
+#   threats (ApiToken, cursor), Splunk export (Bearer, NDJSON) all arrive
 #   exactly once;
 # - a 429 with Retry-After is honoured, a 503 retried, a token refreshed after a 401;
 # - after kill -9 of the adapter the checkpoints resume with no gap and no duplicate;
@@ -23,7 +24,7 @@ export STANDIN_OKTA_TOKEN="$API_TOKEN"
 
 "$STANDIN" --port "$VPORT" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
     --client-id fedsoar-test --client-secret "$CS_SECRET" --api-token "$API_TOKEN" \
-    --visible crowdstrike=5,okta=4,graph=2 --rate-limit-once --token-uses 4 --fail-5xx-once \
+    --visible crowdstrike=5,okta=4,graph=2,sentinelone=3 --rate-limit-once --token-uses 4 --fail-5xx-once \
     >>"$WORK/standin.log" 2>&1 &
 PIDS+=("$!")
 wait_for 10 "stand-in listening" curl -sf "http://127.0.0.1:$VPORT/_standin/stats"
@@ -53,7 +54,11 @@ cat >"$WORK/alpha.json" <<JSON
     {"name": "audits", "type": "entra-audits", "interval_s": 1, "base_url": "$V", $MS, "start": "2025-01-01T00:00:00Z"},
     {"name": "sentinel", "type": "sentinel-incidents", "interval_s": 1, "base_url": "$V", $MS,
      "workspace_path": "/subscriptions/5d7a/resourceGroups/beta-sec/providers/Microsoft.OperationalInsights/workspaces/beta-law",
-     "start": "2025-01-01T00:00:00Z", "page_size": 1}
+     "start": "2025-01-01T00:00:00Z", "page_size": 1},
+    {"name": "s1", "type": "sentinelone-threats", "interval_s": 1, "base_url": "$V", "api_token_env": "STANDIN_OKTA_TOKEN",
+     "start": "2025-01-01T00:00:00Z", "page_size": 2},
+    {"name": "splunk", "type": "splunk-export", "interval_s": 1, "base_url": "$V", "api_token_env": "STANDIN_OKTA_TOKEN",
+     "start": "2025-01-01T00:00:00Z"}
   ]
 }
 JSON
@@ -77,11 +82,12 @@ JSON
 start_broker --playbooks "$WORK/playbooks"
 start_adapter alpha --config "$WORK/alpha.json"
 
-wait_for 40 "first 17 events stored (5 CrowdStrike, 4 Okta, 2 Graph; 1 MDE, 2 sign-ins, 1 audit, 2 Sentinel)" stat_is .events.total 17
+wait_for 40 "first 22 events stored (5 CrowdStrike, 4 Okta, 2 Graph; 1 MDE, 2 sign-ins, 1 audit, 2 Sentinel; 3 SentinelOne; 2 Splunk)" stat_is .events.total 22
 check "CrowdStrike paged over 3 query pages" [ "$(grep -c 'GET /alerts/queries/alerts/v2' "$WORK/standin.log")" -ge 3 ]
 check "Okta followed Link rel=next" [ "$(grep -c 'GET /api/v1/logs' "$WORK/standin.log")" -ge 3 ]
 check "Graph followed @odata.nextLink" [ "$(grep -c 'GET /v1.0/security/alerts_v2' "$WORK/standin.log")" -ge 2 ]
 check "Sentinel followed the ARM nextLink" [ "$(grep -c 'GET /subscriptions/.*/incidents' "$WORK/standin.log")" -ge 2 ]
+check "SentinelOne followed nextCursor" [ "$(grep -c 'GET /web/api/v2.1/threats' "$WORK/standin.log")" -ge 2 ]
 check "sign-ins followed @odata.nextLink" [ "$(grep -c 'GET /v1.0/auditLogs/signIns' "$WORK/standin.log")" -ge 2 ]
 check "a 429 was answered per vendor and honoured (Retry-After)" [ "$(standin_stat rate_limited)" = 3 ]
 check "the adapter waited as Retry-After said" grep -q 'event=retrying .*status=429 attempt=1 wait_ms=1000' "$WORK/alpha.log"
@@ -104,15 +110,15 @@ check "features: profile er" [ "$(jq -c '.alpha.capabilities.profiles' <<<"$site
 
 # kill -9, new records while down, restart: no gap, no duplicate.
 kill -9 "$ADAPTER_PID_alpha"; wait "$ADAPTER_PID_alpha" 2>/dev/null || true
-release crowdstrike 2; release okta 2; release graph 2
+release crowdstrike 2; release okta 2; release graph 2; release sentinelone 1
 start_adapter alpha --config "$WORK/alpha.json"
-wait_for 40 "the 6 records released while down arrived" stat_is .events.total 23
-release crowdstrike 2; release okta 1; release graph 1
-wait_for 40 "all 27 records arrived" stat_is .events.total 27
+wait_for 40 "the 7 records released while down arrived" stat_is .events.total 29
+release crowdstrike 2; release okta 1; release graph 1; release sentinelone 1
+wait_for 40 "all 34 records arrived" stat_is .events.total 34
 sleep 3 # several more polls: nothing more may come
-check "exactly 27 events at the broker" stat_is .events.total 27
+check "exactly 34 events at the broker" stat_is .events.total 34
 added=$(grep -ho 'event=source_polled [^ ]* [^ ]* [^ ]* events=[0-9]*' "$WORK/alpha.log" | sed 's/.*events=//' | paste -sd+ | bc)
-check "the adapter added exactly 27 events to its outbox ($added)" [ "$added" = 27 ]
+check "the adapter added exactly 34 events to its outbox ($added)" [ "$added" = 34 ]
 check "no record was rejected" [ "$(grep -c record_rejected "$WORK/alpha.log")" = 0 ]
 check "contain was not repeated after the restart" [ "$(grep -c '"action":"contain"' "$WORK/actions.jsonl")" = 1 ]
 

@@ -38,13 +38,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_BODY (1 << 20)
 #define MAX_TOKENS 64
 
-enum { V_CS, V_OKTA, V_GRAPH, V_MDE, V_SIGNIN, V_AUDIT, V_SENTINEL, V_COUNT };
-static const char *const vendor_names[V_COUNT] = {"crowdstrike", "okta", "graph", "mde", "signin", "audit", "sentinel"};
+enum { V_CS, V_OKTA, V_GRAPH, V_MDE, V_SIGNIN, V_AUDIT, V_SENTINEL, V_S1, V_COUNT };
+static const char *const vendor_names[V_COUNT] = {"crowdstrike", "okta",     "graph",      "mde",
+                                                  "signin",      "audit",    "sentinel",   "sentinelone"};
 
 static struct {
     pthread_mutex_t lock;
@@ -75,6 +77,14 @@ static void on_signal(int sig)
 /* "2025-04-03T10:00:00.1234567Z" -> "20250403100000123456700" (sortable). */
 static void ts_key(const char *ts, char out[32])
 {
+    char iso[40];
+    if (ts[0] && strspn(ts, "0123456789.") == strlen(ts)) { /* epoch seconds (Splunk _time) */
+        time_t t = (time_t)strtoll(ts, NULL, 10);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+        ts = iso;
+    }
     size_t o = 0;
     const char *p = ts;
     for (; *p && *p != '.' && *p != 'Z' && *p != '+' && o < 14; p++)
@@ -100,7 +110,8 @@ static int ts_cmp(const char *a, const char *b)
 }
 
 static const char *ts_field[V_COUNT] = {"updated_timestamp", "published", "lastUpdateDateTime", "lastUpdateTime",
-                                        "createdDateTime", "activityDateTime", "properties.lastModifiedTimeUtc"};
+                                        "createdDateTime", "activityDateTime", "properties.lastModifiedTimeUtc",
+                                        "threatInfo.updatedAt"};
 /* The timestamp of a record of vendor v ("" when it has none). */
 static const char *get_ts(int v, const json_t *rec)
 {
@@ -587,6 +598,91 @@ static enum MHD_Result mde(struct MHD_Connection *c, const char *method, const c
                                    iso ? "Isolate" : "Unisolate", "status", "Pending"), NULL, NULL);
 }
 
+/* ---- SentinelOne ----------------------------------------------------------------------------- */
+
+/* ---- Splunk ---------------------------------------------------------------------------------- */
+
+static json_t *splunk_rows;
+
+static enum MHD_Result splunk_export(struct MHD_Connection *c, const char *body)
+{
+    const char *a = hdr(c, "Authorization");
+    if (!a || strncmp(a, "Bearer ", 7) != 0 || strcmp(a + 7, S.api_token) != 0) {
+        S.unauthorized++;
+        return reply(c, 401, json_pack("{s:[{s:s, s:s}]}", "messages", "type", "WARN", "text", "call not properly authenticated"),
+                     NULL, NULL);
+    }
+    char search[2048] = "", mode[32] = "", earliest[32] = "";
+    form_get(body, "search", search, sizeof search);
+    form_get(body, "output_mode", mode, sizeof mode);
+    form_get(body, "earliest_time", earliest, sizeof earliest);
+    if (!search[0] || strcmp(mode, "json") != 0)
+        return reply(c, 400, json_pack("{s:[{s:s, s:s}]}", "messages", "type", "FATAL", "text", "search and output_mode=json required"),
+                     NULL, NULL);
+    char since[32] = "";
+    if (earliest[0]) {
+        time_t t = (time_t)strtoll(earliest, NULL, 10);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%S", &tm);
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    size_t i, off = 0;
+    json_t *row;
+    json_array_foreach(splunk_rows, i, row) {
+        if (since[0] && ts_cmp(json_string_value(json_object_get(row, "_time")), since) < 0)
+            continue;
+        json_t *line = json_pack("{s:b, s:I, s:O}", "preview", 0, "offset", (json_int_t)off++, "result", row);
+        char *t = json_dumps(line, JSON_COMPACT);
+        json_decref(line);
+        size_t n = strlen(t);
+        if (len + n + 2 > cap)
+            out = realloc(out, cap = (len + n + 2) * 2);
+        memcpy(out + len, t, n);
+        len += n;
+        out[len++] = '\n';
+        free(t);
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, out, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result s1_threats(struct MHD_Connection *c)
+{
+    const char *a = hdr(c, "Authorization");
+    if (!a || strncmp(a, "ApiToken ", 9) != 0 || strcmp(a + 9, S.api_token) != 0) {
+        S.unauthorized++;
+        return reply(c, 401, json_pack("{s:[{s:i, s:s, s:s}]}", "errors", "code", 4010010, "title", "Authentication Failed",
+                                       "detail", "Invalid token"), NULL, NULL);
+    }
+    const char *since = arg(c, "updatedAt__gte"), *cursor = arg(c, "cursor");
+    long limit = arg(c, "limit") ? strtol(arg(c, "limit"), NULL, 10) : 10;
+    long start = cursor && cursor[0] == 'c' ? strtol(cursor + 1, NULL, 10) : 0;
+    if (limit < 1 || limit > 1000 || start < 0)
+        return reply(c, 400, json_pack("{s:[{s:i, s:s}]}", "errors", "code", 4000010, "title", "Validation Error"), NULL,
+                     NULL);
+    json_t *match = json_array();
+    for (size_t i = 0; i < S.visible[V_S1]; i++) {
+        json_t *t = json_array_get(S.data[V_S1], i);
+        if (!since || ts_cmp(get_ts(V_S1, t), since) >= 0)
+            json_array_append(match, t);
+    }
+    json_t *page = json_array();
+    for (long i = start; i < start + limit && (size_t)i < json_array_size(match); i++)
+        json_array_append(page, json_array_get(match, (size_t)i));
+    char next[32];
+    bool more = (size_t)(start + limit) < json_array_size(match);
+    snprintf(next, sizeof next, "c%ld", start + limit);
+    json_t *body = json_pack("{s:o, s:{s:s?, s:I}}", "data", page, "pagination", "nextCursor", more ? next : NULL,
+                             "totalItems", (json_int_t)json_array_size(match));
+    json_decref(match);
+    return reply(c, 200, body, NULL, NULL);
+}
+
 /* ---- Jira, Slack, VirusTotal ---------------------------------------------------------------- */
 
 static enum MHD_Result jira(struct MHD_Connection *c, const char *body)
@@ -745,6 +841,10 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
             return mde(c, method, url[13] == '/' ? url + 14 : url + 13, body);
         return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "ResourceNotFound"), NULL, NULL);
     }
+    if (post && strcmp(url, "/services/search/v2/jobs/export") == 0)
+        return splunk_export(c, body);
+    if (get && strcmp(url, "/web/api/v2.1/threats") == 0)
+        return s1_threats(c);
     if (post && strcmp(url, "/rest/api/2/issue") == 0)
         return jira(c, body);
     if (post && strcmp(url, "/api/chat.postMessage") == 0)
@@ -845,6 +945,24 @@ int main(int argc, char **argv)
     S.data[V_SIGNIN] = load_sorted(fixtures, "microsoft.entra_signin/signins_value.json", V_SIGNIN);
     S.data[V_AUDIT] = load_sorted(fixtures, "microsoft.entra_audit/audit_value.json", V_AUDIT);
     S.data[V_SENTINEL] = load_sorted(fixtures, "microsoft.sentinel_incident/incidents_value.json", V_SENTINEL);
+    S.data[V_S1] = load_sorted(fixtures, "sentinelone.threat/standin_threats.json", V_S1);
+    {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/splunk.notable/search_rows.ndjson", fixtures);
+        json_error_t err;
+        splunk_rows = json_array();
+        FILE *f = fopen(path, "r");
+        char *lineb = NULL;
+        size_t cap = 0;
+        while (f && getline(&lineb, &cap, f) > 0) {
+            json_t *row = json_loads(lineb, 0, &err);
+            if (row)
+                json_array_append_new(splunk_rows, row);
+        }
+        free(lineb);
+        if (f)
+            fclose(f);
+    }
     for (int i = 0; i < V_COUNT; i++)
         S.visible[i] = json_array_size(S.data[i]);
     if (visible) {
@@ -878,5 +996,6 @@ int main(int argc, char **argv)
     MHD_stop_daemon(d);
     for (int i = 0; i < V_COUNT; i++)
         json_decref(S.data[i]);
+    json_decref(splunk_rows);
     return 0;
 }
