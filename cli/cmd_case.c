@@ -15,7 +15,7 @@ static void print_timeline_entry(const json_t *t)
     char ts[32];
     fs_time_format(json_integer_value(json_object_get(t, "time")), ts, sizeof ts);
     const char *kind = json_string_value(json_object_get(t, "kind"));
-    printf("  %s  %-16s", ts, kind ? kind : "?");
+    printf("  %s  %-18s ", ts, kind ? kind : "?");
 #define F(name) json_string_value(json_object_get(t, name))
     if (!kind) {
     } else if (strcmp(kind, "opened") == 0 || strcmp(kind, "alert") == 0) {
@@ -34,6 +34,32 @@ static void print_timeline_entry(const json_t *t)
     } else if (strcmp(kind, "command_refused") == 0) {
         printf("command refused (%lld): %s", (long long)json_integer_value(json_object_get(t, "status")),
                F("reason"));
+    } else if (strcmp(kind, "step") == 0) {
+        char *detail = json_object_get(t, "detail") ? json_dumps(json_object_get(t, "detail"), JSON_COMPACT) : NULL;
+        printf("step %s (%s) %s%s%s", F("step"), F("type"), F("what"), detail ? ": " : "", detail ? detail : "");
+        free(detail);
+    } else if (strcmp(kind, "playbook_completed") == 0 || strcmp(kind, "playbook_failed") == 0) {
+        printf("run %lld of %s %s%s%s", (long long)json_integer_value(json_object_get(t, "run_id")), F("playbook"),
+               F("status"), F("error") ? ": " : "", F("error") ? F("error") : "");
+    } else if (strcmp(kind, "request") == 0) {
+        printf("%s %s -> site %s [%s]", F("type"), F("name"), F("site"), F("request_id"));
+    } else if (strcmp(kind, "result") == 0) {
+        char *r = json_dumps(json_object_get(t, "result"), JSON_COMPACT);
+        printf("%s from site %s: %s %s", F("name"), F("site"), F("status"), r ? r : "");
+        free(r);
+    } else if (strcmp(kind, "approval_requested") == 0) {
+        printf("approval %lld asked of role %s (quorum %lld): %s",
+               (long long)json_integer_value(json_object_get(t, "approval_id")), F("role"),
+               (long long)json_integer_value(json_object_get(t, "quorum")), F("reason") ? F("reason") : "");
+    } else if (strcmp(kind, "approval_vote") == 0) {
+        printf("%s (%s) voted %s on approval %lld (%lld of %lld)%s%s", F("operator"), F("role"), F("decision"),
+               (long long)json_integer_value(json_object_get(t, "approval_id")),
+               (long long)json_integer_value(json_object_get(t, "approvals")),
+               (long long)json_integer_value(json_object_get(t, "quorum")), F("comment") ? ": " : "",
+               F("comment") ? F("comment") : "");
+    } else if (strcmp(kind, "approval_expired") == 0) {
+        printf("approval %lld expired, then %s", (long long)json_integer_value(json_object_get(t, "approval_id")),
+               F("on_timeout"));
     } else if (strcmp(kind, "updated") == 0) {
         char *fields = json_dumps(json_object_get(t, "fields"), JSON_COMPACT);
         printf("%s by %s", fields ? fields : "", F("by"));
