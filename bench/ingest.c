@@ -9,6 +9,7 @@
     this process plays the adapter with the real FSP/1 framing. */
 #include "broker.h"
 #include "federation.h"
+#include "bench.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,24 +23,6 @@
 
 #define EVENT_SIZE 1500
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-static double now_s(void)
-{
-    return (double)fs_mono_ms() / 1000.0;
-}
 
 static char *make_event(size_t i)
 {

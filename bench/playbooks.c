@@ -12,6 +12,7 @@
     of events ingested with no playbook loaded. */
 #include "broker.h"
 #include "federation.h"
+#include "bench.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -38,24 +39,6 @@ static const char *PLAYBOOK =
     "{\"id\":\"s8\",\"type\":\"set\",\"case\":{\"assignee\":\"tier2\"}},"
     "{\"id\":\"s9\",\"type\":\"set\",\"case\":{\"status\":\"closed\"}}]}";
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-static double now_s(void)
-{
-    return (double)fs_mono_ms() / 1000.0;
-}
 
 static long rss_kb(pid_t pid, const char *field)
 {
