@@ -1,7 +1,8 @@
 /*  connectors.h — private to libfedsoar_adapters: what the vendor
     connectors (adapters/connectors/) share — the poll checkpoint
-    ("cursor"), small result helpers, and the vendor payload parsers that
-    tests/fuzz/fuzz_*.c drive directly. */
+    ("cursor") and the page-by-page poll around it, the state of an HTTP
+    source, the EDR device actions, small result helpers, and the vendor
+    payload parsers that tests/fuzz/fuzz_*.c drive directly. */
 #ifndef FEDSOAR_CONNECTORS_H
 #define FEDSOAR_CONNECTORS_H
 
@@ -34,7 +35,73 @@ char *source_cursor_dump(const source_cursor_t *c);
 void source_cursor_copy(source_cursor_t *dst, const source_cursor_t *src);
 void source_cursor_clear(source_cursor_t *c);
 
+/* ---- polling a timestamp-ordered source page by page --------------------------
+   source_poll_pages is the whole of a source's poll() except talking to the
+   vendor: it loads the checkpoint, asks `fetch` for one page after another,
+   hands each record that source_cursor_take finds new to emit (at most
+   CONNECTOR_MAX_RECORDS per poll), and returns the checkpoint that follows
+   them.  The vendor file only says how to ask for a page and where a
+   record keeps its timestamp and id. */
+
+/* Fetches page number `page` (0 = the first; base->ts is where the poll
+   starts, for the vendor's filter).  Sets *records (caller owns; an array
+   of JSON objects, or NULL for none) and returns 1 when another page
+   follows, 0 when this one is the last, -1 with e set (e names the source
+   and the request). */
+typedef int(source_page_fn)(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e);
+/* Points *ts and *id at a record's timestamp text and id (NULL when it has
+   none; source_cursor_take then lets the normalizer judge the record). */
+typedef void(source_record_key_fn)(void *ctx, const json_t *record, const char **ts, const char **id);
+
+typedef struct source_pager {
+    const char *name;          /* "TYPE NAME", in errors */
+    const json_t *config;      /* "start" / "lookback_s" for the first poll (borrowed) */
+    int max_pages;             /* pages per poll; then 1 ("more waiting") is returned */
+    source_page_fn *fetch;
+    source_record_key_fn *key;
+    void *ctx;                 /* passed to fetch and key */
+} source_pager_t;
+
+/* One source_ops_t.poll: returns 0 caught up, 1 more waiting, -1 with e set
+   (and *next_checkpoint NULL).  On success *next_checkpoint is the new
+   checkpoint (caller owns, free()). */
+int source_poll_pages(const source_pager_t *p, const char *checkpoint, source_emit_fn *emit, void *arg,
+                      char **next_checkpoint, fs_err_t *e);
+
+/* Hands len bytes of native text, as read (the normalizer frames and judges
+   them), to emit as one JSON string record.  0, or -1 with e set. */
+int source_emit_text(source_emit_fn *emit, void *arg, const char *name, const char *text, size_t len, fs_err_t *e);
+
+/* ---- the state of an HTTP source ---------------------------------------------- */
+
+typedef struct source_http {
+    http_client_t *http;
+    json_t *config;            /* the instance's config with the type's defaults filled in */
+    int page_size, max_pages;
+    char name[96];             /* "TYPE NAME", in errors and logs */
+} source_http_t;
+
+/* Fills s from config (borrowed): defaults_json (JSON object text, may be
+   NULL) fills the keys the config leaves out; page_size within
+   [1, page_max], default page_default; max_pages.  Cannot fail; release
+   with source_http_release. */
+void source_http_prepare(source_http_t *s, const json_t *config, const char *type, const char *defaults_json,
+                         int page_default, int page_max);
+/* Checks "start" / "lookback_s" now (not at the first poll) and opens the
+   HTTP client.  0, or -1 with e set. */
+int source_http_open(source_http_t *s, fs_err_t *e);
+/* Frees what prepare and open made; s itself is the caller's. */
+void source_http_release(source_http_t *s);
+/* prepare + open, for a source that needs no other state.  Caller owns
+   (source_http_destroy, which is a source_ops_t.cleanup). */
+source_http_t *source_http_new(const json_t *config, const char *type, const char *defaults_json, int page_default,
+                               int page_max, fs_err_t *e);
+void source_http_destroy(void **state_p);
+
 /* ---- common config ---------------------------------------------------------- */
+
+/* "TYPE NAME" (the config's "name") into buf, for errors and logs. */
+void connector_instance_name(char *buf, size_t size, const char *type, const json_t *config);
 
 /* max_pages from the config (1..1000, default CONNECTOR_MAX_PAGES). */
 int connector_max_pages(const json_t *config);
@@ -66,6 +133,39 @@ const char *connector_input_string(const json_t *input, const char *const *keys)
 /* ---- OpenC2 responses for actuators ------------------------------------------ */
 
 json_t *openc2_status(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- EDR device actions (contain / allow device) ------------------------------
+   What the endpoint actuators (crowdstrike_contain.c, defender_isolate.c)
+   share: the HTTP client from actuator_config, the pairs, finding the
+   vendor's device id for target.device, and POSTing the action. */
+
+typedef struct edr_vendor {
+    const char *id_what;       /* what a device id is, in errors: "CrowdStrike device id" */
+    const char *id_reject;     /* characters no usable device id holds (it goes into a URL or body) */
+    /* Hostname look-up: GET <lookup_path><escaped <lookup_field>'HOST'><lookup_tail> */
+    const char *lookup_path;
+    const char *lookup_field;
+    const char *lookup_tail;
+    /* Picks the device id out of the look-up answer: NULL with id set, or
+       the OpenC2 response (caller owns) saying why not. */
+    json_t *(*lookup_pick)(const char *body, size_t len, const char *host, char *id, size_t size);
+} edr_vendor_t;
+
+/* The HTTP client of an EDR actuator.  config (borrowed) must be an object,
+   else e says `help`; defaults_json fills what it leaves out.  Errors name
+   the client `actuator`.  Caller owns. */
+http_client_t *edr_http_new(const json_t *config, const char *actuator, const char *defaults_json, const char *help,
+                            fs_err_t *e);
+/* actuator_ops_t.pairs of an EDR actuator: contain device, allow device. */
+json_t *edr_pairs(void *state);
+/* The vendor's id for target.device: its device_id, else the one device the
+   vendor finds for its hostname.  NULL with id set, or the OpenC2 response
+   (caller owns) saying why not. */
+json_t *edr_device_id(http_client_t *http, const edr_vendor_t *v, const json_t *device, char *id, size_t size);
+/* POSTs a device action (body borrowed).  Returns the vendor's answer
+   (caller owns), or NULL with *error set to the OpenC2 response (caller
+   owns): 404 when the vendor answered 404, else 500. */
+json_t *edr_post_action(http_client_t *http, const char *url, const json_t *body, json_t **error);
 
 /* ---- vendor payload parsers (fuzzed) ------------------------------------------- */
 

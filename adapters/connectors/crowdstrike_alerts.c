@@ -15,13 +15,6 @@
 
 #define CS_PAGE_MAX 1000 /* the entities endpoint takes at most 1000 ids */
 
-typedef struct {
-    http_client_t *http;
-    json_t *config;
-    int page_size, max_pages;
-    char name[80];
-} cs_t;
-
 json_t *crowdstrike_parse_page(const char *body, size_t len, bool want_objects, json_int_t *total,
                                char **next_after, fs_err_t *e)
 {
@@ -70,144 +63,94 @@ json_t *crowdstrike_parse_page(const char *body, size_t len, bool want_objects, 
     return res;
 }
 
-static void cleanup(void **state_p)
-{
-    cs_t *s = *state_p;
-    if (!s)
-        return;
-    http_client_destroy(&s->http);
-    json_decref(s->config);
-    free(s);
-    *state_p = NULL;
-}
-
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    cs_t *s = calloc(1, sizeof *s);
-    s->config = json_deep_copy(config);
-    if (!json_object_get(s->config, "auth"))
-        json_object_set_new(s->config, "auth", json_string("oauth2"));
-    if (!json_object_get(s->config, "token_url"))
-        json_object_set_new(s->config, "token_url", json_string("/oauth2/token"));
-    const char *name = json_string_value(json_object_get(config, "name"));
-    snprintf(s->name, sizeof s->name, "crowdstrike-alerts %s", name ? name : "");
-    s->page_size = connector_page_size(config, 500, CS_PAGE_MAX);
-    s->max_pages = connector_max_pages(config);
-    if (!(s->http = http_client_new(s->config, s->name, e))) {
-        void *p = s;
-        cleanup(&p);
-        return NULL;
+    return source_http_new(config, "crowdstrike-alerts", "{\"auth\": \"oauth2\", \"token_url\": \"/oauth2/token\"}",
+                           500, CS_PAGE_MAX, e);
+}
+
+/* One poll's paging: the query's `after` token when it gives one, else the offset. */
+typedef struct {
+    source_http_t *s;
+    char *after;
+    json_int_t offset;
+} cs_pages_t;
+
+/* A page is two requests: the query for composite ids, then their alerts. */
+static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+{
+    (void)page;
+    cs_pages_t *p = ctx;
+    source_http_t *s = p->s;
+    char filter[128];
+    snprintf(filter, sizeof filter, "updated_timestamp:>='%s'", base->ts);
+    char *qfilter = http_escape(filter);
+    char url[4096];
+    char *qafter = p->after ? http_escape(p->after) : NULL;
+    int n = qafter ? snprintf(url, sizeof url, "/alerts/queries/alerts/v2?filter=%s&sort=updated_timestamp.asc&limit=%d&after=%s",
+                              qfilter, s->page_size, qafter)
+                   : snprintf(url, sizeof url, "/alerts/queries/alerts/v2?filter=%s&sort=updated_timestamp.asc&limit=%d&offset=%lld",
+                              qfilter, s->page_size, (long long)p->offset);
+    free(qafter);
+    free(qfilter);
+    if (n >= (int)sizeof url)
+        return fs_err_set(e, "%s: pagination token too long", s->name);
+    http_response_t r;
+    if (http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
+        http_response_clear(&r);
+        return -1;
     }
-    source_cursor_t c;
-    if (source_cursor_load(&c, NULL, config, e) != 0) { /* validates start/lookback_s now */
-        source_cursor_clear(&c);
-        void *p = s;
-        cleanup(&p);
-        return NULL;
+    json_int_t total;
+    free(p->after);
+    p->after = NULL;
+    fs_err_t pe = {{0}};
+    json_t *ids = crowdstrike_parse_page(r.body, r.len, false, &total, &p->after, &pe);
+    http_response_clear(&r);
+    if (!ids)
+        return fs_err_set(e, "%s: GET /alerts/queries/alerts/v2: %s", s->name, pe.text);
+    size_t count = json_array_size(ids);
+    if (count == 0) {
+        json_decref(ids);
+        return 0;
     }
-    source_cursor_clear(&c);
-    return s;
+    json_t *req = json_pack("{s:O}", "composite_ids", ids);
+    json_decref(ids);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    int q = http_client_request(s->http, "POST", "/alerts/entities/alerts/v2", body, HTTP_IDEMPOTENT, &r, e);
+    free(body);
+    if (q != 0) {
+        http_response_clear(&r);
+        return -1;
+    }
+    json_int_t entity_total; /* entity answers carry no pagination: keep the query's total */
+    *records = crowdstrike_parse_page(r.body, r.len, true, &entity_total, NULL, &pe);
+    http_response_clear(&r);
+    if (!*records)
+        return fs_err_set(e, "%s: POST /alerts/entities/alerts/v2: %s", s->name, pe.text);
+    p->offset += (json_int_t)count;
+    if (!p->after && (total < 0 || p->offset >= total || count < (size_t)s->page_size))
+        return 0;
+    return 1;
+}
+
+static void record_key(void *ctx, const json_t *alert, const char **ts, const char **id)
+{
+    (void)ctx;
+    *ts = json_string_value(json_object_get(alert, "updated_timestamp"));
+    if (!*ts)
+        *ts = json_string_value(json_object_get(alert, "created_timestamp"));
+    *id = json_string_value(json_object_get(alert, "composite_id"));
 }
 
 static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
 {
-    cs_t *s = state;
-    source_cursor_t base, next;
-    *next_cp = NULL;
-    if (source_cursor_load(&base, checkpoint, s->config, e) != 0) {
-        source_cursor_clear(&base);
-        return -1;
-    }
-    source_cursor_copy(&next, &base);
-    char filter[128];
-    snprintf(filter, sizeof filter, "updated_timestamp:>='%s'", base.ts);
-    char *qfilter = http_escape(filter);
-    char *after = NULL;
-    json_int_t offset = 0;
-    int rc = 0, taken = 0;
-    for (int page = 0;; page++) {
-        if (page == s->max_pages) {
-            rc = 1; /* more waiting: the daemon polls again at once */
-            break;
-        }
-        char url[4096];
-        char *qafter = after ? http_escape(after) : NULL;
-        int n = qafter ? snprintf(url, sizeof url, "/alerts/queries/alerts/v2?filter=%s&sort=updated_timestamp.asc&limit=%d&after=%s",
-                                  qfilter, s->page_size, qafter)
-                       : snprintf(url, sizeof url, "/alerts/queries/alerts/v2?filter=%s&sort=updated_timestamp.asc&limit=%d&offset=%lld",
-                                  qfilter, s->page_size, (long long)offset);
-        free(qafter);
-        if (n >= (int)sizeof url) {
-            rc = fs_err_set(e, "%s: pagination token too long", s->name);
-            break;
-        }
-        http_response_t r;
-        if (http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
-            http_response_clear(&r);
-            rc = -1;
-            break;
-        }
-        json_int_t total;
-        free(after);
-        after = NULL;
-        fs_err_t pe = {{0}};
-        json_t *ids = crowdstrike_parse_page(r.body, r.len, false, &total, &after, &pe);
-        http_response_clear(&r);
-        if (!ids) {
-            rc = fs_err_set(e, "%s: GET /alerts/queries/alerts/v2: %s", s->name, pe.text);
-            break;
-        }
-        size_t count = json_array_size(ids);
-        if (count == 0) {
-            json_decref(ids);
-            break;
-        }
-        json_t *req = json_pack("{s:O}", "composite_ids", ids);
-        json_decref(ids);
-        char *body = json_dumps(req, JSON_COMPACT);
-        json_decref(req);
-        int q = http_client_request(s->http, "POST", "/alerts/entities/alerts/v2", body, HTTP_IDEMPOTENT, &r, e);
-        free(body);
-        if (q != 0) {
-            http_response_clear(&r);
-            rc = -1;
-            break;
-        }
-        json_int_t entity_total; /* entity answers carry no pagination: keep the query's total */
-        json_t *alerts = crowdstrike_parse_page(r.body, r.len, true, &entity_total, NULL, &pe);
-        http_response_clear(&r);
-        if (!alerts) {
-            rc = fs_err_set(e, "%s: POST /alerts/entities/alerts/v2: %s", s->name, pe.text);
-            break;
-        }
-        size_t i;
-        json_t *alert;
-        json_array_foreach(alerts, i, alert) {
-            const char *ts = json_string_value(json_object_get(alert, "updated_timestamp"));
-            if (!ts)
-                ts = json_string_value(json_object_get(alert, "created_timestamp"));
-            const char *id = json_string_value(json_object_get(alert, "composite_id"));
-            if (!source_cursor_take(&base, &next, ts, id))
-                continue;
-            if (emit(arg, alert) != 0 || ++taken > CONNECTOR_MAX_RECORDS) {
-                rc = fs_err_set(e, "%s: more than %d records in one poll", s->name, CONNECTOR_MAX_RECORDS);
-                break;
-            }
-        }
-        json_decref(alerts);
-        if (rc < 0)
-            break;
-        offset += (json_int_t)count;
-        if (!after && (total < 0 || offset >= total || count < (size_t)s->page_size))
-            break;
-    }
-    free(after);
-    free(qfilter);
-    if (rc >= 0)
-        *next_cp = source_cursor_dump(&next);
-    source_cursor_clear(&base);
-    source_cursor_clear(&next);
+    source_http_t *s = state;
+    cs_pages_t pages = {.s = s};
+    source_pager_t pager = {s->name, s->config, s->max_pages, fetch_page, record_key, &pages};
+    int rc = source_poll_pages(&pager, checkpoint, emit, arg, next_cp, e);
+    free(pages.after);
     return rc;
 }
 
@@ -218,5 +161,5 @@ const source_ops_t source_crowdstrike_alerts = {
     .summary = "CrowdStrike Falcon Alerts API v2 (OAuth2; queries + entities, offset/after paging)",
     .init = init,
     .poll = poll,
-    .cleanup = cleanup,
+    .cleanup = source_http_destroy,
 };

@@ -62,8 +62,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     json_int_t mb = json_integer_value(json_object_get(config, "max_bytes_per_poll"));
     t->max_bytes = mb >= 4096 && mb <= (256 << 20) ? (size_t)mb : TAIL_DEFAULT_MAX_BYTES;
     t->from_end = from && strcmp(from, "end") == 0;
-    const char *name = json_string_value(json_object_get(config, "name"));
-    snprintf(t->name, sizeof t->name, "file-tail %s", name ? name : "");
+    connector_instance_name(t->name, sizeof t->name, "file-tail", config);
     return t;
 }
 
@@ -111,10 +110,7 @@ static int read_lines(tail_t *t, const char *path, uint64_t ino, uint64_t *off, 
         take = got; /* one over-long line: pass it on to be rejected rather than stall */
     int rc = 0;
     if (take > 0) {
-        json_t *text = json_stringn_nocheck(buf, take); /* bytes as read; the normalizer judges them */
-        if (!text || emit(arg, text) != 0)
-            rc = fs_err_set(e, "%s: cannot hand %zu bytes to the normalizer", t->name, take);
-        json_decref(text);
+        rc = source_emit_text(emit, arg, t->name, buf, take, e);
         if (rc == 0)
             *off += take;
     }
@@ -122,6 +118,15 @@ static int read_lines(tail_t *t, const char *path, uint64_t ino, uint64_t *off, 
     if (rc < 0)
         return -1;
     return take > 0 && want == t->max_bytes && *off < (uint64_t)st.st_size ? 1 : 0; /* a full chunk and more behind it */
+}
+
+/* {"ino", "off"}. Caller owns (free()). */
+static char *dump_checkpoint(uint64_t ino, uint64_t off)
+{
+    json_t *cp = json_pack("{s:I, s:I}", "ino", (json_int_t)ino, "off", (json_int_t)off);
+    char *s = json_dumps(cp, JSON_COMPACT);
+    json_decref(cp);
+    return s;
 }
 
 static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
@@ -150,9 +155,7 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         int rc = read_lines(t, t->rotated, ino, &off, emit, arg, e);
         if (rc < 0)
             return -1;
-        json_t *cp = json_pack("{s:I, s:I}", "ino", (json_int_t)ino, "off", (json_int_t)off);
-        *next_cp = json_dumps(cp, JSON_COMPACT);
-        json_decref(cp);
+        *next_cp = dump_checkpoint(ino, off);
         return rc == 1 ? 1 : 0;
     }
     if (!checkpoint) {
@@ -166,9 +169,7 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         if (rc < 0)
             return -1;
         if (rc == 1) {
-            json_t *cp = json_pack("{s:I, s:I}", "ino", (json_int_t)ino, "off", (json_int_t)off);
-            *next_cp = json_dumps(cp, JSON_COMPACT);
-            json_decref(cp);
+            *next_cp = dump_checkpoint(ino, off);
             return 1;
         }
         if (rc == 2)
@@ -181,9 +182,7 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     rc = read_lines(t, t->path, ino, &off, emit, arg, e);
     if (rc < 0)
         return -1;
-    json_t *cp = json_pack("{s:I, s:I}", "ino", (json_int_t)ino, "off", (json_int_t)off);
-    *next_cp = json_dumps(cp, JSON_COMPACT);
-    json_decref(cp);
+    *next_cp = dump_checkpoint(ino, off);
     return rc == 1 ? 1 : 0;
 }
 

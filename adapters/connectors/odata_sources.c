@@ -52,12 +52,9 @@ static const odata_kind_t sentinel_kind = {
     200, 1000};
 
 typedef struct {
+    source_http_t src;
     const odata_kind_t *kind;
-    http_client_t *http;
-    json_t *config;
-    int page_size, max_pages;
     char collection[1024]; /* path and fixed query ("?api-version=…&" or "?") */
-    char name[80];
 } odata_t;
 
 json_t *graph_parse_page(const char *body, size_t len, char **next_link, fs_err_t *e)
@@ -98,8 +95,7 @@ static void cleanup(void **state_p)
     odata_t *s = *state_p;
     if (!s)
         return;
-    http_client_destroy(&s->http);
-    json_decref(s->config);
+    source_http_release(&s->src);
     free(s);
     *state_p = NULL;
 }
@@ -108,20 +104,13 @@ static void *init_kind(const odata_kind_t *kind, const char *type, const json_t 
 {
     odata_t *s = calloc(1, sizeof *s);
     s->kind = kind;
-    s->config = json_deep_copy(config);
-    json_t *d = json_loads(kind->defaults, 0, NULL);
-    json_object_update_missing(s->config, d);
-    json_decref(d);
-    const char *name = json_string_value(json_object_get(config, "name"));
-    snprintf(s->name, sizeof s->name, "%s %s", type, name ? name : "");
-    s->page_size = connector_page_size(config, kind->page_default, kind->page_max);
-    s->max_pages = connector_max_pages(config);
+    source_http_prepare(&s->src, config, type, kind->defaults, kind->page_default, kind->page_max);
     int n;
     if (kind->path) {
         n = snprintf(s->collection, sizeof s->collection, "%s?", kind->path);
     } else {
         const char *ws = json_string_value(json_object_get(config, "workspace_path"));
-        const char *api = json_string_value(json_object_get(s->config, "api_version"));
+        const char *api = json_string_value(json_object_get(s->src.config, "api_version"));
         if (!ws || strncmp(ws, "/subscriptions/", 15) != 0 || strpbrk(ws, "?#% ") || !api || strpbrk(api, "&?#% ")) {
             fs_err_set(e, "workspace_path: required, /subscriptions/S/resourceGroups/RG/providers/"
                           "Microsoft.OperationalInsights/workspaces/W");
@@ -132,14 +121,13 @@ static void *init_kind(const odata_kind_t *kind, const char *type, const json_t 
         n = snprintf(s->collection, sizeof s->collection,
                      "%s/providers/Microsoft.SecurityInsights/incidents?api-version=%s&", ws, api);
     }
-    source_cursor_t c;
-    int rc = source_cursor_load(&c, NULL, config, e);
-    source_cursor_clear(&c);
     if (n >= (int)sizeof s->collection) {
         fs_err_set(e, "workspace_path: too long");
-        rc = -1;
+        void *p = s;
+        cleanup(&p);
+        return NULL;
     }
-    if (rc != 0 || !(s->http = http_client_new(s->config, s->name, e))) {
+    if (source_http_open(&s->src, e) != 0) {
         void *p = s;
         cleanup(&p);
         return NULL;
@@ -159,72 +147,62 @@ static const char *dotted(const json_t *rec, const char *path)
     return json_string_value(v);
 }
 
+/* One poll's paging: the URL of the next page (@odata.nextLink). */
+typedef struct {
+    odata_t *s;
+    char *url;
+} odata_pages_t;
+
+static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+{
+    odata_pages_t *p = ctx;
+    odata_t *s = p->s;
+    const odata_kind_t *k = s->kind;
+    if (page == 0) {
+        char filter[160];
+        snprintf(filter, sizeof filter, "%s ge %s", k->filter, base->ts);
+        char *q = http_escape(filter);
+        char *ob = k->orderby ? http_escape(k->orderby) : NULL;
+        char first[2048];
+        snprintf(first, sizeof first, "%s$filter=%s%s%s&$top=%d", s->collection, q, ob ? "&$orderby=" : "",
+                 ob ? ob : "", s->src.page_size);
+        free(q);
+        free(ob);
+        p->url = strdup(first);
+    }
+    http_response_t r;
+    if (http_client_request(s->src.http, "GET", p->url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
+        http_response_clear(&r);
+        return -1;
+    }
+    fs_err_t pe = {{0}};
+    char *link = NULL;
+    *records = graph_parse_page(r.body, r.len, &link, &pe);
+    http_response_clear(&r);
+    if (!*records)
+        return fs_err_set(e, "%s: GET %s: %s", s->src.name, k->path ? k->path : "incidents", pe.text);
+    if (!link)
+        return 0;
+    free(p->url);
+    p->url = link;
+    return 1;
+}
+
+static void record_key(void *ctx, const json_t *rec, const char **ts, const char **id)
+{
+    const odata_pages_t *p = ctx;
+    const odata_t *s = p->s;
+    *ts = dotted(rec, s->kind->ts);
+    *id = json_string_value(json_object_get(rec, s->kind->id));
+}
+
 static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
 {
     odata_t *s = state;
-    const odata_kind_t *k = s->kind;
-    source_cursor_t base, next;
-    *next_cp = NULL;
-    if (source_cursor_load(&base, checkpoint, s->config, e) != 0) {
-        source_cursor_clear(&base);
-        return -1;
-    }
-    source_cursor_copy(&next, &base);
-    char filter[160];
-    snprintf(filter, sizeof filter, "%s ge %s", k->filter, base.ts);
-    char *q = http_escape(filter);
-    char *ob = k->orderby ? http_escape(k->orderby) : NULL;
-    char first[2048];
-    snprintf(first, sizeof first, "%s$filter=%s%s%s&$top=%d", s->collection, q, ob ? "&$orderby=" : "", ob ? ob : "",
-             s->page_size);
-    free(q);
-    free(ob);
-    char *url = strdup(first);
-    int rc = 0, taken = 0;
-    for (int page = 0;; page++) {
-        if (page == s->max_pages) {
-            rc = 1;
-            break;
-        }
-        http_response_t r;
-        if (http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
-            http_response_clear(&r);
-            rc = -1;
-            break;
-        }
-        fs_err_t pe = {{0}};
-        char *link = NULL;
-        json_t *records = graph_parse_page(r.body, r.len, &link, &pe);
-        http_response_clear(&r);
-        if (!records) {
-            rc = fs_err_set(e, "%s: GET %s: %s", s->name, k->path ? k->path : "incidents", pe.text);
-            break;
-        }
-        size_t i;
-        json_t *rec;
-        json_array_foreach(records, i, rec) {
-            const char *ts = dotted(rec, k->ts);
-            const char *id = json_string_value(json_object_get(rec, k->id));
-            if (!source_cursor_take(&base, &next, ts, id))
-                continue;
-            if (emit(arg, rec) != 0 || ++taken > CONNECTOR_MAX_RECORDS) {
-                rc = fs_err_set(e, "%s: more than %d records in one poll", s->name, CONNECTOR_MAX_RECORDS);
-                break;
-            }
-        }
-        json_decref(records);
-        if (rc < 0 || !link) {
-            free(link);
-            break;
-        }
-        free(url);
-        url = link;
-    }
-    free(url);
-    if (rc >= 0)
-        *next_cp = source_cursor_dump(&next);
-    source_cursor_clear(&base);
-    source_cursor_clear(&next);
+    odata_pages_t pages = {.s = s};
+    source_pager_t pager = {s->src.name, s->src.config, s->src.max_pages, fetch_page, record_key, &pages};
+    int rc = source_poll_pages(&pager, checkpoint, emit, arg, next_cp, e);
+    free(pages.url);
     return rc;
 }
 

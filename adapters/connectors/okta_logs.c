@@ -11,13 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    http_client_t *http;
-    json_t *config;
-    int page_size, max_pages;
-    char name[80];
-} okta_t;
-
 json_t *okta_parse_logs(const char *body, size_t len, fs_err_t *e)
 {
     json_t *j = fs_json_parse(body, len, e);
@@ -41,102 +34,68 @@ json_t *okta_parse_logs(const char *body, size_t len, fs_err_t *e)
     return j;
 }
 
-static void cleanup(void **state_p)
-{
-    okta_t *s = *state_p;
-    if (!s)
-        return;
-    http_client_destroy(&s->http);
-    json_decref(s->config);
-    free(s);
-    *state_p = NULL;
-}
-
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    okta_t *s = calloc(1, sizeof *s);
-    s->config = json_deep_copy(config);
-    if (!json_object_get(s->config, "auth"))
-        json_object_set_new(s->config, "auth", json_string("ssws"));
-    const char *name = json_string_value(json_object_get(config, "name"));
-    snprintf(s->name, sizeof s->name, "okta-logs %s", name ? name : "");
-    s->page_size = connector_page_size(config, 1000, 1000);
-    s->max_pages = connector_max_pages(config);
-    source_cursor_t c;
-    int rc = source_cursor_load(&c, NULL, config, e);
-    source_cursor_clear(&c);
-    if (rc != 0 || !(s->http = http_client_new(s->config, s->name, e))) {
-        void *p = s;
-        cleanup(&p);
-        return NULL;
+    return source_http_new(config, "okta-logs", "{\"auth\": \"ssws\"}", 1000, 1000, e);
+}
+
+/* One poll's paging: the URL of the next page (Okta's Link rel="next"). */
+typedef struct {
+    source_http_t *s;
+    char *url;
+} okta_pages_t;
+
+static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+{
+    okta_pages_t *p = ctx;
+    source_http_t *s = p->s;
+    if (page == 0) {
+        char *since = http_escape(base->ts);
+        char first[512];
+        snprintf(first, sizeof first, "/api/v1/logs?since=%s&limit=%d&sortOrder=ASCENDING", since, s->page_size);
+        free(since);
+        p->url = strdup(first);
     }
-    return s;
+    http_response_t r;
+    if (http_client_request(s->http, "GET", p->url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
+        http_response_clear(&r);
+        return -1;
+    }
+    fs_err_t pe = {{0}};
+    json_t *events = okta_parse_logs(r.body, r.len, &pe);
+    char *link = r.link_next;
+    r.link_next = NULL;
+    http_response_clear(&r);
+    if (!events) {
+        free(link);
+        return fs_err_set(e, "%s: GET /api/v1/logs: %s", s->name, pe.text);
+    }
+    *records = events;
+    size_t count = json_array_size(events);
+    if (count == 0 || count < (size_t)s->page_size || !link) {
+        free(link);
+        return 0;
+    }
+    free(p->url);
+    p->url = link;
+    return 1;
+}
+
+static void record_key(void *ctx, const json_t *ev, const char **ts, const char **id)
+{
+    (void)ctx;
+    *ts = json_string_value(json_object_get(ev, "published"));
+    *id = json_string_value(json_object_get(ev, "uuid"));
 }
 
 static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
 {
-    okta_t *s = state;
-    source_cursor_t base, next;
-    *next_cp = NULL;
-    if (source_cursor_load(&base, checkpoint, s->config, e) != 0) {
-        source_cursor_clear(&base);
-        return -1;
-    }
-    source_cursor_copy(&next, &base);
-    char *since = http_escape(base.ts);
-    char first[512];
-    snprintf(first, sizeof first, "/api/v1/logs?since=%s&limit=%d&sortOrder=ASCENDING", since, s->page_size);
-    free(since);
-    char *url = strdup(first);
-    int rc = 0, taken = 0;
-    for (int page = 0;; page++) {
-        if (page == s->max_pages) {
-            rc = 1;
-            break;
-        }
-        http_response_t r;
-        if (http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
-            http_response_clear(&r);
-            rc = -1;
-            break;
-        }
-        fs_err_t pe = {{0}};
-        json_t *events = okta_parse_logs(r.body, r.len, &pe);
-        char *link = r.link_next;
-        r.link_next = NULL;
-        http_response_clear(&r);
-        if (!events) {
-            free(link);
-            rc = fs_err_set(e, "%s: GET /api/v1/logs: %s", s->name, pe.text);
-            break;
-        }
-        size_t i;
-        json_t *ev;
-        json_array_foreach(events, i, ev) {
-            const char *ts = json_string_value(json_object_get(ev, "published"));
-            const char *id = json_string_value(json_object_get(ev, "uuid"));
-            if (!source_cursor_take(&base, &next, ts, id))
-                continue;
-            if (emit(arg, ev) != 0 || ++taken > CONNECTOR_MAX_RECORDS) {
-                rc = fs_err_set(e, "%s: more than %d records in one poll", s->name, CONNECTOR_MAX_RECORDS);
-                break;
-            }
-        }
-        size_t count = json_array_size(events);
-        json_decref(events);
-        if (rc < 0 || count == 0 || count < (size_t)s->page_size || !link) {
-            free(link);
-            break;
-        }
-        free(url);
-        url = link;
-    }
-    free(url);
-    if (rc >= 0)
-        *next_cp = source_cursor_dump(&next);
-    source_cursor_clear(&base);
-    source_cursor_clear(&next);
+    source_http_t *s = state;
+    okta_pages_t pages = {.s = s};
+    source_pager_t pager = {s->name, s->config, s->max_pages, fetch_page, record_key, &pages};
+    int rc = source_poll_pages(&pager, checkpoint, emit, arg, next_cp, e);
+    free(pages.url);
     return rc;
 }
 
@@ -147,5 +106,5 @@ const source_ops_t source_okta_logs = {
     .summary = "Okta System Log /api/v1/logs (SSWS token; since + Link rel=\"next\")",
     .init = init,
     .poll = poll,
-    .cleanup = cleanup,
+    .cleanup = source_http_destroy,
 };

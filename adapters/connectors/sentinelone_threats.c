@@ -13,13 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    http_client_t *http;
-    json_t *config;
-    int page_size, max_pages;
-    char name[96];
-} s1_t;
-
 json_t *sentinelone_parse_page(const char *body, size_t len, char **next_cursor, fs_err_t *e)
 {
     *next_cursor = NULL;
@@ -51,102 +44,60 @@ json_t *sentinelone_parse_page(const char *body, size_t len, char **next_cursor,
     return data;
 }
 
-static void cleanup(void **state_p)
-{
-    s1_t *s = *state_p;
-    if (!s)
-        return;
-    http_client_destroy(&s->http);
-    json_decref(s->config);
-    free(s);
-    *state_p = NULL;
-}
-
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    s1_t *s = calloc(1, sizeof *s);
-    s->config = json_deep_copy(config);
-    if (!json_object_get(s->config, "auth"))
-        json_object_set_new(s->config, "auth", json_string("apitoken"));
-    const char *name = json_string_value(json_object_get(config, "name"));
-    snprintf(s->name, sizeof s->name, "sentinelone-threats %s", name ? name : "");
-    s->page_size = connector_page_size(config, 500, 1000);
-    s->max_pages = connector_max_pages(config);
-    source_cursor_t c;
-    int rc = source_cursor_load(&c, NULL, config, e);
-    source_cursor_clear(&c);
-    if (rc != 0 || !(s->http = http_client_new(s->config, s->name, e))) {
-        void *p = s;
-        cleanup(&p);
-        return NULL;
+    return source_http_new(config, "sentinelone-threats", "{\"auth\": \"apitoken\"}", 500, 1000, e);
+}
+
+/* One poll's paging: SentinelOne's nextCursor. */
+typedef struct {
+    source_http_t *s;
+    char *cursor;
+} s1_pages_t;
+
+static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+{
+    (void)page;
+    s1_pages_t *p = ctx;
+    source_http_t *s = p->s;
+    char url[4096];
+    char *since = http_escape(base->ts);
+    char *qc = p->cursor ? http_escape(p->cursor) : NULL;
+    int n = snprintf(url, sizeof url, "/web/api/v2.1/threats?updatedAt__gte=%s&sortBy=updatedAt&sortOrder=asc&limit=%d%s%s",
+                     since, s->page_size, qc ? "&cursor=" : "", qc ? qc : "");
+    free(qc);
+    free(since);
+    if (n >= (int)sizeof url)
+        return fs_err_set(e, "%s: pagination cursor too long", s->name);
+    http_response_t r;
+    if (http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
+        http_response_clear(&r);
+        return -1;
     }
-    return s;
+    fs_err_t pe = {{0}};
+    free(p->cursor);
+    *records = sentinelone_parse_page(r.body, r.len, &p->cursor, &pe);
+    http_response_clear(&r);
+    if (!*records)
+        return fs_err_set(e, "%s: GET /web/api/v2.1/threats: %s", s->name, pe.text);
+    return p->cursor ? 1 : 0;
+}
+
+static void record_key(void *ctx, const json_t *t, const char **ts, const char **id)
+{
+    (void)ctx;
+    *ts = json_string_value(json_object_get(json_object_get(t, "threatInfo"), "updatedAt"));
+    *id = json_string_value(json_object_get(t, "id"));
 }
 
 static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
 {
-    s1_t *s = state;
-    source_cursor_t base, next;
-    *next_cp = NULL;
-    if (source_cursor_load(&base, checkpoint, s->config, e) != 0) {
-        source_cursor_clear(&base);
-        return -1;
-    }
-    source_cursor_copy(&next, &base);
-    char *since = http_escape(base.ts), *cursor = NULL;
-    int rc = 0, taken = 0;
-    for (int page = 0;; page++) {
-        if (page == s->max_pages) {
-            rc = 1;
-            break;
-        }
-        char url[4096];
-        char *qc = cursor ? http_escape(cursor) : NULL;
-        int n = snprintf(url, sizeof url,
-                         "/web/api/v2.1/threats?updatedAt__gte=%s&sortBy=updatedAt&sortOrder=asc&limit=%d%s%s", since,
-                         s->page_size, qc ? "&cursor=" : "", qc ? qc : "");
-        free(qc);
-        if (n >= (int)sizeof url) {
-            rc = fs_err_set(e, "%s: pagination cursor too long", s->name);
-            break;
-        }
-        http_response_t r;
-        if (http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
-            http_response_clear(&r);
-            rc = -1;
-            break;
-        }
-        fs_err_t pe = {{0}};
-        free(cursor);
-        json_t *threats = sentinelone_parse_page(r.body, r.len, &cursor, &pe);
-        http_response_clear(&r);
-        if (!threats) {
-            rc = fs_err_set(e, "%s: GET /web/api/v2.1/threats: %s", s->name, pe.text);
-            break;
-        }
-        size_t i;
-        json_t *t;
-        json_array_foreach(threats, i, t) {
-            const char *ts = json_string_value(json_object_get(json_object_get(t, "threatInfo"), "updatedAt"));
-            const char *id = json_string_value(json_object_get(t, "id"));
-            if (!source_cursor_take(&base, &next, ts, id))
-                continue;
-            if (emit(arg, t) != 0 || ++taken > CONNECTOR_MAX_RECORDS) {
-                rc = fs_err_set(e, "%s: more than %d records in one poll", s->name, CONNECTOR_MAX_RECORDS);
-                break;
-            }
-        }
-        json_decref(threats);
-        if (rc < 0 || !cursor)
-            break;
-    }
-    free(cursor);
-    free(since);
-    if (rc >= 0)
-        *next_cp = source_cursor_dump(&next);
-    source_cursor_clear(&base);
-    source_cursor_clear(&next);
+    source_http_t *s = state;
+    s1_pages_t pages = {.s = s};
+    source_pager_t pager = {s->name, s->config, s->max_pages, fetch_page, record_key, &pages};
+    int rc = source_poll_pages(&pager, checkpoint, emit, arg, next_cp, e);
+    free(pages.cursor);
     return rc;
 }
 
@@ -157,5 +108,5 @@ const source_ops_t source_sentinelone_threats = {
     .summary = "SentinelOne Management API 2.1 threats (ApiToken; updatedAt__gte + cursor paging)",
     .init = init,
     .poll = poll,
-    .cleanup = cleanup,
+    .cleanup = source_http_destroy,
 };

@@ -18,11 +18,9 @@
 #include <string.h>
 
 typedef struct {
-    http_client_t *http;
-    json_t *config;
+    source_http_t src; /* page_size and max_pages unused: the export is one answer */
     char *search;
     char id_field[64];
-    char name[96];
 } splunk_t;
 
 json_t *splunk_parse_export(const char *body, size_t len, fs_err_t *e)
@@ -70,8 +68,7 @@ static void cleanup(void **state_p)
     splunk_t *s = *state_p;
     if (!s)
         return;
-    http_client_destroy(&s->http);
-    json_decref(s->config);
+    source_http_release(&s->src);
     free(s->search);
     free(s);
     *state_p = NULL;
@@ -81,19 +78,12 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
     splunk_t *s = calloc(1, sizeof *s);
-    s->config = json_deep_copy(config);
-    if (!json_object_get(s->config, "auth"))
-        json_object_set_new(s->config, "auth", json_string("bearer"));
+    source_http_prepare(&s->src, config, "splunk-export", "{\"auth\": \"bearer\"}", 1, 1); /* no paging */
     const char *search = json_string_value(json_object_get(config, "search"));
     const char *idf = json_string_value(json_object_get(config, "id_field"));
     s->search = strdup(search ? search : "search `notable`");
     snprintf(s->id_field, sizeof s->id_field, "%s", idf ? idf : "event_id");
-    const char *name = json_string_value(json_object_get(config, "name"));
-    snprintf(s->name, sizeof s->name, "splunk-export %s", name ? name : "");
-    source_cursor_t c;
-    int rc = source_cursor_load(&c, NULL, config, e);
-    source_cursor_clear(&c);
-    if (rc != 0 || !(s->http = http_client_new(s->config, s->name, e))) {
+    if (source_http_open(&s->src, e) != 0) {
         void *p = s;
         cleanup(&p);
         return NULL;
@@ -101,16 +91,11 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     return s;
 }
 
-static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+/* The one "page": the whole export. */
+static int fetch_export(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
 {
-    splunk_t *s = state;
-    source_cursor_t base, next;
-    *next_cp = NULL;
-    if (source_cursor_load(&base, checkpoint, s->config, e) != 0) {
-        source_cursor_clear(&base);
-        return -1;
-    }
-    source_cursor_copy(&next, &base);
+    (void)page;
+    splunk_t *s = ctx;
     size_t sl = strlen(s->search) + 32;
     char *full = malloc(sl);
     snprintf(full, sl, "%s | sort 0 _time", s->search);
@@ -120,42 +105,35 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     char *form = malloc(fl);
     /* whole seconds: inclusive of the checkpoint's second; ids taken at it are skipped */
     snprintf(form, fl, "search=%s&output_mode=json&earliest_time=%lld&latest_time=now", q,
-             (long long)(base.ts_ms / 1000));
+             (long long)(base->ts_ms / 1000));
     free(q);
     http_response_t r;
     int rc = 0;
-    if (http_client_request(s->http, "POST", "/services/search/v2/jobs/export", form, HTTP_FORM | HTTP_IDEMPOTENT,
+    if (http_client_request(s->src.http, "POST", "/services/search/v2/jobs/export", form, HTTP_FORM | HTTP_IDEMPOTENT,
                             &r, e) != 0) {
         rc = -1;
     } else {
         fs_err_t pe = {{0}};
-        json_t *rows = splunk_parse_export(r.body, r.len, &pe);
-        if (!rows) {
-            rc = fs_err_set(e, "%s: %s", s->name, pe.text);
-        } else {
-            size_t i;
-            json_t *row;
-            int taken = 0;
-            json_array_foreach(rows, i, row) {
-                const char *ts = json_string_value(json_object_get(row, "_time"));
-                const char *id = json_string_value(json_object_get(row, s->id_field));
-                if (!source_cursor_take(&base, &next, ts, id))
-                    continue;
-                if (emit(arg, row) != 0 || ++taken > CONNECTOR_MAX_RECORDS) {
-                    rc = fs_err_set(e, "%s: more than %d records in one poll", s->name, CONNECTOR_MAX_RECORDS);
-                    break;
-                }
-            }
-            json_decref(rows);
-        }
+        if (!(*records = splunk_parse_export(r.body, r.len, &pe)))
+            rc = fs_err_set(e, "%s: %s", s->src.name, pe.text);
     }
     http_response_clear(&r);
     free(form);
-    if (rc >= 0)
-        *next_cp = source_cursor_dump(&next);
-    source_cursor_clear(&base);
-    source_cursor_clear(&next);
     return rc;
+}
+
+static void record_key(void *ctx, const json_t *row, const char **ts, const char **id)
+{
+    splunk_t *s = ctx;
+    *ts = json_string_value(json_object_get(row, "_time"));
+    *id = json_string_value(json_object_get(row, s->id_field));
+}
+
+static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+{
+    splunk_t *s = state;
+    source_pager_t pager = {s->src.name, s->src.config, 1, fetch_export, record_key, s};
+    return source_poll_pages(&pager, checkpoint, emit, arg, next_cp, e);
 }
 
 const source_ops_t source_splunk_export = {

@@ -99,8 +99,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     s->max_conns = mc >= 1 && mc <= SYSLOG_MAX_CONN ? (int)mc : 32;
     json_int_t ml = json_integer_value(json_object_get(config, "max_line"));
     s->max_line = ml >= 512 && ml <= (1 << 20) ? (size_t)ml : 65536;
-    const char *name = json_string_value(json_object_get(config, "name"));
-    snprintf(s->name, sizeof s->name, "syslog %s", name ? name : "");
+    connector_instance_name(s->name, sizeof s->name, "syslog", config);
     if ((udp && (s->udp = open_socket(udp, SOCK_DGRAM, "udp", e)) < 0) ||
         (tcp && (s->tcp = open_socket(tcp, SOCK_STREAM, "tcp", e)) < 0)) {
         void *p = s;
@@ -194,13 +193,7 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
                 break;
         }
     }
-    int rc = 0;
-    if (len) {
-        json_t *text = json_stringn_nocheck(out, len);
-        if (!text || emit(arg, text) != 0)
-            rc = fs_err_set(e, "%s: cannot hand %zu bytes to the normalizer", s->name, len);
-        json_decref(text);
-    }
+    int rc = len ? source_emit_text(emit, arg, s->name, out, len, e) : 0;
     free(out);
     return rc < 0 ? -1 : len >= SYSLOG_POLL_BYTES ? 1 : 0;
 }
