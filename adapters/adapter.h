@@ -229,6 +229,13 @@ typedef struct adapter_config {
     const json_t *connectors; /* config "connectors": [{"name","kind","type",…}] (borrowed) */
     const json_t *sources;    /* config "sources": [{"name","type","interval_s",…}] (borrowed) */
     const json_t *actuator_config; /* config "actuator_config": {"NAME": {…}} (borrowed) */
+    /* Critical commands (docs/governance.md): a COMMAND the broker marks
+       "critical", or whose action / "action:target" is listed here, runs only
+       with valid proof — the approvers' signatures, checked against
+       trusted_operators_dir/NAME.sign.pub.pem — else 403. */
+    const char *trusted_operators_dir; /* default KEYS/signing/operators */
+    const json_t *critical_actions;    /* config "critical_actions": ["contain", "deny:ipv4_net"] (borrowed) */
+    int64_t proof_max_age_ms;          /* config "proof_max_age_s", default 86400; 0 = no limit */
     adapter_replay_t *replays;
     size_t replay_count;
     uint64_t outbox_max;

@@ -104,6 +104,48 @@ static json_t *execute(adapter_t *a, const json_t *cmd)
     return slot->ops->execute(slot->state, cmd);
 }
 
+/* Whether the site itself counts this command as critical: its action, or
+   "action:target", is in the config's critical_actions. */
+static bool site_critical(const adapter_t *a, const json_t *cmd)
+{
+    const char *action = json_string_value(json_object_get(cmd, "action"));
+    const char *target = target_type(cmd);
+    char pair[160];
+    if (!action || snprintf(pair, sizeof pair, "%s:%s", action, target ? target : "") >= (int)sizeof pair)
+        return false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a->cfg.critical_actions, i, v) {
+        const char *s = json_string_value(v);
+        if (s && (strcmp(s, action) == 0 || strcmp(s, pair) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* A critical command runs only with the approvers' signatures
+   (docs/governance.md "Critical commands carry proof"): a broker alone
+   cannot make this site act. NULL = go ahead; else the 403 response. */
+static json_t *check_proof(adapter_t *a, const json_t *body, const json_t *cmd)
+{
+    if (!json_is_true(json_object_get(body, "critical")) && !site_critical(a, cmd))
+        return NULL;
+    char dir[4096], reason[512];
+    if (a->cfg.trusted_operators_dir)
+        snprintf(dir, sizeof dir, "%s", a->cfg.trusted_operators_dir);
+    else
+        snprintf(dir, sizeof dir, "%s/signing/operators", a->cfg.keys_dir);
+    json_int_t run_id = json_integer_value(json_object_get(body, "run_id"));
+    if (run_id > 0 && proof_verify(json_object_get(body, "proof"), (uint64_t)run_id, dir, fs_now_ms(),
+                                   a->cfg.proof_max_age_ms, reason, sizeof reason) == 0)
+        return NULL;
+    if (run_id <= 0)
+        snprintf(reason, sizeof reason, "a critical command needs proof: run_id and the approvers' signed votes");
+    char text[700];
+    snprintf(text, sizeof text, "critical command refused: %s", reason);
+    return json_pack("{s:i, s:s}", "status", 403, "status_text", text);
+}
+
 void adapter_on_command(adapter_t *a, const json_t *body)
 {
     const char *command_id = json_string_value(json_object_get(body, "command_id"));
@@ -129,7 +171,12 @@ void adapter_on_command(adapter_t *a, const json_t *body)
                    command_id, e.text);
             return; /* not executed; the broker redelivers it */
         }
-        response = execute(a, cmd);
+        response = check_proof(a, body, cmd);
+        if (response)
+            fs_log(FS_LOG_WARN, "adapter", "critical_refused", "site=%s command_id=%s reason=\"%s\"", a->cfg.site,
+                   command_id, json_string_value(json_object_get(response, "status_text")));
+        else
+            response = execute(a, cmd);
         if (journal_finish(a->outbox, command_id, response, &e) != 0)
             fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "command_id=%s reason=\"%s\"",
                    command_id, e.text);

@@ -28,6 +28,8 @@ typedef enum {
     DB_REQUESTS, /* request_id -> enrich/action request journal JSON */
     DB_PLAYBOOKS,/* version (sha256 hex) -> playbook document, for runs in flight */
     DB_TIMELINE, /* case_id BE + entry id BE -> timeline entry JSON (append-only) */
+    DB_AUDIT,    /* u64 BE seq -> audit entry, canonical JSON, hash-chained (audit.c) */
+    DB_GOVERNANCE,/* "version:HASH" / "site:NAME" -> playbook governance records (governance.c) */
     DB_COUNT
 } store_db_t;
 
@@ -37,6 +39,15 @@ typedef struct store store_t;
    fails writes with a clear error, never corrupts. Caller owns. */
 store_t *store_open(const char *dir, size_t map_mb, fs_err_t *e);
 void store_close(store_t **self_p);
+/* Opens an existing store read-only (for `fedsoarctl audit verify
+   --state-dir`, beside or without a running broker). Caller owns. */
+store_t *store_open_readonly(const char *dir, fs_err_t *e);
+/* Whether a named database exists (always true for store_open). */
+bool store_has(const store_t *self, store_db_t db);
+/* The broker's Ed25519 private key file that signs audit checkpoints
+   (copied; NULL = none: checkpoints are not written). */
+void store_set_sign_key(store_t *self, const char *path);
+const char *store_sign_key(const store_t *self);
 /* A short random id made when the store was created: prefixes command ids
    so they stay unique if a broker is ever rebuilt from scratch. */
 const char *store_instance(const store_t *self);
@@ -86,6 +97,11 @@ uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint
    case document itself is not rewritten. Borrows fields. */
 int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
                        json_t *fields, fs_err_t *e);
+/* The same, saying who caused it for the audit log ("playbook:NAME", …);
+   cases_timeline_add derives it from the fields (operator, by, site). Each
+   timeline line is also an audit entry "case.KIND" in the same txn. */
+int cases_timeline_add_as(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
+                          json_t *fields, const char *actor, fs_err_t *e);
 /* Sets case fields (status, severity_id, assignee; note appends a note)
    from a playbook `set` step or an operator; `by` is who did it. Status
    changes stamp acknowledged/contained/resolved times for the metrics. */
@@ -101,6 +117,39 @@ json_t *cases_get(store_t *st, MDB_txn *txn, uint64_t case_id);
 /* MTTA/MTTC/MTTR and counts, overall and per site. Caller owns. */
 json_t *cases_metrics(store_t *st, MDB_txn *txn);
 
+/* ==== audit chain (audit.c; docs/governance.md "Audit chain") ===============
+   Every change to cases, runs, commands, approvals, playbooks, sites and
+   configuration appends an entry IN THE SAME TRANSACTION as the change:
+     {"seq", "time", "kind", "actor", "subject", "details", "prev", "hash"}
+   stored as canonical JSON under u64 BE seq. hash = SHA-256 (hex) of the
+   canonical JSON of the entry without "hash"; prev = hash of entry seq-1
+   (64 zeros for seq 1). Every AUDIT_CHECKPOINT_EVERY entries, and at a
+   clean start and stop, an "audit.checkpoint" entry carries the broker's
+   Ed25519 signature over {"type":"fedsoar-audit-checkpoint/1",
+   "upto_seq", "upto_hash"} of the entry before it. */
+
+#define AUDIT_CHECKPOINT_EVERY 1000
+#define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Appends one entry. actor: "operator:NAME", "site:NAME", "playbook:NAME",
+   "broker". subject ({"case_id", "run_id", …}) and details are borrowed and
+   may be NULL. Never put secrets in them. */
+int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor,
+                 const json_t *subject, const json_t *details, fs_err_t *e);
+/* Appends a signed checkpoint of everything so far (no-op without a sign
+   key). reason: "periodic", "start", "stop". */
+int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e);
+/* Walks the whole chain. Returns (caller owns) {"ok", "entries",
+   "checkpoints", "last_checkpoint_seq", "unsigned_tail", "head_seq"} and,
+   when broken, "error": {"seq", "reason"} naming the first bad entry
+   (altered, removed, inserted, reordered, bad checkpoint signature).
+   broker_pub: DIR/broker.sign.pub.pem (NULL: signatures not checked, said
+   in "warnings"). */
+json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub);
+/* Appends to out (array) the entries with seq > since, stopping after
+   about max_bytes of JSON. Returns the last seq appended (since when none). */
+uint64_t audit_export(store_t *st, MDB_txn *txn, uint64_t since, size_t max_bytes, json_t *out);
+
 /* ==== the daemon ============================================================ */
 
 typedef struct broker_config {
@@ -113,6 +162,9 @@ typedef struct broker_config {
     size_t map_mb;             /* LMDB map size */
     int64_t correlation_window_ms;
     const json_t *sites;       /* per-site routing config {"alpha": {"scopes": …}} (borrowed) */
+    const json_t *governance;  /* {"quorum", "members", "revoked"} or NULL: no governance,
+                                  every playbook of the directory runs everywhere (borrowed) */
+    const json_t *config;      /* the whole config file, hashed into the audit log (borrowed, may be NULL) */
 } broker_config_t;
 
 typedef struct broker broker_t;

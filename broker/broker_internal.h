@@ -29,7 +29,23 @@ struct broker {
     int64_t next_heartbeat;
     zhashx_t *versions; /* playbook version -> playbook_t, for runs in flight */
     route_table_t *routes; /* scopes, capabilities, learned assets -> where commands go */
+    governance_config_t *gov; /* NULL: no governance, the directory's playbooks run everywhere */
+    char sign_pub[4096];      /* KEYS/broker.sign.pub.pem ("" when insecure / absent) */
+    /* runs.c, while a run advances: where sub-playbooks are looked up */
+    MDB_txn *adv_txn;
+    const char *adv_site;
+    bool adv_shadow;
 };
+
+/* Who is asking on the control socket, and where a write command puts
+   messages for sites. site: the operator key's site= metadata (a
+   site-admin's own site), or NULL. */
+typedef struct caller {
+    const char *operator_name;
+    const char *role;
+    const char *site;
+    json_t *outgoing;
+} caller_t;
 
 session_t *broker_session(broker_t *b, const char *site);
 
@@ -55,9 +71,17 @@ int64_t runs_next_timer(broker_t *b);
 int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e);
 /* An operator's vote on an approval gate (role checked, distinct operators,
    quorum; one deny closes it). *result: the approval after the vote. */
+/* signature/payload: the operator's Ed25519 signature over the vote
+   payload (federation.h proof_vote_payload), or NULL for an unsigned vote
+   (accepted only without governance; it cannot be proof for a critical
+   command). */
 int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *operator_name,
-                const char *role, bool approve, const char *comment, json_t *outgoing,
-                json_t **result, fs_err_t *e);
+                const char *role, bool approve, const char *comment, const char *signature,
+                const char *payload, json_t *outgoing, json_t **result, fs_err_t *e);
+/* The COMMAND body for a journaled command record (borrowed): command_id,
+   command, case_id, and for a critical one "critical", "run_id" and the
+   approvers' signed votes as "proof". Caller owns. */
+json_t *runs_command_body(const json_t *rec);
 /* Sends every journaled command still pending for a site (after HELLO). */
 void runs_redeliver(broker_t *b, session_t *s);
 /* Sends the messages in outgoing ({site, type, body}) to connected sites. */
@@ -65,5 +89,21 @@ void runs_send(broker_t *b, json_t *outgoing);
 
 /* control.c: dispatch one operator request. */
 void broker_on_control_message(broker_t *b);
+
+/* governance.c: playbook versions, approvals and per-site activation
+   (docs/governance.md). Control handlers, one per command. */
+json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_get(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_status(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+/* The versions active (shadow false) or in shadow (true) at a site, as
+   {name: version}; borrowed until the txn ends... caller owns. NULL when
+   governance is off. */
+json_t *governance_site_versions(broker_t *b, MDB_txn *txn, const char *site, bool shadow);
 
 #endif

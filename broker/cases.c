@@ -194,8 +194,45 @@ uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint
     return rc == 0 ? id : 0;
 }
 
+/* Who caused a timeline entry, when the caller did not say: an operator
+   (votes, human edits), the site that answered, or the broker. */
+static const char *derive_actor(const json_t *fields, const char *kind, char *buf, size_t size)
+{
+    const char *op = json_string_value(json_object_get(fields, "operator"));
+    const char *by = json_string_value(json_object_get(fields, "by"));
+    const char *site = json_string_value(json_object_get(fields, "site"));
+    if (op && snprintf(buf, size, "operator:%s", op) < (int)size)
+        return buf;
+    if (by)
+        return by;
+    if (site && (strcmp(kind, "response") == 0 || strcmp(kind, "result") == 0 || strcmp(kind, "opened") == 0 ||
+                 strcmp(kind, "alert") == 0) &&
+        snprintf(buf, size, "site:%s", site) < (int)size)
+        return buf;
+    return "broker";
+}
+
+/* The ids an audit entry is about, taken from a timeline entry. */
+static json_t *audit_subject(uint64_t case_id, const json_t *fields)
+{
+    static const char *const ids[] = {"run_id", "command_id", "request_id", "approval_id", "event_id"};
+    json_t *subject = json_pack("{s:I}", "case_id", (json_int_t)case_id);
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+        json_t *v = json_object_get(fields, ids[i]);
+        if (v)
+            json_object_set(subject, ids[i], v);
+    }
+    return subject;
+}
+
 int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
                        json_t *fields, fs_err_t *e)
+{
+    return cases_timeline_add_as(st, txn, case_id, kind, fields, NULL, e);
+}
+
+int cases_timeline_add_as(store_t *st, MDB_txn *txn, uint64_t case_id, const char *kind,
+                          json_t *fields, const char *actor, fs_err_t *e)
 {
     uint64_t id = store_next_id(st, txn, "timeline_id", e);
     if (!id)
@@ -207,6 +244,15 @@ int cases_timeline_add(store_t *st, MDB_txn *txn, uint64_t case_id, const char *
     if (fields)
         json_object_update(entry, fields);
     int rc = store_put_json(st, txn, DB_TIMELINE, key, 16, entry, e);
+    if (rc == 0) {
+        /* The audit chain records every timeline line, in the same txn. */
+        char kbuf[96], abuf[96];
+        json_t *subject = audit_subject(case_id, fields);
+        snprintf(kbuf, sizeof kbuf, "case.%s", kind);
+        rc = audit_append(st, txn, kbuf, actor ? actor : derive_actor(fields, kind, abuf, sizeof abuf), subject,
+                          entry, e);
+        json_decref(subject);
+    }
     json_decref(entry);
     return rc;
 }

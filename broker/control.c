@@ -5,12 +5,16 @@
 
 #include <string.h>
 
-/* Who is asking, and where a write command puts messages for sites. */
-typedef struct {
-    const char *operator_name;
-    const char *role;
-    json_t *outgoing;
-} caller_t;
+/* A site-admin sees and changes only cases that involve its own site. */
+static bool case_visible(const caller_t *who, const json_t *c)
+{
+    if (!who->role || strcmp(who->role, "site-admin") != 0)
+        return true;
+    size_t i;
+    json_t *site;
+    json_array_foreach(json_object_get(c, "sites"), i, site) if (who->site && strcmp(json_string_value(site), who->site) == 0) return true;
+    return false;
+}
 
 typedef json_t *(control_fn)(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
                              fs_err_t *e);
@@ -83,13 +87,23 @@ static json_t *do_sites(broker_t *b, MDB_txn *txn, const json_t *args, const cal
     return records;
 }
 
+struct case_list_ctx {
+    json_t *out;
+    const caller_t *who;
+};
+
 static int collect_case(void *arg, const MDB_val *key, const MDB_val *val)
 {
     (void)key;
-    json_t *out = arg;
+    struct case_list_ctx *l = arg;
+    json_t *out = l->out;
     json_t *c = json_loadb(val->mv_data, val->mv_size, 0, NULL);
     if (!c)
         return 0;
+    if (!case_visible(l->who, c)) {
+        json_decref(c);
+        return 0;
+    }
     json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id",
                                          json_object_get(c, "id"), "title",
                                          json_object_get(c, "title"), "status",
@@ -107,18 +121,23 @@ static int collect_case(void *arg, const MDB_val *key, const MDB_val *val)
 static json_t *do_case_list(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
                             fs_err_t *e)
 {
-    (void)args, (void)e, (void)who;
-    json_t *out = json_array();
-    store_foreach(b->store, txn, DB_CASES, true, collect_case, out);
-    return out;
+    (void)args, (void)e;
+    struct case_list_ctx l = {json_array(), who};
+    store_foreach(b->store, txn, DB_CASES, true, collect_case, &l);
+    return l.out;
 }
 
 static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
                             fs_err_t *e)
 {
-    (void)who;
     json_int_t id = json_integer_value(json_object_get(args, "id"));
     json_t *c = id > 0 ? cases_get(b->store, txn, (uint64_t)id) : NULL;
+    if (c && !case_visible(who, c)) {
+        json_decref(c);
+        fs_err_set(e, "case %lld does not involve site %s: a site-admin sees only its own site's cases", (long long)id,
+                   who->site ? who->site : "(none)");
+        return NULL;
+    }
     if (!c) {
         fs_err_set(e, "no case %lld", (long long)id);
         return NULL;
@@ -148,6 +167,14 @@ static json_t *do_case_update(broker_t *b, MDB_txn *txn, const json_t *args, con
     json_t *fields = json_object_get(args, "fields");
     char by[96];
     snprintf(by, sizeof by, "operator:%s", who->operator_name);
+    json_t *c = id > 0 ? cases_get(b->store, txn, (uint64_t)id) : NULL;
+    bool visible = !c || case_visible(who, c);
+    json_decref(c);
+    if (!visible) {
+        fs_err_set(e, "case %lld does not involve site %s: a site-admin changes only its own site's cases",
+                   (long long)id, who->site ? who->site : "(none)");
+        return NULL;
+    }
     if (id <= 0 || !json_is_object(fields) ||
         cases_update(b->store, txn, (uint64_t)id, fields, by, e) != 0) {
         if (!e->text[0])
@@ -203,9 +230,39 @@ static json_t *do_approval_decide(broker_t *b, MDB_txn *txn, const json_t *args,
     }
     json_t *result = NULL;
     if (runs_decide(b, txn, (uint64_t)id, who->operator_name, who->role, decision[0] == 'a',
-                    json_string_value(json_object_get(args, "comment")), who->outgoing, &result, e) != 0)
+                    json_string_value(json_object_get(args, "comment")),
+                    json_string_value(json_object_get(args, "signature")),
+                    json_string_value(json_object_get(args, "payload")), who->outgoing, &result, e) != 0)
         return NULL;
     return result;
+}
+
+static json_t *do_approval_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+{
+    (void)who;
+    json_int_t id = json_integer_value(json_object_get(args, "id"));
+    unsigned char key[8];
+    fs_u64_to_be((uint64_t)(id > 0 ? id : 0), key);
+    json_t *ap = id > 0 ? store_get_json(b->store, txn, DB_APPROVALS, key, 8) : NULL;
+    if (!ap)
+        fs_err_set(e, "no approval %lld", (long long)id);
+    return ap;
+}
+
+static json_t *do_audit_verify(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+{
+    (void)args, (void)who, (void)e;
+    return audit_verify(b->store, txn, b->sign_pub[0] ? b->sign_pub : NULL);
+}
+
+static json_t *do_audit_export(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+{
+    (void)who, (void)e;
+    json_int_t since = json_integer_value(json_object_get(args, "since"));
+    json_t *entries = json_array();
+    /* A page stays well under the 1 MiB reply limit (protocol §4). */
+    uint64_t last = audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0, 512 * 1024, entries);
+    return json_pack("{s:o, s:I}", "entries", entries, "last", (json_int_t)last);
 }
 
 static json_t *do_runs_list(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
@@ -249,24 +306,41 @@ static json_t *do_route_explain(broker_t *b, MDB_txn *txn, const json_t *args, c
     return ex;
 }
 
-/* Roles (docs/operations.md): who may run each command. NULL = any operator. */
+/* Roles (docs/governance.md "Roles"): who may run each command, by the
+   role= metadata of the operator's key. NULL = any trusted operator.
+   site-admin is further limited to its own site (site= metadata) inside
+   the handlers: cases of its site, activation and rollback at its site. */
+#define ANY NULL
+#define ADMIN "admin"
 static const struct {
     const char *name;
     control_fn *fn;
     bool write;
     const char *roles;
 } commands[] = {
-    {"stats", do_stats, false, NULL},
-    {"sites", do_sites, false, NULL},
-    {"case.list", do_case_list, false, NULL},
-    {"case.show", do_case_show, false, NULL},
-    {"case.update", do_case_update, true, "analyst,admin"},
-    {"metrics", do_metrics, false, NULL},
-    {"approvals.list", do_approvals_list, false, NULL},
-    {"approval.decide", do_approval_decide, true, NULL}, /* the gate's own role, checked there */
-    {"runs.list", do_runs_list, false, NULL},
-    {"run.show", do_run_show, false, NULL},
-    {"route.explain", do_route_explain, false, NULL},
+    {"stats", do_stats, false, ANY},
+    {"sites", do_sites, false, ANY},
+    {"case.list", do_case_list, false, ANY},
+    {"case.show", do_case_show, false, ANY},
+    {"case.update", do_case_update, true, "analyst,site-admin," ADMIN},
+    {"metrics", do_metrics, false, ANY},
+    {"approvals.list", do_approvals_list, false, ANY},
+    {"approval.show", do_approval_show, false, ANY},
+    {"approval.decide", do_approval_decide, true, ANY}, /* the gate's own role, checked there */
+    {"runs.list", do_runs_list, false, ANY},
+    {"run.show", do_run_show, false, ANY},
+    {"route.explain", do_route_explain, false, ANY},
+    {"playbook.submit", governance_ctl_submit, true, "analyst,approver,site-admin," ADMIN},
+    {"playbook.get", governance_ctl_get, false, ANY},
+    {"playbook.history", governance_ctl_history, false, ANY},
+    {"playbook.status", governance_ctl_status, false, ANY},
+    {"playbook.compare", governance_ctl_compare, false, ANY},
+    {"playbook.decide", governance_ctl_decide, true, "approver," ADMIN}, /* and board membership */
+    {"playbook.activate", governance_ctl_activate, true, "site-admin," ADMIN},
+    {"playbook.rollback", governance_ctl_rollback, true, "site-admin," ADMIN},
+    {"playbook.retire", governance_ctl_retire, true, ADMIN},
+    {"audit.verify", do_audit_verify, false, "approver," ADMIN},
+    {"audit.export", do_audit_export, false, "approver," ADMIN},
 };
 
 static bool role_allowed(const char *roles, const char *role)
@@ -306,7 +380,7 @@ void broker_on_control_message(broker_t *b)
             if (strcmp(commands[i].name, cmd) == 0)
                 found = (int)i;
         caller_t who = {m.operator_name ? m.operator_name : "insecure",
-                        m.role ? m.role : b->cfg.insecure ? "admin" : NULL, json_array()};
+                        m.role ? m.role : b->cfg.insecure ? "admin" : NULL, m.site, json_array()};
         MDB_txn *txn = NULL;
         json_t *result = NULL;
         if (found < 0) {

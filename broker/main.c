@@ -90,6 +90,8 @@ int main(int argc, char **argv)
         .map_mb = (size_t)fs_config_int(cfg, "store.map_size_mb", 4096),
         .correlation_window_ms = fs_config_int(cfg, "correlation_window_s", 86400) * 1000,
         .sites = json_object_get(cfg, "sites"),
+        .governance = json_object_get(cfg, "governance"),
+        .config = cfg,
     };
     fs_log_level_t lv = FS_LOG_INFO;
     const char *lvs = level ? level : fs_config_string(cfg, "log_level", "info");

@@ -14,7 +14,8 @@
 
 #include <string.h>
 
-#define MAX_IMMEDIATE 32 /* advances in a row for effects that fail at once */
+#define MAX_IMMEDIATE 32      /* advances in a row for effects that fail at once */
+#define MAX_SHADOW_ROUNDS 512 /* a shadow run answers every effect at once */
 
 /* ---- playbook versions ---------------------------------------------------- */
 
@@ -49,6 +50,20 @@ static const playbook_t *by_version(broker_t *b, MDB_txn *txn, const char *versi
 static const playbook_t *by_name(void *arg, const char *name)
 {
     broker_t *b = arg;
+    if (b->gov && b->adv_txn) {
+        /* Under governance a sub-playbook is the version active at the
+           run's site, never an unreviewed file. */
+        json_t *active = governance_site_versions(b, b->adv_txn, b->adv_site, b->adv_shadow);
+        const char *version = json_string_value(json_object_get(active, name));
+        if (!version && b->adv_shadow) {
+            json_decref(active);
+            active = governance_site_versions(b, b->adv_txn, b->adv_site, false);
+            version = json_string_value(json_object_get(active, name));
+        }
+        const playbook_t *pb = version ? by_version(b, b->adv_txn, version) : NULL;
+        json_decref(active);
+        return pb;
+    }
     for (size_t i = 0; i < playbook_set_count(b->playbooks); i++)
         if (strcmp(playbook_name(playbook_set_get(b->playbooks, i)), name) == 0)
             return playbook_set_get(b->playbooks, i);
@@ -122,26 +137,76 @@ static uint64_t case_id_of(const json_t *run)
     return (uint64_t)json_integer_value(json_object_get(run, "case_id"));
 }
 
+static bool is_shadow(const apply_t *a)
+{
+    return json_is_true(json_object_get(a->run, "shadow"));
+}
+
 static int timeline(apply_t *a, const char *kind, json_t *fields)
 {
     json_object_set_new(fields, "run_id", json_integer((json_int_t)run_id_of(a->run)));
-    int rc = cases_timeline_add(a->b->store, a->txn, case_id_of(a->run), kind, fields, a->e);
+    char actor[96];
+    snprintf(actor, sizeof actor, "playbook:%s", json_string_value(json_object_get(a->run, "playbook")));
+    if (is_shadow(a)) {
+        /* A shadow run leaves the case timeline alone; the audit log still
+           records what it did. */
+        char kbuf[96];
+        snprintf(kbuf, sizeof kbuf, "shadow.%s", kind);
+        json_t *subject = json_pack("{s:I, s:I}", "case_id", (json_int_t)case_id_of(a->run), "run_id",
+                                    (json_int_t)run_id_of(a->run));
+        int rc = audit_append(a->b->store, a->txn, kbuf, actor, subject, fields, a->e);
+        json_decref(subject);
+        json_decref(fields);
+        return rc;
+    }
+    int rc = cases_timeline_add_as(a->b->store, a->txn, case_id_of(a->run), kind, fields, actor, a->e);
     json_decref(fields);
     return rc;
 }
 
+/* Shadow runs: every effect is recorded on the run ("shadow_effects") and
+   answered at once as if it had succeeded; nothing is journaled, sent,
+   asked or changed. */
+static void shadow_record(apply_t *a, json_t *what)
+{
+    json_t *list = json_object_get(a->run, "shadow_effects");
+    if (!list)
+        json_object_set_new(a->run, "shadow_effects", list = json_array());
+    if (json_array_size(list) < 500)
+        json_array_append(list, what);
+    json_decref(what);
+}
+
+static void answer_at_once(apply_t *a, const json_t *fx, const char *outcome, json_t *value)
+{
+    json_t *index = json_object_get(fx, "index");
+    json_array_append_new(a->immediate, json_pack("{s:O, s:o, s:s, s:o}", "path", json_object_get(fx, "path"), "index",
+                                                  index ? json_incref(index) : json_integer(0), "outcome", outcome,
+                                                  "value", value));
+}
+
 static void fail_at_once(apply_t *a, const json_t *fx, int status, const char *reason)
 {
-    json_array_append_new(a->immediate,
-                          json_pack("{s:O, s:O, s:{s:i, s:s}}", "path", json_object_get(fx, "path"),
-                                    "index", json_object_get(fx, "index"), "value", "status", status,
-                                    "status_text", reason));
+    answer_at_once(a, fx, "error", json_pack("{s:i, s:s}", "status", status, "status_text", reason));
 }
 
 static const char *target_site(apply_t *a, const json_t *fx)
 {
     const char *site = json_string_value(json_object_get(fx, "site"));
     return site && *site ? site : json_string_value(json_object_get(a->event, "site"));
+}
+
+json_t *runs_command_body(const json_t *rec)
+{
+    json_t *body = json_pack("{s:O, s:O, s:O}", "command_id", json_object_get(rec, "command_id"), "command",
+                             json_object_get(rec, "command"), "case_id", json_object_get(rec, "case_id"));
+    if (json_is_true(json_object_get(rec, "critical"))) {
+        json_object_set_new(body, "critical", json_true());
+        json_object_set(body, "run_id", json_object_get(rec, "run_id"));
+        json_t *proof = json_object_get(rec, "proof");
+        json_object_set(body, "proof", proof ? proof : json_array());
+    }
+    return body;
 }
 
 static json_t *command_record(apply_t *a, const json_t *fx, const json_t *cmd, const char *site)
@@ -153,6 +218,39 @@ static json_t *command_record(apply_t *a, const json_t *fx, const json_t *cmd, c
                      json_object_get(fx, "path"), "index", json_object_get(fx, "index"), "command", cmd,
                      "state", "pending", "created", (json_int_t)fs_now_ms(), "critical",
                      json_object_get(fx, "critical"));
+}
+
+/* The approvers' signed votes of the run's latest approved gate: the
+   proof a critical command carries to its site (docs/governance.md). */
+static json_t *run_proof(apply_t *a)
+{
+    json_int_t best = 0;
+    const char *path;
+    json_t *node;
+    json_object_foreach(json_object_get(a->run, "nodes"), path, node) {
+        json_int_t id = json_integer_value(json_object_get(node, "approval_id"));
+        if (id > best)
+            best = id;
+    }
+    json_t *proof = json_array();
+    if (!best)
+        return proof;
+    unsigned char key[8];
+    fs_u64_to_be((uint64_t)best, key);
+    json_t *ap = store_get_json(a->b->store, a->txn, DB_APPROVALS, key, 8);
+    const char *status = json_string_value(json_object_get(ap, "status"));
+    size_t i;
+    json_t *v;
+    if (status && strcmp(status, "approved") == 0)
+        json_array_foreach(json_object_get(ap, "votes"), i, v) {
+            const char *d = json_string_value(json_object_get(v, "decision"));
+            if (d && strcmp(d, "approve") == 0 && json_object_get(v, "signature"))
+                json_array_append_new(proof, json_pack("{s:O, s:O, s:O}", "operator", json_object_get(v, "operator"),
+                                                       "signature", json_object_get(v, "signature"), "payload",
+                                                       json_object_get(v, "payload")));
+        }
+    json_decref(ap);
+    return proof;
 }
 
 static int refuse_command(apply_t *a, const json_t *fx, const char *command_id, int status,
@@ -202,6 +300,12 @@ static int apply_command(apply_t *a, const json_t *fx)
     }
     char *target = json_dumps(json_object_get(cmd, "target"), JSON_COMPACT | JSON_SORT_KEYS);
     const char *action = json_string_value(json_object_get(cmd, "action"));
+    bool critical = json_is_true(json_object_get(fx, "critical"));
+    json_t *proof = critical ? run_proof(a) : NULL;
+    if (critical && json_array_size(proof) == 0)
+        fs_log(FS_LOG_WARN, "broker", "critical_without_proof",
+               "command_id=%s run_id=%llu msg=\"no signed approval in this run: the site will refuse it\"", group,
+               (unsigned long long)run_id_of(a->run));
     int rc = 0;
     size_t i;
     json_t *site_j;
@@ -217,6 +321,8 @@ static int apply_command(apply_t *a, const json_t *fx)
         json_t *rec = command_record(a, fx, one, site);
         if (n > 1)
             json_object_set_new(rec, "group", json_string(group));
+        if (proof)
+            json_object_set(rec, "proof", proof);
         rc = store_put_json(b->store, a->txn, DB_COMMANDS, id, strlen(id), rec, a->e);
         if (rc == 0)
             rc = pending_put(b, a->txn, site, id, "C", a->e);
@@ -227,10 +333,8 @@ static int apply_command(apply_t *a, const json_t *fx)
                           json_pack("{s:s, s:s, s:s, s:s, s:O, s:O?}", "command_id", id, "site", site, "action",
                                     action ? action : "?", "target", target ? target : "?", "step",
                                     json_object_get(fx, "step"), "rule", json_object_get(route, "rule")));
-        json_array_append_new(a->outgoing,
-                              json_pack("{s:s, s:i, s:{s:s, s:O, s:O}}", "site", site, "type", FSP_COMMAND,
-                                        "body", "command_id", id, "command", one, "case_id",
-                                        json_object_get(rec, "case_id")));
+        json_array_append_new(a->outgoing, json_pack("{s:s, s:i, s:o}", "site", site, "type", FSP_COMMAND, "body",
+                                                     runs_command_body(rec)));
         json_decref(rec);
         json_decref(one);
         if (rc != 0)
@@ -244,6 +348,7 @@ static int apply_command(apply_t *a, const json_t *fx)
         json_decref(fan);
     }
     free(target);
+    json_decref(proof);
     json_decref(route);
     json_decref(sites);
     json_decref(cmd);
@@ -319,6 +424,31 @@ static int apply_approval(apply_t *a, const json_t *fx)
     return rc;
 }
 
+static int apply_shadow(apply_t *a, const json_t *fx, const char *kind)
+{
+    const char *step = json_string_value(json_object_get(fx, "step"));
+    if (strcmp(kind, "command") == 0) {
+        const json_t *cmd = json_object_get(fx, "command");
+        char *target = json_dumps(json_object_get(cmd, "target"), JSON_COMPACT | JSON_SORT_KEYS);
+        const char *site = target_site(a, fx);
+        shadow_record(a, json_pack("{s:s, s:s?, s:s?, s:O?, s:s?}", "kind", "command", "step", step, "site", site,
+                                   "action", json_object_get(cmd, "action"), "target", target));
+        free(target);
+        answer_at_once(a, fx, "ok", json_pack("{s:i, s:s}", "status", 200, "status_text", "shadow: not sent"));
+    } else if (strcmp(kind, "request") == 0) {
+        shadow_record(a, json_pack("{s:s, s:s?, s:s?, s:O?}", "kind", "request", "step", step, "site",
+                                   target_site(a, fx), "name", json_object_get(fx, "name")));
+        answer_at_once(a, fx, "ok", json_pack("{s:b}", "shadow", 1));
+    } else if (strcmp(kind, "approval") == 0) {
+        shadow_record(a, json_pack("{s:s, s:s?, s:O?}", "kind", "approval", "step", step, "role",
+                                   json_object_get(fx, "role")));
+        answer_at_once(a, fx, "approved", json_pack("{s:s, s:[], s:b}", "decision", "approved", "votes", "shadow", 1));
+    } else if (strcmp(kind, "case") == 0) {
+        shadow_record(a, json_pack("{s:s, s:O?}", "kind", "case", "fields", json_object_get(fx, "fields")));
+    }
+    return 0; /* timeline lines of a shadow run are not kept */
+}
+
 static int apply_effects(apply_t *a, const json_t *effects)
 {
     size_t i;
@@ -329,7 +459,9 @@ static int apply_effects(apply_t *a, const json_t *effects)
         const char *kind = json_string_value(json_object_get(fx, "kind"));
         if (rc != 0)
             break;
-        if (strcmp(kind, "command") == 0) {
+        if (is_shadow(a) && strcmp(kind, "timer") != 0) {
+            rc = apply_shadow(a, fx, kind);
+        } else if (strcmp(kind, "command") == 0) {
             rc = apply_command(a, fx);
         } else if (strcmp(kind, "request") == 0) {
             rc = apply_request(a, fx);
@@ -397,10 +529,18 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
     if (!pb)
         return fs_err_set(e, "run %llu: playbook version %s is not available",
                           (unsigned long long)run_id_of(run), version);
-    const char *before = json_string_value(json_object_get(run, "status"));
-    bool was_open = !before || strcmp(before, "completed") != 0;
+    /* Copied: advancing replaces the run's status string. */
+    char before[32] = "";
+    const char *was = json_string_value(json_object_get(run, "status"));
+    snprintf(before, sizeof before, "%s", was ? was : "");
+    bool was_open = strcmp(before, "completed") != 0;
     int rc = 0;
-    for (int round = 0; round < MAX_IMMEDIATE && rc == 0; round++) {
+    /* Shadow runs answer every effect at once: they need a round per step. */
+    int rounds = json_is_true(json_object_get(run, "shadow")) ? MAX_SHADOW_ROUNDS : MAX_IMMEDIATE;
+    b->adv_txn = txn;
+    b->adv_site = json_string_value(json_object_get(event, "site"));
+    b->adv_shadow = json_is_true(json_object_get(run, "shadow"));
+    for (int round = 0; round < rounds && rc == 0; round++) {
         json_t *c = cases_get(b->store, txn, case_id_of(run));
         json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case", c ? c : json_object(), "sites",
                                 known_sites(b, txn));
@@ -417,12 +557,14 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
         int delivered = 0;
         json_array_foreach(a.immediate, i, d) delivered += playbook_deliver(
             run, json_string_value(json_object_get(d, "path")),
-            (int)json_integer_value(json_object_get(d, "index")), "error", json_object_get(d, "value"),
-            fs_now_ms()) == 0;
+            (int)json_integer_value(json_object_get(d, "index")), json_string_value(json_object_get(d, "outcome")),
+            json_object_get(d, "value"), fs_now_ms()) == 0;
         json_decref(a.immediate);
         if (!delivered)
             break;
     }
+    b->adv_txn = NULL;
+    b->adv_site = NULL;
     const char *status = json_string_value(json_object_get(run, "status"));
     if (rc == 0 && was_open && strcmp(status, "waiting") != 0) {
         apply_t a = {b, txn, run, event, outgoing, NULL, e};
@@ -433,12 +575,24 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
                "run_id=%llu playbook=%s status=%s", (unsigned long long)run_id_of(run),
                json_string_value(json_object_get(run, "playbook")), status);
     }
+    if (rc == 0 && strcmp(before, status) != 0) {
+        /* Every status change of a run is an audit entry of its own. */
+        char actor[96];
+        snprintf(actor, sizeof actor, "playbook:%s", json_string_value(json_object_get(run, "playbook")));
+        json_t *subject = json_pack("{s:I, s:I, s:O}", "run_id", (json_int_t)run_id_of(run), "case_id",
+                                    (json_int_t)case_id_of(run), "version", json_object_get(run, "version"));
+        json_t *details = json_pack("{s:s?, s:s, s:O?, s:O?}", "from", *before ? before : NULL, "to", status, "error",
+                                    json_object_get(run, "error"), "shadow", json_object_get(run, "shadow"));
+        rc = audit_append(b->store, txn, "run.status", actor, subject, details, e);
+        json_decref(subject);
+        json_decref(details);
+    }
     if (rc == 0)
         rc = put_run(b, txn, run, e);
     return rc;
 }
 
-static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, const json_t *event,
+static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, bool shadow, const json_t *event,
                      uint64_t event_id, uint64_t case_id, json_t *outgoing, fs_err_t *e)
 {
     uint64_t run_id = store_next_id(b->store, txn, "run_id", e);
@@ -454,6 +608,8 @@ static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, const json
                             playbook_name(pb), "version", version, "case_id", (json_int_t)case_id,
                             "event_id", (json_int_t)event_id, "status", "running", "started",
                             (json_int_t)fs_now_ms());
+    if (shadow)
+        json_object_set_new(run, "shadow", json_true());
     apply_t a = {b, txn, run, event, outgoing, NULL, e};
     int rc = timeline(&a, "playbook", json_pack("{s:s, s:s}", "playbook", playbook_name(pb), "version", version));
     if (rc == 0)
@@ -468,17 +624,45 @@ static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, const json
 int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t event_id,
                     json_t *outgoing, fs_err_t *e)
 {
-    /* Which playbooks trigger, decided before anything is written. */
+    /* Which playbooks trigger, decided before anything is written. Without
+       governance: every playbook of the directory, everywhere. With it:
+       the versions activated at the event's site, live and shadow. */
     const playbook_t *matched[64];
+    bool shadow[64];
     size_t n = 0;
-    for (size_t i = 0; i < playbook_set_count(b->playbooks) && n < 64; i++) {
-        const playbook_t *pb = playbook_set_get(b->playbooks, i);
-        fs_err_t me = {{0}};
-        if (playbook_matches(pb, event, &me))
-            matched[n++] = pb;
-        else if (me.text[0])
-            fs_log(FS_LOG_WARN, "broker", "trigger_failed", "playbook=%s reason=\"%s\"",
-                   playbook_name(pb), me.text);
+    if (!b->gov) {
+        for (size_t i = 0; i < playbook_set_count(b->playbooks) && n < 64; i++) {
+            const playbook_t *pb = playbook_set_get(b->playbooks, i);
+            fs_err_t me = {{0}};
+            if (playbook_matches(pb, event, &me)) {
+                shadow[n] = false;
+                matched[n++] = pb;
+            } else if (me.text[0]) {
+                fs_log(FS_LOG_WARN, "broker", "trigger_failed", "playbook=%s reason=\"%s\"",
+                       playbook_name(pb), me.text);
+            }
+        }
+    } else {
+        const char *site = json_string_value(json_object_get(event, "site"));
+        for (int mode = 0; mode < 2; mode++) {
+            json_t *versions = governance_site_versions(b, txn, site, mode == 1);
+            const char *name;
+            json_t *v;
+            json_object_foreach(versions, name, v) {
+                const playbook_t *pb = by_version(b, txn, json_string_value(v));
+                fs_err_t me = {{0}};
+                if (!pb) {
+                    fs_log(FS_LOG_ERROR, "broker", "playbook_missing", "site=%s playbook=%s version=%.12s", site, name,
+                           json_string_value(v));
+                } else if (n < 64 && playbook_matches(pb, event, &me)) {
+                    shadow[n] = mode == 1;
+                    matched[n++] = pb;
+                } else if (me.text[0]) {
+                    fs_log(FS_LOG_WARN, "broker", "trigger_failed", "playbook=%s reason=\"%s\"", name, me.text);
+                }
+            }
+            json_decref(versions);
+        }
     }
     json_int_t cls = json_integer_value(json_object_get(event, "class_uid"));
     if (n == 0 && cls != 2004 && cls != 2005)
@@ -493,7 +677,7 @@ int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t eve
                (unsigned long long)case_id, json_string_value(json_object_get(event, "site")),
                (unsigned long long)event_id);
     for (size_t i = 0; i < n; i++)
-        if (start_run(b, txn, matched[i], event, event_id, case_id, outgoing, e) != 0)
+        if (start_run(b, txn, matched[i], shadow[i], event, event_id, case_id, outgoing, e) != 0)
             return -1;
     return 0;
 }
@@ -702,9 +886,46 @@ int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e)
 
 /* ---- approvals ---------------------------------------------------------------- */
 
+/* A signed vote must be this operator's, on this gate of this run, with
+   this decision and quorum, recent, and verify with the operator's trusted
+   signing key. */
+static int check_vote_signature(broker_t *b, const json_t *ap, uint64_t approval_id, const char *operator_name,
+                                bool approve, const char *signature, const char *payload, fs_err_t *e)
+{
+    fs_err_t pe = {{0}};
+    json_t *p = proof_vote_parse(payload, strlen(payload), &pe);
+    if (!p)
+        return fs_err_set(e, "signed vote refused: %s", pe.text);
+    int rc = 0;
+    int64_t t = json_integer_value(json_object_get(p, "time")), now = fs_now_ms();
+    char priv[4096], pub[4096];
+    if ((uint64_t)json_integer_value(json_object_get(p, "approval_id")) != approval_id ||
+        json_integer_value(json_object_get(p, "run_id")) != json_integer_value(json_object_get(ap, "run_id")))
+        rc = fs_err_set(e, "signed vote refused: it is for approval %lld of run %lld, not approval %llu of run %lld",
+                        (long long)json_integer_value(json_object_get(p, "approval_id")),
+                        (long long)json_integer_value(json_object_get(p, "run_id")), (unsigned long long)approval_id,
+                        (long long)json_integer_value(json_object_get(ap, "run_id")));
+    else if (strcmp(json_string_value(json_object_get(p, "operator")), operator_name) != 0)
+        rc = fs_err_set(e, "signed vote refused: signed for operator %s, sent by %s",
+                        json_string_value(json_object_get(p, "operator")), operator_name);
+    else if (strcmp(json_string_value(json_object_get(p, "decision")), approve ? "approve" : "deny") != 0)
+        rc = fs_err_set(e, "signed vote refused: the signed decision is not %s", approve ? "approve" : "deny");
+    else if (json_integer_value(json_object_get(p, "quorum")) != json_integer_value(json_object_get(ap, "quorum")))
+        rc = fs_err_set(e, "signed vote refused: signed for quorum %lld, the gate's is %lld",
+                        (long long)json_integer_value(json_object_get(p, "quorum")),
+                        (long long)json_integer_value(json_object_get(ap, "quorum")));
+    else if (t > now + 5 * 60 * 1000 || now - t > 60 * 60 * 1000)
+        rc = fs_err_set(e, "signed vote refused: its time is more than an hour from the broker's clock");
+    else if (keys_signing_paths(b->cfg.keys_dir, operator_name, priv, sizeof priv, pub, sizeof pub) != 0 ||
+             keys_verify(pub, payload, strlen(payload), signature, &pe) != 0)
+        rc = fs_err_set(e, "signed vote refused: %s", pe.text);
+    json_decref(p);
+    return rc;
+}
+
 int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *operator_name,
-                const char *role, bool approve, const char *comment, json_t *outgoing, json_t **result,
-                fs_err_t *e)
+                const char *role, bool approve, const char *comment, const char *signature,
+                const char *payload, json_t *outgoing, json_t **result, fs_err_t *e)
 {
     unsigned char key[8];
     fs_u64_to_be(approval_id, key);
@@ -727,10 +948,18 @@ int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *ope
     } else if (voted) {
         rc = fs_err_set(e, "operator %s has already decided on approval %llu", operator_name,
                         (unsigned long long)approval_id);
+    } else if ((signature || payload) && (!signature || !payload)) {
+        rc = fs_err_set(e, "a signed vote needs both signature and payload");
+    } else if (!signature && b->gov) {
+        rc = fs_err_set(e, "governance is on: votes must be signed (operator %s has no signing key "
+                           "KEYS/operators/%s.sign.pem?)", operator_name, operator_name);
+    } else if (signature && check_vote_signature(b, ap, approval_id, operator_name, approve, signature, payload, e) != 0) {
+        rc = -1;
     } else {
-        json_array_append_new(votes, json_pack("{s:s, s:s, s:s, s:I, s:s?}", "operator", operator_name,
+        json_array_append_new(votes, json_pack("{s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?}", "operator", operator_name,
                                                "role", role, "decision", approve ? "approve" : "deny",
-                                               "time", (json_int_t)fs_now_ms(), "comment", comment));
+                                               "time", (json_int_t)fs_now_ms(), "comment", comment, "signature",
+                                               signature, "payload", payload));
         size_t approvals = 0;
         json_array_foreach(votes, i, v) approvals += strcmp(json_string_value(json_object_get(v, "decision")), "approve") == 0;
         const char *outcome = !approve ? "denied"
@@ -739,10 +968,11 @@ int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *ope
         if (outcome)
             json_object_set_new(ap, "status", json_string(outcome));
         rc = store_put_json(b->store, txn, DB_APPROVALS, key, 8, ap, e);
-        json_t *entry = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:I, s:O}", "approval_id", (json_int_t)approval_id,
+        json_t *entry = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:I, s:O, s:b}", "approval_id", (json_int_t)approval_id,
                                   "operator", operator_name, "role", role, "decision",
                                   approve ? "approve" : "deny", "comment", comment, "approvals",
-                                  (json_int_t)approvals, "quorum", json_object_get(ap, "quorum"));
+                                  (json_int_t)approvals, "quorum", json_object_get(ap, "quorum"), "signed",
+                                  signature != NULL);
         if (rc == 0)
             rc = cases_timeline_add(b->store, txn, (uint64_t)json_integer_value(json_object_get(ap, "case_id")),
                                     "approval_vote", entry, e);
@@ -788,9 +1018,7 @@ static int redeliver_one(void *arg, const MDB_val *key, const MDB_val *val)
     json_t *body = request ? json_pack("{s:O, s:O, s:O, s:O, s:O}", "request_id", json_object_get(rec, "request_id"),
                                        "type", json_object_get(rec, "type"), "name", json_object_get(rec, "name"),
                                        "input", json_object_get(rec, "input"), "case_id", json_object_get(rec, "case_id"))
-                           : json_pack("{s:O, s:O, s:O}", "command_id", json_object_get(rec, "command_id"),
-                                       "command", json_object_get(rec, "command"), "case_id",
-                                       json_object_get(rec, "case_id"));
+                           : runs_command_body(rec);
     fsp_send(r->b->sites, r->s->peer, request ? FSP_REQUEST : FSP_COMMAND, body);
     json_decref(body);
     json_decref(rec);

@@ -3,6 +3,7 @@
 #include "broker_internal.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static void session_free(void **item)
 {
@@ -76,6 +77,62 @@ static int load_capabilities(broker_t *b, fs_err_t *e)
     return 0;
 }
 
+/* The broker's start in the audit log: its configuration's hash (the file
+   and the effective settings), its playbooks, then a signed checkpoint. */
+static int audit_start(broker_t *b, fs_err_t *e)
+{
+    const broker_config_t *c = &b->cfg;
+    json_t *effective = json_pack("{s:o, s:{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:O?, s:O?}}", "file",
+                                  c->config ? json_deep_copy(c->config) : json_null(), "effective", "listen",
+                                  c->listen, "control", c->control, "state_dir", c->state_dir, "keys_dir",
+                                  c->keys_dir, "playbooks_dir", c->playbooks_dir, "insecure", c->insecure,
+                                  "map_mb", (json_int_t)c->map_mb, "correlation_window_ms",
+                                  (json_int_t)c->correlation_window_ms, "sites", c->sites, "governance",
+                                  c->governance);
+    char *canon = fs_json_canonical(effective);
+    char hash[65];
+    fs_sha256_hex(canon ? canon : "", canon ? strlen(canon) : 0, hash);
+    free(canon);
+    json_decref(effective);
+    json_t *playbooks = json_array();
+    for (size_t i = 0; i < playbook_set_count(b->playbooks); i++) {
+        const playbook_t *pb = playbook_set_get(b->playbooks, i);
+        json_array_append_new(playbooks, json_pack("{s:s, s:s}", "name", playbook_name(pb), "version",
+                                                   playbook_version(pb)));
+    }
+    json_t *details = json_pack("{s:s, s:s, s:s, s:o, s:b, s:b}", "config_sha256", hash, "version", FEDSOAR_VERSION,
+                                "instance", store_instance(b->store), "playbooks", playbooks, "governance",
+                                b->gov != NULL, "curve", !c->insecure);
+    MDB_txn *txn;
+    int rc = store_begin(b->store, true, &txn, e);
+    if (rc == 0)
+        rc = audit_append(b->store, txn, "broker.start", "broker", NULL, details, e);
+    if (rc == 0)
+        rc = audit_checkpoint(b->store, txn, "start", e);
+    if (rc == 0)
+        rc = store_commit(&txn, e);
+    store_abort(&txn);
+    json_decref(details);
+    return rc;
+}
+
+/* A clean stop: recorded and signed, so the whole chain is covered. */
+static void audit_stop(broker_t *b)
+{
+    MDB_txn *txn;
+    fs_err_t e = {{0}};
+    if (store_begin(b->store, true, &txn, &e) != 0)
+        return;
+    json_t *details = json_pack("{s:I}", "sites_known", (json_int_t)zhashx_size(b->sessions));
+    if (audit_append(b->store, txn, "broker.stop", "broker", NULL, details, &e) == 0 &&
+        audit_checkpoint(b->store, txn, "stop", &e) == 0)
+        store_commit(&txn, &e);
+    store_abort(&txn);
+    json_decref(details);
+    if (e.text[0])
+        fs_log(FS_LOG_ERROR, "broker", "audit_failed", "kind=broker.stop reason=\"%s\"", e.text);
+}
+
 broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
 {
     broker_t *b = calloc(1, sizeof *b);
@@ -87,6 +144,8 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
     zhashx_set_duplicator(b->insecure_peers, (zhashx_duplicator_fn *)strdup);
 
     if (!(b->store = store_open(cfg->state_dir, cfg->map_mb, e)))
+        goto fail;
+    if (cfg->governance && !(b->gov = governance_config_parse(cfg->governance, e)))
         goto fail;
     if (!(b->playbooks = playbook_set_load(cfg->playbooks_dir, e)))
         goto fail;
@@ -113,6 +172,17 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
             free(trusted);
             goto fail;
         }
+        /* The Ed25519 key that signs audit checkpoints (keys init makes it). */
+        char priv[4096];
+        if (keys_signing_paths(cfg->keys_dir, "broker", priv, sizeof priv, b->sign_pub, sizeof b->sign_pub) == 0 &&
+            access(priv, R_OK) == 0) {
+            store_set_sign_key(b->store, priv);
+        } else {
+            b->sign_pub[0] = '\0';
+            fs_log(FS_LOG_WARN, "broker", "audit_unsigned",
+                   "msg=\"no broker.sign.pem in the keys directory: audit checkpoints are not signed (run "
+                   "fedsoarctl keys init on the directory to add it)\"");
+        }
         /* One ZAP handler for the process; it admits only keys under trusted/
            and hands their metadata (site=, operator=, role=) to us. */
         b->auth = zactor_new(zauth, NULL);
@@ -123,6 +193,8 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
     if (!(b->sites = bind_router(b, cfg->listen, "sites", e)))
         goto fail;
     if (!(b->control = bind_router(b, cfg->control, "operators", e)))
+        goto fail;
+    if (audit_start(b, e) != 0)
         goto fail;
     fs_log(FS_LOG_INFO, "broker", "started",
            "listen=%s control=%s state_dir=%s playbooks=%zu curve=%s instance=%s", cfg->listen,
@@ -147,6 +219,7 @@ void broker_destroy(broker_t **self_p)
     zhashx_destroy(&b->insecure_peers);
     zhashx_destroy(&b->versions);
     route_table_destroy(&b->routes);
+    governance_config_destroy(&b->gov);
     playbook_set_destroy(&b->playbooks);
     store_close(&b->store);
     free(b);
@@ -189,6 +262,7 @@ int broker_run(broker_t *b)
         }
     }
     zpoller_destroy(&poller);
+    audit_stop(b);
     fs_log(FS_LOG_INFO, "broker", "stopped", "sites_known=%zu", zhashx_size(b->sessions));
     return 0;
 }

@@ -15,8 +15,29 @@ static void send_error(broker_t *b, zframe_t *peer, const char *reason)
     json_decref(body);
 }
 
-/* Persists what a site reported about itself (HELLO, HEARTBEAT). */
-static int save_site_record(broker_t *b, session_t *s, fs_err_t *e)
+/* Records a site's connection events in the audit log, in its own txn. */
+static void audit_site(broker_t *b, const char *site, const char *kind, const char *reason)
+{
+    MDB_txn *txn;
+    fs_err_t e = {{0}};
+    if (store_begin(b->store, true, &txn, &e) != 0)
+        return;
+    char actor[64];
+    snprintf(actor, sizeof actor, "site:%s", site);
+    json_t *subject = json_pack("{s:s}", "site", site);
+    json_t *details = json_pack("{s:s?}", "reason", reason);
+    if (audit_append(b->store, txn, kind, actor, subject, details, &e) == 0)
+        store_commit(&txn, &e);
+    store_abort(&txn);
+    json_decref(subject);
+    json_decref(details);
+    if (e.text[0])
+        fs_log(FS_LOG_ERROR, "broker", "audit_failed", "site=%s kind=%s reason=\"%s\"", site, kind, e.text);
+}
+
+/* Persists what a site reported about itself (HELLO, HEARTBEAT); a HELLO
+   is also an audit entry, in the same txn. */
+static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err_t *e)
 {
     MDB_txn *txn;
     if (store_begin(b->store, true, &txn, e) != 0)
@@ -34,6 +55,18 @@ static int save_site_record(broker_t *b, session_t *s, fs_err_t *e)
     json_object_set_new(rec, "last_heartbeat", json_integer(fs_now_ms()));
     int rc = store_put_json(b->store, txn, DB_SITES, s->site, strlen(s->site), rec, e);
     json_decref(rec);
+    if (rc == 0 && epoch) {
+        char actor[64];
+        snprintf(actor, sizeof actor, "site:%s", s->site);
+        json_t *subject = json_pack("{s:s}", "site", s->site);
+        json_t *details = json_pack("{s:s, s:O?, s:O?, s:O?}", "epoch", epoch, "version",
+                                    json_object_get(s->reported, "version"), "capabilities",
+                                    json_object_get(s->reported, "capabilities"), "outbox_backlog",
+                                    json_object_get(s->reported, "outbox_backlog"));
+        rc = audit_append(b->store, txn, "site.hello", actor, subject, details, e);
+        json_decref(subject);
+        json_decref(details);
+    }
     if (rc == 0)
         return store_commit(&txn, e);
     store_abort(&txn);
@@ -57,7 +90,7 @@ static int on_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     s->connected = true;
     json_decref(s->reported);
     s->reported = json_incref(m->body);
-    if (save_site_record(b, s, e) != 0)
+    if (save_site_record(b, s, epoch, e) != 0)
         return -1;
     /* Tell the site where its stream stands, so it can drop what is stored. */
     char key[128];
@@ -85,7 +118,7 @@ static int on_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
 {
     json_decref(s->reported);
     s->reported = json_incref(m->body);
-    return save_site_record(b, s, e);
+    return save_site_record(b, s, NULL, e);
 }
 
 static int on_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
@@ -93,6 +126,7 @@ static int on_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     (void)b, (void)m, (void)e;
     s->connected = false;
     fs_log(FS_LOG_INFO, "broker", "site_disconnected", "site=%s reason=bye", s->site);
+    audit_site(b, s->site, "site.bye", "bye");
     return 0;
 }
 
@@ -264,7 +298,7 @@ void broker_on_site_message(broker_t *b)
         fsp_msg_clear(&m);
         return;
     }
-    const char *site = m.site ? m.site : b->cfg.insecure ? insecure_site(b, &m) : NULL;
+    const char *site = m.operator_name ? NULL : m.site ? m.site : b->cfg.insecure ? insecure_site(b, &m) : NULL;
     if (!site) {
         fs_log(FS_LOG_WARN, "broker", "message_refused",
                "reason=\"key is not a site key\" operator=%s",
@@ -320,6 +354,7 @@ void broker_send_heartbeats(broker_t *b)
         if (now - s->last_seen > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
             s->connected = false;
             fs_log(FS_LOG_WARN, "broker", "site_disconnected", "site=%s reason=silent", s->site);
+            audit_site(b, s->site, "site.lost", "silent");
             continue;
         }
         fsp_send(b->sites, s->peer, FSP_HEARTBEAT, body);

@@ -8,12 +8,14 @@
 
 static const char *const db_names[DB_COUNT] = {
     "events", "seq",   "counters", "cases",     "obs",      "runs",     "commands",
-    "pending", "sites", "meta",     "timers",    "approvals", "requests", "playbooks", "timeline"};
+    "pending", "sites", "meta",     "timers",    "approvals", "requests", "playbooks", "timeline",
+    "audit",   "governance"};
 
 struct store {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     char instance[13];
+    char *sign_key; /* the broker's Ed25519 private key file, for audit checkpoints */
 };
 
 static int lmdb_fail(fs_err_t *e, const char *what, int rc)
@@ -79,8 +81,59 @@ void store_close(store_t **self_p)
         return;
     if ((*self_p)->env)
         mdb_env_close((*self_p)->env);
+    free((*self_p)->sign_key);
     free(*self_p);
     *self_p = NULL;
+}
+
+store_t *store_open_readonly(const char *dir, fs_err_t *e)
+{
+    if (!fs_is_dir(dir)) {
+        fs_err_set(e, "store: %s is not a directory (the broker's --state-dir)", dir);
+        return NULL;
+    }
+    store_t *self = calloc(1, sizeof *self);
+    int rc = mdb_env_create(&self->env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(self->env, DB_COUNT);
+    if (rc == 0)
+        rc = mdb_env_open(self->env, dir, MDB_NOTLS | MDB_RDONLY, 0600);
+    if (rc != 0) {
+        fs_err_set(e, "store: cannot open LMDB in %s read-only: %s", dir, mdb_strerror(rc));
+        store_close(&self);
+        return NULL;
+    }
+    MDB_txn *txn = NULL;
+    if ((rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn)) != 0) {
+        lmdb_fail(e, "begin", rc);
+        store_close(&self);
+        return NULL;
+    }
+    /* Databases an older broker never made stay unopened (dbi 0 = none). */
+    for (int i = 0; i < DB_COUNT; i++)
+        if (mdb_dbi_open(txn, db_names[i], 0, &self->dbi[i]) != 0)
+            self->dbi[i] = 0;
+    MDB_val k = {8, "instance"}, v;
+    if (self->dbi[DB_META] && mdb_get(txn, self->dbi[DB_META], &k, &v) == 0 && v.mv_size < sizeof self->instance)
+        memcpy(self->instance, v.mv_data, v.mv_size);
+    mdb_txn_commit(txn);
+    return self;
+}
+
+bool store_has(const store_t *self, store_db_t db)
+{
+    return self->dbi[db] != 0;
+}
+
+void store_set_sign_key(store_t *self, const char *path)
+{
+    free(self->sign_key);
+    self->sign_key = path ? strdup(path) : NULL;
+}
+
+const char *store_sign_key(const store_t *self)
+{
+    return self->sign_key;
 }
 
 const char *store_instance(const store_t *self)

@@ -24,6 +24,9 @@ int cmd_playbook(const cli_opts_t *o, int argc, char **argv);
 int cmd_normalize(const cli_opts_t *o, int argc, char **argv);
 int cmd_openc2(const cli_opts_t *o, int argc, char **argv);
 int cmd_route(const cli_opts_t *o, int argc, char **argv);
+/* playbook submit|diff|history|approve|reject|activate|rollback|retire|compare|status */
+int cmd_governance(const cli_opts_t *o, int argc, char **argv);
+int cmd_audit(const cli_opts_t *o, int argc, char **argv);
 
 /* Sends one control request to the broker and returns its result object
    (caller owns), or NULL after printing the error to stderr. */

@@ -3,9 +3,11 @@
     the gate's, counts distinct approvers toward its quorum, and records
     every decision on the case timeline. */
 #include "cli.h"
+#include "federation.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void print_approval(const json_t *a)
 {
@@ -18,6 +20,36 @@ static void print_approval(const json_t *a)
            json_array_size(json_object_get(a, "votes")), (long long)json_integer_value(json_object_get(a, "quorum")),
            ts, json_string_value(json_object_get(a, "on_timeout")),
            json_string_value(json_object_get(a, "reason")) ? json_string_value(json_object_get(a, "reason")) : "");
+}
+
+/* Signs the vote with the operator's Ed25519 key (KEYS/operators/NAME.sign.pem)
+   over the gate's run and quorum, so a critical command after the gate can
+   carry it as proof to its site. Without a signing key the vote goes
+   unsigned (refused when the broker runs governance). */
+static int sign_vote(const cli_opts_t *o, uint64_t id, const char *decision, char **payload, char **sig)
+{
+    char priv[4096], pub[4096];
+    if (keys_signing_paths(o->keys_dir, o->operator_name, priv, sizeof priv, pub, sizeof pub) != 0 ||
+        access(priv, R_OK) != 0) {
+        fprintf(stderr, "fedsoarctl: note: no signing key %s; the vote is sent unsigned and cannot serve as "
+                        "proof for a critical command\n", priv);
+        return 0;
+    }
+    json_t *ap = cli_control_call(o, "approval.show", json_pack("{s:I}", "id", (json_int_t)id));
+    if (!ap)
+        return -1;
+    *payload = proof_vote_payload(id, (uint64_t)json_integer_value(json_object_get(ap, "run_id")), decision,
+                                  o->operator_name, (int)json_integer_value(json_object_get(ap, "quorum")), fs_now_ms());
+    json_decref(ap);
+    fs_err_t e = {{0}};
+    *sig = *payload ? keys_sign(priv, *payload, strlen(*payload), &e) : NULL;
+    if (!*sig) {
+        fprintf(stderr, "fedsoarctl: cannot sign the vote: %s\n", e.text);
+        free(*payload);
+        *payload = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 int cmd_approvals(const cli_opts_t *o, int argc, char **argv)
@@ -47,11 +79,20 @@ int cmd_approvals(const cli_opts_t *o, int argc, char **argv)
                         "       fedsoarctl approvals approve|deny ID [--comment TEXT]\n");
         return 2;
     }
-    json_t *r = list ? cli_control_call(o, "approvals.list", json_pack("{s:b}", "all", all))
-                     : cli_control_call(o, "approval.decide",
-                                        json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "decision",
-                                                  strcmp(sub, "approve") == 0 ? "approve" : "deny", "comment",
-                                                  comment));
+    json_t *r = NULL;
+    if (list) {
+        r = cli_control_call(o, "approvals.list", json_pack("{s:b}", "all", all));
+    } else {
+        const char *decision = strcmp(sub, "approve") == 0 ? "approve" : "deny";
+        char *payload = NULL, *sig = NULL;
+        if (sign_vote(o, id, decision, &payload, &sig) != 0)
+            return 2;
+        r = cli_control_call(o, "approval.decide",
+                             json_pack("{s:I, s:s, s:s?, s:s?, s:s?}", "id", (json_int_t)id, "decision", decision,
+                                       "comment", comment, "signature", sig, "payload", payload));
+        free(payload);
+        free(sig);
+    }
     if (!r)
         return vote ? 1 : 2;
     if (json) {

@@ -117,8 +117,9 @@ static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fa
 
 int cmd_playbook(const cli_opts_t *o, int argc, char **argv)
 {
-    (void)o;
     const char *sub = argc > 1 ? argv[1] : NULL, *file = argc > 2 ? argv[2] : NULL, *event_file = NULL;
+    if (sub && strcmp(sub, "validate") != 0 && strcmp(sub, "test") != 0)
+        return cmd_governance(o, argc, argv);
     bool deny = false, fail = false, bad = !sub || !file;
     for (int i = 3; i < argc && !bad; i++) {
         if (strcmp(argv[i], "--event") == 0 && i + 1 < argc)

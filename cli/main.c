@@ -19,7 +19,11 @@ static const struct {
     {"approvals", cmd_approvals, "approvals [list] [--all] | approve ID | deny ID [--comment T]"},
     {"runs", cmd_runs, "runs [list] [--status S] | runs show ID [--json]   playbook runs"},
     {"metrics", cmd_metrics, "metrics [--json]            MTTA/MTTC/MTTR and counts, per site"},
-    {"playbook", cmd_playbook, "playbook validate FILE | test FILE --event EVENT.json  (dry run)"},
+    {"playbook", cmd_playbook, "playbook validate FILE | test FILE --event EVENT.json  (dry run)\n"
+                               "  playbook submit FILE | diff A B | history NAME | approve VERSION | reject VERSION --reason T\n"
+                               "  playbook activate VERSION --site S [--shadow] | rollback --site S [NAME] | retire VERSION\n"
+                               "  playbook compare NAME | status                 governance (docs/governance.md)"},
+    {"audit", cmd_audit, "audit verify [--state-dir DIR [--keys DIR]] [--json] | export [--since SEQ]  tamper-evident log"},
     {"normalize", cmd_normalize, "normalize --source ID [--site NAME] [--keep-raw] [FILE|-] | --list-sources  native records -> OCSF, one per line"},
     {"openc2", cmd_openc2, "openc2 validate [--response] [--profile NAME]... [FILE|-]  check an OpenC2 message"},
     {"route", cmd_route, "route --explain FILE --routes ROUTES.json [--site NAME] [--json]  which site(s) a command goes to, and why"},

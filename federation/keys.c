@@ -37,22 +37,34 @@ static int save_pair(zcert_t *cert, const char *secret_path, const char *trusted
 
 /* Creates one named keypair of a kind ("sites"/"operators") with metadata. */
 static int make_member(const char *dir, const char *kind, const char *name, const char *role,
-                       fs_err_t *e)
+                       const char *site, fs_err_t *e)
 {
     if (!valid_name(name))
         return fs_err_set(e, "\"%s\": names are 1-32 of [a-z0-9_-]", name);
+    if (role && !valid_name(role))
+        return fs_err_set(e, "operator %s: role \"%s\" is not 1-32 of [a-z0-9_-]", name, role);
+    if (site && !valid_name(site))
+        return fs_err_set(e, "operator %s: site \"%s\" is not 1-32 of [a-z0-9_-]", name, site);
     zcert_t *cert = zcert_new();
     if (strcmp(kind, "sites") == 0) {
         zcert_set_meta(cert, "site", "%s", name);
     } else {
         zcert_set_meta(cert, "operator", "%s", name);
         zcert_set_meta(cert, "role", "%s", role);
+        if (site) /* a site-admin: limited to this site */
+            zcert_set_meta(cert, "site", "%s", site);
     }
     char own[4096], trusted[4096];
     snprintf(own, sizeof own, "%s/%s/%s.cert", dir, kind, name);
     snprintf(trusted, sizeof trusted, "%s/trusted/%s/%s.cert", dir, kind, name);
     int rc = save_pair(cert, own, trusted, e);
     zcert_destroy(&cert);
+    if (rc == 0 && strcmp(kind, "operators") == 0) {
+        char priv[4096], pub[4096];
+        if (keys_signing_paths(dir, name, priv, sizeof priv, pub, sizeof pub) != 0)
+            return fs_err_set(e, "%s: path too long", dir);
+        rc = keys_make_signing_key(priv, pub, e);
+    }
     return rc;
 }
 
@@ -66,13 +78,18 @@ static int for_each_csv(const char *csv, const char *dir, const char *kind, cons
         return fs_err_set(e, "list too long: %s", csv);
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        const char *role = dflt_role;
+        const char *role = dflt_role, *site = NULL;
         char *colon = strchr(item, ':');
         if (colon) {
             *colon = '\0';
             role = colon + 1;
+            char *second = strchr(colon + 1, ':');
+            if (second) {
+                *second = '\0';
+                site = second + 1;
+            }
         }
-        if (make_member(dir, kind, item, role, e) != 0)
+        if (make_member(dir, kind, item, role, site, e) != 0)
             return -1;
     }
     return 0;
@@ -81,7 +98,7 @@ static int for_each_csv(const char *csv, const char *dir, const char *kind, cons
 int keys_init(const char *dir, const char *sites_csv, const char *operators_csv,
               const char *role, fs_err_t *e)
 {
-    const char *sub[] = {"sites", "operators", "trusted/sites", "trusted/operators"};
+    const char *sub[] = {"sites", "operators", "trusted/sites", "trusted/operators", "signing/operators"};
     for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dir, sub[i]);
@@ -98,6 +115,11 @@ int keys_init(const char *dir, const char *sites_csv, const char *operators_csv,
         if (rc != 0)
             return -1;
     }
+    char priv[4096], pub[4096];
+    if (keys_signing_paths(dir, "broker", priv, sizeof priv, pub, sizeof pub) != 0)
+        return fs_err_set(e, "%s: path too long", dir);
+    if (access(priv, F_OK) != 0 && keys_make_signing_key(priv, pub, e) != 0)
+        return -1;
     if (for_each_csv(sites_csv, dir, "sites", NULL, e) != 0)
         return -1;
     return for_each_csv(operators_csv, dir, "operators", role ? role : "admin", e);

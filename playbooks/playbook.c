@@ -316,6 +316,45 @@ static int parse_steps(parse_ctx_t *c, const json_t *steps, const char *where, b
     return 0;
 }
 
+/* A critical OpenC2 step must come after an approval gate: an approval
+   step earlier in the same step list or in an enclosing one (an approval
+   inside a branch that ended does not count). The site refuses a critical
+   command without the approvers' signatures (docs/governance.md). */
+static int check_critical(const json_t *steps, bool gated, const char *where, fs_err_t *e)
+{
+    size_t i;
+    json_t *s;
+    char sub[512];
+    json_array_foreach(steps, i, s) {
+        const char *type = json_string_value(json_object_get(s, "type"));
+        if (snprintf(sub, sizeof sub, "%s[%zu]", where, i) >= (int)sizeof sub)
+            return fs_err_set(e, "%s: nested too deeply", where);
+        if (strcmp(type, "openc2") == 0 && json_is_true(json_object_get(s, "critical")) && !gated)
+            return fs_err_set(e, "%s: a critical command needs an approval step before it (in the same "
+                                 "list or an enclosing one): its site refuses it without the approvers' "
+                                 "signatures", sub);
+        static const char *const lists[] = {"then", "else", "steps", "on_error"};
+        for (size_t k = 0; k < sizeof lists / sizeof *lists; k++) {
+            const json_t *inner = json_object_get(s, lists[k]);
+            char sub2[600];
+            if (json_is_array(inner) && snprintf(sub2, sizeof sub2, "%s.%s", sub, lists[k]) < (int)sizeof sub2 &&
+                check_critical(inner, gated, sub2, e) != 0)
+                return -1;
+        }
+        size_t j;
+        json_t *br;
+        json_array_foreach(json_object_get(s, "branches"), j, br) {
+            char sub2[600];
+            if (snprintf(sub2, sizeof sub2, "%s.branches[%zu]", sub, j) < (int)sizeof sub2 &&
+                check_critical(br, gated, sub2, e) != 0)
+                return -1;
+        }
+        if (strcmp(type, "approval") == 0)
+            gated = true;
+    }
+    return 0;
+}
+
 static json_t *string_array(const json_t *v, const char *where, fs_err_t *e, int *bad)
 {
     if (!v)
@@ -393,6 +432,8 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
     else {
         snprintf(pb->name, sizeof pb->name, "%s", name);
         rc = parse_steps(&c, json_object_get(doc, "steps"), "$.steps", false);
+        if (rc == 0)
+            rc = check_critical(json_object_get(doc, "steps"), false, "$.steps", &inner);
     }
     json_decref(c.ids);
     if (rc == 0) {

@@ -37,7 +37,8 @@ playbook_set_t *playbook_set_load(const char *dir, fs_err_t *e)
         names[n++] = strdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n) /* qsort(NULL, 0, …) is undefined */
+        qsort(names, n, sizeof *names, by_name);
     playbook_set_t *set = calloc(1, sizeof *set);
     set->items = calloc(n ? n : 1, sizeof *set->items);
     for (size_t i = 0; i < n && set; i++) {

@@ -22,3 +22,7 @@ fedsoar_script_test(connector_actions connectors connectors/actions.sh 120)
 fedsoar_script_test(connector_file_tail connectors connectors/file_tail.sh 120)
 fedsoar_script_test(connector_syslog connectors connectors/syslog.sh 120)
 fedsoar_script_test(routing integration integration/routing.sh 120)
+# Issue #7: audit chain, playbook governance, roles (docs/governance.md).
+fedsoar_script_test(audit_tamper integration integration/audit_tamper.sh 120)
+fedsoar_script_test(governance integration integration/governance.sh 180)
+fedsoar_script_test(roles integration integration/roles.sh 180)

@@ -1,0 +1,275 @@
+/*  audit.c — the tamper-evident audit log (docs/governance.md "Audit chain").
+
+    One LMDB table, DB_AUDIT: u64 BE seq -> the entry's canonical JSON.
+    Each entry carries the SHA-256 of its own canonical form (without
+    "hash") and the hash of the entry before it, so changing, removing,
+    inserting or reordering any entry breaks the chain at that entry.  An
+    attacker who rewrites the whole chain after a change is caught by the
+    checkpoints: entries signed with the broker's Ed25519 key every
+    AUDIT_CHECKPOINT_EVERY entries and at every clean start and stop.  The
+    head (last seq and hash) is kept in DB_META so a removed tail shows.
+
+    Entries are appended in the caller's write transaction: an audit entry
+    exists exactly when the change it records does. */
+#include "broker.h"
+#include "federation.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEAD_KEY "audit_head"
+#define CHECKPOINT_TYPE "fedsoar-audit-checkpoint/1"
+
+/* DB_META "audit_head": 8 bytes BE seq + 64 hex chars of its hash. */
+static void head_get(store_t *st, MDB_txn *txn, uint64_t *seq, char hash[65])
+{
+    MDB_val v;
+    *seq = 0;
+    snprintf(hash, 65, "%s", AUDIT_GENESIS);
+    if (store_has(st, DB_META) && store_get(st, txn, DB_META, HEAD_KEY, strlen(HEAD_KEY), &v, NULL) == 0 &&
+        v.mv_size == 8 + 64) {
+        *seq = fs_u64_from_be(v.mv_data);
+        memcpy(hash, (const char *)v.mv_data + 8, 64);
+        hash[64] = '\0';
+    }
+}
+
+/* The hash of an entry: SHA-256 of its canonical JSON without "hash". */
+static int entry_hash(const json_t *entry, char out[65])
+{
+    json_t *copy = json_copy((json_t *)entry);
+    json_object_del(copy, "hash");
+    char *canon = fs_json_canonical(copy);
+    json_decref(copy);
+    if (!canon)
+        return -1;
+    fs_sha256_hex(canon, strlen(canon), out);
+    free(canon);
+    return 0;
+}
+
+static char *checkpoint_payload(uint64_t seq, const char *hash)
+{
+    json_t *p = json_pack("{s:s, s:I, s:s}", "type", CHECKPOINT_TYPE, "upto_seq", (json_int_t)seq, "upto_hash", hash);
+    char *text = fs_json_canonical(p);
+    json_decref(p);
+    return text;
+}
+
+static int append_raw(store_t *st, MDB_txn *txn, const char *kind, const char *actor, const json_t *subject,
+                      const json_t *details, uint64_t *seq_out, fs_err_t *e)
+{
+    uint64_t last;
+    char prev[65], hash[65];
+    head_get(st, txn, &last, prev);
+    uint64_t seq = last + 1;
+    json_t *entry = json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:s}", "seq", (json_int_t)seq, "time",
+                              (json_int_t)fs_now_ms(), "kind", kind, "actor", actor ? actor : "broker",
+                              "subject", subject ? json_deep_copy(subject) : json_object(), "details",
+                              details ? json_deep_copy(details) : json_object(), "prev", prev);
+    if (!entry)
+        return fs_err_set(e, "audit: cannot build the %s entry", kind);
+    if (entry_hash(entry, hash) != 0) {
+        json_decref(entry);
+        return fs_err_set(e, "audit: cannot serialize the %s entry", kind);
+    }
+    json_object_set_new(entry, "hash", json_string(hash));
+    char *text = fs_json_canonical(entry);
+    json_decref(entry);
+    if (!text)
+        return fs_err_set(e, "audit: cannot serialize the %s entry", kind);
+    unsigned char key[8], head[8 + 64];
+    fs_u64_to_be(seq, key);
+    int rc = store_put(st, txn, DB_AUDIT, key, 8, text, strlen(text), 0, e);
+    free(text);
+    memcpy(head, key, 8);
+    memcpy(head + 8, hash, 64);
+    if (rc == 0)
+        rc = store_put(st, txn, DB_META, HEAD_KEY, strlen(HEAD_KEY), head, sizeof head, 0, e);
+    if (rc == 0 && seq_out)
+        *seq_out = seq;
+    return rc;
+}
+
+int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e)
+{
+    const char *key = store_sign_key(st);
+    if (!key)
+        return 0;
+    uint64_t seq;
+    char hash[65];
+    head_get(st, txn, &seq, hash);
+    char *payload = checkpoint_payload(seq, hash);
+    fs_err_t se = {{0}};
+    char *sig = payload ? keys_sign(key, payload, strlen(payload), &se) : NULL;
+    free(payload);
+    if (!sig)
+        return fs_err_set(e, "audit: cannot sign a checkpoint: %s", se.text);
+    json_t *details = json_pack("{s:I, s:s, s:s, s:s}", "upto_seq", (json_int_t)seq, "upto_hash", hash,
+                                "signature", sig, "reason", reason ? reason : "periodic");
+    free(sig);
+    int rc = append_raw(st, txn, "audit.checkpoint", "broker", NULL, details, NULL, e);
+    json_decref(details);
+    return rc;
+}
+
+int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor, const json_t *subject,
+                 const json_t *details, fs_err_t *e)
+{
+    uint64_t seq = 0;
+    if (append_raw(st, txn, kind, actor, subject, details, &seq, e) != 0)
+        return -1;
+    if (seq % AUDIT_CHECKPOINT_EVERY == 0)
+        return audit_checkpoint(st, txn, "periodic", e);
+    return 0;
+}
+
+/* ---- verification ------------------------------------------------------------ */
+
+typedef struct {
+    store_t *st;
+    const char *pub;
+    uint64_t expect;   /* next seq expected */
+    char prev[65];     /* hash of the entry before */
+    uint64_t entries, checkpoints, last_checkpoint;
+    bool bad;
+    uint64_t bad_seq;
+    char reason[512];
+} verify_t;
+
+static int broken(verify_t *v, uint64_t seq, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int broken(verify_t *v, uint64_t seq, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+    va_end(ap);
+    v->bad = true;
+    v->bad_seq = seq;
+    return 1;
+}
+
+static int verify_one(void *arg, const MDB_val *key, const MDB_val *val)
+{
+    verify_t *v = arg;
+    if (key->mv_size != 8)
+        return broken(v, v->expect, "a record whose key is not a sequence number was inserted");
+    uint64_t seq = fs_u64_from_be(key->mv_data);
+    if (seq < v->expect)
+        return broken(v, seq, "seq out of order");
+    if (seq > v->expect)
+        return broken(v, v->expect,
+                      "entry missing: the next entry stored is seq %llu (entries were removed)",
+                      (unsigned long long)seq);
+    json_t *entry = json_loadb(val->mv_data, val->mv_size, JSON_REJECT_DUPLICATES, NULL);
+    const char *stored = json_string_value(json_object_get(entry, "hash"));
+    char hash[65];
+    int rc = 0;
+    if (!json_is_object(entry) || !stored || entry_hash(entry, hash) != 0) {
+        rc = broken(v, seq, "unreadable entry (altered)");
+    } else if ((uint64_t)json_integer_value(json_object_get(entry, "seq")) != seq) {
+        rc = broken(v, seq, "the entry stored here says seq %llu (entries were moved, inserted or reordered)",
+                    (unsigned long long)json_integer_value(json_object_get(entry, "seq")));
+    } else if (strcmp(hash, stored) != 0) {
+        rc = broken(v, seq, "content does not match its hash (altered)");
+    } else if (!json_is_string(json_object_get(entry, "prev")) ||
+               strcmp(json_string_value(json_object_get(entry, "prev")), v->prev) != 0) {
+        rc = broken(v, seq,
+                    "prev does not match the hash of the entry before it (an entry before it was altered, "
+                    "removed, inserted or reordered)");
+    } else if (strcmp(json_string_value(json_object_get(entry, "kind")), "audit.checkpoint") == 0) {
+        const json_t *d = json_object_get(entry, "details");
+        const char *upto_hash = json_string_value(json_object_get(d, "upto_hash"));
+        uint64_t upto = (uint64_t)json_integer_value(json_object_get(d, "upto_seq"));
+        const char *sig = json_string_value(json_object_get(d, "signature"));
+        if (upto != seq - 1 || !upto_hash || strcmp(upto_hash, v->prev) != 0) {
+            rc = broken(v, seq, "checkpoint does not cover the entry before it");
+        } else if (v->pub) {
+            char *payload = checkpoint_payload(upto, upto_hash);
+            fs_err_t e = {{0}};
+            if (keys_verify(v->pub, payload, strlen(payload), sig, &e) != 0)
+                rc = broken(v, seq, "checkpoint signature refused (the chain was rewritten): %s", e.text);
+            free(payload);
+        }
+        if (rc == 0) {
+            v->checkpoints++;
+            v->last_checkpoint = seq;
+        }
+    }
+    if (rc == 0) {
+        snprintf(v->prev, sizeof v->prev, "%s", stored);
+        v->expect = seq + 1;
+        v->entries++;
+    }
+    json_decref(entry);
+    return rc;
+}
+
+json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub)
+{
+    verify_t v = {.st = st, .pub = broker_pub, .expect = 1};
+    snprintf(v.prev, sizeof v.prev, "%s", AUDIT_GENESIS);
+    json_t *warnings = json_array();
+    if (!store_has(st, DB_AUDIT))
+        return json_pack("{s:b, s:I, s:{s:I, s:s}}", "ok", 0, "entries", (json_int_t)0, "error", "seq",
+                         (json_int_t)0, "reason", "this store has no audit log (made by a broker before issue #7)");
+    store_foreach(st, txn, DB_AUDIT, false, verify_one, &v);
+    uint64_t head_seq;
+    char head_hash[65];
+    head_get(st, txn, &head_seq, head_hash);
+    if (!v.bad && head_seq != v.expect - 1) {
+        v.bad = true;
+        v.bad_seq = v.expect;
+        snprintf(v.reason, sizeof v.reason,
+                 "entry missing: the chain ends at seq %llu but the broker had written up to seq %llu "
+                 "(entries were removed from the end)",
+                 (unsigned long long)(v.expect - 1), (unsigned long long)head_seq);
+    } else if (!v.bad && v.entries && strcmp(head_hash, v.prev) != 0) {
+        v.bad = true;
+        v.bad_seq = v.expect - 1;
+        snprintf(v.reason, sizeof v.reason, "the last entry is not the one the broker wrote (altered)");
+    }
+    if (!broker_pub)
+        json_array_append_new(warnings, json_string("no broker public signing key: checkpoint signatures not checked"));
+    if (v.entries && !v.checkpoints)
+        json_array_append_new(warnings, json_string("no signed checkpoint yet"));
+    json_t *out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "ok", !v.bad, "entries",
+                            (json_int_t)v.entries, "checkpoints", (json_int_t)v.checkpoints,
+                            "last_checkpoint_seq", (json_int_t)v.last_checkpoint, "unsigned_tail",
+                            (json_int_t)(v.entries - v.last_checkpoint), "head_seq", (json_int_t)head_seq,
+                            "warnings", warnings);
+    if (v.bad)
+        json_object_set_new(out, "error",
+                            json_pack("{s:I, s:s}", "seq", (json_int_t)v.bad_seq, "reason", v.reason));
+    return out;
+}
+
+/* ---- export ------------------------------------------------------------------- */
+
+uint64_t audit_export(store_t *st, MDB_txn *txn, uint64_t since, size_t max_bytes, json_t *out)
+{
+    uint64_t last = since;
+    if (!store_has(st, DB_AUDIT))
+        return last;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, store_dbi(st, DB_AUDIT), &cur) != 0)
+        return last;
+    unsigned char start[8];
+    fs_u64_to_be(since + 1, start);
+    MDB_val k = {8, start}, v;
+    size_t bytes = 0;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && bytes < max_bytes) {
+        json_t *entry = k.mv_size == 8 ? json_loadb(v.mv_data, v.mv_size, 0, NULL) : NULL;
+        if (entry) {
+            json_array_append_new(out, entry);
+            last = fs_u64_from_be(k.mv_data);
+        }
+        bytes += v.mv_size;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return last;
+}

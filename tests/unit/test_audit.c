@@ -1,0 +1,155 @@
+/*  test_audit.c — the audit chain (broker/audit.c): entries appended in the
+    caller's transaction (an aborted change leaves no entry), hash links,
+    signed checkpoints every AUDIT_CHECKPOINT_EVERY entries, verification
+    catching an altered, removed and reordered entry and a bad signature,
+    paged export, and that case timeline lines are audited. */
+#include "broker.h"
+#include "check.h"
+#include "federation.h"
+
+#include <stdlib.h>
+
+static void put_raw(store_t *st, uint64_t seq, const char *text)
+{
+    MDB_txn *txn;
+    unsigned char k[8];
+    fs_u64_to_be(seq, k);
+    store_begin(st, true, &txn, NULL);
+    store_put(st, txn, DB_AUDIT, k, 8, text, strlen(text), 0, NULL);
+    store_commit(&txn, NULL);
+}
+
+static char *get_raw(store_t *st, uint64_t seq)
+{
+    MDB_txn *txn;
+    MDB_val v;
+    unsigned char k[8];
+    fs_u64_to_be(seq, k);
+    store_begin(st, false, &txn, NULL);
+    char *out = store_get(st, txn, DB_AUDIT, k, 8, &v, NULL) == 0 ? strndup(v.mv_data, v.mv_size) : NULL;
+    store_abort(&txn);
+    return out;
+}
+
+static json_t *verify(store_t *st, const char *pub)
+{
+    MDB_txn *txn;
+    store_begin(st, false, &txn, NULL);
+    json_t *r = audit_verify(st, txn, pub);
+    store_abort(&txn);
+    return r;
+}
+
+static long long bad_seq(const json_t *r)
+{
+    return json_is_true(json_object_get(r, "ok")) ? 0 : json_integer_value(json_object_get(json_object_get(r, "error"), "seq"));
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/fedsoar-audit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char state[4200], priv[4200], pub[4200];
+    snprintf(state, sizeof state, "%s/state", dir);
+    snprintf(priv, sizeof priv, "%s/broker.sign.pem", dir);
+    snprintf(pub, sizeof pub, "%s/broker.sign.pub.pem", dir);
+    fs_err_t e = {{0}};
+    CHECK_INT(keys_make_signing_key(priv, pub, &e), 0);
+    store_t *st = store_open(state, 64, &e);
+    CHECK(st != NULL);
+    store_set_sign_key(st, priv);
+
+    MDB_txn *txn;
+    /* An aborted change leaves no entry. */
+    CHECK_INT(store_begin(st, true, &txn, &e), 0);
+    CHECK_INT(audit_append(st, txn, "test.x", "broker", NULL, NULL, &e), 0);
+    store_abort(&txn);
+    json_t *r = verify(st, pub);
+    CHECK_INT(json_integer_value(json_object_get(r, "entries")), 0);
+    json_decref(r);
+
+    /* 2500 entries: checkpoints at 1000 and 2000 (seq 1001 and 2002). */
+    CHECK_INT(store_begin(st, true, &txn, &e), 0);
+    json_t *subject = json_pack("{s:I}", "case_id", (json_int_t)1);
+    for (int i = 0; i < 2500; i++) {
+        json_t *details = json_pack("{s:i}", "i", i);
+        CHECK_INT(audit_append(st, txn, "test.entry", "operator:alice", subject, details, &e), 0);
+        json_decref(details);
+    }
+    /* A case timeline line is an audit entry too. */
+    json_t *f = json_pack("{s:s}", "operator", "bob");
+    CHECK_INT(cases_timeline_add(st, txn, 9, "note", f, &e), 0);
+    json_decref(f);
+    CHECK_INT(audit_checkpoint(st, txn, "stop", &e), 0);
+    CHECK_INT(store_commit(&txn, &e), 0);
+    r = verify(st, pub);
+    CHECK(json_is_true(json_object_get(r, "ok")));
+    CHECK_INT(json_integer_value(json_object_get(r, "entries")), 2504);
+    CHECK_INT(json_integer_value(json_object_get(r, "checkpoints")), 3);
+    CHECK_INT(json_integer_value(json_object_get(r, "unsigned_tail")), 0);
+    json_decref(r);
+    char *last = get_raw(st, 2503);
+    CHECK(last && strstr(last, "\"kind\":\"case.note\"") && strstr(last, "\"actor\":\"operator:bob\""));
+    free(last);
+
+    /* export pages */
+    CHECK_INT(store_begin(st, false, &txn, &e), 0);
+    json_t *page = json_array();
+    uint64_t upto = audit_export(st, txn, 10, 2000, page);
+    CHECK(json_array_size(page) >= 1 && json_integer_value(json_object_get(json_array_get(page, 0), "seq")) == 11);
+    CHECK(upto == 10 + json_array_size(page));
+    json_decref(page);
+    store_abort(&txn);
+
+    /* altered */
+    char *orig = get_raw(st, 500);
+    char *alt = strdup(orig);
+    char *p = strstr(alt, "alice");
+    memcpy(p, "mallo", 5);
+    put_raw(st, 500, alt);
+    r = verify(st, pub);
+    CHECK_INT(bad_seq(r), 500);
+    CHECK(strstr(json_string_value(json_object_get(json_object_get(r, "error"), "reason")), "altered") != NULL);
+    json_decref(r);
+    put_raw(st, 500, orig);
+    /* reordered */
+    char *next = get_raw(st, 501);
+    put_raw(st, 500, next);
+    put_raw(st, 501, orig);
+    r = verify(st, pub);
+    CHECK_INT(bad_seq(r), 500);
+    json_decref(r);
+    put_raw(st, 500, orig);
+    put_raw(st, 501, next);
+    /* removed */
+    CHECK_INT(store_begin(st, true, &txn, &e), 0);
+    unsigned char k[8];
+    fs_u64_to_be(700, k);
+    store_del(st, txn, DB_AUDIT, k, 8, &e);
+    store_commit(&txn, &e);
+    r = verify(st, pub);
+    CHECK_INT(bad_seq(r), 700);
+    json_decref(r);
+    /* a checkpoint signed by another key */
+    char opriv[4200], opub[4200];
+    snprintf(opriv, sizeof opriv, "%s/other.pem", dir);
+    snprintf(opub, sizeof opub, "%s/other.pub.pem", dir);
+    CHECK_INT(keys_make_signing_key(opriv, opub, &e), 0);
+    r = verify(st, opub);
+    CHECK(!json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    free(orig), free(alt), free(next);
+    json_decref(subject);
+    store_close(&st);
+
+    /* read-only open of the same store */
+    store_t *ro = store_open_readonly(state, &e);
+    CHECK(ro != NULL && store_has(ro, DB_AUDIT));
+    store_close(&ro);
+    CHECK(store_open_readonly("/nonexistent/fedsoar", &e) == NULL && strstr(e.text, "not a directory"));
+
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0);
+    return check_summary();
+}
