@@ -83,6 +83,10 @@ json_t *fs_json_parse(const char *buf, size_t len, fs_err_t *e);
    Caller owns (free()). */
 char *fs_json_canonical(const json_t *v);
 
+/* Whether text (len bytes) is exactly fs_json_canonical(v): signed payloads
+   have one representation only. */
+bool fs_json_is_canonical(const json_t *v, const char *text, size_t len);
+
 /* ---- hashing ------------------------------------------------------------- */
 
 /* SHA-256 of data as 64 lowercase hex chars + NUL into out (>= 65 bytes). */
@@ -90,6 +94,9 @@ void fs_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* ---- small string helpers ---------------------------------------------- */
 
+/* A name fedsoar uses for sites, operators, roles, step and playbook ids:
+   1 to max characters of [a-z0-9_-]. NULL is not a name. */
+bool fs_is_name(const char *s, size_t max);
 /* Parses a base-10 unsigned integer that must fill the whole string. */
 int fs_parse_u64(const char *s, uint64_t *out);
 /* Big-endian u64 keys sort in numeric order in LMDB. */

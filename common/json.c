@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 json_t *fs_json_parse(const char *buf, size_t len, fs_err_t *e)
 {
@@ -16,4 +17,12 @@ json_t *fs_json_parse(const char *buf, size_t len, fs_err_t *e)
 char *fs_json_canonical(const json_t *v)
 {
     return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+bool fs_json_is_canonical(const json_t *v, const char *text, size_t len)
+{
+    char *canon = fs_json_canonical(v);
+    bool same = canon && strlen(canon) == len && memcmp(canon, text, len) == 0;
+    free(canon);
+    return same;
 }

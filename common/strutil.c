@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <string.h>
+
 int fs_parse_u64(const char *s, uint64_t *out)
 {
     uint64_t v = 0;
@@ -31,4 +33,15 @@ uint64_t fs_u64_from_be(const unsigned char in[8])
     for (int i = 0; i < 8; i++)
         v = (v << 8) | in[i];
     return v;
+}
+
+bool fs_is_name(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+            return false;
+    return true;
 }

@@ -10,15 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int valid_name(const char *s)
-{
-    if (!*s || strlen(s) > 32)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-            return 0;
-    return 1;
-}
 
 static int save_pair(zcert_t *cert, const char *secret_path, const char *trusted_path,
                      fs_err_t *e)
@@ -39,11 +30,11 @@ static int save_pair(zcert_t *cert, const char *secret_path, const char *trusted
 static int make_member(const char *dir, const char *kind, const char *name, const char *role,
                        const char *site, fs_err_t *e)
 {
-    if (!valid_name(name))
+    if (!fs_is_name(name, 32))
         return fs_err_set(e, "\"%s\": names are 1-32 of [a-z0-9_-]", name);
-    if (role && !valid_name(role))
+    if (role && !fs_is_name(role, 32))
         return fs_err_set(e, "operator %s: role \"%s\" is not 1-32 of [a-z0-9_-]", name, role);
-    if (site && !valid_name(site))
+    if (site && !fs_is_name(site, 32))
         return fs_err_set(e, "operator %s: site \"%s\" is not 1-32 of [a-z0-9_-]", name, site);
     zcert_t *cert = zcert_new();
     if (strcmp(kind, "sites") == 0) {

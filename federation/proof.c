@@ -19,16 +19,6 @@
 #define PROOF_MAX 16                   /* signatures in one proof (gate quorum max) */
 #define PROOF_FUTURE_MS (5 * 60 * 1000) /* clock skew tolerated */
 
-static bool valid_name(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 32)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-            return false;
-    return true;
-}
 
 char *proof_vote_payload(uint64_t approval_id, uint64_t run_id, const char *decision,
                          const char *operator_name, int quorum, int64_t time_ms)
@@ -70,7 +60,7 @@ json_t *proof_vote_parse(const char *payload, size_t len, fs_err_t *e)
         why = "$.type is not \"" VOTE_TYPE "\"";
     if (!why && (!decision || (strcmp(decision, "approve") != 0 && strcmp(decision, "deny") != 0)))
         why = "$.decision is not approve or deny";
-    if (!why && !valid_name(json_string_value(json_object_get(p, "operator"))))
+    if (!why && !fs_is_name(json_string_value(json_object_get(p, "operator")), 32))
         why = "$.operator is not an operator name (1-32 of [a-z0-9_-])";
     if (!why && (!json_is_integer(aid) || json_integer_value(aid) < 1 || !json_is_integer(rid) ||
                  json_integer_value(rid) < 1))
@@ -81,10 +71,8 @@ json_t *proof_vote_parse(const char *payload, size_t len, fs_err_t *e)
         why = "$.time must be epoch milliseconds";
     if (!why) {
         /* One representation only: what was signed is the canonical form. */
-        char *canon = fs_json_canonical(p);
-        if (!canon || strlen(canon) != len || memcmp(canon, payload, len) != 0)
+        if (!fs_json_is_canonical(p, payload, len))
             why = "not in canonical form (keys sorted, compact)";
-        free(canon);
     }
     if (why) {
         fs_err_set(e, "vote payload: %s", why);
@@ -116,7 +104,7 @@ int proof_verify(const json_t *proof, uint64_t run_id, const char *trusted_dir, 
         const char *op = json_string_value(json_object_get(item, "operator"));
         const char *sig = json_string_value(json_object_get(item, "signature"));
         const char *payload = json_string_value(json_object_get(item, "payload"));
-        if (!valid_name(op) || !sig || !payload)
+        if (!fs_is_name(op, 32) || !sig || !payload)
             REFUSE("proof[%zu]: needs operator (a name), signature and payload", i);
         fs_err_t e = {{0}};
         json_t *p = parsed[i] = proof_vote_parse(payload, strlen(payload), &e);

@@ -18,16 +18,6 @@ struct governance_config {
     json_t *revoked; /* array of names */
 };
 
-static bool valid_name(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 32)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-            return false;
-    return true;
-}
 
 static bool in_list(const json_t *arr, const char *name)
 {
@@ -52,7 +42,7 @@ static json_t *names(const json_t *g, const char *key, bool required, fs_err_t *
     json_t *s;
     json_array_foreach(v, i, s) {
         const char *name = json_string_value(s);
-        if (!valid_name(name)) {
+        if (!fs_is_name(name, 32)) {
             fs_err_set(e, "$.governance.%s[%zu]: an operator name (1-32 of [a-z0-9_-])", key, i);
             return NULL;
         }
@@ -181,15 +171,13 @@ json_t *governance_approval_parse(const char *payload, size_t len, fs_err_t *e)
         why = "$.version is not a version (64 lowercase hex: SHA-256 of the canonical playbook)";
     else if (!decision || (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0))
         why = "$.decision is not approve or reject";
-    else if (!valid_name(json_string_value(json_object_get(p, "member"))))
+    else if (!fs_is_name(json_string_value(json_object_get(p, "member")), 32))
         why = "$.member is not an operator name (1-32 of [a-z0-9_-])";
     else if (!json_is_integer(t) || json_integer_value(t) < 0)
         why = "$.time must be epoch milliseconds";
     if (!why) {
-        char *canon = fs_json_canonical(p);
-        if (!canon || strlen(canon) != len || memcmp(canon, payload, len) != 0)
+        if (!fs_json_is_canonical(p, payload, len))
             why = "not in canonical form (keys sorted, compact)";
-        free(canon);
     }
     if (why) {
         fs_err_set(e, "approval payload: %s", why);

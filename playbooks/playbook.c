@@ -23,16 +23,6 @@ typedef struct {
     fs_err_t *e;
 } parse_ctx_t;
 
-static bool valid_id(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-            return false;
-    return true;
-}
 
 /* Every key of obj must be in `common` or `own` (NULL-terminated lists). */
 static int only_keys(const json_t *obj, const char *const *common, const char *const *own,
@@ -131,7 +121,7 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
         return fs_err_set(e, "%s: a step is a JSON object", where);
     const char *id = json_string_value(json_object_get(s, "id"));
     const char *type = json_string_value(json_object_get(s, "type"));
-    if (!id || !valid_id(id, 24))
+    if (!id || !fs_is_name(id, 24))
         return fs_err_set(e, "%s.id: required, 1-24 of [a-z0-9_-]", where);
     if (json_object_get(c->ids, id))
         return fs_err_set(e, "%s.id: \"%s\" is used by another step", where, id);
@@ -220,7 +210,7 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
         if (only_keys(s, common, own, where, e) != 0)
             return -1;
         const char *role = json_string_value(json_object_get(s, "role"));
-        if (!role || !valid_id(role, 32))
+        if (!role || !fs_is_name(role, 32))
             return fs_err_set(e, "%s.role: required (the operator role that may decide)", where);
         const json_t *q = json_object_get(s, "quorum");
         if (q && (!json_is_integer(q) || json_integer_value(q) < 1 || json_integer_value(q) > 16))
@@ -271,7 +261,7 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
         if (only_keys(s, common, own, where, e) != 0)
             return -1;
         const char *name = json_string_value(json_object_get(s, "name"));
-        if (!name || !valid_id(name, 64))
+        if (!name || !fs_is_name(name, 64))
             return fs_err_set(e, "%s.name: required, the sub-playbook's name", where);
         if (strcmp(name, c->pb->name) == 0)
             return fs_err_set(e, "%s.name: a playbook cannot call itself", where);
@@ -423,7 +413,7 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
         fs_err_set(&inner, "$: a playbook is a JSON object");
     else if (only_keys(doc, keys, NULL, "$", &inner) != 0)
         ;
-    else if (!name || !valid_id(name, 64))
+    else if (!name || !fs_is_name(name, 64))
         fs_err_set(&inner, "$.name: required, 1-64 of [a-z0-9_-]");
     else if (!json_object_get(doc, "trigger"))
         fs_err_set(&inner, "$.trigger: required");
