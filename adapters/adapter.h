@@ -191,6 +191,7 @@ extern const source_ops_t source_splunk_export;
 extern const source_ops_t source_syslog;
 /* A growing local file (Suricata EVE, CEF logs …), rotation-aware. */
 extern const source_ops_t source_file_tail;
+extern const source_ops_t source_splunk_webhook; /* Splunk alert webhook receiver (splunk.notable) */
 
 /* ==== vendor actuators and connectors (docs/connectors.md) =================== */
 
@@ -198,6 +199,7 @@ extern const source_ops_t source_file_tail;
 extern const actuator_ops_t actuator_crowdstrike_falcon;
 /* Defender for Endpoint machine isolation: contain device / allow device. */
 extern const actuator_ops_t actuator_defender_endpoint;
+extern const actuator_ops_t actuator_panos; /* PAN-OS deny/allow ipv4_net via an address group (XML API) */
 
 extern const connector_ops_t connector_okta_suspend_user;
 extern const connector_ops_t connector_okta_clear_sessions;
@@ -205,6 +207,7 @@ extern const connector_ops_t connector_entra_disable_account;
 extern const connector_ops_t connector_entra_revoke_sessions;
 extern const connector_ops_t connector_jira_issue;
 extern const connector_ops_t connector_slack_message;
+extern const connector_ops_t connector_teams_message; /* Microsoft Teams incoming webhook card */
 extern const connector_ops_t connector_virustotal;
 
 /* Every known source, analyzer/responder and actuator type, one object

@@ -7,7 +7,7 @@
 /* Every actuator type; `--actuators` and "actuators" name instances of them.
    Exported (adapter_internal.h) for --list-connectors. */
 const actuator_ops_t *const adapter_known_actuators[] = {&actuator_record_only, &actuator_slpf_nft,
-                                                         &actuator_crowdstrike_falcon, &actuator_defender_endpoint, &actuator_openc2_https};
+                                                         &actuator_crowdstrike_falcon, &actuator_defender_endpoint, &actuator_openc2_https, &actuator_panos};
 const size_t adapter_known_actuator_count = sizeof adapter_known_actuators / sizeof *adapter_known_actuators;
 
 static int add_actuators(adapter_t *a, fs_err_t *e)

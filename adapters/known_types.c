@@ -18,7 +18,9 @@ static const struct {
     {"entra-disable-account", "responder: disable an Entra ID account (accountEnabled=false)"},
     {"entra-revoke-sessions", "responder: revoke an Entra ID user's sign-in sessions"},
     {"jira-issue", "responder: open a Jira issue (/rest/api/2/issue)"},
+    {"teams-message", "responder: post a MessageCard / Adaptive Card to a Teams incoming webhook"},
     {"slack-message", "responder: post to a Slack channel (chat.postMessage)"},
+    {"panos", "OpenC2 SLPF deny/allow ipv4_net -> PAN-OS address group (XML API set + commit)"},
     {"openc2-https", "OpenC2 commands forwarded to a native consumer over HTTPS (mutual TLS)"},
 };
 

@@ -12,6 +12,7 @@
     daemon hands it a checkpoint and waits until the daemon has committed
     its result, so a source never has two polls in flight. */
 #include "adapter_internal.h"
+#include "push_source.h" /* hook: push sources (splunk-webhook) learn each record's fate */
 
 #include <pthread.h>
 #include <string.h>
@@ -71,7 +72,7 @@ const source_ops_t *const adapter_known_sources[] = {&source_crowdstrike_alerts,
                                                      &source_sentinel_incidents, &source_sentinelone_threats,
                                                      &source_splunk_export,
                                                      &source_file_tail,
-                                                     &source_syslog};
+                                                     &source_syslog, &source_splunk_webhook};
 const size_t adapter_known_source_count = sizeof adapter_known_sources / sizeof *adapter_known_sources;
 
 int adapter_add_sources(adapter_t *a, fs_err_t *e)
@@ -177,6 +178,7 @@ typedef struct {
     size_t *added, *rejected;
     bool failed;
     fs_err_t *e;
+    size_t refused; /* events the full outbox refused (dead-lettered) */
 } text_ctx_t;
 
 static void on_text_event(void *arg, json_t *event, size_t record_no)
@@ -190,6 +192,8 @@ static void on_text_event(void *arg, json_t *event, size_t record_no)
         t->failed = true;
     else if (rc == 0)
         (*t->added)++;
+    else
+        t->refused++;
 }
 
 static void on_text_reject(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
@@ -217,13 +221,16 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
     json_t *rec;
     json_array_foreach(records, i, rec) {
         if (json_is_string(rec)) {
-            text_ctx_t t = {a, s, added, rejected, false, e};
+            size_t added0 = *added;
+            text_ctx_t t = {a, s, added, rejected, false, e, 0};
             long r = normalizer_run(a->normalizer, s->source_id, &opts, json_string_value(rec),
                                     json_string_length(rec), on_text_event, on_text_reject, &t, e);
             if (r < 0 || t.failed) {
                 outbox_abort(a->outbox);
                 return -1;
             }
+            /* Push-source hook: what became of this record (answered after the commit). */
+            push_source_record(s->ops, s->state, i, t.refused ? PUSH_REFUSED : r > 0 || *added == added0 ? PUSH_REJECTED : PUSH_ADDED);
             continue;
         }
         fs_err_t me = {{0}};
@@ -234,7 +241,9 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
             json_decref(ev);
             if (rc == 0)
                 (*added)++;
+            push_source_record(s->ops, s->state, i, rc == 0 ? PUSH_ADDED : PUSH_REFUSED); /* hook */
         } else {
+            push_source_record(s->ops, s->state, i, PUSH_REJECTED); /* hook */
             char *raw = json_dumps(rec, JSON_COMPACT);
             fs_log(FS_LOG_WARN, "adapter", "record_rejected", "site=%s source=%s record=%zu reason=\"%s\"",
                    a->cfg.site, s->name, i + 1, me.text);
@@ -263,6 +272,7 @@ static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records, const c
     size_t added = 0, rejected = 0;
     if (rc >= 0 && commit(a, s, records, next, &added, &rejected, &e) != 0)
         rc = -1;
+    push_source_committed(s->ops, s->state, rc >= 0); /* hook: a push source answers its senders now */
     int64_t now = fs_mono_ms();
     if (rc < 0) {
         s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : s->interval_ms;

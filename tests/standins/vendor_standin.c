@@ -26,6 +26,13 @@
       Jira         POST /rest/api/2/issue (Basic)
       Slack        POST /api/chat.postMessage (Bearer)
       VirusTotal   GET  /api/v3/{ip_addresses|files|domains|urls}/{id} (x-apikey)
+      PAN-OS       /api/ (XML API, GET or form POST): type=keygen (user, password = --client-secret);
+                   otherwise X-PAN-KEY (or key=) must be --api-token, else HTTP 403 "Invalid Credential";
+                   type=config action=set|delete on vsys1 address/entry and address-group/entry/static
+                   (a member must name an existing address: error code 12); type=commit cmd=<commit></commit>
+      Teams        POST /webhookb2/<--api-token>/… (the URL is the credential: another path → 404);
+                   a MessageCard (@type, text) or an Adaptive Card message → 200 "1", else 400
+                   "Bad payload received by generic incoming webhook."
     Control: GET /_standin/stats, POST /_standin/release?vendor=V&count=N.
     Every action request is appended as one JSON line to the record file. */
 #include <arpa/inet.h>
@@ -34,6 +41,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -749,6 +757,170 @@ static enum MHD_Result vt(struct MHD_Connection *c, const char *rest)
     return reply(c, 404, json_pack("{s:{s:s, s:s}}", "error", "code", "NotFoundError", "message", "not found"), NULL, NULL);
 }
 
+/* Copies the text before the next '<' into out: 0, or -1 when empty or too long. */
+static int text_until_tag(const char *p, char *out, size_t size)
+{
+    size_t n = strcspn(p, "<");
+    if (n == 0 || n >= size || !p[n])
+        return -1;
+    snprintf(out, size, "%.*s", (int)n, p);
+    return 0;
+}
+
+/* ---- PAN-OS XML API ----------------------------------------------------------------------- */
+
+static json_t *panos_addresses, *panos_groups; /* name -> ip-netmask; group -> [members] */
+
+static enum MHD_Result xml_reply(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result xml_reply(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "application/xml");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+#define PANOS_OK "<response status=\"success\" code=\"20\"><msg>command succeeded</msg>%s</response>"
+#define PANOS_ERR "<response status=\"error\" code=\"%s\"><msg><line>bad request</line></msg></response>"
+
+/* The value between [@name=' and '] (or [text()=' and ']) after key in xpath. */
+static bool xpath_name(const char *xpath, const char *key, char *out, size_t size)
+{
+    const char *p = strstr(xpath, key);
+    if (!p)
+        return false;
+    p += strlen(key);
+    const char *q = strchr(p, '\'');
+    if (!q || (size_t)(q - p) >= size)
+        return false;
+    snprintf(out, size, "%.*s", (int)(q - p), p);
+    return true;
+}
+
+/* A parameter from the form body, else from the query. */
+static void panos_param(struct MHD_Connection *c, const char *body, const char *k, char *buf, size_t size)
+{
+    if (!form_get(body, k, buf, size) && arg(c, k))
+        snprintf(buf, size, "%s", arg(c, k));
+}
+
+static enum MHD_Result panos(struct MHD_Connection *c, const char *body)
+{
+    char type[32] = "", action[32] = "", xpath[1024] = "", element[512] = "", key[256] = "", user[128] = "",
+         pass[256] = "", cmd[128] = "";
+#define PARAM(k, buf) panos_param(c, body, k, buf, sizeof buf)
+    PARAM("type", type);
+    PARAM("action", action);
+    PARAM("xpath", xpath);
+    PARAM("element", element);
+    PARAM("key", key);
+    PARAM("cmd", cmd);
+    if (strcmp(type, "keygen") == 0) {
+        PARAM("user", user);
+        PARAM("password", pass);
+        if (strcmp(user, S.username) != 0 || strcmp(pass, S.client_secret) != 0) {
+            S.unauthorized++;
+            return xml_reply(c, 403, "<response status = 'error' code = '403'><result><msg>Invalid Credential</msg></result></response>%s", "");
+        }
+        return xml_reply(c, 200, "<response status = 'success'><result><key>%s</key></result></response>", S.api_token);
+    }
+#undef PARAM
+    const char *k = hdr(c, "X-PAN-KEY");
+    if (!k || !*k)
+        k = key;
+    if (!S.api_token[0] || strcmp(k, S.api_token) != 0) {
+        S.unauthorized++;
+        return xml_reply(c, 403, "<response status = 'error' code = '403'><result><msg>Invalid Credential</msg></result></response>%s", "");
+    }
+    if (strcmp(type, "commit") == 0) {
+        if (strcmp(cmd, "<commit></commit>") != 0)
+            return xml_reply(c, 200, PANOS_ERR, "17");
+        record(json_pack("{s:s, s:s, s:O}", "vendor", "panos", "action", "commit", "groups", panos_groups));
+        return xml_reply(c, 200, "<response status=\"success\" code=\"19\"><result><msg><line>Commit job enqueued with jobid 7</line></msg><job>7</job></result></response>%s", "");
+    }
+    static const char base[] = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']/";
+    if (strcmp(type, "config") != 0 || strncmp(xpath, base, sizeof base - 1) != 0)
+        return xml_reply(c, 200, PANOS_ERR, "17");
+    const char *rest = xpath + sizeof base - 1;
+    char name[128], group[128];
+    bool set = strcmp(action, "set") == 0, del = strcmp(action, "delete") == 0;
+    if (strncmp(rest, "address/entry[@name='", 21) == 0 && xpath_name(rest, "[@name='", name, sizeof name)) {
+        char net[64];
+        const char *ip = strstr(element, "<ip-netmask>");
+        if (set && (!ip || text_until_tag(ip + 12, net, sizeof net) != 0))
+            return xml_reply(c, 200, PANOS_ERR, "12");
+        if (set)
+            json_object_set_new(panos_addresses, name, json_string(net));
+        else if (del)
+            json_object_del(panos_addresses, name);
+        else
+            return xml_reply(c, 200, PANOS_ERR, "17");
+        return xml_reply(c, 200, PANOS_OK, "");
+    }
+    if (strncmp(rest, "address-group/entry[@name='", 27) == 0 && xpath_name(rest, "[@name='", group, sizeof group)) {
+        json_t *members = json_object_get(panos_groups, group);
+        if (!members)
+            json_object_set_new(panos_groups, group, members = json_array());
+        if (set) {
+            const char *m = strstr(element, "<member>");
+            if (!m || text_until_tag(m + 8, name, sizeof name) != 0 || !json_object_get(panos_addresses, name))
+                return xml_reply(c, 200, "<response status=\"error\" code=\"12\"><msg><line>%s is not a valid reference</line></msg></response>", name);
+            size_t i;
+            json_t *v;
+            json_array_foreach(members, i, v) if (strcmp(json_string_value(v), name) == 0) return xml_reply(c, 200, PANOS_OK, "");
+            json_array_append_new(members, json_string(name));
+            record(json_pack("{s:s, s:s, s:s, s:s, s:O}", "vendor", "panos", "action", "block", "group", group, "member",
+                             name, "ip", json_object_get(panos_addresses, name)));
+            return xml_reply(c, 200, PANOS_OK, "");
+        }
+        if (del && xpath_name(rest, "[text()='", name, sizeof name)) {
+            size_t i;
+            json_t *v;
+            json_array_foreach(members, i, v) if (strcmp(json_string_value(v), name) == 0) {
+                json_array_remove(members, i);
+                record(json_pack("{s:s, s:s, s:s, s:s}", "vendor", "panos", "action", "unblock", "group", group,
+                                 "member", name));
+                return xml_reply(c, 200, PANOS_OK, "");
+            }
+            return xml_reply(c, 200, "<response status=\"success\" code=\"7\"><msg>Object doesn't exist</msg>%s</response>", "");
+        }
+    }
+    return xml_reply(c, 200, PANOS_ERR, "17");
+}
+
+/* ---- Microsoft Teams incoming webhook --------------------------------------------------------- */
+
+static enum MHD_Result teams(struct MHD_Connection *c, const char *url, const char *body)
+{
+    const char *tok = url + strlen("/webhookb2/");
+    size_t tl = strlen(S.api_token);
+    if (!tl || strncmp(tok, S.api_token, tl) != 0 || (tok[tl] != '/' && tok[tl] != '\0'))
+        return xml_reply(c, 404, "%s", "Webhook not found");
+    json_t *req = json_loads(body, 0, NULL);
+    const char *text = json_string_value(json_object_get(req, "text")), *format = "messagecard";
+    if (!json_is_object(req) || (json_string_value(json_object_get(req, "@type")) == NULL && !json_object_get(req, "attachments")))
+        text = NULL;
+    json_t *content = json_object_get(json_array_get(json_object_get(req, "attachments"), 0), "content");
+    if (content) {
+        format = "adaptive";
+        text = json_string_value(json_object_get(json_array_get(json_object_get(content, "body"), 1), "text"));
+    }
+    if (!text) {
+        json_decref(req);
+        return xml_reply(c, 400, "%s", "Bad payload received by generic incoming webhook.");
+    }
+    record(json_pack("{s:s, s:s, s:s, s:s}", "vendor", "teams", "action", "post", "format", format, "text", text));
+    json_decref(req);
+    return xml_reply(c, 200, "%s", "1");
+}
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method, const char *body)
@@ -851,6 +1023,10 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
         return slack(c, body);
     if (get && strncmp(url, "/api/v3/", 8) == 0)
         return vt(c, url + 8);
+    if ((get || post) && strcmp(url, "/api/") == 0)
+        return panos(c, body);
+    if (post && strncmp(url, "/webhookb2/", 11) == 0)
+        return teams(c, url, body);
     return reply(c, 404, json_pack("{s:s}", "error", "no such stand-in route"), NULL, NULL);
 }
 
@@ -965,6 +1141,8 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < V_COUNT; i++)
         S.visible[i] = json_array_size(S.data[i]);
+    panos_addresses = json_object();
+    panos_groups = json_object();
     if (visible) {
         for (int i = 0; i < V_COUNT; i++) {
             const char *p = strstr(visible, vendor_names[i]);
