@@ -19,7 +19,11 @@ struct outbox {
     char epoch[17];
     uint64_t max_events;
     uint64_t last_seq;
+    ocsf_buf_t value; /* outbox_add's record value, reused (ocsf_dump) */
 };
+
+/* outbox_add keeps its buffer between events up to this size. */
+#define OUTBOX_VALUE_KEEP (1024u * 1024u)
 
 static int fail(fs_err_t *e, const char *what, int rc)
 {
@@ -50,6 +54,7 @@ outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e)
         return NULL;
     outbox_t *self = calloc(1, sizeof *self);
     self->max_events = max_events ? max_events : 1000000;
+    ocsf_buf_init(&self->value, 0);
     MDB_txn *txn = NULL;
     int rc = mdb_env_create(&self->env);
     if (rc == 0)
@@ -98,6 +103,7 @@ void outbox_close(outbox_t **self_p)
     outbox_abort(*self_p);
     if ((*self_p)->env)
         mdb_env_close((*self_p)->env);
+    ocsf_buf_release(&(*self_p)->value);
     free(*self_p);
     *self_p = NULL;
 }
@@ -153,16 +159,27 @@ static uint64_t entries(outbox_t *self, MDB_txn *txn, int db)
 
 int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e)
 {
-    char *text = json_dumps(event, JSON_COMPACT);
-    if (!text)
-        return fs_err_set(e, "outbox: cannot serialize an event");
-    size_t len = strlen(text);
+    /* Value: class_uid (4 bytes BE) then the event's JSON, so sending needs
+       no parsing.  ocsf_dump writes json_dumps(JSON_COMPACT)'s bytes, into
+       a buffer reused from event to event. */
+    uint32_t cls = (uint32_t)json_integer_value(json_object_get(event, "class_uid"));
+    unsigned char be[4] = {(unsigned char)(cls >> 24), (unsigned char)(cls >> 16),
+                           (unsigned char)(cls >> 8), (unsigned char)cls};
+    ocsf_buf_t *val = &self->value;
+    val->len = 0;
+    fs_err_t de;
+    if (ocsf_buf_append(val, be, 4, &de) != 0 || ocsf_dump(event, val, &de) != 0) {
+        ocsf_buf_trim(val, OUTBOX_VALUE_KEEP);
+        return fs_err_set(e, "outbox: cannot serialize an event: %s", de.text);
+    }
+    const char *text = val->data + 4; /* NUL-terminated */
+    size_t len = val->len - 4;
     int rc;
     if (len > FSP_MAX_EVENT) {
         /* No frame over the wire limit (protocol §4.4): keep it here instead. */
         rc = outbox_dead_letter(self, json_string_value(json_object_get(event, "source")), 0, 0,
                                 "event larger than the 256 KiB FSP/1 frame limit", text, len, e);
-        free(text);
+        ocsf_buf_trim(val, OUTBOX_VALUE_KEEP);
         return rc == 0 ? 1 : -1;
     }
     if (entries(self, self->txn, OB_EVENTS) >= self->max_events) {
@@ -171,24 +188,12 @@ int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e)
         put_meta_u64(self, self->txn, "refused_full", refused);
         rc = outbox_dead_letter(self, json_string_value(json_object_get(event, "source")), 0, 0,
                                 "outbox full (outbox.max_events reached)", text, len, e);
-        free(text);
         return rc == 0 ? 1 : -1;
     }
-    /* Value: class_uid (4 bytes BE) then the event's JSON, so sending needs
-       no parsing. */
-    uint32_t cls = (uint32_t)json_integer_value(json_object_get(event, "class_uid"));
-    unsigned char *val = malloc(len + 4);
-    val[0] = (unsigned char)(cls >> 24);
-    val[1] = (unsigned char)(cls >> 16);
-    val[2] = (unsigned char)(cls >> 8);
-    val[3] = (unsigned char)cls;
-    memcpy(val + 4, text, len);
-    free(text);
     unsigned char key[8];
     fs_u64_to_be(self->last_seq + 1, key);
-    MDB_val k = {8, key}, v = {len + 4, val};
+    MDB_val k = {8, key}, v = {val->len, val->data};
     rc = mdb_put(self->txn, self->dbi[OB_EVENTS], &k, &v, MDB_APPEND);
-    free(val);
     if (rc != 0)
         return fail(e, "add event", rc);
     self->last_seq++;

@@ -31,14 +31,25 @@ static void usage(FILE *f)
 typedef struct out {
     size_t emitted, rejected;
     bool write_failed;
+    ocsf_buf_t line; /* one event's JSON text and '\n', reused */
 } out_t;
+
+/* Keep the line buffer between events up to this size. */
+#define NORMALIZE_LINE_KEEP (1024u * 1024u)
 
 static void on_emit(void *arg, json_t *event, size_t record_no)
 {
     out_t *o = arg;
-    (void)record_no;
-    if (json_dumpf(event, stdout, JSON_COMPACT) != 0 || fputc('\n', stdout) == EOF)
+    fs_err_t e;
+    o->line.len = 0;
+    /* ocsf_dump: the bytes of json_dumps(JSON_COMPACT), faster */
+    if (ocsf_dump(event, &o->line, &e) != 0 || ocsf_buf_append(&o->line, "\n", 1, &e) != 0) {
+        fprintf(stderr, "fedsoarctl normalize: record %zu: %s\n", record_no, e.text);
         o->write_failed = true;
+    } else if (fwrite(o->line.data, 1, o->line.len, stdout) != o->line.len) {
+        o->write_failed = true;
+    }
+    ocsf_buf_trim(&o->line, NORMALIZE_LINE_KEEP);
     o->emitted++;
 }
 
@@ -129,7 +140,9 @@ int cmd_normalize(const cli_opts_t *o, int argc, char **argv)
     }
     normalize_opts_t opts = {.site = site ? site : "local", .keep_raw = keep_raw};
     out_t out = {0};
+    ocsf_buf_init(&out.line, 0);
     long rejected = normalizer_run(n, source, &opts, buf, len, on_emit, on_reject, &out, &e);
+    ocsf_buf_release(&out.line);
     free(buf);
     normalizer_destroy(&n);
     if (fflush(stdout) != 0 || out.write_failed) {

@@ -10,6 +10,8 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,6 +454,35 @@ static bool strip(json_t *v, const nz_trie_t *t, const uint8_t *bits, int depth)
 
 /* ---- the event ---------------------------------------------------------------- */
 
+/* SHA-256 for metadata.uid, with the digest fetched once per process: the
+   implicit fetch behind EVP_sha256() costs about as much as hashing a short
+   id (OpenSSL 3).  Same digest as common's fs_sha256_hex, which is the
+   fallback when the fetch fails. */
+static EVP_MD *uid_md;
+static pthread_once_t uid_md_once = PTHREAD_ONCE_INIT;
+
+static void uid_md_fetch(void)
+{
+    uid_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static void uid_sha256_hex(const void *data, size_t len, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    pthread_once(&uid_md_once, uid_md_fetch);
+    if (!uid_md || !EVP_Digest(data, len, md, &mdlen, uid_md, NULL) || mdlen != 32) {
+        fs_sha256_hex(data, len, out);
+        return;
+    }
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
 static void metadata_finish(const mapping_t *m, json_t *ev, const char *raw, size_t raw_len)
 {
     json_t *md = json_object_get(ev, "metadata");
@@ -483,9 +514,9 @@ static void metadata_finish(const mapping_t *m, json_t *ev, const char *raw, siz
         memcpy(buf, m->source_id, sl);
         buf[sl] = '\n';
         memcpy(buf + sl + 1, json_string_value(orig), ol);
-        fs_sha256_hex(buf, sl + 1 + ol, hex);
+        uid_sha256_hex(buf, sl + 1 + ol, hex);
     } else {
-        fs_sha256_hex(raw ? raw : "", raw ? raw_len : 0, hex);
+        uid_sha256_hex(raw ? raw : "", raw ? raw_len : 0, hex);
     }
     json_object_set_new_nocheck(md, "uid", json_stringn_nocheck(hex, 32));
 }

@@ -53,6 +53,45 @@ long normalizer_run(normalizer_t *self, const char *source_id, const normalize_o
 json_t *normalizer_map(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
                        const json_t *record, fs_err_t *e);
 
+/* ---- serializing events (fast_dump.c) ---------------------------------
+
+   ocsf_dump writes the same bytes as json_dumps(v, JSON_COMPACT |
+   JSON_ENCODE_ANY) — same escaping (only `"`, `\` and control characters;
+   UTF-8 passes through), integers and reals as jansson formats them, object
+   keys in the object's (insertion) order — several times faster, into a
+   caller's reusable buffer.  docs/internals/normalize.md has the details. */
+
+#define OCSF_DUMP_MAX_DEFAULT (64u * 1024u * 1024u) /* bytes, when max is 0 */
+#define OCSF_DUMP_MAX_DEPTH 2048 /* nesting levels (jansson's parser limit) */
+
+/* A growable byte buffer with a maximum.  data is owned by the buffer and
+   NUL-terminated after each successful ocsf_dump / ocsf_buf_append (the NUL
+   is not counted in len).  Not thread-safe: one per thread. */
+typedef struct ocsf_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max; /* len never exceeds max */
+} ocsf_buf_t;
+
+/* Starts empty (no allocation); max 0 means OCSF_DUMP_MAX_DEFAULT. */
+void ocsf_buf_init(ocsf_buf_t *b, size_t max);
+/* Frees data; the buffer is empty and usable again. Safe with NULL. */
+void ocsf_buf_release(ocsf_buf_t *b);
+/* Empties the buffer; frees its memory when it grew beyond keep bytes (so a
+   rare huge event does not pin memory). */
+void ocsf_buf_trim(ocsf_buf_t *b, size_t keep);
+/* Appends n raw bytes. Returns 0, or -1 (e set) past max or out of memory. */
+int ocsf_buf_append(ocsf_buf_t *b, const void *bytes, size_t n, fs_err_t *e);
+
+/* Appends the compact JSON text of value (borrowed; any type) to out.
+   Returns 0, or -1 with e set and out unchanged: the text would exceed
+   out->max (exact: a text of max bytes fits), out of memory, nesting
+   deeper than OCSF_DUMP_MAX_DEPTH (a cycle ends there), a string or key
+   that is not valid UTF-8 (only the _nocheck functions make one; json_dumps
+   fails on such a string, and writes broken JSON for such a key), or NULL. */
+int ocsf_dump(const json_t *value, ocsf_buf_t *out, fs_err_t *e);
+
 /* OCSF observable type ids used across fedsoar (OCSF 1.8.0 observable.type_id). */
 enum {
     OCSF_OBS_HOSTNAME = 1,

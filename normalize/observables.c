@@ -122,23 +122,41 @@ static void add_any(obs_ctx_t *o, int type_id, const char *name, json_t *v)
     }
 }
 
+/* Dispatches on the key's first byte first: walk() asks this for every
+   leaf of the event, and most keys start with none of these letters. */
 static int auto_type(const char *parent, const char *key)
 {
-    if (!strcmp(key, "ip"))
-        return OCSF_OBS_IP;
-    if (!strcmp(key, "hostname"))
-        return OCSF_OBS_HOSTNAME;
-    if (!strcmp(key, "mac"))
-        return OCSF_OBS_MAC;
-    if (!strcmp(key, "email_addr"))
-        return OCSF_OBS_EMAIL;
-    if (!strcmp(key, "url_string"))
-        return OCSF_OBS_URL;
-    if (!strcmp(key, "x_originating_ip"))
-        return OCSF_OBS_IP;
+    switch (key[0]) {
+    case 'i':
+        if (!strcmp(key, "ip"))
+            return OCSF_OBS_IP;
+        break;
+    case 'h':
+        if (!strcmp(key, "hostname"))
+            return OCSF_OBS_HOSTNAME;
+        break;
+    case 'm':
+        if (!strcmp(key, "mac"))
+            return OCSF_OBS_MAC;
+        break;
+    case 'e':
+        if (!strcmp(key, "email_addr"))
+            return OCSF_OBS_EMAIL;
+        break;
+    case 'u':
+        if (!strcmp(key, "url_string"))
+            return OCSF_OBS_URL;
+        break;
+    case 'x':
+        if (!strcmp(key, "x_originating_ip"))
+            return OCSF_OBS_IP;
+        break;
+    default:
+        break;
+    }
     if (!parent)
         return 0;
-    if (!strcmp(key, "name")) {
+    if (key[0] == 'n' && !strcmp(key, "name")) {
         if (!strcmp(parent, "user") || !strcmp(parent, "users") || !strcmp(parent, "user_result"))
             return OCSF_OBS_USER_NAME;
         if (!strcmp(parent, "file") || !strcmp(parent, "files"))
@@ -146,14 +164,31 @@ static int auto_type(const char *parent, const char *key)
         if (!strcmp(parent, "process") || !strcmp(parent, "parent_process"))
             return OCSF_OBS_PROCESS_NAME;
     }
-    if (!strcmp(parent, "hashes") && !strcmp(key, "value"))
+    if (key[0] == 'v' && !strcmp(parent, "hashes") && !strcmp(key, "value"))
         return OCSF_OBS_HASH;
-    if (!strcmp(parent, "email") &&
+    if (parent[0] == 'e' && !strcmp(parent, "email") &&
         (!strcmp(key, "from") || !strcmp(key, "to") || !strcmp(key, "cc") ||
          !strcmp(key, "reply_to") || !strcmp(key, "smtp_from") || !strcmp(key, "smtp_to") ||
          !strcmp(key, "sender") || !strcmp(key, "return_path")))
         return OCSF_OBS_EMAIL;
     return 0;
+}
+
+/* Top-level keys walk() skips: metadata, unmapped, raw_data, observables. */
+static bool skip_top(const char *key)
+{
+    switch (key[0]) {
+    case 'm':
+        return !strcmp(key, "metadata");
+    case 'u':
+        return !strcmp(key, "unmapped");
+    case 'r':
+        return !strcmp(key, "raw_data");
+    case 'o':
+        return !strcmp(key, "observables");
+    default:
+        return false;
+    }
 }
 
 static void walk(obs_ctx_t *o, json_t *v, const char *parent, char *path, size_t plen,
@@ -171,15 +206,17 @@ static void walk(obs_ctx_t *o, json_t *v, const char *parent, char *path, size_t
         return;
     const char *key;
     json_t *x;
-    json_object_foreach(v, key, x)
-    {
-        if (depth == 0 && (!strcmp(key, "metadata") || !strcmp(key, "unmapped") ||
-                           !strcmp(key, "raw_data") || !strcmp(key, "observables")))
+    /* evidences[].data carries the vendor's evidence verbatim */
+    bool in_evidences = parent && !strcmp(parent, "evidences");
+    void *it;
+    for (it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+        key = json_object_iter_key(it);
+        x = json_object_iter_value(it);
+        if (depth == 0 && skip_top(key))
             continue;
-        /* evidences[].data carries the vendor's evidence verbatim */
-        if (parent && !strcmp(parent, "evidences") && !strcmp(key, "data"))
+        if (in_evidences && !strcmp(key, "data"))
             continue;
-        size_t kl = strlen(key), n = kl + (plen ? 1 : 0);
+        size_t kl = json_object_iter_key_len(it), n = kl + (plen ? 1 : 0);
         if (n >= cap - plen)
             continue;
         if (plen)
