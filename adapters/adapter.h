@@ -209,6 +209,11 @@ extern const connector_ops_t connector_jira_issue;
 extern const connector_ops_t connector_slack_message;
 extern const connector_ops_t connector_teams_message; /* Microsoft Teams incoming webhook card */
 extern const connector_ops_t connector_virustotal;
+extern const connector_ops_t connector_servicenow_incident; /* ServiceNow Table API incident create/update/close */
+extern const connector_ops_t connector_crowdstrike_host_context; /* Falcon device + login history */
+extern const connector_ops_t connector_http_json;
+extern const connector_ops_t connector_okta_user_context;  /* Okta user, groups, recent sign-ins */
+extern const connector_ops_t connector_entra_user_context; /* Entra user, memberOf, recent sign-ins */ /* a configured HTTP call; JSON pointers pick the result */
 
 /* Every known source, analyzer/responder and actuator type, one object
    each: {"kind": "source"|"connector"|"actuator", "type", "summary"}.

@@ -10,7 +10,7 @@
 const connector_ops_t *const adapter_known_connectors[] = {
     &connector_exec,         &connector_virustotal,           &connector_okta_suspend_user,
     &connector_okta_clear_sessions, &connector_entra_disable_account, &connector_entra_revoke_sessions,
-    &connector_jira_issue,   &connector_slack_message, &connector_teams_message};
+    &connector_jira_issue,   &connector_slack_message, &connector_teams_message, &connector_servicenow_incident, &connector_http_json, &connector_crowdstrike_host_context, &connector_okta_user_context, &connector_entra_user_context};
 const size_t adapter_known_connector_count = sizeof adapter_known_connectors / sizeof *adapter_known_connectors;
 
 int adapter_add_connectors(adapter_t *a, fs_err_t *e)

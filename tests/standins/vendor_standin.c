@@ -16,12 +16,18 @@
                    POST /alerts/entities/alerts/v2 {"composite_ids": [...]}
                    GET  /devices/queries/devices/v1?filter=hostname:'H'
                    POST /devices/entities/devices-actions/v2?action_name=contain|lift_containment {"ids": [...]}
+                   GET  /devices/entities/devices/v2?ids=ID (the alerts' devices; unknown → 404)
+                   POST /devices/combined/devices/login-history/v1 {"ids": [ID]} (ALPHA-SRV-DB01 → 403)
       Okta         GET  /api/v1/logs (SSWS; since, limit, after; Link rel="next" always, as Okta does)
                    GET  /api/v1/users/{login}, POST /api/v1/users/{id}/lifecycle/suspend,
-                   DELETE /api/v1/users/{id}/sessions
+                   DELETE /api/v1/users/{id}/sessions, GET /api/v1/users/{id}/groups
+                   GET  /api/v1/logs?filter=actor.id eq "ID"&since&limit&sortOrder (fixture
+                   okta.system_log/context_user_logs.json; after=offset; Link rel="next" always)
       Microsoft    POST /{tenant}/oauth2/v2.0/token (grant_type, client_id, client_secret, scope)
                    GET  /v1.0/security/alerts_v2 ($filter=lastUpdateDateTime ge TS, $top, $skiptoken)
-                   PATCH /v1.0/users/{u}, POST /v1.0/users/{u}/revokeSignInSessions
+                   PATCH /v1.0/users/{u}, POST /v1.0/users/{u}/revokeSignInSessions, GET /v1.0/users/{u},
+                   GET /v1.0/users/{u}/memberOf (two pages), GET /v1.0/auditLogs/signIns?$filter=
+                   userPrincipalName eq 'U'&$top (microsoft.entra_signin/context_user_signins.json, newest first, $skiptoken)
                    GET /api/machines?$filter=computerDnsName eq 'H', POST /api/machines/{id}/isolate|unisolate
       Jira         POST /rest/api/2/issue (Basic)
       Slack        POST /api/chat.postMessage (Bearer)
@@ -33,6 +39,15 @@
       Teams        POST /webhookb2/<--api-token>/… (the URL is the credential: another path → 404);
                    a MessageCard (@type, text) or an Adaptive Card message → 200 "1", else 400
                    "Bad payload received by generic incoming webhook."
+      ServiceNow   POST /oauth_token.do (form grant_type=client_credentials, client_id, client_secret)
+                   POST /api/now/table/incident, PATCH /api/now/table/incident/{sys_id}
+                   (Basic username:--api-token, or a Bearer token; JSON object body; short_description
+                   "fail-500" → 500; state 6/7 without close_code + close_notes → 403 data policy;
+                   unknown sys_id → 404)
+      Intel (a site's own JSON service, for http-json; header X-Api-Key = --api-token, else 401)
+                   POST /intel/v1/lookup {"indicator": string, …} → {"data": {"attributes": {"verdict",
+                   "a/b", "m~n"}, "tags": [...]}}; indicator "huge" → a 200 KiB answer
+                   GET  /intel/v1/search?q=… → {"query": q as received, "hits": N}
     Control: GET /_standin/stats, POST /_standin/release?vendor=V&count=N.
     Every action request is appended as one JSON line to the record file. */
 #include <arpa/inet.h>
@@ -426,6 +441,54 @@ static enum MHD_Result cs_action(struct MHD_Connection *c, const char *body)
                  NULL);
 }
 
+/* The device (from the alerts' device objects) with this id, or NULL. */
+static json_t *cs_device(const char *id)
+{
+    for (size_t k = 0; id && k < json_array_size(S.data[V_CS]); k++) {
+        json_t *d = json_object_get(json_array_get(S.data[V_CS], k), "device");
+        if (strcmp(json_string_value(json_object_get(d, "device_id")), id) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static enum MHD_Result cs_device_entities(struct MHD_Connection *c)
+{
+    json_t *d = cs_device(arg(c, "ids"));
+    if (!d)
+        return reply(c, 404, json_pack("{s:{s:f}, s:[], s:[{s:i, s:s}]}", "meta", "query_time", 0.001, "resources",
+                                       "errors", "code", 404, "message", "no devices found"), NULL, NULL);
+    json_t *dev = json_deep_copy(d);
+    json_t *more = json_pack("{s:s, s:s, s:s, s:s, s:[s]}", "cid", "c0ffee00000000000000000000000000", "os_version",
+                             "Windows 11", "last_seen", "2026-01-07T10:00:00Z", "status", "normal", "tags",
+                             "FalconGroupingTags/SOC");
+    json_object_update(dev, more);
+    json_decref(more);
+    return reply(c, 200, json_pack("{s:{s:f}, s:[o], s:[]}", "meta", "query_time", 0.002, "resources", dev, "errors"),
+                 NULL, NULL);
+}
+
+static enum MHD_Result cs_login_history(struct MHD_Connection *c, const char *body)
+{
+    json_t *req = json_loads(body, 0, NULL);
+    const char *id = json_string_value(json_array_get(json_object_get(req, "ids"), 0));
+    json_t *d = cs_device(id);
+    enum MHD_Result ret;
+    if (!d)
+        ret = reply(c, 400, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 400, "message",
+                                      "ids: known device ids required"), NULL, NULL);
+    else if (strcmp(json_string_value(json_object_get(d, "hostname")), "ALPHA-SRV-DB01") == 0)
+        ret = reply(c, 403, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 403, "message",
+                                      "access denied, authorization failed"), NULL, NULL);
+    else
+        ret = reply(c, 200, json_pack("{s:{s:f}, s:[{s:s, s:[{s:s, s:s}, {s:s, s:s}]}], s:[]}", "meta", "query_time",
+                                      0.003, "resources", "device_id", id, "recent_logins", "login_time",
+                                      "2026-01-07T08:00:00Z", "user_name", "ALPHA\\j.doe", "login_time",
+                                      "2026-01-06T22:00:00Z", "user_name", "ALPHA\\svc-backup", "errors"), NULL, NULL);
+    json_decref(req);
+    return ret;
+}
+
 /* ---- Okta ------------------------------------------------------------------------------ */
 
 static bool ssws_ok(struct MHD_Connection *c)
@@ -470,14 +533,21 @@ static enum MHD_Result okta_user(struct MHD_Connection *c, const char *method, c
                                            "Not found: Resource not found (User)"), NULL, NULL);
         char id[64];
         snprintf(id, sizeof id, "00u%017lu", (unsigned long)strlen(rest) * 7919u);
-        return reply(c, 200, json_pack("{s:s, s:s, s:{s:s}}", "id", id, "status", "ACTIVE", "profile", "login", rest), NULL,
-                     NULL);
+        if (strcmp(rest, "j.doe@alpha.example") == 0)
+            snprintf(id, sizeof id, "00ujdoe0000000000001");
+        return reply(c, 200, json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "id", id, "status", "ACTIVE", "lastLogin",
+                                       "2026-01-07T08:00:00.000Z", "profile", "login", rest, "email", rest, "displayName",
+                                       "Jane Doe"), NULL, NULL);
     }
     const char *slash = strchr(rest, '/');
     if (!slash)
         return reply(c, 404, json_pack("{s:s}", "errorCode", "E0000022"), NULL, NULL);
     char id[64];
     snprintf(id, sizeof id, "%.*s", (int)(slash - rest), rest);
+    if (strcmp(method, "GET") == 0 && strcmp(slash, "/groups") == 0)
+        return reply(c, 200, json_pack("[{s:s, s:s, s:{s:s}}, {s:s, s:s, s:{s:s}}]", "id", "00g1everyone0000001", "type",
+                                       "BUILT_IN", "profile", "name", "Everyone", "id", "00g1socadmins00001", "type",
+                                       "OKTA_GROUP", "profile", "name", "SOC-Admins"), NULL, NULL);
     if (strcmp(method, "POST") == 0 && strcmp(slash, "/lifecycle/suspend") == 0) {
         record(json_pack("{s:s, s:s, s:s}", "vendor", "okta", "action", "suspend", "user_id", id));
         return reply(c, 200, json_object(), NULL, NULL);
@@ -487,6 +557,69 @@ static enum MHD_Result okta_user(struct MHD_Connection *c, const char *method, c
         return reply(c, 204, NULL, NULL, NULL);
     }
     return reply(c, 404, json_pack("{s:s}", "errorCode", "E0000022"), NULL, NULL);
+}
+
+static json_t *okta_user_logs_data, *entra_user_signins_data; /* fixtures context_user_*.json */
+
+/* A page of a user's events (Okta: the filter names actor.id). */
+static enum MHD_Result okta_user_logs(struct MHD_Connection *c, const char *filter)
+{
+    const char *since = arg(c, "since"), *order = arg(c, "sortOrder"), *after = arg(c, "after");
+    long limit = arg(c, "limit") ? strtol(arg(c, "limit"), NULL, 10) : 100;
+    char id[64] = "";
+    if (strncmp(filter, "actor.id eq \"", 13) != 0 || snprintf(id, sizeof id, "%s", filter + 13) >= (int)sizeof id ||
+        !strchr(id, '"') || !since || limit < 1 || limit > 1000)
+        return reply(c, 400, json_pack("{s:s, s:s}", "errorCode", "E0000031", "errorSummary",
+                                       "Invalid search criteria: filter actor.id eq \"ID\", since, limit 1-1000"), NULL, NULL);
+    id[strcspn(id, "\"")] = '\0';
+    bool desc = order && strcmp(order, "DESCENDING") == 0;
+    json_t *match = json_array();
+    size_t n = json_array_size(okta_user_logs_data);
+    for (size_t k = 0; k < n; k++) {
+        json_t *ev = json_array_get(okta_user_logs_data, desc ? n - 1 - k : k);
+        if (strcmp(json_string_value(json_object_get(json_object_get(ev, "actor"), "id")), id) == 0 &&
+            ts_cmp(json_string_value(json_object_get(ev, "published")), since) >= 0)
+            json_array_append(match, ev);
+    }
+    long start = after ? strtol(after, NULL, 10) : 0;
+    json_t *page = json_array();
+    for (long k = start; k < start + limit && (size_t)k < json_array_size(match); k++)
+        json_array_append(page, json_array_get(match, (size_t)k));
+    json_decref(match);
+    char link[2048];
+    snprintf(link, sizeof link, "<http://127.0.0.1:%d/api/v1/logs?filter=actor.id%%20eq%%20%%22%s%%22&since=%s&limit=%ld"
+                                "&sortOrder=%s&after=%ld>; rel=\"next\"", S.port, id, since, limit, desc ? "DESCENDING" : "ASCENDING",
+             start + (long)json_array_size(page));
+    return reply(c, 200, page, "Link", link);
+}
+
+/* A user's sign-ins (Graph: $filter=userPrincipalName eq 'U'), newest first. */
+static enum MHD_Result graph_user_signins(struct MHD_Connection *c, const char *filter)
+{
+    const char *p = strstr(filter, "userPrincipalName eq '");
+    long top = arg(c, "$top") ? strtol(arg(c, "$top"), NULL, 10) : 1000;
+    long skip = arg(c, "$skiptoken") ? strtol(arg(c, "$skiptoken"), NULL, 10) : 0;
+    char upn[256];
+    if (!p || snprintf(upn, sizeof upn, "%s", p + 22) >= (int)sizeof upn || !strchr(upn, '\'') || top < 1 || top > 1000)
+        return reply(c, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "BadRequest", "message", "Invalid filter clause"),
+                     NULL, NULL);
+    upn[strcspn(upn, "'")] = '\0';
+    json_t *all = json_object_get(entra_user_signins_data, "value"), *match = json_array();
+    for (size_t k = json_array_size(all); k-- > 0;)
+        if (strcmp(json_string_value(json_object_get(json_array_get(all, k), "userPrincipalName")), upn) == 0)
+            json_array_append(match, json_array_get(all, k));
+    json_t *value = json_array();
+    for (long k = skip; k < skip + top && (size_t)k < json_array_size(match); k++)
+        json_array_append(value, json_array_get(match, (size_t)k));
+    json_t *body = json_pack("{s:o}", "value", value);
+    if ((size_t)(skip + top) < json_array_size(match)) {
+        char next[1024];
+        snprintf(next, sizeof next, "http://127.0.0.1:%d/v1.0/auditLogs/signIns?$filter=userPrincipalName%%20eq%%20'%s'"
+                                    "&$top=%ld&$skiptoken=%ld", S.port, upn, top, skip + top);
+        json_object_set_new(body, "@odata.nextLink", json_string(next));
+    }
+    json_decref(match);
+    return reply(c, 200, body, NULL, NULL);
 }
 
 /* ---- Microsoft ---------------------------------------------------------------------------- */
@@ -559,6 +692,22 @@ static enum MHD_Result graph_users(struct MHD_Connection *c, const char *method,
     if (strncmp(user, "nobody", 6) == 0)
         return reply(c, 404, json_pack("{s:{s:s, s:s}}", "error", "code", "Request_ResourceNotFound", "message",
                                        "Resource does not exist"), NULL, NULL);
+    if (strcmp(method, "GET") == 0 && !slash)
+        return reply(c, 200, json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", "1f2e3d4c-0000-4000-8000-0000000000aa",
+                                       "userPrincipalName", user, "mail", user, "displayName", "Jane Doe",
+                                       "accountEnabled", 1), NULL, NULL);
+    if (strcmp(method, "GET") == 0 && slash && strcmp(slash, "/memberOf") == 0) {
+        const char *skip = arg(c, "$skiptoken");
+        if (skip && strcmp(skip, "2") == 0)
+            return reply(c, 200, json_pack("{s:[{s:s, s:s}]}", "value", "@odata.type", "#microsoft.graph.directoryRole",
+                                           "displayName", "Security Reader"), NULL, NULL);
+        char next[512];
+        snprintf(next, sizeof next, "http://127.0.0.1:%d/v1.0/users/%s/memberOf?$select=displayName&$skiptoken=2", S.port,
+                 user);
+        return reply(c, 200, json_pack("{s:[{s:s, s:s}, {s:s, s:s}], s:s}", "value", "@odata.type", "#microsoft.graph.group",
+                                       "displayName", "All Staff", "@odata.type", "#microsoft.graph.group", "displayName",
+                                       "SOC Analysts", "@odata.nextLink", next), NULL, NULL);
+    }
     if (strcmp(method, "PATCH") == 0 && !slash) {
         json_t *req = json_loads(body, 0, NULL);
         bool ok = json_is_false(json_object_get(req, "accountEnabled"));
@@ -755,6 +904,123 @@ static enum MHD_Result vt(struct MHD_Connection *c, const char *rest)
                                        "reputation", 5, "last_analysis_stats", "malicious", 0, "suspicious", 0,
                                        "harmless", 70, "undetected", 15), NULL, NULL);
     return reply(c, 404, json_pack("{s:{s:s, s:s}}", "error", "code", "NotFoundError", "message", "not found"), NULL, NULL);
+}
+
+/* ---- ServiceNow Table API ---------------------------------------------------------------- */
+
+static json_t *sn_incidents; /* sys_id -> record */
+static int sn_seq;
+
+static enum MHD_Result sn_error(struct MHD_Connection *c, unsigned status, const char *msg, const char *detail)
+{
+    return reply(c, status, json_pack("{s:{s:s, s:s}, s:s}", "error", "message", msg, "detail", detail, "status", "failure"),
+                 NULL, NULL);
+}
+
+static bool sn_closing(const json_t *state)
+{
+    const char *s = json_string_value(state);
+    json_int_t n = s ? strtol(s, NULL, 10) : json_integer_value(state);
+    return n == 6 || n == 7;
+}
+
+static enum MHD_Result servicenow(struct MHD_Connection *c, const char *method, const char *rest, const char *body)
+{
+    const char *a = hdr(c, "Authorization");
+    bool basic = a && strncmp(a, "Basic ", 6) == 0 && strcmp(a + 6, S.basic) == 0;
+    if (!basic && !bearer_ok(c)) {
+        S.unauthorized++;
+        return sn_error(c, 401, "User Not Authenticated", "Required to provide Auth information");
+    }
+    json_t *req = json_loads(body, 0, NULL);
+    const char *ct = hdr(c, "Content-Type");
+    if (!json_is_object(req) || !ct || !strstr(ct, "application/json")) {
+        json_decref(req);
+        return sn_error(c, 400, "Exception while reading request", "The payload is not valid JSON.");
+    }
+    enum MHD_Result ret;
+    if (strcmp(method, "POST") == 0 && rest[0] == '\0') {
+        const char *sd = json_string_value(json_object_get(req, "short_description"));
+        if (sd && strcmp(sd, "fail-500") == 0) {
+            S.server_errors++;
+            record(json_pack("{s:s, s:s, s:s}", "vendor", "servicenow", "action", "create_failed_500",
+                             "short_description", sd));
+            json_decref(req);
+            return sn_error(c, 500, "Internal Server Error", "stand-in: fail-500");
+        }
+        char sys_id[40], number[16];
+        snprintf(sys_id, sizeof sys_id, "9d385017c611228701d22104cc95%04d", ++sn_seq % 10000);
+        snprintf(number, sizeof number, "INC%07d", 10000 + sn_seq);
+        json_t *rec = json_deep_copy(req);
+        json_object_set_new(rec, "sys_id", json_string(sys_id));
+        json_object_set_new(rec, "number", json_string(number));
+        if (!json_object_get(rec, "state"))
+            json_object_set_new(rec, "state", json_string("1"));
+        json_object_set_new(sn_incidents, sys_id, rec);
+        record(json_pack("{s:s, s:s, s:s, s:s, s:s?, s:O?}", "vendor", "servicenow", "action", "create", "number", number,
+                         "sys_id", sys_id, "short_description", sd, "urgency", json_object_get(req, "urgency")));
+        ret = reply(c, 201, json_pack("{s:O}", "result", rec), NULL, NULL);
+    } else if (strcmp(method, "PATCH") == 0 && rest[0] == '/') {
+        json_t *rec = json_object_get(sn_incidents, rest + 1);
+        json_t *state = json_object_get(req, "state");
+        if (!rec) {
+            ret = sn_error(c, 404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
+        } else if (state && sn_closing(state) &&
+                   ((!json_object_get(req, "close_code") && !json_object_get(rec, "close_code")) ||
+                    (!json_object_get(req, "close_notes") && !json_object_get(rec, "close_notes")))) {
+            ret = sn_error(c, 403, "Operation Failed",
+                           "Data Policy Exception: \n The following fields are mandatory: Resolution code, Resolution notes");
+        } else {
+            json_object_update(rec, req);
+            record(json_pack("{s:s, s:s, s:s, s:s, s:O?, s:O?}", "vendor", "servicenow", "action", "update", "sys_id",
+                             rest + 1, "number", json_string_value(json_object_get(rec, "number")), "state", state,
+                             "close_notes", json_object_get(req, "close_notes")));
+            ret = reply(c, 200, json_pack("{s:O}", "result", rec), NULL, NULL);
+        }
+    } else {
+        ret = sn_error(c, 405, "Method not Supported", "the stand-in does POST on the table and PATCH on a record");
+    }
+    json_decref(req);
+    return ret;
+}
+
+/* ---- Intel: a generic JSON service (http-json) ------------------------------------------- */
+
+static enum MHD_Result intel(struct MHD_Connection *c, const char *method, const char *url, const char *body)
+{
+    const char *k = hdr(c, "X-Api-Key");
+    if (!k || !S.api_token[0] || strcmp(k, S.api_token) != 0) {
+        S.unauthorized++;
+        return reply(c, 401, json_pack("{s:s}", "message", "invalid api key"), NULL, NULL);
+    }
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/intel/v1/search") == 0) {
+        const char *q = arg(c, "q");
+        record(json_pack("{s:s, s:s, s:s?}", "vendor", "intel", "action", "search", "q", q));
+        return reply(c, 200, json_pack("{s:s?, s:i}", "query", q, "hits", 3), NULL, NULL);
+    }
+    if (strcmp(method, "POST") != 0 || strcmp(url, "/intel/v1/lookup") != 0)
+        return reply(c, 404, json_pack("{s:s}", "message", "no such intel route"), NULL, NULL);
+    json_t *req = json_loads(body, 0, NULL);
+    const char *ind = json_string_value(json_object_get(req, "indicator"));
+    if (!ind) {
+        json_decref(req);
+        return reply(c, 400, json_pack("{s:s}", "message", "indicator (a string) required"), NULL, NULL);
+    }
+    record(json_pack("{s:s, s:s, s:O}", "vendor", "intel", "action", "lookup", "request", req));
+    json_t *ans;
+    if (strcmp(ind, "huge") == 0) {
+        json_t *blob = json_array();
+        for (int i = 0; i < 2000; i++)
+            json_array_append_new(blob, json_string("0123456789012345678901234567890123456789012345678901234567890123456789"
+                                                    "012345678901234567890123456789"));
+        ans = json_pack("{s:o}", "blob", blob);
+    } else {
+        ans = json_pack("{s:{s:s, s:{s:s, s:i, s:s}, s:[s, s]}}", "data", "id", ind, "attributes", "verdict",
+                        strncmp(ind, "203.0.113.", 10) == 0 ? "malicious" : "clean", "a/b", 1, "m~n", "tilde",
+                        "tags", "scanner", "tor-exit");
+    }
+    json_decref(req);
+    return reply(c, 200, ans, NULL, NULL);
 }
 
 /* Copies the text before the next '<' into out: 0, or -1 when empty or too long. */
@@ -960,6 +1226,10 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
             return cs_devices(c);
         if (post && strcmp(url, "/devices/entities/devices-actions/v2") == 0)
             return cs_action(c, body);
+        if (get && strcmp(url, "/devices/entities/devices/v2") == 0)
+            return cs_device_entities(c);
+        if (post && strcmp(url, "/devices/combined/devices/login-history/v1") == 0)
+            return cs_login_history(c, body);
         return reply(c, 404, json_pack("{s:[], s:[{s:i, s:s}]}", "resources", "errors", "code", 404, "message", "Not Found"),
                      NULL, NULL);
     }
@@ -967,6 +1237,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
     if (strncmp(url, "/api/v1/", 8) == 0) {
         if (!ssws_ok(c))
             return deny(c, V_OKTA);
+        if (get && strcmp(url, "/api/v1/logs") == 0 && arg(c, "filter"))
+            return okta_user_logs(c, arg(c, "filter"));
         if (get && strcmp(url, "/api/v1/logs") == 0)
             return rate_limited(V_OKTA) ? reply(c, 429, json_pack("{s:s, s:s}", "errorCode", "E0000047", "errorSummary",
                                                                   "API call exceeded rate limit due to too many requests."),
@@ -1003,6 +1275,9 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
                                          : graph_alerts(c);
         if (strncmp(url, "/v1.0/users/", 12) == 0)
             return graph_users(c, method, url + 12, body);
+        if (get && strcmp(url, "/v1.0/auditLogs/signIns") == 0 && arg(c, "$filter") &&
+            strstr(arg(c, "$filter"), "userPrincipalName eq "))
+            return graph_user_signins(c, arg(c, "$filter"));
         if (get && strcmp(url, "/v1.0/auditLogs/signIns") == 0)
             return odata(c, V_SIGNIN, "createdDateTime", url, "", "@odata.nextLink");
         if (get && strcmp(url, "/v1.0/auditLogs/directoryAudits") == 0)
@@ -1017,6 +1292,18 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
         return splunk_export(c, body);
     if (get && strcmp(url, "/web/api/v2.1/threats") == 0)
         return s1_threats(c);
+    if (post && strcmp(url, "/oauth_token.do") == 0) {
+        char grant[64] = "";
+        form_get(body, "grant_type", grant, sizeof grant);
+        if (strcmp(grant, "client_credentials") != 0)
+            return reply(c, 400, json_pack("{s:s, s:s}", "error", "unsupported_grant_type", "error_description",
+                                           "grant_type client_credentials required"), NULL, NULL);
+        return oauth_token(c, body, false);
+    }
+    if (strncmp(url, "/api/now/table/incident", 23) == 0 && (url[23] == '\0' || url[23] == '/'))
+        return servicenow(c, method, url + 23, body);
+    if (strncmp(url, "/intel/v1/", 10) == 0)
+        return intel(c, method, url, body);
     if (post && strcmp(url, "/rest/api/2/issue") == 0)
         return jira(c, body);
     if (post && strcmp(url, "/api/chat.postMessage") == 0)
@@ -1141,6 +1428,14 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < V_COUNT; i++)
         S.visible[i] = json_array_size(S.data[i]);
+    sn_incidents = json_object();
+    {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/okta.system_log/context_user_logs.json", fixtures);
+        okta_user_logs_data = json_load_file(path, 0, NULL);
+        snprintf(path, sizeof path, "%s/microsoft.entra_signin/context_user_signins.json", fixtures);
+        entra_user_signins_data = json_load_file(path, 0, NULL);
+    }
     panos_addresses = json_object();
     panos_groups = json_object();
     if (visible) {
@@ -1175,5 +1470,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < V_COUNT; i++)
         json_decref(S.data[i]);
     json_decref(splunk_rows);
+    json_decref(sn_incidents);
+    json_decref(okta_user_logs_data);
+    json_decref(entra_user_signins_data);
     return 0;
 }
