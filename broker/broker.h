@@ -161,6 +161,9 @@ typedef struct broker_config {
     bool insecure;             /* CURVE off: local experiments only */
     size_t map_mb;             /* LMDB map size */
     int64_t correlation_window_ms;
+    int64_t dedup_window_ms;   /* a site's record (source + stable id) is stored once within it */
+    uint64_t audit_checkpoint_every;      /* sign a checkpoint at least every N entries */
+    int64_t audit_checkpoint_interval_ms; /* ... and every T ms while entries are added */
     const json_t *sites;       /* per-site routing config {"alpha": {"scopes": …}} (borrowed) */
     const json_t *governance;  /* {"quorum", "members", "revoked"} or NULL: no governance,
                                   every playbook of the directory runs everywhere (borrowed) */
