@@ -5,6 +5,7 @@
 
 #include "broker.h"
 #include "federation.h"
+#include "keystore.h"
 #include "playbooks.h"
 
 /* A site's live connection (in memory; what must survive is in DB_SITES). */
@@ -20,7 +21,15 @@ struct broker {
     broker_config_t cfg;
     store_t *store;
     playbook_set_t *playbooks;
-    zactor_t *auth;
+    keystore_t *keys; /* trusted keys: the only source of site, operator and role */
+    zsock_t *zap;     /* our ZAP handler (handshakes.c) */
+    zsock_t *monitor[2]; /* failed handshakes on [0] sites, [1] control */
+    struct {
+        uint64_t refused;       /* handshakes refused since start */
+        int64_t window_start;   /* rate limit of their log lines */
+        unsigned logged;
+        uint64_t suppressed;
+    } handshakes;
     zcert_t *cert;
     zsock_t *sites;   /* ROUTER for adapters */
     zsock_t *control; /* ROUTER for operators */
@@ -37,9 +46,9 @@ struct broker {
     bool adv_shadow;
 };
 
-/* Who is asking on the control socket, and where a write command puts
-   messages for sites. site: the operator key's site= metadata (a
-   site-admin's own site), or NULL. */
+/* Who is asking on the control socket (from the key store, by the
+   caller's key), and where a write command puts messages for sites.
+   site: a site-admin's own site, or NULL. */
 typedef struct caller {
     const char *operator_name;
     const char *role;
@@ -48,6 +57,14 @@ typedef struct caller {
 } caller_t;
 
 session_t *broker_session(broker_t *b, const char *site);
+
+/* handshakes.c: the ZAP handler and the log of refused handshakes. */
+int broker_handshakes_start(broker_t *b, fs_err_t *e);
+/* Watches a bound socket's failed handshakes (which: 0 sites, 1 control). */
+int broker_handshakes_watch(broker_t *b, zsock_t *sock, int which, fs_err_t *e);
+void broker_handshakes_stop(broker_t *b);
+void broker_on_zap_request(broker_t *b);
+void broker_on_handshake_event(broker_t *b, zsock_t *monitor);
 
 /* site_handlers.c: dispatch one message from a site. */
 void broker_on_site_message(broker_t *b);

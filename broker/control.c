@@ -60,13 +60,14 @@ static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const cal
     json_decref(records);
     uint64_t cmds = store_counter(b->store, txn, "commands");
     uint64_t answered = store_counter(b->store, txn, "commands/answered");
-    return json_pack("{s:{s:I, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o}", "events",
+    return json_pack("{s:{s:I, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:{s:I}}", "events",
                      "total", (json_int_t)store_counter(b->store, txn, "events"), "per_site",
                      ev_per, "dead_letters", "total", dl_total, "per_site", dl_per, "cases",
                      (json_int_t)store_counter(b->store, txn, "cases"), "runs",
                      (json_int_t)store_counter(b->store, txn, "runs"), "commands", "total",
                      (json_int_t)cmds, "answered", (json_int_t)answered, "pending",
-                     (json_int_t)(cmds - answered), "connected_sites", connected);
+                     (json_int_t)(cmds - answered), "connected_sites", connected, "handshakes", "refused",
+                     (json_int_t)b->handshakes.refused);
 }
 
 static json_t *do_sites(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
@@ -365,13 +366,14 @@ void broker_on_control_message(broker_t *b)
     fsp_msg_t m;
     fs_err_t e = {{0}};
     json_t *reply = NULL;
+    const key_identity_t *id = NULL;
     if (fsp_recv(b->control, true, &m, &e) != 0) {
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", e.text);
     } else if (m.type != FSP_CONTROL) {
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", "§6: only CONTROL on this socket");
-    } else if (!m.operator_name && !b->cfg.insecure) {
-        fs_log(FS_LOG_WARN, "broker", "control_refused", "reason=\"key is not an operator key\" site=%s",
-               m.site ? m.site : "?");
+    } else if (!b->cfg.insecure && (!(id = keystore_lookup(b->keys, m.peer_key)) || id->kind != KEY_OPERATOR)) {
+        /* The ZAP handler admits only operator keys here: not reached. */
+        fs_log(FS_LOG_WARN, "broker", "control_refused", "reason=\"key is not an operator key\"");
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", "§6: this key is not an operator key");
     } else {
         const char *cmd = json_string_value(json_object_get(m.body, "cmd"));
@@ -379,8 +381,9 @@ void broker_on_control_message(broker_t *b)
         for (size_t i = 0; cmd && i < sizeof commands / sizeof *commands; i++)
             if (strcmp(commands[i].name, cmd) == 0)
                 found = (int)i;
-        caller_t who = {m.operator_name ? m.operator_name : "insecure",
-                        m.role ? m.role : b->cfg.insecure ? "admin" : NULL, m.site, json_array()};
+        /* Who is asking: the key store's record of this key, nothing else. */
+        caller_t who = {id ? id->name : "insecure", id ? id->role : "admin", id && id->site[0] ? id->site : NULL,
+                        json_array()};
         MDB_txn *txn = NULL;
         json_t *result = NULL;
         if (found < 0) {

@@ -136,6 +136,7 @@ static void audit_stop(broker_t *b)
 broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
 {
     broker_t *b = calloc(1, sizeof *b);
+    char *trusted = NULL;
     b->cfg = *cfg;
     b->sessions = zhashx_new();
     zhashx_set_destructor(b->sessions, session_free);
@@ -165,11 +166,10 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
     } else {
         if (!(b->cert = keys_load_secret(cfg->keys_dir, NULL, "broker", e)))
             goto fail;
-        char *trusted = keys_trusted_dir(cfg->keys_dir);
+        trusted = keys_trusted_dir(cfg->keys_dir);
         if (!fs_is_dir(trusted)) {
             fs_err_set(e, "%s: no trusted keys directory (create keys with `fedsoarctl keys init`)",
                        trusted);
-            free(trusted);
             goto fail;
         }
         /* The Ed25519 key that signs audit checkpoints (keys init makes it). */
@@ -183,16 +183,19 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
                    "msg=\"no broker.sign.pem in the keys directory: audit checkpoints are not signed (run "
                    "fedsoarctl keys init on the directory to add it)\"");
         }
-        /* One ZAP handler for the process; it admits only keys under trusted/
-           and hands their metadata (site=, operator=, role=) to us. */
-        b->auth = zactor_new(zauth, NULL);
-        zstr_sendx(b->auth, "CURVE", trusted, NULL);
-        zsock_wait(b->auth);
+        /* Our own ZAP handler, bound before the sockets so that no client
+           is ever admitted without it (handshakes.c). */
+        if (!(b->keys = keystore_load(cfg->keys_dir, e)) || broker_handshakes_start(b, e) != 0)
+            goto fail;
         free(trusted);
+        trusted = NULL;
     }
     if (!(b->sites = bind_router(b, cfg->listen, "sites", e)))
         goto fail;
     if (!(b->control = bind_router(b, cfg->control, "operators", e)))
+        goto fail;
+    if (!cfg->insecure &&
+        (broker_handshakes_watch(b, b->sites, 0, e) != 0 || broker_handshakes_watch(b, b->control, 1, e) != 0))
         goto fail;
     if (audit_start(b, e) != 0)
         goto fail;
@@ -202,6 +205,7 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
            cfg->insecure ? "off" : "on", store_instance(b->store));
     return b;
 fail:
+    free(trusted);
     broker_destroy(&b);
     return NULL;
 }
@@ -211,9 +215,10 @@ void broker_destroy(broker_t **self_p)
     if (!self_p || !*self_p)
         return;
     broker_t *b = *self_p;
+    broker_handshakes_stop(b);
     zsock_destroy(&b->sites);
     zsock_destroy(&b->control);
-    zactor_destroy(&b->auth);
+    keystore_destroy(&b->keys);
     zcert_destroy(&b->cert);
     zhashx_destroy(&b->sessions);
     zhashx_destroy(&b->insecure_peers);
@@ -229,6 +234,11 @@ void broker_destroy(broker_t **self_p)
 int broker_run(broker_t *b)
 {
     zpoller_t *poller = zpoller_new(b->sites, b->control, NULL);
+    if (b->zap)
+        zpoller_add(poller, b->zap);
+    for (int i = 0; i < 2; i++)
+        if (b->monitor[i])
+            zpoller_add(poller, b->monitor[i]);
     b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
     int64_t next_timer_check = 0;
     while (!zsys_interrupted) {
@@ -254,6 +264,10 @@ int broker_run(broker_t *b)
             broker_on_site_message(b);
         else if (which == b->control)
             broker_on_control_message(b);
+        else if (which && which == b->zap)
+            broker_on_zap_request(b);
+        else if (which && (which == b->monitor[0] || which == b->monitor[1]))
+            broker_on_handshake_event(b, which);
         else if (zpoller_terminated(poller))
             break;
         if (fs_mono_ms() >= b->next_heartbeat) {

@@ -1,7 +1,7 @@
 /*  site_handlers.c — FSP/1 messages from site adapters, one handler per
-    type (docs/protocol.md §5).  Identity comes from the CURVE key: the
-    "site" metadata of the trusted certificate, never from what a message
-    says. */
+    type (docs/protocol.md §5).  Identity comes from the CURVE key alone:
+    the broker's key store says which site a public key is (keystore.h),
+    never what a message or a handshake property says. */
 #include "broker_internal.h"
 
 #include <string.h>
@@ -291,18 +291,18 @@ void broker_on_site_message(broker_t *b)
     fsp_msg_t m;
     fs_err_t e = {{0}};
     if (fsp_recv(b->sites, true, &m, &e) != 0) {
-        fs_log(FS_LOG_WARN, "broker", "message_refused", "site=%s reason=\"%s\"",
-               m.site ? m.site : "?", e.text);
+        fs_log(FS_LOG_WARN, "broker", "message_refused", "reason=\"%s\"", e.text);
         if (m.peer)
             send_error(b, m.peer, e.text);
         fsp_msg_clear(&m);
         return;
     }
-    const char *site = m.operator_name ? NULL : m.site ? m.site : b->cfg.insecure ? insecure_site(b, &m) : NULL;
+    /* The ZAP handler admitted only site keys here; look the key up again
+       all the same, so that a message can never be attributed otherwise. */
+    const key_identity_t *id = keystore_lookup(b->keys, m.peer_key);
+    const char *site = b->cfg.insecure ? insecure_site(b, &m) : id && id->kind == KEY_SITE ? id->name : NULL;
     if (!site) {
-        fs_log(FS_LOG_WARN, "broker", "message_refused",
-               "reason=\"key is not a site key\" operator=%s",
-               m.operator_name ? m.operator_name : "?");
+        fs_log(FS_LOG_WARN, "broker", "message_refused", "reason=\"key is not a site key\"");
         send_error(b, m.peer, "§5.1: this key is not a site key");
         fsp_msg_clear(&m);
         return;

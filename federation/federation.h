@@ -44,9 +44,11 @@ typedef struct fsp_msg {
     json_t *body;   /* owned */
     zmsg_t *events; /* EVENTS only: one frame per event, owned; else NULL */
     zframe_t *peer; /* ROUTER side only: the routing id, owned */
-    char *site;     /* ROUTER side: the CURVE-authenticated "site" metadata, or NULL */
-    char *operator_name; /* ROUTER side: the authenticated "operator" metadata, or NULL */
-    char *role;          /* ROUTER side: the authenticated "role" metadata, or NULL */
+    /* ROUTER side: the peer's CURVE public key (Z85) as the broker's ZAP
+       handler passed it to libzmq (the "User-Id" property), or NULL without
+       CURVE. Who that is, only the broker's key store says (keystore.h);
+       any other property a peer sends in its handshake is never read. */
+    char *peer_key;
 } fsp_msg_t;
 
 /* Receives one message. `router` says whether a routing id frame comes

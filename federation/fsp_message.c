@@ -29,9 +29,7 @@ void fsp_msg_clear(fsp_msg_t *msg)
     json_decref(msg->body);
     zmsg_destroy(&msg->events);
     zframe_destroy(&msg->peer);
-    free(msg->site);
-    free(msg->operator_name);
-    free(msg->role);
+    free(msg->peer_key);
     memset(msg, 0, sizeof *msg);
 }
 
@@ -67,10 +65,10 @@ int fsp_recv(zsock_t *sock, bool router, fsp_msg_t *out, fs_err_t *e)
         f = zframe_recv(sock);
         if (!f)
             return fs_err_set(e, "interrupted");
-        /* CURVE metadata from the ZAP handler rides on every frame. */
-        out->site = meta_dup(f, "site");
-        out->operator_name = meta_dup(f, "operator");
-        out->role = meta_dup(f, "role");
+        /* Only the User-Id comes from the ZAP handler alone: libzmq merges
+           the peer's own handshake properties into the same metadata, so
+           any other name ("site", "operator", "role") could be forged. */
+        out->peer_key = meta_dup(f, "User-Id");
     }
     /* Frame 1: version. */
     if (zframe_size(f) != strlen(FS_PROTOCOL_VERSION) ||

@@ -29,7 +29,9 @@ r=$(probe --as sites:alpha FSP/1 HELLO '{"site":"beta","protocol":"FSP/1","epoch
 check "§5.1: alpha's key claiming site beta is refused" grep -q '^ERROR .*§5.1' <<<"$r"
 check "§5.1: the impersonation is logged" grep -q 'event=site_impersonation_refused key_site=alpha claimed_site=beta' "$WORK/broker.log"
 r=$(probe --as operators:admin FSP/1 HELLO "$HELLO_ALPHA")
-check "§5.1: an operator key cannot act as a site" grep -q '^ERROR .*not a site key' <<<"$r"
+check "§2: an operator key is refused at the handshake on the site socket" [ "$r" = "NO REPLY" ]
+check "§2: the refusal is logged with the key's fingerprint" \
+    grep -qE 'event=handshake_refused reason="an operator key on the site socket" socket=sites key=[0-9a-f]{16} holder=admin' "$WORK/broker.log"
 r=$(probe --as sites:alpha FSP/2 HELLO "$HELLO_ALPHA")
 check "§3.2: wrong version is refused" grep -q '^ERROR .*§3.2' <<<"$r"
 r=$(probe --as sites:alpha FSP/1 TELEPORT '{}')
@@ -60,7 +62,9 @@ check "§5.3: an overlapping resend is ACKed, only the new event stored" grep -q
 check "§5.3: exactly 3 events of alpha stored" stat_is .events.per_site.alpha 3
 
 r=$("$PROBE" --endpoint "$CTL_EP" --keys "$KEYS" --as sites:alpha FSP/1 CONTROL '{"cmd":"stats"}' || true)
-check "§6: a site key is refused on the control socket" grep -q '"ok":false.*not an operator key' <<<"$r"
+check "§6: a site key is refused at the handshake on the control socket" [ "$r" = "NO REPLY" ]
+check "§6: the refusal is logged" grep -q 'event=handshake_refused reason="a site key on the control socket" socket=control' "$WORK/broker.log"
+check "§2: refused handshakes are counted" bash -c "[ \$('$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' stats --json | jq .handshakes.refused) -ge 4 ]"
 r=$("$PROBE" --endpoint "$CTL_EP" --keys "$KEYS" --as random FSP/1 CONTROL '{"cmd":"stats"}' || true)
 check "§6: an unknown key cannot reach the control socket" [ "$r" = "NO REPLY" ]
 r=$("$PROBE" --endpoint "$CTL_EP" --keys "$KEYS" --as operators:admin FSP/1 CONTROL '{"cmd":"drop_tables"}' || true)
