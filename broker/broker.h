@@ -30,6 +30,7 @@ typedef enum {
     DB_TIMELINE, /* case_id BE + entry id BE -> timeline entry JSON (append-only) */
     DB_AUDIT,    /* u64 BE seq -> audit entry, canonical JSON, hash-chained (audit.c) */
     DB_GOVERNANCE,/* "version:HASH" / "site:NAME" -> playbook governance records (governance.c) */
+    DB_DEDUP,    /* bucket BE + site\0source\0uid -> "" : records already stored (admission.c) */
     DB_COUNT
 } store_db_t;
 

@@ -66,6 +66,16 @@ void broker_handshakes_stop(broker_t *b);
 void broker_on_zap_request(broker_t *b);
 void broker_on_handshake_event(broker_t *b, zsock_t *monitor);
 
+/* admission.c: whether an event a site sent is stored (docs/security.md). */
+typedef enum { ADMIT_STORE, ADMIT_DUPLICATE, ADMIT_REFUSED, ADMIT_ERROR } admit_t;
+/* ADMIT_REFUSED sets *reason ("malformed", "no_site", "other_site");
+   ADMIT_STORE remembers the record's id in txn; ADMIT_ERROR fills e. */
+admit_t admission_check(broker_t *b, MDB_txn *txn, const char *site, const void *data, size_t len,
+                        const char **reason, fs_err_t *e);
+/* Deletes remembered ids older than two windows, a bounded number per call,
+   in its own transaction. Returns how many, -1 on error. */
+int admission_purge(broker_t *b, fs_err_t *e);
+
 /* site_handlers.c: dispatch one message from a site. */
 void broker_on_site_message(broker_t *b);
 void broker_send_heartbeats(broker_t *b);

@@ -37,6 +37,27 @@ static json_t *site_records(broker_t *b, MDB_txn *txn)
     return out;
 }
 
+/* Counters "refused/SITE/REASON" -> {"SITE": {"REASON": n}}. */
+static int collect_refused(void *arg, const MDB_val *key, const MDB_val *val)
+{
+    json_t *out = arg;
+    char name[128];
+    if (key->mv_size >= sizeof name || val->mv_size != 8)
+        return 0;
+    memcpy(name, key->mv_data, key->mv_size);
+    name[key->mv_size] = '\0';
+    char *site = strncmp(name, "refused/", 8) == 0 ? name + 8 : NULL;
+    char *reason = site ? strchr(site, '/') : NULL;
+    if (!reason)
+        return 0;
+    *reason++ = '\0';
+    json_t *per = json_object_get(out, site);
+    if (!per)
+        json_object_set_new(out, site, per = json_object());
+    json_object_set_new(per, reason, json_integer((json_int_t)fs_u64_from_be(val->mv_data)));
+    return 0;
+}
+
 static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
                         fs_err_t *e)
 {
@@ -57,12 +78,20 @@ static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const cal
         if (s && s->connected)
             json_array_append_new(connected, json_string(site));
     }
+    json_t *dup_per = json_object(), *refused = json_object();
+    json_object_foreach(records, site, rec) {
+        char name[96];
+        snprintf(name, sizeof name, "duplicates/%s", site);
+        json_object_set_new(dup_per, site, json_integer((json_int_t)store_counter(b->store, txn, name)));
+    }
+    store_foreach(b->store, txn, DB_COUNTERS, false, collect_refused, refused);
     json_decref(records);
     uint64_t cmds = store_counter(b->store, txn, "commands");
     uint64_t answered = store_counter(b->store, txn, "commands/answered");
-    return json_pack("{s:{s:I, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:{s:I}}", "events",
+    return json_pack("{s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:{s:I}}",
+                     "events",
                      "total", (json_int_t)store_counter(b->store, txn, "events"), "per_site",
-                     ev_per, "dead_letters", "total", dl_total, "per_site", dl_per, "cases",
+                     ev_per, "duplicates_per_site", dup_per, "refused_per_site", refused, "dead_letters", "total", dl_total, "per_site", dl_per, "cases",
                      (json_int_t)store_counter(b->store, txn, "cases"), "runs",
                      (json_int_t)store_counter(b->store, txn, "runs"), "commands", "total",
                      (json_int_t)cmds, "answered", (json_int_t)answered, "pending",

@@ -240,7 +240,7 @@ int broker_run(broker_t *b)
         if (b->monitor[i])
             zpoller_add(poller, b->monitor[i]);
     b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
-    int64_t next_timer_check = 0;
+    int64_t next_timer_check = 0, next_purge = fs_mono_ms() + 10000;
     while (!zsys_interrupted) {
         /* Timers are LMDB rows: whatever was armed before a restart fires now. */
         if (fs_mono_ms() >= next_timer_check) {
@@ -255,6 +255,14 @@ int broker_run(broker_t *b)
                 json_decref(outgoing);
             }
             next_timer_check = fs_mono_ms() + 100;
+        }
+        if (fs_mono_ms() >= next_purge) {
+            fs_err_t e = {{0}};
+            int n = admission_purge(b, &e);
+            if (n < 0)
+                fs_log(FS_LOG_ERROR, "broker", "dedup_purge_failed", "reason=\"%s\"", e.text);
+            /* Rows left to delete: come back soon; else in a while. */
+            next_purge = fs_mono_ms() + (n > 0 ? 100 : 10000);
         }
         int64_t wait = b->next_heartbeat - fs_mono_ms();
         if (wait > 100)

@@ -206,11 +206,32 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     json_t *outgoing = json_array();
     char counter[64];
     snprintf(counter, sizeof counter, "events/%s", s->site);
-    uint64_t stored = 0, seq = first;
+    uint64_t stored = 0, duplicates = 0, refused = 0, seq = first, first_refused = 0;
+    const char *refused_why = NULL;
     int rc = 0;
     for (zframe_t *f = zmsg_first(m->events); f && rc == 0; f = zmsg_next(m->events), seq++) {
         if (seq <= last)
             continue; /* a resend of what is already stored: idempotent */
+        const char *why = NULL;
+        admit_t verdict = admission_check(b, txn, s->site, zframe_data(f), zframe_size(f), &why, e);
+        if (verdict == ADMIT_ERROR) {
+            rc = -1;
+            break;
+        }
+        if (verdict == ADMIT_DUPLICATE) {
+            duplicates++;
+            continue;
+        }
+        if (verdict == ADMIT_REFUSED) {
+            char name[96];
+            snprintf(name, sizeof name, "refused/%s/%s", s->site, why);
+            rc = store_counter_add(b->store, txn, name, 1, e);
+            if (!refused++) {
+                first_refused = seq;
+                refused_why = why;
+            }
+            continue;
+        }
         uint64_t id = store_append_event(b->store, txn, zframe_data(f), zframe_size(f), e);
         if (!id) {
             rc = -1;
@@ -243,6 +264,10 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         rc = store_counter_add(b->store, txn, "events", (int64_t)stored, e);
     if (rc == 0 && stored)
         rc = store_counter_add(b->store, txn, counter, (int64_t)stored, e);
+    if (rc == 0 && duplicates) {
+        snprintf(counter, sizeof counter, "duplicates/%s", s->site);
+        rc = store_counter_add(b->store, txn, counter, (int64_t)duplicates, e);
+    }
     if (rc != 0) {
         store_abort(&txn);
         json_decref(outgoing);
@@ -252,12 +277,18 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         json_decref(outgoing);
         return -1;
     }
-    /* Committed: now, and only now, acknowledge. */
+    if (refused)
+        fs_log(FS_LOG_WARN, "broker", "events_refused",
+               "site=%s count=%llu first_seq=%llu reason=%s msg=\"an event must name its sender as its site "
+               "(docs/security.md)\"",
+               s->site, (unsigned long long)refused, (unsigned long long)first_refused, refused_why);
+    /* Committed: now, and only now, acknowledge (refused and duplicate
+       events included: they are dealt with, and the outbox moves on). */
     json_t *ack = json_pack("{s:s, s:I}", "epoch", epoch, "upto", (json_int_t)upto);
     fsp_send(b->sites, s->peer, FSP_ACK, ack);
     json_decref(ack);
-    fs_log(FS_LOG_DEBUG, "broker", "events_stored", "site=%s first=%llu count=%zu new=%llu",
-           s->site, (unsigned long long)first, count, (unsigned long long)stored);
+    fs_log(FS_LOG_DEBUG, "broker", "events_stored", "site=%s first=%llu count=%zu new=%llu duplicates=%llu",
+           s->site, (unsigned long long)first, count, (unsigned long long)stored, (unsigned long long)duplicates);
     runs_send(b, outgoing);
     json_decref(outgoing);
     return 0;

@@ -9,7 +9,7 @@
 static const char *const db_names[DB_COUNT] = {
     "events", "seq",   "counters", "cases",     "obs",      "runs",     "commands",
     "pending", "sites", "meta",     "timers",    "approvals", "requests", "playbooks", "timeline",
-    "audit",   "governance"};
+    "audit",   "governance", "dedup"};
 
 struct store {
     MDB_env *env;

@@ -87,6 +87,22 @@ char *fs_json_canonical(const json_t *v);
    have one representation only. */
 bool fs_json_is_canonical(const json_t *v, const char *text, size_t len);
 
+/* Picks string fields out of a JSON object without parsing it whole:
+   each pick names a member ("site") or a member of a member
+   ("metadata.uid"). Returns 0 when buf is one JSON object whose structure
+   holds (numbers are not checked) and no picked field appears twice or
+   under an escaped key; -1 otherwise. A found string's span is raw (between
+   its quotes, escapes not decoded; found == FS_PICK_ESCAPED says it has
+   some). Spans point into buf. */
+typedef enum { FS_PICK_ABSENT, FS_PICK_STRING, FS_PICK_ESCAPED, FS_PICK_OTHER } fs_pick_found_t;
+typedef struct fs_json_pick {
+    const char *path;
+    fs_pick_found_t found;
+    const char *at;
+    size_t len;
+} fs_json_pick_t;
+int fs_json_pick(const char *buf, size_t len, fs_json_pick_t *picks, size_t npicks);
+
 /* ---- hashing ------------------------------------------------------------- */
 
 /* SHA-256 of data as 64 lowercase hex chars + NUL into out (>= 65 bytes). */

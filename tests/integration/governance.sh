@@ -15,7 +15,7 @@ JSON
 mkdir -p "$WORK/empty"
 as() { local who=$1; shift; "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP" --operator "$who" "$@"; }
 event() { # N: a distinct copy of the demo alert (the adapter takes each content once)
-    jq --arg n "$1" '.resources[0].id += "-" + $n' "$SAMPLE" >"$WORK/alert-$1.json"
+    jq --arg n "$1" '.resources[0].composite_id += "-" + $n | .resources[0].id += "-" + $n' "$SAMPLE" >"$WORK/alert-$1.json"
     echo "crowdstrike.alert:$WORK/alert-$1.json"
 }
 adapter_pid=

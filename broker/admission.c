@@ -1,0 +1,121 @@
+/*  admission.c — what an event from a site must be before it is stored
+    (docs/security.md "A site speaks only for itself"; docs/protocol.md
+    §5.3).
+
+    1. It speaks for its sender: the envelope's "site" is the site whose
+       key sent it. An event naming another site (or none) is refused and
+       counted; the batch is still acknowledged so the site's outbox does
+       not stall behind it.
+    2. The same record is stored once: (site, source, metadata.uid) — the
+       normalizer's stable id of a vendor record — is remembered for the
+       dedup window; a record seen again within it is acknowledged and
+       counted, not stored or acted on again. The site is part of the key:
+       one site cannot suppress another's records by sending their ids
+       first.
+
+    The check reads the bytes once (fs_json_pick) without building a tree.
+    Remembered ids live in DB_DEDUP under a time bucket of one window:
+      bucket (u64 BE, now / window) + site \0 source \0 uid -> ""
+    A lookup checks this bucket and the one before, so a record is
+    remembered for at least one window and at most two; whole buckets older
+    than that are deleted from the front of the table, a bounded number of
+    rows per turn. */
+#include "broker_internal.h"
+
+#include <string.h>
+
+#define DEDUP_KEY_MAX 400
+#define DEDUP_PURGE_ROWS 20000
+
+static int dedup_key(unsigned char *key, uint64_t bucket, const char *site,
+                     const fs_json_pick_t *source, const fs_json_pick_t *uid)
+{
+    size_t slen = strlen(site);
+    size_t n = 8 + slen + 1 + source->len + 1 + uid->len;
+    if (n > DEDUP_KEY_MAX)
+        return -1;
+    fs_u64_to_be(bucket, key);
+    memcpy(key + 8, site, slen + 1);
+    memcpy(key + 9 + slen, source->at, source->len);
+    key[9 + slen + source->len] = '\0';
+    memcpy(key + 10 + slen + source->len, uid->at, uid->len);
+    return (int)n;
+}
+
+admit_t admission_check(broker_t *b, MDB_txn *txn, const char *site, const void *data, size_t len,
+                        const char **reason, fs_err_t *e)
+{
+    fs_json_pick_t picks[] = {{.path = "site"}, {.path = "source"}, {.path = "metadata.uid"}};
+    if (fs_json_pick(data, len, picks, 3) != 0) {
+        *reason = "malformed";
+        return ADMIT_REFUSED;
+    }
+    const fs_json_pick_t *named = &picks[0], *source = &picks[1], *uid = &picks[2];
+    if (named->found == FS_PICK_ABSENT) {
+        *reason = "no_site";
+        return ADMIT_REFUSED;
+    }
+    if (named->found != FS_PICK_STRING || named->len != strlen(site) ||
+        memcmp(named->at, site, named->len) != 0) {
+        *reason = "other_site";
+        return ADMIT_REFUSED;
+    }
+    int64_t window = b->cfg.dedup_window_ms;
+    if (window <= 0 || source->found != FS_PICK_STRING || uid->found != FS_PICK_STRING ||
+        uid->len == 0)
+        return ADMIT_STORE; /* no stable id: nothing to compare (docs/normalize.md metadata.uid) */
+    uint64_t bucket = (uint64_t)(fs_now_ms() / window);
+    unsigned char key[DEDUP_KEY_MAX];
+    int klen = dedup_key(key, bucket, site, source, uid);
+    if (klen < 0)
+        return ADMIT_STORE;
+    MDB_val v;
+    for (uint64_t k = 0; k < 2 && bucket >= k; k++) {
+        fs_u64_to_be(bucket - k, key);
+        int rc = store_get(b->store, txn, DB_DEDUP, key, (size_t)klen, &v, e);
+        if (rc < 0)
+            return ADMIT_ERROR;
+        if (rc == 0)
+            return ADMIT_DUPLICATE;
+    }
+    fs_u64_to_be(bucket, key);
+    return store_put(b->store, txn, DB_DEDUP, key, (size_t)klen, "", 0, 0, e) == 0 ? ADMIT_STORE
+                                                                                   : ADMIT_ERROR;
+}
+
+int admission_purge(broker_t *b, fs_err_t *e)
+{
+    int64_t window = b->cfg.dedup_window_ms;
+    if (window <= 0)
+        return 0;
+    uint64_t keep_from = (uint64_t)(fs_now_ms() / window);
+    keep_from = keep_from ? keep_from - 1 : 0;
+    MDB_txn *txn;
+    if (store_begin(b->store, true, &txn, e) != 0)
+        return -1;
+    MDB_cursor *cur;
+    int deleted = 0, rc = mdb_cursor_open(txn, store_dbi(b->store, DB_DEDUP), &cur);
+    if (rc != 0) {
+        store_abort(&txn);
+        return fs_err_set(e, "dedup purge: %s", mdb_strerror(rc));
+    }
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && deleted < DEDUP_PURGE_ROWS;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 8 || fs_u64_from_be(k.mv_data) >= keep_from)
+            break;
+        if ((rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+        deleted++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        store_abort(&txn);
+        return fs_err_set(e, "dedup purge: %s", mdb_strerror(rc));
+    }
+    if (deleted == 0) {
+        store_abort(&txn);
+        return 0;
+    }
+    return store_commit(&txn, e) == 0 ? deleted : -1;
+}
