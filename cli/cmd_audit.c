@@ -84,8 +84,13 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv)
         else if (strcmp(argv[i], "--json") == 0)
             json = true;
         else
-            bad = true;
+            return cli_usage_error("audit", cli_is_subcommand("audit", sub) ? sub : NULL, "%s \"%s\"",
+                                   argv[i][0] == '-' ? "unknown option (or one without its value)"
+                                                     : "unexpected argument",
+                                   argv[i]);
     }
+    if (!cli_is_subcommand("audit", sub))
+        return cli_unknown_subcommand("audit", argc > 1 ? argv[1] : NULL);
     uint64_t since = 0;
     if (bad || (strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0) ||
         (since_s && fs_parse_u64(since_s, &since) != 0) || (strcmp(sub, "verify") == 0 && since_s) ||
@@ -97,18 +102,20 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv)
     if (strcmp(sub, "verify") == 0) {
         if (state_dir)
             return verify_offline(state_dir, keys_given ? keys : o->keys_dir, json);
-        json_t *r = cli_control_call(o, "audit.verify", json_object());
+        int call_rc;
+        json_t *r = cli_call(o, "audit.verify", json_object(), &call_rc);
         if (!r)
-            return 2;
+            return call_rc;
         int rc = report(r, json);
         json_decref(r);
         return rc;
     }
     /* export: page through the log, one canonical JSON line per entry */
     for (;;) {
-        json_t *r = cli_control_call(o, "audit.export", json_pack("{s:I}", "since", (json_int_t)since));
+        int call_rc;
+        json_t *r = cli_call(o, "audit.export", json_pack("{s:I}", "since", (json_int_t)since), &call_rc);
         if (!r)
-            return 2;
+            return call_rc;
         json_t *entries = json_object_get(r, "entries");
         size_t i;
         json_t *entry;

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NORMALIZE_MAX_INPUT (1024u * 1024u * 1024u) /* 1 GiB per input file */
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -132,11 +130,12 @@ int cmd_normalize(const cli_opts_t *o, int argc, char **argv)
         return 2;
     }
     size_t len = 0;
-    char *buf = fs_file_read(file ? file : "-", NORMALIZE_MAX_INPUT, &len, &e);
+    int rc;
+    char *buf = cli_read_file("normalize", NULL, file ? file : "-", CLI_NORMALIZE_MAX,
+                              "one normalize input", CLI_REFUSED, &len, &rc);
     if (!buf) {
-        fprintf(stderr, "fedsoarctl normalize: %s\n", e.text);
         normalizer_destroy(&n);
-        return 2;
+        return rc;
     }
     normalize_opts_t opts = {.site = site ? site : "local", .keep_raw = keep_raw};
     out_t out = {0};

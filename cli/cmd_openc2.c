@@ -16,13 +16,14 @@
 
 static int usage(FILE *out)
 {
-    fprintf(out,
-            "usage: fedsoarctl openc2 validate [--response] [--profile NAME]... "
-            "[--profile-dir DIR] [FILE|-]\n"
-            "  Validates an OpenC2 v1.0 command (or, with --response, a response) read from\n"
-            "  FILE or stdin. Profiles: language, slpf (built in), a profile file path, or\n"
-            "  NAME.json in --profile-dir / $FEDSOAR_OPENC2_PROFILES. Default: language,slpf.\n"
-            "  Exit 0 valid; 1 invalid (\"400 reason\" or \"501 reason\"); 2 usage or I/O error.\n");
+    fprintf(
+        out,
+        "usage: fedsoarctl openc2 validate [--response] [--profile NAME]... "
+        "[--profile-dir DIR] [FILE|-]\n"
+        "  Validates an OpenC2 v1.0 command (or, with --response, a response) read from\n"
+        "  FILE or stdin. Profiles: language, slpf (built in), a profile file path, or\n"
+        "  NAME.json in --profile-dir / $FEDSOAR_OPENC2_PROFILES. Default: language,slpf.\n"
+        "  Exit 0 valid; 1 invalid (\"400 reason\" or \"501 reason\"); 2 usage or I/O error.\n");
     return 2;
 }
 
@@ -117,13 +118,14 @@ static int cmd_validate(int argc, char **argv)
         return 2;
     }
 
-    fs_err_t e;
     size_t len = 0;
-    char *text = fs_file_read(file, OPENC2_MAX_TEXT, &len, &e);
+    char *text = cli_read_file("openc2", "validate", file, OPENC2_MAX_TEXT, "OpenC2 messages",
+                               CLI_REFUSED, &len, &rc);
     if (!text) {
-        fprintf(stderr, "fedsoarctl openc2: %s\n", e.text);
+        if (rc == CLI_REFUSED) /* the same verdict the validator gives a text over the limit */
+            printf("400 message larger than %d bytes\n", OPENC2_MAX_TEXT);
         openc2_validator_destroy(&v);
-        return 2;
+        return rc;
     }
     char reason[OPENC2_REASON_MAX];
     int verdict = response ? openc2_check_response_text(v, text, len, reason, sizeof reason)
@@ -141,15 +143,7 @@ static int cmd_validate(int argc, char **argv)
 int cmd_openc2(const cli_opts_t *o, int argc, char **argv)
 {
     (void)o; /* validation is local: no broker, no keys */
-    if (argc < 2)
-        return usage(stderr);
-    if (strcmp(argv[1], "validate") == 0)
+    if (argc >= 2 && strcmp(argv[1], "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    fprintf(stderr, "fedsoarctl openc2: unknown subcommand %s\n", argv[1]);
-    return usage(stderr);
+    return cli_unknown_subcommand("openc2", argc >= 2 ? argv[1] : NULL);
 }

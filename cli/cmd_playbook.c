@@ -13,15 +13,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static playbook_t *load(const char *path, int *rc)
+/* A playbook file: at most CLI_PLAYBOOK_MAX bytes, JSON, valid. NULL after
+   saying why, with *rc = 2 (cannot read) or 1 (too big or invalid). */
+static playbook_t *load(const char *sub, const char *path, int *rc)
 {
+    json_t *doc =
+        cli_load_json("playbook", sub, path, CLI_PLAYBOOK_MAX, "playbooks", CLI_REFUSED, rc);
+    if (!doc)
+        return NULL;
     fs_err_t e = {{0}};
-    json_t *doc = fs_config_load(path, &e);
-    playbook_t *pb = doc ? playbook_parse(doc, path, &e) : NULL;
+    playbook_t *pb = playbook_parse(doc, path, &e);
     json_decref(doc);
     if (!pb) {
         printf("invalid: %s\n", e.text);
-        *rc = doc || strstr(e.text, ":") ? 1 : 2;
+        *rc = CLI_REFUSED;
     }
     return pb;
 }
@@ -37,11 +42,14 @@ static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fa
 {
     fs_err_t e = {{0}};
     if (!playbook_matches(pb, event, &e))
-        printf("note: the trigger does NOT match this event%s%s (running anyway)\n", e.text[0] ? ": " : "", e.text);
+        printf("note: the trigger does NOT match this event%s%s (running anyway)\n",
+               e.text[0] ? ": " : "", e.text);
     json_t *run = json_pack("{s:i}", "id", 1);
-    json_t *ctx = json_pack("{s:O, s:{s:i, s:s}}", "event", event, "case", "id", 1, "status", "new");
+    json_t *ctx =
+        json_pack("{s:O, s:{s:i, s:s}}", "event", event, "case", "id", 1, "status", "new");
     json_t *ok = json_pack("{s:i, s:s}", "status", 200, "status_text", "dry run");
-    json_t *bad = json_pack("{s:i, s:s}", "status", 500, "status_text", "dry run: simulated failure");
+    json_t *bad =
+        json_pack("{s:i, s:s}", "status", 500, "status_text", "dry run: simulated failure");
     int64_t now = fs_now_ms();
     int rc = 0;
     for (int round = 0; round < 200; round++) {
@@ -50,7 +58,8 @@ static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fa
         size_t i;
         json_t *f;
         json_t *timers = json_array();
-        json_array_foreach(fx, i, f) {
+        json_array_foreach(fx, i, f)
+        {
             const char *kind = json_string_value(json_object_get(f, "kind"));
             const char *path = json_string_value(json_object_get(f, "path"));
             const char *step = json_string_value(json_object_get(f, "step"));
@@ -59,21 +68,26 @@ static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fa
                 if (!site)
                     site = json_string_value(json_object_get(event, "site"));
                 char reason[256] = "";
-                int verdict = openc2_validate_command(json_object_get(f, "command"), reason, sizeof reason);
+                int verdict =
+                    openc2_validate_command(json_object_get(f, "command"), reason, sizeof reason);
                 printf("  step %-16s OpenC2 -> site %s%s\n", step, site ? site : "(none: refused)",
                        json_is_true(json_object_get(f, "critical")) ? " [critical]" : "");
                 show("      ", json_object_get(f, "command"));
                 if (verdict != OPENC2_VALID)
                     printf("      would be refused: %d %s\n", verdict, reason);
                 playbook_deliver(run, path, (int)json_integer_value(json_object_get(f, "index")),
-                                 fail || verdict != OPENC2_VALID ? "error" : "ok", fail ? bad : ok, now);
+                                 fail || verdict != OPENC2_VALID ? "error" : "ok", fail ? bad : ok,
+                                 now);
             } else if (strcmp(kind, "request") == 0) {
-                printf("  step %-16s %s %s at site %s\n", step, json_string_value(json_object_get(f, "type")),
+                printf("  step %-16s %s %s at site %s\n", step,
+                       json_string_value(json_object_get(f, "type")),
                        json_string_value(json_object_get(f, "name")),
-                       json_string_value(json_object_get(f, "site")) ? json_string_value(json_object_get(f, "site"))
-                                                                      : json_string_value(json_object_get(event, "site")));
+                       json_string_value(json_object_get(f, "site"))
+                           ? json_string_value(json_object_get(f, "site"))
+                           : json_string_value(json_object_get(event, "site")));
                 show("      input ", json_object_get(f, "input"));
-                playbook_deliver(run, path, 0, fail ? "error" : "ok", fail ? bad : json_object(), now);
+                playbook_deliver(run, path, 0, fail ? "error" : "ok", fail ? bad : json_object(),
+                                 now);
             } else if (strcmp(kind, "approval") == 0) {
                 printf("  step %-16s approval by role %s, quorum %lld: %s -> simulated %s\n", step,
                        json_string_value(json_object_get(f, "role")),
@@ -89,15 +103,18 @@ static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fa
             } else if (strcmp(kind, "timeline") == 0) {
                 const char *what = json_string_value(json_object_get(f, "what"));
                 if (strcmp(what, "done") != 0)
-                    printf("  step %-16s %s\n", json_string_value(json_object_get(f, "step")), what);
+                    printf("  step %-16s %s\n", json_string_value(json_object_get(f, "step")),
+                           what);
             }
         }
         /* Timers fire at once in a dry run: jump the clock to each. */
-        json_array_foreach(timers, i, f) {
+        json_array_foreach(timers, i, f)
+        {
             int64_t at = json_integer_value(json_object_get(f, "at"));
             if (at > now)
                 now = at;
-            if (playbook_deliver(run, json_string_value(json_object_get(f, "path")), 0, "timer", NULL, now) == 0)
+            if (playbook_deliver(run, json_string_value(json_object_get(f, "path")), 0, "timer",
+                                 NULL, now) == 0)
                 printf("  (timer %s fired)\n", json_string_value(json_object_get(f, "path")));
         }
         json_decref(timers);
@@ -117,45 +134,45 @@ static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fa
 
 int cmd_playbook(const cli_opts_t *o, int argc, char **argv)
 {
-    const char *sub = argc > 1 ? argv[1] : NULL, *file = argc > 2 ? argv[2] : NULL, *event_file = NULL;
-    if (sub && strcmp(sub, "validate") != 0 && strcmp(sub, "test") != 0)
+    const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+    if (!sub || !cli_is_subcommand("playbook", sub))
+        return cli_unknown_subcommand("playbook", sub);
+    if (strcmp(sub, "validate") != 0 && strcmp(sub, "test") != 0)
         return cmd_governance(o, argc, argv);
-    bool deny = false, fail = false, bad = !sub || !file;
-    for (int i = 3; i < argc && !bad; i++) {
-        if (strcmp(argv[i], "--event") == 0 && i + 1 < argc)
-            event_file = argv[++i];
-        else if (strcmp(argv[i], "--deny") == 0)
-            deny = true;
-        else if (strcmp(argv[i], "--fail-commands") == 0)
-            fail = true;
-        else
-            bad = true;
-    }
-    if (bad || (strcmp(sub, "validate") != 0 && strcmp(sub, "test") != 0) ||
-        (strcmp(sub, "test") == 0 && !event_file) || (strcmp(sub, "validate") == 0 && argc > 3)) {
-        fprintf(stderr, "usage: fedsoarctl playbook validate FILE\n"
-                        "       fedsoarctl playbook test FILE --event EVENT.json [--deny] [--fail-commands]\n");
-        return 2;
-    }
-    int rc = 0;
-    playbook_t *pb = load(file, &rc);
-    if (!pb)
+    bool deny = false, fail = false, test = strcmp(sub, "test") == 0;
+    const char *event_file = NULL, *pos[1];
+    int npos = 0;
+    const cli_flag_t test_flags[] = {{"--event", &event_file, NULL},
+                                     {"--deny", NULL, &deny},
+                                     {"--fail-commands", NULL, &fail},
+                                     {NULL, NULL, NULL}};
+    const cli_flag_t validate_flags[] = {{NULL, NULL, NULL}};
+    int rc = cli_parse_args("playbook", sub, argc, argv, 2, test ? test_flags : validate_flags, pos,
+                            1, &npos);
+    if (rc != 0)
         return rc;
+    if (npos != 1)
+        return cli_usage_error("playbook", sub, "FILE is required");
+    if (test && !event_file)
+        return cli_usage_error("playbook", sub, "--event EVENT.json is required");
+    json_t *event = NULL;
+    if (test && !(event = cli_load_json("playbook", sub, event_file, CLI_EVENT_MAX, "events",
+                                        CLI_REFUSED, &rc)))
+        return rc;
+    const char *file = pos[0];
+    playbook_t *pb = load(sub, file, &rc);
+    if (!pb) {
+        json_decref(event);
+        return rc;
+    }
     if (strcmp(sub, "validate") == 0) {
         printf("valid: %s version %s\n", playbook_name(pb), playbook_version(pb));
     } else {
-        fs_err_t e = {{0}};
-        json_t *event = fs_config_load(event_file, &e);
-        if (!event) {
-            fprintf(stderr, "fedsoarctl playbook test: %s\n", e.text);
-            rc = 2;
-        } else {
-            printf("dry run of %s (version %.12s) on %s — nothing is executed\n", playbook_name(pb),
-                   playbook_version(pb), event_file);
-            rc = dry_run(pb, event, deny, fail);
-        }
-        json_decref(event);
+        printf("dry run of %s (version %.12s) on %s — nothing is executed\n", playbook_name(pb),
+               playbook_version(pb), event_file);
+        rc = dry_run(pb, event, deny, fail);
     }
+    json_decref(event);
     playbook_destroy(&pb);
     return rc;
 }

@@ -14,22 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROUTES_MAX_BYTES (64u << 20)
-
-static int usage(FILE *out)
-{
-    fprintf(out,
-            "usage: fedsoarctl route --explain FILE|- [--routes ROUTES.json] [--site NAME]\n"
-            "                        [--no-validate] [--json]\n"
-            "  Decides which site(s) the OpenC2 command in FILE goes to, and says why.\n"
-            "  Without --routes the running broker decides with what it knows now.\n"
-            "  ROUTES.json: {\"sites\": {\"alpha\": {\"scopes\": {...}, \"capabilities\": {...}}}}\n"
-            "  (or $FEDSOAR_ROUTES). --site names the site explicitly. The command is checked\n"
-            "  with the strict validator first unless --no-validate. --json prints the\n"
-            "  explanation object. Exit 0 routed; 1 refused or invalid; 2 usage or I/O error.\n");
-    return 2;
-}
-
 static void print_human(const json_t *ex)
 {
     const json_t *sites = json_object_get(ex, "sites");
@@ -41,63 +25,59 @@ static void print_human(const json_t *ex)
     printf("rule: %s\n", json_string_value(json_object_get(ex, "rule")));
     printf("reason: %s\n", json_string_value(json_object_get(ex, "reason")));
     const json_t *locs = json_object_get(ex, "locators");
-    json_array_foreach(locs, i, v) printf("locator: %s %s (from %s)\n",
-                                          json_string_value(json_object_get(v, "kind")),
-                                          json_string_value(json_object_get(v, "value")),
-                                          json_string_value(json_object_get(v, "from")));
+    json_array_foreach(locs, i, v)
+        printf("locator: %s %s (from %s)\n", json_string_value(json_object_get(v, "kind")),
+               json_string_value(json_object_get(v, "value")),
+               json_string_value(json_object_get(v, "from")));
     const json_t *rows = json_object_get(ex, "considered");
     if (json_array_size(rows))
         printf("considered:\n");
-    json_array_foreach(rows, i, v) printf("  %-16s %-9s %s\n",
-                                          json_string_value(json_object_get(v, "site")),
-                                          json_is_true(json_object_get(v, "taken")) ? "taken"
-                                                                                    : "not taken",
-                                          json_string_value(json_object_get(v, "why")));
+    json_array_foreach(rows, i, v)
+        printf("  %-16s %-9s %s\n", json_string_value(json_object_get(v, "site")),
+               json_is_true(json_object_get(v, "taken")) ? "taken" : "not taken",
+               json_string_value(json_object_get(v, "why")));
+}
+
+/* The OpenC2 command to route: unreadable is 2, too big or not JSON is 1. */
+static json_t *load_command(const char *file, int *rc)
+{
+    size_t len;
+    char *text = cli_read_file("route", NULL, file, OPENC2_MAX_TEXT, "OpenC2 messages", CLI_REFUSED,
+                               &len, rc);
+    fs_err_t e = {{0}};
+    json_t *cmd = text ? fs_json_parse(text, len, &e) : NULL;
+    if (text && !cmd) {
+        printf("400 %s\n", e.text);
+        fprintf(stderr, "fedsoarctl: route: %s: %s\n", file, e.text);
+        *rc = CLI_REFUSED;
+    }
+    free(text);
+    return cmd;
 }
 
 int cmd_route(const cli_opts_t *o, int argc, char **argv)
 {
-    const char *file = NULL, *routes = getenv("FEDSOAR_ROUTES"), *site = NULL;
-    bool as_json = false, validate = true;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--json") == 0) {
-            as_json = true;
-        } else if (strcmp(a, "--no-validate") == 0) {
-            validate = false;
-        } else if (strcmp(a, "--explain") == 0 || strcmp(a, "--routes") == 0 ||
-                   strcmp(a, "--site") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "fedsoarctl route: %s needs a value\n", a);
-                return usage(stderr);
-            }
-            const char **slot = a[2] == 'e' ? &file : a[2] == 'r' ? &routes : &site;
-            *slot = argv[++i];
-        } else {
-            fprintf(stderr, "fedsoarctl route: unknown argument \"%s\"\n", a);
-            return usage(stderr);
-        }
-    }
-    if (!file) {
-        fprintf(stderr, "fedsoarctl route: --explain FILE is required\n");
-        return usage(stderr);
-    }
-    fs_err_t e = {{0}};
+    const char *file = NULL, *routes = NULL, *site = NULL, *pos[1];
+    bool as_json = false, no_validate = false;
+    int npos = 0, rc;
+    const cli_flag_t flags[] = {
+        {"--explain", &file, NULL}, {"--routes", &routes, NULL},           {"--site", &site, NULL},
+        {"--json", NULL, &as_json}, {"--no-validate", NULL, &no_validate}, {NULL, NULL, NULL}};
+    if ((rc = cli_parse_args("route", NULL, argc, argv, 1, flags, pos, 0, &npos)) != 0)
+        return rc;
+    if (!file)
+        return cli_usage_error("route", NULL, "--explain FILE is required");
+    if (!routes)
+        routes = getenv("FEDSOAR_ROUTES");
+    bool validate = !no_validate;
     if (!routes) {
-        size_t n;
-        char *text = fs_file_read(file, OPENC2_MAX_TEXT, &n, &e);
-        json_t *command = text ? fs_json_parse(text, n, &e) : NULL;
-        free(text);
-        if (!command) {
-            fprintf(stderr, "fedsoarctl route: %s: %s\n", file, e.text);
-            return 2;
-        }
-        json_t *ex = cli_control_call(o, "route.explain", json_pack("{s:o, s:s?}", "command", command, "site", site));
+        json_t *command = load_command(file, &rc);
+        if (!command)
+            return rc;
+        json_t *ex = cli_call(o, "route.explain",
+                              json_pack("{s:o, s:s?}", "command", command, "site", site), &rc);
         if (!ex)
-            return 2;
+            return rc;
         if (as_json) {
             char *out = json_dumps(ex, JSON_INDENT(2) | JSON_SORT_KEYS);
             printf("%s\n", out ? out : "null");
@@ -107,36 +87,34 @@ int cmd_route(const cli_opts_t *o, int argc, char **argv)
         }
         int routed = json_array_size(json_object_get(ex, "sites")) > 0;
         json_decref(ex);
-        return routed ? 0 : 1;
+        return routed ? CLI_OK : CLI_REFUSED;
     }
-    json_t *cfg = fs_config_load(routes, &e);
-    if (!cfg) {
-        fprintf(stderr, "fedsoarctl route: %s\n", e.text);
-        return 2;
-    }
-    size_t len;
-    char *text = fs_file_read(file, OPENC2_MAX_TEXT, &len, &e);
-    json_t *cmd = text ? fs_json_parse(text, len, &e) : NULL;
-    free(text);
+    json_t *cfg =
+        cli_load_json("route", NULL, routes, CLI_ROUTES_MAX, "routes files", CLI_USAGE, &rc);
+    if (!cfg)
+        return rc;
+    json_t *cmd = load_command(file, &rc);
     if (!cmd) {
-        fprintf(stderr, "fedsoarctl route: %s: %s\n", file, e.text);
         json_decref(cfg);
-        return 2;
+        return rc;
     }
-    int rc = 2;
+    rc = CLI_USAGE;
+    fs_err_t e = {{0}};
     route_table_t *t = route_table_new(0);
     json_t *ex = NULL, *sites = NULL;
     if (!t) {
-        fprintf(stderr, "fedsoarctl route: out of memory\n");
+        fprintf(stderr, "fedsoarctl: route: out of memory\n");
         goto out;
     }
     if (!json_object_get(cfg, "sites")) {
-        fprintf(stderr, "fedsoarctl route: %s: no \"sites\" object (see docs/openc2.md, "
-                        "Routing)\n", routes);
+        fprintf(stderr,
+                "fedsoarctl: route: %s: no \"sites\" object (see docs/openc2.md, "
+                "Routing)\n",
+                routes);
         goto out;
     }
     if (route_load_sites(t, json_object_get(cfg, "sites"), &e) != 0) {
-        fprintf(stderr, "fedsoarctl route: %s: %s\n", routes, e.text);
+        fprintf(stderr, "fedsoarctl: route: %s: %s\n", routes, e.text);
         goto out;
     }
     if (validate) {
@@ -144,7 +122,7 @@ int cmd_route(const cli_opts_t *o, int argc, char **argv)
         int verdict = openc2_validate_command(cmd, reason, sizeof reason);
         if (verdict != OPENC2_VALID) {
             printf("%d %s\n", verdict, reason);
-            fprintf(stderr, "fedsoarctl route: the command is not valid OpenC2 (use "
+            fprintf(stderr, "fedsoarctl: route: the command is not valid OpenC2 (use "
                             "--no-validate to route it anyway)\n");
             rc = 1;
             goto out;
@@ -152,7 +130,7 @@ int cmd_route(const cli_opts_t *o, int argc, char **argv)
     }
     sites = route_decide(t, cmd, site, &ex);
     if (!sites || !ex) {
-        fprintf(stderr, "fedsoarctl route: out of memory\n");
+        fprintf(stderr, "fedsoarctl: route: out of memory\n");
         goto out;
     }
     if (as_json) {

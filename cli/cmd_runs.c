@@ -8,39 +8,45 @@
 
 static void dump(const json_t *v)
 {
-    char *text = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
-    printf("%s\n", text ? text : "null");
-    free(text);
+    cli_print_json(v);
 }
+
+/* The statuses a run can have (playbooks/engine.c). */
+static const char *const run_statuses[] = {"running", "waiting", "completed",
+                                           "failed",  "denied",  NULL};
 
 int cmd_runs(const cli_opts_t *o, int argc, char **argv)
 {
     bool json = false;
-    const char *status = NULL, *sub = "list", *id_text = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = true;
-        else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
-            status = argv[++i];
-        else if (strcmp(argv[i], "list") == 0 || strcmp(argv[i], "show") == 0)
-            sub = argv[i];
-        else if (!id_text)
-            id_text = argv[i];
-        else
-            sub = "?";
+    const char *status = NULL, *sub = "list", *pos[1];
+    int npos = 0, first = 1;
+    if (argc > 1 && argv[1][0] != '-') { /* runs [list] defaults to list */
+        sub = argv[1];
+        first = 2;
+        if (!cli_is_subcommand("runs", sub))
+            return cli_unknown_subcommand("runs", sub);
     }
+    bool show = strcmp(sub, "show") == 0;
+    const cli_flag_t flags[] = {
+        {"--json", NULL, &json}, {"--status", &status, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_parse_args("runs", sub, argc, argv, first, flags, pos, show ? 1 : 0, &npos);
+    if (rc != 0)
+        return rc;
     uint64_t id = 0;
-    if ((strcmp(sub, "show") == 0 && (!id_text || fs_parse_u64(id_text, &id) != 0)) ||
-        (strcmp(sub, "list") == 0 && id_text) || strcmp(sub, "?") == 0) {
-        fprintf(stderr, "usage: fedsoarctl runs [list] [--status waiting|completed|failed|denied] [--json]\n"
-                        "       fedsoarctl runs show ID [--json]\n");
-        return 2;
+    if (show) {
+        if (status)
+            return cli_usage_error("runs", sub, "--status is for runs list");
+        if (npos != 1)
+            return cli_usage_error("runs", sub, "ID is required");
+        if ((rc = cli_parse_id("runs", sub, pos[0], "run", &id)) != 0)
+            return rc;
+    } else if (status && cli_parse_enum("runs", sub, "run status", status, run_statuses) < 0) {
+        return CLI_USAGE;
     }
-    json_t *r = strcmp(sub, "show") == 0
-                    ? cli_control_call(o, "run.show", json_pack("{s:I}", "id", (json_int_t)id))
-                    : cli_control_call(o, "runs.list", json_pack("{s:s?}", "status", status));
+    json_t *r = show ? cli_call(o, "run.show", json_pack("{s:I}", "id", (json_int_t)id), &rc)
+                     : cli_call(o, "runs.list", json_pack("{s:s?}", "status", status), &rc);
     if (!r)
-        return strcmp(sub, "show") == 0 ? 1 : 2;
+        return rc;
     if (json || strcmp(sub, "show") == 0) {
         dump(r);
     } else {
@@ -48,11 +54,14 @@ int cmd_runs(const cli_opts_t *o, int argc, char **argv)
         size_t i;
         json_t *run;
         json_array_foreach(r, i, run)
-            printf("%-6lld %-10s %-6lld %-28s %s\n", (long long)json_integer_value(json_object_get(run, "id")),
+            printf("%-6lld %-10s %-6lld %-28s %s\n",
+                   (long long)json_integer_value(json_object_get(run, "id")),
                    json_string_value(json_object_get(run, "status")),
                    (long long)json_integer_value(json_object_get(run, "case_id")),
                    json_string_value(json_object_get(run, "playbook")),
-                   json_string_value(json_object_get(run, "error")) ? json_string_value(json_object_get(run, "error")) : "");
+                   json_string_value(json_object_get(run, "error"))
+                       ? json_string_value(json_object_get(run, "error"))
+                       : "");
     }
     json_decref(r);
     return 0;
@@ -60,7 +69,8 @@ int cmd_runs(const cli_opts_t *o, int argc, char **argv)
 
 static void print_tally(const char *who, const json_t *t)
 {
-    printf("%-12s %6lld %6lld %7lld", who, (long long)json_integer_value(json_object_get(t, "cases")),
+    printf("%-12s %6lld %6lld %7lld", who,
+           (long long)json_integer_value(json_object_get(t, "cases")),
            (long long)json_integer_value(json_object_get(t, "open_cases")),
            (long long)json_integer_value(json_object_get(t, "alerts")));
     const char *keys[] = {"mtta_s", "mttc_s", "mttr_s"};
@@ -76,18 +86,20 @@ static void print_tally(const char *who, const json_t *t)
 
 int cmd_metrics(const cli_opts_t *o, int argc, char **argv)
 {
-    bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
-    if (argc > 2 || (argc == 2 && !json)) {
-        fprintf(stderr, "usage: fedsoarctl metrics [--json]\n");
-        return 2;
-    }
-    json_t *r = cli_control_call(o, "metrics", NULL);
+    bool json = false;
+    const cli_flag_t flags[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    int npos, rc = cli_parse_args("metrics", NULL, argc, argv, 1, flags, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    json_t *r = cli_call(o, "metrics", NULL, &rc);
     if (!r)
-        return 2;
+        return rc;
     if (json) {
         dump(r);
     } else {
-        printf("%-12s %6s %6s %7s %10s %10s %10s\n", "", "CASES", "OPEN", "ALERTS", "MTTA s", "MTTC s", "MTTR s");
+        printf("%-12s %6s %6s %7s %10s %10s %10s\n", "", "CASES", "OPEN", "ALERTS", "MTTA s",
+               "MTTC s", "MTTR s");
         print_tally("overall", json_object_get(r, "overall"));
         const char *site;
         json_t *t;

@@ -5,49 +5,46 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool want_json(int argc, char **argv, const char *cmd, int *bad)
+/* [--json] and nothing else: 0, or CLI_USAGE after saying what was wrong. */
+static int parse_json_flag(const char *cmd, int argc, char **argv, bool *json)
 {
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = true;
-        else {
-            fprintf(stderr, "usage: fedsoarctl %s [--json]\n", cmd);
-            *bad = 1;
-        }
-    }
-    return json;
+    const cli_flag_t flags[] = {{"--json", NULL, json}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    int npos;
+    return cli_parse_args(cmd, NULL, argc, argv, 1, flags, pos, 0, &npos);
 }
 
 static void print_json(const json_t *v)
 {
-    char *text = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
-    printf("%s\n", text ? text : "null");
-    free(text);
+    cli_print_json(v);
 }
 
 int cmd_stats(const cli_opts_t *o, int argc, char **argv)
 {
-    int bad = 0;
-    bool json = want_json(argc, argv, "stats", &bad);
-    if (bad)
-        return 2;
-    json_t *r = cli_control_call(o, "stats", NULL);
+    bool json = false;
+    int rc = parse_json_flag("stats", argc, argv, &json);
+    if (rc != 0)
+        return rc;
+    json_t *r = cli_call(o, "stats", NULL, &rc);
     if (!r)
-        return 2;
+        return rc;
     if (json) {
         print_json(r);
     } else {
         json_t *ev = json_object_get(r, "events"), *dl = json_object_get(r, "dead_letters");
         json_t *cmds = json_object_get(r, "commands");
-        printf("events stored:   %lld\n", (long long)json_integer_value(json_object_get(ev, "total")));
+        printf("events stored:   %lld\n",
+               (long long)json_integer_value(json_object_get(ev, "total")));
         const char *site;
         json_t *n;
         json_object_foreach(json_object_get(ev, "per_site"), site, n)
             printf("  %-14s %lld\n", site, (long long)json_integer_value(n));
-        printf("dead letters:    %lld\n", (long long)json_integer_value(json_object_get(dl, "total")));
-        printf("cases:           %lld\n", (long long)json_integer_value(json_object_get(r, "cases")));
-        printf("playbook runs:   %lld\n", (long long)json_integer_value(json_object_get(r, "runs")));
+        printf("dead letters:    %lld\n",
+               (long long)json_integer_value(json_object_get(dl, "total")));
+        printf("cases:           %lld\n",
+               (long long)json_integer_value(json_object_get(r, "cases")));
+        printf("playbook runs:   %lld\n",
+               (long long)json_integer_value(json_object_get(r, "runs")));
         printf("commands:        %lld (answered %lld, pending %lld)\n",
                (long long)json_integer_value(json_object_get(cmds, "total")),
                (long long)json_integer_value(json_object_get(cmds, "answered")),
@@ -65,13 +62,13 @@ int cmd_stats(const cli_opts_t *o, int argc, char **argv)
 
 int cmd_sites(const cli_opts_t *o, int argc, char **argv)
 {
-    int bad = 0;
-    bool json = want_json(argc, argv, "sites", &bad);
-    if (bad)
-        return 2;
-    json_t *r = cli_control_call(o, "sites", NULL);
+    bool json = false;
+    int rc = parse_json_flag("sites", argc, argv, &json);
+    if (rc != 0)
+        return rc;
+    json_t *r = cli_call(o, "sites", NULL, &rc);
     if (!r)
-        return 2;
+        return rc;
     if (json) {
         print_json(r);
     } else {
@@ -79,7 +76,8 @@ int cmd_sites(const cli_opts_t *o, int argc, char **argv)
                "LAST HEARTBEAT", "EVENTS", "BACKLOG", "DEAD");
         const char *site;
         json_t *rec;
-        json_object_foreach(r, site, rec) {
+        json_object_foreach(r, site, rec)
+        {
             char ts[32] = "-";
             json_int_t hb = json_integer_value(json_object_get(rec, "last_heartbeat"));
             if (hb)
@@ -94,7 +92,8 @@ int cmd_sites(const cli_opts_t *o, int argc, char **argv)
             json_t *pairs = json_object_get(json_object_get(rec, "capabilities"), "pairs");
             const char *action;
             json_t *targets;
-            json_object_foreach(pairs, action, targets) {
+            json_object_foreach(pairs, action, targets)
+            {
                 char *t = json_dumps(targets, JSON_COMPACT);
                 printf("    can %s %s\n", action, t ? t : "");
                 free(t);

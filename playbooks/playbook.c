@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The largest playbook, measured as compact JSON (docs/cli.md "Input size
+   limits"; fedsoarctl refuses a bigger file before parsing it). Every path
+   into the broker goes through playbook_parse: the playbook directory, a
+   submitted version, a stored version. */
+#define PLAYBOOK_MAX_BYTES (1024u * 1024u)
+
 struct playbook {
     char name[65];
     char version[65];
@@ -409,8 +415,12 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
     parse_ctx_t c = {pb, json_object(), &inner};
     const char *name = json_string_value(json_object_get(doc, "name"));
     int rc = -1;
+    size_t size = json_is_object(doc) ? json_dumpb(doc, NULL, 0, JSON_COMPACT) : 0;
     if (!json_is_object(doc))
         fs_err_set(&inner, "$: a playbook is a JSON object");
+    else if (size > PLAYBOOK_MAX_BYTES)
+        fs_err_set(&inner, "$: %zu bytes as compact JSON, over the %u-byte playbook limit",
+                   size, PLAYBOOK_MAX_BYTES);
     else if (only_keys(doc, keys, NULL, "$", &inner) != 0)
         ;
     else if (!name || !fs_is_name(name, 64))

@@ -1,2 +1,3 @@
 # Issue 11: security tests (each check names its clause, "§11.N: ...").
 fedsoar_script_test(forged_identity security security/forged_identity.sh 180)
+fedsoar_script_test(cli_walk security security/cli_walk.sh 180) # §11.6 the CLI contract, every subcommand

@@ -1,0 +1,161 @@
+/*  usage.c — every command and subcommand of fedsoarctl in one table: the
+    program's --help, each command's and subcommand's --help, the usage
+    printed with a usage error and the list of valid subcommands all come
+    from here, so they cannot disagree (docs/cli.md). */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+typedef struct cli_usage {
+    const char *cmd;  /* "case" */
+    const char *sub;  /* "show"; NULL for a command without subcommands */
+    const char *args; /* what follows */
+    const char *what; /* one line (or more, each indented) */
+} cli_usage_t;
+
+static const cli_usage_t usage_table[] = {
+    {"keys", "init", "DIR [--sites a,b] [--operators NAME[:ROLE[:SITE]],...]",
+     "write a development key layout into DIR (never overwrites a key)"},
+    {"stats", NULL, "[--json]",
+     "events (total, per site), dead letters, cases, runs, commands, connected sites"},
+    {"sites", NULL, "[--json]",
+     "per site: connection, last heartbeat, outbox backlog, events, capabilities"},
+    {"case", "list", "[--json]", "cases, newest first (at most 1000)"},
+    {"case", "show", "ID [--json]", "one case, its timeline, its commands with their responses"},
+    {"case", "assign", "ID NAME [--json]", "set the case's assignee"},
+    {"case", "note", "ID TEXT [--json]", "add a note (1-8192 characters) to the case"},
+    {"case", "status", "ID new|analysis|containment|eradication|recovery|closed [--json]",
+     "move the case"},
+    {"case", "severity", "ID unknown|info|low|medium|high|critical|fatal [--json]",
+     "set the case's severity"},
+    {"approvals", "list", "[--all] [--json]",
+     "open approval gates (--all: every one); the default subcommand"},
+    {"approvals", "approve", "ID [--comment TEXT] [--json]",
+     "vote for a gate, signed with KEYS/operators/NAME.sign.pem"},
+    {"approvals", "deny", "ID [--comment TEXT] [--json]", "vote against a gate"},
+    {"runs", "list", "[--status running|waiting|completed|failed|denied] [--json]",
+     "playbook runs, newest first (at most 1000); the default subcommand"},
+    {"runs", "show", "ID [--json]", "one run's full state"},
+    {"metrics", NULL, "[--json]", "MTTA/MTTC/MTTR and counts, overall and per site"},
+    {"playbook", "validate", "FILE|-",
+     "check a playbook file (at most 1 MiB) without a broker: 0 valid, 1 invalid"},
+    {"playbook", "test", "FILE|- --event EVENT.json [--deny] [--fail-commands]",
+     "dry run through the engine: every step it would take; nothing is executed"},
+    {"playbook", "submit", "FILE|- [--json]",
+     "submit a new version for review (docs/governance.md)"},
+    {"playbook", "diff", "A B [--json]", "compare two versions or files; exit 1 when they differ"},
+    {"playbook", "history", "NAME [--json]",
+     "every version of a playbook, its state and signatures"},
+    {"playbook", "approve", "VERSION [--json]", "sign an approval with your Ed25519 key"},
+    {"playbook", "reject", "VERSION --reason TEXT [--json]", "sign a rejection"},
+    {"playbook", "activate", "VERSION --site S [--shadow] [--json]",
+     "make an approved version run at a site"},
+    {"playbook", "rollback", "--site S [NAME] [--json]", "go back to the version active before"},
+    {"playbook", "retire", "VERSION [--json]", "stop a version everywhere"},
+    {"playbook", "compare", "NAME [--json]", "shadow runs against live runs, event by event"},
+    {"playbook", "status", "[--json]", "what runs where"},
+    {"audit", "verify", "[--state-dir DIR [--keys DIR]] [--json]",
+     "check the audit chain (online, or offline from the LMDB): 0 intact, 1 broken"},
+    {"audit", "export", "[--since SEQ]", "one JSON line per audit entry, for a SIEM"},
+    {"normalize", NULL,
+     "--source ID [--site NAME] [--keep-raw] [--mappings DIR] [FILE|-] | --list-sources",
+     "native records -> OCSF, one per line (docs/normalize.md): 0 all normalized, 1 a record\n"
+     "rejected; mappings: --mappings, else $FEDSOAR_MAPPINGS, else the shipped ones"},
+    {"openc2", "validate", "[--response] [--profile NAME]... [--profile-dir DIR] [FILE|-]",
+     "check an OpenC2 command or response: 0 valid, 1 invalid (\"400 reason\" or \"501 reason\");\n"
+     "profiles: language, slpf (built in), a file, or NAME.json in --profile-dir or\n"
+     "$FEDSOAR_OPENC2_PROFILES (default language,slpf) (docs/openc2.md)"},
+    {"route", NULL,
+     "--explain FILE|- [--routes ROUTES.json] [--site NAME] [--no-validate] [--json]",
+     "which site(s) an OpenC2 command goes to, and why: 0 routed, 1 refused or invalid\n"
+     "without --routes (or $FEDSOAR_ROUTES) the running broker decides with what it knows now;\n"
+     "ROUTES.json: {\"sites\": {\"alpha\": {\"scopes\": {...}, \"capabilities\": {...}}}}"},
+};
+#define USAGE_COUNT (sizeof usage_table / sizeof *usage_table)
+
+bool cli_is_command(const char *cmd)
+{
+    for (size_t i = 0; cmd && i < USAGE_COUNT; i++)
+        if (strcmp(usage_table[i].cmd, cmd) == 0)
+            return true;
+    return false;
+}
+
+bool cli_is_subcommand(const char *cmd, const char *sub)
+{
+    for (size_t i = 0; cmd && sub && i < USAGE_COUNT; i++)
+        if (strcmp(usage_table[i].cmd, cmd) == 0 && usage_table[i].sub &&
+            strcmp(usage_table[i].sub, sub) == 0)
+            return true;
+    return false;
+}
+
+static void print_line(FILE *out, const char *lead, const cli_usage_t *u, bool with_what)
+{
+    fprintf(out, "%s%s%s%s %s\n", lead, u->cmd, u->sub ? " " : "", u->sub ? u->sub : "", u->args);
+    for (const char *w = with_what ? u->what : NULL; w && *w;) { /* each line of what, indented */
+        size_t n = strcspn(w, "\n");
+        fprintf(out, "%*s%.*s\n", (int)strlen(lead) + 4, "", (int)n, w);
+        w += n + (w[n] ? 1 : 0);
+    }
+}
+
+void cli_print_usage(FILE *out, const char *cmd, const char *sub)
+{
+    if (!cmd) {
+        fprintf(
+            out,
+            "usage: fedsoarctl [--control ENDPOINT] [--keys DIR] [--operator NAME] COMMAND ...\n\n"
+            "commands:\n");
+        for (size_t i = 0; i < USAGE_COUNT; i++)
+            print_line(out, "  ", &usage_table[i], true);
+        fprintf(out,
+                "\n  --control ENDPOINT  broker control endpoint (default tcp://127.0.0.1:7701,\n"
+                "                      or $FEDSOAR_CONTROL)\n"
+                "  --keys DIR          key layout (default /etc/fedsoar/keys, or $FEDSOAR_KEYS)\n"
+                "  --operator NAME     your operator key: KEYS/operators/NAME.cert_secret\n"
+                "                      (default admin, or $FEDSOAR_OPERATOR)\n"
+                "  --help, -h          this text; after a command, that command's usage\n"
+                "  --version\n\n"
+                "exit: 0 done; 1 refused or invalid (the broker said no, a document is invalid,\n"
+                "a verification failed); 2 usage or I/O (bad flag, missing file, no broker).\n");
+        return;
+    }
+    bool first = true;
+    for (size_t i = 0; i < USAGE_COUNT; i++) {
+        const cli_usage_t *u = &usage_table[i];
+        if (strcmp(u->cmd, cmd) != 0 || (sub && (!u->sub || strcmp(u->sub, sub) != 0)))
+            continue;
+        print_line(out, first ? "usage: fedsoarctl " : "       fedsoarctl ", u, true);
+        first = false;
+    }
+}
+
+int cli_usage_error(const char *cmd, const char *sub, const char *fmt, ...)
+{
+    fprintf(stderr, "fedsoarctl: %s%s%s: ", cmd, sub ? " " : "", sub ? sub : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    cli_print_usage(stderr, cmd, cli_is_subcommand(cmd, sub) ? sub : NULL);
+    return CLI_USAGE;
+}
+
+int cli_unknown_subcommand(const char *cmd, const char *word)
+{
+    if (word)
+        fprintf(stderr, "fedsoarctl: %s: unknown subcommand \"%s\" (one of:", cmd, word);
+    else
+        fprintf(stderr, "fedsoarctl: %s: a subcommand is needed (one of:", cmd);
+    bool first = true;
+    for (size_t i = 0; i < USAGE_COUNT; i++)
+        if (strcmp(usage_table[i].cmd, cmd) == 0 && usage_table[i].sub) {
+            fprintf(stderr, "%s %s", first ? "" : ",", usage_table[i].sub);
+            first = false;
+        }
+    fprintf(stderr, "; see fedsoarctl %s --help)\n", cmd);
+    return CLI_USAGE;
+}
