@@ -451,6 +451,22 @@ static json_t *execute(void *state, const json_t *command)
     return exchange(state, command);
 }
 
+/* The written schema of its config (issue 11.4; docs/openc2.md). */
+static const fs_schema_field_t oc2h_fields[] = {
+    FS_REQUIRED("url", FS_S_STRING),
+    FS_FIELD("transfer", FS_S_ENUM("1.0", "1.1")),
+    FS_FIELD("ca", FS_S_STRING),
+    FS_FIELD("cert", FS_S_STRING),
+    FS_FIELD("key", FS_S_STRING),
+    FS_FIELD("timeout_ms", FS_S_INT(1, 600000)),
+    FS_FIELD("connect_timeout_ms", FS_S_INT(1, 600000)),
+    FS_FIELD("from", FS_S_STRING),
+    FS_FIELD("to", FS_S_STRING),
+    FS_FIELD("pairs", FS_S_MAP(NULL, FS_S_ARRAY(FS_S_STRING, 0, 64), 64)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t oc2h_schema = {.type = FS_SCHEMA_OBJECT, .fields = {oc2h_fields}};
+
 const actuator_ops_t actuator_openc2_https = {
     .api_version = ACTUATOR_API_VERSION,
     .name = "openc2-https",
@@ -459,4 +475,5 @@ const actuator_ops_t actuator_openc2_https = {
     .pairs = pairs_of,
     .execute = execute,
     .cleanup = cleanup,
+    .config_schema = &oc2h_schema,
 };

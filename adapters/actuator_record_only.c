@@ -64,6 +64,11 @@ static void cleanup(void **state_p)
     *state_p = NULL;
 }
 
+/* It takes no settings (issue 11.4): any key in its actuator_config is a mistake. */
+static const fs_schema_field_t record_only_fields[] = {FS_FIELDS_END};
+static const fs_schema_t record_only_schema = {.type = FS_SCHEMA_OBJECT,
+                                               .fields = {record_only_fields}};
+
 const actuator_ops_t actuator_record_only = {
     .api_version = ACTUATOR_API_VERSION,
     .name = "record-only",
@@ -72,4 +77,5 @@ const actuator_ops_t actuator_record_only = {
     .pairs = pairs,
     .execute = execute,
     .cleanup = cleanup,
+    .config_schema = &record_only_schema,
 };

@@ -645,6 +645,13 @@ static int tick(void *state)
     return rc < 0 ? -1 : changes;
 }
 
+/* The written schema of its config (issue 11.4; docs/slpf-nftables.md). */
+static const fs_schema_field_t slpf_nft_fields[] = {
+    FS_FIELD("table", FS_S_STRING_LEN(1, 63)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t slpf_nft_schema = {.type = FS_SCHEMA_OBJECT, .fields = {slpf_nft_fields}};
+
 const actuator_ops_t actuator_slpf_nft = {
     .api_version = ACTUATOR_API_VERSION,
     .name = "slpf-nft",
@@ -654,4 +661,5 @@ const actuator_ops_t actuator_slpf_nft = {
     .execute = execute,
     .cleanup = cleanup,
     .tick = tick,
+    .config_schema = &slpf_nft_schema,
 };

@@ -8,6 +8,7 @@
 #define FEDSOAR_ADAPTER_H
 
 #include "common.h"
+#include "config_schema.h"
 #include "normalize.h"
 
 #include <czmq.h>
@@ -93,6 +94,10 @@ typedef struct actuator_ops {
        on the thread that calls execute. Returns the number of changes it
        made, or -1 when one failed (the actuator logs why). */
     int (*tick)(void *state);
+    /* The written schema of its "actuator_config" entry (an OBJECT schema,
+       issue 11.4); the adapter checks the config against it before init.
+       Also added after API 1 shipped, so it stays last. */
+    const fs_schema_t *config_schema;
 } actuator_ops_t;
 
 /* Logs what it would enforce to STATE_DIR/record-only.jsonl and answers
@@ -124,6 +129,9 @@ typedef struct connector_ops {
        {"status":"ok","result":…} or {"status":"error","error":"…"} (caller owns). */
     json_t *(*run)(void *state, const json_t *input);
     void (*cleanup)(void **state_p);
+    /* The written schema of the keys it documents (an OBJECT schema; "name",
+       "kind" and "type" are the adapter's). Checked before init. */
+    const fs_schema_t *config_schema;
 } connector_ops_t;
 
 /* Runs a local program with the job as JSON on stdin (Cortex-style:
@@ -168,6 +176,9 @@ typedef struct source_ops {
     int (*poll)(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
                 char **next_checkpoint, fs_err_t *e);
     void (*cleanup)(void **state_p);
+    /* The written schema of the keys it documents (an OBJECT schema; "name",
+       "type" and "interval_s" are the adapter's). Checked before init. */
+    const fs_schema_t *config_schema;
 } source_ops_t;
 
 /* CrowdStrike Falcon Alerts API v2 (crowdstrike.alert). */
@@ -253,6 +264,12 @@ typedef struct adapter_config {
 } adapter_config_t;
 
 typedef struct adapter adapter_t;
+
+/* The written schema of the adapter config file (issue 11.4, docs/cli.md):
+   every top-level key, and each connector, source and actuator_config entry
+   by the schema its type declares. Check a loaded file with
+   fs_schema_check(adapter_config_schema(), cfg, "$", e). Static. */
+const fs_schema_t *adapter_config_schema(void);
 
 adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e);
 /* Normalizes a vendor file into the outbox (once per distinct content).

@@ -178,10 +178,20 @@ static json_t *run(void *state, const json_t *input)
     return res;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t exec_fields[] = {
+    FS_REQUIRED("command", FS_S_ARRAY(FS_S_STRING, 1, EXEC_MAX_ARGS)),
+    FS_FIELD("timeout_s", FS_S_INT(1, 3600)),
+    FS_FIELD("config", FS_S_ANY),
+    FS_FIELDS_END,
+};
+static const fs_schema_t exec_schema = {.type = FS_SCHEMA_OBJECT, .fields = {exec_fields}};
+
 const connector_ops_t connector_exec = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "exec",
     .init = init,
     .run = run,
     .cleanup = cleanup,
+    .config_schema = &exec_schema,
 };

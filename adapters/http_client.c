@@ -202,6 +202,44 @@ long http_retry_after_seconds(const char *value)
 
 /* ---- construction -------------------------------------------------------------- */
 
+static const char *url_check(const json_t *v)
+{
+    const char *u = json_string_value(v);
+    return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0
+               ? NULL
+               : "an http:// or https:// URL";
+}
+
+#define HTTP_URL_SCHEMA FS_S_STRING_CHECK(url_check, "an http:// or https:// URL")
+
+const fs_schema_field_t http_client_fields[] = {
+    FS_FIELD("base_url", HTTP_URL_SCHEMA),
+    FS_FIELD("timeout_s", FS_S_INT(1, 600)),
+    FS_FIELD("connect_timeout_s", FS_S_INT(1, 120)),
+    FS_FIELD("max_body_bytes", FS_S_INT(1024, 256L << 20)),
+    FS_FIELD("max_retries", FS_S_INT(0, 10)),
+    FS_FIELD("retry_max_wait_s", FS_S_INT(0, 3600)),
+    FS_FIELD("tls_verify", FS_S_BOOL),
+    FS_FIELD("ca_file", FS_S_STRING),
+    FS_FIELD("auth", FS_S_ENUM("none", "oauth2", "ssws", "bearer", "apitoken", "header", "basic")),
+    FS_FIELD("token_url", FS_S_STRING),
+    FS_FIELD("client_id", FS_S_STRING),
+    FS_FIELD("client_secret_file", FS_S_STRING),
+    FS_FIELD("client_secret_env", FS_S_STRING),
+    FS_FIELD("client_secret",
+             FS_S_INLINE_SECRET("no inline secret (name a file with client_secret_file or "
+                                "an environment variable with client_secret_env)")),
+    FS_FIELD("scope", FS_S_STRING_LEN(0, 0)),
+    FS_FIELD("api_token_file", FS_S_STRING),
+    FS_FIELD("api_token_env", FS_S_STRING),
+    FS_FIELD("api_token",
+             FS_S_INLINE_SECRET("no inline secret (name a file with api_token_file or an "
+                                "environment variable with api_token_env)")),
+    FS_FIELD("api_key_header", FS_S_STRING),
+    FS_FIELD("username", FS_S_STRING),
+    FS_FIELDS_END,
+};
+
 static const char *cfg_str(const json_t *c, const char *k)
 {
     return json_string_value(json_object_get(c, k));

@@ -22,6 +22,7 @@
 #define FEDSOAR_HTTP_CLIENT_H
 
 #include "common.h"
+#include "config_schema.h"
 
 #define HTTP_DEFAULT_MAX_BODY (16u << 20) /* 16 MiB */
 #define HTTP_SECRET_MAX 4096
@@ -54,6 +55,9 @@ enum {
        basic: username + api_token_file | api_token_env
    `what` names the connector in errors ("sources[0] (cs)"). Caller owns. */
 http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t *e);
+/* The written schema of those keys (issue 11.4): a field table every HTTP
+   connector's schema joins (FS_S_OBJECT(its_fields, http_client_fields)). */
+extern const fs_schema_field_t http_client_fields[];
 void http_client_destroy(http_client_t **self_p);
 
 /* The configured base URL, without a trailing slash. Borrowed. */

@@ -116,6 +116,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "fedsoar-adapter: %s\n", e.text);
         return 2;
     }
+    /* Fail closed (issue 11.4): every key, type, range and name is checked
+       against the written schema before anything starts. */
+    if (cfg && fs_schema_check(adapter_config_schema(), cfg, "$", &e) != 0) {
+        fprintf(stderr, "fedsoar-adapter: %s: %s\n", config, e.text);
+        json_decref(cfg);
+        return 2;
+    }
+    if (broker && !fs_schema_endpoint_ok(broker)) {
+        fprintf(stderr,
+                "fedsoar-adapter: --broker \"%.200s\": expected an endpoint tcp://HOST:PORT, "
+                "ipc://PATH or inproc://NAME\n",
+                broker);
+        json_decref(cfg);
+        return 2;
+    }
     if (!site)
         site = fs_config_string(cfg, "site", NULL);
     if (!site) {

@@ -1,5 +1,9 @@
 /*  fedsoar-broker — the central broker (docs/cli.md). */
 #include "broker.h"
+#include "config_schema.h"
+#include "federation.h"
+#include "playbooks.h"
+#include "route_schema.h"
 
 #include <czmq.h>
 #include <getopt.h>
@@ -24,6 +28,72 @@ static void usage(FILE *out)
             "  --playbooks DIR     playbook directory (default: the shipped library)\n"
             "  --insecure          CURVE off: anyone reaching the ports is trusted. Experiments only.\n"
             "  --help, --version\n");
+}
+
+/* The written schema of the broker config file (issue 11.4; docs/cli.md). */
+static const fs_schema_field_t store_fields[] = {
+    FS_FIELD("map_size_mb", FS_S_INT(1, 1048576)),
+    FS_FIELDS_END,
+};
+
+static const fs_schema_field_t audit_fields[] = {
+    FS_FIELD("checkpoint_every", FS_S_INT(1, 1000000)),
+    FS_FIELD("checkpoint_interval_s", FS_S_INT(1, 86400)),
+    FS_FIELDS_END,
+};
+
+static const fs_schema_field_t broker_fields[] = {
+    FS_FIELD("listen", &fs_schema_endpoint),
+    FS_FIELD("control", &fs_schema_endpoint),
+    FS_FIELD("state_dir", FS_S_STRING),
+    FS_FIELD("keys_dir", FS_S_STRING),
+    FS_FIELD("playbooks_dir", FS_S_STRING),
+    FS_FIELD("insecure", FS_S_BOOL),
+    FS_FIELD("log_level", &fs_schema_log_level),
+    FS_FIELD("store", FS_S_OBJECT(store_fields)),
+    FS_FIELD("correlation_window_s", FS_S_INT(1, 31536000)),
+    FS_FIELD("dedup_window_s", FS_S_INT(0, 31536000)),
+    FS_FIELD("audit", FS_S_OBJECT(audit_fields)),
+    FS_FIELD("sites", &route_sites_schema),
+    FS_FIELD("governance", &governance_config_schema),
+    FS_FIELDS_END,
+};
+
+static const fs_schema_t broker_schema = {.type = FS_SCHEMA_OBJECT, .fields = {broker_fields}};
+
+/* The schema, then what it cannot say (CIDRs, a reachable quorum), so that
+   every config error names the file. */
+static int check_config(const json_t *cfg, fs_err_t *e)
+{
+    if (fs_schema_check(&broker_schema, cfg, "$", e) != 0)
+        return -1;
+    const json_t *sites = json_object_get(cfg, "sites"), *gov = json_object_get(cfg, "governance");
+    if (sites) {
+        route_table_t *t = route_table_new(0);
+        int rc = t ? route_load_sites(t, sites, e) : fs_err_set(e, "out of memory");
+        route_table_destroy(&t);
+        if (rc != 0)
+            return -1;
+    }
+    if (gov) {
+        governance_config_t *g = governance_config_parse(gov, e);
+        if (!g)
+            return -1;
+        governance_config_destroy(&g);
+    }
+    return 0;
+}
+
+/* A --listen / --control flag: the same endpoint syntax as the config. */
+static int check_endpoint_flag(const char *flag, const char *value)
+{
+    if (!value || fs_schema_endpoint_ok(value))
+        return 0;
+    fprintf(stderr,
+            "fedsoar-broker: %s \"%.200s\": expected an endpoint tcp://HOST:PORT, ipc://PATH or "
+            "inproc://NAME\n",
+            flag, value);
+    return -1;
 }
 
 static int parse_level(const char *s, fs_log_level_t *out)
@@ -77,6 +147,16 @@ int main(int argc, char **argv)
     json_t *cfg = NULL;
     if (config && !(cfg = fs_config_load(config, &e))) {
         fprintf(stderr, "fedsoar-broker: %s\n", e.text);
+        return 2;
+    }
+    if (cfg && check_config(cfg, &e) != 0) {
+        fprintf(stderr, "fedsoar-broker: %s: %s\n", config, e.text);
+        json_decref(cfg);
+        return 2;
+    }
+    if (check_endpoint_flag("--listen", listen) != 0 ||
+        check_endpoint_flag("--control", control) != 0) {
+        json_decref(cfg);
         return 2;
     }
     broker_config_t bc = {

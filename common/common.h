@@ -65,8 +65,11 @@ int fs_time_parse(const char *s, int64_t *ms);
 /* ---- JSON config --------------------------------------------------------
    Config files are JSON objects; see docs/cli.md for each program's keys. */
 
-/* Loads and parses a JSON object file. Errors name file, line and column.
-   Caller owns the result. */
+#define FS_CONFIG_MAX_BYTES (1u << 20) /* 1 MiB: a larger config file is refused */
+
+/* Loads and parses a JSON object file (at most FS_CONFIG_MAX_BYTES). Errors
+   name file, line and column. Check it with fs_schema_check
+   (config_schema.h). Caller owns the result. */
 json_t *fs_config_load(const char *path, fs_err_t *e);
 /* Looks up a dotted path ("broker.listen") and returns the string there, or
    dflt when absent. Borrowed: valid while cfg lives. */

@@ -1,12 +1,19 @@
 #include "common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *fs_config_load(const char *path, fs_err_t *e)
 {
+    /* Bounded: a config larger than FS_CONFIG_MAX_BYTES is refused, never parsed. */
+    size_t len = 0;
+    char *text = fs_file_read(path, FS_CONFIG_MAX_BYTES, &len, e);
+    if (!text)
+        return NULL;
     json_error_t je;
-    json_t *cfg = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    json_t *cfg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
     if (!cfg) {
         fs_err_set(e, "%s:%d:%d: %s", path, je.line, je.column, je.text);
         return NULL;

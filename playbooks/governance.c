@@ -55,12 +55,31 @@ static json_t *names(const json_t *g, const char *key, bool required, fs_err_t *
     return json_incref((json_t *)v);
 }
 
+/* The written schema (issue 11.4); duplicates and a reachable quorum are
+   checked below. */
+static const char *operator_check(const json_t *v)
+{
+    return fs_is_name(json_string_value(v), 32) ? NULL : "an operator name (1-32 of [a-z0-9_-])";
+}
+
+static const fs_schema_t operator_name = {.type = FS_SCHEMA_STRING,
+                                          .what = "an operator name (1-32 of [a-z0-9_-])",
+                                          .check = operator_check};
+
+static const fs_schema_field_t governance_fields[] = {
+    FS_REQUIRED("quorum", FS_S_INT(1, GOV_MAX_MEMBERS)),
+    FS_REQUIRED("members", FS_S_ARRAY(&operator_name, 1, GOV_MAX_MEMBERS)),
+    FS_FIELD("revoked", FS_S_ARRAY(&operator_name, 0, GOV_MAX_MEMBERS)),
+    FS_FIELDS_END,
+};
+
+const fs_schema_t governance_config_schema = {.type = FS_SCHEMA_OBJECT,
+                                              .fields = {governance_fields}};
+
 governance_config_t *governance_config_parse(const json_t *g, fs_err_t *e)
 {
-    if (!json_is_object(g)) {
-        fs_err_set(e, "$.governance: an object {\"quorum\": N, \"members\": [...], \"revoked\": [...]}");
+    if (fs_schema_check(&governance_config_schema, g, "$.governance", e) != 0)
         return NULL;
-    }
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)g, k, v) {

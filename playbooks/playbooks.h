@@ -9,6 +9,7 @@
 #define FEDSOAR_PLAYBOOKS_H
 
 #include "common.h"
+#include "config_schema.h"
 
 /* ---- jq expressions ------------------------------------------------------ */
 
@@ -98,8 +99,11 @@ const playbook_t *playbook_set_get(const playbook_set_t *self, size_t index);
 
 typedef struct governance_config governance_config_t;
 
+/* The written schema of the broker config's "governance" (issue 11.4). */
+extern const fs_schema_t governance_config_schema;
 /* Parses the broker config's "governance": {"quorum": N, "members": [names],
-   "revoked": [names]} (borrowed). Errors name the JSON path. Caller owns. */
+   "revoked": [names]} (borrowed), checked against governance_config_schema
+   first. Errors name the JSON path. Caller owns. */
 governance_config_t *governance_config_parse(const json_t *g, fs_err_t *e);
 void governance_config_destroy(governance_config_t **self_p);
 int governance_quorum(const governance_config_t *self);

@@ -235,6 +235,19 @@ void source_http_destroy(void **state_p)
     *state_p = NULL;
 }
 
+static const char *time_check(const json_t *v)
+{
+    int64_t ms;
+    return fs_time_parse(json_string_value(v), &ms) == 0 ? NULL : "an RFC 3339 time";
+}
+
+const fs_schema_field_t source_http_fields[] = {
+    FS_FIELD("start", FS_S_STRING_CHECK(time_check, "an RFC 3339 time (\"2024-01-02T03:04:05Z\")")),
+    FS_FIELD("lookback_s", FS_S_INT(1, 315360000)),
+    FS_FIELD("max_pages", FS_S_INT(1, 1000)),
+    FS_FIELDS_END,
+};
+
 int connector_max_pages(const json_t *config)
 {
     json_int_t n = json_integer_value(json_object_get(config, "max_pages"));

@@ -100,6 +100,12 @@ void source_http_destroy(void **state_p);
 
 /* ---- common config ---------------------------------------------------------- */
 
+/* The written schema (issue 11.4) of what every timestamp-ordered HTTP
+   source reads besides the HTTP client's keys: "start" (RFC 3339),
+   "lookback_s" (1..315360000), "max_pages" (1..1000). A source's schema
+   joins it: FS_S_OBJECT(its_fields, source_http_fields, http_client_fields). */
+extern const fs_schema_field_t source_http_fields[];
+
 /* "TYPE NAME" (the config's "name") into buf, for errors and logs. */
 void connector_instance_name(char *buf, size_t size, const char *type, const json_t *config);
 

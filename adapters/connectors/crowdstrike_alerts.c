@@ -154,6 +154,14 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     return rc;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t cs_alert_fields[] = {
+    FS_FIELD("page_size", FS_S_INT(1, CS_PAGE_MAX)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t cs_alert_schema = {
+    .type = FS_SCHEMA_OBJECT, .fields = {cs_alert_fields, source_http_fields, http_client_fields}};
+
 const source_ops_t source_crowdstrike_alerts = {
     .api_version = SOURCE_API_VERSION,
     .type = "crowdstrike-alerts",
@@ -162,4 +170,5 @@ const source_ops_t source_crowdstrike_alerts = {
     .init = init,
     .poll = poll,
     .cleanup = source_http_destroy,
+    .config_schema = &cs_alert_schema,
 };

@@ -101,6 +101,9 @@ static json_t *execute(void *state, const json_t *cmd)
     return res;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_t falcon_schema = {.type = FS_SCHEMA_OBJECT, .fields = {http_client_fields}};
+
 const actuator_ops_t actuator_crowdstrike_falcon = {
     .api_version = ACTUATOR_API_VERSION,
     .name = "crowdstrike-falcon",
@@ -109,4 +112,5 @@ const actuator_ops_t actuator_crowdstrike_falcon = {
     .pairs = edr_pairs,
     .execute = execute,
     .cleanup = cleanup,
+    .config_schema = &falcon_schema,
 };

@@ -156,10 +156,15 @@ static json_t *run(void *state, const json_t *input)
     return connector_ok(ctx);
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_t host_context_schema = {.type = FS_SCHEMA_OBJECT,
+                                                .fields = {http_client_fields}};
+
 const connector_ops_t connector_crowdstrike_host_context = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "crowdstrike-host-context",
     .init = init,
     .run = run,
     .cleanup = connector_http_cleanup,
+    .config_schema = &host_context_schema,
 };

@@ -108,6 +108,14 @@ static json_t *execute(void *state, const json_t *cmd)
     return res;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t defender_fields[] = {
+    FS_FIELD("isolation_type", FS_S_ENUM("Full", "Selective")),
+    FS_FIELDS_END,
+};
+static const fs_schema_t defender_schema = {.type = FS_SCHEMA_OBJECT,
+                                            .fields = {defender_fields, http_client_fields}};
+
 const actuator_ops_t actuator_defender_endpoint = {
     .api_version = ACTUATOR_API_VERSION,
     .name = "defender-endpoint",
@@ -116,4 +124,5 @@ const actuator_ops_t actuator_defender_endpoint = {
     .pairs = edr_pairs,
     .execute = execute,
     .cleanup = cleanup,
+    .config_schema = &defender_schema,
 };

@@ -53,12 +53,16 @@ static json_t *run_revoke(void *state, const json_t *input)
     return act(state, input, false);
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_t entra_schema = {.type = FS_SCHEMA_OBJECT, .fields = {http_client_fields}};
+
 const connector_ops_t connector_entra_disable_account = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "entra-disable-account",
     .init = init,
     .run = run_disable,
     .cleanup = connector_http_cleanup,
+    .config_schema = &entra_schema,
 };
 
 const connector_ops_t connector_entra_revoke_sessions = {
@@ -67,4 +71,5 @@ const connector_ops_t connector_entra_revoke_sessions = {
     .init = init,
     .run = run_revoke,
     .cleanup = connector_http_cleanup,
+    .config_schema = &entra_schema,
 };

@@ -186,6 +186,17 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     return rc == 1 ? 1 : 0;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t tail_fields[] = {
+    FS_REQUIRED("source_id", FS_S_STRING),
+    FS_REQUIRED("path", FS_S_STRING),
+    FS_FIELD("rotated_path", FS_S_STRING),
+    FS_FIELD("from", FS_S_ENUM("start", "end")),
+    FS_FIELD("max_bytes_per_poll", FS_S_INT(4096, 256 << 20)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t tail_schema = {.type = FS_SCHEMA_OBJECT, .fields = {tail_fields}};
+
 const source_ops_t source_file_tail = {
     .api_version = SOURCE_API_VERSION,
     .type = "file-tail",
@@ -194,4 +205,5 @@ const source_ops_t source_file_tail = {
     .init = init,
     .poll = poll,
     .cleanup = cleanup,
+    .config_schema = &tail_schema,
 };

@@ -364,10 +364,47 @@ static json_t *run(void *state, const json_t *input)
     return res ? connector_ok(res) : connector_error("%s", e.text);
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const char *pointer_check(const json_t *v)
+{
+    const json_t *dummy;
+    return json_pointer_get(json_null(), json_string_value(v), json_string_length(v), &dummy) < 0
+               ? "a JSON pointer (RFC 6901) such as \"/data/attributes/verdict\""
+               : NULL;
+}
+
+static const fs_schema_field_t header_fields[] = {
+    FS_REQUIRED("name", FS_S_STRING),
+    FS_FIELD("value_file", FS_S_STRING),
+    FS_FIELD("value_env", FS_S_STRING),
+    FS_FIELD("value",
+             FS_S_INLINE_SECRET("no inline header value (it is a credential: name a file with "
+                                "value_file or an environment variable with value_env)")),
+    FS_FIELDS_END,
+};
+static const fs_schema_field_t http_json_fields[] = {
+    FS_FIELD("method", FS_S_ENUM("GET", "POST", "PUT", "PATCH")),
+    FS_REQUIRED("url", FS_S_STRING),
+    FS_FIELD("body", FS_S_ANY),
+    FS_FIELD("headers", FS_S_ARRAY(FS_S_OBJECT(header_fields), 0, 1)),
+    FS_FIELD("fields",
+             FS_S_MAP(NULL,
+                      FS_S_STRING_CHECK(
+                          pointer_check,
+                          "a JSON pointer (RFC 6901) such as \"/data/attributes/verdict\""),
+                      256)),
+    FS_FIELD("max_result_bytes", FS_S_INT(1, 16 << 20)),
+    FS_FIELD("idempotent", FS_S_BOOL),
+    FS_FIELDS_END,
+};
+static const fs_schema_t http_json_schema = {.type = FS_SCHEMA_OBJECT,
+                                             .fields = {http_json_fields, http_client_fields}};
+
 const connector_ops_t connector_http_json = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "http-json",
     .init = init,
     .run = run,
     .cleanup = connector_http_cleanup,
+    .config_schema = &http_json_schema,
 };

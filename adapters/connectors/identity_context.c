@@ -355,12 +355,24 @@ static json_t *run_entra(void *state, const json_t *input)
     return connector_ok(res);
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t idc_fields[] = {
+    FS_FIELD("page_size", FS_S_INT(1, 1000)),
+    FS_FIELD("max_signins", FS_S_INT(1, 1000)),
+    FS_FIELD("max_pages", FS_S_INT(1, 100)),
+    FS_FIELD("signin_lookback_s", FS_S_INT(1, 315360000)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t idc_schema = {.type = FS_SCHEMA_OBJECT,
+                                       .fields = {idc_fields, http_client_fields}};
+
 const connector_ops_t connector_okta_user_context = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "okta-user-context",
     .init = init_okta,
     .run = run_okta,
     .cleanup = connector_http_cleanup,
+    .config_schema = &idc_schema,
 };
 
 const connector_ops_t connector_entra_user_context = {
@@ -369,4 +381,5 @@ const connector_ops_t connector_entra_user_context = {
     .init = init_entra,
     .run = run_entra,
     .cleanup = connector_http_cleanup,
+    .config_schema = &idc_schema,
 };

@@ -59,10 +59,20 @@ static json_t *run(void *state, const json_t *input)
     return connector_ok(res);
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t jira_fields[] = {
+    FS_REQUIRED("project_key", FS_S_STRING),
+    FS_FIELD("issue_type", FS_S_STRING),
+    FS_FIELDS_END,
+};
+static const fs_schema_t jira_schema = {.type = FS_SCHEMA_OBJECT,
+                                        .fields = {jira_fields, http_client_fields}};
+
 const connector_ops_t connector_jira_issue = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "jira-issue",
     .init = init,
     .run = run,
     .cleanup = connector_http_cleanup,
+    .config_schema = &jira_schema,
 };

@@ -206,8 +206,25 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     return rc;
 }
 
-#define ODATA_SOURCE(var, kindvar, typename, sid, text)                                            \
-    static void *init_##var(const json_t *config, const char *state_dir, fs_err_t *e)            \
+/* The written schemas of their configs (issue 11.4; docs/connectors.md):
+   page_size up to each API's page limit; Sentinel names its workspace. */
+#define ODATA_PAGE_FIELDS(var, max)                                                                \
+    static const fs_schema_field_t var[] = {FS_FIELD("page_size", FS_S_INT(1, max)), FS_FIELDS_END};
+ODATA_PAGE_FIELDS(graph_alerts_fields, 2000)
+ODATA_PAGE_FIELDS(mde_alerts_fields, 10000)
+ODATA_PAGE_FIELDS(entra_signins_fields, 1000)
+ODATA_PAGE_FIELDS(entra_audits_fields, 1000)
+static const fs_schema_field_t sentinel_fields[] = {
+    FS_FIELD("page_size", FS_S_INT(1, 1000)),
+    FS_REQUIRED("workspace_path", FS_S_STRING),
+    FS_FIELD("api_version", FS_S_STRING),
+    FS_FIELDS_END,
+};
+
+#define ODATA_SOURCE(var, kindvar, fieldsvar, typename, sid, text)                                 \
+    static const fs_schema_t var##_schema = {                                                      \
+        .type = FS_SCHEMA_OBJECT, .fields = {fieldsvar, source_http_fields, http_client_fields}};  \
+    static void *init_##var(const json_t *config, const char *state_dir, fs_err_t *e)              \
     {                                                                                              \
         (void)state_dir;                                                                           \
         return init_kind(&kindvar, typename, config, e);                                           \
@@ -218,15 +235,22 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
                               .summary = text,                                                     \
                               .init = init_##var,                                                  \
                               .poll = poll,                                                        \
-                              .cleanup = cleanup};
+                              .cleanup = cleanup,                                                  \
+                              .config_schema = &var##_schema};
 
-ODATA_SOURCE(source_graph_alerts, graph_alerts_kind, "graph-alerts", "microsoft.graph_alert",
+ODATA_SOURCE(source_graph_alerts, graph_alerts_kind, graph_alerts_fields, "graph-alerts",
+             "microsoft.graph_alert",
              "Microsoft Graph security/alerts_v2 (OAuth2 client credentials; @odata.nextLink)")
-ODATA_SOURCE(source_mde_alerts, mde_alerts_kind, "mde-alerts", "microsoft.mde_alert",
+ODATA_SOURCE(source_mde_alerts, mde_alerts_kind, mde_alerts_fields, "mde-alerts",
+             "microsoft.mde_alert",
              "Defender for Endpoint /api/alerts (OAuth2; lastUpdateTime; @odata.nextLink)")
-ODATA_SOURCE(source_entra_signins, entra_signins_kind, "entra-signins", "microsoft.entra_signin",
+ODATA_SOURCE(source_entra_signins, entra_signins_kind, entra_signins_fields, "entra-signins",
+             "microsoft.entra_signin",
              "Entra ID sign-in logs, Graph auditLogs/signIns (OAuth2; @odata.nextLink)")
-ODATA_SOURCE(source_entra_audits, entra_audits_kind, "entra-audits", "microsoft.entra_audit",
+ODATA_SOURCE(source_entra_audits, entra_audits_kind, entra_audits_fields, "entra-audits",
+             "microsoft.entra_audit",
              "Entra ID directory audits, Graph auditLogs/directoryAudits (OAuth2; @odata.nextLink)")
-ODATA_SOURCE(source_sentinel_incidents, sentinel_kind, "sentinel-incidents", "microsoft.sentinel_incident",
-             "Microsoft Sentinel incidents, ARM SecurityInsights (OAuth2; lastModifiedTimeUtc; nextLink)")
+ODATA_SOURCE(
+    source_sentinel_incidents, sentinel_kind, sentinel_fields, "sentinel-incidents",
+    "microsoft.sentinel_incident",
+    "Microsoft Sentinel incidents, ARM SecurityInsights (OAuth2; lastModifiedTimeUtc; nextLink)")

@@ -78,12 +78,16 @@ static json_t *run_clear(void *state, const json_t *input)
     return act(state, input, false);
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_t okta_schema = {.type = FS_SCHEMA_OBJECT, .fields = {http_client_fields}};
+
 const connector_ops_t connector_okta_suspend_user = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "okta-suspend-user",
     .init = init,
     .run = run_suspend,
     .cleanup = connector_http_cleanup,
+    .config_schema = &okta_schema,
 };
 
 const connector_ops_t connector_okta_clear_sessions = {
@@ -92,4 +96,5 @@ const connector_ops_t connector_okta_clear_sessions = {
     .init = init,
     .run = run_clear,
     .cleanup = connector_http_cleanup,
+    .config_schema = &okta_schema,
 };

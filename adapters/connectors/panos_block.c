@@ -214,6 +214,17 @@ static json_t *execute(void *state, const json_t *cmd)
     return res;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t panos_fields[] = {
+    FS_REQUIRED("address_group", FS_S_STRING_LEN(1, 63)),
+    FS_FIELD("vsys", FS_S_STRING_LEN(1, 31)),
+    FS_FIELD("object_prefix", FS_S_STRING_LEN(1, 31)),
+    FS_FIELD("commit", FS_S_BOOL),
+    FS_FIELDS_END,
+};
+static const fs_schema_t panos_schema = {.type = FS_SCHEMA_OBJECT,
+                                         .fields = {panos_fields, http_client_fields}};
+
 const actuator_ops_t actuator_panos = {
     .api_version = ACTUATOR_API_VERSION,
     .name = "panos",
@@ -222,4 +233,5 @@ const actuator_ops_t actuator_panos = {
     .pairs = pairs,
     .execute = execute,
     .cleanup = cleanup,
+    .config_schema = &panos_schema,
 };

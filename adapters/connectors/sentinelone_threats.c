@@ -101,6 +101,14 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     return rc;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t s1_fields[] = {
+    FS_FIELD("page_size", FS_S_INT(1, 1000)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t s1_schema = {
+    .type = FS_SCHEMA_OBJECT, .fields = {s1_fields, source_http_fields, http_client_fields}};
+
 const source_ops_t source_sentinelone_threats = {
     .api_version = SOURCE_API_VERSION,
     .type = "sentinelone-threats",
@@ -109,4 +117,5 @@ const source_ops_t source_sentinelone_threats = {
     .init = init,
     .poll = poll,
     .cleanup = source_http_destroy,
+    .config_schema = &s1_schema,
 };

@@ -150,10 +150,25 @@ static json_t *run(void *state, const json_t *input)
     return res;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t snow_fields[] = {
+    FS_FIELD("table", FS_S_STRING_LEN(1, 63)),
+    FS_FIELD("defaults", FS_S_MAP(NULL, FS_S_ANY, 0)),
+    FS_FIELD("password_file", FS_S_STRING),
+    FS_FIELD("password_env", FS_S_STRING),
+    FS_FIELD("password",
+             FS_S_INLINE_SECRET("no inline secret (name a file with password_file or an "
+                                "environment variable with password_env)")),
+    FS_FIELDS_END,
+};
+static const fs_schema_t snow_schema = {.type = FS_SCHEMA_OBJECT,
+                                        .fields = {snow_fields, http_client_fields}};
+
 const connector_ops_t connector_servicenow_incident = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "servicenow-incident",
     .init = init,
     .run = run,
     .cleanup = connector_http_cleanup,
+    .config_schema = &snow_schema,
 };

@@ -46,10 +46,19 @@ static json_t *run(void *state, const json_t *input)
     return res;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t slack_fields[] = {
+    FS_FIELD("channel", FS_S_STRING),
+    FS_FIELDS_END,
+};
+static const fs_schema_t slack_schema = {.type = FS_SCHEMA_OBJECT,
+                                         .fields = {slack_fields, http_client_fields}};
+
 const connector_ops_t connector_slack_message = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "slack-message",
     .init = init,
     .run = run,
     .cleanup = connector_http_cleanup,
+    .config_schema = &slack_schema,
 };

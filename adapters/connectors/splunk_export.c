@@ -136,6 +136,17 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     return source_poll_pages(&pager, checkpoint, emit, arg, next_cp, e);
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). No
+   paging: one export call per poll. */
+static const fs_schema_field_t splunk_export_fields[] = {
+    FS_FIELD("search", FS_S_STRING),
+    FS_FIELD("id_field", FS_S_STRING),
+    FS_FIELDS_END,
+};
+static const fs_schema_t splunk_export_schema = {
+    .type = FS_SCHEMA_OBJECT,
+    .fields = {splunk_export_fields, source_http_fields, http_client_fields}};
+
 const source_ops_t source_splunk_export = {
     .api_version = SOURCE_API_VERSION,
     .type = "splunk-export",
@@ -144,4 +155,5 @@ const source_ops_t source_splunk_export = {
     .init = init,
     .poll = poll,
     .cleanup = cleanup,
+    .config_schema = &splunk_export_schema,
 };

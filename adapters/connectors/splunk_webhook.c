@@ -433,6 +433,24 @@ fail:
     return NULL;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t webhook_fields[] = {
+    FS_FIELD("listen", FS_S_STRING),
+    FS_FIELD("path", FS_S_STRING),
+    FS_FIELD("token_file", FS_S_STRING),
+    FS_FIELD("token_env", FS_S_STRING),
+    FS_FIELD("token",
+             FS_S_INLINE_SECRET("no inline secret (name a file with token_file or an environment "
+                                "variable with token_env)")),
+    FS_FIELD("token_header", FS_S_STRING),
+    FS_FIELD("allow_unauthenticated", FS_S_BOOL),
+    FS_FIELD("max_body_bytes", FS_S_INT(1, 64 << 20)),
+    FS_FIELD("max_pending", FS_S_INT(1, 100000)),
+    FS_FIELD("max_batch", FS_S_INT(1, 10000)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t webhook_schema = {.type = FS_SCHEMA_OBJECT, .fields = {webhook_fields}};
+
 const source_ops_t source_splunk_webhook = {
     .api_version = SOURCE_API_VERSION,
     .type = "splunk-webhook",
@@ -441,4 +459,5 @@ const source_ops_t source_splunk_webhook = {
     .init = init,
     .poll = poll_hooks,
     .cleanup = cleanup,
+    .config_schema = &webhook_schema,
 };

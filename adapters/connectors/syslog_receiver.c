@@ -198,6 +198,17 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     return rc < 0 ? -1 : len >= SYSLOG_POLL_BYTES ? 1 : 0;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t syslog_fields[] = {
+    FS_REQUIRED("source_id", FS_S_STRING),
+    FS_FIELD("udp", FS_S_STRING),
+    FS_FIELD("tcp", FS_S_STRING),
+    FS_FIELD("max_connections", FS_S_INT(1, SYSLOG_MAX_CONN)),
+    FS_FIELD("max_line", FS_S_INT(512, 1 << 20)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t syslog_schema = {.type = FS_SCHEMA_OBJECT, .fields = {syslog_fields}};
+
 const source_ops_t source_syslog = {
     .api_version = SOURCE_API_VERSION,
     .type = "syslog",
@@ -206,4 +217,5 @@ const source_ops_t source_syslog = {
     .init = init,
     .poll = poll,
     .cleanup = cleanup,
+    .config_schema = &syslog_schema,
 };

@@ -118,10 +118,25 @@ static json_t *run(void *state, const json_t *input)
     return res;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t teams_fields[] = {
+    FS_FIELD("webhook_url_file", FS_S_STRING),
+    FS_FIELD("webhook_url_env", FS_S_STRING),
+    FS_FIELD(
+        "webhook_url",
+        FS_S_INLINE_SECRET("no inline webhook URL (it is the credential: name a file with "
+                           "webhook_url_file or an environment variable with webhook_url_env)")),
+    FS_FIELD("format", FS_S_ENUM("messagecard", "adaptive")),
+    FS_FIELDS_END,
+};
+static const fs_schema_t teams_schema = {.type = FS_SCHEMA_OBJECT,
+                                         .fields = {teams_fields, http_client_fields}};
+
 const connector_ops_t connector_teams_message = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "teams-message",
     .init = init,
     .run = run,
     .cleanup = cleanup,
+    .config_schema = &teams_schema,
 };

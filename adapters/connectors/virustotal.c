@@ -138,10 +138,19 @@ static json_t *run(void *state, const json_t *input)
     return res;
 }
 
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t vt_fields[] = {
+    FS_FIELD("malicious_threshold", FS_S_INT(1, 1000)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t vt_schema = {.type = FS_SCHEMA_OBJECT,
+                                      .fields = {vt_fields, http_client_fields}};
+
 const connector_ops_t connector_virustotal = {
     .api_version = CONNECTOR_API_VERSION,
     .type = "virustotal",
     .init = init,
     .run = run,
     .cleanup = connector_http_cleanup,
+    .config_schema = &vt_schema,
 };

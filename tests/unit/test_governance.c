@@ -32,7 +32,7 @@ int main(void)
     CHECK(cfg("{\"quorum\": 1, \"members\": [\"a\", \"a\"]}", &e) == NULL);
     CHECK(strstr(e.text, "$.governance.members[1]") != NULL);
     CHECK(cfg("{\"quorum\": 1, \"members\": [\"a\"], \"quorom\": 2}", &e) == NULL);
-    CHECK(strstr(e.text, "$.governance.quorom: unknown field") != NULL);
+    CHECK(strstr(e.text, "$.governance.quorom: unknown key") != NULL);
     CHECK(cfg("{\"members\": [\"a\"]}", &e) == NULL);
     CHECK(cfg("[]", &e) == NULL);
 

@@ -98,12 +98,13 @@ static void test_scope_errors(void)
     /* all or nothing */
     s = J("{\"a\": {\"scopes\": {\"ipv4\": [\"10.0.0.0/8\"]}}, \"b\": {\"scopes\": {\"ipv4\": [\"x\"]}}}");
     CHECK_INT(route_load_sites(t, s, &e), -1);
-    CHECK(strstr(e.text, "site b: $.scopes.ipv4[0]") != NULL);
+    CHECK(strstr(e.text, "$.sites.b.scopes.ipv4[0]") != NULL);
     CHECK_INT(route_site_count(t), 0);
     json_decref(s);
     s = J("{\"a\": {\"scope\": {}}}");
     CHECK_INT(route_load_sites(t, s, &e), -1);
-    CHECK(strstr(e.text, "site a: $.scope: unknown member") != NULL);
+    CHECK(strstr(e.text, "$.sites.a.scope: unknown key (expected one of: scopes, capabilities)") !=
+          NULL);
     json_decref(s);
     route_table_destroy(&t);
     route_table_destroy(&t); /* idempotent */

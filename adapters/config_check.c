@@ -1,0 +1,150 @@
+/*  config_check.c — the written schema of the adapter config file (issue
+    11.4, docs/cli.md): every top-level key, and each "connectors",
+    "sources" and "actuator_config" entry by the schema its type declares
+    next to its init (connector_ops_t / source_ops_t / actuator_ops_t
+    .config_schema). fedsoar-adapter checks the file against it before any
+    connector, source or actuator is created, and stops with exit 2 on the
+    first mismatch. */
+#include "adapter_internal.h"
+#include "route_schema.h"
+
+#include <string.h>
+
+#define KNOWN_MAX 64 /* types per registry, with room to grow */
+
+static bool site_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n >= 1 && n <= 64 &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+static const char *site_check(const json_t *v)
+{
+    return site_name_ok(json_string_value(v))
+               ? NULL
+               : "a site name (1..64 letters, digits, '-', '_', '.')";
+}
+
+static const char *instance_name_check(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return strlen(s) >= 1 && strlen(s) <= 64 && !strchr(s, ':')
+               ? NULL
+               : "a name of 1..64 characters without ':'";
+}
+
+/* "record-only,slpf-nft": every name a known actuator type. */
+static const char *actuators_check(const json_t *v)
+{
+    static const char *const what =
+        "a comma-separated list of actuator types (fedsoar-adapter --list-connectors)";
+    const char *s = json_string_value(v);
+    size_t count = 0;
+    if (!*s || strlen(s) >= 512)
+        return what;
+    for (const char *p = s; *p;) {
+        size_t n = strcspn(p, ",");
+        bool known = false;
+        for (size_t i = 0; i < adapter_known_actuator_count && !known; i++)
+            known = strlen(adapter_known_actuators[i]->name) == n &&
+                    strncmp(adapter_known_actuators[i]->name, p, n) == 0;
+        if (!known || ++count > ADAPTER_MAX_ACTUATORS)
+            return what;
+        p += n;
+        if (*p == ',' && !*++p)
+            return what;
+    }
+    return NULL;
+}
+
+static const fs_schema_field_t no_fields[] = {FS_FIELDS_END};
+static const fs_schema_t no_keys = {.type = FS_SCHEMA_OBJECT, .fields = {no_fields}};
+
+static const fs_schema_field_t connector_fields[] = {
+    FS_REQUIRED("name", FS_S_STRING_LEN(1, 64)),
+    FS_REQUIRED("kind", FS_S_ENUM("analyzer", "responder")),
+    FS_FIELDS_END,
+};
+
+static const fs_schema_field_t source_fields[] = {
+    FS_REQUIRED("name",
+                FS_S_STRING_CHECK(instance_name_check, "a name of 1..64 characters without ':'")),
+    FS_FIELD("interval_s", FS_S_INT(1, 86400)),
+    FS_FIELDS_END,
+};
+
+static const fs_schema_field_t replay_fields[] = {
+    FS_REQUIRED("source", FS_S_STRING),
+    FS_REQUIRED("file", FS_S_STRING),
+    FS_FIELDS_END,
+};
+
+static fs_schema_variant_t connector_variants[KNOWN_MAX + 1];
+static fs_schema_variant_t source_variants[KNOWN_MAX + 1];
+static fs_schema_field_t actuator_fields[KNOWN_MAX + 1];
+static fs_schema_t connector_item = {.type = FS_SCHEMA_OBJECT,
+                                     .fields = {connector_fields},
+                                     .tag = "type",
+                                     .variants = connector_variants};
+static fs_schema_t source_item = {.type = FS_SCHEMA_OBJECT,
+                                  .fields = {source_fields},
+                                  .tag = "type",
+                                  .variants = source_variants};
+static fs_schema_t actuator_config = {.type = FS_SCHEMA_OBJECT, .fields = {actuator_fields}};
+
+static const fs_schema_field_t adapter_fields[] = {
+    FS_FIELD("site",
+             FS_S_STRING_CHECK(site_check, "a site name (1..64 letters, digits, '-', '_', '.')")),
+    FS_FIELD("broker", &fs_schema_endpoint),
+    FS_FIELD("state_dir", FS_S_STRING),
+    FS_FIELD("keys_dir", FS_S_STRING),
+    FS_FIELD("mappings_dir", FS_S_STRING),
+    FS_FIELD("actuators",
+             FS_S_STRING_CHECK(actuators_check, "a comma-separated list of actuator types "
+                                                "(fedsoar-adapter --list-connectors)")),
+    FS_FIELD("actuator_config", &actuator_config),
+    FS_FIELD("connectors", FS_S_ARRAY(&connector_item, 0, ADAPTER_MAX_CONNECTORS)),
+    FS_FIELD("sources", FS_S_ARRAY(&source_item, 0, ADAPTER_MAX_SOURCES)),
+    FS_FIELD("replay", FS_S_ARRAY(FS_S_OBJECT(replay_fields), 0, 64)),
+    FS_FIELD("trusted_operators_dir", FS_S_STRING),
+    FS_FIELD("critical_actions", FS_S_ARRAY(&route_action_pair_schema, 0, 256)),
+    FS_FIELD("proof_max_age_s", FS_S_INT(0, 31536000)),
+    FS_FIELD("outbox", FS_S_OBJECT((const fs_schema_field_t[]){
+                           FS_FIELD("max_events", FS_S_INT(1, 1000000000)), FS_FIELDS_END})),
+    FS_FIELD("link", FS_S_OBJECT((const fs_schema_field_t[]){
+                         FS_FIELD("max_events_per_s", FS_S_INT(0, 10000000)), FS_FIELDS_END})),
+    FS_FIELD("insecure", FS_S_BOOL),
+    FS_FIELD("keep_raw_data", FS_S_BOOL),
+    FS_FIELD("log_level", &fs_schema_log_level),
+    FS_FIELDS_END,
+};
+
+static const fs_schema_t adapter_schema = {.type = FS_SCHEMA_OBJECT, .fields = {adapter_fields}};
+
+const fs_schema_t *adapter_config_schema(void)
+{
+    static bool built;
+    if (built)
+        return &adapter_schema;
+    size_t n = 0;
+    for (size_t i = 0; i < adapter_known_connector_count && n < KNOWN_MAX; i++) {
+        const connector_ops_t *c = adapter_known_connectors[i];
+        connector_variants[n++] =
+            (fs_schema_variant_t){c->type, c->config_schema ? c->config_schema : &no_keys};
+    }
+    n = 0;
+    for (size_t i = 0; i < adapter_known_source_count && n < KNOWN_MAX; i++) {
+        const source_ops_t *s = adapter_known_sources[i];
+        source_variants[n++] =
+            (fs_schema_variant_t){s->type, s->config_schema ? s->config_schema : &no_keys};
+    }
+    n = 0;
+    for (size_t i = 0; i < adapter_known_actuator_count && n < KNOWN_MAX; i++) {
+        const actuator_ops_t *a = adapter_known_actuators[i];
+        actuator_fields[n++] =
+            (fs_schema_field_t)FS_FIELD(a->name, a->config_schema ? a->config_schema : &no_keys);
+    }
+    built = true;
+    return &adapter_schema;
+}
