@@ -272,8 +272,11 @@ typedef struct adapter adapter_t;
 const fs_schema_t *adapter_config_schema(void);
 
 adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e);
-/* Normalizes a vendor file into the outbox (once per distinct content).
-   Returns the number of rejected records, or -1 with e set. */
+/* Normalizes a vendor file into the outbox, streamed in bounded memory
+   (replay.c): only the records after the (source, file) checkpoint, which
+   commits with each batch of events; a file whose start changed is taken
+   in from the start. Returns the number of rejected records, or -1 with e
+   set. */
 long adapter_replay(adapter_t *self, const char *source, const char *file, fs_err_t *e);
 /* Serves until SIGINT/SIGTERM. */
 int adapter_run(adapter_t *self);

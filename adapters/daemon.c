@@ -87,77 +87,7 @@ void adapter_destroy(adapter_t **self_p)
     *self_p = NULL;
 }
 
-/* ---- replay: a vendor file into the outbox ---------------------------------- */
-
-typedef struct {
-    adapter_t *a;
-    const char *source;
-    size_t added, failed;
-    fs_err_t *e;
-} replay_ctx_t;
-
-static void on_event(void *arg, json_t *event, size_t record_no)
-{
-    (void)record_no;
-    replay_ctx_t *r = arg;
-    if (r->failed)
-        return;
-    int rc = outbox_add(r->a->outbox, event, r->e);
-    if (rc < 0)
-        r->failed++;
-    else if (rc == 0)
-        r->added++;
-}
-
-static void on_reject(void *arg, size_t record_no, size_t offset, const char *reason,
-                      const char *raw, size_t raw_len)
-{
-    replay_ctx_t *r = arg;
-    fs_log(FS_LOG_WARN, "adapter", "record_rejected", "site=%s source=%s record=%zu offset=%zu reason=\"%s\"",
-           r->a->cfg.site, r->source, record_no, offset, reason);
-    if (!r->failed &&
-        outbox_dead_letter(r->a->outbox, r->source, record_no, offset, reason, raw, raw_len, r->e) != 0)
-        r->failed++;
-}
-
-long adapter_replay(adapter_t *a, const char *source, const char *file, fs_err_t *e)
-{
-    if (!normalizer_has_source(a->normalizer, source))
-        return fs_err_set(e, "--replay %s:%s: unknown source id \"%s\" (fedsoarctl normalize "
-                             "--list-sources lists them)", source, file, source);
-    size_t len;
-    char *buf = fs_file_read(file, (size_t)1 << 30, &len, e);
-    if (!buf)
-        return -1;
-    /* The same content from the same source is taken in once, so restarting
-       an adapter with the same --replay does not duplicate events. */
-    char hash[65], marker[160];
-    fs_sha256_hex(buf, len, hash);
-    snprintf(marker, sizeof marker, "replayed:%s:%s", source, hash);
-    if (outbox_seen(a->outbox, marker)) {
-        fs_log(FS_LOG_INFO, "adapter", "replay_skipped", "site=%s source=%s file=%s reason=\"already taken in\"",
-               a->cfg.site, source, file);
-        free(buf);
-        return 0;
-    }
-    if (outbox_begin(a->outbox, e) != 0) {
-        free(buf);
-        return -1;
-    }
-    replay_ctx_t r = {a, source, 0, 0, e};
-    normalize_opts_t opts = {.site = a->cfg.site, .keep_raw = a->cfg.keep_raw};
-    long rejected = normalizer_run(a->normalizer, source, &opts, buf, len, on_event, on_reject, &r, e);
-    free(buf);
-    if (rejected < 0 || r.failed || outbox_mark_seen(a->outbox, marker, e) != 0) {
-        outbox_abort(a->outbox);
-        return -1;
-    }
-    if (outbox_commit(a->outbox, e) != 0)
-        return -1;
-    fs_log(FS_LOG_INFO, "adapter", "replayed", "site=%s source=%s file=%s events=%zu rejected=%ld",
-           a->cfg.site, source, file, r.added, rejected);
-    return rejected;
-}
+/* ---- replay: a vendor file into the outbox — adapters/replay.c ------------- */
 
 /* ---- the connection ------------------------------------------------------------- */
 

@@ -1,153 +1,923 @@
-/*  framing.c — splits an input buffer into records.
+/*  framing.c — the record splitter: finds record boundaries in an input
+    that arrives in chunks of any size (normalize_stream_*, normalize.h), so
+    a file of any size is normalized in bounded memory.  normalizer_run is
+    the same splitter fed the whole buffer at once: chunked input and whole
+    input give the same records, record numbers, byte offsets and reasons.
 
-    JSON framing reads one JSON value after another (jansson with
-    JSON_DISABLE_EOF_CHECK), so NDJSON, a JSON array, pretty-printed
-    concatenated objects and vendor envelopes ({"resources": [...]},
-    {"value": [...]}, {"data": [...]}, {"result": {...}}) all go through the
-    same loop.  A value that does not parse is reported with its byte offset
-    and the loop resynchronises at the next line that starts with '{' or '[',
-    so one bad line never stops the good ones.  Line framing yields every
-    non-empty line; XML framing every <Event>…</Event> element. */
+    JSON framing (NDJSON, a top-level array, concatenated or pretty-printed
+    values, vendor envelopes {"resources": [...]}, {"value": [...]},
+    {"result": {...}}) is a byte scanner that tracks strings, escapes and
+    nesting (a stack of {/[ up to 2048 levels) without building anything;
+    only a complete record is handed to jansson.  An envelope is found while
+    scanning a top-level object: the first key (in document order) that is
+    one of the mapping's envelope names and whose value is an array or an
+    object; its elements are then split one by one, and what follows the
+    array in that object (paging metadata) is skipped.  A structural error
+    (control character in a string, bracket mismatch, a byte that cannot
+    start a value) rejects the record and resynchronises at the next line
+    that starts with '{' or '[' after the error.  Line framing yields every
+    non-empty line; XML framing every <Event>…</Event> element; whole
+    framing one record of the whole input (bounded by NZ_EMAIL_MAX_BYTES).
+
+    Memory: the caller holds the unconsumed bytes (at most one record, up to
+    the record limit, plus a chunk).  A record over the limit is rejected
+    with its first NZ_STREAM_RAW_MAX bytes and skipped while consuming.
+
+    Checkpoints: between records the splitter's state is one of a few
+    "clean" modes (top level, inside a top-level array, inside an envelope's
+    array, after an envelope's value, ...) that a short position string
+    describes; normalize_stream_new resumes from it.  While skipping (an
+    oversized record, resynchronising after garbage) there is no clean
+    position; feed returns just before entering such a span, so the caller
+    can take the last clean position, and no event is emitted inside it. */
 #include "internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static bool is_ws(char c)
+#define NZ_STREAM_MAX_DEPTH 2048
+#define NZ_STREAM_RAW_MAX (64u * 1024u) /* raw bytes kept with an oversized record's reject */
+
+typedef enum {
+    M_TOP,        /* JSON: between top-level values (clean) */
+    M_ARR,        /* JSON: between elements of a top-level array (clean) */
+    M_ENV_ARR,    /* JSON: between elements of an envelope's array (clean) */
+    M_ENV_OBJ,    /* JSON: at an envelope's object value (clean) */
+    M_ENV_AFTER,  /* JSON: after an envelope's value, inside its object (clean) */
+    M_AUTO,       /* xml_or_json: before the first non-blank byte (clean) */
+    M_LINES,      /* lines (clean) */
+    M_XML,        /* XML events (clean) */
+    M_WHOLE,      /* whole message, nothing seen yet (clean) */
+    M_WHOLE_DONE, /* whole message taken (clean); later bytes are ignored */
+    M_SKIP,       /* consuming the rest of an oversized JSON value */
+    M_RESYNC,     /* consuming until a line that starts with { or [ */
+    M_LINE_SKIP,  /* consuming the rest of an oversized line */
+    M_XML_SKIP,   /* consuming until </Event> */
+    M_WHOLE_SKIP  /* consuming an oversized whole message */
+} mode_t_;
+
+static const char *const mode_names[] = {"top",  "arr",   "envarr", "envobj", "envafter",
+                                         "auto", "lines", "xml",    "whole",  "wholedone"};
+#define CLEAN_MODES 10 /* the modes above M_SKIP */
+
+typedef enum {
+    IT_NONE,
+    IT_OBJ,    /* top-level object: a record, or an envelope (keys tracked) */
+    IT_ELEM,   /* array element (object = record, else rejected) */
+    IT_ENVOBJ, /* an envelope's object value: one record */
+    IT_REST,   /* the rest of an envelope object after its value */
+    IT_STR,    /* a string value at top level or as an element */
+    IT_TOKEN,  /* number / literal / garbage token */
+    IT_BAD,    /* a rejected region, waiting for the resync point */
+    IT_LINE,   /* a line without its newline yet */
+    IT_XML,    /* <Event ... without its </Event> yet */
+    IT_WHOLE   /* the whole input */
+} item_t;
+
+enum { K_NONE, K_KEY, K_INKEY, K_COLON, K_VALUE };
+enum { SCAN_MORE, SCAN_DONE, SCAN_ERR, SCAN_ENV };
+
+struct normalize_stream {
+    const mapping_t *m;  /* the source's mapping */
+    mapping_t json_copy; /* xml_or_json, JSON variant: same mapping, no decoder */
+    nz_run_t run;
+    int mode;
+    size_t base;    /* absolute offset of the caller's buf[0] (= bytes consumed) */
+    size_t records; /* records reported so far */
+    size_t max;     /* one record's limit */
+    bool truncated; /* the input ended inside a record */
+    /* the pending item (retained: it starts at or after base) */
+    int item;
+    int item_mode;     /* the mode the item started in */
+    size_t item_start; /* absolute */
+    size_t scan;       /* absolute: scanned up to here */
+    /* value scanner */
+    unsigned depth;
+    bool in_str, esc;
+    unsigned char stack[NZ_STREAM_MAX_DEPTH / 8]; /* bit set: '[' */
+    /* envelope keys at depth 1 of a top-level object */
+    bool track;
+    int ks;
+    size_t key_start; /* absolute */
+    bool key_match;
+    /* IT_BAD and resync */
+    size_t bad_err; /* absolute offset of the error */
+    bool rs_nl;     /* resync: just after a newline (and blanks) */
+    char reason[360];
+    int skip_return; /* mode after M_SKIP */
+};
+
+/* ---- the value scanner ------------------------------------------------------------ */
+
+static unsigned char str_special[256];
+static unsigned char blank[256];
+
+static void tables_init(void)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    if (str_special['"'])
+        return;
+    for (int c = 0; c < 0x20; c++)
+        str_special[c] = 1;
+    str_special['\\'] = 1;
+    blank[' '] = blank['\t'] = blank['\r'] = blank['\n'] = 1;
+    str_special['"'] = 1; /* last: the "initialised" mark */
 }
 
-/* Next position after `from` that starts a line beginning with { or [. */
-static size_t resync(const char *buf, size_t len, size_t from)
+static void scan_reset(normalize_stream_t *s)
 {
-    for (size_t i = from; i < len; i++) {
-        if (buf[i] != '\n')
-            continue;
-        size_t j = i + 1;
-        while (j < len && (buf[j] == ' ' || buf[j] == '\t' || buf[j] == '\r'))
-            j++;
-        if (j < len && (buf[j] == '{' || buf[j] == '['))
-            return i + 1;
-    }
-    return len;
+    s->depth = 0;
+    s->in_str = s->esc = false;
+    s->ks = K_NONE;
+    s->key_match = false;
 }
 
-static json_t *envelope_of(const mapping_t *m, json_t *v)
+static void push(normalize_stream_t *s, bool arr)
 {
-    if (!json_is_object(v))
-        return NULL;
-    for (size_t i = 0; i < m->nenvelopes; i++) {
-        json_t *x = json_object_get(v, m->envelopes[i]);
-        if (json_is_array(x) || json_is_object(x))
-            return x;
-    }
-    return NULL;
+    unsigned d = s->depth++;
+    if (arr)
+        s->stack[d / 8] |= (unsigned char)(1u << (d % 8));
+    else
+        s->stack[d / 8] &= (unsigned char)~(1u << (d % 8));
 }
 
-void nz_frame_json(const mapping_t *m, const char *buf, size_t len, nz_record_fn *on_record,
-                   nz_bad_fn *on_bad, void *arg)
+static bool top_is_arr(const normalize_stream_t *s)
 {
-    size_t pos = 0, record_no = 0;
-    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
-        (unsigned char)buf[2] == 0xBF)
-        pos = 3; /* UTF-8 byte order mark */
-    while (pos < len) {
-        while (pos < len && (is_ws(buf[pos]) || buf[pos] == ','))
-            pos++;
-        if (pos >= len)
+    unsigned d = s->depth - 1;
+    return (s->stack[d / 8] >> (d % 8)) & 1u;
+}
+
+static bool key_is_envelope(const normalize_stream_t *s, const char *key, size_t n)
+{
+    for (size_t i = 0; i < s->m->nenvelopes; i++)
+        if (strlen(s->m->envelopes[i]) == n && memcmp(s->m->envelopes[i], key, n) == 0)
+            return true;
+    return false;
+}
+
+/* Scans buf[*i, lim) (buf[0] is at absolute offset s->base), continuing the
+   scanner state. SCAN_DONE: the value ended, *i is the index after it.
+   SCAN_ENV: an envelope value starts at *i. SCAN_ERR: structural error at *i
+   (s->reason). SCAN_MORE: lim reached. */
+static int scan_value(normalize_stream_t *s, const char *buf, size_t lim, size_t *ip)
+{
+    size_t i = *ip;
+    for (;;) {
+        if (s->in_str) {
+            if (s->esc) {
+                if (i >= lim)
+                    break;
+                s->esc = false;
+                i++;
+            }
+            while (i < lim && !str_special[(unsigned char)buf[i]])
+                i++;
+            if (i >= lim)
+                break;
+            char c = buf[i];
+            if (c == '"') {
+                s->in_str = false;
+                i++;
+                if (s->depth == 0) {
+                    *ip = i;
+                    return SCAN_DONE;
+                }
+                if (s->track && s->depth == 1 && s->ks == K_INKEY) {
+                    size_t ks = s->key_start - s->base;
+                    s->key_match = key_is_envelope(s, buf + ks, i - 1 - ks);
+                    s->ks = K_COLON;
+                }
+                continue;
+            }
+            if (c == '\\') {
+                s->esc = true;
+                i++;
+                continue;
+            }
+            snprintf(s->reason, 64, "control character in a string");
+            *ip = i;
+            return SCAN_ERR;
+        }
+        if (i >= lim)
             break;
+        char c = buf[i];
+        if (s->track && s->depth == 1 && s->ks == K_VALUE && !blank[(unsigned char)c]) {
+            if (s->key_match && (c == '[' || c == '{')) {
+                *ip = i;
+                return SCAN_ENV;
+            }
+            s->ks = K_NONE;
+        }
+        switch (c) {
+        case '"':
+            s->in_str = true;
+            if (s->track && s->depth == 1 && s->ks == K_KEY) {
+                s->ks = K_INKEY;
+                s->key_start = s->base + i + 1;
+            }
+            break;
+        case '{':
+        case '[':
+            if (s->depth >= NZ_STREAM_MAX_DEPTH) {
+                snprintf(s->reason, 64, "nesting deeper than %d levels", NZ_STREAM_MAX_DEPTH);
+                *ip = i;
+                return SCAN_ERR;
+            }
+            push(s, c == '[');
+            if (s->track && s->depth == 1)
+                s->ks = K_KEY;
+            break;
+        case '}':
+        case ']':
+            if (s->depth == 0 || top_is_arr(s) != (c == ']')) {
+                snprintf(s->reason, 64, "unexpected '%c'", c);
+                *ip = i;
+                return SCAN_ERR;
+            }
+            s->depth--;
+            if (s->depth == 0) {
+                *ip = i + 1;
+                return SCAN_DONE;
+            }
+            break;
+        case ',':
+            if (s->track && s->depth == 1)
+                s->ks = K_KEY;
+            break;
+        case ':':
+            if (s->track && s->depth == 1 && s->ks == K_COLON)
+                s->ks = K_VALUE;
+            break;
+        default:
+            break;
+        }
+        i++;
+    }
+    *ip = i;
+    return SCAN_MORE;
+}
+
+/* A token (number, literal) ends at a blank or a structural byte. */
+static bool token_end(char c)
+{
+    return blank[(unsigned char)c] || c == ',' || c == ']' || c == '}' || c == '[' || c == '{' ||
+           c == '"' || c == ':';
+}
+
+static bool value_start(char c)
+{
+    return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
+           c == 'f' || c == 'n';
+}
+
+/* ---- reporting --------------------------------------------------------------------- */
+
+static int line_of(const char *from, const char *at)
+{
+    int line = 1;
+    for (const char *p = from; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
+static void reject(normalize_stream_t *s, size_t offset, const char *reason, const char *raw,
+                   size_t raw_len)
+{
+    nz_run_bad(&s->run, ++s->records, offset, reason, raw, raw_len);
+}
+
+static void reject_oversized(normalize_stream_t *s, const char *buf)
+{
+    char reason[128];
+    snprintf(reason, sizeof reason,
+             "record of more than %zu bytes exceeds the %zu-byte limit "
+             "(raw data: its first %u bytes)",
+             s->max, s->max, NZ_STREAM_RAW_MAX);
+    size_t st = s->item_start - s->base;
+    reject(s, s->item_start, reason, buf + st,
+           s->max < NZ_STREAM_RAW_MAX ? s->max : NZ_STREAM_RAW_MAX);
+}
+
+/* A complete JSON value buf[st, en): a record when it is an object. */
+static void json_value(normalize_stream_t *s, const char *buf, size_t st, size_t en, bool element)
+{
+    size_t off = s->base + st;
+    if (buf[st] != '{') {
+        if (element) {
+            reject(s, off, "array element is not a JSON object", buf + st, en - st);
+            return;
+        }
         json_error_t je;
-        json_t *v = json_loadb(buf + pos, len - pos,
-                               JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY,
-                               &je);
-        if (!v) {
-            size_t err_at = pos + (je.position > 0 ? (size_t)je.position : 1);
-            size_t next = resync(buf, len, pos);
-            if (next <= pos)
-                next = len;
+        json_t *v = json_loadb(buf + st, en - st, JSON_DECODE_ANY, &je);
+        if (v) {
+            json_decref(v);
+            reject(s, off, "top-level JSON value is not an object or array", buf + st, en - st);
+        } else {
             char reason[300];
-            snprintf(reason, sizeof reason, "invalid JSON at byte offset %zu (line %d of the record): %s",
-                     err_at > len ? len : err_at, je.line, je.text);
-            on_bad(arg, ++record_no, pos, reason, buf + pos, next - pos);
-            pos = next;
+            snprintf(reason, sizeof reason,
+                     "invalid JSON at byte offset %zu (line %d of the record): %s",
+                     off + (je.position > 0 ? (size_t)je.position : 0), je.line, je.text);
+            reject(s, off, reason, buf + st, en - st);
+        }
+        return;
+    }
+    json_error_t je;
+    json_t *v = json_loadb(buf + st, en - st, JSON_REJECT_DUPLICATES, &je);
+    if (!v) {
+        char reason[300];
+        snprintf(reason, sizeof reason,
+                 "invalid JSON at byte offset %zu (line %d of the record): %s",
+                 off + (je.position > 0 ? (size_t)je.position : 0), je.line, je.text);
+        reject(s, off, reason, buf + st, en - st);
+        return;
+    }
+    nz_run_record(&s->run, v, ++s->records, off, buf + st, en - st);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+static int clean_mode_for(const mapping_t *m)
+{
+    switch (m->framing) {
+    case NZ_FRAME_LINES:
+        return M_LINES;
+    case NZ_FRAME_WHOLE:
+        return M_WHOLE;
+    case NZ_FRAME_AUTO_XML_JSON:
+        return M_AUTO;
+    default:
+        return M_TOP;
+    }
+}
+
+normalize_stream_t *nz_stream_new(const mapping_t *m, const nz_run_t *run, const char *position,
+                                  fs_err_t *e)
+{
+    tables_init();
+    normalize_stream_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        fs_err_set(e, "out of memory");
+        return NULL;
+    }
+    s->m = m;
+    s->json_copy = *m;
+    s->json_copy.decoder = NZ_DEC_NONE;
+    s->run = *run;
+    s->run.m = m;
+    s->max = NZ_MAX_RECORD_BYTES;
+    s->mode = clean_mode_for(m);
+    if (!position)
+        return s;
+    /* "v1 MODE OFFSET RECORDS" */
+    char mode[16];
+    uint64_t off = 0, recs = 0;
+    const char *p = position;
+    int ok = strncmp(p, "v1 ", 3) == 0;
+    const char *sp1 = ok ? strchr(p + 3, ' ') : NULL;
+    const char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+    ok = sp2 && (size_t)(sp1 - (p + 3)) < sizeof mode;
+    if (ok) {
+        memcpy(mode, p + 3, (size_t)(sp1 - (p + 3)));
+        mode[sp1 - (p + 3)] = '\0';
+        char num[32];
+        size_t nl = (size_t)(sp2 - sp1 - 1);
+        ok = nl < sizeof num;
+        if (ok) {
+            memcpy(num, sp1 + 1, nl);
+            num[nl] = '\0';
+            ok = fs_parse_u64(num, &off) == 0 && fs_parse_u64(sp2 + 1, &recs) == 0;
+        }
+    }
+    int found = -1;
+    for (int i = 0; ok && i < CLEAN_MODES; i++)
+        if (strcmp(mode, mode_names[i]) == 0)
+            found = i;
+    /* the mode must belong to the source's framing */
+    int fr = clean_mode_for(m);
+    bool fits =
+        found >= 0 && (fr == M_TOP     ? found <= M_ENV_AFTER
+                       : fr == M_AUTO  ? found <= M_AUTO || found == M_XML
+                       : fr == M_WHOLE ? (found == M_WHOLE && off == 0) || found == M_WHOLE_DONE
+                                       : found == fr);
+    if (!fits) {
+        fs_err_set(e, "normalize: stream position \"%s\" is not valid for source %s", position,
+                   m->source_id);
+        free(s);
+        return NULL;
+    }
+    s->mode = found;
+    s->base = (size_t)off;
+    s->records = (size_t)recs;
+    if (m->framing == NZ_FRAME_AUTO_XML_JSON && found != M_AUTO && found != M_XML)
+        s->run.m = &s->json_copy;
+    return s;
+}
+
+void normalize_stream_destroy(normalize_stream_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}
+
+void normalize_stream_set_max_record(normalize_stream_t *s, size_t max)
+{
+    s->max = max < 64 ? 64 : max;
+}
+
+size_t normalize_stream_offset(const normalize_stream_t *s)
+{
+    return s->base;
+}
+
+size_t normalize_stream_records(const normalize_stream_t *s)
+{
+    return s->records;
+}
+
+long normalize_stream_rejected(const normalize_stream_t *s)
+{
+    return s->run.rejected;
+}
+
+bool normalize_stream_truncated(const normalize_stream_t *s)
+{
+    return s->truncated;
+}
+
+bool normalize_stream_whole_message(const normalize_stream_t *s)
+{
+    return s->m->framing == NZ_FRAME_WHOLE;
+}
+
+int normalize_stream_position(const normalize_stream_t *s, char *out, size_t size)
+{
+    int mode = s->item != IT_NONE ? s->item_mode : s->mode;
+    if (mode >= CLEAN_MODES)
+        return -1;
+    int n = snprintf(out, size, "v1 %s %zu %zu", mode_names[mode], s->base, s->records);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* ---- feeding --------------------------------------------------------------------------- */
+
+static void start_item(normalize_stream_t *s, int item, size_t idx)
+{
+    s->item = item;
+    s->item_mode = s->mode;
+    s->item_start = s->scan = s->base + idx;
+    scan_reset(s);
+    s->track = false;
+}
+
+/* Starts the rejected region [item_start, ...) after a structural error at
+   absolute offset err; it ends at the resync point. */
+static void start_bad(normalize_stream_t *s, const char *buf, size_t err, const char *what)
+{
+    char reason[360];
+    size_t st = s->item_start - s->base;
+    snprintf(reason, sizeof reason, "invalid JSON at byte offset %zu (line %d of the record): %s",
+             err, line_of(buf + st, buf + (err - s->base)), what);
+    memcpy(s->reason, reason, sizeof reason);
+    s->item = IT_BAD;
+    s->bad_err = err;
+    s->scan = err;
+    s->rs_nl = false;
+}
+
+/* Resync search in buf[*i, lim): the next line (after a newline) whose
+   first non-blank byte is { or [. Returns true with *line = index of the
+   line start, *i = index of the bracket. */
+static bool resync_find(normalize_stream_t *s, const char *buf, size_t lim, size_t *i, size_t *line)
+{
+    size_t k = *i;
+    while (k < lim) {
+        if (!s->rs_nl) {
+            const char *nl = memchr(buf + k, '\n', lim - k);
+            if (!nl) {
+                k = lim;
+                break;
+            }
+            k = (size_t)(nl - buf) + 1;
+            s->rs_nl = true;
+            s->key_start = s->base + k; /* reused: line start */
             continue;
         }
-        size_t used = je.position > 0 ? (size_t)je.position : len - pos;
-        if (used > len - pos)
-            used = len - pos;
-        json_t *env = envelope_of(m, v);
-        json_t *container = env ? env : v;
-        if (json_is_array(container)) {
-            size_t i;
-            json_t *el;
-            json_array_foreach(container, i, el)
-            {
-                record_no++;
-                if (!json_is_object(el)) {
-                    on_bad(arg, record_no, pos, "array element is not a JSON object", NULL, 0);
+        char c = buf[k];
+        if (c == ' ' || c == '\t' || c == '\r') {
+            k++;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            *i = k;
+            *line = s->key_start - s->base;
+            s->rs_nl = false;
+            return true;
+        }
+        s->rs_nl = false; /* a newline: looked at again above */
+    }
+    *i = k;
+    return false;
+}
+
+/* Whether to stop before entering a consuming (non-clean) span: only when
+   this call made progress, so the caller can take the clean position. */
+#define STOP_BEFORE_SKIP(c) ((c) > 0)
+
+size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len, bool eof)
+{
+    size_t c = 0; /* consumed */
+    if (!buf)
+        len = 0;
+    for (;;) {
+        if (s->item != IT_NONE) {
+            size_t st = s->item_start - s->base;
+            size_t i = s->scan - s->base;
+            size_t cap = st + s->max; /* index where the record would exceed the limit */
+            size_t lim = len < cap ? len : cap;
+            switch (s->item) {
+            case IT_OBJ:
+            case IT_ELEM:
+            case IT_ENVOBJ:
+            case IT_REST:
+            case IT_STR: {
+                int r = scan_value(s, buf, lim, &i);
+                s->scan = s->base + i;
+                if (r == SCAN_DONE) {
+                    if (s->item == IT_REST) {
+                        s->mode = M_TOP;
+                    } else {
+                        json_value(s, buf, st, i, s->item == IT_ELEM);
+                        if (s->item == IT_ENVOBJ) {
+                            s->item = IT_NONE;
+                            s->base += i, buf += i, len -= i, c += i; /* consume */
+                            s->mode = M_ENV_AFTER;
+                            start_item(s, IT_REST, 0);
+                            s->depth = 1; /* inside the top-level object */
+                            s->stack[0] &= (unsigned char)~1u;
+                            continue;
+                        }
+                    }
+                    s->item = IT_NONE;
+                    s->base += i, buf += i, len -= i, c += i;
                     continue;
                 }
-                on_record(arg, json_incref(el), record_no, pos, NULL, 0);
+                if (r == SCAN_ENV) {
+                    s->item = IT_NONE;
+                    if (buf[i] == '[') {
+                        s->mode = M_ENV_ARR;
+                        i++;
+                    } else {
+                        s->mode = M_ENV_OBJ;
+                    }
+                    s->base += i, buf += i, len -= i, c += i;
+                    continue;
+                }
+                if (r == SCAN_ERR) {
+                    start_bad(s, buf, s->base + i, s->reason);
+                    continue;
+                }
+                /* SCAN_MORE */
+                if (lim == cap && len >= cap) { /* oversized */
+                    if (STOP_BEFORE_SKIP(c))
+                        return c;
+                    if (s->item != IT_REST)
+                        reject_oversized(s, buf);
+                    s->skip_return = s->item == IT_OBJ || s->item == IT_REST ? M_TOP
+                                     : s->item == IT_ENVOBJ                  ? M_ENV_AFTER
+                                                                             : s->item_mode;
+                    s->track = false; /* no envelope search in a skipped record */
+                    s->item = IT_NONE;
+                    s->mode = M_SKIP;
+                    s->base += cap, buf += cap, len -= cap, c += cap;
+                    continue;
+                }
+                if (!eof)
+                    return c;
+                s->item = IT_NONE;
+                if (s->item_mode == M_ENV_AFTER) {
+                    s->mode = M_TOP; /* paging metadata cut short: the records are out */
+                } else {
+                    char reason[300];
+                    snprintf(reason, sizeof reason,
+                             "invalid JSON at byte offset %zu (line %d of the "
+                             "record): end of input inside the record (truncated?)",
+                             s->base + len, line_of(buf + st, buf + len));
+                    reject(s, s->item_start, reason, buf + st, len - st);
+                    s->truncated = true;
+                }
+                s->base += len, buf += len, c += len, len = 0;
+                continue;
             }
-        } else if (json_is_object(container)) {
-            record_no++;
-            if (used > NZ_MAX_RECORD_BYTES) {
-                char reason[128];
-                snprintf(reason, sizeof reason, "record of %zu bytes exceeds the %u-byte limit",
-                         used, NZ_MAX_RECORD_BYTES);
-                on_bad(arg, record_no, pos, reason, buf + pos, used);
-            } else {
-                on_record(arg, json_incref(container), record_no, pos, env ? NULL : buf + pos,
-                          env ? 0 : used);
+            case IT_TOKEN: {
+                while (i < lim && !token_end(buf[i]))
+                    i++;
+                s->scan = s->base + i;
+                if (i == lim && lim == cap && len >= cap) {
+                    if (STOP_BEFORE_SKIP(c))
+                        return c;
+                    reject_oversized(s, buf);
+                    s->item = IT_NONE;
+                    s->mode = M_RESYNC;
+                    s->rs_nl = false;
+                    s->base += cap, buf += cap, len -= cap, c += cap;
+                    continue;
+                }
+                if (i == len && !eof)
+                    return c;
+                json_value(s, buf, st, i, s->item_mode != M_TOP);
+                s->item = IT_NONE;
+                s->base += i, buf += i, len -= i, c += i;
+                continue;
             }
-        } else {
-            record_no++;
-            on_bad(arg, record_no, pos, "top-level JSON value is not an object or array",
-                   buf + pos, used);
+            case IT_BAD: {
+                size_t line;
+                bool found = resync_find(s, buf, lim, &i, &line);
+                s->scan = s->base + i;
+                size_t end;
+                if (found) {
+                    end = line;
+                    s->mode = M_TOP;
+                } else if (lim == cap && len >= cap) {
+                    if (STOP_BEFORE_SKIP(c))
+                        return c;
+                    end = cap;
+                    s->mode = M_RESYNC; /* rs_nl carries on */
+                } else if (eof) {
+                    end = len;
+                    s->mode = M_TOP;
+                } else {
+                    return c;
+                }
+                s->item = IT_NONE;
+                reject(s, s->item_start, s->reason, buf + st, end - st);
+                s->base += end, buf += end, len -= end, c += end;
+                continue;
+            }
+            case IT_LINE: {
+                const char *nl = i < lim ? memchr(buf + i, '\n', lim - i) : NULL;
+                size_t end;
+                if (nl) {
+                    end = (size_t)(nl - buf);
+                } else if (lim == cap && len >= cap) {
+                    if (STOP_BEFORE_SKIP(c))
+                        return c;
+                    reject_oversized(s, buf);
+                    s->item = IT_NONE;
+                    s->mode = M_LINE_SKIP;
+                    s->base += cap, buf += cap, len -= cap, c += cap;
+                    continue;
+                } else if (eof) {
+                    end = len;
+                } else {
+                    s->scan = s->base + len;
+                    return c;
+                }
+                size_t stop = end, start = st;
+                while (stop > start &&
+                       (buf[stop - 1] == '\r' || buf[stop - 1] == ' ' || buf[stop - 1] == '\t'))
+                    stop--;
+                while (start < stop && (buf[start] == ' ' || buf[start] == '\t'))
+                    start++;
+                if (stop > start)
+                    nz_run_record(&s->run, NULL, ++s->records, s->item_start, buf + start,
+                                  stop - start);
+                s->item = IT_NONE;
+                if (end < len)
+                    end++; /* the newline */
+                s->base += end, buf += end, len -= end, c += end;
+                continue;
+            }
+            case IT_XML: {
+                static const char close_tag[] = "</Event>";
+                size_t from = i >= st + 7 ? i - 7 : st;
+                const char *cl = lim > from ? memmem(buf + from, lim - from, close_tag, 8) : NULL;
+                size_t end;
+                if (cl) {
+                    end = (size_t)(cl - buf) + 8;
+                } else if (lim == cap && len >= cap) {
+                    if (STOP_BEFORE_SKIP(c))
+                        return c;
+                    reject_oversized(s, buf);
+                    s->item = IT_NONE;
+                    s->mode = M_XML_SKIP;
+                    size_t k = cap - 7;
+                    s->base += k, buf += k, len -= k, c += k;
+                    continue;
+                } else if (eof) {
+                    end = len;
+                    s->truncated = true; /* no </Event>: probably cut short */
+                } else {
+                    s->scan = s->base + len;
+                    return c;
+                }
+                nz_run_record(&s->run, NULL, ++s->records, s->item_start, buf + st, end - st);
+                s->item = IT_NONE;
+                s->base += end, buf += end, len -= end, c += end;
+                continue;
+            }
+            case IT_WHOLE: {
+                size_t wmax = s->max == NZ_MAX_RECORD_BYTES ? NZ_EMAIL_MAX_BYTES : s->max;
+                if (len > wmax) {
+                    s->max = wmax;
+                    reject_oversized(s, buf);
+                    s->item = IT_NONE;
+                    s->mode = M_WHOLE_SKIP;
+                    s->base += len, buf += len, c += len, len = 0;
+                    continue;
+                }
+                if (!eof)
+                    return c;
+                if (len > 0)
+                    nz_run_record(&s->run, NULL, ++s->records, s->item_start, buf, len);
+                s->item = IT_NONE;
+                s->mode = M_WHOLE_DONE;
+                s->base += len, buf += len, c += len, len = 0;
+                continue;
+            }
+            default:
+                return c;
+            }
         }
-        json_decref(v);
-        pos += used;
-    }
-}
 
-void nz_frame_lines(const char *buf, size_t len, nz_record_fn *on_line, void *arg)
-{
-    size_t pos = 0, record_no = 0;
-    while (pos < len) {
-        const char *nl = memchr(buf + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - buf) : len;
-        size_t stop = end;
-        while (stop > pos && (buf[stop - 1] == '\r' || buf[stop - 1] == ' ' || buf[stop - 1] == '\t'))
-            stop--;
-        size_t start = pos;
-        while (start < stop && (buf[start] == ' ' || buf[start] == '\t'))
-            start++;
-        if (stop > start)
-            on_line(arg, NULL, ++record_no, pos, buf + start, stop - start);
-        pos = end + 1;
-    }
-}
-
-void nz_frame_xml_events(const char *buf, size_t len, nz_record_fn *on_event, void *arg)
-{
-    size_t pos = 0, record_no = 0;
-    static const char close_tag[] = "</Event>";
-    while (pos < len) {
-        const char *open = memmem(buf + pos, len - pos, "<Event", 6);
-        if (!open)
-            break;
-        size_t o = (size_t)(open - buf);
-        if (o + 6 >= len)
-            break;
-        char after = buf[o + 6];
-        if (after != ' ' && after != '>' && after != '\n' && after != '\r' && after != '\t') {
-            pos = o + 6; /* <EventData>, <EventID>, ... */
+        /* no pending item: at a boundary in s->mode */
+        size_t i = 0;
+        switch (s->mode) {
+        case M_TOP:
+        case M_ARR:
+        case M_ENV_ARR: {
+            if (s->base == 0 && s->mode == M_TOP) {
+                if (len < 3 && !eof && len > 0 && (unsigned char)buf[0] == 0xEF)
+                    return c; /* a byte order mark, perhaps */
+                if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
+                    (unsigned char)buf[2] == 0xBF)
+                    i = 3;
+            }
+            while (i < len && (blank[(unsigned char)buf[i]] || buf[i] == ','))
+                i++;
+            s->base += i, buf += i, len -= i, c += i;
+            if (len == 0)
+                return c;
+            char ch = buf[0];
+            if (s->mode != M_TOP && ch == ']') {
+                s->base += 1, buf += 1, len -= 1, c += 1;
+                if (s->mode == M_ARR) {
+                    s->mode = M_TOP;
+                } else {
+                    s->mode = M_ENV_AFTER;
+                    start_item(s, IT_REST, 0);
+                    s->depth = 1;
+                    s->stack[0] &= (unsigned char)~1u;
+                }
+                continue;
+            }
+            if (s->mode == M_TOP && ch == '[') {
+                s->mode = M_ARR;
+                s->base += 1, buf += 1, len -= 1, c += 1;
+                continue;
+            }
+            if (ch == '{' || ch == '[') {
+                start_item(s, s->mode == M_TOP ? IT_OBJ : IT_ELEM, 0);
+                s->track = s->mode == M_TOP && s->m->nenvelopes > 0;
+            } else if (ch == '"') {
+                start_item(s, IT_STR, 0);
+                s->in_str = true;
+                s->scan += 1;
+            } else if (value_start(ch)) {
+                start_item(s, IT_TOKEN, 0);
+            } else {
+                start_item(s, IT_BAD, 0);
+                char what[48];
+                snprintf(what, sizeof what,
+                         (unsigned char)ch < 0x20 || (unsigned char)ch >= 0x7f
+                             ? "unexpected byte 0x%02x"
+                             : "unexpected '%c'",
+                         (unsigned char)ch);
+                start_bad(s, buf, s->base, what);
+            }
             continue;
         }
-        const char *close = memmem(buf + o, len - o, close_tag, sizeof close_tag - 1);
-        size_t end = close ? (size_t)(close - buf) + sizeof close_tag - 1 : len;
-        on_event(arg, NULL, ++record_no, o, buf + o, end - o);
-        pos = end;
+        case M_ENV_OBJ:
+            while (i < len && blank[(unsigned char)buf[i]])
+                i++;
+            s->base += i, buf += i, len -= i, c += i;
+            if (len == 0) {
+                if (eof)
+                    s->mode = M_TOP;
+                return c;
+            }
+            start_item(s, IT_ENVOBJ, 0);
+            continue;
+        case M_ENV_AFTER:
+            start_item(s, IT_REST, 0);
+            s->depth = 1;
+            s->stack[0] &= (unsigned char)~1u;
+            continue;
+        case M_AUTO:
+            while (i < len && blank[(unsigned char)buf[i]])
+                i++;
+            s->base += i, buf += i, len -= i, c += i;
+            if (len == 0)
+                return c;
+            if (buf[0] == '<') {
+                s->mode = M_XML;
+            } else {
+                s->mode = M_TOP;
+                s->run.m = &s->json_copy;
+            }
+            continue;
+        case M_LINES:
+            if (len == 0)
+                return c;
+            start_item(s, IT_LINE, 0);
+            continue;
+        case M_XML: {
+            const char *open = len >= 6 ? memmem(buf, len, "<Event", 6) : NULL;
+            if (!open) {
+                size_t keep = eof ? 0 : len < 5 ? len : 5;
+                size_t k = len - keep;
+                s->base += k, buf += k, len -= k, c += k;
+                return c;
+            }
+            size_t o = (size_t)(open - buf);
+            if (o + 6 >= len) {
+                if (eof) {
+                    s->base += len, buf += len, c += len, len = 0;
+                } else {
+                    s->base += o, buf += o, len -= o, c += o;
+                }
+                return c;
+            }
+            char after = buf[o + 6];
+            if (after != ' ' && after != '>' && after != '\n' && after != '\r' && after != '\t') {
+                o += 6; /* <EventData>, <EventID>, ... */
+                s->base += o, buf += o, len -= o, c += o;
+                continue;
+            }
+            s->base += o, buf += o, len -= o, c += o;
+            start_item(s, IT_XML, 0);
+            continue;
+        }
+        case M_WHOLE:
+            if (len == 0 && !eof)
+                return c;
+            start_item(s, IT_WHOLE, 0);
+            continue;
+        case M_WHOLE_DONE:
+        case M_WHOLE_SKIP:
+            s->base += len, c += len, len = 0;
+            return c;
+        case M_SKIP: {
+            int r = scan_value(s, buf, len, &i);
+            if (r == SCAN_DONE) {
+                s->mode = s->skip_return;
+            } else if (r == SCAN_ERR) {
+                s->mode = M_RESYNC; /* already rejected: skip to the next record silently */
+                s->rs_nl = false;
+            }
+            s->base += i, buf += i, len -= i, c += i;
+            if (r == SCAN_MORE)
+                return c;
+            continue;
+        }
+        case M_RESYNC: {
+            size_t line;
+            if (resync_find(s, buf, len, &i, &line)) {
+                s->mode = M_TOP;
+                i = line;
+            }
+            s->base += i, buf += i, len -= i, c += i;
+            if (s->mode == M_RESYNC)
+                return c;
+            continue;
+        }
+        case M_LINE_SKIP: {
+            const char *nl = memchr(buf, '\n', len);
+            size_t k = nl ? (size_t)(nl - buf) + 1 : len;
+            if (nl)
+                s->mode = M_LINES;
+            s->base += k, buf += k, len -= k, c += k;
+            if (!nl)
+                return c;
+            continue;
+        }
+        case M_XML_SKIP: {
+            const char *cl = len >= 8 ? memmem(buf, len, "</Event>", 8) : NULL;
+            size_t k;
+            if (cl) {
+                k = (size_t)(cl - buf) + 8;
+                s->mode = M_XML;
+            } else {
+                k = eof || len < 7 ? (eof ? len : 0) : len - 7;
+            }
+            s->base += k, buf += k, len -= k, c += k;
+            if (!cl)
+                return c;
+            continue;
+        }
+        default:
+            return c;
+        }
     }
 }

@@ -17,10 +17,10 @@
 /* Limits: every input has a bound (STYLE.md §6). */
 #define NZ_MAX_RECORD_BYTES (8u * 1024u * 1024u) /* one record */
 #define NZ_MAX_PATH_SEGMENTS 16
-#define NZ_MAX_NESTING 8                         /* nested rules[] */
-#define NZ_MAX_RULES 1024                        /* per mapping file */
-#define NZ_MAX_OBSERVABLES 512                   /* per event */
-#define NZ_MAX_STRING_OUT 65535                  /* OCSF string_t max_len */
+#define NZ_MAX_NESTING 8        /* nested rules[] */
+#define NZ_MAX_RULES 1024       /* per mapping file */
+#define NZ_MAX_OBSERVABLES 512  /* per event */
+#define NZ_MAX_STRING_OUT 65535 /* OCSF string_t max_len */
 
 /* ---- paths ------------------------------------------------------------- */
 
@@ -58,15 +58,23 @@ void nz_linemap_destroy(nz_linemap_t **lm);
 
 /* ---- conditions -------------------------------------------------------- */
 
-typedef enum { NZ_COND_EXISTS, NZ_COND_EQ, NZ_COND_IN, NZ_COND_PREFIX, NZ_COND_CONTAINS, NZ_COND_NOT,
-               NZ_COND_ALL, NZ_COND_ANY } nz_cond_kind_t;
+typedef enum {
+    NZ_COND_EXISTS,
+    NZ_COND_EQ,
+    NZ_COND_IN,
+    NZ_COND_PREFIX,
+    NZ_COND_CONTAINS,
+    NZ_COND_NOT,
+    NZ_COND_ALL,
+    NZ_COND_ANY
+} nz_cond_kind_t;
 
 typedef struct nz_cond {
     nz_cond_kind_t kind;
     nz_path_t path;
-    json_t *value;          /* eq: scalar; in: object used as a set (string keys) */
-    bool ci;                /* case-insensitive string compare */
-    struct nz_cond *sub;    /* not/all/any */
+    json_t *value;       /* eq: scalar; in: object used as a set (string keys) */
+    bool ci;             /* case-insensitive string compare */
+    struct nz_cond *sub; /* not/all/any */
     size_t nsub;
 } nz_cond_t;
 
@@ -74,11 +82,11 @@ typedef struct nz_cond {
 
 typedef enum {
     NZ_FN_NONE,
-    NZ_FN_TIME,     /* RFC 3339 string or epoch number -> epoch ms */
-    NZ_FN_INT,      /* number or decimal string -> integer */
+    NZ_FN_TIME, /* RFC 3339 string or epoch number -> epoch ms */
+    NZ_FN_INT,  /* number or decimal string -> integer */
     NZ_FN_FLOAT,
-    NZ_FN_BOOL,     /* true/false/"true"/"false"/"yes"/"no"/0/1 */
-    NZ_FN_STRING,   /* scalar -> string */
+    NZ_FN_BOOL,   /* true/false/"true"/"false"/"yes"/"no"/0/1 */
+    NZ_FN_STRING, /* scalar -> string */
     NZ_FN_LOWER,
     NZ_FN_UPPER,
     NZ_FN_TRIM,
@@ -104,19 +112,19 @@ typedef struct nz_range {
 typedef struct nz_jq nz_jq_t; /* jq_expr.c */
 
 typedef struct nz_rule {
-    uint32_t id;       /* index into the mapping's fired-bitset */
-    nz_path_t *from;   /* alternatives: the first present one wins */
+    uint32_t id;     /* index into the mapping's fired-bitset */
+    nz_path_t *from; /* alternatives: the first present one wins */
     size_t nfrom;
     bool has_to;
-    nz_path_t to;      /* relative to the current output object */
-    json_t *value;     /* constant (owned) */
-    nz_fn_t fn[4];     /* applied in order */
+    nz_path_t to;  /* relative to the current output object */
+    json_t *value; /* constant (owned) */
+    nz_fn_t fn[4]; /* applied in order */
     size_t nfn;
     char *sep;
     nz_time_unit_t unit;
-    json_t *map;       /* value map (owned), keys lower-cased when map_ci */
+    json_t *map; /* value map (owned), keys lower-cased when map_ci */
     bool map_ci;
-    json_t *dflt;      /* map/range default (owned) or NULL */
+    json_t *dflt; /* map/range default (owned) or NULL */
     nz_range_t *ranges;
     size_t nranges;
     bool required;
@@ -124,13 +132,13 @@ typedef struct nz_rule {
     bool consume_only; /* "drop": the field is deliberately not kept */
     bool keep;         /* "keep": read from, but leave the source in unmapped */
     nz_cond_t *when;
-    nz_cond_t *pick;   /* with rules + from array: the first element where it holds */
+    nz_cond_t *pick;     /* with rules + from array: the first element where it holds */
     struct nz_rule *sub; /* nested rules: build an object (per element) */
     size_t nsub;
     struct nz_case *cases; /* "switch": first case whose `when` holds */
     size_t ncases;
     nz_jq_t *jq;
-    char *where;       /* "rules[3]" for messages */
+    char *where; /* "rules[3]" for messages */
 } nz_rule_t;
 
 typedef struct nz_case {
@@ -141,9 +149,9 @@ typedef struct nz_case {
 
 /* Explicit observable rule (auto-extraction covers typed OCSF fields). */
 typedef struct nz_obs_rule {
-    nz_path_t from;    /* source record path (wildcards allowed) */
+    nz_path_t from; /* source record path (wildcards allowed) */
     int type_id;
-    char *name;        /* observable.name */
+    char *name; /* observable.name */
     nz_cond_t *when;
 } nz_obs_rule_t;
 
@@ -152,7 +160,7 @@ typedef struct nz_trie {
     char *key;
     struct nz_trie *child; /* sorted by key */
     size_t nchild;
-    uint32_t *rules;       /* rules that consume this whole subtree */
+    uint32_t *rules; /* rules that consume this whole subtree */
     size_t nrules;
 } nz_trie_t;
 
@@ -165,10 +173,10 @@ typedef struct mapping {
     json_t *source_json; /* source_id as a shared JSON string (owned) */
     char *file;
     nz_framing_t framing;
-    char **envelopes;  /* keys whose array (or object) value holds the records */
+    char **envelopes; /* keys whose array (or object) value holds the records */
     size_t nenvelopes;
     nz_decoder_t decoder;
-    json_t *product;   /* metadata.product (owned) */
+    json_t *product; /* metadata.product (owned) */
     nz_rule_t *rules;
     size_t nrules;
     nz_obs_rule_t *obs;
@@ -222,15 +230,26 @@ nz_jq_t *nz_jq_compile(const char *program, fs_err_t *e);
 json_t *nz_jq_run(nz_jq_t *jq, json_t *v, fs_err_t *e);
 void nz_jq_free(nz_jq_t *jq);
 
-/* framing.c */
-typedef void(nz_record_fn)(void *arg, json_t *rec, size_t record_no, size_t offset,
-                           const char *raw, size_t raw_len);
-typedef void(nz_bad_fn)(void *arg, size_t record_no, size_t offset, const char *reason,
-                        const char *raw, size_t raw_len);
-/* Splits buf into records; rec passed to on_record is owned by the callee. */
-void nz_frame_json(const mapping_t *m, const char *buf, size_t len, nz_record_fn *on_record,
-                   nz_bad_fn *on_bad, void *arg);
-void nz_frame_lines(const char *buf, size_t len, nz_record_fn *on_line, void *arg);
+/* normalizer.c: one run's sinks; framing.c hands it every record. */
+typedef struct nz_run {
+    const mapping_t *m;
+    const normalize_opts_t *opts;
+    normalize_emit_fn *emit;
+    normalize_reject_fn *reject;
+    void *arg;
+    long rejected;
+} nz_run_t;
+/* rec (owned, taken) is the parsed record, or NULL: decode raw first. raw
+   is the record's bytes as received. */
+void nz_run_record(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, const char *raw,
+                   size_t raw_len);
+void nz_run_bad(nz_run_t *r, size_t record_no, size_t offset, const char *reason, const char *raw,
+                size_t raw_len);
+
+/* framing.c: the record splitter (normalize_stream_* in normalize.h). run
+   is copied; position NULL = the start of the input. */
+normalize_stream_t *nz_stream_new(const mapping_t *m, const nz_run_t *run, const char *position,
+                                  fs_err_t *e);
 
 /* decoders: turn one raw record into a JSON object (caller owns) or NULL+e */
 json_t *nz_decode_cef(const char *line, size_t len, fs_err_t *e);
@@ -257,12 +276,11 @@ typedef struct nz_email_urls {
 
 /* found_in: "text" or "html" (a static string). */
 void nz_email_urls_add(nz_email_urls_t *u, const char *url, size_t n, const char *found_in);
-void nz_email_urls_scan_text(nz_email_urls_t *u, const char *text, size_t len, const char *found_in);
+void nz_email_urls_scan_text(nz_email_urls_t *u, const char *text, size_t len,
+                             const char *found_in);
 void nz_email_urls_scan_html(nz_email_urls_t *u, const char *html, size_t len);
 /* Adds the verdicts of one Authentication-Results value into auth (an
    object, borrowed); keys already set are kept. */
 void nz_email_auth_parse(json_t *auth, const char *header_value);
-/* Splits a buffer holding one or more <Event>…</Event> elements. */
-void nz_frame_xml_events(const char *buf, size_t len, nz_record_fn *on_event, void *arg);
 
 #endif

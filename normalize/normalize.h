@@ -24,8 +24,8 @@ const char *normalizer_source_id(const normalizer_t *self, size_t index);
 bool normalizer_has_source(const normalizer_t *self, const char *source_id);
 
 typedef struct normalize_opts {
-    const char *site;  /* fedsoar envelope: the site that collected the record */
-    bool keep_raw;     /* add raw_data (the record as received) to each event */
+    const char *site; /* fedsoar envelope: the site that collected the record */
+    bool keep_raw;    /* add raw_data (the record as received) to each event */
 } normalize_opts_t;
 
 /* Called for each record that normalized. `event` is borrowed: incref it to
@@ -48,6 +48,54 @@ long normalizer_run(normalizer_t *self, const char *source_id, const normalize_o
                     const char *buf, size_t len, normalize_emit_fn *emit,
                     normalize_reject_fn *reject, void *arg, fs_err_t *e);
 
+/* ---- streaming: an input of any size in bounded memory (framing.c) -------
+
+   The same splitting and mapping as normalizer_run, fed in chunks of any
+   size: chunked input gives the same records, record numbers, byte offsets
+   and reasons as the whole input at once.  The caller holds the bytes:
+
+     consumed = normalize_stream_feed(s, buf, len, eof);
+
+   processes every record that is complete in buf[0, len) and returns how
+   many bytes it is done with; the caller MUST pass buf[consumed, len) again,
+   at the start of the next call, followed by new bytes.  feed returns 0 only
+   when it needs more bytes (never with eof).  It holds at most one record
+   (NZ_MAX_RECORD_BYTES, 8 MiB; a longer one is rejected and skipped) or,
+   for the whole-message framing (email.rfc822), the message (32 MiB).
+   Record numbers and byte offsets count from the start of the input,
+   including a resumed one. */
+typedef struct normalize_stream normalize_stream_t;
+
+/* position: NULL for the start of an input, or a string from
+   normalize_stream_position to resume there (the caller then feeds the
+   input from normalize_stream_offset on). Caller owns; NULL with e set for
+   an unknown source or a position that is not this source's. */
+normalize_stream_t *normalize_stream_new(normalizer_t *self, const char *source_id,
+                                         const normalize_opts_t *opts, const char *position,
+                                         normalize_emit_fn *emit, normalize_reject_fn *reject,
+                                         void *arg, fs_err_t *e);
+void normalize_stream_destroy(normalize_stream_t **self_p);
+/* eof: buf ends the input (an unfinished record is then taken or rejected).
+   Returns early, with bytes left, just before a span that has no position
+   (skipping an oversized record or garbage up to the next record), so that
+   the caller can record the position reached. */
+size_t normalize_stream_feed(normalize_stream_t *self, const char *buf, size_t len, bool eof);
+/* Bytes consumed since the start of the input, and records reported. */
+size_t normalize_stream_offset(const normalize_stream_t *self);
+size_t normalize_stream_records(const normalize_stream_t *self);
+long normalize_stream_rejected(const normalize_stream_t *self);
+/* Writes the position after the consumed bytes ("v1 MODE OFFSET RECORDS",
+   a short string) for resuming. Returns 0, or -1 inside a skipped span
+   (no event is emitted inside one) or when size is too small. */
+int normalize_stream_position(const normalize_stream_t *self, char *out, size_t size);
+/* After eof: whether the input ended inside a record (it was rejected as
+   truncated; an input that is still being written ends so). */
+bool normalize_stream_truncated(const normalize_stream_t *self);
+/* Whether the source's framing takes the whole input as one message. */
+bool normalize_stream_whole_message(const normalize_stream_t *self);
+/* For tests: the per-record limit (default NZ_MAX_RECORD_BYTES; min 64). */
+void normalize_stream_set_max_record(normalize_stream_t *self, size_t max);
+
 /* Maps one already-parsed native record (borrowed). Returns a new OCSF
    event (caller owns) or NULL with e saying why. */
 json_t *normalizer_map(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
@@ -62,7 +110,7 @@ json_t *normalizer_map(normalizer_t *self, const char *source_id, const normaliz
    caller's reusable buffer.  docs/internals/normalize.md has the details. */
 
 #define OCSF_DUMP_MAX_DEFAULT (64u * 1024u * 1024u) /* bytes, when max is 0 */
-#define OCSF_DUMP_MAX_DEPTH 2048 /* nesting levels (jansson's parser limit) */
+#define OCSF_DUMP_MAX_DEPTH 2048                    /* nesting levels (jansson's parser limit) */
 
 /* A growable byte buffer with a maximum.  data is owned by the buffer and
    NUL-terminated after each successful ocsf_dump / ocsf_buf_append (the NUL

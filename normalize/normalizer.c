@@ -133,19 +133,9 @@ bool normalizer_has_source(const normalizer_t *self, const char *source_id)
 
 /* ---- running ------------------------------------------------------------------ */
 
-typedef struct run {
-    const mapping_t *m;
-    const normalize_opts_t *opts;
-    normalize_emit_fn *emit;
-    normalize_reject_fn *reject;
-    void *arg;
-    long rejected;
-} run_t;
-
-static void bad(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
+void nz_run_bad(nz_run_t *r, size_t record_no, size_t offset, const char *reason, const char *raw,
                 size_t raw_len)
 {
-    run_t *r = arg;
     r->rejected++;
     if (r->reject)
         r->reject(r->arg, record_no, offset, reason, raw ? raw : "", raw ? raw_len : 0);
@@ -154,10 +144,14 @@ static void bad(void *arg, size_t record_no, size_t offset, const char *reason, 
 static json_t *decode(const mapping_t *m, const char *raw, size_t len, fs_err_t *e)
 {
     switch (m->decoder) {
-    case NZ_DEC_CEF: return nz_decode_cef(raw, len, e);
-    case NZ_DEC_WINXML: return nz_decode_winxml(raw, len, e);
-    case NZ_DEC_RFC822: return nz_decode_rfc822(raw, len, e);
-    default: break;
+    case NZ_DEC_CEF:
+        return nz_decode_cef(raw, len, e);
+    case NZ_DEC_WINXML:
+        return nz_decode_winxml(raw, len, e);
+    case NZ_DEC_RFC822:
+        return nz_decode_rfc822(raw, len, e);
+    default:
+        break;
     }
     /* line framing without a decoder: each line is one JSON object */
     json_error_t je;
@@ -167,23 +161,17 @@ static json_t *decode(const mapping_t *m, const char *raw, size_t len, fs_err_t 
     return v;
 }
 
-static void record(void *arg, json_t *rec, size_t record_no, size_t offset, const char *raw,
+void nz_run_record(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, const char *raw,
                    size_t raw_len)
 {
-    run_t *r = arg;
     fs_err_t e = {{0}};
     char *dumped = NULL;
     if (!rec) {
         rec = decode(r->m, raw, raw_len, &e);
         if (!rec) {
-            bad(r, record_no, offset, e.text, raw, raw_len);
+            nz_run_bad(r, record_no, offset, e.text, raw, raw_len);
             return;
         }
-    } else if (!raw && r->opts && r->opts->keep_raw) {
-        /* element of an array/envelope: its own bytes are not at hand */
-        dumped = json_dumps(rec, JSON_COMPACT);
-        raw = dumped;
-        raw_len = dumped ? strlen(dumped) : 0;
     }
     json_t *ev = nz_mapping_apply(r->m, r->opts, rec, raw, raw_len, &e);
     if (!ev) {
@@ -192,7 +180,7 @@ static void record(void *arg, json_t *rec, size_t record_no, size_t offset, cons
             raw = dumped;
             raw_len = dumped ? strlen(dumped) : 0;
         }
-        bad(r, record_no, offset, e.text, raw, raw_len);
+        nz_run_bad(r, record_no, offset, e.text, raw, raw_len);
     } else {
         if (r->emit)
             r->emit(r->arg, ev, record_no);
@@ -202,43 +190,40 @@ static void record(void *arg, json_t *rec, size_t record_no, size_t offset, cons
     free(dumped);
 }
 
-long normalizer_run(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
-                    const char *buf, size_t len, normalize_emit_fn *emit,
-                    normalize_reject_fn *reject, void *arg, fs_err_t *e)
+normalize_stream_t *normalize_stream_new(normalizer_t *self, const char *source_id,
+                                         const normalize_opts_t *opts, const char *position,
+                                         normalize_emit_fn *emit, normalize_reject_fn *reject,
+                                         void *arg, fs_err_t *e)
 {
     const mapping_t *m = find(self, source_id);
     if (!m) {
         fs_err_set(e, "unknown source \"%s\" (see fedsoarctl normalize --list-sources)",
                    source_id ? source_id : "(null)");
-        return -1;
+        return NULL;
     }
+    nz_run_t r = {.m = m, .opts = opts, .emit = emit, .reject = reject, .arg = arg};
+    return nz_stream_new(m, &r, position, e);
+}
+
+long normalizer_run(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
+                    const char *buf, size_t len, normalize_emit_fn *emit,
+                    normalize_reject_fn *reject, void *arg, fs_err_t *e)
+{
+    normalize_stream_t *s = normalize_stream_new(self, source_id, opts, NULL, emit, reject, arg, e);
+    if (!s)
+        return -1;
     if (!buf)
         len = 0;
-    run_t r = {.m = m, .opts = opts, .emit = emit, .reject = reject, .arg = arg};
-    switch (m->framing) {
-    case NZ_FRAME_LINES: nz_frame_lines(buf, len, record, &r); break;
-    case NZ_FRAME_WHOLE:
-        if (len > 0)
-            record(&r, NULL, 1, 0, buf, len);
-        break;
-    case NZ_FRAME_AUTO_XML_JSON: {
-        size_t i = 0;
-        while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-            i++;
-        if (i < len && buf[i] == '<') {
-            nz_frame_xml_events(buf, len, record, &r);
-            break;
-        }
-        /* flattened JSON variant: same mapping, no decoder */
-        mapping_t copy = *m;
-        copy.decoder = NZ_DEC_NONE;
-        r.m = &copy;
-        nz_frame_json(&copy, buf, len, record, bad, &r);
-        break;
-    }
-    default: nz_frame_json(m, buf, len, record, bad, &r); break;
-    }
-    return r.rejected;
+    /* The whole input is one chunk; feed returns early only before a
+       skipped span (checkpoints), so it is called until all is taken. */
+    size_t done = 0, n;
+    do {
+        n = normalize_stream_feed(s, buf ? buf + done : NULL, len - done, true);
+        done += n;
+    } while (done < len && n > 0);
+    long rejected = normalize_stream_rejected(s);
+    normalize_stream_destroy(&s);
+    return rejected;
 }
 
 json_t *normalizer_map(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
