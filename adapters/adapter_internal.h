@@ -60,7 +60,14 @@ struct adapter {
     int64_t backoff_ms;
     double tokens;       /* send-rate bucket (cfg.max_rate), at most one second's worth */
     int64_t tokens_at;   /* monotonic ms of the last refill */
+    uint64_t witness_seq; /* the newest audit checkpoint witnessed (witness.c) */
+    zsock_t *monitor;     /* the dealer's handshake events */
+    unsigned monitor_gen;
+    unsigned handshake_failures; /* connections lost in the handshake since the last success */
 };
+
+/* witness.c: keeps the broker's latest signed audit checkpoint (borrowed). */
+void adapter_witness(adapter_t *a, const json_t *checkpoint);
 
 /* commands.c: answers a COMMAND body from the broker (journaled, at most once). */
 void adapter_on_command(adapter_t *a, const json_t *body);

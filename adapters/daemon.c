@@ -71,6 +71,7 @@ void adapter_destroy(adapter_t **self_p)
     if (!self_p || !*self_p)
         return;
     adapter_t *a = *self_p;
+    zsock_destroy(&a->monitor);
     zsock_destroy(&a->dealer);
     adapter_remove_sources(a);
     for (size_t i = 0; i < a->connector_count; i++)
@@ -102,8 +103,55 @@ static json_t *status_body(adapter_t *a)
                      (json_int_t)st.refused_full);
 }
 
+/* The dealer's handshake events: libzmq retries a failed handshake on its
+   own and says nothing, so a wrong key would look like a silent broker. */
+static void watch_handshakes(adapter_t *a)
+{
+    zsock_destroy(&a->monitor);
+    if (a->cfg.insecure)
+        return;
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://fedsoar-adapter-handshakes-%u", ++a->monitor_gen);
+    if (zmq_socket_monitor(zsock_resolve(a->dealer), ep,
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+        a->monitor = zsock_new(ZMQ_PAIR);
+        if (a->monitor && zsock_connect(a->monitor, "%s", ep) != 0)
+            zsock_destroy(&a->monitor);
+    }
+}
+
+static void on_handshake_event(adapter_t *a)
+{
+    zframe_t *ev = zframe_recv(a->monitor);
+    zframe_t *addr = ev && zframe_more(ev) ? zframe_recv(a->monitor) : NULL;
+    uint16_t event = 0;
+    if (ev && zframe_size(ev) >= 6)
+        memcpy(&event, zframe_data(ev), 2);
+    zframe_destroy(&ev);
+    zframe_destroy(&addr);
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        a->handshake_failures = 0;
+    } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        if (a->handshake_failures++ % 20 == 0)
+            fs_log(FS_LOG_ERROR, "adapter", "broker_refused_key",
+                   "site=%s broker=%s msg=\"the broker refused this site's key (%s/sites/%s.cert): is "
+                   "trusted/sites/%s.cert in the broker's keys directory?\"",
+                   a->cfg.site, a->cfg.broker, a->cfg.keys_dir, a->cfg.site, a->cfg.site);
+    } else if (event) {
+        /* Most often the broker could not decrypt our HELLO: the copy of its
+           public key we hold is not its key. Say so after a few tries. */
+        if (++a->handshake_failures % 20 == 3)
+            fs_log(FS_LOG_ERROR, "adapter", "broker_handshake_failing",
+                   "site=%s broker=%s failures=%u msg=\"the CURVE handshake keeps failing: the broker's public "
+                   "key in %s/broker.cert probably does not match the broker (or %s is not a fedsoar broker)\"",
+                   a->cfg.site, a->cfg.broker, a->handshake_failures, a->cfg.keys_dir, a->cfg.broker);
+    }
+}
+
 static void connect_broker(adapter_t *a)
 {
+    zsock_destroy(&a->monitor);
     zsock_destroy(&a->dealer);
     a->dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(a->dealer, 0);
@@ -113,6 +161,7 @@ static void connect_broker(adapter_t *a)
         zcert_apply(a->cert, a->dealer);
         zsock_set_curve_serverkey(a->dealer, a->broker_key);
     }
+    watch_handshakes(a);
     if (zsock_connect(a->dealer, "%s", a->cfg.broker) != 0)
         fs_log(FS_LOG_ERROR, "adapter", "connect_failed", "site=%s broker=%s reason=\"%s\"",
                a->cfg.site, a->cfg.broker, zmq_strerror(zmq_errno()));
@@ -189,6 +238,7 @@ static void on_welcome(adapter_t *a, const json_t *body)
     a->acked = a->sent_upto = last;
     a->welcomed = true;
     a->backoff_ms = 0;
+    adapter_witness(a, json_object_get(body, "audit"));
     fs_log(FS_LOG_INFO, "adapter", "connected", "site=%s broker_last_seq=%llu", a->cfg.site,
            (unsigned long long)last);
 }
@@ -219,7 +269,7 @@ static void on_message(adapter_t *a)
     case FSP_ACK: on_ack(a, m.body); break;
     case FSP_COMMAND: adapter_on_command(a, m.body); break;
     case FSP_REQUEST: adapter_on_request(a, m.body); break;
-    case FSP_HEARTBEAT: break;
+    case FSP_HEARTBEAT: adapter_witness(a, json_object_get(m.body, "audit")); break;
     case FSP_ERROR: {
         const char *reason = json_string_value(json_object_get(m.body, "reason"));
         fs_log(FS_LOG_WARN, "adapter", "broker_error", "site=%s reason=\"%s\"", a->cfg.site,
@@ -243,11 +293,13 @@ int adapter_run(adapter_t *a)
     a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
     int64_t next_tick = 0; /* actuators' tick(), about once per second */
     while (!zsys_interrupted) {
-        zpoller_t *poller = zpoller_new(a->dealer, NULL);
+        zpoller_t *poller = zpoller_new(a->dealer, a->monitor, NULL);
         void *which = zpoller_wait(poller, a->cfg.max_rate ? 10 : 50);
         bool terminated = zpoller_terminated(poller);
         zpoller_destroy(&poller);
-        if (which)
+        if (which && which == a->monitor)
+            on_handshake_event(a);
+        else if (which)
             on_message(a);
         else if (terminated)
             break;

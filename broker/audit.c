@@ -20,6 +20,7 @@
 #include <string.h>
 
 #define HEAD_KEY "audit_head"
+#define LAST_CHECKPOINT_KEY "audit_checkpoint"
 #define CHECKPOINT_TYPE "fedsoar-audit-checkpoint/1"
 
 /* DB_META "audit_head": 8 bytes BE seq + 64 hex chars of its hash. */
@@ -109,10 +110,38 @@ int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e)
         return fs_err_set(e, "audit: cannot sign a checkpoint: %s", se.text);
     json_t *details = json_pack("{s:I, s:s, s:s, s:s}", "upto_seq", (json_int_t)seq, "upto_hash", hash,
                                 "signature", sig, "reason", reason ? reason : "periodic");
+    uint64_t at = 0;
+    int rc = append_raw(st, txn, "audit.checkpoint", "broker", NULL, details, &at, e);
+    /* The latest checkpoint, as the broker hands it to its witnesses. */
+    json_t *last = json_pack("{s:I, s:I, s:s, s:s}", "seq", (json_int_t)at, "upto_seq", (json_int_t)seq,
+                             "upto_hash", hash, "signature", sig);
     free(sig);
-    int rc = append_raw(st, txn, "audit.checkpoint", "broker", NULL, details, NULL, e);
+    char *text = rc == 0 ? fs_json_canonical(last) : NULL;
+    if (rc == 0)
+        rc = text ? store_put(st, txn, DB_META, LAST_CHECKPOINT_KEY, strlen(LAST_CHECKPOINT_KEY), text,
+                              strlen(text), 0, e)
+                  : fs_err_set(e, "audit: cannot serialize a checkpoint");
+    free(text);
+    json_decref(last);
     json_decref(details);
     return rc;
+}
+
+json_t *audit_last_checkpoint(store_t *st, MDB_txn *txn)
+{
+    MDB_val v;
+    if (!store_has(st, DB_META) ||
+        store_get(st, txn, DB_META, LAST_CHECKPOINT_KEY, strlen(LAST_CHECKPOINT_KEY), &v, NULL) != 0)
+        return NULL;
+    return json_loadb(v.mv_data, v.mv_size, 0, NULL);
+}
+
+uint64_t audit_head(store_t *st, MDB_txn *txn)
+{
+    uint64_t seq;
+    char hash[65];
+    head_get(st, txn, &seq, hash);
+    return seq;
 }
 
 int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor, const json_t *subject,
@@ -121,7 +150,7 @@ int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor,
     uint64_t seq = 0;
     if (append_raw(st, txn, kind, actor, subject, details, &seq, e) != 0)
         return -1;
-    if (seq % AUDIT_CHECKPOINT_EVERY == 0)
+    if (seq % store_checkpoint_every(st) == 0)
         return audit_checkpoint(st, txn, "periodic", e);
     return 0;
 }
@@ -207,7 +236,109 @@ static int verify_one(void *arg, const MDB_val *key, const MDB_val *val)
     return rc;
 }
 
-json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub)
+/* ---- truncation: state rows and witnesses ------------------------------------ */
+
+typedef struct {
+    uint64_t chain_end, unstamped, rows;
+    const char *table;
+    bool bad;
+    char reason[512];
+} rows_t;
+
+static int check_row(void *arg, const MDB_val *key, const MDB_val *val)
+{
+    rows_t *r = arg;
+    json_t *row = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    json_t *at = json_object_get(row, "audit_seq");
+    r->rows++;
+    if (!json_is_integer(at)) {
+        r->unstamped++;
+    } else if ((uint64_t)json_integer_value(at) > r->chain_end) {
+        char name[80];
+        if (key->mv_size == 8)
+            snprintf(name, sizeof name, "%llu", (unsigned long long)fs_u64_from_be(key->mv_data));
+        else
+            snprintf(name, sizeof name, "%.*s", (int)(key->mv_size < 64 ? key->mv_size : 64),
+                     (const char *)key->mv_data);
+        snprintf(r->reason, sizeof r->reason,
+                 "%s %s was written when the chain reached seq %lld, but the chain ends at seq %llu "
+                 "(entries were removed from the end)",
+                 r->table, name, (long long)json_integer_value(at), (unsigned long long)r->chain_end);
+        r->bad = true;
+    }
+    json_decref(row);
+    return r->bad;
+}
+
+/* Every case, run, approval and governance row must point at an entry
+   that exists (store.c stamps them). */
+static void check_rows(store_t *st, MDB_txn *txn, uint64_t chain_end, rows_t *r)
+{
+    static const struct {
+        store_db_t db;
+        const char *name;
+    } tables[] = {{DB_CASES, "case"}, {DB_RUNS, "run"}, {DB_APPROVALS, "approval"}, {DB_GOVERNANCE, "governance row"}};
+    r->chain_end = chain_end;
+    for (size_t i = 0; i < sizeof tables / sizeof *tables && !r->bad; i++) {
+        r->table = tables[i].name;
+        if (store_has(st, tables[i].db))
+            store_foreach(st, txn, tables[i].db, false, check_row, r);
+    }
+}
+
+/* A checkpoint a site holds (witness.json in its state directory) must be
+   in the chain, byte for byte. Returns 0, or 1 with reason set. */
+static int check_witness(store_t *st, MDB_txn *txn, const json_t *w, uint64_t chain_end, const char *pub,
+                         char *reason, size_t size)
+{
+    const char *site = json_string_value(json_object_get(w, "site"));
+    const json_t *cp = json_object_get(w, "checkpoint");
+    uint64_t seq = (uint64_t)json_integer_value(json_object_get(cp, "seq"));
+    const char *upto_hash = json_string_value(json_object_get(cp, "upto_hash"));
+    const char *sig = json_string_value(json_object_get(cp, "signature"));
+    uint64_t upto = (uint64_t)json_integer_value(json_object_get(cp, "upto_seq"));
+    if (!site)
+        site = "?";
+    if (!seq || !upto_hash || !sig) {
+        snprintf(reason, size, "witness %s: not a checkpoint record", site);
+        return 1;
+    }
+    if (pub) {
+        char *payload = checkpoint_payload(upto, upto_hash);
+        fs_err_t e = {{0}};
+        int bad = keys_verify(pub, payload, strlen(payload), sig, &e) != 0;
+        free(payload);
+        if (bad) {
+            snprintf(reason, size, "witness %s: its checkpoint's signature is not the broker's: %.200s", site, e.text);
+            return 1;
+        }
+    }
+    if (seq > chain_end) {
+        snprintf(reason, size,
+                 "site %s witnessed a checkpoint at seq %llu (covering up to %llu), but the chain ends at seq %llu "
+                 "(entries were removed from the end)",
+                 site, (unsigned long long)seq, (unsigned long long)upto, (unsigned long long)chain_end);
+        return 1;
+    }
+    unsigned char key[8];
+    fs_u64_to_be(seq, key);
+    json_t *entry = store_get_json(st, txn, DB_AUDIT, key, 8);
+    const json_t *d = json_object_get(entry, "details");
+    const char *kind = json_string_value(json_object_get(entry, "kind"));
+    const char *held = json_string_value(json_object_get(d, "upto_hash"));
+    int bad = !kind || strcmp(kind, "audit.checkpoint") != 0 ||
+              (uint64_t)json_integer_value(json_object_get(d, "upto_seq")) != upto || !held ||
+              strcmp(held, upto_hash) != 0;
+    if (bad)
+        snprintf(reason, size,
+                 "site %s witnessed a checkpoint at seq %llu covering %s, which the chain does not hold there "
+                 "(the chain was rewritten)",
+                 site, (unsigned long long)seq, upto_hash);
+    json_decref(entry);
+    return bad;
+}
+
+json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub, const json_t *witnesses)
 {
     verify_t v = {.st = st, .pub = broker_pub, .expect = 1};
     snprintf(v.prev, sizeof v.prev, "%s", AUDIT_GENESIS);
@@ -231,11 +362,38 @@ json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub)
         v.bad_seq = v.expect - 1;
         snprintf(v.reason, sizeof v.reason, "the last entry is not the one the broker wrote (altered)");
     }
+    rows_t rows = {0};
+    if (!v.bad) {
+        check_rows(st, txn, v.expect - 1, &rows);
+        if (rows.bad) {
+            v.bad = true;
+            v.bad_seq = v.expect;
+            snprintf(v.reason, sizeof v.reason, "%s", rows.reason);
+        }
+    }
+    size_t wi;
+    json_t *w;
+    json_array_foreach(witnesses, wi, w) {
+        if (!v.bad && check_witness(st, txn, w, v.expect - 1, broker_pub, v.reason, sizeof v.reason)) {
+            v.bad = true;
+            v.bad_seq = v.expect;
+        }
+    }
+    if (rows.unstamped)
+        json_array_append_new(warnings, json_sprintf("%llu state rows carry no audit_seq (written before audit "
+                                                     "stamps): their truncation is not detectable",
+                                                     (unsigned long long)rows.unstamped));
     if (!broker_pub)
         json_array_append_new(warnings, json_string("no broker public signing key: checkpoint signatures not checked"));
     if (v.entries && !v.checkpoints)
         json_array_append_new(warnings, json_string("no signed checkpoint yet"));
-    json_t *out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "ok", !v.bad, "entries",
+    /* Authenticated: the chain is consistent AND its checkpoints carry the
+       broker's signature. Consistent alone proves nothing: whoever can
+       write the file can rebuild a consistent chain. */
+    bool authenticated = !v.bad && broker_pub && v.checkpoints > 0;
+    json_t *out = json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "ok", !v.bad, "authenticated",
+                            authenticated, "state_rows_checked", (json_int_t)rows.rows, "witnesses",
+                            (json_int_t)json_array_size(witnesses), "entries",
                             (json_int_t)v.entries, "checkpoints", (json_int_t)v.checkpoints,
                             "last_checkpoint_seq", (json_int_t)v.last_checkpoint, "unsigned_tail",
                             (json_int_t)(v.entries - v.last_checkpoint), "head_seq", (json_int_t)head_seq,

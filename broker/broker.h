@@ -49,6 +49,10 @@ bool store_has(const store_t *self, store_db_t db);
    (copied; NULL = none: checkpoints are not written). */
 void store_set_sign_key(store_t *self, const char *path);
 const char *store_sign_key(const store_t *self);
+/* Sign an audit checkpoint at least every n entries (0: the default,
+   AUDIT_CHECKPOINT_EVERY). */
+void store_set_checkpoint_every(store_t *self, uint64_t n);
+uint64_t store_checkpoint_every(const store_t *self);
 /* A short random id made when the store was created: prefixes command ids
    so they stay unique if a broker is ever rebuilt from scratch. */
 const char *store_instance(const store_t *self);
@@ -66,7 +70,9 @@ int store_put(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_
 /* 0 deleted or absent, -1 error. */
 int store_del(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen,
               fs_err_t *e);
-/* JSON values: NULL when absent or unreadable (caller owns). */
+/* JSON values: NULL when absent or unreadable (caller owns). Writing a
+   case, run, approval or governance row stamps it with "audit_seq": the
+   audit chain's head at that moment (audit_verify checks it exists). */
 json_t *store_get_json(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen);
 int store_put_json(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen,
                    const json_t *val, fs_err_t *e);
@@ -124,10 +130,12 @@ json_t *cases_metrics(store_t *st, MDB_txn *txn);
      {"seq", "time", "kind", "actor", "subject", "details", "prev", "hash"}
    stored as canonical JSON under u64 BE seq. hash = SHA-256 (hex) of the
    canonical JSON of the entry without "hash"; prev = hash of entry seq-1
-   (64 zeros for seq 1). Every AUDIT_CHECKPOINT_EVERY entries, and at a
-   clean start and stop, an "audit.checkpoint" entry carries the broker's
-   Ed25519 signature over {"type":"fedsoar-audit-checkpoint/1",
-   "upto_seq", "upto_hash"} of the entry before it. */
+   (64 zeros for seq 1). An "audit.checkpoint" entry carries the broker's
+   Ed25519 signature over {"type":"fedsoar-audit-checkpoint/1", "upto_seq",
+   "upto_hash"} of the entry before it: every store_checkpoint_every()
+   entries, every audit.checkpoint_interval_s while entries are added (the
+   daemon), and at a clean start and stop. The latest one is handed to every
+   site (WELCOME, HEARTBEAT), which keeps it as a witness. */
 
 #define AUDIT_CHECKPOINT_EVERY 1000
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -138,15 +146,25 @@ json_t *cases_metrics(store_t *st, MDB_txn *txn);
 int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor,
                  const json_t *subject, const json_t *details, fs_err_t *e);
 /* Appends a signed checkpoint of everything so far (no-op without a sign
-   key). reason: "periodic", "start", "stop". */
+   key). reason: "periodic", "interval", "start", "stop". */
 int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e);
-/* Walks the whole chain. Returns (caller owns) {"ok", "entries",
-   "checkpoints", "last_checkpoint_seq", "unsigned_tail", "head_seq"} and,
-   when broken, "error": {"seq", "reason"} naming the first bad entry
-   (altered, removed, inserted, reordered, bad checkpoint signature).
-   broker_pub: DIR/broker.sign.pub.pem (NULL: signatures not checked, said
-   in "warnings"). */
-json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub);
+/* The latest checkpoint {"seq", "upto_seq", "upto_hash", "signature"} or
+   NULL. Caller owns. */
+json_t *audit_last_checkpoint(store_t *st, MDB_txn *txn);
+/* The seq of the last entry (0: none). */
+uint64_t audit_head(store_t *st, MDB_txn *txn);
+/* Walks the whole chain, then the state rows (each case, run, approval and
+   governance row must point at an entry that exists) and the witnesses
+   ([{"site", "checkpoint"}], borrowed, may be NULL: each checkpoint a site
+   holds must be in the chain). Returns (caller owns) {"ok",
+   "authenticated", "entries", "checkpoints", "last_checkpoint_seq",
+   "unsigned_tail", "head_seq", "state_rows_checked", "witnesses",
+   "warnings"} and, when broken, "error": {"seq", "reason"} naming the first
+   problem (altered, removed, inserted, reordered, truncated, bad
+   signature). "authenticated" is true only when the chain is intact and
+   its checkpoints were verified with broker_pub
+   (DIR/broker.sign.pub.pem; NULL: not checked). */
+json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub, const json_t *witnesses);
 /* Appends to out (array) the entries with seq > since, stopping after
    about max_bytes of JSON. Returns the last seq appended (since when none). */
 uint64_t audit_export(store_t *st, MDB_txn *txn, uint64_t since, size_t max_bytes, json_t *out);

@@ -36,6 +36,7 @@ struct broker {
     zhashx_t *sessions;       /* site -> session_t */
     zhashx_t *insecure_peers; /* --insecure only: routing id hex -> site */
     int64_t next_heartbeat;
+    int64_t next_checkpoint; /* monotonic ms of the next interval checkpoint check */
     zhashx_t *versions; /* playbook version -> playbook_t, for runs in flight */
     route_table_t *routes; /* scopes, capabilities, learned assets -> where commands go */
     governance_config_t *gov; /* NULL: no governance, the directory's playbooks run everywhere */

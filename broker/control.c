@@ -281,8 +281,13 @@ static json_t *do_approval_show(broker_t *b, MDB_txn *txn, const json_t *args, c
 
 static json_t *do_audit_verify(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
 {
-    (void)args, (void)who, (void)e;
-    return audit_verify(b->store, txn, b->sign_pub[0] ? b->sign_pub : NULL);
+    (void)who;
+    const json_t *witnesses = json_object_get(args, "witnesses");
+    if (witnesses && !json_is_array(witnesses)) {
+        fs_err_set(e, "audit.verify: args.witnesses must be an array of {\"site\", \"checkpoint\"}");
+        return NULL;
+    }
+    return audit_verify(b->store, txn, b->sign_pub[0] ? b->sign_pub : NULL, witnesses);
 }
 
 static json_t *do_audit_export(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)

@@ -102,10 +102,12 @@ static int on_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     uint64_t last = 0;
     if (store_get(b->store, txn, DB_SEQ, key, (size_t)klen, &v, NULL) == 0 && v.mv_size == 8)
         last = fs_u64_from_be(v.mv_data);
-    store_abort(&txn);
-    json_t *welcome = json_pack("{s:s, s:s, s:s, s:I, s:i}", "protocol", FS_PROTOCOL_VERSION,
+    /* The latest signed audit checkpoint rides along: the site keeps it as
+       a witness that the chain reached that far (§5.1, docs/security.md). */
+    json_t *welcome = json_pack("{s:s, s:s, s:s, s:I, s:i, s:o*}", "protocol", FS_PROTOCOL_VERSION,
                                 "site", s->site, "epoch", epoch, "last_seq", (json_int_t)last,
-                                "heartbeat_ms", FSP_HEARTBEAT_MS);
+                                "heartbeat_ms", FSP_HEARTBEAT_MS, "audit", audit_last_checkpoint(b->store, txn));
+    store_abort(&txn);
     fsp_send(b->sites, s->peer, FSP_WELCOME, welcome);
     json_decref(welcome);
     fs_log(FS_LOG_INFO, "broker", "site_connected", "site=%s epoch=%s last_seq=%llu", s->site,
@@ -379,6 +381,14 @@ void broker_send_heartbeats(broker_t *b)
 {
     int64_t now = fs_mono_ms();
     json_t *body = json_object();
+    MDB_txn *txn;
+    fs_err_t e = {{0}};
+    if (store_begin(b->store, false, &txn, &e) == 0) {
+        json_t *cp = audit_last_checkpoint(b->store, txn);
+        if (cp)
+            json_object_set_new(body, "audit", cp);
+        store_abort(&txn);
+    }
     for (session_t *s = zhashx_first(b->sessions); s; s = zhashx_next(b->sessions)) {
         if (!s->connected)
             continue;

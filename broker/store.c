@@ -16,7 +16,24 @@ struct store {
     MDB_dbi dbi[DB_COUNT];
     char instance[13];
     char *sign_key; /* the broker's Ed25519 private key file, for audit checkpoints */
+    uint64_t checkpoint_every;
 };
+
+void store_set_checkpoint_every(store_t *self, uint64_t n)
+{
+    self->checkpoint_every = n;
+}
+
+uint64_t store_checkpoint_every(const store_t *self)
+{
+    return self->checkpoint_every ? self->checkpoint_every : AUDIT_CHECKPOINT_EVERY;
+}
+
+/* The state rows whose audit entries verify looks for (audit.c). */
+static bool stamped(store_db_t db)
+{
+    return db == DB_CASES || db == DB_RUNS || db == DB_APPROVALS || db == DB_GOVERNANCE;
+}
 
 static int lmdb_fail(fs_err_t *e, const char *what, int rc)
 {
@@ -206,6 +223,10 @@ json_t *store_get_json(store_t *self, MDB_txn *txn, store_db_t db, const void *k
 int store_put_json(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen,
                    const json_t *val, fs_err_t *e)
 {
+    /* A state row records how far the audit chain reached when it was
+       written, so that removing the chain's tail cannot pass unseen. */
+    if (stamped(db) && json_is_object(val) && store_has(self, DB_AUDIT))
+        json_object_set_new((json_t *)val, "audit_seq", json_integer((json_int_t)audit_head(self, txn)));
     char *text = json_dumps(val, JSON_COMPACT);
     if (!text)
         return fs_err_set(e, "store: cannot serialize a %s record", db_names[db]);

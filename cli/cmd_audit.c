@@ -1,12 +1,15 @@
-/*  cmd_audit.c — fedsoarctl audit verify [--json]
-                  fedsoarctl audit verify --state-dir DIR [--keys DIR] [--json]   (offline)
+/*  cmd_audit.c — fedsoarctl audit verify [--witness SITE_STATE_DIR]... [--json]
+                  fedsoarctl audit verify --state-dir DIR [--keys DIR] [--witness DIR]... [--json]   (offline)
                   fedsoarctl audit export [--since SEQ]
     verify walks the hash chain and the signed checkpoints
     (docs/governance.md "Audit chain") and names the first entry that was
     altered, removed, inserted or reordered. Offline, it opens the broker's
     LMDB read-only (with or without a running broker) and checks the
     checkpoints with KEYS/broker.sign.pub.pem. export prints one JSON line
-    per entry, for a SIEM. Exit: 0 intact, 1 broken, 2 usage or I/O. */
+    per entry, for a SIEM. --witness names a site adapter's state
+    directory: the checkpoint that site holds must be in the chain (a cut
+    tail shows). Exit: 0 intact AND authenticated (checkpoints verified with
+    the broker's public key), 1 broken or only consistent, 2 usage or I/O. */
 #include "broker.h"
 #include "cli.h"
 #include "federation.h"
@@ -18,10 +21,15 @@
 static int report(const json_t *r, bool json)
 {
     bool ok = json_is_true(json_object_get(r, "ok"));
+    bool authenticated = json_is_true(json_object_get(r, "authenticated"));
     if (json) {
         char *t = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);
         printf("%s\n", t ? t : "null");
         free(t);
+    } else if (ok && !authenticated) {
+        printf("audit chain consistent but not authenticated: %lld entries, no checkpoint verified with the "
+               "broker's public signing key (KEYS/broker.sign.pub.pem), so a rewritten chain would look the same\n",
+               (long long)json_integer_value(json_object_get(r, "entries")));
     } else if (ok) {
         printf("audit chain intact: %lld entries, %lld signed checkpoints (last at seq %lld), %lld entries after it\n",
                (long long)json_integer_value(json_object_get(r, "entries")),
@@ -37,10 +45,33 @@ static int report(const json_t *r, bool json)
     json_t *w;
     if (!json)
         json_array_foreach(json_object_get(r, "warnings"), i, w) fprintf(stderr, "warning: %s\n", json_string_value(w));
-    return ok ? 0 : 1;
+    if (ok && !json && json_integer_value(json_object_get(r, "witnesses")) > 0)
+        printf("witnesses: %lld site checkpoint(s) found in the chain\n",
+               (long long)json_integer_value(json_object_get(r, "witnesses")));
+    return ok && authenticated ? 0 : 1;
 }
 
-static int verify_offline(const char *state_dir, const char *keys_dir, bool json)
+/* --witness DIR: the checkpoint the site's adapter keeps there. */
+static int add_witness(json_t *witnesses, const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/audit-witness.json", dir);
+    fs_err_t e = {{0}};
+    size_t len;
+    char *text = fs_file_read(path, 64 * 1024, &len, &e);
+    json_t *w = text ? fs_json_parse(text, len, &e) : NULL;
+    free(text);
+    if (!json_is_object(json_object_get(w, "checkpoint"))) {
+        fprintf(stderr, "fedsoarctl audit verify: --witness %s: %s\n", dir,
+                e.text[0] ? e.text : "audit-witness.json holds no checkpoint");
+        json_decref(w);
+        return -1;
+    }
+    json_array_append_new(witnesses, w);
+    return 0;
+}
+
+static int verify_offline(const char *state_dir, const char *keys_dir, const json_t *witnesses, bool json)
 {
     fs_err_t e = {{0}};
     store_t *st = store_open_readonly(state_dir, &e);
@@ -59,7 +90,7 @@ static int verify_offline(const char *state_dir, const char *keys_dir, bool json
     MDB_txn *txn;
     int rc = 2;
     if (store_begin(st, false, &txn, &e) == 0) {
-        json_t *r = audit_verify(st, txn, pubp);
+        json_t *r = audit_verify(st, txn, pubp, witnesses);
         store_abort(&txn);
         rc = report(r, json);
         json_decref(r);
@@ -74,8 +105,14 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : "", *state_dir = NULL, *keys = NULL, *since_s = NULL;
     bool json = false, bad = false, keys_given = false;
+    json_t *witnesses = json_array();
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--witness") == 0 && i + 1 < argc) {
+            if (add_witness(witnesses, argv[++i]) != 0) {
+                json_decref(witnesses);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
             state_dir = argv[++i];
         else if (strcmp(argv[i], "--keys") == 0 && i + 1 < argc)
             keys = argv[++i], keys_given = true;
@@ -83,33 +120,42 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv)
             since_s = argv[++i];
         else if (strcmp(argv[i], "--json") == 0)
             json = true;
-        else
+        else {
+            json_decref(witnesses);
             return cli_usage_error("audit", cli_is_subcommand("audit", sub) ? sub : NULL, "%s \"%s\"",
                                    argv[i][0] == '-' ? "unknown option (or one without its value)"
                                                      : "unexpected argument",
                                    argv[i]);
+        }
     }
-    if (!cli_is_subcommand("audit", sub))
+    bad = bad || (json_array_size(witnesses) && strcmp(sub, "verify") != 0);
+    if (!cli_is_subcommand("audit", sub)) {
+        json_decref(witnesses);
         return cli_unknown_subcommand("audit", argc > 1 ? argv[1] : NULL);
+    }
     uint64_t since = 0;
     if (bad || (strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0) ||
         (since_s && fs_parse_u64(since_s, &since) != 0) || (strcmp(sub, "verify") == 0 && since_s) ||
         (strcmp(sub, "export") == 0 && state_dir)) {
-        fprintf(stderr, "usage: fedsoarctl audit verify [--state-dir DIR [--keys DIR]] [--json]\n"
+        fprintf(stderr, "usage: fedsoarctl audit verify [--state-dir DIR [--keys DIR]] [--witness DIR]... [--json]\n"
                         "       fedsoarctl audit export [--since SEQ]\n");
+        json_decref(witnesses);
         return 2;
     }
     if (strcmp(sub, "verify") == 0) {
-        if (state_dir)
-            return verify_offline(state_dir, keys_given ? keys : o->keys_dir, json);
-        int call_rc;
-        json_t *r = cli_call(o, "audit.verify", json_object(), &call_rc);
-        if (!r)
-            return call_rc;
-        int rc = report(r, json);
-        json_decref(r);
+        int rc;
+        if (state_dir) {
+            rc = verify_offline(state_dir, keys_given ? keys : o->keys_dir, witnesses, json);
+        } else {
+            json_t *r = cli_call(o, "audit.verify", json_pack("{s:O}", "witnesses", witnesses), &rc);
+            if (r)
+                rc = report(r, json);
+            json_decref(r);
+        }
+        json_decref(witnesses);
         return rc;
     }
+    json_decref(witnesses);
     /* export: page through the log, one canonical JSON line per entry */
     for (;;) {
         int call_rc;

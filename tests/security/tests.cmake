@@ -1,5 +1,6 @@
 # Issue 11: security tests (each check names its clause, "§11.N: ...").
 fedsoar_script_test(forged_identity security security/forged_identity.sh 180)
-fedsoar_script_test(cli_walk security security/cli_walk.sh 180) # §11.6 the CLI contract, every subcommand
 fedsoar_script_test(config_fail_closed security security/config_fail_closed.sh 300) # §11.4 every config fails closed
 fedsoar_script_test(replay_dedup security security/replay_dedup.sh 900)
+fedsoar_script_test(cli_walk security security/cli_walk.sh 180) # §11.6 the CLI contract, every subcommand
+fedsoar_script_test(audit_truncation security security/audit_truncation.sh 180) # §11.3 truncation, witnesses, authentication

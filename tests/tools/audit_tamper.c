@@ -7,6 +7,8 @@
       audit_tamper DIR rehash SEQ     change entry SEQ and recompute every hash after it
       audit_tamper DIR remove SEQ     delete entry SEQ
       audit_tamper DIR truncate       delete the last entry
+      audit_tamper DIR cut SEQ        delete every entry after SEQ and rewrite the head row to SEQ
+                                      (a consistent, shorter chain: only stamps and witnesses tell)
       audit_tamper DIR insert SEQ     insert a forged entry between SEQ and SEQ+1 (renumbering the rest)
       audit_tamper DIR swap SEQ       exchange entries SEQ and SEQ+1
       audit_tamper DIR count          print the number of entries */
@@ -77,7 +79,7 @@ static void rehash(json_t *entry, const char *prev)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: audit_tamper DIR alter|rehash|remove|truncate|insert|swap|count [SEQ]\n");
+        fprintf(stderr, "usage: audit_tamper DIR alter|rehash|remove|truncate|cut|insert|swap|count [SEQ]\n");
         return 2;
     }
     const char *op = argv[2];
@@ -108,6 +110,12 @@ int main(int argc, char **argv)
             json_decref(before);
             for (uint64_t s = seq; s <= last; s++) {
                 json_t *cur = s == seq ? json_incref(e) : get(s);
+                /* A thorough forger also makes each checkpoint cover the
+                   rewritten entry before it: only the signature is left. */
+                json_t *d = json_object_get(cur, "details");
+                const char *kind = json_string_value(json_object_get(cur, "kind"));
+                if (kind && strcmp(kind, "audit.checkpoint") == 0 && json_is_object(d))
+                    json_object_set_new(d, "upto_hash", json_string(prev));
                 rehash(cur, prev);
                 snprintf(prev, sizeof prev, "%s", json_string_value(json_object_get(cur, "hash")));
                 put(s, cur);
@@ -130,6 +138,21 @@ int main(int argc, char **argv)
         del(seq);
     } else if (strcmp(op, "truncate") == 0) {
         del(last);
+    } else if (strcmp(op, "cut") == 0) {
+        json_t *keep = get(seq);
+        if (!keep)
+            return 2;
+        for (uint64_t s = last; s > seq; s--)
+            del(s);
+        MDB_dbi meta;
+        if (mdb_dbi_open(txn, "meta", 0, &meta) == 0) {
+            unsigned char head[72];
+            fs_u64_to_be(seq, head);
+            memcpy(head + 8, json_string_value(json_object_get(keep, "hash")), 64);
+            MDB_val k = {10, "audit_head"}, v = {72, head};
+            mdb_put(txn, meta, &k, &v, 0);
+        }
+        json_decref(keep);
     } else if (strcmp(op, "insert") == 0) {
         for (uint64_t s = last; s > seq; s--) {
             json_t *e = get(s);

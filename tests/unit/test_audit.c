@@ -35,7 +35,7 @@ static json_t *verify(store_t *st, const char *pub)
 {
     MDB_txn *txn;
     store_begin(st, false, &txn, NULL);
-    json_t *r = audit_verify(st, txn, pub);
+    json_t *r = audit_verify(st, txn, pub, NULL);
     store_abort(&txn);
     return r;
 }
