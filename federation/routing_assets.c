@@ -1,7 +1,9 @@
 /*  routing_assets.c — assets a site's own events show it owns (federation.h
     route_learn). What is safe to learn (docs/internals/routing.md):
     - device.ip / device.hostname / device.uid: the device an event is
-      about is monitored by the reporting site;
+      about is monitored by the reporting site — but an address, host name
+      or user is learned only inside the site's own scope (may_learn_*
+      below), so no site can pull another's assets towards itself;
     - src_endpoint / dst_endpoint ip (and its hostname) only when that IP
       lies in the reporting site's declared scopes: a peer seen in traffic,
       such as an attacker's address, never becomes the site's asset;
@@ -204,6 +206,84 @@ static void in_scope_cb(void *arg, uint32_t site, const cidr_t *scope, bool insi
         s->hit = true;
 }
 
+/* ---- a site learns only inside its own scope -------------------------------------
+   An asset the site's declared scopes contain is its own. One that another
+   site's scopes contain is never learned: a hostile or careless site must
+   not pull another's hosts, addresses or users towards itself. An address
+   that no scope contains is learned only by a site that declares no
+   address scope (it has not said where its networks end); a host or user
+   name that no scope contains (a bare "ws-1", "DOMAIN\\name") is learned,
+   since no site has claimed it. */
+
+typedef struct {
+    uint32_t site;
+    bool own, other;
+} scope_hits_t;
+
+static void hit(scope_hits_t *h, uint32_t site)
+{
+    if (site == h->site)
+        h->own = true;
+    else
+        h->other = true;
+}
+
+static void hit_ip(void *arg, uint32_t site, const cidr_t *scope, bool inside)
+{
+    (void)scope, (void)inside;
+    hit(arg, site);
+}
+
+static void hit_suffix(void *arg, uint32_t site, const char *suffix)
+{
+    (void)suffix;
+    hit(arg, site);
+}
+
+static void hit_glob(void *arg, uint32_t site, const char *pattern, size_t spec)
+{
+    (void)pattern, (void)spec;
+    hit(arg, site);
+}
+
+static bool may_learn(const scope_hits_t *h, size_t own_scopes_of_kind)
+{
+    return h->own || (!h->other && own_scopes_of_kind == 0);
+}
+
+static bool may_learn_name(const scope_hits_t *h)
+{
+    return h->own || !h->other;
+}
+
+static bool may_learn_ip(const route_table_t *t, uint32_t s, bool v6, addr128_t addr)
+{
+    scope_hits_t h = {s, false, false};
+    route_match_ip(t, v6, addr, v6 ? 128 : 32, false, hit_ip, &h);
+    const site_scopes_t *sc = &t->sites[s].scopes;
+    return may_learn(&h, sc->nv4 + sc->nv6);
+}
+
+static bool may_learn_host(const route_table_t *t, uint32_t s, const char *host_key)
+{
+    const char *name = host_key + strlen("host:");
+    scope_hits_t h = {s, false, false};
+    route_match_suffix(t, t->suffix_index, name, hit_suffix, &h);
+    route_match_glob(t, name, hit_glob, &h);
+    return may_learn_name(&h);
+}
+
+/* A user's identity domain is what follows '@' (DOMAIN\name and bare names
+   have none: no scope contains them). */
+static bool may_learn_user(const route_table_t *t, uint32_t s, const char *user_key)
+{
+    const char *at = strrchr(user_key, '@');
+    scope_hits_t h = {s, false, false};
+    if (at && at[1])
+        route_match_suffix(t, t->ident_index, at + 1, hit_suffix, &h);
+    return may_learn_name(&h);
+}
+
 static const char *str_at(const json_t *obj, const char *a, const char *b)
 {
     const json_t *v = json_object_get(obj, a);
@@ -228,9 +308,11 @@ int route_learn(route_table_t *t, const char *site, const json_t *event, int64_t
 
     const json_t *device = json_object_get(event, "device");
     if (json_is_object(device)) {
-        if (ip_key(str_at(device, "ip", NULL), key, sizeof key, &v6, &addr) == 0)
+        if (ip_key(str_at(device, "ip", NULL), key, sizeof key, &v6, &addr) == 0 &&
+            may_learn_ip(t, s, v6, addr))
             learned += learn_key(as, key, s, now_ms);
-        if (name_key("host", str_at(device, "hostname", NULL), key, sizeof key) == 0)
+        if (name_key("host", str_at(device, "hostname", NULL), key, sizeof key) == 0 &&
+            may_learn_host(t, s, key))
             learned += learn_key(as, key, s, now_ms);
         if (token_key("device", str_at(device, "uid", NULL), false, key, sizeof key) == 0)
             learned += learn_key(as, key, s, now_ms);
@@ -245,18 +327,21 @@ int route_learn(route_table_t *t, const char *site, const json_t *event, int64_t
         if (!sc.hit)
             continue; /* not the site's address: a peer, maybe the attacker */
         learned += learn_key(as, key, s, now_ms);
-        if (name_key("host", str_at(ep, "hostname", NULL), key, sizeof key) == 0)
+        if (name_key("host", str_at(ep, "hostname", NULL), key, sizeof key) == 0 &&
+            may_learn_host(t, s, key))
             learned += learn_key(as, key, s, now_ms);
     }
     bool failed_auth = json_integer_value(json_object_get(event, "class_uid")) == 3002 &&
                        json_integer_value(json_object_get(event, "status_id")) == 2;
     const json_t *user = json_object_get(json_object_get(event, "actor"), "user");
     if (!failed_auth && json_is_object(user)) {
-        if (token_key("user", str_at(user, "name", NULL), true, key, sizeof key) == 0)
+        if (token_key("user", str_at(user, "name", NULL), true, key, sizeof key) == 0 &&
+            may_learn_user(t, s, key))
             learned += learn_key(as, key, s, now_ms);
         const char *mail = str_at(user, "email_addr", NULL);
         if (token_key("user", mail, true, key, sizeof key) == 0 &&
-            (!str_at(user, "name", NULL) || strcasecmp(mail, str_at(user, "name", NULL)) != 0))
+            (!str_at(user, "name", NULL) || strcasecmp(mail, str_at(user, "name", NULL)) != 0) &&
+            may_learn_user(t, s, key))
             learned += learn_key(as, key, s, now_ms);
     }
     return learned;

@@ -200,9 +200,16 @@ static void test_learning(void)
     ev = J("{\"class_uid\": 3002, \"status_id\": 2, \"actor\": {\"user\": {\"name\": \"mallory\"}}}");
     CHECK_INT(route_learn(t, "beta", ev, now), 0);
     json_decref(ev);
-    /* a site claiming another site's declared address is not believed */
-    ev = J("{\"device\": {\"ip\": \"10.2.9.9\"}}");
-    CHECK_INT(route_learn(t, "alpha", ev, now), 1);
+    /* a site claiming another site's declared address, host or user is not
+       believed, and learns none of them (issue 11: a site speaks only for
+       itself) */
+    ev = J("{\"device\": {\"ip\": \"10.2.9.9\", \"hostname\": \"db.beta.example\"},"
+           " \"actor\": {\"user\": {\"name\": \"bob@beta.example\"}}}");
+    CHECK_INT(route_learn(t, "alpha", ev, now), 0);
+    json_decref(ev);
+    /* an address outside every scope, from a site that declares its networks */
+    ev = J("{\"device\": {\"ip\": \"198.51.100.77\"}}");
+    CHECK_INT(route_learn(t, "alpha", ev, now), 0);
     json_decref(ev);
     CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h\"}},\"actuator\":{\"x-edr\":{\"ip\":\"10.2.9.9\"}}}", NULL, NULL), "beta");
     /* overlapping private ranges (a merger): learning breaks the tie */
