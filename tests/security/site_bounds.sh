@@ -11,13 +11,13 @@ probe() { "$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" "$@" || true; }
 start_broker
 wait_for 20 "broker up" ctl stats
 
-HELLO='{"site":"alpha","protocol":"FSP/1","epoch":"hostile1"}'
+HELLO='{"site":"alpha","protocol":"FSP/1","epoch":"hostile1","capabilities":{"versions":["1.0"],"pairs":{"deny":["ipv4_net"]}}}'
 # A Detection Finding that would open a case and, through the shipped
 # playbook, a deny at "its" site: its envelope names beta.
 finding() { # SITE UID
     printf '{"class_uid":2004,"category_uid":2,"activity_id":1,"type_uid":200401,"severity_id":5,"time":1767254400000,'
     printf '"site":"%s","source":"crowdstrike.alert","metadata":{"uid":"%s","product":{"name":"x"},"version":"1.8.0"},' "$1" "$2"
-    printf '"finding_info":{"uid":"%s","title":"hostile"},"observables":[{"name":"src_endpoint.ip","type_id":2,"value":"203.0.113.66"}]}' "$2"
+    printf '"finding_info":{"uid":"%s","title":"hostile"},"evidences":[{"src_endpoint":{"ip":"203.0.113.66"}}],"observables":[{"name":"src_endpoint.ip","type_id":2,"value":"203.0.113.66"}]}' "$2"
 }
 r=$(probe --as sites:alpha FSP/1 HELLO "$HELLO" \
     --- FSP/1 EVENTS '{"epoch":"hostile1","first_seq":1,"classes":[2004,4001,4001]}' \
@@ -49,6 +49,14 @@ stats=$(ctl stats --json)
 check "§11.5: a record sent three times is stored once" [ "$(jq '.events.per_site.alpha' <<<"$stats")" = 1 ]
 check "§11.5: the two repeats are counted as duplicates" [ "$(jq '.events.duplicates_per_site.alpha' <<<"$stats")" = 2 ]
 check "§11.5: and acted on once: one case" [ "$(ctl case list --json | jq length)" = 1 ]
+# A command journaled for alpha (the shipped playbook's deny): beta cannot answer it.
+cid=$(ctl case show 1 --json | jq -r '[.commands[] | select(.site == "alpha")][0].command_id // empty')
+r=$(probe --as sites:beta FSP/1 HELLO '{"site":"beta","protocol":"FSP/1","epoch":"b0"}' \
+    --- FSP/1 RESPONSE "{\"command_id\":\"$cid\",\"response\":{\"status\":200}}")
+check "§11.2: a site cannot answer a command sent to another site ($cid)" \
+    bash -c "[ -n '$cid' ] && grep -q 'ERROR .*§5.4: command $cid was not sent to site beta' <<<'$r'"
+check "§11.2: the command stays unanswered" \
+    [ "$(ctl case show 1 --json | jq -r --arg c "$cid" '.commands[] | select(.command_id == $c) | .state')" != answered ]
 # beta may send a record with the same id: its own, not suppressed by alpha's.
 r=$(probe --as sites:beta FSP/1 HELLO '{"site":"beta","protocol":"FSP/1","epoch":"b1"}' \
     --- FSP/1 EVENTS '{"epoch":"b1","first_seq":1,"classes":[2004]}' "$(finding beta u-alpha-1)")
