@@ -21,6 +21,12 @@ typedef struct {
     size_t npicks;
 } scan_t;
 
+/* c is one of set's characters (strchr alone would also find the NUL). */
+static bool in_set(const char *set, char c)
+{
+    return c != '\0' && strchr(set, c) != NULL;
+}
+
 static void skip_ws(scan_t *s)
 {
     while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
@@ -46,8 +52,16 @@ static int scan_string(scan_t *s, const char **at, size_t *len, bool *escaped)
             return -1;
         if (c == '\\') {
             *escaped = true;
-            if (++s->p >= s->end)
+            if (++s->p >= s->end || !in_set("\"\\/bfnrtu", *s->p))
                 return -1;
+            if (*s->p == 'u') { /* four hex digits (surrogate pairing not checked) */
+                if (s->end - s->p < 5)
+                    return -1;
+                for (int i = 1; i <= 4; i++)
+                    if (!in_set("0123456789abcdefABCDEF", s->p[i]))
+                        return -1;
+                s->p += 4;
+            }
         }
         s->p++;
     }
@@ -74,6 +88,10 @@ static bool holds_picks(const scan_t *s, const char *path, size_t path_len)
 static int scan_object(scan_t *s, int depth, const char *path, size_t path_len)
 {
     bool watched_level = holds_picks(s, path, path_len);
+    /* Keys here on the way to a pick ("metadata" for "metadata.uid"): each
+       may appear once, as a picked key may (jansson keeps the last one). */
+    const char *via[8];
+    size_t via_len[8], nvia = 0;
     s->p++; /* '{' */
     skip_ws(s);
     if (s->p < s->end && *s->p == '}') {
@@ -87,13 +105,17 @@ static int scan_object(scan_t *s, int depth, const char *path, size_t path_len)
         skip_ws(s);
         if (scan_string(s, &key, &klen, &escaped) != 0)
             return -1;
+        if (watched_level && escaped)
+            return -1; /* an escaped key where fields are picked: refuse, never guess */
         char child[256];
         size_t clen = 0;
-        /* A key too long for the buffer is no picked one, however spelled. */
-        bool watched = watched_level && path_len + klen + 2 <= sizeof child;
+        /* A key too long for the buffer is no picked one; nor is a key with a
+           dot, which a dotted path cannot name ({"metadata.uid": …} is one
+           member to jansson, not metadata's uid); nor the empty key, whose
+           path at the top ("") would read as the top itself. */
+        bool watched = watched_level && klen > 0 && path_len + klen + 2 <= sizeof child &&
+                       !memchr(key, '.', klen);
         if (watched) {
-            if (escaped)
-                return -1; /* an escaped key where fields are picked: refuse, never guess */
             if (path_len) {
                 memcpy(child, path, path_len);
                 child[path_len] = '.';
@@ -112,6 +134,15 @@ static int scan_object(scan_t *s, int depth, const char *path, size_t path_len)
         for (size_t i = 0; watched && i < s->npicks; i++)
             if (strcmp(s->picks[i].path, child) == 0)
                 hit = &s->picks[i];
+        if (!hit && watched && holds_picks(s, child, clen)) {
+            for (size_t i = 0; i < nvia; i++)
+                if (via_len[i] == klen && memcmp(via[i], key, klen) == 0)
+                    return -1; /* the object holding a pick twice: ambiguous */
+            if (nvia == sizeof via / sizeof *via)
+                return -1; /* more ways down than tracked: refuse, never guess */
+            via[nvia] = key;
+            via_len[nvia++] = klen;
+        }
         if (hit) {
             if (hit->found)
                 return -1; /* the same field twice: which one counts is ambiguous */
@@ -183,7 +214,7 @@ static int scan_value(scan_t *s, int depth, const char *path, size_t path_len)
         return scan_string(s, &at, &len, &esc);
     }
     const char *start = s->p;
-    while (s->p < s->end && strchr("0123456789+-.eEtruefalsn", *s->p))
+    while (s->p < s->end && in_set("0123456789+-.eEtruefalsn", *s->p))
         s->p++;
     return s->p > start ? 0 : -1;
 }
