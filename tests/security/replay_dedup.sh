@@ -102,7 +102,13 @@ for f in "$BIG" "$ARR"; do
     anon=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
     echo "# $(basename "$f"): $size bytes, adapter VmHWM ${hwm} kB, RssAnon ${anon} kB"
     check "§11.5c: all $N records of $(basename "$f") normalized" grep -q "event=replayed .*records=$N events=$N rejected=0" "$WORK/gamma.log"
-    check "§11.5c: peak RSS ${hwm} kB < 64 MB replaying $(basename "$f") ($size bytes)" [ "$hwm" -lt 65536 ]
+    if [ "${FEDSOAR_SANITIZED:-0}" = 1 ]; then
+        # ASan's shadow memory and quarantine are not the adapter's: the bound
+        # is asserted in the release build of the same `make check`.
+        echo "# §11.5c: RSS bound not asserted under ASan (${hwm} kB)"
+    else
+        check "§11.5c: peak RSS ${hwm} kB < 64 MB replaying $(basename "$f") ($size bytes)" [ "$hwm" -lt 65536 ]
+    fi
     kill "$pid"
     wait "$pid" 2>/dev/null || true
 done
