@@ -244,11 +244,12 @@ static json_t *exchange(oc2h_t *self, const json_t *command)
         }
         rsp = doc;
     } else {
-        const char *rid = json_string_value(
-            json_object_get(json_object_get(doc, "headers"), "request_id"));
+        const char *rid =
+            json_string_value(json_object_get(json_object_get(doc, "headers"), "request_id"));
         if (!rid || strcmp(rid, request_id) != 0) {
-            out = fail(500, "openc2-https: consumer %s answered headers.request_id \"%.40s\" "
-                            "to request %s: the response does not belong to this command",
+            out = fail(500,
+                       "openc2-https: consumer %s answered headers.request_id \"%.40s\" "
+                       "to request %s: the response does not belong to this command",
                        self->url, rid ? rid : "(none)", request_id);
             json_decref(doc); /* rid points into doc */
             return out;
@@ -263,8 +264,8 @@ static json_t *exchange(oc2h_t *self, const json_t *command)
     char reason[OPENC2_REASON_MAX];
     if (openc2_validate_response(rsp, reason, sizeof reason) == OPENC2_BAD_REQUEST) {
         json_decref(doc);
-        return fail(500, "openc2-https: consumer %s sent an invalid OpenC2 response: %s",
-                    self->url, reason);
+        return fail(500, "openc2-https: consumer %s sent an invalid OpenC2 response: %s", self->url,
+                    reason);
     }
     /* 501 (an extension this side does not know) is relayed as it is. */
     out = json_deep_copy(rsp);
@@ -305,7 +306,8 @@ static int check_pairs(const json_t *pairs, const char *where, fs_err_t *e)
                           where);
     const char *action;
     json_t *targets;
-    json_object_foreach((json_t *)pairs, action, targets) {
+    json_object_foreach((json_t *)pairs, action, targets)
+    {
         size_t i;
         json_t *t;
         if (!json_is_array(targets) || json_array_size(targets) == 0)
@@ -344,18 +346,22 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
                       "\"https://...\", ...}} in the adapter config (docs/openc2.md)");
         return NULL;
     }
-    static const char *const known[] = {"url", "transfer", "ca", "cert", "key", "timeout_ms",
-                                        "connect_timeout_ms", "from", "to", "pairs"};
+    static const char *const known[] = {
+        "url",        "transfer",           "ca",   "cert", "key",
+        "timeout_ms", "connect_timeout_ms", "from", "to",   "pairs"};
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)config, k, v) {
+    json_object_foreach((json_t *)config, k, v)
+    {
         size_t i = 0;
         while (i < sizeof known / sizeof *known && strcmp(k, known[i]) != 0)
             i++;
         if (i == sizeof known / sizeof *known) {
-            fs_err_set(e, "actuator_config.openc2-https.%.64s: unknown member (known: url, "
-                          "transfer, ca, cert, key, timeout_ms, connect_timeout_ms, from, to, "
-                          "pairs)", k);
+            fs_err_set(e,
+                       "actuator_config.openc2-https.%.64s: unknown member (known: url, "
+                       "transfer, ca, cert, key, timeout_ms, connect_timeout_ms, from, to, "
+                       "pairs)",
+                       k);
             return NULL;
         }
     }
@@ -384,7 +390,8 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         goto fail;
     }
     if (!self->cert != !self->key) {
-        fs_err_set(e, "actuator_config.openc2-https: \"cert\" and \"key\" go together (mutual TLS)");
+        fs_err_set(e,
+                   "actuator_config.openc2-https: \"cert\" and \"key\" go together (mutual TLS)");
         goto fail;
     }
     const char *transfer = json_string_value(json_object_get(config, "transfer"));
@@ -417,9 +424,11 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         const json_t *got = json_object_get(json_object_get(rsp, "results"), "pairs");
         if (status != 200 || check_pairs(got, "the consumer's 'query features' pairs", e) != 0) {
             if (status != 200)
-                fs_err_set(e, "openc2-https: 'query features' to %s failed: %d %s; set \"pairs\" "
-                              "in actuator_config.openc2-https to start without asking", self->url,
-                           status, json_string_value(json_object_get(rsp, "status_text"))
+                fs_err_set(e,
+                           "openc2-https: 'query features' to %s failed: %d %s; set \"pairs\" "
+                           "in actuator_config.openc2-https to start without asking",
+                           self->url, status,
+                           json_string_value(json_object_get(rsp, "status_text"))
                                ? json_string_value(json_object_get(rsp, "status_text"))
                                : "no answer");
             json_decref(rsp);

@@ -35,8 +35,8 @@ static json_t *pairs(void *state)
        be rehearsed at a site without touching anything. */
     return json_pack("{s:[s,s,s,s,s,s], s:[s,s,s,s,s,s], s:[s]}", "deny", "ipv4_connection",
                      "ipv6_connection", "ipv4_net", "ipv6_net", "domain_name", "uri", "allow",
-                     "ipv4_connection", "ipv6_connection", "ipv4_net", "ipv6_net", "domain_name", "uri",
-                     "contain", "device");
+                     "ipv4_connection", "ipv6_connection", "ipv4_net", "ipv6_net", "domain_name",
+                     "uri", "contain", "device");
 }
 
 static json_t *execute(void *state, const json_t *command)

@@ -202,7 +202,8 @@ extern const source_ops_t source_splunk_export;
 extern const source_ops_t source_syslog;
 /* A growing local file (Suricata EVE, CEF logs …), rotation-aware. */
 extern const source_ops_t source_file_tail;
-extern const source_ops_t source_splunk_webhook; /* Splunk alert webhook receiver (splunk.notable) */
+extern const source_ops_t
+    source_splunk_webhook; /* Splunk alert webhook receiver (splunk.notable) */
 
 /* ==== vendor actuators and connectors (docs/connectors.md) =================== */
 
@@ -210,7 +211,8 @@ extern const source_ops_t source_splunk_webhook; /* Splunk alert webhook receive
 extern const actuator_ops_t actuator_crowdstrike_falcon;
 /* Defender for Endpoint machine isolation: contain device / allow device. */
 extern const actuator_ops_t actuator_defender_endpoint;
-extern const actuator_ops_t actuator_panos; /* PAN-OS deny/allow ipv4_net via an address group (XML API) */
+extern const actuator_ops_t
+    actuator_panos; /* PAN-OS deny/allow ipv4_net via an address group (XML API) */
 
 extern const connector_ops_t connector_okta_suspend_user;
 extern const connector_ops_t connector_okta_clear_sessions;
@@ -220,11 +222,14 @@ extern const connector_ops_t connector_jira_issue;
 extern const connector_ops_t connector_slack_message;
 extern const connector_ops_t connector_teams_message; /* Microsoft Teams incoming webhook card */
 extern const connector_ops_t connector_virustotal;
-extern const connector_ops_t connector_servicenow_incident; /* ServiceNow Table API incident create/update/close */
+extern const connector_ops_t
+    connector_servicenow_incident; /* ServiceNow Table API incident create/update/close */
 extern const connector_ops_t connector_crowdstrike_host_context; /* Falcon device + login history */
 extern const connector_ops_t connector_http_json;
-extern const connector_ops_t connector_okta_user_context;  /* Okta user, groups, recent sign-ins */
-extern const connector_ops_t connector_entra_user_context; /* Entra user, memberOf, recent sign-ins */ /* a configured HTTP call; JSON pointers pick the result */
+extern const connector_ops_t connector_okta_user_context; /* Okta user, groups, recent sign-ins */
+extern const connector_ops_t connector_entra_user_context;
+    /* Entra user, memberOf, recent sign-ins */ /* a configured HTTP call; JSON pointers pick the
+                                                   result */
 
 /* Every known source, analyzer/responder and actuator type, one object
    each: {"kind": "source"|"connector"|"actuator", "type", "summary"}.
@@ -240,7 +245,7 @@ typedef struct adapter_replay {
 
 typedef struct adapter_config {
     const char *site;
-    const char *broker;       /* endpoint */
+    const char *broker; /* endpoint */
     const char *state_dir;
     const char *keys_dir;
     const char *mappings_dir;
@@ -253,12 +258,13 @@ typedef struct adapter_config {
        with valid proof — the approvers' signatures, checked against
        trusted_operators_dir/NAME.sign.pub.pem — else 403. */
     const char *trusted_operators_dir; /* default KEYS/signing/operators */
-    const json_t *critical_actions;    /* config "critical_actions": ["contain", "deny:ipv4_net"] (borrowed) */
-    int64_t proof_max_age_ms;          /* config "proof_max_age_s", default 86400; 0 = no limit */
+    const json_t
+        *critical_actions; /* config "critical_actions": ["contain", "deny:ipv4_net"] (borrowed) */
+    int64_t proof_max_age_ms; /* config "proof_max_age_s", default 86400; 0 = no limit */
     adapter_replay_t *replays;
     size_t replay_count;
     uint64_t outbox_max;
-    uint64_t max_rate;        /* events/s sent to the broker, 0 = unlimited */
+    uint64_t max_rate; /* events/s sent to the broker, 0 = unlimited */
     bool insecure;
     bool keep_raw;
 } adapter_config_t;

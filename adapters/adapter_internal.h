@@ -28,8 +28,8 @@ typedef struct source_slot {
     const source_ops_t *ops;
     void *state;
     int64_t interval_ms;
-    int64_t next_poll;  /* monotonic ms */
-    int64_t backoff_ms; /* after failed polls, up to interval_ms * 8 */
+    int64_t next_poll;            /* monotonic ms */
+    int64_t backoff_ms;           /* after failed polls, up to interval_ms * 8 */
     struct source_worker *worker; /* sources.c: the thread that polls */
 } source_slot_t;
 
@@ -53,13 +53,13 @@ struct adapter {
     char *broker_key;
     zsock_t *dealer;
     bool welcomed;
-    uint64_t sent_upto;  /* highest seq sent on this connection */
-    uint64_t acked;      /* highest seq the broker stored */
-    int64_t last_rx;     /* monotonic ms */
+    uint64_t sent_upto; /* highest seq sent on this connection */
+    uint64_t acked;     /* highest seq the broker stored */
+    int64_t last_rx;    /* monotonic ms */
     int64_t next_heartbeat;
     int64_t backoff_ms;
-    double tokens;       /* send-rate bucket (cfg.max_rate), at most one second's worth */
-    int64_t tokens_at;   /* monotonic ms of the last refill */
+    double tokens;        /* send-rate bucket (cfg.max_rate), at most one second's worth */
+    int64_t tokens_at;    /* monotonic ms of the last refill */
     uint64_t witness_seq; /* the newest audit checkpoint witnessed (witness.c) */
     zsock_t *monitor;     /* the dealer's handshake events */
     unsigned monitor_gen;

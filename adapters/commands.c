@@ -9,7 +9,8 @@ json_t *adapter_features(adapter_t *a, const json_t *features)
     json_t *results = json_object();
     size_t i;
     json_t *f;
-    json_array_foreach(features, i, f) {
+    json_array_foreach(features, i, f)
+    {
         const char *name = json_string_value(f);
         if (!name)
             continue;
@@ -35,13 +36,15 @@ json_t *adapter_features(adapter_t *a, const json_t *features)
             for (size_t j = 0; j < a->actuator_count; j++) {
                 const char *action;
                 json_t *targets;
-                json_object_foreach(a->actuators[j].pairs, action, targets) {
+                json_object_foreach(a->actuators[j].pairs, action, targets)
+                {
                     json_t *have = json_object_get(pairs, action);
                     if (!have)
                         json_object_set_new(pairs, action, have = json_array());
                     size_t k;
                     json_t *t;
-                    json_array_foreach(targets, k, t) {
+                    json_array_foreach(targets, k, t)
+                    {
                         bool dup = false;
                         size_t m;
                         json_t *u;
@@ -78,8 +81,8 @@ static actuator_slot_t *pick(adapter_t *a, const char *action, const char *targe
         json_t *targets = json_object_get(a->actuators[i].pairs, action);
         size_t j;
         json_t *t;
-        json_array_foreach(targets, j, t) if (strcmp(json_string_value(t), target) == 0) return &a
-            ->actuators[i];
+        json_array_foreach(targets, j, t) if (strcmp(json_string_value(t), target) ==
+                                              0) return &a->actuators[i];
     }
     return NULL;
 }
@@ -111,11 +114,13 @@ static bool site_critical(const adapter_t *a, const json_t *cmd)
     const char *action = json_string_value(json_object_get(cmd, "action"));
     const char *target = target_type(cmd);
     char pair[160];
-    if (!action || snprintf(pair, sizeof pair, "%s:%s", action, target ? target : "") >= (int)sizeof pair)
+    if (!action ||
+        snprintf(pair, sizeof pair, "%s:%s", action, target ? target : "") >= (int)sizeof pair)
         return false;
     size_t i;
     json_t *v;
-    json_array_foreach(a->cfg.critical_actions, i, v) {
+    json_array_foreach(a->cfg.critical_actions, i, v)
+    {
         const char *s = json_string_value(v);
         if (s && (strcmp(s, action) == 0 || strcmp(s, pair) == 0))
             return true;
@@ -136,11 +141,13 @@ static json_t *check_proof(adapter_t *a, const json_t *body, const json_t *cmd)
     else
         snprintf(dir, sizeof dir, "%s/signing/operators", a->cfg.keys_dir);
     json_int_t run_id = json_integer_value(json_object_get(body, "run_id"));
-    if (run_id > 0 && proof_verify(json_object_get(body, "proof"), (uint64_t)run_id, dir, fs_now_ms(),
-                                   a->cfg.proof_max_age_ms, reason, sizeof reason) == 0)
+    if (run_id > 0 &&
+        proof_verify(json_object_get(body, "proof"), (uint64_t)run_id, dir, fs_now_ms(),
+                     a->cfg.proof_max_age_ms, reason, sizeof reason) == 0)
         return NULL;
     if (run_id <= 0)
-        snprintf(reason, sizeof reason, "a critical command needs proof: run_id and the approvers' signed votes");
+        snprintf(reason, sizeof reason,
+                 "a critical command needs proof: run_id and the approvers' signed votes");
     char text[700];
     snprintf(text, sizeof text, "critical command refused: %s", reason);
     return json_pack("{s:i, s:s}", "status", 403, "status_text", text);
@@ -173,8 +180,9 @@ void adapter_on_command(adapter_t *a, const json_t *body)
         }
         response = check_proof(a, body, cmd);
         if (response)
-            fs_log(FS_LOG_WARN, "adapter", "critical_refused", "site=%s command_id=%s reason=\"%s\"", a->cfg.site,
-                   command_id, json_string_value(json_object_get(response, "status_text")));
+            fs_log(FS_LOG_WARN, "adapter", "critical_refused",
+                   "site=%s command_id=%s reason=\"%s\"", a->cfg.site, command_id,
+                   json_string_value(json_object_get(response, "status_text")));
         else
             response = execute(a, cmd);
         if (journal_finish(a->outbox, command_id, response, &e) != 0)

@@ -45,13 +45,15 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     (void)state_dir;
     const json_t *cmd = json_object_get(config, "command");
     if (!json_is_array(cmd) || json_array_size(cmd) == 0 || json_array_size(cmd) > EXEC_MAX_ARGS) {
-        fs_err_set(e, "command: required array of 1-%d strings (program and arguments)", EXEC_MAX_ARGS);
+        fs_err_set(e, "command: required array of 1-%d strings (program and arguments)",
+                   EXEC_MAX_ARGS);
         return NULL;
     }
     exec_t *x = calloc(1, sizeof *x);
     size_t i;
     json_t *arg;
-    json_array_foreach(cmd, i, arg) {
+    json_array_foreach(cmd, i, arg)
+    {
         if (!json_is_string(arg)) {
             fs_err_set(e, "command[%zu]: must be a string", i);
             void *p = x;
@@ -82,8 +84,9 @@ static json_t *error(const char *fmt, const char *detail)
 static json_t *run(void *state, const json_t *input)
 {
     exec_t *x = state;
-    json_t *job = json_pack("{s:O?, s:O?, s:i, s:O?, s:O}", "data", json_object_get(input, "data"), "dataType",
-                            json_object_get(input, "dataType"), "tlp", 2, "config", x->config, "input", input);
+    json_t *job = json_pack("{s:O?, s:O?, s:i, s:O?, s:O}", "data", json_object_get(input, "data"),
+                            "dataType", json_object_get(input, "dataType"), "tlp", 2, "config",
+                            x->config, "input", input);
     char *text = json_dumps(job, JSON_COMPACT);
     json_decref(job);
     int in[2], out[2];
@@ -163,14 +166,19 @@ static json_t *run(void *state, const json_t *input)
     else if (too_big)
         res = error("output larger than 1 MiB", NULL);
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        res = error("the program failed: ", WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "cannot execute" : "non-zero exit");
+        res = error("the program failed: ", WIFEXITED(status) && WEXITSTATUS(status) == 127
+                                                ? "cannot execute"
+                                                : "non-zero exit");
     else if (!json_is_object(outj))
         res = error("the program did not print one JSON object", NULL);
     else if (json_is_false(json_object_get(outj, "success")))
-        res = error("", json_string_value(json_object_get(outj, "errorMessage")) ? json_string_value(json_object_get(outj, "errorMessage")) : "failed");
+        res = error("", json_string_value(json_object_get(outj, "errorMessage"))
+                            ? json_string_value(json_object_get(outj, "errorMessage"))
+                            : "failed");
     else if (json_is_true(json_object_get(outj, "success")))
-        res = json_pack("{s:s, s:{s:O?, s:O?, s:O?}}", "status", "ok", "result", "full", json_object_get(outj, "full"),
-                        "summary", json_object_get(outj, "summary"), "operations", json_object_get(outj, "operations"));
+        res = json_pack("{s:s, s:{s:O?, s:O?, s:O?}}", "status", "ok", "result", "full",
+                        json_object_get(outj, "full"), "summary", json_object_get(outj, "summary"),
+                        "operations", json_object_get(outj, "operations"));
     else
         res = json_pack("{s:s, s:O}", "status", "ok", "result", outj);
     json_decref(outj);

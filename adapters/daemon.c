@@ -6,9 +6,11 @@
 
 /* Every actuator type; `--actuators` and "actuators" name instances of them.
    Exported (adapter_internal.h) for --list-connectors. */
-const actuator_ops_t *const adapter_known_actuators[] = {&actuator_record_only, &actuator_slpf_nft,
-                                                         &actuator_crowdstrike_falcon, &actuator_defender_endpoint, &actuator_openc2_https, &actuator_panos};
-const size_t adapter_known_actuator_count = sizeof adapter_known_actuators / sizeof *adapter_known_actuators;
+const actuator_ops_t *const adapter_known_actuators[] = {
+    &actuator_record_only,       &actuator_slpf_nft,     &actuator_crowdstrike_falcon,
+    &actuator_defender_endpoint, &actuator_openc2_https, &actuator_panos};
+const size_t adapter_known_actuator_count =
+    sizeof adapter_known_actuators / sizeof *adapter_known_actuators;
 
 static int add_actuators(adapter_t *a, fs_err_t *e)
 {
@@ -21,7 +23,8 @@ static int add_actuators(adapter_t *a, fs_err_t *e)
             if (strcmp(adapter_known_actuators[i]->name, name) == 0)
                 ops = adapter_known_actuators[i];
         if (!ops)
-            return fs_err_set(e, "unknown actuator \"%s\" (fedsoar-adapter --list-connectors lists them)", name);
+            return fs_err_set(
+                e, "unknown actuator \"%s\" (fedsoar-adapter --list-connectors lists them)", name);
         if (ops->api_version != ACTUATOR_API_VERSION)
             return fs_err_set(e, "actuator %s speaks API %d, not %d", name, ops->api_version,
                               ACTUATOR_API_VERSION);
@@ -48,7 +51,8 @@ adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
         goto fail;
     if (!(a->normalizer = normalizer_new(cfg->mappings_dir, e)))
         goto fail;
-    if (add_actuators(a, e) != 0 || adapter_add_connectors(a, e) != 0 || adapter_add_sources(a, e) != 0)
+    if (add_actuators(a, e) != 0 || adapter_add_connectors(a, e) != 0 ||
+        adapter_add_sources(a, e) != 0)
         goto fail;
     if (cfg->insecure) {
         fs_log(FS_LOG_WARN, "adapter", "insecure_mode",
@@ -114,7 +118,8 @@ static void watch_handshakes(adapter_t *a)
     snprintf(ep, sizeof ep, "inproc://fedsoar-adapter-handshakes-%u", ++a->monitor_gen);
     if (zmq_socket_monitor(zsock_resolve(a->dealer), ep,
                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
         a->monitor = zsock_new(ZMQ_PAIR);
         if (a->monitor && zsock_connect(a->monitor, "%s", ep) != 0)
             zsock_destroy(&a->monitor);
@@ -134,18 +139,22 @@ static void on_handshake_event(adapter_t *a)
         a->handshake_failures = 0;
     } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
         if (a->handshake_failures++ % 20 == 0)
-            fs_log(FS_LOG_ERROR, "adapter", "broker_refused_key",
-                   "site=%s broker=%s msg=\"the broker refused this site's key (%s/sites/%s.cert): is "
-                   "trusted/sites/%s.cert in the broker's keys directory?\"",
-                   a->cfg.site, a->cfg.broker, a->cfg.keys_dir, a->cfg.site, a->cfg.site);
+            fs_log(
+                FS_LOG_ERROR, "adapter", "broker_refused_key",
+                "site=%s broker=%s msg=\"the broker refused this site's key (%s/sites/%s.cert): is "
+                "trusted/sites/%s.cert in the broker's keys directory?\"",
+                a->cfg.site, a->cfg.broker, a->cfg.keys_dir, a->cfg.site, a->cfg.site);
     } else if (event) {
         /* Most often the broker could not decrypt our HELLO: the copy of its
            public key we hold is not its key. Say so after a few tries. */
         if (++a->handshake_failures % 20 == 3)
             fs_log(FS_LOG_ERROR, "adapter", "broker_handshake_failing",
-                   "site=%s broker=%s failures=%u msg=\"the CURVE handshake keeps failing: the broker's public "
-                   "key in %s/broker.cert probably does not match the broker (or %s is not a fedsoar broker)\"",
-                   a->cfg.site, a->cfg.broker, a->handshake_failures, a->cfg.keys_dir, a->cfg.broker);
+                   "site=%s broker=%s failures=%u msg=\"the CURVE handshake keeps failing: the "
+                   "broker's public "
+                   "key in %s/broker.cert probably does not match the broker (or %s is not a "
+                   "fedsoar broker)\"",
+                   a->cfg.site, a->cfg.broker, a->handshake_failures, a->cfg.keys_dir,
+                   a->cfg.broker);
     }
 }
 
@@ -215,8 +224,9 @@ static void send_batches(adapter_t *a)
         int rc = fsp_send_events(a->dealer, body, &frames);
         json_decref(body);
         if (rc != 0) {
-            fs_log(FS_LOG_DEBUG, "adapter", "send_deferred", "site=%s first=%llu count=%zu reason=\"%s\"",
-                   a->cfg.site, (unsigned long long)first, n, zmq_strerror(zmq_errno()));
+            fs_log(FS_LOG_DEBUG, "adapter", "send_deferred",
+                   "site=%s first=%llu count=%zu reason=\"%s\"", a->cfg.site,
+                   (unsigned long long)first, n, zmq_strerror(zmq_errno()));
             return; /* the pipe is full; try again on the next turn */
         }
         a->sent_upto = first + n - 1;
@@ -259,17 +269,28 @@ static void on_message(adapter_t *a)
     fsp_msg_t m;
     fs_err_t e = {{0}};
     if (fsp_recv(a->dealer, false, &m, &e) != 0) {
-        fs_log(FS_LOG_WARN, "adapter", "message_refused", "site=%s reason=\"%s\"", a->cfg.site, e.text);
+        fs_log(FS_LOG_WARN, "adapter", "message_refused", "site=%s reason=\"%s\"", a->cfg.site,
+               e.text);
         fsp_msg_clear(&m);
         return;
     }
     a->last_rx = fs_mono_ms();
     switch (m.type) {
-    case FSP_WELCOME: on_welcome(a, m.body); break;
-    case FSP_ACK: on_ack(a, m.body); break;
-    case FSP_COMMAND: adapter_on_command(a, m.body); break;
-    case FSP_REQUEST: adapter_on_request(a, m.body); break;
-    case FSP_HEARTBEAT: adapter_witness(a, json_object_get(m.body, "audit")); break;
+    case FSP_WELCOME:
+        on_welcome(a, m.body);
+        break;
+    case FSP_ACK:
+        on_ack(a, m.body);
+        break;
+    case FSP_COMMAND:
+        adapter_on_command(a, m.body);
+        break;
+    case FSP_REQUEST:
+        adapter_on_request(a, m.body);
+        break;
+    case FSP_HEARTBEAT:
+        adapter_witness(a, json_object_get(m.body, "audit"));
+        break;
     case FSP_ERROR: {
         const char *reason = json_string_value(json_object_get(m.body, "reason"));
         fs_log(FS_LOG_WARN, "adapter", "broker_error", "site=%s reason=\"%s\"", a->cfg.site,
@@ -281,8 +302,9 @@ static void on_message(adapter_t *a)
         break;
     }
     default:
-        fs_log(FS_LOG_WARN, "adapter", "message_refused", "site=%s reason=\"§5.2: %s is not sent to sites\"",
-               a->cfg.site, fsp_type_name(m.type));
+        fs_log(FS_LOG_WARN, "adapter", "message_refused",
+               "site=%s reason=\"§5.2: %s is not sent to sites\"", a->cfg.site,
+               fsp_type_name(m.type));
     }
     fsp_msg_clear(&m);
 }

@@ -15,7 +15,15 @@
 #define HTTP_BACKOFF_BASE_MS 500
 #define HTTP_BACKOFF_MAX_MS 30000
 
-typedef enum { AUTH_NONE, AUTH_OAUTH2, AUTH_SSWS, AUTH_BEARER, AUTH_HEADER, AUTH_BASIC, AUTH_APITOKEN } auth_kind_t;
+typedef enum {
+    AUTH_NONE,
+    AUTH_OAUTH2,
+    AUTH_SSWS,
+    AUTH_BEARER,
+    AUTH_HEADER,
+    AUTH_BASIC,
+    AUTH_APITOKEN
+} auth_kind_t;
 
 struct http_client {
     char what[96];
@@ -28,14 +36,14 @@ struct http_client {
     bool tls_verify;
     char ca_file[512];
     auth_kind_t auth;
-    char secret[HTTP_SECRET_MAX];   /* API token or OAuth2 client secret */
+    char secret[HTTP_SECRET_MAX]; /* API token or OAuth2 client secret */
     char client_id[256];
     char username[256];
     char key_header[64];
     char token_url[1024];
     char scope[512];
-    char token[HTTP_SECRET_MAX];    /* cached OAuth2 access token */
-    int64_t token_expires;          /* monotonic ms */
+    char token[HTTP_SECRET_MAX]; /* cached OAuth2 access token */
+    int64_t token_expires;       /* monotonic ms */
     CURL *curl;
 };
 
@@ -71,8 +79,10 @@ int http_secret_load(const json_t *config, const char *key, char *out, size_t si
     char k[64];
     out[0] = '\0';
     if (json_object_get(config, key))
-        return fs_err_set(e, "%s: secrets are not accepted inline; name a file with %s_file or an "
-                             "environment variable with %s_env", key, key, key);
+        return fs_err_set(e,
+                          "%s: secrets are not accepted inline; name a file with %s_file or an "
+                          "environment variable with %s_env",
+                          key, key, key);
     snprintf(k, sizeof k, "%s_file", key);
     const char *file = json_string_value(json_object_get(config, k));
     snprintf(k, sizeof k, "%s_env", key);
@@ -89,7 +99,8 @@ int http_secret_load(const json_t *config, const char *key, char *out, size_t si
         if (len == 0 || len >= size) {
             wipe(buf, len);
             free(buf);
-            return fs_err_set(e, "%s_file: %s is empty or longer than %zu bytes", key, file, size - 1);
+            return fs_err_set(e, "%s_file: %s is empty or longer than %zu bytes", key, file,
+                              size - 1);
         }
         memcpy(out, buf, len + 1);
         wipe(buf, len);
@@ -288,19 +299,23 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
         goto fail;
     c->timeout_ms = cfg_int(config, "timeout_s", 30, 1, 600) * 1000;
     c->connect_timeout_ms = cfg_int(config, "connect_timeout_s", 10, 1, 120) * 1000;
-    c->max_body = (size_t)cfg_int(config, "max_body_bytes", HTTP_DEFAULT_MAX_BODY, 1024, 256L << 20);
+    c->max_body =
+        (size_t)cfg_int(config, "max_body_bytes", HTTP_DEFAULT_MAX_BODY, 1024, 256L << 20);
     c->max_retries = (int)cfg_int(config, "max_retries", 4, 0, 10);
     c->retry_max_wait_s = cfg_int(config, "retry_max_wait_s", 60, 0, 3600);
     json_t *verify = json_object_get(config, "tls_verify");
     c->tls_verify = !json_is_false(verify);
     if (cfg_str(config, "ca_file") &&
-        snprintf(c->ca_file, sizeof c->ca_file, "%s", cfg_str(config, "ca_file")) >= (int)sizeof c->ca_file) {
+        snprintf(c->ca_file, sizeof c->ca_file, "%s", cfg_str(config, "ca_file")) >=
+            (int)sizeof c->ca_file) {
         fs_err_set(e, "%s: ca_file: path too long", what);
         goto fail;
     }
     if (!c->tls_verify && strncmp(c->base, "https://", 8) == 0)
-        fs_log(FS_LOG_WARN, "http", "tls_unverified",
-               "connector=\"%s\" msg=\"tls_verify is false: the vendor's certificate is not checked\"", what);
+        fs_log(
+            FS_LOG_WARN, "http", "tls_unverified",
+            "connector=\"%s\" msg=\"tls_verify is false: the vendor's certificate is not checked\"",
+            what);
 
     const char *auth = cfg_str(config, "auth");
     if (!auth || strcmp(auth, "none") == 0) {
@@ -313,15 +328,16 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
             goto fail;
         }
         if (snprintf(c->client_id, sizeof c->client_id, "%s", id) >= (int)sizeof c->client_id ||
-            snprintf(c->scope, sizeof c->scope, "%s", cfg_str(config, "scope") ? cfg_str(config, "scope") : "") >=
+            snprintf(c->scope, sizeof c->scope, "%s",
+                     cfg_str(config, "scope") ? cfg_str(config, "scope") : "") >=
                 (int)sizeof c->scope) {
             fs_err_set(e, "%s: client_id or scope too long", what);
             goto fail;
         }
         int n = tu[0] == '/' ? snprintf(c->token_url, sizeof c->token_url, "%s%s", c->base, tu)
                              : snprintf(c->token_url, sizeof c->token_url, "%s", tu);
-        if (n >= (int)sizeof c->token_url ||
-            (strncmp(c->token_url, "https://", 8) != 0 && strncmp(c->token_url, "http://", 7) != 0)) {
+        if (n >= (int)sizeof c->token_url || (strncmp(c->token_url, "https://", 8) != 0 &&
+                                              strncmp(c->token_url, "http://", 7) != 0)) {
             fs_err_set(e, "%s: token_url: an http(s) URL or a path on base_url", what);
             goto fail;
         }
@@ -330,8 +346,9 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
             fs_err_set(e, "%s: %s", what, se.text);
             goto fail;
         }
-    } else if (strcmp(auth, "ssws") == 0 || strcmp(auth, "bearer") == 0 || strcmp(auth, "header") == 0 ||
-               strcmp(auth, "basic") == 0 || strcmp(auth, "apitoken") == 0) {
+    } else if (strcmp(auth, "ssws") == 0 || strcmp(auth, "bearer") == 0 ||
+               strcmp(auth, "header") == 0 || strcmp(auth, "basic") == 0 ||
+               strcmp(auth, "apitoken") == 0) {
         c->auth = strcmp(auth, "ssws") == 0     ? AUTH_SSWS
                   : strcmp(auth, "bearer") == 0 ? AUTH_BEARER
                   : strcmp(auth, "header") == 0 ? AUTH_HEADER
@@ -359,7 +376,9 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
             goto fail;
         }
     } else {
-        fs_err_set(e, "%s: auth: \"%s\" is not none, oauth2, ssws, bearer, apitoken, header or basic", what, auth);
+        fs_err_set(e,
+                   "%s: auth: \"%s\" is not none, oauth2, ssws, bearer, apitoken, header or basic",
+                   what, auth);
         goto fail;
     }
     if (strpbrk(c->secret, "\r\n")) {
@@ -466,7 +485,8 @@ static int resolve(http_client_t *c, const char *url, char *out, size_t size, fs
         if (strncmp(url, c->origin, n) != 0 || (url[n] != '/' && url[n] != '\0' && url[n] != '?')) {
             char h[256];
             url_for_humans(url, h, sizeof h);
-            return fs_err_set(e, "%s: refusing to send credentials to %s (not on %s)", c->what, h, c->origin);
+            return fs_err_set(e, "%s: refusing to send credentials to %s (not on %s)", c->what, h,
+                              c->origin);
         }
         if (snprintf(out, size, "%s", url) >= (int)size)
             return fs_err_set(e, "%s: URL longer than %zu bytes", c->what, size - 1);
@@ -484,14 +504,15 @@ typedef struct {
 } attempt_t;
 
 /* Aborts a transfer when the adapter is asked to stop (SIGINT/SIGTERM). */
-static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
 {
     (void)arg, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     return zsys_interrupted ? 1 : 0;
 }
 
-static void transfer(http_client_t *c, const char *method, const char *url, const char *body, int flags,
-                     const char *auth_header, sink_t *sink, attempt_t *at)
+static void transfer(http_client_t *c, const char *method, const char *url, const char *body,
+                     int flags, const char *auth_header, sink_t *sink, attempt_t *at)
 {
     CURL *h = c->curl;
     curl_easy_reset(h);
@@ -499,8 +520,9 @@ static void transfer(http_client_t *c, const char *method, const char *url, cons
     hdrs = curl_slist_append(hdrs, "Accept: application/json");
     hdrs = curl_slist_append(hdrs, "User-Agent: fedsoar-adapter/" FEDSOAR_VERSION);
     if (body)
-        hdrs = curl_slist_append(hdrs, flags & HTTP_FORM ? "Content-Type: application/x-www-form-urlencoded"
-                                                         : "Content-Type: application/json");
+        hdrs = curl_slist_append(hdrs, flags & HTTP_FORM
+                                           ? "Content-Type: application/x-www-form-urlencoded"
+                                           : "Content-Type: application/json");
     if (auth_header)
         hdrs = curl_slist_append(hdrs, auth_header);
     at->curl_error[0] = '\0';
@@ -521,7 +543,8 @@ static void transfer(http_client_t *c, const char *method, const char *url, cons
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
+    } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+               strcmp(method, "PATCH") == 0) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
     }
@@ -562,8 +585,8 @@ static long backoff_ms(int attempt)
 }
 
 /* Runs one request with the retry policy; auth_header may be NULL. */
-static int perform(http_client_t *c, const char *method, const char *url, const char *body, int flags,
-                   const char *auth_header, http_response_t *out, fs_err_t *e)
+static int perform(http_client_t *c, const char *method, const char *url, const char *body,
+                   int flags, const char *auth_header, http_response_t *out, fs_err_t *e)
 {
     memset(out, 0, sizeof *out);
     char human[1024];
@@ -584,8 +607,8 @@ static int perform(http_client_t *c, const char *method, const char *url, const 
         if (sink.too_big) {
             free(sink.buf);
             free(sink.link_next);
-            return fs_err_set(e, "%s: %s %s: response body larger than max_body_bytes (%zu)", c->what, method,
-                              human, c->max_body);
+            return fs_err_set(e, "%s: %s %s: response body larger than max_body_bytes (%zu)",
+                              c->what, method, human, c->max_body);
         }
         if (at.cc != CURLE_OK) {
             retryable = flags & HTTP_IDEMPOTENT;
@@ -601,8 +624,9 @@ static int perform(http_client_t *c, const char *method, const char *url, const 
             fs_err_set(e, "%s: %s %s: HTTP %ld from the vendor", c->what, method, human, at.status);
         } else {
             fs_err_set(e, "%s: %s %s: HTTP %ld%s", c->what, method, human, at.status,
-                       flags & HTTP_FORM  ? "" /* the token request adds its own hint */
-                       : at.status == 401 ? " (credentials refused: check the token or client secret)"
+                       flags & HTTP_FORM ? "" /* the token request adds its own hint */
+                       : at.status == 401
+                           ? " (credentials refused: check the token or client secret)"
                        : at.status == 403 ? " (the credentials lack a permission this call needs)"
                        : at.status == 404 ? " (not found)"
                                           : "");
@@ -620,17 +644,18 @@ static int perform(http_client_t *c, const char *method, const char *url, const 
             return -1;
         if (wait > c->retry_max_wait_s) {
             char msg[sizeof e->text];
-            if (snprintf(msg, sizeof msg, "%s (Retry-After %ld s exceeds retry_max_wait_s %ld)", e ? e->text : "",
-                         wait, c->retry_max_wait_s) >= (int)sizeof msg)
+            if (snprintf(msg, sizeof msg, "%s (Retry-After %ld s exceeds retry_max_wait_s %ld)",
+                         e ? e->text : "", wait, c->retry_max_wait_s) >= (int)sizeof msg)
                 msg[sizeof msg - 2] = '.'; /* truncated, still useful */
             return fs_err_set(e, "%s", msg);
         }
         long ms = wait >= 0 ? wait * 1000 : backoff_ms(attempt);
         fs_log(FS_LOG_WARN, "http", "retrying",
-               "connector=\"%s\" method=%s url=\"%s\" status=%ld attempt=%d wait_ms=%ld", c->what, method, human,
-               at.status, attempt + 1, ms);
+               "connector=\"%s\" method=%s url=\"%s\" status=%ld attempt=%d wait_ms=%ld", c->what,
+               method, human, at.status, attempt + 1, ms);
         if (!nap(ms))
-            return fs_err_set(e, "%s: %s %s: interrupted while waiting to retry", c->what, method, human);
+            return fs_err_set(e, "%s: %s %s: interrupted while waiting to retry", c->what, method,
+                              human);
     }
 }
 
@@ -638,7 +663,8 @@ static int perform(http_client_t *c, const char *method, const char *url, const 
 
 static int fetch_token(http_client_t *c, fs_err_t *e)
 {
-    char *id = http_escape(c->client_id), *secret = http_escape(c->secret), *scope = http_escape(c->scope);
+    char *id = http_escape(c->client_id), *secret = http_escape(c->secret),
+         *scope = http_escape(c->scope);
     size_t n = strlen(id) + strlen(secret) + strlen(scope) + 96;
     char *form = malloc(n);
     snprintf(form, n, "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s", id, secret,
@@ -654,10 +680,11 @@ static int fetch_token(http_client_t *c, fs_err_t *e)
     if (rc != 0) {
         char msg[sizeof e->text];
         bool refused = r.status == 400 || r.status == 401 || r.status == 403;
-        if (snprintf(msg, sizeof msg, "%s%s", e ? e->text : "",
-                     refused ? " (OAuth2 token request: client credentials refused; check client_id and "
-                               "client_secret_file/_env)"
-                             : " (OAuth2 token request)") >= (int)sizeof msg)
+        if (snprintf(
+                msg, sizeof msg, "%s%s", e ? e->text : "",
+                refused ? " (OAuth2 token request: client credentials refused; check client_id and "
+                          "client_secret_file/_env)"
+                        : " (OAuth2 token request)") >= (int)sizeof msg)
             msg[sizeof msg - 2] = '.';
         http_response_clear(&r);
         return fs_err_set(e, "%s", msg);
@@ -674,8 +701,8 @@ static int fetch_token(http_client_t *c, fs_err_t *e)
         json_decref(j);
         wipe(r.body, r.len);
         http_response_clear(&r);
-        return fs_err_set(e, "%s: OAuth2 token response from %s has no usable access_token", c->what,
-                          c->token_url);
+        return fs_err_set(e, "%s: OAuth2 token response from %s has no usable access_token",
+                          c->what, c->token_url);
     }
     snprintf(c->token, sizeof c->token, "%s", tok);
     /* Refresh a minute early (or at 90% of a short lifetime). */
@@ -693,7 +720,8 @@ static int auth_header(http_client_t *c, char *out, size_t size, fs_err_t *e)
 {
     out[0] = '\0';
     switch (c->auth) {
-    case AUTH_NONE: return 0;
+    case AUTH_NONE:
+        return 0;
     case AUTH_OAUTH2:
         if ((!c->token[0] || fs_mono_ms() >= c->token_expires) && fetch_token(c, e) != 0)
             return -1;
@@ -704,7 +732,8 @@ static int auth_header(http_client_t *c, char *out, size_t size, fs_err_t *e)
     case AUTH_BEARER:
     case AUTH_APITOKEN:
     case AUTH_HEADER:
-        if (snprintf(out, size, "%s:%s %s", c->auth == AUTH_HEADER ? c->key_header : "Authorization",
+        if (snprintf(out, size, "%s:%s %s",
+                     c->auth == AUTH_HEADER ? c->key_header : "Authorization",
                      c->auth == AUTH_SSWS       ? " SSWS"
                      : c->auth == AUTH_BEARER   ? " Bearer"
                      : c->auth == AUTH_APITOKEN ? " ApiToken"
@@ -715,7 +744,8 @@ static int auth_header(http_client_t *c, char *out, size_t size, fs_err_t *e)
     case AUTH_BASIC: {
         char plain[HTTP_SECRET_MAX + 300];
         int n = snprintf(plain, sizeof plain, "%s:%s", c->username, c->secret);
-        static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        static const char tbl[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         size_t len = (size_t)n, o = (size_t)snprintf(out, size, "Authorization: Basic ");
         for (size_t i = 0; i < len && o + 5 < size; i += 3) {
             unsigned v = (unsigned char)plain[i] << 16;
@@ -736,8 +766,8 @@ static int auth_header(http_client_t *c, char *out, size_t size, fs_err_t *e)
     return 0;
 }
 
-int http_client_request(http_client_t *c, const char *method, const char *url, const char *body, int flags,
-                        http_response_t *out, fs_err_t *e)
+int http_client_request(http_client_t *c, const char *method, const char *url, const char *body,
+                        int flags, http_response_t *out, fs_err_t *e)
 {
     memset(out, 0, sizeof *out);
     char full[HTTP_URL_MAX];
@@ -750,8 +780,8 @@ int http_client_request(http_client_t *c, const char *method, const char *url, c
     int rc = perform(c, method, full, body, flags, ah, out, e);
     if (rc != 0 && out->status == 401 && c->auth == AUTH_OAUTH2 && !(flags & HTTP_NO_AUTH)) {
         /* The token may have been revoked or expired early: fetch a new one once. */
-        fs_log(FS_LOG_INFO, "http", "token_rejected", "connector=\"%s\" msg=\"401: refreshing the token once\"",
-               c->what);
+        fs_log(FS_LOG_INFO, "http", "token_rejected",
+               "connector=\"%s\" msg=\"401: refreshing the token once\"", c->what);
         http_response_clear(out);
         c->token[0] = '\0';
         if (auth_header(c, hdr, sizeof hdr, e) == 0)
@@ -761,8 +791,8 @@ int http_client_request(http_client_t *c, const char *method, const char *url, c
     return rc;
 }
 
-json_t *http_client_json(http_client_t *c, const char *method, const char *url, const json_t *body, int flags,
-                         http_response_t *resp, fs_err_t *e)
+json_t *http_client_json(http_client_t *c, const char *method, const char *url, const json_t *body,
+                         int flags, http_response_t *resp, fs_err_t *e)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     http_response_t local;
@@ -779,8 +809,8 @@ json_t *http_client_json(http_client_t *c, const char *method, const char *url, 
             if (!j) {
                 char human[512];
                 url_for_humans(url, human, sizeof human);
-                fs_err_set(e, "%s: %s %s: HTTP %ld with a body that is not JSON (%s)", c->what, method, human,
-                           r->status, pe.text);
+                fs_err_set(e, "%s: %s %s: HTTP %ld with a body that is not JSON (%s)", c->what,
+                           method, human, r->status, pe.text);
             }
         }
     }

@@ -30,10 +30,10 @@
 typedef struct http_client http_client_t;
 
 typedef struct http_response {
-    long status;      /* HTTP status, 0 when no response arrived */
-    char *body;       /* NUL-terminated; owned by the response */
+    long status; /* HTTP status, 0 when no response arrived */
+    char *body;  /* NUL-terminated; owned by the response */
     size_t len;
-    char *link_next;  /* Link: <…>; rel="next", or NULL; owned */
+    char *link_next; /* Link: <…>; rel="next", or NULL; owned */
 } http_response_t;
 
 /* Request flags. */
@@ -50,10 +50,10 @@ enum {
      auth: "none" | "oauth2" | "ssws" | "bearer" | "apitoken" | "header" | "basic"
        oauth2: token_url (absolute, or a path on base_url), client_id,
                client_secret_file | client_secret_env, scope (optional)
-       ssws/bearer/apitoken: api_token_file | api_token_env ("Authorization: SSWS|Bearer|ApiToken …")
-       header: api_key_header (e.g. "x-apikey") + api_token_file | _env
-       basic: username + api_token_file | api_token_env
-   `what` names the connector in errors ("sources[0] (cs)"). Caller owns. */
+       ssws/bearer/apitoken: api_token_file | api_token_env ("Authorization: SSWS|Bearer|ApiToken
+   …") header: api_key_header (e.g. "x-apikey") + api_token_file | _env basic: username +
+   api_token_file | api_token_env `what` names the connector in errors ("sources[0] (cs)"). Caller
+   owns. */
 http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t *e);
 /* The written schema of those keys (issue 11.4): a field table every HTTP
    connector's schema joins (FS_S_OBJECT(its_fields, http_client_fields)). */

@@ -7,32 +7,34 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: fedsoar-adapter [--config FILE] --site NAME [--broker ENDPOINT]\n"
-            "                       [--state-dir DIR] [--keys DIR] [--replay SOURCE_ID:FILE]...\n"
-            "                       [--mappings DIR] [--actuators LIST] [--insecure]\n"
-            "                       [--log-level debug|info|warn|error]\n"
-            "\n"
-            "The fedsoar site adapter: normalizes the site's security data to OCSF, keeps it in\n"
-            "a durable outbox until the broker has stored it, and carries out OpenC2 commands.\n"
-            "\n"
-            "  --config FILE             JSON config file (keys in docs/cli.md); flags override it\n"
-            "  --site NAME               this site's name; its key is KEYS/sites/NAME.cert_secret\n"
-            "  --broker ENDPOINT         broker site endpoint (default tcp://127.0.0.1:7700)\n"
-            "  --state-dir DIR           outbox, dead letters, command journal\n"
-            "                            (default /var/lib/fedsoar/adapter-NAME)\n"
-            "  --keys DIR                key layout from `fedsoarctl keys init` (default /etc/fedsoar/keys)\n"
-            "  --replay SOURCE_ID:FILE   normalize a vendor-format file into the outbox (repeatable;\n"
-            "                            a file already taken in is skipped)\n"
-            "  --mappings DIR            normalization mappings (default: the shipped ones)\n"
-            "  --actuators LIST          comma-separated actuators (default record-only)\n"
-            "  --max-rate N              send at most N events/s to the broker (0 = unlimited),\n"
-            "                            to spare a thin WAN link; the outbox absorbs the rest\n"
-            "  --insecure                CURVE off. Local experiments only.\n"
-            "  --list-connectors         list every source, analyzer/responder and actuator type\n"
-            "  --dead-letters            print the site's dead letters (rejected records, with\n"
-            "                            reason, position and raw bytes) as JSON lines, and exit\n"
-            "  --help, --version\n");
+    fprintf(
+        out,
+        "usage: fedsoar-adapter [--config FILE] --site NAME [--broker ENDPOINT]\n"
+        "                       [--state-dir DIR] [--keys DIR] [--replay SOURCE_ID:FILE]...\n"
+        "                       [--mappings DIR] [--actuators LIST] [--insecure]\n"
+        "                       [--log-level debug|info|warn|error]\n"
+        "\n"
+        "The fedsoar site adapter: normalizes the site's security data to OCSF, keeps it in\n"
+        "a durable outbox until the broker has stored it, and carries out OpenC2 commands.\n"
+        "\n"
+        "  --config FILE             JSON config file (keys in docs/cli.md); flags override it\n"
+        "  --site NAME               this site's name; its key is KEYS/sites/NAME.cert_secret\n"
+        "  --broker ENDPOINT         broker site endpoint (default tcp://127.0.0.1:7700)\n"
+        "  --state-dir DIR           outbox, dead letters, command journal\n"
+        "                            (default /var/lib/fedsoar/adapter-NAME)\n"
+        "  --keys DIR                key layout from `fedsoarctl keys init` (default "
+        "/etc/fedsoar/keys)\n"
+        "  --replay SOURCE_ID:FILE   normalize a vendor-format file into the outbox (repeatable;\n"
+        "                            a file already taken in is skipped)\n"
+        "  --mappings DIR            normalization mappings (default: the shipped ones)\n"
+        "  --actuators LIST          comma-separated actuators (default record-only)\n"
+        "  --max-rate N              send at most N events/s to the broker (0 = unlimited),\n"
+        "                            to spare a thin WAN link; the outbox absorbs the rest\n"
+        "  --insecure                CURVE off. Local experiments only.\n"
+        "  --list-connectors         list every source, analyzer/responder and actuator type\n"
+        "  --dead-letters            print the site's dead letters (rejected records, with\n"
+        "                            reason, position and raw bytes) as JSON lines, and exit\n"
+        "  --help, --version\n");
 }
 
 /* --list-connectors: every type the configuration can name, one per line. */
@@ -41,11 +43,13 @@ static void list_connectors(void)
     json_t *types = adapter_known_types();
     size_t i;
     json_t *t;
-    json_array_foreach(types, i, t) {
+    json_array_foreach(types, i, t)
+    {
         const char *kind = json_string_value(json_object_get(t, "kind"));
-        const char *extra = json_string_value(json_object_get(t, strcmp(kind, "source") == 0 ? "source_id" : "profile"));
-        printf("%-9s %-22s %-27s %s\n", kind, json_string_value(json_object_get(t, "type")), extra ? extra : "-",
-               json_string_value(json_object_get(t, "summary")));
+        const char *extra = json_string_value(
+            json_object_get(t, strcmp(kind, "source") == 0 ? "source_id" : "profile"));
+        printf("%-9s %-22s %-27s %s\n", kind, json_string_value(json_object_get(t, "type")),
+               extra ? extra : "-", json_string_value(json_object_get(t, "summary")));
     }
     json_decref(types);
 }
@@ -58,11 +62,9 @@ int main(int argc, char **argv)
         {"keys", required_argument, 0, 'k'},     {"replay", required_argument, 0, 'r'},
         {"mappings", required_argument, 0, 'm'}, {"actuators", required_argument, 0, 'a'},
         {"insecure", no_argument, 0, 'i'},       {"log-level", required_argument, 0, 'L'},
-        {"max-rate", required_argument, 0, 'R'},
-        {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
-        {"list-connectors", no_argument, 0, 'l'},
-        {"dead-letters", no_argument, 0, 'D'},
-        {0, 0, 0, 0}};
+        {"max-rate", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},        {"list-connectors", no_argument, 0, 'l'},
+        {"dead-letters", no_argument, 0, 'D'},   {0, 0, 0, 0}};
     const char *config = NULL, *site = NULL, *broker = NULL, *state = NULL, *keys = NULL,
                *mappings = NULL, *actuators = NULL, *level = NULL, *max_rate = NULL;
     bool insecure = false, dead_letters = false;
@@ -72,20 +74,41 @@ int main(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': config = optarg; break;
-        case 'S': site = optarg; break;
-        case 'b': broker = optarg; break;
-        case 's': state = optarg; break;
-        case 'k': keys = optarg; break;
-        case 'm': mappings = optarg; break;
-        case 'a': actuators = optarg; break;
-        case 'i': insecure = true; break;
-        case 'L': level = optarg; break;
-        case 'R': max_rate = optarg; break;
+        case 'c':
+            config = optarg;
+            break;
+        case 'S':
+            site = optarg;
+            break;
+        case 'b':
+            broker = optarg;
+            break;
+        case 's':
+            state = optarg;
+            break;
+        case 'k':
+            keys = optarg;
+            break;
+        case 'm':
+            mappings = optarg;
+            break;
+        case 'a':
+            actuators = optarg;
+            break;
+        case 'i':
+            insecure = true;
+            break;
+        case 'L':
+            level = optarg;
+            break;
+        case 'R':
+            max_rate = optarg;
+            break;
         case 'r': {
             char *colon = strchr(optarg, ':');
             if (!colon || colon == optarg || !colon[1]) {
-                fprintf(stderr, "fedsoar-adapter: --replay \"%s\": expected SOURCE_ID:FILE\n", optarg);
+                fprintf(stderr, "fedsoar-adapter: --replay \"%s\": expected SOURCE_ID:FILE\n",
+                        optarg);
                 return 2;
             }
             if (nreplay == sizeof replays / sizeof *replays) {
@@ -96,10 +119,18 @@ int main(int argc, char **argv)
             replays[nreplay++] = (adapter_replay_t){optarg, colon + 1};
             break;
         }
-        case 'h': usage(stdout); return 0;
-        case 'l': list_connectors(); return 0;
-        case 'D': dead_letters = true; break;
-        case 'V': printf("fedsoar-adapter %s (protocol %s)\n", FEDSOAR_VERSION, FS_PROTOCOL_VERSION); return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'l':
+            list_connectors();
+            return 0;
+        case 'D':
+            dead_letters = true;
+            break;
+        case 'V':
+            printf("fedsoar-adapter %s (protocol %s)\n", FEDSOAR_VERSION, FS_PROTOCOL_VERSION);
+            return 0;
         default:
             fprintf(stderr, "fedsoar-adapter: unknown or incomplete option \"%s\" (see --help)\n",
                     argv[optind - 1]);
@@ -143,7 +174,8 @@ int main(int argc, char **argv)
     /* Config "replay": [{"source": ID, "file": PATH}] adds to the flags. */
     size_t i;
     json_t *item;
-    json_array_foreach(json_object_get(cfg, "replay"), i, item) {
+    json_array_foreach(json_object_get(cfg, "replay"), i, item)
+    {
         const char *src = json_string_value(json_object_get(item, "source"));
         const char *file = json_string_value(json_object_get(item, "file"));
         if (!src || !file || nreplay == sizeof replays / sizeof *replays) {
@@ -156,7 +188,8 @@ int main(int argc, char **argv)
     }
     uint64_t rate = (uint64_t)fs_config_int(cfg, "link.max_events_per_s", 0);
     if (max_rate && fs_parse_u64(max_rate, &rate) != 0) {
-        fprintf(stderr, "fedsoar-adapter: --max-rate \"%s\": expected events per second\n", max_rate);
+        fprintf(stderr, "fedsoar-adapter: --max-rate \"%s\": expected events per second\n",
+                max_rate);
         json_decref(cfg);
         return 2;
     }
@@ -166,9 +199,10 @@ int main(int argc, char **argv)
         .broker = broker ? broker : fs_config_string(cfg, "broker", "tcp://127.0.0.1:7700"),
         .state_dir = state ? state : fs_config_string(cfg, "state_dir", default_state),
         .keys_dir = keys ? keys : fs_config_string(cfg, "keys_dir", "/etc/fedsoar/keys"),
-        .mappings_dir = mappings       ? mappings
-                        : env_mappings ? env_mappings
-                                       : fs_config_string(cfg, "mappings_dir", FEDSOAR_MAPPINGS_DIR),
+        .mappings_dir = mappings ? mappings
+                        : env_mappings
+                            ? env_mappings
+                            : fs_config_string(cfg, "mappings_dir", FEDSOAR_MAPPINGS_DIR),
         .actuators = actuators ? actuators : fs_config_string(cfg, "actuators", "record-only"),
         .connectors = json_object_get(cfg, "connectors"),
         .sources = json_object_get(cfg, "sources"),
@@ -190,7 +224,8 @@ int main(int argc, char **argv)
         if (strcmp(lvs, levels[k]) == 0)
             lv = k;
     if (lv < 0) {
-        fprintf(stderr, "fedsoar-adapter: log level \"%s\" is not debug, info, warn or error\n", lvs);
+        fprintf(stderr, "fedsoar-adapter: log level \"%s\" is not debug, info, warn or error\n",
+                lvs);
         json_decref(cfg);
         return 2;
     }
@@ -206,7 +241,8 @@ int main(int argc, char **argv)
         json_t *all = outbox_dead_letters(ob, 100000);
         size_t k;
         json_t *d;
-        json_array_foreach(all, k, d) {
+        json_array_foreach(all, k, d)
+        {
             char *line = json_dumps(d, JSON_COMPACT);
             printf("%s\n", line ? line : "");
             free(line);

@@ -71,7 +71,8 @@ outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e)
     for (int i = 0; i < OB_COUNT && rc == 0; i++)
         rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &self->dbi[i]);
     MDB_val k = {5, "epoch"}, v;
-    if (rc == 0 && mdb_get(txn, self->dbi[OB_META], &k, &v) == 0 && v.mv_size < sizeof self->epoch) {
+    if (rc == 0 && mdb_get(txn, self->dbi[OB_META], &k, &v) == 0 &&
+        v.mv_size < sizeof self->epoch) {
         memcpy(self->epoch, v.mv_data, v.mv_size);
     } else if (rc == 0) {
         unsigned char r[8];
@@ -204,9 +205,10 @@ int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, siz
                        const char *reason, const char *raw, size_t raw_len, fs_err_t *e)
 {
     uint64_t id = meta_u64(self, self->txn, "dead_id") + 1;
-    json_t *rec = json_pack("{s:I, s:I, s:s?, s:I, s:I, s:s, s:s%}", "id", (json_int_t)id, "time",
-                            (json_int_t)fs_now_ms(), "source", source, "record", (json_int_t)record_no,
-                            "offset", (json_int_t)offset, "reason", reason, "raw", raw, raw_len);
+    json_t *rec =
+        json_pack("{s:I, s:I, s:s?, s:I, s:I, s:s, s:s%}", "id", (json_int_t)id, "time",
+                  (json_int_t)fs_now_ms(), "source", source, "record", (json_int_t)record_no,
+                  "offset", (json_int_t)offset, "reason", reason, "raw", raw, raw_len);
     if (!rec) /* raw is not valid UTF-8: keep it hex-encoded rather than lose it */
     {
         char *hex = malloc(raw_len * 2 + 1);
@@ -430,7 +432,8 @@ int journal_begin(outbox_t *self, const char *command_id, const json_t *command,
 
 int journal_finish(outbox_t *self, const char *command_id, const json_t *response, fs_err_t *e)
 {
-    json_t *rec = json_pack("{s:O, s:I}", "response", response, "finished", (json_int_t)fs_now_ms());
+    json_t *rec =
+        json_pack("{s:O, s:I}", "response", response, "finished", (json_int_t)fs_now_ms());
     int rc = journal_put(self, command_id, rec, e);
     json_decref(rec);
     return rc;

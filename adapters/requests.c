@@ -7,17 +7,29 @@
 #include <string.h>
 
 /* Every analyzer/responder type (exported for --list-connectors). */
-const connector_ops_t *const adapter_known_connectors[] = {
-    &connector_exec,         &connector_virustotal,           &connector_okta_suspend_user,
-    &connector_okta_clear_sessions, &connector_entra_disable_account, &connector_entra_revoke_sessions,
-    &connector_jira_issue,   &connector_slack_message, &connector_teams_message, &connector_servicenow_incident, &connector_http_json, &connector_crowdstrike_host_context, &connector_okta_user_context, &connector_entra_user_context};
-const size_t adapter_known_connector_count = sizeof adapter_known_connectors / sizeof *adapter_known_connectors;
+const connector_ops_t *const adapter_known_connectors[] = {&connector_exec,
+                                                           &connector_virustotal,
+                                                           &connector_okta_suspend_user,
+                                                           &connector_okta_clear_sessions,
+                                                           &connector_entra_disable_account,
+                                                           &connector_entra_revoke_sessions,
+                                                           &connector_jira_issue,
+                                                           &connector_slack_message,
+                                                           &connector_teams_message,
+                                                           &connector_servicenow_incident,
+                                                           &connector_http_json,
+                                                           &connector_crowdstrike_host_context,
+                                                           &connector_okta_user_context,
+                                                           &connector_entra_user_context};
+const size_t adapter_known_connector_count =
+    sizeof adapter_known_connectors / sizeof *adapter_known_connectors;
 
 int adapter_add_connectors(adapter_t *a, fs_err_t *e)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(a->cfg.connectors, i, c) {
+    json_array_foreach(a->cfg.connectors, i, c)
+    {
         const char *name = json_string_value(json_object_get(c, "name"));
         const char *kind = json_string_value(json_object_get(c, "kind"));
         const char *type = json_string_value(json_object_get(c, "type"));
@@ -30,8 +42,11 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e)
             if (strcmp(adapter_known_connectors[k]->type, type) == 0)
                 ops = adapter_known_connectors[k];
         if (!ops)
-            return fs_err_set(e, "connectors[%zu].type: unknown connector type \"%s\" (fedsoar-adapter "
-                                 "--list-connectors lists them)", i, type ? type : "(none)");
+            return fs_err_set(
+                e,
+                "connectors[%zu].type: unknown connector type \"%s\" (fedsoar-adapter "
+                "--list-connectors lists them)",
+                i, type ? type : "(none)");
         for (size_t k = 0; k < a->connector_count; k++)
             if (strcmp(a->connectors[k].name, name) == 0)
                 return fs_err_set(e, "connectors[%zu].name: \"%s\" is used twice", i, name);
@@ -67,9 +82,11 @@ void adapter_on_request(adapter_t *a, const json_t *body)
     const char *request_id = json_string_value(json_object_get(body, "request_id"));
     const char *type = json_string_value(json_object_get(body, "type"));
     const char *name = json_string_value(json_object_get(body, "name"));
-    if (!request_id || !type || !name || (strcmp(type, "enrich") != 0 && strcmp(type, "action") != 0)) {
+    if (!request_id || !type || !name ||
+        (strcmp(type, "enrich") != 0 && strcmp(type, "action") != 0)) {
         fs_log(FS_LOG_WARN, "adapter", "request_refused",
-               "site=%s reason=\"§5.8: REQUEST needs request_id, type enrich|action and name\"", a->cfg.site);
+               "site=%s reason=\"§5.8: REQUEST needs request_id, type enrich|action and name\"",
+               a->cfg.site);
         return;
     }
     /* The same journal as commands, in its own key space. */
@@ -84,18 +101,22 @@ void adapter_on_request(adapter_t *a, const json_t *body)
         journal_finish(a->outbox, key, outcome, &e);
     } else if (state == 0) {
         if (journal_begin(a->outbox, key, body, &e) != 0) {
-            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "request_id=%s reason=\"%s\"", request_id, e.text);
+            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "request_id=%s reason=\"%s\"",
+                   request_id, e.text);
             return; /* not run; the broker redelivers it */
         }
         outcome = run_request(a, type, name, json_object_get(body, "input"));
         if (journal_finish(a->outbox, key, outcome, &e) != 0)
-            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "request_id=%s reason=\"%s\"", request_id, e.text);
-        fs_log(FS_LOG_INFO, "adapter", "request_done", "site=%s request_id=%s %s=%s status=%s", a->cfg.site,
-               request_id, type, name, json_string_value(json_object_get(outcome, "status")));
+            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "request_id=%s reason=\"%s\"",
+                   request_id, e.text);
+        fs_log(FS_LOG_INFO, "adapter", "request_done", "site=%s request_id=%s %s=%s status=%s",
+               a->cfg.site, request_id, type, name,
+               json_string_value(json_object_get(outcome, "status")));
     }
-    json_t *reply = json_pack("{s:s, s:O, s:O?, s:O?}", "request_id", request_id, "status",
-                              json_object_get(outcome, "status"), "result", json_object_get(outcome, "result"),
-                              "error", json_object_get(outcome, "error"));
+    json_t *reply =
+        json_pack("{s:s, s:O, s:O?, s:O?}", "request_id", request_id, "status",
+                  json_object_get(outcome, "status"), "result", json_object_get(outcome, "result"),
+                  "error", json_object_get(outcome, "error"));
     if (a->dealer)
         fsp_send(a->dealer, NULL, FSP_RESULT, reply);
     json_decref(reply);

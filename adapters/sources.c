@@ -66,14 +66,20 @@ static void *worker_main(void *arg)
 #define SOURCE_MAX_BACKOFF_FACTOR 8
 #define ADAPTER_SOURCE_MAX_RECORDS 20000 /* per poll; a source past it fails the poll */
 
-const source_ops_t *const adapter_known_sources[] = {&source_crowdstrike_alerts, &source_okta_logs,
-                                                     &source_graph_alerts, &source_mde_alerts,
-                                                     &source_entra_signins, &source_entra_audits,
-                                                     &source_sentinel_incidents, &source_sentinelone_threats,
+const source_ops_t *const adapter_known_sources[] = {&source_crowdstrike_alerts,
+                                                     &source_okta_logs,
+                                                     &source_graph_alerts,
+                                                     &source_mde_alerts,
+                                                     &source_entra_signins,
+                                                     &source_entra_audits,
+                                                     &source_sentinel_incidents,
+                                                     &source_sentinelone_threats,
                                                      &source_splunk_export,
                                                      &source_file_tail,
-                                                     &source_syslog, &source_splunk_webhook};
-const size_t adapter_known_source_count = sizeof adapter_known_sources / sizeof *adapter_known_sources;
+                                                     &source_syslog,
+                                                     &source_splunk_webhook};
+const size_t adapter_known_source_count =
+    sizeof adapter_known_sources / sizeof *adapter_known_sources;
 
 int adapter_add_sources(adapter_t *a, fs_err_t *e)
 {
@@ -81,7 +87,8 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
     json_t *c;
     if (a->cfg.sources && !json_is_array(a->cfg.sources))
         return fs_err_set(e, "sources: must be an array of {\"name\", \"type\", …}");
-    json_array_foreach(a->cfg.sources, i, c) {
+    json_array_foreach(a->cfg.sources, i, c)
+    {
         const char *name = json_string_value(json_object_get(c, "name"));
         const char *type = json_string_value(json_object_get(c, "type"));
         if (!name || !*name || strlen(name) > 64 || strchr(name, ':'))
@@ -91,25 +98,31 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
             if (strcmp(adapter_known_sources[k]->type, type) == 0)
                 ops = adapter_known_sources[k];
         if (!ops)
-            return fs_err_set(e, "sources[%zu].type: unknown source type \"%s\" (fedsoar-adapter "
-                                 "--list-connectors lists them)", i, type ? type : "(none)");
+            return fs_err_set(e,
+                              "sources[%zu].type: unknown source type \"%s\" (fedsoar-adapter "
+                              "--list-connectors lists them)",
+                              i, type ? type : "(none)");
         if (ops->api_version != SOURCE_API_VERSION)
-            return fs_err_set(e, "sources[%zu]: %s speaks API %d, not %d", i, type, ops->api_version,
-                              SOURCE_API_VERSION);
+            return fs_err_set(e, "sources[%zu]: %s speaks API %d, not %d", i, type,
+                              ops->api_version, SOURCE_API_VERSION);
         /* A type without a fixed source id (file-tail) takes it from the config. */
-        const char *source_id = ops->source_id ? ops->source_id : json_string_value(json_object_get(c, "source_id"));
+        const char *source_id =
+            ops->source_id ? ops->source_id : json_string_value(json_object_get(c, "source_id"));
         if (!source_id)
-            return fs_err_set(e, "sources[%zu] (%s): source_id: required for type %s (a normalize source id)", i,
-                              name, type);
+            return fs_err_set(
+                e, "sources[%zu] (%s): source_id: required for type %s (a normalize source id)", i,
+                name, type);
         if (!normalizer_has_source(a->normalizer, source_id))
-            return fs_err_set(e, "sources[%zu] (%s): the mappings have no source id %s", i, name, source_id);
+            return fs_err_set(e, "sources[%zu] (%s): the mappings have no source id %s", i, name,
+                              source_id);
         for (size_t k = 0; k < a->source_count; k++)
             if (strcmp(a->sources[k].name, name) == 0)
                 return fs_err_set(e, "sources[%zu].name: \"%s\" is used twice", i, name);
         if (a->source_count == ADAPTER_MAX_SOURCES)
             return fs_err_set(e, "more than %d sources", ADAPTER_MAX_SOURCES);
         json_t *iv = json_object_get(c, "interval_s");
-        if (iv && (!json_is_integer(iv) || json_integer_value(iv) < 1 || json_integer_value(iv) > 86400))
+        if (iv &&
+            (!json_is_integer(iv) || json_integer_value(iv) < 1 || json_integer_value(iv) > 86400))
             return fs_err_set(e, "sources[%zu].interval_s: an integer from 1 to 86400", i);
         source_slot_t *slot = &a->sources[a->source_count];
         fs_err_t ie = {{0}};
@@ -129,8 +142,9 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
             return fs_err_set(e, "sources[%zu] (%s): cannot start its polling thread", i, name);
         w->started = true;
-        fs_log(FS_LOG_INFO, "adapter", "source_ready", "site=%s source=%s type=%s source_id=%s interval_s=%lld",
-               a->cfg.site, name, type, source_id, (long long)(slot->interval_ms / 1000));
+        fs_log(FS_LOG_INFO, "adapter", "source_ready",
+               "site=%s source=%s type=%s source_id=%s interval_s=%lld", a->cfg.site, name, type,
+               source_id, (long long)(slot->interval_ms / 1000));
     }
     return 0;
 }
@@ -145,7 +159,8 @@ void adapter_remove_sources(adapter_t *a)
             pthread_cond_signal(&w->cv);
             pthread_mutex_unlock(&w->mu);
             if (w->started)
-                pthread_join(w->thread, NULL); /* an HTTP call in flight ends at its timeout or SIGTERM */
+                pthread_join(w->thread,
+                             NULL); /* an HTTP call in flight ends at its timeout or SIGTERM */
             pthread_mutex_destroy(&w->mu);
             pthread_cond_destroy(&w->cv);
             free(w->checkpoint);
@@ -196,21 +211,22 @@ static void on_text_event(void *arg, json_t *event, size_t record_no)
         t->refused++;
 }
 
-static void on_text_reject(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
-                           size_t raw_len)
+static void on_text_reject(void *arg, size_t record_no, size_t offset, const char *reason,
+                           const char *raw, size_t raw_len)
 {
     text_ctx_t *t = arg;
-    fs_log(FS_LOG_WARN, "adapter", "record_rejected", "site=%s source=%s record=%zu offset=%zu reason=\"%s\"",
-           t->a->cfg.site, t->s->name, record_no, offset, reason);
+    fs_log(FS_LOG_WARN, "adapter", "record_rejected",
+           "site=%s source=%s record=%zu offset=%zu reason=\"%s\"", t->a->cfg.site, t->s->name,
+           record_no, offset, reason);
     (*t->rejected)++;
-    if (!t->failed &&
-        outbox_dead_letter(t->a->outbox, t->s->source_id, record_no, offset, reason, raw, raw_len, t->e) != 0)
+    if (!t->failed && outbox_dead_letter(t->a->outbox, t->s->source_id, record_no, offset, reason,
+                                         raw, raw_len, t->e) != 0)
         t->failed = true;
 }
 
 /* Normalizes the records and commits them with the checkpoint, all or nothing. */
-static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *checkpoint, size_t *added,
-                  size_t *rejected, fs_err_t *e)
+static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *checkpoint,
+                  size_t *added, size_t *rejected, fs_err_t *e)
 {
     char key[96];
     snprintf(key, sizeof key, "source:%s:checkpoint", s->name);
@@ -219,7 +235,8 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
     normalize_opts_t opts = {.site = a->cfg.site, .keep_raw = a->cfg.keep_raw};
     size_t i;
     json_t *rec;
-    json_array_foreach(records, i, rec) {
+    json_array_foreach(records, i, rec)
+    {
         if (json_is_string(rec)) {
             size_t added0 = *added;
             text_ctx_t t = {a, s, added, rejected, false, e, 0};
@@ -230,7 +247,10 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
                 return -1;
             }
             /* Push-source hook: what became of this record (answered after the commit). */
-            push_source_record(s->ops, s->state, i, t.refused ? PUSH_REFUSED : r > 0 || *added == added0 ? PUSH_REJECTED : PUSH_ADDED);
+            push_source_record(s->ops, s->state, i,
+                               t.refused                   ? PUSH_REFUSED
+                               : r > 0 || *added == added0 ? PUSH_REJECTED
+                                                           : PUSH_ADDED);
             continue;
         }
         fs_err_t me = {{0}};
@@ -245,8 +265,9 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
         } else {
             push_source_record(s->ops, s->state, i, PUSH_REJECTED); /* hook */
             char *raw = json_dumps(rec, JSON_COMPACT);
-            fs_log(FS_LOG_WARN, "adapter", "record_rejected", "site=%s source=%s record=%zu reason=\"%s\"",
-                   a->cfg.site, s->name, i + 1, me.text);
+            fs_log(FS_LOG_WARN, "adapter", "record_rejected",
+                   "site=%s source=%s record=%zu reason=\"%s\"", a->cfg.site, s->name, i + 1,
+                   me.text);
             rc = outbox_dead_letter(a->outbox, s->source_id, i + 1, 0, me.text, raw ? raw : "",
                                     raw ? strlen(raw) : 0, e);
             free(raw);
@@ -265,14 +286,15 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
 }
 
 /* Commits a finished poll (daemon thread) and schedules the next one. */
-static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records, const char *next, int rc, fs_err_t *pe,
-                        int64_t started)
+static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records, const char *next, int rc,
+                        fs_err_t *pe, int64_t started)
 {
     fs_err_t e = *pe;
     size_t added = 0, rejected = 0;
     if (rc >= 0 && commit(a, s, records, next, &added, &rejected, &e) != 0)
         rc = -1;
-    push_source_committed(s->ops, s->state, rc >= 0); /* hook: a push source answers its senders now */
+    push_source_committed(s->ops, s->state,
+                          rc >= 0); /* hook: a push source answers its senders now */
     int64_t now = fs_mono_ms();
     if (rc < 0) {
         s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : s->interval_ms;
@@ -280,15 +302,17 @@ static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records, const c
             s->backoff_ms = s->interval_ms * SOURCE_MAX_BACKOFF_FACTOR;
         s->next_poll = now + s->backoff_ms;
         char q[600];
-        fs_log(FS_LOG_WARN, "adapter", "source_poll_failed", "site=%s source=%s retry_in_ms=%lld reason=%s",
-               a->cfg.site, s->name, (long long)s->backoff_ms, fs_log_quote(q, sizeof q, e.text));
+        fs_log(FS_LOG_WARN, "adapter", "source_poll_failed",
+               "site=%s source=%s retry_in_ms=%lld reason=%s", a->cfg.site, s->name,
+               (long long)s->backoff_ms, fs_log_quote(q, sizeof q, e.text));
     } else {
         s->backoff_ms = 0;
         s->next_poll = rc == 1 ? now : now + s->interval_ms;
         if (added || rejected)
             fs_log(FS_LOG_INFO, "adapter", "source_polled",
-                   "site=%s source=%s records=%zu events=%zu rejected=%zu more=%s ms=%lld", a->cfg.site, s->name,
-                   json_array_size(records), added, rejected, rc == 1 ? "yes" : "no", (long long)(now - started));
+                   "site=%s source=%s records=%zu events=%zu rejected=%zu more=%s ms=%lld",
+                   a->cfg.site, s->name, json_array_size(records), added, rejected,
+                   rc == 1 ? "yes" : "no", (long long)(now - started));
     }
 }
 

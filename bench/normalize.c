@@ -47,7 +47,8 @@ static const sample_t samples[] = {
     {"microsoft.mde_alert", "repo", "microsoft.mde_alert/alerts_value.json"},
     {"microsoft.sentinel_incident", "repo", "microsoft.sentinel_incident/incident.json"},
     {"microsoft.entra_signin", "repo", "microsoft.entra_signin/signins_value.json"},
-    {"microsoft.entra_audit", "shared", "microsoft_entra_id/tenzir-library/directory-audits.ndjson"},
+    {"microsoft.entra_audit", "shared",
+     "microsoft_entra_id/tenzir-library/directory-audits.ndjson"},
     {"okta.system_log", "shared", "okta_systemlog/tenzir-library/system-log.ndjson"},
     {"splunk.notable", "shared", "splunk_es_notable/test_notable_event.json"},
     {"sentinelone.threat", "shared", "sentinelone_singularity/get_threats_2_1_raw_response.json"},
@@ -123,8 +124,8 @@ static void on_count(void *arg, json_t *ev, size_t record_no)
     ((sink_t *)arg)->events++;
 }
 
-static void on_reject(void *arg, size_t record_no, size_t off, const char *reason,
-                      const char *raw, size_t raw_len)
+static void on_reject(void *arg, size_t record_no, size_t off, const char *reason, const char *raw,
+                      size_t raw_len)
 {
     (void)arg, (void)record_no, (void)off, (void)raw, (void)raw_len;
     fprintf(stderr, "bench: rejected: %s\n", reason);
@@ -135,14 +136,14 @@ static size_t raw_pass(const char *buf, size_t len, bool dump)
 {
     size_t pos = 0, values = 0;
     while (pos < len) {
-        while (pos < len && (buf[pos] == ' ' || buf[pos] == '\n' || buf[pos] == '\r' ||
-                             buf[pos] == '\t'))
+        while (pos < len &&
+               (buf[pos] == ' ' || buf[pos] == '\n' || buf[pos] == '\r' || buf[pos] == '\t'))
             pos++;
         if (pos >= len)
             break;
         json_error_t je;
-        json_t *v = json_loadb(buf + pos, len - pos,
-                               JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &je);
+        json_t *v =
+            json_loadb(buf + pos, len - pos, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &je);
         if (!v)
             break;
         if (dump) {
@@ -235,7 +236,8 @@ int main(int argc, char **argv)
     if (!mappings)
         mappings = FEDSOAR_MAPPINGS_DIR;
     char fixdir[1024], shdir[1024];
-    snprintf(fixdir, sizeof fixdir, "%s", fixtures ? fixtures : FEDSOAR_MAPPINGS_DIR "/../../tests/fixtures/vendors");
+    snprintf(fixdir, sizeof fixdir, "%s",
+             fixtures ? fixtures : FEDSOAR_MAPPINGS_DIR "/../../tests/fixtures/vendors");
     snprintf(shdir, sizeof shdir, "%s", shared ? shared : FEDSOAR_MAPPINGS_DIR "/../../../shared");
     fs_err_t e;
     normalizer_t *n = normalizer_new(mappings, &e);

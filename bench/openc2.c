@@ -57,7 +57,8 @@ static void bench_validate(void)
         ok += openc2_check_command_text(v, c, strlen(c), reason, sizeof reason) == OPENC2_VALID;
     }
     double dt = now_s() - t0;
-    printf("validated commands (text -> verdict, 4 mixed commands):  %10.0f commands/s  (%zu/%zu valid)\n",
+    printf("validated commands (text -> verdict, 4 mixed commands):  %10.0f commands/s  (%zu/%zu "
+           "valid)\n",
            (double)n / dt, ok, n);
     openc2_validator_destroy(&v);
 }
@@ -77,8 +78,8 @@ static route_table_t *table_10k(void)
         snprintf(name, sizeof name, "site%d", s);
         snprintf(suffix, sizeof suffix, "s%d.example", s);
         json_t *sc = json_pack("{s:o, s:[s]}", "ipv4", arr, "dns_suffixes", suffix);
-        json_t *caps = json_pack("{s:{s:[s,s], s:[s]}}", "pairs", "deny", "ipv4_net",
-                                 "domain_name", "contain", "device");
+        json_t *caps = json_pack("{s:{s:[s,s], s:[s]}}", "pairs", "deny", "ipv4_net", "domain_name",
+                                 "contain", "device");
         if (route_set_scopes(t, name, sc, &e) || route_set_capabilities(t, name, caps, &e))
             fprintf(stderr, "bench: %s\n", e.text);
         json_decref(sc);
@@ -108,40 +109,49 @@ static void bench_routing(void)
 {
     double t0 = now_s();
     route_table_t *t = table_10k();
-    json_t *one = json_loads("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"}}", 0, NULL);
+    json_t *one =
+        json_loads("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"}}", 0, NULL);
     json_decref(route_decide(t, one, NULL, NULL)); /* builds the index */
     json_decref(one);
     printf("route table: 100 sites x 100 IPv4 scopes = 10,000 scopes, loaded+indexed in %.1f ms\n",
            (now_s() - t0) * 1000);
     size_t sites = 0;
-    double r1 = route_rate(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.42.17.9\"}}", false,
-                           200000, &sites);
-    printf("routing decisions, owner rule (deny ipv4_net inside):     %10.0f decisions/s  -> %zu site\n",
+    double r1 = route_rate(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.42.17.9\"}}",
+                           false, 200000, &sites);
+    printf("routing decisions, owner rule (deny ipv4_net inside):     %10.0f decisions/s  -> %zu "
+           "site\n",
            r1, sites);
-    double r2 = route_rate(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":"
-                              "\"ws-1.s77.example\"}}}", false, 200000, &sites);
-    printf("routing decisions, owner rule (contain device by name):   %10.0f decisions/s  -> %zu site\n",
+    double r2 = route_rate(t,
+                           "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":"
+                           "\"ws-1.s77.example\"}}}",
+                           false, 200000, &sites);
+    printf("routing decisions, owner rule (contain device by name):   %10.0f decisions/s  -> %zu "
+           "site\n",
            r2, sites);
-    double r3 = route_rate(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"198.51.100.7\"}}", false,
-                           20000, &sites);
-    printf("routing decisions, perimeter rule (external, fan-out):    %10.0f decisions/s  -> %zu sites\n",
+    double r3 = route_rate(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"198.51.100.7\"}}",
+                           false, 20000, &sites);
+    printf("routing decisions, perimeter rule (external, fan-out):    %10.0f decisions/s  -> %zu "
+           "sites\n",
            r3, sites);
-    double r4 = route_rate(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.42.17.9\"}}", true,
-                           5000, &sites);
+    double r4 = route_rate(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.42.17.9\"}}",
+                           true, 5000, &sites);
     printf("routing decisions with the JSON explanation (100 rows):   %10.0f decisions/s\n", r4);
     /* learning */
     size_t n = 200000;
     json_t **evs = malloc(256 * sizeof *evs);
     for (int i = 0; i < 256; i++) {
         char text[256];
-        snprintf(text, sizeof text, "{\"device\":{\"ip\":\"10.42.%d.%d\",\"hostname\":\"ws-%d\"},"
-                 "\"actor\":{\"user\":{\"name\":\"user%d\"}}}", i % 100, i, i, i);
+        snprintf(text, sizeof text,
+                 "{\"device\":{\"ip\":\"10.42.%d.%d\",\"hostname\":\"ws-%d\"},"
+                 "\"actor\":{\"user\":{\"name\":\"user%d\"}}}",
+                 i % 100, i, i, i);
         evs[i] = json_loads(text, 0, NULL);
     }
     t0 = now_s();
     for (size_t i = 0; i < n; i++)
         route_learn(t, "site42", evs[i % 256], (int64_t)i);
-    printf("assets learned from OCSF events:                         %10.0f events/s  (%zu assets held)\n",
+    printf("assets learned from OCSF events:                         %10.0f events/s  (%zu assets "
+           "held)\n",
            (double)n / (now_s() - t0), route_asset_count(t));
     for (int i = 0; i < 256; i++)
         json_decref(evs[i]);
@@ -220,9 +230,13 @@ static int adapter_rtt(const char *dir, const char *keys, size_t n, double *lat)
     pid_t child = fork();
     if (child == 0) {
         fs_log_set_level(FS_LOG_ERROR);
-        adapter_config_t ac = {.site = "bench", .broker = endpoint, .state_dir = state,
-                               .keys_dir = keys, .mappings_dir = FEDSOAR_MAPPINGS_DIR,
-                               .actuators = "record-only", .outbox_max = 1000};
+        adapter_config_t ac = {.site = "bench",
+                               .broker = endpoint,
+                               .state_dir = state,
+                               .keys_dir = keys,
+                               .mappings_dir = FEDSOAR_MAPPINGS_DIR,
+                               .actuators = "record-only",
+                               .outbox_max = 1000};
         fs_mkdir_p(state, 0700, NULL);
         adapter_t *a = adapter_new(&ac, &e);
         if (!a) {

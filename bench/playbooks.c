@@ -39,7 +39,6 @@ static const char *PLAYBOOK =
     "{\"id\":\"s8\",\"type\":\"set\",\"case\":{\"assignee\":\"tier2\"}},"
     "{\"id\":\"s9\",\"type\":\"set\",\"case\":{\"status\":\"closed\"}}]}";
 
-
 static long rss_kb(pid_t pid, const char *field)
 {
     char path[64], line[256];
@@ -65,20 +64,26 @@ static char *finding(size_t i)
 {
     char *buf = malloc(1024);
     snprintf(buf, 1024,
-             "{\"class_uid\":2004,\"category_uid\":2,\"activity_id\":1,\"type_uid\":200401,\"severity_id\":3,"
-             "\"time\":1795360000000,\"site\":\"bench\",\"source\":\"bench\",\"metadata\":{\"version\":\"1.8.0\"},"
+             "{\"class_uid\":2004,\"category_uid\":2,\"activity_id\":1,\"type_uid\":200401,"
+             "\"severity_id\":3,"
+             "\"time\":1795360000000,\"site\":\"bench\",\"source\":\"bench\",\"metadata\":{"
+             "\"version\":\"1.8.0\"},"
              "\"finding_info\":{\"uid\":\"f-%zu\",\"title\":\"bench finding %zu\"},"
-             "\"observables\":[{\"type_id\":2,\"value\":\"10.%zu.%zu.%zu\"},{\"type_id\":1,\"value\":\"host-%zu\"}]}",
+             "\"observables\":[{\"type_id\":2,\"value\":\"10.%zu.%zu.%zu\"},{\"type_id\":1,"
+             "\"value\":\"host-%zu\"}]}",
              i, i, i >> 16 & 255, i >> 8 & 255, i & 255, i);
     return buf;
 }
 
 static const char *TELEMETRY =
-    "{\"class_uid\":4001,\"category_uid\":4,\"activity_id\":6,\"severity_id\":1,\"time\":1795360000000,"
+    "{\"class_uid\":4001,\"category_uid\":4,\"activity_id\":6,\"severity_id\":1,\"time\":"
+    "1795360000000,"
     "\"site\":\"bench\",\"source\":\"suricata.eve\",\"src_endpoint\":{\"ip\":\"10.1.2.3\"},"
-    "\"dst_endpoint\":{\"ip\":\"192.0.2.7\",\"port\":443},\"traffic\":{\"bytes_in\":5400,\"bytes_out\":1800}}";
+    "\"dst_endpoint\":{\"ip\":\"192.0.2.7\",\"port\":443},\"traffic\":{\"bytes_in\":5400,\"bytes_"
+    "out\":1800}}";
 
-static int run(const char *dir, const char *playbooks, size_t findings, size_t telemetry, result_t *out)
+static int run(const char *dir, const char *playbooks, size_t findings, size_t telemetry,
+               result_t *out)
 {
     char keys[256], state[256], listen[64], control[64];
     snprintf(keys, sizeof keys, "%s/keys", dir);
@@ -98,8 +103,12 @@ static int run(const char *dir, const char *playbooks, size_t findings, size_t t
     if (child == 0) {
         fs_log_set_level(FS_LOG_WARN);
         fs_err_t e = {{0}};
-        broker_config_t bc = {.listen = listen, .control = control, .state_dir = state, .keys_dir = keys,
-                              .playbooks_dir = playbooks ? playbooks : empty, .map_mb = 16384,
+        broker_config_t bc = {.listen = listen,
+                              .control = control,
+                              .state_dir = state,
+                              .keys_dir = keys,
+                              .playbooks_dir = playbooks ? playbooks : empty,
+                              .map_mb = 16384,
                               .correlation_window_ms = 86400000};
         broker_t *b = broker_new(&bc, &e);
         if (!b) {
@@ -118,7 +127,8 @@ static int run(const char *dir, const char *playbooks, size_t findings, size_t t
     zsock_set_curve_serverkey(dealer, server);
     zsock_set_rcvtimeo(dealer, 60000);
     zsock_connect(dealer, "%s", listen);
-    json_t *hello = json_pack("{s:s, s:s, s:s}", "site", "bench", "protocol", FS_PROTOCOL_VERSION, "epoch", "b");
+    json_t *hello = json_pack("{s:s, s:s, s:s}", "site", "bench", "protocol", FS_PROTOCOL_VERSION,
+                              "epoch", "b");
     fsp_send(dealer, NULL, FSP_HELLO, hello);
     json_decref(hello);
     fsp_msg_t m;
@@ -135,7 +145,8 @@ static int run(const char *dir, const char *playbooks, size_t findings, size_t t
             size_t first = sent + 1;
             for (size_t k = 0; k < batch && sent < total; k++, sent++) {
                 /* Interleave: one finding per (total / findings) events. */
-                bool is_finding = findings && sent % (total / findings) == 0 && sent / (total / findings) < findings;
+                bool is_finding = findings && sent % (total / findings) == 0 &&
+                                  sent / (total / findings) < findings;
                 if (is_finding) {
                     char *f = finding(sent);
                     zmsg_addstr(frames, f);
@@ -145,7 +156,8 @@ static int run(const char *dir, const char *playbooks, size_t findings, size_t t
                 }
                 json_array_append_new(classes, json_integer(is_finding ? 2004 : 4001));
             }
-            json_t *body = json_pack("{s:s, s:I, s:o}", "epoch", "b", "first_seq", (json_int_t)first, "classes", classes);
+            json_t *body = json_pack("{s:s, s:I, s:o}", "epoch", "b", "first_seq",
+                                     (json_int_t)first, "classes", classes);
             fsp_send_events(dealer, body, &frames);
             json_decref(body);
         }
@@ -197,26 +209,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", e.text);
         return 1;
     }
-    printf("fedsoar bench/playbooks: %zu findings (each a new case and a %d-step run) + %zu telemetry events\n",
+    printf("fedsoar bench/playbooks: %zu findings (each a new case and a %d-step run) + %zu "
+           "telemetry events\n",
            findings, STEPS_PER_RUN, telemetry);
     result_t raw = {0}, pb = {0};
-    if (run(dir, NULL, findings, telemetry, &raw) != 0 || run(dir, pbdir, findings, telemetry, &pb) != 0) {
+    if (run(dir, NULL, findings, telemetry, &raw) != 0 ||
+        run(dir, pbdir, findings, telemetry, &pb) != 0) {
         fprintf(stderr, "bench: the broker stopped answering\n");
         return 1;
     }
     json_int_t runs = json_integer_value(json_object_get(pb.stats, "runs"));
     json_int_t cases = json_integer_value(json_object_get(pb.stats, "cases"));
-    json_int_t events = json_integer_value(json_object_get(json_object_get(pb.stats, "events"), "total"));
+    json_int_t events =
+        json_integer_value(json_object_get(json_object_get(pb.stats, "events"), "total"));
     printf("raw: same events, cases opened, no playbook:  %8.2f s  (%.0f events/s)\n", raw.seconds,
            (double)(findings + telemetry) / raw.seconds);
     printf("with the 10-step playbook:                    %8.2f s  (%.0f events/s)\n", pb.seconds,
            (double)(findings + telemetry) / pb.seconds);
     double extra = pb.seconds - raw.seconds;
-    printf("runs completed %lld, cases %lld, events stored %lld\n", (long long)runs, (long long)cases, (long long)events);
+    printf("runs completed %lld, cases %lld, events stored %lld\n", (long long)runs,
+           (long long)cases, (long long)events);
     printf("runs/s (whole ingest):        %10.0f\n", (double)runs / pb.seconds);
     printf("durable steps/s (whole ingest): %8.0f   (steps/s of the extra time over raw: %.0f)\n",
-           (double)runs * STEPS_PER_RUN / pb.seconds, extra > 0 ? (double)runs * STEPS_PER_RUN / extra : 0.0);
-    printf("broker memory at the end: VmRSS %ld MB (anonymous %ld MB; the rest is LMDB's file mapping)\n",
+           (double)runs * STEPS_PER_RUN / pb.seconds,
+           extra > 0 ? (double)runs * STEPS_PER_RUN / extra : 0.0);
+    printf("broker memory at the end: VmRSS %ld MB (anonymous %ld MB; the rest is LMDB's file "
+           "mapping)\n",
            pb.rss_kb / 1024, pb.anon_kb / 1024);
     json_decref(raw.stats);
     json_decref(pb.stats);

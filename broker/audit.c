@@ -29,7 +29,8 @@ static void head_get(store_t *st, MDB_txn *txn, uint64_t *seq, char hash[65])
     MDB_val v;
     *seq = 0;
     snprintf(hash, 65, "%s", AUDIT_GENESIS);
-    if (store_has(st, DB_META) && store_get(st, txn, DB_META, HEAD_KEY, strlen(HEAD_KEY), &v, NULL) == 0 &&
+    if (store_has(st, DB_META) &&
+        store_get(st, txn, DB_META, HEAD_KEY, strlen(HEAD_KEY), &v, NULL) == 0 &&
         v.mv_size == 8 + 64) {
         *seq = fs_u64_from_be(v.mv_data);
         memcpy(hash, (const char *)v.mv_data + 8, 64);
@@ -53,23 +54,25 @@ static int entry_hash(const json_t *entry, char out[65])
 
 static char *checkpoint_payload(uint64_t seq, const char *hash)
 {
-    json_t *p = json_pack("{s:s, s:I, s:s}", "type", CHECKPOINT_TYPE, "upto_seq", (json_int_t)seq, "upto_hash", hash);
+    json_t *p = json_pack("{s:s, s:I, s:s}", "type", CHECKPOINT_TYPE, "upto_seq", (json_int_t)seq,
+                          "upto_hash", hash);
     char *text = fs_json_canonical(p);
     json_decref(p);
     return text;
 }
 
-static int append_raw(store_t *st, MDB_txn *txn, const char *kind, const char *actor, const json_t *subject,
-                      const json_t *details, uint64_t *seq_out, fs_err_t *e)
+static int append_raw(store_t *st, MDB_txn *txn, const char *kind, const char *actor,
+                      const json_t *subject, const json_t *details, uint64_t *seq_out, fs_err_t *e)
 {
     uint64_t last;
     char prev[65], hash[65];
     head_get(st, txn, &last, prev);
     uint64_t seq = last + 1;
-    json_t *entry = json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:s}", "seq", (json_int_t)seq, "time",
-                              (json_int_t)fs_now_ms(), "kind", kind, "actor", actor ? actor : "broker",
-                              "subject", subject ? json_deep_copy(subject) : json_object(), "details",
-                              details ? json_deep_copy(details) : json_object(), "prev", prev);
+    json_t *entry =
+        json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:s}", "seq", (json_int_t)seq, "time",
+                  (json_int_t)fs_now_ms(), "kind", kind, "actor", actor ? actor : "broker",
+                  "subject", subject ? json_deep_copy(subject) : json_object(), "details",
+                  details ? json_deep_copy(details) : json_object(), "prev", prev);
     if (!entry)
         return fs_err_set(e, "audit: cannot build the %s entry", kind);
     if (entry_hash(entry, hash) != 0) {
@@ -108,18 +111,18 @@ int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e)
     free(payload);
     if (!sig)
         return fs_err_set(e, "audit: cannot sign a checkpoint: %s", se.text);
-    json_t *details = json_pack("{s:I, s:s, s:s, s:s}", "upto_seq", (json_int_t)seq, "upto_hash", hash,
-                                "signature", sig, "reason", reason ? reason : "periodic");
+    json_t *details = json_pack("{s:I, s:s, s:s, s:s}", "upto_seq", (json_int_t)seq, "upto_hash",
+                                hash, "signature", sig, "reason", reason ? reason : "periodic");
     uint64_t at = 0;
     int rc = append_raw(st, txn, "audit.checkpoint", "broker", NULL, details, &at, e);
     /* The latest checkpoint, as the broker hands it to its witnesses. */
-    json_t *last = json_pack("{s:I, s:I, s:s, s:s}", "seq", (json_int_t)at, "upto_seq", (json_int_t)seq,
-                             "upto_hash", hash, "signature", sig);
+    json_t *last = json_pack("{s:I, s:I, s:s, s:s}", "seq", (json_int_t)at, "upto_seq",
+                             (json_int_t)seq, "upto_hash", hash, "signature", sig);
     free(sig);
     char *text = rc == 0 ? fs_json_canonical(last) : NULL;
     if (rc == 0)
-        rc = text ? store_put(st, txn, DB_META, LAST_CHECKPOINT_KEY, strlen(LAST_CHECKPOINT_KEY), text,
-                              strlen(text), 0, e)
+        rc = text ? store_put(st, txn, DB_META, LAST_CHECKPOINT_KEY, strlen(LAST_CHECKPOINT_KEY),
+                              text, strlen(text), 0, e)
                   : fs_err_set(e, "audit: cannot serialize a checkpoint");
     free(text);
     json_decref(last);
@@ -130,8 +133,8 @@ int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e)
 json_t *audit_last_checkpoint(store_t *st, MDB_txn *txn)
 {
     MDB_val v;
-    if (!store_has(st, DB_META) ||
-        store_get(st, txn, DB_META, LAST_CHECKPOINT_KEY, strlen(LAST_CHECKPOINT_KEY), &v, NULL) != 0)
+    if (!store_has(st, DB_META) || store_get(st, txn, DB_META, LAST_CHECKPOINT_KEY,
+                                             strlen(LAST_CHECKPOINT_KEY), &v, NULL) != 0)
         return NULL;
     return json_loadb(v.mv_data, v.mv_size, 0, NULL);
 }
@@ -144,8 +147,8 @@ uint64_t audit_head(store_t *st, MDB_txn *txn)
     return seq;
 }
 
-int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor, const json_t *subject,
-                 const json_t *details, fs_err_t *e)
+int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor,
+                 const json_t *subject, const json_t *details, fs_err_t *e)
 {
     uint64_t seq = 0;
     if (append_raw(st, txn, kind, actor, subject, details, &seq, e) != 0)
@@ -160,15 +163,16 @@ int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor,
 typedef struct {
     store_t *st;
     const char *pub;
-    uint64_t expect;   /* next seq expected */
-    char prev[65];     /* hash of the entry before */
+    uint64_t expect; /* next seq expected */
+    char prev[65];   /* hash of the entry before */
     uint64_t entries, checkpoints, last_checkpoint;
     bool bad;
     uint64_t bad_seq;
     char reason[512];
 } verify_t;
 
-static int broken(verify_t *v, uint64_t seq, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int broken(verify_t *v, uint64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int broken(verify_t *v, uint64_t seq, const char *fmt, ...)
 {
     va_list ap;
@@ -199,15 +203,18 @@ static int verify_one(void *arg, const MDB_val *key, const MDB_val *val)
     if (!json_is_object(entry) || !stored || entry_hash(entry, hash) != 0) {
         rc = broken(v, seq, "unreadable entry (altered)");
     } else if ((uint64_t)json_integer_value(json_object_get(entry, "seq")) != seq) {
-        rc = broken(v, seq, "the entry stored here says seq %llu (entries were moved, inserted or reordered)",
-                    (unsigned long long)json_integer_value(json_object_get(entry, "seq")));
+        rc = broken(
+            v, seq,
+            "the entry stored here says seq %llu (entries were moved, inserted or reordered)",
+            (unsigned long long)json_integer_value(json_object_get(entry, "seq")));
     } else if (strcmp(hash, stored) != 0) {
         rc = broken(v, seq, "content does not match its hash (altered)");
     } else if (!json_is_string(json_object_get(entry, "prev")) ||
                strcmp(json_string_value(json_object_get(entry, "prev")), v->prev) != 0) {
-        rc = broken(v, seq,
-                    "prev does not match the hash of the entry before it (an entry before it was altered, "
-                    "removed, inserted or reordered)");
+        rc = broken(
+            v, seq,
+            "prev does not match the hash of the entry before it (an entry before it was altered, "
+            "removed, inserted or reordered)");
     } else if (strcmp(json_string_value(json_object_get(entry, "kind")), "audit.checkpoint") == 0) {
         const json_t *d = json_object_get(entry, "details");
         const char *upto_hash = json_string_value(json_object_get(d, "upto_hash"));
@@ -219,7 +226,8 @@ static int verify_one(void *arg, const MDB_val *key, const MDB_val *val)
             char *payload = checkpoint_payload(upto, upto_hash);
             fs_err_t e = {{0}};
             if (keys_verify(v->pub, payload, strlen(payload), sig, &e) != 0)
-                rc = broken(v, seq, "checkpoint signature refused (the chain was rewritten): %s", e.text);
+                rc = broken(v, seq, "checkpoint signature refused (the chain was rewritten): %s",
+                            e.text);
             free(payload);
         }
         if (rc == 0) {
@@ -260,10 +268,11 @@ static int check_row(void *arg, const MDB_val *key, const MDB_val *val)
         else
             snprintf(name, sizeof name, "%.*s", (int)(key->mv_size < 64 ? key->mv_size : 64),
                      (const char *)key->mv_data);
-        snprintf(r->reason, sizeof r->reason,
-                 "%s %s was written when the chain reached seq %lld, but the chain ends at seq %llu "
-                 "(entries were removed from the end)",
-                 r->table, name, (long long)json_integer_value(at), (unsigned long long)r->chain_end);
+        snprintf(
+            r->reason, sizeof r->reason,
+            "%s %s was written when the chain reached seq %lld, but the chain ends at seq %llu "
+            "(entries were removed from the end)",
+            r->table, name, (long long)json_integer_value(at), (unsigned long long)r->chain_end);
         r->bad = true;
     }
     json_decref(row);
@@ -277,7 +286,10 @@ static void check_rows(store_t *st, MDB_txn *txn, uint64_t chain_end, rows_t *r)
     static const struct {
         store_db_t db;
         const char *name;
-    } tables[] = {{DB_CASES, "case"}, {DB_RUNS, "run"}, {DB_APPROVALS, "approval"}, {DB_GOVERNANCE, "governance row"}};
+    } tables[] = {{DB_CASES, "case"},
+                  {DB_RUNS, "run"},
+                  {DB_APPROVALS, "approval"},
+                  {DB_GOVERNANCE, "governance row"}};
     r->chain_end = chain_end;
     for (size_t i = 0; i < sizeof tables / sizeof *tables && !r->bad; i++) {
         r->table = tables[i].name;
@@ -288,8 +300,8 @@ static void check_rows(store_t *st, MDB_txn *txn, uint64_t chain_end, rows_t *r)
 
 /* A checkpoint a site holds (witness.json in its state directory) must be
    in the chain, byte for byte. Returns 0, or 1 with reason set. */
-static int check_witness(store_t *st, MDB_txn *txn, const json_t *w, uint64_t chain_end, const char *pub,
-                         char *reason, size_t size)
+static int check_witness(store_t *st, MDB_txn *txn, const json_t *w, uint64_t chain_end,
+                         const char *pub, char *reason, size_t size)
 {
     const char *site = json_string_value(json_object_get(w, "site"));
     const json_t *cp = json_object_get(w, "checkpoint");
@@ -309,15 +321,19 @@ static int check_witness(store_t *st, MDB_txn *txn, const json_t *w, uint64_t ch
         int bad = keys_verify(pub, payload, strlen(payload), sig, &e) != 0;
         free(payload);
         if (bad) {
-            snprintf(reason, size, "witness %s: its checkpoint's signature is not the broker's: %.200s", site, e.text);
+            snprintf(reason, size,
+                     "witness %s: its checkpoint's signature is not the broker's: %.200s", site,
+                     e.text);
             return 1;
         }
     }
     if (seq > chain_end) {
         snprintf(reason, size,
-                 "site %s witnessed a checkpoint at seq %llu (covering up to %llu), but the chain ends at seq %llu "
+                 "site %s witnessed a checkpoint at seq %llu (covering up to %llu), but the chain "
+                 "ends at seq %llu "
                  "(entries were removed from the end)",
-                 site, (unsigned long long)seq, (unsigned long long)upto, (unsigned long long)chain_end);
+                 site, (unsigned long long)seq, (unsigned long long)upto,
+                 (unsigned long long)chain_end);
         return 1;
     }
     unsigned char key[8];
@@ -331,7 +347,8 @@ static int check_witness(store_t *st, MDB_txn *txn, const json_t *w, uint64_t ch
               strcmp(held, upto_hash) != 0;
     if (bad)
         snprintf(reason, size,
-                 "site %s witnessed a checkpoint at seq %llu covering %s, which the chain does not hold there "
+                 "site %s witnessed a checkpoint at seq %llu covering %s, which the chain does not "
+                 "hold there "
                  "(the chain was rewritten)",
                  site, (unsigned long long)seq, upto_hash);
     json_decref(entry);
@@ -344,8 +361,9 @@ json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub, const js
     snprintf(v.prev, sizeof v.prev, "%s", AUDIT_GENESIS);
     json_t *warnings = json_array();
     if (!store_has(st, DB_AUDIT))
-        return json_pack("{s:b, s:I, s:{s:I, s:s}}", "ok", 0, "entries", (json_int_t)0, "error", "seq",
-                         (json_int_t)0, "reason", "this store has no audit log (made by a broker before issue #7)");
+        return json_pack("{s:b, s:I, s:{s:I, s:s}}", "ok", 0, "entries", (json_int_t)0, "error",
+                         "seq", (json_int_t)0, "reason",
+                         "this store has no audit log (made by a broker before issue #7)");
     store_foreach(st, txn, DB_AUDIT, false, verify_one, &v);
     uint64_t head_seq;
     char head_hash[65];
@@ -353,14 +371,16 @@ json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub, const js
     if (!v.bad && head_seq != v.expect - 1) {
         v.bad = true;
         v.bad_seq = v.expect;
-        snprintf(v.reason, sizeof v.reason,
-                 "entry missing: the chain ends at seq %llu but the broker had written up to seq %llu "
-                 "(entries were removed from the end)",
-                 (unsigned long long)(v.expect - 1), (unsigned long long)head_seq);
+        snprintf(
+            v.reason, sizeof v.reason,
+            "entry missing: the chain ends at seq %llu but the broker had written up to seq %llu "
+            "(entries were removed from the end)",
+            (unsigned long long)(v.expect - 1), (unsigned long long)head_seq);
     } else if (!v.bad && v.entries && strcmp(head_hash, v.prev) != 0) {
         v.bad = true;
         v.bad_seq = v.expect - 1;
-        snprintf(v.reason, sizeof v.reason, "the last entry is not the one the broker wrote (altered)");
+        snprintf(v.reason, sizeof v.reason,
+                 "the last entry is not the one the broker wrote (altered)");
     }
     rows_t rows = {0};
     if (!v.bad) {
@@ -373,34 +393,40 @@ json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub, const js
     }
     size_t wi;
     json_t *w;
-    json_array_foreach(witnesses, wi, w) {
-        if (!v.bad && check_witness(st, txn, w, v.expect - 1, broker_pub, v.reason, sizeof v.reason)) {
+    json_array_foreach(witnesses, wi, w)
+    {
+        if (!v.bad &&
+            check_witness(st, txn, w, v.expect - 1, broker_pub, v.reason, sizeof v.reason)) {
             v.bad = true;
             v.bad_seq = v.expect;
         }
     }
     if (rows.unstamped)
-        json_array_append_new(warnings, json_sprintf("%llu state rows carry no audit_seq (written before audit "
-                                                     "stamps): their truncation is not detectable",
-                                                     (unsigned long long)rows.unstamped));
+        json_array_append_new(
+            warnings, json_sprintf("%llu state rows carry no audit_seq (written before audit "
+                                   "stamps): their truncation is not detectable",
+                                   (unsigned long long)rows.unstamped));
     if (!broker_pub)
-        json_array_append_new(warnings, json_string("no broker public signing key: checkpoint signatures not checked"));
+        json_array_append_new(
+            warnings,
+            json_string("no broker public signing key: checkpoint signatures not checked"));
     if (v.entries && !v.checkpoints)
         json_array_append_new(warnings, json_string("no signed checkpoint yet"));
     /* Authenticated: the chain is consistent AND its checkpoints carry the
        broker's signature. Consistent alone proves nothing: whoever can
        write the file can rebuild a consistent chain. */
     bool authenticated = !v.bad && broker_pub && v.checkpoints > 0;
-    json_t *out = json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "ok", !v.bad, "authenticated",
-                            authenticated, "state_rows_checked", (json_int_t)rows.rows, "witnesses",
-                            (json_int_t)json_array_size(witnesses), "entries",
-                            (json_int_t)v.entries, "checkpoints", (json_int_t)v.checkpoints,
-                            "last_checkpoint_seq", (json_int_t)v.last_checkpoint, "unsigned_tail",
-                            (json_int_t)(v.entries - v.last_checkpoint), "head_seq", (json_int_t)head_seq,
-                            "warnings", warnings);
+    json_t *out = json_pack(
+        "{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "ok", !v.bad, "authenticated",
+        authenticated, "state_rows_checked", (json_int_t)rows.rows, "witnesses",
+        (json_int_t)json_array_size(witnesses), "entries", (json_int_t)v.entries, "checkpoints",
+        (json_int_t)v.checkpoints, "last_checkpoint_seq", (json_int_t)v.last_checkpoint,
+        "unsigned_tail", (json_int_t)(v.entries - v.last_checkpoint), "head_seq",
+        (json_int_t)head_seq, "warnings", warnings);
     if (v.bad)
-        json_object_set_new(out, "error",
-                            json_pack("{s:I, s:s}", "seq", (json_int_t)v.bad_seq, "reason", v.reason));
+        json_object_set_new(
+            out, "error",
+            json_pack("{s:I, s:s}", "seq", (json_int_t)v.bad_seq, "reason", v.reason));
     return out;
 }
 

@@ -13,24 +13,24 @@
 /* ==== store: one LMDB environment, named databases ======================== */
 
 typedef enum {
-    DB_EVENTS,   /* u64 BE event id -> OCSF event JSON bytes as received */
-    DB_SEQ,      /* "site\0epoch" -> u64 BE last stored sequence number */
-    DB_COUNTERS, /* name -> u64 BE */
-    DB_CASES,    /* u64 BE case id -> case JSON */
-    DB_OBS,      /* "type_id:value" -> {"case":id,"time":ms} (correlation index) */
-    DB_RUNS,     /* u64 BE run id -> run JSON */
-    DB_COMMANDS, /* command_id -> command journal JSON */
-    DB_PENDING,  /* "site\0command_id" -> "" : commands awaiting a final response */
-    DB_SITES,    /* site -> site record JSON (reported state, counters) */
-    DB_META,     /* name -> value (instance id, schema version) */
-    DB_TIMERS,   /* at_ms BE + run_id BE + path -> "" : run wake-ups, re-armed by being rows */
-    DB_APPROVALS,/* u64 BE approval id -> approval JSON */
-    DB_REQUESTS, /* request_id -> enrich/action request journal JSON */
-    DB_PLAYBOOKS,/* version (sha256 hex) -> playbook document, for runs in flight */
-    DB_TIMELINE, /* case_id BE + entry id BE -> timeline entry JSON (append-only) */
-    DB_AUDIT,    /* u64 BE seq -> audit entry, canonical JSON, hash-chained (audit.c) */
-    DB_GOVERNANCE,/* "version:HASH" / "site:NAME" -> playbook governance records (governance.c) */
-    DB_DEDUP,    /* bucket BE + site\0source\0uid -> "" : records already stored (admission.c) */
+    DB_EVENTS,     /* u64 BE event id -> OCSF event JSON bytes as received */
+    DB_SEQ,        /* "site\0epoch" -> u64 BE last stored sequence number */
+    DB_COUNTERS,   /* name -> u64 BE */
+    DB_CASES,      /* u64 BE case id -> case JSON */
+    DB_OBS,        /* "type_id:value" -> {"case":id,"time":ms} (correlation index) */
+    DB_RUNS,       /* u64 BE run id -> run JSON */
+    DB_COMMANDS,   /* command_id -> command journal JSON */
+    DB_PENDING,    /* "site\0command_id" -> "" : commands awaiting a final response */
+    DB_SITES,      /* site -> site record JSON (reported state, counters) */
+    DB_META,       /* name -> value (instance id, schema version) */
+    DB_TIMERS,     /* at_ms BE + run_id BE + path -> "" : run wake-ups, re-armed by being rows */
+    DB_APPROVALS,  /* u64 BE approval id -> approval JSON */
+    DB_REQUESTS,   /* request_id -> enrich/action request journal JSON */
+    DB_PLAYBOOKS,  /* version (sha256 hex) -> playbook document, for runs in flight */
+    DB_TIMELINE,   /* case_id BE + entry id BE -> timeline entry JSON (append-only) */
+    DB_AUDIT,      /* u64 BE seq -> audit entry, canonical JSON, hash-chained (audit.c) */
+    DB_GOVERNANCE, /* "version:HASH" / "site:NAME" -> playbook governance records (governance.c) */
+    DB_DEDUP,      /* bucket BE + site\0source\0uid -> "" : records already stored (admission.c) */
     DB_COUNT
 } store_db_t;
 
@@ -81,8 +81,7 @@ int store_counter_add(store_t *self, MDB_txn *txn, const char *name, int64_t del
 /* Increments counter `name` and returns the new value (ids start at 1); 0 on error. */
 uint64_t store_next_id(store_t *self, MDB_txn *txn, const char *name, fs_err_t *e);
 /* Appends an event (ids are increasing, so MDB_APPEND). Returns its id or 0. */
-uint64_t store_append_event(store_t *self, MDB_txn *txn, const void *data, size_t len,
-                            fs_err_t *e);
+uint64_t store_append_event(store_t *self, MDB_txn *txn, const void *data, size_t len, fs_err_t *e);
 /* The LMDB handle of a named database (for cursors). */
 MDB_dbi store_dbi(const store_t *self, store_db_t db);
 /* Calls fn for each record of db in key order (reverse when `reverse`),
@@ -112,8 +111,8 @@ int cases_timeline_add_as(store_t *st, MDB_txn *txn, uint64_t case_id, const cha
 /* Sets case fields (status, severity_id, assignee; note appends a note)
    from a playbook `set` step or an operator; `by` is who did it. Status
    changes stamp acknowledged/contained/resolved times for the metrics. */
-int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields,
-                 const char *by, fs_err_t *e);
+int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields, const char *by,
+                 fs_err_t *e);
 /* The same for a list of field objects applied in order, reading and
    writing the case once. */
 int cases_update_all(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *list,
@@ -180,13 +179,14 @@ typedef struct broker_config {
     bool insecure;             /* CURVE off: local experiments only */
     size_t map_mb;             /* LMDB map size */
     int64_t correlation_window_ms;
-    int64_t dedup_window_ms;   /* a site's record (source + stable id) is stored once within it */
+    int64_t dedup_window_ms; /* a site's record (source + stable id) is stored once within it */
     uint64_t audit_checkpoint_every;      /* sign a checkpoint at least every N entries */
     int64_t audit_checkpoint_interval_ms; /* ... and every T ms while entries are added */
-    const json_t *sites;       /* per-site routing config {"alpha": {"scopes": …}} (borrowed) */
-    const json_t *governance;  /* {"quorum", "members", "revoked"} or NULL: no governance,
-                                  every playbook of the directory runs everywhere (borrowed) */
-    const json_t *config;      /* the whole config file, hashed into the audit log (borrowed, may be NULL) */
+    const json_t *sites;      /* per-site routing config {"alpha": {"scopes": …}} (borrowed) */
+    const json_t *governance; /* {"quorum", "members", "revoked"} or NULL: no governance,
+                                 every playbook of the directory runs everywhere (borrowed) */
+    const json_t
+        *config; /* the whole config file, hashed into the audit log (borrowed, may be NULL) */
 } broker_config_t;
 
 typedef struct broker broker_t;

@@ -11,34 +11,34 @@
 /* A site's live connection (in memory; what must survive is in DB_SITES). */
 typedef struct session {
     char site[33];
-    zframe_t *peer;      /* routing id of its current connection */
+    zframe_t *peer; /* routing id of its current connection */
     bool connected;
-    int64_t last_seen;   /* monotonic ms of its last message */
-    json_t *reported;    /* last HELLO/HEARTBEAT body */
+    int64_t last_seen; /* monotonic ms of its last message */
+    json_t *reported;  /* last HELLO/HEARTBEAT body */
 } session_t;
 
 struct broker {
     broker_config_t cfg;
     store_t *store;
     playbook_set_t *playbooks;
-    keystore_t *keys; /* trusted keys: the only source of site, operator and role */
-    zsock_t *zap;     /* our ZAP handler (handshakes.c) */
+    keystore_t *keys;    /* trusted keys: the only source of site, operator and role */
+    zsock_t *zap;        /* our ZAP handler (handshakes.c) */
     zsock_t *monitor[2]; /* failed handshakes on [0] sites, [1] control */
     struct {
-        uint64_t refused;       /* handshakes refused since start */
-        int64_t window_start;   /* rate limit of their log lines */
+        uint64_t refused;     /* handshakes refused since start */
+        int64_t window_start; /* rate limit of their log lines */
         unsigned logged;
         uint64_t suppressed;
     } handshakes;
     zcert_t *cert;
-    zsock_t *sites;   /* ROUTER for adapters */
-    zsock_t *control; /* ROUTER for operators */
+    zsock_t *sites;           /* ROUTER for adapters */
+    zsock_t *control;         /* ROUTER for operators */
     zhashx_t *sessions;       /* site -> session_t */
     zhashx_t *insecure_peers; /* --insecure only: routing id hex -> site */
     int64_t next_heartbeat;
-    int64_t next_checkpoint; /* monotonic ms of the next interval checkpoint check */
-    zhashx_t *versions; /* playbook version -> playbook_t, for runs in flight */
-    route_table_t *routes; /* scopes, capabilities, learned assets -> where commands go */
+    int64_t next_checkpoint;  /* monotonic ms of the next interval checkpoint check */
+    zhashx_t *versions;       /* playbook version -> playbook_t, for runs in flight */
+    route_table_t *routes;    /* scopes, capabilities, learned assets -> where commands go */
     governance_config_t *gov; /* NULL: no governance, the directory's playbooks run everywhere */
     char sign_pub[4096];      /* KEYS/broker.sign.pub.pem ("" when insecure / absent) */
     /* runs.c, while a run advances: where sub-playbooks are looked up */
@@ -120,15 +120,24 @@ void broker_on_control_message(broker_t *b);
 
 /* governance.c: playbook versions, approvals and per-site activation
    (docs/governance.md). Control handlers, one per command. */
-json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
-json_t *governance_ctl_get(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
-json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
-json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
-json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
-json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
-json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
-json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
-json_t *governance_ctl_status(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e);
+json_t *governance_ctl_get(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                           fs_err_t *e);
+json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                               fs_err_t *e);
+json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e);
+json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                                fs_err_t *e);
+json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                                fs_err_t *e);
+json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e);
+json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                               fs_err_t *e);
+json_t *governance_ctl_status(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e);
 /* The versions active (shadow false) or in shadow (true) at a site, as
    {name: version}; borrowed until the txn ends... caller owns. NULL when
    governance is off. */

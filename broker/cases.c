@@ -93,7 +93,8 @@ static uint64_t find_case(store_t *st, MDB_txn *txn, const json_t *observables, 
     int64_t now = fs_now_ms();
     size_t i;
     json_t *obs;
-    json_array_foreach(observables, i, obs) {
+    json_array_foreach(observables, i, obs)
+    {
         char key[1024];
         if (obs_key(obs, key, sizeof key) != 0)
             continue;
@@ -120,12 +121,12 @@ static json_t *new_case(uint64_t id, const json_t *event)
     if (!title)
         title = json_string_value(json_object_get(event, "message"));
     int64_t now = fs_now_ms();
-    return json_pack("{s:I, s:s, s:s, s:I, s:n, s:[], s:[], s:[], s:[], s:[], s:I, s:I, s:I}",
-                     "id", (json_int_t)id, "title", title ? title : "untitled alert", "status",
-                     "new", "severity_id",
-                     json_integer_value(json_object_get(event, "severity_id")), "assignee",
-                     "sites", "observables", "attacks", "alerts", "notes", "alert_count",
-                     (json_int_t)0, "created", (json_int_t)now, "updated", (json_int_t)now);
+    return json_pack("{s:I, s:s, s:s, s:I, s:n, s:[], s:[], s:[], s:[], s:[], s:I, s:I, s:I}", "id",
+                     (json_int_t)id, "title", title ? title : "untitled alert", "status", "new",
+                     "severity_id", json_integer_value(json_object_get(event, "severity_id")),
+                     "assignee", "sites", "observables", "attacks", "alerts", "notes",
+                     "alert_count", (json_int_t)0, "created", (json_int_t)now, "updated",
+                     (json_int_t)now);
 }
 
 uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint64_t event_id,
@@ -152,14 +153,16 @@ uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint
         add_unique(json_object_get(c, "sites"), json_string(site), 16);
     size_t i;
     json_t *obs;
-    json_array_foreach(observables, i, obs) {
-        json_t *slim = json_pack("{s:O?, s:O?, s:O?}", "type_id", json_object_get(obs, "type_id"),
-                                 "type", json_object_get(obs, "type"), "value",
-                                 json_object_get(obs, "value"));
+    json_array_foreach(observables, i, obs)
+    {
+        json_t *slim =
+            json_pack("{s:O?, s:O?, s:O?}", "type_id", json_object_get(obs, "type_id"), "type",
+                      json_object_get(obs, "type"), "value", json_object_get(obs, "value"));
         add_unique(json_object_get(c, "observables"), slim, CASE_MAX_OBSERVABLES);
     }
     json_t *attack;
-    json_array_foreach(json_object_get(fi, "attacks"), i, attack) {
+    json_array_foreach(json_object_get(fi, "attacks"), i, attack)
+    {
         json_t *uid = json_object_get(json_object_get(attack, "technique"), "uid");
         if (json_is_string(uid))
             add_unique(json_object_get(c, "attacks"), json_incref(uid), 64);
@@ -167,8 +170,8 @@ uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint
     json_int_t count = json_integer_value(json_object_get(c, "alert_count")) + 1;
     json_object_set_new(c, "alert_count", json_integer(count));
     json_t *alert = json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:O?}", "event_id",
-                              (json_int_t)event_id, "site", site, "source", source, "title",
-                              title, "severity_id", sev, "time", json_object_get(event, "time"));
+                              (json_int_t)event_id, "site", site, "source", source, "title", title,
+                              "severity_id", sev, "time", json_object_get(event, "time"));
     if (json_array_size(json_object_get(c, "alerts")) < CASE_MAX_ALERTS)
         json_array_append(json_object_get(c, "alerts"), alert);
     json_decref(alert);
@@ -177,11 +180,13 @@ uint64_t cases_attach_alert(store_t *st, MDB_txn *txn, const json_t *event, uint
     if (rc != 0)
         return 0;
     /* Index every observable to this case, refreshing its time. */
-    json_array_foreach(observables, i, obs) {
+    json_array_foreach(observables, i, obs)
+    {
         char key[1024];
         if (obs_key(obs, key, sizeof key) != 0)
             continue;
-        json_t *row = json_pack("{s:I, s:I}", "case", (json_int_t)id, "time", (json_int_t)fs_now_ms());
+        json_t *row =
+            json_pack("{s:I, s:I}", "case", (json_int_t)id, "time", (json_int_t)fs_now_ms());
         rc = store_put_json(st, txn, DB_OBS, key, strlen(key), row, e);
         json_decref(row);
         if (rc != 0)
@@ -205,8 +210,9 @@ static const char *derive_actor(const json_t *fields, const char *kind, char *bu
         return buf;
     if (by)
         return by;
-    if (site && (strcmp(kind, "response") == 0 || strcmp(kind, "result") == 0 || strcmp(kind, "opened") == 0 ||
-                 strcmp(kind, "alert") == 0) &&
+    if (site &&
+        (strcmp(kind, "response") == 0 || strcmp(kind, "result") == 0 ||
+         strcmp(kind, "opened") == 0 || strcmp(kind, "alert") == 0) &&
         snprintf(buf, size, "site:%s", site) < (int)size)
         return buf;
     return "broker";
@@ -215,7 +221,8 @@ static const char *derive_actor(const json_t *fields, const char *kind, char *bu
 /* The ids an audit entry is about, taken from a timeline entry. */
 static json_t *audit_subject(uint64_t case_id, const json_t *fields)
 {
-    static const char *const ids[] = {"run_id", "command_id", "request_id", "approval_id", "event_id"};
+    static const char *const ids[] = {"run_id", "command_id", "request_id", "approval_id",
+                                      "event_id"};
     json_t *subject = json_pack("{s:I}", "case_id", (json_int_t)case_id);
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
         json_t *v = json_object_get(fields, ids[i]);
@@ -249,7 +256,8 @@ int cases_timeline_add_as(store_t *st, MDB_txn *txn, uint64_t case_id, const cha
         char kbuf[96], abuf[96];
         json_t *subject = audit_subject(case_id, fields);
         snprintf(kbuf, sizeof kbuf, "case.%s", kind);
-        rc = audit_append(st, txn, kbuf, actor ? actor : derive_actor(fields, kind, abuf, sizeof abuf), subject,
+        rc = audit_append(st, txn, kbuf,
+                          actor ? actor : derive_actor(fields, kind, abuf, sizeof abuf), subject,
                           entry, e);
         json_decref(subject);
     }
@@ -267,7 +275,8 @@ json_t *cases_timeline(store_t *st, MDB_txn *txn, uint64_t case_id, size_t max)
     fs_u64_to_be(case_id, prefix);
     MDB_val k = {8, prefix}, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, prefix, 8) == 0 && json_array_size(out) < max) {
+    while (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, prefix, 8) == 0 &&
+           json_array_size(out) < max) {
         json_t *entry = json_loadb(v.mv_data, v.mv_size, 0, NULL);
         if (entry)
             json_array_append_new(out, entry);
@@ -300,7 +309,8 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)fields, k, v) {
+    json_object_foreach((json_t *)fields, k, v)
+    {
         const char *sv = json_string_value(v);
         if (strcmp(k, "status") == 0 && valid_status(sv)) {
             json_object_set(c, k, v);
@@ -323,11 +333,15 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
             if (!notes)
                 json_object_set_new(c, "notes", notes = json_array());
             if (json_array_size(notes) < 500)
-                json_array_append_new(notes, json_pack("{s:I, s:s, s:s}", "time", (json_int_t)fs_now_ms(),
-                                                       "by", by, "text", sv));
+                json_array_append_new(notes,
+                                      json_pack("{s:I, s:s, s:s}", "time", (json_int_t)fs_now_ms(),
+                                                "by", by, "text", sv));
         } else {
-            return fs_err_set(e, "case field %s: not settable to that value (status is one of: "
-                                 CASE_STATUSES "; severity_id 0-6; assignee a name; note 1-8192 chars)", k);
+            return fs_err_set(
+                e,
+                "case field %s: not settable to that value (status is one of: " CASE_STATUSES
+                "; severity_id 0-6; assignee a name; note 1-8192 chars)",
+                k);
         }
     }
     return 0;
@@ -342,14 +356,16 @@ int cases_update_all(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *
     int rc = 0;
     size_t i;
     json_t *fields;
-    json_array_foreach(list, i, fields) {
+    json_array_foreach(list, i, fields)
+    {
         if ((rc = apply_fields(c, fields, by, e)) != 0)
             break;
     }
     if (rc == 0)
         rc = case_put(st, txn, c, e);
     json_decref(c);
-    json_array_foreach(list, i, fields) {
+    json_array_foreach(list, i, fields)
+    {
         if (rc != 0)
             break;
         json_t *entry = json_pack("{s:O, s:s}", "fields", fields, "by", by);
@@ -359,8 +375,8 @@ int cases_update_all(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *
     return rc;
 }
 
-int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields,
-                 const char *by, fs_err_t *e)
+int cases_update(store_t *st, MDB_txn *txn, uint64_t case_id, const json_t *fields, const char *by,
+                 fs_err_t *e)
 {
     json_t *list = json_pack("[O]", fields);
     int rc = cases_update_all(st, txn, case_id, list, by, e);
@@ -400,10 +416,11 @@ static void tally_add(tally_t *t, const json_t *c)
 
 static json_t *tally_json(const tally_t *t)
 {
-    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "cases", t->cases, "open_cases", t->open, "alerts",
-                     t->alerts, "mtta_s", t->n_tta ? json_real(t->tta / (double)t->n_tta / 1000.0) : json_null(),
-                     "mttc_s", t->n_ttc ? json_real(t->ttc / (double)t->n_ttc / 1000.0) : json_null(),
-                     "mttr_s", t->n_ttr ? json_real(t->ttr / (double)t->n_ttr / 1000.0) : json_null());
+    return json_pack(
+        "{s:I, s:I, s:I, s:o, s:o, s:o}", "cases", t->cases, "open_cases", t->open, "alerts",
+        t->alerts, "mtta_s", t->n_tta ? json_real(t->tta / (double)t->n_tta / 1000.0) : json_null(),
+        "mttc_s", t->n_ttc ? json_real(t->ttc / (double)t->n_ttc / 1000.0) : json_null(), "mttr_s",
+        t->n_ttr ? json_real(t->ttr / (double)t->n_ttr / 1000.0) : json_null());
 }
 
 struct metrics_ctx {
@@ -424,7 +441,8 @@ static int metrics_one(void *arg, const MDB_val *key, const MDB_val *val)
     size_t i;
     json_t *site;
     /* A case that spans sites counts for each of them. */
-    json_array_foreach(json_object_get(c, "sites"), i, site) {
+    json_array_foreach(json_object_get(c, "sites"), i, site)
+    {
         const char *name = json_string_value(site);
         size_t j = 0;
         while (j < m->nsites && strcmp(m->names[j], name) != 0)

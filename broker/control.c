@@ -12,7 +12,9 @@ static bool case_visible(const caller_t *who, const json_t *c)
         return true;
     size_t i;
     json_t *site;
-    json_array_foreach(json_object_get(c, "sites"), i, site) if (who->site && strcmp(json_string_value(site), who->site) == 0) return true;
+    json_array_foreach(json_object_get(c, "sites"), i,
+                       site) if (who->site &&
+                                 strcmp(json_string_value(site), who->site) == 0) return true;
     return false;
 }
 
@@ -67,10 +69,12 @@ static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const cal
     json_int_t dl_total = 0;
     const char *site;
     json_t *rec;
-    json_object_foreach(records, site, rec) {
+    json_object_foreach(records, site, rec)
+    {
         char name[96];
         snprintf(name, sizeof name, "events/%s", site);
-        json_object_set_new(ev_per, site, json_integer((json_int_t)store_counter(b->store, txn, name)));
+        json_object_set_new(ev_per, site,
+                            json_integer((json_int_t)store_counter(b->store, txn, name)));
         json_int_t dl = json_integer_value(json_object_get(rec, "dead_letters"));
         json_object_set_new(dl_per, site, json_integer(dl));
         dl_total += dl;
@@ -79,24 +83,26 @@ static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const cal
             json_array_append_new(connected, json_string(site));
     }
     json_t *dup_per = json_object(), *refused = json_object();
-    json_object_foreach(records, site, rec) {
+    json_object_foreach(records, site, rec)
+    {
         char name[96];
         snprintf(name, sizeof name, "duplicates/%s", site);
-        json_object_set_new(dup_per, site, json_integer((json_int_t)store_counter(b->store, txn, name)));
+        json_object_set_new(dup_per, site,
+                            json_integer((json_int_t)store_counter(b->store, txn, name)));
     }
     store_foreach(b->store, txn, DB_COUNTERS, false, collect_refused, refused);
     json_decref(records);
     uint64_t cmds = store_counter(b->store, txn, "commands");
     uint64_t answered = store_counter(b->store, txn, "commands/answered");
-    return json_pack("{s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:{s:I}}",
-                     "events",
-                     "total", (json_int_t)store_counter(b->store, txn, "events"), "per_site",
-                     ev_per, "duplicates_per_site", dup_per, "refused_per_site", refused, "dead_letters", "total", dl_total, "per_site", dl_per, "cases",
-                     (json_int_t)store_counter(b->store, txn, "cases"), "runs",
-                     (json_int_t)store_counter(b->store, txn, "runs"), "commands", "total",
-                     (json_int_t)cmds, "answered", (json_int_t)answered, "pending",
-                     (json_int_t)(cmds - answered), "connected_sites", connected, "handshakes", "refused",
-                     (json_int_t)b->handshakes.refused);
+    return json_pack(
+        "{s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:{s:I}}",
+        "events", "total", (json_int_t)store_counter(b->store, txn, "events"), "per_site", ev_per,
+        "duplicates_per_site", dup_per, "refused_per_site", refused, "dead_letters", "total",
+        dl_total, "per_site", dl_per, "cases", (json_int_t)store_counter(b->store, txn, "cases"),
+        "runs", (json_int_t)store_counter(b->store, txn, "runs"), "commands", "total",
+        (json_int_t)cmds, "answered", (json_int_t)answered, "pending",
+        (json_int_t)(cmds - answered), "connected_sites", connected, "handshakes", "refused",
+        (json_int_t)b->handshakes.refused);
 }
 
 static json_t *do_sites(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
@@ -106,7 +112,8 @@ static json_t *do_sites(broker_t *b, MDB_txn *txn, const json_t *args, const cal
     json_t *records = site_records(b, txn);
     const char *site;
     json_t *rec;
-    json_object_foreach(records, site, rec) {
+    json_object_foreach(records, site, rec)
+    {
         session_t *s = zhashx_lookup(b->sessions, site);
         char name[96];
         snprintf(name, sizeof name, "events/%s", site);
@@ -134,16 +141,14 @@ static int collect_case(void *arg, const MDB_val *key, const MDB_val *val)
         json_decref(c);
         return 0;
     }
-    json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id",
-                                         json_object_get(c, "id"), "title",
-                                         json_object_get(c, "title"), "status",
-                                         json_object_get(c, "status"), "severity_id",
-                                         json_object_get(c, "severity_id"), "sites",
-                                         json_object_get(c, "sites"), "alert_count",
-                                         json_object_get(c, "alert_count"), "assignee",
-                                         json_object_get(c, "assignee"), "created",
-                                         json_object_get(c, "created"), "updated",
-                                         json_object_get(c, "updated")));
+    json_array_append_new(
+        out,
+        json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(c, "id"),
+                  "title", json_object_get(c, "title"), "status", json_object_get(c, "status"),
+                  "severity_id", json_object_get(c, "severity_id"), "sites",
+                  json_object_get(c, "sites"), "alert_count", json_object_get(c, "alert_count"),
+                  "assignee", json_object_get(c, "assignee"), "created",
+                  json_object_get(c, "created"), "updated", json_object_get(c, "updated")));
     json_decref(c);
     return json_array_size(out) >= 1000; /* newest first, bounded */
 }
@@ -164,8 +169,9 @@ static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const
     json_t *c = id > 0 ? cases_get(b->store, txn, (uint64_t)id) : NULL;
     if (c && !case_visible(who, c)) {
         json_decref(c);
-        fs_err_set(e, "case %lld does not involve site %s: a site-admin sees only its own site's cases", (long long)id,
-                   who->site ? who->site : "(none)");
+        fs_err_set(
+            e, "case %lld does not involve site %s: a site-admin sees only its own site's cases",
+            (long long)id, who->site ? who->site : "(none)");
         return NULL;
     }
     if (!c) {
@@ -177,7 +183,8 @@ static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const
     json_t *commands = json_array();
     size_t i;
     json_t *entry;
-    json_array_foreach(json_object_get(c, "timeline"), i, entry) {
+    json_array_foreach(json_object_get(c, "timeline"), i, entry)
+    {
         const char *kind = json_string_value(json_object_get(entry, "kind"));
         const char *cid = json_string_value(json_object_get(entry, "command_id"));
         if (!kind || strcmp(kind, "command") != 0 || !cid)
@@ -201,8 +208,9 @@ static json_t *do_case_update(broker_t *b, MDB_txn *txn, const json_t *args, con
     bool visible = !c || case_visible(who, c);
     json_decref(c);
     if (!visible) {
-        fs_err_set(e, "case %lld does not involve site %s: a site-admin changes only its own site's cases",
-                   (long long)id, who->site ? who->site : "(none)");
+        fs_err_set(
+            e, "case %lld does not involve site %s: a site-admin changes only its own site's cases",
+            (long long)id, who->site ? who->site : "(none)");
         return NULL;
     }
     if (id <= 0 || !json_is_object(fields) ||
@@ -249,12 +257,13 @@ static json_t *do_approvals_list(broker_t *b, MDB_txn *txn, const json_t *args, 
     return l.out;
 }
 
-static json_t *do_approval_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                                  fs_err_t *e)
+static json_t *do_approval_decide(broker_t *b, MDB_txn *txn, const json_t *args,
+                                  const caller_t *who, fs_err_t *e)
 {
     json_int_t id = json_integer_value(json_object_get(args, "id"));
     const char *decision = json_string_value(json_object_get(args, "decision"));
-    if (id <= 0 || !decision || (strcmp(decision, "approve") != 0 && strcmp(decision, "deny") != 0)) {
+    if (id <= 0 || !decision ||
+        (strcmp(decision, "approve") != 0 && strcmp(decision, "deny") != 0)) {
         fs_err_set(e, "approval.decide needs id and decision approve|deny");
         return NULL;
     }
@@ -262,12 +271,14 @@ static json_t *do_approval_decide(broker_t *b, MDB_txn *txn, const json_t *args,
     if (runs_decide(b, txn, (uint64_t)id, who->operator_name, who->role, decision[0] == 'a',
                     json_string_value(json_object_get(args, "comment")),
                     json_string_value(json_object_get(args, "signature")),
-                    json_string_value(json_object_get(args, "payload")), who->outgoing, &result, e) != 0)
+                    json_string_value(json_object_get(args, "payload")), who->outgoing, &result,
+                    e) != 0)
         return NULL;
     return result;
 }
 
-static json_t *do_approval_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+static json_t *do_approval_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                                fs_err_t *e)
 {
     (void)who;
     json_int_t id = json_integer_value(json_object_get(args, "id"));
@@ -279,24 +290,28 @@ static json_t *do_approval_show(broker_t *b, MDB_txn *txn, const json_t *args, c
     return ap;
 }
 
-static json_t *do_audit_verify(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+static json_t *do_audit_verify(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                               fs_err_t *e)
 {
     (void)who;
     const json_t *witnesses = json_object_get(args, "witnesses");
     if (witnesses && !json_is_array(witnesses)) {
-        fs_err_set(e, "audit.verify: args.witnesses must be an array of {\"site\", \"checkpoint\"}");
+        fs_err_set(e,
+                   "audit.verify: args.witnesses must be an array of {\"site\", \"checkpoint\"}");
         return NULL;
     }
     return audit_verify(b->store, txn, b->sign_pub[0] ? b->sign_pub : NULL, witnesses);
 }
 
-static json_t *do_audit_export(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+static json_t *do_audit_export(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                               fs_err_t *e)
 {
     (void)who, (void)e;
     json_int_t since = json_integer_value(json_object_get(args, "since"));
     json_t *entries = json_array();
     /* A page stays well under the 1 MiB reply limit (protocol §4). */
-    uint64_t last = audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0, 512 * 1024, entries);
+    uint64_t last =
+        audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0, 512 * 1024, entries);
     return json_pack("{s:o, s:I}", "entries", entries, "last", (json_int_t)last);
 }
 
@@ -328,13 +343,16 @@ static json_t *do_route_explain(broker_t *b, MDB_txn *txn, const json_t *args, c
     (void)txn, (void)who;
     const json_t *command = json_object_get(args, "command");
     char reason[256];
-    int verdict = json_is_object(command) ? openc2_validate_command(command, reason, sizeof reason) : 400;
+    int verdict =
+        json_is_object(command) ? openc2_validate_command(command, reason, sizeof reason) : 400;
     if (verdict != OPENC2_VALID) {
-        fs_err_set(e, "%d %s", verdict, json_is_object(command) ? reason : "args.command: an OpenC2 command object");
+        fs_err_set(e, "%d %s", verdict,
+                   json_is_object(command) ? reason : "args.command: an OpenC2 command object");
         return NULL;
     }
     json_t *ex = NULL;
-    json_t *sites = route_decide(b->routes, command, json_string_value(json_object_get(args, "site")), &ex);
+    json_t *sites =
+        route_decide(b->routes, command, json_string_value(json_object_get(args, "site")), &ex);
     json_decref(sites);
     if (!ex)
         fs_err_set(e, "out of memory");
@@ -405,7 +423,8 @@ void broker_on_control_message(broker_t *b)
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", e.text);
     } else if (m.type != FSP_CONTROL) {
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", "§6: only CONTROL on this socket");
-    } else if (!b->cfg.insecure && (!(id = keystore_lookup(b->keys, m.peer_key)) || id->kind != KEY_OPERATOR)) {
+    } else if (!b->cfg.insecure &&
+               (!(id = keystore_lookup(b->keys, m.peer_key)) || id->kind != KEY_OPERATOR)) {
         /* The ZAP handler admits only operator keys here: not reached. */
         fs_log(FS_LOG_WARN, "broker", "control_refused", "reason=\"key is not an operator key\"");
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", "§6: this key is not an operator key");
@@ -416,8 +435,8 @@ void broker_on_control_message(broker_t *b)
             if (strcmp(commands[i].name, cmd) == 0)
                 found = (int)i;
         /* Who is asking: the key store's record of this key, nothing else. */
-        caller_t who = {id ? id->name : "insecure", id ? id->role : "admin", id && id->site[0] ? id->site : NULL,
-                        json_array()};
+        caller_t who = {id ? id->name : "insecure", id ? id->role : "admin",
+                        id && id->site[0] ? id->site : NULL, json_array()};
         MDB_txn *txn = NULL;
         json_t *result = NULL;
         if (found < 0) {
@@ -425,8 +444,8 @@ void broker_on_control_message(broker_t *b)
         } else if (!role_allowed(commands[found].roles, who.role)) {
             fs_err_set(&e, "%s needs role %s; operator %s has role %s", cmd, commands[found].roles,
                        who.operator_name, who.role ? who.role : "(none)");
-            fs_log(FS_LOG_WARN, "broker", "control_denied", "operator=%s role=%s cmd=%s", who.operator_name,
-                   who.role ? who.role : "-", cmd);
+            fs_log(FS_LOG_WARN, "broker", "control_denied", "operator=%s role=%s cmd=%s",
+                   who.operator_name, who.role ? who.role : "-", cmd);
         } else if (store_begin(b->store, commands[found].write, &txn, &e) == 0) {
             result = commands[found].fn(b, txn, json_object_get(m.body, "args"), &who, &e);
             if (commands[found].write && result && store_commit(&txn, &e) != 0) {

@@ -7,13 +7,12 @@
 
     DB_GOVERNANCE rows:
       "version:HASH" -> {"version","name","title","author","submitted","state",
-                         "approvals": [{"member","decision","time","signature","payload","reason"?}]}
-      "site:NAME"    -> {"active": {playbook: version}, "shadow": {playbook: version},
-                         "history": {playbook: [earlier active versions, oldest first]},
-                         "log": [{"action","name","version","shadow","by","at"}] (last 100)}
-    The documents themselves are in DB_PLAYBOOKS (version -> document), which
-    is where runs load their version from.  Every change is audited in the
-    same transaction. */
+                         "approvals":
+   [{"member","decision","time","signature","payload","reason"?}]} "site:NAME"    -> {"active":
+   {playbook: version}, "shadow": {playbook: version}, "history": {playbook: [earlier active
+   versions, oldest first]}, "log": [{"action","name","version","shadow","by","at"}] (last 100)} The
+   documents themselves are in DB_PLAYBOOKS (version -> document), which is where runs load their
+   version from.  Every change is audited in the same transaction. */
 #include "broker_internal.h"
 
 #include <string.h>
@@ -45,9 +44,12 @@ static bool valid_site(const char *s)
 
 static int need_governance(broker_t *b, fs_err_t *e)
 {
-    return b->gov ? 0
-                  : fs_err_set(e, "playbook governance is not configured: add \"governance\": {\"quorum\": N, "
-                                  "\"members\": [...]} to the broker config (docs/governance.md)");
+    return b->gov
+               ? 0
+               : fs_err_set(
+                     e,
+                     "playbook governance is not configured: add \"governance\": {\"quorum\": N, "
+                     "\"members\": [...]} to the broker config (docs/governance.md)");
 }
 
 static char *row_key(const char *kind, const char *id, char *buf, size_t size)
@@ -58,10 +60,13 @@ static char *row_key(const char *kind, const char *id, char *buf, size_t size)
 static json_t *get_row(broker_t *b, MDB_txn *txn, const char *kind, const char *id)
 {
     char key[160];
-    return row_key(kind, id, key, sizeof key) ? store_get_json(b->store, txn, DB_GOVERNANCE, key, strlen(key)) : NULL;
+    return row_key(kind, id, key, sizeof key)
+               ? store_get_json(b->store, txn, DB_GOVERNANCE, key, strlen(key))
+               : NULL;
 }
 
-static int put_row(broker_t *b, MDB_txn *txn, const char *kind, const char *id, const json_t *row, fs_err_t *e)
+static int put_row(broker_t *b, MDB_txn *txn, const char *kind, const char *id, const json_t *row,
+                   fs_err_t *e)
 {
     char key[160];
     if (!row_key(kind, id, key, sizeof key))
@@ -110,8 +115,9 @@ static json_t *find_version(broker_t *b, MDB_txn *txn, const char *text, fs_err_
     struct prefix_ctx p = {text, "", 0};
     store_foreach(b->store, txn, DB_GOVERNANCE, false, match_prefix, &p);
     if (p.matches != 1) {
-        fs_err_set(e, p.matches ? "version prefix %s is ambiguous (%d versions); give more digits"
-                                : "no submitted version %s%.0d (see fedsoarctl playbook history NAME)",
+        fs_err_set(e,
+                   p.matches ? "version prefix %s is ambiguous (%d versions); give more digits"
+                             : "no submitted version %s%.0d (see fedsoarctl playbook history NAME)",
                    text, p.matches);
         return NULL;
     }
@@ -120,13 +126,15 @@ static json_t *find_version(broker_t *b, MDB_txn *txn, const char *text, fs_err_
 
 /* ---- submit ----------------------------------------------------------------------- */
 
-json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e)
 {
     if (need_governance(b, e) != 0)
         return NULL;
     const json_t *doc = json_object_get(args, "doc");
     const char *origin = json_string_value(json_object_get(args, "origin"));
-    playbook_t *pb = json_is_object(doc) ? playbook_parse(doc, origin ? origin : "submitted playbook", e) : NULL;
+    playbook_t *pb =
+        json_is_object(doc) ? playbook_parse(doc, origin ? origin : "submitted playbook", e) : NULL;
     if (!pb) {
         if (!json_is_object(doc))
             fs_err_set(e, "playbook.submit needs args.doc, the playbook document");
@@ -136,21 +144,23 @@ json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, con
     json_t *old = get_row(b, txn, "version", version);
     json_t *out = NULL;
     if (old) {
-        fs_err_set(e, "version %.12s of %s was already submitted (it is %s)", version, playbook_name(pb),
-                   json_string_value(json_object_get(old, "state")));
+        fs_err_set(e, "version %.12s of %s was already submitted (it is %s)", version,
+                   playbook_name(pb), json_string_value(json_object_get(old, "state")));
     } else {
         const char *title = json_string_value(json_object_get(doc, "title"));
         json_t *rec = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s, s:[]}", "version", version, "name",
-                                playbook_name(pb), "title", title, "author", who->operator_name, "submitted",
-                                (json_int_t)fs_now_ms(), "state", governance_next_state("draft", "submit"),
-                                "approvals");
+                                playbook_name(pb), "title", title, "author", who->operator_name,
+                                "submitted", (json_int_t)fs_now_ms(), "state",
+                                governance_next_state("draft", "submit"), "approvals");
         MDB_val have;
         int rc = put_row(b, txn, "version", version, rec, e);
-        if (rc == 0 && store_get(b->store, txn, DB_PLAYBOOKS, version, strlen(version), &have, NULL) == 1)
-            rc = store_put_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version), playbook_doc(pb), e);
+        if (rc == 0 &&
+            store_get(b->store, txn, DB_PLAYBOOKS, version, strlen(version), &have, NULL) == 1)
+            rc = store_put_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version),
+                                playbook_doc(pb), e);
         if (rc == 0)
-            rc = audit(b, txn, who, "playbook.submit", json_pack("{s:s, s:s}", "version", version, "name",
-                                                                 playbook_name(pb)),
+            rc = audit(b, txn, who, "playbook.submit",
+                       json_pack("{s:s, s:s}", "version", version, "name", playbook_name(pb)),
                        json_pack("{s:s?, s:s}", "title", title, "state", "in_review"), e);
         if (rc == 0)
             out = json_incref(rec);
@@ -163,7 +173,8 @@ json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, con
 
 /* ---- reading ---------------------------------------------------------------------- */
 
-json_t *governance_ctl_get(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_get(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                           fs_err_t *e)
 {
     (void)who;
     json_t *rec = find_version(b, txn, json_string_value(json_object_get(args, "version")), e);
@@ -192,7 +203,8 @@ static int collect_gov(void *arg, const MDB_val *key, const MDB_val *val)
             json_array_append(c->versions, row);
     } else if (key->mv_size > 5 && memcmp(key->mv_data, "site:", 5) == 0) {
         char site[64];
-        snprintf(site, sizeof site, "%.*s", (int)(key->mv_size - 5), (const char *)key->mv_data + 5);
+        snprintf(site, sizeof site, "%.*s", (int)(key->mv_size - 5),
+                 (const char *)key->mv_data + 5);
         json_object_set(c->sites, site, row);
     }
     json_decref(row);
@@ -206,7 +218,8 @@ static int by_submitted(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                               fs_err_t *e)
 {
     (void)who;
     const char *name = json_string_value(json_object_get(args, "name"));
@@ -228,37 +241,43 @@ json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, co
         json_t *where = json_object();
         const char *site;
         json_t *rec;
-        json_object_foreach(c.sites, site, rec) {
-            const char *live = json_string_value(json_object_get(json_object_get(rec, "active"), name));
-            const char *shadow = json_string_value(json_object_get(json_object_get(rec, "shadow"), name));
+        json_object_foreach(c.sites, site, rec)
+        {
+            const char *live =
+                json_string_value(json_object_get(json_object_get(rec, "active"), name));
+            const char *shadow =
+                json_string_value(json_object_get(json_object_get(rec, "shadow"), name));
             if (live && strcmp(live, ver) == 0)
                 json_object_set_new(where, site, json_string("active"));
             else if (shadow && strcmp(shadow, ver) == 0)
                 json_object_set_new(where, site, json_string("shadow"));
         }
         json_object_set_new(v, "sites", where);
-        json_object_set_new(v, "approvals_counted",
-                            json_integer((json_int_t)(b->gov ? governance_count_approvals(b->gov,
-                                                                    json_object_get(v, "approvals"),
-                                                                    json_string_value(json_object_get(v, "author")))
-                                                             : 0)));
+        json_object_set_new(
+            v, "approvals_counted",
+            json_integer((json_int_t)(b->gov ? governance_count_approvals(
+                                                   b->gov, json_object_get(v, "approvals"),
+                                                   json_string_value(json_object_get(v, "author")))
+                                             : 0)));
         json_array_append_new(sorted, v);
     }
     free(items);
     json_decref(c.versions);
     json_decref(c.sites);
-    return json_pack("{s:s, s:o, s:i}", "name", name, "versions", sorted, "quorum", b->gov ? governance_quorum(b->gov) : 0);
+    return json_pack("{s:s, s:o, s:i}", "name", name, "versions", sorted, "quorum",
+                     b->gov ? governance_quorum(b->gov) : 0);
 }
 
-json_t *governance_ctl_status(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_status(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e)
 {
     (void)args, (void)who, (void)e;
     struct collect_ctx c = {"\x01", json_array(), json_object()}; /* no version has this name */
     store_foreach(b->store, txn, DB_GOVERNANCE, false, collect_gov, &c);
     json_decref(c.versions);
     return json_pack("{s:b, s:i, s:O?, s:o}", "configured", b->gov != NULL, "quorum",
-                     b->gov ? governance_quorum(b->gov) : 0, "members", b->gov ? governance_members(b->gov) : NULL,
-                     "sites", c.sites);
+                     b->gov ? governance_quorum(b->gov) : 0, "members",
+                     b->gov ? governance_members(b->gov) : NULL, "sites", c.sites);
 }
 
 json_t *governance_site_versions(broker_t *b, MDB_txn *txn, const char *site, bool shadow)
@@ -273,7 +292,8 @@ json_t *governance_site_versions(broker_t *b, MDB_txn *txn, const char *site, bo
 
 /* ---- approve / reject --------------------------------------------------------------- */
 
-json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e)
 {
     if (need_governance(b, e) != 0)
         return NULL;
@@ -281,7 +301,8 @@ json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, con
     const char *sig = json_string_value(json_object_get(args, "signature"));
     const char *reason = json_string_value(json_object_get(args, "reason"));
     if (!payload || !sig) {
-        fs_err_set(e, "playbook.decide needs args.payload and args.signature (fedsoarctl playbook approve|reject "
+        fs_err_set(e, "playbook.decide needs args.payload and args.signature (fedsoarctl playbook "
+                      "approve|reject "
                       "signs them with your operator signing key)");
         return NULL;
     }
@@ -300,48 +321,52 @@ json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, con
     if (strcmp(decision, "reject") == 0 && (!reason || !*reason || strlen(reason) > 2000)) {
         fs_err_set(e, "a rejection needs a reason (1-2000 characters)");
     } else if (strcmp(member, who->operator_name) != 0) {
-        fs_err_set(e, "signature refused: it is %s's, but this request comes from operator %s", member,
-                   who->operator_name);
+        fs_err_set(e, "signature refused: it is %s's, but this request comes from operator %s",
+                   member, who->operator_name);
     } else if (!rec) {
         fs_err_set(e, "signature refused: no submitted version %.12s", version);
-    } else if (governance_check_decision(b->gov, rec, p, fs_now_ms(), SIGNATURE_SKEW_MS, &pe) != 0) {
+    } else if (governance_check_decision(b->gov, rec, p, fs_now_ms(), SIGNATURE_SKEW_MS, &pe) !=
+               0) {
         fs_err_set(e, "signature refused: %s", pe.text);
-    } else if (keys_signing_paths(b->cfg.keys_dir, member, priv, sizeof priv, pub, sizeof pub) != 0 ||
+    } else if (keys_signing_paths(b->cfg.keys_dir, member, priv, sizeof priv, pub, sizeof pub) !=
+                   0 ||
                keys_verify(pub, payload, strlen(payload), sig, &pe) != 0) {
         fs_err_set(e, "signature refused: %s", pe.text);
     } else {
         json_array_append_new(json_object_get(rec, "approvals"),
-                              json_pack("{s:s, s:s, s:O, s:s, s:s, s:s?}", "member", member, "decision", decision,
-                                        "time", json_object_get(p, "time"), "signature", sig, "payload", payload,
-                                        "reason", reason));
+                              json_pack("{s:s, s:s, s:O, s:s, s:s, s:s?}", "member", member,
+                                        "decision", decision, "time", json_object_get(p, "time"),
+                                        "signature", sig, "payload", payload, "reason", reason));
         const char *state = json_string_value(json_object_get(rec, "state"));
         size_t n = governance_count_approvals(b->gov, json_object_get(rec, "approvals"),
                                               json_string_value(json_object_get(rec, "author")));
         /* Copied: `state` points into rec, whose "state" is replaced below. */
         char next[32];
         snprintf(next, sizeof next, "%s",
-                 strcmp(decision, "reject") == 0 ? governance_next_state(state, "reject")
+                 strcmp(decision, "reject") == 0          ? governance_next_state(state, "reject")
                  : n >= (size_t)governance_quorum(b->gov) ? governance_next_state(state, "approve")
                                                           : state);
         json_object_set_new(rec, "state", json_string(next));
         int rc = put_row(b, txn, "version", version, rec, e);
         if (rc == 0)
-            rc = audit(b, txn, who, strcmp(decision, "reject") == 0 ? "playbook.reject" : "playbook.approve",
-                       json_pack("{s:s, s:O}", "version", version, "name", json_object_get(rec, "name")),
-                       json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:s?}", "member", member, "payload", payload,
-                                 "signature", sig, "state", next, "approvals", (json_int_t)n, "quorum",
-                                 governance_quorum(b->gov), "reason", reason),
-                       e);
+            rc = audit(
+                b, txn, who,
+                strcmp(decision, "reject") == 0 ? "playbook.reject" : "playbook.approve",
+                json_pack("{s:s, s:O}", "version", version, "name", json_object_get(rec, "name")),
+                json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:s?}", "member", member, "payload",
+                          payload, "signature", sig, "state", next, "approvals", (json_int_t)n,
+                          "quorum", governance_quorum(b->gov), "reason", reason),
+                e);
         if (rc == 0) {
             out = json_incref(rec);
             json_object_set_new(out, "approvals_counted", json_integer((json_int_t)n));
-            fs_log(FS_LOG_INFO, "broker", "playbook_decision", "version=%.12s member=%s decision=%s state=%s",
-                   version, member, decision, next);
+            fs_log(FS_LOG_INFO, "broker", "playbook_decision",
+                   "version=%.12s member=%s decision=%s state=%s", version, member, decision, next);
         }
     }
     if (!out)
-        fs_log(FS_LOG_WARN, "broker", "playbook_decision_refused", "operator=%s reason=\"%s\"", who->operator_name,
-               e->text);
+        fs_log(FS_LOG_WARN, "broker", "playbook_decision_refused", "operator=%s reason=\"%s\"",
+               who->operator_name, e->text);
     json_decref(rec);
     json_decref(p);
     return out;
@@ -353,9 +378,10 @@ static int site_allowed(const caller_t *who, const char *site, fs_err_t *e)
 {
     if (!valid_site(site))
         return fs_err_set(e, "needs --site, a site name (1-32 of [a-z0-9_-])");
-    if (who->role && strcmp(who->role, "site-admin") == 0 && (!who->site || strcmp(who->site, site) != 0))
-        return fs_err_set(e, "operator %s is a site-admin of %s and may not change site %s", who->operator_name,
-                          who->site ? who->site : "(no site)", site);
+    if (who->role && strcmp(who->role, "site-admin") == 0 &&
+        (!who->site || strcmp(who->site, site) != 0))
+        return fs_err_set(e, "operator %s is a site-admin of %s and may not change site %s",
+                          who->operator_name, who->site ? who->site : "(no site)", site);
     return 0;
 }
 
@@ -367,18 +393,19 @@ static json_t *site_record(broker_t *b, MDB_txn *txn, const char *site)
     return rec;
 }
 
-static void site_log(json_t *rec, const caller_t *who, const char *action, const char *name, const char *version,
-                     bool shadow)
+static void site_log(json_t *rec, const caller_t *who, const char *action, const char *name,
+                     const char *version, bool shadow)
 {
     json_t *log = json_object_get(rec, "log");
-    json_array_append_new(log, json_pack("{s:s, s:s, s:s, s:b, s:s, s:I}", "action", action, "name", name, "version",
-                                         version, "shadow", shadow, "by", who->operator_name, "at",
-                                         (json_int_t)fs_now_ms()));
+    json_array_append_new(log, json_pack("{s:s, s:s, s:s, s:b, s:s, s:I}", "action", action, "name",
+                                         name, "version", version, "shadow", shadow, "by",
+                                         who->operator_name, "at", (json_int_t)fs_now_ms()));
     while (json_array_size(log) > SITE_LOG_MAX)
         json_array_remove(log, 0);
 }
 
-json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                                fs_err_t *e)
 {
     const char *site = json_string_value(json_object_get(args, "site"));
     bool shadow = json_is_true(json_object_get(args, "shadow"));
@@ -392,7 +419,8 @@ json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, c
     const char *state = json_string_value(json_object_get(ver, "state"));
     json_t *rec = NULL, *out = NULL;
     if (!governance_next_state(state, "activate")) {
-        fs_err_set(e, "version %.12s of %s is %s: only approved versions can be activated", version, name, state);
+        fs_err_set(e, "version %.12s of %s is %s: only approved versions can be activated", version,
+                   name, state);
         goto done;
     }
     rec = site_record(b, txn, site);
@@ -422,12 +450,15 @@ json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, c
     }
     site_log(rec, who, "activate", name, version, shadow);
     if (put_row(b, txn, "site", site, rec, e) == 0 &&
-        audit(b, txn, who, "playbook.activate", json_pack("{s:s, s:s, s:s}", "version", version, "name", name, "site", site),
-              json_pack("{s:b, s:s?}", "shadow", shadow, "replaced", shadow ? NULL : live), e) == 0) {
-        out = json_pack("{s:s, s:s, s:s, s:b, s:O}", "site", site, "name", name, "version", version, "shadow", shadow,
-                        "record", rec);
-        fs_log(FS_LOG_INFO, "broker", "playbook_activated", "site=%s playbook=%s version=%.12s shadow=%s", site, name,
-               version, shadow ? "yes" : "no");
+        audit(b, txn, who, "playbook.activate",
+              json_pack("{s:s, s:s, s:s}", "version", version, "name", name, "site", site),
+              json_pack("{s:b, s:s?}", "shadow", shadow, "replaced", shadow ? NULL : live),
+              e) == 0) {
+        out = json_pack("{s:s, s:s, s:s, s:b, s:O}", "site", site, "name", name, "version", version,
+                        "shadow", shadow, "record", rec);
+        fs_log(FS_LOG_INFO, "broker", "playbook_activated",
+               "site=%s playbook=%s version=%.12s shadow=%s", site, name, version,
+               shadow ? "yes" : "no");
     }
 done:
     json_decref(rec);
@@ -435,7 +466,8 @@ done:
     return out;
 }
 
-json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                                fs_err_t *e)
 {
     const char *site = json_string_value(json_object_get(args, "site"));
     const char *name = json_string_value(json_object_get(args, "name"));
@@ -469,7 +501,8 @@ json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, c
         json_array_remove(hist, json_array_size(hist) - 1);
     }
     if (!previous[0]) {
-        fs_err_set(e, "no earlier approved version of %s was active at %s: nothing to roll back to", name, site);
+        fs_err_set(e, "no earlier approved version of %s was active at %s: nothing to roll back to",
+                   name, site);
         goto done;
     }
     char was[65] = "";
@@ -477,11 +510,13 @@ json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, c
     json_object_set_new(json_object_get(rec, "active"), name, json_string(previous));
     site_log(rec, who, "rollback", name, previous, false);
     if (put_row(b, txn, "site", site, rec, e) == 0 &&
-        audit(b, txn, who, "playbook.rollback", json_pack("{s:s, s:s, s:s}", "version", previous, "name", name, "site", site),
+        audit(b, txn, who, "playbook.rollback",
+              json_pack("{s:s, s:s, s:s}", "version", previous, "name", name, "site", site),
               json_pack("{s:s}", "replaced", was), e) == 0) {
-        out = json_pack("{s:s, s:s, s:s, s:s}", "site", site, "name", name, "version", previous, "replaced", was);
-        fs_log(FS_LOG_INFO, "broker", "playbook_rolled_back", "site=%s playbook=%s version=%.12s replaced=%.12s", site,
-               name, previous, was);
+        out = json_pack("{s:s, s:s, s:s, s:s}", "site", site, "name", name, "version", previous,
+                        "replaced", was);
+        fs_log(FS_LOG_INFO, "broker", "playbook_rolled_back",
+               "site=%s playbook=%s version=%.12s replaced=%.12s", site, name, previous, was);
     }
 done:
     json_decref(rec);
@@ -502,15 +537,19 @@ static int find_in_use(void *arg, const MDB_val *key, const MDB_val *val)
     const char *k;
     json_t *v;
     bool used = false;
-    json_object_foreach(json_object_get(rec, "active"), k, v) used = used || strcmp(json_string_value(v), c->version) == 0;
-    json_object_foreach(json_object_get(rec, "shadow"), k, v) used = used || strcmp(json_string_value(v), c->version) == 0;
+    json_object_foreach(json_object_get(rec, "active"), k, v) used =
+        used || strcmp(json_string_value(v), c->version) == 0;
+    json_object_foreach(json_object_get(rec, "shadow"), k, v) used =
+        used || strcmp(json_string_value(v), c->version) == 0;
     json_decref(rec);
     if (used)
-        snprintf(c->site, sizeof c->site, "%.*s", (int)(key->mv_size - 5), (const char *)key->mv_data + 5);
+        snprintf(c->site, sizeof c->site, "%.*s", (int)(key->mv_size - 5),
+                 (const char *)key->mv_data + 5);
     return used;
 }
 
-json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                              fs_err_t *e)
 {
     if (need_governance(b, e) != 0)
         return NULL;
@@ -518,7 +557,8 @@ json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, con
     if (!ver)
         return NULL;
     const char *version = json_string_value(json_object_get(ver, "version"));
-    const char *next = governance_next_state(json_string_value(json_object_get(ver, "state")), "retire");
+    const char *next =
+        governance_next_state(json_string_value(json_object_get(ver, "state")), "retire");
     struct in_use_ctx c = {version, ""};
     store_foreach(b->store, txn, DB_GOVERNANCE, false, find_in_use, &c);
     json_t *out = NULL;
@@ -526,11 +566,13 @@ json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, con
         fs_err_set(e, "version %.12s is %s: only approved versions are retired", version,
                    json_string_value(json_object_get(ver, "state")));
     } else if (c.site[0]) {
-        fs_err_set(e, "version %.12s is still in use at %s: activate another version there first", version, c.site);
+        fs_err_set(e, "version %.12s is still in use at %s: activate another version there first",
+                   version, c.site);
     } else {
         json_object_set_new(ver, "state", json_string(next));
         if (put_row(b, txn, "version", version, ver, e) == 0 &&
-            audit(b, txn, who, "playbook.retire", json_pack("{s:s, s:O}", "version", version, "name", json_object_get(ver, "name")),
+            audit(b, txn, who, "playbook.retire",
+                  json_pack("{s:s, s:O}", "version", version, "name", json_object_get(ver, "name")),
                   NULL, e) == 0)
             out = json_incref(ver);
     }
@@ -560,7 +602,8 @@ static int collect_run(void *arg, const MDB_val *key, const MDB_val *val)
                 json_array_append(c->shadow_runs, run);
         } else {
             char ev[32];
-            snprintf(ev, sizeof ev, "%lld", (long long)json_integer_value(json_object_get(run, "event_id")));
+            snprintf(ev, sizeof ev, "%lld",
+                     (long long)json_integer_value(json_object_get(run, "event_id")));
             if (!json_object_get(c->by_event, ev))
                 json_object_set(c->by_event, ev, run);
         }
@@ -573,36 +616,44 @@ static int collect_run(void *arg, const MDB_val *key, const MDB_val *val)
 static json_t *live_decisions(broker_t *b, MDB_txn *txn, const json_t *run)
 {
     json_t *out = json_array();
-    json_t *tl = cases_timeline(b->store, txn, (uint64_t)json_integer_value(json_object_get(run, "case_id")), 10000);
+    json_t *tl = cases_timeline(
+        b->store, txn, (uint64_t)json_integer_value(json_object_get(run, "case_id")), 10000);
     json_int_t id = json_integer_value(json_object_get(run, "id"));
     size_t i;
     json_t *t;
-    json_array_foreach(tl, i, t) {
+    json_array_foreach(tl, i, t)
+    {
         const char *kind = json_string_value(json_object_get(t, "kind"));
         if (json_integer_value(json_object_get(t, "run_id")) != id && strcmp(kind, "updated") != 0)
             continue;
         if (strcmp(kind, "command") == 0 || strcmp(kind, "command_refused") == 0)
-            json_array_append_new(out, json_pack("{s:s, s:O?, s:O?, s:O?, s:O?}", "kind", "command", "step",
-                                                 json_object_get(t, "step"), "site", json_object_get(t, "site"), "action",
-                                                 json_object_get(t, "action"), "target", json_object_get(t, "target")));
+            json_array_append_new(out, json_pack("{s:s, s:O?, s:O?, s:O?, s:O?}", "kind", "command",
+                                                 "step", json_object_get(t, "step"), "site",
+                                                 json_object_get(t, "site"), "action",
+                                                 json_object_get(t, "action"), "target",
+                                                 json_object_get(t, "target")));
         else if (strcmp(kind, "request") == 0)
-            json_array_append_new(out, json_pack("{s:s, s:O?, s:O?, s:O?}", "kind", "request", "step",
-                                                 json_object_get(t, "step"), "site", json_object_get(t, "site"), "name",
+            json_array_append_new(out, json_pack("{s:s, s:O?, s:O?, s:O?}", "kind", "request",
+                                                 "step", json_object_get(t, "step"), "site",
+                                                 json_object_get(t, "site"), "name",
                                                  json_object_get(t, "name")));
         else if (strcmp(kind, "approval_requested") == 0)
             json_array_append_new(out, json_pack("{s:s, s:O?, s:O?}", "kind", "approval", "step",
-                                                 json_object_get(t, "step"), "role", json_object_get(t, "role")));
+                                                 json_object_get(t, "step"), "role",
+                                                 json_object_get(t, "role")));
         else if (strcmp(kind, "updated") == 0 && json_string_value(json_object_get(t, "by")) &&
                  strncmp(json_string_value(json_object_get(t, "by")), "playbook:", 9) == 0 &&
                  strcmp(json_string_value(json_object_get(t, "by")) + 9,
                         json_string_value(json_object_get(run, "playbook"))) == 0)
-            json_array_append_new(out, json_pack("{s:s, s:O?}", "kind", "case", "fields", json_object_get(t, "fields")));
+            json_array_append_new(out, json_pack("{s:s, s:O?}", "kind", "case", "fields",
+                                                 json_object_get(t, "fields")));
     }
     json_decref(tl);
     return out;
 }
 
-json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who, fs_err_t *e)
+json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+                               fs_err_t *e)
 {
     (void)who;
     const char *name = json_string_value(json_object_get(args, "name"));
@@ -615,23 +666,28 @@ json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, co
     json_t *rows = json_array();
     size_t i;
     json_t *s;
-    json_array_foreach(c.shadow_runs, i, s) {
+    json_array_foreach(c.shadow_runs, i, s)
+    {
         char ev[32];
-        snprintf(ev, sizeof ev, "%lld", (long long)json_integer_value(json_object_get(s, "event_id")));
+        snprintf(ev, sizeof ev, "%lld",
+                 (long long)json_integer_value(json_object_get(s, "event_id")));
         json_t *live = json_object_get(c.by_event, ev);
         json_t *shadow_dec = json_deep_copy(json_object_get(s, "shadow_effects"));
         json_t *live_dec = live ? live_decisions(b, txn, live) : NULL;
         int same = live_dec && shadow_dec ? json_equal(live_dec, shadow_dec) : 0;
         json_array_append_new(
-            rows, json_pack("{s:O, s:O, s:{s:O, s:O, s:O, s:o}, s:o, s:b}", "event_id", json_object_get(s, "event_id"),
-                            "case_id", json_object_get(s, "case_id"), "shadow", "run_id", json_object_get(s, "id"),
-                            "version", json_object_get(s, "version"), "status", json_object_get(s, "status"),
-                            "decisions", shadow_dec ? shadow_dec : json_array(), "live",
-                            live ? json_pack("{s:O, s:O, s:O, s:o}", "run_id", json_object_get(live, "id"), "version",
-                                             json_object_get(live, "version"), "status", json_object_get(live, "status"),
-                                             "decisions", live_dec)
-                                 : json_null(),
-                            "same", same));
+            rows,
+            json_pack("{s:O, s:O, s:{s:O, s:O, s:O, s:o}, s:o, s:b}", "event_id",
+                      json_object_get(s, "event_id"), "case_id", json_object_get(s, "case_id"),
+                      "shadow", "run_id", json_object_get(s, "id"), "version",
+                      json_object_get(s, "version"), "status", json_object_get(s, "status"),
+                      "decisions", shadow_dec ? shadow_dec : json_array(), "live",
+                      live
+                          ? json_pack("{s:O, s:O, s:O, s:o}", "run_id", json_object_get(live, "id"),
+                                      "version", json_object_get(live, "version"), "status",
+                                      json_object_get(live, "status"), "decisions", live_dec)
+                          : json_null(),
+                      "same", same));
     }
     json_decref(c.shadow_runs);
     json_decref(c.by_event);

@@ -12,22 +12,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: fedsoar-broker [--config FILE] [--state-dir DIR] [--listen ENDPOINT]\n"
-            "                      [--control ENDPOINT] [--keys DIR] [--playbooks DIR]\n"
-            "                      [--insecure] [--log-level debug|info|warn|error]\n"
-            "\n"
-            "The central fedsoar broker: stores events and cases in LMDB, runs playbooks and\n"
-            "routes OpenC2 commands to site adapters over FSP/1 (ZeroMQ + CURVE).\n"
-            "\n"
-            "  --config FILE       JSON config file (keys in docs/cli.md); flags override it\n"
-            "  --state-dir DIR     where the LMDB store lives (default /var/lib/fedsoar/broker)\n"
-            "  --listen ENDPOINT   site endpoint (default tcp://127.0.0.1:7700)\n"
-            "  --control ENDPOINT  operator endpoint (default tcp://127.0.0.1:7701)\n"
-            "  --keys DIR          key layout from `fedsoarctl keys init` (default /etc/fedsoar/keys)\n"
-            "  --playbooks DIR     playbook directory (default: the shipped library)\n"
-            "  --insecure          CURVE off: anyone reaching the ports is trusted. Experiments only.\n"
-            "  --help, --version\n");
+    fprintf(
+        out,
+        "usage: fedsoar-broker [--config FILE] [--state-dir DIR] [--listen ENDPOINT]\n"
+        "                      [--control ENDPOINT] [--keys DIR] [--playbooks DIR]\n"
+        "                      [--insecure] [--log-level debug|info|warn|error]\n"
+        "\n"
+        "The central fedsoar broker: stores events and cases in LMDB, runs playbooks and\n"
+        "routes OpenC2 commands to site adapters over FSP/1 (ZeroMQ + CURVE).\n"
+        "\n"
+        "  --config FILE       JSON config file (keys in docs/cli.md); flags override it\n"
+        "  --state-dir DIR     where the LMDB store lives (default /var/lib/fedsoar/broker)\n"
+        "  --listen ENDPOINT   site endpoint (default tcp://127.0.0.1:7700)\n"
+        "  --control ENDPOINT  operator endpoint (default tcp://127.0.0.1:7701)\n"
+        "  --keys DIR          key layout from `fedsoarctl keys init` (default /etc/fedsoar/keys)\n"
+        "  --playbooks DIR     playbook directory (default: the shipped library)\n"
+        "  --insecure          CURVE off: anyone reaching the ports is trusted. Experiments only.\n"
+        "  --help, --version\n");
 }
 
 /* The written schema of the broker config file (issue 11.4; docs/cli.md). */
@@ -109,13 +110,17 @@ static int parse_level(const char *s, fs_log_level_t *out)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},    {"state-dir", required_argument, 0, 's'},
-        {"listen", required_argument, 0, 'l'},    {"control", required_argument, 0, 'C'},
-        {"keys", required_argument, 0, 'k'},      {"playbooks", required_argument, 0, 'p'},
-        {"insecure", no_argument, 0, 'i'},        {"log-level", required_argument, 0, 'L'},
-        {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"state-dir", required_argument, 0, 's'},
+                                         {"listen", required_argument, 0, 'l'},
+                                         {"control", required_argument, 0, 'C'},
+                                         {"keys", required_argument, 0, 'k'},
+                                         {"playbooks", required_argument, 0, 'p'},
+                                         {"insecure", no_argument, 0, 'i'},
+                                         {"log-level", required_argument, 0, 'L'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {0, 0, 0, 0}};
     const char *config = NULL, *state = NULL, *listen = NULL, *control = NULL, *keys = NULL,
                *playbooks = NULL, *level = NULL;
     bool insecure = false;
@@ -123,16 +128,36 @@ int main(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': config = optarg; break;
-        case 's': state = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'C': control = optarg; break;
-        case 'k': keys = optarg; break;
-        case 'p': playbooks = optarg; break;
-        case 'i': insecure = true; break;
-        case 'L': level = optarg; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("fedsoar-broker %s (protocol %s)\n", FEDSOAR_VERSION, FS_PROTOCOL_VERSION); return 0;
+        case 'c':
+            config = optarg;
+            break;
+        case 's':
+            state = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'C':
+            control = optarg;
+            break;
+        case 'k':
+            keys = optarg;
+            break;
+        case 'p':
+            playbooks = optarg;
+            break;
+        case 'i':
+            insecure = true;
+            break;
+        case 'L':
+            level = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("fedsoar-broker %s (protocol %s)\n", FEDSOAR_VERSION, FS_PROTOCOL_VERSION);
+            return 0;
         default:
             fprintf(stderr, "fedsoar-broker: unknown or incomplete option \"%s\" (see --help)\n",
                     argv[optind - 1]);
@@ -164,14 +189,15 @@ int main(int argc, char **argv)
         .control = control ? control : fs_config_string(cfg, "control", "tcp://127.0.0.1:7701"),
         .state_dir = state ? state : fs_config_string(cfg, "state_dir", "/var/lib/fedsoar/broker"),
         .keys_dir = keys ? keys : fs_config_string(cfg, "keys_dir", "/etc/fedsoar/keys"),
-        .playbooks_dir = playbooks ? playbooks
-                                   : fs_config_string(cfg, "playbooks_dir", FEDSOAR_PLAYBOOKS_DIR),
+        .playbooks_dir =
+            playbooks ? playbooks : fs_config_string(cfg, "playbooks_dir", FEDSOAR_PLAYBOOKS_DIR),
         .insecure = insecure || json_is_true(json_object_get(cfg, "insecure")),
         .map_mb = (size_t)fs_config_int(cfg, "store.map_size_mb", 4096),
         .correlation_window_ms = fs_config_int(cfg, "correlation_window_s", 86400) * 1000,
         .dedup_window_ms = fs_config_int(cfg, "dedup_window_s", 604800) * 1000,
         .audit_checkpoint_every = (uint64_t)fs_config_int(cfg, "audit.checkpoint_every", 1000),
-        .audit_checkpoint_interval_ms = fs_config_int(cfg, "audit.checkpoint_interval_s", 60) * 1000,
+        .audit_checkpoint_interval_ms =
+            fs_config_int(cfg, "audit.checkpoint_interval_s", 60) * 1000,
         .sites = json_object_get(cfg, "sites"),
         .governance = json_object_get(cfg, "governance"),
         .config = cfg,
@@ -179,7 +205,8 @@ int main(int argc, char **argv)
     fs_log_level_t lv = FS_LOG_INFO;
     const char *lvs = level ? level : fs_config_string(cfg, "log_level", "info");
     if (parse_level(lvs, &lv) != 0) {
-        fprintf(stderr, "fedsoar-broker: log level \"%s\" is not debug, info, warn or error\n", lvs);
+        fprintf(stderr, "fedsoar-broker: log level \"%s\" is not debug, info, warn or error\n",
+                lvs);
         json_decref(cfg);
         return 2;
     }

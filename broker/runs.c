@@ -100,8 +100,8 @@ static int timer_put(broker_t *b, MDB_txn *txn, int64_t at, uint64_t run_id, con
     return store_put(b->store, txn, DB_TIMERS, key, 16 + plen, "", 0, 0, e);
 }
 
-static int pending_put(broker_t *b, MDB_txn *txn, const char *site, const char *id, const char *kind,
-                       fs_err_t *e)
+static int pending_put(broker_t *b, MDB_txn *txn, const char *site, const char *id,
+                       const char *kind, fs_err_t *e)
 {
     char key[160];
     int klen = snprintf(key, sizeof key, "%s%c%s", site, '\0', id);
@@ -146,20 +146,22 @@ static int timeline(apply_t *a, const char *kind, json_t *fields)
 {
     json_object_set_new(fields, "run_id", json_integer((json_int_t)run_id_of(a->run)));
     char actor[96];
-    snprintf(actor, sizeof actor, "playbook:%s", json_string_value(json_object_get(a->run, "playbook")));
+    snprintf(actor, sizeof actor, "playbook:%s",
+             json_string_value(json_object_get(a->run, "playbook")));
     if (is_shadow(a)) {
         /* A shadow run leaves the case timeline alone; the audit log still
            records what it did. */
         char kbuf[96];
         snprintf(kbuf, sizeof kbuf, "shadow.%s", kind);
-        json_t *subject = json_pack("{s:I, s:I}", "case_id", (json_int_t)case_id_of(a->run), "run_id",
-                                    (json_int_t)run_id_of(a->run));
+        json_t *subject = json_pack("{s:I, s:I}", "case_id", (json_int_t)case_id_of(a->run),
+                                    "run_id", (json_int_t)run_id_of(a->run));
         int rc = audit_append(a->b->store, a->txn, kbuf, actor, subject, fields, a->e);
         json_decref(subject);
         json_decref(fields);
         return rc;
     }
-    int rc = cases_timeline_add_as(a->b->store, a->txn, case_id_of(a->run), kind, fields, actor, a->e);
+    int rc =
+        cases_timeline_add_as(a->b->store, a->txn, case_id_of(a->run), kind, fields, actor, a->e);
     json_decref(fields);
     return rc;
 }
@@ -180,14 +182,16 @@ static void shadow_record(apply_t *a, json_t *what)
 static void answer_at_once(apply_t *a, const json_t *fx, const char *outcome, json_t *value)
 {
     json_t *index = json_object_get(fx, "index");
-    json_array_append_new(a->immediate, json_pack("{s:O, s:o, s:s, s:o}", "path", json_object_get(fx, "path"), "index",
-                                                  index ? json_incref(index) : json_integer(0), "outcome", outcome,
-                                                  "value", value));
+    json_array_append_new(a->immediate,
+                          json_pack("{s:O, s:o, s:s, s:o}", "path", json_object_get(fx, "path"),
+                                    "index", index ? json_incref(index) : json_integer(0),
+                                    "outcome", outcome, "value", value));
 }
 
 static void fail_at_once(apply_t *a, const json_t *fx, int status, const char *reason)
 {
-    answer_at_once(a, fx, "error", json_pack("{s:i, s:s}", "status", status, "status_text", reason));
+    answer_at_once(a, fx, "error",
+                   json_pack("{s:i, s:s}", "status", status, "status_text", reason));
 }
 
 static const char *target_site(apply_t *a, const json_t *fx)
@@ -198,8 +202,9 @@ static const char *target_site(apply_t *a, const json_t *fx)
 
 json_t *runs_command_body(const json_t *rec)
 {
-    json_t *body = json_pack("{s:O, s:O, s:O}", "command_id", json_object_get(rec, "command_id"), "command",
-                             json_object_get(rec, "command"), "case_id", json_object_get(rec, "case_id"));
+    json_t *body =
+        json_pack("{s:O, s:O, s:O}", "command_id", json_object_get(rec, "command_id"), "command",
+                  json_object_get(rec, "command"), "case_id", json_object_get(rec, "case_id"));
     if (json_is_true(json_object_get(rec, "critical"))) {
         json_object_set_new(body, "critical", json_true());
         json_object_set(body, "run_id", json_object_get(rec, "run_id"));
@@ -213,11 +218,11 @@ static json_t *command_record(apply_t *a, const json_t *fx, const json_t *cmd, c
 {
     return json_pack("{s:O, s:s, s:I, s:I, s:O, s:O, s:O, s:O, s:O, s:s, s:I, s:O}", "command_id",
                      json_object_get(cmd, "command_id"), "site", site, "case_id",
-                     (json_int_t)case_id_of(a->run), "run_id", (json_int_t)run_id_of(a->run), "playbook",
-                     json_object_get(a->run, "playbook"), "step", json_object_get(fx, "step"), "path",
-                     json_object_get(fx, "path"), "index", json_object_get(fx, "index"), "command", cmd,
-                     "state", "pending", "created", (json_int_t)fs_now_ms(), "critical",
-                     json_object_get(fx, "critical"));
+                     (json_int_t)case_id_of(a->run), "run_id", (json_int_t)run_id_of(a->run),
+                     "playbook", json_object_get(a->run, "playbook"), "step",
+                     json_object_get(fx, "step"), "path", json_object_get(fx, "path"), "index",
+                     json_object_get(fx, "index"), "command", cmd, "state", "pending", "created",
+                     (json_int_t)fs_now_ms(), "critical", json_object_get(fx, "critical"));
 }
 
 /* The approvers' signed votes of the run's latest approved gate: the
@@ -227,7 +232,8 @@ static json_t *run_proof(apply_t *a)
     json_int_t best = 0;
     const char *path;
     json_t *node;
-    json_object_foreach(json_object_get(a->run, "nodes"), path, node) {
+    json_object_foreach(json_object_get(a->run, "nodes"), path, node)
+    {
         json_int_t id = json_integer_value(json_object_get(node, "approval_id"));
         if (id > best)
             best = id;
@@ -242,11 +248,13 @@ static json_t *run_proof(apply_t *a)
     size_t i;
     json_t *v;
     if (status && strcmp(status, "approved") == 0)
-        json_array_foreach(json_object_get(ap, "votes"), i, v) {
+        json_array_foreach(json_object_get(ap, "votes"), i, v)
+        {
             const char *d = json_string_value(json_object_get(v, "decision"));
             if (d && strcmp(d, "approve") == 0 && json_object_get(v, "signature"))
-                json_array_append_new(proof, json_pack("{s:O, s:O, s:O}", "operator", json_object_get(v, "operator"),
-                                                       "signature", json_object_get(v, "signature"), "payload",
+                json_array_append_new(proof, json_pack("{s:O, s:O, s:O}", "operator",
+                                                       json_object_get(v, "operator"), "signature",
+                                                       json_object_get(v, "signature"), "payload",
                                                        json_object_get(v, "payload")));
         }
     json_decref(ap);
@@ -257,11 +265,12 @@ static int refuse_command(apply_t *a, const json_t *fx, const char *command_id, 
                           const char *reason, json_t *route)
 {
     fail_at_once(a, fx, status, reason);
-    fs_log(FS_LOG_WARN, "broker", "command_refused", "command_id=%s status=%d reason=\"%s\"", command_id,
-           status, reason);
+    fs_log(FS_LOG_WARN, "broker", "command_refused", "command_id=%s status=%d reason=\"%s\"",
+           command_id, status, reason);
     return timeline(a, "command_refused",
                     json_pack("{s:s, s:O, s:i, s:s, s:o?}", "command_id", command_id, "step",
-                              json_object_get(fx, "step"), "status", status, "reason", reason, "route", route));
+                              json_object_get(fx, "step"), "status", status, "reason", reason,
+                              "route", route));
 }
 
 /* Validates, routes (docs/openc2.md "Routing") and journals one OpenC2
@@ -277,7 +286,8 @@ static int apply_command(apply_t *a, const json_t *fx)
     exec_id(b, run_id_of(a->run), path, json_integer_value(json_object_get(fx, "index")),
             json_integer_value(json_object_get(fx, "attempt")), group);
     if (json_string_value(json_object_get(cmd, "command_id")))
-        snprintf(group, sizeof group, "%.33s", json_string_value(json_object_get(cmd, "command_id")));
+        snprintf(group, sizeof group, "%.33s",
+                 json_string_value(json_object_get(cmd, "command_id")));
     json_object_set_new(cmd, "command_id", json_string(group));
     char reason[256] = "";
     int verdict = openc2_validate_command(cmd, reason, sizeof reason);
@@ -288,11 +298,13 @@ static int apply_command(apply_t *a, const json_t *fx)
     }
     const char *explicit_site = json_string_value(json_object_get(fx, "site"));
     json_t *route = NULL;
-    json_t *sites = route_decide(b->routes, cmd, explicit_site && *explicit_site ? explicit_site : NULL, &route);
+    json_t *sites = route_decide(b->routes, cmd,
+                                 explicit_site && *explicit_site ? explicit_site : NULL, &route);
     size_t n = json_array_size(sites);
     if (n == 0) {
         const char *why = json_string_value(json_object_get(route, "reason"));
-        snprintf(reason, sizeof reason, "no site to route it to: %s", why ? why : "no site matches");
+        snprintf(reason, sizeof reason, "no site to route it to: %s",
+                 why ? why : "no site matches");
         int rc = refuse_command(a, fx, group, 404, reason, route);
         json_decref(sites);
         json_decref(cmd);
@@ -304,12 +316,14 @@ static int apply_command(apply_t *a, const json_t *fx)
     json_t *proof = critical ? run_proof(a) : NULL;
     if (critical && json_array_size(proof) == 0)
         fs_log(FS_LOG_WARN, "broker", "critical_without_proof",
-               "command_id=%s run_id=%llu msg=\"no signed approval in this run: the site will refuse it\"", group,
-               (unsigned long long)run_id_of(a->run));
+               "command_id=%s run_id=%llu msg=\"no signed approval in this run: the site will "
+               "refuse it\"",
+               group, (unsigned long long)run_id_of(a->run));
     int rc = 0;
     size_t i;
     json_t *site_j;
-    json_array_foreach(sites, i, site_j) {
+    json_array_foreach(sites, i, site_j)
+    {
         const char *site = json_string_value(site_j);
         char id[48];
         if (n == 1)
@@ -330,11 +344,12 @@ static int apply_command(apply_t *a, const json_t *fx)
             rc = store_counter_add(b->store, a->txn, "commands", 1, a->e);
         if (rc == 0)
             rc = timeline(a, "command",
-                          json_pack("{s:s, s:s, s:s, s:s, s:O, s:O?}", "command_id", id, "site", site, "action",
-                                    action ? action : "?", "target", target ? target : "?", "step",
-                                    json_object_get(fx, "step"), "rule", json_object_get(route, "rule")));
-        json_array_append_new(a->outgoing, json_pack("{s:s, s:i, s:o}", "site", site, "type", FSP_COMMAND, "body",
-                                                     runs_command_body(rec)));
+                          json_pack("{s:s, s:s, s:s, s:s, s:O, s:O?}", "command_id", id, "site",
+                                    site, "action", action ? action : "?", "target",
+                                    target ? target : "?", "step", json_object_get(fx, "step"),
+                                    "rule", json_object_get(route, "rule")));
+        json_array_append_new(a->outgoing, json_pack("{s:s, s:i, s:o}", "site", site, "type",
+                                                     FSP_COMMAND, "body", runs_command_body(rec)));
         json_decref(rec);
         json_decref(one);
         if (rc != 0)
@@ -365,28 +380,29 @@ static int apply_request(apply_t *a, const json_t *fx)
     if (!site) {
         fail_at_once(a, fx, 404, "no site to send the request to");
         return timeline(a, "request_refused",
-                        json_pack("{s:s, s:O, s:s}", "request_id", id, "step", json_object_get(fx, "step"),
-                                  "reason", "no site"));
+                        json_pack("{s:s, s:O, s:s}", "request_id", id, "step",
+                                  json_object_get(fx, "step"), "reason", "no site"));
     }
-    json_t *rec = json_pack("{s:s, s:s, s:I, s:I, s:O, s:O, s:O, s:O, s:O, s:s, s:I}", "request_id", id,
-                            "site", site, "case_id", (json_int_t)case_id_of(a->run), "run_id",
-                            (json_int_t)run_id_of(a->run), "path", json_object_get(fx, "path"), "type",
-                            json_object_get(fx, "type"), "name", json_object_get(fx, "name"), "input",
-                            json_object_get(fx, "input"), "step", json_object_get(fx, "step"), "state",
-                            "pending", "created", (json_int_t)fs_now_ms());
+    json_t *rec = json_pack(
+        "{s:s, s:s, s:I, s:I, s:O, s:O, s:O, s:O, s:O, s:s, s:I}", "request_id", id, "site", site,
+        "case_id", (json_int_t)case_id_of(a->run), "run_id", (json_int_t)run_id_of(a->run), "path",
+        json_object_get(fx, "path"), "type", json_object_get(fx, "type"), "name",
+        json_object_get(fx, "name"), "input", json_object_get(fx, "input"), "step",
+        json_object_get(fx, "step"), "state", "pending", "created", (json_int_t)fs_now_ms());
     int rc = store_put_json(b->store, a->txn, DB_REQUESTS, id, strlen(id), rec, a->e);
     if (rc == 0)
         rc = pending_put(b, a->txn, site, id, "R", a->e);
     if (rc == 0)
         rc = timeline(a, "request",
                       json_pack("{s:s, s:s, s:O, s:O, s:O}", "request_id", id, "site", site, "type",
-                                json_object_get(fx, "type"), "name", json_object_get(fx, "name"), "step",
-                                json_object_get(fx, "step")));
-    json_array_append_new(a->outgoing,
-                          json_pack("{s:s, s:i, s:{s:s, s:O, s:O, s:O, s:O}}", "site", site, "type",
-                                    FSP_REQUEST, "body", "request_id", id, "type", json_object_get(fx, "type"),
-                                    "name", json_object_get(fx, "name"), "input", json_object_get(fx, "input"),
-                                    "case_id", json_object_get(rec, "case_id")));
+                                json_object_get(fx, "type"), "name", json_object_get(fx, "name"),
+                                "step", json_object_get(fx, "step")));
+    json_array_append_new(a->outgoing, json_pack("{s:s, s:i, s:{s:s, s:O, s:O, s:O, s:O}}", "site",
+                                                 site, "type", FSP_REQUEST, "body", "request_id",
+                                                 id, "type", json_object_get(fx, "type"), "name",
+                                                 json_object_get(fx, "name"), "input",
+                                                 json_object_get(fx, "input"), "case_id",
+                                                 json_object_get(rec, "case_id")));
     json_decref(rec);
     return rc;
 }
@@ -397,27 +413,30 @@ static int apply_approval(apply_t *a, const json_t *fx)
     uint64_t id = store_next_id(b->store, a->txn, "approval_id", a->e);
     if (!id)
         return -1;
-    json_t *rec = json_pack("{s:I, s:I, s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:[], s:I}",
-                            "id", (json_int_t)id, "run_id", (json_int_t)run_id_of(a->run), "case_id",
-                            (json_int_t)case_id_of(a->run), "playbook", json_object_get(a->run, "playbook"),
-                            "path", json_object_get(fx, "path"), "step", json_object_get(fx, "step"), "role",
-                            json_object_get(fx, "role"), "quorum", json_object_get(fx, "quorum"), "deadline",
-                            json_object_get(fx, "deadline"), "on_timeout", json_object_get(fx, "on_timeout"),
-                            "reason", json_object_get(fx, "reason"), "status", "open", "votes", "created",
-                            (json_int_t)fs_now_ms());
+    json_t *rec =
+        json_pack("{s:I, s:I, s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:[], s:I}", "id",
+                  (json_int_t)id, "run_id", (json_int_t)run_id_of(a->run), "case_id",
+                  (json_int_t)case_id_of(a->run), "playbook", json_object_get(a->run, "playbook"),
+                  "path", json_object_get(fx, "path"), "step", json_object_get(fx, "step"), "role",
+                  json_object_get(fx, "role"), "quorum", json_object_get(fx, "quorum"), "deadline",
+                  json_object_get(fx, "deadline"), "on_timeout", json_object_get(fx, "on_timeout"),
+                  "reason", json_object_get(fx, "reason"), "status", "open", "votes", "created",
+                  (json_int_t)fs_now_ms());
     unsigned char key[8];
     fs_u64_to_be(id, key);
     int rc = store_put_json(b->store, a->txn, DB_APPROVALS, key, 8, rec, a->e);
     json_decref(rec);
     /* The run's node remembers its gate, so a timeout can close it. */
-    json_t *node = json_object_get(json_object_get(a->run, "nodes"), json_string_value(json_object_get(fx, "path")));
+    json_t *node = json_object_get(json_object_get(a->run, "nodes"),
+                                   json_string_value(json_object_get(fx, "path")));
     json_object_set_new(node, "approval_id", json_integer((json_int_t)id));
     if (rc == 0)
-        rc = timeline(a, "approval_requested",
-                      json_pack("{s:I, s:O, s:O, s:O, s:O, s:O}", "approval_id", (json_int_t)id, "step",
-                                json_object_get(fx, "step"), "role", json_object_get(fx, "role"), "quorum",
-                                json_object_get(fx, "quorum"), "deadline", json_object_get(fx, "deadline"),
-                                "reason", json_object_get(fx, "reason")));
+        rc = timeline(
+            a, "approval_requested",
+            json_pack("{s:I, s:O, s:O, s:O, s:O, s:O}", "approval_id", (json_int_t)id, "step",
+                      json_object_get(fx, "step"), "role", json_object_get(fx, "role"), "quorum",
+                      json_object_get(fx, "quorum"), "deadline", json_object_get(fx, "deadline"),
+                      "reason", json_object_get(fx, "reason")));
     fs_log(FS_LOG_INFO, "broker", "approval_requested", "approval_id=%llu run_id=%llu role=%s",
            (unsigned long long)id, (unsigned long long)run_id_of(a->run),
            json_string_value(json_object_get(fx, "role")));
@@ -431,20 +450,25 @@ static int apply_shadow(apply_t *a, const json_t *fx, const char *kind)
         const json_t *cmd = json_object_get(fx, "command");
         char *target = json_dumps(json_object_get(cmd, "target"), JSON_COMPACT | JSON_SORT_KEYS);
         const char *site = target_site(a, fx);
-        shadow_record(a, json_pack("{s:s, s:s?, s:s?, s:O?, s:s?}", "kind", "command", "step", step, "site", site,
-                                   "action", json_object_get(cmd, "action"), "target", target));
+        shadow_record(a, json_pack("{s:s, s:s?, s:s?, s:O?, s:s?}", "kind", "command", "step", step,
+                                   "site", site, "action", json_object_get(cmd, "action"), "target",
+                                   target));
         free(target);
-        answer_at_once(a, fx, "ok", json_pack("{s:i, s:s}", "status", 200, "status_text", "shadow: not sent"));
+        answer_at_once(a, fx, "ok",
+                       json_pack("{s:i, s:s}", "status", 200, "status_text", "shadow: not sent"));
     } else if (strcmp(kind, "request") == 0) {
-        shadow_record(a, json_pack("{s:s, s:s?, s:s?, s:O?}", "kind", "request", "step", step, "site",
-                                   target_site(a, fx), "name", json_object_get(fx, "name")));
+        shadow_record(a,
+                      json_pack("{s:s, s:s?, s:s?, s:O?}", "kind", "request", "step", step, "site",
+                                target_site(a, fx), "name", json_object_get(fx, "name")));
         answer_at_once(a, fx, "ok", json_pack("{s:b}", "shadow", 1));
     } else if (strcmp(kind, "approval") == 0) {
         shadow_record(a, json_pack("{s:s, s:s?, s:O?}", "kind", "approval", "step", step, "role",
                                    json_object_get(fx, "role")));
-        answer_at_once(a, fx, "approved", json_pack("{s:s, s:[], s:b}", "decision", "approved", "votes", "shadow", 1));
+        answer_at_once(a, fx, "approved",
+                       json_pack("{s:s, s:[], s:b}", "decision", "approved", "votes", "shadow", 1));
     } else if (strcmp(kind, "case") == 0) {
-        shadow_record(a, json_pack("{s:s, s:O?}", "kind", "case", "fields", json_object_get(fx, "fields")));
+        shadow_record(
+            a, json_pack("{s:s, s:O?}", "kind", "case", "fields", json_object_get(fx, "fields")));
     }
     return 0; /* timeline lines of a shadow run are not kept */
 }
@@ -455,7 +479,8 @@ static int apply_effects(apply_t *a, const json_t *effects)
     json_t *fx;
     int rc = 0;
     json_t *case_fields = json_array(); /* all `set` steps of this advance: one case write */
-    json_array_foreach(effects, i, fx) {
+    json_array_foreach(effects, i, fx)
+    {
         const char *kind = json_string_value(json_object_get(fx, "kind"));
         if (rc != 0)
             break;
@@ -468,8 +493,8 @@ static int apply_effects(apply_t *a, const json_t *effects)
         } else if (strcmp(kind, "approval") == 0) {
             rc = apply_approval(a, fx);
         } else if (strcmp(kind, "timer") == 0) {
-            rc = timer_put(a->b, a->txn, json_integer_value(json_object_get(fx, "at")), run_id_of(a->run),
-                           json_string_value(json_object_get(fx, "path")), a->e);
+            rc = timer_put(a->b, a->txn, json_integer_value(json_object_get(fx, "at")),
+                           run_id_of(a->run), json_string_value(json_object_get(fx, "path")), a->e);
         } else if (strcmp(kind, "case") == 0) {
             json_array_append(case_fields, json_object_get(fx, "fields"));
         } else if (strcmp(kind, "timeline") == 0) {
@@ -480,7 +505,8 @@ static int apply_effects(apply_t *a, const json_t *effects)
     }
     if (rc == 0 && json_array_size(case_fields)) {
         char by[96];
-        snprintf(by, sizeof by, "playbook:%s", json_string_value(json_object_get(a->run, "playbook")));
+        snprintf(by, sizeof by, "playbook:%s",
+                 json_string_value(json_object_get(a->run, "playbook")));
         rc = cases_update_all(a->b->store, a->txn, case_id_of(a->run), case_fields, by, a->e);
     }
     json_decref(case_fields);
@@ -542,8 +568,8 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
     b->adv_shadow = json_is_true(json_object_get(run, "shadow"));
     for (int round = 0; round < rounds && rc == 0; round++) {
         json_t *c = cases_get(b->store, txn, case_id_of(run));
-        json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case", c ? c : json_object(), "sites",
-                                known_sites(b, txn));
+        json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case", c ? c : json_object(),
+                                "sites", known_sites(b, txn));
         json_t *effects = json_array();
         fs_err_t ae = {{0}};
         playbook_advance(pb, run, ctx, fs_now_ms(), by_name, b, effects, &ae);
@@ -555,10 +581,11 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
         size_t i;
         json_t *d;
         int delivered = 0;
-        json_array_foreach(a.immediate, i, d) delivered += playbook_deliver(
-            run, json_string_value(json_object_get(d, "path")),
-            (int)json_integer_value(json_object_get(d, "index")), json_string_value(json_object_get(d, "outcome")),
-            json_object_get(d, "value"), fs_now_ms()) == 0;
+        json_array_foreach(a.immediate, i, d) delivered +=
+            playbook_deliver(run, json_string_value(json_object_get(d, "path")),
+                             (int)json_integer_value(json_object_get(d, "index")),
+                             json_string_value(json_object_get(d, "outcome")),
+                             json_object_get(d, "value"), fs_now_ms()) == 0;
         json_decref(a.immediate);
         if (!delivered)
             break;
@@ -568,21 +595,26 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
     const char *status = json_string_value(json_object_get(run, "status"));
     if (rc == 0 && was_open && strcmp(status, "waiting") != 0) {
         apply_t a = {b, txn, run, event, outgoing, NULL, e};
-        rc = timeline(&a, strcmp(status, "completed") == 0 ? "playbook_completed" : "playbook_failed",
-                      json_pack("{s:O, s:s, s:O?}", "playbook", json_object_get(run, "playbook"), "status",
-                                status, "error", json_object_get(run, "error")));
-        fs_log(strcmp(status, "completed") == 0 ? FS_LOG_INFO : FS_LOG_WARN, "broker", "run_finished",
-               "run_id=%llu playbook=%s status=%s", (unsigned long long)run_id_of(run),
+        rc = timeline(&a,
+                      strcmp(status, "completed") == 0 ? "playbook_completed" : "playbook_failed",
+                      json_pack("{s:O, s:s, s:O?}", "playbook", json_object_get(run, "playbook"),
+                                "status", status, "error", json_object_get(run, "error")));
+        fs_log(strcmp(status, "completed") == 0 ? FS_LOG_INFO : FS_LOG_WARN, "broker",
+               "run_finished", "run_id=%llu playbook=%s status=%s",
+               (unsigned long long)run_id_of(run),
                json_string_value(json_object_get(run, "playbook")), status);
     }
     if (rc == 0 && strcmp(before, status) != 0) {
         /* Every status change of a run is an audit entry of its own. */
         char actor[96];
-        snprintf(actor, sizeof actor, "playbook:%s", json_string_value(json_object_get(run, "playbook")));
-        json_t *subject = json_pack("{s:I, s:I, s:O}", "run_id", (json_int_t)run_id_of(run), "case_id",
-                                    (json_int_t)case_id_of(run), "version", json_object_get(run, "version"));
-        json_t *details = json_pack("{s:s?, s:s, s:O?, s:O?}", "from", *before ? before : NULL, "to", status, "error",
-                                    json_object_get(run, "error"), "shadow", json_object_get(run, "shadow"));
+        snprintf(actor, sizeof actor, "playbook:%s",
+                 json_string_value(json_object_get(run, "playbook")));
+        json_t *subject =
+            json_pack("{s:I, s:I, s:O}", "run_id", (json_int_t)run_id_of(run), "case_id",
+                      (json_int_t)case_id_of(run), "version", json_object_get(run, "version"));
+        json_t *details = json_pack("{s:s?, s:s, s:O?, s:O?}", "from", *before ? before : NULL,
+                                    "to", status, "error", json_object_get(run, "error"), "shadow",
+                                    json_object_get(run, "shadow"));
         rc = audit_append(b->store, txn, "run.status", actor, subject, details, e);
         json_decref(subject);
         json_decref(details);
@@ -592,8 +624,9 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
     return rc;
 }
 
-static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, bool shadow, const json_t *event,
-                     uint64_t event_id, uint64_t case_id, json_t *outgoing, fs_err_t *e)
+static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, bool shadow,
+                     const json_t *event, uint64_t event_id, uint64_t case_id, json_t *outgoing,
+                     fs_err_t *e)
 {
     uint64_t run_id = store_next_id(b->store, txn, "run_id", e);
     if (!run_id || store_counter_add(b->store, txn, "runs", 1, e) != 0)
@@ -602,16 +635,18 @@ static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, bool shado
     const char *version = playbook_version(pb);
     MDB_val have;
     if (store_get(b->store, txn, DB_PLAYBOOKS, version, strlen(version), &have, NULL) == 1 &&
-        store_put_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version), playbook_doc(pb), e) != 0)
+        store_put_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version), playbook_doc(pb),
+                       e) != 0)
         return -1;
-    json_t *run = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:I}", "id", (json_int_t)run_id, "playbook",
-                            playbook_name(pb), "version", version, "case_id", (json_int_t)case_id,
-                            "event_id", (json_int_t)event_id, "status", "running", "started",
-                            (json_int_t)fs_now_ms());
+    json_t *run =
+        json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:I}", "id", (json_int_t)run_id, "playbook",
+                  playbook_name(pb), "version", version, "case_id", (json_int_t)case_id, "event_id",
+                  (json_int_t)event_id, "status", "running", "started", (json_int_t)fs_now_ms());
     if (shadow)
         json_object_set_new(run, "shadow", json_true());
     apply_t a = {b, txn, run, event, outgoing, NULL, e};
-    int rc = timeline(&a, "playbook", json_pack("{s:s, s:s}", "playbook", playbook_name(pb), "version", version));
+    int rc = timeline(&a, "playbook",
+                      json_pack("{s:s, s:s}", "playbook", playbook_name(pb), "version", version));
     if (rc == 0)
         rc = advance(b, txn, run, event, outgoing, e);
     fs_log(FS_LOG_INFO, "broker", "playbook_run", "playbook=%s run_id=%llu case_id=%llu status=%s",
@@ -648,17 +683,19 @@ int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t eve
             json_t *versions = governance_site_versions(b, txn, site, mode == 1);
             const char *name;
             json_t *v;
-            json_object_foreach(versions, name, v) {
+            json_object_foreach(versions, name, v)
+            {
                 const playbook_t *pb = by_version(b, txn, json_string_value(v));
                 fs_err_t me = {{0}};
                 if (!pb) {
-                    fs_log(FS_LOG_ERROR, "broker", "playbook_missing", "site=%s playbook=%s version=%.12s", site, name,
-                           json_string_value(v));
+                    fs_log(FS_LOG_ERROR, "broker", "playbook_missing",
+                           "site=%s playbook=%s version=%.12s", site, name, json_string_value(v));
                 } else if (n < 64 && playbook_matches(pb, event, &me)) {
                     shadow[n] = mode == 1;
                     matched[n++] = pb;
                 } else if (me.text[0]) {
-                    fs_log(FS_LOG_WARN, "broker", "trigger_failed", "playbook=%s reason=\"%s\"", name, me.text);
+                    fs_log(FS_LOG_WARN, "broker", "trigger_failed", "playbook=%s reason=\"%s\"",
+                           name, me.text);
                 }
             }
             json_decref(versions);
@@ -695,7 +732,8 @@ static int wake(broker_t *b, MDB_txn *txn, uint64_t run_id, const char *path, in
     const char *status = json_string_value(json_object_get(run, "status"));
     if (strcmp(status, "waiting") == 0 &&
         playbook_deliver(run, path, index, outcome, value, fs_now_ms()) == 0) {
-        json_t *event = load_event(b, txn, (uint64_t)json_integer_value(json_object_get(run, "event_id")));
+        json_t *event =
+            load_event(b, txn, (uint64_t)json_integer_value(json_object_get(run, "event_id")));
         rc = advance(b, txn, run, event, outgoing, e);
         json_decref(event);
     }
@@ -733,11 +771,13 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
             rc = pending_del(b, txn, site, command_id, e);
         if (rc == 0 && final)
             rc = store_counter_add(b->store, txn, "commands/answered", 1, e);
-        json_t *entry = json_pack("{s:s, s:s, s:i, s:O?, s:O?}", "command_id", command_id, "site", site,
-                                  "status", status, "status_text", json_object_get(response, "status_text"),
-                                  "run_id", json_object_get(rec, "run_id"));
+        json_t *entry =
+            json_pack("{s:s, s:s, s:i, s:O?, s:O?}", "command_id", command_id, "site", site,
+                      "status", status, "status_text", json_object_get(response, "status_text"),
+                      "run_id", json_object_get(rec, "run_id"));
         if (rc == 0)
-            rc = cases_timeline_add(b->store, txn, (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
+            rc = cases_timeline_add(b->store, txn,
+                                    (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
                                     "response", entry, e);
         json_decref(entry);
         json_t *value = json_incref(response);
@@ -753,28 +793,30 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
             complete = json_object_size(resps) >= json_array_size(json_object_get(fan, "sites"));
             const char *k;
             json_t *r;
-            json_object_foreach(resps, k, r) ok = ok && json_number_value(json_object_get(r, "status")) == 200;
+            json_object_foreach(resps, k, r) ok =
+                ok && json_number_value(json_object_get(r, "status")) == 200;
             json_decref(value);
             value = json_pack("{s:i, s:s, s:O}", "status", ok ? 200 : 500, "status_text",
-                              ok ? "every site answered 200" : "not every site answered 200", "sites", resps);
+                              ok ? "every site answered 200" : "not every site answered 200",
+                              "sites", resps);
             rc = fan ? store_put_json(b->store, txn, DB_META, key, strlen(key), fan, e) : 0;
             json_decref(fan);
         }
         if (rc == 0 && final && complete)
             rc = wake(b, txn, (uint64_t)json_integer_value(json_object_get(rec, "run_id")),
                       json_string_value(json_object_get(rec, "path")),
-                      (int)json_integer_value(json_object_get(rec, "index")), ok ? "ok" : "error", value,
-                      outgoing, e);
+                      (int)json_integer_value(json_object_get(rec, "index")), ok ? "ok" : "error",
+                      value, outgoing, e);
         json_decref(value);
-        fs_log(FS_LOG_INFO, "broker", "command_answered", "command_id=%s site=%s status=%d", command_id,
-               site, status);
+        fs_log(FS_LOG_INFO, "broker", "command_answered", "command_id=%s site=%s status=%d",
+               command_id, site, status);
     }
     json_decref(rec);
     return rc;
 }
 
-int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *body, json_t *outgoing,
-                   fs_err_t *e)
+int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+                   json_t *outgoing, fs_err_t *e)
 {
     const char *request_id = json_string_value(json_object_get(body, "request_id"));
     const char *status = json_string_value(json_object_get(body, "status"));
@@ -788,24 +830,28 @@ int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *bo
     if (!sent_to || strcmp(sent_to, site) != 0) {
         rc = fs_err_set(e, "§5.8: request %s was not sent to site %s", request_id, site);
     } else if (strcmp(json_string_value(json_object_get(rec, "state")), "pending") == 0) {
-        json_t *value = strcmp(status, "ok") == 0 ? json_incref(json_object_get(body, "result"))
-                                                  : json_pack("{s:s, s:O?}", "status_text", "failed",
-                                                              "error", json_object_get(body, "error"));
+        json_t *value = strcmp(status, "ok") == 0
+                            ? json_incref(json_object_get(body, "result"))
+                            : json_pack("{s:s, s:O?}", "status_text", "failed", "error",
+                                        json_object_get(body, "error"));
         json_object_set_new(rec, "state", json_string(status));
         json_object_set(rec, "result", value ? value : json_null());
         rc = store_put_json(b->store, txn, DB_REQUESTS, request_id, strlen(request_id), rec, e);
         if (rc == 0)
             rc = pending_del(b, txn, site, request_id, e);
-        json_t *entry = json_pack("{s:s, s:s, s:s, s:O?, s:O?, s:O?}", "request_id", request_id, "site", site,
-                                  "status", status, "name", json_object_get(rec, "name"), "result", value,
-                                  "run_id", json_object_get(rec, "run_id"));
+        json_t *entry =
+            json_pack("{s:s, s:s, s:s, s:O?, s:O?, s:O?}", "request_id", request_id, "site", site,
+                      "status", status, "name", json_object_get(rec, "name"), "result", value,
+                      "run_id", json_object_get(rec, "run_id"));
         if (rc == 0)
-            rc = cases_timeline_add(b->store, txn, (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
+            rc = cases_timeline_add(b->store, txn,
+                                    (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
                                     "result", entry, e);
         json_decref(entry);
         if (rc == 0)
             rc = wake(b, txn, (uint64_t)json_integer_value(json_object_get(rec, "run_id")),
-                      json_string_value(json_object_get(rec, "path")), 0, status, value, outgoing, e);
+                      json_string_value(json_object_get(rec, "path")), 0, status, value, outgoing,
+                      e);
         json_decref(value);
     }
     json_decref(rec);
@@ -867,10 +913,12 @@ int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e)
             if (ap && strcmp(json_string_value(json_object_get(ap, "status")), "open") == 0) {
                 json_object_set_new(ap, "status", json_string("expired"));
                 rc = store_put_json(b->store, txn, DB_APPROVALS, key, 8, ap, e);
-                json_t *entry = json_pack("{s:O, s:O, s:I}", "approval_id", aid, "on_timeout",
-                                          json_object_get(ap, "on_timeout"), "run_id", (json_int_t)run_id);
+                json_t *entry =
+                    json_pack("{s:O, s:O, s:I}", "approval_id", aid, "on_timeout",
+                              json_object_get(ap, "on_timeout"), "run_id", (json_int_t)run_id);
                 if (rc == 0)
-                    rc = cases_timeline_add(b->store, txn, case_id_of(run), "approval_expired", entry, e);
+                    rc = cases_timeline_add(b->store, txn, case_id_of(run), "approval_expired",
+                                            entry, e);
                 json_decref(entry);
             }
             json_decref(ap);
@@ -889,8 +937,9 @@ int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e)
 /* A signed vote must be this operator's, on this gate of this run, with
    this decision and quorum, recent, and verify with the operator's trusted
    signing key. */
-static int check_vote_signature(broker_t *b, const json_t *ap, uint64_t approval_id, const char *operator_name,
-                                bool approve, const char *signature, const char *payload, fs_err_t *e)
+static int check_vote_signature(broker_t *b, const json_t *ap, uint64_t approval_id,
+                                const char *operator_name, bool approve, const char *signature,
+                                const char *payload, fs_err_t *e)
 {
     fs_err_t pe = {{0}};
     json_t *p = proof_vote_parse(payload, strlen(payload), &pe);
@@ -900,23 +949,32 @@ static int check_vote_signature(broker_t *b, const json_t *ap, uint64_t approval
     int64_t t = json_integer_value(json_object_get(p, "time")), now = fs_now_ms();
     char priv[4096], pub[4096];
     if ((uint64_t)json_integer_value(json_object_get(p, "approval_id")) != approval_id ||
-        json_integer_value(json_object_get(p, "run_id")) != json_integer_value(json_object_get(ap, "run_id")))
-        rc = fs_err_set(e, "signed vote refused: it is for approval %lld of run %lld, not approval %llu of run %lld",
+        json_integer_value(json_object_get(p, "run_id")) !=
+            json_integer_value(json_object_get(ap, "run_id")))
+        rc = fs_err_set(e,
+                        "signed vote refused: it is for approval %lld of run %lld, not approval "
+                        "%llu of run %lld",
                         (long long)json_integer_value(json_object_get(p, "approval_id")),
-                        (long long)json_integer_value(json_object_get(p, "run_id")), (unsigned long long)approval_id,
+                        (long long)json_integer_value(json_object_get(p, "run_id")),
+                        (unsigned long long)approval_id,
                         (long long)json_integer_value(json_object_get(ap, "run_id")));
     else if (strcmp(json_string_value(json_object_get(p, "operator")), operator_name) != 0)
         rc = fs_err_set(e, "signed vote refused: signed for operator %s, sent by %s",
                         json_string_value(json_object_get(p, "operator")), operator_name);
-    else if (strcmp(json_string_value(json_object_get(p, "decision")), approve ? "approve" : "deny") != 0)
-        rc = fs_err_set(e, "signed vote refused: the signed decision is not %s", approve ? "approve" : "deny");
-    else if (json_integer_value(json_object_get(p, "quorum")) != json_integer_value(json_object_get(ap, "quorum")))
+    else if (strcmp(json_string_value(json_object_get(p, "decision")),
+                    approve ? "approve" : "deny") != 0)
+        rc = fs_err_set(e, "signed vote refused: the signed decision is not %s",
+                        approve ? "approve" : "deny");
+    else if (json_integer_value(json_object_get(p, "quorum")) !=
+             json_integer_value(json_object_get(ap, "quorum")))
         rc = fs_err_set(e, "signed vote refused: signed for quorum %lld, the gate's is %lld",
                         (long long)json_integer_value(json_object_get(p, "quorum")),
                         (long long)json_integer_value(json_object_get(ap, "quorum")));
     else if (t > now + 5 * 60 * 1000 || now - t > 60 * 60 * 1000)
-        rc = fs_err_set(e, "signed vote refused: its time is more than an hour from the broker's clock");
-    else if (keys_signing_paths(b->cfg.keys_dir, operator_name, priv, sizeof priv, pub, sizeof pub) != 0 ||
+        rc = fs_err_set(
+            e, "signed vote refused: its time is more than an hour from the broker's clock");
+    else if (keys_signing_paths(b->cfg.keys_dir, operator_name, priv, sizeof priv, pub,
+                                sizeof pub) != 0 ||
              keys_verify(pub, payload, strlen(payload), signature, &pe) != 0)
         rc = fs_err_set(e, "signed vote refused: %s", pe.text);
     json_decref(p);
@@ -939,51 +997,63 @@ int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *ope
     size_t i;
     json_t *v;
     bool voted = false;
-    json_array_foreach(votes, i, v) voted = voted || strcmp(json_string_value(json_object_get(v, "operator")), operator_name) == 0;
+    json_array_foreach(votes, i, v) voted =
+        voted || strcmp(json_string_value(json_object_get(v, "operator")), operator_name) == 0;
     if (strcmp(status, "open") != 0) {
-        rc = fs_err_set(e, "approval %llu is %s, no longer open", (unsigned long long)approval_id, status);
+        rc = fs_err_set(e, "approval %llu is %s, no longer open", (unsigned long long)approval_id,
+                        status);
     } else if (!role || (strcmp(role, need) != 0 && strcmp(role, "admin") != 0)) {
         rc = fs_err_set(e, "approval %llu needs role %s; operator %s has role %s",
-                        (unsigned long long)approval_id, need, operator_name, role ? role : "(none)");
+                        (unsigned long long)approval_id, need, operator_name,
+                        role ? role : "(none)");
     } else if (voted) {
         rc = fs_err_set(e, "operator %s has already decided on approval %llu", operator_name,
                         (unsigned long long)approval_id);
     } else if ((signature || payload) && (!signature || !payload)) {
         rc = fs_err_set(e, "a signed vote needs both signature and payload");
     } else if (!signature && b->gov) {
-        rc = fs_err_set(e, "governance is on: votes must be signed (operator %s has no signing key "
-                           "KEYS/operators/%s.sign.pem?)", operator_name, operator_name);
-    } else if (signature && check_vote_signature(b, ap, approval_id, operator_name, approve, signature, payload, e) != 0) {
+        rc = fs_err_set(e,
+                        "governance is on: votes must be signed (operator %s has no signing key "
+                        "KEYS/operators/%s.sign.pem?)",
+                        operator_name, operator_name);
+    } else if (signature && check_vote_signature(b, ap, approval_id, operator_name, approve,
+                                                 signature, payload, e) != 0) {
         rc = -1;
     } else {
-        json_array_append_new(votes, json_pack("{s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?}", "operator", operator_name,
-                                               "role", role, "decision", approve ? "approve" : "deny",
-                                               "time", (json_int_t)fs_now_ms(), "comment", comment, "signature",
-                                               signature, "payload", payload));
+        json_array_append_new(votes, json_pack("{s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?}", "operator",
+                                               operator_name, "role", role, "decision",
+                                               approve ? "approve" : "deny", "time",
+                                               (json_int_t)fs_now_ms(), "comment", comment,
+                                               "signature", signature, "payload", payload));
         size_t approvals = 0;
-        json_array_foreach(votes, i, v) approvals += strcmp(json_string_value(json_object_get(v, "decision")), "approve") == 0;
-        const char *outcome = !approve ? "denied"
-                              : approvals >= (size_t)json_integer_value(json_object_get(ap, "quorum")) ? "approved"
-                                                                                                       : NULL;
+        json_array_foreach(votes, i, v) approvals +=
+            strcmp(json_string_value(json_object_get(v, "decision")), "approve") == 0;
+        const char *outcome =
+            !approve                                                                 ? "denied"
+            : approvals >= (size_t)json_integer_value(json_object_get(ap, "quorum")) ? "approved"
+                                                                                     : NULL;
         if (outcome)
             json_object_set_new(ap, "status", json_string(outcome));
         rc = store_put_json(b->store, txn, DB_APPROVALS, key, 8, ap, e);
-        json_t *entry = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:I, s:O, s:b}", "approval_id", (json_int_t)approval_id,
-                                  "operator", operator_name, "role", role, "decision",
-                                  approve ? "approve" : "deny", "comment", comment, "approvals",
-                                  (json_int_t)approvals, "quorum", json_object_get(ap, "quorum"), "signed",
-                                  signature != NULL);
+        json_t *entry = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:I, s:O, s:b}", "approval_id",
+                                  (json_int_t)approval_id, "operator", operator_name, "role", role,
+                                  "decision", approve ? "approve" : "deny", "comment", comment,
+                                  "approvals", (json_int_t)approvals, "quorum",
+                                  json_object_get(ap, "quorum"), "signed", signature != NULL);
         if (rc == 0)
-            rc = cases_timeline_add(b->store, txn, (uint64_t)json_integer_value(json_object_get(ap, "case_id")),
+            rc = cases_timeline_add(b->store, txn,
+                                    (uint64_t)json_integer_value(json_object_get(ap, "case_id")),
                                     "approval_vote", entry, e);
         json_decref(entry);
         if (rc == 0 && outcome) {
             json_t *decision = json_pack("{s:s, s:O}", "decision", outcome, "votes", votes);
             rc = wake(b, txn, (uint64_t)json_integer_value(json_object_get(ap, "run_id")),
-                      json_string_value(json_object_get(ap, "path")), 0, outcome, decision, outgoing, e);
+                      json_string_value(json_object_get(ap, "path")), 0, outcome, decision,
+                      outgoing, e);
             json_decref(decision);
         }
-        fs_log(FS_LOG_INFO, "broker", "approval_vote", "approval_id=%llu operator=%s decision=%s status=%s",
+        fs_log(FS_LOG_INFO, "broker", "approval_vote",
+               "approval_id=%llu operator=%s decision=%s status=%s",
                (unsigned long long)approval_id, operator_name, approve ? "approve" : "deny",
                json_string_value(json_object_get(ap, "status")));
         if (rc == 0 && result)
@@ -1012,13 +1082,17 @@ static int redeliver_one(void *arg, const MDB_val *key, const MDB_val *val)
     const char *id = (const char *)key->mv_data + slen + 1;
     size_t idlen = key->mv_size - slen - 1;
     bool request = val->mv_size == 1 && *(const char *)val->mv_data == 'R';
-    json_t *rec = store_get_json(r->b->store, r->txn, request ? DB_REQUESTS : DB_COMMANDS, id, idlen);
+    json_t *rec =
+        store_get_json(r->b->store, r->txn, request ? DB_REQUESTS : DB_COMMANDS, id, idlen);
     if (!rec)
         return 0;
-    json_t *body = request ? json_pack("{s:O, s:O, s:O, s:O, s:O}", "request_id", json_object_get(rec, "request_id"),
-                                       "type", json_object_get(rec, "type"), "name", json_object_get(rec, "name"),
-                                       "input", json_object_get(rec, "input"), "case_id", json_object_get(rec, "case_id"))
-                           : runs_command_body(rec);
+    json_t *body =
+        request
+            ? json_pack("{s:O, s:O, s:O, s:O, s:O}", "request_id",
+                        json_object_get(rec, "request_id"), "type", json_object_get(rec, "type"),
+                        "name", json_object_get(rec, "name"), "input",
+                        json_object_get(rec, "input"), "case_id", json_object_get(rec, "case_id"))
+            : runs_command_body(rec);
     fsp_send(r->b->sites, r->s->peer, request ? FSP_REQUEST : FSP_COMMAND, body);
     json_decref(body);
     json_decref(rec);
@@ -1041,11 +1115,13 @@ void runs_send(broker_t *b, json_t *outgoing)
 {
     size_t i;
     json_t *item;
-    json_array_foreach(outgoing, i, item) {
+    json_array_foreach(outgoing, i, item)
+    {
         const char *site = json_string_value(json_object_get(item, "site"));
         session_t *s = zhashx_lookup(b->sessions, site);
         if (s && s->connected)
-            fsp_send(b->sites, s->peer, (fsp_type_t)json_integer_value(json_object_get(item, "type")),
+            fsp_send(b->sites, s->peer,
+                     (fsp_type_t)json_integer_value(json_object_get(item, "type")),
                      json_object_get(item, "body"));
         /* else: pending in the journal, sent when the site says HELLO */
     }

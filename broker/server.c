@@ -82,13 +82,13 @@ static int load_capabilities(broker_t *b, fs_err_t *e)
 static int audit_start(broker_t *b, fs_err_t *e)
 {
     const broker_config_t *c = &b->cfg;
-    json_t *effective = json_pack("{s:o, s:{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:O?, s:O?}}", "file",
-                                  c->config ? json_deep_copy(c->config) : json_null(), "effective", "listen",
-                                  c->listen, "control", c->control, "state_dir", c->state_dir, "keys_dir",
-                                  c->keys_dir, "playbooks_dir", c->playbooks_dir, "insecure", c->insecure,
-                                  "map_mb", (json_int_t)c->map_mb, "correlation_window_ms",
-                                  (json_int_t)c->correlation_window_ms, "sites", c->sites, "governance",
-                                  c->governance);
+    json_t *effective = json_pack(
+        "{s:o, s:{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:O?, s:O?}}", "file",
+        c->config ? json_deep_copy(c->config) : json_null(), "effective", "listen", c->listen,
+        "control", c->control, "state_dir", c->state_dir, "keys_dir", c->keys_dir, "playbooks_dir",
+        c->playbooks_dir, "insecure", c->insecure, "map_mb", (json_int_t)c->map_mb,
+        "correlation_window_ms", (json_int_t)c->correlation_window_ms, "sites", c->sites,
+        "governance", c->governance);
     char *canon = fs_json_canonical(effective);
     char hash[65];
     fs_sha256_hex(canon ? canon : "", canon ? strlen(canon) : 0, hash);
@@ -97,12 +97,12 @@ static int audit_start(broker_t *b, fs_err_t *e)
     json_t *playbooks = json_array();
     for (size_t i = 0; i < playbook_set_count(b->playbooks); i++) {
         const playbook_t *pb = playbook_set_get(b->playbooks, i);
-        json_array_append_new(playbooks, json_pack("{s:s, s:s}", "name", playbook_name(pb), "version",
-                                                   playbook_version(pb)));
+        json_array_append_new(playbooks, json_pack("{s:s, s:s}", "name", playbook_name(pb),
+                                                   "version", playbook_version(pb)));
     }
-    json_t *details = json_pack("{s:s, s:s, s:s, s:o, s:b, s:b}", "config_sha256", hash, "version", FEDSOAR_VERSION,
-                                "instance", store_instance(b->store), "playbooks", playbooks, "governance",
-                                b->gov != NULL, "curve", !c->insecure);
+    json_t *details = json_pack("{s:s, s:s, s:s, s:o, s:b, s:b}", "config_sha256", hash, "version",
+                                FEDSOAR_VERSION, "instance", store_instance(b->store), "playbooks",
+                                playbooks, "governance", b->gov != NULL, "curve", !c->insecure);
     MDB_txn *txn;
     int rc = store_begin(b->store, true, &txn, e);
     if (rc == 0)
@@ -175,13 +175,15 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
         }
         /* The Ed25519 key that signs audit checkpoints (keys init makes it). */
         char priv[4096];
-        if (keys_signing_paths(cfg->keys_dir, "broker", priv, sizeof priv, b->sign_pub, sizeof b->sign_pub) == 0 &&
+        if (keys_signing_paths(cfg->keys_dir, "broker", priv, sizeof priv, b->sign_pub,
+                               sizeof b->sign_pub) == 0 &&
             access(priv, R_OK) == 0) {
             store_set_sign_key(b->store, priv);
         } else {
             b->sign_pub[0] = '\0';
             fs_log(FS_LOG_WARN, "broker", "audit_unsigned",
-                   "msg=\"no broker.sign.pem in the keys directory: audit checkpoints are not signed (run "
+                   "msg=\"no broker.sign.pem in the keys directory: audit checkpoints are not "
+                   "signed (run "
                    "fedsoarctl keys init on the directory to add it)\"");
         }
         /* Our own ZAP handler, bound before the sockets so that no client
@@ -195,8 +197,8 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
         goto fail;
     if (!(b->control = bind_router(b, cfg->control, "operators", e)))
         goto fail;
-    if (!cfg->insecure &&
-        (broker_handshakes_watch(b, b->sites, 0, e) != 0 || broker_handshakes_watch(b, b->control, 1, e) != 0))
+    if (!cfg->insecure && (broker_handshakes_watch(b, b->sites, 0, e) != 0 ||
+                           broker_handshakes_watch(b, b->control, 1, e) != 0))
         goto fail;
     if (audit_start(b, e) != 0)
         goto fail;
@@ -237,7 +239,8 @@ void broker_destroy(broker_t **self_p)
    count, and the sites' witness copies stay fresh. */
 static void checkpoint_if_due(broker_t *b)
 {
-    int64_t interval = b->cfg.audit_checkpoint_interval_ms > 0 ? b->cfg.audit_checkpoint_interval_ms : 60000;
+    int64_t interval =
+        b->cfg.audit_checkpoint_interval_ms > 0 ? b->cfg.audit_checkpoint_interval_ms : 60000;
     b->next_checkpoint = fs_mono_ms() + interval;
     if (!store_sign_key(b->store))
         return;
@@ -246,14 +249,16 @@ static void checkpoint_if_due(broker_t *b)
     if (store_begin(b->store, true, &txn, &e) != 0)
         goto out;
     json_t *last = audit_last_checkpoint(b->store, txn);
-    bool added = audit_head(b->store, txn) > (uint64_t)json_integer_value(json_object_get(last, "seq"));
+    bool added =
+        audit_head(b->store, txn) > (uint64_t)json_integer_value(json_object_get(last, "seq"));
     json_decref(last);
     if (added && audit_checkpoint(b->store, txn, "interval", &e) == 0)
         store_commit(&txn, &e);
     store_abort(&txn);
 out:
     if (e.text[0])
-        fs_log(FS_LOG_ERROR, "broker", "audit_failed", "kind=audit.checkpoint reason=\"%s\"", e.text);
+        fs_log(FS_LOG_ERROR, "broker", "audit_failed", "kind=audit.checkpoint reason=\"%s\"",
+               e.text);
 }
 
 int broker_run(broker_t *b)
@@ -265,7 +270,9 @@ int broker_run(broker_t *b)
         if (b->monitor[i])
             zpoller_add(poller, b->monitor[i]);
     b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
-    b->next_checkpoint = fs_mono_ms() + (b->cfg.audit_checkpoint_interval_ms > 0 ? b->cfg.audit_checkpoint_interval_ms : 60000);
+    b->next_checkpoint =
+        fs_mono_ms() +
+        (b->cfg.audit_checkpoint_interval_ms > 0 ? b->cfg.audit_checkpoint_interval_ms : 60000);
     int64_t next_timer_check = 0, next_purge = fs_mono_ms() + 10000;
     while (!zsys_interrupted) {
         /* Timers are LMDB rows: whatever was armed before a restart fires now. */

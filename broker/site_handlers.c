@@ -32,7 +32,8 @@ static void audit_site(broker_t *b, const char *site, const char *kind, const ch
     json_decref(subject);
     json_decref(details);
     if (e.text[0])
-        fs_log(FS_LOG_ERROR, "broker", "audit_failed", "site=%s kind=%s reason=\"%s\"", site, kind, e.text);
+        fs_log(FS_LOG_ERROR, "broker", "audit_failed", "site=%s kind=%s reason=\"%s\"", site, kind,
+               e.text);
 }
 
 /* Persists what a site reported about itself (HELLO, HEARTBEAT); a HELLO
@@ -45,8 +46,9 @@ static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err
     json_t *rec = store_get_json(b->store, txn, DB_SITES, s->site, strlen(s->site));
     if (!rec)
         rec = json_object();
-    static const char *const fields[] = {"protocol", "version", "outbox_backlog", "outbox_full",
-                                         "dead_letters", "capabilities", "scopes"};
+    static const char *const fields[] = {"protocol",    "version",      "outbox_backlog",
+                                         "outbox_full", "dead_letters", "capabilities",
+                                         "scopes"};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         json_t *v = json_object_get(s->reported, fields[i]);
         if (v)
@@ -104,9 +106,10 @@ static int on_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         last = fs_u64_from_be(v.mv_data);
     /* The latest signed audit checkpoint rides along: the site keeps it as
        a witness that the chain reached that far (§5.1, docs/security.md). */
-    json_t *welcome = json_pack("{s:s, s:s, s:s, s:I, s:i, s:o*}", "protocol", FS_PROTOCOL_VERSION,
-                                "site", s->site, "epoch", epoch, "last_seq", (json_int_t)last,
-                                "heartbeat_ms", FSP_HEARTBEAT_MS, "audit", audit_last_checkpoint(b->store, txn));
+    json_t *welcome =
+        json_pack("{s:s, s:s, s:s, s:I, s:i, s:o*}", "protocol", FS_PROTOCOL_VERSION, "site",
+                  s->site, "epoch", epoch, "last_seq", (json_int_t)last, "heartbeat_ms",
+                  FSP_HEARTBEAT_MS, "audit", audit_last_checkpoint(b->store, txn));
     store_abort(&txn);
     fsp_send(b->sites, s->peer, FSP_WELCOME, welcome);
     json_decref(welcome);
@@ -248,8 +251,8 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         json_t *event = fs_json_parse((const char *)zframe_data(f), zframe_size(f), &pe);
         if (!event) {
             fs_log(FS_LOG_WARN, "broker", "finding_unreadable",
-                   "site=%s seq=%llu event_id=%llu reason=\"%s\"", s->site,
-                   (unsigned long long)seq, (unsigned long long)id, pe.text);
+                   "site=%s seq=%llu event_id=%llu reason=\"%s\"", s->site, (unsigned long long)seq,
+                   (unsigned long long)id, pe.text);
             continue;
         }
         /* What this site's own events say it owns (its devices, its users). */
@@ -281,16 +284,20 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     }
     if (refused)
         fs_log(FS_LOG_WARN, "broker", "events_refused",
-               "site=%s count=%llu first_seq=%llu reason=%s msg=\"an event must name its sender as its site "
+               "site=%s count=%llu first_seq=%llu reason=%s msg=\"an event must name its sender as "
+               "its site "
                "(docs/security.md)\"",
-               s->site, (unsigned long long)refused, (unsigned long long)first_refused, refused_why);
+               s->site, (unsigned long long)refused, (unsigned long long)first_refused,
+               refused_why);
     /* Committed: now, and only now, acknowledge (refused and duplicate
        events included: they are dealt with, and the outbox moves on). */
     json_t *ack = json_pack("{s:s, s:I}", "epoch", epoch, "upto", (json_int_t)upto);
     fsp_send(b->sites, s->peer, FSP_ACK, ack);
     json_decref(ack);
-    fs_log(FS_LOG_DEBUG, "broker", "events_stored", "site=%s first=%llu count=%zu new=%llu duplicates=%llu",
-           s->site, (unsigned long long)first, count, (unsigned long long)stored, (unsigned long long)duplicates);
+    fs_log(FS_LOG_DEBUG, "broker", "events_stored",
+           "site=%s first=%llu count=%zu new=%llu duplicates=%llu", s->site,
+           (unsigned long long)first, count, (unsigned long long)stored,
+           (unsigned long long)duplicates);
     runs_send(b, outgoing);
     json_decref(outgoing);
     return 0;
@@ -333,7 +340,9 @@ void broker_on_site_message(broker_t *b)
     /* The ZAP handler admitted only site keys here; look the key up again
        all the same, so that a message can never be attributed otherwise. */
     const key_identity_t *id = keystore_lookup(b->keys, m.peer_key);
-    const char *site = b->cfg.insecure ? insecure_site(b, &m) : id && id->kind == KEY_SITE ? id->name : NULL;
+    const char *site = b->cfg.insecure              ? insecure_site(b, &m)
+                       : id && id->kind == KEY_SITE ? id->name
+                                                    : NULL;
     if (!site) {
         fs_log(FS_LOG_WARN, "broker", "message_refused", "reason=\"key is not a site key\"");
         send_error(b, m.peer, "§5.1: this key is not a site key");
@@ -342,8 +351,8 @@ void broker_on_site_message(broker_t *b)
     }
     const char *claimed = json_string_value(json_object_get(m.body, "site"));
     if (m.type == FSP_HELLO && (!claimed || strcmp(claimed, site) != 0)) {
-        fs_log(FS_LOG_WARN, "broker", "site_impersonation_refused",
-               "key_site=%s claimed_site=%s", site, claimed ? claimed : "(none)");
+        fs_log(FS_LOG_WARN, "broker", "site_impersonation_refused", "key_site=%s claimed_site=%s",
+               site, claimed ? claimed : "(none)");
         send_error(b, m.peer, "§5.1: HELLO names a site other than the one this key belongs to");
         fsp_msg_clear(&m);
         return;

@@ -7,9 +7,9 @@
 #include <string.h>
 
 static const char *const db_names[DB_COUNT] = {
-    "events", "seq",   "counters", "cases",     "obs",      "runs",     "commands",
-    "pending", "sites", "meta",     "timers",    "approvals", "requests", "playbooks", "timeline",
-    "audit",   "governance", "dedup"};
+    "events",   "seq",       "counters", "cases", "obs",        "runs",
+    "commands", "pending",   "sites",    "meta",  "timers",     "approvals",
+    "requests", "playbooks", "timeline", "audit", "governance", "dedup"};
 
 struct store {
     MDB_env *env;
@@ -71,7 +71,8 @@ store_t *store_open(const char *dir, size_t map_mb, fs_err_t *e)
     for (int i = 0; i < DB_COUNT && rc == 0; i++)
         rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &self->dbi[i]);
     MDB_val k = {8, "instance"}, v;
-    if (rc == 0 && mdb_get(txn, self->dbi[DB_META], &k, &v) == 0 && v.mv_size < sizeof self->instance) {
+    if (rc == 0 && mdb_get(txn, self->dbi[DB_META], &k, &v) == 0 &&
+        v.mv_size < sizeof self->instance) {
         memcpy(self->instance, v.mv_data, v.mv_size);
     } else if (rc == 0) {
         unsigned char r[4];
@@ -131,7 +132,8 @@ store_t *store_open_readonly(const char *dir, fs_err_t *e)
         if (mdb_dbi_open(txn, db_names[i], 0, &self->dbi[i]) != 0)
             self->dbi[i] = 0;
     MDB_val k = {8, "instance"}, v;
-    if (self->dbi[DB_META] && mdb_get(txn, self->dbi[DB_META], &k, &v) == 0 && v.mv_size < sizeof self->instance)
+    if (self->dbi[DB_META] && mdb_get(txn, self->dbi[DB_META], &k, &v) == 0 &&
+        v.mv_size < sizeof self->instance)
         memcpy(self->instance, v.mv_data, v.mv_size);
     mdb_txn_commit(txn);
     return self;
@@ -204,8 +206,7 @@ int store_put(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_
     return rc ? lmdb_fail(e, db_names[db], rc) : 0;
 }
 
-int store_del(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen,
-              fs_err_t *e)
+int store_del(store_t *self, MDB_txn *txn, store_db_t db, const void *key, size_t klen, fs_err_t *e)
 {
     MDB_val k = {klen, (void *)key};
     int rc = mdb_del(txn, self->dbi[db], &k, NULL);
@@ -226,7 +227,8 @@ int store_put_json(store_t *self, MDB_txn *txn, store_db_t db, const void *key, 
     /* A state row records how far the audit chain reached when it was
        written, so that removing the chain's tail cannot pass unseen. */
     if (stamped(db) && json_is_object(val) && store_has(self, DB_AUDIT))
-        json_object_set_new((json_t *)val, "audit_seq", json_integer((json_int_t)audit_head(self, txn)));
+        json_object_set_new((json_t *)val, "audit_seq",
+                            json_integer((json_int_t)audit_head(self, txn)));
     char *text = json_dumps(val, JSON_COMPACT);
     if (!text)
         return fs_err_set(e, "store: cannot serialize a %s record", db_names[db]);
@@ -258,8 +260,7 @@ uint64_t store_next_id(store_t *self, MDB_txn *txn, const char *name, fs_err_t *
     return store_counter(self, txn, name);
 }
 
-uint64_t store_append_event(store_t *self, MDB_txn *txn, const void *data, size_t len,
-                            fs_err_t *e)
+uint64_t store_append_event(store_t *self, MDB_txn *txn, const void *data, size_t len, fs_err_t *e)
 {
     uint64_t id = store_next_id(self, txn, "event_id", e);
     unsigned char key[8];

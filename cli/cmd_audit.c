@@ -1,15 +1,12 @@
 /*  cmd_audit.c — fedsoarctl audit verify [--witness SITE_STATE_DIR]... [--json]
-                  fedsoarctl audit verify --state-dir DIR [--keys DIR] [--witness DIR]... [--json]   (offline)
-                  fedsoarctl audit export [--since SEQ]
-    verify walks the hash chain and the signed checkpoints
-    (docs/governance.md "Audit chain") and names the first entry that was
-    altered, removed, inserted or reordered. Offline, it opens the broker's
-    LMDB read-only (with or without a running broker) and checks the
-    checkpoints with KEYS/broker.sign.pub.pem. export prints one JSON line
-    per entry, for a SIEM. --witness names a site adapter's state
-    directory: the checkpoint that site holds must be in the chain (a cut
-    tail shows). Exit: 0 intact AND authenticated (checkpoints verified with
-    the broker's public key), 1 broken or only consistent, 2 usage or I/O. */
+                  fedsoarctl audit verify --state-dir DIR [--keys DIR] [--witness DIR]... [--json]
+   (offline) fedsoarctl audit export [--since SEQ] verify walks the hash chain and the signed
+   checkpoints (docs/governance.md "Audit chain") and names the first entry that was altered,
+   removed, inserted or reordered. Offline, it opens the broker's LMDB read-only (with or without a
+   running broker) and checks the checkpoints with KEYS/broker.sign.pub.pem. export prints one JSON
+   line per entry, for a SIEM. --witness names a site adapter's state directory: the checkpoint that
+   site holds must be in the chain (a cut tail shows). Exit: 0 intact AND authenticated (checkpoints
+   verified with the broker's public key), 1 broken or only consistent, 2 usage or I/O. */
 #include "broker.h"
 #include "cli.h"
 #include "federation.h"
@@ -27,24 +24,29 @@ static int report(const json_t *r, bool json)
         printf("%s\n", t ? t : "null");
         free(t);
     } else if (ok && !authenticated) {
-        printf("audit chain consistent but not authenticated: %lld entries, no checkpoint verified with the "
-               "broker's public signing key (KEYS/broker.sign.pub.pem), so a rewritten chain would look the same\n",
+        printf("audit chain consistent but not authenticated: %lld entries, no checkpoint verified "
+               "with the "
+               "broker's public signing key (KEYS/broker.sign.pub.pem), so a rewritten chain would "
+               "look the same\n",
                (long long)json_integer_value(json_object_get(r, "entries")));
     } else if (ok) {
-        printf("audit chain intact: %lld entries, %lld signed checkpoints (last at seq %lld), %lld entries after it\n",
+        printf("audit chain intact: %lld entries, %lld signed checkpoints (last at seq %lld), %lld "
+               "entries after it\n",
                (long long)json_integer_value(json_object_get(r, "entries")),
                (long long)json_integer_value(json_object_get(r, "checkpoints")),
                (long long)json_integer_value(json_object_get(r, "last_checkpoint_seq")),
                (long long)json_integer_value(json_object_get(r, "unsigned_tail")));
     } else {
         const json_t *err = json_object_get(r, "error");
-        printf("audit chain BROKEN at seq %lld: %s\n", (long long)json_integer_value(json_object_get(err, "seq")),
+        printf("audit chain BROKEN at seq %lld: %s\n",
+               (long long)json_integer_value(json_object_get(err, "seq")),
                json_string_value(json_object_get(err, "reason")));
     }
     size_t i;
     json_t *w;
     if (!json)
-        json_array_foreach(json_object_get(r, "warnings"), i, w) fprintf(stderr, "warning: %s\n", json_string_value(w));
+        json_array_foreach(json_object_get(r, "warnings"), i, w)
+            fprintf(stderr, "warning: %s\n", json_string_value(w));
     if (ok && !json && json_integer_value(json_object_get(r, "witnesses")) > 0)
         printf("witnesses: %lld site checkpoint(s) found in the chain\n",
                (long long)json_integer_value(json_object_get(r, "witnesses")));
@@ -71,7 +73,8 @@ static int add_witness(json_t *witnesses, const char *dir)
     return 0;
 }
 
-static int verify_offline(const char *state_dir, const char *keys_dir, const json_t *witnesses, bool json)
+static int verify_offline(const char *state_dir, const char *keys_dir, const json_t *witnesses,
+                          bool json)
 {
     fs_err_t e = {{0}};
     store_t *st = store_open_readonly(state_dir, &e);
@@ -81,11 +84,14 @@ static int verify_offline(const char *state_dir, const char *keys_dir, const jso
     }
     char priv[4096], pub[4096];
     const char *pubp = NULL;
-    if (keys_dir && keys_signing_paths(keys_dir, "broker", priv, sizeof priv, pub, sizeof pub) == 0 &&
+    if (keys_dir &&
+        keys_signing_paths(keys_dir, "broker", priv, sizeof priv, pub, sizeof pub) == 0 &&
         access(pub, R_OK) == 0)
         pubp = pub;
     else if (keys_dir)
-        fprintf(stderr, "fedsoarctl audit verify: no %s/broker.sign.pub.pem: checkpoint signatures not checked\n",
+        fprintf(stderr,
+                "fedsoarctl audit verify: no %s/broker.sign.pub.pem: checkpoint signatures not "
+                "checked\n",
                 keys_dir);
     MDB_txn *txn;
     int rc = 2;
@@ -122,7 +128,8 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv)
             json = true;
         else {
             json_decref(witnesses);
-            return cli_usage_error("audit", cli_is_subcommand("audit", sub) ? sub : NULL, "%s \"%s\"",
+            return cli_usage_error("audit", cli_is_subcommand("audit", sub) ? sub : NULL,
+                                   "%s \"%s\"",
                                    argv[i][0] == '-' ? "unknown option (or one without its value)"
                                                      : "unexpected argument",
                                    argv[i]);
@@ -135,9 +142,10 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv)
     }
     uint64_t since = 0;
     if (bad || (strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0) ||
-        (since_s && fs_parse_u64(since_s, &since) != 0) || (strcmp(sub, "verify") == 0 && since_s) ||
-        (strcmp(sub, "export") == 0 && state_dir)) {
-        fprintf(stderr, "usage: fedsoarctl audit verify [--state-dir DIR [--keys DIR]] [--witness DIR]... [--json]\n"
+        (since_s && fs_parse_u64(since_s, &since) != 0) ||
+        (strcmp(sub, "verify") == 0 && since_s) || (strcmp(sub, "export") == 0 && state_dir)) {
+        fprintf(stderr, "usage: fedsoarctl audit verify [--state-dir DIR [--keys DIR]] [--witness "
+                        "DIR]... [--json]\n"
                         "       fedsoarctl audit export [--since SEQ]\n");
         json_decref(witnesses);
         return 2;
@@ -147,7 +155,8 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv)
         if (state_dir) {
             rc = verify_offline(state_dir, keys_given ? keys : o->keys_dir, witnesses, json);
         } else {
-            json_t *r = cli_call(o, "audit.verify", json_pack("{s:O}", "witnesses", witnesses), &rc);
+            json_t *r =
+                cli_call(o, "audit.verify", json_pack("{s:O}", "witnesses", witnesses), &rc);
             if (r)
                 rc = report(r, json);
             json_decref(r);
@@ -159,13 +168,15 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv)
     /* export: page through the log, one canonical JSON line per entry */
     for (;;) {
         int call_rc;
-        json_t *r = cli_call(o, "audit.export", json_pack("{s:I}", "since", (json_int_t)since), &call_rc);
+        json_t *r =
+            cli_call(o, "audit.export", json_pack("{s:I}", "since", (json_int_t)since), &call_rc);
         if (!r)
             return call_rc;
         json_t *entries = json_object_get(r, "entries");
         size_t i;
         json_t *entry;
-        json_array_foreach(entries, i, entry) {
+        json_array_foreach(entries, i, entry)
+        {
             char *line = fs_json_canonical(entry);
             printf("%s\n", line ? line : "{}");
             free(line);

@@ -56,7 +56,8 @@ static const cli_usage_t usage_table[] = {
     {"playbook", "compare", "NAME [--json]", "shadow runs against live runs, event by event"},
     {"playbook", "status", "[--json]", "what runs where"},
     {"audit", "verify", "[--state-dir DIR [--keys DIR]] [--witness SITE_STATE_DIR]... [--json]",
-     "check the audit chain (online, or offline from the LMDB) against the sites' witness copies: 0 intact and "
+     "check the audit chain (online, or offline from the LMDB) against the sites' witness copies: "
+     "0 intact and "
      "authenticated, 1 broken or not authenticated"},
     {"audit", "export", "[--since SEQ]", "one JSON line per audit entry, for a SIEM"},
     {"normalize", NULL,

@@ -31,11 +31,11 @@ typedef enum {
     FSP_TYPE_COUNT
 } fsp_type_t;
 
-#define FSP_MAX_BODY (1024 * 1024)       /* bytes of the JSON body frame */
-#define FSP_MAX_EVENT (256 * 1024)       /* bytes of one event frame */
-#define FSP_MAX_BATCH 1000               /* event frames in one EVENTS */
-#define FSP_HEARTBEAT_MS 1000            /* interval between heartbeats */
-#define FSP_LIVENESS 5                   /* missed heartbeats = peer gone */
+#define FSP_MAX_BODY (1024 * 1024) /* bytes of the JSON body frame */
+#define FSP_MAX_EVENT (256 * 1024) /* bytes of one event frame */
+#define FSP_MAX_BATCH 1000         /* event frames in one EVENTS */
+#define FSP_HEARTBEAT_MS 1000      /* interval between heartbeats */
+#define FSP_LIVENESS 5             /* missed heartbeats = peer gone */
 
 const char *fsp_type_name(fsp_type_t type);
 
@@ -77,8 +77,8 @@ int fsp_send_events(zsock_t *sock, const json_t *body, zmsg_t **events);
 /* Creates a whole layout (refuses to overwrite existing keys), with the
    Ed25519 signing keys below. operators_csv: name[:role[:site]],... (a
    site-admin names its site: "sam:site-admin:alpha"). */
-int keys_init(const char *dir, const char *sites_csv, const char *operators_csv,
-              const char *role, fs_err_t *e);
+int keys_init(const char *dir, const char *sites_csv, const char *operators_csv, const char *role,
+              fs_err_t *e);
 /* Loads a keypair or a public cert. Caller owns. */
 zcert_t *keys_load_secret(const char *dir, const char *kind, const char *name, fs_err_t *e);
 /* The broker's public key (Z85, 40 chars) from DIR/broker.cert. Caller owns. */
@@ -105,7 +105,8 @@ char *keys_sign(const char *priv_path, const void *msg, size_t len, fs_err_t *e)
 /* 0 when sig_b64 is a valid signature of msg by the public key file; -1
    with e saying why (missing key = unknown or revoked, bad encoding, bad
    signature). */
-int keys_verify(const char *pub_path, const void *msg, size_t len, const char *sig_b64, fs_err_t *e);
+int keys_verify(const char *pub_path, const void *msg, size_t len, const char *sig_b64,
+                fs_err_t *e);
 
 /* ---- signed approval votes and critical-command proof (proof.c) -----------
    Vote payload (canonical JSON, what the operator signs):
@@ -142,9 +143,9 @@ int proof_verify(const json_t *proof, uint64_t run_id, const char *trusted_dir, 
 #define OPENC2_BAD_REQUEST 400
 #define OPENC2_NOT_IMPLEMENTED 501
 
-#define OPENC2_REASON_MAX 512          /* a reason buffer this big never truncates a path */
-#define OPENC2_MAX_TEXT (1024 * 1024)  /* bytes: larger message texts are refused (400) */
-#define OPENC2_MAX_PROFILES 16         /* profiles in one validator */
+#define OPENC2_REASON_MAX 512         /* a reason buffer this big never truncates a path */
+#define OPENC2_MAX_TEXT (1024 * 1024) /* bytes: larger message texts are refused (400) */
+#define OPENC2_MAX_PROFILES 16        /* profiles in one validator */
 
 /* Validates a command against the default profile set, "language" + "slpf".
    Borrows cmd. Thread-safe. Returns OPENC2_VALID, 400 or 501; reason
@@ -270,8 +271,7 @@ int route_set_scopes(route_table_t *t, const char *site, const json_t *scopes, f
 /* Sets (replaces) a site's capabilities from a 'query features' results
    object ({"pairs": {...}, ...}; borrowed, copied), adding the site if new.
    A site whose capabilities were never set can do nothing. */
-int route_set_capabilities(route_table_t *t, const char *site, const json_t *features,
-                           fs_err_t *e);
+int route_set_capabilities(route_table_t *t, const char *site, const json_t *features, fs_err_t *e);
 /* Loads {"alpha": {"scopes": {...}, "capabilities": {...}}, ...} (the
    "sites" object of a routes file or of the broker config; borrowed). All
    or nothing: on error the table is unchanged. */

@@ -10,9 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
-static int save_pair(zcert_t *cert, const char *secret_path, const char *trusted_path,
-                     fs_err_t *e)
+static int save_pair(zcert_t *cert, const char *secret_path, const char *trusted_path, fs_err_t *e)
 {
     if (access(secret_path, F_OK) == 0)
         return fs_err_set(e, "%s: exists; keys init never overwrites keys", secret_path);
@@ -86,10 +84,11 @@ static int for_each_csv(const char *csv, const char *dir, const char *kind, cons
     return 0;
 }
 
-int keys_init(const char *dir, const char *sites_csv, const char *operators_csv,
-              const char *role, fs_err_t *e)
+int keys_init(const char *dir, const char *sites_csv, const char *operators_csv, const char *role,
+              fs_err_t *e)
 {
-    const char *sub[] = {"sites", "operators", "trusted/sites", "trusted/operators", "signing/operators"};
+    const char *sub[] = {"sites", "operators", "trusted/sites", "trusted/operators",
+                         "signing/operators"};
     for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dir, sub[i]);

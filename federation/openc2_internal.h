@@ -11,17 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OC2_PATH_MAX 256     /* bytes of the JSON path kept in a context */
-#define OC2_MAX_DEPTH 32     /* nesting of process.parent and profile shapes */
-#define OC2_NAME_MAX 32      /* longest member name (the TC schemas' $FieldName) */
-#define OC2_NSID_MAX 16      /* LS 3.4.2.12 Nsid String{1..16} */
+#define OC2_PATH_MAX 256 /* bytes of the JSON path kept in a context */
+#define OC2_MAX_DEPTH 32 /* nesting of process.parent and profile shapes */
+#define OC2_NAME_MAX 32  /* longest member name (the TC schemas' $FieldName) */
+#define OC2_NSID_MAX 16  /* LS 3.4.2.12 Nsid String{1..16} */
 
 /* ---- context ------------------------------------------------------------ */
 
 typedef struct oc2_ctx {
     const openc2_validator_t *v;
-    int bad;                  /* a 400 was found */
-    int unsupported;          /* a 501 was found */
+    int bad;         /* a 400 was found */
+    int unsupported; /* a 501 was found */
     char reason400[OPENC2_REASON_MAX];
     char reason501[OPENC2_REASON_MAX];
     char path[OC2_PATH_MAX];
@@ -55,9 +55,9 @@ bool oc2_in_list(const char *s, const char *const *list);
 
 /* ---- Language Spec types (openc2_targets.c) ----------------------------- */
 
-extern const char *const oc2_actions[];   /* NULL-terminated, LS 3.3.1.1 */
-extern const char *const oc2_targets[];   /* NULL-terminated, LS 3.3.1.2 */
-extern const char *const oc2_features[];  /* LS 3.4.2.4 */
+extern const char *const oc2_actions[];  /* NULL-terminated, LS 3.3.1.1 */
+extern const char *const oc2_targets[];  /* NULL-terminated, LS 3.3.1.2 */
+extern const char *const oc2_features[]; /* LS 3.4.2.4 */
 
 bool oc2_is_action(const char *s);
 bool oc2_is_ls_target(const char *s);

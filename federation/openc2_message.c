@@ -92,7 +92,7 @@ void oc2_pop(oc2_ctx_t *c, size_t mark)
 }
 
 __attribute__((format(printf, 4, 0))) static void record(char *dst, size_t size, const char *path,
-                                                          const char *fmt, va_list ap)
+                                                         const char *fmt, va_list ap)
 {
     char msg[OPENC2_REASON_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -228,17 +228,21 @@ bool oc2_check_ijson(oc2_ctx_t *c, const json_t *v, int depth)
         return oc2_bad(c, "nested deeper than %d levels", OC2_MAX_DEPTH * 2);
     if (json_is_string(v)) {
         if (!string_ijson(json_string_value(v)))
-            return oc2_bad(c, "string holds a Unicode noncharacter or surrogate (I-JSON, RFC 7493 2.1)");
+            return oc2_bad(
+                c, "string holds a Unicode noncharacter or surrogate (I-JSON, RFC 7493 2.1)");
     } else if (json_is_real(v)) {
         if (!isfinite(json_real_value(v)))
             return oc2_bad(c, "number is not finite");
     } else if (json_is_object(v)) {
         const char *k;
         json_t *m;
-        json_object_foreach((json_t *)v, k, m) {
+        json_object_foreach((json_t *)v, k, m)
+        {
             size_t mark = oc2_push_key(c, k);
             if (!string_ijson(k)) {
-                oc2_bad(c, "member name holds a Unicode noncharacter or surrogate (I-JSON, RFC 7493 2.1)");
+                oc2_bad(
+                    c,
+                    "member name holds a Unicode noncharacter or surrogate (I-JSON, RFC 7493 2.1)");
                 oc2_pop(c, mark);
                 return false;
             }
@@ -250,7 +254,8 @@ bool oc2_check_ijson(oc2_ctx_t *c, const json_t *v, int depth)
     } else if (json_is_array(v)) {
         size_t i;
         json_t *m;
-        json_array_foreach(v, i, m) {
+        json_array_foreach(v, i, m)
+        {
             size_t mark = oc2_push_index(c, i);
             bool ok = oc2_check_ijson(c, m, depth + 1);
             oc2_pop(c, mark);
@@ -275,9 +280,11 @@ static const struct {
     int code;
     const char *text;
 } status_table[] = {
-    {102, "Processing"},   {200, "OK"},          {400, "Bad Request"},
-    {401, "Unauthorized"}, {403, "Forbidden"},   {404, "Not Found"},
-    {500, "Internal Error"}, {501, "Not Implemented"}, {503, "Service Unavailable"},
+    {102, "Processing"},          {200, "OK"},
+    {400, "Bad Request"},         {401, "Unauthorized"},
+    {403, "Forbidden"},           {404, "Not Found"},
+    {500, "Internal Error"},      {501, "Not Implemented"},
+    {503, "Service Unavailable"},
 };
 
 const char *openc2_status_text(int status)

@@ -12,8 +12,8 @@
 
 struct openc2_profile {
     char name[OC2_NAME_MAX + 1];
-    bool language;       /* the built-in LS core */
-    json_t *desc;        /* owned: the description (shapes point into it) */
+    bool language;            /* the built-in LS core */
+    json_t *desc;             /* owned: the description (shapes point into it) */
     const json_t *namespaces; /* desc.namespaces or NULL */
     const json_t *pairs;      /* desc.pairs or NULL */
     const json_t *arguments;  /* desc.arguments or NULL */
@@ -27,12 +27,12 @@ struct openc2_validator {
 
 /* ---- shapes ---------------------------------------------------------------- */
 
-static const char *const simple_shapes[] = {"string",   "integer",  "number", "boolean",
-                                            "any",      "uuid",     "hostname", "uri",
-                                            "email",    "ipv4_net", "ipv6_net", NULL};
-static const char *const shape_types[] = {"string", "integer", "number", "boolean", "any", "uuid",
-                                          "hostname", "uri",   "email", "ipv4_net", "ipv6_net",
-                                          "enum",   "array",   "map",    NULL};
+static const char *const simple_shapes[] = {"string", "integer",  "number",   "boolean",
+                                            "any",    "uuid",     "hostname", "uri",
+                                            "email",  "ipv4_net", "ipv6_net", NULL};
+static const char *const shape_types[] = {"string",   "integer",  "number", "boolean", "any",
+                                          "uuid",     "hostname", "uri",    "email",   "ipv4_net",
+                                          "ipv6_net", "enum",     "array",  "map",     NULL};
 
 static bool check_simple(oc2_ctx_t *c, const char *type, const json_t *v)
 {
@@ -120,13 +120,15 @@ static bool check_shape_in(oc2_ctx_t *c, const json_t *shape, const json_t *v, i
         const json_t *req = json_object_get(shape, "required");
         size_t i;
         json_t *r;
-        json_array_foreach(req, i, r) {
+        json_array_foreach(req, i, r)
+        {
             if (!json_object_get(v, json_string_value(r)))
                 return oc2_bad(c, "required property '%s' is missing", json_string_value(r));
         }
         const char *k;
         json_t *m;
-        json_object_foreach((json_t *)v, k, m) {
+        json_object_foreach((json_t *)v, k, m)
+        {
             const json_t *fs = json_object_get(fields, k);
             size_t mark = oc2_push_key(c, k);
             bool ok = fs ? check_shape_in(c, fs, m, depth + 1)
@@ -199,7 +201,8 @@ static int check_shape_desc(const json_t *s, const char *path, int depth, fs_err
         return desc_err(e, path, "\"type\" missing or unknown");
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)s, k, m) {
+    json_object_foreach((json_t *)s, k, m)
+    {
         static const char *const common[] = {"type", "description", NULL};
         static const char *const for_string[] = {"min_length", "max_length", NULL};
         static const char *const for_num[] = {"min", "max", NULL};
@@ -244,7 +247,8 @@ static int check_shape_desc(const json_t *s, const char *path, int depth, fs_err
         const json_t *fields = json_object_get(s, "fields");
         if (!json_is_object(fields))
             return desc_err(e, path, "map needs a \"fields\" object");
-        json_object_foreach((json_t *)fields, k, m) {
+        json_object_foreach((json_t *)fields, k, m)
+        {
             snprintf(sub, sizeof sub, "%s.fields.%s", path, k);
             if (!name_ok(k))
                 return desc_err(e, sub, "field names are [a-z][a-z0-9_]*, at most 32 characters");
@@ -256,7 +260,8 @@ static int check_shape_desc(const json_t *s, const char *path, int depth, fs_err
         json_t *r;
         if (req && !json_is_array(req))
             return desc_err(e, path, "\"required\" must be an array of field names");
-        json_array_foreach(req, i, r) {
+        json_array_foreach(req, i, r)
+        {
             if (!json_is_string(r) || !json_object_get(fields, json_string_value(r)))
                 return desc_err(e, path, "\"required\" names a field that \"fields\" lacks");
         }
@@ -279,11 +284,12 @@ static int check_desc(const json_t *d, bool builtin, fs_err_t *e)
     char path[512];
     if (!json_is_object(d))
         return desc_err(e, "$", "must be a JSON object");
-    static const char *const top[] = {"profile", "title", "description", "uri", "namespaces",
-                                      "pairs",   "arguments", "rules", NULL};
+    static const char *const top[] = {"profile", "title",     "description", "uri", "namespaces",
+                                      "pairs",   "arguments", "rules",       NULL};
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)d, k, m) {
+    json_object_foreach((json_t *)d, k, m)
+    {
         if (!oc2_in_list(k, top)) {
             snprintf(path, sizeof path, "$.%s", k);
             return desc_err(e, path, "unknown member");
@@ -300,15 +306,18 @@ static int check_desc(const json_t *d, bool builtin, fs_err_t *e)
     const json_t *ns = json_object_get(d, "namespaces");
     if (ns && !json_is_object(ns))
         return desc_err(e, "$.namespaces", "must be an object keyed by nsid");
-    json_object_foreach((json_t *)ns, k, m) {
+    json_object_foreach((json_t *)ns, k, m)
+    {
         snprintf(path, sizeof path, "$.namespaces.%s", k);
         if (!oc2_valid_nsid(k))
-            return desc_err(e, path, "an nsid is \"x-\" + [a-z0-9][a-z0-9_-]* (or a standard nsid)");
+            return desc_err(e, path,
+                            "an nsid is \"x-\" + [a-z0-9][a-z0-9_-]* (or a standard nsid)");
         if (!json_is_object(m))
             return desc_err(e, path, "must be an object (targets, args, actuator, results)");
         const char *part;
         json_t *sh;
-        json_object_foreach(m, part, sh) {
+        json_object_foreach(m, part, sh)
+        {
             char sub[600];
             snprintf(sub, sizeof sub, "%s.%s", path, part);
             if (strcmp(part, "targets") == 0) {
@@ -316,12 +325,14 @@ static int check_desc(const json_t *d, bool builtin, fs_err_t *e)
                 json_t *ts;
                 if (!json_is_object(sh))
                     return desc_err(e, sub, "must be an object: target name -> shape");
-                json_object_foreach(sh, tn, ts) {
+                json_object_foreach(sh, tn, ts)
+                {
                     char tsub[700];
                     snprintf(tsub, sizeof tsub, "%s.%s", sub, tn);
                     if (!name_ok(tn) || strlen(k) + 1 + strlen(tn) > OC2_NAME_MAX)
-                        return desc_err(e, tsub, "target names are [a-z][a-z0-9_]* and nsid:name "
-                                                 "is at most 32 characters");
+                        return desc_err(e, tsub,
+                                        "target names are [a-z][a-z0-9_]* and nsid:name "
+                                        "is at most 32 characters");
                     if (check_shape_desc(ts, tsub, 0, e) != 0)
                         return -1;
                 }
@@ -337,7 +348,8 @@ static int check_desc(const json_t *d, bool builtin, fs_err_t *e)
     const json_t *pairs = json_object_get(d, "pairs");
     if (pairs && !json_is_object(pairs))
         return desc_err(e, "$.pairs", "must be an object: action -> [targets]");
-    json_object_foreach((json_t *)pairs, k, m) {
+    json_object_foreach((json_t *)pairs, k, m)
+    {
         snprintf(path, sizeof path, "$.pairs.%s", k);
         if (!oc2_is_action(k))
             return desc_err(e, path, "not a Language Spec action (LS 3.3.1.1 cannot be extended)");
@@ -345,15 +357,18 @@ static int check_desc(const json_t *d, bool builtin, fs_err_t *e)
         json_t *t;
         if (!json_is_array(m))
             return desc_err(e, path, "must be an array of target names");
-        json_array_foreach(m, i, t) {
+        json_array_foreach(m, i, t)
+        {
             if (!json_is_string(t) || !target_name_ok(json_string_value(t)))
                 return desc_err(e, path, "holds something that is not a target name");
         }
     }
     const json_t *args = json_object_get(d, "arguments");
     if (args && !json_is_object(args))
-        return desc_err(e, "$.arguments", "must be an object: \"action\" or \"action target\" -> [args]");
-    json_object_foreach((json_t *)args, k, m) {
+        return desc_err(e, "$.arguments",
+                        "must be an object: \"action\" or \"action target\" -> [args]");
+    json_object_foreach((json_t *)args, k, m)
+    {
         snprintf(path, sizeof path, "$.arguments['%s']", k);
         char action[40];
         const char *sp = strchr(k, ' ');
@@ -368,14 +383,15 @@ static int check_desc(const json_t *d, bool builtin, fs_err_t *e)
         json_t *a;
         if (!json_is_array(m))
             return desc_err(e, path, "must be an array of argument names");
-        json_array_foreach(m, i, a) {
+        json_array_foreach(m, i, a)
+        {
             const char *an = json_string_value(a);
             char nsid[OC2_NAME_MAX + 1];
             const char *dot = an ? strchr(an, '.') : NULL;
             size_t nlen = dot ? (size_t)(dot - an) : (an ? strlen(an) : 0);
             bool ok = an && (oc2_in_list(an, ls_args) ||
-                             (nlen < sizeof nsid && (memcpy(nsid, an, nlen), nsid[nlen] = '\0',
-                                                     oc2_valid_nsid(nsid))));
+                             (nlen < sizeof nsid &&
+                              (memcpy(nsid, an, nlen), nsid[nlen] = '\0', oc2_valid_nsid(nsid))));
             if (!ok)
                 return desc_err(e, path, "arguments are LS names, \"nsid\" or \"nsid.field\"");
         }
@@ -585,7 +601,8 @@ int openc2_validator_add_profile(openc2_validator_t *v, openc2_profile_t **pp, f
     }
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)p->namespaces, k, m) {
+    json_object_foreach((json_t *)p->namespaces, k, m)
+    {
         const openc2_profile_t *owner = oc2_find_namespace(v, k, NULL);
         if (owner) {
             fs_err_set(e, "profile %s: namespace %s is already defined by profile %s", p->name, k,
@@ -646,7 +663,8 @@ json_t *openc2_validator_pairs(const openc2_validator_t *v)
         for (size_t i = 0; i < v->count; i++) {
             size_t j;
             json_t *t;
-            json_array_foreach(json_object_get(v->profiles[i]->pairs, *a), j, t) {
+            json_array_foreach(json_object_get(v->profiles[i]->pairs, *a), j, t)
+            {
                 bool dup = false;
                 size_t x;
                 json_t *have;
@@ -678,7 +696,8 @@ json_t *openc2_validator_features(const openc2_validator_t *v)
     for (size_t i = 0; v && i < v->count; i++) {
         const char *k;
         json_t *m;
-        json_object_foreach((json_t *)v->profiles[i]->namespaces, k, m) {
+        json_object_foreach((json_t *)v->profiles[i]->namespaces, k, m)
+        {
             if (strlen(k) <= OC2_NSID_MAX)
                 json_array_append_new(profiles, json_string(k));
         }

@@ -9,9 +9,9 @@
 #include <string.h>
 
 const char *const oc2_actions[] = {
-    "scan",   "locate", "query",  "deny",     "contain", "allow",  "start",
-    "stop",   "restart", "cancel", "set",     "update",  "redirect", "create",
-    "delete", "detonate", "restore", "copy",  "investigate", "remediate", NULL,
+    "scan",   "locate",   "query",   "deny", "contain",     "allow",     "start",
+    "stop",   "restart",  "cancel",  "set",  "update",      "redirect",  "create",
+    "delete", "detonate", "restore", "copy", "investigate", "remediate", NULL,
 };
 
 const char *const oc2_features[] = {"versions", "profiles", "pairs", "rate_limit", NULL};
@@ -269,9 +269,9 @@ bool oc2_fmt_base64url(const char *s)
 /* Unicode White_Space, which \s matches in the LS pattern ^\S{0,36}$. */
 static bool is_unicode_space(uint32_t cp)
 {
-    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 ||
-           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-           cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
 bool oc2_fmt_command_id(const char *s)
@@ -388,8 +388,7 @@ static bool check_uri(oc2_ctx_t *c, const json_t *v)
 {
     if (!json_is_string(v))
         return oc2_bad(c, "must be a string");
-    return oc2_fmt_uri(json_string_value(v), false) ? true
-                                                     : oc2_bad(c, "not a URI (RFC 3986 3)");
+    return oc2_fmt_uri(json_string_value(v), false) ? true : oc2_bad(c, "not a URI (RFC 3986 3)");
 }
 
 static bool check_iri(oc2_ctx_t *c, const json_t *v)
@@ -474,10 +473,12 @@ static bool check_fields(oc2_ctx_t *c, const json_t *v, const field_t *fields, s
     if (!json_is_object(v))
         return oc2_bad(c, "%s must be an object", what);
     if (json_object_size(v) < min)
-        return oc2_bad(c, "%s must contain at least %zu propert%s", what, min, min == 1 ? "y" : "ies");
+        return oc2_bad(c, "%s must contain at least %zu propert%s", what, min,
+                       min == 1 ? "y" : "ies");
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)v, k, m) {
+    json_object_foreach((json_t *)v, k, m)
+    {
         const field_t *f = fields;
         while (f->name && strcmp(f->name, k) != 0)
             f++;
@@ -539,20 +540,22 @@ static bool check_payload(oc2_ctx_t *c, const json_t *v)
     return oc2_bad(c, "Payload must be an object with exactly one of bin, url");
 }
 
-static const field_t artifact_fields[] = {
-    {"mime_type", check_string}, {"payload", check_payload}, {"hashes", check_hashes}, {NULL, NULL}};
+static const field_t artifact_fields[] = {{"mime_type", check_string},
+                                          {"payload", check_payload},
+                                          {"hashes", check_hashes},
+                                          {NULL, NULL}};
 static const field_t device_fields[] = {{"hostname", check_hostname},
                                         {"idn_hostname", check_idn_hostname},
                                         {"device_id", check_string},
                                         {NULL, NULL}};
 static const field_t file_fields[] = {
     {"name", check_string}, {"path", check_string}, {"hashes", check_hashes}, {NULL, NULL}};
-static const field_t ipv4_conn_fields[] = {{"src_addr", check_ipv4_net}, {"src_port", oc2_check_port},
-                                           {"dst_addr", check_ipv4_net}, {"dst_port", oc2_check_port},
-                                           {"protocol", check_protocol}, {NULL, NULL}};
-static const field_t ipv6_conn_fields[] = {{"src_addr", check_ipv6_net}, {"src_port", oc2_check_port},
-                                           {"dst_addr", check_ipv6_net}, {"dst_port", oc2_check_port},
-                                           {"protocol", check_protocol}, {NULL, NULL}};
+static const field_t ipv4_conn_fields[] = {
+    {"src_addr", check_ipv4_net}, {"src_port", oc2_check_port}, {"dst_addr", check_ipv4_net},
+    {"dst_port", oc2_check_port}, {"protocol", check_protocol}, {NULL, NULL}};
+static const field_t ipv6_conn_fields[] = {
+    {"src_addr", check_ipv6_net}, {"src_port", oc2_check_port}, {"dst_addr", check_ipv6_net},
+    {"dst_port", oc2_check_port}, {"protocol", check_protocol}, {NULL, NULL}};
 
 static bool check_artifact(oc2_ctx_t *c, const json_t *v)
 {
@@ -576,10 +579,13 @@ static bool check_ipv6_conn(oc2_ctx_t *c, const json_t *v)
 }
 
 static bool check_process(oc2_ctx_t *c, const json_t *v);
-static const field_t process_fields[] = {
-    {"pid", check_nonneg_int}, {"name", check_string},        {"cwd", check_string},
-    {"executable", check_file}, {"parent", check_process},     {"command_line", check_string},
-    {NULL, NULL}};
+static const field_t process_fields[] = {{"pid", check_nonneg_int},
+                                         {"name", check_string},
+                                         {"cwd", check_string},
+                                         {"executable", check_file},
+                                         {"parent", check_process},
+                                         {"command_line", check_string},
+                                         {NULL, NULL}};
 
 static bool check_process(oc2_ctx_t *c, const json_t *v)
 {
@@ -654,10 +660,11 @@ static const field_t target_table[] = {
 };
 
 const char *const oc2_targets[] = {
-    "artifact", "command",  "device",        "domain_name",     "email_addr",      "features",
-    "file",     "idn_domain_name", "idn_email_addr", "ipv4_net", "ipv6_net",       "ipv4_connection",
-    "ipv6_connection", "iri", "mac_addr",    "process",         "properties",      "uri",
-    NULL,
+    "artifact",        "command",  "device",   "domain_name",
+    "email_addr",      "features", "file",     "idn_domain_name",
+    "idn_email_addr",  "ipv4_net", "ipv6_net", "ipv4_connection",
+    "ipv6_connection", "iri",      "mac_addr", "process",
+    "properties",      "uri",      NULL,
 };
 
 bool oc2_is_ls_target(const char *s)

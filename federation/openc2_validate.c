@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const command_fields[] = {"action", "target", "args", "actuator", "command_id",
-                                             NULL};
+static const char *const command_fields[] = {"action",   "target",     "args",
+                                             "actuator", "command_id", NULL};
 static const char *const response_fields[] = {"status", "status_text", "results", NULL};
 static const char *const ls_args[] = {"start_time", "stop_time", "duration", "response_requested",
                                       NULL};
@@ -25,8 +25,8 @@ static const char *const oasis_nsids[] = {"slpf", "er", "pf", "sbom", "pac", NUL
 
 typedef struct cmd_state {
     const char *action;
-    const char *target;   /* target key */
-    bool target_known;    /* LS target or a target of an enabled namespace */
+    const char *target; /* target key */
+    bool target_known;  /* LS target or a target of an enabled namespace */
     const openc2_profile_t *bound[MAX_BOUND];
     size_t nbound;
 } cmd_state_t;
@@ -48,16 +48,17 @@ static const openc2_profile_t *resolve_namespace(oc2_ctx_t *c, const char *nsid,
     const json_t *ns = NULL;
     *shape = NULL;
     if (!oc2_valid_nsid(nsid)) {
-        oc2_bad(c, "not a valid extension name: a namespace is \"x-\" followed by [a-z0-9] and "
-                   "[a-z0-9_-], at most %d characters, or a profile nsid (LS 3.1.4)",
+        oc2_bad(c,
+                "not a valid extension name: a namespace is \"x-\" followed by [a-z0-9] and "
+                "[a-z0-9_-], at most %d characters, or a profile nsid (LS 3.1.4)",
                 OC2_NAME_MAX);
         return NULL;
     }
     const openc2_profile_t *p = oc2_find_namespace(c->v, nsid, &ns);
     if (!p) {
         if (strncmp(nsid, "x-", 2) == 0)
-            oc2_unsupported(c, "extension namespace %s is not supported by this validator's profiles",
-                            nsid);
+            oc2_unsupported(
+                c, "extension namespace %s is not supported by this validator's profiles", nsid);
         else if (oc2_in_list(nsid, oasis_nsids))
             oc2_unsupported(c, "profile %s is not enabled in this validator", nsid);
         else
@@ -94,8 +95,9 @@ static bool check_target(oc2_ctx_t *c, const json_t *target, cmd_state_t *s)
         char nsid[OC2_NAME_MAX + 1];
         const char *name = NULL;
         if (!oc2_split_ext_target(key, nsid, sizeof nsid, &name)) {
-            ok = oc2_bad(c, "not a valid extended target name: nsid:name, nsid \"x-\"... or a "
-                            "profile nsid, name [a-z][a-z0-9_]*, at most %d characters (LS 3.1.4)",
+            ok = oc2_bad(c,
+                         "not a valid extended target name: nsid:name, nsid \"x-\"... or a "
+                         "profile nsid, name [a-z][a-z0-9_]*, at most %d characters (LS 3.1.4)",
                          OC2_NAME_MAX);
         } else {
             const json_t *targets = NULL;
@@ -137,7 +139,8 @@ static bool check_args(oc2_ctx_t *c, const json_t *args, cmd_state_t *s)
         return oc2_bad(c, "args must contain at least one argument when present (LS 3.3.1)");
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)args, k, m) {
+    json_object_foreach((json_t *)args, k, m)
+    {
         size_t mark = oc2_push_key(c, k);
         bool ok = true;
         if (strcmp(k, "start_time") == 0 || strcmp(k, "stop_time") == 0 ||
@@ -164,7 +167,8 @@ static bool check_args(oc2_ctx_t *c, const json_t *args, cmd_state_t *s)
     const json_t *sp = json_object_get(args, "stop_time");
     const json_t *du = json_object_get(args, "duration");
     if (st && sp && du)
-        return oc2_bad(c, "only two of start_time, stop_time and duration are allowed (LS 3.3.1.4)");
+        return oc2_bad(c,
+                       "only two of start_time, stop_time and duration are allowed (LS 3.3.1.4)");
     int64_t a, b;
     if (st && sp && oc2_integral(st, &a) && oc2_integral(sp, &b) && b < a) {
         size_t mark = oc2_push_key(c, "stop_time");
@@ -205,7 +209,8 @@ static bool check_query_features(oc2_ctx_t *c, const json_t *args)
 {
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)args, k, m) {
+    json_object_foreach((json_t *)args, k, m)
+    {
         if (!oc2_in_list(k, ls_args))
             continue;
         bool ok = strcmp(k, "response_requested") == 0 && json_is_string(m) &&
@@ -213,7 +218,8 @@ static bool check_query_features(oc2_ctx_t *c, const json_t *args)
         if (!ok) {
             size_t mark = oc2_push_key(c, "args");
             size_t m2 = oc2_push_key(c, k);
-            oc2_bad(c, "'query features' allows only \"response_requested\": \"complete\" (LS 4.1)");
+            oc2_bad(c,
+                    "'query features' allows only \"response_requested\": \"complete\" (LS 4.1)");
             oc2_pop(c, m2);
             oc2_pop(c, mark);
             return false;
@@ -225,7 +231,7 @@ static bool check_query_features(oc2_ctx_t *c, const json_t *args)
 /* ---- profile support (501) --------------------------------------------- */
 
 /* Is every argument of the command allowed by p for this pair? On no,
-   *arg names the first one that is not. */
+ *arg names the first one that is not. */
 static bool args_allowed(const openc2_profile_t *p, const cmd_state_t *s, const json_t *args,
                          char *arg, size_t size)
 {
@@ -234,7 +240,8 @@ static bool args_allowed(const openc2_profile_t *p, const cmd_state_t *s, const 
         return true;
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)args, k, m) {
+    json_object_foreach((json_t *)args, k, m)
+    {
         bool whole = false;
         size_t i;
         json_t *a;
@@ -247,7 +254,8 @@ static bool args_allowed(const openc2_profile_t *p, const cmd_state_t *s, const 
         }
         const char *f;
         json_t *fv;
-        json_object_foreach(m, f, fv) {
+        json_object_foreach(m, f, fv)
+        {
             char name[2 * OC2_NAME_MAX + 8];
             bool ok = false;
             snprintf(name, sizeof name, "%s.%s", k, f);
@@ -373,7 +381,8 @@ int openc2_check_command(const openc2_validator_t *v, const json_t *cmd, char *r
 
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)cmd, k, m) {
+    json_object_foreach((json_t *)cmd, k, m)
+    {
         if (!oc2_in_list(k, command_fields)) {
             size_t mark = oc2_push_key(c, k);
             oc2_bad(c, "unknown field (a command has only action, target, args, actuator, "
@@ -433,8 +442,8 @@ int openc2_check_command(const openc2_validator_t *v, const json_t *cmd, char *r
 
 /* ---- response ---------------------------------------------------------------- */
 
-static bool check_string_list(oc2_ctx_t *c, const json_t *v, size_t min, size_t maxlen,
-                              bool unique, const char *what)
+static bool check_string_list(oc2_ctx_t *c, const json_t *v, size_t min, size_t maxlen, bool unique,
+                              const char *what)
 {
     if (!json_is_array(v))
         return oc2_bad(c, "%s must be an array", what);
@@ -442,13 +451,14 @@ static bool check_string_list(oc2_ctx_t *c, const json_t *v, size_t min, size_t 
         return oc2_bad(c, "%s must not be empty", what);
     size_t i;
     json_t *it;
-    json_array_foreach(v, i, it) {
+    json_array_foreach(v, i, it)
+    {
         size_t mark = oc2_push_index(c, i);
         bool ok = true;
         if (!json_is_string(it))
             ok = oc2_bad(c, "must be a string");
-        else if (maxlen && (json_string_length(it) == 0 ||
-                            oc2_utf8_len(json_string_value(it)) > maxlen))
+        else if (maxlen &&
+                 (json_string_length(it) == 0 || oc2_utf8_len(json_string_value(it)) > maxlen))
             ok = oc2_bad(c, "must be 1..%zu characters", maxlen);
         for (size_t j = 0; ok && unique && j < i; j++)
             if (json_equal(json_array_get(v, j), it))
@@ -480,7 +490,8 @@ static bool check_pairs(oc2_ctx_t *c, const json_t *pairs)
         return oc2_bad(c, "pairs must hold at least one action (LS 3.4.2.1)");
     const char *action;
     json_t *list;
-    json_object_foreach((json_t *)pairs, action, list) {
+    json_object_foreach((json_t *)pairs, action, list)
+    {
         size_t mark = oc2_push_key(c, action);
         bool ok = true;
         if (!oc2_is_action(action))
@@ -490,7 +501,8 @@ static bool check_pairs(oc2_ctx_t *c, const json_t *pairs)
         size_t i;
         json_t *t;
         if (ok) {
-            json_array_foreach(list, i, t) {
+            json_array_foreach(list, i, t)
+            {
                 size_t m2 = oc2_push_index(c, i);
                 const char *tn = json_string_value(t);
                 char nsid[OC2_NAME_MAX + 1];
@@ -499,15 +511,18 @@ static bool check_pairs(oc2_ctx_t *c, const json_t *pairs)
                     ok = oc2_bad(c, "must be a target name");
                 } else if (oc2_is_ls_target(tn)) {
                     if (!any_profile_supports(c->v, action, tn))
-                        oc2_unsupported(c, "'%s %s' is not supported by any profile of this validator",
+                        oc2_unsupported(c,
+                                        "'%s %s' is not supported by any profile of this validator",
                                         action, tn);
                 } else if (oc2_split_ext_target(tn, nsid, sizeof nsid, &name)) {
                     const json_t *targets = NULL;
                     const openc2_profile_t *p = resolve_namespace(c, nsid, "targets", &targets);
                     if (p && !json_object_get(targets, name))
-                        ok = oc2_bad(c, "profile %s defines no target %s", openc2_profile_name(p), tn);
+                        ok = oc2_bad(c, "profile %s defines no target %s", openc2_profile_name(p),
+                                     tn);
                     else if (p && !any_profile_supports(c->v, action, tn))
-                        oc2_unsupported(c, "'%s %s' is not supported by any profile of this validator",
+                        oc2_unsupported(c,
+                                        "'%s %s' is not supported by any profile of this validator",
                                         action, tn);
                     ok = ok && !c->bad;
                 } else {
@@ -536,7 +551,8 @@ static bool check_results(oc2_ctx_t *c, const json_t *results)
         return oc2_bad(c, "results must contain at least one result when present (LS 3.3.2.2)");
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)results, k, m) {
+    json_object_foreach((json_t *)results, k, m)
+    {
         size_t mark = oc2_push_key(c, k);
         bool ok = true;
         if (strcmp(k, "versions") == 0) {
@@ -577,7 +593,8 @@ int openc2_check_response(const openc2_validator_t *v, const json_t *rsp, char *
         return oc2_finish(c, reason, reason_size);
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)rsp, k, m) {
+    json_object_foreach((json_t *)rsp, k, m)
+    {
         if (!oc2_in_list(k, response_fields)) {
             size_t mark = oc2_push_key(c, k);
             oc2_bad(c, "unknown field (a response has only status, status_text, results; "
@@ -596,8 +613,9 @@ int openc2_check_response(const openc2_validator_t *v, const json_t *rsp, char *
     if (!oc2_integral(status, &n))
         oc2_bad(c, "status must be an integer");
     else if (n < 0 || n > 999 || !openc2_status_valid((int)n))
-        oc2_bad(c, "status %lld is not one of 102, 200, 400, 401, 403, 404, 500, 501, 503 "
-                   "(LS 3.3.2.1)",
+        oc2_bad(c,
+                "status %lld is not one of 102, 200, 400, 401, 403, 404, 500, 501, 503 "
+                "(LS 3.3.2.1)",
                 (long long)n);
     oc2_pop(c, mark);
     const json_t *text = json_object_get(rsp, "status_text");

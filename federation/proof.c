@@ -16,9 +16,8 @@
 #include <string.h>
 
 #define VOTE_TYPE "fedsoar-vote/1"
-#define PROOF_MAX 16                   /* signatures in one proof (gate quorum max) */
+#define PROOF_MAX 16                    /* signatures in one proof (gate quorum max) */
 #define PROOF_FUTURE_MS (5 * 60 * 1000) /* clock skew tolerated */
-
 
 char *proof_vote_payload(uint64_t approval_id, uint64_t run_id, const char *decision,
                          const char *operator_name, int quorum, int64_t time_ms)
@@ -51,7 +50,8 @@ json_t *proof_vote_parse(const char *payload, size_t len, fs_err_t *e)
         why = "an object with exactly approval_id, decision, operator, quorum, run_id, time, type";
     for (size_t i = 0; !why && i < sizeof keys / sizeof *keys; i++)
         if (!json_object_get(p, keys[i]))
-            why = "an object with exactly approval_id, decision, operator, quorum, run_id, time, type";
+            why = "an object with exactly approval_id, decision, operator, quorum, run_id, time, "
+                  "type";
     const char *type = json_string_value(json_object_get(p, "type"));
     const char *decision = json_string_value(json_object_get(p, "decision"));
     json_t *aid = json_object_get(p, "approval_id"), *rid = json_object_get(p, "run_id"),
@@ -65,7 +65,8 @@ json_t *proof_vote_parse(const char *payload, size_t len, fs_err_t *e)
     if (!why && (!json_is_integer(aid) || json_integer_value(aid) < 1 || !json_is_integer(rid) ||
                  json_integer_value(rid) < 1))
         why = "$.approval_id and $.run_id must be positive integers";
-    if (!why && (!json_is_integer(q) || json_integer_value(q) < 1 || json_integer_value(q) > PROOF_MAX))
+    if (!why &&
+        (!json_is_integer(q) || json_integer_value(q) < 1 || json_integer_value(q) > PROOF_MAX))
         why = "$.quorum must be 1-16";
     if (!why && (!json_is_integer(t) || json_integer_value(t) < 0))
         why = "$.time must be epoch milliseconds";
@@ -100,7 +101,8 @@ int proof_verify(const json_t *proof, uint64_t run_id, const char *trusted_dir, 
         REFUSE("proof: more than %d signatures", PROOF_MAX);
     size_t i;
     json_t *item;
-    json_array_foreach(proof, i, item) {
+    json_array_foreach(proof, i, item)
+    {
         const char *op = json_string_value(json_object_get(item, "operator"));
         const char *sig = json_string_value(json_object_get(item, "signature"));
         const char *payload = json_string_value(json_object_get(item, "payload"));
@@ -117,7 +119,8 @@ int proof_verify(const json_t *proof, uint64_t run_id, const char *trusted_dir, 
             REFUSE("proof[%zu]: %s's vote is not an approval", i, op);
         if ((uint64_t)json_integer_value(json_object_get(p, "run_id")) != run_id)
             REFUSE("proof[%zu]: %s approved run %lld, not this command's run %llu", i, op,
-                   (long long)json_integer_value(json_object_get(p, "run_id")), (unsigned long long)run_id);
+                   (long long)json_integer_value(json_object_get(p, "run_id")),
+                   (unsigned long long)run_id);
         json_int_t a = json_integer_value(json_object_get(p, "approval_id"));
         json_int_t q = json_integer_value(json_object_get(p, "quorum"));
         if (i == 0) {
@@ -131,10 +134,13 @@ int proof_verify(const json_t *proof, uint64_t run_id, const char *trusted_dir, 
         if (t > now_ms + PROOF_FUTURE_MS)
             REFUSE("proof[%zu]: %s's vote is dated in the future", i, op);
         if (max_age_ms > 0 && now_ms - t > max_age_ms)
-            REFUSE("proof[%zu]: %s's vote is older than %lld s", i, op, (long long)(max_age_ms / 1000));
+            REFUSE("proof[%zu]: %s's vote is older than %lld s", i, op,
+                   (long long)(max_age_ms / 1000));
         for (size_t j = 0; j < valid; j++)
             if (strcmp(seen[j], op) == 0)
-                REFUSE("proof[%zu]: a second signature by %s (votes must come from distinct operators)", i, op);
+                REFUSE("proof[%zu]: a second signature by %s (votes must come from distinct "
+                       "operators)",
+                       i, op);
         char path[4096];
         if (snprintf(path, sizeof path, "%s/%s.sign.pub.pem", trusted_dir, op) >= (int)sizeof path)
             REFUSE("proof: trusted operators directory path too long");
@@ -143,7 +149,8 @@ int proof_verify(const json_t *proof, uint64_t run_id, const char *trusted_dir, 
         seen[valid++] = op;
     }
     if ((json_int_t)valid < quorum)
-        REFUSE("proof: %zu valid signature(s), the gate's quorum is %lld", valid, (long long)quorum);
+        REFUSE("proof: %zu valid signature(s), the gate's quorum is %lld", valid,
+               (long long)quorum);
     for (i = 0; i < PROOF_MAX; i++)
         json_decref(parsed[i]);
     if (reason_size)

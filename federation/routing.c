@@ -356,18 +356,23 @@ static int parse_scopes(const char *site, const json_t *j, site_scopes_t *out, f
 {
     memset(out, 0, sizeof *out);
     if (!json_is_object(j))
-        return fs_err_set(e, "site %s: $.scopes: expected an object with ipv4, ipv6, "
-                             "dns_suffixes, hostnames, identity_domains", site);
+        return fs_err_set(e,
+                          "site %s: $.scopes: expected an object with ipv4, ipv6, "
+                          "dns_suffixes, hostnames, identity_domains",
+                          site);
     const char *key;
     json_t *val;
     size_t total = 0;
-    json_object_foreach((json_t *)j, key, val) {
+    json_object_foreach((json_t *)j, key, val)
+    {
         size_t k = 0;
         while (k < 5 && strcmp(key, scope_keys[k]) != 0)
             k++;
         if (k == 5)
-            return fs_err_set(e, "site %s: $.scopes.%.64s: unknown member (known: ipv4, ipv6, "
-                                 "dns_suffixes, hostnames, identity_domains)", site, key);
+            return fs_err_set(e,
+                              "site %s: $.scopes.%.64s: unknown member (known: ipv4, ipv6, "
+                              "dns_suffixes, hostnames, identity_domains)",
+                              site, key);
         if (!json_is_array(val))
             return fs_err_set(e, "site %s: $.scopes.%s: expected an array of strings", site, key);
         total += json_array_size(val);
@@ -414,8 +419,10 @@ static int parse_scopes(const char *site, const json_t *j, site_scopes_t *out, f
                 if (host) {
                     char fixed[64];
                     route_format_addr(k == 1, c->net, c->len, fixed, sizeof fixed);
-                    return fs_err_set(e, "site %s: $.scopes.%s[%zu]: \"%.64s\" has host bits set; "
-                                         "write the network, %s", site, scope_keys[k], i, s, fixed);
+                    return fs_err_set(e,
+                                      "site %s: $.scopes.%s[%zu]: \"%.64s\" has host bits set; "
+                                      "write the network, %s",
+                                      site, scope_keys[k], i, s, fixed);
                 }
                 if (k == 0)
                     out->nv4++;
@@ -465,21 +472,30 @@ int route_set_scopes(route_table_t *t, const char *site, const json_t *scopes, f
 static int check_pairs(const char *site, const json_t *features, json_t **out, fs_err_t *e)
 {
     if (!json_is_object(features))
-        return fs_err_set(e, "site %s: $.capabilities: expected the 'query features' results "
-                             "object {\"pairs\": {...}}", site);
+        return fs_err_set(e,
+                          "site %s: $.capabilities: expected the 'query features' results "
+                          "object {\"pairs\": {...}}",
+                          site);
     const json_t *pairs = json_object_get(features, "pairs");
     if (!pairs)
-        return fs_err_set(e, "site %s: $.capabilities.pairs: missing (the 'query features' "
-                             "results list what the site can do as pairs)", site);
+        return fs_err_set(e,
+                          "site %s: $.capabilities.pairs: missing (the 'query features' "
+                          "results list what the site can do as pairs)",
+                          site);
     if (!json_is_object(pairs))
-        return fs_err_set(e, "site %s: $.capabilities.pairs: expected an object "
-                             "{\"action\": [\"target\", ...]}", site);
+        return fs_err_set(e,
+                          "site %s: $.capabilities.pairs: expected an object "
+                          "{\"action\": [\"target\", ...]}",
+                          site);
     const char *action;
     json_t *targets;
-    json_object_foreach((json_t *)pairs, action, targets) {
+    json_object_foreach((json_t *)pairs, action, targets)
+    {
         if (!json_is_array(targets))
-            return fs_err_set(e, "site %s: $.capabilities.pairs.%.32s: expected an array of "
-                                 "target names", site, action);
+            return fs_err_set(e,
+                              "site %s: $.capabilities.pairs.%.32s: expected an array of "
+                              "target names",
+                              site, action);
         size_t i;
         json_t *tv;
         json_array_foreach(targets, i, tv) if (!json_is_string(tv)) return fs_err_set(
@@ -489,8 +505,7 @@ static int check_pairs(const char *site, const json_t *features, json_t **out, f
     return *out ? 0 : fs_err_set(e, "site %s: out of memory", site);
 }
 
-int route_set_capabilities(route_table_t *t, const char *site, const json_t *features,
-                           fs_err_t *e)
+int route_set_capabilities(route_table_t *t, const char *site, const json_t *features, fs_err_t *e)
 {
     if (!t || !site)
         return fs_err_set(e, "route_set_capabilities: no table or no site");
@@ -641,18 +656,27 @@ int route_load_sites(route_table_t *t, const json_t *sites, fs_err_t *e)
     /* Check everything first, so that a bad file changes nothing. */
     const char *name;
     json_t *s;
-    json_object_foreach((json_t *)sites, name, s) {
+    json_object_foreach((json_t *)sites, name, s)
+    {
         if (!site_name_ok(name))
-            return fs_err_set(e, "$.sites.%.64s: a site name is 1..64 letters, digits, '-', '_', "
-                                 "'.'", name);
+            return fs_err_set(e,
+                              "$.sites.%.64s: a site name is 1..64 letters, digits, '-', '_', "
+                              "'.'",
+                              name);
         if (!json_is_object(s))
-            return fs_err_set(e, "site %s: expected an object with \"scopes\" and/or "
-                                 "\"capabilities\"", name);
+            return fs_err_set(e,
+                              "site %s: expected an object with \"scopes\" and/or "
+                              "\"capabilities\"",
+                              name);
         const char *k;
         json_t *v;
-        json_object_foreach(s, k, v) if (strcmp(k, "scopes") != 0 && strcmp(k, "capabilities") != 0)
-            return fs_err_set(e, "site %s: $.%.64s: unknown member (known: scopes, capabilities)",
-                              name, k);
+        json_object_foreach(s, k,
+                            v) if (strcmp(k, "scopes") != 0 &&
+                                   strcmp(k, "capabilities") !=
+                                       0) return fs_err_set(e,
+                                                            "site %s: $.%.64s: unknown member "
+                                                            "(known: scopes, capabilities)",
+                                                            name, k);
         site_scopes_t parsed;
         json_t *pairs = NULL;
         int rc = 0;
@@ -670,7 +694,8 @@ int route_load_sites(route_table_t *t, const json_t *sites, fs_err_t *e)
     }
     if (t->nsites + json_object_size(sites) > ROUTE_MAX_SITES)
         return fs_err_set(e, "$.sites: more than %d sites", ROUTE_MAX_SITES);
-    json_object_foreach((json_t *)sites, name, s) {
+    json_object_foreach((json_t *)sites, name, s)
+    {
         if (json_object_get(s, "scopes") &&
             route_set_scopes(t, name, json_object_get(s, "scopes"), e) != 0)
             return -1;

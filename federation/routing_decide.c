@@ -35,7 +35,7 @@ typedef struct locator {
     bool v6;
     addr128_t addr;
     int len;
-    char text[260]; /* normalized: "10.1.2.0/24", "ws-1.alpha.example", "bob@beta.example" */
+    char text[260];   /* normalized: "10.1.2.0/24", "ws-1.alpha.example", "bob@beta.example" */
     const char *from; /* JSON path it came from */
 } locator_t;
 
@@ -138,8 +138,8 @@ static void add_fields(locator_t *locs, size_t *n, const json_t *obj, const char
 {
     static const char *const hosts[] = {"hostname", "idn_hostname", "host", "fqdn"};
     static const char *const ips[] = {"ip", "ip_addr", "ipv4", "ipv4_addr", "ipv6", "ipv6_addr"};
-    static const char *const users[] = {"user", "user_id", "username", "upn", "email",
-                                        "email_addr", "account"};
+    static const char *const users[] = {"user",  "user_id",    "username", "upn",
+                                        "email", "email_addr", "account"};
     static const char *const devices[] = {"device_id", "asset_id"};
     if (!json_is_object(obj))
         return;
@@ -198,9 +198,14 @@ static size_t target_locators(const json_t *cmd, const char *target, locator_t *
 
 static bool network_pair(const char *action, const char *target)
 {
-    static const char *const targets[] = {"ipv4_net", "ipv6_net", "ipv4_connection",
-                                          "ipv6_connection", "domain_name", "idn_domain_name",
-                                          "uri", "iri"};
+    static const char *const targets[] = {"ipv4_net",
+                                          "ipv6_net",
+                                          "ipv4_connection",
+                                          "ipv6_connection",
+                                          "domain_name",
+                                          "idn_domain_name",
+                                          "uri",
+                                          "iri"};
     if (strcmp(action, "deny") != 0 && strcmp(action, "allow") != 0)
         return false;
     for (size_t i = 0; i < sizeof targets / sizeof *targets; i++)
@@ -379,13 +384,13 @@ static void decide_locator(decide_t *d, const locator_t *loc)
         char why[400];
         if (owner)
             say(why, sizeof why, "%s %s %s", m->desc, m->kind == 1 ? "lies inside" : "holds",
-                     loc->text);
+                loc->text);
         else if (m->kind == 2)
-            say(why, sizeof why, "%s %s, but another site's declared scope holds it",
-                     m->desc, loc->text);
+            say(why, sizeof why, "%s %s, but another site's declared scope holds it", m->desc,
+                loc->text);
         else
-            say(why, sizeof why, "%s holds %s, but %s of %s is more specific", m->desc,
-                     loc->text, best_desc ? best_desc : "a scope", best_site ? best_site : "?");
+            say(why, sizeof why, "%s holds %s, but %s of %s is more specific", m->desc, loc->text,
+                best_desc ? best_desc : "a scope", best_site ? best_site : "?");
         note(d, m->site, owner, why);
     }
 }
@@ -462,16 +467,19 @@ json_t *route_decide(route_table_t *t, const json_t *command, const char *explic
         if (!s->pairs) {
             snprintf(reason, sizeof reason,
                      "site %s was named, but it has not reported its capabilities "
-                     "('query features'); it cannot be sent '%s %s'", s->name, action, target);
+                     "('query features'); it cannot be sent '%s %s'",
+                     s->name, action, target);
         } else if (!route_site_can(s, action, target)) {
             char *have = json_dumps(json_object_get(s->pairs, action), JSON_COMPACT);
-            snprintf(reason, sizeof reason, "site %s was named, but it cannot '%s %s' (its '%s' "
-                     "targets: %.200s)", s->name, action, target, action, have ? have : "none");
+            snprintf(reason, sizeof reason,
+                     "site %s was named, but it cannot '%s %s' (its '%s' "
+                     "targets: %.200s)",
+                     s->name, action, target, action, have ? have : "none");
             free(have);
         } else {
             json_array_append_new(sites, json_string(s->name));
-            snprintf(reason, sizeof reason, "site %s was named explicitly and can '%s %s'",
-                     s->name, action, target);
+            snprintf(reason, sizeof reason, "site %s was named explicitly and can '%s %s'", s->name,
+                     action, target);
         }
         goto done;
     }
@@ -480,7 +488,8 @@ json_t *route_decide(route_table_t *t, const json_t *command, const char *explic
     if (nloc == 0) {
         snprintf(reason, sizeof reason,
                  "'%s %s' names no address, host name or user to route by; name the site "
-                 "explicitly", action, target);
+                 "explicitly",
+                 action, target);
         goto done;
     }
     for (size_t i = 0; i < nloc; i++)
@@ -504,23 +513,28 @@ json_t *route_decide(route_table_t *t, const json_t *command, const char *explic
             if (route_site_can(&t->sites[i], action, target))
                 json_array_append_new(sites, json_string(t->sites[i].name));
         if (json_array_size(sites))
-            snprintf(reason, sizeof reason, "%s is outside every site's scope: a perimeter "
-                     "'%s %s' at every site that can do it (%zu)", what, action, target,
-                     json_array_size(sites));
+            snprintf(reason, sizeof reason,
+                     "%s is outside every site's scope: a perimeter "
+                     "'%s %s' at every site that can do it (%zu)",
+                     what, action, target, json_array_size(sites));
         else
-            snprintf(reason, sizeof reason, "%s is outside every site's scope and no site can "
-                     "'%s %s'", what, action, target);
+            snprintf(reason, sizeof reason,
+                     "%s is outside every site's scope and no site can "
+                     "'%s %s'",
+                     what, action, target);
     } else {
         rule = from_actuator ? "actuator" : "owner";
         if (owners == 0)
-            snprintf(reason, sizeof reason, "no site's scopes or learned assets hold %s; name "
-                     "the site explicitly or add it to a site's scopes", what);
+            snprintf(reason, sizeof reason,
+                     "no site's scopes or learned assets hold %s; name "
+                     "the site explicitly or add it to a site's scopes",
+                     what);
         else if (capable_owners == 0)
             snprintf(reason, sizeof reason, "%zu site(s) hold %s, but none can '%s %s'", owners,
                      what, action, target);
         else
-            snprintf(reason, sizeof reason, "%zu site(s) hold %s and can '%s %s'",
-                     capable_owners, what, action, target);
+            snprintf(reason, sizeof reason, "%zu site(s) hold %s and can '%s %s'", capable_owners,
+                     what, action, target);
     }
 done:
     if (d.oom) {
@@ -544,7 +558,8 @@ done:
             bool taken = false;
             size_t k;
             json_t *v;
-            json_array_foreach(sites, k, v) taken = taken || strcmp(json_string_value(v), s->name) == 0;
+            json_array_foreach(sites, k, v) taken =
+                taken || strcmp(json_string_value(v), s->name) == 0;
             char cap[160], why[480];
             capability_text(s, action, target, cap, sizeof cap);
             const char *owns = marked && sc->why[0] ? sc->why : "no scope or learned asset matches";

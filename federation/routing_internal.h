@@ -53,9 +53,9 @@ typedef struct glob_entry {
 /* Per-site state of one decision; valid when gen == the table's gen. */
 typedef struct site_scratch {
     uint32_t gen;
-    uint8_t matched;   /* a scope or learned asset matched (why is set) */
-    uint8_t owner;     /* owns the target (why says how) */
-    char why[240];     /* the first reason, for the explanation */
+    uint8_t matched; /* a scope or learned asset matched (why is set) */
+    uint8_t owner;   /* owns the target (why says how) */
+    char why[240];   /* the first reason, for the explanation */
 } site_scratch_t;
 
 /* Learned assets: key "ip:10.1.2.3" | "host:ws-1.alpha.example" |
@@ -82,9 +82,9 @@ struct route_table {
     route_site_t *sites;
     site_scratch_t *scratch;
     size_t nsites, cap_sites;
-    json_t *site_index; /* name -> index */
-    bool dirty;         /* indexes need a rebuild */
-    pfx_index_t pfx[2]; /* [0] IPv4, [1] IPv6 */
+    json_t *site_index;                 /* name -> index */
+    bool dirty;                         /* indexes need a rebuild */
+    pfx_index_t pfx[2];                 /* [0] IPv4, [1] IPv6 */
     json_t *suffix_index, *ident_index; /* name -> [site, ...] */
     glob_entry_t *globs;
     size_t nglobs, cap_globs;

@@ -82,18 +82,20 @@ static EVP_PKEY *load_key(const char *path, bool private_part, fs_err_t *e)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        fs_err_set(e, "%s: cannot read %s signing key: %s", path, private_part ? "the" : "the public",
-                   strerror(errno));
+        fs_err_set(e, "%s: cannot read %s signing key: %s", path,
+                   private_part ? "the" : "the public", strerror(errno));
         return NULL;
     }
-    EVP_PKEY *key = private_part ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : PEM_read_PUBKEY(f, NULL, NULL, NULL);
+    EVP_PKEY *key = private_part ? PEM_read_PrivateKey(f, NULL, NULL, NULL)
+                                 : PEM_read_PUBKEY(f, NULL, NULL, NULL);
     fclose(f);
     if (key && EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
         EVP_PKEY_free(key);
         key = NULL;
     }
     if (!key)
-        fs_err_set(e, "%s: not an Ed25519 %s key in PEM form", path, private_part ? "private" : "public");
+        fs_err_set(e, "%s: not an Ed25519 %s key in PEM form", path,
+                   private_part ? "private" : "public");
     return key;
 }
 

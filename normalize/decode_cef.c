@@ -124,13 +124,16 @@ static void parse_syslog(json_t *sys, const char *h, size_t n)
             json_object_set_new(sys, "app", str_n(tok[3], len[3]));
         return;
     }
-    if (nt >= 3 && len[0] == 3 && isalpha((unsigned char)tok[0][0])) { /* RFC 3164: Mmm dd hh:mm:ss HOST */
+    if (nt >= 3 && len[0] == 3 &&
+        isalpha((unsigned char)tok[0][0])) { /* RFC 3164: Mmm dd hh:mm:ss HOST */
         size_t tl = (size_t)(tok[2] + len[2] - tok[0]);
         json_object_set_new(sys, "timestamp", str_n(tok[0], tl));
         if (nt > 3)
             json_object_set_new(sys, "host", str_n(tok[3], len[3]));
         if (nt > 4)
-            json_object_set_new(sys, "app", str_n(tok[4], len[4] && tok[4][len[4] - 1] == ':' ? len[4] - 1 : len[4]));
+            json_object_set_new(
+                sys, "app",
+                str_n(tok[4], len[4] && tok[4][len[4] - 1] == ':' ? len[4] - 1 : len[4]));
         return;
     }
     char first[64];
@@ -185,8 +188,8 @@ json_t *nz_decode_cef(const char *line, size_t len, fs_err_t *e)
         json_object_set_new(rec, "syslog", sys);
     }
     /* 7 header fields separated by unescaped '|' */
-    static const char *const names[7] = {"version", "vendor", "product", "device_version",
-                                         "signature_id", "name", "severity"};
+    static const char *const names[7] = {"version",      "vendor", "product", "device_version",
+                                         "signature_id", "name",   "severity"};
     json_t *hdr = json_object();
     json_object_set_new(rec, "cef", hdr);
     const char *p = cef + 4;

@@ -115,7 +115,8 @@ static void put_list(json_t *rec, const char *key, InternetAddressList *list)
 }
 
 /* First mailbox of a list: address, and "Name <addr>" when asked. */
-static void put_first(json_t *rec, const char *key, const char *mailbox_key, InternetAddressList *list)
+static void put_first(json_t *rec, const char *key, const char *mailbox_key,
+                      InternetAddressList *list)
 {
     json_t *a = json_array();
     collect(list, a, 0);
@@ -137,25 +138,60 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
     dec_t *d = data;
     const char *what = "MIME issue";
     switch (code) {
-    case GMIME_WARN_DUPLICATED_HEADER: what = "duplicated header"; break;
-    case GMIME_WARN_DUPLICATED_PARAMETER: what = "duplicated parameter"; break;
-    case GMIME_WARN_UNENCODED_8BIT_HEADER: what = "unencoded 8-bit header"; break;
-    case GMIME_WARN_INVALID_CONTENT_TYPE: what = "invalid Content-Type"; break;
-    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: what = "invalid RFC 2047 encoded word"; break;
-    case GMIME_WARN_MALFORMED_MULTIPART: what = "multipart without parts"; break;
-    case GMIME_WARN_TRUNCATED_MESSAGE: what = "truncated message"; break;
-    case GMIME_WARN_MALFORMED_MESSAGE: what = "malformed message"; break;
-    case GMIME_CRIT_INVALID_HEADER_NAME: what = "invalid header name"; break;
-    case GMIME_CRIT_CONFLICTING_HEADER: what = "conflicting header"; break;
-    case GMIME_CRIT_CONFLICTING_PARAMETER: what = "conflicting parameter"; break;
-    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: what = "multipart without boundary"; break;
-    case GMIME_WARN_INVALID_PARAMETER: what = "invalid header parameter"; break;
-    case GMIME_WARN_INVALID_ADDRESS_LIST: what = "invalid address list"; break;
-    case GMIME_CRIT_NESTING_OVERFLOW: what = "MIME nesting overflow"; break;
-    case GMIME_WARN_PART_WITHOUT_CONTENT: what = "part without content"; break;
-    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: what = "part without headers or content"; break;
+    case GMIME_WARN_DUPLICATED_HEADER:
+        what = "duplicated header";
+        break;
+    case GMIME_WARN_DUPLICATED_PARAMETER:
+        what = "duplicated parameter";
+        break;
+    case GMIME_WARN_UNENCODED_8BIT_HEADER:
+        what = "unencoded 8-bit header";
+        break;
+    case GMIME_WARN_INVALID_CONTENT_TYPE:
+        what = "invalid Content-Type";
+        break;
+    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
+        what = "invalid RFC 2047 encoded word";
+        break;
+    case GMIME_WARN_MALFORMED_MULTIPART:
+        what = "multipart without parts";
+        break;
+    case GMIME_WARN_TRUNCATED_MESSAGE:
+        what = "truncated message";
+        break;
+    case GMIME_WARN_MALFORMED_MESSAGE:
+        what = "malformed message";
+        break;
+    case GMIME_CRIT_INVALID_HEADER_NAME:
+        what = "invalid header name";
+        break;
+    case GMIME_CRIT_CONFLICTING_HEADER:
+        what = "conflicting header";
+        break;
+    case GMIME_CRIT_CONFLICTING_PARAMETER:
+        what = "conflicting parameter";
+        break;
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+        what = "multipart without boundary";
+        break;
+    case GMIME_WARN_INVALID_PARAMETER:
+        what = "invalid header parameter";
+        break;
+    case GMIME_WARN_INVALID_ADDRESS_LIST:
+        what = "invalid address list";
+        break;
+    case GMIME_CRIT_NESTING_OVERFLOW:
+        what = "MIME nesting overflow";
+        break;
+    case GMIME_WARN_PART_WITHOUT_CONTENT:
+        what = "part without content";
+        break;
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+        what = "part without headers or content";
+        break;
     }
-    if ((code == GMIME_CRIT_NESTING_OVERFLOW || code == GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT) &&
+    if ((code == GMIME_CRIT_NESTING_OVERFLOW ||
+         code == GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT) &&
         !d->fatal[0])
         snprintf(d->fatal, sizeof d->fatal, "%s at byte offset %lld (likely a MIME parser exploit)",
                  what, (long long)offset);
@@ -311,7 +347,8 @@ static void headers(dec_t *d, GMimeMessage *m)
             word[k] = '\0';
             if (k)
                 json_object_set_new(auth, "spf", json_string(word));
-        } else if (!g_ascii_strcasecmp(name, "Return-Path") && !json_object_get(d->rec, "return_path")) {
+        } else if (!g_ascii_strcasecmp(name, "Return-Path") &&
+                   !json_object_get(d->rec, "return_path")) {
             char *v = g_strdup(value);
             g_strstrip(v);
             char *p = v;

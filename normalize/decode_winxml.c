@@ -175,11 +175,13 @@ static int attrs(xr_t *x, const char *elem, bool *self_close)
         /* System children carry their facts in attributes */
         static const struct {
             const char *elem, *attr, *key;
-        } amap[] = {{"Provider", "Name", "ProviderName"},   {"Provider", "Guid", "ProviderGuid"},
+        } amap[] = {{"Provider", "Name", "ProviderName"},
+                    {"Provider", "Guid", "ProviderGuid"},
                     {"TimeCreated", "SystemTime", "TimeCreated"},
                     {"Correlation", "ActivityID", "ActivityID"},
                     {"Execution", "ProcessID", "ExecutionProcessID"},
-                    {"Execution", "ThreadID", "ThreadID"},   {"Security", "UserID", "UserID"}};
+                    {"Execution", "ThreadID", "ThreadID"},
+                    {"Security", "UserID", "UserID"}};
         for (size_t i = 0; i < sizeof amap / sizeof amap[0]; i++)
             if (!strcmp(elem, amap[i].elem) && !strcmp(name, amap[i].attr) &&
                 set_field(x, amap[i].key, val, vl) != 0)
@@ -294,9 +296,9 @@ json_t *nz_decode_winxml(const char *xml, size_t len, fs_err_t *e)
             snprintf(x.stack[x.depth++], sizeof x.stack[0], "%s", name);
     }
     if (rc == 0 && (!saw_event || x.depth != 0))
-        rc = fs_err_set(e, saw_event ? "XML: truncated event (unclosed <%s>)"
-                                     : "XML: no <Event> element%s",
-                        saw_event ? x.stack[x.depth > 0 ? x.depth - 1 : 0] : "");
+        rc = fs_err_set(
+            e, saw_event ? "XML: truncated event (unclosed <%s>)" : "XML: no <Event> element%s",
+            saw_event ? x.stack[x.depth > 0 ? x.depth - 1 : 0] : "");
     free(x.text);
     if (rc != 0) {
         json_decref(x.rec);

@@ -33,8 +33,8 @@ static bool prop(const char *s, size_t n, const char *name, const char **v, size
 {
     size_t l = strlen(name);
     for (size_t i = 0; i + l < n; i++) {
-        if (strncasecmp(s + i, name, l) != 0 || (i > 0 && !isspace((unsigned char)s[i - 1]) &&
-                                                 s[i - 1] != '(' && s[i - 1] != ';'))
+        if (strncasecmp(s + i, name, l) != 0 ||
+            (i > 0 && !isspace((unsigned char)s[i - 1]) && s[i - 1] != '(' && s[i - 1] != ';'))
             continue;
         size_t e = i + l;
         while (e < n && !isspace((unsigned char)s[e]) && s[e] != ';' && s[e] != ')')

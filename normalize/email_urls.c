@@ -156,9 +156,12 @@ static size_t decode_entities(const char *in, size_t n, char *out, size_t cap)
     size_t o = 0;
     for (size_t i = 0; i < n && o < cap; i++) {
         if (in[i] == '&') {
-            static const struct { const char *ent; char ch; } ents[] = {
-                {"&amp;", '&'}, {"&#38;", '&'}, {"&quot;", '"'}, {"&#x2f;", '/'}, {"&#47;", '/'},
-                {"&#58;", ':'}, {"&#x3a;", ':'}, {"&lt;", '<'}, {"&gt;", '>'}};
+            static const struct {
+                const char *ent;
+                char ch;
+            } ents[] = {{"&amp;", '&'},  {"&#38;", '&'}, {"&quot;", '"'},
+                        {"&#x2f;", '/'}, {"&#47;", '/'}, {"&#58;", ':'},
+                        {"&#x3a;", ':'}, {"&lt;", '<'},  {"&gt;", '>'}};
             bool hit = false;
             for (size_t k = 0; k < sizeof ents / sizeof ents[0]; k++) {
                 size_t l = strlen(ents[k].ent);
@@ -190,7 +193,8 @@ void nz_email_urls_scan_text(nz_email_urls_t *u, const char *text, size_t len, c
             size_t n = trim_tail(text + i, j - i);
             if (strcmp(found_in, "html") == 0 && n <= NZ_EMAIL_MAX_URL_LEN) {
                 char buf[NZ_EMAIL_MAX_URL_LEN + 1];
-                nz_email_urls_add(u, buf, decode_entities(text + i, n, buf, sizeof buf - 1), found_in);
+                nz_email_urls_add(u, buf, decode_entities(text + i, n, buf, sizeof buf - 1),
+                                  found_in);
             } else {
                 nz_email_urls_add(u, text + i, n, found_in);
             }

@@ -13,12 +13,12 @@
 #include <string.h>
 
 static const char *const fn_names[NZ_FN__COUNT] = {
-    [NZ_FN_NONE] = "none",     [NZ_FN_TIME] = "time",         [NZ_FN_INT] = "int",
-    [NZ_FN_FLOAT] = "float",   [NZ_FN_BOOL] = "bool",         [NZ_FN_STRING] = "string",
-    [NZ_FN_LOWER] = "lower",   [NZ_FN_UPPER] = "upper",       [NZ_FN_TRIM] = "trim",
+    [NZ_FN_NONE] = "none",         [NZ_FN_TIME] = "time",       [NZ_FN_INT] = "int",
+    [NZ_FN_FLOAT] = "float",       [NZ_FN_BOOL] = "bool",       [NZ_FN_STRING] = "string",
+    [NZ_FN_LOWER] = "lower",       [NZ_FN_UPPER] = "upper",     [NZ_FN_TRIM] = "trim",
     [NZ_FN_BASENAME] = "basename", [NZ_FN_DIRNAME] = "dirname", [NZ_FN_SPLIT] = "split",
-    [NZ_FN_JOIN] = "join",     [NZ_FN_FIRST] = "first",       [NZ_FN_IP] = "ip",
-    [NZ_FN_DOMAIN] = "domain", [NZ_FN_USER] = "user",         [NZ_FN_NONEMPTY] = "nonempty",
+    [NZ_FN_JOIN] = "join",         [NZ_FN_FIRST] = "first",     [NZ_FN_IP] = "ip",
+    [NZ_FN_DOMAIN] = "domain",     [NZ_FN_USER] = "user",       [NZ_FN_NONEMPTY] = "nonempty",
 };
 
 nz_fn_t nz_fn_by_name(const char *name)
@@ -37,14 +37,21 @@ const char *nz_fn_name(nz_fn_t fn)
 static const char *type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "number";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "number";
     case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
     }
 }
 
@@ -195,14 +202,20 @@ static json_t *fn_string(json_t *v, fs_err_t *e)
 {
     char buf[64];
     switch (json_typeof(v)) {
-    case JSON_STRING: return json_incref(v);
+    case JSON_STRING:
+        return json_incref(v);
     case JSON_INTEGER:
         snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return json_string(buf);
-    case JSON_REAL: snprintf(buf, sizeof buf, "%.17g", json_real_value(v)); return json_string(buf);
-    case JSON_TRUE: return json_string("true");
-    case JSON_FALSE: return json_string("false");
-    default: return wrong(e, NZ_FN_STRING, v, "a scalar");
+    case JSON_REAL:
+        snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+        return json_string(buf);
+    case JSON_TRUE:
+        return json_string("true");
+    case JSON_FALSE:
+        return json_string("false");
+    default:
+        return wrong(e, NZ_FN_STRING, v, "a scalar");
     }
 }
 
@@ -378,35 +391,54 @@ static json_t *fn_account(json_t *v, bool want_domain, fs_err_t *e)
 json_t *nz_fn_apply(const nz_rule_t *r, nz_fn_t fn, json_t *v, fs_err_t *e)
 {
     switch (fn) {
-    case NZ_FN_NONE: return json_incref(v);
-    case NZ_FN_TIME: return fn_time(r, v, e);
-    case NZ_FN_INT: return fn_int(v, e);
-    case NZ_FN_FLOAT: return fn_float(v, e);
-    case NZ_FN_BOOL: return fn_bool(v, e);
-    case NZ_FN_STRING: return fn_string(v, e);
-    case NZ_FN_LOWER: return fn_case(v, false, e);
-    case NZ_FN_UPPER: return fn_case(v, true, e);
-    case NZ_FN_TRIM: return fn_trim(v, e);
-    case NZ_FN_BASENAME: return fn_pathpart(v, true, e);
-    case NZ_FN_DIRNAME: return fn_pathpart(v, false, e);
-    case NZ_FN_SPLIT: return fn_split(r, v, e);
-    case NZ_FN_JOIN: return fn_join(r, v, e);
+    case NZ_FN_NONE:
+        return json_incref(v);
+    case NZ_FN_TIME:
+        return fn_time(r, v, e);
+    case NZ_FN_INT:
+        return fn_int(v, e);
+    case NZ_FN_FLOAT:
+        return fn_float(v, e);
+    case NZ_FN_BOOL:
+        return fn_bool(v, e);
+    case NZ_FN_STRING:
+        return fn_string(v, e);
+    case NZ_FN_LOWER:
+        return fn_case(v, false, e);
+    case NZ_FN_UPPER:
+        return fn_case(v, true, e);
+    case NZ_FN_TRIM:
+        return fn_trim(v, e);
+    case NZ_FN_BASENAME:
+        return fn_pathpart(v, true, e);
+    case NZ_FN_DIRNAME:
+        return fn_pathpart(v, false, e);
+    case NZ_FN_SPLIT:
+        return fn_split(r, v, e);
+    case NZ_FN_JOIN:
+        return fn_join(r, v, e);
     case NZ_FN_FIRST:
         if (json_is_array(v)) {
             json_t *f = json_array_get(v, 0);
             return f ? json_incref(f) : NULL;
         }
         return json_incref(v);
-    case NZ_FN_IP: return fn_ip(v, e);
-    case NZ_FN_DOMAIN: return fn_account(v, true, e);
-    case NZ_FN_USER: return fn_account(v, false, e);
+    case NZ_FN_IP:
+        return fn_ip(v, e);
+    case NZ_FN_DOMAIN:
+        return fn_account(v, true, e);
+    case NZ_FN_USER:
+        return fn_account(v, false, e);
     case NZ_FN_NONEMPTY:
-        if (json_is_null(v) || (json_is_string(v) && (json_string_length(v) == 0 ||
-                                                      strcmp(json_string_value(v), "-") == 0)) ||
+        if (json_is_null(v) ||
+            (json_is_string(v) &&
+             (json_string_length(v) == 0 || strcmp(json_string_value(v), "-") == 0)) ||
             (json_is_array(v) && json_array_size(v) == 0) ||
             (json_is_object(v) && json_object_size(v) == 0))
             return NULL;
         return json_incref(v);
-    default: fs_err_set(e, "unknown function"); return NULL;
+    default:
+        fs_err_set(e, "unknown function");
+        return NULL;
     }
 }

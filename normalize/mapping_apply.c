@@ -53,9 +53,14 @@ static bool scalar_key(json_t *v, bool ci, char *buf, size_t size)
     case JSON_INTEGER:
         snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return true;
-    case JSON_TRUE: snprintf(buf, size, "true"); return true;
-    case JSON_FALSE: snprintf(buf, size, "false"); return true;
-    default: return false;
+    case JSON_TRUE:
+        snprintf(buf, size, "true");
+        return true;
+    case JSON_FALSE:
+        snprintf(buf, size, "false");
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -63,7 +68,8 @@ bool nz_cond_eval(const nz_cond_t *c, json_t *rec)
 {
     char a[512], b[512];
     switch (c->kind) {
-    case NZ_COND_NOT: return !nz_cond_eval(c->sub, rec);
+    case NZ_COND_NOT:
+        return !nz_cond_eval(c->sub, rec);
     case NZ_COND_ALL:
         for (size_t i = 0; i < c->nsub; i++)
             if (!nz_cond_eval(&c->sub[i], rec))
@@ -74,13 +80,15 @@ bool nz_cond_eval(const nz_cond_t *c, json_t *rec)
             if (nz_cond_eval(&c->sub[i], rec))
                 return true;
         return false;
-    default: break;
+    default:
+        break;
     }
     json_t *v = nz_path_get(rec, &c->path);
     if (!v || json_is_null(v))
         return false;
     switch (c->kind) {
-    case NZ_COND_EXISTS: return true;
+    case NZ_COND_EXISTS:
+        return true;
     case NZ_COND_EQ:
         if (json_is_string(c->value) || json_is_integer(c->value)) {
             /* "4624" equals 4624: vendors disagree on number vs string */
@@ -98,8 +106,8 @@ bool nz_cond_eval(const nz_cond_t *c, json_t *rec)
             return false;
         const char *p = json_string_value(c->value);
         size_t n = json_string_length(c->value);
-        return json_string_length(v) >= n &&
-               (c->ci ? strncasecmp(json_string_value(v), p, n) : strncmp(json_string_value(v), p, n)) == 0;
+        return json_string_length(v) >= n && (c->ci ? strncasecmp(json_string_value(v), p, n)
+                                                    : strncmp(json_string_value(v), p, n)) == 0;
     }
     case NZ_COND_CONTAINS: {
         if (!json_is_string(v))
@@ -108,7 +116,8 @@ bool nz_cond_eval(const nz_cond_t *c, json_t *rec)
         return c->ci ? strcasestr(json_string_value(v), needle) != NULL
                      : strstr(json_string_value(v), needle) != NULL;
     }
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -154,7 +163,9 @@ static json_t *map_one(const nz_rule_t *r, json_t *v, fs_err_t *e)
     if (r->map) {
         if (!scalar_key(v, r->map_ci, key, sizeof key)) {
             fs_err_set(e, "map: expected a string or integer, got a %s",
-                       json_is_object(v) ? "object" : json_is_array(v) ? "array" : "number");
+                       json_is_object(v)  ? "object"
+                       : json_is_array(v) ? "array"
+                                          : "number");
             return NULL;
         }
         json_t *hit = json_object_get(r->map, key);
@@ -178,8 +189,8 @@ static json_t *map_one(const nz_rule_t *r, json_t *v, fs_err_t *e)
             used += (size_t)w;
             n++;
         }
-        fs_err_set(e, "unknown value %s (expected one of: %s)",
-                   fs_log_quote(q, sizeof q, key), exp);
+        fs_err_set(e, "unknown value %s (expected one of: %s)", fs_log_quote(q, sizeof q, key),
+                   exp);
         return NULL;
     }
     if (r->nranges) {
@@ -526,7 +537,9 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
 {
     if (!json_is_object(rec)) {
         fs_err_set(e, "record is a JSON %s, expected an object",
-                   json_is_array(rec) ? "array" : json_is_string(rec) ? "string" : "scalar");
+                   json_is_array(rec)    ? "array"
+                   : json_is_string(rec) ? "string"
+                                         : "scalar");
         return NULL;
     }
     uint8_t bits_small[64];
@@ -545,7 +558,8 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
 
     json_t *cls = json_object_get(ev, "class_uid");
     if (!json_is_integer(cls)) {
-        fs_err_set(e, "no rule set class_uid for this record (unsupported event type?) (mapping %s)",
+        fs_err_set(e,
+                   "no rule set class_uid for this record (unsupported event type?) (mapping %s)",
                    m->source_id);
         goto fail;
     }

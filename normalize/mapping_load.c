@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* snprintf for messages and JSON paths: truncation is acceptable there. */
 static void fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));
 static void fmt(char *buf, size_t size, const char *f, ...)
@@ -76,12 +75,13 @@ static int cond_compile(load_t *L, nz_cond_t *c, json_t *j, const char *where, i
     json_object_foreach(j, key, v)
     {
         if (strcmp(key, "exists") && strcmp(key, "path") && strcmp(key, "eq") &&
-            strcmp(key, "in") && strcmp(key, "prefix") && strcmp(key, "contains") && strcmp(key, "not") &&
-            strcmp(key, "all") && strcmp(key, "any") && strcmp(key, "ci")) {
+            strcmp(key, "in") && strcmp(key, "prefix") && strcmp(key, "contains") &&
+            strcmp(key, "not") && strcmp(key, "all") && strcmp(key, "any") && strcmp(key, "ci")) {
             fmt(w, sizeof w, "%s.%s", where, key);
-            return fail(L, w,
-                        "unknown condition key (expected exists, path+eq|in|prefix|contains, not, all, "
-                        "any, ci)");
+            return fail(
+                L, w,
+                "unknown condition key (expected exists, path+eq|in|prefix|contains, not, all, "
+                "any, ci)");
         }
     }
     c->ci = json_is_true(json_object_get(j, "ci"));
@@ -206,21 +206,20 @@ static nz_cond_t *cond_new(load_t *L, json_t *j, const char *where)
 
 /* ---- rules ----------------------------------------------------------------- */
 
-static const char *const rule_keys[] = {"from", "to", "value", "fn", "sep", "unit", "map",
-                                        "ci", "default", "ranges", "required", "fallback",
-                                        "drop", "keep", "when", "pick", "rules", "switch", "jq", "comment",
-                                        NULL};
+static const char *const rule_keys[] = {
+    "from", "to",      "value",  "fn",       "sep",      "unit",    "map",
+    "ci",   "default", "ranges", "required", "fallback", "drop",    "keep",
+    "when", "pick",    "rules",  "switch",   "jq",       "comment", NULL};
 
-static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr,
-                         const char *where, int depth);
+static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr, const char *where,
+                         int depth);
 
 static int paths_compile(load_t *L, nz_rule_t *r, json_t *from, const char *w)
 {
     fs_err_t e;
     if (json_is_string(from)) {
         r->nfrom = 1;
-    } else if (json_is_array(from) && json_array_size(from) > 0 &&
-               json_array_size(from) <= 16) {
+    } else if (json_is_array(from) && json_array_size(from) > 0 && json_array_size(from) <= 16) {
         r->nfrom = json_array_size(from);
     } else {
         return fail(L, w, "expected a path string or an array of 1..16 alternative paths");
@@ -467,8 +466,8 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
 
 static void rule_free(nz_rule_t *r);
 
-static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr,
-                         const char *where, int depth)
+static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr, const char *where,
+                         int depth)
 {
     if (!json_is_array(arr))
         return fail(L, where, "expected an array of rules");
@@ -638,9 +637,9 @@ static void trie_free(nz_trie_t *t)
 
 /* ---- the file ---------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"source", "description", "framing", "envelopes",
-                                       "decoder", "product", "observables", "rules",
-                                       "comment", "class", NULL};
+static const char *const top_keys[] = {"source",  "description", "framing",     "envelopes",
+                                       "decoder", "product",     "observables", "rules",
+                                       "comment", "class",       NULL};
 
 static int top_compile(load_t *L, json_t *doc, const char *file_base)
 {
@@ -756,10 +755,11 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
             if (nz_path_compile(&m->obs[i].from, json_string_value(from), false, &e) != 0)
                 return fail(L, w, "%s", e.text);
             if (!json_is_integer(tid) || !ocsf_observable_type_name((int)json_integer_value(tid)))
-                return fail(L, w, "\"type_id\" must be a known OCSF observable type id (1..10, 99)");
+                return fail(L, w,
+                            "\"type_id\" must be a known OCSF observable type id (1..10, 99)");
             m->obs[i].type_id = (int)json_integer_value(tid);
-            m->obs[i].name = strdup(json_is_string(name) ? json_string_value(name)
-                                                        : json_string_value(from));
+            m->obs[i].name =
+                strdup(json_is_string(name) ? json_string_value(name) : json_string_value(from));
             if (json_object_get(o, "when")) {
                 char ww[300];
                 fmt(ww, sizeof ww, "%s.when", w);

@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const type_names[] = {
-    "Unknown",   "Hostname", "IP Address", "MAC Address", "User Name",   "Email Address",
-    "URL String", "File Name", "Hash",     "Process Name", "Resource UID"};
+static const char *const type_names[] = {"Unknown",   "Hostname",      "IP Address",  "MAC Address",
+                                         "User Name", "Email Address", "URL String",  "File Name",
+                                         "Hash",      "Process Name",  "Resource UID"};
 
 const char *ocsf_observable_type_name(int type_id)
 {
@@ -58,8 +58,10 @@ static bool valid_for(int type_id, const char *s, size_t n)
     if (n == 0 || n > 2048)
         return false;
     switch (type_id) {
-    case OCSF_OBS_IP: return n < 64 && nz_ip_valid(s);
-    case OCSF_OBS_EMAIL: return memchr(s, '@', n) != NULL;
+    case OCSF_OBS_IP:
+        return n < 64 && nz_ip_valid(s);
+    case OCSF_OBS_EMAIL:
+        return memchr(s, '@', n) != NULL;
     case OCSF_OBS_HASH: {
         if (n != 32 && n != 40 && n != 64 && n != 128)
             return false;
@@ -71,7 +73,8 @@ static bool valid_for(int type_id, const char *s, size_t n)
         }
         return nonzero;
     }
-    default: return !(n == 1 && s[0] == '-');
+    default:
+        return !(n == 1 && s[0] == '-');
     }
 }
 
@@ -191,8 +194,8 @@ static bool skip_top(const char *key)
     }
 }
 
-static void walk(obs_ctx_t *o, json_t *v, const char *parent, char *path, size_t plen,
-                 size_t cap, int depth)
+static void walk(obs_ctx_t *o, json_t *v, const char *parent, char *path, size_t plen, size_t cap,
+                 int depth)
 {
     if (depth > 12)
         return;

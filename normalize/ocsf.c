@@ -18,26 +18,41 @@ typedef struct cls {
 
 static const cls_t classes[] = {
     {0, 0, "Base Event", {"Unknown"}},
-    {1007, 1, "Process Activity", {"Unknown", "Launch", "Terminate", "Open", "Inject", "Set User ID"}},
+    {1007,
+     1,
+     "Process Activity",
+     {"Unknown", "Launch", "Terminate", "Open", "Inject", "Set User ID"}},
     {2004, 2, "Detection Finding", {"Unknown", "Create", "Update", "Close"}},
     {2005, 2, "Incident Finding", {"Unknown", "Create", "Update", "Close"}},
-    {3001, 3, "Account Change",
+    {3001,
+     3,
+     "Account Change",
      {"Unknown", "Create", "Enable", "Password Change", "Password Reset", "Disable", "Delete",
       "Attach Policy", "Detach Policy", "Lock", "MFA Factor Enable", "MFA Factor Disable",
       "Unlock"}},
-    {3002, 3, "Authentication",
+    {3002,
+     3,
+     "Authentication",
      {"Unknown", "Logon", "Logoff", "Authentication Ticket", "Service Ticket Request",
       "Service Ticket Renew", "Preauth"}},
     {3003, 3, "Authorize Session", {"Unknown", "Assign Privileges", "Assign Groups"}},
-    {3004, 3, "Entity Management",
+    {3004,
+     3,
+     "Entity Management",
      {"Unknown", "Create", "Read", "Update", "Delete", "Move", "Enable", "Disable", "Activate",
       "Deactivate", "Suspend", "Resume"}},
-    {3006, 3, "Group Management",
+    {3006,
+     3,
+     "Group Management",
      {"Unknown", "Assign Privileges", "Revoke Privileges", "Add User", "Remove User", "Delete",
       "Create"}},
-    {4001, 4, "Network Activity",
+    {4001,
+     4,
+     "Network Activity",
      {"Unknown", "Open", "Close", "Reset", "Fail", "Refuse", "Traffic", "Listen"}},
-    {4002, 4, "HTTP Activity",
+    {4002,
+     4,
+     "HTTP Activity",
      {"Unknown", "Connect", "Delete", "Get", "Head", "Options", "Post", "Put", "Trace", "Patch"}},
     {4003, 4, "DNS Activity", {"Unknown", "Query", "Response", NULL, NULL, NULL, "Traffic"}},
     {4009, 4, "Email Activity", {"Unknown", "Send", "Receive", "Scan", "Trace"}},
@@ -104,7 +119,7 @@ static struct {
     json_t *severity[8]; /* 0-6, [7] = 99 Other */
     json_t *other;       /* "Other" activity */
     json_t *version;
-    json_t *ints[128];   /* 0..127 */
+    json_t *ints[128]; /* 0..127 */
 } K;
 
 static pthread_once_t k_once = PTHREAD_ONCE_INIT;
@@ -176,9 +191,9 @@ void ocsf_finish(json_t *ev)
     json_object_set_new_nocheck(ev, "type_uid",
                                 json_integer((json_int_t)class_uid * 100 + activity_id));
     set_shared_if_absent(ev, "class_name", c ? K.class_name[ci] : NULL);
-    set_shared_if_absent(ev, "category_name",
-                         category_uid >= 0 && (size_t)category_uid < NCATS ? K.category[category_uid]
-                                                                           : NULL);
+    set_shared_if_absent(
+        ev, "category_name",
+        category_uid >= 0 && (size_t)category_uid < NCATS ? K.category[category_uid] : NULL);
     json_t *act = NULL, *type_name = NULL;
     if (activity_id == 99) {
         act = K.other;
@@ -190,7 +205,8 @@ void ocsf_finish(json_t *ev)
     set_shared_if_absent(ev, "activity_name", act);
     set_shared_if_absent(ev, "type_name", type_name);
     int sev = (int)json_integer_value(json_object_get(ev, "severity_id"));
-    set_shared_if_absent(ev, "severity", sev >= 0 && sev <= 6 ? K.severity[sev]
-                                         : sev == 99        ? K.severity[7]
-                                                            : NULL);
+    set_shared_if_absent(ev, "severity",
+                         sev >= 0 && sev <= 6 ? K.severity[sev]
+                         : sev == 99          ? K.severity[7]
+                                              : NULL);
 }

@@ -70,9 +70,10 @@ static void effect(walk_t *w, json_t *fx)
 static void timeline(walk_t *w, const json_t *step, const char *path, const char *what,
                      json_t *detail)
 {
-    json_t *fx = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "timeline", "step",
-                           json_string_value(json_object_get(step, "id")), "type",
-                           json_string_value(json_object_get(step, "type")), "path", path, "what", what);
+    json_t *fx =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "timeline", "step",
+                  json_string_value(json_object_get(step, "id")), "type",
+                  json_string_value(json_object_get(step, "type")), "path", path, "what", what);
     if (detail)
         json_object_set_new(fx, "detail", detail);
     effect(w, fx);
@@ -84,14 +85,15 @@ static void timeline(walk_t *w, const json_t *step, const char *path, const char
 static void record(walk_t *w, const json_t *step, json_t *n, const char *path)
 {
     json_t *result = json_object_get(n, "result");
-    json_object_set(json_object_get(w->run, "steps"), json_string_value(json_object_get(step, "id")),
-                    result ? result : json_null());
+    json_object_set(json_object_get(w->run, "steps"),
+                    json_string_value(json_object_get(step, "id")), result ? result : json_null());
     json_object_set_new(n, "recorded", json_true());
     /* A timeline line for steps that acted or waited; `set` steps are on the
        timeline as case updates already, and containers say nothing new. */
     const char *type = json_string_value(json_object_get(step, "type"));
     bool show = strcmp(type, "openc2") == 0 || strcmp(type, "approval") == 0 ||
-                strcmp(type, "enrich") == 0 || strcmp(type, "action") == 0 || strcmp(type, "wait") == 0;
+                strcmp(type, "enrich") == 0 || strcmp(type, "action") == 0 ||
+                strcmp(type, "wait") == 0;
     if (show)
         timeline(w, step, path, "done", result ? json_incref(result) : NULL);
 }
@@ -199,17 +201,18 @@ static int start_step(walk_t *w, const playbook_t *pb, const json_t *step, json_
     if (strcmp(type, "approval") == 0) {
         int64_t ms = 0;
         playbook_duration_ms(json_object_get(step, "timeout"), &ms);
-        json_t *reason = json_object_get(step, "reason") ? render(w, pb, json_object_get(step, "reason"), n)
-                                                          : json_string("");
+        json_t *reason = json_object_get(step, "reason")
+                             ? render(w, pb, json_object_get(step, "reason"), n)
+                             : json_string("");
         if (!reason)
             return 0;
         json_t *q = json_object_get(step, "quorum");
         const char *ot = json_string_value(json_object_get(step, "on_timeout"));
-        effect(w, json_pack("{s:s, s:s, s:O, s:I, s:I, s:s, s:o, s:s}", "kind", "approval", "path", path,
-                            "role", json_object_get(step, "role"), "quorum",
+        effect(w, json_pack("{s:s, s:s, s:O, s:I, s:I, s:s, s:o, s:s}", "kind", "approval", "path",
+                            path, "role", json_object_get(step, "role"), "quorum",
                             (json_int_t)(q ? json_integer_value(q) : 1), "deadline",
-                            (json_int_t)(w->now + ms), "on_timeout", ot ? ot : "deny", "reason", reason,
-                            "step", json_string_value(json_object_get(step, "id"))));
+                            (json_int_t)(w->now + ms), "on_timeout", ot ? ot : "deny", "reason",
+                            reason, "step", json_string_value(json_object_get(step, "id"))));
         json_object_set_new(n, "deadline", json_integer(w->now + ms));
         json_object_set_new(n, "on_timeout", json_string(ot ? ot : "deny"));
         effect(w, json_pack("{s:s, s:s, s:I}", "kind", "timer", "path", path, "at",
@@ -227,7 +230,8 @@ static int start_step(walk_t *w, const playbook_t *pb, const json_t *step, json_
             items = json_array();
             size_t i, j;
             json_t *v, *u;
-            json_array_foreach(all, i, v) {
+            json_array_foreach(all, i, v)
+            {
                 bool dup = false;
                 json_array_foreach(items, j, u) dup = dup || json_equal(v, u);
                 if (!dup)
@@ -240,7 +244,8 @@ static int start_step(walk_t *w, const playbook_t *pb, const json_t *step, json_
         size_t k;
         json_t *item, *saved = json_incref(json_object_get(w->ctx, "item"));
         json_t *cmds = json_array();
-        json_array_foreach(items, k, item) {
+        json_array_foreach(items, k, item)
+        {
             json_object_set(w->ctx, "item", item);
             json_t *cmd = render(w, pb, json_object_get(step, "command"), n);
             json_t *site = cmd && json_object_get(step, "site")
@@ -265,13 +270,15 @@ static int start_step(walk_t *w, const playbook_t *pb, const json_t *step, json_
             return 0;
         }
         json_t *c;
-        json_array_foreach(cmds, k, c) {
-            effect(w, json_pack("{s:s, s:s, s:I, s:I, s:O, s:O, s:b, s:s}", "kind", "command", "path", path,
-                                "index", (json_int_t)k, "attempt",
-                                json_integer_value(json_object_get(n, "attempt")), "site",
-                                json_object_get(c, "site"), "command", json_object_get(c, "command"),
-                                "critical", json_is_true(json_object_get(step, "critical")), "step",
-                                json_string_value(json_object_get(step, "id"))));
+        json_array_foreach(cmds, k, c)
+        {
+            effect(w,
+                   json_pack("{s:s, s:s, s:I, s:I, s:O, s:O, s:b, s:s}", "kind", "command", "path",
+                             path, "index", (json_int_t)k, "attempt",
+                             json_integer_value(json_object_get(n, "attempt")), "site",
+                             json_object_get(c, "site"), "command", json_object_get(c, "command"),
+                             "critical", json_is_true(json_object_get(step, "critical")), "step",
+                             json_string_value(json_object_get(step, "id"))));
         }
         json_object_set_new(n, "pending", json_integer((json_int_t)json_array_size(cmds)));
         json_object_set_new(n, "results", json_array());
@@ -283,18 +290,21 @@ static int start_step(walk_t *w, const playbook_t *pb, const json_t *step, json_
     }
     if (strcmp(type, "enrich") == 0 || strcmp(type, "action") == 0) {
         const char *what = type[0] == 'e' ? "analyzer" : "responder";
-        json_t *input = json_object_get(step, "input") ? render(w, pb, json_object_get(step, "input"), n)
-                                                        : json_pack("{s:O}", "event", json_object_get(w->ctx, "event"));
-        json_t *site = input && json_object_get(step, "site") ? render(w, pb, json_object_get(step, "site"), n)
-                                                               : json_null();
+        json_t *input = json_object_get(step, "input")
+                            ? render(w, pb, json_object_get(step, "input"), n)
+                            : json_pack("{s:O}", "event", json_object_get(w->ctx, "event"));
+        json_t *site = input && json_object_get(step, "site")
+                           ? render(w, pb, json_object_get(step, "site"), n)
+                           : json_null();
         if (!input || !site) {
             json_decref(input);
             json_decref(site);
             return 0;
         }
-        effect(w, json_pack("{s:s, s:s, s:s, s:O, s:o, s:o, s:I, s:s}", "kind", "request", "path", path,
-                            "type", type, "name", json_object_get(step, what), "site", site, "input",
-                            input, "attempt", json_integer_value(json_object_get(n, "attempt")), "step",
+        effect(w, json_pack("{s:s, s:s, s:s, s:O, s:o, s:o, s:I, s:s}", "kind", "request", "path",
+                            path, "type", type, "name", json_object_get(step, what), "site", site,
+                            "input", input, "attempt",
+                            json_integer_value(json_object_get(n, "attempt")), "step",
                             json_string_value(json_object_get(step, "id"))));
         json_object_set_new(n, "pending", json_integer(1));
         json_object_set_new(n, "results", json_array());
@@ -314,7 +324,9 @@ static int on_failure(walk_t *w, const json_t *step, json_t *n, const char *path
     if (retry && !denied && attempt <= json_integer_value(json_object_get(retry, "max"))) {
         int64_t backoff = 1000;
         playbook_duration_ms(json_object_get(retry, "backoff"), &backoff);
-        double factor = json_object_get(retry, "factor") ? json_number_value(json_object_get(retry, "factor")) : 2.0;
+        double factor = json_object_get(retry, "factor")
+                            ? json_number_value(json_object_get(retry, "factor"))
+                            : 2.0;
         int64_t delay = (int64_t)((double)backoff * pow(factor, (double)(attempt - 1)));
         json_object_set_new(n, "retry_at", json_integer(w->now + delay));
         effect(w, json_pack("{s:s, s:s, s:I}", "kind", "timer", "path", path, "at",
@@ -371,7 +383,7 @@ static int walk_container(walk_t *w, const playbook_t *pb, const json_t *step, j
             /* Nested loops: .each.ID is this loop's item, whatever .item is. */
             json_object_set(each, id, json_array_get(items, i));
             if (snprintf(sub, sizeof sub, "%s/%zu", path, i) >= (int)sizeof sub)
-            return fail_node(n, "step nesting too deep"), FAILED;
+                return fail_node(n, "step nesting too deep"), FAILED;
             rc = walk_seq(w, pb, json_object_get(step, "steps"), sub);
             if (rc != DONE)
                 break;
@@ -384,9 +396,10 @@ static int walk_container(walk_t *w, const playbook_t *pb, const json_t *step, j
     } else if (strcmp(type, "parallel") == 0) {
         size_t b;
         json_t *branch;
-        json_array_foreach(json_object_get(step, "branches"), b, branch) {
+        json_array_foreach(json_object_get(step, "branches"), b, branch)
+        {
             if (snprintf(sub, sizeof sub, "%s/b%zu", path, b) >= (int)sizeof sub)
-            return fail_node(n, "step nesting too deep"), FAILED;
+                return fail_node(n, "step nesting too deep"), FAILED;
             int r = walk_seq(w, pb, branch, sub);
             if (r == FAILED)
                 return FAILED;
@@ -464,7 +477,8 @@ static int walk_seq(walk_t *w, const playbook_t *pb, const json_t *steps, const 
 {
     size_t i;
     json_t *step;
-    json_array_foreach(steps, i, step) {
+    json_array_foreach(steps, i, step)
+    {
         char path[512];
         if (snprintf(path, sizeof path, "%s%s%zu", prefix ? prefix : "", prefix ? "/" : "", i) >=
             (int)sizeof path)
@@ -483,7 +497,8 @@ int playbook_advance(const playbook_t *pb, json_t *run, const json_t *context, i
         json_object_set_new(run, "nodes", json_object());
     if (!json_object_get(run, "steps"))
         json_object_set_new(run, "steps", json_object());
-    walk_t w = {run, json_object_get(run, "nodes"), json_object(), effects, now, lookup, lookup_arg, e, 0};
+    walk_t w = {
+        run, json_object_get(run, "nodes"), json_object(), effects, now, lookup, lookup_arg, e, 0};
     json_object_set(w.ctx, "event", json_object_get(context, "event"));
     json_object_set(w.ctx, "case", json_object_get(context, "case"));
     json_t *sites = json_object_get(context, "sites");
@@ -494,8 +509,10 @@ int playbook_advance(const playbook_t *pb, json_t *run, const json_t *context, i
     json_object_set_new(w.ctx, "each", json_object());
     int rc = walk_seq(&w, pb, json_object_get(playbook_doc(pb), "steps"), NULL);
     json_decref(w.ctx);
-    const char *status = rc == DONE ? "completed" : rc == BLOCKED ? "waiting"
-                         : json_is_true(json_object_get(run, "denied")) ? "denied" : "failed";
+    const char *status = rc == DONE                                     ? "completed"
+                         : rc == BLOCKED                                ? "waiting"
+                         : json_is_true(json_object_get(run, "denied")) ? "denied"
+                                                                        : "failed";
     json_object_set_new(run, "status", json_string(status));
     if (rc != BLOCKED && !json_object_get(run, "finished"))
         json_object_set_new(run, "finished", json_integer(now));
@@ -510,12 +527,12 @@ int playbook_deliver(json_t *run, const char *path, int index, const char *outco
     if (strcmp(outcome, "timer") == 0) {
         if (strcmp(s, "retry") == 0 && now >= json_integer_value(json_object_get(n, "retry_at"))) {
             /* A new attempt is a new execution: forget the last one's outcome. */
-            static const char *const per_attempt[] = {"s", "results", "errors", "error", "pending",
-                                                      "deadline", "retry_at"};
+            static const char *const per_attempt[] = {"s",       "results",  "errors",  "error",
+                                                      "pending", "deadline", "retry_at"};
             for (size_t i = 0; i < sizeof per_attempt / sizeof *per_attempt; i++)
                 json_object_del(n, per_attempt[i]);
-            json_object_set_new(n, "attempt",
-                                json_integer(json_integer_value(json_object_get(n, "attempt")) + 1));
+            json_object_set_new(
+                n, "attempt", json_integer(json_integer_value(json_object_get(n, "attempt")) + 1));
             return 0;
         }
         if (strcmp(s, "wait") != 0)
@@ -563,7 +580,8 @@ int playbook_deliver(json_t *run, const char *path, int index, const char *outco
         return 1; /* already delivered */
     json_array_set(results, (size_t)index, value ? (json_t *)value : json_null());
     if (strcmp(outcome, "error") == 0)
-        json_object_set_new(n, "errors", json_integer(json_integer_value(json_object_get(n, "errors")) + 1));
+        json_object_set_new(n, "errors",
+                            json_integer(json_integer_value(json_object_get(n, "errors")) + 1));
     json_int_t pending = json_integer_value(json_object_get(n, "pending")) - 1;
     json_object_set_new(n, "pending", json_integer(pending > 0 ? pending : 0));
     if (pending > 0)
@@ -573,16 +591,19 @@ int playbook_deliver(json_t *run, const char *path, int index, const char *outco
         json_t *first_err = NULL;
         size_t i;
         json_t *r;
-        json_array_foreach(results, i, r) if (!first_err && json_is_object(r) && json_object_get(r, "status_text")) first_err = r;
+        json_array_foreach(results, i, r) if (!first_err && json_is_object(r) &&
+                                              json_object_get(r, "status_text")) first_err = r;
         snprintf(text, sizeof text, "%lld of %zu failed%s%s",
-                 (long long)json_integer_value(json_object_get(n, "errors")), json_array_size(results),
-                 first_err ? ": " : "", first_err ? json_string_value(json_object_get(first_err, "status_text")) : "");
+                 (long long)json_integer_value(json_object_get(n, "errors")),
+                 json_array_size(results), first_err ? ": " : "",
+                 first_err ? json_string_value(json_object_get(first_err, "status_text")) : "");
         fail_node(n, "%s", text);
         return 0;
     }
     set_s(n, "done");
-    json_t *result = json_is_true(json_object_get(n, "multi")) ? json_incref(results)
-                                                               : json_incref(json_array_get(results, 0));
+    json_t *result = json_is_true(json_object_get(n, "multi"))
+                         ? json_incref(results)
+                         : json_incref(json_array_get(results, 0));
     json_object_set_new(n, "result", result);
     return 0;
 }

@@ -18,7 +18,6 @@ struct governance_config {
     json_t *revoked; /* array of names */
 };
 
-
 static bool in_list(const json_t *arr, const char *name)
 {
     size_t i;
@@ -33,14 +32,16 @@ static json_t *names(const json_t *g, const char *key, bool required, fs_err_t *
     const json_t *v = json_object_get(g, key);
     if (!v && !required)
         return json_array();
-    if (!json_is_array(v) || (required && json_array_size(v) == 0) || json_array_size(v) > GOV_MAX_MEMBERS) {
+    if (!json_is_array(v) || (required && json_array_size(v) == 0) ||
+        json_array_size(v) > GOV_MAX_MEMBERS) {
         fs_err_set(e, "$.governance.%s: %s list of operator names (at most %d)", key,
                    required ? "a non-empty" : "a", GOV_MAX_MEMBERS);
         return NULL;
     }
     size_t i;
     json_t *s;
-    json_array_foreach(v, i, s) {
+    json_array_foreach(v, i, s)
+    {
         const char *name = json_string_value(s);
         if (!fs_is_name(name, 32)) {
             fs_err_set(e, "$.governance.%s[%zu]: an operator name (1-32 of [a-z0-9_-])", key, i);
@@ -82,7 +83,8 @@ governance_config_t *governance_config_parse(const json_t *g, fs_err_t *e)
         return NULL;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)g, k, v) {
+    json_object_foreach((json_t *)g, k, v)
+    {
         if (strcmp(k, "quorum") != 0 && strcmp(k, "members") != 0 && strcmp(k, "revoked") != 0) {
             fs_err_set(e, "$.governance.%s: unknown field (quorum, members, revoked)", k);
             return NULL;
@@ -90,7 +92,8 @@ governance_config_t *governance_config_parse(const json_t *g, fs_err_t *e)
     }
     governance_config_t *self = calloc(1, sizeof *self);
     const json_t *q = json_object_get(g, "quorum");
-    if (!(self->members = names(g, "members", true, e)) || !(self->revoked = names(g, "revoked", false, e))) {
+    if (!(self->members = names(g, "members", true, e)) ||
+        !(self->revoked = names(g, "revoked", false, e))) {
         governance_config_destroy(&self);
         return NULL;
     }
@@ -98,8 +101,10 @@ governance_config_t *governance_config_parse(const json_t *g, fs_err_t *e)
     size_t i;
     json_t *m;
     json_array_foreach(self->members, i, m) active += !in_list(self->revoked, json_string_value(m));
-    if (!json_is_integer(q) || json_integer_value(q) < 1 || json_integer_value(q) > GOV_MAX_MEMBERS) {
-        fs_err_set(e, "$.governance.quorum: required, the number of distinct member signatures (1-%d)",
+    if (!json_is_integer(q) || json_integer_value(q) < 1 ||
+        json_integer_value(q) > GOV_MAX_MEMBERS) {
+        fs_err_set(e,
+                   "$.governance.quorum: required, the number of distinct member signatures (1-%d)",
                    GOV_MAX_MEMBERS);
         governance_config_destroy(&self);
         return NULL;
@@ -156,11 +161,12 @@ static bool valid_version(const char *v)
     return true;
 }
 
-char *governance_approval_payload(const char *version, const char *decision, const char *member, int64_t time_ms)
+char *governance_approval_payload(const char *version, const char *decision, const char *member,
+                                  int64_t time_ms)
 {
-    json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", APPROVAL_TYPE, "version", version ? version : "",
-                          "decision", decision ? decision : "", "member", member ? member : "", "time",
-                          (json_int_t)time_ms);
+    json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", APPROVAL_TYPE, "version",
+                          version ? version : "", "decision", decision ? decision : "", "member",
+                          member ? member : "", "time", (json_int_t)time_ms);
     char *text = p ? fs_json_canonical(p) : NULL;
     json_decref(p);
     return text;
@@ -226,13 +232,15 @@ const char *governance_next_state(const char *state, const char *event)
     return NULL;
 }
 
-size_t governance_count_approvals(const governance_config_t *self, const json_t *approvals, const char *author)
+size_t governance_count_approvals(const governance_config_t *self, const json_t *approvals,
+                                  const char *author)
 {
     const char *seen[GOV_MAX_MEMBERS];
     size_t n = 0;
     size_t i;
     json_t *a;
-    json_array_foreach(approvals, i, a) {
+    json_array_foreach(approvals, i, a)
+    {
         const char *m = json_string_value(json_object_get(a, "member"));
         const char *d = json_string_value(json_object_get(a, "decision"));
         if (!m || !d || strcmp(d, "approve") != 0 || !governance_is_member(self, m) ||
@@ -247,8 +255,9 @@ size_t governance_count_approvals(const governance_config_t *self, const json_t 
     return n;
 }
 
-int governance_check_decision(const governance_config_t *self, const json_t *record, const json_t *payload,
-                              int64_t now_ms, int64_t max_skew_ms, fs_err_t *e)
+int governance_check_decision(const governance_config_t *self, const json_t *record,
+                              const json_t *payload, int64_t now_ms, int64_t max_skew_ms,
+                              fs_err_t *e)
 {
     const char *member = json_string_value(json_object_get(payload, "member"));
     const char *decision = json_string_value(json_object_get(payload, "decision"));
@@ -261,19 +270,25 @@ int governance_check_decision(const governance_config_t *self, const json_t *rec
     if (governance_is_revoked(self, member))
         return fs_err_set(e, "%s's signing key is revoked (governance.revoked)", member);
     if (author && strcmp(author, member) == 0)
-        return fs_err_set(e, "%s is the author of version %.12s and cannot %s it", member, version, decision);
-    if (!governance_next_state(state, decision))
-        return fs_err_set(e, "version %.12s is %s: it can no longer be %sd", version, state ? state : "unknown",
+        return fs_err_set(e, "%s is the author of version %.12s and cannot %s it", member, version,
                           decision);
+    if (!governance_next_state(state, decision))
+        return fs_err_set(e, "version %.12s is %s: it can no longer be %sd", version,
+                          state ? state : "unknown", decision);
     size_t i;
     json_t *a;
-    json_array_foreach(json_object_get(record, "approvals"), i, a) {
+    json_array_foreach(json_object_get(record, "approvals"), i, a)
+    {
         if (strcmp(json_string_value(json_object_get(a, "member")), member) == 0)
-            return fs_err_set(e, "%s has already signed version %.12s (duplicate signature)", member, version);
+            return fs_err_set(e, "%s has already signed version %.12s (duplicate signature)",
+                              member, version);
     }
     if (max_skew_ms > 0 && (t > now_ms + max_skew_ms || now_ms - t > max_skew_ms))
-        return fs_err_set(e, "the signature's time is more than %lld s from the broker's clock (replayed or "
-                             "wrong clock)", (long long)(max_skew_ms / 1000));
+        return fs_err_set(
+            e,
+            "the signature's time is more than %lld s from the broker's clock (replayed or "
+            "wrong clock)",
+            (long long)(max_skew_ms / 1000));
     return 0;
 }
 
@@ -290,7 +305,8 @@ static void diff_at(const json_t *a, const json_t *b, const char *path, json_t *
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)a, k, v) json_array_append_new(keys, json_string(k));
-        json_object_foreach((json_t *)b, k, v) if (!json_object_get(a, k)) json_array_append_new(keys, json_string(k));
+        json_object_foreach((json_t *)b, k, v) if (!json_object_get(a, k))
+            json_array_append_new(keys, json_string(k));
         size_t n = json_array_size(keys);
         const char **sorted = calloc(n ? n : 1, sizeof *sorted);
         for (size_t i = 0; i < n; i++)
@@ -311,7 +327,8 @@ static void diff_at(const json_t *a, const json_t *b, const char *path, json_t *
         return;
     }
     if (json_is_array(a) && json_is_array(b)) {
-        size_t n = json_array_size(a) > json_array_size(b) ? json_array_size(a) : json_array_size(b);
+        size_t n =
+            json_array_size(a) > json_array_size(b) ? json_array_size(a) : json_array_size(b);
         for (size_t i = 0; i < n; i++) {
             if (snprintf(sub, sizeof sub, "%s[%zu]", path, i) >= (int)sizeof sub)
                 continue;
@@ -322,7 +339,10 @@ static void diff_at(const json_t *a, const json_t *b, const char *path, json_t *
     if (a && b && json_equal((json_t *)a, (json_t *)b))
         return;
     json_array_append_new(out, json_pack("{s:s, s:s, s:O?, s:O?}", "path", path, "op",
-                                         !a ? "added" : !b ? "removed" : "changed", "old", a, "new", b));
+                                         !a   ? "added"
+                                         : !b ? "removed"
+                                              : "changed",
+                                         "old", a, "new", b));
 }
 
 json_t *governance_diff(const json_t *a, const json_t *b)

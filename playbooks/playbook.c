@@ -29,14 +29,14 @@ typedef struct {
     fs_err_t *e;
 } parse_ctx_t;
 
-
 /* Every key of obj must be in `common` or `own` (NULL-terminated lists). */
 static int only_keys(const json_t *obj, const char *const *common, const char *const *own,
                      const char *where, fs_err_t *e)
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         bool ok = false;
         for (const char *const *a = common; a && *a; a++)
             ok = ok || strcmp(*a, k) == 0;
@@ -83,8 +83,9 @@ static int need_duration(const json_t *s, const char *key, bool required, const 
                                      where, key)
                         : 0;
     if (playbook_duration_ms(v, &ms) != 0)
-        return fs_err_set(e, "%s.%s: not a duration (seconds, or \"500ms\", \"30s\", \"5m\", \"2h\", \"1d\")",
-                          where, key);
+        return fs_err_set(
+            e, "%s.%s: not a duration (seconds, or \"500ms\", \"30s\", \"5m\", \"2h\", \"1d\")",
+            where, key);
     return 0;
 }
 
@@ -115,12 +116,13 @@ static int parse_steps(parse_ctx_t *c, const json_t *steps, const char *where, b
 #define SUBPATH(...)                                                                               \
     do {                                                                                           \
         if (snprintf(sub, sizeof sub, __VA_ARGS__) >= (int)sizeof sub)                             \
-            return fs_err_set(c->e, "%s: nested too deeply", where);                              \
+            return fs_err_set(c->e, "%s: nested too deeply", where);                               \
     } while (0)
 
 static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
 {
-    static const char *const common[] = {"id", "type", "title", "timeout", "retry", "on_error", NULL};
+    static const char *const common[] = {"id",    "type",     "title", "timeout",
+                                         "retry", "on_error", NULL};
     fs_err_t *e = c->e;
     char sub[512];
     if (!json_is_object(s))
@@ -157,8 +159,9 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
         if (json_is_array(on_error)) {
             if (parse_steps(c, on_error, sub, false) != 0)
                 return -1;
-        } else if (!json_is_string(on_error) || (strcmp(json_string_value(on_error), "fail") != 0 &&
-                                                 strcmp(json_string_value(on_error), "continue") != 0)) {
+        } else if (!json_is_string(on_error) ||
+                   (strcmp(json_string_value(on_error), "fail") != 0 &&
+                    strcmp(json_string_value(on_error), "continue") != 0)) {
             return fs_err_set(e, "%s: \"fail\", \"continue\" or an array of steps", sub);
         }
     }
@@ -169,8 +172,10 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
             return -1;
         const json_t *fields = json_object_get(s, "case");
         if (!json_is_object(fields) || json_object_size(fields) == 0)
-            return fs_err_set(e, "%s.case: required object of case fields (status, severity_id, "
-                                 "assignee, note)", where);
+            return fs_err_set(e,
+                              "%s.case: required object of case fields (status, severity_id, "
+                              "assignee, note)",
+                              where);
         static const char *const fkeys[] = {"status", "severity_id", "assignee", "note", NULL};
         SUBPATH("%s.case", where);
         if (only_keys(fields, fkeys, NULL, sub, e) != 0)
@@ -179,7 +184,8 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
     }
     if (strcmp(type, "condition") == 0) {
         static const char *const own[] = {"if", "then", "else", NULL};
-        if (only_keys(s, common, own, where, e) != 0 || compile_program(c, s, "if", true, where) != 0)
+        if (only_keys(s, common, own, where, e) != 0 ||
+            compile_program(c, s, "if", true, where) != 0)
             return -1;
         const json_t *then = json_object_get(s, "then"), *els = json_object_get(s, "else");
         if (!then && !els)
@@ -195,8 +201,10 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
         if (only_keys(s, common, own, where, e) != 0)
             return -1;
         const json_t *cmd = json_object_get(s, "command");
-        if (!json_is_object(cmd) || !json_object_get(cmd, "action") || !json_object_get(cmd, "target"))
-            return fs_err_set(e, "%s.command: required OpenC2 command with action and target", where);
+        if (!json_is_object(cmd) || !json_object_get(cmd, "action") ||
+            !json_object_get(cmd, "target"))
+            return fs_err_set(e, "%s.command: required OpenC2 command with action and target",
+                              where);
         SUBPATH("%s.command", where);
         if (compile_template(c, cmd, sub) != 0)
             return -1;
@@ -225,8 +233,10 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
             return -1;
         const char *ot = json_string_value(json_object_get(s, "on_timeout"));
         if (json_object_get(s, "on_timeout") &&
-            (!ot || (strcmp(ot, "deny") != 0 && strcmp(ot, "approve") != 0 && strcmp(ot, "fail") != 0)))
-            return fs_err_set(e, "%s.on_timeout: \"deny\" (default), \"approve\" or \"fail\"", where);
+            (!ot ||
+             (strcmp(ot, "deny") != 0 && strcmp(ot, "approve") != 0 && strcmp(ot, "fail") != 0)))
+            return fs_err_set(e, "%s.on_timeout: \"deny\" (default), \"approve\" or \"fail\"",
+                              where);
         const json_t *reason = json_object_get(s, "reason");
         SUBPATH("%s.reason", where);
         if (reason && (!json_is_string(reason) || compile_template(c, reason, sub) != 0))
@@ -241,7 +251,8 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
     }
     if (strcmp(type, "foreach") == 0) {
         static const char *const own[] = {"items", "steps", NULL};
-        if (only_keys(s, common, own, where, e) != 0 || compile_program(c, s, "items", true, where) != 0)
+        if (only_keys(s, common, own, where, e) != 0 ||
+            compile_program(c, s, "items", true, where) != 0)
             return -1;
         SUBPATH("%s.steps", where);
         return parse_steps(c, json_object_get(s, "steps"), sub, false);
@@ -255,7 +266,8 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
             return fs_err_set(e, "%s.branches: 1-16 arrays of steps", where);
         size_t i;
         json_t *b;
-        json_array_foreach(br, i, b) {
+        json_array_foreach(br, i, b)
+        {
             SUBPATH("%s.branches[%zu]", where, i);
             if (parse_steps(c, b, sub, false) != 0)
                 return -1;
@@ -290,8 +302,10 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
         SUBPATH("%s.input", where);
         return input ? compile_template(c, input, sub) : 0;
     }
-    return fs_err_set(e, "%s.type: unknown step type \"%s\" (set, condition, openc2, approval, "
-                         "wait, foreach, parallel, playbook, enrich, action)", where, type);
+    return fs_err_set(e,
+                      "%s.type: unknown step type \"%s\" (set, condition, openc2, approval, "
+                      "wait, foreach, parallel, playbook, enrich, action)",
+                      where, type);
 }
 
 static int parse_steps(parse_ctx_t *c, const json_t *steps, const char *where, bool allow_empty)
@@ -304,7 +318,8 @@ static int parse_steps(parse_ctx_t *c, const json_t *steps, const char *where, b
     size_t i;
     json_t *s;
     char sub[512];
-    json_array_foreach(steps, i, s) {
+    json_array_foreach(steps, i, s)
+    {
         SUBPATH("%s[%zu]", where, i);
         if (parse_step(c, s, sub) != 0)
             return -1;
@@ -321,25 +336,31 @@ static int check_critical(const json_t *steps, bool gated, const char *where, fs
     size_t i;
     json_t *s;
     char sub[512];
-    json_array_foreach(steps, i, s) {
+    json_array_foreach(steps, i, s)
+    {
         const char *type = json_string_value(json_object_get(s, "type"));
         if (snprintf(sub, sizeof sub, "%s[%zu]", where, i) >= (int)sizeof sub)
             return fs_err_set(e, "%s: nested too deeply", where);
         if (strcmp(type, "openc2") == 0 && json_is_true(json_object_get(s, "critical")) && !gated)
-            return fs_err_set(e, "%s: a critical command needs an approval step before it (in the same "
-                                 "list or an enclosing one): its site refuses it without the approvers' "
-                                 "signatures", sub);
+            return fs_err_set(
+                e,
+                "%s: a critical command needs an approval step before it (in the same "
+                "list or an enclosing one): its site refuses it without the approvers' "
+                "signatures",
+                sub);
         static const char *const lists[] = {"then", "else", "steps", "on_error"};
         for (size_t k = 0; k < sizeof lists / sizeof *lists; k++) {
             const json_t *inner = json_object_get(s, lists[k]);
             char sub2[600];
-            if (json_is_array(inner) && snprintf(sub2, sizeof sub2, "%s.%s", sub, lists[k]) < (int)sizeof sub2 &&
+            if (json_is_array(inner) &&
+                snprintf(sub2, sizeof sub2, "%s.%s", sub, lists[k]) < (int)sizeof sub2 &&
                 check_critical(inner, gated, sub2, e) != 0)
                 return -1;
         }
         size_t j;
         json_t *br;
-        json_array_foreach(json_object_get(s, "branches"), j, br) {
+        json_array_foreach(json_object_get(s, "branches"), j, br)
+        {
             char sub2[600];
             if (snprintf(sub2, sizeof sub2, "%s.branches[%zu]", sub, j) < (int)sizeof sub2 &&
                 check_critical(br, gated, sub2, e) != 0)
@@ -383,7 +404,8 @@ static int parse_trigger(playbook_t *pb, const json_t *t, fs_err_t *e)
     } else if (json_is_array(cls)) {
         size_t i;
         json_t *c;
-        json_array_foreach(cls, i, c) {
+        json_array_foreach(cls, i, c)
+        {
             if (!json_is_integer(c))
                 return fs_err_set(e, "$.trigger.class_uid[%zu]: must be an integer", i);
             json_array_append(pb->classes, c);
@@ -419,8 +441,8 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
     if (!json_is_object(doc))
         fs_err_set(&inner, "$: a playbook is a JSON object");
     else if (size > PLAYBOOK_MAX_BYTES)
-        fs_err_set(&inner, "$: %zu bytes as compact JSON, over the %u-byte playbook limit",
-                   size, PLAYBOOK_MAX_BYTES);
+        fs_err_set(&inner, "$: %zu bytes as compact JSON, over the %u-byte playbook limit", size,
+                   PLAYBOOK_MAX_BYTES);
     else if (only_keys(doc, keys, NULL, "$", &inner) != 0)
         ;
     else if (!name || !fs_is_name(name, 64))
@@ -517,7 +539,8 @@ bool playbook_matches(const playbook_t *self, const json_t *event, fs_err_t *e)
         if (!found)
             return false;
     }
-    if (self->sources && !in_strings(self->sources, json_string_value(json_object_get(event, "source"))))
+    if (self->sources &&
+        !in_strings(self->sources, json_string_value(json_object_get(event, "source"))))
         return false;
     if (self->sites && !in_strings(self->sites, json_string_value(json_object_get(event, "site"))))
         return false;

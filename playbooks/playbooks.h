@@ -115,7 +115,8 @@ const json_t *governance_members(const governance_config_t *self);
 /* The payload a board member signs (canonical JSON; caller owns, free()):
    {"decision":"approve"|"reject","member":M,"time":MS,
     "type":"fedsoar-approval/1","version":SHA256HEX} */
-char *governance_approval_payload(const char *version, const char *decision, const char *member, int64_t time_ms);
+char *governance_approval_payload(const char *version, const char *decision, const char *member,
+                                  int64_t time_ms);
 /* Parses and checks one (exact keys, types, canonical form, <= 1024
    bytes). Caller owns; NULL with e set. */
 json_t *governance_approval_parse(const char *payload, size_t len, fs_err_t *e);
@@ -127,13 +128,15 @@ const char *governance_next_state(const char *state, const char *event);
 /* N-of-M: distinct, unrevoked board members among approvals
    ([{"member","decision"}], signatures already verified), the author
    excluded. */
-size_t governance_count_approvals(const governance_config_t *self, const json_t *approvals, const char *author);
+size_t governance_count_approvals(const governance_config_t *self, const json_t *approvals,
+                                  const char *author);
 /* Whether a parsed approval payload (borrowed) may count for the version
    record {"state","author","approvals"} (borrowed): a member, not revoked,
    not the author, not a duplicate, a state that allows it, time within
    max_skew_ms of now (0 = unchecked). 0, or -1 with a clear reason. */
-int governance_check_decision(const governance_config_t *self, const json_t *record, const json_t *payload,
-                              int64_t now_ms, int64_t max_skew_ms, fs_err_t *e);
+int governance_check_decision(const governance_config_t *self, const json_t *record,
+                              const json_t *payload, int64_t now_ms, int64_t max_skew_ms,
+                              fs_err_t *e);
 /* Structural diff of two documents: [{"path","op":"added|removed|changed",
    "old","new"}] in key order, at most 1000. Caller owns. */
 json_t *governance_diff(const json_t *a, const json_t *b);

@@ -81,7 +81,8 @@ int template_compile(const json_t *tmpl, template_exprs_t **list, const char *pa
     if (json_is_object(tmpl)) {
         const char *k;
         json_t *v;
-        json_object_foreach((json_t *)tmpl, k, v) {
+        json_object_foreach((json_t *)tmpl, k, v)
+        {
             snprintf(sub, sizeof sub, "%s.%s", path, k);
             if (template_compile(v, list, sub, e) != 0)
                 return -1;
@@ -89,7 +90,8 @@ int template_compile(const json_t *tmpl, template_exprs_t **list, const char *pa
     } else if (json_is_array(tmpl)) {
         size_t i;
         json_t *v;
-        json_array_foreach(tmpl, i, v) {
+        json_array_foreach(tmpl, i, v)
+        {
             snprintf(sub, sizeof sub, "%s[%zu]", path, i);
             if (template_compile(v, list, sub, e) != 0)
                 return -1;
@@ -110,8 +112,7 @@ void template_exprs_destroy(template_exprs_t **list)
 }
 
 /* First output of a compiled expression (json null when none). */
-static json_t *first_value(template_exprs_t *list, const char *text, const json_t *ctx,
-                           fs_err_t *e)
+static json_t *first_value(template_exprs_t *list, const char *text, const json_t *ctx, fs_err_t *e)
 {
     jqexpr_t *expr = find(list, text);
     if (!expr) {
@@ -127,8 +128,7 @@ static json_t *first_value(template_exprs_t *list, const char *text, const json_
     return v;
 }
 
-static json_t *render_string(const char *s, template_exprs_t *list, const json_t *ctx,
-                             fs_err_t *e)
+static json_t *render_string(const char *s, template_exprs_t *list, const json_t *ctx, fs_err_t *e)
 {
     const char *open = strstr(s, "{{");
     if (!open)
@@ -206,8 +206,7 @@ static json_t *render_string(const char *s, template_exprs_t *list, const json_t
     return v;
 }
 
-json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx,
-                        fs_err_t *e)
+json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx, fs_err_t *e)
 {
     if (json_is_string(tmpl))
         return render_string(json_string_value(tmpl), list, ctx, e);
@@ -215,7 +214,8 @@ json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t
         json_t *out = json_object();
         const char *k;
         json_t *v;
-        json_object_foreach((json_t *)tmpl, k, v) {
+        json_object_foreach((json_t *)tmpl, k, v)
+        {
             json_t *r = template_render(v, list, ctx, e);
             if (!r) {
                 json_decref(out);
@@ -229,7 +229,8 @@ json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t
         json_t *out = json_array();
         size_t i;
         json_t *v;
-        json_array_foreach(tmpl, i, v) {
+        json_array_foreach(tmpl, i, v)
+        {
             json_t *r = template_render(v, list, ctx, e);
             if (!r) {
                 json_decref(out);

@@ -10,8 +10,7 @@ typedef struct template_exprs template_exprs_t;
    in errors ("$.steps[1].command"). */
 int template_compile(const json_t *tmpl, template_exprs_t **list, const char *path, fs_err_t *e);
 /* Renders tmpl against ctx. Caller owns the result; NULL with e set. */
-json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx,
-                        fs_err_t *e);
+json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx, fs_err_t *e);
 void template_exprs_destroy(template_exprs_t **list);
 /* Compiles a bare jq program into *list (once per distinct text). */
 int template_add_program(template_exprs_t **list, const char *program, fs_err_t *e);

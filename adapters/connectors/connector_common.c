@@ -15,7 +15,8 @@ void source_cursor_clear(source_cursor_t *c)
     memset(c, 0, sizeof *c);
 }
 
-int source_cursor_load(source_cursor_t *c, const char *checkpoint, const json_t *config, fs_err_t *e)
+int source_cursor_load(source_cursor_t *c, const char *checkpoint, const json_t *config,
+                       fs_err_t *e)
 {
     memset(c, 0, sizeof *c);
     if (checkpoint) {
@@ -25,8 +26,9 @@ int source_cursor_load(source_cursor_t *c, const char *checkpoint, const json_t 
         if (!ts || parse_ts(ts, &c->ts_ms) != 0 || !json_is_array(ids) ||
             snprintf(c->ts, sizeof c->ts, "%s", ts) >= (int)sizeof c->ts) {
             json_decref(j);
-            return fs_err_set(e, "the stored checkpoint is unreadable (%.80s); delete it to start over",
-                              checkpoint);
+            return fs_err_set(
+                e, "the stored checkpoint is unreadable (%.80s); delete it to start over",
+                checkpoint);
         }
         c->ids = json_incref(ids);
         json_decref(j);
@@ -77,7 +79,8 @@ static bool has_id(const json_t *ids, const char *id)
     return false;
 }
 
-bool source_cursor_take(const source_cursor_t *base, source_cursor_t *next, const char *ts, const char *id)
+bool source_cursor_take(const source_cursor_t *base, source_cursor_t *next, const char *ts,
+                        const char *id)
 {
     int64_t ms;
     if (!ts || !id || parse_ts(ts, &ms) != 0)
@@ -112,8 +115,8 @@ char *source_cursor_dump(const source_cursor_t *c)
     return s;
 }
 
-int source_poll_pages(const source_pager_t *p, const char *checkpoint, source_emit_fn *emit, void *arg,
-                      char **next_checkpoint, fs_err_t *e)
+int source_poll_pages(const source_pager_t *p, const char *checkpoint, source_emit_fn *emit,
+                      void *arg, char **next_checkpoint, fs_err_t *e)
 {
     source_cursor_t base, next;
     *next_checkpoint = NULL;
@@ -137,13 +140,15 @@ int source_poll_pages(const source_pager_t *p, const char *checkpoint, source_em
         }
         size_t i;
         json_t *rec;
-        json_array_foreach(records, i, rec) {
+        json_array_foreach(records, i, rec)
+        {
             const char *ts = NULL, *id = NULL;
             p->key(p->ctx, rec, &ts, &id);
             if (!source_cursor_take(&base, &next, ts, id))
                 continue;
             if (emit(arg, rec) != 0 || ++taken > CONNECTOR_MAX_RECORDS) {
-                rc = fs_err_set(e, "%s: more than %d records in one poll", p->name, CONNECTOR_MAX_RECORDS);
+                rc = fs_err_set(e, "%s: more than %d records in one poll", p->name,
+                                CONNECTOR_MAX_RECORDS);
                 break;
             }
         }
@@ -158,7 +163,8 @@ int source_poll_pages(const source_pager_t *p, const char *checkpoint, source_em
     return rc;
 }
 
-int source_emit_text(source_emit_fn *emit, void *arg, const char *name, const char *text, size_t len, fs_err_t *e)
+int source_emit_text(source_emit_fn *emit, void *arg, const char *name, const char *text,
+                     size_t len, fs_err_t *e)
 {
     json_t *t = json_stringn_nocheck(text, len); /* bytes as read; the normalizer judges them */
     int rc = 0;
@@ -185,8 +191,8 @@ void connector_instance_name(char *buf, size_t size, const char *type, const jso
     snprintf(buf, size, "%s %s", type, name ? name : "");
 }
 
-void source_http_prepare(source_http_t *s, const json_t *config, const char *type, const char *defaults_json,
-                         int page_default, int page_max)
+void source_http_prepare(source_http_t *s, const json_t *config, const char *type,
+                         const char *defaults_json, int page_default, int page_max)
 {
     memset(s, 0, sizeof *s);
     s->config = config_with_defaults(config, defaults_json);
@@ -212,8 +218,8 @@ void source_http_release(source_http_t *s)
     s->config = NULL;
 }
 
-source_http_t *source_http_new(const json_t *config, const char *type, const char *defaults_json, int page_default,
-                               int page_max, fs_err_t *e)
+source_http_t *source_http_new(const json_t *config, const char *type, const char *defaults_json,
+                               int page_default, int page_max, fs_err_t *e)
 {
     source_http_t *s = calloc(1, sizeof *s);
     source_http_prepare(s, config, type, defaults_json, page_default, page_max);
@@ -295,7 +301,8 @@ json_t *openc2_status(int status, const char *fmt, ...)
     return json_pack("{s:i, s:s}", "status", status, "status_text", text);
 }
 
-http_client_t *connector_http_new(const json_t *config, const char *what, const char *defaults_json, fs_err_t *e)
+http_client_t *connector_http_new(const json_t *config, const char *what, const char *defaults_json,
+                                  fs_err_t *e)
 {
     json_t *c = config_with_defaults(config, defaults_json);
     char label[96];
@@ -318,7 +325,8 @@ void connector_http_cleanup(void **state_p)
     *state_p = NULL;
 }
 
-connector_http_t *connector_http_state(const json_t *config, const char *what, const char *defaults_json, fs_err_t *e)
+connector_http_t *connector_http_state(const json_t *config, const char *what,
+                                       const char *defaults_json, fs_err_t *e)
 {
     connector_http_t *s = calloc(1, sizeof *s);
     if (!(s->http = connector_http_new(config, what, defaults_json, e))) {
@@ -330,8 +338,8 @@ connector_http_t *connector_http_state(const json_t *config, const char *what, c
     return s;
 }
 
-http_client_t *edr_http_new(const json_t *config, const char *actuator, const char *defaults_json, const char *help,
-                            fs_err_t *e)
+http_client_t *edr_http_new(const json_t *config, const char *actuator, const char *defaults_json,
+                            const char *help, fs_err_t *e)
 {
     if (!json_is_object(config)) {
         fs_err_set(e, "%s", help);
@@ -349,7 +357,8 @@ json_t *edr_pairs(void *state)
     return json_pack("{s:[s], s:[s]}", "contain", "device", "allow", "device");
 }
 
-json_t *edr_device_id(http_client_t *http, const edr_vendor_t *v, const json_t *device, char *id, size_t size)
+json_t *edr_device_id(http_client_t *http, const edr_vendor_t *v, const json_t *device, char *id,
+                      size_t size)
 {
     const char *did = json_string_value(json_object_get(device, "device_id"));
     if (did) {

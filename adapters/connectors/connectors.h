@@ -9,9 +9,9 @@
 #include "adapter.h"
 #include "http_client.h"
 
-#define CONNECTOR_MAX_PAGES 50         /* default pages per poll (config max_pages) */
-#define CONNECTOR_MAX_RECORDS 20000    /* records per poll, whatever max_pages says */
-#define CURSOR_MAX_IDS 5000            /* ids remembered at the checkpoint's timestamp */
+#define CONNECTOR_MAX_PAGES 50      /* default pages per poll (config max_pages) */
+#define CONNECTOR_MAX_RECORDS 20000 /* records per poll, whatever max_pages says */
+#define CURSOR_MAX_IDS 5000         /* ids remembered at the checkpoint's timestamp */
 
 /* ---- the checkpoint of a timestamp-ordered source --------------------------
    The vendor is asked for records at or after `ts` (inclusive), and the ids
@@ -19,17 +19,19 @@
    the boundary timestamp are neither lost (as with a strict ">") nor taken
    twice.  Serialized as {"ts": "…", "ids": ["…"]}. */
 typedef struct source_cursor {
-    char ts[64];     /* the vendor's own timestamp text, for its filter */
+    char ts[64]; /* the vendor's own timestamp text, for its filter */
     int64_t ts_ms;
-    json_t *ids;     /* array of strings */
+    json_t *ids; /* array of strings */
 } source_cursor_t;
 
 /* Loads from a checkpoint, or, when NULL, from the config: "start"
    (RFC 3339) or "lookback_s" before now (default 86400). */
-int source_cursor_load(source_cursor_t *c, const char *checkpoint, const json_t *config, fs_err_t *e);
+int source_cursor_load(source_cursor_t *c, const char *checkpoint, const json_t *config,
+                       fs_err_t *e);
 /* Whether a record (its timestamp text and id) is new relative to `base`;
    when it is, `next` advances over it. */
-bool source_cursor_take(const source_cursor_t *base, source_cursor_t *next, const char *ts, const char *id);
+bool source_cursor_take(const source_cursor_t *base, source_cursor_t *next, const char *ts,
+                        const char *id);
 /* Caller owns (free()). */
 char *source_cursor_dump(const source_cursor_t *c);
 void source_cursor_copy(source_cursor_t *dst, const source_cursor_t *src);
@@ -48,45 +50,48 @@ void source_cursor_clear(source_cursor_t *c);
    of JSON objects, or NULL for none) and returns 1 when another page
    follows, 0 when this one is the last, -1 with e set (e names the source
    and the request). */
-typedef int(source_page_fn)(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e);
+typedef int(source_page_fn)(void *ctx, const source_cursor_t *base, int page, json_t **records,
+                            fs_err_t *e);
 /* Points *ts and *id at a record's timestamp text and id (NULL when it has
    none; source_cursor_take then lets the normalizer judge the record). */
-typedef void(source_record_key_fn)(void *ctx, const json_t *record, const char **ts, const char **id);
+typedef void(source_record_key_fn)(void *ctx, const json_t *record, const char **ts,
+                                   const char **id);
 
 typedef struct source_pager {
-    const char *name;          /* "TYPE NAME", in errors */
-    const json_t *config;      /* "start" / "lookback_s" for the first poll (borrowed) */
-    int max_pages;             /* pages per poll; then 1 ("more waiting") is returned */
+    const char *name;     /* "TYPE NAME", in errors */
+    const json_t *config; /* "start" / "lookback_s" for the first poll (borrowed) */
+    int max_pages;        /* pages per poll; then 1 ("more waiting") is returned */
     source_page_fn *fetch;
     source_record_key_fn *key;
-    void *ctx;                 /* passed to fetch and key */
+    void *ctx; /* passed to fetch and key */
 } source_pager_t;
 
 /* One source_ops_t.poll: returns 0 caught up, 1 more waiting, -1 with e set
    (and *next_checkpoint NULL).  On success *next_checkpoint is the new
    checkpoint (caller owns, free()). */
-int source_poll_pages(const source_pager_t *p, const char *checkpoint, source_emit_fn *emit, void *arg,
-                      char **next_checkpoint, fs_err_t *e);
+int source_poll_pages(const source_pager_t *p, const char *checkpoint, source_emit_fn *emit,
+                      void *arg, char **next_checkpoint, fs_err_t *e);
 
 /* Hands len bytes of native text, as read (the normalizer frames and judges
    them), to emit as one JSON string record.  0, or -1 with e set. */
-int source_emit_text(source_emit_fn *emit, void *arg, const char *name, const char *text, size_t len, fs_err_t *e);
+int source_emit_text(source_emit_fn *emit, void *arg, const char *name, const char *text,
+                     size_t len, fs_err_t *e);
 
 /* ---- the state of an HTTP source ---------------------------------------------- */
 
 typedef struct source_http {
     http_client_t *http;
-    json_t *config;            /* the instance's config with the type's defaults filled in */
+    json_t *config; /* the instance's config with the type's defaults filled in */
     int page_size, max_pages;
-    char name[96];             /* "TYPE NAME", in errors and logs */
+    char name[96]; /* "TYPE NAME", in errors and logs */
 } source_http_t;
 
 /* Fills s from config (borrowed): defaults_json (JSON object text, may be
    NULL) fills the keys the config leaves out; page_size within
    [1, page_max], default page_default; max_pages.  Cannot fail; release
    with source_http_release. */
-void source_http_prepare(source_http_t *s, const json_t *config, const char *type, const char *defaults_json,
-                         int page_default, int page_max);
+void source_http_prepare(source_http_t *s, const json_t *config, const char *type,
+                         const char *defaults_json, int page_default, int page_max);
 /* Checks "start" / "lookback_s" now (not at the first poll) and opens the
    HTTP client.  0, or -1 with e set. */
 int source_http_open(source_http_t *s, fs_err_t *e);
@@ -94,8 +99,8 @@ int source_http_open(source_http_t *s, fs_err_t *e);
 void source_http_release(source_http_t *s);
 /* prepare + open, for a source that needs no other state.  Caller owns
    (source_http_destroy, which is a source_ops_t.cleanup). */
-source_http_t *source_http_new(const json_t *config, const char *type, const char *defaults_json, int page_default,
-                               int page_max, fs_err_t *e);
+source_http_t *source_http_new(const json_t *config, const char *type, const char *defaults_json,
+                               int page_default, int page_max, fs_err_t *e);
 void source_http_destroy(void **state_p);
 
 /* ---- common config ---------------------------------------------------------- */
@@ -118,7 +123,8 @@ int connector_page_size(const json_t *config, int dflt, int max);
 
 /* An http_client from config with defaults_json (a JSON object text) filling
    the keys the config leaves out, e.g. "{\"auth\": \"ssws\"}". */
-http_client_t *connector_http_new(const json_t *config, const char *what, const char *defaults_json, fs_err_t *e);
+http_client_t *connector_http_new(const json_t *config, const char *what, const char *defaults_json,
+                                  fs_err_t *e);
 
 /* The state most analyzers/responders need. */
 typedef struct connector_http {
@@ -126,7 +132,8 @@ typedef struct connector_http {
     json_t *config;
     char what[64];
 } connector_http_t;
-connector_http_t *connector_http_state(const json_t *config, const char *what, const char *defaults_json, fs_err_t *e);
+connector_http_t *connector_http_state(const json_t *config, const char *what,
+                                       const char *defaults_json, fs_err_t *e);
 void connector_http_cleanup(void **state_p);
 
 /* ---- results for connector_ops_t.run ---------------------------------------- */
@@ -146,8 +153,8 @@ json_t *openc2_status(int status, const char *fmt, ...) __attribute__((format(pr
    vendor's device id for target.device, and POSTing the action. */
 
 typedef struct edr_vendor {
-    const char *id_what;       /* what a device id is, in errors: "CrowdStrike device id" */
-    const char *id_reject;     /* characters no usable device id holds (it goes into a URL or body) */
+    const char *id_what;   /* what a device id is, in errors: "CrowdStrike device id" */
+    const char *id_reject; /* characters no usable device id holds (it goes into a URL or body) */
     /* Hostname look-up: GET <lookup_path><escaped <lookup_field>'HOST'><lookup_tail> */
     const char *lookup_path;
     const char *lookup_field;
@@ -160,14 +167,15 @@ typedef struct edr_vendor {
 /* The HTTP client of an EDR actuator.  config (borrowed) must be an object,
    else e says `help`; defaults_json fills what it leaves out.  Errors name
    the client `actuator`.  Caller owns. */
-http_client_t *edr_http_new(const json_t *config, const char *actuator, const char *defaults_json, const char *help,
-                            fs_err_t *e);
+http_client_t *edr_http_new(const json_t *config, const char *actuator, const char *defaults_json,
+                            const char *help, fs_err_t *e);
 /* actuator_ops_t.pairs of an EDR actuator: contain device, allow device. */
 json_t *edr_pairs(void *state);
 /* The vendor's id for target.device: its device_id, else the one device the
    vendor finds for its hostname.  NULL with id set, or the OpenC2 response
    (caller owns) saying why not. */
-json_t *edr_device_id(http_client_t *http, const edr_vendor_t *v, const json_t *device, char *id, size_t size);
+json_t *edr_device_id(http_client_t *http, const edr_vendor_t *v, const json_t *device, char *id,
+                      size_t size);
 /* POSTs a device action (body borrowed).  Returns the vendor's answer
    (caller owns), or NULL with *error set to the OpenC2 response (caller
    owns): 404 when the vendor answered 404, else 500. */

@@ -32,7 +32,8 @@ int json_pointer_get(const json_t *doc, const char *ptr, size_t len, const json_
    value found (null when absent), or the whole body when no field is
    configured.  Errors when the body is not JSON, a pointer is malformed,
    or the result, serialized, exceeds max_bytes. */
-json_t *http_json_pick(const char *body, size_t len, const json_t *fields, size_t max_bytes, fs_err_t *e);
+json_t *http_json_pick(const char *body, size_t len, const json_t *fields, size_t max_bytes,
+                       fs_err_t *e);
 
 /* ---- context analyzers --------------------------------------------------------- */
 

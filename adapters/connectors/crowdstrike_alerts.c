@@ -44,9 +44,11 @@ json_t *crowdstrike_parse_page(const char *body, size_t len, bool want_objects, 
     }
     size_t i;
     json_t *v;
-    json_array_foreach(res, i, v) {
+    json_array_foreach(res, i, v)
+    {
         if (want_objects ? !json_is_object(v) : !json_is_string(v)) {
-            fs_err_set(e, "CrowdStrike response: resources[%zu] is not %s", i, want_objects ? "an object" : "a string");
+            fs_err_set(e, "CrowdStrike response: resources[%zu] is not %s", i,
+                       want_objects ? "an object" : "a string");
             json_decref(res);
             json_decref(j);
             return NULL;
@@ -66,8 +68,9 @@ json_t *crowdstrike_parse_page(const char *body, size_t len, bool want_objects, 
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    return source_http_new(config, "crowdstrike-alerts", "{\"auth\": \"oauth2\", \"token_url\": \"/oauth2/token\"}",
-                           500, CS_PAGE_MAX, e);
+    return source_http_new(config, "crowdstrike-alerts",
+                           "{\"auth\": \"oauth2\", \"token_url\": \"/oauth2/token\"}", 500,
+                           CS_PAGE_MAX, e);
 }
 
 /* One poll's paging: the query's `after` token when it gives one, else the offset. */
@@ -78,7 +81,8 @@ typedef struct {
 } cs_pages_t;
 
 /* A page is two requests: the query for composite ids, then their alerts. */
-static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records,
+                      fs_err_t *e)
 {
     (void)page;
     cs_pages_t *p = ctx;
@@ -88,9 +92,13 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
     char *qfilter = http_escape(filter);
     char url[4096];
     char *qafter = p->after ? http_escape(p->after) : NULL;
-    int n = qafter ? snprintf(url, sizeof url, "/alerts/queries/alerts/v2?filter=%s&sort=updated_timestamp.asc&limit=%d&after=%s",
+    int n = qafter ? snprintf(url, sizeof url,
+                              "/alerts/queries/alerts/"
+                              "v2?filter=%s&sort=updated_timestamp.asc&limit=%d&after=%s",
                               qfilter, s->page_size, qafter)
-                   : snprintf(url, sizeof url, "/alerts/queries/alerts/v2?filter=%s&sort=updated_timestamp.asc&limit=%d&offset=%lld",
+                   : snprintf(url, sizeof url,
+                              "/alerts/queries/alerts/"
+                              "v2?filter=%s&sort=updated_timestamp.asc&limit=%d&offset=%lld",
                               qfilter, s->page_size, (long long)p->offset);
     free(qafter);
     free(qfilter);
@@ -118,7 +126,8 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
     json_decref(ids);
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
-    int q = http_client_request(s->http, "POST", "/alerts/entities/alerts/v2", body, HTTP_IDEMPOTENT, &r, e);
+    int q = http_client_request(s->http, "POST", "/alerts/entities/alerts/v2", body,
+                                HTTP_IDEMPOTENT, &r, e);
     free(body);
     if (q != 0) {
         http_response_clear(&r);
@@ -144,7 +153,8 @@ static void record_key(void *ctx, const json_t *alert, const char **ts, const ch
     *id = json_string_value(json_object_get(alert, "composite_id"));
 }
 
-static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                char **next_cp, fs_err_t *e)
 {
     source_http_t *s = state;
     cs_pages_t pages = {.s = s};

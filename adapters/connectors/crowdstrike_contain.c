@@ -30,7 +30,8 @@ static json_t *pick_device(const char *body, size_t len, const char *host, char 
     if (n == 0)
         res = openc2_status(404, "CrowdStrike knows no device with hostname %s", host);
     else if (n > 1)
-        res = openc2_status(400, "hostname %s matches several CrowdStrike devices; name the device_id", host);
+        res = openc2_status(
+            400, "hostname %s matches several CrowdStrike devices; name the device_id", host);
     else if (snprintf(id, size, "%s", json_string_value(json_array_get(ids, 0))) >= (int)size)
         res = openc2_status(500, "CrowdStrike returned an over-long device id");
     json_decref(ids);
@@ -59,11 +60,11 @@ static void cleanup(void **state_p)
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    http_client_t *http = edr_http_new(config, "crowdstrike-falcon",
-                                       "{\"auth\": \"oauth2\", \"token_url\": \"/oauth2/token\"}",
-                                       "needs \"actuator_config\": {\"crowdstrike-falcon\": {\"base_url\", \"client_id\", "
-                                       "\"client_secret_file\" | \"client_secret_env\"}}",
-                                       e);
+    http_client_t *http = edr_http_new(
+        config, "crowdstrike-falcon", "{\"auth\": \"oauth2\", \"token_url\": \"/oauth2/token\"}",
+        "needs \"actuator_config\": {\"crowdstrike-falcon\": {\"base_url\", \"client_id\", "
+        "\"client_secret_file\" | \"client_secret_env\"}}",
+        e);
     if (!http)
         return NULL;
     falcon_t *f = calloc(1, sizeof *f);
@@ -96,8 +97,8 @@ static json_t *execute(void *state, const json_t *cmd)
     if (ans)
         res = openc2_status(200, "CrowdStrike %s requested for device %s", vendor_action, id);
     json_decref(ans);
-    fs_log(FS_LOG_INFO, "actuator", "crowdstrike_action", "action=%s device_id=%s status=%lld", vendor_action, id,
-           (long long)json_integer_value(json_object_get(res, "status")));
+    fs_log(FS_LOG_INFO, "actuator", "crowdstrike_action", "action=%s device_id=%s status=%lld",
+           vendor_action, id, (long long)json_integer_value(json_object_get(res, "status")));
     return res;
 }
 

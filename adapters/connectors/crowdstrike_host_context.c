@@ -39,13 +39,15 @@ json_t *crowdstrike_host_summary(const char *body, size_t len, fs_err_t *e)
     json_t *tags = json_array();
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(d, "tags"), i, t) if (json_is_string(t)) json_array_append(tags, t);
-    json_t *res = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o}", "device_id",
-                            json_object_get(d, "device_id"), "hostname", json_object_get(d, "hostname"), "platform",
-                            json_object_get(d, "platform_name"), "os_version", json_object_get(d, "os_version"),
-                            "local_ip", json_object_get(d, "local_ip"), "external_ip", json_object_get(d, "external_ip"),
-                            "last_seen", json_object_get(d, "last_seen"), "status", json_object_get(d, "status"),
-                            "tags", tags);
+    json_array_foreach(json_object_get(d, "tags"), i, t) if (json_is_string(t))
+        json_array_append(tags, t);
+    json_t *res = json_pack(
+        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o}", "device_id",
+        json_object_get(d, "device_id"), "hostname", json_object_get(d, "hostname"), "platform",
+        json_object_get(d, "platform_name"), "os_version", json_object_get(d, "os_version"),
+        "local_ip", json_object_get(d, "local_ip"), "external_ip",
+        json_object_get(d, "external_ip"), "last_seen", json_object_get(d, "last_seen"), "status",
+        json_object_get(d, "status"), "tags", tags);
     json_decref(d);
     if (!json_is_string(json_object_get(res, "device_id"))) {
         fs_err_set(e, "CrowdStrike answered a device without device_id");
@@ -61,11 +63,13 @@ json_t *crowdstrike_login_users(const char *body, size_t len, size_t max, fs_err
     json_t *users = d ? json_array() : NULL;
     size_t i;
     json_t *l;
-    json_array_foreach(json_object_get(d, "recent_logins"), i, l) {
+    json_array_foreach(json_object_get(d, "recent_logins"), i, l)
+    {
         const char *u = json_string_value(json_object_get(l, "user_name"));
         if (!u || json_array_size(users) == max)
             continue;
-        json_array_append_new(users, json_pack("{s:s, s:O?}", "user", u, "login_time", json_object_get(l, "login_time")));
+        json_array_append_new(users, json_pack("{s:s, s:O?}", "user", u, "login_time",
+                                               json_object_get(l, "login_time")));
     }
     json_decref(d);
     return users;
@@ -74,7 +78,8 @@ json_t *crowdstrike_login_users(const char *body, size_t len, size_t max, fs_err
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    return connector_http_state(config, "crowdstrike", "{\"auth\": \"oauth2\", \"token_url\": \"/oauth2/token\"}", e);
+    return connector_http_state(config, "crowdstrike",
+                                "{\"auth\": \"oauth2\", \"token_url\": \"/oauth2/token\"}", e);
 }
 
 /* The device id for a hostname: NULL with id set, or the error result. */
@@ -98,11 +103,13 @@ static json_t *find_device(connector_http_t *s, const char *host, char *id, size
         return connector_error("%s", e.text);
     size_t n = json_array_size(ids);
     const char *first = json_string_value(json_array_get(ids, 0));
-    json_t *res = n == 0   ? connector_error("CrowdStrike knows no device with hostname %s", host)
-                  : n > 1 ? connector_error("hostname %s matches several CrowdStrike devices; give device_id", host)
-                  : strlen(first) >= size || strpbrk(first, CS_ID_REJECT)
-                      ? connector_error("CrowdStrike returned an unusable device id")
-                      : NULL;
+    json_t *res =
+        n == 0  ? connector_error("CrowdStrike knows no device with hostname %s", host)
+        : n > 1 ? connector_error("hostname %s matches several CrowdStrike devices; give device_id",
+                                  host)
+        : strlen(first) >= size || strpbrk(first, CS_ID_REJECT)
+            ? connector_error("CrowdStrike returned an unusable device id")
+            : NULL;
     if (!res)
         snprintf(id, size, "%s", first);
     json_decref(ids);
@@ -137,15 +144,17 @@ static json_t *run(void *state, const json_t *input)
         ctx = crowdstrike_host_summary(r.body, r.len, &e);
     http_response_clear(&r);
     if (!ctx)
-        return status == 404 ? connector_error("CrowdStrike has no device %s", id) : connector_error("%s", e.text);
-    /* Logged-on users: a read, so retried like a GET; its failure leaves the host context intact. */
+        return status == 404 ? connector_error("CrowdStrike has no device %s", id)
+                             : connector_error("%s", e.text);
+    /* Logged-on users: a read, so retried like a GET; its failure leaves the host context intact.
+     */
     json_t *body = json_pack("{s:[s]}", "ids", id);
     fs_err_t le = {{0}};
     json_t *users = NULL;
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    if (http_client_request(s->http, "POST", "/devices/combined/devices/login-history/v1", text, HTTP_IDEMPOTENT, &r,
-                            &le) == 0)
+    if (http_client_request(s->http, "POST", "/devices/combined/devices/login-history/v1", text,
+                            HTTP_IDEMPOTENT, &r, &le) == 0)
         users = crowdstrike_login_users(r.body, r.len, CS_MAX_USERS, &le);
     http_response_clear(&r);
     free(text);

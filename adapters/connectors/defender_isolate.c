@@ -1,13 +1,12 @@
 /*  defender_isolate.c — actuator "defender-endpoint": OpenC2 endpoint
     response on Microsoft Defender for Endpoint machine isolation.
 
-      contain device → POST /api/machines/{id}/isolate   {"Comment", "IsolationType": "Full"|"Selective"}
-      allow device   → POST /api/machines/{id}/unisolate {"Comment"}
-    The machine id comes from target.device.device_id, else from
-    target.device.hostname through GET /api/machines?$filter=computerDnsName eq 'NAME'.
-    Needs the application permission Machine.Isolate (and Machine.Read.All
-    for hostname look-ups). OAuth2 client credentials against the
-    configured token_url (https://login.microsoftonline.com/TENANT/oauth2/v2.0/token). */
+      contain device → POST /api/machines/{id}/isolate   {"Comment", "IsolationType":
+   "Full"|"Selective"} allow device   → POST /api/machines/{id}/unisolate {"Comment"} The machine id
+   comes from target.device.device_id, else from target.device.hostname through GET
+   /api/machines?$filter=computerDnsName eq 'NAME'. Needs the application permission Machine.Isolate
+   (and Machine.Read.All for hostname look-ups). OAuth2 client credentials against the configured
+   token_url (https://login.microsoftonline.com/TENANT/oauth2/v2.0/token). */
 #include "connectors.h"
 
 #include <stdlib.h>
@@ -33,7 +32,8 @@ static json_t *pick_machine(const char *body, size_t len, const char *host, char
     if (json_array_size(machines) == 0 || !mid)
         res = openc2_status(404, "Defender knows no machine named %s", host);
     else if (json_array_size(machines) > 1)
-        res = openc2_status(400, "hostname %s matches several Defender machines; name the device_id", host);
+        res = openc2_status(
+            400, "hostname %s matches several Defender machines; name the device_id", host);
     else if (strlen(mid) >= size || strpbrk(mid, MDE_ID_REJECT))
         res = openc2_status(500, "Defender returned an unusable machine id");
     else
@@ -64,18 +64,19 @@ static void cleanup(void **state_p)
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    http_client_t *http =
-        edr_http_new(config, "defender-endpoint",
-                     "{\"auth\": \"oauth2\", \"scope\": \"https://api.securitycenter.microsoft.com/.default\"}",
-                     "needs \"actuator_config\": {\"defender-endpoint\": {\"base_url\", \"token_url\", "
-                     "\"client_id\", \"client_secret_file\" | \"client_secret_env\"}}",
-                     e);
+    http_client_t *http = edr_http_new(
+        config, "defender-endpoint",
+        "{\"auth\": \"oauth2\", \"scope\": \"https://api.securitycenter.microsoft.com/.default\"}",
+        "needs \"actuator_config\": {\"defender-endpoint\": {\"base_url\", \"token_url\", "
+        "\"client_id\", \"client_secret_file\" | \"client_secret_env\"}}",
+        e);
     if (!http)
         return NULL;
     mde_t *m = calloc(1, sizeof *m);
     m->http = http;
     const char *iso = json_string_value(json_object_get(config, "isolation_type"));
-    snprintf(m->isolation, sizeof m->isolation, "%s", iso && strcmp(iso, "Selective") == 0 ? "Selective" : "Full");
+    snprintf(m->isolation, sizeof m->isolation, "%s",
+             iso && strcmp(iso, "Selective") == 0 ? "Selective" : "Full");
     return m;
 }
 
@@ -93,16 +94,16 @@ static json_t *execute(void *state, const json_t *cmd)
         return bad;
     char url[256];
     snprintf(url, sizeof url, "/api/machines/%s/%s", id, contain ? "isolate" : "unisolate");
-    json_t *body = contain ? json_pack("{s:s, s:s}", "Comment", "fedsoar: OpenC2 contain device", "IsolationType",
-                                       m->isolation)
+    json_t *body = contain ? json_pack("{s:s, s:s}", "Comment", "fedsoar: OpenC2 contain device",
+                                       "IsolationType", m->isolation)
                            : json_pack("{s:s}", "Comment", "fedsoar: OpenC2 allow device");
     json_t *res;
     json_t *ans = edr_post_action(m->http, url, body, &res);
     json_decref(body);
     if (ans) {
         const char *action_id = json_string_value(json_object_get(ans, "id"));
-        res = openc2_status(200, "Defender %s requested for machine %s (action %s)", contain ? "isolation" : "release",
-                            id, action_id ? action_id : "?");
+        res = openc2_status(200, "Defender %s requested for machine %s (action %s)",
+                            contain ? "isolation" : "release", id, action_id ? action_id : "?");
     }
     json_decref(ans);
     return res;

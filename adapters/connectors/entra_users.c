@@ -14,10 +14,11 @@ static const char *const user_keys[] = {"user", "upn", "user_id", "email", "data
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    return connector_http_state(config, "entra",
-                                "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", "
-                                "\"scope\": \"https://graph.microsoft.com/.default\"}",
-                                e);
+    return connector_http_state(
+        config, "entra",
+        "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", "
+        "\"scope\": \"https://graph.microsoft.com/.default\"}",
+        e);
 }
 
 static json_t *act(void *state, const json_t *input, bool disable)
@@ -33,14 +34,17 @@ static json_t *act(void *state, const json_t *input, bool disable)
     json_t *body = disable ? json_pack("{s:b}", "accountEnabled", 0) : NULL;
     http_response_t r;
     fs_err_t e = {{0}};
-    json_t *ans = http_client_json(s->http, disable ? "PATCH" : "POST", url, body, HTTP_IDEMPOTENT, &r, &e);
+    json_t *ans =
+        http_client_json(s->http, disable ? "PATCH" : "POST", url, body, HTTP_IDEMPOTENT, &r, &e);
     long status = r.status;
     json_decref(body);
     http_response_clear(&r);
     if (!ans)
-        return status == 404 ? connector_error("Entra ID has no user %s", user) : connector_error("%s", e.text);
+        return status == 404 ? connector_error("Entra ID has no user %s", user)
+                             : connector_error("%s", e.text);
     json_decref(ans);
-    return connector_ok(json_pack("{s:s, s:s}", "user", user, "done", disable ? "account disabled" : "sign-in sessions revoked"));
+    return connector_ok(json_pack("{s:s, s:s}", "user", user, "done",
+                                  disable ? "account disabled" : "sign-in sessions revoked"));
 }
 
 static json_t *run_disable(void *state, const json_t *input)

@@ -48,7 +48,8 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         return NULL;
     }
     if (from && strcmp(from, "start") != 0 && strcmp(from, "end") != 0) {
-        fs_err_set(e, "from: \"start\" (default) or \"end\" (only lines written after the first start)");
+        fs_err_set(
+            e, "from: \"start\" (default) or \"end\" (only lines written after the first start)");
         return NULL;
     }
     tail_t *t = calloc(1, sizeof *t);
@@ -70,19 +71,22 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
    ino. Emits them as one text record and advances *off. Returns 1 when
    more is waiting, 0 when at the end, 2 when the path is not that inode,
    -1 on error. */
-static int read_lines(tail_t *t, const char *path, uint64_t ino, uint64_t *off, source_emit_fn *emit, void *arg,
-                      fs_err_t *e)
+static int read_lines(tail_t *t, const char *path, uint64_t ino, uint64_t *off,
+                      source_emit_fn *emit, void *arg, fs_err_t *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? 2 : fs_err_set(e, "%s: cannot open %s: %s", t->name, path, strerror(errno));
+        return errno == ENOENT
+                   ? 2
+                   : fs_err_set(e, "%s: cannot open %s: %s", t->name, path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || (uint64_t)st.st_ino != ino) {
         close(fd);
         return 2;
     }
     if ((uint64_t)st.st_size < *off) {
-        fs_log(FS_LOG_WARN, "adapter", "file_truncated", "source=\"%s\" path=%s offset=%llu size=%lld", t->name, path,
+        fs_log(FS_LOG_WARN, "adapter", "file_truncated",
+               "source=\"%s\" path=%s offset=%llu size=%lld", t->name, path,
                (unsigned long long)*off, (long long)st.st_size);
         *off = 0;
     }
@@ -117,7 +121,9 @@ static int read_lines(tail_t *t, const char *path, uint64_t ino, uint64_t *off, 
     free(buf);
     if (rc < 0)
         return -1;
-    return take > 0 && want == t->max_bytes && *off < (uint64_t)st.st_size ? 1 : 0; /* a full chunk and more behind it */
+    return take > 0 && want == t->max_bytes && *off < (uint64_t)st.st_size
+               ? 1
+               : 0; /* a full chunk and more behind it */
 }
 
 /* {"ino", "off"}. Caller owns (free()). */
@@ -129,7 +135,8 @@ static char *dump_checkpoint(uint64_t ino, uint64_t off)
     return s;
 }
 
-static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                char **next_cp, fs_err_t *e)
 {
     tail_t *t = state;
     *next_cp = NULL;
@@ -139,7 +146,8 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         json_t *ji = json_object_get(j, "ino"), *jo = json_object_get(j, "off");
         if (!json_is_integer(ji) || !json_is_integer(jo) || json_integer_value(jo) < 0) {
             json_decref(j);
-            return fs_err_set(e, "%s: the stored checkpoint is unreadable; delete it to start over", t->name);
+            return fs_err_set(e, "%s: the stored checkpoint is unreadable; delete it to start over",
+                              t->name);
         }
         ino = (uint64_t)json_integer_value(ji);
         off = (uint64_t)json_integer_value(jo);
@@ -174,7 +182,8 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         }
         if (rc == 2)
             fs_log(FS_LOG_WARN, "adapter", "file_rotated_unseen",
-                   "source=\"%s\" path=%s msg=\"the rotated file is gone; lines written to it after the last poll are lost\"",
+                   "source=\"%s\" path=%s msg=\"the rotated file is gone; lines written to it "
+                   "after the last poll are lost\"",
                    t->name, t->rotated);
         ino = (uint64_t)st.st_ino;
         off = 0;

@@ -63,7 +63,8 @@ int json_pointer_get(const json_t *doc, const char *ptr, size_t len, const json_
             cur = json_object_getn(cur, tok, n);
         } else if (json_is_array(cur)) {
             long long k = array_index(tok, n);
-            cur = k >= 0 && (size_t)k < json_array_size(cur) ? json_array_get(cur, (size_t)k) : NULL;
+            cur =
+                k >= 0 && (size_t)k < json_array_size(cur) ? json_array_get(cur, (size_t)k) : NULL;
         } else {
             cur = NULL;
         }
@@ -78,7 +79,8 @@ int json_pointer_get(const json_t *doc, const char *ptr, size_t len, const json_
     return 0;
 }
 
-json_t *http_json_pick(const char *body, size_t len, const json_t *fields, size_t max_bytes, fs_err_t *e)
+json_t *http_json_pick(const char *body, size_t len, const json_t *fields, size_t max_bytes,
+                       fs_err_t *e)
 {
     json_t *doc = len == 0 ? json_object() : fs_json_parse(body, len, e);
     if (!doc)
@@ -90,12 +92,14 @@ json_t *http_json_pick(const char *body, size_t len, const json_t *fields, size_
         res = json_object();
         const char *name;
         json_t *p;
-        json_object_foreach((json_t *)fields, name, p) {
+        json_object_foreach((json_t *)fields, name, p)
+        {
             const json_t *v = NULL;
             const char *ptr = json_string_value(p);
             int rc = ptr ? json_pointer_get(doc, ptr, json_string_length(p), &v) : -1;
             if (rc < 0) {
-                fs_err_set(e, "fields.%.60s: \"%.80s\" is not a JSON pointer (RFC 6901)", name, ptr ? ptr : "");
+                fs_err_set(e, "fields.%.60s: \"%.80s\" is not a JSON pointer (RFC 6901)", name,
+                           ptr ? ptr : "");
                 json_decref(res);
                 json_decref(doc);
                 return NULL;
@@ -108,8 +112,10 @@ json_t *http_json_pick(const char *body, size_t len, const json_t *fields, size_
     size_t n = text ? strlen(text) : 0;
     free(text);
     if (n > max_bytes) {
-        fs_err_set(e, "the result is %zu bytes, more than max_result_bytes (%zu); pick fields with \"fields\"", n,
-                   max_bytes);
+        fs_err_set(e,
+                   "the result is %zu bytes, more than max_result_bytes (%zu); pick fields with "
+                   "\"fields\"",
+                   n, max_bytes);
         json_decref(res);
         return NULL;
     }
@@ -145,13 +151,15 @@ static char *field_text(const json_t *input, const char *name, size_t n, char *w
         return strdup(json_string_value(v));
     if (json_is_number(v) || json_is_boolean(v))
         return json_dumps(v, JSON_ENCODE_ANY);
-    snprintf(why, size, "input needs \"%.*s\" (a string, number or boolean) for the template", (int)n, name);
+    snprintf(why, size, "input needs \"%.*s\" (a string, number or boolean) for the template",
+             (int)n, name);
     return NULL;
 }
 
 /* Renders tpl with the input's fields (percent-encoded when escape).
    Caller owns; NULL with why set (unknown field, malformed, too long). */
-static char *render(const char *tpl, const json_t *input, bool escape, size_t max, char *why, size_t size)
+static char *render(const char *tpl, const json_t *input, bool escape, size_t max, char *why,
+                    size_t size)
 {
     size_t cap = strlen(tpl) + 64, len = 0;
     char *out = malloc(cap);
@@ -163,7 +171,8 @@ static char *render(const char *tpl, const json_t *input, bool escape, size_t ma
             const char *name;
             size_t n;
             if (!placeholder(p, &name, &n, &next)) {
-                snprintf(why, size, "template \"%.60s\": \"{{\" without a field name and \"}}\"", tpl);
+                snprintf(why, size, "template \"%.60s\": \"{{\" without a field name and \"}}\"",
+                         tpl);
                 free(out);
                 return NULL;
             }
@@ -184,7 +193,8 @@ static char *render(const char *tpl, const json_t *input, bool escape, size_t ma
             plen = (size_t)(next - p);
         }
         if (len + plen >= max) {
-            snprintf(why, size, "template \"%.60s\": rendered text longer than %zu bytes", tpl, max);
+            snprintf(why, size, "template \"%.60s\": rendered text longer than %zu bytes", tpl,
+                     max);
             free(val);
             free(out);
             return NULL;
@@ -206,7 +216,8 @@ static json_t *render_json(const json_t *tpl, const json_t *input, char *why, si
     if (json_is_string(tpl)) {
         const char *s = json_string_value(tpl), *name, *end;
         size_t n;
-        if (placeholder(s, &name, &n, &end) && *end == '\0') { /* exactly one placeholder: keep the type */
+        if (placeholder(s, &name, &n, &end) &&
+            *end == '\0') { /* exactly one placeholder: keep the type */
             const json_t *v = json_object_getn(input, name, n);
             if (!v)
                 snprintf(why, size, "input needs \"%.*s\" for the body template", (int)n, name);
@@ -226,13 +237,15 @@ static json_t *render_json(const json_t *tpl, const json_t *input, char *why, si
     json_t *v;
     size_t i;
     if (json_is_object(tpl)) {
-        json_object_foreach((json_t *)tpl, k, v) {
+        json_object_foreach((json_t *)tpl, k, v)
+        {
             json_t *r = render_json(v, input, why, size);
             if (!r || json_object_set_new(out, k, r) != 0)
                 goto fail;
         }
     } else {
-        json_array_foreach(tpl, i, v) {
+        json_array_foreach(tpl, i, v)
+        {
             json_t *r = render_json(v, input, why, size);
             if (!r || json_array_append_new(out, r) != 0)
                 goto fail;
@@ -252,9 +265,12 @@ static json_t *checked_config(const json_t *config, fs_err_t *e)
 {
     const char *url = json_string_value(json_object_get(config, "url"));
     const char *method = json_string_value(json_object_get(config, "method"));
-    json_t *fields = json_object_get(config, "fields"), *headers = json_object_get(config, "headers");
-    if (!url || (url[0] != '/' && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
-        fs_err_set(e, "url: required, a path on base_url or a URL on its origin, with {{field}} placeholders");
+    json_t *fields = json_object_get(config, "fields"),
+           *headers = json_object_get(config, "headers");
+    if (!url ||
+        (url[0] != '/' && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+        fs_err_set(e, "url: required, a path on base_url or a URL on its origin, with {{field}} "
+                      "placeholders");
         return NULL;
     }
     /* Malformed placeholders are found now, not at the first request. */
@@ -266,8 +282,8 @@ static json_t *checked_config(const json_t *config, fs_err_t *e)
             return NULL;
         }
     }
-    if (method && strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0 &&
-        strcmp(method, "PATCH") != 0) {
+    if (method && strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
+        strcmp(method, "PUT") != 0 && strcmp(method, "PATCH") != 0) {
         fs_err_set(e, "method: GET (default), POST, PUT or PATCH");
         return NULL;
     }
@@ -277,16 +293,22 @@ static json_t *checked_config(const json_t *config, fs_err_t *e)
     }
     const char *name;
     json_t *p;
-    json_object_foreach(fields, name, p) {
+    json_object_foreach(fields, name, p)
+    {
         const json_t *dummy;
-        if (!json_is_string(p) || json_pointer_get(json_null(), json_string_value(p), json_string_length(p), &dummy) < 0) {
-            fs_err_set(e, "fields.%.60s: a JSON pointer (RFC 6901) such as \"/data/attributes/verdict\"", name);
+        if (!json_is_string(p) || json_pointer_get(json_null(), json_string_value(p),
+                                                   json_string_length(p), &dummy) < 0) {
+            fs_err_set(
+                e, "fields.%.60s: a JSON pointer (RFC 6901) such as \"/data/attributes/verdict\"",
+                name);
             return NULL;
         }
     }
     if (headers && (!json_is_array(headers) || json_array_size(headers) > 1)) {
-        fs_err_set(e, "headers: at most one header [{\"name\", \"value_file\" | \"value_env\"}] (more need "
-                      "http_client support; use auth for the standard schemes)");
+        fs_err_set(
+            e,
+            "headers: at most one header [{\"name\", \"value_file\" | \"value_env\"}] (more need "
+            "http_client support; use auth for the standard schemes)");
         return NULL;
     }
     json_t *c = json_deep_copy(config);
@@ -294,13 +316,15 @@ static json_t *checked_config(const json_t *config, fs_err_t *e)
     if (h) {
         const char *hn = json_string_value(json_object_get(h, "name"));
         if (json_object_get(h, "value")) {
-            fs_err_set(e, "headers[0].value: header values are credentials here: name a file with value_file or "
+            fs_err_set(e, "headers[0].value: header values are credentials here: name a file with "
+                          "value_file or "
                           "an environment variable with value_env");
             json_decref(c);
             return NULL;
         }
         if (!hn || json_object_get(config, "auth")) {
-            fs_err_set(e, "headers[0]: needs \"name\", and replaces \"auth\" (give one or the other)");
+            fs_err_set(e,
+                       "headers[0]: needs \"name\", and replaces \"auth\" (give one or the other)");
             json_decref(c);
             return NULL;
         }
@@ -337,7 +361,8 @@ static json_t *run(void *state, const json_t *input)
     char why[256];
     if (!json_is_object(input))
         return connector_error("input must be an object");
-    char *url = render(json_string_value(json_object_get(cfg, "url")), input, true, HTTP_JSON_MAX_URL, why, sizeof why);
+    char *url = render(json_string_value(json_object_get(cfg, "url")), input, true,
+                       HTTP_JSON_MAX_URL, why, sizeof why);
     if (!url)
         return connector_error("%s", why);
     char *text = NULL;
@@ -359,7 +384,8 @@ static json_t *run(void *state, const json_t *input)
     json_t *res = NULL;
     if (rc == 0)
         res = http_json_pick(r.body, r.len, json_object_get(cfg, "fields"),
-                             max >= 1 && max <= (16 << 20) ? (size_t)max : HTTP_JSON_DEFAULT_RESULT, &e);
+                             max >= 1 && max <= (16 << 20) ? (size_t)max : HTTP_JSON_DEFAULT_RESULT,
+                             &e);
     http_response_clear(&r);
     return res ? connector_ok(res) : connector_error("%s", e.text);
 }

@@ -9,12 +9,11 @@
 
       okta-user-context   GET /api/v1/users/{login}
                           GET /api/v1/users/{id}/groups
-                          GET /api/v1/logs?filter=actor.id eq "ID"&since=T&limit=N&sortOrder=DESCENDING,
-                              then Link rel="next"  (T = now - signin_lookback_s, default 7 days)
-      entra-user-context  GET /v1.0/users/{upn}
-                          GET /v1.0/users/{upn}/memberOf, then @odata.nextLink
-                          GET /v1.0/auditLogs/signIns?$filter=userPrincipalName eq 'UPN'&$top=N,
-                              then @odata.nextLink */
+                          GET /api/v1/logs?filter=actor.id eq
+   "ID"&since=T&limit=N&sortOrder=DESCENDING, then Link rel="next"  (T = now - signin_lookback_s,
+   default 7 days) entra-user-context  GET /v1.0/users/{upn} GET /v1.0/users/{upn}/memberOf, then
+   @odata.nextLink GET /v1.0/auditLogs/signIns?$filter=userPrincipalName eq 'UPN'&$top=N, then
+   @odata.nextLink */
 #include "context_parsers.h"
 
 #include <stdlib.h>
@@ -85,7 +84,8 @@ json_t *okta_group_names(const char *body, size_t len, fs_err_t *e)
     json_t *names = json_array();
     size_t i;
     json_t *g;
-    json_array_foreach(j, i, g) {
+    json_array_foreach(j, i, g)
+    {
         json_t *name = at(g, "profile.name");
         if (json_is_string(name) && json_array_size(names) < IDC_MAX_GROUPS)
             json_array_append(names, name);
@@ -123,7 +123,8 @@ json_t *entra_user_summary(const char *body, size_t len, fs_err_t *e)
     if (!res)
         fs_err_set(e, "Microsoft Graph answered a user without an id");
     else if (json_is_boolean(enabled))
-        json_object_set_new(res, "status", json_string(json_is_true(enabled) ? "enabled" : "disabled"));
+        json_object_set_new(res, "status",
+                            json_string(json_is_true(enabled) ? "enabled" : "disabled"));
     json_decref(j);
     return res;
 }
@@ -149,7 +150,8 @@ json_t *entra_signin_summary(const json_t *signin)
     json_t *res = project(signin, map);
     json_t *code = json_object_get(res, "error_code");
     if (json_is_integer(code))
-        json_object_set_new(res, "outcome", json_string(json_integer_value(code) == 0 ? "success" : "failure"));
+        json_object_set_new(res, "outcome",
+                            json_string(json_integer_value(code) == 0 ? "success" : "failure"));
     return res;
 }
 
@@ -162,8 +164,8 @@ typedef json_t *(item_fn)(const json_t *item);
 
 /* GETs url and the pages after it (at most max_pages), mapping items until
    max are collected.  The array (caller owns), or NULL with e set. */
-static json_t *collect(http_client_t *http, const char *url, page_parse_fn *parse, item_fn *map, size_t max,
-                       int max_pages, fs_err_t *e)
+static json_t *collect(http_client_t *http, const char *url, page_parse_fn *parse, item_fn *map,
+                       size_t max, int max_pages, fs_err_t *e)
 {
     json_t *out = json_array();
     char *next = strdup(url);
@@ -183,7 +185,8 @@ static json_t *collect(http_client_t *http, const char *url, page_parse_fn *pars
         }
         size_t i;
         json_t *it;
-        json_array_foreach(items, i, it) {
+        json_array_foreach(items, i, it)
+        {
             json_t *v = json_array_size(out) < max ? map(it) : NULL;
             if (v)
                 json_array_append_new(out, v);
@@ -233,10 +236,11 @@ static void *init_okta(const json_t *config, const char *state_dir, fs_err_t *e)
 static void *init_entra(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    return connector_http_state(config, "entra",
-                                "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", "
-                                "\"scope\": \"https://graph.microsoft.com/.default\"}",
-                                e);
+    return connector_http_state(
+        config, "entra",
+        "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", "
+        "\"scope\": \"https://graph.microsoft.com/.default\"}",
+        e);
 }
 
 /* GETs one JSON object and summarizes it; NULL with *err set (the error result). */
@@ -250,7 +254,8 @@ static json_t *get_summary(connector_http_t *s, const char *url, const char *who
     if (rc == 0)
         res = summarize(r.body, r.len, &e);
     if (!res)
-        *err = rc != 0 && r.status == 404 ? connector_error("%s has no user %s", who, user) : connector_error("%s", e.text);
+        *err = rc != 0 && r.status == 404 ? connector_error("%s has no user %s", who, user)
+                                          : connector_error("%s", e.text);
     http_response_clear(&r);
     return res;
 }
@@ -291,8 +296,8 @@ static json_t *run_okta(void *state, const json_t *input)
     fs_time_format(fs_now_ms() - (lookback > 0 ? lookback : 7 * 86400) * 1000, since, sizeof since);
     snprintf(filter, sizeof filter, "actor.id eq \"%s\"", id);
     char *fq = http_escape(filter), *sq = http_escape(since);
-    snprintf(url, sizeof url, "/api/v1/logs?filter=%s&since=%s&limit=%zu&sortOrder=DESCENDING", fq, sq,
-             cfg_size(s->config, "page_size", IDC_DEFAULT_SIGNINS, 1000));
+    snprintf(url, sizeof url, "/api/v1/logs?filter=%s&since=%s&limit=%zu&sortOrder=DESCENDING", fq,
+             sq, cfg_size(s->config, "page_size", IDC_DEFAULT_SIGNINS, 1000));
     free(fq);
     free(sq);
     json_t *signins = collect(s->http, url, okta_logs_page, okta_signin_summary,
@@ -334,7 +339,8 @@ static json_t *run_entra(void *state, const json_t *input)
     /* OData string literal: a quote is doubled. */
     char upn[520], filter[600];
     size_t o = 0;
-    for (const char *p = json_string_value(json_object_get(res, "login")); p && *p && o + 2 < sizeof upn; p++) {
+    for (const char *p = json_string_value(json_object_get(res, "login"));
+         p && *p && o + 2 < sizeof upn; p++) {
         if (*p == '\'')
             upn[o++] = '\'';
         upn[o++] = *p;
@@ -345,8 +351,9 @@ static json_t *run_entra(void *state, const json_t *input)
     snprintf(url, sizeof url, "/v1.0/auditLogs/signIns?$filter=%s&$top=%zu", fq,
              cfg_size(s->config, "page_size", IDC_DEFAULT_SIGNINS, 1000));
     free(fq);
-    json_t *signins = collect(s->http, url, graph_page, entra_signin_summary,
-                              cfg_size(s->config, "max_signins", IDC_DEFAULT_SIGNINS, 1000), max_pages, &e);
+    json_t *signins =
+        collect(s->http, url, graph_page, entra_signin_summary,
+                cfg_size(s->config, "max_signins", IDC_DEFAULT_SIGNINS, 1000), max_pages, &e);
     if (!signins) {
         json_decref(res);
         return connector_error("%s", e.text);

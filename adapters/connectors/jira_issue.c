@@ -1,7 +1,7 @@
 /*  jira_issue.c — responder "jira-issue": opens a Jira ticket.
       POST /rest/api/2/issue
-      {"fields": {"project": {"key": P}, "summary", "description", "issuetype": {"name": T}, "labels"}}
-    Config: base_url, project_key, issue_type ("Task"), username + api_token_file|_env
+      {"fields": {"project": {"key": P}, "summary", "description", "issuetype": {"name": T},
+   "labels"}} Config: base_url, project_key, issue_type ("Task"), username + api_token_file|_env
     (basic auth with an Atlassian API token). Input: "summary" (or "title"),
     "description" (or "text"), optional "labels". Not retried after a 5xx:
     creating an issue is not idempotent. */
@@ -18,22 +18,25 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         fs_err_set(e, "project_key: required (the Jira project to open tickets in)");
         return NULL;
     }
-    return connector_http_state(config, "jira", "{\"auth\": \"basic\", \"issue_type\": \"Task\"}", e);
+    return connector_http_state(config, "jira", "{\"auth\": \"basic\", \"issue_type\": \"Task\"}",
+                                e);
 }
 
 static json_t *run(void *state, const json_t *input)
 {
     connector_http_t *s = state;
-    static const char *const sk[] = {"summary", "title", NULL}, *const dk[] = {"description", "text", NULL};
+    static const char *const sk[] = {"summary", "title", NULL}, *const dk[] = {"description",
+                                                                               "text", NULL};
     const char *summary = connector_input_string(input, sk);
     const char *desc = connector_input_string(input, dk);
     if (!summary)
         return connector_error("input needs \"summary\"");
     const char *type = json_string_value(json_object_get(s->config, "issue_type"));
-    json_t *fields = json_pack("{s:{s:s}, s:s%, s:s, s:{s:s}}", "project", "key",
-                               json_string_value(json_object_get(s->config, "project_key")), "summary", summary,
-                               strlen(summary) > 250 ? (size_t)250 : strlen(summary), "description",
-                               desc ? desc : "", "issuetype", "name", type ? type : "Task");
+    json_t *fields =
+        json_pack("{s:{s:s}, s:s%, s:s, s:{s:s}}", "project", "key",
+                  json_string_value(json_object_get(s->config, "project_key")), "summary", summary,
+                  strlen(summary) > 250 ? (size_t)250 : strlen(summary), "description",
+                  desc ? desc : "", "issuetype", "name", type ? type : "Task");
     if (!fields)
         return connector_error("summary or description is not valid UTF-8");
     json_t *labels = json_object_get(input, "labels");
@@ -54,7 +57,8 @@ static json_t *run(void *state, const json_t *input)
     }
     char url[1200];
     snprintf(url, sizeof url, "%s/browse/%s", http_client_base(s->http), key);
-    json_t *res = json_pack("{s:s, s:O?, s:s}", "key", key, "id", json_object_get(ans, "id"), "url", url);
+    json_t *res =
+        json_pack("{s:s, s:O?, s:s}", "key", key, "id", json_object_get(ans, "id"), "url", url);
     json_decref(ans);
     return connector_ok(res);
 }

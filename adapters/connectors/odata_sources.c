@@ -2,11 +2,13 @@
     timestamp filter and followed by @odata.nextLink, one table row each.
 
       graph-alerts        GET /v1.0/security/alerts_v2?$filter=lastUpdateDateTime ge T&$top=N
-      mde-alerts          GET /api/alerts?$filter=lastUpdateTime ge T&$top=N         (Defender for Endpoint)
-      entra-signins       GET /v1.0/auditLogs/signIns?$filter=createdDateTime ge T&$top=N
+      mde-alerts          GET /api/alerts?$filter=lastUpdateTime ge T&$top=N         (Defender for
+   Endpoint) entra-signins       GET /v1.0/auditLogs/signIns?$filter=createdDateTime ge T&$top=N
       entra-audits        GET /v1.0/auditLogs/directoryAudits?$filter=activityDateTime ge T&$top=N
-      sentinel-incidents  GET {workspace}/providers/Microsoft.SecurityInsights/incidents?api-version=V
-                              &$filter=properties/lastModifiedTimeUtc ge T&$orderby=properties/lastModifiedTimeUtc asc&$top=N
+      sentinel-incidents  GET
+   {workspace}/providers/Microsoft.SecurityInsights/incidents?api-version=V
+                              &$filter=properties/lastModifiedTimeUtc ge
+   T&$orderby=properties/lastModifiedTimeUtc asc&$top=N
 
     OAuth2 client credentials against the configured token_url, with the
     resource's /.default scope.  `ge` plus the ids already taken at T (the
@@ -18,38 +20,65 @@
 #include <string.h>
 
 typedef struct odata_kind {
-    const char *path;        /* collection path; NULL: workspace_path + suffix (Sentinel) */
-    const char *filter;      /* OData property in $filter */
-    const char *ts;          /* dotted path of the record's timestamp */
-    const char *id;          /* the record's id member */
-    const char *orderby;     /* "$orderby" value, when the API has it */
-    const char *defaults;    /* config defaults (JSON text) */
+    const char *path;     /* collection path; NULL: workspace_path + suffix (Sentinel) */
+    const char *filter;   /* OData property in $filter */
+    const char *ts;       /* dotted path of the record's timestamp */
+    const char *id;       /* the record's id member */
+    const char *orderby;  /* "$orderby" value, when the API has it */
+    const char *defaults; /* config defaults (JSON text) */
     int page_default, page_max;
 } odata_kind_t;
 
 static const odata_kind_t graph_alerts_kind = {
-    "/v1.0/security/alerts_v2", "lastUpdateDateTime", "lastUpdateDateTime", "id", NULL,
-    "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", \"scope\": \"https://graph.microsoft.com/.default\"}",
-    500, 2000};
+    "/v1.0/security/alerts_v2",
+    "lastUpdateDateTime",
+    "lastUpdateDateTime",
+    "id",
+    NULL,
+    "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", \"scope\": "
+    "\"https://graph.microsoft.com/.default\"}",
+    500,
+    2000};
 static const odata_kind_t mde_alerts_kind = {
-    "/api/alerts", "lastUpdateTime", "lastUpdateTime", "id", NULL,
+    "/api/alerts",
+    "lastUpdateTime",
+    "lastUpdateTime",
+    "id",
+    NULL,
     "{\"auth\": \"oauth2\", \"base_url\": \"https://api.securitycenter.microsoft.com\", "
     "\"scope\": \"https://api.securitycenter.microsoft.com/.default\"}",
-    1000, 10000};
+    1000,
+    10000};
 static const odata_kind_t entra_signins_kind = {
-    "/v1.0/auditLogs/signIns", "createdDateTime", "createdDateTime", "id", NULL,
-    "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", \"scope\": \"https://graph.microsoft.com/.default\"}",
-    500, 1000};
+    "/v1.0/auditLogs/signIns",
+    "createdDateTime",
+    "createdDateTime",
+    "id",
+    NULL,
+    "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", \"scope\": "
+    "\"https://graph.microsoft.com/.default\"}",
+    500,
+    1000};
 static const odata_kind_t entra_audits_kind = {
-    "/v1.0/auditLogs/directoryAudits", "activityDateTime", "activityDateTime", "id", NULL,
-    "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", \"scope\": \"https://graph.microsoft.com/.default\"}",
-    500, 1000};
+    "/v1.0/auditLogs/directoryAudits",
+    "activityDateTime",
+    "activityDateTime",
+    "id",
+    NULL,
+    "{\"auth\": \"oauth2\", \"base_url\": \"https://graph.microsoft.com\", \"scope\": "
+    "\"https://graph.microsoft.com/.default\"}",
+    500,
+    1000};
 static const odata_kind_t sentinel_kind = {
-    NULL, "properties/lastModifiedTimeUtc", "properties.lastModifiedTimeUtc", "name",
+    NULL,
+    "properties/lastModifiedTimeUtc",
+    "properties.lastModifiedTimeUtc",
+    "name",
     "properties/lastModifiedTimeUtc asc",
     "{\"auth\": \"oauth2\", \"base_url\": \"https://management.azure.com\", "
     "\"scope\": \"https://management.azure.com/.default\", \"api_version\": \"2023-02-01\"}",
-    200, 1000};
+    200,
+    1000};
 
 typedef struct {
     source_http_t src;
@@ -66,14 +95,16 @@ json_t *graph_parse_page(const char *body, size_t len, char **next_link, fs_err_
         return NULL;
     json_t *value = json_object_get(j, "value");
     if (!json_is_array(value)) {
-        const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+        const char *msg =
+            json_string_value(json_object_get(json_object_get(j, "error"), "message"));
         fs_err_set(e, "Graph response has no value array%s%.200s", msg ? ": " : "", msg ? msg : "");
         json_decref(j);
         return NULL;
     }
     size_t i;
     json_t *v;
-    json_array_foreach(value, i, v) {
+    json_array_foreach(value, i, v)
+    {
         if (!json_is_object(v)) {
             fs_err_set(e, "Graph response: value[%zu] is not an object", i);
             json_decref(j);
@@ -100,7 +131,8 @@ static void cleanup(void **state_p)
     *state_p = NULL;
 }
 
-static void *init_kind(const odata_kind_t *kind, const char *type, const json_t *config, fs_err_t *e)
+static void *init_kind(const odata_kind_t *kind, const char *type, const json_t *config,
+                       fs_err_t *e)
 {
     odata_t *s = calloc(1, sizeof *s);
     s->kind = kind;
@@ -111,7 +143,8 @@ static void *init_kind(const odata_kind_t *kind, const char *type, const json_t 
     } else {
         const char *ws = json_string_value(json_object_get(config, "workspace_path"));
         const char *api = json_string_value(json_object_get(s->src.config, "api_version"));
-        if (!ws || strncmp(ws, "/subscriptions/", 15) != 0 || strpbrk(ws, "?#% ") || !api || strpbrk(api, "&?#% ")) {
+        if (!ws || strncmp(ws, "/subscriptions/", 15) != 0 || strpbrk(ws, "?#% ") || !api ||
+            strpbrk(api, "&?#% ")) {
             fs_err_set(e, "workspace_path: required, /subscriptions/S/resourceGroups/RG/providers/"
                           "Microsoft.OperationalInsights/workspaces/W");
             void *p = s;
@@ -153,7 +186,8 @@ typedef struct {
     char *url;
 } odata_pages_t;
 
-static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records,
+                      fs_err_t *e)
 {
     odata_pages_t *p = ctx;
     odata_t *s = p->s;
@@ -164,8 +198,8 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
         char *q = http_escape(filter);
         char *ob = k->orderby ? http_escape(k->orderby) : NULL;
         char first[2048];
-        snprintf(first, sizeof first, "%s$filter=%s%s%s&$top=%d", s->collection, q, ob ? "&$orderby=" : "",
-                 ob ? ob : "", s->src.page_size);
+        snprintf(first, sizeof first, "%s$filter=%s%s%s&$top=%d", s->collection, q,
+                 ob ? "&$orderby=" : "", ob ? ob : "", s->src.page_size);
         free(q);
         free(ob);
         p->url = strdup(first);
@@ -180,7 +214,8 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
     *records = graph_parse_page(r.body, r.len, &link, &pe);
     http_response_clear(&r);
     if (!*records)
-        return fs_err_set(e, "%s: GET %s: %s", s->src.name, k->path ? k->path : "incidents", pe.text);
+        return fs_err_set(e, "%s: GET %s: %s", s->src.name, k->path ? k->path : "incidents",
+                          pe.text);
     if (!link)
         return 0;
     free(p->url);
@@ -196,11 +231,13 @@ static void record_key(void *ctx, const json_t *rec, const char **ts, const char
     *id = json_string_value(json_object_get(rec, s->kind->id));
 }
 
-static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                char **next_cp, fs_err_t *e)
 {
     odata_t *s = state;
     odata_pages_t pages = {.s = s};
-    source_pager_t pager = {s->src.name, s->src.config, s->src.max_pages, fetch_page, record_key, &pages};
+    source_pager_t pager = {s->src.name, s->src.config, s->src.max_pages,
+                            fetch_page,  record_key,    &pages};
     int rc = source_poll_pages(&pager, checkpoint, emit, arg, next_cp, e);
     free(pages.url);
     return rc;

@@ -18,13 +18,15 @@ json_t *okta_parse_logs(const char *body, size_t len, fs_err_t *e)
         return NULL;
     if (!json_is_array(j)) {
         const char *summary = json_string_value(json_object_get(j, "errorSummary"));
-        fs_err_set(e, "Okta response is not an array of LogEvents%s%.200s", summary ? ": " : "", summary ? summary : "");
+        fs_err_set(e, "Okta response is not an array of LogEvents%s%.200s", summary ? ": " : "",
+                   summary ? summary : "");
         json_decref(j);
         return NULL;
     }
     size_t i;
     json_t *v;
-    json_array_foreach(j, i, v) {
+    json_array_foreach(j, i, v)
+    {
         if (!json_is_object(v)) {
             fs_err_set(e, "Okta response: element %zu is not a LogEvent object", i);
             json_decref(j);
@@ -46,14 +48,16 @@ typedef struct {
     char *url;
 } okta_pages_t;
 
-static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records,
+                      fs_err_t *e)
 {
     okta_pages_t *p = ctx;
     source_http_t *s = p->s;
     if (page == 0) {
         char *since = http_escape(base->ts);
         char first[512];
-        snprintf(first, sizeof first, "/api/v1/logs?since=%s&limit=%d&sortOrder=ASCENDING", since, s->page_size);
+        snprintf(first, sizeof first, "/api/v1/logs?since=%s&limit=%d&sortOrder=ASCENDING", since,
+                 s->page_size);
         free(since);
         p->url = strdup(first);
     }
@@ -89,7 +93,8 @@ static void record_key(void *ctx, const json_t *ev, const char **ts, const char 
     *id = json_string_value(json_object_get(ev, "uuid"));
 }
 
-static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                char **next_cp, fs_err_t *e)
 {
     source_http_t *s = state;
     okta_pages_t pages = {.s = s};

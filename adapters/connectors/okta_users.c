@@ -33,7 +33,8 @@ static json_t *resolve_user(connector_http_t *s, const json_t *input, char *id, 
     long status = r.status;
     http_response_clear(&r);
     if (!u)
-        return status == 404 ? connector_error("Okta has no user %s", user) : connector_error("%s", e.text);
+        return status == 404 ? connector_error("Okta has no user %s", user)
+                             : connector_error("%s", e.text);
     const char *uid = json_string_value(json_object_get(u, "id"));
     json_t *res = NULL;
     if (!uid || strlen(uid) >= size || strpbrk(uid, "/?#&% "))
@@ -57,15 +58,18 @@ static json_t *act(void *state, const json_t *input, bool suspend)
         snprintf(url, sizeof url, "/api/v1/users/%s/sessions", id);
     http_response_t r;
     fs_err_t e = {{0}};
-    int rc = http_client_request(s->http, suspend ? "POST" : "DELETE", url, NULL, HTTP_IDEMPOTENT, &r, &e);
+    int rc = http_client_request(s->http, suspend ? "POST" : "DELETE", url, NULL, HTTP_IDEMPOTENT,
+                                 &r, &e);
     long status = r.status;
     http_response_clear(&r);
     if (rc != 0) {
         if (suspend && status == 400)
-            return connector_error("Okta refused to suspend user %s (only ACTIVE users can be suspended)", id);
+            return connector_error(
+                "Okta refused to suspend user %s (only ACTIVE users can be suspended)", id);
         return connector_error("%s", e.text);
     }
-    return connector_ok(json_pack("{s:s, s:s}", "user_id", id, "done", suspend ? "suspended" : "sessions cleared"));
+    return connector_ok(
+        json_pack("{s:s, s:s}", "user_id", id, "done", suspend ? "suspended" : "sessions cleared"));
 }
 
 static json_t *run_suspend(void *state, const json_t *input)

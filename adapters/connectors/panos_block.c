@@ -3,14 +3,14 @@
     that the firewall's security policy already drops.
 
       deny ipv4_net  → POST /api/ type=config&action=set
-                          xpath=…/address/entry[@name='PREFIX-A.B.C.D_N']  element=<ip-netmask>A.B.C.D/N</ip-netmask>
-                       POST /api/ type=config&action=set
-                          xpath=…/address-group/entry[@name='GROUP']/static  element=<member>PREFIX-A.B.C.D_N</member>
-                       POST /api/ type=commit&cmd=<commit></commit>
-      allow ipv4_net → POST /api/ type=config&action=delete
+                          xpath=…/address/entry[@name='PREFIX-A.B.C.D_N']
+   element=<ip-netmask>A.B.C.D/N</ip-netmask> POST /api/ type=config&action=set
+                          xpath=…/address-group/entry[@name='GROUP']/static
+   element=<member>PREFIX-A.B.C.D_N</member> POST /api/ type=commit&cmd=<commit></commit> allow
+   ipv4_net → POST /api/ type=config&action=delete
                           xpath=…/address-group/entry[@name='GROUP']/static/member[text()='PREFIX-A.B.C.D_N']
-                       POST /api/ type=config&action=delete  xpath=…/address/entry[@name='PREFIX-A.B.C.D_N']
-                       POST /api/ type=commit
+                       POST /api/ type=config&action=delete
+   xpath=…/address/entry[@name='PREFIX-A.B.C.D_N'] POST /api/ type=commit
 
     The API key (made once by an admin with type=keygen) travels in the
     X-PAN-KEY header, never in a URL.  Every call is a form POST; all are
@@ -27,7 +27,8 @@
 
 typedef struct {
     http_client_t *http;
-    char xpath_base[256]; /* /config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='VSYS'] */
+    char xpath_base[256]; /* /config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='VSYS']
+                           */
     char group[64], prefix[32];
     bool commit;
 } panos_t;
@@ -50,7 +51,8 @@ static void xml_text(const char *body, size_t len, const char *tag, char *out, s
     snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), s);
 }
 
-int panos_parse_response(const char *body, size_t len, char *msg, size_t msg_size, char *job, size_t job_size)
+int panos_parse_response(const char *body, size_t len, char *msg, size_t msg_size, char *job,
+                         size_t job_size)
 {
     msg[0] = job[0] = '\0';
     const char *r = memmem(body, len, "<response", 9);
@@ -85,7 +87,8 @@ static void cleanup(void **state_p)
 static bool plain_name(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    return n > 0 && n < max && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_. ") == n;
+    return n > 0 && n < max &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_. ") == n;
 }
 
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
@@ -95,23 +98,26 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     const char *vsys = json_string_value(json_object_get(config, "vsys"));
     const char *prefix = json_string_value(json_object_get(config, "object_prefix"));
     if (json_is_object(config) && (!group || !plain_name(group, 64))) {
-        fs_err_set(e, "address_group: required, the address group your deny rule drops (letters, digits, - _ .)");
+        fs_err_set(e, "address_group: required, the address group your deny rule drops (letters, "
+                      "digits, - _ .)");
         return NULL;
     }
     if ((vsys && !plain_name(vsys, 32)) || (prefix && !plain_name(prefix, 32))) {
         fs_err_set(e, "vsys / object_prefix: letters, digits, - _ . only");
         return NULL;
     }
-    http_client_t *http = edr_http_new(config, "panos", "{\"auth\": \"header\", \"api_key_header\": \"X-PAN-KEY\"}",
-                                       "needs \"actuator_config\": {\"panos\": {\"base_url\", \"address_group\", "
-                                       "\"api_token_file\" | \"api_token_env\"}}",
-                                       e);
+    http_client_t *http =
+        edr_http_new(config, "panos", "{\"auth\": \"header\", \"api_key_header\": \"X-PAN-KEY\"}",
+                     "needs \"actuator_config\": {\"panos\": {\"base_url\", \"address_group\", "
+                     "\"api_token_file\" | \"api_token_env\"}}",
+                     e);
     if (!http)
         return NULL;
     panos_t *p = calloc(1, sizeof *p);
     p->http = http;
     snprintf(p->xpath_base, sizeof p->xpath_base,
-             "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='%s']", vsys ? vsys : "vsys1");
+             "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='%s']",
+             vsys ? vsys : "vsys1");
     snprintf(p->group, sizeof p->group, "%s", group);
     snprintf(p->prefix, sizeof p->prefix, "%s", prefix ? prefix : "fedsoar-");
     p->commit = !json_is_false(json_object_get(config, "commit"));
@@ -130,11 +136,13 @@ static int api(panos_t *p, const char *form, char *job, size_t job_size, char *e
     http_response_t r;
     fs_err_t e = {{0}};
     char msg[256], jb[32];
-    int rc = http_client_request(p->http, "POST", "/api/", form, HTTP_IDEMPOTENT | HTTP_FORM, &r, &e);
+    int rc =
+        http_client_request(p->http, "POST", "/api/", form, HTTP_IDEMPOTENT | HTTP_FORM, &r, &e);
     if (rc != 0)
         snprintf(err, err_size, "%s", e.text);
     else if (panos_parse_response(r.body, r.len, msg, sizeof msg, jb, sizeof jb) != 0)
-        rc = -1, snprintf(err, err_size, "PAN-OS refused the call: %s", msg[0] ? msg : "(no message)");
+        rc = -1,
+        snprintf(err, err_size, "PAN-OS refused the call: %s", msg[0] ? msg : "(no message)");
     else if (job)
         snprintf(job, job_size, "%s", jb);
     http_response_clear(&r);
@@ -142,13 +150,13 @@ static int api(panos_t *p, const char *form, char *job, size_t job_size, char *e
 }
 
 /* form = "type=config&action=ACTION&xpath=<escaped xpath>[&element=<escaped element>]" */
-static int config_call(panos_t *p, const char *action, const char *xpath, const char *element, char *err,
-                       size_t err_size)
+static int config_call(panos_t *p, const char *action, const char *xpath, const char *element,
+                       char *err, size_t err_size)
 {
     char *x = http_escape(xpath), *el = element ? http_escape(element) : NULL;
     char form[2048];
-    int n = snprintf(form, sizeof form, "type=config&action=%s&xpath=%s%s%s", action, x, el ? "&element=" : "",
-                     el ? el : "");
+    int n = snprintf(form, sizeof form, "type=config&action=%s&xpath=%s%s%s", action, x,
+                     el ? "&element=" : "", el ? el : "");
     free(x);
     free(el);
     if (n >= (int)sizeof form)
@@ -164,7 +172,8 @@ static bool parse_net(const char *s, char *cidr, size_t csize, char *name, size_
     size_t n = slash ? (size_t)(slash - s) : strlen(s);
     uint64_t bits = 32;
     struct in_addr a;
-    if (n >= sizeof ip || (slash && (fs_parse_u64(slash + 1, &bits) != 0 || bits > 32 || !slash[1])))
+    if (n >= sizeof ip ||
+        (slash && (fs_parse_u64(slash + 1, &bits) != 0 || bits > 32 || !slash[1])))
         return false;
     memcpy(ip, s, n);
     ip[n] = '\0';
@@ -179,38 +188,45 @@ static json_t *execute(void *state, const json_t *cmd)
 {
     panos_t *p = state;
     const char *action = json_string_value(json_object_get(cmd, "action"));
-    const char *net = json_string_value(json_object_get(json_object_get(cmd, "target"), "ipv4_net"));
-    bool deny = action && strcmp(action, "deny") == 0, allow = action && strcmp(action, "allow") == 0;
+    const char *net =
+        json_string_value(json_object_get(json_object_get(cmd, "target"), "ipv4_net"));
+    bool deny = action && strcmp(action, "deny") == 0,
+         allow = action && strcmp(action, "allow") == 0;
     if ((!deny && !allow) || !net)
         return openc2_status(501, "panos does deny ipv4_net and allow ipv4_net only");
-    char cidr[48], obj[48], name[96], addr_xpath[512], member_xpath[512], element[256], err[600], job[32] = "";
+    char cidr[48], obj[48], name[96], addr_xpath[512], member_xpath[512], element[256], err[600],
+        job[32] = "";
     if (!parse_net(net, cidr, sizeof cidr, obj, sizeof obj))
         return openc2_status(400, "ipv4_net \"%.60s\" is not A.B.C.D or A.B.C.D/N", net);
     snprintf(name, sizeof name, "%s%s", p->prefix, obj);
     snprintf(addr_xpath, sizeof addr_xpath, "%s/address/entry[@name='%s']", p->xpath_base, name);
     int rc;
     if (deny) {
-        snprintf(element, sizeof element, "<ip-netmask>%s</ip-netmask><description>fedsoar deny</description>", cidr);
+        snprintf(element, sizeof element,
+                 "<ip-netmask>%s</ip-netmask><description>fedsoar deny</description>", cidr);
         rc = config_call(p, "set", addr_xpath, element, err, sizeof err);
-        snprintf(member_xpath, sizeof member_xpath, "%s/address-group/entry[@name='%s']/static", p->xpath_base,
-                 p->group);
+        snprintf(member_xpath, sizeof member_xpath, "%s/address-group/entry[@name='%s']/static",
+                 p->xpath_base, p->group);
         snprintf(element, sizeof element, "<member>%s</member>", name);
         if (rc == 0)
             rc = config_call(p, "set", member_xpath, element, err, sizeof err);
     } else {
-        snprintf(member_xpath, sizeof member_xpath, "%s/address-group/entry[@name='%s']/static/member[text()='%s']",
-                 p->xpath_base, p->group, name);
+        snprintf(member_xpath, sizeof member_xpath,
+                 "%s/address-group/entry[@name='%s']/static/member[text()='%s']", p->xpath_base,
+                 p->group, name);
         rc = config_call(p, "delete", member_xpath, NULL, err, sizeof err);
         if (rc == 0)
             rc = config_call(p, "delete", addr_xpath, NULL, err, sizeof err);
     }
     if (rc == 0 && p->commit)
-        rc = api(p, "type=commit&cmd=%3Ccommit%3E%3C%2Fcommit%3E", job, sizeof job, err, sizeof err);
+        rc =
+            api(p, "type=commit&cmd=%3Ccommit%3E%3C%2Fcommit%3E", job, sizeof job, err, sizeof err);
     json_t *res = rc != 0 ? openc2_status(500, "panos: %s", err)
-                          : openc2_status(200, "%s %s in address group %s%s%s", deny ? "blocked" : "unblocked", cidr,
-                                          p->group, job[0] ? ", commit job " : "", job);
-    fs_log(FS_LOG_INFO, "actuator", "panos_action", "action=%s net=%s group=%s status=%lld", action, cidr, p->group,
-           (long long)json_integer_value(json_object_get(res, "status")));
+                          : openc2_status(200, "%s %s in address group %s%s%s",
+                                          deny ? "blocked" : "unblocked", cidr, p->group,
+                                          job[0] ? ", commit job " : "", job);
+    fs_log(FS_LOG_INFO, "actuator", "panos_action", "action=%s net=%s group=%s status=%lld", action,
+           cidr, p->group, (long long)json_integer_value(json_object_get(res, "status")));
     return res;
 }
 

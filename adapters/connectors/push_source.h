@@ -20,7 +20,8 @@ typedef enum {
 } push_outcome_t;
 
 /* Record number `record` (0-based, in the order the poll emitted them). */
-void push_source_record(const source_ops_t *ops, void *state, size_t record, push_outcome_t outcome);
+void push_source_record(const source_ops_t *ops, void *state, size_t record,
+                        push_outcome_t outcome);
 /* The poll's records were committed (true) or nothing was (false). */
 void push_source_committed(const source_ops_t *ops, void *state, bool committed);
 

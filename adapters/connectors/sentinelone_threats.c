@@ -23,20 +23,23 @@ json_t *sentinelone_parse_page(const char *body, size_t len, char **next_cursor,
     if (!json_is_array(data)) {
         json_t *err0 = json_array_get(json_object_get(j, "errors"), 0);
         const char *msg = json_string_value(json_object_get(err0, "detail"));
-        fs_err_set(e, "SentinelOne response has no data array%s%.200s", msg ? ": " : "", msg ? msg : "");
+        fs_err_set(e, "SentinelOne response has no data array%s%.200s", msg ? ": " : "",
+                   msg ? msg : "");
         json_decref(j);
         return NULL;
     }
     size_t i;
     json_t *v;
-    json_array_foreach(data, i, v) {
+    json_array_foreach(data, i, v)
+    {
         if (!json_is_object(v)) {
             fs_err_set(e, "SentinelOne response: data[%zu] is not an object", i);
             json_decref(j);
             return NULL;
         }
     }
-    const char *cur = json_string_value(json_object_get(json_object_get(j, "pagination"), "nextCursor"));
+    const char *cur =
+        json_string_value(json_object_get(json_object_get(j, "pagination"), "nextCursor"));
     if (cur && *cur && strlen(cur) < 2048)
         *next_cursor = strdup(cur);
     json_incref(data);
@@ -56,7 +59,8 @@ typedef struct {
     char *cursor;
 } s1_pages_t;
 
-static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records,
+                      fs_err_t *e)
 {
     (void)page;
     s1_pages_t *p = ctx;
@@ -64,8 +68,10 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
     char url[4096];
     char *since = http_escape(base->ts);
     char *qc = p->cursor ? http_escape(p->cursor) : NULL;
-    int n = snprintf(url, sizeof url, "/web/api/v2.1/threats?updatedAt__gte=%s&sortBy=updatedAt&sortOrder=asc&limit=%d%s%s",
-                     since, s->page_size, qc ? "&cursor=" : "", qc ? qc : "");
+    int n = snprintf(
+        url, sizeof url,
+        "/web/api/v2.1/threats?updatedAt__gte=%s&sortBy=updatedAt&sortOrder=asc&limit=%d%s%s",
+        since, s->page_size, qc ? "&cursor=" : "", qc ? qc : "");
     free(qc);
     free(since);
     if (n >= (int)sizeof url)
@@ -91,7 +97,8 @@ static void record_key(void *ctx, const json_t *t, const char **ts, const char *
     *id = json_string_value(json_object_get(t, "id"));
 }
 
-static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                char **next_cp, fs_err_t *e)
 {
     source_http_t *s = state;
     s1_pages_t pages = {.s = s};

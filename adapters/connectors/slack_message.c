@@ -12,7 +12,8 @@
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    return connector_http_state(config, "slack", "{\"auth\": \"bearer\", \"base_url\": \"https://slack.com\"}", e);
+    return connector_http_state(config, "slack",
+                                "{\"auth\": \"bearer\", \"base_url\": \"https://slack.com\"}", e);
 }
 
 static json_t *run(void *state, const json_t *input)
@@ -40,7 +41,8 @@ static json_t *run(void *state, const json_t *input)
         const char *err = json_string_value(json_object_get(ans, "error"));
         res = connector_error("Slack refused the message: %.100s", err ? err : "unknown error");
     } else {
-        res = connector_ok(json_pack("{s:s, s:O?}", "channel", channel, "ts", json_object_get(ans, "ts")));
+        res = connector_ok(
+            json_pack("{s:s, s:O?}", "channel", channel, "ts", json_object_get(ans, "ts")));
     }
     json_decref(ans);
     return res;

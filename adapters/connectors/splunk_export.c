@@ -2,10 +2,10 @@
     (Enterprise Security notables by default) through the export endpoint.
 
       POST /services/search/v2/jobs/export
-           search=<search> | sort 0 _time, output_mode=json, earliest_time=<epoch s>, latest_time=now
-      Authorization: Bearer <Splunk authentication token>
-    → one JSON object per line: {"preview": false, "offset": N, "result": {...}}
-      (or {"messages": [{"type": "FATAL", "text": …}]} when the search fails).
+           search=<search> | sort 0 _time, output_mode=json, earliest_time=<epoch s>,
+   latest_time=now Authorization: Bearer <Splunk authentication token> → one JSON object per line:
+   {"preview": false, "offset": N, "result": {...}} (or {"messages": [{"type": "FATAL", "text": …}]}
+   when the search fails).
 
     The export streams every result in one answer (bounded by
     max_body_bytes), so there is no paging.  Checkpoint: `_time` + the
@@ -39,7 +39,8 @@ json_t *splunk_parse_export(const char *body, size_t len, fs_err_t *e)
             fs_err_t pe = {{0}};
             json_t *j = fs_json_parse(body + start, n, &pe);
             if (!j || !json_is_object(j)) {
-                fs_err_set(e, "Splunk export line %zu: %s", line_no, j ? "not a JSON object" : pe.text);
+                fs_err_set(e, "Splunk export line %zu: %s", line_no,
+                           j ? "not a JSON object" : pe.text);
                 json_decref(j);
                 json_decref(out);
                 return NULL;
@@ -78,7 +79,8 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
     splunk_t *s = calloc(1, sizeof *s);
-    source_http_prepare(&s->src, config, "splunk-export", "{\"auth\": \"bearer\"}", 1, 1); /* no paging */
+    source_http_prepare(&s->src, config, "splunk-export", "{\"auth\": \"bearer\"}", 1,
+                        1); /* no paging */
     const char *search = json_string_value(json_object_get(config, "search"));
     const char *idf = json_string_value(json_object_get(config, "id_field"));
     s->search = strdup(search ? search : "search `notable`");
@@ -92,7 +94,8 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 }
 
 /* The one "page": the whole export. */
-static int fetch_export(void *ctx, const source_cursor_t *base, int page, json_t **records, fs_err_t *e)
+static int fetch_export(void *ctx, const source_cursor_t *base, int page, json_t **records,
+                        fs_err_t *e)
 {
     (void)page;
     splunk_t *s = ctx;
@@ -109,8 +112,8 @@ static int fetch_export(void *ctx, const source_cursor_t *base, int page, json_t
     free(q);
     http_response_t r;
     int rc = 0;
-    if (http_client_request(s->src.http, "POST", "/services/search/v2/jobs/export", form, HTTP_FORM | HTTP_IDEMPOTENT,
-                            &r, e) != 0) {
+    if (http_client_request(s->src.http, "POST", "/services/search/v2/jobs/export", form,
+                            HTTP_FORM | HTTP_IDEMPOTENT, &r, e) != 0) {
         rc = -1;
     } else {
         fs_err_t pe = {{0}};
@@ -129,7 +132,8 @@ static void record_key(void *ctx, const json_t *row, const char **ts, const char
     *id = json_string_value(json_object_get(row, s->id_field));
 }
 
-static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                char **next_cp, fs_err_t *e)
 {
     splunk_t *s = state;
     source_pager_t pager = {s->src.name, s->src.config, 1, fetch_export, record_key, s};

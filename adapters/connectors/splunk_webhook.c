@@ -59,8 +59,8 @@ typedef struct hook_req {
     bool too_big;
     req_phase_t phase;
     push_outcome_t outcome;
-    unsigned status;     /* when REQ_DONE */
-    const char *text;    /* static answer text */
+    unsigned status;       /* when REQ_DONE */
+    const char *text;      /* static answer text */
     struct hook_req *next; /* in the queue */
 } hook_req_t;
 
@@ -108,7 +108,8 @@ static bool authorized(webhook_t *w, struct MHD_Connection *c)
     if (!w->auth)
         return true;
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, w->token_header);
-    const char *bearer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *bearer =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
     if (h)
         return secret_equal(h, w->token);
@@ -119,8 +120,8 @@ static bool authorized(webhook_t *w, struct MHD_Connection *c)
 
 /* The final call for a request that was not queued: the status to answer
    at once, or 0 when the body may be queued. */
-static unsigned check_request(webhook_t *w, struct MHD_Connection *c, const char *url, const char *method,
-                              hook_req_t *r, const char **text)
+static unsigned check_request(webhook_t *w, struct MHD_Connection *c, const char *url,
+                              const char *method, hook_req_t *r, const char **text)
 {
     if (strcmp(url, w->path) != 0)
         return *text = "no such path", 404;
@@ -135,8 +136,9 @@ static unsigned check_request(webhook_t *w, struct MHD_Connection *c, const char
     return 0;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
 {
     (void)version;
     webhook_t *w = cls;
@@ -180,12 +182,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (status == 401)
         w->unauthorized++;
     if (!status && (w->stopping || w->queued >= w->max_pending))
-        status = 503, text = w->stopping ? "the adapter is stopping" : "too many alerts waiting; try again";
+        status = 503,
+        text = w->stopping ? "the adapter is stopping" : "too many alerts waiting; try again";
     if (status) {
         pthread_mutex_unlock(&w->mu);
         if (status != 404)
-            fs_log(FS_LOG_WARN, "adapter", "webhook_refused", "source=\"%s\" status=%u reason=\"%s\"", w->name,
-                   status, text);
+            fs_log(FS_LOG_WARN, "adapter", "webhook_refused",
+                   "source=\"%s\" status=%u reason=\"%s\"", w->name, status, text);
         return answer(c, status, text);
     }
     /* Queue and suspend under the lock, so the commit hook (which resumes
@@ -203,7 +206,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return MHD_YES;
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
 {
     (void)c, (void)toe;
     webhook_t *w = cls;
@@ -250,10 +254,12 @@ void splunk_webhook_on_commit(void *state, bool committed)
         else if (r->outcome == PUSH_ADDED)
             settle(r, 200, "stored"), w->accepted++;
         else if (r->outcome == PUSH_REJECTED)
-            settle(r, 400, "not a Splunk alert body (bad JSON or no result row); kept in the dead letters"),
+            settle(r, 400,
+                   "not a Splunk alert body (bad JSON or no result row); kept in the dead letters"),
                 w->rejected++;
         else
-            settle(r, 503, "the outbox is full; kept in the dead letters, try again later"), w->refused++;
+            settle(r, 503, "the outbox is full; kept in the dead letters, try again later"),
+                w->refused++;
     }
     w->in_poll = NULL;
     w->n_in_poll = 0;
@@ -261,19 +267,21 @@ void splunk_webhook_on_commit(void *state, bool committed)
     for (size_t i = 0; i < n; i++)
         MHD_resume_connection(done[i]->conn);
     if (n)
-        fs_log(FS_LOG_INFO, "adapter", "webhook_answered", "source=\"%s\" bodies=%zu committed=%s", w->name, n,
-               committed ? "yes" : "no");
+        fs_log(FS_LOG_INFO, "adapter", "webhook_answered", "source=\"%s\" bodies=%zu committed=%s",
+               w->name, n, committed ? "yes" : "no");
     free(done);
 }
 
-static int poll_hooks(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_checkpoint,
-                      fs_err_t *e)
+static int poll_hooks(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                      char **next_checkpoint, fs_err_t *e)
 {
     (void)checkpoint;
     webhook_t *w = state;
-    *next_checkpoint = NULL; /* no checkpoint: answered bodies are committed, the others not taken */
+    *next_checkpoint =
+        NULL; /* no checkpoint: answered bodies are committed, the others not taken */
     pthread_mutex_lock(&w->mu);
-    if (w->n_in_poll) { /* a previous poll's bodies were never settled: never leave a sender hanging */
+    if (w->n_in_poll) { /* a previous poll's bodies were never settled: never leave a sender hanging
+                         */
         pthread_mutex_unlock(&w->mu);
         splunk_webhook_on_commit(w, false);
         pthread_mutex_lock(&w->mu);
@@ -285,7 +293,9 @@ static int poll_hooks(void *state, const char *checkpoint, source_emit_fn *emit,
         if (pthread_cond_timedwait(&w->cv, &w->mu, &until) != 0)
             break;
     size_t n = 0;
-    hook_req_t **batch = w->queued ? calloc(w->queued < w->max_batch ? w->queued : w->max_batch, sizeof *batch) : NULL;
+    hook_req_t **batch =
+        w->queued ? calloc(w->queued < w->max_batch ? w->queued : w->max_batch, sizeof *batch)
+                  : NULL;
     while (batch && w->head && n < w->max_batch) {
         hook_req_t *r = w->head;
         w->head = r->next;
@@ -344,8 +354,8 @@ static void cleanup(void **state_p)
         pthread_mutex_unlock(&w->mu);
         MHD_stop_daemon(w->mhd);
         fs_log(FS_LOG_INFO, "adapter", "webhook_stopped",
-               "source=\"%s\" received=%ld stored=%ld rejected=%ld refused=%ld unauthorized=%ld", w->name,
-               w->received, w->accepted, w->rejected, w->refused, w->unauthorized);
+               "source=\"%s\" received=%ld stored=%ld rejected=%ld refused=%ld unauthorized=%ld",
+               w->name, w->received, w->accepted, w->rejected, w->refused, w->unauthorized);
     }
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
@@ -362,9 +372,10 @@ static int parse_listen(const char *spec, struct sockaddr_in *sa, fs_err_t *e)
     uint64_t port = 0;
     memset(sa, 0, sizeof *sa);
     sa->sin_family = AF_INET;
-    if (!colon || (size_t)(colon - spec) >= sizeof host || fs_parse_u64(colon + 1, &port) != 0 || port < 1 ||
-        port > 65535)
-        return fs_err_set(e, "listen: \"%s\" is not IPV4:PORT (e.g. \"127.0.0.1:8088\")", spec ? spec : "");
+    if (!colon || (size_t)(colon - spec) >= sizeof host || fs_parse_u64(colon + 1, &port) != 0 ||
+        port < 1 || port > 65535)
+        return fs_err_set(e, "listen: \"%s\" is not IPV4:PORT (e.g. \"127.0.0.1:8088\")",
+                          spec ? spec : "");
     memcpy(host, spec, (size_t)(colon - spec));
     host[colon - spec] = '\0';
     if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
@@ -394,7 +405,8 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     if (parse_listen(listen ? listen : "127.0.0.1:8088", &sa, e) != 0)
         goto fail;
     snprintf(w->listen, sizeof w->listen, "%s", listen ? listen : "127.0.0.1:8088");
-    if (snprintf(w->path, sizeof w->path, "%s", path ? path : "/splunk/alert") >= (int)sizeof w->path ||
+    if (snprintf(w->path, sizeof w->path, "%s", path ? path : "/splunk/alert") >=
+            (int)sizeof w->path ||
         w->path[0] != '/') {
         fs_err_set(e, "path: must start with / and be shorter than %zu bytes", sizeof w->path);
         goto fail;
@@ -414,19 +426,22 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     w->max_body = config_size(config, "max_body_bytes", WEBHOOK_MAX_BODY_DEFAULT, 64u << 20);
     w->max_pending = config_size(config, "max_pending", 1000, 100000);
     w->max_batch = config_size(config, "max_batch", 100, 10000);
-    w->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-                              NULL, NULL, handler, w, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-                              completed, w, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)(w->max_pending + 64), MHD_OPTION_END);
+    w->mhd = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, handler, w, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, w,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)(w->max_pending + 64), MHD_OPTION_END);
     if (!w->mhd) {
-        fs_err_set(e, "listen: cannot listen on %s (in use, or not an address of this host)", w->listen);
+        fs_err_set(e, "listen: cannot listen on %s (in use, or not an address of this host)",
+                   w->listen);
         goto fail;
     }
     if (!w->auth)
         fs_log(FS_LOG_WARN, "adapter", "webhook_unauthenticated",
-               "source=\"%s\" listen=%s msg=\"anyone who reaches this port can inject alerts\"", w->name, w->listen);
-    fs_log(FS_LOG_INFO, "adapter", "webhook_listening", "source=\"%s\" listen=%s path=%s", w->name, w->listen,
-           w->path);
+               "source=\"%s\" listen=%s msg=\"anyone who reaches this port can inject alerts\"",
+               w->name, w->listen);
+    fs_log(FS_LOG_INFO, "adapter", "webhook_listening", "source=\"%s\" listen=%s path=%s", w->name,
+           w->listen, w->path);
     return w;
 fail:
     cleanup(&p);

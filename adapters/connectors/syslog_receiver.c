@@ -62,8 +62,8 @@ static int open_socket(const char *spec, int type, const char *key, fs_err_t *e)
     char host[64];
     const char *colon = strrchr(spec, ':');
     uint64_t port;
-    if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host || fs_parse_u64(colon + 1, &port) != 0 ||
-        port == 0 || port > 65535)
+    if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host ||
+        fs_parse_u64(colon + 1, &port) != 0 || port == 0 || port > 65535)
         return fs_err_set(e, "%s: \"%s\" is not HOST:PORT", key, spec);
     snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -74,7 +74,8 @@ static int open_socket(const char *spec, int type, const char *key, fs_err_t *e)
     if (fd < 0)
         return fs_err_set(e, "%s: socket: %s", key, strerror(errno));
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || (type == SOCK_STREAM && listen(fd, 64) != 0)) {
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        (type == SOCK_STREAM && listen(fd, 64) != 0)) {
         int err = errno;
         close(fd);
         return fs_err_set(e, "%s: cannot listen on %s: %s", key, spec, strerror(err));
@@ -127,7 +128,8 @@ static void add_line(syslog_t *s, char **out, size_t *len, size_t *cap, const ch
     *len += n + 1;
 }
 
-static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg, char **next_cp, fs_err_t *e)
+static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void *arg,
+                char **next_cp, fs_err_t *e)
 {
     (void)checkpoint;
     syslog_t *s = state;
@@ -155,7 +157,8 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
                 slot = i;
         }
         if (slot < 0 || open_conns >= s->max_conns) {
-            fs_log(FS_LOG_WARN, "adapter", "syslog_refused", "source=\"%s\" reason=\"max_connections reached\"", s->name);
+            fs_log(FS_LOG_WARN, "adapter", "syslog_refused",
+                   "source=\"%s\" reason=\"max_connections reached\"", s->name);
             close(fd);
             continue;
         }
@@ -167,7 +170,8 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
             continue;
         for (;;) {
             ssize_t r = read(c->fd, c->buf + c->len, s->max_line - c->len);
-            if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) { /* closed: flush the last line */
+            if (r == 0 ||
+                (r < 0 && errno != EAGAIN && errno != EINTR)) { /* closed: flush the last line */
                 add_line(s, &out, &len, &cap, c->buf, c->len);
                 close(c->fd);
                 free(c->buf);

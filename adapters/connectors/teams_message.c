@@ -2,13 +2,12 @@
     Teams channel through its incoming webhook (or a Workflows webhook).
       POST <webhook URL>   MessageCard {"@type": "MessageCard", "title", "text"}
                            or ("format": "adaptive") {"type": "message", "attachments":
-                           [{"contentType": "application/vnd.microsoft.card.adaptive", "content": AdaptiveCard}]}
-    The webhook URL is the credential (anyone holding it may post), so it is
-    read from webhook_url_file | webhook_url_env and never appears in a log
-    or an error: errors name only the HTTP status, and calls are not retried
-    (a retry would log the URL's path).  Legacy connectors answer 200 "1";
-    Workflows answer 202; a 200 with other text is Teams refusing the card.
-    Input: "text" (or "message"), optional "title". */
+                           [{"contentType": "application/vnd.microsoft.card.adaptive", "content":
+   AdaptiveCard}]} The webhook URL is the credential (anyone holding it may post), so it is read
+   from webhook_url_file | webhook_url_env and never appears in a log or an error: errors name only
+   the HTTP status, and calls are not retried (a retry would log the URL's path).  Legacy connectors
+   answer 200 "1"; Workflows answer 202; a 200 with other text is Teams refusing the card. Input:
+   "text" (or "message"), optional "title". */
 #include "connectors.h"
 #include "vendor_parsers.h"
 
@@ -26,7 +25,8 @@ int teams_parse_answer(long status, const char *body, size_t len, char *why, siz
     why[0] = '\0';
     if (status == 202 || (status == 200 && ((len == 1 && body[0] == '1') || len == 0)))
         return 0;
-    snprintf(why, size, "Teams answered HTTP %ld: %.*s", status, (int)(len < 120 ? len : 120), body ? body : "");
+    snprintf(why, size, "Teams answered HTTP %ld: %.*s", status, (int)(len < 120 ? len : 120),
+             body ? body : "");
     for (char *p = why; *p; p++)
         if ((unsigned char)*p < 0x20)
             *p = ' ';
@@ -79,19 +79,23 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 static json_t *card(bool adaptive, const char *title, const char *text)
 {
     if (!adaptive)
-        return json_pack("{s:s, s:s, s:s, s:s, s:s}", "@type", "MessageCard", "@context", "https://schema.org/extensions",
-                         "summary", title, "title", title, "text", text);
-    return json_pack("{s:s, s:[{s:s, s:{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:b}, {s:s, s:s, s:b}]}}]}", "type", "message",
-                     "attachments", "contentType", "application/vnd.microsoft.card.adaptive", "content", "type",
-                     "AdaptiveCard", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "version", "1.4",
-                     "body", "type", "TextBlock", "text", title, "weight", "Bolder", "wrap", 1, "type", "TextBlock",
-                     "text", text, "wrap", 1);
+        return json_pack("{s:s, s:s, s:s, s:s, s:s}", "@type", "MessageCard", "@context",
+                         "https://schema.org/extensions", "summary", title, "title", title, "text",
+                         text);
+    return json_pack(
+        "{s:s, s:[{s:s, s:{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:b}, {s:s, s:s, s:b}]}}]}", "type",
+        "message", "attachments", "contentType", "application/vnd.microsoft.card.adaptive",
+        "content", "type", "AdaptiveCard", "$schema",
+        "http://adaptivecards.io/schemas/adaptive-card.json", "version", "1.4", "body", "type",
+        "TextBlock", "text", title, "weight", "Bolder", "wrap", 1, "type", "TextBlock", "text",
+        text, "wrap", 1);
 }
 
 static json_t *run(void *state, const json_t *input)
 {
     teams_t *t = state;
-    static const char *const tk[] = {"text", "message", NULL}, *const hk[] = {"title", "summary", NULL};
+    static const char *const tk[] = {"text", "message", NULL}, *const hk[] = {"title", "summary",
+                                                                              NULL};
     const char *text = connector_input_string(input, tk);
     const char *title = connector_input_string(input, hk);
     if (!text)
@@ -109,11 +113,12 @@ static json_t *run(void *state, const json_t *input)
     free(s);
     char why[200];
     /* Never e.text: it names the URL, whose path is the secret. */
-    json_t *res = r.status == 0 ? connector_error("Teams webhook: no answer (connection failed or timed out)")
-                  : teams_parse_answer(r.status, r.body, r.len, why, sizeof why) != 0
-                      ? connector_error("%s", why)
-                      : connector_ok(json_pack("{s:s, s:b}", "format", t->adaptive ? "adaptive" : "messagecard",
-                                               "posted", 1));
+    json_t *res =
+        r.status == 0 ? connector_error("Teams webhook: no answer (connection failed or timed out)")
+        : teams_parse_answer(r.status, r.body, r.len, why, sizeof why) != 0
+            ? connector_error("%s", why)
+            : connector_ok(json_pack("{s:s, s:b}", "format",
+                                     t->adaptive ? "adaptive" : "messagecard", "posted", 1));
     http_response_clear(&r);
     return res;
 }

@@ -9,7 +9,8 @@
 /* PAN-OS XML API <response status="success|error">: 0 on success, -1 on an
    error or an unreadable answer.  msg gets <msg> (or <line>) text on one
    line, job the commit <job> id ("" when none). */
-int panos_parse_response(const char *body, size_t len, char *msg, size_t msg_size, char *job, size_t job_size);
+int panos_parse_response(const char *body, size_t len, char *msg, size_t msg_size, char *job,
+                         size_t job_size);
 
 /* A Teams webhook answer: 0 when the card was taken (200 "1" or empty,
    202), else -1 with why (one line, at most 120 bytes of the answer). */

@@ -29,14 +29,14 @@ json_t *virustotal_summarize(const char *body, size_t len, int threshold, fs_err
     json_int_t su = json_integer_value(json_object_get(stats, "suspicious"));
     json_int_t h = json_integer_value(json_object_get(stats, "harmless"));
     json_int_t u = json_integer_value(json_object_get(stats, "undetected"));
-    const char *verdict = !json_is_object(stats)       ? "unknown"
+    const char *verdict = !json_is_object(stats)                 ? "unknown"
                           : m >= (threshold > 0 ? threshold : 1) ? "malicious"
-                          : m > 0 || su > 0             ? "suspicious"
-                          : h > 0                       ? "harmless"
-                                                        : "unknown";
-    json_t *res = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:O?}", "verdict", verdict, "found", 1, "malicious", m,
-                            "suspicious", su, "harmless", h, "undetected", u, "reputation",
-                            json_object_get(attrs, "reputation"));
+                          : m > 0 || su > 0                      ? "suspicious"
+                          : h > 0                                ? "harmless"
+                                                                 : "unknown";
+    json_t *res = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:O?}", "verdict", verdict, "found", 1,
+                            "malicious", m, "suspicious", su, "harmless", h, "undetected", u,
+                            "reputation", json_object_get(attrs, "reputation"));
     json_decref(j);
     return res;
 }
@@ -93,7 +93,8 @@ static json_t *run(void *state, const json_t *input)
         if ((data = json_string_value(json_object_get(input, kinds[i]))))
             type = kinds[i];
     if (!data || !type || strlen(data) > 2048)
-        return connector_error("input needs {\"data\", \"dataType\": ip|hash|domain|url} or one of ip, hash, domain, url");
+        return connector_error("input needs {\"data\", \"dataType\": ip|hash|domain|url} or one of "
+                               "ip, hash, domain, url");
     const char *coll;
     char *id;
     if (strcmp(type, "ip") == 0) {
@@ -121,7 +122,8 @@ static json_t *run(void *state, const json_t *input)
     int rc = http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e);
     json_t *res;
     if (rc != 0 && r.status == 404) {
-        res = connector_ok(json_pack("{s:s, s:b, s:s}", "verdict", "unknown", "found", 0, "data", data));
+        res = connector_ok(
+            json_pack("{s:s, s:b, s:s}", "verdict", "unknown", "found", 0, "data", data));
     } else if (rc != 0) {
         res = connector_error("%s", e.text);
     } else {

@@ -155,10 +155,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (!doc)
         return reply(c, 400, "text/plain", NULL, NULL, "not JSON");
     bool v10 = ctype && strstr(ctype, "openc2-cmd+json");
-    const json_t *cmd = v10 ? doc : json_object_get(json_object_get(json_object_get(doc, "body"), "openc2"), "request");
-    const char *rid = v10 ? xrid : json_string_value(json_object_get(json_object_get(doc, "headers"), "request_id"));
+    const json_t *cmd =
+        v10 ? doc
+            : json_object_get(json_object_get(json_object_get(doc, "body"), "openc2"), "request");
+    const char *rid =
+        v10 ? xrid
+            : json_string_value(json_object_get(json_object_get(doc, "headers"), "request_id"));
     log_request(ctype, xrid, rid, cmd);
-    const char *net = json_string_value(json_object_get(json_object_get(cmd, "target"), "ipv4_net"));
+    const char *net =
+        json_string_value(json_object_get(json_object_get(cmd, "target"), "ipv4_net"));
     if (net && strcmp(net, "192.0.2.50") == 0) {
         json_decref(doc);
         return reply(c, 500, "text/plain", NULL, NULL, "consumer exploded");
@@ -224,9 +229,9 @@ int main(int argc, char **argv)
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
             MHD_USE_ERROR_LOG,
         (uint16_t)port, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-        MHD_OPTION_HTTPS_MEM_TRUST, ca, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+        MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_TRUST,
+        ca, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)10, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "openc2_consumer: cannot start on 127.0.0.1:%ld\n", port);
         return 1;

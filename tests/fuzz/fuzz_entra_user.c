@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *page = graph_parse_page((const char *)data, size, &next, &e);
     size_t i;
     json_t *v;
-    json_array_foreach(page, i, v) {
+    json_array_foreach(page, i, v)
+    {
         (void)entra_member_name(v);
         json_decref(entra_signin_summary(v));
     }

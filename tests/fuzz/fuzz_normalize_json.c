@@ -5,11 +5,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const json_sources[] = {
-        "crowdstrike.alert",      "crowdstrike.detection_summary", "microsoft.graph_alert",
-        "microsoft.mde_alert",    "microsoft.sentinel_incident",   "microsoft.entra_signin",
-        "microsoft.entra_audit",  "okta.system_log",               "splunk.notable",
-        "sentinelone.threat",     "suricata.eve",                  "windows.security"};
+    static const char *const json_sources[] = {"crowdstrike.alert",
+                                               "crowdstrike.detection_summary",
+                                               "microsoft.graph_alert",
+                                               "microsoft.mde_alert",
+                                               "microsoft.sentinel_incident",
+                                               "microsoft.entra_signin",
+                                               "microsoft.entra_audit",
+                                               "okta.system_log",
+                                               "splunk.notable",
+                                               "sentinelone.threat",
+                                               "suricata.eve",
+                                               "windows.security"};
     if (size < 1)
         return 0;
     fuzz_normalize(json_sources[data[0] % (sizeof json_sources / sizeof json_sources[0])], data + 1,

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* scopes and capabilities one by one too, as the broker sets them */
     const char *name;
     json_t *site;
-    json_object_foreach(json_object_get(doc, "sites"), name, site) {
+    json_object_foreach(json_object_get(doc, "sites"), name, site)
+    {
         (void)route_set_scopes(t, name, json_object_get(site, "scopes"), &e);
         (void)route_set_capabilities(t, name, json_object_get(site, "capabilities"), &e);
     }

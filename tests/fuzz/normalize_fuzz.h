@@ -25,7 +25,8 @@ static void fuzz_emit(void *arg, json_t *ev, size_t no)
     free(json_dumps(ev, JSON_COMPACT));
 }
 
-static inline void fuzz_normalize(const char *source, const uint8_t *data, size_t size, bool keep_raw)
+static inline void fuzz_normalize(const char *source, const uint8_t *data, size_t size,
+                                  bool keep_raw)
 {
     if (!fuzz_nz) {
         fs_err_t e;

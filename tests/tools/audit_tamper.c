@@ -9,9 +9,9 @@
       audit_tamper DIR truncate       delete the last entry
       audit_tamper DIR cut SEQ        delete every entry after SEQ and rewrite the head row to SEQ
                                       (a consistent, shorter chain: only stamps and witnesses tell)
-      audit_tamper DIR insert SEQ     insert a forged entry between SEQ and SEQ+1 (renumbering the rest)
-      audit_tamper DIR swap SEQ       exchange entries SEQ and SEQ+1
-      audit_tamper DIR count          print the number of entries */
+      audit_tamper DIR insert SEQ     insert a forged entry between SEQ and SEQ+1 (renumbering the
+   rest) audit_tamper DIR swap SEQ       exchange entries SEQ and SEQ+1 audit_tamper DIR count print
+   the number of entries */
 #include "common.h"
 
 #include <lmdb.h>
@@ -79,16 +79,18 @@ static void rehash(json_t *entry, const char *prev)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: audit_tamper DIR alter|rehash|remove|truncate|cut|insert|swap|count [SEQ]\n");
+        fprintf(
+            stderr,
+            "usage: audit_tamper DIR alter|rehash|remove|truncate|cut|insert|swap|count [SEQ]\n");
         return 2;
     }
     const char *op = argv[2];
     uint64_t seq = 0;
     if (argc > 3 && fs_parse_u64(argv[3], &seq) != 0)
         return 2;
-    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) || mdb_env_set_mapsize(env, (size_t)1 << 30) ||
-        mdb_env_open(env, argv[1], MDB_NOTLS, 0600) || mdb_txn_begin(env, NULL, 0, &txn) ||
-        mdb_dbi_open(txn, "audit", 0, &dbi)) {
+    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) ||
+        mdb_env_set_mapsize(env, (size_t)1 << 30) || mdb_env_open(env, argv[1], MDB_NOTLS, 0600) ||
+        mdb_txn_begin(env, NULL, 0, &txn) || mdb_dbi_open(txn, "audit", 0, &dbi)) {
         fprintf(stderr, "audit_tamper: cannot open the audit table in %s\n", argv[1]);
         return 2;
     }
@@ -105,8 +107,9 @@ int main(int argc, char **argv)
                only a signed checkpoint can tell. */
             json_t *before = seq > 1 ? get(seq - 1) : NULL;
             char prev[65];
-            snprintf(prev, sizeof prev, "%s", before ? json_string_value(json_object_get(before, "hash"))
-                                                     : "0000000000000000000000000000000000000000000000000000000000000000");
+            snprintf(prev, sizeof prev, "%s",
+                     before ? json_string_value(json_object_get(before, "hash"))
+                            : "0000000000000000000000000000000000000000000000000000000000000000");
             json_decref(before);
             for (uint64_t s = seq; s <= last; s++) {
                 json_t *cur = s == seq ? json_incref(e) : get(s);

@@ -30,7 +30,9 @@ int main(int argc, char **argv)
             break;
     }
     if (!endpoint || !keys || i >= argc) {
-        fprintf(stderr, "usage: fsp_probe --endpoint EP --keys DIR [--as KIND:NAME|random|none] FRAME...\n");
+        fprintf(
+            stderr,
+            "usage: fsp_probe --endpoint EP --keys DIR [--as KIND:NAME|random|none] FRAME...\n");
         return 2;
     }
     fs_err_t e = {{0}};

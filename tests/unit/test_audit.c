@@ -26,7 +26,8 @@ static char *get_raw(store_t *st, uint64_t seq)
     unsigned char k[8];
     fs_u64_to_be(seq, k);
     store_begin(st, false, &txn, NULL);
-    char *out = store_get(st, txn, DB_AUDIT, k, 8, &v, NULL) == 0 ? strndup(v.mv_data, v.mv_size) : NULL;
+    char *out =
+        store_get(st, txn, DB_AUDIT, k, 8, &v, NULL) == 0 ? strndup(v.mv_data, v.mv_size) : NULL;
     store_abort(&txn);
     return out;
 }
@@ -42,7 +43,9 @@ static json_t *verify(store_t *st, const char *pub)
 
 static long long bad_seq(const json_t *r)
 {
-    return json_is_true(json_object_get(r, "ok")) ? 0 : json_integer_value(json_object_get(json_object_get(r, "error"), "seq"));
+    return json_is_true(json_object_get(r, "ok"))
+               ? 0
+               : json_integer_value(json_object_get(json_object_get(r, "error"), "seq"));
 }
 
 int main(void)
@@ -89,14 +92,16 @@ int main(void)
     CHECK_INT(json_integer_value(json_object_get(r, "unsigned_tail")), 0);
     json_decref(r);
     char *last = get_raw(st, 2503);
-    CHECK(last && strstr(last, "\"kind\":\"case.note\"") && strstr(last, "\"actor\":\"operator:bob\""));
+    CHECK(last && strstr(last, "\"kind\":\"case.note\"") &&
+          strstr(last, "\"actor\":\"operator:bob\""));
     free(last);
 
     /* export pages */
     CHECK_INT(store_begin(st, false, &txn, &e), 0);
     json_t *page = json_array();
     uint64_t upto = audit_export(st, txn, 10, 2000, page);
-    CHECK(json_array_size(page) >= 1 && json_integer_value(json_object_get(json_array_get(page, 0), "seq")) == 11);
+    CHECK(json_array_size(page) >= 1 &&
+          json_integer_value(json_object_get(json_array_get(page, 0), "seq")) == 11);
     CHECK(upto == 10 + json_array_size(page));
     json_decref(page);
     store_abort(&txn);
@@ -109,7 +114,8 @@ int main(void)
     put_raw(st, 500, alt);
     r = verify(st, pub);
     CHECK_INT(bad_seq(r), 500);
-    CHECK(strstr(json_string_value(json_object_get(json_object_get(r, "error"), "reason")), "altered") != NULL);
+    CHECK(strstr(json_string_value(json_object_get(json_object_get(r, "error"), "reason")),
+                 "altered") != NULL);
     json_decref(r);
     put_raw(st, 500, orig);
     /* reordered */
@@ -146,7 +152,8 @@ int main(void)
     store_t *ro = store_open_readonly(state, &e);
     CHECK(ro != NULL && store_has(ro, DB_AUDIT));
     store_close(&ro);
-    CHECK(store_open_readonly("/nonexistent/fedsoar", &e) == NULL && strstr(e.text, "not a directory"));
+    CHECK(store_open_readonly("/nonexistent/fedsoar", &e) == NULL &&
+          strstr(e.text, "not a directory"));
 
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -293,7 +293,8 @@ static void test_line_and_xml_sources(normalizer_t *n)
     CHECK_INT(int_at(ev, "type_uid"), 100701);
     CHECK_STR(str_at(ev, "process.name"), "powershell.exe");
     CHECK_INT(int_at(ev, "process.pid"), 0x17e8);
-    CHECK(str_at(ev, "process.cmd_line") && strstr(str_at(ev, "process.cmd_line"), "&& echo \"done\""));
+    CHECK(str_at(ev, "process.cmd_line") &&
+          strstr(str_at(ev, "process.cmd_line"), "&& echo \"done\""));
     json_decref(ev);
     ev = first_event(n, "windows.security", "flattened.ndjson", 0); /* LogonType as string */
     CHECK_INT(int_at(ev, "logon_type_id"), 3);
@@ -381,8 +382,9 @@ static void test_malformed(normalizer_t *n)
     json_decref(g.events);
 
     /* unknown enum value: kept, mapped to Other (99) where a default exists */
-    const char *enumv = "{\"id\":\"a\",\"title\":\"t\",\"createdDateTime\":\"2025-01-01T00:00:00Z\","
-                        "\"severity\":\"catastrophic\",\"status\":\"weird\"}";
+    const char *enumv =
+        "{\"id\":\"a\",\"title\":\"t\",\"createdDateTime\":\"2025-01-01T00:00:00Z\","
+        "\"severity\":\"catastrophic\",\"status\":\"weird\"}";
     CHECK_INT(run_buf(n, "microsoft.graph_alert", enumv, strlen(enumv), &g), 0);
     if (json_array_size(g.events) == 1) {
         CHECK_INT(int_at(json_array_get(g.events, 0), "severity_id"), 99);
@@ -446,8 +448,9 @@ static void test_loader_errors(void)
     CHECK(strstr(e.text, "tiem") != NULL);
     remove(path);
 
-    const char *text2 = "{\"source\": \"other\", \"product\": {\"name\": \"X\", \"vendor_name\": \"Y\"},"
-                        " \"rules\": [{\"to\": \"class_uid\", \"value\": 1}]}";
+    const char *text2 =
+        "{\"source\": \"other\", \"product\": {\"name\": \"X\", \"vendor_name\": \"Y\"},"
+        " \"rules\": [{\"to\": \"class_uid\", \"value\": 1}]}";
     CHECK(fs_file_write_atomic(path, text2, strlen(text2), 0644, &e) == 0);
     n = normalizer_new(dir, &e);
     CHECK(n == NULL);

@@ -132,7 +132,8 @@ static void test_phishing(normalizer_t *n)
         CHECK_STR(str(ev, "email.to.0"), "m.rossi@beta.example");
         CHECK_STR(str(ev, "email.cc.0"), "accounts@beta.example");
         CHECK_STR(str(ev, "email.subject"), "Action required: your account will be suspended");
-        CHECK_STR(str(ev, "email.message_uid"), "20260310081402.4471@mailer.paypa1-billing.example");
+        CHECK_STR(str(ev, "email.message_uid"),
+                  "20260310081402.4471@mailer.paypa1-billing.example");
         CHECK_STR(str(ev, "email.smtp_from"), "bounce-4471@mailer.paypa1-billing.example");
         CHECK_STR(str(ev, "email.x_originating_ip.0"), "203.0.113.9");
         CHECK_STR(str(ev, "unmapped.from_domain"), "paypa1-billing.example");
@@ -188,7 +189,8 @@ static void test_benign(normalizer_t *n)
         CHECK_INT(json_array_size(at(ev, "email.to")), 2);
         CHECK_STR(str(ev, "email.to.1"), "team@beta.example");
         /* trailing ")" / "." are not part of the URL */
-        CHECK_STR(str(ev, "email.urls.0.url_string"), "https://wiki.alpha.example/merger/workshop-3");
+        CHECK_STR(str(ev, "email.urls.0.url_string"),
+                  "https://wiki.alpha.example/merger/workshop-3");
         CHECK(at(ev, "email.files") == NULL);
     }
     json_decref(g.events);
@@ -206,8 +208,9 @@ static void test_malformed(normalizer_t *n)
     /* multipart without boundary: kept, with the finding recorded */
     CHECK_INT(run_file(n, "edge_multipart_without_boundary.eml", &g), 0);
     json_t *ev = json_array_get(g.events, 0);
-    CHECK(ev && strstr(str(ev, "unmapped.mime_warnings.0") ? str(ev, "unmapped.mime_warnings.0") : "",
-                       "multipart without boundary"));
+    CHECK(ev &&
+          strstr(str(ev, "unmapped.mime_warnings.0") ? str(ev, "unmapped.mime_warnings.0") : "",
+                 "multipart without boundary"));
     json_decref(g.events);
 
     static const struct {
@@ -218,7 +221,8 @@ static void test_malformed(normalizer_t *n)
         {"\x00\x01\x02 binary", "not an RFC 5322 message"},
         {"Subject: no addresses\r\nDate: Tue, 10 Mar 2026 09:14:02 +0100\r\n\r\nhi\r\n",
          "neither a From nor a To"},
-        {"From: a@b.example\r\nSubject: no date\r\n\r\nbody\r\n", "field date: required field is missing"},
+        {"From: a@b.example\r\nSubject: no date\r\n\r\nbody\r\n",
+         "field date: required field is missing"},
         {"From: a@b.example\r\nDate: not a date\r\n\r\nbody\r\n", "field date:"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -241,7 +245,8 @@ static void test_malformed(normalizer_t *n)
                             "From: a@b.example\r\nDate: Tue, 10 Mar 2026 09:14:02 +0100\r\n");
     for (int d = 0; d < 40; d++)
         len += (size_t)snprintf(bomb + len, cap - len,
-                                "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", d, d);
+                                "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n",
+                                d, d);
     len += (size_t)snprintf(bomb + len, cap - len, "Content-Type: text/plain\r\n\r\nx\r\n");
     CHECK_INT(run_buf(n, bomb, len, &g), 1);
     CHECK(strstr(g.reason, "nest") != NULL);

@@ -161,13 +161,29 @@ static json_t *at(json_t *v, const char *dotted)
     return v;
 }
 
-static const char *const fields[] = {
-    "class_uid",          "category_uid",     "activity_id",       "type_uid",
-    "severity_id",        "status_id",        "time",              "metadata.version",
-    "metadata.original_event_uid", "finding_info.uid", "finding_info.title",
-    "src_endpoint.ip",    "src_endpoint.port", "dst_endpoint.port", "user.uid",
-    "user.name",          "actor.user.uid",   "device.hostname",   "logon_type_id",
-    "group.uid",          "group.name",       "verdict_id",        NULL};
+static const char *const fields[] = {"class_uid",
+                                     "category_uid",
+                                     "activity_id",
+                                     "type_uid",
+                                     "severity_id",
+                                     "status_id",
+                                     "time",
+                                     "metadata.version",
+                                     "metadata.original_event_uid",
+                                     "finding_info.uid",
+                                     "finding_info.title",
+                                     "src_endpoint.ip",
+                                     "src_endpoint.port",
+                                     "dst_endpoint.port",
+                                     "user.uid",
+                                     "user.name",
+                                     "actor.user.uid",
+                                     "device.hostname",
+                                     "logon_type_id",
+                                     "group.uid",
+                                     "group.name",
+                                     "verdict_id",
+                                     NULL};
 
 static int compared;
 
@@ -224,8 +240,9 @@ static void compare_one(const char *what, json_t *exp, json_t *got, const char *
         bool found = false;
         size_t m;
         json_t *g;
-        json_array_foreach(ga, m, g) found |= json_string_value(at(g, "technique.uid")) &&
-                                             !strcmp(json_string_value(at(g, "technique.uid")), uid);
+        json_array_foreach(ga, m, g) found |=
+            json_string_value(at(g, "technique.uid")) &&
+            !strcmp(json_string_value(at(g, "technique.uid")), uid);
         if (!found)
             fprintf(stderr, "%s: technique %s missing\n", what, uid);
         CHECK(found);
@@ -335,14 +352,16 @@ int main(void)
     }
     char dir[1024];
     const char *src_dir = getenv("FEDSOAR_SOURCE_DIR");
-    snprintf(dir, sizeof dir, "%s/normalize/mappings", src_dir ? src_dir : FEDSOAR_MAPPINGS_DIR "/../..");
+    snprintf(dir, sizeof dir, "%s/normalize/mappings",
+             src_dir ? src_dir : FEDSOAR_MAPPINGS_DIR "/../..");
     fs_err_t e;
     normalizer_t *n = normalizer_new(dir, &e);
     if (!n) {
         fprintf(stderr, "cannot load mappings: %s\n", e.text);
         return 1;
     }
-    pair(n, "microsoft.graph_alert", "microsoft_graph_security/tenzir-library/defender-alerts.ndjson",
+    pair(n, "microsoft.graph_alert",
+         "microsoft_graph_security/tenzir-library/defender-alerts.ndjson",
          "microsoft_graph_security/tenzir-library/defender-alerts.txt", true, NULL);
     pair(n, "microsoft.entra_signin", "microsoft_entra_id/tenzir-library/sign-ins.ndjson",
          "microsoft_entra_id/tenzir-library/sign-ins.txt", true,

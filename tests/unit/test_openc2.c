@@ -47,13 +47,14 @@ static int rsp_in(openc2_validator_t *v, const char *text)
 static void test_ijson(void)
 {
     /* duplicate keys, bad UTF-8, NUL, noncharacters, trailing garbage */
-    EXPECT_CMD(v_default, "{\"action\":\"deny\",\"action\":\"allow\",\"target\":{\"ipv4_net\":\"10.0.0.1\"}}",
+    EXPECT_CMD(v_default,
+               "{\"action\":\"deny\",\"action\":\"allow\",\"target\":{\"ipv4_net\":\"10.0.0.1\"}}",
                400, "$: not I-JSON");
     EXPECT_CMD(v_default, "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"a\xff\"}}}", 400,
                "$: not I-JSON");
-    CHECK_INT(openc2_check_command_text(v_default, "{\"action\":\"query\"}\0", 19, reason,
-                                        sizeof reason),
-              400);
+    CHECK_INT(
+        openc2_check_command_text(v_default, "{\"action\":\"query\"}\0", 19, reason, sizeof reason),
+        400);
     EXPECT_CMD(v_default, "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"\\uFFFF\"}}}", 400,
                "$.target.file.name: string holds a Unicode noncharacter");
     EXPECT_CMD(v_default, "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"\\uD800\"}}}", 400,
@@ -77,16 +78,19 @@ static void test_command_fields(void)
                "$.extra: unknown field");
     EXPECT_CMD(v_default, "{\"target\":{\"features\":[]}}", 400, "$: action is required");
     EXPECT_CMD(v_default, "{\"action\":\"query\"}", 400, "$: target is required");
-    EXPECT_CMD(v_default, "{\"action\":\"explode\",\"target\":{\"features\":[]}}", 400, "$.action:");
+    EXPECT_CMD(v_default, "{\"action\":\"explode\",\"target\":{\"features\":[]}}", 400,
+               "$.action:");
     EXPECT_CMD(v_default, "{\"action\":7,\"target\":{\"features\":[]}}", 400, "$.action:");
-    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{}}", 400, "$.target: target must contain exactly one");
+    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{}}", 400,
+               "$.target: target must contain exactly one");
     EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":[]}", 400, "$.target:");
     EXPECT_CMD(v_default, "[1]", 400, "$: a command must be a JSON object");
 }
 
 static void test_command_id(void)
 {
-    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"\"}", 0, "");
+    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"\"}",
+               0, "");
     EXPECT_CMD(v_default,
                "{\"action\":\"query\",\"target\":{\"features\":[]},"
                "\"command_id\":\"123456789012345678901234567890123456\"}",
@@ -95,25 +99,29 @@ static void test_command_id(void)
                "{\"action\":\"query\",\"target\":{\"features\":[]},"
                "\"command_id\":\"1234567890123456789012345678901234567\"}",
                400, "$.command_id:");
-    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"a b\"}", 400,
+    EXPECT_CMD(v_default,
+               "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"a b\"}", 400,
                "$.command_id:");
     /* U+00A0 NO-BREAK SPACE is \s too; 36 two-byte characters are fine */
-    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"a\\u00a0b\"}",
+    EXPECT_CMD(v_default,
+               "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"a\\u00a0b\"}",
                400, "$.command_id:");
     char text[512];
     char id[200] = "";
     size_t idl = 0;
     for (int i = 0; i < 36; i++)
         idl += (size_t)snprintf(id + idl, sizeof id - idl, "\xc3\xa9");
-    snprintf(text, sizeof text, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"%s\"}", id);
+    snprintf(text, sizeof text,
+             "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":\"%s\"}", id);
     EXPECT_CMD(v_default, text, 0, "");
-    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":5}", 400,
-               "$.command_id:");
+    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{\"features\":[]},\"command_id\":5}",
+               400, "$.command_id:");
 }
 
 static void test_args(void)
 {
-    const char *pre = "{\"action\":\"contain\",\"target\":{\"device\":{\"device_id\":\"d1\"}},\"args\":";
+    const char *pre =
+        "{\"action\":\"contain\",\"target\":{\"device\":{\"device_id\":\"d1\"}},\"args\":";
     char t[512];
 #define ARGS(json) (snprintf(t, sizeof t, "%s%s}", pre, json), t)
     EXPECT_CMD(v_default, ARGS("{}"), 400, "$.args: args must contain at least one");
@@ -125,7 +133,8 @@ static void test_args(void)
     EXPECT_CMD(v_default, ARGS("{\"duration\":1.5}"), 400, "$.args.duration:");
     EXPECT_CMD(v_default, ARGS("{\"duration\":1000.0}"), 0, "");
     EXPECT_CMD(v_default, ARGS("{\"duration\":9007199254740993}"), 400, "$.args.duration:");
-    EXPECT_CMD(v_default, ARGS("{\"response_requested\":\"maybe\"}"), 400, "$.args.response_requested:");
+    EXPECT_CMD(v_default, ARGS("{\"response_requested\":\"maybe\"}"), 400,
+               "$.args.response_requested:");
     EXPECT_CMD(v_default, ARGS("{\"response_requested\":\"status\"}"), 0, "");
     EXPECT_CMD(v_default, ARGS("{\"colour\":\"red\"}"), 400, "$.args.colour: unknown property");
     EXPECT_CMD(v_default, ARGS("{\"x-unknown\":{\"a\":1}}"), 501, "$.args['x-unknown']:");
@@ -133,12 +142,15 @@ static void test_args(void)
 #undef ARGS
     /* LS 4.1: query features takes only response_requested: complete */
     EXPECT_CMD(v_default,
-               "{\"action\":\"query\",\"target\":{\"features\":[]},\"args\":{\"response_requested\":\"complete\"}}",
+               "{\"action\":\"query\",\"target\":{\"features\":[]},\"args\":{\"response_"
+               "requested\":\"complete\"}}",
                0, "");
     EXPECT_CMD(v_default,
-               "{\"action\":\"query\",\"target\":{\"features\":[]},\"args\":{\"response_requested\":\"ack\"}}",
+               "{\"action\":\"query\",\"target\":{\"features\":[]},\"args\":{\"response_"
+               "requested\":\"ack\"}}",
                400, "$.args.response_requested:");
-    EXPECT_CMD(v_default, "{\"action\":\"query\",\"target\":{\"features\":[]},\"args\":{\"duration\":5}}", 400,
+    EXPECT_CMD(v_default,
+               "{\"action\":\"query\",\"target\":{\"features\":[]},\"args\":{\"duration\":5}}", 400,
                "$.args.duration:");
 }
 
@@ -150,7 +162,8 @@ static void test_actuator(void)
     EXPECT_CMD(v_default, buf, 400, "$.actuator:");
     snprintf(buf, sizeof buf, "%s{\"slpf\":{},\"x-a\":{}}}", t);
     EXPECT_CMD(v_default, buf, 400, "$.actuator:");
-    snprintf(buf, sizeof buf, "%s{\"slpf\":{\"asset_id\":\"fw1\",\"asset_tuple\":[\"a\",\"b\"]}}}", t);
+    snprintf(buf, sizeof buf, "%s{\"slpf\":{\"asset_id\":\"fw1\",\"asset_tuple\":[\"a\",\"b\"]}}}",
+             t);
     EXPECT_CMD(v_default, buf, 0, "");
     snprintf(buf, sizeof buf, "%s{\"slpf\":{\"serial\":\"1\"}}}", t);
     EXPECT_CMD(v_default, buf, 400, "$.actuator.slpf.serial:");
@@ -170,7 +183,8 @@ static void test_targets(void)
     EXPECT_CMD(v_lang, "{\"action\":\"deny\",\"target\":{" target "}}", verdict, path)
     /* hashes */
     T("\"file\":{\"hashes\":{\"md5\":\"0123456789abcdef0123456789ABCDEF\"}}", 0, "");
-    T("\"file\":{\"hashes\":{\"md5\":\"0123456789abcdef0123456789abcde\"}}", 400, "$.target.file.hashes.md5:");
+    T("\"file\":{\"hashes\":{\"md5\":\"0123456789abcdef0123456789abcde\"}}", 400,
+      "$.target.file.hashes.md5:");
     T("\"file\":{\"hashes\":{\"sha1\":\"zz23456789abcdef0123456789abcdef01234567\"}}", 400,
       "$.target.file.hashes.sha1:");
     T("\"file\":{\"hashes\":{\"sha256\":\"00\"}}", 400, "$.target.file.hashes.sha256:");
@@ -191,7 +205,8 @@ static void test_targets(void)
     T("\"ipv6_net\":\"2001:db8:::1\"", 400, "$.target.ipv6_net:");
     T("\"ipv6_net\":\"::ffff:10.0.0.1/128\"", 0, "");
     /* connections, ports, protocol */
-    T("\"ipv4_connection\":{\"src_addr\":\"10.0.0.0/8\",\"dst_port\":443,\"protocol\":\"tcp\"}", 0, "");
+    T("\"ipv4_connection\":{\"src_addr\":\"10.0.0.0/8\",\"dst_port\":443,\"protocol\":\"tcp\"}", 0,
+      "");
     T("\"ipv4_connection\":{\"dst_port\":65536}", 400, "$.target.ipv4_connection.dst_port:");
     T("\"ipv4_connection\":{\"dst_port\":-1}", 400, "$.target.ipv4_connection.dst_port:");
     T("\"ipv4_connection\":{\"dst_port\":\"80\"}", 400, "$.target.ipv4_connection.dst_port:");
@@ -227,14 +242,17 @@ static void test_targets(void)
     T("\"mac_addr\":\"8c:85:90:72:31\"", 400, "$.target.mac_addr:");
     T("\"command\":\"cmd-17\"", 0, "");
     T("\"command\":\"cmd 17\"", 400, "$.target.command:");
-    T("\"process\":{\"pid\":42,\"parent\":{\"name\":\"init\",\"executable\":{\"path\":\"/sbin/init\"}}}", 0, "");
+    T("\"process\":{\"pid\":42,\"parent\":{\"name\":\"init\",\"executable\":{\"path\":\"/sbin/"
+      "init\"}}}",
+      0, "");
     T("\"process\":{\"pid\":-4}", 400, "$.target.process.pid:");
     T("\"process\":{\"parent\":{}}", 400, "$.target.process.parent:");
     T("\"artifact\":{\"payload\":{\"bin\":\"aGVsbG8\"}}", 0, "");
     T("\"artifact\":{\"payload\":{\"bin\":\"aGVs+G8=\"}}", 400, "$.target.artifact.payload.bin:");
     T("\"artifact\":{\"payload\":{\"bin\":\"aGVsbG8\",\"url\":\"https://x.example\"}}", 400,
       "$.target.artifact.payload:");
-    T("\"artifact\":{\"mime_type\":\"text/plain\",\"payload\":{\"url\":\"https://x.example/a\"}}", 0, "");
+    T("\"artifact\":{\"mime_type\":\"text/plain\",\"payload\":{\"url\":\"https://x.example/a\"}}",
+      0, "");
     T("\"artifact\":{}", 400, "$.target.artifact:");
     /* extensions */
     T("\"fruit\":\"apple\"", 400, "$.target.fruit: unknown target type");
@@ -245,7 +263,8 @@ static void test_targets(void)
 #undef T
     /* process.parent nesting is bounded */
     char deep[4096];
-    size_t dl = (size_t)snprintf(deep, sizeof deep, "{\"action\":\"stop\",\"target\":{\"process\":");
+    size_t dl =
+        (size_t)snprintf(deep, sizeof deep, "{\"action\":\"stop\",\"target\":{\"process\":");
     for (int i = 0; i < 40; i++)
         dl += (size_t)snprintf(deep + dl, sizeof deep - dl, "{\"parent\":");
     dl += (size_t)snprintf(deep + dl, sizeof deep - dl, "{\"pid\":1}");
@@ -273,8 +292,8 @@ static void test_slpf(void)
     EXPECT_CMD(v_slpf, "{\"action\":\"deny\",\"target\":{\"domain_name\":\"bad.example\"}}", 0, "");
     EXPECT_CMD(v_slpf, "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"a\"}}}", 501,
                "$.target.file: 'deny file' is not supported by any profile");
-    EXPECT_CMD(v_slpf, "{\"action\":\"contain\",\"target\":{\"device\":{\"device_id\":\"x\"}}}", 501,
-               "$.target.device:");
+    EXPECT_CMD(v_slpf, "{\"action\":\"contain\",\"target\":{\"device\":{\"device_id\":\"x\"}}}",
+               501, "$.target.device:");
     EXPECT_CMD(v_slpf, "{\"action\":\"delete\",\"target\":{\"slpf:rule_number\":17}}", 0, "");
     EXPECT_CMD(v_slpf, "{\"action\":\"delete\",\"target\":{\"slpf:rule_number\":\"17\"}}", 400,
                "$.target['slpf:rule_number']:");
@@ -284,59 +303,75 @@ static void test_slpf(void)
                "$.target['slpf:rule_number']: 'query slpf:rule_number'");
     /* in language+slpf, deny file is fine unless the command names slpf */
     EXPECT_CMD(v_default, "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"a\"}}}", 0, "");
+    EXPECT_CMD(
+        v_default,
+        "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"a\"}},\"actuator\":{\"slpf\":{}}}",
+        501, "$.target.file: 'deny file' is not supported by profile slpf");
     EXPECT_CMD(v_default,
-               "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"a\"}},\"actuator\":{\"slpf\":{}}}",
-               501, "$.target.file: 'deny file' is not supported by profile slpf");
-    EXPECT_CMD(v_default,
-               "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"a\"}},\"args\":{\"slpf\":{\"direction\":\"ingress\"}}}",
+               "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"a\"}},\"args\":{\"slpf\":{"
+               "\"direction\":\"ingress\"}}}",
                501, "$.target.file:");
     /* Table 2.3-2 arguments */
+    EXPECT_CMD(
+        v_slpf,
+        "{\"action\":\"deny\",\"target\":{\"ipv6_net\":\"2001:db8::/32\"},\"args\":{\"slpf\":"
+        "{\"drop_process\":\"reject\",\"direction\":\"egress\",\"persistent\":false}}}",
+        0, "");
+    EXPECT_CMD(
+        v_slpf,
+        "{\"action\":\"allow\",\"target\":{\"ipv6_net\":\"2001:db8::/32\"},\"args\":{\"slpf\":"
+        "{\"drop_process\":\"reject\"}}}",
+        501,
+        "$.args.slpf.drop_process: argument slpf.drop_process is not supported for 'allow "
+        "ipv6_net'");
+    EXPECT_CMD(
+        v_slpf,
+        "{\"action\":\"delete\",\"target\":{\"slpf:rule_number\":3},\"args\":{\"duration\":5}}",
+        501, "$.args.duration:");
     EXPECT_CMD(v_slpf,
-               "{\"action\":\"deny\",\"target\":{\"ipv6_net\":\"2001:db8::/32\"},\"args\":{\"slpf\":"
-               "{\"drop_process\":\"reject\",\"direction\":\"egress\",\"persistent\":false}}}",
-               0, "");
-    EXPECT_CMD(v_slpf,
-               "{\"action\":\"allow\",\"target\":{\"ipv6_net\":\"2001:db8::/32\"},\"args\":{\"slpf\":"
-               "{\"drop_process\":\"reject\"}}}",
-               501, "$.args.slpf.drop_process: argument slpf.drop_process is not supported for 'allow ipv6_net'");
-    EXPECT_CMD(v_slpf,
-               "{\"action\":\"delete\",\"target\":{\"slpf:rule_number\":3},\"args\":{\"duration\":5}}",
-               501, "$.args.duration:");
-    EXPECT_CMD(v_slpf,
-               "{\"action\":\"update\",\"target\":{\"file\":{\"name\":\"fw.conf\"}},\"args\":{\"stop_time\":5}}",
+               "{\"action\":\"update\",\"target\":{\"file\":{\"name\":\"fw.conf\"}},\"args\":{"
+               "\"stop_time\":5}}",
                501, "$.args.stop_time:");
     EXPECT_CMD(v_slpf,
-               "{\"action\":\"update\",\"target\":{\"file\":{\"name\":\"fw.conf\"}},\"args\":{\"start_time\":5}}",
+               "{\"action\":\"update\",\"target\":{\"file\":{\"name\":\"fw.conf\"}},\"args\":{"
+               "\"start_time\":5}}",
                0, "");
     /* slpf args shapes */
+    EXPECT_CMD(
+        v_slpf,
+        "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{}}}", 400,
+        "$.args.slpf:");
     EXPECT_CMD(v_slpf,
-               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{}}}", 400,
-               "$.args.slpf:");
-    EXPECT_CMD(v_slpf,
-               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{\"direction\":\"up\"}}}",
+               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{"
+               "\"direction\":\"up\"}}}",
                400, "$.args.slpf.direction:");
     EXPECT_CMD(v_slpf,
-               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{\"drop_process\":\"silently\"}}}",
+               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{"
+               "\"drop_process\":\"silently\"}}}",
                400, "$.args.slpf.drop_process:");
     EXPECT_CMD(v_slpf,
-               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{\"persistent\":\"yes\"}}}",
+               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{"
+               "\"persistent\":\"yes\"}}}",
                400, "$.args.slpf.persistent:");
     /* SLPF MUSTs outside the tables */
     EXPECT_CMD(v_slpf,
-               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{\"insert_rule\":4}}}",
+               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"slpf\":{"
+               "\"insert_rule\":4}}}",
                400, "$.args.slpf.insert_rule:");
     EXPECT_CMD(v_slpf,
-               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"response_requested\":"
+               "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"args\":{\"response_"
+               "requested\":"
                "\"complete\",\"slpf\":{\"insert_rule\":4}}}",
                0, "");
     EXPECT_CMD(v_slpf, "{\"action\":\"update\",\"target\":{\"file\":{\"path\":\"/etc/fw\"}}}", 400,
                "$.target.file: 'update file' needs the file name");
     EXPECT_CMD(v_slpf,
-               "{\"action\":\"update\",\"target\":{\"file\":{\"name\":\"fw\"}},\"args\":{\"response_requested\":\"status\"}}",
+               "{\"action\":\"update\",\"target\":{\"file\":{\"name\":\"fw\"}},\"args\":{"
+               "\"response_requested\":\"status\"}}",
                400, "$.args.response_requested:");
     /* 400 wins over 501 */
-    EXPECT_CMD(v_slpf, "{\"action\":\"deny\",\"target\":{\"file\":{\"hashes\":{\"md5\":\"12\"}}}}", 400,
-               "$.target.file.hashes.md5:");
+    EXPECT_CMD(v_slpf, "{\"action\":\"deny\",\"target\":{\"file\":{\"hashes\":{\"md5\":\"12\"}}}}",
+               400, "$.target.file.hashes.md5:");
 }
 
 static void test_responses(void)
@@ -349,24 +384,29 @@ static void test_responses(void)
     EXPECT_RSP(v_default, "{\"status\":404,\"status_text\":7}", 400, "$.status_text:");
     EXPECT_RSP(v_default, "{\"status\":200,\"command_id\":\"a\"}", 400, "$.command_id:");
     EXPECT_RSP(v_default, "{\"status\":200,\"results\":{}}", 400, "$.results:");
-    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"versions\":[]}}", 400, "$.results.versions:");
+    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"versions\":[]}}", 400,
+               "$.results.versions:");
     EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"versions\":[\"1.0\",\"1.0\"]}}", 400,
                "$.results.versions[1]:");
-    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"profiles\":[\"a-very-long-profile-name\"]}}", 400,
+    EXPECT_RSP(v_default,
+               "{\"status\":200,\"results\":{\"profiles\":[\"a-very-long-profile-name\"]}}", 400,
                "$.results.profiles[0]:");
-    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"rate_limit\":-1}}", 400, "$.results.rate_limit:");
+    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"rate_limit\":-1}}", 400,
+               "$.results.rate_limit:");
     EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"rate_limit\":0.5}}", 0, "");
     /* pairs */
     EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"pairs\":{}}}", 400, "$.results.pairs:");
-    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"pairs\":{\"deny\":[]}}}", 400, "$.results.pairs.deny:");
-    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"pairs\":{\"deny\":[\"file\",\"file\"]}}}", 400,
-               "$.results.pairs.deny[1]:");
+    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"pairs\":{\"deny\":[]}}}", 400,
+               "$.results.pairs.deny:");
+    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"pairs\":{\"deny\":[\"file\",\"file\"]}}}",
+               400, "$.results.pairs.deny[1]:");
     EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"pairs\":{\"smash\":[\"file\"]}}}", 400,
                "$.results.pairs.smash:");
     EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"pairs\":{\"deny\":[\"fruit\"]}}}", 400,
                "$.results.pairs.deny[0]:");
     EXPECT_RSP(v_default,
-               "{\"status\":200,\"results\":{\"pairs\":{\"deny\":[\"file\"],\"delete\":[\"slpf:rule_number\"]}}}",
+               "{\"status\":200,\"results\":{\"pairs\":{\"deny\":[\"file\"],\"delete\":[\"slpf:"
+               "rule_number\"]}}}",
                0, "");
     EXPECT_RSP(v_slpf, "{\"status\":200,\"results\":{\"pairs\":{\"deny\":[\"file\"]}}}", 501,
                "$.results.pairs.deny[0]:");
@@ -374,8 +414,10 @@ static void test_responses(void)
     EXPECT_RSP(v_slpf, "{\"status\":200,\"results\":{\"slpf\":{\"rule_number\":7}}}", 0, "");
     EXPECT_RSP(v_slpf, "{\"status\":200,\"results\":{\"slpf\":{\"rule_number\":\"7\"}}}", 400,
                "$.results.slpf.rule_number:");
-    EXPECT_RSP(v_lang, "{\"status\":200,\"results\":{\"slpf\":{\"rule_number\":7}}}", 501, "$.results.slpf:");
-    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"x-thing\":{}}}", 501, "$.results['x-thing']:");
+    EXPECT_RSP(v_lang, "{\"status\":200,\"results\":{\"slpf\":{\"rule_number\":7}}}", 501,
+               "$.results.slpf:");
+    EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"x-thing\":{}}}", 501,
+               "$.results['x-thing']:");
     EXPECT_RSP(v_default, "{\"status\":200,\"results\":{\"thing\":{}}}", 400, "$.results.thing:");
 }
 
@@ -384,13 +426,14 @@ static void test_profiles_as_data(void)
     fs_err_t e;
     /* custom profile: a namespace with a target, args and results; pairs
        and an argument matrix */
-    const char *desc = "{\"profile\":\"lock\",\"namespaces\":{\"x-lock\":{"
-                       "\"targets\":{\"door\":{\"type\":\"map\",\"required\":[\"id\"],"
-                       "\"fields\":{\"id\":{\"type\":\"string\",\"max_length\":8}}}},"
-                       "\"args\":{\"type\":\"map\",\"min_fields\":1,\"fields\":{\"force\":\"boolean\"}}}},"
-                       "\"pairs\":{\"start\":[\"x-lock:door\"],\"stop\":[\"x-lock:door\"]},"
-                       "\"arguments\":{\"start\":[\"response_requested\",\"x-lock\"],"
-                       "\"stop x-lock:door\":[\"response_requested\"]}}";
+    const char *desc =
+        "{\"profile\":\"lock\",\"namespaces\":{\"x-lock\":{"
+        "\"targets\":{\"door\":{\"type\":\"map\",\"required\":[\"id\"],"
+        "\"fields\":{\"id\":{\"type\":\"string\",\"max_length\":8}}}},"
+        "\"args\":{\"type\":\"map\",\"min_fields\":1,\"fields\":{\"force\":\"boolean\"}}}},"
+        "\"pairs\":{\"start\":[\"x-lock:door\"],\"stop\":[\"x-lock:door\"]},"
+        "\"arguments\":{\"start\":[\"response_requested\",\"x-lock\"],"
+        "\"stop x-lock:door\":[\"response_requested\"]}}";
     json_t *d = json_loads(desc, 0, NULL);
     CHECK(d != NULL);
     openc2_profile_t *p = openc2_profile_from_json(d, &e);
@@ -402,14 +445,19 @@ static void test_profiles_as_data(void)
     CHECK_INT(openc2_validator_add_profile(v, &p, &e), 0);
     CHECK(p == NULL);
     CHECK_INT(openc2_validator_count(v), 2);
-    EXPECT_CMD(v, "{\"action\":\"start\",\"target\":{\"x-lock:door\":{\"id\":\"d1\"}},\"args\":{\"x-lock\":{\"force\":true}}}",
+    EXPECT_CMD(v,
+               "{\"action\":\"start\",\"target\":{\"x-lock:door\":{\"id\":\"d1\"}},\"args\":{\"x-"
+               "lock\":{\"force\":true}}}",
                0, "");
-    EXPECT_CMD(v, "{\"action\":\"start\",\"target\":{\"x-lock:door\":{\"id\":\"door-number-9\"}}}", 400,
-               "$.target['x-lock:door'].id:");
-    EXPECT_CMD(v, "{\"action\":\"start\",\"target\":{\"x-lock:door\":{}}}", 400, "$.target['x-lock:door']:");
+    EXPECT_CMD(v, "{\"action\":\"start\",\"target\":{\"x-lock:door\":{\"id\":\"door-number-9\"}}}",
+               400, "$.target['x-lock:door'].id:");
+    EXPECT_CMD(v, "{\"action\":\"start\",\"target\":{\"x-lock:door\":{}}}", 400,
+               "$.target['x-lock:door']:");
     EXPECT_CMD(v, "{\"action\":\"deny\",\"target\":{\"x-lock:door\":{\"id\":\"d1\"}}}", 501,
                "$.target['x-lock:door']:");
-    EXPECT_CMD(v, "{\"action\":\"stop\",\"target\":{\"x-lock:door\":{\"id\":\"d1\"}},\"args\":{\"x-lock\":{\"force\":true}}}",
+    EXPECT_CMD(v,
+               "{\"action\":\"stop\",\"target\":{\"x-lock:door\":{\"id\":\"d1\"}},\"args\":{\"x-"
+               "lock\":{\"force\":true}}}",
                501, "$.args['x-lock'].force:");
     EXPECT_CMD(v, "{\"action\":\"start\",\"target\":{\"x-lock:window\":{}}}", 400,
                "$.target['x-lock:window']: profile lock defines no target");
@@ -448,7 +496,8 @@ static void test_profiles_as_data(void)
         "{\"profile\":\"p\",\"arguments\":{\"deny file x\":[\"duration\"]}}",
         "{\"profile\":\"p\",\"rules\":\"slpf-v1.0\"}",
         "{\"profile\":\"p\",\"colour\":1}",
-        "{\"profile\":\"p\",\"namespaces\":{\"x-a\":{\"args\":{\"type\":\"map\",\"fields\":{},\"required\":[\"z\"]}}}}",
+        "{\"profile\":\"p\",\"namespaces\":{\"x-a\":{\"args\":{\"type\":\"map\",\"fields\":{},"
+        "\"required\":[\"z\"]}}}}",
         NULL,
     };
     for (int i = 0; bad[i]; i++) {
@@ -471,8 +520,9 @@ static void test_profiles_as_data(void)
 
 static void test_helpers(void)
 {
-    json_t *cmd = json_loads("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"command_id\":\"c1\"}",
-                             0, NULL);
+    json_t *cmd = json_loads(
+        "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},\"command_id\":\"c1\"}", 0,
+        NULL);
     const char *a = NULL, *t = NULL;
     CHECK_INT(openc2_command_pair(cmd, &a, &t), 0);
     CHECK_STR(a, "deny");
@@ -529,8 +579,10 @@ int main(void)
         v_acme = openc2_validator_new();
         CHECK_INT(openc2_validator_add(v_acme, "slpf", NULL, &e), 0);
         CHECK_INT(openc2_validator_add(v_acme, "acme", dir, &e), 0);
-        EXPECT_CMD(v_acme, "{\"action\":\"start\",\"target\":{\"x-acme:container\":{\"container_id\":\"nope\"}}}",
-                   400, "$.target['x-acme:container'].container_id:");
+        EXPECT_CMD(
+            v_acme,
+            "{\"action\":\"start\",\"target\":{\"x-acme:container\":{\"container_id\":\"nope\"}}}",
+            400, "$.target['x-acme:container'].container_id:");
         openc2_validator_destroy(&v_acme);
     }
     test_ijson();

@@ -43,27 +43,54 @@ static void test_errors(void)
     expect_error("[]", "t.json: $: a playbook is a JSON object");
     expect_error("{\"name\":\"Bad Name\",\"trigger\":{},\"steps\":[]}", "$.name");
     expect_error("{\"name\":\"x\",\"steps\":[{}]}", "$.trigger: required");
-    expect_error("{\"name\":\"x\",\"trigger\":{\"class_uid\":\"2004\"},\"steps\":[]}", "$.trigger.class_uid");
-    expect_error("{\"name\":\"x\",\"trigger\":{\"filter\":\".a ||| b\"},\"steps\":[]}", "$.trigger.filter: jq program does not compile");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[]}", "$.steps: required, a non-empty array");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"teleport\"}]}", "$.steps[0].type: unknown step type");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"set\",\"case\":{\"status\":\"new\"}},{\"id\":\"a\",\"type\":\"set\",\"case\":{}}]}", "$.steps[1].id: \"a\" is used");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"openc2\",\"command\":{\"action\":\"deny\"}}]}", "$.steps[0].command");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"openc2\",\"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"{{ .x | }}\"}}}]}", "$.steps[0].command.target.ipv4_net");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"set\",\"case\":{\"status\":\"{{ .x \"}}]}", "without \"}}\"");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"extra\":1,\"steps\":[]}", "$.extra: unknown field");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"g\",\"type\":\"approval\",\"role\":\"approver\"}]}", "$.steps[0].timeout: required");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"g\",\"type\":\"approval\",\"role\":\"approver\",\"timeout\":\"soon\"}]}", "$.steps[0].timeout: not a duration");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"c\",\"type\":\"condition\",\"if\":\".a\",\"then\":[{\"id\":\"d\",\"type\":\"wait\"}]}]}", "$.steps[0].then[0].duration: required");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"p\",\"type\":\"parallel\",\"branches\":[[{\"id\":\"q\",\"type\":\"set\",\"case\":{\"colour\":1}}]]}]}", "$.steps[0].branches[0][0].case.colour: unknown field");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"set\",\"case\":{\"status\":\"new\"},\"retry\":{\"max\":0}}]}", "$.steps[0].retry.max");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"playbook\",\"name\":\"x\"}]}", "cannot call itself");
-    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"enrich\"}]}", "$.steps[0].analyzer: required");
+    expect_error("{\"name\":\"x\",\"trigger\":{\"class_uid\":\"2004\"},\"steps\":[]}",
+                 "$.trigger.class_uid");
+    expect_error("{\"name\":\"x\",\"trigger\":{\"filter\":\".a ||| b\"},\"steps\":[]}",
+                 "$.trigger.filter: jq program does not compile");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[]}",
+                 "$.steps: required, a non-empty array");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"teleport\"}]}",
+                 "$.steps[0].type: unknown step type");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"set\","
+                 "\"case\":{\"status\":\"new\"}},{\"id\":\"a\",\"type\":\"set\",\"case\":{}}]}",
+                 "$.steps[1].id: \"a\" is used");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"openc2\","
+                 "\"command\":{\"action\":\"deny\"}}]}",
+                 "$.steps[0].command");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"openc2\","
+                 "\"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"{{ .x | }}\"}}}]}",
+                 "$.steps[0].command.target.ipv4_net");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"set\","
+                 "\"case\":{\"status\":\"{{ .x \"}}]}",
+                 "without \"}}\"");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"extra\":1,\"steps\":[]}",
+                 "$.extra: unknown field");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"g\",\"type\":\"approval\","
+                 "\"role\":\"approver\"}]}",
+                 "$.steps[0].timeout: required");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"g\",\"type\":\"approval\","
+                 "\"role\":\"approver\",\"timeout\":\"soon\"}]}",
+                 "$.steps[0].timeout: not a duration");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"c\",\"type\":\"condition\","
+                 "\"if\":\".a\",\"then\":[{\"id\":\"d\",\"type\":\"wait\"}]}]}",
+                 "$.steps[0].then[0].duration: required");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"p\",\"type\":\"parallel\","
+                 "\"branches\":[[{\"id\":\"q\",\"type\":\"set\",\"case\":{\"colour\":1}}]]}]}",
+                 "$.steps[0].branches[0][0].case.colour: unknown field");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"set\","
+                 "\"case\":{\"status\":\"new\"},\"retry\":{\"max\":0}}]}",
+                 "$.steps[0].retry.max");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"playbook\","
+                 "\"name\":\"x\"}]}",
+                 "cannot call itself");
+    expect_error("{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":\"enrich\"}]}",
+                 "$.steps[0].analyzer: required");
 }
 
-static const char *EVENT = "{\"class_uid\":2004,\"site\":\"alpha\",\"severity_id\":5,\"observables\":["
-                           "{\"type_id\":2,\"value\":\"203.0.113.9\"},{\"type_id\":1,\"value\":\"h\"},"
-                           "{\"type_id\":2,\"value\":\"203.0.113.9\"},{\"type_id\":2,\"value\":\"198.51.100.1\"}]}";
+static const char *EVENT =
+    "{\"class_uid\":2004,\"site\":\"alpha\",\"severity_id\":5,\"observables\":["
+    "{\"type_id\":2,\"value\":\"203.0.113.9\"},{\"type_id\":1,\"value\":\"h\"},"
+    "{\"type_id\":2,\"value\":\"203.0.113.9\"},{\"type_id\":2,\"value\":\"198.51.100.1\"}]}";
 
 /* One advance; returns the effects (caller owns) and sets *rc. */
 static json_t *step(const playbook_t *pb, json_t *run, int64_t now, int *rc)
@@ -80,7 +107,8 @@ static size_t count_kind(const json_t *fx, const char *kind)
 {
     size_t n = 0, i;
     json_t *f;
-    json_array_foreach(fx, i, f) n += strcmp(json_string_value(json_object_get(f, "kind")), kind) == 0;
+    json_array_foreach(fx, i, f) n +=
+        strcmp(json_string_value(json_object_get(f, "kind")), kind) == 0;
     return n;
 }
 
@@ -88,14 +116,17 @@ static json_t *first_kind(const json_t *fx, const char *kind)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(fx, i, f) if (strcmp(json_string_value(json_object_get(f, "kind")), kind) == 0) return f;
+    json_array_foreach(fx, i, f) if (strcmp(json_string_value(json_object_get(f, "kind")), kind) ==
+                                     0) return f;
     return NULL;
 }
 
 static void test_match(void)
 {
-    playbook_t *pb = P("{\"name\":\"m\",\"trigger\":{\"class_uid\":[2004],\"sites\":[\"alpha\"],\"filter\":\".severity_id >= 4\"},"
-                       "\"steps\":[{\"id\":\"s\",\"type\":\"set\",\"case\":{\"status\":\"analysis\"}}]}");
+    playbook_t *pb =
+        P("{\"name\":\"m\",\"trigger\":{\"class_uid\":[2004],\"sites\":[\"alpha\"],\"filter\":\"."
+          "severity_id >= 4\"},"
+          "\"steps\":[{\"id\":\"s\",\"type\":\"set\",\"case\":{\"status\":\"analysis\"}}]}");
     json_t *ev = J(EVENT);
     fs_err_t e = {{0}};
     CHECK(pb && playbook_matches(pb, ev, &e));
@@ -114,11 +145,14 @@ static void test_match(void)
 static void test_commands_and_rewalk(void)
 {
     playbook_t *pb = P("{\"name\":\"c\",\"trigger\":{},\"steps\":["
-                       "{\"id\":\"s\",\"type\":\"set\",\"case\":{\"status\":\"analysis\",\"assignee\":\"{{ .event.site }}-soc\"}},"
+                       "{\"id\":\"s\",\"type\":\"set\",\"case\":{\"status\":\"analysis\","
+                       "\"assignee\":\"{{ .event.site }}-soc\"}},"
                        "{\"id\":\"block\",\"type\":\"openc2\",\"site\":\"{{ .event.site }}\","
                        "\"foreach\":\".event.observables[] | select(.type_id == 2) | .value\","
-                       "\"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"{{ .item }}\"},\"args\":{\"duration\":\"{{ 60 * 1000 }}\"}}},"
-                       "{\"id\":\"after\",\"type\":\"set\",\"case\":{\"note\":\"blocked {{ .steps.block | length }}\"}}]}");
+                       "\"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"{{ .item "
+                       "}}\"},\"args\":{\"duration\":\"{{ 60 * 1000 }}\"}}},"
+                       "{\"id\":\"after\",\"type\":\"set\",\"case\":{\"note\":\"blocked {{ "
+                       ".steps.block | length }}\"}}]}");
     if (!pb)
         return;
     json_t *run = json_pack("{s:i}", "id", 7);
@@ -130,9 +164,14 @@ static void test_commands_and_rewalk(void)
     CHECK_INT(count_kind(fx, "command"), 2); /* one per distinct IP */
     json_t *c0 = first_kind(fx, "command");
     CHECK_STR(json_string_value(json_object_get(c0, "site")), "alpha");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(c0, "command"), "target"), "ipv4_net")), "203.0.113.9");
-    CHECK(json_is_integer(json_object_get(json_object_get(json_object_get(c0, "command"), "args"), "duration")));
-    CHECK_STR(json_string_value(json_object_get(json_object_get(first_kind(fx, "case"), "fields"), "assignee")), "alpha-soc");
+    CHECK_STR(json_string_value(json_object_get(
+                  json_object_get(json_object_get(c0, "command"), "target"), "ipv4_net")),
+              "203.0.113.9");
+    CHECK(json_is_integer(
+        json_object_get(json_object_get(json_object_get(c0, "command"), "args"), "duration")));
+    CHECK_STR(json_string_value(
+                  json_object_get(json_object_get(first_kind(fx, "case"), "fields"), "assignee")),
+              "alpha-soc");
     json_decref(fx);
     /* Walking again without news repeats nothing: the durability property. */
     fx = step(pb, run, 1001, &rc);
@@ -149,7 +188,9 @@ static void test_commands_and_rewalk(void)
     fx = step(pb, run, 1005, &rc);
     CHECK_INT(rc, 1);
     CHECK_STR(json_string_value(json_object_get(run, "status")), "completed");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(first_kind(fx, "case"), "fields"), "note")), "blocked 2");
+    CHECK_STR(json_string_value(
+                  json_object_get(json_object_get(first_kind(fx, "case"), "fields"), "note")),
+              "blocked 2");
     json_decref(fx);
     json_decref(ok);
     json_decref(run);
@@ -158,9 +199,10 @@ static void test_commands_and_rewalk(void)
 
 static void test_retry_and_failure(void)
 {
-    playbook_t *pb = P("{\"name\":\"r\",\"trigger\":{},\"steps\":[{\"id\":\"k\",\"type\":\"openc2\","
-                       "\"retry\":{\"max\":2,\"backoff\":\"1s\",\"factor\":3},"
-                       "\"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"192.0.2.1\"}}}]}");
+    playbook_t *pb =
+        P("{\"name\":\"r\",\"trigger\":{},\"steps\":[{\"id\":\"k\",\"type\":\"openc2\","
+          "\"retry\":{\"max\":2,\"backoff\":\"1s\",\"factor\":3},"
+          "\"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"192.0.2.1\"}}}]}");
     if (!pb)
         return;
     json_t *run = json_pack("{s:i}", "id", 1);
@@ -200,8 +242,9 @@ static void test_retry_and_failure(void)
 
 static void test_retried_action(void)
 {
-    playbook_t *pb = P("{\"name\":\"t\",\"trigger\":{},\"steps\":[{\"id\":\"tk\",\"type\":\"action\","
-                       "\"responder\":\"ticket\",\"retry\":{\"max\":2,\"backoff\":1}}]}");
+    playbook_t *pb =
+        P("{\"name\":\"t\",\"trigger\":{},\"steps\":[{\"id\":\"tk\",\"type\":\"action\","
+          "\"responder\":\"ticket\",\"retry\":{\"max\":2,\"backoff\":1}}]}");
     if (!pb)
         return;
     json_t *run = json_pack("{s:i}", "id", 1);
@@ -218,7 +261,9 @@ static void test_retried_action(void)
     CHECK_INT(playbook_deliver(run, "0", 0, "ok", ok, 1002), 0);
     json_decref(step(pb, run, 1002, &rc));
     CHECK_INT(rc, 1);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(run, "steps"), "tk"), "ticket")), "SEC-1");
+    CHECK_STR(json_string_value(
+                  json_object_get(json_object_get(json_object_get(run, "steps"), "tk"), "ticket")),
+              "SEC-1");
     json_decref(err);
     json_decref(ok);
     json_decref(run);
@@ -228,9 +273,10 @@ static void test_retried_action(void)
 static void test_approval(void)
 {
 #define GATE_DOC(on_timeout)                                                                       \
-    "{\"name\":\"a\",\"trigger\":{},\"steps\":["                                                         \
-    "{\"id\":\"gate\",\"type\":\"approval\",\"role\":\"approver\",\"quorum\":2,\"timeout\":\"1h\","           \
-    "\"on_timeout\":\"" on_timeout "\",\"reason\":\"contain {{ .event.site }}\"},"                       \
+    "{\"name\":\"a\",\"trigger\":{},\"steps\":["                                                   \
+    "{\"id\":\"gate\",\"type\":\"approval\",\"role\":\"approver\",\"quorum\":2,\"timeout\":"       \
+    "\"1h\","                                                                                      \
+    "\"on_timeout\":\"" on_timeout "\",\"reason\":\"contain {{ .event.site }}\"},"                 \
     "{\"id\":\"go\",\"type\":\"set\",\"case\":{\"status\":\"containment\"}}]}"
     playbook_t *pb = P(GATE_DOC("deny"));
     if (!pb)
@@ -287,19 +333,22 @@ static void test_approval(void)
 
 static void test_structure(void)
 {
-    playbook_t *pb = P("{\"name\":\"s\",\"trigger\":{},\"steps\":["
-                       "{\"id\":\"c\",\"type\":\"condition\",\"if\":\".event.severity_id > 4\","
-                       " \"then\":[{\"id\":\"hi\",\"type\":\"set\",\"case\":{\"severity_id\":5}}],"
-                       " \"else\":[{\"id\":\"lo\",\"type\":\"set\",\"case\":{\"severity_id\":1}}]},"
-                       "{\"id\":\"each\",\"type\":\"foreach\",\"items\":\".event.observables[].value\","
-                       " \"steps\":[{\"id\":\"n\",\"type\":\"set\",\"case\":{\"note\":\"saw {{ .item }}\"}}]},"
-                       "{\"id\":\"par\",\"type\":\"parallel\",\"branches\":["
-                       " [{\"id\":\"w1\",\"type\":\"wait\",\"duration\":\"5s\"}],"
-                       " [{\"id\":\"w2\",\"type\":\"wait\",\"duration\":\"10s\"}]]},"
-                       "{\"id\":\"bad\",\"type\":\"openc2\",\"on_error\":[{\"id\":\"h\",\"type\":\"set\",\"case\":{\"note\":\"handled {{ .steps.bad }}\"}}],"
-                       " \"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"192.0.2.2\"}}},"
-                       "{\"id\":\"cont\",\"type\":\"openc2\",\"on_error\":\"continue\",\"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"192.0.2.3\"}}},"
-                       "{\"id\":\"end\",\"type\":\"set\",\"case\":{\"status\":\"closed\"}}]}");
+    playbook_t *pb =
+        P("{\"name\":\"s\",\"trigger\":{},\"steps\":["
+          "{\"id\":\"c\",\"type\":\"condition\",\"if\":\".event.severity_id > 4\","
+          " \"then\":[{\"id\":\"hi\",\"type\":\"set\",\"case\":{\"severity_id\":5}}],"
+          " \"else\":[{\"id\":\"lo\",\"type\":\"set\",\"case\":{\"severity_id\":1}}]},"
+          "{\"id\":\"each\",\"type\":\"foreach\",\"items\":\".event.observables[].value\","
+          " \"steps\":[{\"id\":\"n\",\"type\":\"set\",\"case\":{\"note\":\"saw {{ .item }}\"}}]},"
+          "{\"id\":\"par\",\"type\":\"parallel\",\"branches\":["
+          " [{\"id\":\"w1\",\"type\":\"wait\",\"duration\":\"5s\"}],"
+          " [{\"id\":\"w2\",\"type\":\"wait\",\"duration\":\"10s\"}]]},"
+          "{\"id\":\"bad\",\"type\":\"openc2\",\"on_error\":[{\"id\":\"h\",\"type\":\"set\","
+          "\"case\":{\"note\":\"handled {{ .steps.bad }}\"}}],"
+          " \"command\":{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"192.0.2.2\"}}},"
+          "{\"id\":\"cont\",\"type\":\"openc2\",\"on_error\":\"continue\",\"command\":{\"action\":"
+          "\"deny\",\"target\":{\"ipv4_net\":\"192.0.2.3\"}}},"
+          "{\"id\":\"end\",\"type\":\"set\",\"case\":{\"status\":\"closed\"}}]}");
     if (!pb)
         return;
     json_t *run = json_pack("{s:i}", "id", 9);
@@ -308,7 +357,10 @@ static void test_structure(void)
     CHECK_INT(rc, 0);
     CHECK_INT(count_kind(fx, "case"), 1 + 4); /* then-branch + one note per observable */
     CHECK_INT(count_kind(fx, "timer"), 2);    /* both parallel branches wait at once */
-    CHECK_STR(json_string_value(json_object_get(run, "steps") ? json_object_get(json_object_get(run, "steps"), "c") : NULL), "then");
+    CHECK_STR(json_string_value(json_object_get(run, "steps")
+                                    ? json_object_get(json_object_get(run, "steps"), "c")
+                                    : NULL),
+              "then");
     json_decref(fx);
     playbook_deliver(run, "2/b0/0", 0, "timer", NULL, 5000);
     fx = step(pb, run, 5000, &rc);
@@ -327,7 +379,9 @@ static void test_structure(void)
     playbook_deliver(run, "4", 0, "error", err, 10002);
     fx = step(pb, run, 10002, &rc);
     CHECK_INT(rc, 1); /* on_error continue: the run goes on and completes */
-    CHECK_STR(json_string_value(json_object_get(json_object_get(first_kind(fx, "case"), "fields"), "status")), "closed");
+    CHECK_STR(json_string_value(
+                  json_object_get(json_object_get(first_kind(fx, "case"), "fields"), "status")),
+              "closed");
     json_decref(fx);
     json_decref(err);
     json_decref(run);
@@ -343,9 +397,13 @@ static const playbook_t *lookup(void *arg, const char *name)
 
 static void test_sub_and_runtime_error(void)
 {
-    playbook_t *sub = P("{\"name\":\"notify\",\"trigger\":{},\"steps\":[{\"id\":\"x\",\"type\":\"set\",\"case\":{\"note\":\"from sub\"}}]}");
-    playbook_t *pb = P("{\"name\":\"main\",\"trigger\":{},\"steps\":[{\"id\":\"call\",\"type\":\"playbook\",\"name\":\"notify\"},"
-                       "{\"id\":\"boom\",\"type\":\"foreach\",\"items\":\".event.n | error(\\\"boom\\\")\",\"steps\":[{\"id\":\"y\",\"type\":\"wait\",\"duration\":1}]}]}");
+    playbook_t *sub = P("{\"name\":\"notify\",\"trigger\":{},\"steps\":[{\"id\":\"x\",\"type\":"
+                        "\"set\",\"case\":{\"note\":\"from sub\"}}]}");
+    playbook_t *pb =
+        P("{\"name\":\"main\",\"trigger\":{},\"steps\":[{\"id\":\"call\",\"type\":\"playbook\","
+          "\"name\":\"notify\"},"
+          "{\"id\":\"boom\",\"type\":\"foreach\",\"items\":\".event.n | "
+          "error(\\\"boom\\\")\",\"steps\":[{\"id\":\"y\",\"type\":\"wait\",\"duration\":1}]}]}");
     SUB = sub;
     json_t *run = json_pack("{s:i}", "id", 11);
     json_t *ctx = json_pack("{s:{s:i}, s:{}}", "event", "n", 1, "case");

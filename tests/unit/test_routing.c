@@ -26,7 +26,8 @@ static const char *ROUTES =
     " \"beta\": {\"scopes\": {\"ipv4\": [\"10.2.0.0/16\"], \"ipv6\": [\"2001:db8:b::/48\"],"
     "                         \"dns_suffixes\": [\"beta.example\"],"
     "                         \"identity_domains\": [\"beta.example\"]},"
-    "           \"capabilities\": {\"pairs\": {\"deny\": [\"ipv4_net\", \"ipv6_net\", \"domain_name\"],"
+    "           \"capabilities\": {\"pairs\": {\"deny\": [\"ipv4_net\", \"ipv6_net\", "
+    "\"domain_name\"],"
     "                             \"contain\": [\"device\"], \"set\": [\"email_addr\"]}}},"
     " \"hq\": {\"scopes\": {\"ipv4\": [\"10.0.0.0/8\"]}}}";
 
@@ -52,7 +53,8 @@ static const char *decide(route_table_t *t, const char *cmd, const char *site, j
     out[0] = '\0';
     size_t i;
     json_t *v;
-    json_array_foreach(sites, i, v) {
+    json_array_foreach(sites, i, v)
+    {
         size_t n = strlen(out);
         snprintf(out + n, sizeof out - n, "%s%s", i ? "," : "", json_string_value(v));
     }
@@ -96,7 +98,8 @@ static void test_scope_errors(void)
     CHECK(strstr(e.text, "site alpha: $.capabilities.pairs.deny") != NULL);
     json_decref(s);
     /* all or nothing */
-    s = J("{\"a\": {\"scopes\": {\"ipv4\": [\"10.0.0.0/8\"]}}, \"b\": {\"scopes\": {\"ipv4\": [\"x\"]}}}");
+    s = J("{\"a\": {\"scopes\": {\"ipv4\": [\"10.0.0.0/8\"]}}, \"b\": {\"scopes\": {\"ipv4\": "
+          "[\"x\"]}}}");
     CHECK_INT(route_load_sites(t, s, &e), -1);
     CHECK(strstr(e.text, "$.sites.b.scopes.ipv4[0]") != NULL);
     CHECK_INT(route_site_count(t), 0);
@@ -116,49 +119,97 @@ static void test_decisions(void)
     route_table_t *t = table();
     json_t *ex = NULL;
     /* owner by the most specific scope: alpha's /16 beats hq's /8 */
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"ws-a1\"}}}", NULL, NULL), "alpha");
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"db.BETA.example.\"}}}", NULL, NULL), "beta");
+    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"ws-a1\"}}}",
+                     NULL, NULL),
+              "alpha");
+    CHECK_STR(
+        decide(
+            t,
+            "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"db.BETA.example.\"}}}",
+            NULL, NULL),
+        "beta");
     /* network deny inside a scope: every overlapping site that can */
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.1.2.3\"}}", NULL, &ex), "alpha");
+    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.1.2.3\"}}", NULL, &ex),
+              "alpha");
     CHECK_STR(json_string_value(json_object_get(ex, "rule")), "owner");
     json_decref(ex);
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.0/8\"}}", NULL, NULL), "alpha,beta");
+    CHECK_STR(
+        decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.0/8\"}}", NULL, NULL),
+        "alpha,beta");
     /* network deny of an external address: perimeter block everywhere it can be done */
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"198.51.100.7\"}}", NULL, &ex), "alpha,beta");
+    CHECK_STR(
+        decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"198.51.100.7\"}}", NULL, &ex),
+        "alpha,beta");
     CHECK_STR(json_string_value(json_object_get(ex, "rule")), "perimeter");
     CHECK_INT(json_array_size(json_object_get(ex, "considered")), 3);
     json_decref(ex);
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv6_net\":\"2001:db8:b:1::/64\"}}", NULL, NULL), "beta");
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"domain_name\":\"evil.example.net\"}}", NULL, NULL), "alpha,beta");
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"domain_name\":\"intra.beta.example\"}}", NULL, NULL), "beta");
+    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv6_net\":\"2001:db8:b:1::/64\"}}",
+                     NULL, NULL),
+              "beta");
+    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"domain_name\":\"evil.example.net\"}}",
+                     NULL, NULL),
+              "alpha,beta");
+    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"domain_name\":\"intra.beta.example\"}}",
+                     NULL, NULL),
+              "beta");
     /* a connection: the site that holds either end */
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_connection\":{\"src_addr\":\"198.51.100.7\",\"dst_addr\":\"192.0.2.10\",\"protocol\":\"tcp\"}}}", NULL, NULL), "alpha");
+    CHECK_STR(decide(t,
+                     "{\"action\":\"deny\",\"target\":{\"ipv4_connection\":{\"src_addr\":\"198.51."
+                     "100.7\",\"dst_addr\":\"192.0.2.10\",\"protocol\":\"tcp\"}}}",
+                     NULL, NULL),
+              "alpha");
     /* identity: the user's domain */
-    CHECK_STR(decide(t, "{\"action\":\"set\",\"target\":{\"email_addr\":\"Bob@beta.example\"}}", NULL, NULL), "beta");
+    CHECK_STR(decide(t, "{\"action\":\"set\",\"target\":{\"email_addr\":\"Bob@beta.example\"}}",
+                     NULL, NULL),
+              "beta");
     /* refusals: holds it but cannot; nobody holds it; no locator */
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"x.corp.hq\"}}}", NULL, &ex), "");
+    CHECK_STR(
+        decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"x.corp.hq\"}}}",
+               NULL, &ex),
+        "");
     CHECK_STR(json_string_value(json_object_get(ex, "decision")), "refused");
     CHECK(strstr(json_string_value(json_object_get(ex, "reason")), "no site") != NULL);
     json_decref(ex);
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"device_id\":\"abc\"}}}", NULL, NULL), "");
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.3.0.1\"}}", NULL, &ex), "");
+    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"device_id\":\"abc\"}}}",
+                     NULL, NULL),
+              "");
+    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.3.0.1\"}}", NULL, &ex),
+              "");
     CHECK(strstr(json_string_value(json_object_get(ex, "reason")), "none can") != NULL);
     json_decref(ex);
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"x.exe\"}}}", NULL, &ex), "");
+    CHECK_STR(
+        decide(t, "{\"action\":\"deny\",\"target\":{\"file\":{\"name\":\"x.exe\"}}}", NULL, &ex),
+        "");
     CHECK(strstr(json_string_value(json_object_get(ex, "reason")), "name the site") != NULL);
     json_decref(ex);
     /* explicit site: wins when capable, refused with a reason otherwise */
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.1.2.3\"}}", "beta", NULL), "beta");
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv6_net\":\"::1\"}}", "alpha", &ex), "");
-    CHECK(strstr(json_string_value(json_object_get(ex, "reason")), "cannot 'deny ipv6_net'") != NULL);
+    CHECK_STR(
+        decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.1.2.3\"}}", "beta", NULL),
+        "beta");
+    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv6_net\":\"::1\"}}", "alpha", &ex),
+              "");
+    CHECK(strstr(json_string_value(json_object_get(ex, "reason")), "cannot 'deny ipv6_net'") !=
+          NULL);
     json_decref(ex);
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"1.2.3.4\"}}", "hq", NULL), "");
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"1.2.3.4\"}}", "nowhere", &ex), "");
+    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"1.2.3.4\"}}", "hq", NULL),
+              "");
+    CHECK_STR(
+        decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"1.2.3.4\"}}", "nowhere", &ex),
+        "");
     CHECK(strstr(json_string_value(json_object_get(ex, "reason")), "not known") != NULL);
     json_decref(ex);
     /* URIs route by their host; actuator specifiers locate the enforcement point */
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"uri\":\"https://u:p@portal.beta.example:8443/x\"}}", NULL, NULL), "");
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"198.51.100.7\"},\"actuator\":{\"slpf\":{\"hostname\":\"fw1.beta.example\"}}}", NULL, &ex), "beta");
+    CHECK_STR(
+        decide(
+            t,
+            "{\"action\":\"deny\",\"target\":{\"uri\":\"https://u:p@portal.beta.example:8443/x\"}}",
+            NULL, NULL),
+        "");
+    CHECK_STR(decide(t,
+                     "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"198.51.100.7\"},\"actuator\":"
+                     "{\"slpf\":{\"hostname\":\"fw1.beta.example\"}}}",
+                     NULL, &ex),
+              "beta");
     CHECK_STR(json_string_value(json_object_get(ex, "rule")), "actuator");
     json_decref(ex);
     /* not a command */
@@ -176,28 +227,41 @@ static void test_learning(void)
     route_table_t *t = table();
     int64_t now = 1700000000000;
     /* an IDS alert at alpha: its own host 10.1.5.5 is attacked by 203.0.113.9 */
-    json_t *ev = J("{\"class_uid\": 4001, \"device\": {\"hostname\": \"sensor1\", \"ip\": \"10.1.0.2\"},"
-                   " \"src_endpoint\": {\"ip\": \"203.0.113.9\", \"hostname\": \"evil\"},"
-                   " \"dst_endpoint\": {\"ip\": \"10.1.5.5\", \"hostname\": \"payroll\"},"
-                   " \"actor\": {\"user\": {\"name\": \"carol\", \"email_addr\": \"carol@alpha.example\"}}}");
-    CHECK_INT(route_learn(t, "alpha", ev, now), 6); /* device ip+host, dst ip+host, user name+mail */
+    json_t *ev = J(
+        "{\"class_uid\": 4001, \"device\": {\"hostname\": \"sensor1\", \"ip\": \"10.1.0.2\"},"
+        " \"src_endpoint\": {\"ip\": \"203.0.113.9\", \"hostname\": \"evil\"},"
+        " \"dst_endpoint\": {\"ip\": \"10.1.5.5\", \"hostname\": \"payroll\"},"
+        " \"actor\": {\"user\": {\"name\": \"carol\", \"email_addr\": \"carol@alpha.example\"}}}");
+    CHECK_INT(route_learn(t, "alpha", ev, now),
+              6); /* device ip+host, dst ip+host, user name+mail */
     CHECK_INT(route_learn(t, "nosuchsite", ev, now), 0);
     json_decref(ev);
     /* the attacker address did not become alpha's: still a perimeter block */
     json_t *ex = NULL;
-    CHECK_STR(decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"203.0.113.9\"}}", NULL, &ex), "alpha,beta");
+    CHECK_STR(
+        decide(t, "{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"203.0.113.9\"}}", NULL, &ex),
+        "alpha,beta");
     CHECK_STR(json_string_value(json_object_get(ex, "rule")), "perimeter");
     json_decref(ex);
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"evil\"}}}", NULL, NULL), "");
+    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"evil\"}}}",
+                     NULL, NULL),
+              "");
     /* the site's own hosts, learned by name */
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"payroll\"}}}", NULL, &ex), "alpha");
+    CHECK_STR(decide(t,
+                     "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"payroll\"}}}",
+                     NULL, &ex),
+              "alpha");
     char *dump = json_dumps(json_object_get(ex, "considered"), 0);
     CHECK(dump && strstr(dump, "learned") != NULL);
     free(dump);
     json_decref(ex);
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"sensor1\"}}}", NULL, NULL), "alpha");
+    CHECK_STR(decide(t,
+                     "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"sensor1\"}}}",
+                     NULL, NULL),
+              "alpha");
     /* a failed login's user name is attacker-chosen: not learned */
-    ev = J("{\"class_uid\": 3002, \"status_id\": 2, \"actor\": {\"user\": {\"name\": \"mallory\"}}}");
+    ev = J(
+        "{\"class_uid\": 3002, \"status_id\": 2, \"actor\": {\"user\": {\"name\": \"mallory\"}}}");
     CHECK_INT(route_learn(t, "beta", ev, now), 0);
     json_decref(ev);
     /* a site claiming another site's declared address, host or user is not
@@ -211,14 +275,19 @@ static void test_learning(void)
     ev = J("{\"device\": {\"ip\": \"198.51.100.77\"}}");
     CHECK_INT(route_learn(t, "alpha", ev, now), 0);
     json_decref(ev);
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h\"}},\"actuator\":{\"x-edr\":{\"ip\":\"10.2.9.9\"}}}", NULL, NULL), "beta");
+    CHECK_STR(decide(t,
+                     "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h\"}},"
+                     "\"actuator\":{\"x-edr\":{\"ip\":\"10.2.9.9\"}}}",
+                     NULL, NULL),
+              "beta");
     /* overlapping private ranges (a merger): learning breaks the tie */
     json_t *s = J("{\"ipv4\": [\"172.16.0.0/12\"]}");
     fs_err_t e = {{0}};
     CHECK_INT(route_set_scopes(t, "alpha", s, &e), 0);
     CHECK_INT(route_set_scopes(t, "beta", s, &e), 0);
     json_decref(s);
-    const char *cmd = "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h\"}},\"actuator\":{\"x-edr\":{\"ip\":\"172.16.4.4\"}}}";
+    const char *cmd = "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h\"}},"
+                      "\"actuator\":{\"x-edr\":{\"ip\":\"172.16.4.4\"}}}";
     CHECK_STR(decide(t, cmd, NULL, NULL), "alpha,beta");
     ev = J("{\"device\": {\"ip\": \"172.16.4.4\"}}");
     route_learn(t, "beta", ev, now);
@@ -245,13 +314,20 @@ static void test_learning(void)
         json_decref(ev);
     }
     CHECK_INT(route_asset_count(t), 3);
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h1\"}}}", NULL, NULL), "alpha");
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h2\"}}}", NULL, NULL), "");
-    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h4\"}}}", NULL, NULL), "alpha");
+    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h1\"}}}",
+                     NULL, NULL),
+              "alpha");
+    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h2\"}}}",
+                     NULL, NULL),
+              "");
+    CHECK_STR(decide(t, "{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":\"h4\"}}}",
+                     NULL, NULL),
+              "alpha");
     /* churn through many keys stays bounded and consistent */
     for (int i = 0; i < 1000; i++) {
         char text[128];
-        snprintf(text, sizeof text, "{\"device\": {\"hostname\": \"n%d\", \"ip\": \"10.9.%d.%d\"}}", i % 7, i % 5, i % 3);
+        snprintf(text, sizeof text, "{\"device\": {\"hostname\": \"n%d\", \"ip\": \"10.9.%d.%d\"}}",
+                 i % 7, i % 5, i % 3);
         ev = J(text);
         route_learn(t, "alpha", ev, now + 100 + i);
         json_decref(ev);
@@ -286,7 +362,8 @@ static void test_speed(void)
     int n = 100000, ok = 0;
     for (int i = 0; i < n; i++) {
         json_t *r = route_decide(t, cmd, NULL, NULL);
-        ok += json_array_size(r) == 1 && strcmp(json_string_value(json_array_get(r, 0)), "s42") == 0;
+        ok +=
+            json_array_size(r) == 1 && strcmp(json_string_value(json_array_get(r, 0)), "s42") == 0;
         json_decref(r);
     }
     int64_t ms = fs_mono_ms() - t0;

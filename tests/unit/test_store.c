@@ -10,8 +10,7 @@ static json_t *finding(const char *site, const char *ip, int sev)
 {
     return json_pack("{s:i, s:s, s:s, s:i, s:{s:s}, s:[{s:i, s:s}, {s:i, s:s}]}", "class_uid", 2004,
                      "site", site, "source", "test", "severity_id", sev, "finding_info", "title",
-                     "t", "observables", "type_id", 2, "value", ip, "type_id", 1, "value",
-                     site);
+                     "t", "observables", "type_id", 2, "value", ip, "type_id", 1, "value", site);
 }
 
 int main(void)
