@@ -56,6 +56,7 @@ static void list_connectors(void)
 
 int main(int argc, char **argv)
 {
+    fs_memory_policy_install();
     static const struct option opts[] = {
         {"config", required_argument, 0, 'c'},   {"site", required_argument, 0, 'S'},
         {"broker", required_argument, 0, 'b'},   {"state-dir", required_argument, 0, 's'},

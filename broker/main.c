@@ -110,6 +110,7 @@ static int parse_level(const char *s, fs_log_level_t *out)
 
 int main(int argc, char **argv)
 {
+    fs_memory_policy_install();
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"state-dir", required_argument, 0, 's'},
                                          {"listen", required_argument, 0, 'l'},

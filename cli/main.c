@@ -62,6 +62,7 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    fs_memory_policy_install();
     for (int i = 1; i < argc; i++)
         if (is_help(argv[i]))
             return help(argc, argv);

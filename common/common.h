@@ -27,6 +27,20 @@ typedef struct fs_err {
    `return fs_err_set(e, ...)` reads as "fail with this message". */
 int fs_err_set(fs_err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- memory --------------------------------------------------------------
+   The out-of-memory policy (docs/internals/common.md): an allocation that
+   fails logs one line and aborts. Nothing is acknowledged before its LMDB
+   commit, so stopping loses nothing acknowledged. Use the fs_x* allocators
+   (never NULL) instead of malloc/calloc/realloc/strdup; every program calls
+   fs_memory_policy_install() first, which gives jansson the same policy. */
+
+void fs_oom(size_t size) __attribute__((noreturn));
+void *fs_xmalloc(size_t size);
+void *fs_xcalloc(size_t n, size_t size);
+void *fs_xrealloc(void *ptr, size_t size);
+char *fs_xstrdup(const char *s);
+void fs_memory_policy_install(void);
+
 /* ---- logging ------------------------------------------------------------
    One line per event on stderr, logfmt: `ts=… level=… comp=… event=… k=v…`.
    `kv` is a printf format producing further space-separated key=value pairs
