@@ -51,4 +51,17 @@
 #define OCSF_CLASS_IS_FINDING(class_uid)                                                           \
     ((class_uid) == OCSF_CLASS_DETECTION_FINDING || (class_uid) == OCSF_CLASS_INCIDENT_FINDING)
 
+/* Observable type ids (observables[].type_id) the code tests. */
+#define OCSF_OBSERVABLE_HOSTNAME 1
+#define OCSF_OBSERVABLE_IP_ADDRESS 2
+#define OCSF_OBSERVABLE_MAC_ADDRESS 3
+#define OCSF_OBSERVABLE_USER_NAME 4
+#define OCSF_OBSERVABLE_EMAIL_ADDRESS 5
+#define OCSF_OBSERVABLE_URL_STRING 6
+#define OCSF_OBSERVABLE_FILE_NAME 7
+#define OCSF_OBSERVABLE_HASH 8
+#define OCSF_OBSERVABLE_PROCESS_NAME 9
+#define OCSF_OBSERVABLE_RESOURCE_UID 10
+#define OCSF_OBSERVABLE_OTHER 99
+
 #endif
