@@ -1,6 +1,6 @@
 /*  ocsf.h — the OCSF 1.8.0 ids fedsoar's code names, in one place.
 
-    The mapping files (normalize/mappings/*.json) write these numbers as data;
+    The mapping files (the JSON files in normalize/mappings/) write these numbers as data;
     C code that tests or derives an id (normalize's caption table, the
     broker's "does this event open a case" rule) uses these names instead of
     bare numbers.  Only the classes the shipped mappings emit and the broker
