@@ -5,6 +5,7 @@
 # Jira ticket, Slack message — each reaches its vendor exactly once, with
 # the vendor's documented auth; secrets are refused inline and never logged.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool curl
 STANDIN="$BIN/../tests/vendor_standin"
 VPORT=$(free_port)
 SECRET="ms-secret-$RANDOM$RANDOM-S3cr3t"

@@ -13,6 +13,7 @@
 #   the text as sent); an answer over max_result_bytes is an error.
 # Secrets (password, client secret, tokens) are in no log and no run record.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool curl
 STANDIN="$BIN/../tests/vendor_standin"
 VPORT=$(free_port)
 SECRET="sn-secret-$RANDOM$RANDOM-S3cr3t"

@@ -5,6 +5,7 @@
 # new eve.json) loses nothing written to the old file before it; kill -9
 # resumes at the committed offset; a truncation restarts at 0.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool bc
 EVE_SRC="$SRC/tests/fixtures/vendors/suricata.eve/eve.ndjson"
 EVE="$WORK/eve.json"
 line() { sed -n "${1}p" "$EVE_SRC"; } # the fixture's 3 lines: alert, flow, dns

@@ -5,6 +5,7 @@
 # status; the webhook URL (the credential) never reaches the adapter's or the
 # broker's log.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool curl
 STANDIN="$BIN/../tests/vendor_standin"
 VPORT=$(free_port)
 HOOK="hook-$RANDOM$RANDOM-Secr3t"

@@ -12,8 +12,7 @@ source "$(dirname "$0")/../integration/lib.sh"
 TESTS_BIN="$BIN/../tests"
 CONSUMER="$TESTS_BIN/openc2_consumer"
 DRIVER="$TESTS_BIN/openc2_https_driver"
-command -v openssl >/dev/null || { echo "skip: no openssl CLI"; exit 77; }
-command -v jq >/dev/null || { echo "skip: no jq"; exit 77; }
+require_tool openssl curl jq
 
 # ---- certificates -------------------------------------------------------------
 C="$WORK/certs"

@@ -4,6 +4,7 @@
 # block group and commits, allow ipv4_net takes it out again; the key goes
 # in X-PAN-KEY, never in a URL or a log; query features shows deny/allow ipv4_net.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool curl
 STANDIN="$BIN/../tests/vendor_standin"
 VPORT=$(free_port)
 KEY="pan-key-$RANDOM$RANDOM-K3y"

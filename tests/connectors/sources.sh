@@ -12,6 +12,7 @@
 # - `query features` (fedsoarctl sites) reports exactly the configured pairs;
 # - no secret ever appears in a log.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool curl bc
 STANDIN="$BIN/../tests/vendor_standin"
 [ -x "$STANDIN" ] || { echo "vendor_standin not built"; exit 1; }
 

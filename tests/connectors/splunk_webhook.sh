@@ -8,6 +8,7 @@
 # - with a full outbox (no broker, outbox.max_events 2): 503, kept as a dead letter;
 # - the token never reaches a log.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool curl
 FIX="$SRC/tests/fixtures/vendors/splunk.notable/webhook_result.json"
 HPORT=$(free_port)
 TOKEN="hook-$RANDOM$RANDOM-T0ken"

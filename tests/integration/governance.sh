@@ -4,6 +4,7 @@
 # refused), per-site activation, shadow mode (recorded, nothing sent),
 # compare, rollback, and that no secret reaches a log or the audit export.
 source "$(dirname "$0")/lib.sh"
+require_tool cmp diff
 SAMPLE="$SRC/deploy/demo/samples/alpha-crowdstrike-alerts.json"
 PB="$SRC/playbooks/library/contain-external-attacker.json"
 

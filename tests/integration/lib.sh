@@ -3,6 +3,20 @@
 # started when the script exits, whatever way it exits.
 set -euo pipefail
 
+# require_tool NAME...: fails the test at once when a command it runs is not
+# installed, instead of a timeout later on. deploy/bootstrap installs every one.
+require_tool() {
+    local t missing=()
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "missing tool ${missing[*]} (deploy/bootstrap installs it)"
+    exit 1
+}
+# What this file itself runs (free_port, stat_is).
+require_tool python3 jq
+
 BIN=${FEDSOAR_BIN:?FEDSOAR_BIN must point at build/bin}
 SRC=${FEDSOAR_SOURCE_DIR:?}
 WORK=$(mktemp -d /tmp/fedsoar-it.XXXXXX)

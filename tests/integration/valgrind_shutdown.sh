@@ -2,7 +2,7 @@
 # Both daemons run the thin path under valgrind and stop on SIGTERM with no
 # memory error and no definite or indirect leak.
 source "$(dirname "$0")/lib.sh"
-command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 77; }
+require_tool valgrind
 VG=(valgrind --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q)
 "$BIN/fedsoarctl" keys init "$KEYS" --sites alpha --operators admin >/dev/null

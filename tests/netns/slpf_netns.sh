@@ -17,7 +17,10 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "SKIP: slpf_netns needs root (network namespaces, nftables)"
   exit 77
 fi
-if ! command -v ip >/dev/null 2>&1 || ! ip netns list >/dev/null 2>&1; then
+for t in ip nft python3 timeout; do
+  command -v "$t" >/dev/null 2>&1 || { echo "missing tool $t (deploy/bootstrap installs it)"; exit 1; }
+done
+if ! ip netns list >/dev/null 2>&1; then
   echo "SKIP: slpf_netns needs 'ip netns' (iproute2)"
   exit 77
 fi
@@ -26,7 +29,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${FEDSOAR_BIN:-$here/../../build/bin}
 driver=$bin/../tests/slpf_driver
 [ -x "$driver" ] || { echo "FAIL: $driver not built"; exit 1; }
-command -v python3 >/dev/null 2>&1 || { echo "FAIL: python3 missing"; exit 1; }
 
 CLI=fsc$$
 SRV=fss$$

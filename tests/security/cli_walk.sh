@@ -8,6 +8,7 @@
 # the valid ones. Then the exit codes and messages of the cases issue 11
 # names, the input size limits, and the daemons' --help / --version.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool awk timeout
 
 CTL="$BIN/fedsoarctl"
 CLEAN="$WORK/cwd" # an empty directory every --help runs in

@@ -6,6 +6,7 @@
 # "FILE: $.json.path: expected WHAT, found WHAT" (or "unknown key") on
 # stderr. A good config with every key still starts.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool timeout
 "$BIN/fedsoarctl" keys init "$KEYS" --sites alpha --operators admin >/dev/null
 
 # refuses CLAUSE PROGRAM JSON EXPECTED [flags...]: PROGRAM with JSON as its

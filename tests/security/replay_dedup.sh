@@ -8,6 +8,7 @@
 #          adapter's peak RSS (VmHWM) under 64 MB;
 #   §11.5d kill -9 during a large replay, then a restart: exact count.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool awk
 
 "$BIN/fedsoarctl" keys init "$KEYS" --sites alpha,beta,gamma --operators admin >/dev/null
 
