@@ -17,15 +17,64 @@
 #define FS_PROTOCOL_VERSION "FSP/1"
 #define FS_OCSF_VERSION "1.8.0"
 
-/* ---- errors ------------------------------------------------------------ */
+/* ---- errors --------------------------------------------------------------
+   An fs_err_t carries a numeric code (what kind of failure, for programs) and
+   a text (what, where and what to do, for people).  Callers decide on the
+   code, never on the text.  Codes are ints in one range per library, each
+   range with its own enum and *_strerror (LMDB's manner: its own range
+   beside errno):
 
+     common     FS_E_*        1..99     fs_strerror        (common.h)
+     FSP/1      FSP_E_*     100..199    fsp_strerror       (fsp.h)
+     OpenC2     OPENC2_E_*  200..299    openc2_strerror    (openc2.h)
+     routing    ROUTE_E_*   300..399    route_strerror     (routing.h)
+     normalize  NORMALIZE_E_* 400..499  normalize_strerror (normalize.h)
+     playbooks  PLAYBOOK_E_* 500..599   playbook_strerror  (playbooks.h)
+     casestore  600..699, broker 700..799, adapters 800..899
+
+   0 is success.  fs_err_set gives FS_E_GENERIC (the text says it all). */
+
+#define FS_ERR_BASE_FSP 100
+#define FS_ERR_BASE_OPENC2 200
+#define FS_ERR_BASE_ROUTE 300
+#define FS_ERR_BASE_NORMALIZE 400
+#define FS_ERR_BASE_PLAYBOOK 500
+#define FS_ERR_BASE_CASESTORE 600
+#define FS_ERR_BASE_BROKER 700
+#define FS_ERR_BASE_ADAPTER 800
+
+typedef enum fs_errc {
+    FS_OK = 0,
+    FS_E_GENERIC = 1, /* set by fs_err_set: no more precise code */
+    FS_E_INVALID,     /* input breaks a documented rule (document, argument) */
+    FS_E_PARSE,       /* input is not well-formed (JSON syntax, encoding) */
+    FS_E_TOO_BIG,     /* input over a documented limit */
+    FS_E_NOT_FOUND,   /* a named file, record or directory does not exist */
+    FS_E_IO,          /* the file system refused (open, read, write, rename) */
+    FS_E_STORAGE,     /* LMDB failed (other than full) */
+    FS_E_FULL,        /* a bounded store or queue is full: nothing was taken */
+    FS_E_CRYPTO,      /* a key, signature or random source failed */
+    FS_E_DENIED,      /* an identity may not do this */
+    FS_E_LAST_
+} fs_errc_t;
+
+/* `fs_err_t e = {{0}};` is an empty error (text "", code 0). */
 typedef struct fs_err {
     char text[512];
+    int code; /* fs_errc_t or a library's range; 0 until set */
 } fs_err_t;
 
-/* Sets e->text (printf-style). Safe with e == NULL. Always returns -1, so
-   `return fs_err_set(e, ...)` reads as "fail with this message". */
+/* Sets e->text (printf-style) and e->code = FS_E_GENERIC. Safe with e ==
+   NULL. Always returns -1, so `return fs_err_set(e, ...)` reads as "fail
+   with this message". */
 int fs_err_set(fs_err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same with a code (any library's range). Returns -1. */
+int fs_err_setc(fs_err_t *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* e's code (0 when e is NULL or unset). */
+int fs_err_code(const fs_err_t *e);
+/* A short constant name for a common code ("invalid", "full", ...);
+   "unknown" for codes outside 0..99. Static string. */
+const char *fs_strerror(int code);
 
 /* ---- memory --------------------------------------------------------------
    The out-of-memory policy (docs/internals/common.md): an allocation that

@@ -1,6 +1,8 @@
-/*  test_common.c — time parsing/formatting, strict JSON, files, hashing. */
+/*  test_common.c — time parsing/formatting, strict JSON, files, hashing,
+    error codes, the LMDB helper. */
 #include "check.h"
 #include "common.h"
+#include "lmdb_env.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -84,11 +86,123 @@ static void test_misc(void)
     CHECK_STR(fs_log_quote(q, sizeof q, "a \"b\"\n"), "\"a \\\"b\\\" \"");
 }
 
+static void test_errors(void)
+{
+    fs_err_t e = {{0}};
+    CHECK_INT(fs_err_code(&e), 0);
+    CHECK_INT(fs_err_set(&e, "x %d", 1), -1);
+    CHECK_INT(fs_err_code(&e), FS_E_GENERIC);
+    CHECK_STR(e.text, "x 1");
+    CHECK_INT(fs_err_setc(&e, FS_E_FULL, "full"), -1);
+    CHECK_INT(fs_err_code(&e), FS_E_FULL);
+    CHECK_STR(fs_strerror(FS_E_FULL), "full");
+    CHECK_STR(fs_strerror(FS_ERR_BASE_FSP + 1), "unknown");
+    CHECK_INT(fs_err_setc(NULL, FS_E_IO, "ignored"), -1);
+    CHECK_INT(fs_err_code(NULL), 0);
+}
+
+enum { T_ITEMS, T_META, T_COUNT };
+static const char *const t_dbs[T_COUNT] = {"items", "meta"};
+
+static int collect(void *arg, const MDB_val *k, const MDB_val *v)
+{
+    (void)v;
+    json_array_append_new(arg, json_integer((json_int_t)fs_u64_from_be(k->mv_data)));
+    return FS_LMDB_NEXT;
+}
+
+static int drop_upto_3(void *arg, const MDB_val *k, const MDB_val *v)
+{
+    (void)arg;
+    (void)v;
+    return fs_u64_from_be(k->mv_data) <= 3 ? FS_LMDB_DELETE : FS_LMDB_STOP;
+}
+
+static void test_lmdb(void)
+{
+    char dir[] = "/tmp/fedsoar-lmdb-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    fs_err_t e = {{0}};
+    fs_lmdb_opts_t opts = {.what = "test",
+                           .dbs = t_dbs,
+                           .ndbs = T_COUNT,
+                           .map_mb = 1,
+                           .map_full_hint = "raise test.map"};
+    fs_lmdb_t *db = fs_lmdb_open(dir, &opts, &e);
+    CHECK(db != NULL);
+    MDB_txn *txn = NULL;
+    CHECK_INT(fs_lmdb_begin(db, true, &txn, &e), 0);
+    char id[17], again[17];
+    CHECK_INT(fs_lmdb_identity(db, txn, T_META, "epoch", 8, id, sizeof id, &e), 0);
+    CHECK_INT(strlen(id), 16);
+    for (uint64_t i = 1; i <= 5; i++) {
+        unsigned char key[8];
+        fs_u64_to_be(i, key);
+        CHECK_INT(fs_lmdb_put(db, txn, T_ITEMS, key, 8, "v", 1, MDB_APPEND, &e), 0);
+    }
+    CHECK_INT(fs_lmdb_put_u64(db, txn, T_META, "last", 5, &e), 0);
+    CHECK_INT(fs_lmdb_commit(db, &txn, &e), 0);
+    CHECK(txn == NULL);
+
+    CHECK_INT(fs_lmdb_begin(db, false, &txn, &e), 0);
+    CHECK_INT(fs_lmdb_get_u64(db, txn, T_META, "last"), 5);
+    CHECK_INT(fs_lmdb_count(db, txn, T_ITEMS), 5);
+    MDB_val v;
+    CHECK_INT(fs_lmdb_get(db, txn, T_META, "absent", 6, &v, &e), 1);
+    json_t *seen = json_array();
+    unsigned char from[8];
+    fs_u64_to_be(4, from);
+    CHECK_INT(fs_lmdb_foreach(db, txn, T_ITEMS, from, 8, true, collect, seen, &e), 0);
+    CHECK_INT(json_array_size(seen), 4); /* 4 3 2 1 */
+    CHECK_INT(json_integer_value(json_array_get(seen, 0)), 4);
+    json_array_clear(seen);
+    CHECK_INT(fs_lmdb_foreach(db, txn, T_ITEMS, from, 8, false, collect, seen, &e), 0);
+    CHECK_INT(json_array_size(seen), 2); /* 4 5 */
+    fs_lmdb_abort(&txn);
+
+    CHECK_INT(fs_lmdb_begin(db, true, &txn, &e), 0);
+    CHECK_INT(fs_lmdb_identity(db, txn, T_META, "epoch", 8, again, sizeof again, &e), 0);
+    CHECK_STR(again, id); /* kept, not renewed */
+    CHECK_INT(fs_lmdb_foreach(db, txn, T_ITEMS, NULL, 0, false, drop_upto_3, NULL, &e), 0);
+    CHECK_INT(fs_lmdb_count(db, txn, T_ITEMS), 2);
+    CHECK_INT(fs_lmdb_del(db, txn, T_ITEMS, "nope", 4, &e), 0);
+    /* A 1 MiB map fills up: the error says which knob to raise. */
+    static char big[64 * 1024];
+    int rc = 0;
+    for (uint64_t i = 100; i < 200 && rc == 0; i++) {
+        unsigned char key[8];
+        fs_u64_to_be(i, key);
+        rc = fs_lmdb_put(db, txn, T_ITEMS, key, 8, big, sizeof big, 0, &e);
+    }
+    CHECK_INT(rc, -1);
+    CHECK_INT(fs_err_code(&e), FS_E_FULL);
+    CHECK(strstr(e.text, "raise test.map") != NULL);
+    CHECK(strstr(e.text, dir) != NULL);
+    fs_lmdb_abort(&txn);
+    fs_lmdb_close(&db);
+    CHECK(db == NULL);
+    fs_lmdb_close(&db); /* idempotent */
+
+    opts.readonly = true;
+    db = fs_lmdb_open(dir, &opts, &e);
+    CHECK(db != NULL);
+    CHECK(fs_lmdb_has(db, T_ITEMS));
+    fs_lmdb_close(&db);
+    CHECK(fs_lmdb_open("/nonexistent/lmdb", &opts, &e) == NULL);
+    CHECK_INT(fs_err_code(&e), FS_E_NOT_FOUND);
+    json_decref(seen);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_time();
     test_json();
     test_files();
     test_misc();
+    test_errors();
+    test_lmdb();
     return check_summary();
 }
