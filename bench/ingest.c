@@ -17,10 +17,12 @@
     The broker is the real one (broker_new/broker_run) in a child process;
     this process plays the adapter with the real FSP/1 framing. */
 #include "broker.h"
+#include "casestore.h"
 #include "federation.h"
 #include "bench.h"
 
 #include <arpa/inet.h>
+#include <lmdb.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -184,7 +186,7 @@ static int cmp_double(const void *a, const void *b)
    site BENCH_SITE with metadata.uids uid_base.. (each its own). */
 typedef struct {
     double rate, p50_ms, p99_ms;
-    uint64_t stored, remembered; /* rows in DB_EVENTS and DB_DEDUP afterwards */
+    uint64_t stored, remembered; /* rows in CASESTORE_DB_EVENTS and CASESTORE_DB_DEDUP afterwards */
 } ingest_run_t;
 
 static int ingest_run(const char *keys, const char *state, size_t n, size_t batch, size_t window,
@@ -302,17 +304,14 @@ cleanup:
     zsock_destroy(&dealer);
     /* What the broker kept: every event stored, none refused as another
        site's or as a duplicate. */
-    store_t *st = store_open_readonly(state, &e);
-    MDB_txn *txn;
-    if (st && store_begin(st, false, &txn, &e) == 0) {
-        MDB_stat ms;
-        if (mdb_stat(txn, store_dbi(st, DB_EVENTS), &ms) == 0)
-            out->stored = ms.ms_entries;
-        if (mdb_stat(txn, store_dbi(st, DB_DEDUP), &ms) == 0)
-            out->remembered = ms.ms_entries;
-        store_abort(&txn);
+    casestore_t *st = casestore_open_readonly(state, &e);
+    casestore_txn_t *txn;
+    if (st && casestore_begin(st, false, &txn, &e) == 0) {
+        out->stored = casestore_count(st, txn, CASESTORE_DB_EVENTS);
+        out->remembered = casestore_count(st, txn, CASESTORE_DB_DEDUP);
+        casestore_abort(&txn);
     }
-    store_close(&st);
+    casestore_close(&st);
     return rc == 0 && out->stored == n ? 0 : -1;
 }
 

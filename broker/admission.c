@@ -14,7 +14,7 @@
        first.
 
     The check reads the bytes once (fs_json_pick) without building a tree.
-    Remembered ids live in DB_DEDUP under a time bucket of one window:
+    Remembered ids live in CASESTORE_DB_DEDUP under a time bucket of one window:
       bucket (u64 BE, now / window) + site \0 source \0 uid -> ""
     A lookup checks this bucket and the one before, so a record is
     remembered for at least one window and at most two; whole buckets older
@@ -42,8 +42,8 @@ static int dedup_key(unsigned char *key, uint64_t bucket, const char *site,
     return (int)n;
 }
 
-admit_t admission_check(broker_t *b, MDB_txn *txn, const char *site, const void *data, size_t len,
-                        const char **reason, fs_err_t *e)
+admit_t admission_check(broker_t *b, casestore_txn_t *txn, const char *site, const void *data,
+                        size_t len, const char **reason, fs_err_t *e)
 {
     fs_json_pick_t picks[] = {{.path = "site"}, {.path = "source"}, {.path = "metadata.uid"}};
     if (fs_json_pick(data, len, picks, 3) != 0) {
@@ -69,18 +69,26 @@ admit_t admission_check(broker_t *b, MDB_txn *txn, const char *site, const void 
     int klen = dedup_key(key, bucket, site, source, uid);
     if (klen < 0)
         return ADMIT_STORE;
-    MDB_val v;
+    casestore_val_t v;
     for (uint64_t k = 0; k < 2 && bucket >= k; k++) {
         fs_u64_to_be(bucket - k, key);
-        int rc = store_get(b->store, txn, DB_DEDUP, key, (size_t)klen, &v, e);
+        int rc = casestore_get(b->store, txn, CASESTORE_DB_DEDUP, key, (size_t)klen, &v, e);
         if (rc < 0)
             return ADMIT_ERROR;
         if (rc == 0)
             return ADMIT_DUPLICATE;
     }
     fs_u64_to_be(bucket, key);
-    return store_put(b->store, txn, DB_DEDUP, key, (size_t)klen, "", 0, 0, e) == 0 ? ADMIT_STORE
-                                                                                   : ADMIT_ERROR;
+    return casestore_put(b->store, txn, CASESTORE_DB_DEDUP, key, (size_t)klen, "", 0, e) == 0
+               ? ADMIT_STORE
+               : ADMIT_ERROR;
+}
+
+/* A remembered id from a bucket older than keep_from (rows are in bucket
+   order: the key starts with the bucket, big-endian). */
+static bool bucket_expired(void *arg, const casestore_val_t *key)
+{
+    return key->len >= 8 && fs_u64_from_be(key->data) < *(const uint64_t *)arg;
 }
 
 int admission_purge(broker_t *b, fs_err_t *e)
@@ -90,32 +98,18 @@ int admission_purge(broker_t *b, fs_err_t *e)
         return 0;
     uint64_t keep_from = (uint64_t)(fs_now_ms() / window);
     keep_from = keep_from ? keep_from - 1 : 0;
-    MDB_txn *txn;
-    if (store_begin(b->store, true, &txn, e) != 0)
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
-    MDB_cursor *cur;
-    int deleted = 0, rc = mdb_cursor_open(txn, store_dbi(b->store, DB_DEDUP), &cur);
-    if (rc != 0) {
-        store_abort(&txn);
-        return fs_err_set(e, "dedup purge: %s", mdb_strerror(rc));
-    }
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && deleted < DEDUP_PURGE_ROWS;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < 8 || fs_u64_from_be(k.mv_data) >= keep_from)
-            break;
-        if ((rc = mdb_cursor_del(cur, 0)) != 0)
-            break;
-        deleted++;
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        store_abort(&txn);
-        return fs_err_set(e, "dedup purge: %s", mdb_strerror(rc));
+    int deleted = casestore_trim_front(b->store, txn, CASESTORE_DB_DEDUP, bucket_expired,
+                                       &keep_from, DEDUP_PURGE_ROWS, e);
+    if (deleted < 0) {
+        casestore_abort(&txn);
+        return fs_err_set(e, "dedup purge: %s", e->text[0] ? e->text : "cursor failed");
     }
     if (deleted == 0) {
-        store_abort(&txn);
+        casestore_abort(&txn);
         return 0;
     }
-    return store_commit(&txn, e) == 0 ? deleted : -1;
+    return casestore_commit(&txn, e) == 0 ? deleted : -1;
 }

@@ -4,11 +4,12 @@
 #define FEDSOAR_BROKER_INTERNAL_H
 
 #include "broker.h"
+#include "casestore.h"
 #include "federation.h"
 #include "keystore.h"
 #include "playbooks.h"
 
-/* A site's live connection (in memory; what must survive is in DB_SITES). */
+/* A site's live connection (in memory; what must survive is in CASESTORE_DB_SITES). */
 typedef struct session {
     char site[33];
     zframe_t *peer; /* routing id of its current connection */
@@ -19,7 +20,7 @@ typedef struct session {
 
 struct broker {
     broker_config_t cfg;
-    store_t *store;
+    casestore_t *store;
     playbook_set_t *playbooks;
     keystore_t *keys;    /* trusted keys: the only source of site, operator and role */
     zsock_t *zap;        /* our ZAP handler (handshakes.c) */
@@ -42,7 +43,7 @@ struct broker {
     governance_config_t *gov; /* NULL: no governance, the directory's playbooks run everywhere */
     char sign_pub[4096];      /* KEYS/broker.sign.pub.pem ("" when insecure / absent) */
     /* runs.c, while a run advances: where sub-playbooks are looked up */
-    MDB_txn *adv_txn;
+    casestore_txn_t *adv_txn;
     const char *adv_site;
     bool adv_shadow;
 };
@@ -71,8 +72,8 @@ void broker_on_handshake_event(broker_t *b, zsock_t *monitor);
 typedef enum { ADMIT_STORE, ADMIT_DUPLICATE, ADMIT_REFUSED, ADMIT_ERROR } admit_t;
 /* ADMIT_REFUSED sets *reason ("malformed", "no_site", "other_site");
    ADMIT_STORE remembers the record's id in txn; ADMIT_ERROR fills e. */
-admit_t admission_check(broker_t *b, MDB_txn *txn, const char *site, const void *data, size_t len,
-                        const char **reason, fs_err_t *e);
+admit_t admission_check(broker_t *b, casestore_txn_t *txn, const char *site, const void *data,
+                        size_t len, const char **reason, fs_err_t *e);
 /* Deletes remembered ids older than two windows, a bounded number per call,
    in its own transaction. Returns how many, -1 on error. */
 int admission_purge(broker_t *b, fs_err_t *e);
@@ -84,14 +85,14 @@ void broker_send_heartbeats(broker_t *b);
 /* runs.c: on a stored finding, in the ingest transaction: attach it to a
    case, run matching playbooks, journal their commands. New commands are
    appended to `outgoing` ({site, body}) to send after the commit. */
-int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t event_id,
+int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint64_t event_id,
                     json_t *outgoing, fs_err_t *e);
 /* Stores an OpenC2 response for a journaled command and wakes its run (in
    txn); new messages for sites are appended to outgoing. */
-int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+int runs_on_response(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                      json_t *outgoing, fs_err_t *e);
 /* Stores an enrich/action RESULT and wakes its run. */
-int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+int runs_on_result(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                    json_t *outgoing, fs_err_t *e);
 /* Epoch ms of the earliest timer row, or -1 when there is none. */
 int64_t runs_next_timer(broker_t *b);
@@ -103,7 +104,7 @@ int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e);
    payload (federation.h proof_vote_payload), or NULL for an unsigned vote
    (accepted only without governance; it cannot be proof for a critical
    command). */
-int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *operator_name,
+int runs_decide(broker_t *b, casestore_txn_t *txn, uint64_t approval_id, const char *operator_name,
                 const char *role, bool approve, const char *comment, const char *signature,
                 const char *payload, json_t *outgoing, json_t **result, fs_err_t *e);
 /* The COMMAND body for a journaled command record (borrowed): command_id,
@@ -120,27 +121,27 @@ void broker_on_control_message(broker_t *b);
 
 /* governance.c: playbook versions, approvals and per-site activation
    (docs/governance.md). Control handlers, one per command. */
-json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e);
-json_t *governance_ctl_get(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                           fs_err_t *e);
-json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                               fs_err_t *e);
-json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e);
-json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                                fs_err_t *e);
-json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                                fs_err_t *e);
-json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e);
-json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                               fs_err_t *e);
-json_t *governance_ctl_status(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e);
+json_t *governance_ctl_submit(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_get(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                           const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_history(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_decide(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_activate(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_rollback(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_retire(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_compare(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e);
+json_t *governance_ctl_status(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
 /* The versions active (shadow false) or in shadow (true) at a site, as
    {name: version}; borrowed until the txn ends... caller owns. NULL when
    governance is off. */
-json_t *governance_site_versions(broker_t *b, MDB_txn *txn, const char *site, bool shadow);
+json_t *governance_site_versions(broker_t *b, casestore_txn_t *txn, const char *site, bool shadow);
 
 #endif

@@ -18,36 +18,36 @@ static bool case_visible(const caller_t *who, const json_t *c)
     return false;
 }
 
-typedef json_t *(control_fn)(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                             fs_err_t *e);
+typedef json_t *(control_fn)(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                             const caller_t *who, fs_err_t *e);
 
-static int collect_site(void *arg, const MDB_val *key, const MDB_val *val)
+static int collect_site(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     json_t *out = arg;
     char site[64];
-    snprintf(site, sizeof site, "%.*s", (int)key->mv_size, (const char *)key->mv_data);
-    json_t *rec = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    snprintf(site, sizeof site, "%.*s", (int)key->len, (const char *)key->data);
+    json_t *rec = json_loadb(val->data, val->len, 0, NULL);
     if (rec)
         json_object_set_new(out, site, rec);
     return 0;
 }
 
-static json_t *site_records(broker_t *b, MDB_txn *txn)
+static json_t *site_records(broker_t *b, casestore_txn_t *txn)
 {
     json_t *out = json_object();
-    store_foreach(b->store, txn, DB_SITES, false, collect_site, out);
+    casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, collect_site, out);
     return out;
 }
 
 /* Counters "refused/SITE/REASON" -> {"SITE": {"REASON": n}}. */
-static int collect_refused(void *arg, const MDB_val *key, const MDB_val *val)
+static int collect_refused(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     json_t *out = arg;
     char name[128];
-    if (key->mv_size >= sizeof name || val->mv_size != 8)
+    if (key->len >= sizeof name || val->len != 8)
         return 0;
-    memcpy(name, key->mv_data, key->mv_size);
-    name[key->mv_size] = '\0';
+    memcpy(name, key->data, key->len);
+    name[key->len] = '\0';
     char *site = strncmp(name, "refused/", 8) == 0 ? name + 8 : NULL;
     char *reason = site ? strchr(site, '/') : NULL;
     if (!reason)
@@ -56,11 +56,11 @@ static int collect_refused(void *arg, const MDB_val *key, const MDB_val *val)
     json_t *per = json_object_get(out, site);
     if (!per)
         json_object_set_new(out, site, per = json_object());
-    json_object_set_new(per, reason, json_integer((json_int_t)fs_u64_from_be(val->mv_data)));
+    json_object_set_new(per, reason, json_integer((json_int_t)fs_u64_from_be(val->data)));
     return 0;
 }
 
-static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+static json_t *do_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                         fs_err_t *e)
 {
     (void)args, (void)e, (void)who;
@@ -74,7 +74,7 @@ static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const cal
         char name[96];
         snprintf(name, sizeof name, "events/%s", site);
         json_object_set_new(ev_per, site,
-                            json_integer((json_int_t)store_counter(b->store, txn, name)));
+                            json_integer((json_int_t)casestore_counter(b->store, txn, name)));
         json_int_t dl = json_integer_value(json_object_get(rec, "dead_letters"));
         json_object_set_new(dl_per, site, json_integer(dl));
         dl_total += dl;
@@ -88,24 +88,24 @@ static json_t *do_stats(broker_t *b, MDB_txn *txn, const json_t *args, const cal
         char name[96];
         snprintf(name, sizeof name, "duplicates/%s", site);
         json_object_set_new(dup_per, site,
-                            json_integer((json_int_t)store_counter(b->store, txn, name)));
+                            json_integer((json_int_t)casestore_counter(b->store, txn, name)));
     }
-    store_foreach(b->store, txn, DB_COUNTERS, false, collect_refused, refused);
+    casestore_foreach(b->store, txn, CASESTORE_DB_COUNTERS, false, collect_refused, refused);
     json_decref(records);
-    uint64_t cmds = store_counter(b->store, txn, "commands");
-    uint64_t answered = store_counter(b->store, txn, "commands/answered");
+    uint64_t cmds = casestore_counter(b->store, txn, "commands");
+    uint64_t answered = casestore_counter(b->store, txn, "commands/answered");
     return json_pack(
         "{s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:{s:I}}",
-        "events", "total", (json_int_t)store_counter(b->store, txn, "events"), "per_site", ev_per,
-        "duplicates_per_site", dup_per, "refused_per_site", refused, "dead_letters", "total",
-        dl_total, "per_site", dl_per, "cases", (json_int_t)store_counter(b->store, txn, "cases"),
-        "runs", (json_int_t)store_counter(b->store, txn, "runs"), "commands", "total",
-        (json_int_t)cmds, "answered", (json_int_t)answered, "pending",
-        (json_int_t)(cmds - answered), "connected_sites", connected, "handshakes", "refused",
-        (json_int_t)b->handshakes.refused);
+        "events", "total", (json_int_t)casestore_counter(b->store, txn, "events"), "per_site",
+        ev_per, "duplicates_per_site", dup_per, "refused_per_site", refused, "dead_letters",
+        "total", dl_total, "per_site", dl_per, "cases",
+        (json_int_t)casestore_counter(b->store, txn, "cases"), "runs",
+        (json_int_t)casestore_counter(b->store, txn, "runs"), "commands", "total", (json_int_t)cmds,
+        "answered", (json_int_t)answered, "pending", (json_int_t)(cmds - answered),
+        "connected_sites", connected, "handshakes", "refused", (json_int_t)b->handshakes.refused);
 }
 
-static json_t *do_sites(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
+static json_t *do_sites(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                         fs_err_t *e)
 {
     (void)args, (void)e, (void)who;
@@ -119,7 +119,7 @@ static json_t *do_sites(broker_t *b, MDB_txn *txn, const json_t *args, const cal
         snprintf(name, sizeof name, "events/%s", site);
         json_object_set_new(rec, "connected", json_boolean(s && s->connected));
         json_object_set_new(rec, "events_received",
-                            json_integer((json_int_t)store_counter(b->store, txn, name)));
+                            json_integer((json_int_t)casestore_counter(b->store, txn, name)));
     }
     return records;
 }
@@ -129,12 +129,12 @@ struct case_list_ctx {
     const caller_t *who;
 };
 
-static int collect_case(void *arg, const MDB_val *key, const MDB_val *val)
+static int collect_case(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     (void)key;
     struct case_list_ctx *l = arg;
     json_t *out = l->out;
-    json_t *c = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    json_t *c = json_loadb(val->data, val->len, 0, NULL);
     if (!c)
         return 0;
     if (!case_visible(l->who, c)) {
@@ -153,20 +153,20 @@ static int collect_case(void *arg, const MDB_val *key, const MDB_val *val)
     return json_array_size(out) >= 1000; /* newest first, bounded */
 }
 
-static json_t *do_case_list(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                            fs_err_t *e)
+static json_t *do_case_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                            const caller_t *who, fs_err_t *e)
 {
     (void)args, (void)e;
     struct case_list_ctx l = {json_array(), who};
-    store_foreach(b->store, txn, DB_CASES, true, collect_case, &l);
+    casestore_foreach(b->store, txn, CASESTORE_DB_CASES, true, collect_case, &l);
     return l.out;
 }
 
-static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                            fs_err_t *e)
+static json_t *do_case_show(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                            const caller_t *who, fs_err_t *e)
 {
     json_int_t id = json_integer_value(json_object_get(args, "id"));
-    json_t *c = id > 0 ? cases_get(b->store, txn, (uint64_t)id) : NULL;
+    json_t *c = id > 0 ? casestore_case_get(b->store, txn, (uint64_t)id) : NULL;
     if (c && !case_visible(who, c)) {
         json_decref(c);
         fs_err_set(
@@ -178,7 +178,7 @@ static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const
         fs_err_set(e, "no case %lld", (long long)id);
         return NULL;
     }
-    json_object_set_new(c, "timeline", cases_timeline(b->store, txn, (uint64_t)id, 10000));
+    json_object_set_new(c, "timeline", casestore_timeline(b->store, txn, (uint64_t)id, 10000));
     /* The commands of the case, with their responses, beside its timeline. */
     json_t *commands = json_array();
     size_t i;
@@ -189,7 +189,7 @@ static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const
         const char *cid = json_string_value(json_object_get(entry, "command_id"));
         if (!kind || strcmp(kind, "command") != 0 || !cid)
             continue;
-        json_t *rec = store_get_json(b->store, txn, DB_COMMANDS, cid, strlen(cid));
+        json_t *rec = casestore_get_json(b->store, txn, CASESTORE_DB_COMMANDS, cid, strlen(cid));
         if (rec)
             json_array_append_new(commands, rec);
     }
@@ -197,14 +197,14 @@ static json_t *do_case_show(broker_t *b, MDB_txn *txn, const json_t *args, const
     return c;
 }
 
-static json_t *do_case_update(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e)
+static json_t *do_case_update(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e)
 {
     json_int_t id = json_integer_value(json_object_get(args, "id"));
     json_t *fields = json_object_get(args, "fields");
     char by[96];
     snprintf(by, sizeof by, "operator:%s", who->operator_name);
-    json_t *c = id > 0 ? cases_get(b->store, txn, (uint64_t)id) : NULL;
+    json_t *c = id > 0 ? casestore_case_get(b->store, txn, (uint64_t)id) : NULL;
     bool visible = !c || case_visible(who, c);
     json_decref(c);
     if (!visible) {
@@ -214,19 +214,19 @@ static json_t *do_case_update(broker_t *b, MDB_txn *txn, const json_t *args, con
         return NULL;
     }
     if (id <= 0 || !json_is_object(fields) ||
-        cases_update(b->store, txn, (uint64_t)id, fields, by, e) != 0) {
+        casestore_case_update(b->store, txn, (uint64_t)id, fields, by, e) != 0) {
         if (!e->text[0])
             fs_err_set(e, "case.update needs id and fields");
         return NULL;
     }
-    return cases_get(b->store, txn, (uint64_t)id);
+    return casestore_case_get(b->store, txn, (uint64_t)id);
 }
 
-static json_t *do_metrics(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                          fs_err_t *e)
+static json_t *do_metrics(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                          const caller_t *who, fs_err_t *e)
 {
     (void)args, (void)who, (void)e;
-    return cases_metrics(b->store, txn);
+    return casestore_case_metrics(b->store, txn);
 }
 
 struct list_ctx {
@@ -234,11 +234,11 @@ struct list_ctx {
     const char *status; /* only records with this status, or NULL */
 };
 
-static int collect_record(void *arg, const MDB_val *key, const MDB_val *val)
+static int collect_record(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     (void)key;
     struct list_ctx *l = arg;
-    json_t *r = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    json_t *r = json_loadb(val->data, val->len, 0, NULL);
     const char *st = json_string_value(json_object_get(r, "status"));
     if (r && (!l->status || (st && strcmp(st, l->status) == 0))) {
         json_object_del(r, "nodes"); /* engine state: not for listings */
@@ -248,16 +248,16 @@ static int collect_record(void *arg, const MDB_val *key, const MDB_val *val)
     return json_array_size(l->out) >= 1000;
 }
 
-static json_t *do_approvals_list(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                                 fs_err_t *e)
+static json_t *do_approvals_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                 const caller_t *who, fs_err_t *e)
 {
     (void)who, (void)e;
     struct list_ctx l = {json_array(), json_is_true(json_object_get(args, "all")) ? NULL : "open"};
-    store_foreach(b->store, txn, DB_APPROVALS, true, collect_record, &l);
+    casestore_foreach(b->store, txn, CASESTORE_DB_APPROVALS, true, collect_record, &l);
     return l.out;
 }
 
-static json_t *do_approval_decide(broker_t *b, MDB_txn *txn, const json_t *args,
+static json_t *do_approval_decide(broker_t *b, casestore_txn_t *txn, const json_t *args,
                                   const caller_t *who, fs_err_t *e)
 {
     json_int_t id = json_integer_value(json_object_get(args, "id"));
@@ -277,21 +277,21 @@ static json_t *do_approval_decide(broker_t *b, MDB_txn *txn, const json_t *args,
     return result;
 }
 
-static json_t *do_approval_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                                fs_err_t *e)
+static json_t *do_approval_show(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e)
 {
     (void)who;
     json_int_t id = json_integer_value(json_object_get(args, "id"));
     unsigned char key[8];
     fs_u64_to_be((uint64_t)(id > 0 ? id : 0), key);
-    json_t *ap = id > 0 ? store_get_json(b->store, txn, DB_APPROVALS, key, 8) : NULL;
+    json_t *ap = id > 0 ? casestore_get_json(b->store, txn, CASESTORE_DB_APPROVALS, key, 8) : NULL;
     if (!ap)
         fs_err_set(e, "no approval %lld", (long long)id);
     return ap;
 }
 
-static json_t *do_audit_verify(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                               fs_err_t *e)
+static json_t *do_audit_verify(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e)
 {
     (void)who;
     const json_t *witnesses = json_object_get(args, "witnesses");
@@ -300,45 +300,45 @@ static json_t *do_audit_verify(broker_t *b, MDB_txn *txn, const json_t *args, co
                    "audit.verify: args.witnesses must be an array of {\"site\", \"checkpoint\"}");
         return NULL;
     }
-    return audit_verify(b->store, txn, b->sign_pub[0] ? b->sign_pub : NULL, witnesses);
+    return casestore_audit_verify(b->store, txn, b->sign_pub[0] ? b->sign_pub : NULL, witnesses);
 }
 
-static json_t *do_audit_export(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                               fs_err_t *e)
+static json_t *do_audit_export(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e)
 {
     (void)who, (void)e;
     json_int_t since = json_integer_value(json_object_get(args, "since"));
     json_t *entries = json_array();
     /* A page stays well under the 1 MiB reply limit (protocol §4). */
     uint64_t last =
-        audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0, 512 * 1024, entries);
+        casestore_audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0, 512 * 1024, entries);
     return json_pack("{s:o, s:I}", "entries", entries, "last", (json_int_t)last);
 }
 
-static json_t *do_runs_list(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                            fs_err_t *e)
+static json_t *do_runs_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                            const caller_t *who, fs_err_t *e)
 {
     (void)who, (void)e;
     struct list_ctx l = {json_array(), json_string_value(json_object_get(args, "status"))};
-    store_foreach(b->store, txn, DB_RUNS, true, collect_record, &l);
+    casestore_foreach(b->store, txn, CASESTORE_DB_RUNS, true, collect_record, &l);
     return l.out;
 }
 
-static json_t *do_run_show(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                           fs_err_t *e)
+static json_t *do_run_show(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                           const caller_t *who, fs_err_t *e)
 {
     (void)who;
     json_int_t id = json_integer_value(json_object_get(args, "id"));
     unsigned char key[8];
     fs_u64_to_be((uint64_t)(id > 0 ? id : 0), key);
-    json_t *run = id > 0 ? store_get_json(b->store, txn, DB_RUNS, key, 8) : NULL;
+    json_t *run = id > 0 ? casestore_get_json(b->store, txn, CASESTORE_DB_RUNS, key, 8) : NULL;
     if (!run)
         fs_err_set(e, "no run %lld", (long long)id);
     return run;
 }
 
-static json_t *do_route_explain(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                                fs_err_t *e)
+static json_t *do_route_explain(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e)
 {
     (void)txn, (void)who;
     const json_t *command = json_object_get(args, "command");
@@ -437,7 +437,7 @@ void broker_on_control_message(broker_t *b)
         /* Who is asking: the key store's record of this key, nothing else. */
         caller_t who = {id ? id->name : "insecure", id ? id->role : "admin",
                         id && id->site[0] ? id->site : NULL, json_array()};
-        MDB_txn *txn = NULL;
+        casestore_txn_t *txn = NULL;
         json_t *result = NULL;
         if (found < 0) {
             fs_err_set(&e, "unknown control command \"%s\"", cmd ? cmd : "(none)");
@@ -446,13 +446,13 @@ void broker_on_control_message(broker_t *b)
                        who.operator_name, who.role ? who.role : "(none)");
             fs_log(FS_LOG_WARN, "broker", "control_denied", "operator=%s role=%s cmd=%s",
                    who.operator_name, who.role ? who.role : "-", cmd);
-        } else if (store_begin(b->store, commands[found].write, &txn, &e) == 0) {
+        } else if (casestore_begin(b->store, commands[found].write, &txn, &e) == 0) {
             result = commands[found].fn(b, txn, json_object_get(m.body, "args"), &who, &e);
-            if (commands[found].write && result && store_commit(&txn, &e) != 0) {
+            if (commands[found].write && result && casestore_commit(&txn, &e) != 0) {
                 json_decref(result);
                 result = NULL;
             }
-            store_abort(&txn);
+            casestore_abort(&txn);
             if (result)
                 runs_send(b, who.outgoing);
         }

@@ -5,14 +5,14 @@
     active version's.  The rules themselves (payloads, N-of-M, lifecycle)
     are playbooks/governance.c; this file stores and checks.
 
-    DB_GOVERNANCE rows:
+    CASESTORE_DB_GOVERNANCE rows:
       "version:HASH" -> {"version","name","title","author","submitted","state",
                          "approvals":
    [{"member","decision","time","signature","payload","reason"?}]} "site:NAME"    -> {"active":
    {playbook: version}, "shadow": {playbook: version}, "history": {playbook: [earlier active
    versions, oldest first]}, "log": [{"action","name","version","shadow","by","at"}] (last 100)} The
-   documents themselves are in DB_PLAYBOOKS (version -> document), which is where runs load their
-   version from.  Every change is audited in the same transaction. */
+   documents themselves are in CASESTORE_DB_PLAYBOOKS (version -> document), which is where runs
+   load their version from.  Every change is audited in the same transaction. */
 #include "broker_internal.h"
 
 #include <string.h>
@@ -57,29 +57,29 @@ static char *row_key(const char *kind, const char *id, char *buf, size_t size)
     return snprintf(buf, size, "%s:%s", kind, id) < (int)size ? buf : NULL;
 }
 
-static json_t *get_row(broker_t *b, MDB_txn *txn, const char *kind, const char *id)
+static json_t *get_row(broker_t *b, casestore_txn_t *txn, const char *kind, const char *id)
 {
     char key[160];
     return row_key(kind, id, key, sizeof key)
-               ? store_get_json(b->store, txn, DB_GOVERNANCE, key, strlen(key))
+               ? casestore_get_json(b->store, txn, CASESTORE_DB_GOVERNANCE, key, strlen(key))
                : NULL;
 }
 
-static int put_row(broker_t *b, MDB_txn *txn, const char *kind, const char *id, const json_t *row,
-                   fs_err_t *e)
+static int put_row(broker_t *b, casestore_txn_t *txn, const char *kind, const char *id,
+                   const json_t *row, fs_err_t *e)
 {
     char key[160];
     if (!row_key(kind, id, key, sizeof key))
         return fs_err_set(e, "governance: id too long: %s", id);
-    return store_put_json(b->store, txn, DB_GOVERNANCE, key, strlen(key), row, e);
+    return casestore_put_json(b->store, txn, CASESTORE_DB_GOVERNANCE, key, strlen(key), row, e);
 }
 
-static int audit(broker_t *b, MDB_txn *txn, const caller_t *who, const char *kind, json_t *subject,
-                 json_t *details, fs_err_t *e)
+static int audit(broker_t *b, casestore_txn_t *txn, const caller_t *who, const char *kind,
+                 json_t *subject, json_t *details, fs_err_t *e)
 {
     char actor[96];
     snprintf(actor, sizeof actor, "operator:%s", who->operator_name);
-    int rc = audit_append(b->store, txn, kind, actor, subject, details, e);
+    int rc = casestore_audit_append(b->store, txn, kind, actor, subject, details, e);
     json_decref(subject);
     json_decref(details);
     return rc;
@@ -92,20 +92,20 @@ struct prefix_ctx {
     int matches;
 };
 
-static int match_prefix(void *arg, const MDB_val *key, const MDB_val *val)
+static int match_prefix(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     (void)val;
     struct prefix_ctx *p = arg;
     size_t plen = strlen(p->prefix);
-    if (key->mv_size == 8 + 64 && memcmp(key->mv_data, "version:", 8) == 0 &&
-        memcmp((const char *)key->mv_data + 8, p->prefix, plen) == 0) {
+    if (key->len == 8 + 64 && memcmp(key->data, "version:", 8) == 0 &&
+        memcmp((const char *)key->data + 8, p->prefix, plen) == 0) {
         p->matches++;
-        snprintf(p->found, sizeof p->found, "%.64s", (const char *)key->mv_data + 8);
+        snprintf(p->found, sizeof p->found, "%.64s", (const char *)key->data + 8);
     }
     return 0;
 }
 
-static json_t *find_version(broker_t *b, MDB_txn *txn, const char *text, fs_err_t *e)
+static json_t *find_version(broker_t *b, casestore_txn_t *txn, const char *text, fs_err_t *e)
 {
     if (!hex_prefix(text)) {
         fs_err_set(e, "\"%s\" is not a version (its SHA-256, or a prefix of at least 6 hex digits)",
@@ -113,7 +113,7 @@ static json_t *find_version(broker_t *b, MDB_txn *txn, const char *text, fs_err_
         return NULL;
     }
     struct prefix_ctx p = {text, "", 0};
-    store_foreach(b->store, txn, DB_GOVERNANCE, false, match_prefix, &p);
+    casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, match_prefix, &p);
     if (p.matches != 1) {
         fs_err_set(e,
                    p.matches ? "version prefix %s is ambiguous (%d versions); give more digits"
@@ -126,8 +126,8 @@ static json_t *find_version(broker_t *b, MDB_txn *txn, const char *text, fs_err_
 
 /* ---- submit ----------------------------------------------------------------------- */
 
-json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e)
+json_t *governance_ctl_submit(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e)
 {
     if (need_governance(b, e) != 0)
         return NULL;
@@ -152,12 +152,12 @@ json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, con
                                 playbook_name(pb), "title", title, "author", who->operator_name,
                                 "submitted", (json_int_t)fs_now_ms(), "state",
                                 governance_next_state("draft", "submit"), "approvals");
-        MDB_val have;
+        casestore_val_t have;
         int rc = put_row(b, txn, "version", version, rec, e);
-        if (rc == 0 &&
-            store_get(b->store, txn, DB_PLAYBOOKS, version, strlen(version), &have, NULL) == 1)
-            rc = store_put_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version),
-                                playbook_doc(pb), e);
+        if (rc == 0 && casestore_get(b->store, txn, CASESTORE_DB_PLAYBOOKS, version,
+                                     strlen(version), &have, NULL) == 1)
+            rc = casestore_put_json(b->store, txn, CASESTORE_DB_PLAYBOOKS, version, strlen(version),
+                                    playbook_doc(pb), e);
         if (rc == 0)
             rc = audit(b, txn, who, "playbook.submit",
                        json_pack("{s:s, s:s}", "version", version, "name", playbook_name(pb)),
@@ -173,15 +173,16 @@ json_t *governance_ctl_submit(broker_t *b, MDB_txn *txn, const json_t *args, con
 
 /* ---- reading ---------------------------------------------------------------------- */
 
-json_t *governance_ctl_get(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                           fs_err_t *e)
+json_t *governance_ctl_get(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                           const caller_t *who, fs_err_t *e)
 {
     (void)who;
     json_t *rec = find_version(b, txn, json_string_value(json_object_get(args, "version")), e);
     if (!rec)
         return NULL;
     const char *v = json_string_value(json_object_get(rec, "version"));
-    json_object_set_new(rec, "doc", store_get_json(b->store, txn, DB_PLAYBOOKS, v, strlen(v)));
+    json_object_set_new(rec, "doc",
+                        casestore_get_json(b->store, txn, CASESTORE_DB_PLAYBOOKS, v, strlen(v)));
     return rec;
 }
 
@@ -191,20 +192,19 @@ struct collect_ctx {
     json_t *sites;
 };
 
-static int collect_gov(void *arg, const MDB_val *key, const MDB_val *val)
+static int collect_gov(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     struct collect_ctx *c = arg;
-    json_t *row = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    json_t *row = json_loadb(val->data, val->len, 0, NULL);
     if (!row)
         return 0;
-    if (key->mv_size > 8 && memcmp(key->mv_data, "version:", 8) == 0) {
+    if (key->len > 8 && memcmp(key->data, "version:", 8) == 0) {
         const char *n = json_string_value(json_object_get(row, "name"));
         if (!c->name || (n && strcmp(n, c->name) == 0))
             json_array_append(c->versions, row);
-    } else if (key->mv_size > 5 && memcmp(key->mv_data, "site:", 5) == 0) {
+    } else if (key->len > 5 && memcmp(key->data, "site:", 5) == 0) {
         char site[64];
-        snprintf(site, sizeof site, "%.*s", (int)(key->mv_size - 5),
-                 (const char *)key->mv_data + 5);
+        snprintf(site, sizeof site, "%.*s", (int)(key->len - 5), (const char *)key->data + 5);
         json_object_set(c->sites, site, row);
     }
     json_decref(row);
@@ -218,8 +218,8 @@ static int by_submitted(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                               fs_err_t *e)
+json_t *governance_ctl_history(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e)
 {
     (void)who;
     const char *name = json_string_value(json_object_get(args, "name"));
@@ -228,7 +228,7 @@ json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, co
         return NULL;
     }
     struct collect_ctx c = {name, json_array(), json_object()};
-    store_foreach(b->store, txn, DB_GOVERNANCE, false, collect_gov, &c);
+    casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, collect_gov, &c);
     size_t n = json_array_size(c.versions);
     json_t **items = calloc(n ? n : 1, sizeof *items);
     for (size_t i = 0; i < n; i++)
@@ -268,19 +268,19 @@ json_t *governance_ctl_history(broker_t *b, MDB_txn *txn, const json_t *args, co
                      b->gov ? governance_quorum(b->gov) : 0);
 }
 
-json_t *governance_ctl_status(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e)
+json_t *governance_ctl_status(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e)
 {
     (void)args, (void)who, (void)e;
     struct collect_ctx c = {"\x01", json_array(), json_object()}; /* no version has this name */
-    store_foreach(b->store, txn, DB_GOVERNANCE, false, collect_gov, &c);
+    casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, collect_gov, &c);
     json_decref(c.versions);
     return json_pack("{s:b, s:i, s:O?, s:o}", "configured", b->gov != NULL, "quorum",
                      b->gov ? governance_quorum(b->gov) : 0, "members",
                      b->gov ? governance_members(b->gov) : NULL, "sites", c.sites);
 }
 
-json_t *governance_site_versions(broker_t *b, MDB_txn *txn, const char *site, bool shadow)
+json_t *governance_site_versions(broker_t *b, casestore_txn_t *txn, const char *site, bool shadow)
 {
     if (!b->gov || !site || !valid_site(site))
         return NULL;
@@ -292,8 +292,8 @@ json_t *governance_site_versions(broker_t *b, MDB_txn *txn, const char *site, bo
 
 /* ---- approve / reject --------------------------------------------------------------- */
 
-json_t *governance_ctl_decide(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e)
+json_t *governance_ctl_decide(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e)
 {
     if (need_governance(b, e) != 0)
         return NULL;
@@ -385,7 +385,7 @@ static int site_allowed(const caller_t *who, const char *site, fs_err_t *e)
     return 0;
 }
 
-static json_t *site_record(broker_t *b, MDB_txn *txn, const char *site)
+static json_t *site_record(broker_t *b, casestore_txn_t *txn, const char *site)
 {
     json_t *rec = get_row(b, txn, "site", site);
     if (!rec)
@@ -404,8 +404,8 @@ static void site_log(json_t *rec, const caller_t *who, const char *action, const
         json_array_remove(log, 0);
 }
 
-json_t *governance_ctl_activate(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                                fs_err_t *e)
+json_t *governance_ctl_activate(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e)
 {
     const char *site = json_string_value(json_object_get(args, "site"));
     bool shadow = json_is_true(json_object_get(args, "shadow"));
@@ -466,8 +466,8 @@ done:
     return out;
 }
 
-json_t *governance_ctl_rollback(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                                fs_err_t *e)
+json_t *governance_ctl_rollback(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e)
 {
     const char *site = json_string_value(json_object_get(args, "site"));
     const char *name = json_string_value(json_object_get(args, "name"));
@@ -528,12 +528,12 @@ struct in_use_ctx {
     char site[64];
 };
 
-static int find_in_use(void *arg, const MDB_val *key, const MDB_val *val)
+static int find_in_use(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     struct in_use_ctx *c = arg;
-    if (key->mv_size <= 5 || memcmp(key->mv_data, "site:", 5) != 0)
+    if (key->len <= 5 || memcmp(key->data, "site:", 5) != 0)
         return 0;
-    json_t *rec = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    json_t *rec = json_loadb(val->data, val->len, 0, NULL);
     const char *k;
     json_t *v;
     bool used = false;
@@ -543,13 +543,12 @@ static int find_in_use(void *arg, const MDB_val *key, const MDB_val *val)
         used || strcmp(json_string_value(v), c->version) == 0;
     json_decref(rec);
     if (used)
-        snprintf(c->site, sizeof c->site, "%.*s", (int)(key->mv_size - 5),
-                 (const char *)key->mv_data + 5);
+        snprintf(c->site, sizeof c->site, "%.*s", (int)(key->len - 5), (const char *)key->data + 5);
     return used;
 }
 
-json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                              fs_err_t *e)
+json_t *governance_ctl_retire(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e)
 {
     if (need_governance(b, e) != 0)
         return NULL;
@@ -560,7 +559,7 @@ json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, con
     const char *next =
         governance_next_state(json_string_value(json_object_get(ver, "state")), "retire");
     struct in_use_ctx c = {version, ""};
-    store_foreach(b->store, txn, DB_GOVERNANCE, false, find_in_use, &c);
+    casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, find_in_use, &c);
     json_t *out = NULL;
     if (!next) {
         fs_err_set(e, "version %.12s is %s: only approved versions are retired", version,
@@ -584,17 +583,17 @@ json_t *governance_ctl_retire(broker_t *b, MDB_txn *txn, const json_t *args, con
 
 struct compare_ctx {
     broker_t *b;
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     const char *name;
     json_t *shadow_runs; /* shadow runs of NAME, newest first */
     json_t *by_event;    /* event_id -> live run of NAME */
 };
 
-static int collect_run(void *arg, const MDB_val *key, const MDB_val *val)
+static int collect_run(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     (void)key;
     struct compare_ctx *c = arg;
-    json_t *run = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    json_t *run = json_loadb(val->data, val->len, 0, NULL);
     const char *pb = json_string_value(json_object_get(run, "playbook"));
     if (run && pb && strcmp(pb, c->name) == 0) {
         if (json_is_true(json_object_get(run, "shadow"))) {
@@ -613,10 +612,10 @@ static int collect_run(void *arg, const MDB_val *key, const MDB_val *val)
 }
 
 /* What a live run decided, from its case timeline, in the shape shadow runs record. */
-static json_t *live_decisions(broker_t *b, MDB_txn *txn, const json_t *run)
+static json_t *live_decisions(broker_t *b, casestore_txn_t *txn, const json_t *run)
 {
     json_t *out = json_array();
-    json_t *tl = cases_timeline(
+    json_t *tl = casestore_timeline(
         b->store, txn, (uint64_t)json_integer_value(json_object_get(run, "case_id")), 10000);
     json_int_t id = json_integer_value(json_object_get(run, "id"));
     size_t i;
@@ -652,8 +651,8 @@ static json_t *live_decisions(broker_t *b, MDB_txn *txn, const json_t *run)
     return out;
 }
 
-json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, const caller_t *who,
-                               fs_err_t *e)
+json_t *governance_ctl_compare(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e)
 {
     (void)who;
     const char *name = json_string_value(json_object_get(args, "name"));
@@ -662,7 +661,7 @@ json_t *governance_ctl_compare(broker_t *b, MDB_txn *txn, const json_t *args, co
         return NULL;
     }
     struct compare_ctx c = {b, txn, name, json_array(), json_object()};
-    store_foreach(b->store, txn, DB_RUNS, true, collect_run, &c);
+    casestore_foreach(b->store, txn, CASESTORE_DB_RUNS, true, collect_run, &c);
     json_t *rows = json_array();
     size_t i;
     json_t *s;

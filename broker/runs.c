@@ -24,9 +24,9 @@ static void playbook_free(void **item)
     playbook_destroy((playbook_t **)item);
 }
 
-/* The playbook a run started with, by version; loaded from DB_PLAYBOOKS
+/* The playbook a run started with, by version; loaded from CASESTORE_DB_PLAYBOOKS
    when it is no longer the active file (runs finish on their version). */
-static const playbook_t *by_version(broker_t *b, MDB_txn *txn, const char *version)
+static const playbook_t *by_version(broker_t *b, casestore_txn_t *txn, const char *version)
 {
     if (!b->versions) {
         b->versions = zhashx_new();
@@ -38,7 +38,8 @@ static const playbook_t *by_version(broker_t *b, MDB_txn *txn, const char *versi
     for (size_t i = 0; i < playbook_set_count(b->playbooks); i++)
         if (strcmp(playbook_version(playbook_set_get(b->playbooks, i)), version) == 0)
             return playbook_set_get(b->playbooks, i);
-    json_t *doc = store_get_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version));
+    json_t *doc =
+        casestore_get_json(b->store, txn, CASESTORE_DB_PLAYBOOKS, version, strlen(version));
     fs_err_t e = {{0}};
     playbook_t *loaded = doc ? playbook_parse(doc, version, &e) : NULL;
     json_decref(doc);
@@ -84,11 +85,12 @@ static void exec_id(broker_t *b, uint64_t run_id, const char *path, json_int_t i
     char what[600], hash[65];
     snprintf(what, sizeof what, "%s|%lld|%lld", path, (long long)index, (long long)attempt);
     fs_sha256_hex(what, strlen(what), hash);
-    snprintf(out, 40, "%s-%llu-%.10s", store_instance(b->store), (unsigned long long)run_id, hash);
+    snprintf(out, 40, "%s-%llu-%.10s", casestore_instance(b->store), (unsigned long long)run_id,
+             hash);
 }
 
-static int timer_put(broker_t *b, MDB_txn *txn, int64_t at, uint64_t run_id, const char *path,
-                     fs_err_t *e)
+static int timer_put(broker_t *b, casestore_txn_t *txn, int64_t at, uint64_t run_id,
+                     const char *path, fs_err_t *e)
 {
     unsigned char key[16 + 512];
     size_t plen = strlen(path);
@@ -97,29 +99,30 @@ static int timer_put(broker_t *b, MDB_txn *txn, int64_t at, uint64_t run_id, con
     fs_u64_to_be((uint64_t)at, key);
     fs_u64_to_be(run_id, key + 8);
     memcpy(key + 16, path, plen);
-    return store_put(b->store, txn, DB_TIMERS, key, 16 + plen, "", 0, 0, e);
+    return casestore_put(b->store, txn, CASESTORE_DB_TIMERS, key, 16 + plen, "", 0, e);
 }
 
-static int pending_put(broker_t *b, MDB_txn *txn, const char *site, const char *id,
+static int pending_put(broker_t *b, casestore_txn_t *txn, const char *site, const char *id,
                        const char *kind, fs_err_t *e)
 {
     char key[160];
     int klen = snprintf(key, sizeof key, "%s%c%s", site, '\0', id);
-    return store_put(b->store, txn, DB_PENDING, key, (size_t)klen, kind, 1, 0, e);
+    return casestore_put(b->store, txn, CASESTORE_DB_PENDING, key, (size_t)klen, kind, 1, e);
 }
 
-static int pending_del(broker_t *b, MDB_txn *txn, const char *site, const char *id, fs_err_t *e)
+static int pending_del(broker_t *b, casestore_txn_t *txn, const char *site, const char *id,
+                       fs_err_t *e)
 {
     char key[160];
     int klen = snprintf(key, sizeof key, "%s%c%s", site, '\0', id);
-    return store_del(b->store, txn, DB_PENDING, key, (size_t)klen, e);
+    return casestore_del(b->store, txn, CASESTORE_DB_PENDING, key, (size_t)klen, e);
 }
 
 /* ---- effects ----------------------------------------------------------------- */
 
 typedef struct {
     broker_t *b;
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     json_t *run;
     const json_t *event;
     json_t *outgoing;  /* {site, type, body} to send after commit */
@@ -155,13 +158,13 @@ static int timeline(apply_t *a, const char *kind, json_t *fields)
         snprintf(kbuf, sizeof kbuf, "shadow.%s", kind);
         json_t *subject = json_pack("{s:I, s:I}", "case_id", (json_int_t)case_id_of(a->run),
                                     "run_id", (json_int_t)run_id_of(a->run));
-        int rc = audit_append(a->b->store, a->txn, kbuf, actor, subject, fields, a->e);
+        int rc = casestore_audit_append(a->b->store, a->txn, kbuf, actor, subject, fields, a->e);
         json_decref(subject);
         json_decref(fields);
         return rc;
     }
-    int rc =
-        cases_timeline_add_as(a->b->store, a->txn, case_id_of(a->run), kind, fields, actor, a->e);
+    int rc = casestore_timeline_add_as(a->b->store, a->txn, case_id_of(a->run), kind, fields, actor,
+                                       a->e);
     json_decref(fields);
     return rc;
 }
@@ -243,7 +246,7 @@ static json_t *run_proof(apply_t *a)
         return proof;
     unsigned char key[8];
     fs_u64_to_be((uint64_t)best, key);
-    json_t *ap = store_get_json(a->b->store, a->txn, DB_APPROVALS, key, 8);
+    json_t *ap = casestore_get_json(a->b->store, a->txn, CASESTORE_DB_APPROVALS, key, 8);
     const char *status = json_string_value(json_object_get(ap, "status"));
     size_t i;
     json_t *v;
@@ -337,11 +340,11 @@ static int apply_command(apply_t *a, const json_t *fx)
             json_object_set_new(rec, "group", json_string(group));
         if (proof)
             json_object_set(rec, "proof", proof);
-        rc = store_put_json(b->store, a->txn, DB_COMMANDS, id, strlen(id), rec, a->e);
+        rc = casestore_put_json(b->store, a->txn, CASESTORE_DB_COMMANDS, id, strlen(id), rec, a->e);
         if (rc == 0)
             rc = pending_put(b, a->txn, site, id, "C", a->e);
         if (rc == 0)
-            rc = store_counter_add(b->store, a->txn, "commands", 1, a->e);
+            rc = casestore_counter_add(b->store, a->txn, "commands", 1, a->e);
         if (rc == 0)
             rc = timeline(a, "command",
                           json_pack("{s:s, s:s, s:s, s:s, s:O, s:O?}", "command_id", id, "site",
@@ -359,7 +362,7 @@ static int apply_command(apply_t *a, const json_t *fx)
         char key[64];
         snprintf(key, sizeof key, "fanout:%s", group);
         json_t *fan = json_pack("{s:O, s:{}}", "sites", sites, "responses");
-        rc = store_put_json(b->store, a->txn, DB_META, key, strlen(key), fan, a->e);
+        rc = casestore_put_json(b->store, a->txn, CASESTORE_DB_META, key, strlen(key), fan, a->e);
         json_decref(fan);
     }
     free(target);
@@ -389,7 +392,7 @@ static int apply_request(apply_t *a, const json_t *fx)
         json_object_get(fx, "path"), "type", json_object_get(fx, "type"), "name",
         json_object_get(fx, "name"), "input", json_object_get(fx, "input"), "step",
         json_object_get(fx, "step"), "state", "pending", "created", (json_int_t)fs_now_ms());
-    int rc = store_put_json(b->store, a->txn, DB_REQUESTS, id, strlen(id), rec, a->e);
+    int rc = casestore_put_json(b->store, a->txn, CASESTORE_DB_REQUESTS, id, strlen(id), rec, a->e);
     if (rc == 0)
         rc = pending_put(b, a->txn, site, id, "R", a->e);
     if (rc == 0)
@@ -410,7 +413,7 @@ static int apply_request(apply_t *a, const json_t *fx)
 static int apply_approval(apply_t *a, const json_t *fx)
 {
     broker_t *b = a->b;
-    uint64_t id = store_next_id(b->store, a->txn, "approval_id", a->e);
+    uint64_t id = casestore_next_id(b->store, a->txn, "approval_id", a->e);
     if (!id)
         return -1;
     json_t *rec =
@@ -424,7 +427,7 @@ static int apply_approval(apply_t *a, const json_t *fx)
                   (json_int_t)fs_now_ms());
     unsigned char key[8];
     fs_u64_to_be(id, key);
-    int rc = store_put_json(b->store, a->txn, DB_APPROVALS, key, 8, rec, a->e);
+    int rc = casestore_put_json(b->store, a->txn, CASESTORE_DB_APPROVALS, key, 8, rec, a->e);
     json_decref(rec);
     /* The run's node remembers its gate, so a timeout can close it. */
     json_t *node = json_object_get(json_object_get(a->run, "nodes"),
@@ -507,7 +510,8 @@ static int apply_effects(apply_t *a, const json_t *effects)
         char by[96];
         snprintf(by, sizeof by, "playbook:%s",
                  json_string_value(json_object_get(a->run, "playbook")));
-        rc = cases_update_all(a->b->store, a->txn, case_id_of(a->run), case_fields, by, a->e);
+        rc = casestore_case_update_all(a->b->store, a->txn, case_id_of(a->run), case_fields, by,
+                                       a->e);
     }
     json_decref(case_fields);
     return rc;
@@ -515,40 +519,40 @@ static int apply_effects(apply_t *a, const json_t *effects)
 
 /* ---- advancing a run ------------------------------------------------------- */
 
-static json_t *load_event(broker_t *b, MDB_txn *txn, uint64_t event_id)
+static json_t *load_event(broker_t *b, casestore_txn_t *txn, uint64_t event_id)
 {
     unsigned char key[8];
     fs_u64_to_be(event_id, key);
-    json_t *ev = store_get_json(b->store, txn, DB_EVENTS, key, 8);
+    json_t *ev = casestore_get_json(b->store, txn, CASESTORE_DB_EVENTS, key, 8);
     return ev ? ev : json_object();
 }
 
-static int collect_site_name(void *arg, const MDB_val *key, const MDB_val *val)
+static int collect_site_name(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     (void)val;
-    json_array_append_new(arg, json_stringn(key->mv_data, key->mv_size));
+    json_array_append_new(arg, json_stringn(key->data, key->len));
     return 0;
 }
 
 /* Every site the broker has heard from, for playbooks that act everywhere
    (`"foreach": ".sites[]"`). */
-static json_t *known_sites(broker_t *b, MDB_txn *txn)
+static json_t *known_sites(broker_t *b, casestore_txn_t *txn)
 {
     json_t *out = json_array();
-    store_foreach(b->store, txn, DB_SITES, false, collect_site_name, out);
+    casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, collect_site_name, out);
     return out;
 }
 
-static int put_run(broker_t *b, MDB_txn *txn, json_t *run, fs_err_t *e)
+static int put_run(broker_t *b, casestore_txn_t *txn, json_t *run, fs_err_t *e)
 {
     unsigned char key[8];
     run_key(run_id_of(run), key);
-    return store_put_json(b->store, txn, DB_RUNS, key, 8, run, e);
+    return casestore_put_json(b->store, txn, CASESTORE_DB_RUNS, key, 8, run, e);
 }
 
 /* Advances a run as far as it goes, applies its effects, stores it. */
-static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, json_t *outgoing,
-                   fs_err_t *e)
+static int advance(broker_t *b, casestore_txn_t *txn, json_t *run, const json_t *event,
+                   json_t *outgoing, fs_err_t *e)
 {
     const char *version = json_string_value(json_object_get(run, "version"));
     const playbook_t *pb = by_version(b, txn, version);
@@ -567,7 +571,7 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
     b->adv_site = json_string_value(json_object_get(event, "site"));
     b->adv_shadow = json_is_true(json_object_get(run, "shadow"));
     for (int round = 0; round < rounds && rc == 0; round++) {
-        json_t *c = cases_get(b->store, txn, case_id_of(run));
+        json_t *c = casestore_case_get(b->store, txn, case_id_of(run));
         json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case", c ? c : json_object(),
                                 "sites", known_sites(b, txn));
         json_t *effects = json_array();
@@ -615,7 +619,7 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
         json_t *details = json_pack("{s:s?, s:s, s:O?, s:O?}", "from", *before ? before : NULL,
                                     "to", status, "error", json_object_get(run, "error"), "shadow",
                                     json_object_get(run, "shadow"));
-        rc = audit_append(b->store, txn, "run.status", actor, subject, details, e);
+        rc = casestore_audit_append(b->store, txn, "run.status", actor, subject, details, e);
         json_decref(subject);
         json_decref(details);
     }
@@ -624,19 +628,20 @@ static int advance(broker_t *b, MDB_txn *txn, json_t *run, const json_t *event, 
     return rc;
 }
 
-static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, bool shadow,
+static int start_run(broker_t *b, casestore_txn_t *txn, const playbook_t *pb, bool shadow,
                      const json_t *event, uint64_t event_id, uint64_t case_id, json_t *outgoing,
                      fs_err_t *e)
 {
-    uint64_t run_id = store_next_id(b->store, txn, "run_id", e);
-    if (!run_id || store_counter_add(b->store, txn, "runs", 1, e) != 0)
+    uint64_t run_id = casestore_next_id(b->store, txn, "run_id", e);
+    if (!run_id || casestore_counter_add(b->store, txn, "runs", 1, e) != 0)
         return -1;
     /* Keep the exact version, so the run can finish on it after a reload. */
     const char *version = playbook_version(pb);
-    MDB_val have;
-    if (store_get(b->store, txn, DB_PLAYBOOKS, version, strlen(version), &have, NULL) == 1 &&
-        store_put_json(b->store, txn, DB_PLAYBOOKS, version, strlen(version), playbook_doc(pb),
-                       e) != 0)
+    casestore_val_t have;
+    if (casestore_get(b->store, txn, CASESTORE_DB_PLAYBOOKS, version, strlen(version), &have,
+                      NULL) == 1 &&
+        casestore_put_json(b->store, txn, CASESTORE_DB_PLAYBOOKS, version, strlen(version),
+                           playbook_doc(pb), e) != 0)
         return -1;
     json_t *run =
         json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:I}", "id", (json_int_t)run_id, "playbook",
@@ -656,7 +661,7 @@ static int start_run(broker_t *b, MDB_txn *txn, const playbook_t *pb, bool shado
     return rc;
 }
 
-int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t event_id,
+int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint64_t event_id,
                     json_t *outgoing, fs_err_t *e)
 {
     /* Which playbooks trigger, decided before anything is written. Without
@@ -705,8 +710,8 @@ int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t eve
     if (n == 0 && cls != 2004 && cls != 2005)
         return 0; /* telemetry no playbook wants: stored, no case */
     bool created = false;
-    uint64_t case_id = cases_attach_alert(b->store, txn, event, event_id,
-                                          b->cfg.correlation_window_ms, &created, e);
+    uint64_t case_id = casestore_case_attach_alert(b->store, txn, event, event_id,
+                                                   b->cfg.correlation_window_ms, &created, e);
     if (!case_id)
         return -1;
     if (created)
@@ -720,12 +725,12 @@ int runs_on_finding(broker_t *b, MDB_txn *txn, const json_t *event, uint64_t eve
 }
 
 /* Loads run `run_id`, delivers an outcome to PATH, advances it. */
-static int wake(broker_t *b, MDB_txn *txn, uint64_t run_id, const char *path, int index,
+static int wake(broker_t *b, casestore_txn_t *txn, uint64_t run_id, const char *path, int index,
                 const char *outcome, const json_t *value, json_t *outgoing, fs_err_t *e)
 {
     unsigned char key[8];
     run_key(run_id, key);
-    json_t *run = store_get_json(b->store, txn, DB_RUNS, key, 8);
+    json_t *run = casestore_get_json(b->store, txn, CASESTORE_DB_RUNS, key, 8);
     if (!run)
         return 0; /* a run that no longer exists: nothing to wake */
     int rc = 0;
@@ -741,7 +746,7 @@ static int wake(broker_t *b, MDB_txn *txn, uint64_t run_id, const char *path, in
     return rc;
 }
 
-int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+int runs_on_response(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                      json_t *outgoing, fs_err_t *e)
 {
     const char *command_id = json_string_value(json_object_get(body, "command_id"));
@@ -750,7 +755,8 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
     if (!command_id || !json_is_object(response) || !json_is_number(status_j))
         return fs_err_set(e, "§5.4: RESPONSE needs \"command_id\" and an OpenC2 \"response\" "
                              "with a status");
-    json_t *rec = store_get_json(b->store, txn, DB_COMMANDS, command_id, strlen(command_id));
+    json_t *rec =
+        casestore_get_json(b->store, txn, CASESTORE_DB_COMMANDS, command_id, strlen(command_id));
     if (!rec)
         return fs_err_set(e, "§5.4: RESPONSE for unknown command %s", command_id);
     int rc = 0;
@@ -766,19 +772,20 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
         json_object_set(rec, "response", response);
         json_object_set_new(rec, "state", json_string(final ? "answered" : "acknowledged"));
         json_object_set_new(rec, "answered", json_integer(fs_now_ms()));
-        rc = store_put_json(b->store, txn, DB_COMMANDS, command_id, strlen(command_id), rec, e);
+        rc = casestore_put_json(b->store, txn, CASESTORE_DB_COMMANDS, command_id,
+                                strlen(command_id), rec, e);
         if (rc == 0 && final)
             rc = pending_del(b, txn, site, command_id, e);
         if (rc == 0 && final)
-            rc = store_counter_add(b->store, txn, "commands/answered", 1, e);
+            rc = casestore_counter_add(b->store, txn, "commands/answered", 1, e);
         json_t *entry =
             json_pack("{s:s, s:s, s:i, s:O?, s:O?}", "command_id", command_id, "site", site,
                       "status", status, "status_text", json_object_get(response, "status_text"),
                       "run_id", json_object_get(rec, "run_id"));
         if (rc == 0)
-            rc = cases_timeline_add(b->store, txn,
-                                    (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
-                                    "response", entry, e);
+            rc = casestore_timeline_add(
+                b->store, txn, (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
+                "response", entry, e);
         json_decref(entry);
         json_t *value = json_incref(response);
         bool ok = status == 200, complete = true;
@@ -787,7 +794,7 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
             /* A fanned-out command answers the run once every site has. */
             char key[64];
             snprintf(key, sizeof key, "fanout:%s", group);
-            json_t *fan = store_get_json(b->store, txn, DB_META, key, strlen(key));
+            json_t *fan = casestore_get_json(b->store, txn, CASESTORE_DB_META, key, strlen(key));
             json_t *resps = json_object_get(fan, "responses");
             json_object_set(resps, site, response);
             complete = json_object_size(resps) >= json_array_size(json_object_get(fan, "sites"));
@@ -799,7 +806,9 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
             value = json_pack("{s:i, s:s, s:O}", "status", ok ? 200 : 500, "status_text",
                               ok ? "every site answered 200" : "not every site answered 200",
                               "sites", resps);
-            rc = fan ? store_put_json(b->store, txn, DB_META, key, strlen(key), fan, e) : 0;
+            rc =
+                fan ? casestore_put_json(b->store, txn, CASESTORE_DB_META, key, strlen(key), fan, e)
+                    : 0;
             json_decref(fan);
         }
         if (rc == 0 && final && complete)
@@ -815,14 +824,15 @@ int runs_on_response(broker_t *b, MDB_txn *txn, const char *site, const json_t *
     return rc;
 }
 
-int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+int runs_on_result(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                    json_t *outgoing, fs_err_t *e)
 {
     const char *request_id = json_string_value(json_object_get(body, "request_id"));
     const char *status = json_string_value(json_object_get(body, "status"));
     if (!request_id || !status || (strcmp(status, "ok") != 0 && strcmp(status, "error") != 0))
         return fs_err_set(e, "§5.8: RESULT needs \"request_id\" and \"status\" ok|error");
-    json_t *rec = store_get_json(b->store, txn, DB_REQUESTS, request_id, strlen(request_id));
+    json_t *rec =
+        casestore_get_json(b->store, txn, CASESTORE_DB_REQUESTS, request_id, strlen(request_id));
     if (!rec)
         return fs_err_set(e, "§5.8: RESULT for unknown request %s", request_id);
     int rc = 0;
@@ -836,7 +846,8 @@ int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *bo
                                         json_object_get(body, "error"));
         json_object_set_new(rec, "state", json_string(status));
         json_object_set(rec, "result", value ? value : json_null());
-        rc = store_put_json(b->store, txn, DB_REQUESTS, request_id, strlen(request_id), rec, e);
+        rc = casestore_put_json(b->store, txn, CASESTORE_DB_REQUESTS, request_id,
+                                strlen(request_id), rec, e);
         if (rc == 0)
             rc = pending_del(b, txn, site, request_id, e);
         json_t *entry =
@@ -844,9 +855,9 @@ int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *bo
                       "status", status, "name", json_object_get(rec, "name"), "result", value,
                       "run_id", json_object_get(rec, "run_id"));
         if (rc == 0)
-            rc = cases_timeline_add(b->store, txn,
-                                    (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
-                                    "result", entry, e);
+            rc = casestore_timeline_add(
+                b->store, txn, (uint64_t)json_integer_value(json_object_get(rec, "case_id")),
+                "result", entry, e);
         json_decref(entry);
         if (rc == 0)
             rc = wake(b, txn, (uint64_t)json_integer_value(json_object_get(rec, "run_id")),
@@ -862,63 +873,57 @@ int runs_on_result(broker_t *b, MDB_txn *txn, const char *site, const json_t *bo
 
 int64_t runs_next_timer(broker_t *b)
 {
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     int64_t at = -1;
-    if (store_begin(b->store, false, &txn, NULL) != 0)
+    if (casestore_begin(b->store, false, &txn, NULL) != 0)
         return -1;
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, store_dbi(b->store, DB_TIMERS), &cur) == 0) {
-        MDB_val k, v;
-        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 16)
-            at = (int64_t)fs_u64_from_be(k.mv_data);
-        mdb_cursor_close(cur);
-    }
-    store_abort(&txn);
+    casestore_val_t k, v;
+    if (casestore_first(b->store, txn, CASESTORE_DB_TIMERS, &k, &v) == 0 && k.len >= 16)
+        at = (int64_t)fs_u64_from_be(k.data);
+    casestore_abort(&txn);
     return at;
 }
 
 int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e)
 {
-    MDB_txn *txn;
-    if (store_begin(b->store, true, &txn, e) != 0)
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
     int64_t now = fs_now_ms();
     int fired = 0, rc = 0;
     while (rc == 0 && fired < 256) {
-        MDB_cursor *cur;
-        MDB_val k, v;
-        if (mdb_cursor_open(txn, store_dbi(b->store, DB_TIMERS), &cur) != 0)
+        casestore_val_t k, v;
+        if (casestore_first(b->store, txn, CASESTORE_DB_TIMERS, &k, &v) != 0 || k.len < 16 ||
+            k.len > 16 + 512 || (int64_t)fs_u64_from_be(k.data) > now)
             break;
-        int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        if (got != 0 || k.mv_size < 16 || (int64_t)fs_u64_from_be(k.mv_data) > now) {
-            mdb_cursor_close(cur);
-            break;
-        }
-        uint64_t run_id = fs_u64_from_be((unsigned char *)k.mv_data + 8);
+        unsigned char row[16 + 512]; /* copied: the key is deleted next */
+        size_t rlen = k.len;
+        memcpy(row, k.data, rlen);
+        uint64_t run_id = fs_u64_from_be(row + 8);
         char path[513];
-        snprintf(path, sizeof path, "%.*s", (int)(k.mv_size - 16), (char *)k.mv_data + 16);
-        mdb_cursor_del(cur, 0);
-        mdb_cursor_close(cur);
+        snprintf(path, sizeof path, "%.*s", (int)(rlen - 16), (char *)row + 16);
+        if ((rc = casestore_del(b->store, txn, CASESTORE_DB_TIMERS, row, rlen, e)) != 0)
+            break;
         fired++;
         rc = wake(b, txn, run_id, path, 0, "timer", NULL, outgoing, e);
         /* An approval gate that timed out is closed on its record too. */
         unsigned char key[8];
         run_key(run_id, key);
-        json_t *run = rc == 0 ? store_get_json(b->store, txn, DB_RUNS, key, 8) : NULL;
+        json_t *run = rc == 0 ? casestore_get_json(b->store, txn, CASESTORE_DB_RUNS, key, 8) : NULL;
         json_t *node = json_object_get(json_object_get(run, "nodes"), path);
         json_t *aid = json_object_get(node, "approval_id");
         if (aid && strcmp(playbook_node_state(run, path), "wait") != 0) {
             fs_u64_to_be((uint64_t)json_integer_value(aid), key);
-            json_t *ap = store_get_json(b->store, txn, DB_APPROVALS, key, 8);
+            json_t *ap = casestore_get_json(b->store, txn, CASESTORE_DB_APPROVALS, key, 8);
             if (ap && strcmp(json_string_value(json_object_get(ap, "status")), "open") == 0) {
                 json_object_set_new(ap, "status", json_string("expired"));
-                rc = store_put_json(b->store, txn, DB_APPROVALS, key, 8, ap, e);
+                rc = casestore_put_json(b->store, txn, CASESTORE_DB_APPROVALS, key, 8, ap, e);
                 json_t *entry =
                     json_pack("{s:O, s:O, s:I}", "approval_id", aid, "on_timeout",
                               json_object_get(ap, "on_timeout"), "run_id", (json_int_t)run_id);
                 if (rc == 0)
-                    rc = cases_timeline_add(b->store, txn, case_id_of(run), "approval_expired",
-                                            entry, e);
+                    rc = casestore_timeline_add(b->store, txn, case_id_of(run), "approval_expired",
+                                                entry, e);
                 json_decref(entry);
             }
             json_decref(ap);
@@ -926,10 +931,10 @@ int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e)
         json_decref(run);
     }
     if (rc != 0) {
-        store_abort(&txn);
+        casestore_abort(&txn);
         return -1;
     }
-    return store_commit(&txn, e) == 0 ? fired : -1;
+    return casestore_commit(&txn, e) == 0 ? fired : -1;
 }
 
 /* ---- approvals ---------------------------------------------------------------- */
@@ -981,13 +986,13 @@ static int check_vote_signature(broker_t *b, const json_t *ap, uint64_t approval
     return rc;
 }
 
-int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *operator_name,
+int runs_decide(broker_t *b, casestore_txn_t *txn, uint64_t approval_id, const char *operator_name,
                 const char *role, bool approve, const char *comment, const char *signature,
                 const char *payload, json_t *outgoing, json_t **result, fs_err_t *e)
 {
     unsigned char key[8];
     fs_u64_to_be(approval_id, key);
-    json_t *ap = store_get_json(b->store, txn, DB_APPROVALS, key, 8);
+    json_t *ap = casestore_get_json(b->store, txn, CASESTORE_DB_APPROVALS, key, 8);
     if (!ap)
         return fs_err_set(e, "no approval %llu", (unsigned long long)approval_id);
     int rc = 0;
@@ -1034,16 +1039,16 @@ int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *ope
                                                                                      : NULL;
         if (outcome)
             json_object_set_new(ap, "status", json_string(outcome));
-        rc = store_put_json(b->store, txn, DB_APPROVALS, key, 8, ap, e);
+        rc = casestore_put_json(b->store, txn, CASESTORE_DB_APPROVALS, key, 8, ap, e);
         json_t *entry = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:I, s:O, s:b}", "approval_id",
                                   (json_int_t)approval_id, "operator", operator_name, "role", role,
                                   "decision", approve ? "approve" : "deny", "comment", comment,
                                   "approvals", (json_int_t)approvals, "quorum",
                                   json_object_get(ap, "quorum"), "signed", signature != NULL);
         if (rc == 0)
-            rc = cases_timeline_add(b->store, txn,
-                                    (uint64_t)json_integer_value(json_object_get(ap, "case_id")),
-                                    "approval_vote", entry, e);
+            rc = casestore_timeline_add(
+                b->store, txn, (uint64_t)json_integer_value(json_object_get(ap, "case_id")),
+                "approval_vote", entry, e);
         json_decref(entry);
         if (rc == 0 && outcome) {
             json_t *decision = json_pack("{s:s, s:O}", "decision", outcome, "votes", votes);
@@ -1067,23 +1072,23 @@ int runs_decide(broker_t *b, MDB_txn *txn, uint64_t approval_id, const char *ope
 
 struct redeliver {
     broker_t *b;
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     session_t *s;
     int sent;
 };
 
-static int redeliver_one(void *arg, const MDB_val *key, const MDB_val *val)
+static int redeliver_one(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     struct redeliver *r = arg;
     size_t slen = strlen(r->s->site);
-    if (key->mv_size <= slen + 1 || memcmp(key->mv_data, r->s->site, slen) != 0 ||
-        ((const char *)key->mv_data)[slen] != '\0')
+    if (key->len <= slen + 1 || memcmp(key->data, r->s->site, slen) != 0 ||
+        ((const char *)key->data)[slen] != '\0')
         return 0;
-    const char *id = (const char *)key->mv_data + slen + 1;
-    size_t idlen = key->mv_size - slen - 1;
-    bool request = val->mv_size == 1 && *(const char *)val->mv_data == 'R';
-    json_t *rec =
-        store_get_json(r->b->store, r->txn, request ? DB_REQUESTS : DB_COMMANDS, id, idlen);
+    const char *id = (const char *)key->data + slen + 1;
+    size_t idlen = key->len - slen - 1;
+    bool request = val->len == 1 && *(const char *)val->data == 'R';
+    json_t *rec = casestore_get_json(
+        r->b->store, r->txn, request ? CASESTORE_DB_REQUESTS : CASESTORE_DB_COMMANDS, id, idlen);
     if (!rec)
         return 0;
     json_t *body =
@@ -1103,10 +1108,10 @@ static int redeliver_one(void *arg, const MDB_val *key, const MDB_val *val)
 void runs_redeliver(broker_t *b, session_t *s)
 {
     struct redeliver r = {b, NULL, s, 0};
-    if (store_begin(b->store, false, &r.txn, NULL) != 0)
+    if (casestore_begin(b->store, false, &r.txn, NULL) != 0)
         return;
-    store_foreach(b->store, r.txn, DB_PENDING, false, redeliver_one, &r);
-    store_abort(&r.txn);
+    casestore_foreach(b->store, r.txn, CASESTORE_DB_PENDING, false, redeliver_one, &r);
+    casestore_abort(&r.txn);
     if (r.sent)
         fs_log(FS_LOG_INFO, "broker", "redelivered", "site=%s count=%d", s->site, r.sent);
 }

@@ -53,12 +53,12 @@ static zsock_t *bind_router(broker_t *b, const char *endpoint, const char *domai
     return sock;
 }
 
-static int capabilities_of(void *arg, const MDB_val *key, const MDB_val *val)
+static int capabilities_of(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     broker_t *b = arg;
     char site[64];
-    snprintf(site, sizeof site, "%.*s", (int)key->mv_size, (const char *)key->mv_data);
-    json_t *rec = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    snprintf(site, sizeof site, "%.*s", (int)key->len, (const char *)key->data);
+    json_t *rec = json_loadb(val->data, val->len, 0, NULL);
     json_t *caps = json_object_get(rec, "capabilities");
     if (json_is_object(caps))
         route_set_capabilities(b->routes, site, caps, NULL);
@@ -69,11 +69,11 @@ static int capabilities_of(void *arg, const MDB_val *key, const MDB_val *val)
 /* What each site said it can do, as last stored, until it says HELLO again. */
 static int load_capabilities(broker_t *b, fs_err_t *e)
 {
-    MDB_txn *txn;
-    if (store_begin(b->store, false, &txn, e) != 0)
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, false, &txn, e) != 0)
         return -1;
-    store_foreach(b->store, txn, DB_SITES, false, capabilities_of, b);
-    store_abort(&txn);
+    casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, capabilities_of, b);
+    casestore_abort(&txn);
     return 0;
 }
 
@@ -100,18 +100,19 @@ static int audit_start(broker_t *b, fs_err_t *e)
         json_array_append_new(playbooks, json_pack("{s:s, s:s}", "name", playbook_name(pb),
                                                    "version", playbook_version(pb)));
     }
-    json_t *details = json_pack("{s:s, s:s, s:s, s:o, s:b, s:b}", "config_sha256", hash, "version",
-                                FEDSOAR_VERSION, "instance", store_instance(b->store), "playbooks",
-                                playbooks, "governance", b->gov != NULL, "curve", !c->insecure);
-    MDB_txn *txn;
-    int rc = store_begin(b->store, true, &txn, e);
+    json_t *details =
+        json_pack("{s:s, s:s, s:s, s:o, s:b, s:b}", "config_sha256", hash, "version",
+                  FEDSOAR_VERSION, "instance", casestore_instance(b->store), "playbooks", playbooks,
+                  "governance", b->gov != NULL, "curve", !c->insecure);
+    casestore_txn_t *txn;
+    int rc = casestore_begin(b->store, true, &txn, e);
     if (rc == 0)
-        rc = audit_append(b->store, txn, "broker.start", "broker", NULL, details, e);
+        rc = casestore_audit_append(b->store, txn, "broker.start", "broker", NULL, details, e);
     if (rc == 0)
-        rc = audit_checkpoint(b->store, txn, "start", e);
+        rc = casestore_audit_checkpoint(b->store, txn, "start", e);
     if (rc == 0)
-        rc = store_commit(&txn, e);
-    store_abort(&txn);
+        rc = casestore_commit(&txn, e);
+    casestore_abort(&txn);
     json_decref(details);
     return rc;
 }
@@ -119,15 +120,15 @@ static int audit_start(broker_t *b, fs_err_t *e)
 /* A clean stop: recorded and signed, so the whole chain is covered. */
 static void audit_stop(broker_t *b)
 {
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     fs_err_t e = {{0}};
-    if (store_begin(b->store, true, &txn, &e) != 0)
+    if (casestore_begin(b->store, true, &txn, &e) != 0)
         return;
     json_t *details = json_pack("{s:I}", "sites_known", (json_int_t)zhashx_size(b->sessions));
-    if (audit_append(b->store, txn, "broker.stop", "broker", NULL, details, &e) == 0 &&
-        audit_checkpoint(b->store, txn, "stop", &e) == 0)
-        store_commit(&txn, &e);
-    store_abort(&txn);
+    if (casestore_audit_append(b->store, txn, "broker.stop", "broker", NULL, details, &e) == 0 &&
+        casestore_audit_checkpoint(b->store, txn, "stop", &e) == 0)
+        casestore_commit(&txn, &e);
+    casestore_abort(&txn);
     json_decref(details);
     if (e.text[0])
         fs_log(FS_LOG_ERROR, "broker", "audit_failed", "kind=broker.stop reason=\"%s\"", e.text);
@@ -144,9 +145,9 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
     zhashx_set_destructor(b->insecure_peers, (zhashx_destructor_fn *)zstr_free);
     zhashx_set_duplicator(b->insecure_peers, (zhashx_duplicator_fn *)strdup);
 
-    if (!(b->store = store_open(cfg->state_dir, cfg->map_mb, e)))
+    if (!(b->store = casestore_open(cfg->state_dir, cfg->map_mb, e)))
         goto fail;
-    store_set_checkpoint_every(b->store, cfg->audit_checkpoint_every);
+    casestore_set_checkpoint_every(b->store, cfg->audit_checkpoint_every);
     if (cfg->governance && !(b->gov = governance_config_parse(cfg->governance, e)))
         goto fail;
     if (!(b->playbooks = playbook_set_load(cfg->playbooks_dir, e)))
@@ -178,7 +179,7 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
         if (keys_signing_paths(cfg->keys_dir, "broker", priv, sizeof priv, b->sign_pub,
                                sizeof b->sign_pub) == 0 &&
             access(priv, R_OK) == 0) {
-            store_set_sign_key(b->store, priv);
+            casestore_set_sign_key(b->store, priv);
         } else {
             b->sign_pub[0] = '\0';
             fs_log(FS_LOG_WARN, "broker", "audit_unsigned",
@@ -205,7 +206,7 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
     fs_log(FS_LOG_INFO, "broker", "started",
            "listen=%s control=%s state_dir=%s playbooks=%zu curve=%s instance=%s", cfg->listen,
            cfg->control, cfg->state_dir, playbook_set_count(b->playbooks),
-           cfg->insecure ? "off" : "on", store_instance(b->store));
+           cfg->insecure ? "off" : "on", casestore_instance(b->store));
     return b;
 fail:
     free(trusted);
@@ -229,7 +230,7 @@ void broker_destroy(broker_t **self_p)
     route_table_destroy(&b->routes);
     governance_config_destroy(&b->gov);
     playbook_set_destroy(&b->playbooks);
-    store_close(&b->store);
+    casestore_close(&b->store);
     free(b);
     *self_p = NULL;
 }
@@ -242,19 +243,19 @@ static void checkpoint_if_due(broker_t *b)
     int64_t interval =
         b->cfg.audit_checkpoint_interval_ms > 0 ? b->cfg.audit_checkpoint_interval_ms : 60000;
     b->next_checkpoint = fs_mono_ms() + interval;
-    if (!store_sign_key(b->store))
+    if (!casestore_sign_key(b->store))
         return;
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     fs_err_t e = {{0}};
-    if (store_begin(b->store, true, &txn, &e) != 0)
+    if (casestore_begin(b->store, true, &txn, &e) != 0)
         goto out;
-    json_t *last = audit_last_checkpoint(b->store, txn);
-    bool added =
-        audit_head(b->store, txn) > (uint64_t)json_integer_value(json_object_get(last, "seq"));
+    json_t *last = casestore_audit_last_checkpoint(b->store, txn);
+    bool added = casestore_audit_head(b->store, txn) >
+                 (uint64_t)json_integer_value(json_object_get(last, "seq"));
     json_decref(last);
-    if (added && audit_checkpoint(b->store, txn, "interval", &e) == 0)
-        store_commit(&txn, &e);
-    store_abort(&txn);
+    if (added && casestore_audit_checkpoint(b->store, txn, "interval", &e) == 0)
+        casestore_commit(&txn, &e);
+    casestore_abort(&txn);
 out:
     if (e.text[0])
         fs_log(FS_LOG_ERROR, "broker", "audit_failed", "kind=audit.checkpoint reason=\"%s\"",

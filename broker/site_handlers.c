@@ -18,17 +18,17 @@ static void send_error(broker_t *b, zframe_t *peer, const char *reason)
 /* Records a site's connection events in the audit log, in its own txn. */
 static void audit_site(broker_t *b, const char *site, const char *kind, const char *reason)
 {
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     fs_err_t e = {{0}};
-    if (store_begin(b->store, true, &txn, &e) != 0)
+    if (casestore_begin(b->store, true, &txn, &e) != 0)
         return;
     char actor[64];
     snprintf(actor, sizeof actor, "site:%s", site);
     json_t *subject = json_pack("{s:s}", "site", site);
     json_t *details = json_pack("{s:s?}", "reason", reason);
-    if (audit_append(b->store, txn, kind, actor, subject, details, &e) == 0)
-        store_commit(&txn, &e);
-    store_abort(&txn);
+    if (casestore_audit_append(b->store, txn, kind, actor, subject, details, &e) == 0)
+        casestore_commit(&txn, &e);
+    casestore_abort(&txn);
     json_decref(subject);
     json_decref(details);
     if (e.text[0])
@@ -40,10 +40,10 @@ static void audit_site(broker_t *b, const char *site, const char *kind, const ch
    is also an audit entry, in the same txn. */
 static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err_t *e)
 {
-    MDB_txn *txn;
-    if (store_begin(b->store, true, &txn, e) != 0)
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
-    json_t *rec = store_get_json(b->store, txn, DB_SITES, s->site, strlen(s->site));
+    json_t *rec = casestore_get_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site));
     if (!rec)
         rec = json_object();
     static const char *const fields[] = {"protocol",    "version",      "outbox_backlog",
@@ -55,7 +55,8 @@ static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err
             json_object_set(rec, fields[i], v);
     }
     json_object_set_new(rec, "last_heartbeat", json_integer(fs_now_ms()));
-    int rc = store_put_json(b->store, txn, DB_SITES, s->site, strlen(s->site), rec, e);
+    int rc =
+        casestore_put_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site), rec, e);
     json_decref(rec);
     if (rc == 0 && epoch) {
         char actor[64];
@@ -65,13 +66,13 @@ static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err
                                     json_object_get(s->reported, "version"), "capabilities",
                                     json_object_get(s->reported, "capabilities"), "outbox_backlog",
                                     json_object_get(s->reported, "outbox_backlog"));
-        rc = audit_append(b->store, txn, "site.hello", actor, subject, details, e);
+        rc = casestore_audit_append(b->store, txn, "site.hello", actor, subject, details, e);
         json_decref(subject);
         json_decref(details);
     }
     if (rc == 0)
-        return store_commit(&txn, e);
-    store_abort(&txn);
+        return casestore_commit(&txn, e);
+    casestore_abort(&txn);
     return -1;
 }
 
@@ -97,20 +98,21 @@ static int on_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     /* Tell the site where its stream stands, so it can drop what is stored. */
     char key[128];
     int klen = snprintf(key, sizeof key, "%s%c%s", s->site, '\0', epoch);
-    MDB_txn *txn;
-    if (store_begin(b->store, false, &txn, e) != 0)
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, false, &txn, e) != 0)
         return -1;
-    MDB_val v;
+    casestore_val_t v;
     uint64_t last = 0;
-    if (store_get(b->store, txn, DB_SEQ, key, (size_t)klen, &v, NULL) == 0 && v.mv_size == 8)
-        last = fs_u64_from_be(v.mv_data);
+    if (casestore_get(b->store, txn, CASESTORE_DB_SEQ, key, (size_t)klen, &v, NULL) == 0 &&
+        v.len == 8)
+        last = fs_u64_from_be(v.data);
     /* The latest signed audit checkpoint rides along: the site keeps it as
        a witness that the chain reached that far (§5.1, docs/security.md). */
     json_t *welcome =
         json_pack("{s:s, s:s, s:s, s:I, s:i, s:o*}", "protocol", FS_PROTOCOL_VERSION, "site",
                   s->site, "epoch", epoch, "last_seq", (json_int_t)last, "heartbeat_ms",
-                  FSP_HEARTBEAT_MS, "audit", audit_last_checkpoint(b->store, txn));
-    store_abort(&txn);
+                  FSP_HEARTBEAT_MS, "audit", casestore_audit_last_checkpoint(b->store, txn));
+    casestore_abort(&txn);
     fsp_send(b->sites, s->peer, FSP_WELCOME, welcome);
     json_decref(welcome);
     fs_log(FS_LOG_INFO, "broker", "site_connected", "site=%s epoch=%s last_seq=%llu", s->site,
@@ -135,22 +137,22 @@ static int on_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     return 0;
 }
 
-typedef int(wake_fn)(broker_t *b, MDB_txn *txn, const char *site, const json_t *body,
+typedef int(wake_fn)(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                      json_t *outgoing, fs_err_t *e);
 
 /* RESPONSE and RESULT: store, wake the run, commit, then send what the run
    asked for next. */
 static int store_and_wake(broker_t *b, session_t *s, fsp_msg_t *m, wake_fn *fn, fs_err_t *e)
 {
-    MDB_txn *txn;
-    if (store_begin(b->store, true, &txn, e) != 0)
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
     json_t *outgoing = json_array();
     int rc = fn(b, txn, s->site, m->body, outgoing, e);
     if (rc == 0)
-        rc = store_commit(&txn, e);
+        rc = casestore_commit(&txn, e);
     else
-        store_abort(&txn);
+        casestore_abort(&txn);
     if (rc == 0)
         runs_send(b, outgoing);
     json_decref(outgoing);
@@ -193,18 +195,19 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
 
     char key[128];
     int klen = snprintf(key, sizeof key, "%s%c%s", s->site, '\0', epoch);
-    MDB_txn *txn;
-    if (store_begin(b->store, true, &txn, e) != 0)
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
-    MDB_val v;
+    casestore_val_t v;
     uint64_t last = 0;
-    if (store_get(b->store, txn, DB_SEQ, key, (size_t)klen, &v, NULL) == 0 && v.mv_size == 8)
-        last = fs_u64_from_be(v.mv_data);
+    if (casestore_get(b->store, txn, CASESTORE_DB_SEQ, key, (size_t)klen, &v, NULL) == 0 &&
+        v.len == 8)
+        last = fs_u64_from_be(v.data);
     if (first > last + 1) {
         /* A gap means this batch is stale (from a connection that died) or
            the site skipped events: storing it would make the missing ones
            look like duplicates later. Refuse; the site resends in order. */
-        store_abort(&txn);
+        casestore_abort(&txn);
         return fs_err_set(e, "§5.3: sequence gap: expected first_seq %llu, got %llu",
                           (unsigned long long)(last + 1), (unsigned long long)first);
     }
@@ -230,14 +233,14 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         if (verdict == ADMIT_REFUSED) {
             char name[96];
             snprintf(name, sizeof name, "refused/%s/%s", s->site, why);
-            rc = store_counter_add(b->store, txn, name, 1, e);
+            rc = casestore_counter_add(b->store, txn, name, 1, e);
             if (!refused++) {
                 first_refused = seq;
                 refused_why = why;
             }
             continue;
         }
-        uint64_t id = store_append_event(b->store, txn, zframe_data(f), zframe_size(f), e);
+        uint64_t id = casestore_append_event(b->store, txn, zframe_data(f), zframe_size(f), e);
         if (!id) {
             rc = -1;
             break;
@@ -263,22 +266,22 @@ static int on_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     if (rc == 0 && upto > last) {
         unsigned char be[8];
         fs_u64_to_be(upto, be);
-        rc = store_put(b->store, txn, DB_SEQ, key, (size_t)klen, be, 8, 0, e);
+        rc = casestore_put(b->store, txn, CASESTORE_DB_SEQ, key, (size_t)klen, be, 8, e);
     }
     if (rc == 0 && stored)
-        rc = store_counter_add(b->store, txn, "events", (int64_t)stored, e);
+        rc = casestore_counter_add(b->store, txn, "events", (int64_t)stored, e);
     if (rc == 0 && stored)
-        rc = store_counter_add(b->store, txn, counter, (int64_t)stored, e);
+        rc = casestore_counter_add(b->store, txn, counter, (int64_t)stored, e);
     if (rc == 0 && duplicates) {
         snprintf(counter, sizeof counter, "duplicates/%s", s->site);
-        rc = store_counter_add(b->store, txn, counter, (int64_t)duplicates, e);
+        rc = casestore_counter_add(b->store, txn, counter, (int64_t)duplicates, e);
     }
     if (rc != 0) {
-        store_abort(&txn);
+        casestore_abort(&txn);
         json_decref(outgoing);
         return -1; /* no ACK: the site keeps the batch and sends it again */
     }
-    if (store_commit(&txn, e) != 0) {
+    if (casestore_commit(&txn, e) != 0) {
         json_decref(outgoing);
         return -1;
     }
@@ -390,13 +393,13 @@ void broker_send_heartbeats(broker_t *b)
 {
     int64_t now = fs_mono_ms();
     json_t *body = json_object();
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     fs_err_t e = {{0}};
-    if (store_begin(b->store, false, &txn, &e) == 0) {
-        json_t *cp = audit_last_checkpoint(b->store, txn);
+    if (casestore_begin(b->store, false, &txn, &e) == 0) {
+        json_t *cp = casestore_audit_last_checkpoint(b->store, txn);
         if (cp)
             json_object_set_new(body, "audit", cp);
-        store_abort(&txn);
+        casestore_abort(&txn);
     }
     for (session_t *s = zhashx_first(b->sessions); s; s = zhashx_next(b->sessions)) {
         if (!s->connected)

@@ -7,7 +7,7 @@
    line per entry, for a SIEM. --witness names a site adapter's state directory: the checkpoint that
    site holds must be in the chain (a cut tail shows). Exit: 0 intact AND authenticated (checkpoints
    verified with the broker's public key), 1 broken or only consistent, 2 usage or I/O. */
-#include "broker.h"
+#include "casestore.h"
 #include "cli.h"
 #include "federation.h"
 
@@ -77,7 +77,7 @@ static int verify_offline(const char *state_dir, const char *keys_dir, const jso
                           bool json)
 {
     fs_err_t e = {{0}};
-    store_t *st = store_open_readonly(state_dir, &e);
+    casestore_t *st = casestore_open_readonly(state_dir, &e);
     if (!st) {
         fprintf(stderr, "fedsoarctl audit verify: %s\n", e.text);
         return 2;
@@ -93,17 +93,17 @@ static int verify_offline(const char *state_dir, const char *keys_dir, const jso
                 "fedsoarctl audit verify: no %s/broker.sign.pub.pem: checkpoint signatures not "
                 "checked\n",
                 keys_dir);
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     int rc = 2;
-    if (store_begin(st, false, &txn, &e) == 0) {
-        json_t *r = audit_verify(st, txn, pubp, witnesses);
-        store_abort(&txn);
+    if (casestore_begin(st, false, &txn, &e) == 0) {
+        json_t *r = casestore_audit_verify(st, txn, pubp, witnesses);
+        casestore_abort(&txn);
         rc = report(r, json);
         json_decref(r);
     } else {
         fprintf(stderr, "fedsoarctl audit verify: %s\n", e.text);
     }
-    store_close(&st);
+    casestore_close(&st);
     return rc;
 }
 

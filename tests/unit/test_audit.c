@@ -1,43 +1,44 @@
 /*  test_audit.c — the audit chain (broker/audit.c): entries appended in the
     caller's transaction (an aborted change leaves no entry), hash links,
-    signed checkpoints every AUDIT_CHECKPOINT_EVERY entries, verification
+    signed checkpoints every CASESTORE_AUDIT_CHECKPOINT_EVERY entries, verification
     catching an altered, removed and reordered entry and a bad signature,
     paged export, and that case timeline lines are audited. */
-#include "broker.h"
+#include "casestore.h"
 #include "check.h"
 #include "federation.h"
 
 #include <stdlib.h>
 
-static void put_raw(store_t *st, uint64_t seq, const char *text)
+static void put_raw(casestore_t *st, uint64_t seq, const char *text)
 {
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     unsigned char k[8];
     fs_u64_to_be(seq, k);
-    store_begin(st, true, &txn, NULL);
-    store_put(st, txn, DB_AUDIT, k, 8, text, strlen(text), 0, NULL);
-    store_commit(&txn, NULL);
+    casestore_begin(st, true, &txn, NULL);
+    casestore_put(st, txn, CASESTORE_DB_AUDIT, k, 8, text, strlen(text), NULL);
+    casestore_commit(&txn, NULL);
 }
 
-static char *get_raw(store_t *st, uint64_t seq)
+static char *get_raw(casestore_t *st, uint64_t seq)
 {
-    MDB_txn *txn;
-    MDB_val v;
+    casestore_txn_t *txn;
+    casestore_val_t v;
     unsigned char k[8];
     fs_u64_to_be(seq, k);
-    store_begin(st, false, &txn, NULL);
-    char *out =
-        store_get(st, txn, DB_AUDIT, k, 8, &v, NULL) == 0 ? strndup(v.mv_data, v.mv_size) : NULL;
-    store_abort(&txn);
+    casestore_begin(st, false, &txn, NULL);
+    char *out = casestore_get(st, txn, CASESTORE_DB_AUDIT, k, 8, &v, NULL) == 0
+                    ? strndup(v.data, v.len)
+                    : NULL;
+    casestore_abort(&txn);
     return out;
 }
 
-static json_t *verify(store_t *st, const char *pub)
+static json_t *verify(casestore_t *st, const char *pub)
 {
-    MDB_txn *txn;
-    store_begin(st, false, &txn, NULL);
-    json_t *r = audit_verify(st, txn, pub, NULL);
-    store_abort(&txn);
+    casestore_txn_t *txn;
+    casestore_begin(st, false, &txn, NULL);
+    json_t *r = casestore_audit_verify(st, txn, pub, NULL);
+    casestore_abort(&txn);
     return r;
 }
 
@@ -58,33 +59,35 @@ int main(void)
     snprintf(pub, sizeof pub, "%s/broker.sign.pub.pem", dir);
     fs_err_t e = {{0}};
     CHECK_INT(keys_make_signing_key(priv, pub, &e), 0);
-    store_t *st = store_open(state, 64, &e);
+    casestore_t *st = casestore_open(state, 64, &e);
     CHECK(st != NULL);
-    store_set_sign_key(st, priv);
+    casestore_set_sign_key(st, priv);
 
-    MDB_txn *txn;
+    casestore_txn_t *txn;
     /* An aborted change leaves no entry. */
-    CHECK_INT(store_begin(st, true, &txn, &e), 0);
-    CHECK_INT(audit_append(st, txn, "test.x", "broker", NULL, NULL, &e), 0);
-    store_abort(&txn);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    CHECK_INT(casestore_audit_append(st, txn, "test.x", "broker", NULL, NULL, &e), 0);
+    casestore_abort(&txn);
     json_t *r = verify(st, pub);
     CHECK_INT(json_integer_value(json_object_get(r, "entries")), 0);
     json_decref(r);
 
     /* 2500 entries: checkpoints at 1000 and 2000 (seq 1001 and 2002). */
-    CHECK_INT(store_begin(st, true, &txn, &e), 0);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
     json_t *subject = json_pack("{s:I}", "case_id", (json_int_t)1);
     for (int i = 0; i < 2500; i++) {
         json_t *details = json_pack("{s:i}", "i", i);
-        CHECK_INT(audit_append(st, txn, "test.entry", "operator:alice", subject, details, &e), 0);
+        CHECK_INT(
+            casestore_audit_append(st, txn, "test.entry", "operator:alice", subject, details, &e),
+            0);
         json_decref(details);
     }
     /* A case timeline line is an audit entry too. */
     json_t *f = json_pack("{s:s}", "operator", "bob");
-    CHECK_INT(cases_timeline_add(st, txn, 9, "note", f, &e), 0);
+    CHECK_INT(casestore_timeline_add(st, txn, 9, "note", f, &e), 0);
     json_decref(f);
-    CHECK_INT(audit_checkpoint(st, txn, "stop", &e), 0);
-    CHECK_INT(store_commit(&txn, &e), 0);
+    CHECK_INT(casestore_audit_checkpoint(st, txn, "stop", &e), 0);
+    CHECK_INT(casestore_commit(&txn, &e), 0);
     r = verify(st, pub);
     CHECK(json_is_true(json_object_get(r, "ok")));
     CHECK_INT(json_integer_value(json_object_get(r, "entries")), 2504);
@@ -97,14 +100,14 @@ int main(void)
     free(last);
 
     /* export pages */
-    CHECK_INT(store_begin(st, false, &txn, &e), 0);
+    CHECK_INT(casestore_begin(st, false, &txn, &e), 0);
     json_t *page = json_array();
-    uint64_t upto = audit_export(st, txn, 10, 2000, page);
+    uint64_t upto = casestore_audit_export(st, txn, 10, 2000, page);
     CHECK(json_array_size(page) >= 1 &&
           json_integer_value(json_object_get(json_array_get(page, 0), "seq")) == 11);
     CHECK(upto == 10 + json_array_size(page));
     json_decref(page);
-    store_abort(&txn);
+    casestore_abort(&txn);
 
     /* altered */
     char *orig = get_raw(st, 500);
@@ -128,11 +131,11 @@ int main(void)
     put_raw(st, 500, orig);
     put_raw(st, 501, next);
     /* removed */
-    CHECK_INT(store_begin(st, true, &txn, &e), 0);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
     unsigned char k[8];
     fs_u64_to_be(700, k);
-    store_del(st, txn, DB_AUDIT, k, 8, &e);
-    store_commit(&txn, &e);
+    casestore_del(st, txn, CASESTORE_DB_AUDIT, k, 8, &e);
+    casestore_commit(&txn, &e);
     r = verify(st, pub);
     CHECK_INT(bad_seq(r), 700);
     json_decref(r);
@@ -146,13 +149,13 @@ int main(void)
     json_decref(r);
     free(orig), free(alt), free(next);
     json_decref(subject);
-    store_close(&st);
+    casestore_close(&st);
 
     /* read-only open of the same store */
-    store_t *ro = store_open_readonly(state, &e);
-    CHECK(ro != NULL && store_has(ro, DB_AUDIT));
-    store_close(&ro);
-    CHECK(store_open_readonly("/nonexistent/fedsoar", &e) == NULL &&
+    casestore_t *ro = casestore_open_readonly(state, &e);
+    CHECK(ro != NULL && casestore_has(ro, CASESTORE_DB_AUDIT));
+    casestore_close(&ro);
+    CHECK(casestore_open_readonly("/nonexistent/fedsoar", &e) == NULL &&
           strstr(e.text, "not a directory"));
 
     char cmd[128];

@@ -1,7 +1,7 @@
 /*  test_store.c — the broker's LMDB store and case correlation: counters,
     ordered event ids, correlation across sites within the window, closed
     cases not reused, timeline and field updates. */
-#include "broker.h"
+#include "casestore.h"
 #include "check.h"
 
 #include <stdlib.h>
@@ -18,66 +18,66 @@ int main(void)
     char dir[] = "/tmp/fedsoar-store-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     fs_err_t e = {{0}};
-    store_t *st = store_open(dir, 64, &e);
+    casestore_t *st = casestore_open(dir, 64, &e);
     CHECK(st != NULL);
-    CHECK_INT(strlen(store_instance(st)), 8);
-    MDB_txn *txn;
-    CHECK_INT(store_begin(st, true, &txn, &e), 0);
-    CHECK(store_append_event(st, txn, "{}", 2, &e) == 1);
-    CHECK(store_append_event(st, txn, "{}", 2, &e) == 2);
-    CHECK_INT(store_counter_add(st, txn, "x", 5, &e), 0);
-    CHECK(store_counter(st, txn, "x") == 5);
+    CHECK_INT(strlen(casestore_instance(st)), 8);
+    casestore_txn_t *txn;
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    CHECK(casestore_append_event(st, txn, "{}", 2, &e) == 1);
+    CHECK(casestore_append_event(st, txn, "{}", 2, &e) == 2);
+    CHECK_INT(casestore_counter_add(st, txn, "x", 5, &e), 0);
+    CHECK(casestore_counter(st, txn, "x") == 5);
 
     bool created;
     json_t *a = finding("alpha", "203.0.113.7", 3), *b = finding("beta", "203.0.113.7", 5),
            *c = finding("gamma", "192.0.2.1", 2);
-    uint64_t c1 = cases_attach_alert(st, txn, a, 1, 3600000, &created, &e);
+    uint64_t c1 = casestore_case_attach_alert(st, txn, a, 1, 3600000, &created, &e);
     CHECK(c1 == 1 && created);
-    uint64_t c2 = cases_attach_alert(st, txn, b, 2, 3600000, &created, &e);
+    uint64_t c2 = casestore_case_attach_alert(st, txn, b, 2, 3600000, &created, &e);
     CHECK(c2 == c1 && !created); /* same IP, other site: same case */
-    uint64_t c3 = cases_attach_alert(st, txn, c, 3, 3600000, &created, &e);
+    uint64_t c3 = casestore_case_attach_alert(st, txn, c, 3, 3600000, &created, &e);
     CHECK(c3 == 2 && created);
-    json_t *k = cases_get(st, txn, c1);
+    json_t *k = casestore_case_get(st, txn, c1);
     CHECK_INT(json_integer_value(json_object_get(k, "severity_id")), 5); /* max */
     CHECK_INT(json_array_size(json_object_get(k, "sites")), 2);
     CHECK_INT(json_integer_value(json_object_get(k, "alert_count")), 2);
     json_decref(k);
-    CHECK(store_counter(st, txn, "cases") == 2);
+    CHECK(casestore_counter(st, txn, "cases") == 2);
 
     /* A closed case is not reopened by a new alert: a new case starts. */
     json_t *closed = json_pack("{s:s}", "status", "closed");
-    CHECK_INT(cases_update(st, txn, c1, closed, "test", &e), 0);
-    uint64_t c4 = cases_attach_alert(st, txn, a, 4, 3600000, &created, &e);
+    CHECK_INT(casestore_case_update(st, txn, c1, closed, "test", &e), 0);
+    uint64_t c4 = casestore_case_attach_alert(st, txn, a, 4, 3600000, &created, &e);
     CHECK(c4 == 3 && created);
     /* Outside the window: a new case too. */
-    uint64_t c5 = cases_attach_alert(st, txn, c, 5, -1, &created, &e);
+    uint64_t c5 = casestore_case_attach_alert(st, txn, c, 5, -1, &created, &e);
     CHECK(c5 == 4 && created);
 
     json_t *bad = json_pack("{s:s}", "status", "solved");
-    CHECK_INT(cases_update(st, txn, c3, bad, "test", &e), -1);
+    CHECK_INT(casestore_case_update(st, txn, c3, bad, "test", &e), -1);
     CHECK(strstr(e.text, "status") != NULL);
     /* The timeline is append-only rows: writing one never creates a case. */
-    CHECK_INT(cases_timeline_add(st, txn, 999, "x", NULL, &e), 0);
-    json_t *none = cases_get(st, txn, 999);
+    CHECK_INT(casestore_timeline_add(st, txn, 999, "x", NULL, &e), 0);
+    json_t *none = casestore_case_get(st, txn, 999);
     CHECK(none == NULL);
     json_decref(none);
-    CHECK_INT(store_commit(&txn, &e), 0);
+    CHECK_INT(casestore_commit(&txn, &e), 0);
 
     /* Everything survives a reopen. */
-    store_close(&st);
+    casestore_close(&st);
     CHECK(st == NULL);
-    st = store_open(dir, 64, &e);
-    CHECK_INT(store_begin(st, false, &txn, &e), 0);
-    CHECK(store_counter(st, txn, "cases") == 4);
-    k = cases_get(st, txn, c1);
+    st = casestore_open(dir, 64, &e);
+    CHECK_INT(casestore_begin(st, false, &txn, &e), 0);
+    CHECK(casestore_counter(st, txn, "cases") == 4);
+    k = casestore_case_get(st, txn, c1);
     CHECK_STR(json_string_value(json_object_get(k, "status")), "closed");
-    json_t *tl = cases_timeline(st, txn, c1, 100);
+    json_t *tl = casestore_timeline(st, txn, c1, 100);
     CHECK(json_array_size(tl) >= 3); /* opened, alert, updated */
     CHECK_STR(json_string_value(json_object_get(json_array_get(tl, 0), "kind")), "opened");
     json_decref(tl);
     json_decref(k);
-    store_abort(&txn);
-    store_close(&st);
+    casestore_abort(&txn);
+    casestore_close(&st);
 
     json_decref(a);
     json_decref(b);

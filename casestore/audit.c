@@ -1,17 +1,17 @@
 /*  audit.c — the tamper-evident audit log (docs/governance.md "Audit chain").
 
-    One LMDB table, DB_AUDIT: u64 BE seq -> the entry's canonical JSON.
+    One LMDB table, CASESTORE_DB_AUDIT: u64 BE seq -> the entry's canonical JSON.
     Each entry carries the SHA-256 of its own canonical form (without
     "hash") and the hash of the entry before it, so changing, removing,
     inserting or reordering any entry breaks the chain at that entry.  An
     attacker who rewrites the whole chain after a change is caught by the
     checkpoints: entries signed with the broker's Ed25519 key every
-    AUDIT_CHECKPOINT_EVERY entries and at every clean start and stop.  The
-    head (last seq and hash) is kept in DB_META so a removed tail shows.
+    CASESTORE_AUDIT_CHECKPOINT_EVERY entries and at every clean start and stop.  The
+    head (last seq and hash) is kept in CASESTORE_DB_META so a removed tail shows.
 
     Entries are appended in the caller's write transaction: an audit entry
     exists exactly when the change it records does. */
-#include "broker.h"
+#include "casestore.h"
 #include "federation.h"
 
 #include <stdarg.h>
@@ -23,17 +23,17 @@
 #define LAST_CHECKPOINT_KEY "audit_checkpoint"
 #define CHECKPOINT_TYPE "fedsoar-audit-checkpoint/1"
 
-/* DB_META "audit_head": 8 bytes BE seq + 64 hex chars of its hash. */
-static void head_get(store_t *st, MDB_txn *txn, uint64_t *seq, char hash[65])
+/* CASESTORE_DB_META "audit_head": 8 bytes BE seq + 64 hex chars of its hash. */
+static void head_get(casestore_t *st, casestore_txn_t *txn, uint64_t *seq, char hash[65])
 {
-    MDB_val v;
+    casestore_val_t v;
     *seq = 0;
-    snprintf(hash, 65, "%s", AUDIT_GENESIS);
-    if (store_has(st, DB_META) &&
-        store_get(st, txn, DB_META, HEAD_KEY, strlen(HEAD_KEY), &v, NULL) == 0 &&
-        v.mv_size == 8 + 64) {
-        *seq = fs_u64_from_be(v.mv_data);
-        memcpy(hash, (const char *)v.mv_data + 8, 64);
+    snprintf(hash, 65, "%s", CASESTORE_AUDIT_GENESIS);
+    if (casestore_has(st, CASESTORE_DB_META) &&
+        casestore_get(st, txn, CASESTORE_DB_META, HEAD_KEY, strlen(HEAD_KEY), &v, NULL) == 0 &&
+        v.len == 8 + 64) {
+        *seq = fs_u64_from_be(v.data);
+        memcpy(hash, (const char *)v.data + 8, 64);
         hash[64] = '\0';
     }
 }
@@ -61,7 +61,7 @@ static char *checkpoint_payload(uint64_t seq, const char *hash)
     return text;
 }
 
-static int append_raw(store_t *st, MDB_txn *txn, const char *kind, const char *actor,
+static int append_raw(casestore_t *st, casestore_txn_t *txn, const char *kind, const char *actor,
                       const json_t *subject, const json_t *details, uint64_t *seq_out, fs_err_t *e)
 {
     uint64_t last;
@@ -86,20 +86,22 @@ static int append_raw(store_t *st, MDB_txn *txn, const char *kind, const char *a
         return fs_err_set(e, "audit: cannot serialize the %s entry", kind);
     unsigned char key[8], head[8 + 64];
     fs_u64_to_be(seq, key);
-    int rc = store_put(st, txn, DB_AUDIT, key, 8, text, strlen(text), 0, e);
+    int rc = casestore_put(st, txn, CASESTORE_DB_AUDIT, key, 8, text, strlen(text), e);
     free(text);
     memcpy(head, key, 8);
     memcpy(head + 8, hash, 64);
     if (rc == 0)
-        rc = store_put(st, txn, DB_META, HEAD_KEY, strlen(HEAD_KEY), head, sizeof head, 0, e);
+        rc = casestore_put(st, txn, CASESTORE_DB_META, HEAD_KEY, strlen(HEAD_KEY), head,
+                           sizeof head, e);
     if (rc == 0 && seq_out)
         *seq_out = seq;
     return rc;
 }
 
-int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e)
+int casestore_audit_checkpoint(casestore_t *st, casestore_txn_t *txn, const char *reason,
+                               fs_err_t *e)
 {
-    const char *key = store_sign_key(st);
+    const char *key = casestore_sign_key(st);
     if (!key)
         return 0;
     uint64_t seq;
@@ -121,8 +123,8 @@ int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e)
     free(sig);
     char *text = rc == 0 ? fs_json_canonical(last) : NULL;
     if (rc == 0)
-        rc = text ? store_put(st, txn, DB_META, LAST_CHECKPOINT_KEY, strlen(LAST_CHECKPOINT_KEY),
-                              text, strlen(text), 0, e)
+        rc = text ? casestore_put(st, txn, CASESTORE_DB_META, LAST_CHECKPOINT_KEY,
+                                  strlen(LAST_CHECKPOINT_KEY), text, strlen(text), e)
                   : fs_err_set(e, "audit: cannot serialize a checkpoint");
     free(text);
     json_decref(last);
@@ -130,16 +132,17 @@ int audit_checkpoint(store_t *st, MDB_txn *txn, const char *reason, fs_err_t *e)
     return rc;
 }
 
-json_t *audit_last_checkpoint(store_t *st, MDB_txn *txn)
+json_t *casestore_audit_last_checkpoint(casestore_t *st, casestore_txn_t *txn)
 {
-    MDB_val v;
-    if (!store_has(st, DB_META) || store_get(st, txn, DB_META, LAST_CHECKPOINT_KEY,
-                                             strlen(LAST_CHECKPOINT_KEY), &v, NULL) != 0)
+    casestore_val_t v;
+    if (!casestore_has(st, CASESTORE_DB_META) ||
+        casestore_get(st, txn, CASESTORE_DB_META, LAST_CHECKPOINT_KEY, strlen(LAST_CHECKPOINT_KEY),
+                      &v, NULL) != 0)
         return NULL;
-    return json_loadb(v.mv_data, v.mv_size, 0, NULL);
+    return json_loadb(v.data, v.len, 0, NULL);
 }
 
-uint64_t audit_head(store_t *st, MDB_txn *txn)
+uint64_t casestore_audit_head(casestore_t *st, casestore_txn_t *txn)
 {
     uint64_t seq;
     char hash[65];
@@ -147,21 +150,22 @@ uint64_t audit_head(store_t *st, MDB_txn *txn)
     return seq;
 }
 
-int audit_append(store_t *st, MDB_txn *txn, const char *kind, const char *actor,
-                 const json_t *subject, const json_t *details, fs_err_t *e)
+int casestore_audit_append(casestore_t *st, casestore_txn_t *txn, const char *kind,
+                           const char *actor, const json_t *subject, const json_t *details,
+                           fs_err_t *e)
 {
     uint64_t seq = 0;
     if (append_raw(st, txn, kind, actor, subject, details, &seq, e) != 0)
         return -1;
-    if (seq % store_checkpoint_every(st) == 0)
-        return audit_checkpoint(st, txn, "periodic", e);
+    if (seq % casestore_checkpoint_every(st) == 0)
+        return casestore_audit_checkpoint(st, txn, "periodic", e);
     return 0;
 }
 
 /* ---- verification ------------------------------------------------------------ */
 
 typedef struct {
-    store_t *st;
+    casestore_t *st;
     const char *pub;
     uint64_t expect; /* next seq expected */
     char prev[65];   /* hash of the entry before */
@@ -184,19 +188,19 @@ static int broken(verify_t *v, uint64_t seq, const char *fmt, ...)
     return 1;
 }
 
-static int verify_one(void *arg, const MDB_val *key, const MDB_val *val)
+static int verify_one(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     verify_t *v = arg;
-    if (key->mv_size != 8)
+    if (key->len != 8)
         return broken(v, v->expect, "a record whose key is not a sequence number was inserted");
-    uint64_t seq = fs_u64_from_be(key->mv_data);
+    uint64_t seq = fs_u64_from_be(key->data);
     if (seq < v->expect)
         return broken(v, seq, "seq out of order");
     if (seq > v->expect)
         return broken(v, v->expect,
                       "entry missing: the next entry stored is seq %llu (entries were removed)",
                       (unsigned long long)seq);
-    json_t *entry = json_loadb(val->mv_data, val->mv_size, JSON_REJECT_DUPLICATES, NULL);
+    json_t *entry = json_loadb(val->data, val->len, JSON_REJECT_DUPLICATES, NULL);
     const char *stored = json_string_value(json_object_get(entry, "hash"));
     char hash[65];
     int rc = 0;
@@ -253,21 +257,21 @@ typedef struct {
     char reason[512];
 } rows_t;
 
-static int check_row(void *arg, const MDB_val *key, const MDB_val *val)
+static int check_row(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     rows_t *r = arg;
-    json_t *row = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    json_t *row = json_loadb(val->data, val->len, 0, NULL);
     json_t *at = json_object_get(row, "audit_seq");
     r->rows++;
     if (!json_is_integer(at)) {
         r->unstamped++;
     } else if ((uint64_t)json_integer_value(at) > r->chain_end) {
         char name[80];
-        if (key->mv_size == 8)
-            snprintf(name, sizeof name, "%llu", (unsigned long long)fs_u64_from_be(key->mv_data));
+        if (key->len == 8)
+            snprintf(name, sizeof name, "%llu", (unsigned long long)fs_u64_from_be(key->data));
         else
-            snprintf(name, sizeof name, "%.*s", (int)(key->mv_size < 64 ? key->mv_size : 64),
-                     (const char *)key->mv_data);
+            snprintf(name, sizeof name, "%.*s", (int)(key->len < 64 ? key->len : 64),
+                     (const char *)key->data);
         snprintf(
             r->reason, sizeof r->reason,
             "%s %s was written when the chain reached seq %lld, but the chain ends at seq %llu "
@@ -281,26 +285,26 @@ static int check_row(void *arg, const MDB_val *key, const MDB_val *val)
 
 /* Every case, run, approval and governance row must point at an entry
    that exists (store.c stamps them). */
-static void check_rows(store_t *st, MDB_txn *txn, uint64_t chain_end, rows_t *r)
+static void check_rows(casestore_t *st, casestore_txn_t *txn, uint64_t chain_end, rows_t *r)
 {
     static const struct {
-        store_db_t db;
+        casestore_db_t db;
         const char *name;
-    } tables[] = {{DB_CASES, "case"},
-                  {DB_RUNS, "run"},
-                  {DB_APPROVALS, "approval"},
-                  {DB_GOVERNANCE, "governance row"}};
+    } tables[] = {{CASESTORE_DB_CASES, "case"},
+                  {CASESTORE_DB_RUNS, "run"},
+                  {CASESTORE_DB_APPROVALS, "approval"},
+                  {CASESTORE_DB_GOVERNANCE, "governance row"}};
     r->chain_end = chain_end;
     for (size_t i = 0; i < sizeof tables / sizeof *tables && !r->bad; i++) {
         r->table = tables[i].name;
-        if (store_has(st, tables[i].db))
-            store_foreach(st, txn, tables[i].db, false, check_row, r);
+        if (casestore_has(st, tables[i].db))
+            casestore_foreach(st, txn, tables[i].db, false, check_row, r);
     }
 }
 
 /* A checkpoint a site holds (witness.json in its state directory) must be
    in the chain, byte for byte. Returns 0, or 1 with reason set. */
-static int check_witness(store_t *st, MDB_txn *txn, const json_t *w, uint64_t chain_end,
+static int check_witness(casestore_t *st, casestore_txn_t *txn, const json_t *w, uint64_t chain_end,
                          const char *pub, char *reason, size_t size)
 {
     const char *site = json_string_value(json_object_get(w, "site"));
@@ -338,7 +342,7 @@ static int check_witness(store_t *st, MDB_txn *txn, const json_t *w, uint64_t ch
     }
     unsigned char key[8];
     fs_u64_to_be(seq, key);
-    json_t *entry = store_get_json(st, txn, DB_AUDIT, key, 8);
+    json_t *entry = casestore_get_json(st, txn, CASESTORE_DB_AUDIT, key, 8);
     const json_t *d = json_object_get(entry, "details");
     const char *kind = json_string_value(json_object_get(entry, "kind"));
     const char *held = json_string_value(json_object_get(d, "upto_hash"));
@@ -355,16 +359,17 @@ static int check_witness(store_t *st, MDB_txn *txn, const json_t *w, uint64_t ch
     return bad;
 }
 
-json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub, const json_t *witnesses)
+json_t *casestore_audit_verify(casestore_t *st, casestore_txn_t *txn, const char *broker_pub,
+                               const json_t *witnesses)
 {
     verify_t v = {.st = st, .pub = broker_pub, .expect = 1};
-    snprintf(v.prev, sizeof v.prev, "%s", AUDIT_GENESIS);
+    snprintf(v.prev, sizeof v.prev, "%s", CASESTORE_AUDIT_GENESIS);
     json_t *warnings = json_array();
-    if (!store_has(st, DB_AUDIT))
+    if (!casestore_has(st, CASESTORE_DB_AUDIT))
         return json_pack("{s:b, s:I, s:{s:I, s:s}}", "ok", 0, "entries", (json_int_t)0, "error",
                          "seq", (json_int_t)0, "reason",
                          "this store has no audit log (made by a broker before issue #7)");
-    store_foreach(st, txn, DB_AUDIT, false, verify_one, &v);
+    casestore_foreach(st, txn, CASESTORE_DB_AUDIT, false, verify_one, &v);
     uint64_t head_seq;
     char head_hash[65];
     head_get(st, txn, &head_seq, head_hash);
@@ -432,28 +437,32 @@ json_t *audit_verify(store_t *st, MDB_txn *txn, const char *broker_pub, const js
 
 /* ---- export ------------------------------------------------------------------- */
 
-uint64_t audit_export(store_t *st, MDB_txn *txn, uint64_t since, size_t max_bytes, json_t *out)
+struct export_page {
+    json_t *out;
+    size_t bytes, max_bytes;
+    uint64_t last;
+};
+
+static int export_one(void *arg, const casestore_val_t *k, const casestore_val_t *v)
 {
-    uint64_t last = since;
-    if (!store_has(st, DB_AUDIT))
-        return last;
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, store_dbi(st, DB_AUDIT), &cur) != 0)
-        return last;
+    struct export_page *p = arg;
+    json_t *entry = k->len == 8 ? json_loadb(v->data, v->len, 0, NULL) : NULL;
+    if (entry) {
+        json_array_append_new(p->out, entry);
+        p->last = fs_u64_from_be(k->data);
+    }
+    p->bytes += v->len;
+    return p->bytes >= p->max_bytes;
+}
+
+uint64_t casestore_audit_export(casestore_t *st, casestore_txn_t *txn, uint64_t since,
+                                size_t max_bytes, json_t *out)
+{
+    struct export_page p = {out, 0, max_bytes, since};
+    if (!casestore_has(st, CASESTORE_DB_AUDIT) || max_bytes == 0)
+        return since;
     unsigned char start[8];
     fs_u64_to_be(since + 1, start);
-    MDB_val k = {8, start}, v;
-    size_t bytes = 0;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && bytes < max_bytes) {
-        json_t *entry = k.mv_size == 8 ? json_loadb(v.mv_data, v.mv_size, 0, NULL) : NULL;
-        if (entry) {
-            json_array_append_new(out, entry);
-            last = fs_u64_from_be(k.mv_data);
-        }
-        bytes += v.mv_size;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return last;
+    casestore_foreach_from(st, txn, CASESTORE_DB_AUDIT, start, 8, export_one, &p);
+    return p.last;
 }

@@ -1,0 +1,224 @@
+/*  casestore.h — the broker's durable state as a library: one LMDB
+    environment with named tables, cases and the correlation of alerts into
+    them, each case's timeline, and the hash-chained audit log
+    (docs/internals/casestore.md).  This header is the library's whole face.
+
+    Users: the broker daemon (read-write, one writer thread) and
+    `fedsoarctl audit verify --state-dir` (read-only, beside or without a
+    running broker).  LMDB's types stay inside: a transaction is an opaque
+    casestore_txn_t, a stored value a casestore_val_t.
+
+    Ownership: a casestore_t belongs to whoever opened it
+    (casestore_close(&st)).  A transaction belongs to whoever began it and
+    ends with casestore_commit(&txn) or casestore_abort(&txn), both of which
+    null the pointer (abort is idempotent, so `abort` after a commit is the
+    cleanup idiom).  Returned json_t * are the caller's (json_decref), json_t
+    * arguments are borrowed unless a note says otherwise.  casestore_val_t
+    data point into the map and are valid until the transaction ends.
+
+    Errors: 0 success, -1 failure with fs_err_t filled (store name + what to
+    do); lookups return 1 for "absent".  Durability rule (STYLE.md §5):
+    nothing is acknowledged before casestore_commit() has returned 0. */
+#ifndef FEDSOAR_CASESTORE_H
+#define FEDSOAR_CASESTORE_H
+
+#include "common.h"
+
+/* ==== the store: one LMDB environment, named tables ======================= */
+
+typedef enum {
+    CASESTORE_DB_EVENTS,     /* u64 BE event id -> OCSF event JSON bytes as received */
+    CASESTORE_DB_SEQ,        /* "site\0epoch" -> u64 BE last stored sequence number */
+    CASESTORE_DB_COUNTERS,   /* name -> u64 BE */
+    CASESTORE_DB_CASES,      /* u64 BE case id -> case JSON */
+    CASESTORE_DB_OBS,        /* "type_id:value" -> {"case":id,"time":ms} (correlation index) */
+    CASESTORE_DB_RUNS,       /* u64 BE run id -> run JSON */
+    CASESTORE_DB_COMMANDS,   /* command_id -> command journal JSON */
+    CASESTORE_DB_PENDING,    /* "site\0command_id" -> "C"|"R": awaiting a final answer */
+    CASESTORE_DB_SITES,      /* site -> site record JSON (reported state, counters) */
+    CASESTORE_DB_META,       /* name -> value (instance id, audit head, fan-outs) */
+    CASESTORE_DB_TIMERS,     /* at_ms BE + run_id BE + path -> "" : run wake-ups */
+    CASESTORE_DB_APPROVALS,  /* u64 BE approval id -> approval JSON */
+    CASESTORE_DB_REQUESTS,   /* request_id -> enrich/action request journal JSON */
+    CASESTORE_DB_PLAYBOOKS,  /* version (sha256 hex) -> playbook document, for runs in flight */
+    CASESTORE_DB_TIMELINE,   /* case_id BE + entry id BE -> timeline entry JSON (append-only) */
+    CASESTORE_DB_AUDIT,      /* u64 BE seq -> audit entry, canonical JSON, hash-chained */
+    CASESTORE_DB_GOVERNANCE, /* "version:HASH" / "site:NAME" -> playbook governance records */
+    CASESTORE_DB_DEDUP,      /* bucket BE + site\0source\0uid -> "" : records already stored */
+    CASESTORE_DB_COUNT
+} casestore_db_t;
+
+typedef struct casestore casestore_t;
+/* An LMDB transaction, opaque. */
+typedef struct casestore_txn casestore_txn_t;
+/* A key or value read from the store: points into the map, valid until the
+   transaction ends (copy what must outlive it). */
+typedef struct {
+    const void *data;
+    size_t len;
+} casestore_val_t;
+
+/* Opens (creating) the store in dir. map_mb bounds its size (0: 1024); a
+   full map fails writes with a clear error, never corrupts. Every commit is
+   synced. Caller owns. */
+casestore_t *casestore_open(const char *dir, size_t map_mb, fs_err_t *e);
+/* Opens an existing store read-only; tables an older broker never made
+   stay absent (casestore_has). Caller owns. */
+casestore_t *casestore_open_readonly(const char *dir, fs_err_t *e);
+/* Closes and nulls *self_p; idempotent. No transaction may be open. */
+void casestore_close(casestore_t **self_p);
+/* Whether a table exists (always true for casestore_open). */
+bool casestore_has(const casestore_t *self, casestore_db_t db);
+/* The broker's Ed25519 private key file that signs audit checkpoints
+   (copied; NULL = none: checkpoints are not written). */
+void casestore_set_sign_key(casestore_t *self, const char *path);
+const char *casestore_sign_key(const casestore_t *self);
+/* Sign an audit checkpoint at least every n entries (0: the default,
+   CASESTORE_AUDIT_CHECKPOINT_EVERY). */
+void casestore_set_checkpoint_every(casestore_t *self, uint64_t n);
+uint64_t casestore_checkpoint_every(const casestore_t *self);
+/* A short random id made when the store was created: prefixes command ids
+   so they stay unique if a broker is ever rebuilt from scratch (borrowed). */
+const char *casestore_instance(const casestore_t *self);
+
+/* One write transaction at a time, on one thread (LMDB's rule). */
+int casestore_begin(casestore_t *self, bool write, casestore_txn_t **txn, fs_err_t *e);
+int casestore_commit(casestore_txn_t **txn, fs_err_t *e);
+void casestore_abort(casestore_txn_t **txn);
+
+/* 0 found (out points into the map), 1 absent, -1 error. */
+int casestore_get(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
+                  size_t klen, casestore_val_t *out, fs_err_t *e);
+int casestore_put(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
+                  size_t klen, const void *val, size_t vlen, fs_err_t *e);
+/* 0 deleted or absent, -1 error. */
+int casestore_del(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
+                  size_t klen, fs_err_t *e);
+/* JSON values: NULL when absent or unreadable (caller owns). Writing a
+   case, run, approval or governance row stamps it (val is modified) with
+   "audit_seq": the audit chain's head at that moment (casestore_audit_verify
+   checks it exists). */
+json_t *casestore_get_json(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
+                           const void *key, size_t klen);
+int casestore_put_json(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
+                       size_t klen, const json_t *val, fs_err_t *e);
+uint64_t casestore_counter(casestore_t *self, casestore_txn_t *txn, const char *name);
+int casestore_counter_add(casestore_t *self, casestore_txn_t *txn, const char *name, int64_t delta,
+                          fs_err_t *e);
+/* Increments counter `name` and returns the new value (ids start at 1); 0 on error. */
+uint64_t casestore_next_id(casestore_t *self, casestore_txn_t *txn, const char *name, fs_err_t *e);
+/* Appends an event (ids are increasing, so appended at the end). Returns
+   its id or 0. */
+uint64_t casestore_append_event(casestore_t *self, casestore_txn_t *txn, const void *data,
+                                size_t len, fs_err_t *e);
+/* Rows in a table. */
+size_t casestore_count(casestore_t *self, casestore_txn_t *txn, casestore_db_t db);
+
+/* Visits rows in key order (reverse when `reverse`), stopping when fn
+   returns non-zero. fn must not write to the same table. */
+typedef int(casestore_visit_fn)(void *arg, const casestore_val_t *key, const casestore_val_t *val);
+int casestore_foreach(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, bool reverse,
+                      casestore_visit_fn *fn, void *arg);
+/* The same from the first key >= from (ascending only). */
+int casestore_foreach_from(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
+                           const void *from, size_t from_len, casestore_visit_fn *fn, void *arg);
+/* The first row of a table: 0 found, 1 empty, -1 error. */
+int casestore_first(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
+                    casestore_val_t *key, casestore_val_t *val);
+/* Deletes rows from the front of a table while drop(arg, key) says so, at
+   most max rows. Returns how many, -1 on error. */
+int casestore_trim_front(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
+                         bool (*drop)(void *arg, const casestore_val_t *key), void *arg, int max,
+                         fs_err_t *e);
+
+/* ==== cases =================================================================
+   Alerts are correlated into a case by shared observables (host, IP, user,
+   email, URL, hash) within a window, across sites; the recipients of a
+   reported email never correlate (casestore/correlate.c). */
+
+#define CASESTORE_CASE_STATUSES "new, analysis, containment, eradication, recovery, closed"
+
+/* Attaches a finding (borrowed) stored as event_id to a new or existing
+   case and returns the case id (0 on error); *created says which. */
+uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, const json_t *event,
+                                     uint64_t event_id, int64_t window_ms, bool *created,
+                                     fs_err_t *e);
+/* The case document, NULL when there is none. Caller owns. */
+json_t *casestore_case_get(casestore_t *st, casestore_txn_t *txn, uint64_t case_id);
+/* Sets case fields (status, severity_id, assignee; note appends a note)
+   from a playbook `set` step or an operator; `by` is who did it. Status
+   changes stamp acknowledged/contained/resolved times for the metrics. */
+int casestore_case_update(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
+                          const json_t *fields, const char *by, fs_err_t *e);
+/* The same for a list of field objects applied in order, reading and
+   writing the case once. */
+int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
+                              const json_t *list, const char *by, fs_err_t *e);
+/* MTTA/MTTC/MTTR and counts, overall and per site. Caller owns. */
+json_t *casestore_case_metrics(casestore_t *st, casestore_txn_t *txn);
+
+/* ==== timelines ============================================================= */
+
+/* Appends {"time","kind",…fields} to the case's timeline: one small row, the
+   case document itself is not rewritten. Borrows fields. Each line is also
+   an audit entry "case.KIND" in the same txn, its actor derived from the
+   fields (operator, by, site). */
+int casestore_timeline_add(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
+                           const char *kind, json_t *fields, fs_err_t *e);
+/* The same, saying who caused it ("playbook:NAME", …). */
+int casestore_timeline_add_as(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
+                              const char *kind, json_t *fields, const char *actor, fs_err_t *e);
+/* The case's timeline, oldest first, at most max entries. Caller owns. */
+json_t *casestore_timeline(casestore_t *st, casestore_txn_t *txn, uint64_t case_id, size_t max);
+
+/* ==== audit chain (docs/governance.md "Audit chain") =======================
+   Every change to cases, runs, commands, approvals, playbooks, sites and
+   configuration appends an entry IN THE SAME TRANSACTION as the change:
+     {"seq", "time", "kind", "actor", "subject", "details", "prev", "hash"}
+   stored as canonical JSON under u64 BE seq. hash = SHA-256 (hex) of the
+   canonical JSON of the entry without "hash"; prev = hash of entry seq-1
+   (64 zeros for seq 1). An "audit.checkpoint" entry carries the broker's
+   Ed25519 signature over {"type":"fedsoar-audit-checkpoint/1", "upto_seq",
+   "upto_hash"} of the entry before it: every casestore_checkpoint_every()
+   entries, every audit.checkpoint_interval_s while entries are added (the
+   daemon), and at a clean start and stop. The latest one is handed to every
+   site (WELCOME, HEARTBEAT), which keeps it as a witness. */
+
+#define CASESTORE_AUDIT_CHECKPOINT_EVERY 1000
+#define CASESTORE_AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Appends one entry. actor: "operator:NAME", "site:NAME", "playbook:NAME",
+   "broker". subject ({"case_id", "run_id", …}) and details are borrowed and
+   may be NULL. Never put secrets in them. */
+int casestore_audit_append(casestore_t *st, casestore_txn_t *txn, const char *kind,
+                           const char *actor, const json_t *subject, const json_t *details,
+                           fs_err_t *e);
+/* Appends a signed checkpoint of everything so far (no-op without a sign
+   key). reason: "periodic", "interval", "start", "stop". */
+int casestore_audit_checkpoint(casestore_t *st, casestore_txn_t *txn, const char *reason,
+                               fs_err_t *e);
+/* The latest checkpoint {"seq", "upto_seq", "upto_hash", "signature"} or
+   NULL. Caller owns. */
+json_t *casestore_audit_last_checkpoint(casestore_t *st, casestore_txn_t *txn);
+/* The seq of the last entry (0: none). */
+uint64_t casestore_audit_head(casestore_t *st, casestore_txn_t *txn);
+/* Walks the whole chain, then the state rows (each case, run, approval and
+   governance row must point at an entry that exists) and the witnesses
+   ([{"site", "checkpoint"}], borrowed, may be NULL: each checkpoint a site
+   holds must be in the chain). Returns (caller owns) {"ok",
+   "authenticated", "entries", "checkpoints", "last_checkpoint_seq",
+   "unsigned_tail", "head_seq", "state_rows_checked", "witnesses",
+   "warnings"} and, when broken, "error": {"seq", "reason"} naming the first
+   problem (altered, removed, inserted, reordered, truncated, bad
+   signature). "authenticated" is true only when the chain is intact and
+   its checkpoints were verified with broker_pub
+   (DIR/broker.sign.pub.pem; NULL: not checked). */
+json_t *casestore_audit_verify(casestore_t *st, casestore_txn_t *txn, const char *broker_pub,
+                               const json_t *witnesses);
+/* Appends to out (array, borrowed) the entries with seq > since, stopping
+   after about max_bytes of JSON. Returns the last seq appended (since when
+   none). */
+uint64_t casestore_audit_export(casestore_t *st, casestore_txn_t *txn, uint64_t since,
+                                size_t max_bytes, json_t *out);
+
+#endif

@@ -1,0 +1,185 @@
+/*  correlate.c — the correlation of alerts into cases.
+
+    An alert joins the open case that saw one of its observables (host, IP,
+    user, email, URL, hash) within the correlation window, whichever site
+    reported it: an attacker who moves from company A to company B is one
+    incident.  Otherwise it opens a case.  The index is CASESTORE_DB_OBS:
+    "type_id:value" -> {"case", "time"}, refreshed by every alert, so the
+    window runs from the LAST sighting.  The recipients of a reported email
+    never correlate (they are the victims, not the attacker). */
+#include "casestore_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CASE_MAX_ALERTS 1000 /* alerts listed per case; more are counted */
+#define CASE_MAX_OBSERVABLES 200
+
+/* Observable types that identify an entity well enough to correlate on. */
+static bool correlates(json_int_t type_id)
+{
+    switch (type_id) {
+    case OCSF_OBSERVABLE_HOSTNAME:
+    case OCSF_OBSERVABLE_IP_ADDRESS:
+    case OCSF_OBSERVABLE_USER_NAME:
+    case OCSF_OBSERVABLE_EMAIL_ADDRESS:
+    case OCSF_OBSERVABLE_URL_STRING:
+    case OCSF_OBSERVABLE_HASH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Observables that name the victim side of an event, not the attacker's:
+   the recipients of a reported email. Correlating on them would merge every
+   unrelated report a user ever makes into one case. */
+static bool victim_side(const json_t *obs)
+{
+    const char *name = json_string_value(json_object_get(obs, "name"));
+    return name && (strncmp(name, "email.to", 8) == 0 || strncmp(name, "email.cc", 8) == 0 ||
+                    strncmp(name, "email.bcc", 9) == 0);
+}
+
+/* "type_id:value", with case folded where the type is case-insensitive. */
+static int obs_key(const json_t *obs, char *out, size_t size)
+{
+    json_int_t type = json_integer_value(json_object_get(obs, "type_id"));
+    const char *value = json_string_value(json_object_get(obs, "value"));
+    if (!correlates(type) || !value || !*value || victim_side(obs))
+        return -1;
+    int n = snprintf(out, size, "%d:%s", (int)type, value);
+    if (n < 0 || (size_t)n >= size)
+        return -1;
+    if (type != OCSF_OBSERVABLE_URL_STRING && type != OCSF_OBSERVABLE_HASH) /* keep their case */
+        for (char *p = out; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    return 0;
+}
+
+/* Appends v (stolen) unless an equal value is there or arr holds max. */
+static void add_unique(json_t *arr, json_t *v, size_t max)
+{
+    size_t i;
+    json_t *w;
+    bool dup = false;
+    json_array_foreach(arr, i, w) dup = dup || json_equal(v, w);
+    if (!dup && json_array_size(arr) < max)
+        json_array_append(arr, v);
+    json_decref(v);
+}
+
+static uint64_t find_case(casestore_t *st, casestore_txn_t *txn, const json_t *observables,
+                          int64_t window_ms)
+{
+    int64_t now = fs_now_ms();
+    size_t i;
+    json_t *obs;
+    json_array_foreach(observables, i, obs)
+    {
+        char key[1024];
+        if (obs_key(obs, key, sizeof key) != 0)
+            continue;
+        json_t *row = casestore_get_json(st, txn, CASESTORE_DB_OBS, key, strlen(key));
+        uint64_t id = (uint64_t)json_integer_value(json_object_get(row, "case"));
+        int64_t seen = json_integer_value(json_object_get(row, "time"));
+        json_decref(row);
+        if (!id || now - seen > window_ms)
+            continue;
+        json_t *c = casestore_case_get(st, txn, id);
+        const char *status = json_string_value(json_object_get(c, "status"));
+        bool open = status && strcmp(status, "closed") != 0;
+        json_decref(c);
+        if (open)
+            return id;
+    }
+    return 0;
+}
+
+static json_t *new_case(uint64_t id, const json_t *event)
+{
+    const json_t *fi = json_object_get(event, "finding_info");
+    const char *title = json_string_value(json_object_get(fi, "title"));
+    if (!title)
+        title = json_string_value(json_object_get(event, "message"));
+    int64_t now = fs_now_ms();
+    return json_pack("{s:I, s:s, s:s, s:I, s:n, s:[], s:[], s:[], s:[], s:[], s:I, s:I, s:I}", "id",
+                     (json_int_t)id, "title", title ? title : "untitled alert", "status", "new",
+                     "severity_id", json_integer_value(json_object_get(event, "severity_id")),
+                     "assignee", "sites", "observables", "attacks", "alerts", "notes",
+                     "alert_count", (json_int_t)0, "created", (json_int_t)now, "updated",
+                     (json_int_t)now);
+}
+
+uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, const json_t *event,
+                                     uint64_t event_id, int64_t window_ms, bool *created,
+                                     fs_err_t *e)
+{
+    const json_t *observables = json_object_get(event, "observables");
+    uint64_t id = find_case(st, txn, observables, window_ms);
+    json_t *c = id ? casestore_case_get(st, txn, id) : NULL;
+    *created = c == NULL;
+    if (!c) {
+        if (!(id = casestore_next_id(st, txn, "case_id", e)))
+            return 0;
+        c = new_case(id, event);
+        casestore_counter_add(st, txn, "cases", 1, NULL);
+    }
+    const char *site = json_string_value(json_object_get(event, "site"));
+    const char *source = json_string_value(json_object_get(event, "source"));
+    const json_t *fi = json_object_get(event, "finding_info");
+    const char *title = json_string_value(json_object_get(fi, "title"));
+    json_int_t sev = json_integer_value(json_object_get(event, "severity_id"));
+    if (sev > json_integer_value(json_object_get(c, "severity_id")))
+        json_object_set_new(c, "severity_id", json_integer(sev));
+    if (site)
+        add_unique(json_object_get(c, "sites"), json_string(site), 16);
+    size_t i;
+    json_t *obs;
+    json_array_foreach(observables, i, obs)
+    {
+        json_t *slim =
+            json_pack("{s:O?, s:O?, s:O?}", "type_id", json_object_get(obs, "type_id"), "type",
+                      json_object_get(obs, "type"), "value", json_object_get(obs, "value"));
+        add_unique(json_object_get(c, "observables"), slim, CASE_MAX_OBSERVABLES);
+    }
+    json_t *attack;
+    json_array_foreach(json_object_get(fi, "attacks"), i, attack)
+    {
+        json_t *uid = json_object_get(json_object_get(attack, "technique"), "uid");
+        if (json_is_string(uid))
+            add_unique(json_object_get(c, "attacks"), json_incref(uid), 64);
+    }
+    json_int_t count = json_integer_value(json_object_get(c, "alert_count")) + 1;
+    json_object_set_new(c, "alert_count", json_integer(count));
+    json_t *alert = json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:O?}", "event_id",
+                              (json_int_t)event_id, "site", site, "source", source, "title", title,
+                              "severity_id", sev, "time", json_object_get(event, "time"));
+    if (json_array_size(json_object_get(c, "alerts")) < CASE_MAX_ALERTS)
+        json_array_append(json_object_get(c, "alerts"), alert);
+    json_decref(alert);
+    int rc = casestore__case_put(st, txn, c, e);
+    json_decref(c);
+    if (rc != 0)
+        return 0;
+    /* Index every observable to this case, refreshing its time. */
+    json_array_foreach(observables, i, obs)
+    {
+        char key[1024];
+        if (obs_key(obs, key, sizeof key) != 0)
+            continue;
+        json_t *row =
+            json_pack("{s:I, s:I}", "case", (json_int_t)id, "time", (json_int_t)fs_now_ms());
+        rc = casestore_put_json(st, txn, CASESTORE_DB_OBS, key, strlen(key), row, e);
+        json_decref(row);
+        if (rc != 0)
+            return 0;
+    }
+    json_t *entry = json_pack("{s:I, s:s?, s:s?, s:s?}", "event_id", (json_int_t)event_id, "site",
+                              site, "source", source, "text", title);
+    rc = casestore_timeline_add(st, txn, id, *created ? "opened" : "alert", entry, e);
+    json_decref(entry);
+    return rc == 0 ? id : 0;
+}
