@@ -1,9 +1,12 @@
-/*  adapter_internal.h — private to libfedsoar_adapters. */
+/*  adapter_internal.h — private to libfedsoar_adapters: the daemon's
+    state and the functions its files share (daemon.c, commands.c,
+    requests.c, sources.c, ingest.c, witness.c, config_check.c). */
 #ifndef FEDSOAR_ADAPTER_INTERNAL_H
 #define FEDSOAR_ADAPTER_INTERNAL_H
 
 #include "adapter.h"
 #include "federation.h"
+#include "plugin.h"
 
 #define ADAPTER_MAX_ACTUATORS 8
 #define ADAPTER_BATCH 500            /* events per EVENTS message */
@@ -15,7 +18,7 @@
 typedef struct connector_slot {
     char name[65];
     char kind[16]; /* "analyzer" or "responder" */
-    const connector_ops_t *ops;
+    const adapter_plugin_t *plugin;
     void *state;
 } connector_slot_t;
 
@@ -25,16 +28,16 @@ typedef struct connector_slot {
 typedef struct source_slot {
     char name[65];
     char source_id[65]; /* the ops' source id, or the config's for file-tail */
-    const source_ops_t *ops;
+    const adapter_plugin_t *plugin;
     void *state;
     int64_t interval_ms;
     int64_t next_poll;            /* monotonic ms */
     int64_t backoff_ms;           /* after failed polls, up to interval_ms * 8 */
-    struct source_worker *worker; /* sources.c: the thread that polls */
+    struct source_worker *worker; /* sources.c: the thread that polls (NULL: one-shot) */
 } source_slot_t;
 
 typedef struct actuator_slot {
-    const actuator_ops_t *ops;
+    const adapter_plugin_t *plugin;
     void *state;
     json_t *pairs;
 } actuator_slot_t;
@@ -78,13 +81,45 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e);
 int adapter_add_sources(adapter_t *a, fs_err_t *e);
 void adapter_poll_sources(adapter_t *a);
 void adapter_remove_sources(adapter_t *a);
-/* The type tables (daemon.c, requests.c, sources.c), for --list-connectors. */
-extern const actuator_ops_t *const adapter_known_actuators[];
-extern const size_t adapter_known_actuator_count;
-extern const connector_ops_t *const adapter_known_connectors[];
-extern const size_t adapter_known_connector_count;
-extern const source_ops_t *const adapter_known_sources[];
-extern const size_t adapter_known_source_count;
+/* Runs a one-shot source (replay) described by config (borrowed: "name",
+   "type", "source_id" and its own keys) at once, through the sources'
+   commit path, then removes it. The number of rejected records, or -1
+   with e set. */
+int adapter_run_one_shot(adapter_t *a, const json_t *config, fs_err_t *e);
+
+/* ingest.c: the one normalize-into-outbox path.  An ingest_t is one outbox
+   transaction for one source: native records (objects mapped, text
+   framed) become events or dead letters in it, and it commits together
+   with the source's checkpoint. Daemon thread only. */
+typedef struct ingest {
+    adapter_t *a;
+    const char *name;      /* the source instance, in logs */
+    const char *source_id; /* normalize source id */
+    const char *file;      /* replay: the file, in logs (NULL otherwise) */
+    size_t added;          /* events added */
+    size_t rejected;       /* records dead-lettered as not normalizable */
+    size_t refused;        /* events the full outbox refused (dead-lettered) */
+    size_t pending;        /* records (events + rejects) since the last commit */
+    bool open;             /* a transaction is open */
+    bool failed;           /* an outbox write failed: abort */
+    fs_err_t *e;
+} ingest_t;
+
+/* Opens the transaction. 0, or -1 with e set. */
+int ingest_begin(ingest_t *in, fs_err_t *e);
+/* normalize_emit_fn / normalize_reject_fn for normalize_stream_new and
+   normalizer_run: arg is the ingest_t. */
+void ingest_event(void *arg, json_t *event, size_t record_no);
+void ingest_reject(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
+                   size_t raw_len);
+/* One emitted record (index: its 0-based number in the poll): an object is
+   mapped, a string framed and mapped. Returns its fate, or -1 (failed). */
+int ingest_record(ingest_t *in, const json_t *record, size_t index);
+/* Writes checkpoint (when not NULL) under key and commits; opens the next
+   transaction when more. 0, or -1 with e set (aborted). */
+int ingest_commit(ingest_t *in, const char *key, const char *checkpoint, bool more);
+void ingest_abort(ingest_t *in);
+
 /* The OpenC2 `query features` answer from the configured actuators. */
 json_t *adapter_features(adapter_t *a, const json_t *features);
 

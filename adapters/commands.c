@@ -19,7 +19,7 @@ json_t *adapter_features(adapter_t *a, const json_t *features)
         } else if (strcmp(name, "profiles") == 0) {
             json_t *profiles = json_array();
             for (size_t j = 0; j < a->actuator_count; j++) {
-                json_t *p = json_string(a->actuators[j].ops->profile);
+                json_t *p = json_string(a->actuators[j].plugin->profile);
                 size_t k;
                 json_t *q;
                 bool dup = false;
@@ -104,7 +104,7 @@ static json_t *execute(adapter_t *a, const json_t *cmd)
                  target);
         return json_pack("{s:i, s:s}", "status", 501, "status_text", text);
     }
-    return slot->ops->execute(slot->state, cmd);
+    return slot->plugin->execute(slot->state, cmd);
 }
 
 /* Whether the site itself counts this command as critical: its action, or

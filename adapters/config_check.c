@@ -1,8 +1,8 @@
 /*  config_check.c — the written schema of the adapter config file (issue
     11.4, docs/cli.md): every top-level key, and each "connectors",
     "sources" and "actuator_config" entry by the schema its type declares
-    next to its init (connector_ops_t / source_ops_t / actuator_ops_t
-    .config_schema). fedsoar-adapter checks the file against it before any
+    next to its init (adapter_plugin_t.config_schema, one registry:
+    registry.c). fedsoar-adapter checks the file against it before any
     connector, source or actuator is created, and stops with exit 2 on the
     first mismatch. */
 #include "adapter_internal.h"
@@ -46,9 +46,12 @@ static const char *actuators_check(const json_t *v)
     for (const char *p = s; *p;) {
         size_t n = strcspn(p, ",");
         bool known = false;
-        for (size_t i = 0; i < adapter_known_actuator_count && !known; i++)
-            known = strlen(adapter_known_actuators[i]->name) == n &&
-                    strncmp(adapter_known_actuators[i]->name, p, n) == 0;
+        char name[64];
+        if (n < sizeof name) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            known = adapter_plugin_find(ADAPTER_PLUGIN_ACTUATOR, name, NULL) != NULL;
+        }
         if (!known || ++count > ADAPTER_MAX_ACTUATORS)
             return what;
         p += n;
@@ -127,23 +130,19 @@ const fs_schema_t *adapter_config_schema(void)
     static bool built;
     if (built)
         return &adapter_schema;
-    size_t n = 0;
-    for (size_t i = 0; i < adapter_known_connector_count && n < KNOWN_MAX; i++) {
-        const connector_ops_t *c = adapter_known_connectors[i];
-        connector_variants[n++] =
-            (fs_schema_variant_t){c->type, c->config_schema ? c->config_schema : &no_keys};
-    }
-    n = 0;
-    for (size_t i = 0; i < adapter_known_source_count && n < KNOWN_MAX; i++) {
-        const source_ops_t *s = adapter_known_sources[i];
-        source_variants[n++] =
-            (fs_schema_variant_t){s->type, s->config_schema ? s->config_schema : &no_keys};
-    }
-    n = 0;
-    for (size_t i = 0; i < adapter_known_actuator_count && n < KNOWN_MAX; i++) {
-        const actuator_ops_t *a = adapter_known_actuators[i];
-        actuator_fields[n++] =
-            (fs_schema_field_t)FS_FIELD(a->name, a->config_schema ? a->config_schema : &no_keys);
+    size_t count, nc = 0, ns = 0, na = 0;
+    const adapter_plugin_t *const *all = adapter_plugins(&count);
+    for (size_t i = 0; i < count; i++) {
+        const adapter_plugin_t *p = all[i];
+        const fs_schema_t *schema = p->config_schema ? p->config_schema : &no_keys;
+        if (p->api_version != ADAPTER_PLUGIN_VERSION || (p->flags & ADAPTER_PLUGIN_INTERNAL))
+            continue;
+        if (p->kind == ADAPTER_PLUGIN_CONNECTOR && nc < KNOWN_MAX)
+            connector_variants[nc++] = (fs_schema_variant_t){p->type, schema};
+        else if (p->kind == ADAPTER_PLUGIN_SOURCE && ns < KNOWN_MAX)
+            source_variants[ns++] = (fs_schema_variant_t){p->type, schema};
+        else if (p->kind == ADAPTER_PLUGIN_ACTUATOR && na < KNOWN_MAX)
+            actuator_fields[na++] = (fs_schema_field_t)FS_FIELD(p->type, schema);
     }
     built = true;
     return &adapter_schema;

@@ -1,6 +1,7 @@
 /*  http_client.c — the libcurl wrapper behind every vendor connector
     (http_client.h says what it guarantees). */
 #include "http_client.h"
+#include "vendor_parsers.h"
 
 #include <czmq.h>
 #include <ctype.h>
@@ -11,7 +12,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define HTTP_URL_MAX 4096
 #define HTTP_BACKOFF_BASE_MS 500
 #define HTTP_BACKOFF_MAX_MS 30000
 
@@ -34,7 +34,9 @@ struct http_client {
     int max_retries;
     long retry_max_wait_s;
     bool tls_verify;
+    bool https_only; /* https:// only, TLS 1.2 or later (http_client_new_opts) */
     char ca_file[512];
+    char client_cert[512], client_key[512]; /* mutual TLS: PEM files, or "" */
     auth_kind_t auth;
     char secret[HTTP_SECRET_MAX]; /* API token or OAuth2 client secret */
     char client_id[256];
@@ -48,6 +50,9 @@ struct http_client {
 };
 
 static bool curl_ready;
+
+/* Internal request flag (http_client_exchange): one attempt, every body kept. */
+#define HTTP_ONCE (1 << 8)
 
 /* ---- small helpers ----------------------------------------------------------- */
 
@@ -119,98 +124,6 @@ int http_secret_load(const json_t *config, const char *key, char *out, size_t si
     return fs_err_set(e, "%s_file or %s_env: required (where the credential is)", key, key);
 }
 
-char *http_escape(const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s);
-    char *out = malloc(n * 3 + 1), *p = out;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            *p++ = (char)c;
-        } else {
-            *p++ = '%';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 15];
-        }
-    }
-    *p = '\0';
-    return out;
-}
-
-char *http_link_next(const char *value, size_t len)
-{
-    /* Link: <url>; rel="next", <url2>; rel="self"   (RFC 8288) */
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && (value[i] == ' ' || value[i] == ','))
-            i++;
-        if (i >= len || value[i] != '<')
-            return NULL;
-        size_t start = ++i;
-        while (i < len && value[i] != '>')
-            i++;
-        if (i >= len)
-            return NULL;
-        size_t end = i++;
-        /* parameters up to the next ',' that follows a complete link-value */
-        size_t pstart = i;
-        bool quoted = false;
-        while (i < len && (quoted || value[i] != ',')) {
-            if (value[i] == '"')
-                quoted = !quoted;
-            i++;
-        }
-        for (size_t j = pstart; j + 3 <= i; j++) {
-            if (strncasecmp(value + j, "rel", 3) != 0)
-                continue;
-            size_t k = j + 3;
-            while (k < i && value[k] == ' ')
-                k++;
-            if (k >= i || value[k] != '=')
-                continue;
-            k++;
-            while (k < i && value[k] == ' ')
-                k++;
-            if (k < i && value[k] == '"')
-                k++;
-            if (k + 4 <= i && strncasecmp(value + k, "next", 4) == 0 &&
-                (k + 4 == i || value[k + 4] == '"' || value[k + 4] == ';' || value[k + 4] == ' ')) {
-                if (end - start == 0 || end - start >= HTTP_URL_MAX)
-                    return NULL;
-                char *url = malloc(end - start + 1);
-                memcpy(url, value + start, end - start);
-                url[end - start] = '\0';
-                return url;
-            }
-        }
-    }
-    return NULL;
-}
-
-long http_retry_after_seconds(const char *value)
-{
-    while (*value == ' ')
-        value++;
-    if (isdigit((unsigned char)*value)) {
-        uint64_t s;
-        char buf[32];
-        size_t n = strcspn(value, " \r\n");
-        if (n >= sizeof buf)
-            return -1;
-        memcpy(buf, value, n);
-        buf[n] = '\0';
-        if (fs_parse_u64(buf, &s) != 0 || s > 86400)
-            return -1;
-        return (long)s;
-    }
-    time_t t = curl_getdate(value, NULL);
-    if (t < 0)
-        return -1;
-    time_t now = time(NULL);
-    return t <= now ? 0 : (long)(t - now > 86400 ? 86400 : t - now);
-}
-
 /* ---- construction -------------------------------------------------------------- */
 
 static const char *url_check(const json_t *v)
@@ -232,6 +145,8 @@ const fs_schema_field_t http_client_fields[] = {
     FS_FIELD("retry_max_wait_s", FS_S_INT(0, 3600)),
     FS_FIELD("tls_verify", FS_S_BOOL),
     FS_FIELD("ca_file", FS_S_STRING),
+    FS_FIELD("client_cert_file", FS_S_STRING),
+    FS_FIELD("client_key_file", FS_S_STRING),
     FS_FIELD("auth", FS_S_ENUM("none", "oauth2", "ssws", "bearer", "apitoken", "header", "basic")),
     FS_FIELD("token_url", FS_S_STRING),
     FS_FIELD("client_id", FS_S_STRING),
@@ -284,16 +199,72 @@ static int parse_base(http_client_t *c, const char *base, fs_err_t *e)
     return 0;
 }
 
-http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t *e)
+static int curl_start(const char *what, fs_err_t *e)
 {
     if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-            fs_err_set(e, "%s: libcurl failed to initialise", what);
-            return NULL;
-        }
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+            return fs_err_set(e, "%s: libcurl failed to initialise", what);
         curl_ready = true;
     }
-    http_client_t *c = calloc(1, sizeof *c);
+    return 0;
+}
+
+/* Mutual TLS: both files or neither. */
+static int set_client_cert(http_client_t *c, const char *cert, const char *key, fs_err_t *e)
+{
+    if (!cert != !key)
+        return fs_err_set(e, "%s: client_cert_file and client_key_file go together (mutual TLS)",
+                          c->what);
+    if (cert &&
+        (snprintf(c->client_cert, sizeof c->client_cert, "%s", cert) >=
+             (int)sizeof c->client_cert ||
+         snprintf(c->client_key, sizeof c->client_key, "%s", key) >= (int)sizeof c->client_key))
+        return fs_err_set(e, "%s: client_cert_file or client_key_file: path too long", c->what);
+    return 0;
+}
+
+http_client_t *http_client_new_opts(const http_client_opts_t *o, const char *what, fs_err_t *e)
+{
+    if (curl_start(what, e) != 0)
+        return NULL;
+    http_client_t *c = fs_xcalloc(1, sizeof *c);
+    snprintf(c->what, sizeof c->what, "%s", what);
+    c->https_only = o->https_only;
+    if (parse_base(c, o->base_url, e) != 0)
+        goto fail;
+    if (c->https_only && strncmp(c->base, "https://", 8) != 0) {
+        fs_err_set(e, "%s: an https:// URL is required", what);
+        goto fail;
+    }
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+    c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
+    c->max_body = o->max_body ? o->max_body : HTTP_DEFAULT_MAX_BODY;
+    c->max_retries = o->max_retries;
+    c->retry_max_wait_s = 60;
+    c->tls_verify = true;
+    c->auth = AUTH_NONE;
+    if (o->ca_file &&
+        snprintf(c->ca_file, sizeof c->ca_file, "%s", o->ca_file) >= (int)sizeof c->ca_file) {
+        fs_err_set(e, "%s: ca_file: path too long", what);
+        goto fail;
+    }
+    if (set_client_cert(c, o->client_cert_file, o->client_key_file, e) != 0)
+        goto fail;
+    if (!(c->curl = curl_easy_init())) {
+        fs_err_set(e, "%s: cannot create a libcurl handle", what);
+        goto fail;
+    }
+    return c;
+fail:
+    http_client_destroy(&c);
+    return NULL;
+}
+
+http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t *e)
+{
+    if (curl_start(what, e) != 0)
+        return NULL;
+    http_client_t *c = fs_xcalloc(1, sizeof *c);
     snprintf(c->what, sizeof c->what, "%s", what);
     if (parse_base(c, cfg_str(config, "base_url"), e) != 0)
         goto fail;
@@ -311,6 +282,9 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
         fs_err_set(e, "%s: ca_file: path too long", what);
         goto fail;
     }
+    if (set_client_cert(c, cfg_str(config, "client_cert_file"), cfg_str(config, "client_key_file"),
+                        e) != 0)
+        goto fail;
     if (!c->tls_verify && strncmp(c->base, "https://", 8) == 0)
         fs_log(
             FS_LOG_WARN, "http", "tls_unverified",
@@ -430,6 +404,9 @@ typedef struct {
     bool too_big;
     long retry_after; /* -1 = none */
     char *link_next;
+    const char *capture; /* a response header to keep, or NULL */
+    char *captured;      /* where (http_response_t.captured) */
+    size_t captured_size;
 } sink_t;
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
@@ -444,10 +421,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
         size_t cap = s->cap ? s->cap : 16384;
         while (cap < s->len + add + 1)
             cap *= 2;
-        char *p = realloc(s->buf, cap);
-        if (!p)
-            return 0;
-        s->buf = p;
+        s->buf = fs_xrealloc(s->buf, cap);
         s->cap = cap;
     }
     memcpy(s->buf + s->len, data, add);
@@ -473,6 +447,19 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
         s->retry_after = http_retry_after_seconds(v);
     } else if (len > 5 && strncasecmp(data, "Link:", 5) == 0 && !s->link_next) {
         s->link_next = http_link_next(data + 5, len - 5);
+    }
+    size_t cn = s->capture ? strlen(s->capture) : 0;
+    if (cn && len > cn && strncasecmp(data, s->capture, cn) == 0 && data[cn] == ':') {
+        const char *v = data + cn + 1;
+        size_t vl = len - cn - 1;
+        while (vl && (*v == ' ' || *v == '\t'))
+            v++, vl--;
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            vl--;
+        if (vl >= s->captured_size)
+            vl = s->captured_size - 1;
+        memcpy(s->captured, v, vl);
+        s->captured[vl] = '\0';
     }
     return len;
 }
@@ -512,14 +499,20 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 }
 
 static void transfer(http_client_t *c, const char *method, const char *url, const char *body,
-                     int flags, const char *auth_header, sink_t *sink, attempt_t *at)
+                     int flags, const char *auth_header, const char *const *headers, sink_t *sink,
+                     attempt_t *at)
 {
     CURL *h = c->curl;
     curl_easy_reset(h);
     struct curl_slist *hdrs = NULL;
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    if (headers) {
+        for (size_t i = 0; headers[i]; i++)
+            hdrs = curl_slist_append(hdrs, headers[i]);
+    } else {
+        hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    }
     hdrs = curl_slist_append(hdrs, "User-Agent: fedsoar-adapter/" FEDSOAR_VERSION);
-    if (body)
+    if (body && !headers)
         hdrs = curl_slist_append(hdrs, flags & HTTP_FORM
                                            ? "Content-Type: application/x-www-form-urlencoded"
                                            : "Content-Type: application/json");
@@ -527,7 +520,9 @@ static void transfer(http_client_t *c, const char *method, const char *url, cons
         hdrs = curl_slist_append(hdrs, auth_header);
     at->curl_error[0] = '\0';
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, c->https_only ? "https" : "http,https");
+    if (c->https_only)
+        curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
@@ -536,6 +531,10 @@ static void transfer(http_client_t *c, const char *method, const char *url, cons
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
     if (c->ca_file[0])
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    if (c->client_cert[0]) { /* mutual TLS */
+        curl_easy_setopt(h, CURLOPT_SSLCERT, c->client_cert);
+        curl_easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "HEAD") == 0)
@@ -586,20 +585,40 @@ static long backoff_ms(int attempt)
 
 /* Runs one request with the retry policy; auth_header may be NULL. */
 static int perform(http_client_t *c, const char *method, const char *url, const char *body,
-                   int flags, const char *auth_header, http_response_t *out, fs_err_t *e)
+                   int flags, const char *auth_header, const char *const *headers,
+                   const char *capture, http_response_t *out, fs_err_t *e)
 {
     memset(out, 0, sizeof *out);
     char human[1024];
     url_for_humans(url, human, sizeof human);
     for (int attempt = 0;; attempt++) {
-        sink_t sink = {.max = c->max_body, .retry_after = -1};
+        sink_t sink = {.max = c->max_body,
+                       .retry_after = -1,
+                       .capture = capture,
+                       .captured = out->captured,
+                       .captured_size = sizeof out->captured};
         attempt_t at;
-        transfer(c, method, url, body, flags, auth_header, &sink, &at);
+        transfer(c, method, url, body, flags, auth_header, headers, &sink, &at);
+        out->transport = (int)at.cc;
+        out->timed_out = at.cc == CURLE_OPERATION_TIMEDOUT;
+        out->too_big = sink.too_big;
+        if (at.cc != CURLE_OK)
+            snprintf(out->detail, sizeof out->detail, "%s (%s)", curl_easy_strerror(at.cc),
+                     at.curl_error[0] ? at.curl_error : "no detail");
+        if ((flags & HTTP_ONCE) && (at.cc != CURLE_OK || at.status < 200 || at.status >= 300)) {
+            /* A proxy's exchange: no retry; the caller reads what happened. */
+            out->status = at.status;
+            out->body = sink.buf ? sink.buf : fs_xstrdup("");
+            out->len = sink.len;
+            free(sink.link_next);
+            return fs_err_set(e, "%s: %s %s: %s", c->what, method, human,
+                              at.cc != CURLE_OK ? curl_easy_strerror(at.cc) : "not a 2xx answer");
+        }
         bool retryable = false;
         long wait = -1;
         if (at.cc == CURLE_OK && at.status >= 200 && at.status < 300) {
             out->status = at.status;
-            out->body = sink.buf ? sink.buf : strdup("");
+            out->body = sink.buf ? sink.buf : fs_xstrdup("");
             out->len = sink.len;
             out->link_next = sink.link_next;
             return 0;
@@ -632,7 +651,7 @@ static int perform(http_client_t *c, const char *method, const char *url, const 
                                           : "");
             /* keep the body: callers may want the vendor's error details */
             out->status = at.status;
-            out->body = sink.buf ? sink.buf : strdup("");
+            out->body = sink.buf ? sink.buf : fs_xstrdup("");
             out->len = sink.len;
             free(sink.link_next);
             return -1;
@@ -666,7 +685,7 @@ static int fetch_token(http_client_t *c, fs_err_t *e)
     char *id = http_escape(c->client_id), *secret = http_escape(c->secret),
          *scope = http_escape(c->scope);
     size_t n = strlen(id) + strlen(secret) + strlen(scope) + 96;
-    char *form = malloc(n);
+    char *form = fs_xmalloc(n);
     snprintf(form, n, "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s", id, secret,
              scope[0] ? "&scope=" : "", scope);
     wipe(secret, strlen(secret));
@@ -674,7 +693,8 @@ static int fetch_token(http_client_t *c, fs_err_t *e)
     free(id);
     free(scope);
     http_response_t r;
-    int rc = perform(c, "POST", c->token_url, form, HTTP_FORM | HTTP_IDEMPOTENT, NULL, &r, e);
+    int rc = perform(c, "POST", c->token_url, form, HTTP_FORM | HTTP_IDEMPOTENT, NULL, NULL, NULL,
+                     &r, e);
     wipe(form, strlen(form));
     free(form);
     if (rc != 0) {
@@ -689,26 +709,16 @@ static int fetch_token(http_client_t *c, fs_err_t *e)
         http_response_clear(&r);
         return fs_err_set(e, "%s", msg);
     }
-    json_t *j = json_loadb(r.body, r.len, 0, NULL);
-    const char *tok = json_string_value(json_object_get(j, "access_token"));
-    json_t *exp = json_object_get(j, "expires_in");
-    json_int_t secs = json_is_integer(exp) ? json_integer_value(exp) : 3600;
-    if (json_is_string(exp)) { /* some IdPs send it as a string */
-        uint64_t v;
-        secs = fs_parse_u64(json_string_value(exp), &v) == 0 ? (json_int_t)v : 3600;
-    }
-    if (!tok || !*tok || strlen(tok) >= sizeof c->token || strpbrk(tok, "\r\n")) {
-        json_decref(j);
+    int64_t secs = 3600;
+    if (http_oauth_parse_token(r.body, r.len, c->token, sizeof c->token, &secs) != 0) {
         wipe(r.body, r.len);
         http_response_clear(&r);
         return fs_err_set(e, "%s: OAuth2 token response from %s has no usable access_token",
                           c->what, c->token_url);
     }
-    snprintf(c->token, sizeof c->token, "%s", tok);
     /* Refresh a minute early (or at 90% of a short lifetime). */
-    json_int_t early = secs > 600 ? 60 : secs / 10;
+    int64_t early = secs > 600 ? 60 : secs / 10;
     c->token_expires = fs_mono_ms() + (secs - early) * 1000;
-    json_decref(j);
     wipe(r.body, r.len);
     http_response_clear(&r);
     fs_log(FS_LOG_INFO, "http", "token_refreshed", "connector=\"%s\" expires_in_s=%lld", c->what,
@@ -777,7 +787,7 @@ int http_client_request(http_client_t *c, const char *method, const char *url, c
     if (!(flags & HTTP_NO_AUTH) && auth_header(c, hdr, sizeof hdr, e) != 0)
         return -1;
     const char *ah = (flags & HTTP_NO_AUTH) || !hdr[0] ? NULL : hdr;
-    int rc = perform(c, method, full, body, flags, ah, out, e);
+    int rc = perform(c, method, full, body, flags & ~HTTP_ONCE, ah, NULL, NULL, out, e);
     if (rc != 0 && out->status == 401 && c->auth == AUTH_OAUTH2 && !(flags & HTTP_NO_AUTH)) {
         /* The token may have been revoked or expired early: fetch a new one once. */
         fs_log(FS_LOG_INFO, "http", "token_rejected",
@@ -785,7 +795,7 @@ int http_client_request(http_client_t *c, const char *method, const char *url, c
         http_response_clear(out);
         c->token[0] = '\0';
         if (auth_header(c, hdr, sizeof hdr, e) == 0)
-            rc = perform(c, method, full, body, flags, hdr, out, e);
+            rc = perform(c, method, full, body, flags & ~HTTP_ONCE, hdr, NULL, NULL, out, e);
     }
     wipe(hdr, sizeof hdr);
     return rc;
@@ -817,4 +827,15 @@ json_t *http_client_json(http_client_t *c, const char *method, const char *url, 
     if (!resp)
         http_response_clear(&local);
     return j;
+}
+
+int http_client_exchange(http_client_t *c, const char *method, const char *url, const char *body,
+                         const char *const *headers, const char *capture, http_response_t *out,
+                         fs_err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    char full[HTTP_URL_MAX];
+    if (resolve(c, url, full, sizeof full, e) != 0)
+        return -1;
+    return perform(c, method, full, body, HTTP_ONCE, NULL, headers, capture, out, e);
 }

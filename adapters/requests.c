@@ -6,24 +6,6 @@
 
 #include <string.h>
 
-/* Every analyzer/responder type (exported for --list-connectors). */
-const connector_ops_t *const adapter_known_connectors[] = {&connector_exec,
-                                                           &connector_virustotal,
-                                                           &connector_okta_suspend_user,
-                                                           &connector_okta_clear_sessions,
-                                                           &connector_entra_disable_account,
-                                                           &connector_entra_revoke_sessions,
-                                                           &connector_jira_issue,
-                                                           &connector_slack_message,
-                                                           &connector_teams_message,
-                                                           &connector_servicenow_incident,
-                                                           &connector_http_json,
-                                                           &connector_crowdstrike_host_context,
-                                                           &connector_okta_user_context,
-                                                           &connector_entra_user_context};
-const size_t adapter_known_connector_count =
-    sizeof adapter_known_connectors / sizeof *adapter_known_connectors;
-
 int adapter_add_connectors(adapter_t *a, fs_err_t *e)
 {
     size_t i;
@@ -37,10 +19,10 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e)
             return fs_err_set(e, "connectors[%zu].name: required, 1-64 chars", i);
         if (!kind || (strcmp(kind, "analyzer") != 0 && strcmp(kind, "responder") != 0))
             return fs_err_set(e, "connectors[%zu].kind: \"analyzer\" or \"responder\"", i);
-        const connector_ops_t *ops = NULL;
-        for (size_t k = 0; type && k < adapter_known_connector_count; k++)
-            if (strcmp(adapter_known_connectors[k]->type, type) == 0)
-                ops = adapter_known_connectors[k];
+        fs_err_t fe = {{0}}; /* every type is in the one registry (registry.c) */
+        const adapter_plugin_t *ops = adapter_plugin_find(ADAPTER_PLUGIN_CONNECTOR, type, &fe);
+        if (fe.text[0])
+            return fs_err_set(e, "connectors[%zu]: %s", i, fe.text);
         if (!ops)
             return fs_err_set(
                 e,
@@ -56,7 +38,7 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e)
         fs_err_t ie = {{0}};
         if (!(slot->state = ops->init(c, a->cfg.state_dir, &ie)))
             return fs_err_set(e, "connectors[%zu] (%s): %s", i, name, ie.text);
-        slot->ops = ops;
+        slot->plugin = ops;
         snprintf(slot->name, sizeof slot->name, "%s", name);
         snprintf(slot->kind, sizeof slot->kind, "%s", kind);
         a->connector_count++;
@@ -70,7 +52,7 @@ static json_t *run_request(adapter_t *a, const char *type, const char *name, con
     for (size_t i = 0; i < a->connector_count; i++) {
         connector_slot_t *c = &a->connectors[i];
         if (strcmp(c->name, name) == 0 && strcmp(c->kind, kind) == 0)
-            return c->ops->run(c->state, input);
+            return c->plugin->run(c->state, input);
     }
     char text[256];
     snprintf(text, sizeof text, "site %s has no %s named %s", a->cfg.site, kind, name);

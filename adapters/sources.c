@@ -10,9 +10,12 @@
     that touches LMDB or the normalizer (reading the checkpoint, mapping,
     committing) stays on the daemon's thread. A worker polls only when the
     daemon hands it a checkpoint and waits until the daemon has committed
-    its result, so a source never has two polls in flight. */
+    its result, so a source never has two polls in flight.
+
+    One-shot sources (replay) have no thread: adapter_run_one_shot runs
+    them at once on the daemon's thread, through the same commit path
+    (ingest.c) and the same checkpoint rules. */
 #include "adapter_internal.h"
-#include "push_source.h" /* hook: push sources (splunk-webhook) learn each record's fate */
 
 #include <pthread.h>
 #include <string.h>
@@ -50,7 +53,7 @@ static void *worker_main(void *arg)
         json_t *records = json_array();
         char *next = NULL;
         fs_err_t err = {{0}};
-        int rc = w->slot->ops->poll(w->slot->state, checkpoint, collect, records, &next, &err);
+        int rc = w->slot->plugin->poll(w->slot->state, checkpoint, collect, records, &next, &err);
         pthread_mutex_lock(&w->mu);
         w->records = records;
         w->next = next;
@@ -66,21 +69,6 @@ static void *worker_main(void *arg)
 #define SOURCE_MAX_BACKOFF_FACTOR 8
 #define ADAPTER_SOURCE_MAX_RECORDS 20000 /* per poll; a source past it fails the poll */
 
-const source_ops_t *const adapter_known_sources[] = {&source_crowdstrike_alerts,
-                                                     &source_okta_logs,
-                                                     &source_graph_alerts,
-                                                     &source_mde_alerts,
-                                                     &source_entra_signins,
-                                                     &source_entra_audits,
-                                                     &source_sentinel_incidents,
-                                                     &source_sentinelone_threats,
-                                                     &source_splunk_export,
-                                                     &source_file_tail,
-                                                     &source_syslog,
-                                                     &source_splunk_webhook};
-const size_t adapter_known_source_count =
-    sizeof adapter_known_sources / sizeof *adapter_known_sources;
-
 int adapter_add_sources(adapter_t *a, fs_err_t *e)
 {
     size_t i;
@@ -93,18 +81,15 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         const char *type = json_string_value(json_object_get(c, "type"));
         if (!name || !*name || strlen(name) > 64 || strchr(name, ':'))
             return fs_err_set(e, "sources[%zu].name: required, 1-64 chars, no ':'", i);
-        const source_ops_t *ops = NULL;
-        for (size_t k = 0; type && k < adapter_known_source_count; k++)
-            if (strcmp(adapter_known_sources[k]->type, type) == 0)
-                ops = adapter_known_sources[k];
-        if (!ops)
+        fs_err_t fe = {{0}};
+        const adapter_plugin_t *ops = adapter_plugin_find(ADAPTER_PLUGIN_SOURCE, type, &fe);
+        if (fe.text[0])
+            return fs_err_set(e, "sources[%zu]: %s", i, fe.text);
+        if (!ops || (ops->flags & ADAPTER_PLUGIN_INTERNAL))
             return fs_err_set(e,
                               "sources[%zu].type: unknown source type \"%s\" (fedsoar-adapter "
                               "--list-connectors lists them)",
                               i, type ? type : "(none)");
-        if (ops->api_version != SOURCE_API_VERSION)
-            return fs_err_set(e, "sources[%zu]: %s speaks API %d, not %d", i, type,
-                              ops->api_version, SOURCE_API_VERSION);
         /* A type without a fixed source id (file-tail) takes it from the config. */
         const char *source_id =
             ops->source_id ? ops->source_id : json_string_value(json_object_get(c, "source_id"));
@@ -128,13 +113,13 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         fs_err_t ie = {{0}};
         if (!(slot->state = ops->init(c, a->cfg.state_dir, &ie)))
             return fs_err_set(e, "sources[%zu] (%s): %s", i, name, ie.text);
-        slot->ops = ops;
+        slot->plugin = ops;
         snprintf(slot->name, sizeof slot->name, "%s", name);
         snprintf(slot->source_id, sizeof slot->source_id, "%s", source_id);
         slot->interval_ms = (iv ? json_integer_value(iv) : SOURCE_DEFAULT_INTERVAL_S) * 1000;
         slot->next_poll = 0; /* at once */
         a->source_count++;
-        struct source_worker *w = calloc(1, sizeof *w);
+        struct source_worker *w = fs_xcalloc(1, sizeof *w);
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->cv, NULL);
         w->slot = slot;
@@ -169,7 +154,7 @@ void adapter_remove_sources(adapter_t *a)
             free(w);
             a->sources[i].worker = NULL;
         }
-        a->sources[i].ops->cleanup(&a->sources[i].state);
+        a->sources[i].plugin->cleanup(&a->sources[i].state);
     }
     a->source_count = 0;
 }
@@ -186,103 +171,45 @@ static int collect(void *arg, const json_t *record)
     return 0;
 }
 
-/* Native text (a string record): framed and mapped by normalizer_run. */
-typedef struct {
-    adapter_t *a;
-    source_slot_t *s;
-    size_t *added, *rejected;
-    bool failed;
-    fs_err_t *e;
-    size_t refused; /* events the full outbox refused (dead-lettered) */
-} text_ctx_t;
-
-static void on_text_event(void *arg, json_t *event, size_t record_no)
+/* The outbox meta name of a source's checkpoint. */
+static void checkpoint_key(const source_slot_t *s, char *out, size_t size)
 {
-    (void)record_no;
-    text_ctx_t *t = arg;
-    if (t->failed)
-        return;
-    int rc = outbox_add(t->a->outbox, event, t->e);
-    if (rc < 0)
-        t->failed = true;
-    else if (rc == 0)
-        (*t->added)++;
+    if (s->plugin->checkpoint_key)
+        s->plugin->checkpoint_key(s->state, out, size);
     else
-        t->refused++;
+        snprintf(out, size, "source:%s:checkpoint", s->name);
 }
 
-static void on_text_reject(void *arg, size_t record_no, size_t offset, const char *reason,
-                           const char *raw, size_t raw_len)
-{
-    text_ctx_t *t = arg;
-    fs_log(FS_LOG_WARN, "adapter", "record_rejected",
-           "site=%s source=%s record=%zu offset=%zu reason=\"%s\"", t->a->cfg.site, t->s->name,
-           record_no, offset, reason);
-    (*t->rejected)++;
-    if (!t->failed && outbox_dead_letter(t->a->outbox, t->s->source_id, record_no, offset, reason,
-                                         raw, raw_len, t->e) != 0)
-        t->failed = true;
-}
-
-/* Normalizes the records and commits them with the checkpoint, all or nothing. */
+/* Normalizes a poll's records and commits them with the checkpoint, all or
+   nothing (ingest.c). */
 static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *checkpoint,
                   size_t *added, size_t *rejected, fs_err_t *e)
 {
-    char key[96];
-    snprintf(key, sizeof key, "source:%s:checkpoint", s->name);
-    if (outbox_begin(a->outbox, e) != 0)
+    char key[160];
+    checkpoint_key(s, key, sizeof key);
+    ingest_t in = {.a = a, .name = s->name, .source_id = s->source_id};
+    if (ingest_begin(&in, e) != 0)
         return -1;
-    normalize_opts_t opts = {.site = a->cfg.site, .keep_raw = a->cfg.keep_raw};
     size_t i;
     json_t *rec;
+    int rc = 0;
     json_array_foreach(records, i, rec)
     {
-        if (json_is_string(rec)) {
-            size_t added0 = *added;
-            text_ctx_t t = {a, s, added, rejected, false, e, 0};
-            long r = normalizer_run(a->normalizer, s->source_id, &opts, json_string_value(rec),
-                                    json_string_length(rec), on_text_event, on_text_reject, &t, e);
-            if (r < 0 || t.failed) {
-                outbox_abort(a->outbox);
-                return -1;
-            }
-            /* Push-source hook: what became of this record (answered after the commit). */
-            push_source_record(s->ops, s->state, i,
-                               t.refused                   ? PUSH_REFUSED
-                               : r > 0 || *added == added0 ? PUSH_REJECTED
-                                                           : PUSH_ADDED);
-            continue;
+        int fate = ingest_record(&in, rec, i);
+        if (fate < 0) {
+            rc = -1;
+            break;
         }
-        fs_err_t me = {{0}};
-        json_t *ev = normalizer_map(a->normalizer, s->source_id, &opts, rec, &me);
-        int rc;
-        if (ev) {
-            rc = outbox_add(a->outbox, ev, e);
-            json_decref(ev);
-            if (rc == 0)
-                (*added)++;
-            push_source_record(s->ops, s->state, i, rc == 0 ? PUSH_ADDED : PUSH_REFUSED); /* hook */
-        } else {
-            push_source_record(s->ops, s->state, i, PUSH_REJECTED); /* hook */
-            char *raw = json_dumps(rec, JSON_COMPACT);
-            fs_log(FS_LOG_WARN, "adapter", "record_rejected",
-                   "site=%s source=%s record=%zu reason=\"%s\"", a->cfg.site, s->name, i + 1,
-                   me.text);
-            rc = outbox_dead_letter(a->outbox, s->source_id, i + 1, 0, me.text, raw ? raw : "",
-                                    raw ? strlen(raw) : 0, e);
-            free(raw);
-            (*rejected)++;
-        }
-        if (rc < 0) {
-            outbox_abort(a->outbox);
-            return -1;
-        }
+        if (s->plugin->on_record) /* a push source learns each record's fate */
+            s->plugin->on_record(s->state, i, (source_record_fate_t)fate);
     }
-    if (checkpoint && outbox_set_meta(a->outbox, key, checkpoint, e) != 0) {
-        outbox_abort(a->outbox);
-        return -1;
-    }
-    return outbox_commit(a->outbox, e);
+    if (rc == 0)
+        rc = ingest_commit(&in, key, checkpoint, false);
+    else
+        ingest_abort(&in);
+    *added = in.added;
+    *rejected = in.rejected;
+    return rc;
 }
 
 /* Commits a finished poll (daemon thread) and schedules the next one. */
@@ -293,8 +220,8 @@ static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records, const c
     size_t added = 0, rejected = 0;
     if (rc >= 0 && commit(a, s, records, next, &added, &rejected, &e) != 0)
         rc = -1;
-    push_source_committed(s->ops, s->state,
-                          rc >= 0); /* hook: a push source answers its senders now */
+    if (s->plugin->on_commit) /* a push source answers its senders now */
+        s->plugin->on_commit(s->state, rc >= 0);
     int64_t now = fs_mono_ms();
     if (rc < 0) {
         s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : s->interval_ms;
@@ -338,8 +265,8 @@ void adapter_poll_sources(adapter_t *a)
             json_decref(records);
             free(next);
         } else if (w->phase == WORKER_IDLE && fs_mono_ms() >= s->next_poll) {
-            char key[96];
-            snprintf(key, sizeof key, "source:%s:checkpoint", s->name);
+            char key[160];
+            checkpoint_key(s, key, sizeof key);
             w->checkpoint = outbox_get_meta(a->outbox, key);
             w->started_ms = fs_mono_ms();
             w->phase = WORKER_RUNNING;
@@ -349,4 +276,100 @@ void adapter_poll_sources(adapter_t *a)
             pthread_mutex_unlock(&w->mu);
         }
     }
+}
+
+/* ---- one-shot sources (replay) ------------------------------------------------------
+   Run at once on the daemon's thread: the plugin's stream() feeds its input
+   through the normalizer's splitter into the open ingest transaction and
+   commits it with its checkpoint as it goes (source_sink_commit); what is
+   left open when it returns is committed here. */
+
+struct source_sink {
+    ingest_t in;
+    normalize_opts_t opts; /* the splitter keeps a pointer to it */
+    char key[160];         /* the checkpoint's meta name */
+};
+
+normalize_stream_t *source_sink_stream(source_sink_t *k, const char *position, fs_err_t *e)
+{
+    adapter_t *a = k->in.a;
+    return normalize_stream_new(a->normalizer, k->in.source_id, &k->opts, position, ingest_event,
+                                ingest_reject, &k->in, e);
+}
+
+int source_sink_commit(source_sink_t *k, const char *checkpoint, bool more, fs_err_t *e)
+{
+    k->in.e = e;
+    return ingest_commit(&k->in, k->key, checkpoint, more);
+}
+
+size_t source_sink_pending(const source_sink_t *k)
+{
+    return k->in.pending;
+}
+
+size_t source_sink_added(const source_sink_t *k)
+{
+    return k->in.added;
+}
+
+size_t source_sink_rejected(const source_sink_t *k)
+{
+    return k->in.rejected;
+}
+
+bool source_sink_failed(const source_sink_t *k)
+{
+    return k->in.failed;
+}
+
+const char *source_sink_site(const source_sink_t *k)
+{
+    return k->in.a->cfg.site;
+}
+
+int adapter_run_one_shot(adapter_t *a, const json_t *config, fs_err_t *e)
+{
+    const char *type = json_string_value(json_object_get(config, "type"));
+    fs_err_t fe = {{0}};
+    const adapter_plugin_t *p = adapter_plugin_find(ADAPTER_PLUGIN_SOURCE, type, &fe);
+    if (!p || !p->stream)
+        return fs_err_set(e, "%s", fe.text[0] ? fe.text : "no such one-shot source type");
+    source_slot_t slot = {.plugin = p};
+    snprintf(slot.name, sizeof slot.name, "%s",
+             json_string_value(json_object_get(config, "name")) ?: type);
+    snprintf(slot.source_id, sizeof slot.source_id, "%s",
+             p->source_id ? p->source_id : json_string_value(json_object_get(config, "source_id")));
+    if (!(slot.state = p->init(config, a->cfg.state_dir, e)))
+        return -1;
+    source_sink_t sink = {
+        .in = {.a = a, .name = slot.name, .source_id = slot.source_id},
+        .opts = {.site = a->cfg.site, .keep_raw = a->cfg.keep_raw},
+    };
+    sink.in.file = json_string_value(json_object_get(config, "file"));
+    checkpoint_key(&slot, sink.key, sizeof sink.key);
+    char *checkpoint = outbox_get_meta(a->outbox, sink.key);
+    int rc = ingest_begin(&sink.in, e);
+    if (rc == 0)
+        rc = p->stream(slot.state, checkpoint, &sink, e);
+    if (rc == 0 && sink.in.open)
+        rc = ingest_commit(&sink.in, sink.key, NULL, false);
+    ingest_abort(&sink.in); /* what a failed run left open */
+    free(checkpoint);
+    p->cleanup(&slot.state);
+    return rc < 0 ? -1 : (int)(sink.in.rejected > INT32_MAX ? INT32_MAX : sink.in.rejected);
+}
+
+long adapter_replay(adapter_t *a, const char *source, const char *file, fs_err_t *e)
+{
+    if (!normalizer_has_source(a->normalizer, source))
+        return fs_err_set(e,
+                          "--replay %s:%s: unknown source id \"%s\" (fedsoarctl normalize "
+                          "--list-sources lists them)",
+                          source, file, source);
+    json_t *config = json_pack("{s:s, s:s, s:s, s:s}", "name", source, "type", "replay",
+                               "source_id", source, "file", file);
+    long rc = adapter_run_one_shot(a, config, e);
+    json_decref(config);
+    return rc;
 }

@@ -7,8 +7,11 @@
     after init (or {"error": "..."} and exits 1), then for each command file
     checks the command with the strict validator and prints the relayed
     response as one JSON line. */
-#include "adapter.h"
+#include "plugin.h"
 #include "federation.h"
+
+/* The actuator, from the adapter's one plugin registry (set in main). */
+static const adapter_plugin_t *actuator_openc2_https;
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +30,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: openc2_https_driver CONFIG.json [COMMAND.json ...]\n");
         return 2;
     }
+    actuator_openc2_https = adapter_plugin_find(ADAPTER_PLUGIN_ACTUATOR, "openc2-https", NULL);
     fs_err_t e = {{0}};
     json_t *cfg = fs_config_load(argv[1], &e);
     if (!cfg) {
         fprintf(stderr, "%s\n", e.text);
         return 2;
     }
-    void *state = actuator_openc2_https.init(cfg, "/tmp", &e);
+    void *state = actuator_openc2_https->init(cfg, "/tmp", &e);
     json_decref(cfg);
     if (!state) {
         json_t *err = json_pack("{s:s}", "error", e.text);
@@ -41,7 +45,7 @@ int main(int argc, char **argv)
         json_decref(err);
         return 1;
     }
-    json_t *p = json_pack("{s:o}", "pairs", actuator_openc2_https.pairs(state));
+    json_t *p = json_pack("{s:o}", "pairs", actuator_openc2_https->pairs(state));
     print_json(p);
     json_decref(p);
     for (int i = 2; i < argc; i++) {
@@ -52,13 +56,13 @@ int main(int argc, char **argv)
         } else {
             char reason[OPENC2_REASON_MAX] = "";
             int verdict = openc2_validate_command(cmd, reason, sizeof reason);
-            rsp = verdict == OPENC2_VALID ? actuator_openc2_https.execute(state, cmd)
+            rsp = verdict == OPENC2_VALID ? actuator_openc2_https->execute(state, cmd)
                                           : openc2_response_for_verdict(verdict, reason);
         }
         print_json(rsp);
         json_decref(rsp);
         json_decref(cmd);
     }
-    actuator_openc2_https.cleanup(&state);
+    actuator_openc2_https->cleanup(&state);
     return 0;
 }

@@ -1,15 +1,13 @@
 # OpenC2 over HTTPS (issue 5): a stand-in Consumer (libmicrohttpd + GnuTLS)
 # and a driver that runs the openc2-https actuator as the adapter does.
-# The driver compiles the actuator itself, so it needs only the federation
-# and normalize libraries and libcurl. Included from integration/tests.cmake.
+# The driver finds the actuator in the adapter's plugin registry.
+# Included from integration/tests.cmake.
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
 pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
 add_executable(openc2_consumer ${CMAKE_CURRENT_SOURCE_DIR}/connectors/openc2_consumer.c)
 target_link_libraries(openc2_consumer PRIVATE PkgConfig::MHD PkgConfig::GNUTLS PkgConfig::JANSSON)
-add_executable(openc2_https_driver ${CMAKE_CURRENT_SOURCE_DIR}/connectors/openc2_https_driver.c
-               ${CMAKE_SOURCE_DIR}/adapters/actuator_openc2_https.c)
-target_include_directories(openc2_https_driver PRIVATE ${CMAKE_SOURCE_DIR}/adapters)
-target_link_libraries(openc2_https_driver PRIVATE fedsoar_normalize fedsoar_federation PkgConfig::CURL)
+add_executable(openc2_https_driver ${CMAKE_CURRENT_SOURCE_DIR}/connectors/openc2_https_driver.c)
+target_link_libraries(openc2_https_driver PRIVATE fedsoar_adapters)
 set_target_properties(openc2_consumer openc2_https_driver PROPERTIES
                       RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 fedsoar_script_test(openc2_https connectors connectors/openc2_https.sh 120)

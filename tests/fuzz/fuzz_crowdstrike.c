@@ -1,7 +1,7 @@
 /*  fuzz_crowdstrike.c — the CrowdStrike API page parser (query ids and
     entity objects) the crowdstrike-alerts source and crowdstrike-falcon
     actuator run on every vendor answer. */
-#include "connectors.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 #include <stdlib.h>

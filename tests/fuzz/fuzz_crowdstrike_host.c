@@ -1,6 +1,6 @@
 /*  fuzz_crowdstrike_host.c — the Falcon device entity and login-history
     parsers (crowdstrike-host-context analyzer). */
-#include "context_parsers.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 

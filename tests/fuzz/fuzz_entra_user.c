@@ -1,6 +1,6 @@
 /*  fuzz_entra_user.c — the Graph user, memberOf and sign-in parsers
     (entra-user-context analyzer). */
-#include "context_parsers.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*  fuzz_graph.c — the Microsoft Graph / Defender collection page parser
     ({"value": [...], "@odata.nextLink"}) used by graph-alerts and
     defender-endpoint. */
-#include "connectors.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 #include <stdlib.h>

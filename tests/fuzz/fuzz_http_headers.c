@@ -1,7 +1,7 @@
 /*  fuzz_http_headers.c — the response header parsers of the HTTP client:
     Link (rel="next" pagination, RFC 8288) and Retry-After (seconds or an
     HTTP date). */
-#include "http_client.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 #include <stdlib.h>

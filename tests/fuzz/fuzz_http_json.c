@@ -1,6 +1,6 @@
 /*  fuzz_http_json.c — the http-json analyzer's answer picker: the vendor's
     body with a fixed set of field pointers, and as a whole. */
-#include "context_parsers.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 

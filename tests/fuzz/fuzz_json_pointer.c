@@ -1,6 +1,6 @@
 /*  fuzz_json_pointer.c — the RFC 6901 JSON pointer lookup (http-json).
     Input: the pointer, a newline, then a JSON document. */
-#include "context_parsers.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*  fuzz_okta.c — the Okta System Log page parser (okta-logs source). */
-#include "connectors.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /*  fuzz_okta_user.c — the Okta user, groups and sign-in event parsers
     (okta-user-context analyzer). */
-#include "context_parsers.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /*  fuzz_sentinelone.c — the SentinelOne threats page parser. */
-#include "connectors.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 #include <stdlib.h>

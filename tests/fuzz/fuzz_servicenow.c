@@ -1,6 +1,6 @@
 /*  fuzz_servicenow.c — the ServiceNow Table API record and error parsers
     (servicenow-incident responder). */
-#include "context_parsers.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 

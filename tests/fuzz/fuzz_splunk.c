@@ -1,5 +1,5 @@
 /*  fuzz_splunk.c — the Splunk export (NDJSON) parser. */
-#include "connectors.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 

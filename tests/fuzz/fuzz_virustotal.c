@@ -1,5 +1,5 @@
 /*  fuzz_virustotal.c — the VirusTotal v3 object summarizer (virustotal analyzer). */
-#include "connectors.h"
+#include "vendor_parsers.h"
 
 #include <stdint.h>
 

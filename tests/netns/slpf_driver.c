@@ -8,8 +8,11 @@
     calls tick() and prints {"tick": N}. While stdin is idle, tick() runs
     about once per second (unless --no-tick), like the adapter daemon.
     EOF ends it (cleanup, exit 0). The table is $FEDSOAR_NFT_TABLE. */
-#include "adapter.h"
+#include "plugin.h"
 #include "federation.h"
+
+/* The actuator, from the adapter's one plugin registry (set in main). */
+static const adapter_plugin_t *actuator_slpf_nft;
 
 #include <poll.h>
 #include <stdio.h>
@@ -30,7 +33,7 @@ static void print_json(json_t *v)
 static void handle_line(void *state, const char *line, size_t len)
 {
     if (len == 4 && memcmp(line, "tick", 4) == 0) {
-        json_t *r = json_pack("{s:i}", "tick", actuator_slpf_nft.tick(state));
+        json_t *r = json_pack("{s:i}", "tick", actuator_slpf_nft->tick(state));
         print_json(r);
         json_decref(r);
         return;
@@ -43,7 +46,7 @@ static void handle_line(void *state, const char *line, size_t len)
     } else {
         char reason[OPENC2_REASON_MAX] = "";
         int verdict = openc2_validate_command(cmd, reason, sizeof reason);
-        rsp = verdict == OPENC2_VALID ? actuator_slpf_nft.execute(state, cmd)
+        rsp = verdict == OPENC2_VALID ? actuator_slpf_nft->execute(state, cmd)
                                       : openc2_response_for_verdict(verdict, reason);
     }
     print_json(rsp);
@@ -58,15 +61,16 @@ int main(int argc, char **argv)
         return 2;
     }
     bool auto_tick = !(argc > 2 && strcmp(argv[2], "--no-tick") == 0);
+    actuator_slpf_nft = adapter_plugin_find(ADAPTER_PLUGIN_ACTUATOR, "slpf-nft", NULL);
     fs_err_t e = {{0}};
-    void *state = actuator_slpf_nft.init(NULL, argv[1], &e);
+    void *state = actuator_slpf_nft->init(NULL, argv[1], &e);
     if (!state) {
         json_t *r = json_pack("{s:s}", "error", e.text);
         print_json(r);
         json_decref(r);
         return 1;
     }
-    json_t *ready = json_pack("{s:b, s:o}", "ready", 1, "pairs", actuator_slpf_nft.pairs(state));
+    json_t *ready = json_pack("{s:b, s:o}", "ready", 1, "pairs", actuator_slpf_nft->pairs(state));
     print_json(ready);
     json_decref(ready);
 
@@ -79,7 +83,7 @@ int main(int argc, char **argv)
         int64_t wait = next_tick - fs_mono_ms();
         int n = poll(&p, 1, auto_tick ? (int)(wait < 0 ? 0 : wait > 1000 ? 1000 : wait) : -1);
         if (auto_tick && fs_mono_ms() >= next_tick) {
-            actuator_slpf_nft.tick(state);
+            actuator_slpf_nft->tick(state);
             next_tick = fs_mono_ms() + 1000;
         }
         if (n <= 0)
@@ -105,6 +109,6 @@ int main(int argc, char **argv)
         if (eof && used)
             handle_line(state, buf, used);
     }
-    actuator_slpf_nft.cleanup(&state);
+    actuator_slpf_nft->cleanup(&state);
     return 0;
 }

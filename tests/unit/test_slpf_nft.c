@@ -2,7 +2,7 @@
     adapters/nft_rules.c only; the enforcement itself is tests/netns/). */
 #include "check.h"
 #include "common.h"
-#include "nft_rules.h"
+#include "actuators/nft_rules.h"
 
 #define NOW 1700000000000LL
 

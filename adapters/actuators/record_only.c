@@ -1,0 +1,83 @@
+/*  actuator_record_only.c — an actuator that enforces nothing:
+    it appends each command to STATE_DIR/record-only.jsonl and says so in
+    its response.  For demos and dry runs; real enforcement is the nftables
+    SLPF actuator (issue #5). */
+#include "plugin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char path[4096];
+} record_only_t;
+
+static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
+{
+    (void)config;
+    record_only_t *self = calloc(1, sizeof *self);
+    snprintf(self->path, sizeof self->path, "%s/record-only.jsonl", state_dir);
+    FILE *f = fopen(self->path, "a");
+    if (!f) {
+        fs_err_set(e, "record-only actuator: cannot open %s for appending", self->path);
+        free(self);
+        return NULL;
+    }
+    fclose(f);
+    return self;
+}
+
+static json_t *pairs(void *state)
+{
+    (void)state;
+    /* It records anything it is given; it claims the packet-filter pairs plus
+       the endpoint and web ones a playbook may send, so whole playbooks can
+       be rehearsed at a site without touching anything. */
+    return json_pack("{s:[s,s,s,s,s,s], s:[s,s,s,s,s,s], s:[s]}", "deny", "ipv4_connection",
+                     "ipv6_connection", "ipv4_net", "ipv6_net", "domain_name", "uri", "allow",
+                     "ipv4_connection", "ipv6_connection", "ipv4_net", "ipv6_net", "domain_name",
+                     "uri", "contain", "device");
+}
+
+static json_t *execute(void *state, const json_t *command)
+{
+    record_only_t *self = state;
+    json_t *line = json_pack("{s:I, s:O, s:s}", "time", (json_int_t)fs_now_ms(), "command", command,
+                             "enforced", "no (record-only actuator)");
+    char *text = json_dumps(line, JSON_COMPACT);
+    json_decref(line);
+    FILE *f = fopen(self->path, "a");
+    int ok = f && text && fprintf(f, "%s\n", text) > 0 && fflush(f) == 0;
+    if (f)
+        fclose(f);
+    free(text);
+    if (!ok)
+        return json_pack("{s:i, s:s}", "status", 500, "status_text",
+                         "record-only actuator: cannot write its record file");
+    return json_pack("{s:i, s:s}", "status", 200, "status_text",
+                     "recorded only, not enforced (record-only actuator)");
+}
+
+static void cleanup(void **state_p)
+{
+    free(*state_p);
+    *state_p = NULL;
+}
+
+/* It takes no settings (issue 11.4): any key in its actuator_config is a mistake. */
+static const fs_schema_field_t record_only_fields[] = {FS_FIELDS_END};
+static const fs_schema_t record_only_schema = {.type = FS_SCHEMA_OBJECT,
+                                               .fields = {record_only_fields}};
+
+const adapter_plugin_t actuator_record_only = {
+    .api_version = ADAPTER_PLUGIN_VERSION,
+    .kind = ADAPTER_PLUGIN_ACTUATOR,
+    .type = "record-only",
+    .summary = "OpenC2 any SLPF command, recorded to STATE_DIR/record-only.jsonl, not enforced",
+    .profile = "slpf",
+    .init = init,
+    .pairs = pairs,
+    .execute = execute,
+    .cleanup = cleanup,
+    .config_schema = &record_only_schema,
+};

@@ -1,0 +1,74 @@
+/*  outbox.h — the adapter's durable state: one LMDB environment in the
+    state directory holding the events waiting for the broker's ACK, the
+    dead letters, small named values (source checkpoints) and the command
+    journal.  Single-threaded: one outbox_t is used by the daemon's thread
+    only (sources' threads never touch it).
+
+    Durability rule: an event is committed here before it is sent and
+    leaves only when the broker has ACKed it; a command_id is journaled
+    before its actuator runs, so it never runs twice. */
+#ifndef FEDSOAR_OUTBOX_H
+#define FEDSOAR_OUTBOX_H
+
+#include "common.h"
+
+#include <czmq.h>
+
+typedef struct outbox outbox_t;
+
+/* Opens (creating) the outbox in dir. At most max_events wait in it; past
+   that new events are refused (see outbox_add). Caller owns. */
+outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e);
+void outbox_close(outbox_t **self_p);
+/* Random id made with the outbox: sequence numbers count within it. */
+const char *outbox_epoch(const outbox_t *self);
+
+/* A write batch: begin, add/dead-letter many, commit (all or nothing). */
+int outbox_begin(outbox_t *self, fs_err_t *e);
+/* Adds an OCSF event (borrowed) with the next sequence number. When the
+   outbox is full the event goes to the dead-letter store with reason
+   "outbox full" (never dropped silently) and 1 is returned. */
+int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e);
+int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, size_t offset,
+                       const char *reason, const char *raw, size_t raw_len, fs_err_t *e);
+int outbox_commit(outbox_t *self, fs_err_t *e);
+void outbox_abort(outbox_t *self);
+
+/* Appends to frames (one per event) and classes (their class_uid) the
+   events after seq `after`, at most max_events / max_bytes. Returns the
+   number added; *first is the first sequence number. */
+size_t outbox_peek(outbox_t *self, uint64_t after, size_t max_events, size_t max_bytes,
+                   zmsg_t *frames, json_t *classes, uint64_t *first);
+/* Deletes events up to and including seq (the broker stored them). */
+int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e);
+
+typedef struct outbox_stats {
+    uint64_t backlog;      /* events waiting */
+    uint64_t last_seq;     /* last sequence number given */
+    uint64_t dead_letters; /* records in the dead-letter store */
+    uint64_t refused_full; /* events refused because the outbox was full */
+} outbox_stats_t;
+void outbox_stats(outbox_t *self, outbox_stats_t *out);
+
+/* Lists dead letters (newest last) as JSON objects. Caller owns. */
+json_t *outbox_dead_letters(outbox_t *self, size_t max);
+
+/* Whether a replay input (source + content hash) was already taken in. */
+bool outbox_seen(outbox_t *self, const char *marker);
+int outbox_mark_seen(outbox_t *self, const char *marker, fs_err_t *e);
+
+/* Small named strings kept beside the events, e.g. a source's checkpoint.
+   outbox_get_meta returns a copy (caller owns, free()) or NULL when unset.
+   outbox_set_meta writes inside the open batch (outbox_begin), so the value
+   commits or aborts together with the events added in it: a source's
+   records and its new checkpoint are never committed apart. */
+char *outbox_get_meta(outbox_t *self, const char *name);
+int outbox_set_meta(outbox_t *self, const char *name, const char *value, fs_err_t *e);
+
+/* Command journal. Returns 0 unseen, 1 started but not finished (the
+   adapter died while executing), 2 finished (*response set, caller owns). */
+int journal_lookup(outbox_t *self, const char *command_id, json_t **response);
+int journal_begin(outbox_t *self, const char *command_id, const json_t *command, fs_err_t *e);
+int journal_finish(outbox_t *self, const char *command_id, const json_t *response, fs_err_t *e);
+
+#endif

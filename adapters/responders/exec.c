@@ -1,0 +1,208 @@
+/*  connector_exec.c — an analyzer or responder that is a local program:
+    the job goes to its stdin as JSON, one JSON object comes back on stdout.
+    Site admins extend fedsoar in any language this way.
+
+    The job follows Cortex's analyzer/responder input where it can:
+      {"data": …, "dataType": …, "tlp": 2, "config": {…}, "input": {…}}
+    (data/dataType come from the step's input when it has them). Output in
+    Cortex form {"success": true, "full": …, "summary": …} or
+    {"success": false, "errorMessage": "…"} is understood; any other JSON
+    object is the result as it is. */
+#include "plugin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EXEC_MAX_OUTPUT (1024 * 1024)
+#define EXEC_MAX_ARGS 32
+
+typedef struct {
+    char *argv[EXEC_MAX_ARGS + 1];
+    int timeout_ms;
+    json_t *config;
+} exec_t;
+
+static void cleanup(void **state_p)
+{
+    exec_t *x = *state_p;
+    if (!x)
+        return;
+    for (int i = 0; x->argv[i]; i++)
+        free(x->argv[i]);
+    json_decref(x->config);
+    free(x);
+    *state_p = NULL;
+}
+
+static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
+{
+    (void)state_dir;
+    const json_t *cmd = json_object_get(config, "command");
+    if (!json_is_array(cmd) || json_array_size(cmd) == 0 || json_array_size(cmd) > EXEC_MAX_ARGS) {
+        fs_err_set(e, "command: required array of 1-%d strings (program and arguments)",
+                   EXEC_MAX_ARGS);
+        return NULL;
+    }
+    exec_t *x = calloc(1, sizeof *x);
+    size_t i;
+    json_t *arg;
+    json_array_foreach(cmd, i, arg)
+    {
+        if (!json_is_string(arg)) {
+            fs_err_set(e, "command[%zu]: must be a string", i);
+            void *p = x;
+            cleanup(&p);
+            return NULL;
+        }
+        x->argv[i] = strdup(json_string_value(arg));
+    }
+    if (access(x->argv[0], X_OK) != 0) {
+        fs_err_set(e, "command[0]: %s is not an executable file: %s", x->argv[0], strerror(errno));
+        void *p = x;
+        cleanup(&p);
+        return NULL;
+    }
+    json_int_t t = json_integer_value(json_object_get(config, "timeout_s"));
+    x->timeout_ms = (int)((t > 0 && t <= 3600 ? t : 30) * 1000);
+    x->config = json_incref(json_object_get(config, "config"));
+    return x;
+}
+
+static json_t *error(const char *fmt, const char *detail)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%s%s", fmt, detail ? detail : "");
+    return json_pack("{s:s, s:s}", "status", "error", "error", text);
+}
+
+static json_t *run(void *state, const json_t *input)
+{
+    exec_t *x = state;
+    json_t *job = json_pack("{s:O?, s:O?, s:i, s:O?, s:O}", "data", json_object_get(input, "data"),
+                            "dataType", json_object_get(input, "dataType"), "tlp", 2, "config",
+                            x->config, "input", input);
+    char *text = json_dumps(job, JSON_COMPACT);
+    json_decref(job);
+    int in[2], out[2];
+    if (!text || pipe2(in, O_CLOEXEC) != 0) {
+        free(text);
+        return error("cannot create pipes", NULL);
+    }
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        close(in[0]), close(in[1]);
+        free(text);
+        return error("cannot create pipes", NULL);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        execv(x->argv[0], x->argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    if (pid < 0) {
+        close(in[1]), close(out[0]);
+        free(text);
+        return error("cannot fork", NULL);
+    }
+    /* Write the job and read the answer together, so neither side blocks. */
+    signal(SIGPIPE, SIG_IGN);
+    size_t wlen = strlen(text), woff = 0, rlen = 0;
+    char *buf = malloc(EXEC_MAX_OUTPUT + 1);
+    int64_t deadline = fs_mono_ms() + x->timeout_ms;
+    bool timed_out = false, too_big = false;
+    int wfd = in[1];
+    fcntl(wfd, F_SETFL, O_NONBLOCK);
+    for (;;) {
+        struct pollfd p[2] = {{out[0], POLLIN, 0}, {wfd, POLLOUT, 0}};
+        int64_t left = deadline - fs_mono_ms();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        if (poll(p, wfd >= 0 ? 2 : 1, (int)left) < 0 && errno != EINTR)
+            break;
+        if (wfd >= 0 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = write(wfd, text + woff, wlen - woff);
+            if (w > 0)
+                woff += (size_t)w;
+            if (w < 0 || woff == wlen) {
+                close(wfd);
+                wfd = -1;
+            }
+        }
+        if (p[0].revents & (POLLIN | POLLHUP)) {
+            ssize_t r = read(out[0], buf + rlen, EXEC_MAX_OUTPUT - rlen);
+            if (r <= 0)
+                break;
+            rlen += (size_t)r;
+            if (rlen == EXEC_MAX_OUTPUT) {
+                too_big = true;
+                break;
+            }
+        }
+    }
+    if (wfd >= 0)
+        close(wfd);
+    close(out[0]);
+    free(text);
+    if (timed_out || too_big)
+        kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    buf[rlen] = '\0';
+    json_t *res;
+    json_t *outj = json_loadb(buf, rlen, 0, NULL);
+    if (timed_out)
+        res = error("timed out after the configured timeout_s; the program was killed", NULL);
+    else if (too_big)
+        res = error("output larger than 1 MiB", NULL);
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        res = error("the program failed: ", WIFEXITED(status) && WEXITSTATUS(status) == 127
+                                                ? "cannot execute"
+                                                : "non-zero exit");
+    else if (!json_is_object(outj))
+        res = error("the program did not print one JSON object", NULL);
+    else if (json_is_false(json_object_get(outj, "success")))
+        res = error("", json_string_value(json_object_get(outj, "errorMessage"))
+                            ? json_string_value(json_object_get(outj, "errorMessage"))
+                            : "failed");
+    else if (json_is_true(json_object_get(outj, "success")))
+        res = json_pack("{s:s, s:{s:O?, s:O?, s:O?}}", "status", "ok", "result", "full",
+                        json_object_get(outj, "full"), "summary", json_object_get(outj, "summary"),
+                        "operations", json_object_get(outj, "operations"));
+    else
+        res = json_pack("{s:s, s:O}", "status", "ok", "result", outj);
+    json_decref(outj);
+    free(buf);
+    return res;
+}
+
+/* The written schema of its config (issue 11.4; docs/connectors.md). */
+static const fs_schema_field_t exec_fields[] = {
+    FS_REQUIRED("command", FS_S_ARRAY(FS_S_STRING, 1, EXEC_MAX_ARGS)),
+    FS_FIELD("timeout_s", FS_S_INT(1, 3600)),
+    FS_FIELD("config", FS_S_ANY),
+    FS_FIELDS_END,
+};
+static const fs_schema_t exec_schema = {.type = FS_SCHEMA_OBJECT, .fields = {exec_fields}};
+
+const adapter_plugin_t connector_exec = {
+    .api_version = ADAPTER_PLUGIN_VERSION,
+    .kind = ADAPTER_PLUGIN_CONNECTOR,
+    .type = "exec",
+    .summary =
+        "analyzer/responder: a local program, Cortex-style JSON job on stdin, JSON on stdout",
+    .init = init,
+    .run = run,
+    .cleanup = cleanup,
+    .config_schema = &exec_schema,
+};
