@@ -3,7 +3,7 @@
     the gate's, counts distinct approvers toward its quorum, and records
     every decision on the case timeline. */
 #include "cli.h"
-#include "federation.h"
+#include "keys.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -13,7 +13,7 @@
     key (KEYS/operators/NAME.sign.pem), over the canonical payload of
     playbooks.h governance_approval_payload(); the broker verifies them. */
 #include "cli.h"
-#include "federation.h"
+#include "keys.h"
 #include "playbooks.h"
 
 #include <stdio.h>

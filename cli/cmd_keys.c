@@ -1,6 +1,6 @@
 /*  cmd_keys.c — fedsoarctl keys init DIR [--sites a,b] [--operators NAME[:ROLE[:SITE]],...] */
 #include "cli.h"
-#include "federation.h"
+#include "keys.h"
 
 #include <stdio.h>
 #include <string.h>

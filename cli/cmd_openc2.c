@@ -6,7 +6,7 @@
     Exit 0 valid ("valid" on stdout); 1 invalid, first line "400 <reason>"
     or "501 <reason>"; 2 usage or I/O error. */
 #include "cli.h"
-#include "federation.h"
+#include "openc2.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,8 @@
     Exit 0 routed (site names on the first line), 1 refused or the command
     is invalid, 2 usage or I/O error. */
 #include "cli.h"
-#include "federation.h"
+#include "openc2.h"
+#include "routing.h"
 
 #include <stdio.h>
 #include <stdlib.h>

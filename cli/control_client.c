@@ -1,7 +1,8 @@
 /*  control_client.c — one request/reply with the broker's control socket,
     authenticated with the operator's CURVE key. */
 #include "cli.h"
-#include "federation.h"
+#include "fsp.h"
+#include "keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>

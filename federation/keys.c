@@ -3,7 +3,7 @@
     broker trusts the public certs under trusted/, and their metadata
     (site=…, operator=…, role=…) is what the ZAP handler hands back with
     every message from that key. */
-#include "federation.h"
+#include "keys.h"
 
 #include <errno.h>
 #include <string.h>
@@ -148,7 +148,7 @@ char *keys_load_broker_public(const char *dir, fs_err_t *e)
         return NULL;
     }
     const char *key = zconfig_get(cfg, "curve/public-key", NULL);
-    char *out = key && strlen(key) == 40 ? strdup(key) : NULL;
+    char *out = key && strlen(key) == 40 ? fs_xstrdup(key) : NULL;
     if (!out)
         fs_err_set(e, "%s: no valid curve/public-key", path);
     zconfig_destroy(&cfg);
@@ -159,5 +159,5 @@ char *keys_trusted_dir(const char *dir)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/trusted", dir);
-    return strdup(path);
+    return fs_xstrdup(path);
 }

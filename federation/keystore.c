@@ -30,10 +30,8 @@ static int load_cert(keystore_t *ks, const char *path, key_kind_t kind, fs_err_t
     const char *oper = zconfig_get(cfg, "metadata/operator", NULL);
     const char *role = zconfig_get(cfg, "metadata/role", NULL);
     unsigned char raw[32];
-    key_identity_t *id = calloc(1, sizeof *id);
-    if (!id) {
-        fs_err_set(e, "out of memory");
-    } else if (strlen(pub) != 40 || !zmq_z85_decode(raw, pub)) {
+    key_identity_t *id = fs_xcalloc(1, sizeof *id);
+    if (strlen(pub) != 40 || !zmq_z85_decode(raw, pub)) {
         fs_err_set(e, "%s: curve/public-key is not a 40-character Z85 key", path);
     } else if (kind == KEY_SITE && (oper || role || !fs_is_name(site, 32))) {
         fs_err_set(e,
@@ -103,7 +101,7 @@ static void identity_free(void **item)
 
 keystore_t *keystore_load(const char *keys_dir, fs_err_t *e)
 {
-    keystore_t *ks = calloc(1, sizeof *ks);
+    keystore_t *ks = fs_xcalloc(1, sizeof *ks);
     if (!ks || !(ks->by_key = zhashx_new())) {
         free(ks);
         fs_err_set(e, "out of memory");

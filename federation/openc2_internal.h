@@ -5,7 +5,7 @@
 #ifndef FEDSOAR_OPENC2_INTERNAL_H
 #define FEDSOAR_OPENC2_INTERNAL_H
 
-#include "federation.h"
+#include "openc2.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -349,3 +349,19 @@ const char *openc2_command_id(const json_t *cmd)
     const json_t *id = json_is_object(cmd) ? json_object_get(cmd, "command_id") : NULL;
     return json_is_string(id) ? json_string_value(id) : NULL;
 }
+
+const char *openc2_strerror(int code)
+{
+    switch (code) {
+    case OPENC2_E_PROFILE:
+        return "profile";
+    case OPENC2_E_PROFILE_NOT_FOUND:
+        return "profile_not_found";
+    case OPENC2_E_CONFLICT:
+        return "conflict";
+    case OPENC2_E_FULL:
+        return "full";
+    default:
+        return "unknown";
+    }
+}

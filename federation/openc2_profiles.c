@@ -170,7 +170,7 @@ bool oc2_check_shape(oc2_ctx_t *c, const json_t *shape, const json_t *val)
 
 static int desc_err(fs_err_t *e, const char *path, const char *msg)
 {
-    return fs_err_set(e, "profile %s: %s", path, msg);
+    return fs_err_setc(e, OPENC2_E_PROFILE, "profile %s: %s", path, msg);
 }
 
 static bool name_ok(const char *s)
@@ -405,17 +405,8 @@ static openc2_profile_t *profile_build(const json_t *desc, bool builtin, fs_err_
 {
     if (check_desc(desc, builtin, e) != 0)
         return NULL;
-    openc2_profile_t *p = calloc(1, sizeof *p);
-    if (!p) {
-        fs_err_set(e, "out of memory");
-        return NULL;
-    }
-    p->desc = json_deep_copy(desc);
-    if (!p->desc) {
-        free(p);
-        fs_err_set(e, "out of memory");
-        return NULL;
-    }
+    openc2_profile_t *p = fs_xcalloc(1, sizeof *p);
+    p->desc = json_deep_copy(desc); /* jansson allocates through fs_xmalloc: never NULL */
     snprintf(p->name, sizeof p->name, "%s", json_string_value(json_object_get(desc, "profile")));
     p->namespaces = json_object_get(p->desc, "namespaces");
     p->pairs = json_object_get(p->desc, "pairs");
@@ -458,7 +449,7 @@ openc2_profile_t *openc2_profile_builtin(const char *name)
     if (!name)
         return NULL;
     if (strcmp(name, "language") == 0) {
-        openc2_profile_t *p = calloc(1, sizeof *p);
+        openc2_profile_t *p = fs_xcalloc(1, sizeof *p);
         if (p) {
             snprintf(p->name, sizeof p->name, "language");
             p->language = true;
@@ -540,7 +531,7 @@ oc2_rule_fn oc2_profile_rules(const openc2_profile_t *p)
 
 openc2_validator_t *openc2_validator_new(void)
 {
-    return calloc(1, sizeof(openc2_validator_t));
+    return fs_xcalloc(1, sizeof(openc2_validator_t));
 }
 
 openc2_validator_t *openc2_validator_new_default(void)
@@ -594,8 +585,8 @@ int openc2_validator_add_profile(openc2_validator_t *v, openc2_profile_t **pp, f
         }
     }
     if (v->count >= OPENC2_MAX_PROFILES) {
-        fs_err_set(e, "profile %s: a validator holds at most %d profiles", p->name,
-                   OPENC2_MAX_PROFILES);
+        fs_err_setc(e, OPENC2_E_FULL, "profile %s: a validator holds at most %d profiles", p->name,
+                    OPENC2_MAX_PROFILES);
         openc2_profile_destroy(&p);
         return -1;
     }
@@ -605,8 +596,9 @@ int openc2_validator_add_profile(openc2_validator_t *v, openc2_profile_t **pp, f
     {
         const openc2_profile_t *owner = oc2_find_namespace(v, k, NULL);
         if (owner) {
-            fs_err_set(e, "profile %s: namespace %s is already defined by profile %s", p->name, k,
-                       owner->name);
+            fs_err_setc(e, OPENC2_E_CONFLICT,
+                        "profile %s: namespace %s is already defined by profile %s", p->name, k,
+                        owner->name);
             openc2_profile_destroy(&p);
             return -1;
         }
@@ -628,10 +620,10 @@ int openc2_validator_add(openc2_validator_t *v, const char *name, const char *di
             if (!dir)
                 dir = getenv("FEDSOAR_OPENC2_PROFILES");
             if (!dir)
-                return fs_err_set(e,
-                                  "unknown profile %s: not built in (language, slpf); give a "
-                                  "file path, a profile directory, or set FEDSOAR_OPENC2_PROFILES",
-                                  name);
+                return fs_err_setc(e, OPENC2_E_PROFILE_NOT_FOUND,
+                                   "unknown profile %s: not built in (language, slpf); give a "
+                                   "file path, a profile directory, or set FEDSOAR_OPENC2_PROFILES",
+                                   name);
             char path[4096];
             if ((size_t)snprintf(path, sizeof path, "%s/%s.json", dir, name) >= sizeof path)
                 return fs_err_set(e, "profile path too long");

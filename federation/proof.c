@@ -10,7 +10,7 @@
     to a critical command as "proof": [{operator, signature, payload}].  The
     site verifies every signature against the operator keys it trusts, so
     a broker alone cannot forge the human sign-off. */
-#include "federation.h"
+#include "keys.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -122,9 +122,7 @@ static int learn_key(route_assets_t *as, const char *key, uint32_t site, int64_t
     uint32_t slot;
     if (as->n < as->max) {
         if (as->n % 1024 == 0) {
-            asset_t *p = realloc(as->a, (as->n + 1024) * sizeof *p);
-            if (!p)
-                return 0;
+            asset_t *p = fs_xrealloc(as->a, (as->n + 1024) * sizeof *p);
             as->a = p;
         }
         slot = (uint32_t)as->n++;
@@ -133,7 +131,7 @@ static int learn_key(route_assets_t *as, const char *key, uint32_t site, int64_t
         evict(as, slot);
         head = chain_head(as, key); /* the evicted entry may have headed this chain */
     }
-    char *k = strdup(key);
+    char *k = fs_xstrdup(key);
     json_t *h = json_integer(slot);
     if (!k || !h || json_object_set_new(as->index, key, h) != 0) {
         free(k);

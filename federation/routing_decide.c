@@ -220,7 +220,7 @@ static match_t *push_match(decide_t *d, uint32_t site, int spec, uint8_t kind)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
-        match_t *m = realloc(d->m, cap * sizeof *m);
+        match_t *m = fs_xrealloc(d->m, cap * sizeof *m);
         if (!m) {
             d->oom = true;
             return NULL;
@@ -284,7 +284,7 @@ static site_scratch_t *scratch(decide_t *d, uint32_t site)
         s->why[0] = '\0';
         if (d->ntouched == d->cap_touched) {
             size_t cap = d->cap_touched ? d->cap_touched * 2 : 16;
-            uint32_t *p = realloc(d->touched, cap * sizeof *p);
+            uint32_t *p = fs_xrealloc(d->touched, cap * sizeof *p);
             if (!p) {
                 d->oom = true;
                 return s;

@@ -4,7 +4,8 @@
 #ifndef FEDSOAR_ROUTING_INTERNAL_H
 #define FEDSOAR_ROUTING_INTERNAL_H
 
-#include "federation.h"
+#include "openc2.h"
+#include "routing.h"
 
 /* An address, IPv6 in full, IPv4 in the low 32 bits of lo. */
 typedef struct addr128 {
@@ -108,6 +109,33 @@ void route_match_glob(const route_table_t *t, const char *name,
                       void (*fn)(void *arg, uint32_t site, const char *pattern, size_t spec),
                       void *arg);
 bool route_site_can(const route_site_t *s, const char *action, const char *target);
+
+/* routing_addr.c: addresses and names */
+addr128_t route_addr_mask(addr128_t a, int len);
+addr128_t route_addr_last(addr128_t a, int len);
+int route_addr_cmp(addr128_t a, addr128_t b);
+/* A prefix length on the 128-bit scale (IPv4 lengths + 96). */
+int route_eff_len(bool v6, int len);
+/* Lower-cased DNS name without the outer dots into out; -1 and *why when
+   it is no hostname. */
+int route_norm_dns(const char *s, char *out, size_t size, const char **why);
+/* A hostname glob pattern, checked and lower-cased into out. */
+int route_check_glob(const char *s, char *out, size_t size, const char **why);
+/* How specific a glob is: its literal characters. */
+size_t route_glob_literals(const char *p);
+
+/* routing.c: sites, scopes and capabilities */
+int route_site_name_ok(const char *name);
+/* The index of a new site, or -1 with e set. */
+int route_site_add(route_table_t *t, const char *name, fs_err_t *e);
+int route_parse_scopes(const char *site, const json_t *j, site_scopes_t *out, fs_err_t *e);
+void route_scopes_free(site_scopes_t *s);
+/* Checks a 'query features' object and returns its pairs (caller owns). */
+int route_check_pairs(const char *site, const json_t *features, json_t **out, fs_err_t *e);
+
+/* Gives a failure the code of the step that failed (a full table keeps
+   ROUTE_E_FULL). Returns -1. */
+int route_fail_code(fs_err_t *e, int code);
 
 /* routing_assets.c */
 int route_assets_init(route_assets_t *as, size_t max);

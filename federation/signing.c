@@ -10,7 +10,7 @@
     must find certificates only — docs/operations.md "Keys")
     Signatures travel as standard base64 (88 chars for 64 bytes).  Error
     messages name files, never key material. */
-#include "federation.h"
+#include "keys.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -46,7 +46,7 @@ static char *pem_of(EVP_PKEY *key, bool private_part, size_t *len)
                           : PEM_write_bio_PUBKEY(bio, key);
     char *data = NULL, *out = NULL;
     long n = ok ? BIO_get_mem_data(bio, &data) : 0;
-    if (n > 0 && (out = malloc((size_t)n + 1))) {
+    if (n > 0 && (out = fs_xmalloc((size_t)n + 1))) {
         memcpy(out, data, (size_t)n);
         out[n] = '\0';
         *len = (size_t)n;
@@ -110,7 +110,7 @@ char *keys_sign(const char *priv_path, const void *msg, size_t len, fs_err_t *e)
     char *out = NULL;
     if (ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
         EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 && siglen == SIG_BYTES &&
-        (out = malloc(SIG_B64 + 1)))
+        (out = fs_xmalloc(SIG_B64 + 1)))
         EVP_EncodeBlock((unsigned char *)out, sig, SIG_BYTES);
     else
         fs_err_set(e, "%s: signing failed", priv_path);

@@ -3,7 +3,7 @@
     and received with fsp_recv() on a ROUTER (broker side, first input byte
     odd) or a DEALER (adapter side). Nothing may crash or leak; whatever is
     accepted must be a well-formed message. */
-#include "federation.h"
+#include "fsp.h"
 
 #include <assert.h>
 

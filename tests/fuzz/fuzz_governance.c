@@ -3,7 +3,7 @@
     parsed by the broker and, for votes, by every site), a proof array and
     the broker config's "governance" object. None may crash; every refusal
     must say why. */
-#include "federation.h"
+#include "keys.h"
 #include "playbooks.h"
 
 #include <assert.h>

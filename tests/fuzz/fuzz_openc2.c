@@ -3,7 +3,7 @@
     profile set (language + slpf) and by an slpf-only set, so the 400 and
     501 paths and the profile-shape interpreter are all reached. The
     verdict must be one of 0/400/501 and the reason a bounded C string. */
-#include "federation.h"
+#include "openc2.h"
 
 #include <stdint.h>
 #include <stdlib.h>

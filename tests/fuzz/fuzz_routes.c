@@ -3,7 +3,7 @@
     over the same input. The input is a routes file: {"sites": {...}}, or
     {"sites": ..., "command": {...}, "site": "...", "event": {...}}. Errors
     must be bounded strings; nothing may crash or leak. */
-#include "federation.h"
+#include "routing.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
     and revoked members, the lifecycle, the diff, Ed25519 sign/verify,
     vote payloads and critical-command proof, and the critical-step rule. */
 #include "check.h"
-#include "federation.h"
+#include "keys.h"
 #include "playbooks.h"
 
 #include <stdlib.h>

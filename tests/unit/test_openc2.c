@@ -4,7 +4,7 @@
     matrices, pairs, profiles as data). The OASIS corpus is exercised by
     test_openc2_conformance. */
 #include "check.h"
-#include "federation.h"
+#include "openc2.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
     I-JSON rules apply. A "bad" item counts as classified when the verdict
     is 400 or 501; the tally of each is printed. */
 #include "check.h"
-#include "federation.h"
+#include "openc2.h"
 
 #include <stdio.h>
 #include <stdlib.h>

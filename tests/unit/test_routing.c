@@ -1,9 +1,9 @@
-/*  test_routing.c — the route table (federation.h, routing block): scope
+/*  test_routing.c — the route table (routing.h): scope
     validation, the decision rules of docs/openc2.md "Routing", what is
     safe to learn from events, the bounded asset store, and speed with
     10,000 scopes. */
 #include "check.h"
-#include "federation.h"
+#include "routing.h"
 
 static json_t *J(const char *text)
 {
