@@ -1,6 +1,7 @@
 /*  fedsoar-broker — the central broker (docs/cli.md). */
 #include "broker.h"
 #include "config_schema.h"
+#include "data_dir.h"
 #include "federation.h"
 #include "playbooks.h"
 #include "route_schema.h"
@@ -185,13 +186,17 @@ int main(int argc, char **argv)
         json_decref(cfg);
         return 2;
     }
+    char shipped_playbooks[4096];
     broker_config_t bc = {
         .listen = listen ? listen : fs_config_string(cfg, "listen", "tcp://127.0.0.1:7700"),
         .control = control ? control : fs_config_string(cfg, "control", "tcp://127.0.0.1:7701"),
         .state_dir = state ? state : fs_config_string(cfg, "state_dir", "/var/lib/fedsoar/broker"),
         .keys_dir = keys ? keys : fs_config_string(cfg, "keys_dir", "/etc/fedsoar/keys"),
         .playbooks_dir =
-            playbooks ? playbooks : fs_config_string(cfg, "playbooks_dir", FEDSOAR_PLAYBOOKS_DIR),
+            playbooks ? playbooks
+                      : fs_config_string(cfg, "playbooks_dir",
+                                         fs_data_dir(shipped_playbooks, sizeof shipped_playbooks,
+                                                     "playbooks", FEDSOAR_PLAYBOOKS_DIR)),
         .insecure = insecure || json_is_true(json_object_get(cfg, "insecure")),
         .map_mb = (size_t)fs_config_int(cfg, "store.map_size_mb", 4096),
         .correlation_window_ms = fs_config_int(cfg, "correlation_window_s", 86400) * 1000,

@@ -9,11 +9,19 @@
     stderr with its record number, byte offset and reason; the good ones are
     still printed); 2 usage or I/O error. */
 #include "cli.h"
+#include "data_dir.h"
 #include "normalize.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The shipped mappings: beside an installed fedsoarctl, else the source tree's (data_dir.h). */
+static const char *shipped_mappings(void)
+{
+    static char buf[4096];
+    return fs_data_dir(buf, sizeof buf, "mappings", FEDSOAR_MAPPINGS_DIR);
+}
 
 static void usage(FILE *f)
 {
@@ -23,7 +31,7 @@ static void usage(FILE *f)
             "       fedsoarctl normalize --list-sources [--mappings DIR]\n"
             "Prints one OCSF %s event per line. Mappings: --mappings, else $FEDSOAR_MAPPINGS,\n"
             "else %s.\n",
-            FS_OCSF_VERSION, FEDSOAR_MAPPINGS_DIR);
+            FS_OCSF_VERSION, shipped_mappings());
 }
 
 typedef struct out {
@@ -107,7 +115,7 @@ int cmd_normalize(const cli_opts_t *o, int argc, char **argv)
     if (!mappings)
         mappings = getenv("FEDSOAR_MAPPINGS");
     if (!mappings || !*mappings)
-        mappings = FEDSOAR_MAPPINGS_DIR;
+        mappings = shipped_mappings();
 
     fs_err_t e;
     normalizer_t *n = normalizer_new(mappings, &e);
