@@ -12,7 +12,7 @@ SECRET="ms-secret-$RANDOM$RANDOM-S3cr3t"
 TOKEN="tok-$RANDOM$RANDOM-T0ken"
 printf '%s\n' "$SECRET" >"$WORK/ms_secret"
 printf '%s\n' "$TOKEN" >"$WORK/token"
-"$STANDIN" --port "$VPORT" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
+"$STANDIN" --port "$VPORT" --cases "$SRC/tests/fixtures/connectors" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
     --client-id fedsoar-test --client-secret "$SECRET" --api-token "$TOKEN" --username soc-bot@alpha.example \
     >>"$WORK/standin.log" 2>&1 &
 PIDS+=("$!")

@@ -20,7 +20,7 @@ SECRET="sn-secret-$RANDOM$RANDOM-S3cr3t"
 TOKEN="pw-$RANDOM$RANDOM-T0ken"
 printf '%s\n' "$SECRET" >"$WORK/client_secret"
 printf '%s\n' "$TOKEN" >"$WORK/password"
-"$STANDIN" --port "$VPORT" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
+"$STANDIN" --port "$VPORT" --cases "$SRC/tests/fixtures/connectors" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
     --client-id fedsoar-test --client-secret "$SECRET" --api-token "$TOKEN" --username soc-bot \
     >>"$WORK/standin.log" 2>&1 &
 PIDS+=("$!")

@@ -12,7 +12,7 @@ HOOK="hook-$RANDOM$RANDOM-Secr3t"
 V="http://127.0.0.1:$VPORT"
 printf '%s\n' "$V/webhookb2/$HOOK/IncomingWebhook/5f1c" >"$WORK/teams_url"
 printf '%s\n' "$V/webhookb2/not-$HOOK/IncomingWebhook/5f1c" >"$WORK/teams_bad_url"
-"$STANDIN" --port "$VPORT" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" --api-token "$HOOK" \
+"$STANDIN" --port "$VPORT" --cases "$SRC/tests/fixtures/connectors" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" --api-token "$HOOK" \
     >>"$WORK/standin.vlog" 2>&1 &   # .vlog: the stand-in logs paths, and this path is the secret
 PIDS+=("$!")
 wait_for 10 "stand-in listening" curl -sf "$V/_standin/stats"

@@ -9,7 +9,7 @@ STANDIN="$BIN/../tests/vendor_standin"
 VPORT=$(free_port)
 KEY="pan-key-$RANDOM$RANDOM-K3y"
 printf '%s\n' "$KEY" >"$WORK/pan_key"
-"$STANDIN" --port "$VPORT" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
+"$STANDIN" --port "$VPORT" --cases "$SRC/tests/fixtures/connectors" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
     --api-token "$KEY" --username fedsoar-api --client-secret pan-admin-pass >>"$WORK/standin.log" 2>&1 &
 PIDS+=("$!")
 wait_for 10 "stand-in listening" curl -sf "http://127.0.0.1:$VPORT/_standin/stats"

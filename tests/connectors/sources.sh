@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Vendor sources and the CrowdStrike actuator against the stand-in vendor
-# server (tests/standins/vendor_standin.c), with a real broker and adapter:
+# server (tests/standins/, cases in tests/fixtures/connectors/), with a real broker and adapter:
 # - CrowdStrike alerts (OAuth2, offset paging), Okta System Log (SSWS, Link
 #   rel=next), Graph alerts_v2, Defender alerts, Entra sign-ins and audits
 #   (OAuth2, @odata.nextLink), Sentinel incidents (ARM nextLink), SentinelOne
@@ -23,9 +23,9 @@ printf '%s\n' "$CS_SECRET" >"$WORK/cs_secret"
 chmod 600 "$WORK/cs_secret"
 export STANDIN_OKTA_TOKEN="$API_TOKEN"
 
-"$STANDIN" --port "$VPORT" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
+"$STANDIN" --port "$VPORT" --cases "$SRC/tests/fixtures/connectors" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
     --client-id fedsoar-test --client-secret "$CS_SECRET" --api-token "$API_TOKEN" \
-    --visible crowdstrike=5,okta=4,graph=2,sentinelone=3 --rate-limit-once --token-uses 4 --fail-5xx-once \
+    --visible crowdstrike=5,okta=4,graph=2,sentinelone=3 --fault rate-limit-once --token-uses 4 --fault fail-5xx-once \
     >>"$WORK/standin.log" 2>&1 &
 PIDS+=("$!")
 wait_for 10 "stand-in listening" curl -sf "http://127.0.0.1:$VPORT/_standin/stats"

@@ -11,3 +11,9 @@ target_link_libraries(openc2_https_driver PRIVATE fedsoar_adapters)
 set_target_properties(openc2_consumer openc2_https_driver PROPERTIES
                       RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 fedsoar_script_test(openc2_https connectors connectors/openc2_https.sh 120)
+# The stand-in's case files (tests/fixtures/connectors/*.json): every example's
+# request, reply and records, run through the engine (tests/standins/README.md).
+add_test(NAME standin_cases COMMAND vendor_standin --selftest
+         --cases ${CMAKE_SOURCE_DIR}/tests/fixtures/connectors
+         --fixtures ${CMAKE_SOURCE_DIR}/tests/fixtures/vendors)
+set_tests_properties(standin_cases PROPERTIES LABELS connectors TIMEOUT 60)
