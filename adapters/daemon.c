@@ -4,30 +4,20 @@
 
 #include <string.h>
 
-/* Every actuator type; `--actuators` and "actuators" name instances of them.
-   Exported (adapter_internal.h) for --list-connectors. */
-const actuator_ops_t *const adapter_known_actuators[] = {
-    &actuator_record_only,       &actuator_slpf_nft,     &actuator_crowdstrike_falcon,
-    &actuator_defender_endpoint, &actuator_openc2_https, &actuator_panos};
-const size_t adapter_known_actuator_count =
-    sizeof adapter_known_actuators / sizeof *adapter_known_actuators;
-
 static int add_actuators(adapter_t *a, fs_err_t *e)
 {
     char list[512];
     snprintf(list, sizeof list, "%s", a->cfg.actuators ? a->cfg.actuators : "record-only");
     char *save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        const actuator_ops_t *ops = NULL;
-        for (size_t i = 0; i < adapter_known_actuator_count; i++)
-            if (strcmp(adapter_known_actuators[i]->name, name) == 0)
-                ops = adapter_known_actuators[i];
+        /* Every actuator type is in the one registry (registry.c). */
+        fs_err_t fe = {{0}};
+        const adapter_plugin_t *ops = adapter_plugin_find(ADAPTER_PLUGIN_ACTUATOR, name, &fe);
+        if (fe.text[0])
+            return fs_err_set(e, "actuator %s", fe.text);
         if (!ops)
             return fs_err_set(
                 e, "unknown actuator \"%s\" (fedsoar-adapter --list-connectors lists them)", name);
-        if (ops->api_version != ACTUATOR_API_VERSION)
-            return fs_err_set(e, "actuator %s speaks API %d, not %d", name, ops->api_version,
-                              ACTUATOR_API_VERSION);
         if (a->actuator_count == ADAPTER_MAX_ACTUATORS)
             return fs_err_set(e, "more than %d actuators", ADAPTER_MAX_ACTUATORS);
         actuator_slot_t *slot = &a->actuators[a->actuator_count];
@@ -36,7 +26,7 @@ static int add_actuators(adapter_t *a, fs_err_t *e)
         fs_err_t ie = {{0}};
         if (!(slot->state = ops->init(acfg, a->cfg.state_dir, &ie)))
             return fs_err_set(e, "actuator %s: %s", name, ie.text);
-        slot->ops = ops;
+        slot->plugin = ops;
         slot->pairs = ops->pairs(slot->state);
         a->actuator_count++;
     }
@@ -45,7 +35,7 @@ static int add_actuators(adapter_t *a, fs_err_t *e)
 
 adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
 {
-    adapter_t *a = calloc(1, sizeof *a);
+    adapter_t *a = fs_xcalloc(1, sizeof *a);
     a->cfg = *cfg;
     if (!(a->outbox = outbox_open(cfg->state_dir, cfg->outbox_max, e)))
         goto fail;
@@ -79,10 +69,10 @@ void adapter_destroy(adapter_t **self_p)
     zsock_destroy(&a->dealer);
     adapter_remove_sources(a);
     for (size_t i = 0; i < a->connector_count; i++)
-        a->connectors[i].ops->cleanup(&a->connectors[i].state);
+        a->connectors[i].plugin->cleanup(&a->connectors[i].state);
     for (size_t i = 0; i < a->actuator_count; i++) {
         json_decref(a->actuators[i].pairs);
-        a->actuators[i].ops->cleanup(&a->actuators[i].state);
+        a->actuators[i].plugin->cleanup(&a->actuators[i].state);
     }
     zcert_destroy(&a->cert);
     free(a->broker_key);
@@ -91,8 +81,6 @@ void adapter_destroy(adapter_t **self_p)
     free(a);
     *self_p = NULL;
 }
-
-/* ---- replay: a vendor file into the outbox — adapters/replay.c ------------- */
 
 /* ---- the connection ------------------------------------------------------------- */
 
@@ -330,8 +318,8 @@ int adapter_run(adapter_t *a)
         int64_t now = fs_mono_ms();
         if (now >= next_tick) {
             for (size_t i = 0; i < a->actuator_count; i++)
-                if (a->actuators[i].ops->tick)
-                    a->actuators[i].ops->tick(a->actuators[i].state);
+                if (a->actuators[i].plugin->tick)
+                    a->actuators[i].plugin->tick(a->actuators[i].state);
             next_tick = now + 1000;
         }
         if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
