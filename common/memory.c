@@ -16,8 +16,9 @@
 void fs_oom(size_t size)
 {
     /* No fs_log here: it may allocate. */
-    fprintf(stderr, "level=error comp=memory event=out_of_memory size=%zu msg=\"cannot allocate: stopping "
-                    "(nothing unacknowledged is lost; check the configured bounds)\"\n",
+    fprintf(stderr,
+            "level=error comp=memory event=out_of_memory size=%zu msg=\"cannot allocate: stopping "
+            "(nothing unacknowledged is lost; check the configured bounds)\"\n",
             size);
     abort();
 }
