@@ -10,6 +10,7 @@
 #ifndef FEDSOAR_NORMALIZE_INTERNAL_H
 #define FEDSOAR_NORMALIZE_INTERNAL_H
 
+#include "jq_program.h"
 #include "normalize.h"
 
 #include <stdint.h>
@@ -109,8 +110,6 @@ typedef struct nz_range {
     json_t *value;
 } nz_range_t;
 
-typedef struct nz_jq nz_jq_t; /* jq_expr.c */
-
 typedef struct nz_rule {
     uint32_t id;     /* index into the mapping's fired-bitset */
     nz_path_t *from; /* alternatives: the first present one wins */
@@ -137,7 +136,7 @@ typedef struct nz_rule {
     size_t nsub;
     struct nz_case *cases; /* "switch": first case whose `when` holds */
     size_t ncases;
-    nz_jq_t *jq;
+    fs_jq_t *jq; /* a rule's "jq" (common's jq_program.h), or NULL */
     char *where; /* "rules[3]" for messages */
 } nz_rule_t;
 
@@ -222,13 +221,6 @@ const char *ocsf_severity_name(int severity_id);
    integers 0..127 (others are allocated), the OCSF version string. */
 json_t *ocsf_shared_int(json_int_t v);
 json_t *ocsf_shared_version(void);
-
-/* jq_expr.c */
-nz_jq_t *nz_jq_compile(const char *program, fs_err_t *e);
-/* Runs the program on v (borrowed); returns the first output (new ref) or
-   NULL (no output / error in e). */
-json_t *nz_jq_run(nz_jq_t *jq, json_t *v, fs_err_t *e);
-void nz_jq_free(nz_jq_t *jq);
 
 /* normalizer.c: one run's sinks; framing.c hands it every record. */
 typedef struct nz_run {

@@ -362,7 +362,7 @@ static void apply_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out, in
                 reject(c, r, r->from[0].text, "required field is missing");
             return;
         }
-        v = nz_jq_run(r->jq, src, &fe);
+        v = fs_jq_first(r->jq, src, &fe);
         json_decref(src);
         if (!v) {
             if (r->required)

@@ -387,7 +387,7 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         fmt(w, sizeof w, "%s.jq", where);
         if (!json_is_string(x))
             return fail(L, w, "expected a jq program string");
-        if (!(r->jq = nz_jq_compile(json_string_value(x), &e)))
+        if (!(r->jq = fs_jq_compile(json_string_value(x), &e)))
             return fail(L, w, "%s", e.text);
     }
     if ((x = json_object_get(j, "rules"))) {
@@ -521,7 +521,7 @@ static void rule_free(nz_rule_t *r)
         rules_free(r->cases[i].rules, r->cases[i].nrules);
     }
     free(r->cases);
-    nz_jq_free(r->jq);
+    fs_jq_destroy(&r->jq);
     free(r->where);
 }
 

@@ -2,8 +2,8 @@
     a directory, and runs a source's framing -> decoder -> mapping pipeline
     over an input buffer, calling emit or reject for every record. */
 #include "internal.h"
+#include "json_dir.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,54 +19,25 @@ static int by_id(const void *a, const void *b)
     return strcmp((*x)->source_id, (*y)->source_id);
 }
 
-static int by_name(const void *a, const void *b)
+static int add_file(void *arg, const char *path, const char *name, fs_err_t *e)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    (void)name;
+    normalizer_t *self = arg;
+    mapping_t *m = nz_mapping_load(path, e);
+    if (!m)
+        return -1;
+    self->maps = fs_xrealloc(self->maps, (self->n + 1) * sizeof *self->maps);
+    self->maps[self->n++] = m;
+    return 0;
 }
 
 normalizer_t *normalizer_new(const char *mappings_dir, fs_err_t *e)
 {
-    DIR *d = opendir(mappings_dir);
-    if (!d) {
-        fs_err_set(e, "%s: cannot open the mappings directory (set --mappings or FEDSOAR_MAPPINGS)",
-                   mappings_dir);
-        return NULL;
-    }
-    char **names = NULL;
-    size_t nn = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
-            continue;
-        char **g = realloc(names, (nn + 1) * sizeof *g);
-        if (!g)
-            break;
-        names = g;
-        names[nn] = strdup(de->d_name);
-        if (names[nn])
-            nn++;
-    }
-    closedir(d);
-    qsort(names, nn, sizeof *names, by_name);
-
-    normalizer_t *self = calloc(1, sizeof *self);
-    if (self)
-        self->maps = calloc(nn ? nn : 1, sizeof *self->maps);
-    int rc = self && self->maps ? 0 : fs_err_set(e, "out of memory");
-    for (size_t i = 0; i < nn && rc == 0; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", mappings_dir, names[i]);
-        mapping_t *m = nz_mapping_load(path, e);
-        if (!m) {
-            rc = -1;
-            break;
-        }
-        self->maps[self->n++] = m;
-    }
-    for (size_t i = 0; i < nn; i++)
-        free(names[i]);
-    free(names);
+    normalizer_t *self = fs_xcalloc(1, sizeof *self);
+    int rc = fs_json_dir_each(mappings_dir,
+                              "cannot open the mappings directory (set --mappings or "
+                              "FEDSOAR_MAPPINGS)",
+                              add_file, self, NULL, e);
     if (rc == 0 && self->n == 0)
         rc = fs_err_set(e, "%s: no mapping files (*.json) found", mappings_dir);
     if (rc != 0) {

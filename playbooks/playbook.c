@@ -19,7 +19,7 @@ struct playbook {
     json_t *classes; /* array of class_uid, empty = any */
     json_t *sources; /* array of strings or NULL */
     json_t *sites;   /* array of strings or NULL */
-    jqexpr_t *filter;
+    fs_jq_t *filter;
     template_exprs_t *exprs; /* every jq program and template in the steps */
 };
 
@@ -423,7 +423,7 @@ static int parse_trigger(playbook_t *pb, const json_t *t, fs_err_t *e)
         fs_err_t inner = {{0}};
         if (!json_is_string(filter))
             return fs_err_set(e, "$.trigger.filter: must be a jq program (string)");
-        if (!(pb->filter = jqexpr_compile(json_string_value(filter), &inner)))
+        if (!(pb->filter = fs_jq_compile(json_string_value(filter), &inner)))
             return fs_err_set(e, "$.trigger.filter: %s", inner.text);
     }
     return 0;
@@ -479,7 +479,7 @@ void playbook_destroy(playbook_t **self_p)
     json_decref(pb->classes);
     json_decref(pb->sources);
     json_decref(pb->sites);
-    jqexpr_destroy(&pb->filter);
+    fs_jq_destroy(&pb->filter);
     template_exprs_destroy(&pb->exprs);
     free(pb);
     *self_p = NULL;
@@ -544,5 +544,5 @@ bool playbook_matches(const playbook_t *self, const json_t *event, fs_err_t *e)
         return false;
     if (self->sites && !in_strings(self->sites, json_string_value(json_object_get(event, "site"))))
         return false;
-    return !self->filter || jqexpr_test(self->filter, event, e);
+    return !self->filter || fs_jq_test(self->filter, event, e);
 }

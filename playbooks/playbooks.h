@@ -4,25 +4,13 @@
 
     Steps: set, condition, openc2, approval, wait, foreach, parallel,
     playbook (sub-playbook), enrich, action; per step timeout, retry with
-    backoff and on_error. Runs are durable: see playbook_advance(). */
+    backoff and on_error. Runs are durable: see playbook_advance().  jq
+    programs run through common's one wrapper (jq_program.h). */
 #ifndef FEDSOAR_PLAYBOOKS_H
 #define FEDSOAR_PLAYBOOKS_H
 
 #include "common.h"
 #include "config_schema.h"
-
-/* ---- jq expressions ------------------------------------------------------ */
-
-typedef struct jqexpr jqexpr_t;
-
-/* Compiles a jq program. Errors quote jq's message. Caller owns. */
-jqexpr_t *jqexpr_compile(const char *program, fs_err_t *e);
-void jqexpr_destroy(jqexpr_t **self_p);
-/* Runs the program on input (borrowed) and returns an array of all its
-   outputs (caller owns), or NULL with e set on a jq runtime error. */
-json_t *jqexpr_eval(jqexpr_t *self, const json_t *input, fs_err_t *e);
-/* jq truthiness of the first output (false/null/no output are false). */
-bool jqexpr_test(jqexpr_t *self, const json_t *input, fs_err_t *e);
 
 /* ---- playbooks ----------------------------------------------------------- */
 

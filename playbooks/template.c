@@ -9,11 +9,11 @@
 
 struct template_exprs {
     char *text;
-    jqexpr_t *expr;
+    fs_jq_t *expr;
     template_exprs_t *next;
 };
 
-static jqexpr_t *find(template_exprs_t *list, const char *text)
+static fs_jq_t *find(template_exprs_t *list, const char *text)
 {
     for (; list; list = list->next)
         if (strcmp(list->text, text) == 0)
@@ -54,7 +54,7 @@ static int compile_one(void *arg, const char *text)
     struct compile_ctx *c = arg;
     if (find(*c->list, text))
         return 0;
-    jqexpr_t *expr = jqexpr_compile(text, c->e);
+    fs_jq_t *expr = fs_jq_compile(text, c->e);
     if (!expr)
         return -1;
     template_exprs_t *node = calloc(1, sizeof *node);
@@ -104,7 +104,7 @@ void template_exprs_destroy(template_exprs_t **list)
 {
     while (list && *list) {
         template_exprs_t *next = (*list)->next;
-        jqexpr_destroy(&(*list)->expr);
+        fs_jq_destroy(&(*list)->expr);
         free((*list)->text);
         free(*list);
         *list = next;
@@ -114,12 +114,12 @@ void template_exprs_destroy(template_exprs_t **list)
 /* First output of a compiled expression (json null when none). */
 static json_t *first_value(template_exprs_t *list, const char *text, const json_t *ctx, fs_err_t *e)
 {
-    jqexpr_t *expr = find(list, text);
+    fs_jq_t *expr = find(list, text);
     if (!expr) {
         fs_err_set(e, "expression not compiled: %s", text);
         return NULL;
     }
-    json_t *all = jqexpr_eval(expr, ctx, e);
+    json_t *all = fs_jq_all(expr, ctx, e);
     if (!all)
         return NULL;
     json_t *v = json_array_get(all, 0);
@@ -252,10 +252,10 @@ int template_add_program(template_exprs_t **list, const char *program, fs_err_t 
 json_t *template_eval_program(template_exprs_t *list, const char *program, const json_t *ctx,
                               fs_err_t *e)
 {
-    jqexpr_t *expr = find(list, program);
+    fs_jq_t *expr = find(list, program);
     if (!expr) {
         fs_err_set(e, "jq program was not compiled with the playbook: %s", program);
         return NULL;
     }
-    return jqexpr_eval(expr, ctx, e);
+    return fs_jq_all(expr, ctx, e);
 }

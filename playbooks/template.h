@@ -2,6 +2,7 @@
 #ifndef FEDSOAR_TEMPLATE_H
 #define FEDSOAR_TEMPLATE_H
 
+#include "jq_program.h"
 #include "playbooks.h"
 
 typedef struct template_exprs template_exprs_t;
