@@ -5,7 +5,9 @@
 #define FEDSOAR_ADAPTER_INTERNAL_H
 
 #include "adapter.h"
-#include "federation.h"
+#include "fsp.h"
+#include "keys.h"
+#include "openc2.h"
 #include "plugin.h"
 
 #define ADAPTER_MAX_ACTUATORS 8

@@ -221,7 +221,7 @@ void source_http_release(source_http_t *s)
 source_http_t *source_http_new(const json_t *config, const char *type, const char *defaults_json,
                                int page_default, int page_max, fs_err_t *e)
 {
-    source_http_t *s = calloc(1, sizeof *s);
+    source_http_t *s = fs_xcalloc(1, sizeof *s);
     source_http_prepare(s, config, type, defaults_json, page_default, page_max);
     if (source_http_open(s, e) != 0) {
         void *p = s;
@@ -328,7 +328,7 @@ void connector_http_cleanup(void **state_p)
 connector_http_t *connector_http_state(const json_t *config, const char *what,
                                        const char *defaults_json, fs_err_t *e)
 {
-    connector_http_t *s = calloc(1, sizeof *s);
+    connector_http_t *s = fs_xcalloc(1, sizeof *s);
     if (!(s->http = connector_http_new(config, what, defaults_json, e))) {
         free(s);
         return NULL;

@@ -2,7 +2,7 @@
     dead letters, the command journal, and small metadata.  Store and
     forward: a site without its broker keeps collecting. */
 #include "adapter.h"
-#include "federation.h"
+#include "fsp.h"
 
 #include <openssl/rand.h>
 #include <lmdb.h>
@@ -52,7 +52,7 @@ outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e)
 {
     if (fs_mkdir_p(dir, 0700, e) != 0)
         return NULL;
-    outbox_t *self = calloc(1, sizeof *self);
+    outbox_t *self = fs_xcalloc(1, sizeof *self);
     self->max_events = max_events ? max_events : 1000000;
     ocsf_buf_init(&self->value, 0);
     MDB_txn *txn = NULL;
@@ -211,7 +211,7 @@ int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, siz
                   "offset", (json_int_t)offset, "reason", reason, "raw", raw, raw_len);
     if (!rec) /* raw is not valid UTF-8: keep it hex-encoded rather than lose it */
     {
-        char *hex = malloc(raw_len * 2 + 1);
+        char *hex = fs_xmalloc(raw_len * 2 + 1);
         for (size_t i = 0; i < raw_len; i++)
             snprintf(hex + 2 * i, 3, "%02x", (unsigned char)raw[i]);
         hex[raw_len * 2] = '\0';
@@ -362,7 +362,7 @@ char *outbox_get_meta(outbox_t *self, const char *name)
     MDB_val k = {strlen(key), key}, v;
     char *out = NULL;
     if (mdb_get(txn ? txn : ro, self->dbi[OB_META], &k, &v) == 0) {
-        out = malloc(v.mv_size + 1);
+        out = fs_xmalloc(v.mv_size + 1);
         memcpy(out, v.mv_data, v.mv_size);
         out[v.mv_size] = '\0';
     }

@@ -68,7 +68,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         e);
     if (!http)
         return NULL;
-    falcon_t *f = calloc(1, sizeof *f);
+    falcon_t *f = fs_xcalloc(1, sizeof *f);
     f->http = http;
     return f;
 }

@@ -73,7 +73,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         e);
     if (!http)
         return NULL;
-    mde_t *m = calloc(1, sizeof *m);
+    mde_t *m = fs_xcalloc(1, sizeof *m);
     m->http = http;
     const char *iso = json_string_value(json_object_get(config, "isolation_type"));
     snprintf(m->isolation, sizeof m->isolation, "%s",

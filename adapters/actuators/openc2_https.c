@@ -24,7 +24,7 @@
     The transfer is http_client.c's (mutual TLS, https only, TLS 1.2 or
     later, one attempt, no redirect); this file builds the message and
     reads the answer (openc2_https_parse_answer, fuzzed). */
-#include "federation.h"
+#include "openc2.h"
 #include "http_client.h"
 #include "plugin.h"
 #include "vendor_parsers.h"

@@ -114,7 +114,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
                      e);
     if (!http)
         return NULL;
-    panos_t *p = calloc(1, sizeof *p);
+    panos_t *p = fs_xcalloc(1, sizeof *p);
     p->http = http;
     snprintf(p->xpath_base, sizeof p->xpath_base,
              "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='%s']",

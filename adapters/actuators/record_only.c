@@ -15,7 +15,7 @@ typedef struct {
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)config;
-    record_only_t *self = calloc(1, sizeof *self);
+    record_only_t *self = fs_xcalloc(1, sizeof *self);
     snprintf(self->path, sizeof self->path, "%s/record-only.jsonl", state_dir);
     FILE *f = fopen(self->path, "a");
     if (!f) {

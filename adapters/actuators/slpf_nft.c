@@ -13,7 +13,7 @@
 
     The actuator's state is owned by the caller of init (one thread). */
 #include "plugin.h"
-#include "federation.h"
+#include "openc2.h"
 #include "nft_rules.h"
 
 #include <errno.h>
@@ -140,15 +140,11 @@ static bool active(const rule_t *r, int64_t now)
 static int rebuild(slpf_t *self)
 {
     size_t cap = 4096 + self->count * SLPF_NFT_MAX_LINES * (SLPF_NFT_EXPR_MAX + 96);
-    char *script = malloc(cap);
-    rule_t **made = calloc(self->count + 1, sizeof *made);
-    int *counts = calloc(self->count + 1, sizeof *counts);
+    char *script = fs_xmalloc(cap);
+    rule_t **made = fs_xcalloc(self->count + 1, sizeof *made);
+    int *counts = fs_xcalloc(self->count + 1, sizeof *counts);
     json_t *echo = NULL;
     int rc = -1;
-    if (!script || !made || !counts) {
-        snprintf(self->error, sizeof self->error, "out of memory");
-        goto done;
-    }
     int n = slpf_nft_table_script(self->table, true, script, cap);
     if (n < 0)
         goto done;
@@ -429,12 +425,8 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         fs_err_set(e, "slpf-nft: table name \"%.40s\" is not [A-Za-z][A-Za-z0-9_-]{0,31}", table);
         return NULL;
     }
-    slpf_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->rules = calloc(SLPF_NFT_MAX_RULES, sizeof *self->rules))) {
-        free(self);
-        fs_err_set(e, "slpf-nft: out of memory");
-        return NULL;
-    }
+    slpf_t *self = fs_xcalloc(1, sizeof *self);
+    self->rules = fs_xcalloc(SLPF_NFT_MAX_RULES, sizeof *self->rules);
     snprintf(self->table, sizeof self->table, "%s", table);
     if (snprintf(self->path, sizeof self->path, "%s/slpf-nft.%s.json", state_dir ? state_dir : ".",
                  table) >= (int)sizeof self->path) {

@@ -49,7 +49,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
                    EXEC_MAX_ARGS);
         return NULL;
     }
-    exec_t *x = calloc(1, sizeof *x);
+    exec_t *x = fs_xcalloc(1, sizeof *x);
     size_t i;
     json_t *arg;
     json_array_foreach(cmd, i, arg)
@@ -60,7 +60,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
             cleanup(&p);
             return NULL;
         }
-        x->argv[i] = strdup(json_string_value(arg));
+        x->argv[i] = fs_xstrdup(json_string_value(arg));
     }
     if (access(x->argv[0], X_OK) != 0) {
         fs_err_set(e, "command[0]: %s is not an executable file: %s", x->argv[0], strerror(errno));
@@ -116,7 +116,7 @@ static json_t *run(void *state, const json_t *input)
     /* Write the job and read the answer together, so neither side blocks. */
     signal(SIGPIPE, SIG_IGN);
     size_t wlen = strlen(text), woff = 0, rlen = 0;
-    char *buf = malloc(EXEC_MAX_OUTPUT + 1);
+    char *buf = fs_xmalloc(EXEC_MAX_OUTPUT + 1);
     int64_t deadline = fs_mono_ms() + x->timeout_ms;
     bool timed_out = false, too_big = false;
     int wfd = in[1];

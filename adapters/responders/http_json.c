@@ -47,7 +47,7 @@ int json_pointer_get(const json_t *doc, const char *ptr, size_t len, const json_
     for (size_t i = 0; i < len; i++)
         if (ptr[i] == '~' && (i + 1 == len || (ptr[i + 1] != '0' && ptr[i + 1] != '1')))
             return -1;
-    char *tok = malloc(len);
+    char *tok = fs_xmalloc(len);
     const json_t *cur = doc;
     size_t i = 1;
     for (;;) {
@@ -149,7 +149,7 @@ static char *field_text(const json_t *input, const char *name, size_t n, char *w
 {
     const json_t *v = json_object_getn(input, name, n);
     if (json_is_string(v))
-        return strdup(json_string_value(v));
+        return fs_xstrdup(json_string_value(v));
     if (json_is_number(v) || json_is_boolean(v))
         return json_dumps(v, JSON_ENCODE_ANY);
     snprintf(why, size, "input needs \"%.*s\" (a string, number or boolean) for the template",
@@ -163,7 +163,7 @@ static char *render(const char *tpl, const json_t *input, bool escape, size_t ma
                     size_t size)
 {
     size_t cap = strlen(tpl) + 64, len = 0;
-    char *out = malloc(cap);
+    char *out = fs_xmalloc(cap);
     for (const char *p = tpl; *p;) {
         const char *piece = p, *next;
         size_t plen;
@@ -201,7 +201,7 @@ static char *render(const char *tpl, const json_t *input, bool escape, size_t ma
             return NULL;
         }
         if (len + plen + 1 > cap)
-            out = realloc(out, cap = (len + plen + 1) * 2);
+            out = fs_xrealloc(out, cap = (len + plen + 1) * 2);
         memcpy(out + len, piece, plen);
         len += plen;
         free(val);

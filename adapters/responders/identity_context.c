@@ -159,7 +159,7 @@ json_t *identity_collect(http_client_t *http, const char *url, identity_page_fn 
                          identity_item_fn *map, size_t max, int max_pages, fs_err_t *e)
 {
     json_t *out = json_array();
-    char *next = strdup(url);
+    char *next = fs_xstrdup(url);
     for (int page = 0; next && page < max_pages && json_array_size(out) < max; page++) {
         http_response_t r;
         char *after = NULL;
@@ -195,7 +195,7 @@ json_t *identity_collect(http_client_t *http, const char *url, identity_page_fn 
 json_t *identity_okta_logs_page(const http_response_t *r, char **next, fs_err_t *e)
 {
     json_t *items = okta_parse_logs(r->body, r->len, e);
-    *next = items && r->link_next ? strdup(r->link_next) : NULL;
+    *next = items && r->link_next ? fs_xstrdup(r->link_next) : NULL;
     return items;
 }
 

@@ -57,7 +57,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         fs_err_set(e, "webhook_url_file / webhook_url_env: not an http(s) URL with a path");
         return NULL;
     }
-    teams_t *t = calloc(1, sizeof *t);
+    teams_t *t = fs_xcalloc(1, sizeof *t);
     snprintf(t->path, sizeof t->path, "%s", slash);
     json_t *c = json_deep_copy(config);
     json_object_set_new(c, "base_url", json_stringn(url, (size_t)(slash - url)));

@@ -55,7 +55,7 @@ static char *b64url(const char *s)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t n = strlen(s), o = 0;
-    char *out = malloc(n / 3 * 4 + 5);
+    char *out = fs_xmalloc(n / 3 * 4 + 5);
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned char)s[i] << 16;
         if (i + 1 < n)
@@ -105,7 +105,7 @@ static json_t *run(void *state, const json_t *input)
         if (!all_hex(data))
             return connector_error("hash \"%.80s\" is not an MD5, SHA-1 or SHA-256", data);
         coll = "files";
-        id = strdup(data);
+        id = fs_xstrdup(data);
     } else if (strcmp(type, "domain") == 0 || strcmp(type, "fqdn") == 0) {
         coll = "domains";
         id = http_escape(data);

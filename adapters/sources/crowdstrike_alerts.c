@@ -61,7 +61,7 @@ json_t *crowdstrike_parse_page(const char *body, size_t len, bool want_objects, 
         *total = json_integer_value(t);
     const char *after = json_string_value(json_object_get(pg, "after"));
     if (next_after && after && *after && strlen(after) < 2048)
-        *next_after = strdup(after);
+        *next_after = fs_xstrdup(after);
     json_decref(j);
     return res;
 }

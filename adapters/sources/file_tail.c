@@ -52,7 +52,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
             e, "from: \"start\" (default) or \"end\" (only lines written after the first start)");
         return NULL;
     }
-    tail_t *t = calloc(1, sizeof *t);
+    tail_t *t = fs_xcalloc(1, sizeof *t);
     if (snprintf(t->path, sizeof t->path, "%s", path) >= (int)sizeof t->path ||
         (rot ? snprintf(t->rotated, sizeof t->rotated, "%s", rot)
              : snprintf(t->rotated, sizeof t->rotated, "%s.1", path)) >= (int)sizeof t->rotated) {
@@ -96,7 +96,7 @@ static int read_lines(tail_t *t, const char *path, uint64_t ino, uint64_t *off,
         close(fd);
         return 0;
     }
-    char *buf = malloc(want);
+    char *buf = fs_xmalloc(want);
     size_t got = 0;
     while (got < want) {
         ssize_t r = pread(fd, buf + got, want - got, (off_t)(*off + got));

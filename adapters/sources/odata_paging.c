@@ -57,7 +57,7 @@ json_t *graph_parse_page(const char *body, size_t len, char **next_link, fs_err_
     if (!nl) /* Azure Resource Manager lists (Sentinel) say "nextLink" */
         nl = json_string_value(json_object_get(j, "nextLink"));
     if (next_link && nl && *nl && strlen(nl) < 4000)
-        *next_link = strdup(nl);
+        *next_link = fs_xstrdup(nl);
     json_incref(value);
     json_decref(j);
     return value;
@@ -76,7 +76,7 @@ void odata_source_destroy(void **state_p)
 void *odata_source_new(const odata_kind_t *kind, const char *type, const json_t *config,
                        fs_err_t *e)
 {
-    odata_t *s = calloc(1, sizeof *s);
+    odata_t *s = fs_xcalloc(1, sizeof *s);
     s->kind = kind;
     source_http_prepare(&s->src, config, type, kind->defaults, kind->page_default, kind->page_max);
     int n;
@@ -144,7 +144,7 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
                  ob ? "&$orderby=" : "", ob ? ob : "", s->src.page_size);
         free(q);
         free(ob);
-        p->url = strdup(first);
+        p->url = fs_xstrdup(first);
     }
     http_response_t r;
     if (http_client_request(s->src.http, "GET", p->url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {

@@ -60,7 +60,7 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
         snprintf(first, sizeof first, "/api/v1/logs?since=%s&limit=%d&sortOrder=ASCENDING", since,
                  s->page_size);
         free(since);
-        p->url = strdup(first);
+        p->url = fs_xstrdup(first);
     }
     http_response_t r;
     if (http_client_request(s->http, "GET", p->url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {

@@ -42,7 +42,7 @@ json_t *sentinelone_parse_page(const char *body, size_t len, char **next_cursor,
     const char *cur =
         json_string_value(json_object_get(json_object_get(j, "pagination"), "nextCursor"));
     if (cur && *cur && strlen(cur) < 2048)
-        *next_cursor = strdup(cur);
+        *next_cursor = fs_xstrdup(cur);
     json_incref(data);
     json_decref(j);
     return data;

@@ -79,12 +79,12 @@ static void cleanup(void **state_p)
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    splunk_t *s = calloc(1, sizeof *s);
+    splunk_t *s = fs_xcalloc(1, sizeof *s);
     source_http_prepare(&s->src, config, "splunk-export", "{\"auth\": \"bearer\"}", 1,
                         1); /* no paging */
     const char *search = json_string_value(json_object_get(config, "search"));
     const char *idf = json_string_value(json_object_get(config, "id_field"));
-    s->search = strdup(search ? search : "search `notable`");
+    s->search = fs_xstrdup(search ? search : "search `notable`");
     snprintf(s->id_field, sizeof s->id_field, "%s", idf ? idf : "event_id");
     if (source_http_open(&s->src, e) != 0) {
         void *p = s;
@@ -101,12 +101,12 @@ static int fetch_export(void *ctx, const source_cursor_t *base, int page, json_t
     (void)page;
     splunk_t *s = ctx;
     size_t sl = strlen(s->search) + 32;
-    char *full = malloc(sl);
+    char *full = fs_xmalloc(sl);
     snprintf(full, sl, "%s | sort 0 _time", s->search);
     char *q = http_escape(full);
     free(full);
     size_t fl = strlen(q) + 128;
-    char *form = malloc(fl);
+    char *form = fs_xmalloc(fl);
     /* whole seconds: inclusive of the checkpoint's second; ids taken at it are skipped */
     snprintf(form, fl, "search=%s&output_mode=json&earliest_time=%lld&latest_time=now", q,
              (long long)(base->ts_ms / 1000));

@@ -143,9 +143,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     webhook_t *w = cls;
     hook_req_t *r = *con_cls;
     if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r)
-            return MHD_NO;
+        r = fs_xcalloc(1, sizeof *r);
         r->conn = c;
         *con_cls = r;
         pthread_mutex_lock(&w->mu);
@@ -157,10 +155,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (r->too_big || r->len + *upload_size > w->max_body) {
             r->too_big = true; /* read and dropped; answered 413 at the end */
         } else {
-            char *nb = realloc(r->body, r->len + *upload_size + 1);
-            if (!nb)
-                return MHD_NO;
-            r->body = nb;
+            r->body = fs_xrealloc(r->body, r->len + *upload_size + 1);
             memcpy(r->body + r->len, upload, *upload_size);
             r->len += *upload_size;
             r->body[r->len] = '\0';
@@ -293,7 +288,7 @@ static int poll_hooks(void *state, const char *checkpoint, source_emit_fn *emit,
             break;
     size_t n = 0;
     hook_req_t **batch =
-        w->queued ? calloc(w->queued < w->max_batch ? w->queued : w->max_batch, sizeof *batch)
+        w->queued ? fs_xcalloc(w->queued < w->max_batch ? w->queued : w->max_batch, sizeof *batch)
                   : NULL;
     while (batch && w->head && n < w->max_batch) {
         hook_req_t *r = w->head;
@@ -392,7 +387,7 @@ static size_t config_size(const json_t *config, const char *key, size_t dflt, si
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
-    webhook_t *w = calloc(1, sizeof *w);
+    webhook_t *w = fs_xcalloc(1, sizeof *w);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     void *p = w;

@@ -8,7 +8,7 @@
     checks the command with the strict validator and prints the relayed
     response as one JSON line. */
 #include "plugin.h"
-#include "federation.h"
+#include "openc2.h"
 
 /* The actuator, from the adapter's one plugin registry (set in main). */
 static const adapter_plugin_t *actuator_openc2_https;

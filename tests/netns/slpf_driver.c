@@ -9,7 +9,7 @@
     about once per second (unless --no-tick), like the adapter daemon.
     EOF ends it (cleanup, exit 0). The table is $FEDSOAR_NFT_TABLE. */
 #include "plugin.h"
-#include "federation.h"
+#include "openc2.h"
 
 /* The actuator, from the adapter's one plugin registry (set in main). */
 static const adapter_plugin_t *actuator_slpf_nft;

@@ -1,0 +1,181 @@
+/*  test_outbox.c — the adapter's outbox (adapters/outbox.h): add, peek, ack;
+    the bound (max_events) and dead letters; meta committed or aborted with
+    the events of its batch; the command journal's three states; the same
+    state after close and reopen. */
+#include "check.h"
+#include "outbox.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static json_t *event(int n)
+{
+    return json_pack("{s:i, s:s, s:i}", "class_uid", 2004, "source", "test.source", "n", n);
+}
+
+static int add_batch(outbox_t *ob, int from, int count)
+{
+    fs_err_t e = {{0}};
+    int refused = 0;
+    CHECK(outbox_begin(ob, &e) == 0);
+    for (int i = from; i < from + count; i++) {
+        json_t *ev = event(i);
+        int rc = outbox_add(ob, ev, &e);
+        CHECK(rc >= 0);
+        refused += rc == 1;
+        json_decref(ev);
+    }
+    CHECK(outbox_commit(ob, &e) == 0);
+    return refused;
+}
+
+/* Peeks everything after `after`; returns the count, checks the classes. */
+static size_t peek(outbox_t *ob, uint64_t after, uint64_t *first)
+{
+    zmsg_t *frames = zmsg_new();
+    json_t *classes = json_array();
+    size_t n = outbox_peek(ob, after, 1000, 1 << 20, frames, classes, first);
+    CHECK_INT(zmsg_size(frames), n);
+    CHECK_INT(json_array_size(classes), n);
+    if (n) {
+        CHECK_INT(json_integer_value(json_array_get(classes, 0)), 2004);
+        zframe_t *f = zmsg_first(frames);
+        json_t *ev = json_loadb((const char *)zframe_data(f), zframe_size(f), 0, NULL);
+        CHECK(ev != NULL);
+        json_decref(ev);
+    }
+    zmsg_destroy(&frames);
+    json_decref(classes);
+    return n;
+}
+
+int main(void)
+{
+    fs_memory_policy_install();
+    char dir[] = "/tmp/fedsoar-test-outbox-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    fs_err_t e = {{0}};
+    outbox_t *ob = outbox_open(dir, 5, &e);
+    CHECK(ob != NULL);
+    if (!ob)
+        return check_summary();
+    char epoch[128];
+    snprintf(epoch, sizeof epoch, "%s", outbox_epoch(ob));
+    CHECK(epoch[0] != '\0');
+
+    /* add and peek: sequence numbers from 1, in order */
+    CHECK_INT(add_batch(ob, 1, 3), 0);
+    outbox_stats_t st;
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 3);
+    CHECK_INT(st.last_seq, 3);
+    uint64_t first = 0;
+    CHECK_INT(peek(ob, 0, &first), 3);
+    CHECK_INT(first, 1);
+    CHECK_INT(peek(ob, 2, &first), 1);
+    CHECK_INT(first, 3);
+
+    /* ack: up to and including seq 2 */
+    CHECK(outbox_ack(ob, 2, &e) == 0);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 1);
+    CHECK_INT(peek(ob, 0, &first), 1);
+    CHECK_INT(first, 3);
+
+    /* the bound: 5 events wait at most; the rest are dead-lettered, counted */
+    CHECK_INT(add_batch(ob, 4, 6), 2);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 5);
+    CHECK_INT(st.refused_full, 2);
+    CHECK_INT(st.dead_letters, 2);
+    json_t *dead = outbox_dead_letters(ob, 100);
+    CHECK_INT(json_array_size(dead), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(dead, 0), "reason")),
+              "outbox full (outbox.max_events reached)");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(dead, 0), "source")), "test.source");
+    json_decref(dead);
+
+    /* an explicit dead letter keeps reason, position and raw bytes */
+    CHECK(outbox_begin(ob, &e) == 0);
+    CHECK(outbox_dead_letter(ob, "cef", 7, 120, "bad line", "CEF:oops", 8, &e) == 0);
+    CHECK(outbox_commit(ob, &e) == 0);
+    dead = outbox_dead_letters(ob, 100);
+    json_t *d = json_array_get(dead, json_array_size(dead) - 1);
+    CHECK_INT(json_integer_value(json_object_get(d, "record")), 7);
+    CHECK_INT(json_integer_value(json_object_get(d, "offset")), 120);
+    CHECK_STR(json_string_value(json_object_get(d, "raw")), "CEF:oops");
+    json_decref(dead);
+
+    /* meta in the same batch: aborted with it, committed with it */
+    CHECK(outbox_ack(ob, st.last_seq, &e) == 0);
+    CHECK(outbox_begin(ob, &e) == 0);
+    json_t *ev = event(100);
+    CHECK(outbox_add(ob, ev, &e) == 0);
+    CHECK(outbox_set_meta(ob, "source:x:checkpoint", "cp-1", &e) == 0);
+    outbox_abort(ob);
+    CHECK(outbox_get_meta(ob, "source:x:checkpoint") == NULL);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 0);
+    CHECK(outbox_begin(ob, &e) == 0);
+    CHECK(outbox_add(ob, ev, &e) == 0);
+    CHECK(outbox_set_meta(ob, "source:x:checkpoint", "cp-2", &e) == 0);
+    CHECK(outbox_commit(ob, &e) == 0);
+    json_decref(ev);
+    char *cp = outbox_get_meta(ob, "source:x:checkpoint");
+    CHECK_STR(cp, "cp-2");
+    free(cp);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 1);
+
+    /* journal: unseen, started, finished */
+    json_t *cmd = json_pack("{s:s, s:{s:s}}", "action", "deny", "target", "ipv4_net", "192.0.2.1");
+    json_t *rsp = NULL;
+    CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 0);
+    CHECK(journal_begin(ob, "cmd-1", cmd, &e) == 0);
+    CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 1);
+    json_t *answer = json_pack("{s:i}", "status", 200);
+    CHECK(journal_finish(ob, "cmd-1", answer, &e) == 0);
+    CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 2);
+    CHECK_INT(json_integer_value(json_object_get(rsp, "status")), 200);
+    json_decref(rsp);
+    rsp = NULL;
+    CHECK(journal_begin(ob, "cmd-2", cmd, &e) == 0); /* dies while executing */
+    json_decref(answer);
+    json_decref(cmd);
+
+    /* reopen after close: the same epoch, events, meta, dead letters, journal */
+    outbox_stats_t before;
+    outbox_stats(ob, &before);
+    outbox_close(&ob);
+    CHECK(ob == NULL);
+    outbox_close(&ob); /* idempotent */
+    ob = outbox_open(dir, 5, &e);
+    CHECK(ob != NULL);
+    if (!ob)
+        return check_summary();
+    CHECK_STR(outbox_epoch(ob), epoch);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, before.backlog);
+    CHECK_INT(st.last_seq, before.last_seq);
+    CHECK_INT(st.dead_letters, before.dead_letters);
+    CHECK_INT(st.refused_full, before.refused_full);
+    CHECK_INT(peek(ob, before.last_seq - 1, &first), 1);
+    CHECK_INT(first, before.last_seq);
+    cp = outbox_get_meta(ob, "source:x:checkpoint");
+    CHECK_STR(cp, "cp-2");
+    free(cp);
+    CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 2);
+    json_decref(rsp);
+    rsp = NULL;
+    CHECK_INT(journal_lookup(ob, "cmd-2", &rsp), 1);
+    /* new events continue the sequence */
+    CHECK_INT(add_batch(ob, 200, 1), 0);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.last_seq, before.last_seq + 1);
+    outbox_close(&ob);
+
+    char cmdline[256];
+    snprintf(cmdline, sizeof cmdline, "rm -rf '%s'", dir);
+    CHECK(system(cmdline) == 0);
+    return check_summary();
+}
