@@ -3,6 +3,7 @@
     the gate's, counts distinct approvers toward its quorum, and records
     every decision on the case timeline. */
 #include "cli.h"
+#include "governance.h"
 #include "keys.h"
 
 #include <stdio.h>
@@ -50,7 +51,7 @@ static int sign_vote(const cli_opts_t *o, uint64_t id, const char *decision, cha
     json_t *ap = cli_call(o, "approval.show", json_pack("{s:I}", "id", (json_int_t)id), &rc);
     if (!ap)
         return rc;
-    *payload = proof_vote_payload(
+    *payload = governance_vote_payload(
         id, (uint64_t)json_integer_value(json_object_get(ap, "run_id")), decision, o->operator_name,
         (int)json_integer_value(json_object_get(ap, "quorum")), fs_now_ms());
     json_decref(ap);

@@ -1,4 +1,9 @@
-/*  proof.c — signed approval votes, and the proof a critical OpenC2
+/*  proof.c — TRANSITION ONLY (keys.h): the governance module
+    playbooks/signed.c (governance.h) replaces this file; it stays until the
+    broker and the adapter call governance_vote_parse and
+    governance_proof_verify, then it is deleted.
+
+    Signed approval votes, and the proof a critical OpenC2
     command carries to its site (docs/governance.md "Critical commands").
 
     An operator's vote on an approval gate is signed by fedsoarctl with the

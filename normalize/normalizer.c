@@ -38,8 +38,11 @@ normalizer_t *normalizer_new(const char *mappings_dir, fs_err_t *e)
                               "cannot open the mappings directory (set --mappings or "
                               "FEDSOAR_MAPPINGS)",
                               add_file, self, NULL, e);
+    if (rc != 0 && fs_err_code(e) == FS_E_GENERIC)
+        e->code = NORMALIZE_E_MAPPING; /* the mapping loader's refusals */
     if (rc == 0 && self->n == 0)
-        rc = fs_err_set(e, "%s: no mapping files (*.json) found", mappings_dir);
+        rc = fs_err_setc(e, NORMALIZE_E_NO_MAPPINGS, "%s: no mapping files (*.json) found",
+                         mappings_dir);
     if (rc != 0) {
         normalizer_destroy(&self);
         return NULL;
@@ -47,8 +50,8 @@ normalizer_t *normalizer_new(const char *mappings_dir, fs_err_t *e)
     qsort(self->maps, self->n, sizeof *self->maps, by_id);
     for (size_t i = 1; i < self->n; i++)
         if (strcmp(self->maps[i - 1]->source_id, self->maps[i]->source_id) == 0) {
-            fs_err_set(e, "%s: source \"%s\" is defined twice", self->maps[i]->file,
-                       self->maps[i]->source_id);
+            fs_err_setc(e, NORMALIZE_E_MAPPING, "%s: source \"%s\" is defined twice",
+                        self->maps[i]->file, self->maps[i]->source_id);
             normalizer_destroy(&self);
             return NULL;
         }
@@ -128,7 +131,7 @@ static json_t *decode(const mapping_t *m, const char *raw, size_t len, fs_err_t 
     json_error_t je;
     json_t *v = json_loadb(raw, len, JSON_REJECT_DUPLICATES, &je);
     if (!v)
-        fs_err_set(e, "invalid JSON at column %d: %s", je.column, je.text);
+        fs_err_setc(e, NORMALIZE_E_RECORD, "invalid JSON at column %d: %s", je.column, je.text);
     return v;
 }
 
@@ -168,8 +171,9 @@ normalize_stream_t *normalize_stream_new(normalizer_t *self, const char *source_
 {
     const mapping_t *m = find(self, source_id);
     if (!m) {
-        fs_err_set(e, "unknown source \"%s\" (see fedsoarctl normalize --list-sources)",
-                   source_id ? source_id : "(null)");
+        fs_err_setc(e, NORMALIZE_E_UNKNOWN_SOURCE,
+                    "unknown source \"%s\" (see fedsoarctl normalize --list-sources)",
+                    source_id ? source_id : "(null)");
         return NULL;
     }
     nz_run_t r = {.m = m, .opts = opts, .emit = emit, .reject = reject, .arg = arg};
@@ -202,7 +206,8 @@ json_t *normalizer_map(normalizer_t *self, const char *source_id, const normaliz
 {
     const mapping_t *m = find(self, source_id);
     if (!m) {
-        fs_err_set(e, "unknown source \"%s\"", source_id ? source_id : "(null)");
+        fs_err_setc(e, NORMALIZE_E_UNKNOWN_SOURCE, "unknown source \"%s\"",
+                    source_id ? source_id : "(null)");
         return NULL;
     }
     json_t *rec = json_deep_copy(record_in); /* the engine consumes placed fields */
@@ -215,4 +220,20 @@ json_t *normalizer_map(normalizer_t *self, const char *source_id, const normaliz
     free(raw);
     json_decref(rec);
     return ev;
+}
+
+const char *normalize_strerror(int code)
+{
+    switch (code) {
+    case NORMALIZE_E_MAPPING:
+        return "mapping";
+    case NORMALIZE_E_NO_MAPPINGS:
+        return "no_mappings";
+    case NORMALIZE_E_UNKNOWN_SOURCE:
+        return "unknown_source";
+    case NORMALIZE_E_RECORD:
+        return "record";
+    default:
+        return "unknown";
+    }
 }

@@ -1,16 +1,15 @@
 /*  governance.c — the pure rules of playbook governance (docs/governance.md):
-    the governance config, the signed approval payload, the N-of-M rule,
+    the governance config, the N-of-M rule,
     the lifecycle state machine and a structural diff of two versions.
-    Storage, signatures checks and control commands live in the broker
+    Signed payloads are signed.c.  Storage and control commands live in the broker
     (broker/governance.c); nothing here touches a file or a socket. */
-#include "playbooks.h"
+#include "governance.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define GOV_MAX_MEMBERS 64
-#define APPROVAL_TYPE "fedsoar-approval/1"
 
 struct governance_config {
     int quorum;
@@ -147,69 +146,6 @@ bool governance_is_revoked(const governance_config_t *self, const char *name)
 const json_t *governance_members(const governance_config_t *self)
 {
     return self->members;
-}
-
-/* ---- the signed approval payload ------------------------------------------------ */
-
-static bool valid_version(const char *v)
-{
-    if (!v || strlen(v) != 64)
-        return false;
-    for (; *v; v++)
-        if (!((*v >= '0' && *v <= '9') || (*v >= 'a' && *v <= 'f')))
-            return false;
-    return true;
-}
-
-char *governance_approval_payload(const char *version, const char *decision, const char *member,
-                                  int64_t time_ms)
-{
-    json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", APPROVAL_TYPE, "version",
-                          version ? version : "", "decision", decision ? decision : "", "member",
-                          member ? member : "", "time", (json_int_t)time_ms);
-    char *text = p ? fs_json_canonical(p) : NULL;
-    json_decref(p);
-    return text;
-}
-
-json_t *governance_approval_parse(const char *payload, size_t len, fs_err_t *e)
-{
-    if (len > 1024) {
-        fs_err_set(e, "approval payload: longer than 1024 bytes");
-        return NULL;
-    }
-    fs_err_t pe = {{0}};
-    json_t *p = fs_json_parse(payload, len, &pe);
-    if (!p) {
-        fs_err_set(e, "approval payload: %s", pe.text);
-        return NULL;
-    }
-    const char *why = NULL;
-    const char *type = json_string_value(json_object_get(p, "type"));
-    const char *decision = json_string_value(json_object_get(p, "decision"));
-    const json_t *t = json_object_get(p, "time");
-    if (!json_is_object(p) || json_object_size(p) != 5)
-        why = "an object with exactly decision, member, time, type, version";
-    else if (!type || strcmp(type, APPROVAL_TYPE) != 0)
-        why = "$.type is not \"" APPROVAL_TYPE "\"";
-    else if (!valid_version(json_string_value(json_object_get(p, "version"))))
-        why = "$.version is not a version (64 lowercase hex: SHA-256 of the canonical playbook)";
-    else if (!decision || (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0))
-        why = "$.decision is not approve or reject";
-    else if (!fs_is_name(json_string_value(json_object_get(p, "member")), 32))
-        why = "$.member is not an operator name (1-32 of [a-z0-9_-])";
-    else if (!json_is_integer(t) || json_integer_value(t) < 0)
-        why = "$.time must be epoch milliseconds";
-    if (!why) {
-        if (!fs_json_is_canonical(p, payload, len))
-            why = "not in canonical form (keys sorted, compact)";
-    }
-    if (why) {
-        fs_err_set(e, "approval payload: %s", why);
-        json_decref(p);
-        return NULL;
-    }
-    return p;
 }
 
 /* ---- the lifecycle ----------------------------------------------------------------- */

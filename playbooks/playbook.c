@@ -206,7 +206,7 @@ static int parse_step(parse_ctx_t *c, const json_t *s, const char *where)
             return fs_err_set(e, "%s.command: required OpenC2 command with action and target",
                               where);
         SUBPATH("%s.command", where);
-        if (compile_template(c, cmd, sub) != 0)
+        if (compile_template(c, cmd, sub) != 0 || playbook_check_openc2(cmd, sub, e) != 0)
             return -1;
         const json_t *site = json_object_get(s, "site");
         if (site && !json_is_string(site))
@@ -441,8 +441,9 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
     if (!json_is_object(doc))
         fs_err_set(&inner, "$: a playbook is a JSON object");
     else if (size > PLAYBOOK_MAX_BYTES)
-        fs_err_set(&inner, "$: %zu bytes as compact JSON, over the %u-byte playbook limit", size,
-                   PLAYBOOK_MAX_BYTES);
+        fs_err_setc(&inner, PLAYBOOK_E_TOO_BIG,
+                    "$: %zu bytes as compact JSON, over the %u-byte playbook limit", size,
+                    PLAYBOOK_MAX_BYTES);
     else if (only_keys(doc, keys, NULL, "$", &inner) != 0)
         ;
     else if (!name || !fs_is_name(name, 64))
@@ -465,9 +466,32 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
         free(canon);
         return pb;
     }
-    fs_err_set(e, "%s: %s", origin ? origin : "playbook", inner.text);
+    /* Codes: too big and openc2 as set; any other refusal is "invalid". */
+    fs_err_setc(e,
+                inner.code == PLAYBOOK_E_TOO_BIG || inner.code == PLAYBOOK_E_OPENC2
+                    ? inner.code
+                    : PLAYBOOK_E_INVALID,
+                "%s: %s", origin ? origin : "playbook", inner.text);
     playbook_destroy(&pb);
     return NULL;
+}
+
+const char *playbook_strerror(int code)
+{
+    switch (code) {
+    case PLAYBOOK_E_INVALID:
+        return "invalid";
+    case PLAYBOOK_E_OPENC2:
+        return "openc2";
+    case PLAYBOOK_E_TOO_BIG:
+        return "too_big";
+    case PLAYBOOK_E_DUPLICATE:
+        return "duplicate";
+    case GOVERNANCE_E_SIGNED:
+        return "signed";
+    default:
+        return "unknown";
+    }
 }
 
 void playbook_destroy(playbook_t **self_p)

@@ -21,8 +21,9 @@ static int add_file(void *arg, const char *path, const char *name, fs_err_t *e)
         return -1;
     for (size_t j = 0; j < set->count; j++)
         if (strcmp(playbook_name(set->items[j]), playbook_name(pb)) == 0) {
-            fs_err_set(e, "%s: playbook name \"%s\" is already used by another file", path,
-                       playbook_name(pb));
+            fs_err_setc(e, PLAYBOOK_E_DUPLICATE,
+                        "%s: playbook name \"%s\" is already used by another file", path,
+                        playbook_name(pb));
             playbook_destroy(&pb);
             return -1;
         }

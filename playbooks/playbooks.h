@@ -11,6 +11,19 @@
 
 #include "common.h"
 #include "config_schema.h"
+#include "governance.h"
+
+/* ---- errors -----------------------------------------------------------------
+   fs_err_t codes this library sets (common.h: one range per library). */
+typedef enum playbook_errc {
+    PLAYBOOK_E_INVALID = FS_ERR_BASE_PLAYBOOK + 1, /* "invalid": breaks the playbook language */
+    PLAYBOOK_E_OPENC2,    /* "openc2": an openc2 step's literal command is refused */
+    PLAYBOOK_E_TOO_BIG,   /* "too_big": over PLAYBOOK_MAX_BYTES */
+    PLAYBOOK_E_DUPLICATE, /* "duplicate": a name already used in the set */
+    PLAYBOOK_E_LAST_
+} playbook_errc_t;
+/* The name of a PLAYBOOK_E_* or GOVERNANCE_E_* code, "unknown" otherwise. Static. */
+const char *playbook_strerror(int code);
 
 /* ---- playbooks ----------------------------------------------------------- */
 
@@ -82,51 +95,6 @@ void playbook_set_destroy(playbook_set_t **self_p);
 size_t playbook_set_count(const playbook_set_t *self);
 const playbook_t *playbook_set_get(const playbook_set_t *self, size_t index);
 
-/* ---- governance (governance.c; docs/governance.md) -------------------------
-   The pure rules: the broker stores versions and checks signatures. */
-
-typedef struct governance_config governance_config_t;
-
-/* The written schema of the broker config's "governance" (issue 11.4). */
-extern const fs_schema_t governance_config_schema;
-/* Parses the broker config's "governance": {"quorum": N, "members": [names],
-   "revoked": [names]} (borrowed), checked against governance_config_schema
-   first. Errors name the JSON path. Caller owns. */
-governance_config_t *governance_config_parse(const json_t *g, fs_err_t *e);
-void governance_config_destroy(governance_config_t **self_p);
-int governance_quorum(const governance_config_t *self);
-bool governance_is_member(const governance_config_t *self, const char *name);
-bool governance_is_revoked(const governance_config_t *self, const char *name);
-/* The member names (borrowed). */
-const json_t *governance_members(const governance_config_t *self);
-
-/* The payload a board member signs (canonical JSON; caller owns, free()):
-   {"decision":"approve"|"reject","member":M,"time":MS,
-    "type":"fedsoar-approval/1","version":SHA256HEX} */
-char *governance_approval_payload(const char *version, const char *decision, const char *member,
-                                  int64_t time_ms);
-/* Parses and checks one (exact keys, types, canonical form, <= 1024
-   bytes). Caller owns; NULL with e set. */
-json_t *governance_approval_parse(const char *payload, size_t len, fs_err_t *e);
-
-/* Lifecycle: draft -submit-> in_review -approve-> approved -retire-> retired;
-   in_review -reject-> rejected; "activate" keeps approved (active is per
-   site). Returns the next state, or NULL when the event is not allowed. */
-const char *governance_next_state(const char *state, const char *event);
-/* N-of-M: distinct, unrevoked board members among approvals
-   ([{"member","decision"}], signatures already verified), the author
-   excluded. */
-size_t governance_count_approvals(const governance_config_t *self, const json_t *approvals,
-                                  const char *author);
-/* Whether a parsed approval payload (borrowed) may count for the version
-   record {"state","author","approvals"} (borrowed): a member, not revoked,
-   not the author, not a duplicate, a state that allows it, time within
-   max_skew_ms of now (0 = unchecked). 0, or -1 with a clear reason. */
-int governance_check_decision(const governance_config_t *self, const json_t *record,
-                              const json_t *payload, int64_t now_ms, int64_t max_skew_ms,
-                              fs_err_t *e);
-/* Structural diff of two documents: [{"path","op":"added|removed|changed",
-   "old","new"}] in key order, at most 1000. Caller owns. */
-json_t *governance_diff(const json_t *a, const json_t *b);
+/* Governance (versions, approvals, signed payloads): governance.h. */
 
 #endif

@@ -57,7 +57,11 @@ char *keys_sign(const char *priv_path, const void *msg, size_t len, fs_err_t *e)
 int keys_verify(const char *pub_path, const void *msg, size_t len, const char *sig_b64,
                 fs_err_t *e);
 
-/* ---- signed approval votes and critical-command proof (proof.c) -----------
+/* ---- TRANSITION ONLY: signed approval votes and critical-command proof ------
+   (proof.c). Approval semantics belong to governance: use governance.h
+   (governance_vote_payload, governance_vote_parse, governance_proof_verify,
+   library fedsoar_governance). These three go away once the broker and the
+   adapter call governance's; nothing new may use them.
    Vote payload (canonical JSON, what the operator signs):
      {"approval_id":N,"decision":"approve"|"deny","operator":NAME,"quorum":Q,
       "run_id":M,"time":MS,"type":"fedsoar-vote/1"}

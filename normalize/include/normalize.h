@@ -153,4 +153,16 @@ enum {
     OCSF_OBS_PROCESS_NAME = 9
 };
 
+/* ---- errors -----------------------------------------------------------------
+   fs_err_t codes this library sets (common.h: one range per library). */
+typedef enum normalize_errc {
+    NORMALIZE_E_MAPPING = FS_ERR_BASE_NORMALIZE + 1, /* "mapping": a mapping file is wrong */
+    NORMALIZE_E_NO_MAPPINGS,                         /* "no_mappings": the directory has none */
+    NORMALIZE_E_UNKNOWN_SOURCE,                      /* "unknown_source" */
+    NORMALIZE_E_RECORD,                              /* "record": a record cannot be read */
+    NORMALIZE_E_LAST_
+} normalize_errc_t;
+/* The name of a NORMALIZE_E_* code, "unknown" otherwise. Static. */
+const char *normalize_strerror(int code);
+
 #endif

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     assert(a || e.text[0]);
     json_decref(a);
     e.text[0] = '\0';
-    json_t *v = proof_vote_parse((const char *)data, size, &e);
+    json_t *v = governance_vote_parse((const char *)data, size, &e);
     assert(v || e.text[0]);
     json_decref(v);
     json_t *doc = fs_json_parse((const char *)data, size, &e);
@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* As a proof: signatures cannot verify (no keys here), but the
            shape checks run on every element. */
         char reason[512];
-        if (proof_verify(doc, 1, "/nonexistent", 0, 0, reason, sizeof reason) != -1 || !reason[0])
+        if (governance_proof_verify(doc, 1, "/nonexistent", 0, 0, reason, sizeof reason) != -1 ||
+            !reason[0])
             abort();
         json_t *d = governance_diff(doc, json_object_get(doc, "steps"));
         json_decref(d);

@@ -147,40 +147,41 @@ int main(void)
 
     snprintf(trusted, sizeof trusted, "%s/signing/operators", dir);
     int64_t now = fs_now_ms();
-    char *va = proof_vote_payload(7, 3, "approve", "alice", 2, now),
-         *vb = proof_vote_payload(7, 3, "approve", "bob", 2, now);
+    char *va = governance_vote_payload(7, 3, "approve", "alice", 2, now),
+         *vb = governance_vote_payload(7, 3, "approve", "bob", 2, now);
     char *sa = keys_sign(priv, va, strlen(va), &e), *sb = keys_sign(bpriv, vb, strlen(vb), &e);
     json_t *proof =
         json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "operator", "alice", "signature", sa,
                   "payload", va, "operator", "bob", "signature", sb, "payload", vb);
     char reason[512];
-    CHECK_INT(proof_verify(proof, 3, trusted, now, 3600000, reason, sizeof reason), 0);
-    CHECK_INT(proof_verify(proof, 4, trusted, now, 3600000, reason, sizeof reason),
+    CHECK_INT(governance_proof_verify(proof, 3, trusted, now, 3600000, reason, sizeof reason), 0);
+    CHECK_INT(governance_proof_verify(proof, 4, trusted, now, 3600000, reason, sizeof reason),
               -1); /* another run */
     CHECK(strstr(reason, "not this command's run") != NULL);
-    CHECK_INT(proof_verify(proof, 3, trusted, now + 7200000, 3600000, reason, sizeof reason),
-              -1); /* too old */
+    CHECK_INT(
+        governance_proof_verify(proof, 3, trusted, now + 7200000, 3600000, reason, sizeof reason),
+        -1); /* too old */
     json_array_remove(proof, 1);
-    CHECK_INT(proof_verify(proof, 3, trusted, now, 0, reason, sizeof reason),
+    CHECK_INT(governance_proof_verify(proof, 3, trusted, now, 0, reason, sizeof reason),
               -1); /* below quorum */
     CHECK(strstr(reason, "quorum is 2") != NULL);
     json_array_append_new(
         proof, json_pack("{s:s, s:s, s:s}", "operator", "alice", "signature", sa, "payload", va));
-    CHECK_INT(proof_verify(proof, 3, trusted, now, 0, reason, sizeof reason),
+    CHECK_INT(governance_proof_verify(proof, 3, trusted, now, 0, reason, sizeof reason),
               -1); /* same operator twice */
     CHECK(strstr(reason, "distinct") != NULL);
     json_decref(proof);
     proof = json_pack("[{s:s, s:s, s:s}]", "operator", "bob", "signature", sa, "payload", va);
-    CHECK_INT(proof_verify(proof, 3, trusted, now, 0, reason, sizeof reason),
+    CHECK_INT(governance_proof_verify(proof, 3, trusted, now, 0, reason, sizeof reason),
               -1); /* alice's vote as bob */
     json_decref(proof);
     proof = json_pack("[{s:s, s:s, s:s}]", "operator", "../../x", "signature", sa, "payload", va);
-    CHECK_INT(proof_verify(proof, 3, trusted, now, 0, reason, sizeof reason),
+    CHECK_INT(governance_proof_verify(proof, 3, trusted, now, 0, reason, sizeof reason),
               -1); /* no path tricks */
     json_decref(proof);
-    CHECK_INT(proof_verify(NULL, 3, trusted, now, 0, reason, sizeof reason), -1);
+    CHECK_INT(governance_proof_verify(NULL, 3, trusted, now, 0, reason, sizeof reason), -1);
     CHECK(strstr(reason, "needs proof") != NULL);
-    json_t *vp = proof_vote_parse(va, strlen(va), &e);
+    json_t *vp = governance_vote_parse(va, strlen(va), &e);
     CHECK(vp && json_integer_value(json_object_get(vp, "approval_id")) == 7);
     json_decref(vp);
     free(va), free(vb), free(sa), free(sb);

@@ -434,9 +434,68 @@ static void test_shipped_library(void)
     CHECK(strstr(e.text, "/nonexistent-dir") != NULL);
 }
 
+/* Issue 12: an openc2 step's command is validated when the playbook is
+   loaded, with federation's OpenC2 validator, where it is literal; what
+   lies in "{{ }}" is validated after rendering (by the broker). */
+static void expect_openc2_error(const char *command, const char *fragment)
+{
+    char doc[1024];
+    snprintf(doc, sizeof doc,
+             "{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":"
+             "\"openc2\",\"command\":%s}]}",
+             command);
+    fs_err_t e = {{0}};
+    json_t *d = J(doc);
+    playbook_t *pb = playbook_parse(d, "t.json", &e);
+    CHECK(pb == NULL);
+    CHECK_INT(fs_err_code(&e), PLAYBOOK_E_OPENC2);
+    if (!strstr(e.text, fragment))
+        fprintf(stderr, "  error \"%s\" lacks \"%s\"\n", e.text, fragment);
+    CHECK(strstr(e.text, fragment) != NULL);
+    playbook_destroy(&pb);
+    json_decref(d);
+}
+
+static void expect_openc2_ok(const char *command)
+{
+    char doc[1024];
+    snprintf(doc, sizeof doc,
+             "{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":"
+             "\"openc2\",\"command\":%s}]}",
+             command);
+    playbook_t *pb = P(doc);
+    CHECK(pb != NULL);
+    playbook_destroy(&pb);
+}
+
+static void test_openc2_at_load(void)
+{
+    /* literal mistakes fail the load, naming the step's path and the verdict */
+    expect_openc2_error("{\"action\":\"teleport\",\"target\":{\"ipv4_net\":\"10.0.0.1\"}}",
+                        "t.json: $.steps[0].command: OpenC2 400: $.action");
+    expect_openc2_error("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.300\"}}",
+                        "$.steps[0].command: OpenC2 400: $.target.ipv4_net");
+    expect_openc2_error("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\","
+                        "\"domain_name\":\"x.example\"}}",
+                        "$.steps[0].command: OpenC2 400");
+    expect_openc2_error("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"},"
+                        "\"args\":{\"no_such_arg\":1}}",
+                        "$.steps[0].command: OpenC2");
+    /* literal and valid */
+    expect_openc2_ok("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"10.0.0.1\"}}");
+    /* templated fields are checked after rendering */
+    expect_openc2_ok("{\"action\":\"deny\",\"target\":{\"ipv4_net\":\"{{ .item }}\"}}");
+    expect_openc2_ok("{\"action\":\"contain\",\"target\":{\"device\":{\"hostname\":"
+                     "\"{{ .event.device.hostname }}\"}}}");
+    /* but a literal mistake beside a template still fails */
+    expect_openc2_error("{\"action\":\"teleport\",\"target\":{\"ipv4_net\":\"{{ .item }}\"}}",
+                        "OpenC2 400: $.action");
+}
+
 int main(void)
 {
     test_errors();
+    test_openc2_at_load();
     test_match();
     test_commands_and_rewalk();
     test_retry_and_failure();

@@ -20,4 +20,9 @@ int template_add_program(template_exprs_t **list, const char *program, fs_err_t 
 json_t *template_eval_program(template_exprs_t *list, const char *program, const json_t *ctx,
                               fs_err_t *e);
 
+/* openc2_check.c: an openc2 step's command template (borrowed) checked with
+   the OpenC2 validator at load; fields inside "{{ }}" are left to the
+   check after rendering. 0, or -1 with e = "WHERE: OpenC2 400: REASON". */
+int playbook_check_openc2(const json_t *cmd, const char *where, fs_err_t *e);
+
 #endif
