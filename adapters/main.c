@@ -1,5 +1,6 @@
 /*  fedsoar-adapter — the site adapter (docs/cli.md). */
 #include "adapter.h"
+#include "data_dir.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -195,15 +196,18 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *env_mappings = getenv("FEDSOAR_MAPPINGS");
+    char shipped_mappings[4096];
     adapter_config_t ac = {
         .site = site,
         .broker = broker ? broker : fs_config_string(cfg, "broker", "tcp://127.0.0.1:7700"),
         .state_dir = state ? state : fs_config_string(cfg, "state_dir", default_state),
         .keys_dir = keys ? keys : fs_config_string(cfg, "keys_dir", "/etc/fedsoar/keys"),
-        .mappings_dir = mappings ? mappings
-                        : env_mappings
-                            ? env_mappings
-                            : fs_config_string(cfg, "mappings_dir", FEDSOAR_MAPPINGS_DIR),
+        .mappings_dir =
+            mappings       ? mappings
+            : env_mappings ? env_mappings
+                           : fs_config_string(cfg, "mappings_dir",
+                                              fs_data_dir(shipped_mappings, sizeof shipped_mappings,
+                                                          "mappings", FEDSOAR_MAPPINGS_DIR)),
         .actuators = actuators ? actuators : fs_config_string(cfg, "actuators", "record-only"),
         .connectors = json_object_get(cfg, "connectors"),
         .sources = json_object_get(cfg, "sources"),
