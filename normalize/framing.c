@@ -29,91 +29,23 @@
     describes; normalize_stream_new resumes from it.  While skipping (an
     oversized record, resynchronising after garbage) there is no clean
     position; feed returns just before entering such a span, so the caller
-    can take the last clean position, and no event is emitted inside it. */
-#include "internal.h"
+    can take the last clean position, and no event is emitted inside it.
+
+    This file is the hot path (the byte scanner and normalize_stream_feed);
+    framing_stream.c holds the lifecycle, checkpoints and what a record
+    becomes (framing_internal.h). */
+#include "framing_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define NZ_STREAM_MAX_DEPTH 2048
-#define NZ_STREAM_RAW_MAX (64u * 1024u) /* raw bytes kept with an oversized record's reject */
-
-typedef enum {
-    M_TOP,        /* JSON: between top-level values (clean) */
-    M_ARR,        /* JSON: between elements of a top-level array (clean) */
-    M_ENV_ARR,    /* JSON: between elements of an envelope's array (clean) */
-    M_ENV_OBJ,    /* JSON: at an envelope's object value (clean) */
-    M_ENV_AFTER,  /* JSON: after an envelope's value, inside its object (clean) */
-    M_AUTO,       /* xml_or_json: before the first non-blank byte (clean) */
-    M_LINES,      /* lines (clean) */
-    M_XML,        /* XML events (clean) */
-    M_WHOLE,      /* whole message, nothing seen yet (clean) */
-    M_WHOLE_DONE, /* whole message taken (clean); later bytes are ignored */
-    M_SKIP,       /* consuming the rest of an oversized JSON value */
-    M_RESYNC,     /* consuming until a line that starts with { or [ */
-    M_LINE_SKIP,  /* consuming the rest of an oversized line */
-    M_XML_SKIP,   /* consuming until </Event> */
-    M_WHOLE_SKIP  /* consuming an oversized whole message */
-} mode_t_;
-
-static const char *const mode_names[] = {"top",  "arr",   "envarr", "envobj", "envafter",
-                                         "auto", "lines", "xml",    "whole",  "wholedone"};
-#define CLEAN_MODES 10 /* the modes above M_SKIP */
-
-typedef enum {
-    IT_NONE,
-    IT_OBJ,    /* top-level object: a record, or an envelope (keys tracked) */
-    IT_ELEM,   /* array element (object = record, else rejected) */
-    IT_ENVOBJ, /* an envelope's object value: one record */
-    IT_REST,   /* the rest of an envelope object after its value */
-    IT_STR,    /* a string value at top level or as an element */
-    IT_TOKEN,  /* number / literal / garbage token */
-    IT_BAD,    /* a rejected region, waiting for the resync point */
-    IT_LINE,   /* a line without its newline yet */
-    IT_XML,    /* <Event ... without its </Event> yet */
-    IT_WHOLE   /* the whole input */
-} item_t;
-
-enum { K_NONE, K_KEY, K_INKEY, K_COLON, K_VALUE };
-enum { SCAN_MORE, SCAN_DONE, SCAN_ERR, SCAN_ENV };
-
-struct normalize_stream {
-    const mapping_t *m;  /* the source's mapping */
-    mapping_t json_copy; /* xml_or_json, JSON variant: same mapping, no decoder */
-    nz_run_t run;
-    int mode;
-    size_t base;    /* absolute offset of the caller's buf[0] (= bytes consumed) */
-    size_t records; /* records reported so far */
-    size_t max;     /* one record's limit */
-    bool truncated; /* the input ended inside a record */
-    /* the pending item (retained: it starts at or after base) */
-    int item;
-    int item_mode;     /* the mode the item started in */
-    size_t item_start; /* absolute */
-    size_t scan;       /* absolute: scanned up to here */
-    /* value scanner */
-    unsigned depth;
-    bool in_str, esc;
-    unsigned char stack[NZ_STREAM_MAX_DEPTH / 8]; /* bit set: '[' */
-    /* envelope keys at depth 1 of a top-level object */
-    bool track;
-    int ks;
-    size_t key_start; /* absolute */
-    bool key_match;
-    /* IT_BAD and resync */
-    size_t bad_err; /* absolute offset of the error */
-    bool rs_nl;     /* resync: just after a newline (and blanks) */
-    char reason[360];
-    int skip_return; /* mode after M_SKIP */
-};
 
 /* ---- the value scanner ------------------------------------------------------------ */
 
 static unsigned char str_special[256];
 static unsigned char blank[256];
 
-static void tables_init(void)
+void nz_stream_tables_init(void)
 {
     if (str_special['"'])
         return;
@@ -270,196 +202,6 @@ static bool value_start(char c)
            c == 'f' || c == 'n';
 }
 
-/* ---- reporting --------------------------------------------------------------------- */
-
-static int line_of(const char *from, const char *at)
-{
-    int line = 1;
-    for (const char *p = from; p < at; p++)
-        line += *p == '\n';
-    return line;
-}
-
-static void reject(normalize_stream_t *s, size_t offset, const char *reason, const char *raw,
-                   size_t raw_len)
-{
-    nz_run_bad(&s->run, ++s->records, offset, reason, raw, raw_len);
-}
-
-static void reject_oversized(normalize_stream_t *s, const char *buf)
-{
-    char reason[128];
-    snprintf(reason, sizeof reason,
-             "record of more than %zu bytes exceeds the %zu-byte limit "
-             "(raw data: its first %u bytes)",
-             s->max, s->max, NZ_STREAM_RAW_MAX);
-    size_t st = s->item_start - s->base;
-    reject(s, s->item_start, reason, buf + st,
-           s->max < NZ_STREAM_RAW_MAX ? s->max : NZ_STREAM_RAW_MAX);
-}
-
-/* A complete JSON value buf[st, en): a record when it is an object. */
-static void json_value(normalize_stream_t *s, const char *buf, size_t st, size_t en, bool element)
-{
-    size_t off = s->base + st;
-    if (buf[st] != '{') {
-        if (element) {
-            reject(s, off, "array element is not a JSON object", buf + st, en - st);
-            return;
-        }
-        json_error_t je;
-        json_t *v = json_loadb(buf + st, en - st, JSON_DECODE_ANY, &je);
-        if (v) {
-            json_decref(v);
-            reject(s, off, "top-level JSON value is not an object or array", buf + st, en - st);
-        } else {
-            char reason[300];
-            snprintf(reason, sizeof reason,
-                     "invalid JSON at byte offset %zu (line %d of the record): %s",
-                     off + (je.position > 0 ? (size_t)je.position : 0), je.line, je.text);
-            reject(s, off, reason, buf + st, en - st);
-        }
-        return;
-    }
-    json_error_t je;
-    json_t *v = json_loadb(buf + st, en - st, JSON_REJECT_DUPLICATES, &je);
-    if (!v) {
-        char reason[300];
-        snprintf(reason, sizeof reason,
-                 "invalid JSON at byte offset %zu (line %d of the record): %s",
-                 off + (je.position > 0 ? (size_t)je.position : 0), je.line, je.text);
-        reject(s, off, reason, buf + st, en - st);
-        return;
-    }
-    nz_run_record(&s->run, v, ++s->records, off, buf + st, en - st);
-}
-
-/* ---- lifecycle ------------------------------------------------------------------------ */
-
-static int clean_mode_for(const mapping_t *m)
-{
-    switch (m->framing) {
-    case NZ_FRAME_LINES:
-        return M_LINES;
-    case NZ_FRAME_WHOLE:
-        return M_WHOLE;
-    case NZ_FRAME_AUTO_XML_JSON:
-        return M_AUTO;
-    default:
-        return M_TOP;
-    }
-}
-
-normalize_stream_t *nz_stream_new(const mapping_t *m, const nz_run_t *run, const char *position,
-                                  fs_err_t *e)
-{
-    tables_init();
-    normalize_stream_t *s = calloc(1, sizeof *s);
-    if (!s) {
-        fs_err_set(e, "out of memory");
-        return NULL;
-    }
-    s->m = m;
-    s->json_copy = *m;
-    s->json_copy.decoder = NZ_DEC_NONE;
-    s->run = *run;
-    s->run.m = m;
-    s->max = NZ_MAX_RECORD_BYTES;
-    s->mode = clean_mode_for(m);
-    if (!position)
-        return s;
-    /* "v1 MODE OFFSET RECORDS" */
-    char mode[16];
-    uint64_t off = 0, recs = 0;
-    const char *p = position;
-    int ok = strncmp(p, "v1 ", 3) == 0;
-    const char *sp1 = ok ? strchr(p + 3, ' ') : NULL;
-    const char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    ok = sp2 && (size_t)(sp1 - (p + 3)) < sizeof mode;
-    if (ok) {
-        memcpy(mode, p + 3, (size_t)(sp1 - (p + 3)));
-        mode[sp1 - (p + 3)] = '\0';
-        char num[32];
-        size_t nl = (size_t)(sp2 - sp1 - 1);
-        ok = nl < sizeof num;
-        if (ok) {
-            memcpy(num, sp1 + 1, nl);
-            num[nl] = '\0';
-            ok = fs_parse_u64(num, &off) == 0 && fs_parse_u64(sp2 + 1, &recs) == 0;
-        }
-    }
-    int found = -1;
-    for (int i = 0; ok && i < CLEAN_MODES; i++)
-        if (strcmp(mode, mode_names[i]) == 0)
-            found = i;
-    /* the mode must belong to the source's framing */
-    int fr = clean_mode_for(m);
-    bool fits =
-        found >= 0 && (fr == M_TOP     ? found <= M_ENV_AFTER
-                       : fr == M_AUTO  ? found <= M_AUTO || found == M_XML
-                       : fr == M_WHOLE ? (found == M_WHOLE && off == 0) || found == M_WHOLE_DONE
-                                       : found == fr);
-    if (!fits) {
-        fs_err_set(e, "normalize: stream position \"%s\" is not valid for source %s", position,
-                   m->source_id);
-        free(s);
-        return NULL;
-    }
-    s->mode = found;
-    s->base = (size_t)off;
-    s->records = (size_t)recs;
-    if (m->framing == NZ_FRAME_AUTO_XML_JSON && found != M_AUTO && found != M_XML)
-        s->run.m = &s->json_copy;
-    return s;
-}
-
-void normalize_stream_destroy(normalize_stream_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    free(*self_p);
-    *self_p = NULL;
-}
-
-void normalize_stream_set_max_record(normalize_stream_t *s, size_t max)
-{
-    s->max = max < 64 ? 64 : max;
-}
-
-size_t normalize_stream_offset(const normalize_stream_t *s)
-{
-    return s->base;
-}
-
-size_t normalize_stream_records(const normalize_stream_t *s)
-{
-    return s->records;
-}
-
-long normalize_stream_rejected(const normalize_stream_t *s)
-{
-    return s->run.rejected;
-}
-
-bool normalize_stream_truncated(const normalize_stream_t *s)
-{
-    return s->truncated;
-}
-
-bool normalize_stream_whole_message(const normalize_stream_t *s)
-{
-    return s->m->framing == NZ_FRAME_WHOLE;
-}
-
-int normalize_stream_position(const normalize_stream_t *s, char *out, size_t size)
-{
-    int mode = s->item != IT_NONE ? s->item_mode : s->mode;
-    if (mode >= CLEAN_MODES)
-        return -1;
-    int n = snprintf(out, size, "v1 %s %zu %zu", mode_names[mode], s->base, s->records);
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
 /* ---- feeding --------------------------------------------------------------------------- */
 
 static void start_item(normalize_stream_t *s, int item, size_t idx)
@@ -478,7 +220,7 @@ static void start_bad(normalize_stream_t *s, const char *buf, size_t err, const 
     char reason[360];
     size_t st = s->item_start - s->base;
     snprintf(reason, sizeof reason, "invalid JSON at byte offset %zu (line %d of the record): %s",
-             err, line_of(buf + st, buf + (err - s->base)), what);
+             err, nz_stream_line_of(buf + st, buf + (err - s->base)), what);
     memcpy(s->reason, reason, sizeof reason);
     s->item = IT_BAD;
     s->bad_err = err;
@@ -548,7 +290,7 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                     if (s->item == IT_REST) {
                         s->mode = M_TOP;
                     } else {
-                        json_value(s, buf, st, i, s->item == IT_ELEM);
+                        nz_stream_json_value(s, buf, st, i, s->item == IT_ELEM);
                         if (s->item == IT_ENVOBJ) {
                             s->item = IT_NONE;
                             s->base += i, buf += i, len -= i, c += i; /* consume */
@@ -583,7 +325,7 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                     if (STOP_BEFORE_SKIP(c))
                         return c;
                     if (s->item != IT_REST)
-                        reject_oversized(s, buf);
+                        nz_stream_reject_oversized(s, buf);
                     s->skip_return = s->item == IT_OBJ || s->item == IT_REST ? M_TOP
                                      : s->item == IT_ENVOBJ                  ? M_ENV_AFTER
                                                                              : s->item_mode;
@@ -603,8 +345,8 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                     snprintf(reason, sizeof reason,
                              "invalid JSON at byte offset %zu (line %d of the "
                              "record): end of input inside the record (truncated?)",
-                             s->base + len, line_of(buf + st, buf + len));
-                    reject(s, s->item_start, reason, buf + st, len - st);
+                             s->base + len, nz_stream_line_of(buf + st, buf + len));
+                    nz_stream_reject(s, s->item_start, reason, buf + st, len - st);
                     s->truncated = true;
                 }
                 s->base += len, buf += len, c += len, len = 0;
@@ -617,7 +359,7 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                 if (i == lim && lim == cap && len >= cap) {
                     if (STOP_BEFORE_SKIP(c))
                         return c;
-                    reject_oversized(s, buf);
+                    nz_stream_reject_oversized(s, buf);
                     s->item = IT_NONE;
                     s->mode = M_RESYNC;
                     s->rs_nl = false;
@@ -626,7 +368,7 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                 }
                 if (i == len && !eof)
                     return c;
-                json_value(s, buf, st, i, s->item_mode != M_TOP);
+                nz_stream_json_value(s, buf, st, i, s->item_mode != M_TOP);
                 s->item = IT_NONE;
                 s->base += i, buf += i, len -= i, c += i;
                 continue;
@@ -651,7 +393,7 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                     return c;
                 }
                 s->item = IT_NONE;
-                reject(s, s->item_start, s->reason, buf + st, end - st);
+                nz_stream_reject(s, s->item_start, s->reason, buf + st, end - st);
                 s->base += end, buf += end, len -= end, c += end;
                 continue;
             }
@@ -663,7 +405,7 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                 } else if (lim == cap && len >= cap) {
                     if (STOP_BEFORE_SKIP(c))
                         return c;
-                    reject_oversized(s, buf);
+                    nz_stream_reject_oversized(s, buf);
                     s->item = IT_NONE;
                     s->mode = M_LINE_SKIP;
                     s->base += cap, buf += cap, len -= cap, c += cap;
@@ -699,7 +441,7 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                 } else if (lim == cap && len >= cap) {
                     if (STOP_BEFORE_SKIP(c))
                         return c;
-                    reject_oversized(s, buf);
+                    nz_stream_reject_oversized(s, buf);
                     s->item = IT_NONE;
                     s->mode = M_XML_SKIP;
                     size_t k = cap - 7;
@@ -721,7 +463,7 @@ size_t normalize_stream_feed(normalize_stream_t *s, const char *buf, size_t len,
                 size_t wmax = s->max == NZ_MAX_RECORD_BYTES ? NZ_EMAIL_MAX_BYTES : s->max;
                 if (len > wmax) {
                     s->max = wmax;
-                    reject_oversized(s, buf);
+                    nz_stream_reject_oversized(s, buf);
                     s->item = IT_NONE;
                     s->mode = M_WHOLE_SKIP;
                     s->base += len, buf += len, c += len, len = 0;

@@ -275,4 +275,19 @@ void nz_email_urls_scan_html(nz_email_urls_t *u, const char *html, size_t len);
    object, borrowed); keys already set are kept. */
 void nz_email_auth_parse(json_t *auth, const char *header_value);
 
+/* ---- mapping_load.c / mapping_cond.c: the loader's shared state ---------- */
+typedef struct nz_load {
+    mapping_t *m;
+    char field[256]; /* JSON path of the value being checked */
+    fs_err_t err;
+} load_t;
+/* snprintf for messages and JSON paths: truncation is acceptable there. */
+void nz_load_fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));
+/* Records a load error at field (a JSON path). Returns -1. */
+int nz_load_fail(load_t *L, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* mapping_cond.c: a rule's "when" condition compiled; NULL after
+   nz_load_fail. */
+nz_cond_t *nz_cond_new(load_t *L, json_t *j, const char *where);
+
 #endif

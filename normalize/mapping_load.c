@@ -1,6 +1,7 @@
 /*  mapping_load.c — reads one mapping file, validates every key, and
     compiles it into a mapping_t (paths split, maps lower-cased, jq compiled,
-    the consumption trie built).  Errors read "FILE:LINE: FIELD: problem". */
+    the consumption trie built); conditions are mapping_cond.c.  Errors read "FILE:LINE: FIELD:
+   problem". */
 #include "internal.h"
 
 #include <ctype.h>
@@ -9,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* snprintf for messages and JSON paths: truncation is acceptable there. */
-static void fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t size, const char *f, ...)
+void nz_load_fmt(char *buf, size_t size, const char *f, ...)
 {
     va_list ap;
     va_start(ap, f);
@@ -20,16 +19,7 @@ static void fmt(char *buf, size_t size, const char *f, ...)
     va_end(ap);
 }
 
-typedef struct load {
-    mapping_t *m;
-    char field[256]; /* JSON path of the value being checked */
-    fs_err_t err;
-} load_t;
-
-static int fail(load_t *L, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(load_t *L, const char *field, const char *fmt, ...)
+int nz_load_fail(load_t *L, const char *field, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -39,169 +29,6 @@ static int fail(load_t *L, const char *field, const char *fmt, ...)
     snprintf(L->field, sizeof L->field, "%s", field);
     fs_err_set(&L->err, "%s", msg);
     return -1;
-}
-
-/* ---- conditions ---------------------------------------------------------- */
-
-static int cond_compile(load_t *L, nz_cond_t *c, json_t *j, const char *where, int depth);
-
-static int cond_list(load_t *L, nz_cond_t *c, json_t *arr, const char *where, int depth)
-{
-    if (!json_is_array(arr) || json_array_size(arr) == 0)
-        return fail(L, where, "expected a non-empty array of conditions");
-    c->nsub = json_array_size(arr);
-    c->sub = calloc(c->nsub, sizeof *c->sub);
-    if (!c->sub)
-        return fail(L, where, "out of memory");
-    for (size_t i = 0; i < c->nsub; i++) {
-        char w[256];
-        fmt(w, sizeof w, "%s[%zu]", where, i);
-        if (cond_compile(L, &c->sub[i], json_array_get(arr, i), w, depth + 1) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int cond_compile(load_t *L, nz_cond_t *c, json_t *j, const char *where, int depth)
-{
-    char w[256];
-    fs_err_t e;
-    if (depth > NZ_MAX_NESTING)
-        return fail(L, where, "conditions nested too deeply");
-    if (!json_is_object(j))
-        return fail(L, where, "a condition must be an object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(j, key, v)
-    {
-        if (strcmp(key, "exists") && strcmp(key, "path") && strcmp(key, "eq") &&
-            strcmp(key, "in") && strcmp(key, "prefix") && strcmp(key, "contains") &&
-            strcmp(key, "not") && strcmp(key, "all") && strcmp(key, "any") && strcmp(key, "ci")) {
-            fmt(w, sizeof w, "%s.%s", where, key);
-            return fail(
-                L, w,
-                "unknown condition key (expected exists, path+eq|in|prefix|contains, not, all, "
-                "any, ci)");
-        }
-    }
-    c->ci = json_is_true(json_object_get(j, "ci"));
-    json_t *x;
-    if ((x = json_object_get(j, "not"))) {
-        c->kind = NZ_COND_NOT;
-        c->nsub = 1;
-        c->sub = calloc(1, sizeof *c->sub);
-        if (!c->sub)
-            return fail(L, where, "out of memory");
-        fmt(w, sizeof w, "%s.not", where);
-        return cond_compile(L, c->sub, x, w, depth + 1);
-    }
-    if ((x = json_object_get(j, "all"))) {
-        c->kind = NZ_COND_ALL;
-        fmt(w, sizeof w, "%s.all", where);
-        return cond_list(L, c, x, w, depth);
-    }
-    if ((x = json_object_get(j, "any"))) {
-        c->kind = NZ_COND_ANY;
-        fmt(w, sizeof w, "%s.any", where);
-        return cond_list(L, c, x, w, depth);
-    }
-    if ((x = json_object_get(j, "exists"))) {
-        c->kind = NZ_COND_EXISTS;
-        fmt(w, sizeof w, "%s.exists", where);
-        if (!json_is_string(x))
-            return fail(L, w, "expected a path string");
-        if (nz_path_compile(&c->path, json_string_value(x), false, &e) != 0)
-            return fail(L, w, "%s", e.text);
-        return 0;
-    }
-    x = json_object_get(j, "path");
-    fmt(w, sizeof w, "%s.path", where);
-    if (!json_is_string(x))
-        return fail(L, w, "expected a path string (with eq, in or prefix)");
-    if (nz_path_compile(&c->path, json_string_value(x), false, &e) != 0)
-        return fail(L, w, "%s", e.text);
-    if (nz_path_has_wildcard(&c->path))
-        return fail(L, w, "wildcards are not allowed in conditions");
-    if ((x = json_object_get(j, "eq"))) {
-        c->kind = NZ_COND_EQ;
-        if (json_is_string(x) && c->ci) {
-            char buf[512];
-            fmt(buf, sizeof buf, "%s", json_string_value(x));
-            for (char *p = buf; *p; p++)
-                *p = (char)tolower((unsigned char)*p);
-            c->value = json_string(buf);
-        } else {
-            c->value = json_incref(x);
-        }
-        return 0;
-    }
-    if ((x = json_object_get(j, "in"))) {
-        c->kind = NZ_COND_IN;
-        fmt(w, sizeof w, "%s.in", where);
-        if (!json_is_array(x))
-            return fail(L, w, "expected an array of strings or integers");
-        c->value = json_object();
-        size_t i;
-        json_t *el;
-        json_array_foreach(x, i, el)
-        {
-            char buf[512];
-            if (json_is_string(el))
-                fmt(buf, sizeof buf, "%s", json_string_value(el));
-            else if (json_is_integer(el))
-                fmt(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(el));
-            else
-                return fail(L, w, "element %zu: expected a string or an integer", i);
-            if (c->ci)
-                for (char *p = buf; *p; p++)
-                    *p = (char)tolower((unsigned char)*p);
-            json_object_set_new(c->value, buf, json_true());
-        }
-        return 0;
-    }
-    if ((x = json_object_get(j, "prefix"))) {
-        c->kind = NZ_COND_PREFIX;
-        fmt(w, sizeof w, "%s.prefix", where);
-        if (!json_is_string(x))
-            return fail(L, w, "expected a string");
-        c->value = json_incref(x);
-        return 0;
-    }
-    if ((x = json_object_get(j, "contains"))) {
-        c->kind = NZ_COND_CONTAINS;
-        fmt(w, sizeof w, "%s.contains", where);
-        if (!json_is_string(x) || json_string_length(x) == 0)
-            return fail(L, w, "expected a non-empty string");
-        c->value = json_incref(x);
-        return 0;
-    }
-    return fail(L, where, "a condition with \"path\" needs eq, in, prefix or contains");
-}
-
-void nz_cond_free(nz_cond_t *c)
-{
-    if (!c)
-        return;
-    nz_path_free(&c->path);
-    json_decref(c->value);
-    for (size_t i = 0; i < c->nsub; i++)
-        nz_cond_free(&c->sub[i]);
-    free(c->sub);
-}
-
-static nz_cond_t *cond_new(load_t *L, json_t *j, const char *where)
-{
-    nz_cond_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        fail(L, where, "out of memory");
-        return NULL;
-    }
-    if (cond_compile(L, c, j, where, 0) != 0) {
-        nz_cond_free(c);
-        free(c);
-        return NULL;
-    }
-    return c;
 }
 
 /* ---- rules ----------------------------------------------------------------- */
@@ -222,17 +49,17 @@ static int paths_compile(load_t *L, nz_rule_t *r, json_t *from, const char *w)
     } else if (json_is_array(from) && json_array_size(from) > 0 && json_array_size(from) <= 16) {
         r->nfrom = json_array_size(from);
     } else {
-        return fail(L, w, "expected a path string or an array of 1..16 alternative paths");
+        return nz_load_fail(L, w, "expected a path string or an array of 1..16 alternative paths");
     }
     r->from = calloc(r->nfrom, sizeof *r->from);
     if (!r->from)
-        return fail(L, w, "out of memory");
+        return nz_load_fail(L, w, "out of memory");
     for (size_t i = 0; i < r->nfrom; i++) {
         json_t *s = json_is_string(from) ? from : json_array_get(from, i);
         if (!json_is_string(s))
-            return fail(L, w, "alternative %zu is not a string", i);
+            return nz_load_fail(L, w, "alternative %zu is not a string", i);
         if (nz_path_compile(&r->from[i], json_string_value(s), false, &e) != 0)
-            return fail(L, w, "%s", e.text);
+            return nz_load_fail(L, w, "%s", e.text);
     }
     return 0;
 }
@@ -242,11 +69,11 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
     char w[256];
     fs_err_t e;
     if (!json_is_object(j))
-        return fail(L, where, "a rule must be an object");
+        return nz_load_fail(L, where, "a rule must be an object");
     r->where = strdup(where);
     r->id = L->m->nrule_ids++;
     if (L->m->nrule_ids > NZ_MAX_RULES)
-        return fail(L, where, "more than %d rules", NZ_MAX_RULES);
+        return nz_load_fail(L, where, "more than %d rules", NZ_MAX_RULES);
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -255,59 +82,60 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         for (size_t i = 0; rule_keys[i]; i++)
             known |= strcmp(key, rule_keys[i]) == 0;
         if (!known) {
-            fmt(w, sizeof w, "%s.%s", where, key);
-            return fail(L, w, "unknown rule key (see docs/normalize.md, \"Rules\")");
+            nz_load_fmt(w, sizeof w, "%s.%s", where, key);
+            return nz_load_fail(L, w, "unknown rule key (see docs/normalize.md, \"Rules\")");
         }
     }
     json_t *x;
     if ((x = json_object_get(j, "from"))) {
-        fmt(w, sizeof w, "%s.from", where);
+        nz_load_fmt(w, sizeof w, "%s.from", where);
         if (paths_compile(L, r, x, w) != 0)
             return -1;
     }
     if ((x = json_object_get(j, "to"))) {
-        fmt(w, sizeof w, "%s.to", where);
+        nz_load_fmt(w, sizeof w, "%s.to", where);
         if (!json_is_string(x))
-            return fail(L, w, "expected an output path string");
+            return nz_load_fail(L, w, "expected an output path string");
         if (nz_path_compile(&r->to, json_string_value(x), true, &e) != 0)
-            return fail(L, w, "%s", e.text);
+            return nz_load_fail(L, w, "%s", e.text);
         r->has_to = true;
     }
     if ((x = json_object_get(j, "value")))
         r->value = json_incref(x);
     if ((x = json_object_get(j, "fn"))) {
-        fmt(w, sizeof w, "%s.fn", where);
+        nz_load_fmt(w, sizeof w, "%s.fn", where);
         size_t n = json_is_array(x) ? json_array_size(x) : 1;
         if (!(json_is_string(x) || json_is_array(x)) || n == 0 || n > 4)
-            return fail(L, w, "expected a function name or an array of 1..4 names");
+            return nz_load_fail(L, w, "expected a function name or an array of 1..4 names");
         for (size_t i = 0; i < n; i++) {
             json_t *s = json_is_array(x) ? json_array_get(x, i) : x;
             nz_fn_t fn = json_is_string(s) ? nz_fn_by_name(json_string_value(s)) : NZ_FN_NONE;
             if (fn == NZ_FN_NONE)
-                return fail(L, w,
-                            "unknown function %s (expected time, int, float, bool, string, "
-                            "lower, upper, trim, basename, dirname, split, join, first, ip, "
-                            "domain, user, nonempty)",
-                            json_is_string(s) ? json_string_value(s) : "(not a string)");
+                return nz_load_fail(
+                    L, w,
+                    "unknown function %s (expected time, int, float, bool, string, "
+                    "lower, upper, trim, basename, dirname, split, join, first, ip, "
+                    "domain, user, nonempty)",
+                    json_is_string(s) ? json_string_value(s) : "(not a string)");
             r->fn[r->nfn++] = fn;
         }
     }
     if ((x = json_object_get(j, "sep"))) {
-        fmt(w, sizeof w, "%s.sep", where);
+        nz_load_fmt(w, sizeof w, "%s.sep", where);
         if (!json_is_string(x) || json_string_length(x) == 0)
-            return fail(L, w, "expected a non-empty string");
+            return nz_load_fail(L, w, "expected a non-empty string");
         r->sep = strdup(json_string_value(x));
     }
     for (size_t i = 0; i < r->nfn; i++)
         if ((r->fn[i] == NZ_FN_SPLIT || r->fn[i] == NZ_FN_JOIN) && !r->sep) {
-            fmt(w, sizeof w, "%s.fn", where);
-            return fail(L, w, "split and join need \"sep\"");
+            nz_load_fmt(w, sizeof w, "%s.fn", where);
+            return nz_load_fail(L, w, "split and join need \"sep\"");
         }
     if ((x = json_object_get(j, "unit"))) {
-        fmt(w, sizeof w, "%s.unit", where);
+        nz_load_fmt(w, sizeof w, "%s.unit", where);
         const char *u = json_string_value(x);
         if (!u)
-            return fail(L, w, "expected s, ms, us, ns or auto");
+            return nz_load_fail(L, w, "expected s, ms, us, ns or auto");
         if (strcmp(u, "s") == 0)
             r->unit = NZ_TIME_S;
         else if (strcmp(u, "ms") == 0)
@@ -319,118 +147,119 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         else if (strcmp(u, "auto") == 0)
             r->unit = NZ_TIME_AUTO;
         else
-            return fail(L, w, "unknown unit \"%s\" (expected s, ms, us, ns or auto)", u);
+            return nz_load_fail(L, w, "unknown unit \"%s\" (expected s, ms, us, ns or auto)", u);
     }
     r->map_ci = json_is_true(json_object_get(j, "ci"));
     if ((x = json_object_get(j, "map"))) {
-        fmt(w, sizeof w, "%s.map", where);
+        nz_load_fmt(w, sizeof w, "%s.map", where);
         if (!json_is_object(x) || json_object_size(x) == 0)
-            return fail(L, w, "expected a non-empty object {vendor value: OCSF value}");
+            return nz_load_fail(L, w, "expected a non-empty object {vendor value: OCSF value}");
         r->map = json_object();
         const char *k;
         json_t *mv;
         json_object_foreach(x, k, mv)
         {
             char buf[512];
-            fmt(buf, sizeof buf, "%s", k);
+            nz_load_fmt(buf, sizeof buf, "%s", k);
             if (r->map_ci)
                 for (char *p = buf; *p; p++)
                     *p = (char)tolower((unsigned char)*p);
             if (json_object_get(r->map, buf))
-                return fail(L, w, "key \"%s\" appears twice (case-insensitive map)", k);
+                return nz_load_fail(L, w, "key \"%s\" appears twice (case-insensitive map)", k);
             json_object_set(r->map, buf, mv);
         }
     }
     if ((x = json_object_get(j, "default")))
         r->dflt = json_incref(x);
     if ((x = json_object_get(j, "ranges"))) {
-        fmt(w, sizeof w, "%s.ranges", where);
+        nz_load_fmt(w, sizeof w, "%s.ranges", where);
         if (!json_is_array(x) || json_array_size(x) == 0 || json_array_size(x) > 64)
-            return fail(L, w, "expected an array of [low, high, value] triples");
+            return nz_load_fail(L, w, "expected an array of [low, high, value] triples");
         r->nranges = json_array_size(x);
         r->ranges = calloc(r->nranges, sizeof *r->ranges);
         if (!r->ranges)
-            return fail(L, w, "out of memory");
+            return nz_load_fail(L, w, "out of memory");
         for (size_t i = 0; i < r->nranges; i++) {
             json_t *t = json_array_get(x, i);
             if (!json_is_array(t) || json_array_size(t) != 3 ||
                 !json_is_number(json_array_get(t, 0)) || !json_is_number(json_array_get(t, 1)))
-                return fail(L, w, "element %zu: expected [low, high, value] with numbers", i);
+                return nz_load_fail(L, w, "element %zu: expected [low, high, value] with numbers",
+                                    i);
             r->ranges[i].lo = json_number_value(json_array_get(t, 0));
             r->ranges[i].hi = json_number_value(json_array_get(t, 1));
             r->ranges[i].value = json_incref(json_array_get(t, 2));
             if (r->ranges[i].lo > r->ranges[i].hi)
-                return fail(L, w, "element %zu: low > high", i);
+                return nz_load_fail(L, w, "element %zu: low > high", i);
         }
     }
     if (r->map && r->nranges) {
-        fmt(w, sizeof w, "%s", where);
-        return fail(L, w, "use either map or ranges, not both");
+        nz_load_fmt(w, sizeof w, "%s", where);
+        return nz_load_fail(L, w, "use either map or ranges, not both");
     }
     r->required = json_is_true(json_object_get(j, "required"));
     r->fallback = json_is_true(json_object_get(j, "fallback"));
     r->consume_only = json_is_true(json_object_get(j, "drop"));
     r->keep = json_is_true(json_object_get(j, "keep"));
     if ((x = json_object_get(j, "when"))) {
-        fmt(w, sizeof w, "%s.when", where);
-        if (!(r->when = cond_new(L, x, w)))
+        nz_load_fmt(w, sizeof w, "%s.when", where);
+        if (!(r->when = nz_cond_new(L, x, w)))
             return -1;
     }
     if ((x = json_object_get(j, "pick"))) {
-        fmt(w, sizeof w, "%s.pick", where);
+        nz_load_fmt(w, sizeof w, "%s.pick", where);
         if (!json_object_get(j, "rules") || !json_object_get(j, "from"))
-            return fail(L, w, "\"pick\" needs \"from\" (an array) and \"rules\"");
-        if (!(r->pick = cond_new(L, x, w)))
+            return nz_load_fail(L, w, "\"pick\" needs \"from\" (an array) and \"rules\"");
+        if (!(r->pick = nz_cond_new(L, x, w)))
             return -1;
     }
     if ((x = json_object_get(j, "jq"))) {
-        fmt(w, sizeof w, "%s.jq", where);
+        nz_load_fmt(w, sizeof w, "%s.jq", where);
         if (!json_is_string(x))
-            return fail(L, w, "expected a jq program string");
+            return nz_load_fail(L, w, "expected a jq program string");
         if (!(r->jq = fs_jq_compile(json_string_value(x), &e)))
-            return fail(L, w, "%s", e.text);
+            return nz_load_fail(L, w, "%s", e.text);
     }
     if ((x = json_object_get(j, "rules"))) {
-        fmt(w, sizeof w, "%s.rules", where);
+        nz_load_fmt(w, sizeof w, "%s.rules", where);
         if (depth >= NZ_MAX_NESTING)
-            return fail(L, w, "rules nested more than %d deep", NZ_MAX_NESTING);
+            return nz_load_fail(L, w, "rules nested more than %d deep", NZ_MAX_NESTING);
         if (rules_compile(L, &r->sub, &r->nsub, x, w, depth + 1) != 0)
             return -1;
     }
     if ((x = json_object_get(j, "switch"))) {
-        fmt(w, sizeof w, "%s.switch", where);
+        nz_load_fmt(w, sizeof w, "%s.switch", where);
         if (depth >= NZ_MAX_NESTING)
-            return fail(L, w, "rules nested more than %d deep", NZ_MAX_NESTING);
+            return nz_load_fail(L, w, "rules nested more than %d deep", NZ_MAX_NESTING);
         if (!json_is_array(x) || json_array_size(x) == 0)
-            return fail(L, w, "expected an array of {when, rules} cases");
+            return nz_load_fail(L, w, "expected an array of {when, rules} cases");
         r->ncases = json_array_size(x);
         r->cases = calloc(r->ncases, sizeof *r->cases);
         if (!r->cases)
-            return fail(L, w, "out of memory");
+            return nz_load_fail(L, w, "out of memory");
         for (size_t i = 0; i < r->ncases; i++) {
             json_t *c = json_array_get(x, i);
             char cw[256];
-            fmt(cw, sizeof cw, "%s[%zu]", w, i);
+            nz_load_fmt(cw, sizeof cw, "%s[%zu]", w, i);
             if (!json_is_object(c) || !json_is_array(json_object_get(c, "rules")))
-                return fail(L, cw, "a case needs \"rules\" (and optionally \"when\")");
+                return nz_load_fail(L, cw, "a case needs \"rules\" (and optionally \"when\")");
             const char *ck;
             json_t *cv;
             json_object_foreach(c, ck, cv)
             {
                 if (strcmp(ck, "when") && strcmp(ck, "rules") && strcmp(ck, "comment")) {
                     char kw[300];
-                    fmt(kw, sizeof kw, "%s.%s", cw, ck);
-                    return fail(L, kw, "unknown case key (expected when, rules, comment)");
+                    nz_load_fmt(kw, sizeof kw, "%s.%s", cw, ck);
+                    return nz_load_fail(L, kw, "unknown case key (expected when, rules, comment)");
                 }
             }
             if (json_object_get(c, "when")) {
                 char ww[300];
-                fmt(ww, sizeof ww, "%s.when", cw);
-                if (!(r->cases[i].when = cond_new(L, json_object_get(c, "when"), ww)))
+                nz_load_fmt(ww, sizeof ww, "%s.when", cw);
+                if (!(r->cases[i].when = nz_cond_new(L, json_object_get(c, "when"), ww)))
                     return -1;
             }
             char rw[300];
-            fmt(rw, sizeof rw, "%s.rules", cw);
+            nz_load_fmt(rw, sizeof rw, "%s.rules", cw);
             if (rules_compile(L, &r->cases[i].rules, &r->cases[i].nrules,
                               json_object_get(c, "rules"), rw, depth + 1) != 0)
                 return -1;
@@ -441,26 +270,26 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
     bool produces = r->value || r->nfrom || r->jq || r->nsub;
     if (r->ncases) {
         if (r->has_to || r->nfrom || r->value || r->nsub || r->jq || r->map || r->nranges)
-            return fail(L, where, "a switch rule takes only \"switch\" (and \"when\")");
+            return nz_load_fail(L, where, "a switch rule takes only \"switch\" (and \"when\")");
         return 0;
     }
     if (r->consume_only) {
         if (!r->nfrom || r->has_to)
-            return fail(L, where, "a drop rule takes \"from\" and no \"to\"");
+            return nz_load_fail(L, where, "a drop rule takes \"from\" and no \"to\"");
         return 0;
     }
     if (!r->has_to)
-        return fail(L, where, "missing \"to\" (the OCSF field to fill)");
+        return nz_load_fail(L, where, "missing \"to\" (the OCSF field to fill)");
     if (!produces)
-        return fail(L, where, "needs \"from\", \"value\", \"jq\" or \"rules\"");
+        return nz_load_fail(L, where, "needs \"from\", \"value\", \"jq\" or \"rules\"");
     if (r->value && (r->nfrom || r->jq || r->nsub || r->map))
-        return fail(L, where, "a constant (\"value\") takes no from/jq/rules/map");
+        return nz_load_fail(L, where, "a constant (\"value\") takes no from/jq/rules/map");
     if (r->nsub && (r->jq || r->map || r->nranges || r->nfn))
-        return fail(L, where, "a rule with nested \"rules\" takes no jq/map/ranges/fn");
+        return nz_load_fail(L, where, "a rule with nested \"rules\" takes no jq/map/ranges/fn");
     if (r->dflt && !r->map && !r->nranges)
-        return fail(L, where, "\"default\" needs \"map\" or \"ranges\"");
+        return nz_load_fail(L, where, "\"default\" needs \"map\" or \"ranges\"");
     if (r->required && !r->nfrom && !r->jq)
-        return fail(L, where, "\"required\" needs \"from\"");
+        return nz_load_fail(L, where, "\"required\" needs \"from\"");
     return 0;
 }
 
@@ -470,14 +299,14 @@ static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr, 
                          int depth)
 {
     if (!json_is_array(arr))
-        return fail(L, where, "expected an array of rules");
+        return nz_load_fail(L, where, "expected an array of rules");
     *nout = json_array_size(arr);
     *out = calloc(*nout ? *nout : 1, sizeof **out);
     if (!*out)
-        return fail(L, where, "out of memory");
+        return nz_load_fail(L, where, "out of memory");
     for (size_t i = 0; i < *nout; i++) {
         char w[256];
-        fmt(w, sizeof w, "%s[%zu]", where, i);
+        nz_load_fmt(w, sizeof w, "%s[%zu]", where, i);
         if (rule_compile(L, &(*out)[i], json_array_get(arr, i), w, depth) != 0)
             return -1;
     }
@@ -646,7 +475,7 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
     mapping_t *m = L->m;
     fs_err_t e;
     if (!json_is_object(doc))
-        return fail(L, "", "a mapping file must be a JSON object");
+        return nz_load_fail(L, "", "a mapping file must be a JSON object");
     const char *key;
     json_t *v;
     json_object_foreach(doc, key, v)
@@ -655,19 +484,21 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
         for (size_t i = 0; top_keys[i]; i++)
             known |= strcmp(key, top_keys[i]) == 0;
         if (!known)
-            return fail(L, key,
-                        "unknown key (expected source, description, framing, envelopes, "
-                        "decoder, product, observables, rules)");
+            return nz_load_fail(L, key,
+                                "unknown key (expected source, description, framing, envelopes, "
+                                "decoder, product, observables, rules)");
     }
     json_t *x = json_object_get(doc, "source");
     if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > 64)
-        return fail(L, "source", "expected the source id string, e.g. \"crowdstrike.alert\"");
+        return nz_load_fail(L, "source",
+                            "expected the source id string, e.g. \"crowdstrike.alert\"");
     for (const char *c = json_string_value(x); *c; c++)
         if (!(isalnum((unsigned char)*c) || *c == '.' || *c == '_' || *c == '-'))
-            return fail(L, "source", "source ids use only letters, digits, '.', '_' and '-'");
+            return nz_load_fail(L, "source",
+                                "source ids use only letters, digits, '.', '_' and '-'");
     if (file_base && strcmp(file_base, json_string_value(x)) != 0)
-        return fail(L, "source", "source \"%s\" does not match the file name (%s.json)",
-                    json_string_value(x), file_base);
+        return nz_load_fail(L, "source", "source \"%s\" does not match the file name (%s.json)",
+                            json_string_value(x), file_base);
     m->source_id = strdup(json_string_value(x));
     m->source_json = json_string(json_string_value(x));
 
@@ -683,16 +514,16 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
         else if (f && strcmp(f, "xml_or_json") == 0)
             m->framing = NZ_FRAME_AUTO_XML_JSON;
         else
-            return fail(L, "framing", "expected json, lines, whole or xml_or_json");
+            return nz_load_fail(L, "framing", "expected json, lines, whole or xml_or_json");
     }
     if ((x = json_object_get(doc, "envelopes"))) {
         if (!json_is_array(x) || json_array_size(x) > 8)
-            return fail(L, "envelopes", "expected an array of up to 8 key names");
+            return nz_load_fail(L, "envelopes", "expected an array of up to 8 key names");
         m->nenvelopes = json_array_size(x);
         m->envelopes = calloc(m->nenvelopes ? m->nenvelopes : 1, sizeof *m->envelopes);
         for (size_t i = 0; i < m->nenvelopes; i++) {
             if (!json_is_string(json_array_get(x, i)))
-                return fail(L, "envelopes", "element %zu is not a string", i);
+                return nz_load_fail(L, "envelopes", "element %zu is not a string", i);
             m->envelopes[i] = strdup(json_string_value(json_array_get(x, i)));
         }
     }
@@ -705,76 +536,76 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
         else if (d && strcmp(d, "rfc822") == 0)
             m->decoder = NZ_DEC_RFC822;
         else
-            return fail(L, "decoder", "expected cef, windows_xml or rfc822");
+            return nz_load_fail(L, "decoder", "expected cef, windows_xml or rfc822");
     }
     x = json_object_get(doc, "product");
     if (!json_is_object(x) || !json_is_string(json_object_get(x, "name")) ||
         !json_is_string(json_object_get(x, "vendor_name")))
-        return fail(L, "product", "expected {\"name\": ..., \"vendor_name\": ...}");
+        return nz_load_fail(L, "product", "expected {\"name\": ..., \"vendor_name\": ...}");
     m->product = json_deep_copy(x);
 
     m->auto_observables = true;
     if ((x = json_object_get(doc, "observables"))) {
         if (!json_is_object(x))
-            return fail(L, "observables", "expected {\"auto\": bool, \"rules\": [...]}");
+            return nz_load_fail(L, "observables", "expected {\"auto\": bool, \"rules\": [...]}");
         json_object_foreach(x, key, v)
         {
             if (strcmp(key, "auto") && strcmp(key, "rules")) {
                 char w[256];
-                fmt(w, sizeof w, "observables.%s", key);
-                return fail(L, w, "unknown key (expected auto, rules)");
+                nz_load_fmt(w, sizeof w, "observables.%s", key);
+                return nz_load_fail(L, w, "unknown key (expected auto, rules)");
             }
         }
         if (json_object_get(x, "auto"))
             m->auto_observables = json_is_true(json_object_get(x, "auto"));
         json_t *rs = json_object_get(x, "rules");
         if (rs && !json_is_array(rs))
-            return fail(L, "observables.rules", "expected an array");
+            return nz_load_fail(L, "observables.rules", "expected an array");
         m->nobs = rs ? json_array_size(rs) : 0;
         m->obs = calloc(m->nobs ? m->nobs : 1, sizeof *m->obs);
         for (size_t i = 0; i < m->nobs; i++) {
             char w[256];
             json_t *o = json_array_get(rs, i);
-            fmt(w, sizeof w, "observables.rules[%zu]", i);
+            nz_load_fmt(w, sizeof w, "observables.rules[%zu]", i);
             if (!json_is_object(o))
-                return fail(L, w, "expected {\"from\", \"type_id\", \"name\"}");
+                return nz_load_fail(L, w, "expected {\"from\", \"type_id\", \"name\"}");
             json_object_foreach(o, key, v)
             {
                 if (strcmp(key, "from") && strcmp(key, "type_id") && strcmp(key, "name") &&
                     strcmp(key, "when") && strcmp(key, "comment")) {
                     char kw[300];
-                    fmt(kw, sizeof kw, "%s.%s", w, key);
-                    return fail(L, kw, "unknown key (expected from, type_id, name, when)");
+                    nz_load_fmt(kw, sizeof kw, "%s.%s", w, key);
+                    return nz_load_fail(L, kw, "unknown key (expected from, type_id, name, when)");
                 }
             }
             json_t *from = json_object_get(o, "from");
             json_t *tid = json_object_get(o, "type_id");
             json_t *name = json_object_get(o, "name");
             if (!json_is_string(from))
-                return fail(L, w, "\"from\" must be a path string");
+                return nz_load_fail(L, w, "\"from\" must be a path string");
             if (nz_path_compile(&m->obs[i].from, json_string_value(from), false, &e) != 0)
-                return fail(L, w, "%s", e.text);
+                return nz_load_fail(L, w, "%s", e.text);
             if (!json_is_integer(tid) || !ocsf_observable_type_name((int)json_integer_value(tid)))
-                return fail(L, w,
-                            "\"type_id\" must be a known OCSF observable type id (1..10, 99)");
+                return nz_load_fail(
+                    L, w, "\"type_id\" must be a known OCSF observable type id (1..10, 99)");
             m->obs[i].type_id = (int)json_integer_value(tid);
             m->obs[i].name =
                 strdup(json_is_string(name) ? json_string_value(name) : json_string_value(from));
             if (json_object_get(o, "when")) {
                 char ww[300];
-                fmt(ww, sizeof ww, "%s.when", w);
-                if (!(m->obs[i].when = cond_new(L, json_object_get(o, "when"), ww)))
+                nz_load_fmt(ww, sizeof ww, "%s.when", w);
+                if (!(m->obs[i].when = nz_cond_new(L, json_object_get(o, "when"), ww)))
                     return -1;
             }
         }
     }
     x = json_object_get(doc, "rules");
     if (!json_is_array(x) || json_array_size(x) == 0)
-        return fail(L, "rules", "expected a non-empty array of rules");
+        return nz_load_fail(L, "rules", "expected a non-empty array of rules");
     if (rules_compile(L, &m->rules, &m->nrules, x, "rules", 0) != 0)
         return -1;
     if (trie_rules(&m->trie, NULL, m->rules, m->nrules) != 0)
-        return fail(L, "rules", "out of memory");
+        return nz_load_fail(L, "rules", "out of memory");
     return 0;
 }
 
