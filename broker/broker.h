@@ -10,13 +10,32 @@
 
 #include "common.h"
 
+/* ==== errors ================================================================
+   e->code after a broker function or control command failed (common.h: one
+   range per library); the control socket's callers decide on the code,
+   never on the text. Codes of the libraries below (casestore, FSP/1,
+   OpenC2, routing, playbooks) pass through unchanged. */
+typedef enum broker_errc {
+    BROKER_E_CONFIG = FS_ERR_BASE_BROKER + 1, /* the configuration cannot be used */
+    BROKER_E_UNKNOWN_COMMAND,                 /* no such control command */
+    BROKER_E_DENIED,                          /* the operator's role or site may not do this */
+    BROKER_E_INVALID,                         /* args break the command's documented rules */
+    BROKER_E_NOT_FOUND,                       /* no such case, run, approval or version */
+    BROKER_E_CONFLICT, /* the record is not in a state that allows it (gate closed, voted) */
+    BROKER_E_LAST_
+} broker_errc_t;
+
+/* A short constant name for a broker code ("denied", ...), "unknown"
+   otherwise. Static string. */
+const char *broker_strerror(int code);
+
 /* ==== the daemon ============================================================ */
 
 typedef struct broker_config {
     const char *listen;        /* site endpoint, ROUTER bound */
     const char *control;       /* operator endpoint, ROUTER bound */
     const char *state_dir;     /* LMDB lives here */
-    const char *keys_dir;      /* key layout (federation.h) */
+    const char *keys_dir;      /* key layout (keys.h) */
     const char *playbooks_dir; /* *.json playbooks */
     bool insecure;             /* CURVE off: local experiments only */
     size_t map_mb;             /* LMDB map size */

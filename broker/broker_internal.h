@@ -1,13 +1,20 @@
 /*  broker_internal.h — private to libfedsoar_broker: the daemon's state
-    shared by its handler files. */
+    and the functions its files share (docs/internals/broker.md has the
+    map: one file per message or concern).  Names: broker_* for the daemon,
+    otherwise the file's concern (ingest_*, commands_*, delivery_*, ...). */
 #ifndef FEDSOAR_BROKER_INTERNAL_H
 #define FEDSOAR_BROKER_INTERNAL_H
 
 #include "broker.h"
 #include "casestore.h"
-#include "federation.h"
+#include "effect.h"
+#include "fsp.h"
+#include "governance.h"
+#include "keys.h"
 #include "keystore.h"
+#include "openc2.h"
 #include "playbooks.h"
+#include "routing.h"
 
 /* A site's live connection (in memory; what must survive is in CASESTORE_DB_SITES). */
 typedef struct session {
@@ -42,11 +49,44 @@ struct broker {
     route_table_t *routes;    /* scopes, capabilities, learned assets -> where commands go */
     governance_config_t *gov; /* NULL: no governance, the directory's playbooks run everywhere */
     char sign_pub[4096];      /* KEYS/broker.sign.pub.pem ("" when insecure / absent) */
-    /* runs.c, while a run advances: where sub-playbooks are looked up */
-    casestore_txn_t *adv_txn;
-    const char *adv_site;
-    bool adv_shadow;
 };
+
+/* ---- delivery.c: messages for sites, sent after the commit ----------------
+   A typed, bounded queue: whatever is put in it is already journaled
+   (CASESTORE_DB_PENDING), so when it is full the message is not kept and
+   the site's whole pending journal is redelivered instead at the flush
+   (the site drops what it has already seen, by id). */
+#define OUTBOUND_MAX 4096 /* messages queued by one transaction */
+typedef struct outbound_msg {
+    char site[64];
+    fsp_type_t type;
+    json_t *body; /* owned */
+} outbound_msg_t;
+typedef struct outbound {
+    outbound_msg_t *msg; /* grows up to OUTBOUND_MAX */
+    size_t n, size;
+    char overflow[16][64]; /* sites whose messages did not fit */
+    size_t n_overflow;
+    bool overflow_all; /* more than 16 such sites: redeliver to every site */
+} outbound_t;
+
+/* An empty queue (no allocation until the first message). */
+void outbound_init(outbound_t *q);
+/* Queues body (stolen) for site. */
+void outbound_push(outbound_t *q, const char *site, fsp_type_t type, json_t *body);
+/* Drops what is queued, sending nothing (the transaction was aborted). */
+void outbound_clear(outbound_t *q);
+/* Sends what is queued to connected sites (others get it at their next
+   HELLO from the journal), redelivers the journal of overflowed sites, and
+   empties the queue. Call only after the commit. */
+void delivery_flush(broker_t *b, outbound_t *q);
+/* Sends every journaled command and request still pending for a site. */
+void delivery_redeliver(broker_t *b, session_t *s);
+/* The journal of what awaits a site's answer: kind 'C' command, 'R' request. */
+int delivery_pending_put(broker_t *b, casestore_txn_t *txn, const char *site, const char *id,
+                         char kind, fs_err_t *e);
+int delivery_pending_del(broker_t *b, casestore_txn_t *txn, const char *site, const char *id,
+                         fs_err_t *e);
 
 /* Who is asking on the control socket (from the key store, by the
    caller's key), and where a write command puts messages for sites.
@@ -55,7 +95,7 @@ typedef struct caller {
     const char *operator_name;
     const char *role;
     const char *site;
-    json_t *outgoing;
+    outbound_t *out;
 } caller_t;
 
 session_t *broker_session(broker_t *b, const char *site);
@@ -78,46 +118,149 @@ admit_t admission_check(broker_t *b, casestore_txn_t *txn, const char *site, con
    in its own transaction. Returns how many, -1 on error. */
 int admission_purge(broker_t *b, fs_err_t *e);
 
-/* site_handlers.c: dispatch one message from a site. */
+/* ---- messages from sites (docs/protocol.md §5) -----------------------------
+   site.c: identity, "HELLO first", dispatch by type; one handler per type. */
+typedef int(site_handler_fn)(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 void broker_on_site_message(broker_t *b);
 void broker_send_heartbeats(broker_t *b);
+/* RESPONSE and RESULT: fn stores the answer and wakes the run in one
+   transaction; after the commit, what the run asked for next is sent. */
+typedef int(store_wake_fn)(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
+                           outbound_t *out, fs_err_t *e);
+int broker_store_and_wake(broker_t *b, session_t *s, fsp_msg_t *m, store_wake_fn *fn, fs_err_t *e);
+/* handle_hello.c */
+int handle_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+int handle_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+int handle_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+/* Records a site's connection event in the audit log, in its own txn. */
+void broker_audit_site(broker_t *b, const char *site, const char *kind, const char *reason);
+/* ingest.c: EVENTS -> admission, storage, cases and runs, then ACK. */
+int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+/* commands.c: RESPONSE to a journaled command. */
+int handle_response(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+/* requests.c: RESULT of an enrich/action request. */
+int handle_result(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 
-/* runs.c: on a stored finding, in the ingest transaction: attach it to a
-   case, run matching playbooks, journal their commands. New commands are
-   appended to `outgoing` ({site, body}) to send after the commit. */
+/* ---- runs (runs.c, effects.c, shadow.c) -------------------------------------
+   One advance of a run: the context every effect handler gets, passed
+   explicitly (never parked in the daemon struct). */
+typedef struct run_ctx {
+    broker_t *b;
+    casestore_txn_t *txn;
+    json_t *run;         /* the run being advanced (borrowed, written back by runs.c) */
+    const json_t *event; /* the event that started it (borrowed) */
+    const char *site;    /* the event's site: where sub-playbooks are looked up */
+    bool shadow;         /* a shadow run: effects are recorded, not carried out */
+    outbound_t *out;     /* messages for sites, sent after the commit */
+    json_t *immediate;   /* answers to deliver at once: {path, index, outcome, value} */
+    json_t *case_fields; /* `set` steps of this advance: one case write */
+    fs_err_t *e;
+} run_ctx_t;
+
+uint64_t runs_id_of(const json_t *run);
+uint64_t runs_case_id_of(const json_t *run);
+/* A timeline line of the run's case (a shadow run: an audit entry only).
+   Steals fields. */
+int runs_timeline(run_ctx_t *c, const char *kind, json_t *fields);
+/* Answers an effect at once (an invalid command, a shadow run): value stolen. */
+void runs_answer_at_once(run_ctx_t *c, const playbook_effect_t *fx, const char *outcome,
+                         json_t *value);
+void runs_fail_at_once(run_ctx_t *c, const playbook_effect_t *fx, int status, const char *reason);
+/* The site an effect names, else the event's. */
+const char *runs_target_site(const run_ctx_t *c, const playbook_effect_t *fx);
+/* Short, deterministic id of one step execution (OpenC2 command_id <= 36). */
+void runs_exec_id(broker_t *b, uint64_t run_id, const char *path, json_int_t index,
+                  json_int_t attempt, char out[40]);
+/* On a stored finding, in the ingest transaction: attach it to a case, run
+   matching playbooks, journal their commands. */
 int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint64_t event_id,
-                    json_t *outgoing, fs_err_t *e);
-/* Stores an OpenC2 response for a journaled command and wakes its run (in
-   txn); new messages for sites are appended to outgoing. */
-int runs_on_response(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
-                     json_t *outgoing, fs_err_t *e);
-/* Stores an enrich/action RESULT and wakes its run. */
-int runs_on_result(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
-                   json_t *outgoing, fs_err_t *e);
-/* Epoch ms of the earliest timer row, or -1 when there is none. */
-int64_t runs_next_timer(broker_t *b);
-/* Fires every due timer in one transaction; returns how many, -1 on error. */
-int runs_fire_timers(broker_t *b, json_t *outgoing, fs_err_t *e);
-/* An operator's vote on an approval gate (role checked, distinct operators,
-   quorum; one deny closes it). *result: the approval after the vote. */
-/* signature/payload: the operator's Ed25519 signature over the vote
-   payload (federation.h proof_vote_payload), or NULL for an unsigned vote
-   (accepted only without governance; it cannot be proof for a critical
-   command). */
-int runs_decide(broker_t *b, casestore_txn_t *txn, uint64_t approval_id, const char *operator_name,
-                const char *role, bool approve, const char *comment, const char *signature,
-                const char *payload, json_t *outgoing, json_t **result, fs_err_t *e);
+                    outbound_t *out, fs_err_t *e);
+/* Loads run `run_id`, delivers an outcome to PATH, advances it. */
+int runs_wake(broker_t *b, casestore_txn_t *txn, uint64_t run_id, const char *path, int index,
+              const char *outcome, const json_t *value, outbound_t *out, fs_err_t *e);
+/* effects.c: the durable handlers (effects carried out in the run's txn),
+   shadow.c: the shadow ones; both through playbook_effects_dispatch. */
+extern const playbook_effect_handlers_t effects_durable;
+extern const playbook_effect_handlers_t effects_shadow;
+/* The timer effect (timers.c), the same in both tables. */
+int effects_timer(void *arg, const playbook_effect_t *fx);
+/* Applies one advance's effects with the table the run calls for. */
+int effects_apply(run_ctx_t *c, const json_t *effects);
+/* commands.c: validates, routes and journals one OpenC2 command effect. */
+int commands_journal(run_ctx_t *c, const playbook_effect_t *fx);
 /* The COMMAND body for a journaled command record (borrowed): command_id,
    command, case_id, and for a critical one "critical", "run_id" and the
    approvers' signed votes as "proof". Caller owns. */
-json_t *runs_command_body(const json_t *rec);
-/* Sends every journaled command still pending for a site (after HELLO). */
-void runs_redeliver(broker_t *b, session_t *s);
-/* Sends the messages in outgoing ({site, type, body}) to connected sites. */
-void runs_send(broker_t *b, json_t *outgoing);
+json_t *commands_body(const json_t *rec);
+/* requests.c: journals one enrich/action request effect. */
+int requests_journal(run_ctx_t *c, const playbook_effect_t *fx);
+/* The REQUEST body for a journaled request record (borrowed). Caller owns. */
+json_t *requests_body(const json_t *rec);
+/* approvals.c: opens one approval gate. */
+int approvals_open(run_ctx_t *c, const playbook_effect_t *fx);
+/* An operator's vote on an approval gate (role checked, distinct operators,
+   quorum; one deny closes it). *result: the approval after the vote.
+   signature/payload: the operator's Ed25519 signature over the vote
+   payload (keys.h proof_vote_payload), or NULL for an unsigned vote
+   (accepted only without governance; it cannot be proof for a critical
+   command). */
+int approvals_decide(broker_t *b, casestore_txn_t *txn, uint64_t approval_id,
+                     const char *operator_name, const char *role, bool approve, const char *comment,
+                     const char *signature, const char *payload, outbound_t *out, json_t **result,
+                     fs_err_t *e);
+/* timers.c: timer rows (at, run, path) -> wake-ups. */
+int timers_put(broker_t *b, casestore_txn_t *txn, int64_t at, uint64_t run_id, const char *path,
+               fs_err_t *e);
+/* Epoch ms of the earliest timer row, or -1 when there is none. */
+int64_t timers_next(broker_t *b);
+/* Fires every due timer in one transaction; returns how many, -1 on error. */
+int timers_fire(broker_t *b, outbound_t *out, fs_err_t *e);
 
-/* control.c: dispatch one operator request. */
+/* ---- the control socket (control.c: dispatch and the role table) ---------- */
+typedef json_t *(control_fn)(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                             const caller_t *who, fs_err_t *e);
 void broker_on_control_message(broker_t *b);
+/* Runs one control command as `who` (role checked) in its own transaction
+   and, when it commits, sends what it queued. Caller owns the result; NULL
+   with e set on refusal or error. */
+json_t *broker_control_execute(broker_t *b, const char *cmd, const json_t *args,
+                               const caller_t *who, fs_err_t *e);
+/* The command names, in table order (NULL-terminated). */
+const char *const *broker_control_commands(void);
+/* A site-admin sees and changes only cases that involve its own site. */
+bool control_case_visible(const caller_t *who, const json_t *c);
+/* control_sites.c */
+json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                      fs_err_t *e);
+json_t *control_sites(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                      fs_err_t *e);
+json_t *control_route_explain(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
+/* control_cases.c */
+json_t *control_case_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                          const caller_t *who, fs_err_t *e);
+json_t *control_case_show(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                          const caller_t *who, fs_err_t *e);
+json_t *control_case_update(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                            const caller_t *who, fs_err_t *e);
+json_t *control_metrics(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                        fs_err_t *e);
+/* control_runs.c: runs and approvals */
+json_t *control_runs_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                          const caller_t *who, fs_err_t *e);
+json_t *control_run_show(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                         fs_err_t *e);
+json_t *control_approvals_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e);
+json_t *control_approval_show(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
+json_t *control_approval_decide(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e);
+/* control_audit.c */
+json_t *control_audit_verify(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                             const caller_t *who, fs_err_t *e);
+json_t *control_audit_export(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                             const caller_t *who, fs_err_t *e);
 
 /* governance.c: playbook versions, approvals and per-site activation
    (docs/governance.md). Control handlers, one per command. */

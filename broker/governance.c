@@ -230,7 +230,7 @@ json_t *governance_ctl_history(broker_t *b, casestore_txn_t *txn, const json_t *
     struct collect_ctx c = {name, json_array(), json_object()};
     casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, collect_gov, &c);
     size_t n = json_array_size(c.versions);
-    json_t **items = calloc(n ? n : 1, sizeof *items);
+    json_t **items = fs_xcalloc(n ? n : 1, sizeof *items);
     for (size_t i = 0; i < n; i++)
         items[i] = json_array_get(c.versions, i);
     qsort(items, n, sizeof *items, by_submitted);

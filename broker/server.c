@@ -20,7 +20,7 @@ session_t *broker_session(broker_t *b, const char *site)
 {
     session_t *s = zhashx_lookup(b->sessions, site);
     if (!s) {
-        s = calloc(1, sizeof *s);
+        s = fs_xcalloc(1, sizeof *s);
         snprintf(s->site, sizeof s->site, "%s", site);
         zhashx_insert(b->sessions, site, s);
     }
@@ -136,14 +136,14 @@ static void audit_stop(broker_t *b)
 
 broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
 {
-    broker_t *b = calloc(1, sizeof *b);
+    broker_t *b = fs_xcalloc(1, sizeof *b);
     char *trusted = NULL;
     b->cfg = *cfg;
     b->sessions = zhashx_new();
     zhashx_set_destructor(b->sessions, session_free);
     b->insecure_peers = zhashx_new();
     zhashx_set_destructor(b->insecure_peers, (zhashx_destructor_fn *)zstr_free);
-    zhashx_set_duplicator(b->insecure_peers, (zhashx_duplicator_fn *)strdup);
+    zhashx_set_duplicator(b->insecure_peers, (zhashx_duplicator_fn *)fs_xstrdup);
 
     if (!(b->store = casestore_open(cfg->state_dir, cfg->map_mb, e)))
         goto fail;
@@ -278,15 +278,16 @@ int broker_run(broker_t *b)
     while (!zsys_interrupted) {
         /* Timers are LMDB rows: whatever was armed before a restart fires now. */
         if (fs_mono_ms() >= next_timer_check) {
-            int64_t at = runs_next_timer(b);
+            int64_t at = timers_next(b);
             if (at >= 0 && at <= fs_now_ms()) {
-                json_t *outgoing = json_array();
+                outbound_t out;
+                outbound_init(&out);
                 fs_err_t e = {{0}};
-                if (runs_fire_timers(b, outgoing, &e) < 0)
+                if (timers_fire(b, &out, &e) < 0)
                     fs_log(FS_LOG_ERROR, "broker", "timers_failed", "reason=\"%s\"", e.text);
                 else
-                    runs_send(b, outgoing);
-                json_decref(outgoing);
+                    delivery_flush(b, &out);
+                outbound_clear(&out);
             }
             next_timer_check = fs_mono_ms() + 100;
         }

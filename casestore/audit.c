@@ -12,7 +12,7 @@
     Entries are appended in the caller's write transaction: an audit entry
     exists exactly when the change it records does. */
 #include "casestore.h"
-#include "federation.h"
+#include "keys.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,16 +74,16 @@ static int append_raw(casestore_t *st, casestore_txn_t *txn, const char *kind, c
                   "subject", subject ? json_deep_copy(subject) : json_object(), "details",
                   details ? json_deep_copy(details) : json_object(), "prev", prev);
     if (!entry)
-        return fs_err_set(e, "audit: cannot build the %s entry", kind);
+        return fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot build the %s entry", kind);
     if (entry_hash(entry, hash) != 0) {
         json_decref(entry);
-        return fs_err_set(e, "audit: cannot serialize the %s entry", kind);
+        return fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot serialize the %s entry", kind);
     }
     json_object_set_new(entry, "hash", json_string(hash));
     char *text = fs_json_canonical(entry);
     json_decref(entry);
     if (!text)
-        return fs_err_set(e, "audit: cannot serialize the %s entry", kind);
+        return fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot serialize the %s entry", kind);
     unsigned char key[8], head[8 + 64];
     fs_u64_to_be(seq, key);
     int rc = casestore_put(st, txn, CASESTORE_DB_AUDIT, key, 8, text, strlen(text), e);
@@ -112,7 +112,7 @@ int casestore_audit_checkpoint(casestore_t *st, casestore_txn_t *txn, const char
     char *sig = payload ? keys_sign(key, payload, strlen(payload), &se) : NULL;
     free(payload);
     if (!sig)
-        return fs_err_set(e, "audit: cannot sign a checkpoint: %s", se.text);
+        return fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot sign a checkpoint: %s", se.text);
     json_t *details = json_pack("{s:I, s:s, s:s, s:s}", "upto_seq", (json_int_t)seq, "upto_hash",
                                 hash, "signature", sig, "reason", reason ? reason : "periodic");
     uint64_t at = 0;
@@ -125,7 +125,7 @@ int casestore_audit_checkpoint(casestore_t *st, casestore_txn_t *txn, const char
     if (rc == 0)
         rc = text ? casestore_put(st, txn, CASESTORE_DB_META, LAST_CHECKPOINT_KEY,
                                   strlen(LAST_CHECKPOINT_KEY), text, strlen(text), e)
-                  : fs_err_set(e, "audit: cannot serialize a checkpoint");
+                  : fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot serialize a checkpoint");
     free(text);
     json_decref(last);
     json_decref(details);

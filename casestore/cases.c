@@ -79,11 +79,11 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
                                       json_pack("{s:I, s:s, s:s}", "time", (json_int_t)fs_now_ms(),
                                                 "by", by, "text", sv));
         } else {
-            return fs_err_set(e,
-                              "case field %s: not settable to that value (status is one "
-                              "of: " CASESTORE_CASE_STATUSES
-                              "; severity_id 0-6; assignee a name; note 1-8192 chars)",
-                              k);
+            return fs_err_setc(e, CASESTORE_E_INVALID,
+                               "case field %s: not settable to that value (status is one "
+                               "of: " CASESTORE_CASE_STATUSES
+                               "; severity_id 0-6; assignee a name; note 1-8192 chars)",
+                               k);
         }
     }
     return 0;
@@ -94,7 +94,8 @@ int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t ca
 {
     json_t *c = casestore_case_get(st, txn, case_id);
     if (!c)
-        return fs_err_set(e, "case %llu does not exist", (unsigned long long)case_id);
+        return fs_err_setc(e, CASESTORE_E_NOT_FOUND, "case %llu does not exist",
+                           (unsigned long long)case_id);
     int rc = 0;
     size_t i;
     json_t *fields;

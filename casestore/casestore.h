@@ -24,6 +24,22 @@
 
 #include "common.h"
 
+/* ==== errors ================================================================
+   e->code after a casestore function failed (common.h: one range per
+   library); decide on the code, never on the text. */
+typedef enum casestore_errc {
+    CASESTORE_E_STORAGE = FS_ERR_BASE_CASESTORE + 1, /* LMDB refused (I/O, corruption, ...) */
+    CASESTORE_E_FULL,      /* the map is full: raise store.map_size_mb; nothing was written */
+    CASESTORE_E_NOT_FOUND, /* no such store directory / record */
+    CASESTORE_E_INVALID,   /* a value breaks a documented rule (a case status, a field) */
+    CASESTORE_E_CHAIN,     /* the audit chain cannot be extended (hash, signature) */
+    CASESTORE_E_LAST_
+} casestore_errc_t;
+
+/* A short constant name for a casestore code ("full", ...), common codes
+   by fs_strerror, "unknown" otherwise. Static string. */
+const char *casestore_strerror(int code);
+
 /* ==== the store: one LMDB environment, named tables ======================= */
 
 typedef enum {

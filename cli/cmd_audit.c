@@ -9,7 +9,7 @@
    verified with the broker's public key), 1 broken or only consistent, 2 usage or I/O. */
 #include "casestore.h"
 #include "cli.h"
-#include "federation.h"
+#include "keys.h"
 
 #include <stdio.h>
 #include <string.h>

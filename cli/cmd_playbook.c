@@ -7,7 +7,8 @@
     take, the site each command would go to, the approvals it would ask for
     and the commands it would send. */
 #include "cli.h"
-#include "federation.h"
+#include "effect.h"
+#include "openc2.h"
 #include "playbooks.h"
 
 #include <stdio.h>
@@ -38,97 +39,148 @@ static void show(const char *label, const json_t *v)
     free(t);
 }
 
+/* The dry run's effect handlers: the same dispatcher and effect kinds as
+   the broker's durable and shadow runs (playbooks/effect.h); here each
+   effect is printed and answered at once. */
+typedef struct dry {
+    json_t *run;
+    const json_t *event;
+    bool deny, fail;
+    json_t *ok, *bad; /* the simulated answers */
+    json_t *timers;   /* fired after the round, the clock jumping to each */
+    int64_t now;
+} dry_t;
+
+static int dry_command(void *arg, const playbook_effect_t *fx)
+{
+    dry_t *d = arg;
+    const json_t *f = fx->doc;
+    const char *site = json_string_value(json_object_get(f, "site"));
+    if (!site)
+        site = json_string_value(json_object_get(d->event, "site"));
+    char reason[256] = "";
+    int verdict = openc2_validate_command(json_object_get(f, "command"), reason, sizeof reason);
+    printf("  step %-16s OpenC2 -> site %s%s\n", fx->step, site ? site : "(none: refused)",
+           json_is_true(json_object_get(f, "critical")) ? " [critical]" : "");
+    show("      ", json_object_get(f, "command"));
+    if (verdict != OPENC2_VALID)
+        printf("      would be refused: %d %s\n", verdict, reason);
+    playbook_deliver(d->run, fx->path, (int)json_integer_value(json_object_get(f, "index")),
+                     d->fail || verdict != OPENC2_VALID ? "error" : "ok", d->fail ? d->bad : d->ok,
+                     d->now);
+    return 0;
+}
+
+static int dry_request(void *arg, const playbook_effect_t *fx)
+{
+    dry_t *d = arg;
+    const json_t *f = fx->doc;
+    printf("  step %-16s %s %s at site %s\n", fx->step,
+           json_string_value(json_object_get(f, "type")),
+           json_string_value(json_object_get(f, "name")),
+           json_string_value(json_object_get(f, "site"))
+               ? json_string_value(json_object_get(f, "site"))
+               : json_string_value(json_object_get(d->event, "site")));
+    show("      input ", json_object_get(f, "input"));
+    json_t *empty = json_object();
+    playbook_deliver(d->run, fx->path, 0, d->fail ? "error" : "ok", d->fail ? d->bad : empty,
+                     d->now);
+    json_decref(empty);
+    return 0;
+}
+
+static int dry_approval(void *arg, const playbook_effect_t *fx)
+{
+    dry_t *d = arg;
+    const json_t *f = fx->doc;
+    printf("  step %-16s approval by role %s, quorum %lld: %s -> simulated %s\n", fx->step,
+           json_string_value(json_object_get(f, "role")),
+           (long long)json_integer_value(json_object_get(f, "quorum")),
+           json_string_value(json_object_get(f, "reason")), d->deny ? "DENY" : "APPROVE");
+    json_t *decision = json_pack("{s:s}", "decision", d->deny ? "denied" : "approved");
+    playbook_deliver(d->run, fx->path, 0, d->deny ? "denied" : "approved", decision, d->now);
+    json_decref(decision);
+    return 0;
+}
+
+static int dry_case(void *arg, const playbook_effect_t *fx)
+{
+    (void)arg;
+    show("  set case ", json_object_get(fx->doc, "fields"));
+    return 0;
+}
+
+static int dry_timer(void *arg, const playbook_effect_t *fx)
+{
+    json_array_append(((dry_t *)arg)->timers, (json_t *)fx->doc);
+    return 0;
+}
+
+static int dry_timeline(void *arg, const playbook_effect_t *fx)
+{
+    (void)arg;
+    const char *what = json_string_value(json_object_get(fx->doc, "what"));
+    if (strcmp(what, "done") != 0)
+        printf("  step %-16s %s\n", fx->step, what);
+    return 0;
+}
+
+static const playbook_effect_handlers_t dry_handlers = {{
+    [PLAYBOOK_EFFECT_COMMAND] = dry_command,
+    [PLAYBOOK_EFFECT_REQUEST] = dry_request,
+    [PLAYBOOK_EFFECT_APPROVAL] = dry_approval,
+    [PLAYBOOK_EFFECT_TIMER] = dry_timer,
+    [PLAYBOOK_EFFECT_CASE] = dry_case,
+    [PLAYBOOK_EFFECT_TIMELINE] = dry_timeline,
+}};
+
 static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fail)
 {
     fs_err_t e = {{0}};
     if (!playbook_matches(pb, event, &e))
         printf("note: the trigger does NOT match this event%s%s (running anyway)\n",
                e.text[0] ? ": " : "", e.text);
-    json_t *run = json_pack("{s:i}", "id", 1);
+    dry_t d = {
+        .run = json_pack("{s:i}", "id", 1),
+        .event = event,
+        .deny = deny,
+        .fail = fail,
+        .ok = json_pack("{s:i, s:s}", "status", 200, "status_text", "dry run"),
+        .bad = json_pack("{s:i, s:s}", "status", 500, "status_text", "dry run: simulated failure"),
+        .now = fs_now_ms()};
     json_t *ctx =
         json_pack("{s:O, s:{s:i, s:s}}", "event", event, "case", "id", 1, "status", "new");
-    json_t *ok = json_pack("{s:i, s:s}", "status", 200, "status_text", "dry run");
-    json_t *bad =
-        json_pack("{s:i, s:s}", "status", 500, "status_text", "dry run: simulated failure");
-    int64_t now = fs_now_ms();
     int rc = 0;
     for (int round = 0; round < 200; round++) {
         json_t *fx = json_array();
-        rc = playbook_advance(pb, run, ctx, now, NULL, NULL, fx, &e);
+        rc = playbook_advance(pb, d.run, ctx, d.now, NULL, NULL, fx, &e);
+        d.timers = json_array();
+        playbook_effects_dispatch(fx, &dry_handlers, &d);
+        /* Timers fire at once in a dry run: jump the clock to each. */
         size_t i;
         json_t *f;
-        json_t *timers = json_array();
-        json_array_foreach(fx, i, f)
-        {
-            const char *kind = json_string_value(json_object_get(f, "kind"));
-            const char *path = json_string_value(json_object_get(f, "path"));
-            const char *step = json_string_value(json_object_get(f, "step"));
-            if (strcmp(kind, "command") == 0) {
-                const char *site = json_string_value(json_object_get(f, "site"));
-                if (!site)
-                    site = json_string_value(json_object_get(event, "site"));
-                char reason[256] = "";
-                int verdict =
-                    openc2_validate_command(json_object_get(f, "command"), reason, sizeof reason);
-                printf("  step %-16s OpenC2 -> site %s%s\n", step, site ? site : "(none: refused)",
-                       json_is_true(json_object_get(f, "critical")) ? " [critical]" : "");
-                show("      ", json_object_get(f, "command"));
-                if (verdict != OPENC2_VALID)
-                    printf("      would be refused: %d %s\n", verdict, reason);
-                playbook_deliver(run, path, (int)json_integer_value(json_object_get(f, "index")),
-                                 fail || verdict != OPENC2_VALID ? "error" : "ok", fail ? bad : ok,
-                                 now);
-            } else if (strcmp(kind, "request") == 0) {
-                printf("  step %-16s %s %s at site %s\n", step,
-                       json_string_value(json_object_get(f, "type")),
-                       json_string_value(json_object_get(f, "name")),
-                       json_string_value(json_object_get(f, "site"))
-                           ? json_string_value(json_object_get(f, "site"))
-                           : json_string_value(json_object_get(event, "site")));
-                show("      input ", json_object_get(f, "input"));
-                playbook_deliver(run, path, 0, fail ? "error" : "ok", fail ? bad : json_object(),
-                                 now);
-            } else if (strcmp(kind, "approval") == 0) {
-                printf("  step %-16s approval by role %s, quorum %lld: %s -> simulated %s\n", step,
-                       json_string_value(json_object_get(f, "role")),
-                       (long long)json_integer_value(json_object_get(f, "quorum")),
-                       json_string_value(json_object_get(f, "reason")), deny ? "DENY" : "APPROVE");
-                json_t *d = json_pack("{s:s}", "decision", deny ? "denied" : "approved");
-                playbook_deliver(run, path, 0, deny ? "denied" : "approved", d, now);
-                json_decref(d);
-            } else if (strcmp(kind, "case") == 0) {
-                show("  set case ", json_object_get(f, "fields"));
-            } else if (strcmp(kind, "timer") == 0) {
-                json_array_append(timers, f);
-            } else if (strcmp(kind, "timeline") == 0) {
-                const char *what = json_string_value(json_object_get(f, "what"));
-                if (strcmp(what, "done") != 0)
-                    printf("  step %-16s %s\n", json_string_value(json_object_get(f, "step")),
-                           what);
-            }
-        }
-        /* Timers fire at once in a dry run: jump the clock to each. */
-        json_array_foreach(timers, i, f)
+        json_array_foreach(d.timers, i, f)
         {
             int64_t at = json_integer_value(json_object_get(f, "at"));
-            if (at > now)
-                now = at;
-            if (playbook_deliver(run, json_string_value(json_object_get(f, "path")), 0, "timer",
-                                 NULL, now) == 0)
+            if (at > d.now)
+                d.now = at;
+            if (playbook_deliver(d.run, json_string_value(json_object_get(f, "path")), 0, "timer",
+                                 NULL, d.now) == 0)
                 printf("  (timer %s fired)\n", json_string_value(json_object_get(f, "path")));
         }
-        json_decref(timers);
+        json_decref(d.timers);
         json_decref(fx);
         if (rc != 0)
             break;
     }
-    printf("run %s%s%s\n", json_string_value(json_object_get(run, "status")),
-           json_object_get(run, "error") ? ": " : "",
-           json_object_get(run, "error") ? json_string_value(json_object_get(run, "error")) : "");
-    json_decref(ok);
-    json_decref(bad);
+    printf("run %s%s%s\n", json_string_value(json_object_get(d.run, "status")),
+           json_object_get(d.run, "error") ? ": " : "",
+           json_object_get(d.run, "error") ? json_string_value(json_object_get(d.run, "error"))
+                                           : "");
+    json_decref(d.ok);
+    json_decref(d.bad);
     json_decref(ctx);
-    json_decref(run);
+    json_decref(d.run);
     return 0;
 }
 

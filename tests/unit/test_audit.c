@@ -5,7 +5,7 @@
     paged export, and that case timeline lines are audited. */
 #include "casestore.h"
 #include "check.h"
-#include "federation.h"
+#include "keys.h"
 
 #include <stdlib.h>
 

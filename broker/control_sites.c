@@ -1,0 +1,128 @@
+/*  control_sites.c — control commands about sites: stats, sites,
+    route.explain (docs/cli.md). */
+#include "broker_internal.h"
+
+#include <string.h>
+
+static int collect_site(void *arg, const casestore_val_t *key, const casestore_val_t *val)
+{
+    json_t *out = arg;
+    char site[64];
+    snprintf(site, sizeof site, "%.*s", (int)key->len, (const char *)key->data);
+    json_t *rec = json_loadb(val->data, val->len, 0, NULL);
+    if (rec)
+        json_object_set_new(out, site, rec);
+    return 0;
+}
+
+static json_t *site_records(broker_t *b, casestore_txn_t *txn)
+{
+    json_t *out = json_object();
+    casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, collect_site, out);
+    return out;
+}
+
+/* Counters "refused/SITE/REASON" -> {"SITE": {"REASON": n}}. */
+static int collect_refused(void *arg, const casestore_val_t *key, const casestore_val_t *val)
+{
+    json_t *out = arg;
+    char name[128];
+    if (key->len >= sizeof name || val->len != 8)
+        return 0;
+    memcpy(name, key->data, key->len);
+    name[key->len] = '\0';
+    char *site = strncmp(name, "refused/", 8) == 0 ? name + 8 : NULL;
+    char *reason = site ? strchr(site, '/') : NULL;
+    if (!reason)
+        return 0;
+    *reason++ = '\0';
+    json_t *per = json_object_get(out, site);
+    if (!per)
+        json_object_set_new(out, site, per = json_object());
+    json_object_set_new(per, reason, json_integer((json_int_t)fs_u64_from_be(val->data)));
+    return 0;
+}
+
+json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                      fs_err_t *e)
+{
+    (void)args, (void)e, (void)who;
+    json_t *records = site_records(b, txn);
+    json_t *ev_per = json_object(), *dl_per = json_object(), *connected = json_array();
+    json_int_t dl_total = 0;
+    const char *site;
+    json_t *rec;
+    json_object_foreach(records, site, rec)
+    {
+        char name[96];
+        snprintf(name, sizeof name, "events/%s", site);
+        json_object_set_new(ev_per, site,
+                            json_integer((json_int_t)casestore_counter(b->store, txn, name)));
+        json_int_t dl = json_integer_value(json_object_get(rec, "dead_letters"));
+        json_object_set_new(dl_per, site, json_integer(dl));
+        dl_total += dl;
+        session_t *s = zhashx_lookup(b->sessions, site);
+        if (s && s->connected)
+            json_array_append_new(connected, json_string(site));
+    }
+    json_t *dup_per = json_object(), *refused = json_object();
+    json_object_foreach(records, site, rec)
+    {
+        char name[96];
+        snprintf(name, sizeof name, "duplicates/%s", site);
+        json_object_set_new(dup_per, site,
+                            json_integer((json_int_t)casestore_counter(b->store, txn, name)));
+    }
+    casestore_foreach(b->store, txn, CASESTORE_DB_COUNTERS, false, collect_refused, refused);
+    json_decref(records);
+    uint64_t cmds = casestore_counter(b->store, txn, "commands");
+    uint64_t answered = casestore_counter(b->store, txn, "commands/answered");
+    return json_pack(
+        "{s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:{s:I}}",
+        "events", "total", (json_int_t)casestore_counter(b->store, txn, "events"), "per_site",
+        ev_per, "duplicates_per_site", dup_per, "refused_per_site", refused, "dead_letters",
+        "total", dl_total, "per_site", dl_per, "cases",
+        (json_int_t)casestore_counter(b->store, txn, "cases"), "runs",
+        (json_int_t)casestore_counter(b->store, txn, "runs"), "commands", "total", (json_int_t)cmds,
+        "answered", (json_int_t)answered, "pending", (json_int_t)(cmds - answered),
+        "connected_sites", connected, "handshakes", "refused", (json_int_t)b->handshakes.refused);
+}
+
+json_t *control_sites(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                      fs_err_t *e)
+{
+    (void)args, (void)e, (void)who;
+    json_t *records = site_records(b, txn);
+    const char *site;
+    json_t *rec;
+    json_object_foreach(records, site, rec)
+    {
+        session_t *s = zhashx_lookup(b->sessions, site);
+        char name[96];
+        snprintf(name, sizeof name, "events/%s", site);
+        json_object_set_new(rec, "connected", json_boolean(s && s->connected));
+        json_object_set_new(rec, "events_received",
+                            json_integer((json_int_t)casestore_counter(b->store, txn, name)));
+    }
+    return records;
+}
+
+json_t *control_route_explain(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e)
+{
+    (void)txn, (void)who;
+    const json_t *command = json_object_get(args, "command");
+    char reason[256];
+    int verdict =
+        json_is_object(command) ? openc2_validate_command(command, reason, sizeof reason) : 400;
+    if (verdict != OPENC2_VALID) {
+        fs_err_setc(e, BROKER_E_INVALID, "%d %s", verdict,
+                    json_is_object(command) ? reason : "args.command: an OpenC2 command object");
+        return NULL;
+    }
+    json_t *ex = NULL;
+    json_t *sites =
+        route_decide(b->routes, command, json_string_value(json_object_get(args, "site")), &ex);
+    json_decref(sites);
+    return ex; /* never NULL: allocation failure aborts (common.h) */
+}

@@ -1,0 +1,146 @@
+/*  ingest.c — EVENTS from a site (docs/protocol.md §5.3): sequence check,
+    admission (admission.c), storage, then for the findings and the events
+    a playbook wants: route learning, cases and runs (runs.c) — all in one
+    transaction, committed before the ACK, and only then the messages the
+    runs queued are sent. */
+#include "broker_internal.h"
+#include "ocsf.h"
+
+#include <string.h>
+
+/* Findings open cases, and so does any event a loaded playbook triggers on;
+   the rest is stored and counted without being parsed. */
+static bool needs_parsing(broker_t *b, json_int_t class_uid)
+{
+    if (OCSF_CLASS_IS_FINDING(class_uid))
+        return true;
+    for (size_t i = 0; i < playbook_set_count(b->playbooks); i++)
+        if (playbook_wants_class(playbook_set_get(b->playbooks, i), class_uid))
+            return true;
+    return false;
+}
+
+int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    const char *epoch = json_string_value(json_object_get(m->body, "epoch"));
+    json_t *first_j = json_object_get(m->body, "first_seq");
+    json_t *classes = json_object_get(m->body, "classes");
+    size_t count = zmsg_size(m->events);
+    if (!epoch || !json_is_integer(first_j) || json_integer_value(first_j) < 1)
+        return fs_err_set(e, "§5.3: EVENTS needs \"epoch\" and \"first_seq\" >= 1");
+    if (!json_is_array(classes) || json_array_size(classes) != count)
+        return fs_err_set(e, "§5.3: EVENTS \"classes\" must list one class_uid per event frame");
+    uint64_t first = (uint64_t)json_integer_value(first_j), upto = first + count - 1;
+
+    char key[128];
+    int klen = snprintf(key, sizeof key, "%s%c%s", s->site, '\0', epoch);
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, true, &txn, e) != 0)
+        return -1;
+    casestore_val_t v;
+    uint64_t last = 0;
+    if (casestore_get(b->store, txn, CASESTORE_DB_SEQ, key, (size_t)klen, &v, NULL) == 0 &&
+        v.len == 8)
+        last = fs_u64_from_be(v.data);
+    if (first > last + 1) {
+        /* A gap means this batch is stale (from a connection that died) or
+           the site skipped events: storing it would make the missing ones
+           look like duplicates later. Refuse; the site resends in order. */
+        casestore_abort(&txn);
+        return fs_err_set(e, "§5.3: sequence gap: expected first_seq %llu, got %llu",
+                          (unsigned long long)(last + 1), (unsigned long long)first);
+    }
+    outbound_t out;
+    outbound_init(&out);
+    char counter[64];
+    snprintf(counter, sizeof counter, "events/%s", s->site);
+    uint64_t stored = 0, duplicates = 0, refused = 0, seq = first, first_refused = 0;
+    const char *refused_why = NULL;
+    int rc = 0;
+    for (zframe_t *f = zmsg_first(m->events); f && rc == 0; f = zmsg_next(m->events), seq++) {
+        if (seq <= last)
+            continue; /* a resend of what is already stored: idempotent */
+        const char *why = NULL;
+        admit_t verdict = admission_check(b, txn, s->site, zframe_data(f), zframe_size(f), &why, e);
+        if (verdict == ADMIT_ERROR) {
+            rc = -1;
+            break;
+        }
+        if (verdict == ADMIT_DUPLICATE) {
+            duplicates++;
+            continue;
+        }
+        if (verdict == ADMIT_REFUSED) {
+            char name[96];
+            snprintf(name, sizeof name, "refused/%s/%s", s->site, why);
+            rc = casestore_counter_add(b->store, txn, name, 1, e);
+            if (!refused++) {
+                first_refused = seq;
+                refused_why = why;
+            }
+            continue;
+        }
+        uint64_t id = casestore_append_event(b->store, txn, zframe_data(f), zframe_size(f), e);
+        if (!id) {
+            rc = -1;
+            break;
+        }
+        stored++;
+        json_int_t cls = json_integer_value(json_array_get(classes, seq - first));
+        if (!needs_parsing(b, cls))
+            continue;
+        /* Only findings are parsed on the broker: the hot path stays cheap. */
+        fs_err_t pe = {{0}};
+        json_t *event = fs_json_parse((const char *)zframe_data(f), zframe_size(f), &pe);
+        if (!event) {
+            fs_log(FS_LOG_WARN, "broker", "finding_unreadable",
+                   "site=%s seq=%llu event_id=%llu reason=\"%s\"", s->site, (unsigned long long)seq,
+                   (unsigned long long)id, pe.text);
+            continue;
+        }
+        /* What this site's own events say it owns (its devices, its users). */
+        route_learn(b->routes, s->site, event, fs_now_ms());
+        rc = runs_on_finding(b, txn, event, id, &out, e);
+        json_decref(event);
+    }
+    if (rc == 0 && upto > last) {
+        unsigned char be[8];
+        fs_u64_to_be(upto, be);
+        rc = casestore_put(b->store, txn, CASESTORE_DB_SEQ, key, (size_t)klen, be, 8, e);
+    }
+    if (rc == 0 && stored)
+        rc = casestore_counter_add(b->store, txn, "events", (int64_t)stored, e);
+    if (rc == 0 && stored)
+        rc = casestore_counter_add(b->store, txn, counter, (int64_t)stored, e);
+    if (rc == 0 && duplicates) {
+        snprintf(counter, sizeof counter, "duplicates/%s", s->site);
+        rc = casestore_counter_add(b->store, txn, counter, (int64_t)duplicates, e);
+    }
+    if (rc != 0) {
+        casestore_abort(&txn);
+        outbound_clear(&out);
+        return -1; /* no ACK: the site keeps the batch and sends it again */
+    }
+    if (casestore_commit(&txn, e) != 0) {
+        outbound_clear(&out);
+        return -1;
+    }
+    if (refused)
+        fs_log(FS_LOG_WARN, "broker", "events_refused",
+               "site=%s count=%llu first_seq=%llu reason=%s msg=\"an event must name its sender as "
+               "its site "
+               "(docs/security.md)\"",
+               s->site, (unsigned long long)refused, (unsigned long long)first_refused,
+               refused_why);
+    /* Committed: now, and only now, acknowledge (refused and duplicate
+       events included: they are dealt with, and the outbox moves on). */
+    json_t *ack = json_pack("{s:s, s:I}", "epoch", epoch, "upto", (json_int_t)upto);
+    fsp_send(b->sites, s->peer, FSP_ACK, ack);
+    json_decref(ack);
+    fs_log(FS_LOG_DEBUG, "broker", "events_stored",
+           "site=%s first=%llu count=%zu new=%llu duplicates=%llu", s->site,
+           (unsigned long long)first, count, (unsigned long long)stored,
+           (unsigned long long)duplicates);
+    delivery_flush(b, &out);
+    return 0;
+}

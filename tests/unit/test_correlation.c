@@ -1,0 +1,199 @@
+/*  test_correlation.c — how alerts join cases (casestore/correlate.c):
+    one shared observable of a correlating type (host, IP, user, email, URL,
+    hash) within the window puts two alerts in one case, whichever site
+    reported them; other types never do; the recipients of a reported email
+    never do; a sighting older than the window does not; a closed case is
+    never joined. */
+#include "casestore.h"
+#include "check.h"
+#include "ocsf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HOUR_MS (3600 * 1000)
+
+static casestore_t *st;
+static casestore_txn_t *txn;
+static uint64_t next_event = 1;
+
+/* A finding from `site` with one observable (type_id, value, name). */
+static json_t *finding(const char *site, int type_id, const char *value, const char *name)
+{
+    return json_pack("{s:i, s:s, s:s, s:i, s:{s:s}, s:[{s:i, s:s, s:s?}]}", "class_uid",
+                     OCSF_CLASS_DETECTION_FINDING, "site", site, "source", "test", "severity_id", 3,
+                     "finding_info", "title", "t", "observables", "type_id", type_id, "value",
+                     value, "name", name);
+}
+
+/* Attaches a finding and returns its case id; *created says whether new. */
+static uint64_t attach(json_t *event, int64_t window_ms, bool *created)
+{
+    fs_err_t e = {{0}};
+    uint64_t id = casestore_case_attach_alert(st, txn, event, next_event++, window_ms, created, &e);
+    if (!id)
+        fprintf(stderr, "attach: %s\n", e.text);
+    json_decref(event);
+    return id;
+}
+
+/* Two alerts from two sites sharing (type_id, value): one case or two. */
+static bool same_case(int type_id, const char *v1, const char *v2)
+{
+    bool created;
+    uint64_t a = attach(finding("alpha", type_id, v1, NULL), HOUR_MS, &created);
+    uint64_t b = attach(finding("beta", type_id, v2, NULL), HOUR_MS, &created);
+    CHECK(a != 0 && b != 0);
+    return a == b;
+}
+
+/* Moves the last sighting of an observable back in time by age_ms. */
+static void age_sighting(int type_id, const char *value, int64_t age_ms)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%d:%s", type_id, value);
+    json_t *row = casestore_get_json(st, txn, CASESTORE_DB_OBS, key, strlen(key));
+    CHECK(row != NULL);
+    json_object_set_new(row, "time", json_integer(fs_now_ms() - age_ms));
+    fs_err_t e = {{0}};
+    CHECK_INT(casestore_put_json(st, txn, CASESTORE_DB_OBS, key, strlen(key), row, &e), 0);
+    json_decref(row);
+}
+
+static void each_correlating_type_joins_across_sites(void)
+{
+    CHECK(same_case(OCSF_OBSERVABLE_HOSTNAME, "ws-042.corp.example", "ws-042.corp.example"));
+    CHECK(same_case(OCSF_OBSERVABLE_IP_ADDRESS, "203.0.113.7", "203.0.113.7"));
+    CHECK(same_case(OCSF_OBSERVABLE_USER_NAME, "j.doe", "j.doe"));
+    CHECK(
+        same_case(OCSF_OBSERVABLE_EMAIL_ADDRESS, "attacker@evil.example", "attacker@evil.example"));
+    CHECK(
+        same_case(OCSF_OBSERVABLE_URL_STRING, "https://evil.example/x", "https://evil.example/x"));
+    CHECK(same_case(OCSF_OBSERVABLE_HASH, "e3b0c44298fc1c149afbf4c8996fb924",
+                    "e3b0c44298fc1c149afbf4c8996fb924"));
+}
+
+static void case_folding_follows_the_type(void)
+{
+    /* Names and addresses are case-insensitive; URLs and hashes are not. */
+    CHECK(same_case(OCSF_OBSERVABLE_HOSTNAME, "DC01.corp.example", "dc01.CORP.example"));
+    CHECK(same_case(OCSF_OBSERVABLE_USER_NAME, "Admin.Two", "admin.two"));
+    CHECK(same_case(OCSF_OBSERVABLE_EMAIL_ADDRESS, "Boss@Corp.example", "boss@corp.example"));
+    CHECK(!same_case(OCSF_OBSERVABLE_URL_STRING, "https://evil.example/Payload",
+                     "https://evil.example/payload"));
+    CHECK(!same_case(OCSF_OBSERVABLE_HASH, "ABCDEF0123456789", "abcdef0123456789"));
+}
+
+static void other_types_never_join(void)
+{
+    CHECK(!same_case(OCSF_OBSERVABLE_FILE_NAME, "invoice.pdf.exe", "invoice.pdf.exe"));
+    CHECK(!same_case(OCSF_OBSERVABLE_PROCESS_NAME, "powershell.exe", "powershell.exe"));
+    CHECK(!same_case(OCSF_OBSERVABLE_MAC_ADDRESS, "00:11:22:33:44:55", "00:11:22:33:44:55"));
+    /* Different values of a correlating type: two cases. */
+    CHECK(!same_case(OCSF_OBSERVABLE_IP_ADDRESS, "198.51.100.1", "198.51.100.2"));
+}
+
+static void email_recipients_are_excluded(void)
+{
+    /* Two unrelated phishing reports to the same person stay two cases... */
+    static const char *const victim[] = {"email.to", "email.cc", "email.bcc"};
+    for (size_t i = 0; i < sizeof victim / sizeof *victim; i++) {
+        bool created;
+        char rcpt[64];
+        snprintf(rcpt, sizeof rcpt, "victim%zu@corp.example", i);
+        uint64_t a = attach(finding("alpha", OCSF_OBSERVABLE_EMAIL_ADDRESS, rcpt, victim[i]),
+                            HOUR_MS, &created);
+        CHECK(created);
+        uint64_t b = attach(finding("beta", OCSF_OBSERVABLE_EMAIL_ADDRESS, rcpt, victim[i]),
+                            HOUR_MS, &created);
+        CHECK(created && a != b);
+    }
+    /* ... while the same sender joins them. */
+    bool created;
+    uint64_t a =
+        attach(finding("alpha", OCSF_OBSERVABLE_EMAIL_ADDRESS, "phisher@bad.example", "email.from"),
+               HOUR_MS, &created);
+    uint64_t b =
+        attach(finding("beta", OCSF_OBSERVABLE_EMAIL_ADDRESS, "phisher@bad.example", "email.from"),
+               HOUR_MS, &created);
+    CHECK(a == b && !created);
+}
+
+static void the_window_runs_from_the_last_sighting(void)
+{
+    bool created;
+    const char *ip = "192.0.2.99";
+    uint64_t first =
+        attach(finding("alpha", OCSF_OBSERVABLE_IP_ADDRESS, ip, NULL), HOUR_MS, &created);
+    CHECK(created);
+    /* Seen 59 minutes ago: still inside a one-hour window. */
+    age_sighting(OCSF_OBSERVABLE_IP_ADDRESS, ip, HOUR_MS - 60 * 1000);
+    CHECK(attach(finding("beta", OCSF_OBSERVABLE_IP_ADDRESS, ip, NULL), HOUR_MS, &created) ==
+              first &&
+          !created);
+    /* That alert refreshed the sighting; now age it past the window. */
+    age_sighting(OCSF_OBSERVABLE_IP_ADDRESS, ip, HOUR_MS + 60 * 1000);
+    uint64_t later =
+        attach(finding("alpha", OCSF_OBSERVABLE_IP_ADDRESS, ip, NULL), HOUR_MS, &created);
+    CHECK(created && later != first);
+    /* The index now points at the new case. */
+    CHECK(attach(finding("beta", OCSF_OBSERVABLE_IP_ADDRESS, ip, NULL), HOUR_MS, &created) ==
+          later);
+}
+
+static void a_closed_case_is_not_joined(void)
+{
+    bool created;
+    uint64_t a =
+        attach(finding("alpha", OCSF_OBSERVABLE_HOSTNAME, "srv-9", NULL), HOUR_MS, &created);
+    fs_err_t e = {{0}};
+    json_t *closed = json_pack("{s:s}", "status", "closed");
+    CHECK_INT(casestore_case_update(st, txn, a, closed, "test", &e), 0);
+    json_decref(closed);
+    uint64_t b =
+        attach(finding("beta", OCSF_OBSERVABLE_HOSTNAME, "srv-9", NULL), HOUR_MS, &created);
+    CHECK(created && b != a);
+}
+
+static void a_joined_case_lists_both_sites(void)
+{
+    bool created;
+    uint64_t a =
+        attach(finding("alpha", OCSF_OBSERVABLE_HASH, "feedface", NULL), HOUR_MS, &created);
+    attach(finding("beta", OCSF_OBSERVABLE_HASH, "feedface", NULL), HOUR_MS, &created);
+    json_t *c = casestore_case_get(st, txn, a);
+    CHECK_INT(json_array_size(json_object_get(c, "sites")), 2);
+    CHECK_INT(json_integer_value(json_object_get(c, "alert_count")), 2);
+    /* The timeline says which alert opened it and which joined. */
+    json_t *tl = casestore_timeline(st, txn, a, 10);
+    CHECK_INT(json_array_size(tl), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(tl, 0), "kind")), "opened");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(tl, 1), "kind")), "alert");
+    json_decref(tl);
+    json_decref(c);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/fedsoar-correlation-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    fs_err_t e = {{0}};
+    st = casestore_open(dir, 64, &e);
+    CHECK(st != NULL);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+
+    each_correlating_type_joins_across_sites();
+    case_folding_follows_the_type();
+    other_types_never_join();
+    email_recipients_are_excluded();
+    the_window_runs_from_the_last_sighting();
+    a_closed_case_is_not_joined();
+    a_joined_case_lists_both_sites();
+
+    casestore_abort(&txn);
+    casestore_close(&st);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0);
+    return check_summary();
+}
