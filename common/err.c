@@ -4,7 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static void set(fs_err_t *e, int code, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void set(fs_err_t *e, int code, const char *fmt,
+                                                      va_list ap)
 {
     vsnprintf(e->text, sizeof e->text, fmt, ap);
     e->code = code;

@@ -253,7 +253,9 @@ static bool resync_find(normalize_stream_t *s, const char *buf, size_t lim, size
         }
         if (c == '{' || c == '[') {
             *i = k;
-            *line = s->key_start - s->base;
+            /* The line may have started in an earlier chunk (only blanks
+               since then): resume at this chunk's start, never before it. */
+            *line = s->key_start > s->base ? s->key_start - s->base : 0;
             s->rs_nl = false;
             return true;
         }

@@ -94,19 +94,32 @@ static char *diff_run(normalizer_t *nz, const char *source, const char *data, si
 
 /* Whether the log `rest` of a resumed run is the tail of `whole`: the same
    last records and the same final record count and offset. */
+/* The summary line "= records ..." is the last line; a record's own text
+   may contain the same words, so look for the last one at a line start. */
+static const char *diff_summary(const char *out)
+{
+    const char *found = strncmp(out, "= records ", 10) == 0 ? out : NULL;
+    for (const char *p = strstr(out, "\n= records "); p; p = strstr(p + 1, "\n= records "))
+        found = p + 1;
+    return found;
+}
+
 static bool diff_same_tail(const char *whole, const char *rest)
 {
-    const char *we = strstr(whole, "= records "), *re = strstr(rest, "= records ");
+    const char *we = diff_summary(whole), *re = diff_summary(rest);
     if (!we || !re)
         return false;
     size_t body = (size_t)(re - rest), wbody = (size_t)(we - whole);
     if (body > wbody || memcmp(whole + wbody - body, rest, body) != 0)
         return false;
-    /* "= records N rejected R offset O truncated T": N, O and T agree */
+    /* "= records N rejected R offset O truncated T": N and O agree. R and
+       T describe records before the position too (a record cut off at the
+       end may lie before it), which a resumed stream never saw. */
     const char *wr = strstr(we, " rejected"), *rr = strstr(re, " rejected");
     const char *wo = strstr(we, " offset"), *ro = strstr(re, " offset");
-    return wr && rr && wo && ro && wr - we == rr - re && memcmp(we, re, (size_t)(wr - we)) == 0 &&
-           strcmp(wo, ro) == 0;
+    const char *wt = wo ? strstr(wo, " truncated") : NULL, *rt = ro ? strstr(ro, " truncated") : NULL;
+    return wr && rr && wt && rt && wr - we == rr - re && memcmp(we, re, (size_t)(wr - we)) == 0 &&
+           wt - wo == rt - ro && memcmp(wo, ro, (size_t)(wt - wo)) == 0;
 }
 
 #endif
