@@ -128,6 +128,12 @@ void broker_send_heartbeats(broker_t *b);
 typedef int(store_wake_fn)(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                            outbound_t *out, fs_err_t *e);
 int broker_store_and_wake(broker_t *b, session_t *s, fsp_msg_t *m, store_wake_fn *fn, fs_err_t *e);
+/* A stream's high-water mark row (CASESTORE_DB_SEQ "site\0epoch"): writes
+   its key into key (SITE_SEQ_KEY_MAX bytes) and returns the key's length;
+   site_last_seq reads the last stored sequence number (0: none yet). */
+#define SITE_SEQ_KEY_MAX 128
+size_t site_seq_key(const char *site, const char *epoch, char key[SITE_SEQ_KEY_MAX]);
+uint64_t site_last_seq(broker_t *b, casestore_txn_t *txn, const char *key, size_t klen);
 /* handle_hello.c */
 int handle_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 int handle_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
@@ -201,7 +207,7 @@ int approvals_open(run_ctx_t *c, const playbook_effect_t *fx);
 /* An operator's vote on an approval gate (role checked, distinct operators,
    quorum; one deny closes it). *result: the approval after the vote.
    signature/payload: the operator's Ed25519 signature over the vote
-   payload (keys.h proof_vote_payload), or NULL for an unsigned vote
+   payload (governance.h governance_vote_payload), or NULL for an unsigned vote
    (accepted only without governance; it cannot be proof for a critical
    command). */
 int approvals_decide(broker_t *b, casestore_txn_t *txn, uint64_t approval_id,

@@ -88,16 +88,12 @@ int handle_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     if (save_site_record(b, s, epoch, e) != 0)
         return -1;
     /* Tell the site where its stream stands, so it can drop what is stored. */
-    char key[128];
-    int klen = snprintf(key, sizeof key, "%s%c%s", s->site, '\0', epoch);
+    char key[SITE_SEQ_KEY_MAX];
+    size_t klen = site_seq_key(s->site, epoch, key);
     casestore_txn_t *txn;
     if (casestore_begin(b->store, false, &txn, e) != 0)
         return -1;
-    casestore_val_t v;
-    uint64_t last = 0;
-    if (casestore_get(b->store, txn, CASESTORE_DB_SEQ, key, (size_t)klen, &v, NULL) == 0 &&
-        v.len == 8)
-        last = fs_u64_from_be(v.data);
+    uint64_t last = site_last_seq(b, txn, key, klen);
     /* The latest signed audit checkpoint rides along: the site keeps it as
        a witness that the chain reached that far (§5.1, docs/security.md). */
     json_t *welcome =

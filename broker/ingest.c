@@ -32,16 +32,12 @@ int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         return fs_err_set(e, "§5.3: EVENTS \"classes\" must list one class_uid per event frame");
     uint64_t first = (uint64_t)json_integer_value(first_j), upto = first + count - 1;
 
-    char key[128];
-    int klen = snprintf(key, sizeof key, "%s%c%s", s->site, '\0', epoch);
+    char key[SITE_SEQ_KEY_MAX];
+    size_t klen = site_seq_key(s->site, epoch, key);
     casestore_txn_t *txn;
     if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
-    casestore_val_t v;
-    uint64_t last = 0;
-    if (casestore_get(b->store, txn, CASESTORE_DB_SEQ, key, (size_t)klen, &v, NULL) == 0 &&
-        v.len == 8)
-        last = fs_u64_from_be(v.data);
+    uint64_t last = site_last_seq(b, txn, key, klen);
     if (first > last + 1) {
         /* A gap means this batch is stale (from a connection that died) or
            the site skipped events: storing it would make the missing ones
@@ -106,7 +102,7 @@ int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     if (rc == 0 && upto > last) {
         unsigned char be[8];
         fs_u64_to_be(upto, be);
-        rc = casestore_put(b->store, txn, CASESTORE_DB_SEQ, key, (size_t)klen, be, 8, e);
+        rc = casestore_put(b->store, txn, CASESTORE_DB_SEQ, key, klen, be, 8, e);
     }
     if (rc == 0 && stored)
         rc = casestore_counter_add(b->store, txn, "events", (int64_t)stored, e);

@@ -51,6 +51,20 @@ static const struct {
 
 /* --insecure: no CURVE metadata, so a connection is bound to the site its
    HELLO named. */
+size_t site_seq_key(const char *site, const char *epoch, char key[SITE_SEQ_KEY_MAX])
+{
+    int n = snprintf(key, SITE_SEQ_KEY_MAX, "%s%c%s", site, '\0', epoch);
+    return n < 0 ? 0 : (size_t)n < SITE_SEQ_KEY_MAX ? (size_t)n : SITE_SEQ_KEY_MAX - 1;
+}
+
+uint64_t site_last_seq(broker_t *b, casestore_txn_t *txn, const char *key, size_t klen)
+{
+    casestore_val_t v;
+    if (casestore_get(b->store, txn, CASESTORE_DB_SEQ, key, klen, &v, NULL) == 0 && v.len == 8)
+        return fs_u64_from_be(v.data);
+    return 0;
+}
+
 static const char *insecure_site(broker_t *b, fsp_msg_t *m)
 {
     char *hex = zframe_strhex(m->peer);
