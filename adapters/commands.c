@@ -1,6 +1,7 @@
 /*  commands.c — OpenC2 commands at the site: validate, journal, pick the
     actuator for the action/target pair, execute once, answer. */
 #include "adapter_internal.h"
+#include "governance.h"
 
 #include <string.h>
 
@@ -142,8 +143,8 @@ static json_t *check_proof(adapter_t *a, const json_t *body, const json_t *cmd)
         snprintf(dir, sizeof dir, "%s/signing/operators", a->cfg.keys_dir);
     json_int_t run_id = json_integer_value(json_object_get(body, "run_id"));
     if (run_id > 0 &&
-        proof_verify(json_object_get(body, "proof"), (uint64_t)run_id, dir, fs_now_ms(),
-                     a->cfg.proof_max_age_ms, reason, sizeof reason) == 0)
+        governance_proof_verify(json_object_get(body, "proof"), (uint64_t)run_id, dir, fs_now_ms(),
+                                a->cfg.proof_max_age_ms, reason, sizeof reason) == 0)
         return NULL;
     if (run_id <= 0)
         snprintf(reason, sizeof reason,

@@ -52,12 +52,11 @@ static int check_vote_signature(broker_t *b, const json_t *ap, uint64_t approval
                                 const char *payload, fs_err_t *e)
 {
     fs_err_t pe = {{0}};
-    json_t *p = proof_vote_parse(payload, strlen(payload), &pe);
+    json_t *p = governance_vote_parse(payload, strlen(payload), &pe);
     if (!p)
         return fs_err_set(e, "signed vote refused: %s", pe.text);
     int rc = 0;
     int64_t t = json_integer_value(json_object_get(p, "time")), now = fs_now_ms();
-    char priv[4096], pub[4096];
     if ((uint64_t)json_integer_value(json_object_get(p, "approval_id")) != approval_id ||
         json_integer_value(json_object_get(p, "run_id")) !=
             json_integer_value(json_object_get(ap, "run_id")))
@@ -83,9 +82,8 @@ static int check_vote_signature(broker_t *b, const json_t *ap, uint64_t approval
     else if (t > now + 5 * 60 * 1000 || now - t > 60 * 60 * 1000)
         rc = fs_err_set(
             e, "signed vote refused: its time is more than an hour from the broker's clock");
-    else if (keys_signing_paths(b->cfg.keys_dir, operator_name, priv, sizeof priv, pub,
-                                sizeof pub) != 0 ||
-             keys_verify(pub, payload, strlen(payload), signature, &pe) != 0)
+    else if (governance_signature_check(b->cfg.keys_dir, operator_name, payload, signature, &pe) !=
+             0)
         rc = fs_err_set(e, "signed vote refused: %s", pe.text);
     json_decref(p);
     return rc;

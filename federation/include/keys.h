@@ -2,7 +2,7 @@
     the sites and the operators (zcert files), and the Ed25519 signing keys
     people and the broker sign with (signing.c).  What is signed and what a
     signature means (votes, playbook approvals) is governance's, in
-    playbooks/signed.h; this face only makes, loads, signs and verifies.
+    playbooks/governance.h (signed.c); this face only makes, loads, signs and verifies.
 
     Ownership: every returned pointer is the caller's (free() / zcert_destroy). */
 #ifndef FEDSOAR_KEYS_H
@@ -56,29 +56,5 @@ char *keys_sign(const char *priv_path, const void *msg, size_t len, fs_err_t *e)
    signature). */
 int keys_verify(const char *pub_path, const void *msg, size_t len, const char *sig_b64,
                 fs_err_t *e);
-
-/* ---- TRANSITION ONLY: signed approval votes and critical-command proof ------
-   (proof.c). Approval semantics belong to governance: use governance.h
-   (governance_vote_payload, governance_vote_parse, governance_proof_verify,
-   library fedsoar_governance). These three go away once the broker and the
-   adapter call governance's; nothing new may use them.
-   Vote payload (canonical JSON, what the operator signs):
-     {"approval_id":N,"decision":"approve"|"deny","operator":NAME,"quorum":Q,
-      "run_id":M,"time":MS,"type":"fedsoar-vote/1"}
-   A proof is [{"operator","signature","payload"}, ...]. */
-
-/* The canonical payload of a vote. Caller owns (free()); NULL on OOM. */
-char *proof_vote_payload(uint64_t approval_id, uint64_t run_id, const char *decision,
-                         const char *operator_name, int quorum, int64_t time_ms);
-/* Parses and checks a vote payload (exact keys and types, canonical form,
-   at most 1024 bytes). Caller owns the object; NULL with e set. */
-json_t *proof_vote_parse(const char *payload, size_t len, fs_err_t *e);
-/* Checks a critical command's proof (borrowed) for run run_id: every
-   signature valid with trusted_dir/NAME.sign.pub.pem, approvals only, one
-   gate, distinct operators, no vote older than max_age_ms (0 = no limit) or
-   dated in the future, at least the gate's quorum of them. 0 when it holds;
-   -1 with reason (never key material). */
-int proof_verify(const json_t *proof, uint64_t run_id, const char *trusted_dir, int64_t now_ms,
-                 int64_t max_age_ms, char *reason, size_t reason_size);
 
 #endif

@@ -1,5 +1,5 @@
 /*  test_governance.c — the pure governance rules (playbooks/governance.c)
-    and the signing pieces they rely on (federation signing.c, proof.c):
+    and the signing pieces they rely on (federation signing.c, playbooks signed.c):
     config validation, the approval payload, N-of-M with author, duplicate
     and revoked members, the lifecycle, the diff, Ed25519 sign/verify,
     vote payloads and critical-command proof, and the critical-step rule. */
