@@ -18,7 +18,8 @@
     this process plays the adapter with the real FSP/1 framing. */
 #include "broker.h"
 #include "casestore.h"
-#include "federation.h"
+#include "fsp.h"
+#include "keys.h"
 #include "bench.h"
 
 #include <arpa/inet.h>

@@ -12,7 +12,10 @@
 
     bench/openc2 [ROUND_TRIPS]   default 2000 */
 #include "adapter.h"
-#include "federation.h"
+#include "fsp.h"
+#include "keys.h"
+#include "openc2.h"
+#include "routing.h"
 
 #include <signal.h>
 #include <time.h>

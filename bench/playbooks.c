@@ -11,7 +11,8 @@
     and its RSS from /proc at the end. Raw limit beside it: the same number
     of events ingested with no playbook loaded. */
 #include "broker.h"
-#include "federation.h"
+#include "fsp.h"
+#include "keys.h"
 #include "bench.h"
 
 #include <arpa/inet.h>

@@ -2,9 +2,9 @@
 #include "broker.h"
 #include "config_schema.h"
 #include "data_dir.h"
-#include "federation.h"
 #include "playbooks.h"
 #include "route_schema.h"
+#include "routing.h"
 
 #include <czmq.h>
 #include <getopt.h>

@@ -1,7 +1,7 @@
 /*  openc2_internal.h — private to federation/openc2_*.c: the validation
     context (verdict, reason, JSON path) and the functions the OpenC2 files
     share. Nothing outside federation/openc2_*.c includes this file; the
-    public face is the OpenC2 block of federation.h. */
+    public face is include/openc2.h. */
 #ifndef FEDSOAR_OPENC2_INTERNAL_H
 #define FEDSOAR_OPENC2_INTERNAL_H
 

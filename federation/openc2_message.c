@@ -1,7 +1,7 @@
 /*  openc2_message.c — the small things every OpenC2 file needs: the
     validation context (JSON path, first 400 and first 501 reason), number
     and UTF-8 helpers, the I-JSON walk, and the message helpers of
-    federation.h (responses, status texts, the action/target of a command). */
+    openc2.h (responses, status texts, the action/target of a command). */
 #include "openc2_internal.h"
 
 #include <math.h>

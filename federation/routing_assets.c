@@ -1,4 +1,4 @@
-/*  routing_assets.c — assets a site's own events show it owns (federation.h
+/*  routing_assets.c — assets a site's own events show it owns (routing.h
     route_learn). What is safe to learn (docs/internals/routing.md):
     - device.ip / device.hostname / device.uid: the device an event is
       about is monitored by the reporting site — but an address, host name

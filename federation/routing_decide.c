@@ -1,4 +1,4 @@
-/*  routing_decide.c — route_decide (federation.h): where an OpenC2 command
+/*  routing_decide.c — route_decide (routing.h): where an OpenC2 command
     goes, and why. The rules (docs/openc2.md "Routing"):
     1. an explicit site wins when it can do the action/target pair;
     2. locators (addresses, names, users) come from the actuator specifier

@@ -7,7 +7,8 @@
     A lone "---" ends one message and starts the next, on the same connection.
     Prints "TYPE BODY" for each reply, or "NO REPLY". Exit 0 if the last
     message got a reply. */
-#include "federation.h"
+#include "fsp.h"
+#include "keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
