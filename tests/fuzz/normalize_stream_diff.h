@@ -117,7 +117,8 @@ static bool diff_same_tail(const char *whole, const char *rest)
        end may lie before it), which a resumed stream never saw. */
     const char *wr = strstr(we, " rejected"), *rr = strstr(re, " rejected");
     const char *wo = strstr(we, " offset"), *ro = strstr(re, " offset");
-    const char *wt = wo ? strstr(wo, " truncated") : NULL, *rt = ro ? strstr(ro, " truncated") : NULL;
+    const char *wt = wo ? strstr(wo, " truncated") : NULL,
+               *rt = ro ? strstr(ro, " truncated") : NULL;
     return wr && rr && wt && rt && wr - we == rr - re && memcmp(we, re, (size_t)(wr - we)) == 0 &&
            wt - wo == rt - ro && memcmp(wo, ro, (size_t)(wt - wo)) == 0;
 }
