@@ -77,17 +77,12 @@ int cli_parse_enum(const char *cmd, const char *sub, const char *what, const cha
 static char *read_bounded(FILE *f, size_t max, size_t *n)
 {
     size_t cap = 64 * 1024, limit = max + 1;
-    char *buf = malloc(cap + 1);
+    char *buf = fs_xmalloc(cap + 1);
     *n = 0;
-    while (buf && *n < limit) {
+    while (*n < limit) {
         if (*n == cap) {
             cap = cap * 2 < limit ? cap * 2 : limit;
-            char *grown = realloc(buf, cap + 1);
-            if (!grown) {
-                free(buf);
-                return NULL;
-            }
-            buf = grown;
+            buf = fs_xrealloc(buf, cap + 1);
         }
         size_t want = (cap < limit ? cap : limit) - *n;
         size_t got = fread(buf + *n, 1, want, f);
@@ -100,8 +95,7 @@ static char *read_bounded(FILE *f, size_t max, size_t *n)
             break;
         }
     }
-    if (buf)
-        buf[*n] = '\0';
+    buf[*n] = '\0';
     return buf;
 }
 

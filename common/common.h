@@ -80,7 +80,7 @@ const char *fs_strerror(int code);
    The out-of-memory policy (docs/internals/common.md): an allocation that
    fails logs one line and aborts. Nothing is acknowledged before its LMDB
    commit, so stopping loses nothing acknowledged. Use the fs_x* allocators
-   (never NULL) instead of malloc/calloc/realloc/strdup; every program calls
+   (never NULL) instead of malloc/calloc/realloc/strdup/strndup; every program calls
    fs_memory_policy_install() first, which gives jansson the same policy. */
 
 void fs_oom(size_t size) __attribute__((noreturn));
@@ -88,6 +88,8 @@ void *fs_xmalloc(size_t size);
 void *fs_xcalloc(size_t n, size_t size);
 void *fs_xrealloc(void *ptr, size_t size);
 char *fs_xstrdup(const char *s);
+/* At most n bytes of s, NUL-terminated (strndup). */
+char *fs_xstrndup(const char *s, size_t n);
 void fs_memory_policy_install(void);
 
 /* ---- logging ------------------------------------------------------------

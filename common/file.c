@@ -19,8 +19,8 @@ char *fs_file_read(const char *path, size_t max, size_t *len, fs_err_t *e)
     }
     /* Read one byte past max, so "exactly max" and "larger" differ. */
     size_t limit = max + 1, cap = limit < 64 * 1024 ? limit : 64 * 1024, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
+    char *buf = fs_xmalloc(cap + 1);
+    for (;;) {
         if (n == cap) {
             if (cap == limit) {
                 fs_err_set(e, "%s: larger than the %zu-byte limit", path, max);
@@ -29,13 +29,7 @@ char *fs_file_read(const char *path, size_t max, size_t *len, fs_err_t *e)
                 break;
             }
             cap = cap * 2 > limit ? limit : cap * 2;
-            char *grown = realloc(buf, cap + 1);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
+            buf = fs_xrealloc(buf, cap + 1);
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
@@ -54,8 +48,6 @@ char *fs_file_read(const char *path, size_t max, size_t *len, fs_err_t *e)
         buf[n] = '\0';
         if (len)
             *len = n;
-    } else if (e && !e->text[0]) {
-        fs_err_set(e, "%s: out of memory", path);
     }
     return buf;
 }

@@ -55,6 +55,14 @@ char *fs_xstrdup(const char *s)
     return p;
 }
 
+char *fs_xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (!p)
+        fs_oom(n + 1);
+    return p;
+}
+
 void fs_memory_policy_install(void)
 {
     json_set_alloc_funcs(fs_xmalloc, free);

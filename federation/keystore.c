@@ -102,7 +102,7 @@ static void identity_free(void **item)
 keystore_t *keystore_load(const char *keys_dir, fs_err_t *e)
 {
     keystore_t *ks = fs_xcalloc(1, sizeof *ks);
-    if (!ks || !(ks->by_key = zhashx_new())) {
+    if (!(ks->by_key = zhashx_new())) {
         free(ks);
         fs_err_set(e, "out of memory");
         return NULL;

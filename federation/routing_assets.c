@@ -133,7 +133,7 @@ static int learn_key(route_assets_t *as, const char *key, uint32_t site, int64_t
     }
     char *k = fs_xstrdup(key);
     json_t *h = json_integer(slot);
-    if (!k || !h || json_object_set_new(as->index, key, h) != 0) {
+    if (!h || json_object_set_new(as->index, key, h) != 0) {
         free(k);
         /* leave the slot unused but consistent */
         as->a[slot] = (asset_t){NULL, 0, 0, ASSET_NONE, ASSET_NONE, ASSET_NONE};

@@ -54,7 +54,6 @@ typedef struct decide {
     size_t n, cap;
     uint32_t *touched; /* sites with scratch set in this decision */
     size_t ntouched, cap_touched;
-    bool oom;
 } decide_t;
 
 /* ---- locators ------------------------------------------------------------------- */
@@ -220,12 +219,7 @@ static match_t *push_match(decide_t *d, uint32_t site, int spec, uint8_t kind)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
-        match_t *m = fs_xrealloc(d->m, cap * sizeof *m);
-        if (!m) {
-            d->oom = true;
-            return NULL;
-        }
-        d->m = m;
+        d->m = fs_xrealloc(d->m, cap * sizeof *d->m);
         d->cap = cap;
     }
     match_t *m = &d->m[d->n++];
@@ -240,39 +234,33 @@ static void on_ip(void *arg, uint32_t site, const cidr_t *scope, bool inside)
 {
     decide_t *d = arg;
     match_t *m = push_match(d, site, scope->len, inside ? 1 : 0);
-    if (m) {
-        char text[64];
-        route_format_addr(d->loc->v6, scope->net, scope->len, text, sizeof text);
-        snprintf(m->desc, sizeof m->desc, "scope %s %s", d->loc->v6 ? "ipv6" : "ipv4", text);
-    }
+    char text[64];
+    route_format_addr(d->loc->v6, scope->net, scope->len, text, sizeof text);
+    snprintf(m->desc, sizeof m->desc, "scope %s %s", d->loc->v6 ? "ipv6" : "ipv4", text);
 }
 
 static void on_suffix(void *arg, uint32_t site, const char *suffix)
 {
     decide_t *d = arg;
     match_t *m = push_match(d, site, (int)strlen(suffix), 0);
-    if (m)
-        snprintf(m->desc, sizeof m->desc, "%s %.64s",
-                 d->loc->kind == LOC_USER ? "identity domain" : "DNS suffix", suffix);
+    snprintf(m->desc, sizeof m->desc, "%s %.64s",
+             d->loc->kind == LOC_USER ? "identity domain" : "DNS suffix", suffix);
 }
 
 static void on_glob(void *arg, uint32_t site, const char *pattern, size_t spec)
 {
     decide_t *d = arg;
     match_t *m = push_match(d, site, (int)spec, 0);
-    if (m)
-        snprintf(m->desc, sizeof m->desc, "hostname pattern %.64s", pattern);
+    snprintf(m->desc, sizeof m->desc, "hostname pattern %.64s", pattern);
 }
 
 static void on_learned(void *arg, uint32_t site, int64_t seen_ms)
 {
     decide_t *d = arg;
     match_t *m = push_match(d, site, 1000, 2);
-    if (m) {
-        char ts[32];
-        snprintf(m->desc, sizeof m->desc, "learned from its events (last seen %s)",
-                 fs_time_format(seen_ms, ts, sizeof ts));
-    }
+    char ts[32];
+    snprintf(m->desc, sizeof m->desc, "learned from its events (last seen %s)",
+             fs_time_format(seen_ms, ts, sizeof ts));
 }
 
 static site_scratch_t *scratch(decide_t *d, uint32_t site)
@@ -284,12 +272,7 @@ static site_scratch_t *scratch(decide_t *d, uint32_t site)
         s->why[0] = '\0';
         if (d->ntouched == d->cap_touched) {
             size_t cap = d->cap_touched ? d->cap_touched * 2 : 16;
-            uint32_t *p = fs_xrealloc(d->touched, cap * sizeof *p);
-            if (!p) {
-                d->oom = true;
-                return s;
-            }
-            d->touched = p;
+            d->touched = fs_xrealloc(d->touched, cap * sizeof *d->touched);
             d->cap_touched = cap;
         }
         d->touched[d->ntouched++] = site;
@@ -537,10 +520,6 @@ json_t *route_decide(route_table_t *t, const json_t *command, const char *explic
                      what, action, target);
     }
 done:
-    if (d.oom) {
-        json_array_clear(sites);
-        snprintf(reason, sizeof reason, "out of memory while routing");
-    }
     if (ex) {
         json_t *jl = json_array();
         for (size_t i = 0; i < nloc; i++) {

@@ -31,9 +31,7 @@ static json_t *str_n(const char *s, size_t n)
 /* Unescapes into a malloc'd buffer. */
 static char *unescape(const char *s, size_t n, bool ext, size_t *outn)
 {
-    char *o = malloc(n + 1);
-    if (!o)
-        return NULL;
+    char *o = fs_xmalloc(n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\\' && i + 1 < n) {
@@ -60,8 +58,6 @@ static int set_str(json_t *obj, const char *key, const char *s, size_t n, bool e
 {
     size_t un;
     char *u = unescape(s, n, ext, &un);
-    if (!u)
-        return -1;
     json_t *v = str_n(u, un);
     free(u);
     if (!v)

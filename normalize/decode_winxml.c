@@ -37,10 +37,7 @@ static int text_add(xr_t *x, const char *s, size_t n)
         size_t cap = (x->tlen + n + 1) * 2;
         if (cap > NZ_MAX_RECORD_BYTES)
             return fs_err_set(x->e, "XML text too large");
-        char *g = realloc(x->text, cap);
-        if (!g)
-            return fs_err_set(x->e, "out of memory");
-        x->text = g;
+        x->text = fs_xrealloc(x->text, cap);
         x->tcap = cap;
     }
     memcpy(x->text + x->tlen, s, n);

@@ -63,7 +63,7 @@ void ocsf_buf_trim(ocsf_buf_t *b, size_t keep)
 
 /* ---- the writer ------------------------------------------------------- */
 
-typedef enum { DUMP_OK, DUMP_TOO_BIG, DUMP_NOMEM, DUMP_DEEP, DUMP_UTF8, DUMP_BAD } dump_rc_t;
+typedef enum { DUMP_OK, DUMP_TOO_BIG, DUMP_DEEP, DUMP_UTF8, DUMP_BAD } dump_rc_t;
 
 typedef struct writer {
     ocsf_buf_t *b;
@@ -83,12 +83,7 @@ static bool grow(writer_t *w, size_t n)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     if (cap > b->max + 1)
         cap = b->max + 1;
-    char *d = realloc(b->data, cap);
-    if (!d) {
-        w->rc = DUMP_NOMEM;
-        return false;
-    }
-    b->data = d;
+    b->data = fs_xrealloc(b->data, cap);
     b->cap = cap;
     return true;
 }
@@ -496,8 +491,6 @@ int ocsf_buf_append(ocsf_buf_t *b, const void *bytes, size_t n, fs_err_t *e)
         b->data[b->len] = '\0';
         return 0;
     }
-    if (w.rc == DUMP_NOMEM)
-        return fs_err_set(e, "ocsf_buf: out of memory");
     return fs_err_set(e, "ocsf_buf: would exceed its bound of %zu bytes", b->max);
 }
 
@@ -516,8 +509,6 @@ int ocsf_dump(const json_t *value, ocsf_buf_t *out, fs_err_t *e)
     case DUMP_TOO_BIG:
         return fs_err_set(e, "ocsf_dump: the JSON text would exceed its bound of %zu bytes",
                           out->max);
-    case DUMP_NOMEM:
-        return fs_err_set(e, "ocsf_dump: out of memory");
     case DUMP_DEEP:
         return fs_err_set(e, "ocsf_dump: nested deeper than %d levels (or a cycle)",
                           OCSF_DUMP_MAX_DEPTH);

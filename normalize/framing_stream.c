@@ -97,11 +97,7 @@ normalize_stream_t *nz_stream_new(const mapping_t *m, const nz_run_t *run, const
                                   fs_err_t *e)
 {
     nz_stream_tables_init();
-    normalize_stream_t *s = calloc(1, sizeof *s);
-    if (!s) {
-        fs_err_set(e, "out of memory");
-        return NULL;
-    }
+    normalize_stream_t *s = fs_xcalloc(1, sizeof *s);
     s->m = m;
     s->json_copy = *m;
     s->json_copy.decoder = NZ_DEC_NONE;

@@ -224,9 +224,7 @@ static json_t *fn_case(json_t *v, bool upper, fs_err_t *e)
     if (!json_is_string(v))
         return wrong(e, upper ? NZ_FN_UPPER : NZ_FN_LOWER, v, "a string");
     size_t n = json_string_length(v);
-    char *s = malloc(n + 1);
-    if (!s)
-        return NULL;
+    char *s = fs_xmalloc(n + 1);
     const char *in = json_string_value(v);
     for (size_t i = 0; i < n; i++) /* ASCII only: multi-byte UTF-8 passes unchanged */
         s[i] = (char)(upper ? toupper((unsigned char)in[i]) : tolower((unsigned char)in[i]));
@@ -297,7 +295,7 @@ static json_t *fn_join(const nz_rule_t *r, json_t *v, fs_err_t *e)
     if (!json_is_array(v))
         return wrong(e, NZ_FN_JOIN, v, "an array of scalars");
     size_t cap = 256, n = 0, sl = strlen(r->sep);
-    char *buf = malloc(cap);
+    char *buf = fs_xmalloc(cap);
     size_t i;
     json_t *el;
     json_array_foreach(v, i, el)
@@ -312,12 +310,7 @@ static json_t *fn_join(const nz_rule_t *r, json_t *v, fs_err_t *e)
         }
         if (need > cap) {
             cap = need * 2;
-            char *g = realloc(buf, cap);
-            if (!g) {
-                json_decref(s);
-                break;
-            }
-            buf = g;
+            buf = fs_xrealloc(buf, cap);
         }
         if (n) {
             memcpy(buf + n, r->sep, sl);
@@ -327,7 +320,7 @@ static json_t *fn_join(const nz_rule_t *r, json_t *v, fs_err_t *e)
         n += json_string_length(s);
         json_decref(s);
     }
-    json_t *out = buf ? json_stringn_nocheck(buf, n) : NULL;
+    json_t *out = json_stringn_nocheck(buf, n);
     free(buf);
     return out;
 }

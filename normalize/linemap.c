@@ -43,16 +43,10 @@ static void add(scan_t *sc, const char *path)
     nz_linemap_t *lm = sc->lm;
     if (lm->n == lm->cap) {
         size_t cap = lm->cap ? lm->cap * 2 : 64;
-        entry_t *g = realloc(lm->e, cap * sizeof *g);
-        if (!g)
-            return;
-        lm->e = g;
+        lm->e = fs_xrealloc(lm->e, cap * sizeof *lm->e);
         lm->cap = cap;
     }
-    char *p = strdup(path);
-    if (!p)
-        return;
-    lm->e[lm->n].path = p;
+    lm->e[lm->n].path = fs_xstrdup(path);
     lm->e[lm->n].line = sc->line;
     lm->n++;
 }
@@ -143,9 +137,7 @@ static void value(scan_t *sc, const char *path)
 
 nz_linemap_t *nz_linemap_build(const char *text, size_t len)
 {
-    nz_linemap_t *lm = calloc(1, sizeof *lm);
-    if (!lm)
-        return NULL;
+    nz_linemap_t *lm = fs_xcalloc(1, sizeof *lm);
     scan_t sc = {.s = text, .len = len, .line = 1, .lm = lm};
     value(&sc, "");
     return lm;

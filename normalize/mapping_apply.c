@@ -544,11 +544,7 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
     }
     uint8_t bits_small[64];
     size_t nbytes = (m->nrule_ids + 7) / 8;
-    uint8_t *bits = nbytes <= sizeof bits_small ? bits_small : calloc(1, nbytes);
-    if (!bits) {
-        fs_err_set(e, "out of memory");
-        return NULL;
-    }
+    uint8_t *bits = nbytes <= sizeof bits_small ? bits_small : fs_xcalloc(1, nbytes);
     memset(bits, 0, nbytes <= sizeof bits_small ? sizeof bits_small : nbytes);
     ctx_t c = {.m = m, .fired = bits, .e = e};
     json_t *ev = json_object();
@@ -584,13 +580,11 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
     if (opts && opts->keep_raw && raw) {
         json_t *r = json_stringn(raw, raw_len);
         if (!r) { /* not UTF-8 (line formats): keep it lossless as hex-free base: escape bytes */
-            char *safe = malloc(raw_len + 1);
-            if (safe) {
-                for (size_t i = 0; i < raw_len; i++)
-                    safe[i] = (raw[i] & 0x80) || raw[i] == 0 ? '?' : raw[i];
-                r = json_stringn(safe, raw_len);
-                free(safe);
-            }
+            char *safe = fs_xmalloc(raw_len + 1);
+            for (size_t i = 0; i < raw_len; i++)
+                safe[i] = (raw[i] & 0x80) || raw[i] == 0 ? '?' : raw[i];
+            r = json_stringn(safe, raw_len);
+            free(safe);
         }
         if (r)
             json_object_set_new(ev, "raw_data", r);

@@ -16,9 +16,7 @@ static int cond_list(load_t *L, nz_cond_t *c, json_t *arr, const char *where, in
     if (!json_is_array(arr) || json_array_size(arr) == 0)
         return nz_load_fail(L, where, "expected a non-empty array of conditions");
     c->nsub = json_array_size(arr);
-    c->sub = calloc(c->nsub, sizeof *c->sub);
-    if (!c->sub)
-        return nz_load_fail(L, where, "out of memory");
+    c->sub = fs_xcalloc(c->nsub, sizeof *c->sub);
     for (size_t i = 0; i < c->nsub; i++) {
         char w[256];
         nz_load_fmt(w, sizeof w, "%s[%zu]", where, i);
@@ -55,9 +53,7 @@ static int cond_compile(load_t *L, nz_cond_t *c, json_t *j, const char *where, i
     if ((x = json_object_get(j, "not"))) {
         c->kind = NZ_COND_NOT;
         c->nsub = 1;
-        c->sub = calloc(1, sizeof *c->sub);
-        if (!c->sub)
-            return nz_load_fail(L, where, "out of memory");
+        c->sub = fs_xcalloc(1, sizeof *c->sub);
         nz_load_fmt(w, sizeof w, "%s.not", where);
         return cond_compile(L, c->sub, x, w, depth + 1);
     }
@@ -157,11 +153,7 @@ void nz_cond_free(nz_cond_t *c)
 
 nz_cond_t *nz_cond_new(load_t *L, json_t *j, const char *where)
 {
-    nz_cond_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        nz_load_fail(L, where, "out of memory");
-        return NULL;
-    }
+    nz_cond_t *c = fs_xcalloc(1, sizeof *c);
     if (cond_compile(L, c, j, where, 0) != 0) {
         nz_cond_free(c);
         free(c);

@@ -51,9 +51,7 @@ static int paths_compile(load_t *L, nz_rule_t *r, json_t *from, const char *w)
     } else {
         return nz_load_fail(L, w, "expected a path string or an array of 1..16 alternative paths");
     }
-    r->from = calloc(r->nfrom, sizeof *r->from);
-    if (!r->from)
-        return nz_load_fail(L, w, "out of memory");
+    r->from = fs_xcalloc(r->nfrom, sizeof *r->from);
     for (size_t i = 0; i < r->nfrom; i++) {
         json_t *s = json_is_string(from) ? from : json_array_get(from, i);
         if (!json_is_string(s))
@@ -70,7 +68,7 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
     fs_err_t e;
     if (!json_is_object(j))
         return nz_load_fail(L, where, "a rule must be an object");
-    r->where = strdup(where);
+    r->where = fs_xstrdup(where);
     r->id = L->m->nrule_ids++;
     if (L->m->nrule_ids > NZ_MAX_RULES)
         return nz_load_fail(L, where, "more than %d rules", NZ_MAX_RULES);
@@ -124,7 +122,7 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         nz_load_fmt(w, sizeof w, "%s.sep", where);
         if (!json_is_string(x) || json_string_length(x) == 0)
             return nz_load_fail(L, w, "expected a non-empty string");
-        r->sep = strdup(json_string_value(x));
+        r->sep = fs_xstrdup(json_string_value(x));
     }
     for (size_t i = 0; i < r->nfn; i++)
         if ((r->fn[i] == NZ_FN_SPLIT || r->fn[i] == NZ_FN_JOIN) && !r->sep) {
@@ -176,9 +174,7 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         if (!json_is_array(x) || json_array_size(x) == 0 || json_array_size(x) > 64)
             return nz_load_fail(L, w, "expected an array of [low, high, value] triples");
         r->nranges = json_array_size(x);
-        r->ranges = calloc(r->nranges, sizeof *r->ranges);
-        if (!r->ranges)
-            return nz_load_fail(L, w, "out of memory");
+        r->ranges = fs_xcalloc(r->nranges, sizeof *r->ranges);
         for (size_t i = 0; i < r->nranges; i++) {
             json_t *t = json_array_get(x, i);
             if (!json_is_array(t) || json_array_size(t) != 3 ||
@@ -233,9 +229,7 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         if (!json_is_array(x) || json_array_size(x) == 0)
             return nz_load_fail(L, w, "expected an array of {when, rules} cases");
         r->ncases = json_array_size(x);
-        r->cases = calloc(r->ncases, sizeof *r->cases);
-        if (!r->cases)
-            return nz_load_fail(L, w, "out of memory");
+        r->cases = fs_xcalloc(r->ncases, sizeof *r->cases);
         for (size_t i = 0; i < r->ncases; i++) {
             json_t *c = json_array_get(x, i);
             char cw[256];
@@ -301,9 +295,7 @@ static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr, 
     if (!json_is_array(arr))
         return nz_load_fail(L, where, "expected an array of rules");
     *nout = json_array_size(arr);
-    *out = calloc(*nout ? *nout : 1, sizeof **out);
-    if (!*out)
-        return nz_load_fail(L, where, "out of memory");
+    *out = fs_xcalloc(*nout ? *nout : 1, sizeof **out);
     for (size_t i = 0; i < *nout; i++) {
         char w[256];
         nz_load_fmt(w, sizeof w, "%s[%zu]", where, i);
@@ -369,20 +361,17 @@ static nz_trie_t *trie_child(nz_trie_t *t, const char *key)
         else
             hi = mid;
     }
-    nz_trie_t *g = realloc(t->child, (t->nchild + 1) * sizeof *g);
-    if (!g)
-        return NULL;
-    t->child = g;
-    memmove(&t->child[lo + 1], &t->child[lo], (t->nchild - lo) * sizeof *g);
-    memset(&t->child[lo], 0, sizeof *g);
-    t->child[lo].key = strdup(key);
+    t->child = fs_xrealloc(t->child, (t->nchild + 1) * sizeof *t->child);
+    memmove(&t->child[lo + 1], &t->child[lo], (t->nchild - lo) * sizeof *t->child);
+    memset(&t->child[lo], 0, sizeof *t->child);
+    t->child[lo].key = fs_xstrdup(key);
     t->nchild++;
-    return t->child[lo].key ? &t->child[lo] : NULL;
+    return &t->child[lo];
 }
 
 /* Marks prefix+path as consumed by rule id. Wildcard segments are skipped:
    the unmapped walk looks through arrays. */
-static int trie_add(nz_trie_t *root, const nz_path_t *prefix, const nz_path_t *p, uint32_t id)
+static void trie_add(nz_trie_t *root, const nz_path_t *prefix, const nz_path_t *p, uint32_t id)
 {
     nz_trie_t *t = root;
     const nz_path_t *parts[2] = {prefix, p};
@@ -393,65 +382,48 @@ static int trie_add(nz_trie_t *root, const nz_path_t *prefix, const nz_path_t *p
             if (strcmp(parts[k]->seg[i], "[]") == 0)
                 continue;
             t = trie_child(t, parts[k]->seg[i]);
-            if (!t)
-                return -1;
         }
     }
     if (t == root)
-        return 0; /* "." at top level: reading the whole record consumes nothing */
-    uint32_t *g = realloc(t->rules, (t->nrules + 1) * sizeof *g);
-    if (!g)
-        return -1;
-    t->rules = g;
+        return; /* "." at top level: reading the whole record consumes nothing */
+    t->rules = fs_xrealloc(t->rules, (t->nrules + 1) * sizeof *t->rules);
     t->rules[t->nrules++] = id;
-    return 0;
 }
 
 /* Joins two paths (prefix then p) into a temporary path. */
-static int path_join(nz_path_t *out, const nz_path_t *a, const nz_path_t *b)
+static void path_join(nz_path_t *out, const nz_path_t *a, const nz_path_t *b)
 {
     memset(out, 0, sizeof *out);
     out->n = (a ? a->n : 0) + b->n;
-    out->seg = calloc(out->n ? out->n : 1, sizeof *out->seg);
-    if (!out->seg)
-        return -1;
+    out->seg = fs_xcalloc(out->n ? out->n : 1, sizeof *out->seg);
     size_t k = 0;
     for (size_t i = 0; a && i < a->n; i++)
-        out->seg[k++] = strdup(a->seg[i]);
+        out->seg[k++] = fs_xstrdup(a->seg[i]);
     for (size_t i = 0; i < b->n; i++)
-        out->seg[k++] = strdup(b->seg[i]);
-    out->text = strdup("(joined)");
-    return 0;
+        out->seg[k++] = fs_xstrdup(b->seg[i]);
+    out->text = fs_xstrdup("(joined)");
 }
 
-static int trie_rules(nz_trie_t *root, const nz_path_t *prefix, nz_rule_t *rules, size_t n)
+static void trie_rules(nz_trie_t *root, const nz_path_t *prefix, nz_rule_t *rules, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         nz_rule_t *r = &rules[i];
         for (size_t c = 0; c < r->ncases; c++)
-            if (trie_rules(root, prefix, r->cases[c].rules, r->cases[c].nrules) != 0)
-                return -1;
+            trie_rules(root, prefix, r->cases[c].rules, r->cases[c].nrules);
         if (r->nsub) {
-            if (r->nfrom == 0) {
-                if (trie_rules(root, prefix, r->sub, r->nsub) != 0)
-                    return -1;
-            }
+            if (r->nfrom == 0)
+                trie_rules(root, prefix, r->sub, r->nsub);
             for (size_t f = 0; f < r->nfrom; f++) {
                 nz_path_t joined;
-                if (path_join(&joined, prefix, &r->from[f]) != 0)
-                    return -1;
-                int rc = trie_rules(root, &joined, r->sub, r->nsub);
+                path_join(&joined, prefix, &r->from[f]);
+                trie_rules(root, &joined, r->sub, r->nsub);
                 nz_path_free(&joined);
-                if (rc != 0)
-                    return -1;
             }
             continue;
         }
         for (size_t f = 0; f < r->nfrom && !r->keep; f++)
-            if (trie_add(root, prefix, &r->from[f], r->id) != 0)
-                return -1;
+            trie_add(root, prefix, &r->from[f], r->id);
     }
-    return 0;
 }
 
 static void trie_free(nz_trie_t *t)
@@ -499,7 +471,7 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
     if (file_base && strcmp(file_base, json_string_value(x)) != 0)
         return nz_load_fail(L, "source", "source \"%s\" does not match the file name (%s.json)",
                             json_string_value(x), file_base);
-    m->source_id = strdup(json_string_value(x));
+    m->source_id = fs_xstrdup(json_string_value(x));
     m->source_json = json_string(json_string_value(x));
 
     m->framing = NZ_FRAME_JSON;
@@ -520,11 +492,11 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
         if (!json_is_array(x) || json_array_size(x) > 8)
             return nz_load_fail(L, "envelopes", "expected an array of up to 8 key names");
         m->nenvelopes = json_array_size(x);
-        m->envelopes = calloc(m->nenvelopes ? m->nenvelopes : 1, sizeof *m->envelopes);
+        m->envelopes = fs_xcalloc(m->nenvelopes ? m->nenvelopes : 1, sizeof *m->envelopes);
         for (size_t i = 0; i < m->nenvelopes; i++) {
             if (!json_is_string(json_array_get(x, i)))
                 return nz_load_fail(L, "envelopes", "element %zu is not a string", i);
-            m->envelopes[i] = strdup(json_string_value(json_array_get(x, i)));
+            m->envelopes[i] = fs_xstrdup(json_string_value(json_array_get(x, i)));
         }
     }
     if ((x = json_object_get(doc, "decoder"))) {
@@ -562,7 +534,7 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
         if (rs && !json_is_array(rs))
             return nz_load_fail(L, "observables.rules", "expected an array");
         m->nobs = rs ? json_array_size(rs) : 0;
-        m->obs = calloc(m->nobs ? m->nobs : 1, sizeof *m->obs);
+        m->obs = fs_xcalloc(m->nobs ? m->nobs : 1, sizeof *m->obs);
         for (size_t i = 0; i < m->nobs; i++) {
             char w[256];
             json_t *o = json_array_get(rs, i);
@@ -589,8 +561,8 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
                 return nz_load_fail(
                     L, w, "\"type_id\" must be a known OCSF observable type id (1..10, 99)");
             m->obs[i].type_id = (int)json_integer_value(tid);
-            m->obs[i].name =
-                strdup(json_is_string(name) ? json_string_value(name) : json_string_value(from));
+            m->obs[i].name = fs_xstrdup(json_is_string(name) ? json_string_value(name)
+                                                             : json_string_value(from));
             if (json_object_get(o, "when")) {
                 char ww[300];
                 nz_load_fmt(ww, sizeof ww, "%s.when", w);
@@ -604,8 +576,7 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
         return nz_load_fail(L, "rules", "expected a non-empty array of rules");
     if (rules_compile(L, &m->rules, &m->nrules, x, "rules", 0) != 0)
         return -1;
-    if (trie_rules(&m->trie, NULL, m->rules, m->nrules) != 0)
-        return nz_load_fail(L, "rules", "out of memory");
+    trie_rules(&m->trie, NULL, m->rules, m->nrules);
     return 0;
 }
 
@@ -645,13 +616,8 @@ mapping_t *nz_mapping_load_text(const char *name, const char *text, size_t len, 
         return NULL;
     }
     load_t L = {0};
-    L.m = calloc(1, sizeof *L.m);
-    if (!L.m) {
-        json_decref(doc);
-        fs_err_set(e, "out of memory");
-        return NULL;
-    }
-    L.m->file = strdup(name);
+    L.m = fs_xcalloc(1, sizeof *L.m);
+    L.m->file = fs_xstrdup(name);
     /* the file name (without directory and .json) must equal the source id */
     char base[256];
     const char *slash = strrchr(name, '/');

@@ -11,13 +11,8 @@ static int push_seg(nz_path_t *p, const char *s, size_t n, fs_err_t *e)
     if (p->n >= NZ_MAX_PATH_SEGMENTS)
         return fs_err_set(e, "path \"%s\" has more than %d segments", p->text,
                           NZ_MAX_PATH_SEGMENTS);
-    char **grown = realloc(p->seg, (p->n + 1) * sizeof *grown);
-    if (!grown)
-        return fs_err_set(e, "out of memory");
-    p->seg = grown;
-    p->seg[p->n] = strndup(s, n);
-    if (!p->seg[p->n])
-        return fs_err_set(e, "out of memory");
+    p->seg = fs_xrealloc(p->seg, (p->n + 1) * sizeof *p->seg);
+    p->seg[p->n] = fs_xstrndup(s, n);
     p->n++;
     return 0;
 }
@@ -25,9 +20,7 @@ static int push_seg(nz_path_t *p, const char *s, size_t n, fs_err_t *e)
 int nz_path_compile(nz_path_t *p, const char *text, bool output, fs_err_t *e)
 {
     memset(p, 0, sizeof *p);
-    p->text = strdup(text);
-    if (!p->text)
-        return fs_err_set(e, "out of memory");
+    p->text = fs_xstrdup(text);
     if (strcmp(text, ".") == 0)
         return 0;
     if (!*text)

@@ -89,7 +89,7 @@ governance_config_t *governance_config_parse(const json_t *g, fs_err_t *e)
             return NULL;
         }
     }
-    governance_config_t *self = calloc(1, sizeof *self);
+    governance_config_t *self = fs_xcalloc(1, sizeof *self);
     const json_t *q = json_object_get(g, "quorum");
     if (!(self->members = names(g, "members", true, e)) ||
         !(self->revoked = names(g, "revoked", false, e))) {
@@ -244,7 +244,7 @@ static void diff_at(const json_t *a, const json_t *b, const char *path, json_t *
         json_object_foreach((json_t *)b, k, v) if (!json_object_get(a, k))
             json_array_append_new(keys, json_string(k));
         size_t n = json_array_size(keys);
-        const char **sorted = calloc(n ? n : 1, sizeof *sorted);
+        const char **sorted = fs_xcalloc(n ? n : 1, sizeof *sorted);
         for (size_t i = 0; i < n; i++)
             sorted[i] = json_string_value(json_array_get(keys, i));
         for (size_t i = 1; i < n; i++)

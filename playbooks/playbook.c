@@ -433,7 +433,7 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
 {
     static const char *const keys[] = {"name", "title", "description", "trigger", "steps", NULL};
     fs_err_t inner = {{0}};
-    playbook_t *pb = calloc(1, sizeof *pb);
+    playbook_t *pb = fs_xcalloc(1, sizeof *pb);
     parse_ctx_t c = {pb, json_object(), &inner};
     const char *name = json_string_value(json_object_get(doc, "name"));
     int rc = -1;

@@ -34,8 +34,8 @@ static int each_expr(const char *s, int (*fn)(void *arg, const char *expr), void
             a++;
         while (b > a && b[-1] == ' ')
             b--;
-        char *expr = strndup(a, (size_t)(b - a));
-        int rc = expr ? fn(arg, expr) : -1;
+        char *expr = fs_xstrndup(a, (size_t)(b - a));
+        int rc = fn(arg, expr);
         free(expr);
         if (rc != 0)
             return rc;
@@ -57,8 +57,8 @@ static int compile_one(void *arg, const char *text)
     fs_jq_t *expr = fs_jq_compile(text, c->e);
     if (!expr)
         return -1;
-    template_exprs_t *node = calloc(1, sizeof *node);
-    node->text = strdup(text);
+    template_exprs_t *node = fs_xcalloc(1, sizeof *node);
+    node->text = fs_xstrdup(text);
     node->expr = expr;
     node->next = *c->list;
     *c->list = node;
@@ -137,7 +137,7 @@ static json_t *render_string(const char *s, template_exprs_t *list, const json_t
     /* A string that is one expression keeps the value's type. */
     if (open == s && len >= 4 && strcmp(s + len - 2, "}}") == 0 && !strstr(s + 2, "{{") &&
         strstr(s + 2, "}}") == s + len - 2) {
-        char *expr = strndup(s + 2, len - 4);
+        char *expr = fs_xstrndup(s + 2, len - 4);
         char *a = expr, *b = expr + strlen(expr);
         while (*a == ' ')
             a++;
@@ -149,16 +149,16 @@ static json_t *render_string(const char *s, template_exprs_t *list, const json_t
     }
     /* Interpolation: text with values spliced in. */
     size_t cap = len + 256, n = 0;
-    char *out = malloc(cap);
+    char *out = fs_xmalloc(cap);
     const char *p = s;
-    while (out) {
+    for (;;) {
         const char *o = strstr(p, "{{");
         const char *c = o ? strstr(o + 2, "}}") : NULL;
         const char *lit_end = c ? o : p + strlen(p);
         size_t lit = (size_t)(lit_end - p);
         char *piece = NULL;
         if (c) {
-            char *expr = strndup(o + 2, (size_t)(c - o - 2));
+            char *expr = fs_xstrndup(o + 2, (size_t)(c - o - 2));
             char *a = expr, *b = expr + strlen(expr);
             while (*a == ' ')
                 a++;
@@ -170,19 +170,14 @@ static json_t *render_string(const char *s, template_exprs_t *list, const json_t
                 free(out);
                 return NULL;
             }
-            piece = json_is_string(v) ? strdup(json_string_value(v))
+            piece = json_is_string(v) ? fs_xstrdup(json_string_value(v))
                                       : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
             json_decref(v);
         }
         size_t plen = piece ? strlen(piece) : 0;
         if (n + lit + plen + 1 > cap) {
             cap = (n + lit + plen + 1) * 2;
-            char *grown = realloc(out, cap);
-            if (!grown) {
-                free(piece);
-                break;
-            }
-            out = grown;
+            out = fs_xrealloc(out, cap);
         }
         memcpy(out + n, p, lit);
         n += lit;
@@ -193,10 +188,6 @@ static json_t *render_string(const char *s, template_exprs_t *list, const json_t
         if (!c)
             break;
         p = c + 2;
-    }
-    if (!out) {
-        fs_err_set(e, "out of memory");
-        return NULL;
     }
     out[n] = '\0';
     json_t *v = json_string(out);
