@@ -164,7 +164,7 @@ void adapter_on_command(adapter_t *a, const json_t *body)
         return;
     }
     json_t *response = NULL;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int state = journal_lookup(a->outbox, command_id, &response);
     if (state == 1) {
         /* Journaled but never finished: we died while executing. Never run

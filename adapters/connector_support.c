@@ -379,7 +379,7 @@ json_t *edr_device_id(http_client_t *http, const edr_vendor_t *v, const json_t *
     snprintf(url, sizeof url, "%s%s%s", v->lookup_path, q, v->lookup_tail);
     free(q);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (http_client_request(http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e) != 0) {
         http_response_clear(&r);
         return openc2_status(500, "%s", e.text);
@@ -392,7 +392,7 @@ json_t *edr_device_id(http_client_t *http, const edr_vendor_t *v, const json_t *
 json_t *edr_post_action(http_client_t *http, const char *url, const json_t *body, json_t **error)
 {
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     /* Containment and its release are idempotent at the vendors, so a 5xx
        may be retried. */
     json_t *ans = http_client_json(http, "POST", url, body, HTTP_IDEMPOTENT, &r, &e);

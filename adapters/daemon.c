@@ -11,7 +11,7 @@ static int add_actuators(adapter_t *a, fs_err_t *e)
     char *save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         /* Every actuator type is in the one registry (registry.c). */
-        fs_err_t fe = {{0}};
+        fs_err_t fe = {0};
         const adapter_plugin_t *ops = adapter_plugin_find(ADAPTER_PLUGIN_ACTUATOR, name, &fe);
         if (fe.text[0])
             return fs_err_set(e, "actuator %s", fe.text);
@@ -23,7 +23,7 @@ static int add_actuators(adapter_t *a, fs_err_t *e)
         actuator_slot_t *slot = &a->actuators[a->actuator_count];
         /* Per-actuator settings: config "actuator_config": {"NAME": {…}} (NULL when absent). */
         const json_t *acfg = json_object_get(a->cfg.actuator_config, name);
-        fs_err_t ie = {{0}};
+        fs_err_t ie = {0};
         if (!(slot->state = ops->init(acfg, a->cfg.state_dir, &ie)))
             return fs_err_set(e, "actuator %s: %s", name, ie.text);
         slot->plugin = ops;
@@ -230,7 +230,7 @@ static void on_welcome(adapter_t *a, const json_t *body)
         fs_log(FS_LOG_WARN, "adapter", "welcome_mismatch", "site=%s", a->cfg.site);
         return;
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (last && outbox_ack(a->outbox, last, &e) != 0)
         fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
     a->acked = a->sent_upto = last;
@@ -244,7 +244,7 @@ static void on_welcome(adapter_t *a, const json_t *body)
 static void on_ack(adapter_t *a, const json_t *body)
 {
     uint64_t upto = (uint64_t)json_integer_value(json_object_get(body, "upto"));
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (upto > a->acked) {
         if (outbox_ack(a->outbox, upto, &e) != 0)
             fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
@@ -255,7 +255,7 @@ static void on_ack(adapter_t *a, const json_t *body)
 static void on_message(adapter_t *a)
 {
     fsp_msg_t m;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (fsp_recv(a->dealer, false, &m, &e) != 0) {
         fs_log(FS_LOG_WARN, "adapter", "message_refused", "site=%s reason=\"%s\"", a->cfg.site,
                e.text);

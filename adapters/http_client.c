@@ -230,7 +230,7 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
             fs_err_set(e, "%s: token_url: an http(s) URL or a path on base_url", what);
             goto fail;
         }
-        fs_err_t se = {{0}};
+        fs_err_t se = {0};
         if (http_secret_load(config, "client_secret", c->secret, sizeof c->secret, &se) != 0) {
             fs_err_set(e, "%s: %s", what, se.text);
             goto fail;
@@ -259,7 +259,7 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
             }
             snprintf(c->username, sizeof c->username, "%s", u);
         }
-        fs_err_t se = {{0}};
+        fs_err_t se = {0};
         if (http_secret_load(config, "api_token", c->secret, sizeof c->secret, &se) != 0) {
             fs_err_set(e, "%s: %s", what, se.text);
             goto fail;
@@ -729,7 +729,7 @@ json_t *http_client_json(http_client_t *c, const char *method, const char *url, 
         if (r->len == 0) {
             j = json_object();
         } else {
-            fs_err_t pe = {{0}};
+            fs_err_t pe = {0};
             j = fs_json_parse(r->body, r->len, &pe);
             if (!j) {
                 char human[512];

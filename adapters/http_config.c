@@ -30,7 +30,7 @@ int http_secret_load(const json_t *config, const char *key, char *out, size_t si
     snprintf(k, sizeof k, "%s_env", key);
     const char *env = json_string_value(json_object_get(config, k));
     if (file) {
-        fs_err_t fe = {{0}};
+        fs_err_t fe = {0};
         size_t len = 0;
         char *buf = fs_file_read(file, HTTP_SECRET_MAX - 1, &len, &fe);
         if (!buf)

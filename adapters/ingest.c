@@ -75,7 +75,7 @@ int ingest_record(ingest_t *in, const json_t *rec, size_t index)
                : r > 0 || in->added == added0 ? SOURCE_RECORD_REJECTED
                                               : SOURCE_RECORD_ADDED;
     }
-    fs_err_t me = {{0}};
+    fs_err_t me = {0};
     json_t *ev = normalizer_map(a->normalizer, in->source_id, &opts, rec, &me);
     int rc, fate;
     if (ev) {

@@ -143,7 +143,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fedsoar-adapter: unexpected argument \"%s\" (see --help)\n", argv[optind]);
         return 2;
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *cfg = NULL;
     if (config && !(cfg = fs_config_load(config, &e))) {
         fprintf(stderr, "fedsoar-adapter: %s\n", e.text);

@@ -19,7 +19,7 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e)
             return fs_err_set(e, "connectors[%zu].name: required, 1-64 chars", i);
         if (!kind || (strcmp(kind, "analyzer") != 0 && strcmp(kind, "responder") != 0))
             return fs_err_set(e, "connectors[%zu].kind: \"analyzer\" or \"responder\"", i);
-        fs_err_t fe = {{0}}; /* every type is in the one registry (registry.c) */
+        fs_err_t fe = {0}; /* every type is in the one registry (registry.c) */
         const adapter_plugin_t *ops = adapter_plugin_find(ADAPTER_PLUGIN_CONNECTOR, type, &fe);
         if (fe.text[0])
             return fs_err_set(e, "connectors[%zu]: %s", i, fe.text);
@@ -35,7 +35,7 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e)
         if (a->connector_count == ADAPTER_MAX_CONNECTORS)
             return fs_err_set(e, "more than %d connectors", ADAPTER_MAX_CONNECTORS);
         connector_slot_t *slot = &a->connectors[a->connector_count];
-        fs_err_t ie = {{0}};
+        fs_err_t ie = {0};
         if (!(slot->state = ops->init(c, a->cfg.state_dir, &ie)))
             return fs_err_set(e, "connectors[%zu] (%s): %s", i, name, ie.text);
         slot->plugin = ops;
@@ -75,7 +75,7 @@ void adapter_on_request(adapter_t *a, const json_t *body)
     char key[80];
     snprintf(key, sizeof key, "request:%s", request_id);
     json_t *outcome = NULL;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int state = journal_lookup(a->outbox, key, &outcome);
     if (state == 1) {
         outcome = json_pack("{s:s, s:s}", "status", "error", "error",

@@ -52,7 +52,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         json_t *records = json_array();
         char *next = NULL;
-        fs_err_t err = {{0}};
+        fs_err_t err = {0};
         int rc = w->slot->plugin->poll(w->slot->state, checkpoint, collect, records, &next, &err);
         pthread_mutex_lock(&w->mu);
         w->records = records;
@@ -81,7 +81,7 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         const char *type = json_string_value(json_object_get(c, "type"));
         if (!name || !*name || strlen(name) > 64 || strchr(name, ':'))
             return fs_err_set(e, "sources[%zu].name: required, 1-64 chars, no ':'", i);
-        fs_err_t fe = {{0}};
+        fs_err_t fe = {0};
         const adapter_plugin_t *ops = adapter_plugin_find(ADAPTER_PLUGIN_SOURCE, type, &fe);
         if (fe.text[0])
             return fs_err_set(e, "sources[%zu]: %s", i, fe.text);
@@ -110,7 +110,7 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
             (!json_is_integer(iv) || json_integer_value(iv) < 1 || json_integer_value(iv) > 86400))
             return fs_err_set(e, "sources[%zu].interval_s: an integer from 1 to 86400", i);
         source_slot_t *slot = &a->sources[a->source_count];
-        fs_err_t ie = {{0}};
+        fs_err_t ie = {0};
         if (!(slot->state = ops->init(c, a->cfg.state_dir, &ie)))
             return fs_err_set(e, "sources[%zu] (%s): %s", i, name, ie.text);
         slot->plugin = ops;
@@ -331,7 +331,7 @@ const char *source_sink_site(const source_sink_t *k)
 int adapter_run_one_shot(adapter_t *a, const json_t *config, fs_err_t *e)
 {
     const char *type = json_string_value(json_object_get(config, "type"));
-    fs_err_t fe = {{0}};
+    fs_err_t fe = {0};
     const adapter_plugin_t *p = adapter_plugin_find(ADAPTER_PLUGIN_SOURCE, type, &fe);
     if (!p || !p->stream)
         return fs_err_set(e, "%s", fe.text[0] ? fe.text : "no such one-shot source type");

@@ -22,7 +22,7 @@ static uint64_t witnessed_seq(adapter_t *a)
         return a->witness_seq;
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", a->cfg.state_dir, WITNESS_FILE);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     size_t len;
     char *text = access(path, R_OK) == 0 ? fs_file_read(path, 64 * 1024, &len, &e) : NULL;
     json_t *w = text ? json_loadb(text, len, 0, NULL) : NULL;
@@ -61,7 +61,7 @@ void adapter_witness(adapter_t *a, const json_t *checkpoint)
                               json_object_get(checkpoint, "upto_seq"), "upto_hash", upto_hash);
         char *payload = fs_json_canonical(p);
         json_decref(p);
-        fs_err_t e = {{0}};
+        fs_err_t e = {0};
         int bad = !payload || keys_verify(pub, payload, strlen(payload), sig, &e) != 0;
         free(payload);
         if (bad) {
@@ -77,7 +77,7 @@ void adapter_witness(adapter_t *a, const json_t *checkpoint)
     json_decref(w);
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", a->cfg.state_dir, WITNESS_FILE);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (!text || fs_file_write_atomic(path, text, strlen(text), 0600, &e) != 0)
         fs_log(FS_LOG_ERROR, "adapter", "witness_failed", "site=%s reason=\"%s\"", a->cfg.site,
                e.text);

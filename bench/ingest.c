@@ -142,7 +142,7 @@ static void sink(zsock_t *pipe, void *args)
 
 static double raw_zmq(const char *keys, size_t n, size_t per_msg)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     zcert_t *server = keys_load_secret(keys, NULL, "broker", &e);
     zcert_t *client = keys_load_secret(keys, "sites", "bench", &e);
     zsock_t *router = zsock_new(ZMQ_ROUTER);
@@ -193,7 +193,7 @@ typedef struct {
 static int ingest_run(const char *keys, const char *state, size_t n, size_t batch, size_t window,
                       int64_t dedup_ms, uint64_t uid_base, ingest_run_t *out)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     memset(out, 0, sizeof *out);
     /* Two free ports from the kernel (plain sockets: a ZeroMQ listener closes
        asynchronously and a forked child would inherit it). */
@@ -331,7 +331,7 @@ int main(int argc, char **argv)
     char keys[128], raw[128], state[160], cmd[200];
     snprintf(keys, sizeof keys, "%s/keys", dir);
     snprintf(raw, sizeof raw, "%s/raw-lmdb", dir);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (keys_init(keys, BENCH_SITE, NULL, NULL, &e) != 0) {
         fprintf(stderr, "%s\n", e.text);
         return 1;
@@ -360,7 +360,7 @@ int main(int argc, char **argv)
         int64_t dedup_ms;
     } modes[] = {{"dedup on (dedup_window_s 604800)", DEDUP_DEFAULT_MS},
                  {"dedup off (dedup_window_s 0)     ", 0}};
-    ingest_run_t best[2] = {{0}};
+    ingest_run_t best[2] = {0};
     int failed = 0;
     for (int round = 0, k = 0; round < INGEST_ROUNDS; round++) {
         for (int m = 0; m < 2; m++, k++) {

@@ -69,7 +69,7 @@ static void bench_validate(void)
 static route_table_t *table_10k(void)
 {
     route_table_t *t = route_table_new(0);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     for (int s = 0; s < 100; s++) {
         json_t *arr = json_array();
         for (int k = 0; k < 100; k++) {
@@ -188,7 +188,7 @@ static void report(const char *what, double *lat, size_t n)
 
 static void raw_curve_rtt(const char *keys, const char *body, size_t n, double *lat)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     zcert_t *server = keys_load_secret(keys, NULL, "broker", &e);
     zcert_t *client = keys_load_secret(keys, "sites", "bench", &e);
     zsock_t *router = zsock_new(ZMQ_ROUTER);
@@ -219,7 +219,7 @@ static void raw_curve_rtt(const char *keys, const char *body, size_t n, double *
 
 static int adapter_rtt(const char *dir, const char *keys, size_t n, double *lat)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     zcert_t *server = keys_load_secret(keys, NULL, "broker", &e);
     zsock_t *router = zsock_new(ZMQ_ROUTER);
     /* no ZAP handler: CURVE accepts any client key, the bench's own adapter */
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
         return 1;
     char keys[128], cmd[160];
     snprintf(keys, sizeof keys, "%s/keys", dir);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (keys_init(keys, "bench", NULL, NULL, &e) != 0) {
         fprintf(stderr, "%s\n", e.text);
         return 1;

@@ -103,7 +103,7 @@ static int run(const char *dir, const char *playbooks, size_t findings, size_t t
     pid_t child = fork();
     if (child == 0) {
         fs_log_set_level(FS_LOG_WARN);
-        fs_err_t e = {{0}};
+        fs_err_t e = {0};
         broker_config_t bc = {.listen = listen,
                               .control = control,
                               .state_dir = state,
@@ -120,7 +120,7 @@ static int run(const char *dir, const char *playbooks, size_t findings, size_t t
         broker_destroy(&b);
         _exit(0);
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     zcert_t *cert = keys_load_secret(keys, "sites", "bench", &e);
     char *server = keys_load_broker_public(keys, &e);
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
@@ -204,7 +204,7 @@ int main(int argc, char **argv)
     snprintf(keys, sizeof keys, "%s/keys", dir);
     snprintf(pbdir, sizeof pbdir, "%s/playbooks", dir);
     snprintf(pbfile, sizeof pbfile, "%s/bench.json", pbdir);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (keys_init(keys, "bench", "admin", "admin", &e) != 0 || fs_mkdir_p(pbdir, 0700, &e) != 0 ||
         fs_file_write_atomic(pbfile, PLAYBOOK, strlen(PLAYBOOK), 0600, &e) != 0) {
         fprintf(stderr, "%s\n", e.text);

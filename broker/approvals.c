@@ -51,7 +51,7 @@ static int check_vote_signature(broker_t *b, const json_t *ap, uint64_t approval
                                 const char *operator_name, bool approve, const char *signature,
                                 const char *payload, fs_err_t *e)
 {
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     json_t *p = governance_vote_parse(payload, strlen(payload), &pe);
     if (!p)
         return fs_err_set(e, "signed vote refused: %s", pe.text);

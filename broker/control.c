@@ -121,7 +121,7 @@ json_t *broker_control_execute(broker_t *b, const char *cmd, const json_t *args,
 void broker_on_control_message(broker_t *b)
 {
     fsp_msg_t m;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *reply = NULL;
     const key_identity_t *id = NULL;
     if (fsp_recv(b->control, true, &m, &e) != 0) {

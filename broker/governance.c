@@ -306,7 +306,7 @@ json_t *governance_ctl_decide(broker_t *b, casestore_txn_t *txn, const json_t *a
                       "signs them with your operator signing key)");
         return NULL;
     }
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     json_t *p = governance_approval_parse(payload, strlen(payload), &pe);
     if (!p) {
         fs_err_set(e, "signature refused: %s", pe.text);

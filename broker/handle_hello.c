@@ -11,7 +11,7 @@
 void broker_audit_site(broker_t *b, const char *site, const char *kind, const char *reason)
 {
     casestore_txn_t *txn;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (casestore_begin(b->store, true, &txn, &e) != 0)
         return;
     char actor[64];

@@ -86,7 +86,7 @@ int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
         if (!needs_parsing(b, cls))
             continue;
         /* Only findings are parsed on the broker: the hot path stays cheap. */
-        fs_err_t pe = {{0}};
+        fs_err_t pe = {0};
         json_t *event = fs_json_parse((const char *)zframe_data(f), zframe_size(f), &pe);
         if (!event) {
             fs_log(FS_LOG_WARN, "broker", "finding_unreadable",

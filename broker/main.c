@@ -170,7 +170,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fedsoar-broker: unexpected argument \"%s\" (see --help)\n", argv[optind]);
         return 2;
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *cfg = NULL;
     if (config && !(cfg = fs_config_load(config, &e))) {
         fprintf(stderr, "fedsoar-broker: %s\n", e.text);

@@ -41,7 +41,7 @@ static const playbook_t *by_version(broker_t *b, casestore_txn_t *txn, const cha
             return playbook_set_get(b->playbooks, i);
     json_t *doc =
         casestore_get_json(b->store, txn, CASESTORE_DB_PLAYBOOKS, version, strlen(version));
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     playbook_t *loaded = doc ? playbook_parse(doc, version, &e) : NULL;
     json_decref(doc);
     if (loaded)
@@ -204,7 +204,7 @@ static int advance(broker_t *b, casestore_txn_t *txn, json_t *run, const json_t 
         json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case",
                                 kase ? kase : json_object(), "sites", known_sites(b, txn));
         json_t *effects = json_array();
-        fs_err_t ae = {{0}};
+        fs_err_t ae = {0};
         playbook_advance(pb, run, ctx, fs_now_ms(), by_name, &c, effects, &ae);
         json_decref(ctx);
         c.immediate = json_array();
@@ -299,7 +299,7 @@ int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint
     if (!b->gov) {
         for (size_t i = 0; i < playbook_set_count(b->playbooks) && n < 64; i++) {
             const playbook_t *pb = playbook_set_get(b->playbooks, i);
-            fs_err_t me = {{0}};
+            fs_err_t me = {0};
             if (playbook_matches(pb, event, &me)) {
                 shadow[n] = false;
                 matched[n++] = pb;
@@ -317,7 +317,7 @@ int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint
             json_object_foreach(versions, name, v)
             {
                 const playbook_t *pb = by_version(b, txn, json_string_value(v));
-                fs_err_t me = {{0}};
+                fs_err_t me = {0};
                 if (!pb) {
                     fs_log(FS_LOG_ERROR, "broker", "playbook_missing",
                            "site=%s playbook=%s version=%.12s", site, name, json_string_value(v));

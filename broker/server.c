@@ -121,7 +121,7 @@ static int audit_start(broker_t *b, fs_err_t *e)
 static void audit_stop(broker_t *b)
 {
     casestore_txn_t *txn;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (casestore_begin(b->store, true, &txn, &e) != 0)
         return;
     json_t *details = json_pack("{s:I}", "sites_known", (json_int_t)zhashx_size(b->sessions));
@@ -246,7 +246,7 @@ static void checkpoint_if_due(broker_t *b)
     if (!casestore_sign_key(b->store))
         return;
     casestore_txn_t *txn;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (casestore_begin(b->store, true, &txn, &e) != 0)
         goto out;
     json_t *last = casestore_audit_last_checkpoint(b->store, txn);
@@ -282,7 +282,7 @@ int broker_run(broker_t *b)
             if (at >= 0 && at <= fs_now_ms()) {
                 outbound_t out;
                 outbound_init(&out);
-                fs_err_t e = {{0}};
+                fs_err_t e = {0};
                 if (timers_fire(b, &out, &e) < 0)
                     fs_log(FS_LOG_ERROR, "broker", "timers_failed", "reason=\"%s\"", e.text);
                 else
@@ -294,7 +294,7 @@ int broker_run(broker_t *b)
         if (fs_mono_ms() >= b->next_checkpoint)
             checkpoint_if_due(b);
         if (fs_mono_ms() >= next_purge) {
-            fs_err_t e = {{0}};
+            fs_err_t e = {0};
             int n = admission_purge(b, &e);
             if (n < 0)
                 fs_log(FS_LOG_ERROR, "broker", "dedup_purge_failed", "reason=\"%s\"", e.text);

@@ -81,7 +81,7 @@ static const char *insecure_site(broker_t *b, fsp_msg_t *m)
 void broker_on_site_message(broker_t *b)
 {
     fsp_msg_t m;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (fsp_recv(b->sites, true, &m, &e) != 0) {
         fs_log(FS_LOG_WARN, "broker", "message_refused", "reason=\"%s\"", e.text);
         if (m.peer)
@@ -146,7 +146,7 @@ void broker_send_heartbeats(broker_t *b)
     int64_t now = fs_mono_ms();
     json_t *body = json_object();
     casestore_txn_t *txn;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (casestore_begin(b->store, false, &txn, &e) == 0) {
         json_t *cp = casestore_audit_last_checkpoint(b->store, txn);
         if (cp)

@@ -108,7 +108,7 @@ int casestore_audit_checkpoint(casestore_t *st, casestore_txn_t *txn, const char
     char hash[65];
     head_get(st, txn, &seq, hash);
     char *payload = checkpoint_payload(seq, hash);
-    fs_err_t se = {{0}};
+    fs_err_t se = {0};
     char *sig = payload ? keys_sign(key, payload, strlen(payload), &se) : NULL;
     free(payload);
     if (!sig)
@@ -228,7 +228,7 @@ static int verify_one(void *arg, const casestore_val_t *key, const casestore_val
             rc = broken(v, seq, "checkpoint does not cover the entry before it");
         } else if (v->pub) {
             char *payload = checkpoint_payload(upto, upto_hash);
-            fs_err_t e = {{0}};
+            fs_err_t e = {0};
             if (keys_verify(v->pub, payload, strlen(payload), sig, &e) != 0)
                 rc = broken(v, seq, "checkpoint signature refused (the chain was rewritten): %s",
                             e.text);
@@ -321,7 +321,7 @@ static int check_witness(casestore_t *st, casestore_txn_t *txn, const json_t *w,
     }
     if (pub) {
         char *payload = checkpoint_payload(upto, upto_hash);
-        fs_err_t e = {{0}};
+        fs_err_t e = {0};
         int bad = keys_verify(pub, payload, strlen(payload), sig, &e) != 0;
         free(payload);
         if (bad) {

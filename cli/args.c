@@ -136,7 +136,7 @@ json_t *cli_load_json(const char *cmd, const char *sub, const char *path, size_t
     char *text = cli_read_file(cmd, sub, path, max, what, invalid_rc, &n, rc);
     if (!text)
         return NULL;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *doc = fs_json_parse(text, n, &e);
     free(text);
     if (!doc || !json_is_object(doc)) {

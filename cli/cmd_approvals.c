@@ -55,7 +55,7 @@ static int sign_vote(const cli_opts_t *o, uint64_t id, const char *decision, cha
         id, (uint64_t)json_integer_value(json_object_get(ap, "run_id")), decision, o->operator_name,
         (int)json_integer_value(json_object_get(ap, "quorum")), fs_now_ms());
     json_decref(ap);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     *sig = *payload ? keys_sign(priv, *payload, strlen(*payload), &e) : NULL;
     if (!*sig) {
         fprintf(stderr, "fedsoarctl: approvals: cannot sign the vote: %s\n", e.text);

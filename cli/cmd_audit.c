@@ -58,7 +58,7 @@ static int add_witness(json_t *witnesses, const char *dir)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/audit-witness.json", dir);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     size_t len;
     char *text = fs_file_read(path, 64 * 1024, &len, &e);
     json_t *w = text ? fs_json_parse(text, len, &e) : NULL;
@@ -76,7 +76,7 @@ static int add_witness(json_t *witnesses, const char *dir)
 static int verify_offline(const char *state_dir, const char *keys_dir, const json_t *witnesses,
                           bool json)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     casestore_t *st = casestore_open_readonly(state_dir, &e);
     if (!st) {
         fprintf(stderr, "fedsoarctl audit verify: %s\n", e.text);

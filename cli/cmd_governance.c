@@ -110,7 +110,7 @@ static int do_decide(const cli_opts_t *o, const char *version_text, const char *
         return rc;
     const char *version = json_string_value(json_object_get(rec, "version"));
     char priv[4096], pub[4096];
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     char *payload = governance_approval_payload(version, decision, o->operator_name, fs_now_ms());
     char *sig = NULL;
     if (keys_signing_paths(o->keys_dir, o->operator_name, priv, sizeof priv, pub, sizeof pub) ==

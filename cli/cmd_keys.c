@@ -20,7 +20,7 @@ int cmd_keys(const cli_opts_t *o, int argc, char **argv)
         return rc;
     if (npos != 1)
         return cli_usage_error("keys", "init", "DIR is required");
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (keys_init(pos[0], sites, operators, "admin", &e) != 0) {
         fprintf(stderr, "fedsoarctl: keys init: %s\n", e.text);
         return CLI_USAGE;

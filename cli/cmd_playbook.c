@@ -22,7 +22,7 @@ static playbook_t *load(const char *sub, const char *path, int *rc)
         cli_load_json("playbook", sub, path, CLI_PLAYBOOK_MAX, "playbooks", CLI_REFUSED, rc);
     if (!doc)
         return NULL;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     playbook_t *pb = playbook_parse(doc, path, &e);
     json_decref(doc);
     if (!pb) {
@@ -136,7 +136,7 @@ static const playbook_effect_handlers_t dry_handlers = {{
 
 static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fail)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (!playbook_matches(pb, event, &e))
         printf("note: the trigger does NOT match this event%s%s (running anyway)\n",
                e.text[0] ? ": " : "", e.text);

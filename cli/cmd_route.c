@@ -45,7 +45,7 @@ static json_t *load_command(const char *file, int *rc)
     size_t len;
     char *text = cli_read_file("route", NULL, file, OPENC2_MAX_TEXT, "OpenC2 messages", CLI_REFUSED,
                                &len, rc);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *cmd = text ? fs_json_parse(text, len, &e) : NULL;
     if (text && !cmd) {
         printf("400 %s\n", e.text);
@@ -100,7 +100,7 @@ int cmd_route(const cli_opts_t *o, int argc, char **argv)
         return rc;
     }
     rc = CLI_USAGE;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     route_table_t *t = route_table_new(0);
     json_t *ex = NULL, *sites = NULL;
     if (!t) {

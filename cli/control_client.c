@@ -26,7 +26,7 @@ json_t *cli_call(const cli_opts_t *o, const char *cmd, json_t *args, int *rc)
         *rc = body ? CLI_REFUSED : CLI_USAGE;
         return NULL;
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     zcert_t *cert = keys_load_secret(o->keys_dir, "operators", o->operator_name, &e);
     char *broker_key = cert ? keys_load_broker_public(o->keys_dir, &e) : NULL;
     if (!cert || !broker_key) {

@@ -58,7 +58,9 @@ typedef enum fs_errc {
     FS_E_LAST_
 } fs_errc_t;
 
-/* `fs_err_t e = {{0}};` is an empty error (text "", code 0). */
+/* `fs_err_t e = {0};` is an empty error (text "", code 0). `{0}` is C's
+   universal zero initializer, which -Wmissing-field-initializers accepts
+   (GCC and clang); `{{0}}` would name text only and draw the warning. */
 typedef struct fs_err {
     char text[512];
     int code; /* fs_errc_t or a library's range; 0 until set */

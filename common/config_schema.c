@@ -357,7 +357,7 @@ static int check(const fs_schema_t *s, const json_t *v, const char *path, int de
             fs_schema_path_key(sub, sizeof sub, path, key);
             if (s->keys) {
                 json_t *k = json_string(key);
-                fs_err_t ke = {{0}};
+                fs_err_t ke = {0};
                 int rc = k ? check(s->keys, k, sub, depth + 1, &ke) : -1;
                 json_decref(k);
                 if (rc != 0) {

@@ -144,7 +144,7 @@ int fsp_recv(zsock_t *sock, bool router, fsp_msg_t *out, fs_err_t *e)
         return fs_err_setc(e, FSP_E_TOO_BIG, "§3.4: %s body larger than %d bytes", type_names[type],
                            FSP_MAX_BODY);
     }
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     out->body = fs_json_parse((const char *)zframe_data(f), zframe_size(f), &pe);
     bool more = zframe_more(f);
     zframe_destroy(&f);

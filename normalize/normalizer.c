@@ -138,7 +138,7 @@ static json_t *decode(const mapping_t *m, const char *raw, size_t len, fs_err_t 
 void nz_run_record(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, const char *raw,
                    size_t raw_len)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     char *dumped = NULL;
     if (!rec) {
         rec = decode(r->m, raw, raw_len, &e);

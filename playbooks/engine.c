@@ -131,7 +131,7 @@ static void arm_timeout(walk_t *w, const json_t *step, json_t *n, const char *pa
 /* Renders a template; failure marks the node failed with the reason. */
 static json_t *render(walk_t *w, const playbook_t *pb, const json_t *tmpl, json_t *n)
 {
-    fs_err_t re = {{0}};
+    fs_err_t re = {0};
     json_t *v = playbook_render(pb, tmpl, w->ctx, &re);
     if (!v)
         fail_node(n, "template: %s", re.text);
@@ -140,7 +140,7 @@ static json_t *render(walk_t *w, const playbook_t *pb, const json_t *tmpl, json_
 
 static json_t *eval(walk_t *w, const playbook_t *pb, const json_t *program, json_t *n)
 {
-    fs_err_t re = {{0}};
+    fs_err_t re = {0};
     json_t *v = playbook_eval(pb, json_string_value(program), w->ctx, &re);
     if (!v)
         fail_node(n, "jq: %s", re.text);

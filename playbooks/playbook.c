@@ -103,7 +103,7 @@ static int compile_program(parse_ctx_t *c, const json_t *s, const char *key, boo
         return required ? fs_err_set(c->e, "%s.%s: required jq program", where, key) : 0;
     if (!json_is_string(v))
         return fs_err_set(c->e, "%s.%s: must be a jq program (string)", where, key);
-    fs_err_t inner = {{0}};
+    fs_err_t inner = {0};
     if (template_add_program(&c->pb->exprs, json_string_value(v), &inner) != 0)
         return fs_err_set(c->e, "%s.%s: %s", where, key, inner.text);
     return 0;
@@ -420,7 +420,7 @@ static int parse_trigger(playbook_t *pb, const json_t *t, fs_err_t *e)
         return -1;
     const json_t *filter = json_object_get(t, "filter");
     if (filter) {
-        fs_err_t inner = {{0}};
+        fs_err_t inner = {0};
         if (!json_is_string(filter))
             return fs_err_set(e, "$.trigger.filter: must be a jq program (string)");
         if (!(pb->filter = fs_jq_compile(json_string_value(filter), &inner)))
@@ -432,7 +432,7 @@ static int parse_trigger(playbook_t *pb, const json_t *t, fs_err_t *e)
 playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
 {
     static const char *const keys[] = {"name", "title", "description", "trigger", "steps", NULL};
-    fs_err_t inner = {{0}};
+    fs_err_t inner = {0};
     playbook_t *pb = fs_xcalloc(1, sizeof *pb);
     parse_ctx_t c = {pb, json_object(), &inner};
     const char *name = json_string_value(json_object_get(doc, "name"));

@@ -39,7 +39,7 @@ static json_t *parse_signed(const signed_format_t *f, const char *payload, size_
                     GOVERNANCE_PAYLOAD_MAX);
         return NULL;
     }
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     json_t *p = fs_json_parse(payload, len, &pe);
     if (!p) {
         fs_err_setc(e, GOVERNANCE_E_SIGNED, "%s: %s", f->what, pe.text);
@@ -212,7 +212,7 @@ int governance_proof_verify(const json_t *proof, uint64_t run_id, const char *tr
         const char *payload = json_string_value(json_object_get(item, "payload"));
         if (!fs_is_name(op, 32) || !sig || !payload)
             REFUSE("proof[%zu]: needs operator (a name), signature and payload", i);
-        fs_err_t e = {{0}};
+        fs_err_t e = {0};
         json_t *p = parsed[i] = governance_vote_parse(payload, strlen(payload), &e);
         if (!p)
             REFUSE("proof[%zu]: %s", i, e.text);

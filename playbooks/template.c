@@ -68,7 +68,7 @@ static int compile_one(void *arg, const char *text)
 int template_compile(const json_t *tmpl, template_exprs_t **list, const char *path, fs_err_t *e)
 {
     if (json_is_string(tmpl)) {
-        fs_err_t inner = {{0}};
+        fs_err_t inner = {0};
         struct compile_ctx c = {list, &inner};
         int rc = each_expr(json_string_value(tmpl), compile_one, &c);
         if (rc == -2)

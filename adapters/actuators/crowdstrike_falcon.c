@@ -21,7 +21,7 @@ typedef struct {
    tell one match from several. */
 static json_t *pick_device(const char *body, size_t len, const char *host, char *id, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_int_t total;
     json_t *ids = crowdstrike_parse_page(body, len, false, &total, NULL, &e);
     if (!ids)

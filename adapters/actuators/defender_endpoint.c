@@ -24,7 +24,7 @@ typedef struct {
    what the isolate and unisolate paths take. */
 static json_t *pick_machine(const char *body, size_t len, const char *host, char *id, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *machines = graph_parse_page(body, len, NULL, &e);
     if (!machines)
         return openc2_status(500, "defender-endpoint: machine lookup: %s", e.text);

@@ -126,7 +126,7 @@ static json_t *exchange(oc2h_t *self, const json_t *command)
         v10_headers[2] = xrid;
     }
     http_response_t r;
-    fs_err_t he = {{0}};
+    fs_err_t he = {0};
     int64_t t0 = fs_mono_ms();
     http_client_exchange(self->http, "POST", self->url, body, self->v10 ? v10_headers : v11_headers,
                          "X-Request-ID", &r, &he);
@@ -169,7 +169,7 @@ static json_t *exchange(oc2h_t *self, const json_t *command)
 json_t *openc2_https_parse_answer(const char *body, size_t len, bool v10, const char *request_id,
                                   const char *x_request_id, char *why, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *doc = fs_json_parse(body ? body : "", len, &e);
     if (!doc) {
         snprintf(why, size, "sent a body that is not JSON: %s", e.text);
@@ -344,7 +344,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
                              .client_cert_file = self->cert,
                              .client_key_file = self->key,
                              .https_only = true};
-    fs_err_t he = {{0}};
+    fs_err_t he = {0};
     if (!(self->http = http_client_new_opts(&ho, "openc2-https", &he))) {
         fs_err_set(e, "actuator_config.openc2-https.url: %s", he.text);
         goto fail;

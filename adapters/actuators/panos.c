@@ -135,7 +135,7 @@ static json_t *pairs(void *state)
 static int api(panos_t *p, const char *form, char *job, size_t job_size, char *err, size_t err_size)
 {
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     char msg[256], jb[32];
     int rc =
         http_client_request(p->http, "POST", "/api/", form, HTTP_IDEMPOTENT | HTTP_FORM, &r, &e);

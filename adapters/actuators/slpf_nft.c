@@ -491,7 +491,7 @@ static json_t *add_rule(slpf_t *self, const json_t *cmd, const char *rr)
     rule_t *r = insert_sorted(self, number, json_deep_copy(cmd), &spec);
     if (!r)
         return reply(NULL, 500, "rule table full (4096 rules); delete some first", -1);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     bool now_active = active(r, now);
     if (now_active && install(self, r) != 0) {
         snprintf(text, sizeof text, "nftables refused the rule: %.400s", self->error);
@@ -535,7 +535,7 @@ static json_t *delete_rule(slpf_t *self, const json_t *cmd, const char *rr)
         snprintf(text, sizeof text, "no rule number %lld", number);
         return reply(NULL, 404, text, -1);
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     const json_t *start = json_object_get(json_object_get(cmd, "args"), "start_time");
     int64_t now = fs_now_ms();
     if (json_is_integer(start) && json_integer_value(start) > now) {
@@ -629,7 +629,7 @@ static int tick(void *state)
         }
         i++;
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (changes && save(self, &e) != 0) {
         fs_log(FS_LOG_ERROR, "slpf-nft", "save_failed", "reason=\"%s\"", e.text);
         rc = -1;

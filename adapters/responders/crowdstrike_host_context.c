@@ -94,7 +94,7 @@ static json_t *find_device(connector_http_t *s, const char *host, char *id, size
     snprintf(url, sizeof url, "/devices/queries/devices/v1?filter=%s&limit=2", q);
     free(q);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_int_t total;
     json_t *ids = NULL;
     if (http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e) == 0)
@@ -137,7 +137,7 @@ static json_t *run(void *state, const json_t *input)
     char url[256];
     snprintf(url, sizeof url, "/devices/entities/devices/v2?ids=%s", id);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *ctx = NULL;
     int rc = http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e);
     long status = r.status;
@@ -150,7 +150,7 @@ static json_t *run(void *state, const json_t *input)
     /* Logged-on users: a read, so retried like a GET; its failure leaves the host context intact.
      */
     json_t *body = json_pack("{s:[s]}", "ids", id);
-    fs_err_t le = {{0}};
+    fs_err_t le = {0};
     json_t *users = NULL;
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);

@@ -34,7 +34,7 @@ json_t *entra_user_action(void *state, const json_t *input, bool disable)
     free(q);
     json_t *body = disable ? json_pack("{s:b}", "accountEnabled", 0) : NULL;
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *ans =
         http_client_json(s->http, disable ? "PATCH" : "POST", url, body, HTTP_IDEMPOTENT, &r, &e);
     long status = r.status;

@@ -36,7 +36,7 @@ static json_t *run(void *state, const json_t *input)
         return err;
     }
     int max_pages = (int)identity_cfg_size(s->config, "max_pages", IDC_DEFAULT_PAGES, 100);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     snprintf(url, sizeof url, "/v1.0/users/%s/memberOf?$select=displayName", q);
     free(q);
     json_t *groups = identity_collect(s->http, url, identity_graph_page, identity_member_name,

@@ -378,7 +378,7 @@ static json_t *run(void *state, const json_t *input)
         json_decref(body);
     }
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int rc = http_client_request(s->http, method, url, text, flags, &r, &e);
     free(url);
     free(text);

@@ -222,7 +222,7 @@ json_t *identity_get_summary(connector_http_t *s, const char *url, const char *w
                              json_t *(*summarize)(const char *, size_t, fs_err_t *), json_t **err)
 {
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *res = NULL;
     int rc = http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e);
     if (rc == 0)

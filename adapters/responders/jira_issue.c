@@ -44,7 +44,7 @@ static json_t *run(void *state, const json_t *input)
         json_object_set(fields, "labels", labels);
     json_t *body = json_pack("{s:o}", "fields", fields);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *ans = http_client_json(s->http, "POST", "/rest/api/2/issue", body, 0, &r, &e);
     json_decref(body);
     http_response_clear(&r);

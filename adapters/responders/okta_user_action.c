@@ -29,7 +29,7 @@ static json_t *resolve_user(connector_http_t *s, const json_t *input, char *id, 
     snprintf(url, sizeof url, "/api/v1/users/%s", q);
     free(q);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *u = http_client_json(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e);
     long status = r.status;
     http_response_clear(&r);
@@ -58,7 +58,7 @@ json_t *okta_user_action(void *state, const json_t *input, bool suspend)
     else
         snprintf(url, sizeof url, "/api/v1/users/%s/sessions", id);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int rc = http_client_request(s->http, suspend ? "POST" : "DELETE", url, NULL, HTTP_IDEMPOTENT,
                                  &r, &e);
     long status = r.status;

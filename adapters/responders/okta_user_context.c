@@ -38,7 +38,7 @@ static json_t *run(void *state, const json_t *input)
     }
     snprintf(url, sizeof url, "/api/v1/users/%s/groups", id);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *groups = NULL;
     if (http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e) == 0)
         groups = okta_group_names(r.body, r.len, &e);

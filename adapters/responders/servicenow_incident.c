@@ -137,7 +137,7 @@ static json_t *run(void *state, const json_t *input)
     snprintf(url, sizeof url, "/api/now/table/%s%s%s?%s", table ? table : "incident",
              update ? "/" : "", update ? sys_id : "", SN_FIELDS);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     /* PATCH sets fields (idempotent); POST creates a record (not repeated after a 5xx). */

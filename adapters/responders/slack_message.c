@@ -30,7 +30,7 @@ static json_t *run(void *state, const json_t *input)
         return connector_error("text longer than Slack's 40000 characters");
     json_t *body = json_pack("{s:s, s:s}", "channel", channel, "text", text);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *ans = http_client_json(s->http, "POST", "/api/chat.postMessage", body, 0, &r, &e);
     json_decref(body);
     http_response_clear(&r);

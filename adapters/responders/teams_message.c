@@ -108,7 +108,7 @@ static json_t *run(void *state, const json_t *input)
     char *s = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     http_client_request(t->http, "POST", t->path, s, 0, &r, &e);
     free(s);
     char why[200];

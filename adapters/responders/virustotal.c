@@ -119,7 +119,7 @@ static json_t *run(void *state, const json_t *input)
     snprintf(url, sizeof url, "/api/v3/%s/%s", coll, id);
     free(id);
     http_response_t r;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int rc = http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e);
     json_t *res;
     if (rc != 0 && r.status == 404) {

@@ -113,7 +113,7 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
     json_int_t total;
     free(p->after);
     p->after = NULL;
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     json_t *ids = crowdstrike_parse_page(r.body, r.len, false, &total, &p->after, &pe);
     http_response_clear(&r);
     if (!ids)

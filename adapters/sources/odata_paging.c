@@ -151,7 +151,7 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
         http_response_clear(&r);
         return -1;
     }
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     char *link = NULL;
     *records = graph_parse_page(r.body, r.len, &link, &pe);
     http_response_clear(&r);

@@ -67,7 +67,7 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
         http_response_clear(&r);
         return -1;
     }
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     json_t *events = okta_parse_logs(r.body, r.len, &pe);
     char *link = r.link_next;
     r.link_next = NULL;

@@ -276,7 +276,7 @@ static int stream(void *state, const char *checkpoint, source_sink_t *sink, fs_e
         result = 0;
         goto out;
     }
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     s = source_sink_stream(sink, start, &pe);
     if (!s) { /* e.g. the mapping's framing changed since: from the start */
         fs_log(FS_LOG_WARN, "adapter", "replay_restarted",

@@ -82,7 +82,7 @@ static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t *
         http_response_clear(&r);
         return -1;
     }
-    fs_err_t pe = {{0}};
+    fs_err_t pe = {0};
     free(p->cursor);
     *records = sentinelone_parse_page(r.body, r.len, &p->cursor, &pe);
     http_response_clear(&r);

@@ -37,7 +37,7 @@ json_t *splunk_parse_export(const char *body, size_t len, fs_err_t *e)
         while (n && (body[start + n - 1] == '\r' || body[start + n - 1] == ' '))
             n--;
         if (n > 0) {
-            fs_err_t pe = {{0}};
+            fs_err_t pe = {0};
             json_t *j = fs_json_parse(body + start, n, &pe);
             if (!j || !json_is_object(j)) {
                 fs_err_set(e, "Splunk export line %zu: %s", line_no,
@@ -117,7 +117,7 @@ static int fetch_export(void *ctx, const source_cursor_t *base, int page, json_t
                             HTTP_FORM | HTTP_IDEMPOTENT, &r, e) != 0) {
         rc = -1;
     } else {
-        fs_err_t pe = {{0}};
+        fs_err_t pe = {0};
         if (!(*records = splunk_parse_export(r.body, r.len, &pe)))
             rc = fs_err_set(e, "%s: %s", s->src.name, pe.text);
     }

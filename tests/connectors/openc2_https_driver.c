@@ -31,7 +31,7 @@ int main(int argc, char **argv)
         return 2;
     }
     actuator_openc2_https = adapter_plugin_find(ADAPTER_PLUGIN_ACTUATOR, "openc2-https", NULL);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *cfg = fs_config_load(argv[1], &e);
     if (!cfg) {
         fprintf(stderr, "%s\n", e.text);

@@ -12,7 +12,7 @@
 
 static void one(const fs_schema_t *s, const json_t *doc, const char *path)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int rc = fs_schema_check(s, doc, path, &e);
     if (rc == 0) {
         assert(!e.text[0]);
@@ -24,7 +24,7 @@ static void one(const fs_schema_t *s, const json_t *doc, const char *path)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *doc = fs_json_parse((const char *)data, size, &e);
     if (!doc)
         return 0;

@@ -39,7 +39,7 @@ static void stop(void)
 static void seed(broker_t *b)
 {
     casestore_txn_t *txn;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     REQUIRE(casestore_begin(b->store, true, &txn, &e) == 0);
     json_t *finding = json_pack("{s:i, s:s, s:s, s:i, s:{s:s}, s:[{s:i, s:s}]}", "class_uid",
                                 OCSF_CLASS_DETECTION_FINDING, "site", "alpha", "source", "fuzz",
@@ -71,7 +71,7 @@ static broker_t *start(void)
     snprintf(playbooks, sizeof playbooks, "%s/playbooks", dir);
     snprintf(listen, sizeof listen, "inproc://fuzz-sites-%d", (int)getpid());
     snprintf(control, sizeof control, "inproc://fuzz-control-%d", (int)getpid());
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (fs_mkdir_p(playbooks, 0700, &e) != 0)
         abort();
     fs_log_set_level(FS_LOG_ERROR);
@@ -96,7 +96,7 @@ static broker_t *start(void)
 static void run_all(const json_t *args, const caller_t *who)
 {
     for (const char *const *cmd = broker_control_commands(); *cmd; cmd++) {
-        fs_err_t e = {{0}};
+        fs_err_t e = {0};
         json_t *result = broker_control_execute(broker, *cmd, args, who, &e);
         REQUIRE(result || e.text[0]); /* a refusal says why */
         if (result && strcmp(who->role, "site-admin") == 0 && strcmp(*cmd, "case.show") == 0)
@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!broker)
         broker = start();
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *args = fs_json_parse((const char *)data, size, &e);
     if (!args)
         args = json_stringn_nocheck((const char *)data, size);

@@ -9,7 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     for (int objects = 0; objects < 2; objects++) {
-        fs_err_t e = {{0}};
+        fs_err_t e = {0};
         json_int_t total;
         char *after = NULL;
         json_t *r = crowdstrike_parse_page((const char *)data, size, objects, &total, &after, &e);

@@ -6,7 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_decref(crowdstrike_host_summary((const char *)data, size, &e));
     json_decref(crowdstrike_login_users((const char *)data, size, 3, &e));
     return 0;

@@ -7,7 +7,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     char *next = NULL;
     json_decref(entra_user_summary((const char *)data, size, &e));
     json_t *page = graph_parse_page((const char *)data, size, &next, &e);

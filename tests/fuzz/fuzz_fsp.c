@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         recv_sock = dealer_b;
     }
     fsp_msg_t m;
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     if (fsp_recv(recv_sock, to_router, &m, &e) == 0) {
         assert(m.type < FSP_TYPE_COUNT);
         assert(json_is_object(m.body));

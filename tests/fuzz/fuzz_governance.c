@@ -12,7 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *a = governance_approval_parse((const char *)data, size, &e);
     assert(a || e.text[0]);
     json_decref(a);

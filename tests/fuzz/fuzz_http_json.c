@@ -6,7 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *fields = json_pack("{s:s, s:s, s:s, s:s, s:s}", "verdict", "/data/attributes/verdict",
                                "first", "/0", "esc", "/a~1b/m~0n", "empty_key", "/", "whole", "");
     json_decref(http_json_pick((const char *)data, size, fields, 4096, &e));

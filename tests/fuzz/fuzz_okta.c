@@ -5,7 +5,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_decref(okta_parse_logs((const char *)data, size, &e));
     return 0;
 }

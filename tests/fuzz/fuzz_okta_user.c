@@ -6,7 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_decref(okta_user_summary((const char *)data, size, &e));
     json_decref(okta_group_names((const char *)data, size, &e));
     json_t *events = okta_parse_logs((const char *)data, size, &e);

@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *doc = fs_json_parse((const char *)data, size, &e);
     if (!doc)
         return 0;
@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *ctx = json_pack("{s:{s:i, s:s, s:i, s:[{s:i, s:s}]}, s:{}}", "event", "class_uid",
                                 2004, "site", "alpha", "severity_id", 5, "observables", "type_id",
                                 2, "value", "203.0.113.1", "case");
-        fs_err_t me = {{0}};
+        fs_err_t me = {0};
         playbook_matches(pb, json_object_get(ctx, "event"), &me);
         json_t *run = json_pack("{s:i}", "id", 1);
         json_t *ok = json_pack("{s:i}", "status", 200);

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!doc)
         return 0;
     route_table_t *t = route_table_new(64);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int rc = route_load_sites(t, json_object_get(doc, "sites"), &e);
     if (rc != 0 && strnlen(e.text, sizeof e.text) >= sizeof e.text)
         abort();

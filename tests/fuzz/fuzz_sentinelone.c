@@ -6,7 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     char *cursor = NULL;
     json_decref(sentinelone_parse_page((const char *)data, size, &cursor, &e));
     free(cursor);

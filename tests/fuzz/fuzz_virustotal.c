@@ -5,7 +5,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_decref(virustotal_summarize((const char *)data, size, 3, &e));
     return 0;
 }

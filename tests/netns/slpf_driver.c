@@ -38,7 +38,7 @@ static void handle_line(void *state, const char *line, size_t len)
         json_decref(r);
         return;
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *cmd = fs_json_parse(line, len, &e);
     json_t *rsp;
     if (!cmd) {
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
     }
     bool auto_tick = !(argc > 2 && strcmp(argv[2], "--no-tick") == 0);
     actuator_slpf_nft = adapter_plugin_find(ADAPTER_PLUGIN_ACTUATOR, "slpf-nft", NULL);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     void *state = actuator_slpf_nft->init(NULL, argv[1], &e);
     if (!state) {
         json_t *r = json_pack("{s:s}", "error", e.text);

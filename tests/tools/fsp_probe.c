@@ -36,7 +36,7 @@ int main(int argc, char **argv)
             "usage: fsp_probe --endpoint EP --keys DIR [--as KIND:NAME|random|none] FRAME...\n");
         return 2;
     }
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     zsock_t *sock = zsock_new(ZMQ_DEALER);
     zsock_set_linger(sock, 0);
     zsock_set_rcvtimeo(sock, wait_ms);

@@ -57,7 +57,7 @@ int main(void)
     snprintf(state, sizeof state, "%s/state", dir);
     snprintf(priv, sizeof priv, "%s/broker.sign.pem", dir);
     snprintf(pub, sizeof pub, "%s/broker.sign.pub.pem", dir);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     CHECK_INT(keys_make_signing_key(priv, pub, &e), 0);
     casestore_t *st = casestore_open(state, 64, &e);
     CHECK(st != NULL);

@@ -30,7 +30,7 @@ static void test_time(void)
 
 static void test_json(void)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *v = fs_json_parse("{\"a\":1,\"a\":2}", 13, &e);
     CHECK(v == NULL);
     CHECK(strstr(e.text, "duplicate") != NULL);
@@ -49,7 +49,7 @@ static void test_files(void)
     CHECK(mkdtemp(dir) != NULL);
     char path[128];
     snprintf(path, sizeof path, "%s/a/b/c", dir);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     CHECK_INT(fs_mkdir_p(path, 0700, &e), 0);
     CHECK(fs_is_dir(path));
     snprintf(path, sizeof path, "%s/a/file", dir);
@@ -88,7 +88,7 @@ static void test_misc(void)
 
 static void test_errors(void)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     CHECK_INT(fs_err_code(&e), 0);
     CHECK_INT(fs_err_set(&e, "x %d", 1), -1);
     CHECK_INT(fs_err_code(&e), FS_E_GENERIC);
@@ -122,7 +122,7 @@ static void test_lmdb(void)
 {
     char dir[] = "/tmp/fedsoar-lmdb-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     fs_lmdb_opts_t opts = {.what = "test",
                            .dbs = t_dbs,
                            .ndbs = T_COUNT,

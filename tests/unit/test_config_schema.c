@@ -199,7 +199,7 @@ static void test_config_size_limit(void)
         fputc('a', f);
     fputs("\"}", f);
     fclose(f);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *j = fs_config_load(path, &e);
     CHECK(j == NULL);
     CHECK(strstr(e.text, "larger than the 1048576-byte limit") != NULL);

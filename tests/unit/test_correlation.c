@@ -29,7 +29,7 @@ static json_t *finding(const char *site, int type_id, const char *value, const c
 /* Attaches a finding and returns its case id; *created says whether new. */
 static uint64_t attach(json_t *event, int64_t window_ms, bool *created)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     uint64_t id = casestore_case_attach_alert(st, txn, event, next_event++, window_ms, created, &e);
     if (!id)
         fprintf(stderr, "attach: %s\n", e.text);
@@ -55,7 +55,7 @@ static void age_sighting(int type_id, const char *value, int64_t age_ms)
     json_t *row = casestore_get_json(st, txn, CASESTORE_DB_OBS, key, strlen(key));
     CHECK(row != NULL);
     json_object_set_new(row, "time", json_integer(fs_now_ms() - age_ms));
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     CHECK_INT(casestore_put_json(st, txn, CASESTORE_DB_OBS, key, strlen(key), row, &e), 0);
     json_decref(row);
 }
@@ -146,7 +146,7 @@ static void a_closed_case_is_not_joined(void)
     bool created;
     uint64_t a =
         attach(finding("alpha", OCSF_OBSERVABLE_HOSTNAME, "srv-9", NULL), HOUR_MS, &created);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *closed = json_pack("{s:s}", "status", "closed");
     CHECK_INT(casestore_case_update(st, txn, a, closed, "test", &e), 0);
     json_decref(closed);
@@ -177,7 +177,7 @@ int main(void)
 {
     char dir[] = "/tmp/fedsoar-correlation-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     st = casestore_open(dir, 64, &e);
     CHECK(st != NULL);
     CHECK_INT(casestore_begin(st, true, &txn, &e), 0);

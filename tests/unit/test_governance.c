@@ -20,7 +20,7 @@ static governance_config_t *cfg(const char *text, fs_err_t *e)
 
 int main(void)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     /* config */
     governance_config_t *g = cfg("{\"quorum\": 2, \"members\": [\"alice\", \"bob\", \"carol\", "
                                  "\"dave\"], \"revoked\": [\"dave\"]}",

@@ -15,7 +15,7 @@ static json_t *event(int n)
 
 static int add_batch(outbox_t *ob, int from, int count)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int refused = 0;
     CHECK(outbox_begin(ob, &e) == 0);
     for (int i = from; i < from + count; i++) {
@@ -54,7 +54,7 @@ int main(void)
     fs_memory_policy_install();
     char dir[] = "/tmp/fedsoar-test-outbox-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     outbox_t *ob = outbox_open(dir, 5, &e);
     CHECK(ob != NULL);
     if (!ob)

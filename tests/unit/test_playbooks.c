@@ -16,7 +16,7 @@ static json_t *J(const char *text)
 
 static playbook_t *P(const char *text)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *d = J(text);
     playbook_t *pb = playbook_parse(d, "t.json", &e);
     if (!pb)
@@ -27,7 +27,7 @@ static playbook_t *P(const char *text)
 
 static void expect_error(const char *doc, const char *fragment)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *d = J(doc);
     playbook_t *pb = playbook_parse(d, "t.json", &e);
     CHECK(pb == NULL);
@@ -97,7 +97,7 @@ static json_t *step(const playbook_t *pb, json_t *run, int64_t now, int *rc)
 {
     json_t *ctx = json_pack("{s:o, s:{}}", "event", J(EVENT), "case");
     json_t *fx = json_array();
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     *rc = playbook_advance(pb, run, ctx, now, NULL, NULL, fx, &e);
     json_decref(ctx);
     return fx;
@@ -128,7 +128,7 @@ static void test_match(void)
           "severity_id >= 4\"},"
           "\"steps\":[{\"id\":\"s\",\"type\":\"set\",\"case\":{\"status\":\"analysis\"}}]}");
     json_t *ev = J(EVENT);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     CHECK(pb && playbook_matches(pb, ev, &e));
     json_object_set_new(ev, "severity_id", json_integer(2));
     CHECK(pb && !playbook_matches(pb, ev, &e));
@@ -408,7 +408,7 @@ static void test_sub_and_runtime_error(void)
     json_t *run = json_pack("{s:i}", "id", 11);
     json_t *ctx = json_pack("{s:{s:i}, s:{}}", "event", "n", 1, "case");
     json_t *fx = json_array();
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int rc = pb ? playbook_advance(pb, run, ctx, 0, lookup, NULL, fx, &e) : 0;
     CHECK_INT(rc, -1);
     CHECK_INT(count_kind(fx, "case"), 1); /* the sub-playbook's step ran */
@@ -423,7 +423,7 @@ static void test_sub_and_runtime_error(void)
 
 static void test_shipped_library(void)
 {
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     playbook_set_t *set = playbook_set_load(FEDSOAR_PLAYBOOKS_DIR, &e);
     if (!set)
         fprintf(stderr, "  %s\n", e.text);
@@ -444,7 +444,7 @@ static void expect_openc2_error(const char *command, const char *fragment)
              "{\"name\":\"x\",\"trigger\":{},\"steps\":[{\"id\":\"a\",\"type\":"
              "\"openc2\",\"command\":%s}]}",
              command);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *d = J(doc);
     playbook_t *pb = playbook_parse(d, "t.json", &e);
     CHECK(pb == NULL);

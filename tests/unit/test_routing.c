@@ -35,7 +35,7 @@ static route_table_t *table(void)
 {
     route_table_t *t = route_table_new(0);
     json_t *sites = J(ROUTES);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     int rc = route_load_sites(t, sites, &e);
     if (rc != 0)
         fprintf(stderr, "load: %s\n", e.text);
@@ -66,7 +66,7 @@ static const char *decide(route_table_t *t, const char *cmd, const char *site, j
 static void test_scope_errors(void)
 {
     route_table_t *t = route_table_new(0);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     json_t *s = J("{\"ipv4\": [\"10.0.0.0/8\", \"10.1.2.3/16\"]}");
     CHECK_INT(route_set_scopes(t, "alpha", s, &e), -1);
     CHECK(strstr(e.text, "site alpha: $.scopes.ipv4[1]") != NULL);
@@ -282,7 +282,7 @@ static void test_learning(void)
               "beta");
     /* overlapping private ranges (a merger): learning breaks the tie */
     json_t *s = J("{\"ipv4\": [\"172.16.0.0/12\"]}");
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     CHECK_INT(route_set_scopes(t, "alpha", s, &e), 0);
     CHECK_INT(route_set_scopes(t, "beta", s, &e), 0);
     json_decref(s);
@@ -340,7 +340,7 @@ static void test_speed(void)
 {
     /* 100 sites x 100 IPv4 scopes = 10,000 scopes */
     route_table_t *t = route_table_new(0);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     for (int s = 0; s < 100; s++) {
         json_t *arr = json_array();
         for (int k = 0; k < 100; k++) {

@@ -17,7 +17,7 @@ int main(void)
 {
     char dir[] = "/tmp/fedsoar-store-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    fs_err_t e = {{0}};
+    fs_err_t e = {0};
     casestore_t *st = casestore_open(dir, 64, &e);
     CHECK(st != NULL);
     CHECK_INT(strlen(casestore_instance(st)), 8);
