@@ -1,8 +1,8 @@
 /*  test_slpf_nft.c — OpenC2 SLPF command → nftables rule text (no root:
-    adapters/nft_rules.c only; the enforcement itself is tests/netns/). */
+    adapters/actuators/nft_rules.c only; the enforcement itself is tests/netns/). */
 #include "check.h"
 #include "common.h"
-#include "actuators/nft_rules.h"
+#include "nft_rules.h"
 
 #define NOW 1700000000000LL
 

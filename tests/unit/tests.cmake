@@ -6,6 +6,8 @@ fedsoar_unit_test(test_normalize fedsoar_normalize)
 fedsoar_unit_test(test_playbooks fedsoar_playbooks)
 fedsoar_unit_test(test_store fedsoar_casestore)
 fedsoar_unit_test(test_slpf_nft fedsoar_adapters)
+# White-box: the nftables rule builder through its private header (nft_rules.h).
+target_include_directories(test_slpf_nft PRIVATE ${PROJECT_SOURCE_DIR}/adapters/private)
 fedsoar_unit_test(test_normalize_shared fedsoar_normalize)
 fedsoar_unit_test(test_normalize_email fedsoar_normalize)
 fedsoar_unit_test(test_normalize_dump fedsoar_normalize)

@@ -1,6 +1,6 @@
 /*  nft_rules.h — private to libfedsoar_adapters: the pure translation of an
     OpenC2 SLPF v1.0 allow/deny command into nftables rule text, used by the
-    slpf-nft actuator (actuator_slpf_nft.c). No libnftables here, no I/O,
+    slpf-nft actuator (actuators/slpf_nft.c). No libnftables here, no I/O,
     no root: the unit test (tests/unit/test_slpf_nft.c) drives it directly.
     The mapping is described in docs/slpf-nftables.md. */
 #ifndef FEDSOAR_NFT_RULES_H
