@@ -95,8 +95,10 @@ static const char *run_example(standin_t *s, const json_t *ex, json_t **last, js
         fail = "reply text";
     records = records_since(s->cfg.record_path, offset);
     const json_t *want_records = json_object_get(ex, "records");
-    if (!fail && !json_equal(records, want_records ? want_records : json_array()))
+    json_t *none = json_array();
+    if (!fail && !json_equal(records, want_records ? want_records : none))
         fail = "records";
+    json_decref(none);
     if (fail) {
         char *rec = json_dumps(records, JSON_COMPACT | JSON_SORT_KEYS);
         fprintf(stderr, "  got %u %.*s\n  recorded %s\n", r.status, 600, r.body, rec);
