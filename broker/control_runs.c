@@ -52,17 +52,24 @@ json_t *control_approval_decide(broker_t *b, casestore_txn_t *txn, const json_t 
     return result;
 }
 
+/* A row of a table keyed by u64 id (args.id), or BROKER_E_NOT_FOUND. */
+static json_t *show_by_id(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                          casestore_db_t table, const char *noun, fs_err_t *e)
+{
+    json_int_t id = json_integer_value(json_object_get(args, "id"));
+    unsigned char key[8];
+    fs_u64_to_be((uint64_t)(id > 0 ? id : 0), key);
+    json_t *row = id > 0 ? casestore_get_json(b->store, txn, table, key, 8) : NULL;
+    if (!row)
+        fs_err_setc(e, BROKER_E_NOT_FOUND, "no %s %lld", noun, (long long)id);
+    return row;
+}
+
 json_t *control_approval_show(broker_t *b, casestore_txn_t *txn, const json_t *args,
                               const caller_t *who, fs_err_t *e)
 {
     (void)who;
-    json_int_t id = json_integer_value(json_object_get(args, "id"));
-    unsigned char key[8];
-    fs_u64_to_be((uint64_t)(id > 0 ? id : 0), key);
-    json_t *ap = id > 0 ? casestore_get_json(b->store, txn, CASESTORE_DB_APPROVALS, key, 8) : NULL;
-    if (!ap)
-        fs_err_setc(e, BROKER_E_NOT_FOUND, "no approval %lld", (long long)id);
-    return ap;
+    return show_by_id(b, txn, args, CASESTORE_DB_APPROVALS, "approval", e);
 }
 
 json_t *control_runs_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
@@ -78,11 +85,5 @@ json_t *control_run_show(broker_t *b, casestore_txn_t *txn, const json_t *args, 
                          fs_err_t *e)
 {
     (void)who;
-    json_int_t id = json_integer_value(json_object_get(args, "id"));
-    unsigned char key[8];
-    fs_u64_to_be((uint64_t)(id > 0 ? id : 0), key);
-    json_t *run = id > 0 ? casestore_get_json(b->store, txn, CASESTORE_DB_RUNS, key, 8) : NULL;
-    if (!run)
-        fs_err_setc(e, BROKER_E_NOT_FOUND, "no run %lld", (long long)id);
-    return run;
+    return show_by_id(b, txn, args, CASESTORE_DB_RUNS, "run", e);
 }
