@@ -2,6 +2,7 @@
     single-threaded loop that serves sites and operators. */
 #include "broker_internal.h"
 
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -262,8 +263,57 @@ out:
                e.text);
 }
 
+/* SIGHUP: read the trusted key store again (docs/operations.md "Keys"). */
+static volatile sig_atomic_t keys_reload_requested;
+
+static void on_sighup(int sig)
+{
+    (void)sig;
+    keys_reload_requested = 1;
+}
+
+/* A new store replaces the old one only when it loads whole: a broken
+   trusted/ folder keeps the keys that were trusted, and says why. A key
+   removed from trusted/ is refused at its next handshake and, on a
+   connection already open, at its next message (identity is looked up
+   per message). */
+static void reload_keys(broker_t *b)
+{
+    if (b->cfg.insecure)
+        return;
+    fs_err_t e = {0};
+    keystore_t *fresh = keystore_load(b->cfg.keys_dir, &e);
+    if (!fresh) {
+        char q[600];
+        fs_log(FS_LOG_ERROR, "broker", "keys_reload_failed",
+               "reason=%s msg=\"the keys trusted before stay trusted\"",
+               fs_log_quote(q, sizeof q, e.text));
+        return;
+    }
+    size_t before = keystore_count(b->keys), after = keystore_count(fresh);
+    keystore_destroy(&b->keys);
+    b->keys = fresh;
+    fs_log(FS_LOG_INFO, "broker", "keys_reloaded", "before=%zu after=%zu", before, after);
+    casestore_txn_t *txn;
+    json_t *details =
+        json_pack("{s:I, s:I}", "keys_before", (json_int_t)before, "keys_after", (json_int_t)after);
+    if (casestore_begin(b->store, true, &txn, &e) == 0) {
+        if (casestore_audit_append(b->store, txn, "broker.keys_reloaded", "broker", NULL, details,
+                                   &e) == 0)
+            casestore_commit(&txn, &e);
+        casestore_abort(&txn);
+    }
+    json_decref(details);
+    if (e.text[0])
+        fs_log(FS_LOG_ERROR, "broker", "audit_failed", "kind=broker.keys_reloaded reason=\"%s\"",
+               e.text);
+}
+
 int broker_run(broker_t *b)
 {
+    struct sigaction hup = {.sa_handler = on_sighup};
+    sigemptyset(&hup.sa_mask);
+    sigaction(SIGHUP, &hup, NULL);
     zpoller_t *poller = zpoller_new(b->sites, b->control, NULL);
     if (b->zap)
         zpoller_add(poller, b->zap);
@@ -313,8 +363,12 @@ int broker_run(broker_t *b)
             broker_on_zap_request(b);
         else if (which && (which == b->monitor[0] || which == b->monitor[1]))
             broker_on_handshake_event(b, which);
-        else if (zpoller_terminated(poller))
+        else if (zpoller_terminated(poller) && !keys_reload_requested)
             break;
+        if (keys_reload_requested) {
+            keys_reload_requested = 0;
+            reload_keys(b);
+        }
         if (fs_mono_ms() >= b->next_heartbeat) {
             broker_send_heartbeats(b);
             b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;

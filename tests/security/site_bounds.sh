@@ -63,6 +63,23 @@ r=$(probe --as sites:beta FSP/1 HELLO '{"site":"beta","protocol":"FSP/1","epoch"
 check "§11.5: another site's record with the same id is its own (stored)" \
     [ "$(ctl stats --json | jq '.events.per_site.beta')" = 1 ]
 
+# Revoking a site key takes effect on SIGHUP, without a restart.
+mv "$KEYS/trusted/sites/beta.cert" "$WORK/beta.cert.revoked"
+kill -HUP "$BROKER_PID"
+wait_for 10 "keys reloaded" grep -q 'event=keys_reloaded' "$WORK/broker.log"
+r=$(probe --as sites:beta FSP/1 HELLO '{"site":"beta","protocol":"FSP/1","epoch":"b2"}')
+check "§11.1: a site key removed from trusted/ is refused after SIGHUP" [ "$r" = "NO REPLY" ]
+check "§11.1: the broker kept running through SIGHUP" kill -0 "$BROKER_PID"
+echo "not a certificate" >"$KEYS/trusted/sites/broken.cert"
+kill -HUP "$BROKER_PID"
+wait_for 10 "a broken key store refused" grep -q 'event=keys_reload_failed' "$WORK/broker.log"
+rm "$KEYS/trusted/sites/broken.cert"
+mv "$WORK/beta.cert.revoked" "$KEYS/trusted/sites/beta.cert"
+kill -HUP "$BROKER_PID"
+wait_for 10 "keys reloaded again" bash -c "[ \$(grep -c 'event=keys_reloaded' '$WORK/broker.log') -ge 2 ]"
+r=$(probe --as sites:beta FSP/1 HELLO '{"site":"beta","protocol":"FSP/1","epoch":"b2"}')
+check "§11.1: trusted again after the next SIGHUP" grep -q '^WELCOME .*"site":"beta"' <<<"$r"
+
 # §11.6: an adapter holding a wrong copy of the broker's public key.
 mkdir -p "$WORK/wrongkeys/sites"
 cp "$KEYS/sites/alpha.cert" "$KEYS/sites/alpha.cert_secret" "$WORK/wrongkeys/sites/"
