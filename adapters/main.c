@@ -74,7 +74,7 @@ int main(int argc, char **argv)
     size_t nreplay = 0;
     int c, rc = 2;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;

@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     bool insecure = false;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;

@@ -196,6 +196,7 @@ for p in fedsoar-broker fedsoar-adapter; do
     check "§11.6: $p --help: usage on stdout, exit 0, no files" \
         bash -c 'cd "$1" && "$2" --help >"$3/o" 2>"$3/e" && grep -q "^usage:" "$3/o" && [ ! -s "$3/e" ] && [ -z "$(ls -A)" ]' \
         _ "$CLEAN" "$BIN/$p" "$WORK"
+    check "§11.6: $p -h: usage on stdout, exit 0" expect 0 out "^usage:" "$BIN/$p" -h
     check "§11.6: $p --version exits 0 on stdout" expect 0 out "^$p [0-9]+\.[0-9]+" "$BIN/$p" --version
     check "§11.6: $p --bogus-flag exits 2 naming it" expect 2 err 'bogus-flag' "$BIN/$p" --bogus-flag
 done
