@@ -175,31 +175,26 @@ fail:
     return NULL;
 }
 
+/* The config path builds the same options and adds what only a connector
+   config has (retry ceiling, tls_verify, credentials). */
 http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t *e)
 {
-    if (curl_start(what, e) != 0)
+    http_client_opts_t o = {
+        .base_url = cfg_str(config, "base_url"),
+        .timeout_ms = cfg_int(config, "timeout_s", 30, 1, 600) * 1000,
+        .connect_timeout_ms = cfg_int(config, "connect_timeout_s", 10, 1, 120) * 1000,
+        .max_body =
+            (size_t)cfg_int(config, "max_body_bytes", HTTP_DEFAULT_MAX_BODY, 1024, 256L << 20),
+        .max_retries = (int)cfg_int(config, "max_retries", 4, 0, 10),
+        .ca_file = cfg_str(config, "ca_file"),
+        .client_cert_file = cfg_str(config, "client_cert_file"),
+        .client_key_file = cfg_str(config, "client_key_file"),
+    };
+    http_client_t *c = http_client_new_opts(&o, what, e);
+    if (!c)
         return NULL;
-    http_client_t *c = fs_xcalloc(1, sizeof *c);
-    snprintf(c->what, sizeof c->what, "%s", what);
-    if (parse_base(c, cfg_str(config, "base_url"), e) != 0)
-        goto fail;
-    c->timeout_ms = cfg_int(config, "timeout_s", 30, 1, 600) * 1000;
-    c->connect_timeout_ms = cfg_int(config, "connect_timeout_s", 10, 1, 120) * 1000;
-    c->max_body =
-        (size_t)cfg_int(config, "max_body_bytes", HTTP_DEFAULT_MAX_BODY, 1024, 256L << 20);
-    c->max_retries = (int)cfg_int(config, "max_retries", 4, 0, 10);
     c->retry_max_wait_s = cfg_int(config, "retry_max_wait_s", 60, 0, 3600);
-    json_t *verify = json_object_get(config, "tls_verify");
-    c->tls_verify = !json_is_false(verify);
-    if (cfg_str(config, "ca_file") &&
-        snprintf(c->ca_file, sizeof c->ca_file, "%s", cfg_str(config, "ca_file")) >=
-            (int)sizeof c->ca_file) {
-        fs_err_set(e, "%s: ca_file: path too long", what);
-        goto fail;
-    }
-    if (set_client_cert(c, cfg_str(config, "client_cert_file"), cfg_str(config, "client_key_file"),
-                        e) != 0)
-        goto fail;
+    c->tls_verify = !json_is_false(json_object_get(config, "tls_verify"));
     if (!c->tls_verify && strncmp(c->base, "https://", 8) == 0)
         fs_log(
             FS_LOG_WARN, "http", "tls_unverified",
@@ -272,10 +267,6 @@ http_client_t *http_client_new(const json_t *config, const char *what, fs_err_t 
     }
     if (strpbrk(c->secret, "\r\n")) {
         fs_err_set(e, "%s: the credential contains a line break", what);
-        goto fail;
-    }
-    if (!(c->curl = curl_easy_init())) {
-        fs_err_set(e, "%s: cannot create a libcurl handle", what);
         goto fail;
     }
     return c;
