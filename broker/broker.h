@@ -31,6 +31,17 @@ const char *broker_strerror(int code);
 
 /* ==== the daemon ============================================================ */
 
+/* The HTTPS API (docs/api.md): off unless listen is set. */
+typedef struct broker_http_config {
+    const char *listen;     /* "ADDR:PORT" (IPv4, [IPv6]), NULL: no HTTP */
+    const char *cert_file;  /* PEM; NULL: KEYS/http/broker.crt (fedsoarctl keys init) */
+    const char *key_file;   /* PEM; NULL: KEYS/http/broker.key */
+    bool insecure;          /* plain HTTP, allowed only on a loopback address */
+    const char *public_url; /* base of login links; NULL: https://LISTEN */
+    size_t max_body;        /* request body limit in bytes (0: 1 MiB) */
+    unsigned rate_limit;    /* requests a minute per token or session (0: 600) */
+} broker_http_config_t;
+
 typedef struct broker_config {
     const char *listen;        /* site endpoint, ROUTER bound */
     const char *control;       /* operator endpoint, ROUTER bound */
@@ -46,6 +57,7 @@ typedef struct broker_config {
     const json_t *sites;      /* per-site routing config {"alpha": {"scopes": …}} (borrowed) */
     const json_t *governance; /* {"quorum", "members", "revoked"} or NULL: no governance,
                                  every playbook of the directory runs everywhere (borrowed) */
+    broker_http_config_t http;
     const json_t
         *config; /* the whole config file, hashed into the audit log (borrowed, may be NULL) */
 } broker_config_t;

@@ -5,6 +5,7 @@
     area: control_sites.c, control_cases.c, control_runs.c, control_audit.c,
     governance.c (playbook.*). */
 #include "broker_internal.h"
+#include "http_internal.h"
 
 #include <string.h>
 
@@ -32,31 +33,36 @@ static const struct {
     control_fn *fn;
     bool write;
     const char *roles;
+    bool curve_only; /* never over HTTPS: sign-in and credentials are made with a key */
 } commands[] = {
-    {"stats", control_stats, false, ANY},
-    {"sites", control_sites, false, ANY},
-    {"case.list", control_case_list, false, ANY},
-    {"case.show", control_case_show, false, ANY},
-    {"case.update", control_case_update, true, "analyst,site-admin," ADMIN},
-    {"metrics", control_metrics, false, ANY},
-    {"approvals.list", control_approvals_list, false, ANY},
-    {"approval.show", control_approval_show, false, ANY},
-    {"approval.decide", control_approval_decide, true,
-     ANY}, /* the gate's own role, checked there */
-    {"runs.list", control_runs_list, false, ANY},
-    {"run.show", control_run_show, false, ANY},
-    {"route.explain", control_route_explain, false, ANY},
-    {"playbook.submit", governance_ctl_submit, true, "analyst,approver,site-admin," ADMIN},
-    {"playbook.get", governance_ctl_get, false, ANY},
-    {"playbook.history", governance_ctl_history, false, ANY},
-    {"playbook.status", governance_ctl_status, false, ANY},
-    {"playbook.compare", governance_ctl_compare, false, ANY},
-    {"playbook.decide", governance_ctl_decide, true, "approver," ADMIN}, /* and board membership */
-    {"playbook.activate", governance_ctl_activate, true, "site-admin," ADMIN},
-    {"playbook.rollback", governance_ctl_rollback, true, "site-admin," ADMIN},
-    {"playbook.retire", governance_ctl_retire, true, ADMIN},
-    {"audit.verify", control_audit_verify, false, "approver," ADMIN},
-    {"audit.export", control_audit_export, false, "approver," ADMIN},
+    {"stats", control_stats, false, ANY, false},
+    {"sites", control_sites, false, ANY, false},
+    {"case.list", control_case_list, false, ANY, false},
+    {"case.show", control_case_show, false, ANY, false},
+    {"case.update", control_case_update, true, "analyst,site-admin," ADMIN, false},
+    {"metrics", control_metrics, false, ANY, false},
+    {"approvals.list", control_approvals_list, false, ANY, false},
+    {"approval.show", control_approval_show, false, ANY, false},
+    {"approval.decide", control_approval_decide, true, ANY,
+     false}, /* the gate's own role, checked there */
+    {"runs.list", control_runs_list, false, ANY, false},
+    {"run.show", control_run_show, false, ANY, false},
+    {"route.explain", control_route_explain, false, ANY, false},
+    {"playbook.submit", governance_ctl_submit, true, "analyst,approver,site-admin," ADMIN, false},
+    {"playbook.get", governance_ctl_get, false, ANY, false},
+    {"playbook.history", governance_ctl_history, false, ANY, false},
+    {"playbook.status", governance_ctl_status, false, ANY, false},
+    {"playbook.compare", governance_ctl_compare, false, ANY, false},
+    {"playbook.decide", governance_ctl_decide, true, "approver," ADMIN,
+     false}, /* and board membership */
+    {"playbook.activate", governance_ctl_activate, true, "site-admin," ADMIN, false},
+    {"playbook.rollback", governance_ctl_rollback, true, "site-admin," ADMIN, false},
+    {"playbook.retire", governance_ctl_retire, true, ADMIN, false},
+    {"audit.verify", control_audit_verify, false, "approver," ADMIN, false},
+    {"audit.export", control_audit_export, false, "approver," ADMIN, false},
+    /* the HTTPS API: http_stream.c, http_metrics.c */
+    /* sign-in and API tokens: http_auth.c */
+    /* resources of the HTTPS API */
 };
 
 static bool role_allowed(const char *roles, const char *role)
@@ -94,6 +100,12 @@ json_t *broker_control_execute(broker_t *b, const char *cmd, const json_t *args,
     if (found < 0) {
         fs_err_setc(e, BROKER_E_UNKNOWN_COMMAND, "unknown control command \"%s\"",
                     cmd ? cmd : "(none)");
+        return NULL;
+    }
+    if (commands[found].curve_only && who->http) {
+        fs_err_setc(e, BROKER_E_DENIED,
+                    "%s is made only with an operator key, over the control socket (fedsoarctl)",
+                    cmd);
         return NULL;
     }
     if (!role_allowed(commands[found].roles, who->role)) {
@@ -137,8 +149,15 @@ void broker_on_control_message(broker_t *b)
         /* Who is asking: the key store's record of this key, nothing else. */
         outbound_t out;
         outbound_init(&out);
-        caller_t who = {id ? id->name : "insecure", id ? id->role : "admin",
-                        id && id->site[0] ? id->site : NULL, &out};
+        char actor[112];
+        snprintf(actor, sizeof actor, "operator:%s", id ? id->name : "insecure");
+        caller_t who = {id ? id->name : "insecure",
+                        id ? id->role : "admin",
+                        id && id->site[0] ? id->site : NULL,
+                        &out,
+                        actor,
+                        false,
+                        NULL};
         json_t *result =
             broker_control_execute(b, json_string_value(json_object_get(m.body, "cmd")),
                                    json_object_get(m.body, "args"), &who, &e);

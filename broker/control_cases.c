@@ -84,8 +84,6 @@ json_t *control_case_update(broker_t *b, casestore_txn_t *txn, const json_t *arg
 {
     json_int_t id = json_integer_value(json_object_get(args, "id"));
     json_t *fields = json_object_get(args, "fields");
-    char by[96];
-    snprintf(by, sizeof by, "operator:%s", who->operator_name);
     json_t *c = id > 0 ? casestore_case_get(b->store, txn, (uint64_t)id) : NULL;
     bool visible = !c || control_case_visible(who, c);
     json_decref(c);
@@ -97,7 +95,7 @@ json_t *control_case_update(broker_t *b, casestore_txn_t *txn, const json_t *arg
         return NULL;
     }
     if (id <= 0 || !json_is_object(fields) ||
-        casestore_case_update(b->store, txn, (uint64_t)id, fields, by, e) != 0) {
+        casestore_case_update(b->store, txn, (uint64_t)id, fields, who->actor, e) != 0) {
         if (!e->text[0])
             fs_err_setc(e, BROKER_E_INVALID, "case.update needs id and fields");
         return NULL;

@@ -77,9 +77,7 @@ static int put_row(broker_t *b, casestore_txn_t *txn, const char *kind, const ch
 static int audit(broker_t *b, casestore_txn_t *txn, const caller_t *who, const char *kind,
                  json_t *subject, json_t *details, fs_err_t *e)
 {
-    char actor[96];
-    snprintf(actor, sizeof actor, "operator:%s", who->operator_name);
-    int rc = casestore_audit_append(b->store, txn, kind, actor, subject, details, e);
+    int rc = casestore_audit_append(b->store, txn, kind, who->actor, subject, details, e);
     json_decref(subject);
     json_decref(details);
     return rc;

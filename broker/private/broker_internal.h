@@ -49,6 +49,13 @@ struct broker {
     route_table_t *routes;    /* scopes, capabilities, learned assets -> where commands go */
     governance_config_t *gov; /* NULL: no governance, the directory's playbooks run everywhere */
     char sign_pub[4096];      /* KEYS/broker.sign.pub.pem ("" when insecure / absent) */
+    struct {                  /* the HTTPS API (http_internal.h); all NULL when off */
+        struct http_server *server;   /* libmicrohttpd and its threads */
+        zsock_t *bridge;              /* ROUTER: requests from the HTTP threads */
+        zsock_t *events;              /* PUB: "the audit head moved" for the streams */
+        struct http_auth_state *auth; /* login links, session activity, rate limits */
+        uint64_t published_head;      /* audit head last announced on events */
+    } http;
 };
 
 /* ---- delivery.c: messages for sites, sent after the commit ----------------
@@ -92,10 +99,13 @@ int delivery_pending_del(broker_t *b, casestore_txn_t *txn, const char *site, co
    caller's key), and where a write command puts messages for sites.
    site: a site-admin's own site, or NULL. */
 typedef struct caller {
-    const char *operator_name;
+    const char *operator_name; /* the operator, or "token:NAME" for an API token */
     const char *role;
     const char *site;
     outbound_t *out;
+    const char *actor; /* the audit actor: "operator:NAME" or "token:NAME" */
+    bool http;         /* asked over the HTTPS API (CURVE-only commands refused) */
+    const char *csrf;  /* a browser session's CSRF token (session.whoami), else NULL */
 } caller_t;
 
 session_t *broker_session(broker_t *b, const char *site);
