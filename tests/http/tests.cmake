@@ -1,0 +1,2 @@
+# Issue 13: the HTTPS API, sign-in, the webhook source (label http). Each
+# script starts real processes and talks to them with curl over TLS.
