@@ -101,6 +101,42 @@ char *cli_read_file(const char *cmd, const char *sub, const char *path, size_t m
 json_t *cli_load_json(const char *cmd, const char *sub, const char *path, size_t max,
                       const char *what, int invalid_rc, int *rc);
 
+/* ---- the broker's HTTPS certificate (http_certs.c) ------------------------
+   keys init writes KEYS/http/ca.crt, broker.crt and broker.key (0600): a
+   local CA limited by nameConstraints to the names given signs one server
+   certificate for them, and its private key is freed, never written
+   (docs/operations.md "HTTPS", docs/internals/http_certs.md). */
+
+#define CLI_HTTP_NAMES_DEFAULT "localhost,127.0.0.1,::1"
+#define CLI_HTTP_NAMES_MAX 32
+
+/* The names a certificate is for: DNS names (lowercase) and addresses
+   (4 or 16 bytes, network order), each once. A plain value, no pointers. */
+typedef struct cli_http_names {
+    size_t n_dns, n_ip;
+    char dns[CLI_HTTP_NAMES_MAX][254];
+    unsigned char ip[CLI_HTTP_NAMES_MAX][16];
+    size_t ip_len[CLI_HTTP_NAMES_MAX];
+} cli_http_names_t;
+
+/* Parses --http-names (comma list of DNS names, IPv4 and IPv6 addresses).
+   -1 with why = "item N ("TEXT"): what is wrong" for an empty item, a bad
+   address, a name with a space, a wildcard or other characters. */
+int cli_http_names_parse(const char *csv, cli_http_names_t *out, char *why, size_t why_size);
+/* The names back as a comma list (DNS names first), for messages. */
+void cli_http_names_format(const cli_http_names_t *names, char *out, size_t size);
+
+typedef enum {
+    CLI_HTTP_CERTS_WRITTEN, /* there were none: written */
+    CLI_HTTP_CERTS_KEPT,    /* some existed and reissue was false: nothing touched */
+    CLI_HTTP_CERTS_REISSUED /* some existed: moved to NAME.old, new ones written */
+} cli_http_certs_outcome_t;
+
+/* Writes the three files under keys_dir/http (made 0700). When any of them
+   exists: kept as they are unless reissue, then moved to NAME.old first. */
+int cli_http_certs_write(const char *keys_dir, const cli_http_names_t *names, bool reissue,
+                         cli_http_certs_outcome_t *outcome, fs_err_t *e);
+
 /* ---- the broker (control_client.c) ---------------------------------------- */
 
 /* Sends one control request to the broker and returns its result object

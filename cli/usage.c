@@ -15,8 +15,9 @@ typedef struct cli_usage {
 } cli_usage_t;
 
 static const cli_usage_t usage_table[] = {
-    {"keys", "init", "DIR [--sites a,b] [--operators NAME[:ROLE[:SITE]],...]",
-     "write a development key layout into DIR (never overwrites a key)"},
+    {"keys", "init", "DIR [--sites a,b] [--operators NAME[:ROLE[:SITE]],...] [--http-names NAMES]",
+     "write a development key layout and the HTTPS certificate into DIR (never overwrites a "
+     "key: a re-issued certificate moves the old files to *.old)"},
     {"stats", NULL, "[--json]",
      "events (total, per site), dead letters, cases, runs, commands, connected sites"},
     {"sites", NULL, "[--json]",
