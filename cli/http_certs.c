@@ -277,12 +277,12 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 static X509 *cert_base(EVP_PKEY *key, const char *cn, long days)
 {
     X509 *x = X509_new();
-    unsigned char rnd[16];
+    unsigned char rnd[16] = {0};
     BIGNUM *bn = NULL;
     X509_NAME *name = NULL;
     bool ok = x && X509_set_version(x, X509_VERSION_3) && RAND_bytes(rnd, sizeof rnd) == 1;
-    rnd[0] |= ok ? 0x01 : 0; /* never zero */
-    ok = ok && (bn = BN_bin2bn(rnd, sizeof rnd, NULL)) &&
+    /* 128 random bits; zero (chance 2^-128) is not a serial: fail */
+    ok = ok && (bn = BN_bin2bn(rnd, sizeof rnd, NULL)) && !BN_is_zero(bn) &&
          BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
     ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), -BACKDATE_S) &&
          X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) &&
