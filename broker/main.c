@@ -17,7 +17,8 @@ static void usage(FILE *out)
         out,
         "usage: fedsoar-broker [--config FILE] [--state-dir DIR] [--listen ENDPOINT]\n"
         "                      [--control ENDPOINT] [--keys DIR] [--playbooks DIR]\n"
-        "                      [--insecure] [--log-level debug|info|warn|error]\n"
+        "                      [--http ADDR:PORT [--http-insecure]] [--insecure]\n"
+        "                      [--log-level debug|info|warn|error]\n"
         "\n"
         "The central fedsoar broker: stores events and cases in LMDB, runs playbooks and\n"
         "routes OpenC2 commands to site adapters over FSP/1 (ZeroMQ + CURVE).\n"
@@ -28,6 +29,9 @@ static void usage(FILE *out)
         "  --control ENDPOINT  operator endpoint (default tcp://127.0.0.1:7701)\n"
         "  --keys DIR          key layout from `fedsoarctl keys init` (default /etc/fedsoar/keys)\n"
         "  --playbooks DIR     playbook directory (default: the shipped library)\n"
+        "  --http ADDR:PORT    serve the HTTPS API (docs/api.md) on ADDR:PORT, e.g.\n"
+        "                      127.0.0.1:8443 or [::1]:8443 (certificate: KEYS/http/)\n"
+        "  --http-insecure     plain HTTP instead of HTTPS: loopback addresses only\n"
         "  --insecure          CURVE off: anyone reaching the ports is trusted. Experiments only.\n"
         "  --help, --version\n");
 }
@@ -44,6 +48,17 @@ static const fs_schema_field_t audit_fields[] = {
     FS_FIELDS_END,
 };
 
+static const fs_schema_field_t http_fields[] = {
+    FS_FIELD("listen", FS_S_STRING_LEN(3, 64)),
+    FS_FIELD("cert_file", FS_S_STRING),
+    FS_FIELD("key_file", FS_S_STRING),
+    FS_FIELD("insecure", FS_S_BOOL),
+    FS_FIELD("public_url", FS_S_STRING_LEN(8, 256)),
+    FS_FIELD("max_body_bytes", FS_S_INT(1024, 64 << 20)),
+    FS_FIELD("rate_limit_per_min", FS_S_INT(1, 1000000)),
+    FS_FIELDS_END,
+};
+
 static const fs_schema_field_t broker_fields[] = {
     FS_FIELD("listen", &fs_schema_endpoint),
     FS_FIELD("control", &fs_schema_endpoint),
@@ -56,6 +71,7 @@ static const fs_schema_field_t broker_fields[] = {
     FS_FIELD("correlation_window_s", FS_S_INT(1, 31536000)),
     FS_FIELD("dedup_window_s", FS_S_INT(0, 31536000)),
     FS_FIELD("audit", FS_S_OBJECT(audit_fields)),
+    FS_FIELD("http", FS_S_OBJECT(http_fields)),
     FS_FIELD("sites", &route_sites_schema),
     FS_FIELD("governance", &governance_config_schema),
     FS_FIELDS_END,
@@ -119,13 +135,15 @@ int main(int argc, char **argv)
                                          {"keys", required_argument, 0, 'k'},
                                          {"playbooks", required_argument, 0, 'p'},
                                          {"insecure", no_argument, 0, 'i'},
+                                         {"http", required_argument, 0, 'H'},
+                                         {"http-insecure", no_argument, 0, 'I'},
                                          {"log-level", required_argument, 0, 'L'},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
     const char *config = NULL, *state = NULL, *listen = NULL, *control = NULL, *keys = NULL,
-               *playbooks = NULL, *level = NULL;
-    bool insecure = false;
+               *playbooks = NULL, *level = NULL, *http = NULL;
+    bool insecure = false, http_insecure = false;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -150,6 +168,12 @@ int main(int argc, char **argv)
             break;
         case 'i':
             insecure = true;
+            break;
+        case 'H':
+            http = optarg;
+            break;
+        case 'I':
+            http_insecure = true;
             break;
         case 'L':
             level = optarg;
@@ -206,6 +230,17 @@ int main(int argc, char **argv)
             fs_config_int(cfg, "audit.checkpoint_interval_s", 60) * 1000,
         .sites = json_object_get(cfg, "sites"),
         .governance = json_object_get(cfg, "governance"),
+        .http =
+            {
+                .listen = http ? http : fs_config_string(cfg, "http.listen", NULL),
+                .cert_file = fs_config_string(cfg, "http.cert_file", NULL),
+                .key_file = fs_config_string(cfg, "http.key_file", NULL),
+                .insecure = http_insecure ||
+                            json_is_true(json_object_get(json_object_get(cfg, "http"), "insecure")),
+                .public_url = fs_config_string(cfg, "http.public_url", NULL),
+                .max_body = (size_t)fs_config_int(cfg, "http.max_body_bytes", 1 << 20),
+                .rate_limit = (unsigned)fs_config_int(cfg, "http.rate_limit_per_min", 600),
+            },
         .config = cfg,
     };
     fs_log_level_t lv = FS_LOG_INFO;

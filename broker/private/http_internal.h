@@ -47,7 +47,8 @@ typedef struct http_problem {
     unsigned status;
     char title[96];
     char detail[512];
-    json_t *errors; /* owned */
+    json_t *errors;       /* owned */
+    unsigned retry_after; /* 429: seconds to wait (the Retry-After header), else 0 */
 } http_problem_t;
 
 /* Fills p (status, title from the status, detail printf-style). */
@@ -78,6 +79,10 @@ typedef struct http_route {
     unsigned success;  /* 200, 201, 202 */
     const struct fs_schema *body;    /* a JSON object body's schema, or NULL: no body */
     const struct http_param *params; /* the query parameters it takes, or NULL */
+    const char *body_into; /* NULL: the body's fields join args; else args[body_into] = body */
+    bool body_optional;    /* an empty body is fine */
+    bool body_ignored;     /* whatever is sent is not read (an HTML form's POST) */
+    void (*adjust)(json_t *args); /* the route's own argument mapping, or NULL */
 } http_route_t;
 
 /* A query parameter and the command argument it becomes. */
@@ -124,6 +129,10 @@ http_server_t *http_server_start(const broker_http_config_t *cfg, const char *ke
                                  const char *bridge, const char *events, fs_err_t *e);
 /* Stops accepting, ends streams, waits for the connection threads. */
 void http_server_stop(http_server_t **self_p);
+/* For the streams: the loop's endpoints, and whether the server stops. */
+const char *http_server_bridge(const http_server_t *self);
+const char *http_server_events(const http_server_t *self);
+bool http_server_stopping(const http_server_t *self);
 
 /* One round trip to the loop on this connection's socket (created on
    first use, see http_server.c): request stolen, reply owned by the
@@ -157,13 +166,37 @@ void http_bridge_publish(broker_t *b);
    next call) and returns 0; else the status (401 who are you, 403 CSRF or
    origin, 429 over the rate limit) with p filled. */
 typedef struct http_who_buf {
-    char name[96], role[32], site[64], actor[112];
+    char name[96], role[34], site[64], actor[112];
+    char csrf[48];    /* a session's CSRF token, else "" */
+    char session[65]; /* a session's SHA-256 hex (its row), else "" */
 } http_who_buf_t;
 int http_auth_resolve(broker_t *b, const json_t *auth, caller_t *who, http_who_buf_t *buf,
                       http_problem_t *p);
 /* Public routes (login.peek, login.confirm): the nonce is the credential.
    Returns the bridge reply (caller owns). */
 json_t *http_auth_public(broker_t *b, const char *cmd, const json_t *args, const json_t *auth);
+/* The in-memory part of sign-in (pending login links, session activity,
+   rate-limit buckets): b->http.auth, made and destroyed by the bridge. */
+struct http_auth_state *http_auth_new(void);
+void http_auth_destroy(struct http_auth_state **self_p);
+/* The sign-in commands (control.c's table; docs/security.md "Sign-in and
+   API tokens"): http_login.c login.link; control_http_auth.c the rest. */
+json_t *control_login_link(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                           const caller_t *who, fs_err_t *e);
+json_t *control_sessions_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
+json_t *control_session_revoke(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e);
+json_t *control_session_whoami(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e);
+json_t *control_session_logout(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e);
+json_t *control_token_create(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                             const caller_t *who, fs_err_t *e);
+json_t *control_tokens_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                            const caller_t *who, fs_err_t *e);
+json_t *control_token_revoke(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                             const caller_t *who, fs_err_t *e);
 
 /* http_stream.c, loop side: the SSE events after audit seq `since` the
    caller may see: {"events": [{"id", "event", "data"}], "head"}. */
