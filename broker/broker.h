@@ -40,6 +40,9 @@ typedef struct broker_http_config {
     const char *public_url; /* base of login links; NULL: https://LISTEN */
     size_t max_body;        /* request body limit in bytes (0: 1 MiB) */
     unsigned rate_limit;    /* requests a minute per token or session (0: 600) */
+
+    /* life of a one-time login link, seconds (0: 60; at least 5) */
+    unsigned login_link_ttl_s;
 } broker_http_config_t;
 
 typedef struct broker_config {

@@ -61,7 +61,15 @@ static const struct {
     {"audit.verify", control_audit_verify, false, "approver," ADMIN, false},
     {"audit.export", control_audit_export, false, "approver," ADMIN, false},
     /* the HTTPS API: http_stream.c, http_metrics.c */
-    /* sign-in and API tokens: http_auth.c */
+    /* sign-in and API tokens: http_auth.c, http_login.c, control_http_auth.c */
+    {"login.link", control_login_link, false, ANY, true},
+    {"sessions.list", control_sessions_list, false, ANY, false},
+    {"session.revoke", control_session_revoke, true, ANY, true}, /* others': admin only */
+    {"session.whoami", control_session_whoami, false, ANY, false},
+    {"session.logout", control_session_logout, true, ANY, false},
+    {"token.create", control_token_create, true, ADMIN, true},
+    {"tokens.list", control_tokens_list, false, ADMIN, false},
+    {"token.revoke", control_token_revoke, true, ADMIN, true},
     /* resources of the HTTPS API */
 };
 
@@ -157,6 +165,7 @@ void broker_on_control_message(broker_t *b)
                         &out,
                         actor,
                         false,
+                        NULL,
                         NULL};
         json_t *result =
             broker_control_execute(b, json_string_value(json_object_get(m.body, "cmd")),

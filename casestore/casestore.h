@@ -61,6 +61,8 @@ typedef enum {
     CASESTORE_DB_AUDIT,      /* u64 BE seq -> audit entry, canonical JSON, hash-chained */
     CASESTORE_DB_GOVERNANCE, /* "version:HASH" / "site:NAME" -> playbook governance records */
     CASESTORE_DB_DEDUP,      /* bucket BE + site\0source\0uid -> "" : records already stored */
+    CASESTORE_DB_HTTP, /* "session:SHA256HEX" / "token:NAME" / "tokenhash:SHA256HEX" -> sign-in
+                          records (broker/http_auth.c); never a secret in clear */
     CASESTORE_DB_COUNT
 } casestore_db_t;
 

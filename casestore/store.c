@@ -9,9 +9,9 @@
 #include <string.h>
 
 static const char *const db_names[CASESTORE_DB_COUNT] = {
-    "events",   "seq",       "counters", "cases", "obs",        "runs",
-    "commands", "pending",   "sites",    "meta",  "timers",     "approvals",
-    "requests", "playbooks", "timeline", "audit", "governance", "dedup"};
+    "events",   "seq",   "counters",   "cases",  "obs",       "runs",     "commands",
+    "pending",  "sites", "meta",       "timers", "approvals", "requests", "playbooks",
+    "timeline", "audit", "governance", "dedup",  "http"};
 
 #define INSTANCE_KEY "instance"
 

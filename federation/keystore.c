@@ -134,3 +134,13 @@ size_t keystore_count(const keystore_t *self)
 {
     return self ? zhashx_size(self->by_key) : 0;
 }
+
+const key_identity_t *keystore_find_operator(const keystore_t *self, const char *name)
+{
+    if (!self || !name)
+        return NULL;
+    for (const key_identity_t *id = zhashx_first(self->by_key); id; id = zhashx_next(self->by_key))
+        if (id->kind == KEY_OPERATOR && strcmp(id->name, name) == 0)
+            return id;
+    return NULL;
+}

@@ -103,9 +103,10 @@ typedef struct caller {
     const char *role;
     const char *site;
     outbound_t *out;
-    const char *actor; /* the audit actor: "operator:NAME" or "token:NAME" */
-    bool http;         /* asked over the HTTPS API (CURVE-only commands refused) */
-    const char *csrf;  /* a browser session's CSRF token (session.whoami), else NULL */
+    const char *actor;   /* the audit actor: "operator:NAME" or "token:NAME" */
+    bool http;           /* asked over the HTTPS API (CURVE-only commands refused) */
+    const char *csrf;    /* a browser session's CSRF token (session.whoami), else NULL */
+    const char *session; /* a browser session's SHA-256 hex (session.logout), else NULL */
 } caller_t;
 
 session_t *broker_session(broker_t *b, const char *site);

@@ -37,6 +37,9 @@ void keystore_destroy(keystore_t **self_p);
    Borrowed: valid while the store lives. */
 const key_identity_t *keystore_lookup(const keystore_t *self, const char *public_z85);
 size_t keystore_count(const keystore_t *self);
+/* The trusted operator called name, or NULL (none, or the key was removed
+   from the store). Borrowed: valid while the store lives. */
+const key_identity_t *keystore_find_operator(const keystore_t *self, const char *name);
 /* Fingerprint of a raw 32-byte CURVE key (16 hex + NUL), for logs. */
 void keystore_fingerprint(const unsigned char key[32], char out[17]);
 

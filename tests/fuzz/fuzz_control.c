@@ -115,8 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         args = json_stringn_nocheck((const char *)data, size);
     outbound_t out;
     outbound_init(&out);
-    caller_t admin = {"fuzz", "admin", NULL, &out, "operator:fuzz", false, NULL};
-    caller_t other = {"fuzz-beta", "site-admin", "beta", &out, "operator:fuzz-beta", true, NULL};
+    caller_t admin = {"fuzz", "admin", NULL, &out, "operator:fuzz", false, NULL, NULL};
+    caller_t other = {"fuzz-beta",          "site-admin", "beta", &out,
+                      "operator:fuzz-beta", true,         NULL,   NULL};
     run_all(args, &admin);
     run_all(args, &other);
     outbound_clear(&out);
