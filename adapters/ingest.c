@@ -40,10 +40,31 @@ void ingest_event(void *arg, json_t *event, size_t record_no)
     in->pending++;
 }
 
+/* A push source answering record by record learns each one's fate. */
+static void tell(ingest_t *in, size_t record_no, size_t offset, source_record_fate_t fate,
+                 const char *reason)
+{
+    if (in->plugin && in->plugin->on_text_record)
+        in->plugin->on_text_record(in->state, in->index, record_no, offset, fate, reason);
+}
+
+/* normalize_emit_at_fn for native text (ingest_record). */
+static void ingest_event_at(void *arg, json_t *event, size_t record_no, size_t offset)
+{
+    ingest_t *in = arg;
+    size_t refused0 = in->refused;
+    ingest_event(arg, event, record_no);
+    if (!in->failed)
+        tell(in, record_no, offset,
+             in->refused != refused0 ? SOURCE_RECORD_REFUSED : SOURCE_RECORD_ADDED,
+             in->refused != refused0 ? "the outbox is full (kept in the dead letters)" : NULL);
+}
+
 void ingest_reject(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
                    size_t raw_len)
 {
     ingest_t *in = arg;
+    tell(in, record_no, offset, SOURCE_RECORD_REJECTED, reason);
     char q[600];
     if (in->file)
         fs_log(FS_LOG_WARN, "adapter", "record_rejected",
@@ -67,8 +88,10 @@ int ingest_record(ingest_t *in, const json_t *rec, size_t index)
     if (json_is_string(rec)) {
         /* Native text: framed and mapped by normalizer_run. */
         size_t added0 = in->added, refused0 = in->refused;
-        long r = normalizer_run(a->normalizer, in->source_id, &opts, json_string_value(rec),
-                                json_string_length(rec), ingest_event, ingest_reject, in, in->e);
+        in->index = index;
+        long r =
+            normalizer_run_at(a->normalizer, in->source_id, &opts, json_string_value(rec),
+                              json_string_length(rec), ingest_event_at, ingest_reject, in, in->e);
         if (r < 0 || in->failed)
             return -1;
         return in->refused != refused0        ? SOURCE_RECORD_REFUSED

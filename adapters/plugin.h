@@ -122,6 +122,16 @@ typedef struct adapter_plugin {
        committed.  Called on the daemon's thread while and after it commits. */
     void (*on_record)(void *state, size_t record, source_record_fate_t fate);
     void (*on_commit)(void *state, bool committed);
+    /* Optional, for push sources that emit native text (a JSON string) and
+       answer record by record (webhook): each record the framing found in
+       emitted text number `record` (0-based, in emit order), before that
+       text's on_record: its number in the text (from 1), its byte offset
+       in the text, its fate, and for a record not added the reason
+       (borrowed, NULL when added).  Same thread and moment as on_record.
+       An optional member added within version 2: a plugin that leaves it
+       NULL is called exactly as before. */
+    void (*on_text_record)(void *state, size_t record, size_t record_no, size_t byte_offset,
+                           source_record_fate_t fate, const char *reason);
     /* Instead of poll, for a one-shot source over one large input (replay):
        runs once, on the daemon's thread, feeding the input through
        source_sink_stream and committing with source_sink_commit as it

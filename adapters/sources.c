@@ -90,16 +90,29 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
                               "sources[%zu].type: unknown source type \"%s\" (fedsoar-adapter "
                               "--list-connectors lists them)",
                               i, type ? type : "(none)");
-        /* A type without a fixed source id (file-tail) takes it from the config. */
-        const char *source_id =
-            ops->source_id ? ops->source_id : json_string_value(json_object_get(c, "source_id"));
+        /* A type without a fixed source id takes it from the config:
+           "source_id" (file-tail, syslog) or "source" (webhook). */
+        const char *source_id = ops->source_id ? ops->source_id
+                                : json_object_get(c, "source_id")
+                                    ? json_string_value(json_object_get(c, "source_id"))
+                                    : json_string_value(json_object_get(c, "source"));
         if (!source_id)
             return fs_err_set(
                 e, "sources[%zu] (%s): source_id: required for type %s (a normalize source id)", i,
                 name, type);
-        if (!normalizer_has_source(a->normalizer, source_id))
-            return fs_err_set(e, "sources[%zu] (%s): the mappings have no source id %s", i, name,
-                              source_id);
+        if (!normalizer_has_source(a->normalizer, source_id)) {
+            char known[1024] = "";
+            size_t used = 0;
+            for (size_t k = 0; k < normalizer_source_count(a->normalizer); k++) {
+                int n = snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "",
+                                 normalizer_source_id(a->normalizer, k));
+                if (n < 0 || (size_t)n >= sizeof known - used)
+                    break;
+                used += (size_t)n;
+            }
+            return fs_err_set(e, "sources[%zu] (%s): the mappings have no source id %s (known: %s)",
+                              i, name, source_id, known);
+        }
         for (size_t k = 0; k < a->source_count; k++)
             if (strcmp(a->sources[k].name, name) == 0)
                 return fs_err_set(e, "sources[%zu].name: \"%s\" is used twice", i, name);
@@ -187,7 +200,8 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
 {
     char key[160];
     checkpoint_key(s, key, sizeof key);
-    ingest_t in = {.a = a, .name = s->name, .source_id = s->source_id};
+    ingest_t in = {
+        .a = a, .name = s->name, .source_id = s->source_id, .plugin = s->plugin, .state = s->state};
     if (ingest_begin(&in, e) != 0)
         return -1;
     size_t i;
@@ -264,7 +278,11 @@ void adapter_poll_sources(adapter_t *a)
             finish_poll(a, s, records, next, rc, &err, w->started_ms);
             json_decref(records);
             free(next);
-        } else if (w->phase == WORKER_IDLE && fs_mono_ms() >= s->next_poll) {
+            /* A source with more waiting (a push source's next senders)
+               polls again at once, not one loop turn later. */
+            pthread_mutex_lock(&w->mu);
+        }
+        if (w->phase == WORKER_IDLE && fs_mono_ms() >= s->next_poll) {
             char key[160];
             checkpoint_key(s, key, sizeof key);
             w->checkpoint = outbox_get_meta(a->outbox, key);

@@ -227,6 +227,7 @@ typedef struct nz_run {
     const mapping_t *m;
     const normalize_opts_t *opts;
     normalize_emit_fn *emit;
+    normalize_emit_at_fn *emit_at; /* instead of emit, when set (normalizer_run_at) */
     normalize_reject_fn *reject;
     void *arg;
     long rejected;

@@ -156,7 +156,9 @@ void nz_run_record(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, co
         }
         nz_run_bad(r, record_no, offset, e.text, raw, raw_len);
     } else {
-        if (r->emit)
+        if (r->emit_at)
+            r->emit_at(r->arg, ev, record_no, offset);
+        else if (r->emit)
             r->emit(r->arg, ev, record_no);
         json_decref(ev);
     }
@@ -164,10 +166,8 @@ void nz_run_record(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, co
     free(dumped);
 }
 
-normalize_stream_t *normalize_stream_new(normalizer_t *self, const char *source_id,
-                                         const normalize_opts_t *opts, const char *position,
-                                         normalize_emit_fn *emit, normalize_reject_fn *reject,
-                                         void *arg, fs_err_t *e)
+static normalize_stream_t *stream_new(normalizer_t *self, const char *source_id,
+                                      const char *position, const nz_run_t *run, fs_err_t *e)
 {
     const mapping_t *m = find(self, source_id);
     if (!m) {
@@ -176,21 +176,24 @@ normalize_stream_t *normalize_stream_new(normalizer_t *self, const char *source_
                     source_id ? source_id : "(null)");
         return NULL;
     }
-    nz_run_t r = {.m = m, .opts = opts, .emit = emit, .reject = reject, .arg = arg};
-    return nz_stream_new(m, &r, position, e);
+    return nz_stream_new(m, run, position, e);
 }
 
-long normalizer_run(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
-                    const char *buf, size_t len, normalize_emit_fn *emit,
-                    normalize_reject_fn *reject, void *arg, fs_err_t *e)
+normalize_stream_t *normalize_stream_new(normalizer_t *self, const char *source_id,
+                                         const normalize_opts_t *opts, const char *position,
+                                         normalize_emit_fn *emit, normalize_reject_fn *reject,
+                                         void *arg, fs_err_t *e)
 {
-    normalize_stream_t *s = normalize_stream_new(self, source_id, opts, NULL, emit, reject, arg, e);
-    if (!s)
-        return -1;
+    nz_run_t r = {.opts = opts, .emit = emit, .reject = reject, .arg = arg};
+    return stream_new(self, source_id, position, &r, e);
+}
+
+/* The whole input is one chunk; feed returns early only before a skipped
+   span (checkpoints), so it is called until all is taken. */
+static long run_whole(normalize_stream_t *s, const char *buf, size_t len)
+{
     if (!buf)
         len = 0;
-    /* The whole input is one chunk; feed returns early only before a
-       skipped span (checkpoints), so it is called until all is taken. */
     size_t done = 0, n;
     do {
         n = normalize_stream_feed(s, buf ? buf + done : NULL, len - done, true);
@@ -199,6 +202,23 @@ long normalizer_run(normalizer_t *self, const char *source_id, const normalize_o
     long rejected = normalize_stream_rejected(s);
     normalize_stream_destroy(&s);
     return rejected;
+}
+
+long normalizer_run(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
+                    const char *buf, size_t len, normalize_emit_fn *emit,
+                    normalize_reject_fn *reject, void *arg, fs_err_t *e)
+{
+    normalize_stream_t *s = normalize_stream_new(self, source_id, opts, NULL, emit, reject, arg, e);
+    return s ? run_whole(s, buf, len) : -1;
+}
+
+long normalizer_run_at(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
+                       const char *buf, size_t len, normalize_emit_at_fn *emit,
+                       normalize_reject_fn *reject, void *arg, fs_err_t *e)
+{
+    nz_run_t r = {.opts = opts, .emit_at = emit, .reject = reject, .arg = arg};
+    normalize_stream_t *s = stream_new(self, source_id, NULL, &r, e);
+    return s ? run_whole(s, buf, len) : -1;
 }
 
 json_t *normalizer_map(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,

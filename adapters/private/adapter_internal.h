@@ -95,15 +95,18 @@ int adapter_run_one_shot(adapter_t *a, const json_t *config, fs_err_t *e);
    with the source's checkpoint. Daemon thread only. */
 typedef struct ingest {
     adapter_t *a;
-    const char *name;      /* the source instance, in logs */
-    const char *source_id; /* normalize source id */
-    const char *file;      /* replay: the file, in logs (NULL otherwise) */
-    size_t added;          /* events added */
-    size_t rejected;       /* records dead-lettered as not normalizable */
-    size_t refused;        /* events the full outbox refused (dead-lettered) */
-    size_t pending;        /* records (events + rejects) since the last commit */
-    bool open;             /* a transaction is open */
-    bool failed;           /* an outbox write failed: abort */
+    const char *name;               /* the source instance, in logs */
+    const char *source_id;          /* normalize source id */
+    const char *file;               /* replay: the file, in logs (NULL otherwise) */
+    const adapter_plugin_t *plugin; /* polled sources: told each text record's fate */
+    void *state;                    /* the plugin's state (borrowed) */
+    size_t index;                   /* the emitted record being ingested */
+    size_t added;                   /* events added */
+    size_t rejected;                /* records dead-lettered as not normalizable */
+    size_t refused;                 /* events the full outbox refused (dead-lettered) */
+    size_t pending;                 /* records (events + rejects) since the last commit */
+    bool open;                      /* a transaction is open */
+    bool failed;                    /* an outbox write failed: abort */
     fs_err_t *e;
 } ingest_t;
 

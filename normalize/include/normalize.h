@@ -48,6 +48,14 @@ long normalizer_run(normalizer_t *self, const char *source_id, const normalize_o
                     const char *buf, size_t len, normalize_emit_fn *emit,
                     normalize_reject_fn *reject, void *arg, fs_err_t *e);
 
+/* The same as normalizer_run, with each event's byte offset in buf (the
+   offset of the record it came from), for callers that answer a sender
+   record by record (the webhook source). */
+typedef void(normalize_emit_at_fn)(void *arg, json_t *event, size_t record_no, size_t byte_offset);
+long normalizer_run_at(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
+                       const char *buf, size_t len, normalize_emit_at_fn *emit,
+                       normalize_reject_fn *reject, void *arg, fs_err_t *e);
+
 /* ---- streaming: an input of any size in bounded memory (framing.c) -------
 
    The same splitting and mapping as normalizer_run, fed in chunks of any
