@@ -1,3 +1,22 @@
 # Issue 13: the HTTPS API, sign-in, the webhook source (label http). Each
 # script starts real processes and talks to them with curl over TLS.
 fedsoar_script_test(http_certs http http/certs.sh 120)
+fedsoar_script_test(webhook_source http http/webhook_source.sh 180)
+# The HTTPS API from outside (docs/api.md): every route and role, then the
+# negative cases. api_routes saves every answer for the OpenAPI conformance
+# check (CTest fixture http_responses: running the check alone runs it first).
+fedsoar_script_test(http_api_routes http http/api_routes.sh 300)
+set_property(TEST http_api_routes APPEND PROPERTY ENVIRONMENT
+             "API_SAVE_DIR=${CMAKE_BINARY_DIR}/tests/http-responses")
+set_tests_properties(http_api_routes PROPERTIES FIXTURES_SETUP http_responses)
+fedsoar_script_test(http_api_negative http http/api_negative.sh 300)
+fedsoar_script_test(http_openapi_conformance http http/openapi_conformance.sh 120)
+set_property(TEST http_openapi_conformance APPEND PROPERTY ENVIRONMENT
+             "API_SAVE_DIR=${CMAKE_BINARY_DIR}/tests/http-responses")
+set_tests_properties(http_openapi_conformance PROPERTIES FIXTURES_REQUIRED http_responses)
+# valgrind cannot run ASan binaries; the sanitizer build checks leaks itself.
+if(NOT FEDSOAR_SANITIZE)
+  fedsoar_script_test(http_valgrind http http/valgrind_http.sh 300)
+  set_tests_properties(http_valgrind PROPERTIES SKIP_RETURN_CODE 77)
+endif()
+fedsoar_script_test(resource_commands http http/resource_commands.sh 180)
