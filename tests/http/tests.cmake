@@ -20,6 +20,4 @@ if(NOT FEDSOAR_SANITIZE)
   set_tests_properties(http_valgrind PROPERTIES SKIP_RETURN_CODE 77)
 endif()
 fedsoar_script_test(resource_commands http http/resource_commands.sh 180)
-# Sign-in without new secrets to steal (issue 13.3): tokens, one-time links, sessions, CSRF
-fedsoar_script_test(web_signin_cli http http/web_signin_cli.sh 180)
 fedsoar_script_test(triggers_doc http http/triggers_doc.sh 120)
