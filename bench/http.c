@@ -355,6 +355,8 @@ static void stream_part(hb_broker_t *b, const char *dir, const char *token, uint
            "max %.2f ms\n",
            hb_samples_pct_ms(&r.latency, 50), hb_samples_pct_ms(&r.latency, 99),
            hb_samples_pct_ms(&r.latency, 100));
+    printf("  fan-out spread, first client -> last client per event: p50 %.2f ms  max %.2f ms\n",
+           hb_samples_pct_ms(&r.spread, 50), hb_samples_pct_ms(&r.spread, 100));
     printf("  PATCH round trip with the streams open: p50 %.2f ms  p99 %.2f ms\n",
            hb_samples_pct_ms(&r.patch, 50), hb_samples_pct_ms(&r.patch, 99));
     double raw50 = hb_samples_pct_ms(&raw, 50), raw99 = hb_samples_pct_ms(&raw, 99);

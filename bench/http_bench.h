@@ -89,6 +89,7 @@ typedef struct hb_sse_result {
     size_t events, delivered, expected; /* events caused; (client, event) receipts; wanted */
     size_t clients_complete;            /* clients that got every event */
     hb_samples_t latency;               /* write -> receipt, per (client, event) */
+    hb_samples_t spread;                /* per event: first client's receipt -> last one's */
     hb_samples_t patch;                 /* PATCH round trips while the streams ran */
     long threads_before, threads_max, rss_before_kb, rss_max_kb, anon_max_kb;
     int failed_patches;

@@ -186,6 +186,18 @@ int hb_sse_run(const hb_broker_t *b, const char *const *tokens, size_t clients,
     atomic_store(&shared.stop, true);
     pthread_join(th, NULL);
     out->delivered = atomic_load(&shared.delivered);
+    for (size_t k = 0; k < events; k++) {
+        int64_t first = 0, last = 0;
+        for (size_t i = 0; i < clients; i++) {
+            int64_t t = cs[i].got_us[k];
+            if (t && (!first || t < first))
+                first = t;
+            if (t > last)
+                last = t;
+        }
+        if (first)
+            hb_samples_add(&out->spread, (double)(last - first));
+    }
     for (size_t i = 0; i < clients; i++) {
         size_t got = 0;
         for (size_t k = 0; k < events; k++)
@@ -211,4 +223,5 @@ void hb_sse_result_free(hb_sse_result_t *r)
 {
     hb_samples_free(&r->latency);
     hb_samples_free(&r->patch);
+    hb_samples_free(&r->spread);
 }
