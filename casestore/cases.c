@@ -1,6 +1,6 @@
-/*  cases.c — case documents: read, update (status, severity, assignee,
-    notes) and the response-time metrics.  Correlation is correlate.c, the
-    timeline timeline.c. */
+/*  cases.c — case documents: read, write, update (status, severity,
+    assignee, notes).  Correlation is correlate.c, the timeline timeline.c,
+    the metrics and counts case_aggregates.c, lists case_list.c. */
 #include "casestore_internal.h"
 
 #include <ctype.h>
@@ -20,22 +20,22 @@ json_t *casestore_case_get(casestore_t *st, casestore_txn_t *txn, uint64_t case_
     return casestore_get_json(st, txn, CASESTORE_DB_CASES, key, 8);
 }
 
-int casestore__case_put(casestore_t *st, casestore_txn_t *txn, json_t *c, fs_err_t *e)
+int casestore__case_put(casestore_t *st, casestore_txn_t *txn, json_t *c,
+                        const casestore__case_agg_t *before, fs_err_t *e)
 {
     unsigned char key[8];
     case_key((uint64_t)json_integer_value(json_object_get(c, "id")), key);
     json_object_set_new(c, "updated", json_integer(fs_now_ms()));
-    return casestore_put_json(st, txn, CASESTORE_DB_CASES, key, 8, c, e);
+    if (casestore_put_json(st, txn, CASESTORE_DB_CASES, key, 8, c, e) != 0)
+        return -1;
+    casestore__case_agg_t after;
+    casestore__case_agg_of(c, &after);
+    return casestore__aggregates_apply(st, txn, before, &after, e);
 }
 
 static bool valid_status(const char *s)
 {
-    static const char *const all[] = {"new",         "analysis", "containment",
-                                      "eradication", "recovery", "closed"};
-    for (size_t i = 0; s && i < sizeof all / sizeof *all; i++)
-        if (strcmp(s, all[i]) == 0)
-            return true;
-    return false;
+    return casestore_case_status_index(s) >= 0;
 }
 
 /* Lifecycle stamps for MTTA/MTTC/MTTR: first time a case is acknowledged
@@ -70,7 +70,7 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
             json_object_set(c, k, v);
             if (sv)
                 stamp(c, "acknowledged");
-        } else if (strcmp(k, "note") == 0 && sv && *sv && strlen(sv) <= 8192) {
+        } else if (strcmp(k, "note") == 0 && sv && *sv && strlen(sv) <= CASESTORE_NOTE_MAX) {
             json_t *notes = json_object_get(c, "notes");
             if (!notes)
                 json_object_set_new(c, "notes", notes = json_array());
@@ -82,7 +82,7 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
             return fs_err_setc(e, CASESTORE_E_INVALID,
                                "case field %s: not settable to that value (status is one "
                                "of: " CASESTORE_CASE_STATUSES
-                               "; severity_id 0-6; assignee a name; note 1-8192 chars)",
+                               "; severity_id 0-6; assignee a name; note 1-10000 chars)",
                                k);
         }
     }
@@ -96,6 +96,8 @@ int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t ca
     if (!c)
         return fs_err_setc(e, CASESTORE_E_NOT_FOUND, "case %llu does not exist",
                            (unsigned long long)case_id);
+    casestore__case_agg_t before;
+    casestore__case_agg_of(c, &before);
     int rc = 0;
     size_t i;
     json_t *fields;
@@ -105,7 +107,7 @@ int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t ca
             break;
     }
     if (rc == 0)
-        rc = casestore__case_put(st, txn, c, e);
+        rc = casestore__case_put(st, txn, c, &before, e);
     json_decref(c);
     json_array_foreach(list, i, fields)
     {
@@ -125,88 +127,4 @@ int casestore_case_update(casestore_t *st, casestore_txn_t *txn, uint64_t case_i
     int rc = casestore_case_update_all(st, txn, case_id, list, by, e);
     json_decref(list);
     return rc;
-}
-
-/* ---- metrics ----------------------------------------------------------------- */
-
-typedef struct {
-    json_int_t cases, open, alerts;
-    double tta, ttc, ttr;
-    json_int_t n_tta, n_ttc, n_ttr;
-} tally_t;
-
-static void tally_add(tally_t *t, const json_t *c)
-{
-    json_int_t created = json_integer_value(json_object_get(c, "created"));
-    const json_t *a = json_object_get(c, "acknowledged"), *k = json_object_get(c, "contained"),
-                 *r = json_object_get(c, "resolved");
-    t->cases++;
-    t->alerts += json_integer_value(json_object_get(c, "alert_count"));
-    t->open += r == NULL;
-    if (a) {
-        t->tta += (double)(json_integer_value(a) - created);
-        t->n_tta++;
-    }
-    if (k) {
-        t->ttc += (double)(json_integer_value(k) - created);
-        t->n_ttc++;
-    }
-    if (r) {
-        t->ttr += (double)(json_integer_value(r) - created);
-        t->n_ttr++;
-    }
-}
-
-static json_t *tally_json(const tally_t *t)
-{
-    return json_pack(
-        "{s:I, s:I, s:I, s:o, s:o, s:o}", "cases", t->cases, "open_cases", t->open, "alerts",
-        t->alerts, "mtta_s", t->n_tta ? json_real(t->tta / (double)t->n_tta / 1000.0) : json_null(),
-        "mttc_s", t->n_ttc ? json_real(t->ttc / (double)t->n_ttc / 1000.0) : json_null(), "mttr_s",
-        t->n_ttr ? json_real(t->ttr / (double)t->n_ttr / 1000.0) : json_null());
-}
-
-struct metrics_ctx {
-    tally_t all;
-    tally_t sites[64];
-    char names[64][33];
-    size_t nsites;
-};
-
-static int metrics_one(void *arg, const casestore_val_t *key, const casestore_val_t *val)
-{
-    (void)key;
-    struct metrics_ctx *m = arg;
-    json_t *c = json_loadb(val->data, val->len, 0, NULL);
-    if (!c)
-        return 0;
-    tally_add(&m->all, c);
-    size_t i;
-    json_t *site;
-    /* A case that spans sites counts for each of them. */
-    json_array_foreach(json_object_get(c, "sites"), i, site)
-    {
-        const char *name = json_string_value(site);
-        size_t j = 0;
-        while (j < m->nsites && strcmp(m->names[j], name) != 0)
-            j++;
-        if (j == m->nsites && m->nsites < 64)
-            snprintf(m->names[m->nsites++], sizeof m->names[0], "%s", name);
-        if (j < m->nsites)
-            tally_add(&m->sites[j], c);
-    }
-    json_decref(c);
-    return 0;
-}
-
-json_t *casestore_case_metrics(casestore_t *st, casestore_txn_t *txn)
-{
-    struct metrics_ctx *m = fs_xcalloc(1, sizeof *m);
-    casestore_foreach(st, txn, CASESTORE_DB_CASES, false, metrics_one, m);
-    json_t *per = json_object();
-    for (size_t i = 0; i < m->nsites; i++)
-        json_object_set_new(per, m->names[i], tally_json(&m->sites[i]));
-    json_t *out = json_pack("{s:o, s:o}", "overall", tally_json(&m->all), "per_site", per);
-    free(m);
-    return out;
 }

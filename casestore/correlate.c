@@ -120,6 +120,8 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
     const json_t *observables = json_object_get(event, "observables");
     uint64_t id = find_case(st, txn, observables, window_ms);
     json_t *c = id ? casestore_case_get(st, txn, id) : NULL;
+    casestore__case_agg_t before;
+    casestore__case_agg_of(c, &before);
     *created = c == NULL;
     if (!c) {
         if (!(id = casestore_next_id(st, txn, "case_id", e)))
@@ -138,12 +140,21 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
         add_unique(json_object_get(c, "sites"), json_string(site), 16);
     size_t i;
     json_t *obs;
+    json_t *listed = json_object_get(c, "observables");
     json_array_foreach(observables, i, obs)
     {
         json_t *slim =
             json_pack("{s:O?, s:O?, s:O?}", "type_id", json_object_get(obs, "type_id"), "type",
                       json_object_get(obs, "type"), "value", json_object_get(obs, "value"));
-        add_unique(json_object_get(c, "observables"), slim, CASE_MAX_OBSERVABLES);
+        size_t n = json_array_size(listed);
+        add_unique(listed, slim, CASE_MAX_OBSERVABLES);
+        /* A value new to the case goes into the case list's index too. */
+        const char *value = json_string_value(json_object_get(obs, "value"));
+        if (json_array_size(listed) > n && value &&
+            casestore__case_obs_index(st, txn, value, id, e) != 0) {
+            json_decref(c);
+            return 0;
+        }
     }
     json_t *attack;
     json_array_foreach(json_object_get(fi, "attacks"), i, attack)
@@ -160,7 +171,7 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
     if (json_array_size(json_object_get(c, "alerts")) < CASE_MAX_ALERTS)
         json_array_append(json_object_get(c, "alerts"), alert);
     json_decref(alert);
-    int rc = casestore__case_put(st, txn, c, e);
+    int rc = casestore__case_put(st, txn, c, &before, e);
     json_decref(c);
     if (rc != 0)
         return 0;

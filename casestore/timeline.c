@@ -98,3 +98,49 @@ json_t *casestore_timeline(casestore_t *st, casestore_txn_t *txn, uint64_t case_
     casestore_foreach_from(st, txn, CASESTORE_DB_TIMELINE, p.prefix, 8, timeline_one, &p);
     return p.out;
 }
+
+struct timeline_range {
+    unsigned char prefix[8];
+    json_t *items;
+    size_t limit;
+    uint64_t last;
+    bool more;
+};
+
+static int range_one(void *arg, const casestore_val_t *k, const casestore_val_t *v)
+{
+    struct timeline_range *r = arg;
+    if (k->len != 16 || memcmp(k->data, r->prefix, 8) != 0)
+        return 1;
+    if (json_array_size(r->items) >= r->limit) {
+        r->more = true;
+        return 1;
+    }
+    uint64_t id = fs_u64_from_be((const unsigned char *)k->data + 8);
+    json_t *entry = json_loadb(v->data, v->len, 0, NULL);
+    if (entry) {
+        json_object_set_new(entry, "entry_id", json_integer((json_int_t)id));
+        json_array_append_new(r->items, entry);
+    }
+    r->last = id;
+    return 0;
+}
+
+json_t *casestore_timeline_page(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
+                                uint64_t after, size_t limit)
+{
+    struct timeline_range r = {.items = json_array(), .limit = limit ? limit : 50};
+    unsigned char from[16];
+    fs_u64_to_be(case_id, r.prefix);
+    memcpy(from, r.prefix, 8);
+    fs_u64_to_be(after == UINT64_MAX ? after : after + 1, from + 8);
+    if (after != UINT64_MAX)
+        casestore_foreach_from(st, txn, CASESTORE_DB_TIMELINE, from, 16, range_one, &r);
+    json_t *cursor = json_null();
+    if (r.more) {
+        char buf[24];
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)r.last);
+        cursor = json_string(buf);
+    }
+    return json_pack("{s:o, s:o}", "items", r.items, "next_cursor", cursor);
+}

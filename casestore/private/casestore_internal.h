@@ -6,7 +6,36 @@
 #include "casestore.h"
 #include "ocsf.h"
 
-/* Writes a case document (c is stamped with "updated" and "audit_seq"). */
-int casestore__case_put(casestore_t *st, casestore_txn_t *txn, json_t *c, fs_err_t *e);
+/* What a case contributes to the aggregates (case_aggregates.c): taken
+   from the document before a change and compared with it after. */
+#define CASESTORE__CASE_SITES 16
+typedef struct casestore__case_agg {
+    bool present;
+    int status; /* index in CASESTORE_CASE_STATUSES, -1 unknown */
+    int64_t created, alerts, acknowledged, contained, resolved; /* 0: not yet */
+    size_t nsites;
+    char sites[CASESTORE__CASE_SITES][64];
+} casestore__case_agg_t;
+
+/* Fills a from the case document c (NULL: an absent case). */
+void casestore__case_agg_of(const json_t *c, casestore__case_agg_t *a);
+/* Moves the aggregates from what `before` contributed to what `after` does. */
+int casestore__aggregates_apply(casestore_t *st, casestore_txn_t *txn,
+                                const casestore__case_agg_t *before,
+                                const casestore__case_agg_t *after, fs_err_t *e);
+/* At open: when cases exist but no aggregates (a store an older broker
+   made), builds them in one scan (logged). Own transaction. */
+int casestore__aggregates_build_if_missing(casestore_t *st, fs_err_t *e);
+/* The index of a case's observables ("o" rows): one value of case id. */
+int casestore__case_obs_index(casestore_t *st, casestore_txn_t *txn, const char *value,
+                              uint64_t case_id, fs_err_t *e);
+extern const char *const casestore__statuses[];
+#define CASESTORE__NSTATUS 6
+
+/* Writes a case document (c is stamped with "updated" and "audit_seq") and
+   moves the aggregates from `before` (the document as read, or an absent
+   case) to it, in the same transaction. */
+int casestore__case_put(casestore_t *st, casestore_txn_t *txn, json_t *c,
+                        const casestore__case_agg_t *before, fs_err_t *e);
 
 #endif
