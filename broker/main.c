@@ -56,6 +56,7 @@ static const fs_schema_field_t http_fields[] = {
     FS_FIELD("public_url", FS_S_STRING_LEN(8, 256)),
     FS_FIELD("max_body_bytes", FS_S_INT(1024, 64 << 20)),
     FS_FIELD("rate_limit_per_min", FS_S_INT(1, 1000000)),
+    FS_FIELD("login_link_ttl_s", FS_S_INT(5, 3600)),
     FS_FIELDS_END,
 };
 
@@ -240,6 +241,7 @@ int main(int argc, char **argv)
                 .public_url = fs_config_string(cfg, "http.public_url", NULL),
                 .max_body = (size_t)fs_config_int(cfg, "http.max_body_bytes", 1 << 20),
                 .rate_limit = (unsigned)fs_config_int(cfg, "http.rate_limit_per_min", 600),
+                .login_link_ttl_s = (unsigned)fs_config_int(cfg, "http.login_link_ttl_s", 60),
             },
         .config = cfg,
     };

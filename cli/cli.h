@@ -50,6 +50,10 @@ int cmd_route(const cli_opts_t *o, int argc, char **argv);
 /* playbook submit|diff|history|approve|reject|activate|rollback|retire|compare|status */
 int cmd_governance(const cli_opts_t *o, int argc, char **argv);
 int cmd_audit(const cli_opts_t *o, int argc, char **argv);
+/* cmd_web.c: login --web, sessions list|revoke, token create|list|revoke */
+int cmd_login(const cli_opts_t *o, int argc, char **argv);
+int cmd_sessions(const cli_opts_t *o, int argc, char **argv);
+int cmd_token(const cli_opts_t *o, int argc, char **argv);
 
 /* ---- usage (usage.c): one table of every command and subcommand ---------- */
 

@@ -15,6 +15,7 @@ static const struct {
     {"case", cmd_case},           {"approvals", cmd_approvals}, {"runs", cmd_runs},
     {"metrics", cmd_metrics},     {"playbook", cmd_playbook},   {"audit", cmd_audit},
     {"normalize", cmd_normalize}, {"openc2", cmd_openc2},       {"route", cmd_route},
+    {"login", cmd_login},         {"sessions", cmd_sessions},   {"token", cmd_token},
 };
 
 static bool is_help(const char *a)

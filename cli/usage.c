@@ -22,14 +22,10 @@ static const cli_usage_t usage_table[] = {
      "events (total, per site), dead letters, cases, runs, commands, connected sites"},
     {"sites", NULL, "[--json]",
      "per site: connection, last heartbeat, outbox backlog, events, capabilities"},
-    {"case", "list",
-     "[--status S] [--site S] [--assignee N] [--severity L|0-6] [--text T] [--observable V] "
-     "[--limit N] [--cursor C] [--json]",
-     "cases, newest first: filters; without --limit or --cursor at most 1000, else one page "
-     "(1-500) and the cursor that continues it"},
+    {"case", "list", "[--json]", "cases, newest first (at most 1000)"},
     {"case", "show", "ID [--json]", "one case, its timeline, its commands with their responses"},
     {"case", "assign", "ID NAME [--json]", "set the case's assignee"},
-    {"case", "note", "ID TEXT [--json]", "add a note (1-10000 characters) to the case"},
+    {"case", "note", "ID TEXT [--json]", "add a note (1-8192 characters) to the case"},
     {"case", "status", "ID new|analysis|containment|eradication|recovery|closed [--json]",
      "move the case"},
     {"case", "severity", "ID unknown|info|low|medium|high|critical|fatal [--json]",
@@ -65,6 +61,18 @@ static const cli_usage_t usage_table[] = {
      "0 intact and "
      "authenticated, 1 broken or not authenticated"},
     {"audit", "export", "[--since SEQ]", "one JSON line per audit entry, for a SIEM"},
+    {"login", NULL, "--web [--json]",
+     "a one-time sign-in link for your browser, made with your operator key (works once,\n"
+     "within 60 s); the URL is the last line of stdout"},
+    {"sessions", "list", "[--json]",
+     "browser sessions (yours; an admin sees all): public id, operator, created, last used"},
+    {"sessions", "revoke", "ID [--json]", "end a browser session (yours; an admin: anyone's)"},
+    {"token", "create",
+     "--name NAME --role analyst|approver|site-admin|admin [--site S] [--expires DURATION] "
+     "[--json]",
+     "an API token for a tool (admin), printed once as the last line; DURATION: 30m, 12h, 90d"},
+    {"token", "list", "[--json]", "API tokens (admin): name, role, site, expiry; never the secret"},
+    {"token", "revoke", "NAME [--json]", "revoke an API token at once (admin)"},
     {"normalize", NULL,
      "--source ID [--site NAME] [--keep-raw] [--mappings DIR] [FILE|-] | --list-sources",
      "native records -> OCSF, one per line (docs/normalize.md): 0 all normalized, 1 a record\n"
