@@ -71,6 +71,8 @@ static const struct {
     {"tokens.list", control_tokens_list, false, ADMIN, false},
     {"token.revoke", control_token_revoke, true, ADMIN, true},
     /* resources of the HTTPS API */
+    {"case.timeline", control_case_timeline, false, ANY, false},
+    {"case.note", control_case_note, true, "analyst,site-admin," ADMIN, false},
 };
 
 static bool role_allowed(const char *roles, const char *role)

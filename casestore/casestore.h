@@ -63,6 +63,9 @@ typedef enum {
     CASESTORE_DB_DEDUP,      /* bucket BE + site\0source\0uid -> "" : records already stored */
     CASESTORE_DB_HTTP, /* "session:SHA256HEX" / "token:NAME" / "tokenhash:SHA256HEX" -> sign-in
                           records (broker/http_auth.c); never a secret in clear */
+    CASESTORE_DB_AGGREGATES, /* derived from the cases, kept in the same txn
+                                (casestore/case_aggregates.c): "t" site -> totals,
+                                "d" day BE32 site -> one day's, "o" value\0 id BE -> "" */
     CASESTORE_DB_COUNT
 } casestore_db_t;
 
@@ -140,6 +143,11 @@ int casestore_foreach(casestore_t *self, casestore_txn_t *txn, casestore_db_t db
 /* The same from the first key >= from (ascending only). */
 int casestore_foreach_from(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
                            const void *from, size_t from_len, casestore_visit_fn *fn, void *arg);
+/* The same from the first key >= from, or descending from the last key
+   <= from when `reverse` (from NULL: the first or last row). */
+int casestore_foreach_at(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
+                         const void *from, size_t from_len, bool reverse, casestore_visit_fn *fn,
+                         void *arg);
 /* The first row of a table: 0 found, 1 empty, -1 error. */
 int casestore_first(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
                     casestore_val_t *key, casestore_val_t *val);
@@ -172,8 +180,61 @@ int casestore_case_update(casestore_t *st, casestore_txn_t *txn, uint64_t case_i
    writing the case once. */
 int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
                               const json_t *list, const char *by, fs_err_t *e);
-/* MTTA/MTTC/MTTR and counts, overall and per site. Caller owns. */
-json_t *casestore_case_metrics(casestore_t *st, casestore_txn_t *txn);
+/* The index of status in CASESTORE_CASE_STATUSES (0 new .. 5 closed), -1
+   when it is not one (NULL included). */
+int casestore_case_status_index(const char *status);
+
+/* Notes (casestore_case_update {"note"}) are 1..CASESTORE_NOTE_MAX bytes. */
+#define CASESTORE_NOTE_MAX 10000
+
+/* ---- aggregates (casestore/case_aggregates.c) ------------------------------
+   Written in the same transaction as every case change: per site and
+   overall, the totals and one row per UTC day of creation, each holding the
+   case count, open cases, alerts, count and sum of time-to-acknowledge,
+   -contain, -resolve, and the count of cases by status. A case that spans
+   sites counts for each of them. Nothing here scans the cases. */
+
+/* Response metrics for the cases created in the last window_days UTC days
+   (today counts as one; 0: all time): {"window_days", "overall": TALLY,
+   "per_site": {SITE: TALLY}, "series": [{"day": "YYYY-MM-DD", "overall":
+   TALLY, "per_site": {SITE: TALLY}}]} where TALLY is {"cases",
+   "open_cases", "alerts", "mtta_s", "mttc_s", "mttr_s" (null: no case got
+   there), "by_status": {STATUS: n}}. The series has the days that have
+   cases, oldest first, at most the last 366. Caller owns. */
+json_t *casestore_case_metrics(casestore_t *st, casestore_txn_t *txn, int window_days);
+/* The number of cases in each status, {"new": n, "analysis": n, ...}
+   (every status present), of one site or (site NULL) of all: one row
+   read, for the case list and the Prometheus metrics. Caller owns. */
+json_t *casestore_case_status_counts(casestore_t *st, casestore_txn_t *txn, const char *site);
+
+/* ---- lists (casestore/case_list.c) ----------------------------------------- */
+
+#define CASESTORE_CASE_LIST_MAX 500    /* rows a page may ask for */
+#define CASESTORE_CASE_LIST_SCAN 20000 /* cases a filtered page examines at most */
+
+/* What a page of cases must match (every member optional, borrowed). */
+typedef struct casestore_case_filter {
+    const char *status;       /* this status */
+    int min_severity;         /* severity_id >= this (0: any) */
+    const char *site;         /* involves this site */
+    const char *visible_site; /* and this one (a site-admin's own) */
+    const char *assignee;     /* assigned to this name */
+    const char *text;         /* case-insensitive substring of the title */
+    const char *observable;   /* a value among its observables, case-insensitive */
+    uint64_t before_id;       /* the cursor: ids below it only (0: from the newest) */
+    size_t limit;             /* rows wanted, 1..CASESTORE_CASE_LIST_MAX (0: 50) */
+    size_t max_examined;      /* 0: CASESTORE_CASE_LIST_SCAN */
+} casestore_case_filter_t;
+
+/* A page of case summaries, newest first: {"items": [{"id", "title",
+   "status", "severity_id", "sites", "alert_count", "assignee", "created",
+   "updated"}], "next_cursor": "ID" | null, "examined": n}. A page stops at
+   `limit` rows or after examining max_examined cases, whichever comes
+   first; next_cursor then continues below the last case examined (a page
+   may be short and still have one). With an observable, only the cases
+   holding it are examined (the "o" index). Caller owns. */
+json_t *casestore_case_list(casestore_t *st, casestore_txn_t *txn,
+                            const casestore_case_filter_t *f);
 
 /* ==== timelines ============================================================= */
 
@@ -188,6 +249,11 @@ int casestore_timeline_add_as(casestore_t *st, casestore_txn_t *txn, uint64_t ca
                               const char *kind, json_t *fields, const char *actor, fs_err_t *e);
 /* The case's timeline, oldest first, at most max entries. Caller owns. */
 json_t *casestore_timeline(casestore_t *st, casestore_txn_t *txn, uint64_t case_id, size_t max);
+/* A page of it: the entries after entry id `after` (0: from the start),
+   at most limit, read by key range: {"items": [ENTRY + "entry_id"],
+   "next_cursor": "ENTRY_ID" | null}. Caller owns. */
+json_t *casestore_timeline_page(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
+                                uint64_t after, size_t limit);
 
 /* ==== audit chain (docs/governance.md "Audit chain") =======================
    Every change to cases, runs, commands, approvals, playbooks, sites and

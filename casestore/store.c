@@ -3,15 +3,15 @@
     readers, error messages).  One write transaction at a time, on one
     thread (LMDB caveat: one writer per env).  The only file of the library
     that sees LMDB: everything else goes through casestore.h. */
-#include "casestore.h"
+#include "casestore_internal.h"
 #include "lmdb_env.h"
 
 #include <string.h>
 
 static const char *const db_names[CASESTORE_DB_COUNT] = {
-    "events",   "seq",   "counters",   "cases",  "obs",       "runs",     "commands",
-    "pending",  "sites", "meta",       "timers", "approvals", "requests", "playbooks",
-    "timeline", "audit", "governance", "dedup",  "http"};
+    "events",   "seq",   "counters",   "cases",  "obs",       "runs",      "commands",
+    "pending",  "sites", "meta",       "timers", "approvals", "requests",  "playbooks",
+    "timeline", "audit", "governance", "dedup",  "http",      "aggregates"};
 
 #define INSTANCE_KEY "instance"
 
@@ -104,7 +104,11 @@ casestore_t *casestore_open(const char *dir, size_t map_mb, fs_err_t *e)
     if (rc != 0) {
         own_code(e);
         casestore_close(&self);
+        return NULL;
     }
+    /* A store an older broker made has cases but no aggregates yet. */
+    if (casestore__aggregates_build_if_missing(self, e) != 0)
+        casestore_close(&self);
     return self;
 }
 
@@ -304,6 +308,14 @@ int casestore_foreach_from(casestore_t *self, casestore_txn_t *txn, casestore_db
 {
     struct visit w = {fn, arg};
     return fs_lmdb_foreach(self->env, lm(txn), db, from, from_len, false, visit_one, &w, NULL);
+}
+
+int casestore_foreach_at(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
+                         const void *from, size_t from_len, bool reverse, casestore_visit_fn *fn,
+                         void *arg)
+{
+    struct visit w = {fn, arg};
+    return fs_lmdb_foreach(self->env, lm(txn), db, from, from_len, reverse, visit_one, &w, NULL);
 }
 
 struct first {

@@ -22,10 +22,14 @@ static const cli_usage_t usage_table[] = {
      "events (total, per site), dead letters, cases, runs, commands, connected sites"},
     {"sites", NULL, "[--json]",
      "per site: connection, last heartbeat, outbox backlog, events, capabilities"},
-    {"case", "list", "[--json]", "cases, newest first (at most 1000)"},
+    {"case", "list",
+     "[--status S] [--site S] [--assignee N] [--severity L|0-6] [--text T] [--observable V] "
+     "[--limit N] [--cursor C] [--json]",
+     "cases, newest first: filters; without --limit or --cursor at most 1000, else one page "
+     "(1-500) and the cursor that continues it"},
     {"case", "show", "ID [--json]", "one case, its timeline, its commands with their responses"},
     {"case", "assign", "ID NAME [--json]", "set the case's assignee"},
-    {"case", "note", "ID TEXT [--json]", "add a note (1-8192 characters) to the case"},
+    {"case", "note", "ID TEXT [--json]", "add a note (1-10000 characters) to the case"},
     {"case", "status", "ID new|analysis|containment|eradication|recovery|closed [--json]",
      "move the case"},
     {"case", "severity", "ID unknown|info|low|medium|high|critical|fatal [--json]",

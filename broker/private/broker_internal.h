@@ -260,6 +260,10 @@ json_t *control_case_show(broker_t *b, casestore_txn_t *txn, const json_t *args,
                           const caller_t *who, fs_err_t *e);
 json_t *control_case_update(broker_t *b, casestore_txn_t *txn, const json_t *args,
                             const caller_t *who, fs_err_t *e);
+json_t *control_case_timeline(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
+json_t *control_case_note(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                          const caller_t *who, fs_err_t *e);
 json_t *control_metrics(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                         fs_err_t *e);
 /* control_runs.c: runs and approvals */
