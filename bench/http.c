@@ -338,7 +338,7 @@ static void stream_part(hb_broker_t *b, const char *dir, const char *token, uint
         }
         tokens[i] = fs_xstrdup(tok);
     }
-    printf("%zu API tokens ready in %.1f s (token.create over CURVE the first time, cached in "
+    printf("%zu API tokens ready in %.1f s (fedsoarctl token create the first time, cached in "
            "%s/tokens)\n",
            clients, (double)(hb_now_us() - t0) / 1e6, dir);
     hb_sse_result_t r;
@@ -390,6 +390,13 @@ int main(int argc, char **argv)
     printf("fedsoar bench/http: %zu cases, %zu SSE clients, %zu events one every %u ms; store "
            "cache %s\n",
            cases, clients, events, interval_ms, FEDSOAR_BENCH_CACHE);
+    char load[128] = "?";
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf && fgets(load, sizeof load, lf))
+        load[strcspn(load, "\n")] = '\0';
+    if (lf)
+        fclose(lf);
+    printf("load average at the start (/proc/loadavg): %s\n", load);
     char small[800], big[800];
     double fill_s, made_s;
     size_t sizes[2] = {SMALL_CASES, cases};

@@ -66,8 +66,8 @@ int hb_store_ready(const char *cache_dir, size_t n, char *dir, size_t dir_size, 
 int hb_broker_start(hb_broker_t *b, const char *dir);
 void hb_broker_stop(hb_broker_t *b);
 /* A token named name with role (cached in dir/tokens between runs: the
-   store keeps only their hashes); token.create over the CURVE control
-   socket as operator admin, the command fedsoarctl token create sends.
+   store keeps only their hashes), made with fedsoarctl token create as
+   operator admin (the token is its last line).
    Writes the token into out. 0 or -1. */
 int hb_broker_token(hb_broker_t *b, const char *dir, const char *name, const char *role, char *out,
                     size_t out_size);

@@ -1,13 +1,11 @@
 /*  http_broker.c — bench/http's real broker: the filled store cached under
     the build dir (keys from fedsoarctl keys init, cases from casefill),
     fedsoar-broker as a child process serving HTTPS, API tokens made with
-    the control command fedsoarctl token create sends, and the child's
+    fedsoarctl token create (its last line), and the child's
     threads and memory from /proc. */
 #include "http_bench.h"
 
 #include "bench.h"
-#include "fsp.h"
-#include "keys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,40 +207,48 @@ void hb_broker_stop(hb_broker_t *b)
     b->pid = 0;
 }
 
-/* One control command as operator admin: its result (caller owns) or NULL. */
-static json_t *control_call(const hb_broker_t *b, const char *cmd, json_t *args, bool quiet)
+/* fedsoarctl (operator admin) with args after the global flags; the last
+   line of its stdout into last (may be NULL). Its exit status. */
+static int ctl(const hb_broker_t *b, const char *const *args, char *last, size_t last_size)
 {
-    fs_err_t e = {0};
-    json_t *body = json_pack("{s:s, s:o}", "cmd", cmd, "args", args);
-    zcert_t *cert = keys_load_secret(b->keys, "operators", "admin", &e);
-    char *server = cert ? keys_load_broker_public(b->keys, &e) : NULL;
-    json_t *result = NULL;
-    if (cert && server) {
-        zsock_t *sock = zsock_new(ZMQ_DEALER);
-        zsock_set_linger(sock, 0);
-        zcert_apply(cert, sock);
-        zsock_set_curve_serverkey(sock, server);
-        zsock_set_rcvtimeo(sock, 10000);
-        fsp_msg_t m = {0};
-        if (zsock_connect(sock, "%s", b->control) == 0 &&
-            fsp_send(sock, NULL, FSP_CONTROL, body) == 0 && fsp_recv(sock, false, &m, &e) == 0) {
-            if (json_is_true(json_object_get(m.body, "ok")))
-                result = json_incref(json_object_get(m.body, "result"));
-            else if (!quiet)
-                fprintf(stderr, "http: %s: %s\n", cmd,
-                        json_string_value(json_object_get(m.body, "error")));
-            fsp_msg_clear(&m);
-        } else {
-            fprintf(stderr, "http: %s: no answer on %s: %s\n", cmd, b->control, e.text);
-        }
-        zsock_destroy(&sock);
-    } else {
-        fprintf(stderr, "http: %s\n", e.text);
+    char *argv[16] = {FEDSOAR_BIN_DIR "/fedsoarctl", "--keys", (char *)b->keys, "--control",
+                      (char *)b->control};
+    size_t n = 5;
+    for (; *args && n < 15; args++)
+        argv[n++] = (char *)*args;
+    argv[n] = NULL;
+    int out[2];
+    if (pipe(out) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(out[1], 1);
+        dup2(null, 2);
+        close(out[0]);
+        close(out[1]);
+        execv(argv[0], argv);
+        _exit(127);
     }
-    free(server);
-    zcert_destroy(&cert);
-    json_decref(body);
-    return result;
+    close(out[1]);
+    FILE *f = fdopen(out[0], "r");
+    char line[512];
+    if (last && last_size)
+        last[0] = '\0';
+    while (f && fgets(line, sizeof line, f))
+        if (last && line[0] != '\n') {
+            line[strcspn(line, "\n")] = '\0';
+            size_t len = strlen(line) < last_size ? strlen(line) : last_size - 1;
+            memcpy(last, line, len);
+            last[len] = '\0';
+        }
+    if (f)
+        fclose(f);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int hb_broker_token(hb_broker_t *b, const char *dir, const char *name, const char *role, char *out,
@@ -263,12 +269,15 @@ int hb_broker_token(hb_broker_t *b, const char *dir, const char *name, const cha
     if (f)
         fclose(f);
     /* Not cached (or the cache was lost): revoke any old one, make it. */
-    json_decref(control_call(b, "token.revoke", json_pack("{s:s}", "name", name), true));
-    json_t *r =
-        control_call(b, "token.create", json_pack("{s:s, s:s}", "name", name, "role", role), false);
-    const char *token = json_string_value(json_object_get(r, "token"));
+    char token[256];
+    ctl(b, (const char *const[]){"token", "revoke", name, NULL}, NULL, 0);
+    if (ctl(b, (const char *const[]){"token", "create", "--name", name, "--role", role, NULL},
+            token, sizeof token) != 0) {
+        fprintf(stderr, "http: fedsoarctl token create --name %s --role %s failed\n", name, role);
+        return -1;
+    }
     int rc = -1;
-    if (token && strlen(token) < out_size) {
+    if (token[0] && strlen(token) < out_size) {
         snprintf(out, out_size, "%s", token);
         f = fopen(path, "a");
         if (f) {
@@ -276,7 +285,6 @@ int hb_broker_token(hb_broker_t *b, const char *dir, const char *name, const cha
             rc = fclose(f) == 0 ? 0 : -1;
         }
     }
-    json_decref(r);
     return rc;
 }
 
