@@ -21,3 +21,6 @@ if(NOT FEDSOAR_SANITIZE)
 endif()
 fedsoar_script_test(resource_commands http http/resource_commands.sh 180)
 fedsoar_script_test(triggers_doc http http/triggers_doc.sh 120)
+# The case commands under GET/PATCH /cases (case.list filters and cursor, notes,
+# metrics from the aggregates) through fedsoarctl; the store is filled by bench/casefill.
+fedsoar_script_test(case_commands http http/case_commands.sh 120)
