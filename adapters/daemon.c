@@ -95,6 +95,29 @@ static json_t *status_body(adapter_t *a)
                      (json_int_t)st.refused_full);
 }
 
+/* What this site runs (HELLO "connectors", docs/protocol.md §5.1): its
+   sources, analyzers and responders by name and type, and its actuators.
+   Names and types only: never a URL, a path or a credential. */
+static json_t *connectors_body(adapter_t *a)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < a->source_count; i++)
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:s?, s:s}", "kind", "source", "name", a->sources[i].name,
+                           "type", a->sources[i].plugin ? a->sources[i].plugin->type : NULL,
+                           "source_id", a->sources[i].source_id));
+    for (size_t i = 0; i < a->connector_count; i++)
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:s?}", "kind", a->connectors[i].kind, "name",
+                           a->connectors[i].name, "type",
+                           a->connectors[i].plugin ? a->connectors[i].plugin->type : NULL));
+    for (size_t i = 0; i < a->actuator_count; i++)
+        json_array_append_new(
+            out, json_pack("{s:s, s:s?}", "kind", "actuator", "type",
+                           a->actuators[i].plugin ? a->actuators[i].plugin->type : NULL));
+    return out;
+}
+
 /* The dealer's handshake events: libzmq retries a failed handshake on its
    own and says nothing, so a wrong key would look like a silent broker. */
 static void watch_handshakes(adapter_t *a)
@@ -171,6 +194,7 @@ static void connect_broker(adapter_t *a)
     json_object_set(hello, "capabilities", json_object_get(caps, "results"));
     json_decref(caps);
     json_decref(features);
+    json_object_set_new(hello, "connectors", connectors_body(a));
     fsp_send(a->dealer, NULL, FSP_HELLO, hello);
     json_decref(hello);
     fs_log(FS_LOG_INFO, "adapter", "connecting", "site=%s broker=%s curve=%s", a->cfg.site,

@@ -71,6 +71,8 @@ static const struct {
     {"tokens.list", control_tokens_list, false, ADMIN, false},
     {"token.revoke", control_token_revoke, true, ADMIN, true},
     /* resources of the HTTPS API */
+    {"playbooks.list", control_playbooks_list, false, ANY, false},
+    {"playbook.diff", control_playbook_diff, false, ANY, false},
     {"case.timeline", control_case_timeline, false, ANY, false},
     {"case.note", control_case_note, true, "analyst,site-admin," ADMIN, false},
 };

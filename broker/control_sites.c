@@ -1,5 +1,8 @@
 /*  control_sites.c — control commands about sites: stats, sites,
-    route.explain (docs/cli.md). */
+    route.explain (docs/cli.md). `sites` is what GET /api/v1/sites shows:
+    per site its record (what its HELLO and HEARTBEATs reported), health,
+    backlog (the site's outbox, and the commands and requests journaled for
+    it and not yet answered) and connectors. */
 #include "broker_internal.h"
 
 #include <string.h>
@@ -88,22 +91,91 @@ json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, con
         "connected_sites", connected, "handshakes", "refused", (json_int_t)b->handshakes.refused);
 }
 
+/* A site's journal of what awaits its answer (CASESTORE_DB_PENDING
+   "site\0id" -> 'C' command | 'R' request), counted up to PENDING_COUNT_MAX. */
+#define PENDING_COUNT_MAX 100000
+struct pending_ctx {
+    const char *site;
+    size_t len;
+    json_int_t commands, requests;
+};
+
+static int count_pending(void *arg, const casestore_val_t *key, const casestore_val_t *val)
+{
+    struct pending_ctx *p = arg;
+    if (key->len <= p->len || memcmp(key->data, p->site, p->len + 1) != 0)
+        return 1; /* past this site's rows */
+    if (val->len == 1 && ((const char *)val->data)[0] == 'R')
+        p->requests++;
+    else
+        p->commands++;
+    return p->commands + p->requests >= PENDING_COUNT_MAX;
+}
+
+/* ok / degraded / down, and why: the connection, the heartbeat's age,
+   and what the site or the broker had to refuse. */
+static void health_of(json_t *rec, bool connected, const json_t *refused)
+{
+    json_t *why = json_array();
+    int64_t hb = json_integer_value(json_object_get(rec, "last_heartbeat"));
+    int64_t age = hb ? fs_now_ms() - hb : -1;
+    if (!connected)
+        json_array_append_new(why, json_string("not connected"));
+    else if (age < 0 || age > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS)
+        json_array_append_new(why, json_string("no heartbeat within the liveness interval"));
+    if (json_integer_value(json_object_get(rec, "dead_letters")) > 0)
+        json_array_append_new(why, json_string("the site dead-lettered events"));
+    if (json_integer_value(json_object_get(rec, "outbox_full")) > 0)
+        json_array_append_new(why, json_string("the site's outbox refused events (full)"));
+    if (json_object_size(refused) > 0)
+        json_array_append_new(why, json_string("the broker refused events of this site"));
+    const char *state = !connected || (age < 0 || age > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS)
+                            ? (connected ? "degraded" : "down")
+                        : json_array_size(why) ? "degraded"
+                                               : "ok";
+    json_object_set_new(rec, "health", json_string(state));
+    json_object_set_new(rec, "health_reasons", why);
+    json_object_set_new(rec, "heartbeat_age_ms", age >= 0 ? json_integer(age) : json_null());
+}
+
 json_t *control_sites(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                       fs_err_t *e)
 {
     (void)args, (void)e, (void)who;
     json_t *records = site_records(b, txn);
+    json_t *refused = json_object();
+    casestore_foreach(b->store, txn, CASESTORE_DB_COUNTERS, false, collect_refused, refused);
     const char *site;
     json_t *rec;
     json_object_foreach(records, site, rec)
     {
         session_t *s = zhashx_lookup(b->sessions, site);
+        bool connected = s && s->connected;
         char name[96];
         snprintf(name, sizeof name, "events/%s", site);
-        json_object_set_new(rec, "connected", json_boolean(s && s->connected));
+        json_object_set_new(rec, "connected", json_boolean(connected));
         json_object_set_new(rec, "events_received",
                             json_integer((json_int_t)casestore_counter(b->store, txn, name)));
+        json_object_set(rec, "last_seen",
+                        json_object_get(rec, "last_heartbeat")
+                            ? json_object_get(rec, "last_heartbeat")
+                            : json_null());
+        json_t *ref = json_object_get(refused, site);
+        json_object_set_new(rec, "refused_events", ref ? json_incref(ref) : json_object());
+        health_of(rec, connected, ref);
+        struct pending_ctx p = {site, strlen(site), 0, 0};
+        casestore_foreach_from(b->store, txn, CASESTORE_DB_PENDING, site, p.len + 1, count_pending,
+                               &p);
+        json_object_set_new(rec, "backlog",
+                            json_pack("{s:I, s:I, s:O?}", "commands", p.commands, "requests",
+                                      p.requests, "outbox",
+                                      json_object_get(rec, "outbox_backlog")));
+        if (!json_object_get(rec, "capabilities"))
+            json_object_set_new(rec, "capabilities", json_null());
+        if (!json_object_get(rec, "connectors"))
+            json_object_set_new(rec, "connectors", json_null()); /* an adapter before 0.2 */
     }
+    json_decref(refused);
     return records;
 }
 

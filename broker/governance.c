@@ -46,8 +46,8 @@ static int need_governance(broker_t *b, fs_err_t *e)
 {
     return b->gov
                ? 0
-               : fs_err_set(
-                     e,
+               : fs_err_setc(
+                     e, BROKER_E_CONFLICT,
                      "playbook governance is not configured: add \"governance\": {\"quorum\": N, "
                      "\"members\": [...]} to the broker config (docs/governance.md)");
 }
@@ -70,7 +70,7 @@ static int put_row(broker_t *b, casestore_txn_t *txn, const char *kind, const ch
 {
     char key[160];
     if (!row_key(kind, id, key, sizeof key))
-        return fs_err_set(e, "governance: id too long: %s", id);
+        return fs_err_setc(e, BROKER_E_INVALID, "governance: id too long: %s", id);
     return casestore_put_json(b->store, txn, CASESTORE_DB_GOVERNANCE, key, strlen(key), row, e);
 }
 
@@ -106,17 +106,19 @@ static int match_prefix(void *arg, const casestore_val_t *key, const casestore_v
 static json_t *find_version(broker_t *b, casestore_txn_t *txn, const char *text, fs_err_t *e)
 {
     if (!hex_prefix(text)) {
-        fs_err_set(e, "\"%s\" is not a version (its SHA-256, or a prefix of at least 6 hex digits)",
-                   text ? text : "");
+        fs_err_setc(e, BROKER_E_INVALID,
+                    "\"%s\" is not a version (its SHA-256, or a prefix of at least 6 hex digits)",
+                    text ? text : "");
         return NULL;
     }
     struct prefix_ctx p = {text, "", 0};
     casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, match_prefix, &p);
     if (p.matches != 1) {
-        fs_err_set(e,
-                   p.matches ? "version prefix %s is ambiguous (%d versions); give more digits"
-                             : "no submitted version %s%.0d (see fedsoarctl playbook history NAME)",
-                   text, p.matches);
+        fs_err_setc(e, p.matches ? BROKER_E_INVALID : BROKER_E_NOT_FOUND,
+                    p.matches
+                        ? "version prefix %s is ambiguous (%d versions); give more digits"
+                        : "no submitted version %s%.0d (see fedsoarctl playbook history NAME)",
+                    text, p.matches);
         return NULL;
     }
     return get_row(b, txn, "version", p.found);
@@ -134,16 +136,18 @@ json_t *governance_ctl_submit(broker_t *b, casestore_txn_t *txn, const json_t *a
     playbook_t *pb =
         json_is_object(doc) ? playbook_parse(doc, origin ? origin : "submitted playbook", e) : NULL;
     if (!pb) {
+        e->code = BROKER_E_INVALID; /* the document breaks the playbook language */
         if (!json_is_object(doc))
-            fs_err_set(e, "playbook.submit needs args.doc, the playbook document");
+            fs_err_setc(e, BROKER_E_INVALID,
+                        "playbook.submit needs args.doc, the playbook document");
         return NULL;
     }
     const char *version = playbook_version(pb);
     json_t *old = get_row(b, txn, "version", version);
     json_t *out = NULL;
     if (old) {
-        fs_err_set(e, "version %.12s of %s was already submitted (it is %s)", version,
-                   playbook_name(pb), json_string_value(json_object_get(old, "state")));
+        fs_err_setc(e, BROKER_E_CONFLICT, "version %.12s of %s was already submitted (it is %s)",
+                    version, playbook_name(pb), json_string_value(json_object_get(old, "state")));
     } else {
         const char *title = json_string_value(json_object_get(doc, "title"));
         json_t *rec = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s, s:[]}", "version", version, "name",
@@ -222,7 +226,7 @@ json_t *governance_ctl_history(broker_t *b, casestore_txn_t *txn, const json_t *
     (void)who;
     const char *name = json_string_value(json_object_get(args, "name"));
     if (!name || !*name) {
-        fs_err_set(e, "playbook.history needs args.name, a playbook name");
+        fs_err_setc(e, BROKER_E_INVALID, "playbook.history needs args.name, a playbook name");
         return NULL;
     }
     struct collect_ctx c = {name, json_array(), json_object()};
@@ -299,37 +303,48 @@ json_t *governance_ctl_decide(broker_t *b, casestore_txn_t *txn, const json_t *a
     const char *sig = json_string_value(json_object_get(args, "signature"));
     const char *reason = json_string_value(json_object_get(args, "reason"));
     if (!payload || !sig) {
-        fs_err_set(e, "playbook.decide needs args.payload and args.signature (fedsoarctl playbook "
-                      "approve|reject "
-                      "signs them with your operator signing key)");
+        fs_err_setc(e, BROKER_E_INVALID,
+                    "playbook.decide needs args.payload and args.signature (fedsoarctl playbook "
+                    "approve|reject "
+                    "signs them with your operator signing key)");
         return NULL;
     }
     fs_err_t pe = {0};
     json_t *p = governance_approval_parse(payload, strlen(payload), &pe);
     if (!p) {
-        fs_err_set(e, "signature refused: %s", pe.text);
+        fs_err_setc(e, BROKER_E_INVALID, "signature refused: %s", pe.text);
         return NULL;
     }
     const char *member = json_string_value(json_object_get(p, "member"));
     const char *decision = json_string_value(json_object_get(p, "decision"));
     const char *version = json_string_value(json_object_get(p, "version"));
+    /* POST /playbook-versions/{version}/approvals: the path names the version too */
+    const char *named = json_string_value(json_object_get(args, "version"));
+    if (named && strncmp(version, named, strlen(named)) != 0) {
+        fs_err_setc(e, BROKER_E_INVALID, "version: the signed payload is for version %.12s, not %s",
+                    version, named);
+        json_decref(p);
+        return NULL;
+    }
     json_t *rec = get_row(b, txn, "version", version);
     json_t *out = NULL;
     char pub[4096], priv[4096];
     if (strcmp(decision, "reject") == 0 && (!reason || !*reason || strlen(reason) > 2000)) {
-        fs_err_set(e, "a rejection needs a reason (1-2000 characters)");
+        fs_err_setc(e, BROKER_E_INVALID, "a rejection needs a reason (1-2000 characters)");
     } else if (strcmp(member, who->operator_name) != 0) {
-        fs_err_set(e, "signature refused: it is %s's, but this request comes from operator %s",
-                   member, who->operator_name);
+        fs_err_setc(e, BROKER_E_DENIED,
+                    "signature refused: it is %s's, but this request comes from operator %s",
+                    member, who->operator_name);
     } else if (!rec) {
-        fs_err_set(e, "signature refused: no submitted version %.12s", version);
+        fs_err_setc(e, BROKER_E_NOT_FOUND, "signature refused: no submitted version %.12s",
+                    version);
     } else if (governance_check_decision(b->gov, rec, p, fs_now_ms(), SIGNATURE_SKEW_MS, &pe) !=
                0) {
-        fs_err_set(e, "signature refused: %s", pe.text);
+        fs_err_setc(e, BROKER_E_INVALID, "signature refused: %s", pe.text);
     } else if (keys_signing_paths(b->cfg.keys_dir, member, priv, sizeof priv, pub, sizeof pub) !=
                    0 ||
                keys_verify(pub, payload, strlen(payload), sig, &pe) != 0) {
-        fs_err_set(e, "signature refused: %s", pe.text);
+        fs_err_setc(e, BROKER_E_INVALID, "signature refused: %s", pe.text);
     } else {
         json_array_append_new(json_object_get(rec, "approvals"),
                               json_pack("{s:s, s:s, s:O, s:s, s:s, s:s?}", "member", member,
@@ -375,11 +390,13 @@ json_t *governance_ctl_decide(broker_t *b, casestore_txn_t *txn, const json_t *a
 static int site_allowed(const caller_t *who, const char *site, fs_err_t *e)
 {
     if (!valid_site(site))
-        return fs_err_set(e, "needs --site, a site name (1-32 of [a-z0-9_-])");
+        return fs_err_setc(e, BROKER_E_INVALID,
+                           "site: needs a site name (1-32 of [a-z0-9_-]; fedsoarctl: --site)");
     if (who->role && strcmp(who->role, "site-admin") == 0 &&
         (!who->site || strcmp(who->site, site) != 0))
-        return fs_err_set(e, "operator %s is a site-admin of %s and may not change site %s",
-                          who->operator_name, who->site ? who->site : "(no site)", site);
+        return fs_err_setc(e, BROKER_E_DENIED,
+                           "operator %s is a site-admin of %s and may not change site %s",
+                           who->operator_name, who->site ? who->site : "(no site)", site);
     return 0;
 }
 
@@ -417,8 +434,9 @@ json_t *governance_ctl_activate(broker_t *b, casestore_txn_t *txn, const json_t 
     const char *state = json_string_value(json_object_get(ver, "state"));
     json_t *rec = NULL, *out = NULL;
     if (!governance_next_state(state, "activate")) {
-        fs_err_set(e, "version %.12s of %s is %s: only approved versions can be activated", version,
-                   name, state);
+        fs_err_setc(e, BROKER_E_CONFLICT,
+                    "version %.12s of %s is %s: only approved versions can be activated", version,
+                    name, state);
         goto done;
     }
     rec = site_record(b, txn, site);
@@ -429,7 +447,8 @@ json_t *governance_ctl_activate(broker_t *b, casestore_txn_t *txn, const json_t 
     snprintf(live_buf, sizeof live_buf, "%s", cur ? cur : "");
     const char *live = cur ? live_buf : NULL;
     if (live && strcmp(live, version) == 0) {
-        fs_err_set(e, "version %.12s of %s is already active at %s", version, name, site);
+        fs_err_setc(e, BROKER_E_CONFLICT, "version %.12s of %s is already active at %s", version,
+                    name, site);
         goto done;
     }
     if (shadow) {
@@ -482,7 +501,8 @@ json_t *governance_ctl_rollback(broker_t *b, casestore_txn_t *txn, const json_t 
                 name = json_string_value(json_object_get(l, "name"));
         }
         if (!name) {
-            fs_err_set(e, "nothing was activated at %s: nothing to roll back", site);
+            fs_err_setc(e, BROKER_E_CONFLICT, "nothing was activated at %s: nothing to roll back",
+                        site);
             goto done;
         }
     }
@@ -499,8 +519,9 @@ json_t *governance_ctl_rollback(broker_t *b, casestore_txn_t *txn, const json_t 
         json_array_remove(hist, json_array_size(hist) - 1);
     }
     if (!previous[0]) {
-        fs_err_set(e, "no earlier approved version of %s was active at %s: nothing to roll back to",
-                   name, site);
+        fs_err_setc(e, BROKER_E_CONFLICT,
+                    "no earlier approved version of %s was active at %s: nothing to roll back to",
+                    name, site);
         goto done;
     }
     char was[65] = "";
@@ -560,11 +581,12 @@ json_t *governance_ctl_retire(broker_t *b, casestore_txn_t *txn, const json_t *a
     casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, find_in_use, &c);
     json_t *out = NULL;
     if (!next) {
-        fs_err_set(e, "version %.12s is %s: only approved versions are retired", version,
-                   json_string_value(json_object_get(ver, "state")));
+        fs_err_setc(e, BROKER_E_CONFLICT, "version %.12s is %s: only approved versions are retired",
+                    version, json_string_value(json_object_get(ver, "state")));
     } else if (c.site[0]) {
-        fs_err_set(e, "version %.12s is still in use at %s: activate another version there first",
-                   version, c.site);
+        fs_err_setc(e, BROKER_E_CONFLICT,
+                    "version %.12s is still in use at %s: activate another version there first",
+                    version, c.site);
     } else {
         json_object_set_new(ver, "state", json_string(next));
         if (put_row(b, txn, "version", version, ver, e) == 0 &&
@@ -655,7 +677,7 @@ json_t *governance_ctl_compare(broker_t *b, casestore_txn_t *txn, const json_t *
     (void)who;
     const char *name = json_string_value(json_object_get(args, "name"));
     if (!name || !*name) {
-        fs_err_set(e, "playbook.compare needs args.name, a playbook name");
+        fs_err_setc(e, BROKER_E_INVALID, "playbook.compare needs args.name, a playbook name");
         return NULL;
     }
     struct compare_ctx c = {b, txn, name, json_array(), json_object()};

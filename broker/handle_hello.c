@@ -40,7 +40,7 @@ static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err
         rec = json_object();
     static const char *const fields[] = {"protocol",    "version",      "outbox_backlog",
                                          "outbox_full", "dead_letters", "capabilities",
-                                         "scopes"};
+                                         "scopes",      "connectors"};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         json_t *v = json_object_get(s->reported, fields[i]);
         if (v)

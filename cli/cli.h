@@ -149,6 +149,12 @@ int cli_http_certs_write(const char *keys_dir, const cli_http_names_t *names, bo
    request is larger than the FSP/1 body limit (FSP_MAX_BODY), CLI_USAGE
    when it could not be asked (keys, connection, no answer within 10 s). */
 json_t *cli_call(const cli_opts_t *o, const char *cmd, json_t *args, int *rc);
+/* A list command's pages (runs.list, approvals.list: {"items",
+   "next_cursor"}) gathered up to max items, or only the first when
+   one_page: {"items", "next_cursor"} (caller owns; args stolen); NULL with
+   *rc set (cmd_runs.c). */
+json_t *cli_call_pages(const cli_opts_t *o, const char *cmd, json_t *args, bool one_page,
+                       size_t max, int *rc);
 /* The same without the exit code (kept for older callers). */
 json_t *cli_control_call(const cli_opts_t *o, const char *cmd, json_t *args);
 

@@ -14,6 +14,7 @@
     playbooks.h governance_approval_payload(); the broker verifies them. */
 #include "cli.h"
 #include "keys.h"
+#include "playbook_diff.h"
 #include "playbooks.h"
 
 #include <stdio.h>
@@ -61,42 +62,65 @@ static json_t *doc_of(const cli_opts_t *o, const char *what, int *rc)
     return doc;
 }
 
+static void print_ids(const char *label, const json_t *ids)
+{
+    if (json_array_size(ids) == 0)
+        return;
+    printf("%s steps:", label);
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id) printf(" %s", json_string_value(id));
+    printf("\n");
+}
+
+/* Two versions: the broker's playbook.diff; a file on either side: the
+   same diff (playbook_diff.h) computed here. */
 static int do_diff(const cli_opts_t *o, const char *a, const char *b, bool json)
 {
     int rc = CLI_USAGE;
-    json_t *da = doc_of(o, a, &rc), *db = da ? doc_of(o, b, &rc) : NULL;
-    if (!da || !db) {
+    json_t *d = NULL;
+    bool files =
+        access(a, F_OK) == 0 || strcmp(a, "-") == 0 || access(b, F_OK) == 0 || strcmp(b, "-") == 0;
+    if (!files && is_version(a) && is_version(b)) {
+        d = cli_call(o, "playbook.diff", json_pack("{s:s, s:s}", "a", a, "b", b), &rc);
+    } else {
+        json_t *da = doc_of(o, a, &rc), *db = da ? doc_of(o, b, &rc) : NULL;
+        if (da && db)
+            d = playbook_diff(da, db, a, b);
         json_decref(da);
-        return rc;
+        json_decref(db);
     }
-    json_t *d = governance_diff(da, db);
+    if (!d)
+        return rc;
+    const json_t *changes = json_object_get(d, "changes");
     if (json) {
         print_json(d);
     } else {
         size_t i;
         json_t *c;
-        if (json_array_size(d) == 0)
+        if (json_array_size(changes) == 0)
             printf("no differences\n");
-        json_array_foreach(d, i, c)
+        const json_t *steps = json_object_get(d, "steps");
+        print_ids("added", json_object_get(steps, "added"));
+        print_ids("removed", json_object_get(steps, "removed"));
+        print_ids("changed", json_object_get(steps, "changed"));
+        json_array_foreach(changes, i, c)
         {
-            const char *op = json_string_value(json_object_get(c, "op"));
-            char *before = json_dumps(json_object_get(c, "old"),
+            char *before = json_dumps(json_object_get(c, "a"),
                                       JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-            char *after = json_dumps(json_object_get(c, "new"),
+            char *after = json_dumps(json_object_get(c, "b"),
                                      JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
             const char *path = json_string_value(json_object_get(c, "path"));
-            if (before && strcmp(op, "added") != 0)
+            if (before)
                 printf("- %s: %s\n", path, before);
-            if (after && strcmp(op, "removed") != 0)
+            if (after)
                 printf("+ %s: %s\n", path, after);
             free(before);
             free(after);
         }
     }
-    rc = json_array_size(d) ? CLI_REFUSED : CLI_OK; /* like diff(1): 1 when they differ */
+    rc = json_array_size(changes) ? CLI_REFUSED : CLI_OK; /* like diff(1): 1 when they differ */
     json_decref(d);
-    json_decref(da);
-    json_decref(db);
     return rc;
 }
 

@@ -72,8 +72,8 @@ int cmd_sites(const cli_opts_t *o, int argc, char **argv)
     if (json) {
         print_json(r);
     } else {
-        printf("%-12s %-10s %-9s %-25s %10s %10s %8s\n", "SITE", "STATE", "PROTOCOL",
-               "LAST HEARTBEAT", "EVENTS", "BACKLOG", "DEAD");
+        printf("%-12s %-10s %-9s %-9s %-25s %10s %10s %8s %8s\n", "SITE", "STATE", "HEALTH",
+               "PROTOCOL", "LAST HEARTBEAT", "EVENTS", "BACKLOG", "PENDING", "DEAD");
         const char *site;
         json_t *rec;
         json_object_foreach(r, site, rec)
@@ -83,12 +83,29 @@ int cmd_sites(const cli_opts_t *o, int argc, char **argv)
             if (hb)
                 fs_time_format(hb, ts, sizeof ts);
             const char *proto = json_string_value(json_object_get(rec, "protocol"));
-            printf("%-12s %-10s %-9s %-25s %10lld %10lld %8lld\n", site,
+            const json_t *backlog = json_object_get(rec, "backlog");
+            const char *health = json_string_value(json_object_get(rec, "health"));
+            printf("%-12s %-10s %-9s %-9s %-25s %10lld %10lld %8lld %8lld\n", site,
                    json_is_true(json_object_get(rec, "connected")) ? "connected" : "offline",
-                   proto ? proto : "-", ts,
+                   health ? health : "-", proto ? proto : "-", ts,
                    (long long)json_integer_value(json_object_get(rec, "events_received")),
                    (long long)json_integer_value(json_object_get(rec, "outbox_backlog")),
+                   (long long)(json_integer_value(json_object_get(backlog, "commands")) +
+                               json_integer_value(json_object_get(backlog, "requests"))),
                    (long long)json_integer_value(json_object_get(rec, "dead_letters")));
+            size_t k;
+            json_t *why, *conn;
+            json_array_foreach(json_object_get(rec, "health_reasons"), k, why)
+                printf("    %s\n", json_string_value(why));
+            json_array_foreach(json_object_get(rec, "connectors"), k, conn)
+                printf("    runs %s %s%s%s\n", json_string_value(json_object_get(conn, "kind")),
+                       json_string_value(json_object_get(conn, "type"))
+                           ? json_string_value(json_object_get(conn, "type"))
+                           : "?",
+                       json_string_value(json_object_get(conn, "name")) ? " " : "",
+                       json_string_value(json_object_get(conn, "name"))
+                           ? json_string_value(json_object_get(conn, "name"))
+                           : "");
             json_t *pairs = json_object_get(json_object_get(rec, "capabilities"), "pairs");
             const char *action;
             json_t *targets;

@@ -21,7 +21,8 @@ static const cli_usage_t usage_table[] = {
     {"stats", NULL, "[--json]",
      "events (total, per site), dead letters, cases, runs, commands, connected sites"},
     {"sites", NULL, "[--json]",
-     "per site: connection, last heartbeat, outbox backlog, events, capabilities"},
+     "per site: health, connection, last heartbeat, backlog (outbox, commands, requests), "
+     "events, capabilities, connectors"},
     {"case", "list",
      "[--status S] [--site S] [--assignee N] [--severity L|0-6] [--text T] [--observable V] "
      "[--limit N] [--cursor C] [--json]",
@@ -36,12 +37,18 @@ static const cli_usage_t usage_table[] = {
      "set the case's severity"},
     {"approvals", "list", "[--all] [--json]",
      "open approval gates (--all: every one); the default subcommand"},
+    {"approvals", "show", "ID [--json]",
+     "one gate: what approving it does (commands, sites), the evidence, the votes, the payload "
+     "to sign"},
     {"approvals", "approve", "ID [--comment TEXT] [--json]",
      "vote for a gate, signed with KEYS/operators/NAME.sign.pem"},
     {"approvals", "deny", "ID [--comment TEXT] [--json]", "vote against a gate"},
-    {"runs", "list", "[--status running|waiting|completed|failed|denied] [--json]",
-     "playbook runs, newest first (at most 1000); the default subcommand"},
-    {"runs", "show", "ID [--json]", "one run's full state"},
+    {"runs", "list",
+     "[--status running|waiting|completed|failed|denied] [--case ID] [--playbook NAME] "
+     "[--limit N] [--cursor C] [--json]",
+     "playbook runs, newest first (at most 1000; --limit/--cursor: one page, its next cursor); "
+     "the default subcommand"},
+    {"runs", "show", "ID [--json]", "one run's full state and each started step's state"},
     {"metrics", NULL, "[--json]", "MTTA/MTTC/MTTR and counts, overall and per site"},
     {"playbook", "validate", "FILE|-",
      "check a playbook file (at most 1 MiB) without a broker: 0 valid, 1 invalid"},

@@ -266,7 +266,7 @@ json_t *control_case_note(broker_t *b, casestore_txn_t *txn, const json_t *args,
                           const caller_t *who, fs_err_t *e);
 json_t *control_metrics(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                         fs_err_t *e);
-/* control_runs.c: runs and approvals */
+/* control_runs.c: runs and approvals (approval.show: approval_preview.c) */
 json_t *control_runs_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
                           const caller_t *who, fs_err_t *e);
 json_t *control_run_show(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
@@ -277,6 +277,16 @@ json_t *control_approval_show(broker_t *b, casestore_txn_t *txn, const json_t *a
                               const caller_t *who, fs_err_t *e);
 json_t *control_approval_decide(broker_t *b, casestore_txn_t *txn, const json_t *args,
                                 const caller_t *who, fs_err_t *e);
+/* A row of a table keyed by u64 id (args.id: an integer or its decimal
+   text), visible to who (a site-admin: its own site's cases only): caller
+   owns; NULL with BROKER_E_INVALID / NOT_FOUND / DENIED. */
+json_t *control_row_by_id(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                          const caller_t *who, casestore_db_t table, const char *noun, fs_err_t *e);
+/* control_playbooks.c: playbooks.list, playbook.diff */
+json_t *control_playbooks_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                               const caller_t *who, fs_err_t *e);
+json_t *control_playbook_diff(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
 /* control_audit.c */
 json_t *control_audit_verify(broker_t *b, casestore_txn_t *txn, const json_t *args,
                              const caller_t *who, fs_err_t *e);
