@@ -20,4 +20,11 @@ if(NOT FEDSOAR_SANITIZE)
   set_tests_properties(http_valgrind PROPERTIES SKIP_RETURN_CODE 77)
 endif()
 fedsoar_script_test(resource_commands http http/resource_commands.sh 180)
+# The sign-in rules white-box (broker/http_auth.c): tokens, links, CSRF, idle timeout, activity writes.
+fedsoar_unit_test(test_http_auth fedsoar_broker)
+target_include_directories(test_http_auth PRIVATE ${PROJECT_SOURCE_DIR}/broker/private)
+set_tests_properties(test_http_auth PROPERTIES LABELS "unit;http")
 fedsoar_script_test(triggers_doc http http/triggers_doc.sh 120)
+# The case commands under GET/PATCH /cases (case.list filters and cursor, notes,
+# metrics from the aggregates) through fedsoarctl; the store is filled by bench/casefill.
+fedsoar_script_test(case_commands http http/case_commands.sh 120)
