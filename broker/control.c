@@ -61,6 +61,8 @@ static const struct {
     {"audit.verify", control_audit_verify, false, "approver," ADMIN, false},
     {"audit.export", control_audit_export, false, "approver," ADMIN, false},
     /* the HTTPS API: http_stream.c, http_metrics.c */
+    {"events.since", control_events_since, false, ANY, false},
+    {"metrics.prometheus", control_metrics_prometheus, false, ANY, false},
     /* sign-in and API tokens: http_auth.c, http_login.c, control_http_auth.c */
     {"login.link", control_login_link, false, ANY, true},
     {"sessions.list", control_sessions_list, false, ANY, false},

@@ -144,6 +144,10 @@ static json_t *handle(broker_t *b, const json_t *req)
     who.http = true;
     fs_err_t e = {0};
     json_t *result = broker_control_execute(b, cmd, args, &who, &e);
+    if (result && strcmp(cmd, "session.logout") == 0) /* the browser forgets it too */
+        return json_pack("{s:i, s:o, s:s}", "status", 200, "result", result, "set_cookie",
+                         HTTP_SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; Secure; "
+                                             "SameSite=Strict");
     if (result)
         return json_pack("{s:i, s:o}", "status", 200, "result", result);
     unsigned status = status_of(e.code);

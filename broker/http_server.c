@@ -138,23 +138,19 @@ static void common_headers(const http_server_t *srv, struct MHD_Response *r, con
         MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 }
 
+/* text is stolen; csp NULL: the API's; cookie: a Set-Cookie value or NULL. */
 static enum MHD_Result send_text(const http_server_t *srv, struct MHD_Connection *c,
                                  unsigned status, const char *type, char *text, size_t len,
-                                 const char *csp)
+                                 const char *csp, const char *cookie)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(r, "Content-Type", type);
     common_headers(srv, r, csp ? csp : "default-src 'none'; frame-ancestors 'none'");
+    if (cookie)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
-}
-
-static enum MHD_Result send_json(const http_server_t *srv, struct MHD_Connection *c,
-                                 unsigned status, const json_t *body, const char *type)
-{
-    char *text = json_dumps(body, JSON_COMPACT);
-    return send_text(srv, c, status, type, text, strlen(text), NULL);
 }
 
 /* RFC 9457 problem details. */
@@ -374,24 +370,22 @@ static enum MHD_Result dispatch(http_server_t *srv, struct MHD_Connection *c, co
         char *text = fs_xstrdup(t ? t : "");
         size_t len = strlen(text);
         http_metrics_append(&text, &len);
-        ret = send_text(srv, c, st, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);
-        *status = st;
-    } else if (r->answer == HTTP_ANSWER_HTML) {
-        char *page =
-            login_page(r->cmd, result, json_string_value(json_object_get(m->args, "nonce")));
-        struct MHD_Response *resp =
-            MHD_create_response_from_buffer(strlen(page), page, MHD_RESPMEM_MUST_FREE);
-        MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
-        common_headers(srv, resp, "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
-        const char *cookie = json_string_value(json_object_get(reply, "set_cookie"));
-        if (cookie)
-            MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
-        ret = MHD_queue_response(c, st, resp);
-        MHD_destroy_response(resp);
+        ret = send_text(srv, c, st, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL,
+                        NULL);
         *status = st;
     } else {
+        const char *cookie = json_string_value(json_object_get(reply, "set_cookie"));
         *status = r->success && st == 200 ? r->success : st;
-        ret = send_json(srv, c, *status, result ? result : json_null(), "application/json");
+        if (r->answer == HTTP_ANSWER_HTML) {
+            char *page =
+                login_page(r->cmd, result, json_string_value(json_object_get(m->args, "nonce")));
+            ret =
+                send_text(srv, c, *status, "text/html; charset=utf-8", page, strlen(page),
+                          "default-src 'none'; form-action 'self'; frame-ancestors 'none'", cookie);
+        } else {
+            char *text = json_dumps(result ? result : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+            ret = send_text(srv, c, *status, "application/json", text, strlen(text), NULL, cookie);
+        }
     }
     json_decref(auth);
     json_decref(reply);
@@ -450,7 +444,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             status = 200;
             ret = send_text(srv, c, 200, "application/json",
                             fs_xstrndup(http_openapi_json, http_openapi_json_len),
-                            http_openapi_json_len, NULL);
+                            http_openapi_json_len, NULL, NULL);
             goto done;
         }
         if (m.route->body && !m.route->body_ignored && req->len && !content_type_json(c)) {
@@ -590,10 +584,10 @@ http_server_t *http_server_start(const broker_http_config_t *cfg, const char *ke
         {MHD_OPTION_END, 0, NULL},
     };
     srv->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, handler, srv, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-        completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_THREAD_STACK_SIZE,
+        flags, 0, NULL, NULL, handler, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_THREAD_STACK_SIZE,
         (size_t)(256 * 1024), MHD_OPTION_ARRAY, srv->tls ? tls_opts : tls_opts + 3, MHD_OPTION_END);
     if (!srv->mhd) {
         fs_err_setc(e, BROKER_E_CONFIG,

@@ -1,6 +1,7 @@
 /*  server.c — the broker daemon: CURVE sockets, the ZAP handler, and the
     single-threaded loop that serves sites and operators. */
 #include "broker_internal.h"
+#include "http_internal.h"
 
 #include <signal.h>
 #include <string.h>
@@ -202,7 +203,7 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
     if (!cfg->insecure && (broker_handshakes_watch(b, b->sites, 0, e) != 0 ||
                            broker_handshakes_watch(b, b->control, 1, e) != 0))
         goto fail;
-    if (audit_start(b, e) != 0)
+    if (audit_start(b, e) != 0 || http_bridge_start(b, e) != 0)
         goto fail;
     fs_log(FS_LOG_INFO, "broker", "started",
            "listen=%s control=%s state_dir=%s playbooks=%zu curve=%s instance=%s", cfg->listen,
@@ -220,6 +221,7 @@ void broker_destroy(broker_t **self_p)
     if (!self_p || !*self_p)
         return;
     broker_t *b = *self_p;
+    http_bridge_stop(b);
     broker_handshakes_stop(b);
     zsock_destroy(&b->sites);
     zsock_destroy(&b->control);
@@ -320,6 +322,8 @@ int broker_run(broker_t *b)
     for (int i = 0; i < 2; i++)
         if (b->monitor[i])
             zpoller_add(poller, b->monitor[i]);
+    if (b->http.bridge)
+        zpoller_add(poller, b->http.bridge);
     b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
     b->next_checkpoint =
         fs_mono_ms() +
@@ -363,6 +367,8 @@ int broker_run(broker_t *b)
             broker_on_zap_request(b);
         else if (which && (which == b->monitor[0] || which == b->monitor[1]))
             broker_on_handshake_event(b, which);
+        else if (which && which == b->http.bridge)
+            http_bridge_on_request(b);
         else if (zpoller_terminated(poller) && !keys_reload_requested)
             break;
         if (keys_reload_requested) {
@@ -373,6 +379,7 @@ int broker_run(broker_t *b)
             broker_send_heartbeats(b);
             b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
         }
+        http_bridge_publish(b);
     }
     zpoller_destroy(&poller);
     audit_stop(b);

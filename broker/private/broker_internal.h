@@ -25,6 +25,16 @@ typedef struct session {
     json_t *reported;  /* last HELLO/HEARTBEAT body */
 } session_t;
 
+/* A Prometheus histogram kept in memory since the start: the command round
+   trip, journaled COMMAND -> final RESPONSE (http_metrics.c exports it as
+   fedsoar_command_roundtrip_seconds, buckets 0.01 .. 60 s). */
+#define BROKER_ROUNDTRIP_BUCKETS 12
+typedef struct broker_histogram {
+    uint64_t bucket[BROKER_ROUNDTRIP_BUCKETS]; /* observations in (bound i-1, bound i] */
+    uint64_t count;                            /* all observations, +Inf included */
+    double sum;                                /* seconds */
+} broker_histogram_t;
+
 struct broker {
     broker_config_t cfg;
     casestore_t *store;
@@ -56,6 +66,7 @@ struct broker {
         struct http_auth_state *auth; /* login links, session activity, rate limits */
         uint64_t published_head;      /* audit head last announced on events */
     } http;
+    broker_histogram_t roundtrip; /* command round trips since the start (http_metrics.c) */
 };
 
 /* ---- delivery.c: messages for sites, sent after the commit ----------------
@@ -155,6 +166,8 @@ void broker_audit_site(broker_t *b, const char *site, const char *kind, const ch
 int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 /* commands.c: RESPONSE to a journaled command. */
 int handle_response(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+/* http_metrics.c: one command round trip (seconds) into b->roundtrip. */
+void metrics_observe_roundtrip(broker_t *b, double seconds);
 /* requests.c: RESULT of an enrich/action request. */
 int handle_result(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 

@@ -79,6 +79,10 @@ typedef struct http_route {
     unsigned success;  /* 200, 201, 202 */
     const struct fs_schema *body;    /* a JSON object body's schema, or NULL: no body */
     const struct http_param *params; /* the query parameters it takes, or NULL */
+    const char *body_into; /* NULL: the body's fields join args; else args[body_into] = body */
+    bool body_optional;    /* an empty body is fine */
+    bool body_ignored;     /* whatever is sent is not read (an HTML form's POST) */
+    void (*adjust)(json_t *args); /* the route's own argument mapping, or NULL */
 } http_route_t;
 
 /* A query parameter and the command argument it becomes. */
@@ -125,6 +129,10 @@ http_server_t *http_server_start(const broker_http_config_t *cfg, const char *ke
                                  const char *bridge, const char *events, fs_err_t *e);
 /* Stops accepting, ends streams, waits for the connection threads. */
 void http_server_stop(http_server_t **self_p);
+/* For the streams: the loop's endpoints, and whether the server stops. */
+const char *http_server_bridge(const http_server_t *self);
+const char *http_server_events(const http_server_t *self);
+bool http_server_stopping(const http_server_t *self);
 
 /* One round trip to the loop on this connection's socket (created on
    first use, see http_server.c): request stolen, reply owned by the
