@@ -19,7 +19,7 @@
 
 #define BROKER_READY_TIMEOUT_MS 180000
 #define BROKER_STOP_TIMEOUT_MS 30000
-#define BROKER_MAP_MB 16384
+#define BROKER_MAP_MB 32768 /* casefill makes its stores with this map size */
 
 /* Runs argv with stdout and stderr appended to log; its exit status. */
 static int run_logged(char *const argv[], const char *log)
