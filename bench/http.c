@@ -15,6 +15,8 @@
        every event, the write -> receipt latency p50/p99, and the broker's
        threads and RSS from /proc meanwhile (http_sse.c). Raw limit: one
        PATCH's round trip with no stream open.
+    3. At the end, the broker stopped, casefill --time on the same store:
+       the reads alone, in-process, with no HTTP and no loop.
 
     bench/http [CASES [SSE_CLIENTS [EVENTS [INTERVAL_MS]]]]
     defaults 1000000 200 100 250 (one PATCH every INTERVAL_MS)
@@ -431,6 +433,10 @@ int main(int argc, char **argv)
             stream_part(&b, big, token, max_id, clients, events, interval_ms);
     }
     hb_broker_stop(&b);
+    printf("storage alone, in-process, no HTTP (casefill --time on the same store, broker "
+           "stopped):\n");
+    if (hb_store_reads(big) != 0)
+        failures++;
     curl_global_cleanup();
     if (failures)
         printf("ERRORS: %d (see above)\n", failures);

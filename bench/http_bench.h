@@ -71,6 +71,9 @@ void hb_broker_stop(hb_broker_t *b);
    Writes the token into out. 0 or -1. */
 int hb_broker_token(hb_broker_t *b, const char *dir, const char *name, const char *role, char *out,
                     size_t out_size);
+/* casefill --time on dir's store (the broker stopped): the same reads
+   in-process, no HTTP, printed on stdout. 0 or -1. */
+int hb_store_reads(const char *dir);
 /* From /proc/PID/status: Threads, VmRSS and RssAnon (kB); -1 when gone. */
 void hb_proc_status(pid_t pid, long *threads, long *rss_kb, long *anon_kb);
 

@@ -77,17 +77,8 @@ int hb_store_ready(const char *cache_dir, size_t n, char *dir, size_t dir_size, 
         fprintf(stderr, "http: fedsoarctl keys init failed (%s)\n", log);
         return -1;
     }
-    /* The tool: bench/casefill as built beside this program, or another
-       with the same arguments named by FEDSOAR_CASEFILL. */
-    const char *tool = getenv("FEDSOAR_CASEFILL");
-    if (!tool || !*tool)
-        tool = FEDSOAR_CASEFILL;
-    if (!*tool) {
-        fprintf(stderr, "http: no casefill tool (bench/casefill.c is not built)\n");
-        return -1;
-    }
     int64_t t0 = hb_now_us();
-    char *fill[] = {(char *)tool, state, count, NULL};
+    char *fill[] = {FEDSOAR_CASEFILL, state, count, NULL};
     if (run_logged(fill, log) != 0) {
         fprintf(stderr, "http: casefill %s %s failed (%s)\n", state, count, log);
         return -1;
@@ -286,6 +277,22 @@ int hb_broker_token(hb_broker_t *b, const char *dir, const char *name, const cha
         }
     }
     return rc;
+}
+
+int hb_store_reads(const char *dir)
+{
+    char state[700];
+    snprintf(state, sizeof state, "%s/state", dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(FEDSOAR_CASEFILL, FEDSOAR_CASEFILL, "--time", state, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0)
+        return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 void hb_proc_status(pid_t pid, long *threads, long *rss_kb, long *anon_kb)
