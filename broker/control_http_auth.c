@@ -209,10 +209,10 @@ json_t *control_token_create(broker_t *b, casestore_txn_t *txn, const json_t *ar
         return NULL;
     }
     if (exp_j && !json_is_null(exp_j) &&
-        (!json_is_integer(exp_j) || json_integer_value(exp_j) < 60 ||
+        (!json_is_integer(exp_j) || json_integer_value(exp_j) < 1 ||
          json_integer_value(exp_j) > TOKEN_EXPIRES_MAX_S)) {
         fs_err_setc(e, BROKER_E_INVALID,
-                    "token.create: expires_s is a whole number of seconds, 60 to %lld (ten years)",
+                    "token.create: expires_s is a whole number of seconds, 1 to %lld (ten years)",
                     TOKEN_EXPIRES_MAX_S);
         return NULL;
     }

@@ -232,6 +232,17 @@ json_t *governance_ctl_history(broker_t *b, casestore_txn_t *txn, const json_t *
     struct collect_ctx c = {name, json_array(), json_object()};
     casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, collect_gov, &c);
     size_t n = json_array_size(c.versions);
+    bool known = n > 0;
+    for (size_t i = 0; !known && i < playbook_set_count(b->playbooks); i++)
+        known = strcmp(playbook_name(playbook_set_get(b->playbooks, i)), name) == 0;
+    if (!known) {
+        json_decref(c.versions);
+        json_decref(c.sites);
+        fs_err_setc(e, BROKER_E_NOT_FOUND,
+                    "no playbook named \"%s\" (never submitted, not in the playbook directory)",
+                    name);
+        return NULL;
+    }
     json_t **items = fs_xcalloc(n ? n : 1, sizeof *items);
     for (size_t i = 0; i < n; i++)
         items[i] = json_array_get(c.versions, i);

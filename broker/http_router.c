@@ -67,10 +67,19 @@ static const char *is_object(const json_t *v)
     return json_is_object(v) ? NULL : "an object";
 }
 
+/* A name, or null to unassign. */
+static const char *assignee_ok(const json_t *v)
+{
+    return json_is_null(v) ||
+                   (json_is_string(v) && json_string_length(v) >= 1 && json_string_length(v) <= 128)
+               ? NULL
+               : "a name (1-128 characters) or null";
+}
+
 static const fs_schema_field_t case_patch_fields[] = {
     FS_FIELD("status",
              FS_S_ENUM("new", "analysis", "containment", "eradication", "recovery", "closed")),
-    FS_FIELD("assignee", FS_S_STRING_LEN(0, 128)),
+    FS_FIELD("assignee", (&(const fs_schema_t){.type = FS_SCHEMA_ANY, .check = assignee_ok})),
     FS_FIELD("severity_id", FS_S_INT(0, 6)),
     FS_FIELDS_END,
 };
@@ -433,6 +442,10 @@ static int check_body(const http_route_t *r, const http_request_t *req, json_t *
         return 0;
     if (req->body_len == 0 && r->body_optional)
         return 0;
+    if (req->body_len && !req->body_is_json) { /* before reading it */
+        http_problem_set(p, 415, "send the body as Content-Type: application/json");
+        return -1;
+    }
     json_error_t je;
     json_t *body =
         json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &je);

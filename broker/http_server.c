@@ -431,7 +431,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     unsigned status = 0;
     enum MHD_Result ret;
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, &q);
-    http_request_t hr = {method, url, q.names, q.values, q.n, req->body, req->len};
+    http_request_t hr = {method, url,       q.names,  q.values,
+                         q.n,    req->body, req->len, content_type_json(c)};
     if (atomic_load(&srv->stopping)) {
         http_problem_set(&p, 503, "the broker is stopping");
     } else if (req->too_big) {
@@ -447,12 +448,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                             http_openapi_json_len, NULL, NULL);
             goto done;
         }
-        if (m.route->body && !m.route->body_ignored && req->len && !content_type_json(c)) {
-            http_problem_set(&p, 415, "send the body as Content-Type: application/json");
-        } else {
-            ret = dispatch(srv, c, url, method, &m, &status);
-            goto done;
-        }
+        ret = dispatch(srv, c, url, method, &m, &status);
+        goto done;
     }
     status = p.status;
     ret = send_problem(srv, c, url, &p);
@@ -479,6 +476,36 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
         free(req);
     }
     *con_cls = NULL;
+}
+
+static int hexval(char ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/* Percent-decoding of the path and query, in place. "%00" and "%2F" stay
+   encoded: a NUL would cut the path short and an encoded slash would make
+   a new segment; left as they are, neither names anything and the router
+   answers 404. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls, (void)c;
+    char *out = s;
+    for (const char *in = s; *in;) {
+        int hi = in[0] == '%' ? hexval(in[1]) : -1, lo = hi >= 0 ? hexval(in[2]) : -1;
+        int byte = hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
+        if (byte > 0 && byte != '/') {
+            *out++ = (char)byte;
+            in += 3;
+        } else {
+            *out++ = *in++;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -586,9 +613,10 @@ http_server_t *http_server_start(const broker_http_config_t *cfg, const char *ke
     srv->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, handler, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
         MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_THREAD_STACK_SIZE,
-        (size_t)(256 * 1024), MHD_OPTION_ARRAY, srv->tls ? tls_opts : tls_opts + 3, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+        srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)1024, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_ARRAY,
+        srv->tls ? tls_opts : tls_opts + 3, MHD_OPTION_END);
     if (!srv->mhd) {
         fs_err_setc(e, BROKER_E_CONFIG,
                     "cannot serve HTTPS on %s (port in use, not an address of this host, or the "

@@ -104,6 +104,7 @@ typedef struct http_request {
     size_t n_query;
     const char *body;
     size_t body_len;
+    bool body_is_json; /* Content-Type: application/json */
 } http_request_t;
 
 /* The route a request matched and the command arguments built from its
@@ -114,8 +115,8 @@ typedef struct http_match {
 } http_match_t;
 
 /* Finds the route and builds args: 0, or the status to answer (400 bad
-   parameter or body, 404 no such path, 405 no such method; the Allow list
-   in p->detail) with p filled. Pure: no I/O, no state (fuzzed by
+   parameter or body, 404 no such path, 405 no such method with the Allow
+   list in p->detail, 415 a body that is not JSON) with p filled. Pure: no I/O, no state (fuzzed by
    tests/fuzz/fuzz_http_router.c). */
 int http_route_request(const http_request_t *req, http_match_t *m, http_problem_t *p);
 void http_match_clear(http_match_t *m);
@@ -198,8 +199,10 @@ json_t *control_tokens_list(broker_t *b, casestore_txn_t *txn, const json_t *arg
 json_t *control_token_revoke(broker_t *b, casestore_txn_t *txn, const json_t *args,
                              const caller_t *who, fs_err_t *e);
 
-/* http_stream.c, loop side: the SSE events after audit seq `since` the
-   caller may see: {"events": [{"id", "event", "data"}], "head"}. */
+/* http_events.c, the stream's loop side (events.since): the SSE events
+   after audit seq `since` the caller may see (since 0: none, only the
+   head), at most 500 or about 256 KiB: {"events": [{"id", "event",
+   "data"}], "head": the last seq examined, "more": call again}. */
 json_t *control_events_since(broker_t *b, casestore_txn_t *txn, const json_t *args,
                              const caller_t *who, fs_err_t *e);
 /* http_metrics.c, loop side: {"text": Prometheus exposition}. */

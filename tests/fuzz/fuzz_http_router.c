@@ -46,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         names[n] = line;
         values[n++] = eq;
     }
-    http_request_t req = {method, path ? path : "", names, values, n, body, body_len};
+    http_request_t req = {method, path ? path : "", names,        values, n,
+                          body,   body_len,         size % 2 == 0};
     http_match_t m;
     http_problem_t p = {0};
     int status = http_route_request(&req, &m, &p);

@@ -49,7 +49,10 @@ audit_clean() { # no entry by the forged operator, none about the forged playboo
     jq -se 'length > 0 and all(.[]; (.actor != "operator:mallory") and (tostring | contains("forged-by-site-key") | not))' \
         "$WORK/audit.jsonl" >/dev/null
 }
-never_submitted() { ctl playbook history "$1" --json | jq -e '.versions == []' >/dev/null; }
+never_submitted() {
+    local out
+    ! out=$(ctl playbook history "$1" --json 2>&1) && grep -q "no playbook named" <<<"$out"
+}
 refused_at_least() { [ "$(refused_count)" -ge "$1" ]; }
 gate_untouched() { ctl approvals list --json | jq -e --argjson g "$1" '.[] | select(.id == $g) | .status == "open" and (.votes | length) == 0' >/dev/null; }
 gate_open() { ctl approvals list --json | jq -e '[.[] | select(.playbook == "gated-block")] | length == 1' >/dev/null; }
