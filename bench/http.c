@@ -351,8 +351,8 @@ static void stream_part(hb_broker_t *b, const char *dir, const char *token, uint
            "every %u ms\n",
            r.connected, r.clients, r.connect_s, r.events, interval_ms);
     printf("  delivered %zu of %zu (client, event) pairs; %zu of %zu clients got every event; "
-           "%d PATCHes failed\n",
-           r.delivered, r.expected, r.clients_complete, r.clients, r.failed_patches);
+           "%d PATCHes failed; %zu streams closed early\n",
+           r.delivered, r.expected, r.clients_complete, r.clients, r.failed_patches, r.ended);
     printf("  delivery latency, PATCH sent -> client has the event: p50 %.2f ms  p99 %.2f ms  "
            "max %.2f ms\n",
            hb_samples_pct_ms(&r.latency, 50), hb_samples_pct_ms(&r.latency, 99),

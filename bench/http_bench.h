@@ -91,6 +91,7 @@ typedef struct hb_sse_result {
     size_t clients, connected;          /* asked for, got the stream open */
     size_t events, delivered, expected; /* events caused; (client, event) receipts; wanted */
     size_t clients_complete;            /* clients that got every event */
+    size_t ended;                       /* streams the broker closed before the end */
     hb_samples_t latency;               /* write -> receipt, per (client, event) */
     hb_samples_t spread;                /* per event: first client's receipt -> last one's */
     hb_samples_t patch;                 /* PATCH round trips while the streams ran */

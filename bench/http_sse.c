@@ -186,6 +186,7 @@ int hb_sse_run(const hb_broker_t *b, const char *const *tokens, size_t clients,
     atomic_store(&shared.stop, true);
     pthread_join(th, NULL);
     out->delivered = atomic_load(&shared.delivered);
+    out->ended = atomic_load(&shared.ended);
     for (size_t k = 0; k < events; k++) {
         int64_t first = 0, last = 0;
         for (size_t i = 0; i < clients; i++) {
@@ -214,7 +215,8 @@ int hb_sse_run(const hb_broker_t *b, const char *const *tokens, size_t clients,
     curl_multi_cleanup(multi);
     free(cs);
     free(sent_us);
-    return out->connected == clients && out->delivered == out->expected && !out->failed_patches
+    return out->connected == clients && out->delivered == out->expected && !out->failed_patches &&
+                   !out->ended
                ? 0
                : -1;
 }
