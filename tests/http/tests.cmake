@@ -28,5 +28,7 @@ fedsoar_script_test(triggers_doc http http/triggers_doc.sh 120)
 # The case commands under GET/PATCH /cases (case.list filters and cursor, notes,
 # metrics from the aggregates) through fedsoarctl; the store is filled by bench/casefill.
 fedsoar_script_test(case_commands http http/case_commands.sh 120)
+# Sign-in without new secrets to steal (issue 13.3): tokens, one-time links, sessions, CSRF
+fedsoar_script_test(web_signin_cli http http/web_signin_cli.sh 180)
 # GET /api/v1/stream (SSE: live, resume, visibility, revocation) and GET /metrics (strict parser).
 fedsoar_script_test(http_stream_metrics http http/stream_metrics.sh 180)
