@@ -168,9 +168,10 @@ static const char *map_entry(events_page_t *p, const json_t *entry, json_t **dat
                                                 ? "expired"
                                                 : vote_outcome(details)));
     } else {
-        json_object_set_new(*data, "change", json_string(what));
         /* Only the board's fields, never a note's text or an alert's body. */
         const json_t *fields = json_object_get(details, "fields");
+        bool note = json_object_get(fields, "note") != NULL;
+        json_object_set_new(*data, "change", json_string(note ? "note" : what));
         copy_members(*data, json_is_object(fields) ? fields : details, changed);
         if (strcmp(what, "alert") == 0)
             copy_members(*data, details, (const char *const[]){"site", "event_id", NULL});

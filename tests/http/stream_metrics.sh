@@ -137,4 +137,11 @@ wait_for 20 "the HTTPS API answers again" curl -sf -o /dev/null --cacert "$CA" "
 sse a3 "$ADMIN" --last-event-id "$LAST" --until site.connected:site=beta --timeout 30
 wait_for 30 "the stream resumed after the restart" sse_done a3
 check "after a restart: the same events after Last-Event-ID" [ "$(events_of a3 | jq -S -s -c '.')" = "$got" ]
+
+# ---- a note: case.updated, without the note's text ----------------------------------
+sse a4 "$ADMIN" --until case.updated --timeout 30
+check "POST a note: 201" [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"text":"secret-ish note text"}' "$BASE/api/v1/cases/1/notes")" = 201 ]
+wait_for 20 "the note's event" sse_done a4
+check "a note: case.updated, change note, case 1" jq -s -e 'map(select(.event == "case.updated")) | .[0].data | .case_id == 1 and .change == "note"' <(events_of a4)
+check "a note: its text is not in the stream" bash -c "! grep -q 'secret-ish' '$WORK/a4.jsonl'"
 finish
