@@ -272,6 +272,7 @@ int hb_broker_token(hb_broker_t *b, const char *dir, const char *name, const cha
         snprintf(out, out_size, "%s", token);
         f = fopen(path, "a");
         if (f) {
+            fchmod(fileno(f), 0600); /* bearer tokens, if only a benchmark's */
             fprintf(f, "%s %s\n", name, token);
             rc = fclose(f) == 0 ? 0 : -1;
         }
