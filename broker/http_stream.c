@@ -33,6 +33,7 @@ typedef struct stream {
     bool fetch_now;      /* a fetch is due (start, "more", head moved) */
     bool ended;          /* the credentials were refused: end after the buffer */
     int64_t last_fetch;  /* monotonic ms */
+    int64_t not_before;  /* monotonic ms: no fetch before it (429 Retry-After) */
     int64_t quiet_since; /* monotonic ms of the last bytes written */
     char *buf;           /* SSE text not yet handed to libmicrohttpd */
     size_t len, off, cap;
@@ -97,9 +98,15 @@ static void fetch(stream_t *s)
             s->cursor = (uint64_t)head;
         if (json_is_true(json_object_get(result, "more")) || s->announced > s->cursor)
             s->fetch_now = true;
+    } else if (status == 429) {
+        /* Over the credential's rate limit: again when it says, not at the
+           next keepalive (the events are there). */
+        json_int_t after = json_integer_value(json_object_get(reply, "retry_after"));
+        s->not_before = fs_mono_ms() + (after > 0 && after <= 60 ? after * 1000 : 1000);
+        s->fetch_now = true;
     }
-    /* 429 (rate limit), 503 (no answer), others: try again at the next
-       announcement or keepalive. */
+    /* 503 (no answer), others: try again at the next announcement or
+       keepalive. */
     json_decref(reply);
 }
 
@@ -138,7 +145,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
             break;
         }
         int64_t now = fs_mono_ms();
-        if (s->fetch_now && now - s->last_fetch >= STREAM_MIN_FETCH_MS) {
+        if (s->fetch_now && now - s->last_fetch >= STREAM_MIN_FETCH_MS && now >= s->not_before) {
             fetch(s);
             continue;
         }
@@ -154,7 +161,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
             poller = zpoller_new(s->events, NULL);
         int64_t wait = STREAM_SLICE_MS;
         if (s->fetch_now)
-            wait = STREAM_MIN_FETCH_MS - (now - s->last_fetch);
+            wait = s->not_before > now ? s->not_before - now
+                                       : STREAM_MIN_FETCH_MS - (now - s->last_fetch);
         else if (STREAM_KEEPALIVE_MS - (now - s->quiet_since) < wait)
             wait = STREAM_KEEPALIVE_MS - (now - s->quiet_since);
         zpoller_wait(poller, wait > 0 ? (int)wait : 0);
