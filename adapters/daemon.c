@@ -41,6 +41,15 @@ adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
         goto fail;
     if (!(a->normalizer = normalizer_new(cfg->mappings_dir, e)))
         goto fail;
+    /* Before the sources: their threads normalize with the pool's help and
+       wake this thread through `wake` when a poll is ready (sources.c). */
+    a->pool = ingest_pool_new(ingest_pool_threads_default() - 1);
+    snprintf(a->wake_endpoint, sizeof a->wake_endpoint, "inproc://fedsoar-adapter-wake-%p",
+             (void *)a);
+    if (!(a->wake = zsock_new(ZMQ_PULL)) || zsock_bind(a->wake, "%s", a->wake_endpoint) != 0) {
+        fs_err_set(e, "cannot make the sources' wake-up socket: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
     if (add_actuators(a, e) != 0 || adapter_add_connectors(a, e) != 0 ||
         adapter_add_sources(a, e) != 0)
         goto fail;
@@ -68,6 +77,8 @@ void adapter_destroy(adapter_t **self_p)
     zsock_destroy(&a->monitor);
     zsock_destroy(&a->dealer);
     adapter_remove_sources(a);
+    ingest_pool_destroy(&a->pool);
+    zsock_destroy(&a->wake);
     for (size_t i = 0; i < a->connector_count; i++)
         a->connectors[i].plugin->cleanup(&a->connectors[i].state);
     for (size_t i = 0; i < a->actuator_count; i++) {
@@ -328,11 +339,15 @@ int adapter_run(adapter_t *a)
     a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
     int64_t next_tick = 0; /* actuators' tick(), about once per second */
     while (!zsys_interrupted) {
-        zpoller_t *poller = zpoller_new(a->dealer, a->monitor, NULL);
+        zpoller_t *poller = zpoller_new(a->dealer, a->wake, a->monitor, NULL);
         void *which = zpoller_wait(poller, a->cfg.max_rate ? 10 : 50);
         bool terminated = zpoller_terminated(poller);
         zpoller_destroy(&poller);
-        if (which && which == a->monitor)
+        if (which && which == a->wake) {
+            char b;
+            while (zmq_recv(zsock_resolve(a->wake), &b, 1, ZMQ_DONTWAIT) >= 0)
+                ; /* a source's poll is ready: adapter_poll_sources, below */
+        } else if (which && which == a->monitor)
             on_handshake_event(a);
         else if (which)
             on_message(a);
@@ -364,10 +379,10 @@ int adapter_run(adapter_t *a)
             json_decref(hb);
             a->next_heartbeat = now + FSP_HEARTBEAT_MS;
         }
-        /* Sources (sources.c): poll those that are due. Last in the turn, so
-           the next turn reads what the broker sent meanwhile before the
-           liveness check above. A poll blocks for its HTTP calls, which are
-           bounded by each source's timeouts and retry limits. */
+        /* Sources (sources.c): commit the polls their threads finished
+           (they wake this loop) and start those that are due. Last in the
+           turn, so the next turn reads what the broker sent meanwhile
+           before the liveness check above. */
         adapter_poll_sources(a);
     }
     if (a->dealer && a->welcomed) {

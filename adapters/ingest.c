@@ -1,7 +1,13 @@
 /*  ingest.c — the one normalize-into-outbox path: every source's records
     (polled by sources.c, streamed by the replay source) become events or
     dead letters here, inside one outbox transaction that commits together
-    with the source's checkpoint (adapter_internal.h, ingest_t). */
+    with the source's checkpoint (adapter_internal.h, ingest_t).
+
+    Polled sources' records arrive here already normalized and serialized
+    (ingest_prepare.c, on the source's thread): ingest_apply only writes
+    them, with the same counts, logs, dead letters and fates, in the same
+    order, as the replay path (ingest_event, ingest_reject) has for the
+    records it normalizes on this thread. */
 #include "adapter_internal.h"
 
 #include <string.h>
@@ -48,18 +54,6 @@ static void tell(ingest_t *in, size_t record_no, size_t offset, source_record_fa
         in->plugin->on_text_record(in->state, in->index, record_no, offset, fate, reason);
 }
 
-/* normalize_emit_at_fn for native text (ingest_record). */
-static void ingest_event_at(void *arg, json_t *event, size_t record_no, size_t offset)
-{
-    ingest_t *in = arg;
-    size_t refused0 = in->refused;
-    ingest_event(arg, event, record_no);
-    if (!in->failed)
-        tell(in, record_no, offset,
-             in->refused != refused0 ? SOURCE_RECORD_REFUSED : SOURCE_RECORD_ADDED,
-             in->refused != refused0 ? "the outbox is full (kept in the dead letters)" : NULL);
-}
-
 void ingest_reject(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
                    size_t raw_len)
 {
@@ -81,29 +75,58 @@ void ingest_reject(void *arg, size_t record_no, size_t offset, const char *reaso
         in->failed = true;
 }
 
-int ingest_record(ingest_t *in, const json_t *rec, size_t index)
+/* An event encoded by outbox_encode (ingest_prepare.c): ingest_event's
+   twin, which also tells a push source its fate. */
+static void apply_event(ingest_t *in, const ingest_prepared_t *p, const ingest_item_t *it,
+                        bool text)
 {
-    adapter_t *a = in->a;
-    normalize_opts_t opts = {.site = a->cfg.site, .keep_raw = a->cfg.keep_raw};
-    if (json_is_string(rec)) {
-        /* Native text: framed and mapped by normalizer_run. */
-        size_t added0 = in->added, refused0 = in->refused;
-        in->index = index;
-        long r =
-            normalizer_run_at(a->normalizer, in->source_id, &opts, json_string_value(rec),
-                              json_string_length(rec), ingest_event_at, ingest_reject, in, in->e);
-        if (r < 0 || in->failed)
-            return -1;
-        return in->refused != refused0        ? SOURCE_RECORD_REFUSED
-               : r > 0 || in->added == added0 ? SOURCE_RECORD_REJECTED
-                                              : SOURCE_RECORD_ADDED;
-    }
-    fs_err_t me = {0};
-    json_t *ev = normalizer_map(a->normalizer, in->source_id, &opts, rec, &me);
+    if (in->failed)
+        return;
+    const char *source = it->text_at == INGEST_NO_TEXT ? NULL : p->buf.data + it->text_at;
+    int rc = outbox_add_encoded(in->a->outbox, source, p->buf.data + it->at, it->len, in->e);
+    if (rc < 0)
+        in->failed = true;
+    else if (rc == 0)
+        in->added++;
+    else
+        in->refused++;
+    in->pending++;
+    if (text && !in->failed)
+        tell(in, it->record_no, it->offset, rc ? SOURCE_RECORD_REFUSED : SOURCE_RECORD_ADDED,
+             rc ? "the outbox is full (kept in the dead letters)" : NULL);
+}
+
+/* A record that did not normalize, native text: ingest_reject's twin. */
+static void apply_reject(ingest_t *in, const ingest_prepared_t *p, const ingest_item_t *it)
+{
+    ingest_reject(in, it->record_no, it->offset, p->buf.data + it->text_at, p->buf.data + it->at,
+                  it->len);
+}
+
+/* What the record's preparing could not do (an event that did not
+   serialize): the write that would have failed. */
+static void apply_failure(ingest_t *in, const ingest_prepared_t *p, const ingest_item_t *it)
+{
+    if (in->failed)
+        return;
+    fs_err_set(in->e, "%s", p->buf.data + it->text_at);
+    in->failed = true;
+    in->pending++;
+}
+
+/* A mapped object's one item: added, refused or dead-lettered (logged
+   with its number in the poll). */
+static int apply_object(ingest_t *in, const ingest_prepared_t *p, size_t index)
+{
+    const ingest_item_t *it = &p->items[0];
     int rc, fate;
-    if (ev) {
-        rc = outbox_add(a->outbox, ev, in->e);
-        json_decref(ev);
+    if (it->kind == INGEST_ITEM_FAIL) {
+        fs_err_set(in->e, "%s", p->buf.data + it->text_at);
+        rc = -1;
+        fate = SOURCE_RECORD_ADDED;
+    } else if (it->kind == INGEST_ITEM_EVENT) {
+        const char *source = it->text_at == INGEST_NO_TEXT ? NULL : p->buf.data + it->text_at;
+        rc = outbox_add_encoded(in->a->outbox, source, p->buf.data + it->at, it->len, in->e);
         if (rc == 0)
             in->added++;
         else if (rc > 0)
@@ -111,13 +134,11 @@ int ingest_record(ingest_t *in, const json_t *rec, size_t index)
         fate = rc == 0 ? SOURCE_RECORD_ADDED : SOURCE_RECORD_REFUSED;
     } else {
         fate = SOURCE_RECORD_REJECTED;
-        char *raw = json_dumps(rec, JSON_COMPACT);
         fs_log(FS_LOG_WARN, "adapter", "record_rejected",
-               "site=%s source=%s record=%zu reason=\"%s\"", a->cfg.site, in->name, index + 1,
-               me.text);
-        rc = outbox_dead_letter(a->outbox, in->source_id, index + 1, 0, me.text, raw ? raw : "",
-                                raw ? strlen(raw) : 0, in->e);
-        free(raw);
+               "site=%s source=%s record=%zu reason=\"%s\"", in->a->cfg.site, in->name, index + 1,
+               p->buf.data + it->text_at);
+        rc = outbox_dead_letter(in->a->outbox, in->source_id, index + 1, 0,
+                                p->buf.data + it->text_at, p->buf.data + it->at, it->len, in->e);
         in->rejected++;
     }
     in->pending++;
@@ -126,6 +147,28 @@ int ingest_record(ingest_t *in, const json_t *rec, size_t index)
         return -1;
     }
     return fate;
+}
+
+int ingest_apply(ingest_t *in, const ingest_prepared_t *p, size_t index)
+{
+    if (!p->text)
+        return p->n ? apply_object(in, p, index) : -1;
+    size_t added0 = in->added, refused0 = in->refused;
+    in->index = index;
+    for (size_t i = 0; i < p->n; i++) {
+        const ingest_item_t *it = &p->items[i];
+        if (it->kind == INGEST_ITEM_EVENT)
+            apply_event(in, p, it, true);
+        else if (it->kind == INGEST_ITEM_REJECT)
+            apply_reject(in, p, it);
+        else
+            apply_failure(in, p, it);
+    }
+    if (p->rejected < 0 || in->failed)
+        return -1;
+    return in->refused != refused0                  ? SOURCE_RECORD_REFUSED
+           : p->rejected > 0 || in->added == added0 ? SOURCE_RECORD_REJECTED
+                                                    : SOURCE_RECORD_ADDED;
 }
 
 int ingest_commit(ingest_t *in, const char *key, const char *checkpoint, bool more)

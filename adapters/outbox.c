@@ -158,47 +158,67 @@ static uint64_t entries(outbox_t *self, MDB_txn *txn, int db)
     return mdb_stat(txn, self->dbi[db], &st) == 0 ? st.ms_entries : 0;
 }
 
-int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e)
+int outbox_encode(const json_t *event, ocsf_buf_t *out, fs_err_t *e)
 {
     /* Value: class_uid (4 bytes BE) then the event's JSON, so sending needs
-       no parsing.  ocsf_dump writes json_dumps(JSON_COMPACT)'s bytes, into
-       a buffer reused from event to event. */
+       no parsing.  ocsf_dump writes json_dumps(JSON_COMPACT)'s bytes. */
     uint32_t cls = (uint32_t)json_integer_value(json_object_get(event, "class_uid"));
     unsigned char be[4] = {(unsigned char)(cls >> 24), (unsigned char)(cls >> 16),
                            (unsigned char)(cls >> 8), (unsigned char)cls};
-    ocsf_buf_t *val = &self->value;
-    val->len = 0;
+    size_t len0 = out->len;
     fs_err_t de;
-    if (ocsf_buf_append(val, be, 4, &de) != 0 || ocsf_dump(event, val, &de) != 0) {
-        ocsf_buf_trim(val, OUTBOX_VALUE_KEEP);
+    if (ocsf_buf_append(out, be, 4, &de) != 0 || ocsf_dump(event, out, &de) != 0) {
+        out->len = len0;
         return fs_err_set(e, "outbox: cannot serialize an event: %s", de.text);
     }
-    const char *text = val->data + 4; /* NUL-terminated */
-    size_t len = val->len - 4;
+    return 0;
+}
+
+int outbox_add_encoded(outbox_t *self, const char *source, const void *value, size_t len,
+                       fs_err_t *e)
+{
+    const char *text = (const char *)value + 4;
+    size_t text_len = len - 4;
     int rc;
-    if (len > FSP_MAX_EVENT) {
+    if (text_len > FSP_MAX_EVENT) {
         /* No frame over the wire limit (protocol §4.4): keep it here instead. */
-        rc = outbox_dead_letter(self, json_string_value(json_object_get(event, "source")), 0, 0,
-                                "event larger than the 256 KiB FSP/1 frame limit", text, len, e);
-        ocsf_buf_trim(val, OUTBOX_VALUE_KEEP);
+        rc = outbox_dead_letter(self, source, 0, 0,
+                                "event larger than the 256 KiB FSP/1 frame limit", text, text_len,
+                                e);
         return rc == 0 ? 1 : -1;
     }
     if (entries(self, self->txn, OB_EVENTS) >= self->max_events) {
         /* Full: keep it where an operator can find and replay it. */
         uint64_t refused = meta_u64(self, self->txn, "refused_full") + 1;
         put_meta_u64(self, self->txn, "refused_full", refused);
-        rc = outbox_dead_letter(self, json_string_value(json_object_get(event, "source")), 0, 0,
-                                "outbox full (outbox.max_events reached)", text, len, e);
+        rc = outbox_dead_letter(self, source, 0, 0, "outbox full (outbox.max_events reached)", text,
+                                text_len, e);
         return rc == 0 ? 1 : -1;
     }
     unsigned char key[8];
     fs_u64_to_be(self->last_seq + 1, key);
-    MDB_val k = {8, key}, v = {val->len, val->data};
+    MDB_val k = {8, key}, v = {len, (void *)value};
     rc = mdb_put(self->txn, self->dbi[OB_EVENTS], &k, &v, MDB_APPEND);
     if (rc != 0)
         return fail(e, "add event", rc);
     self->last_seq++;
     return 0;
+}
+
+int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e)
+{
+    /* Encoded into a buffer reused from event to event. */
+    ocsf_buf_t *val = &self->value;
+    val->len = 0;
+    if (outbox_encode(event, val, e) != 0) {
+        ocsf_buf_trim(val, OUTBOX_VALUE_KEEP);
+        return -1;
+    }
+    int rc = outbox_add_encoded(self, json_string_value(json_object_get(event, "source")),
+                                val->data, val->len, e);
+    if (val->len > OUTBOX_VALUE_KEEP)
+        ocsf_buf_trim(val, OUTBOX_VALUE_KEEP);
+    return rc;
 }
 
 int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, size_t offset,

@@ -2,7 +2,8 @@
     state directory holding the events waiting for the broker's ACK, the
     dead letters, small named values (source checkpoints) and the command
     journal.  Single-threaded: one outbox_t is used by the daemon's thread
-    only (sources' threads never touch it).
+    only (sources' threads never touch it; they may call outbox_encode,
+    which touches no outbox).
 
     Durability rule: an event is committed here before it is sent and
     leaves only when the broker has ACKed it; a command_id is journaled
@@ -11,6 +12,7 @@
 #define FEDSOAR_OUTBOX_H
 
 #include "common.h"
+#include "normalize.h" /* ocsf_buf_t */
 
 #include <czmq.h>
 
@@ -29,6 +31,16 @@ int outbox_begin(outbox_t *self, fs_err_t *e);
    outbox is full the event goes to the dead-letter store with reason
    "outbox full" (never dropped silently) and 1 is returned. */
 int outbox_add(outbox_t *self, const json_t *event, fs_err_t *e);
+/* The same in two halves, so the costly one can run on another thread:
+   outbox_encode appends the stored form of event (borrowed) to out (its
+   class_uid, 4 bytes big-endian, then its compact JSON); it touches no
+   outbox and is safe on any thread.  0, or -1 with e set (out unchanged).
+   outbox_add_encoded adds such a value (borrowed, len bytes) in the open
+   batch exactly as outbox_add would (source: the event's "source", for a
+   dead letter; may be NULL).  0, 1 (dead-lettered) or -1 with e set. */
+int outbox_encode(const json_t *event, ocsf_buf_t *out, fs_err_t *e);
+int outbox_add_encoded(outbox_t *self, const char *source, const void *value, size_t len,
+                       fs_err_t *e);
 int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, size_t offset,
                        const char *reason, const char *raw, size_t raw_len, fs_err_t *e);
 int outbox_commit(outbox_t *self, fs_err_t *e);

@@ -6,11 +6,15 @@
 
     Threads: each source polls on its own worker thread, so a slow or
     rate-limited vendor never holds up heartbeats, commands or the other
-    sources. The worker only talks HTTP and collects records; everything
-    that touches LMDB or the normalizer (reading the checkpoint, mapping,
-    committing) stays on the daemon's thread. A worker polls only when the
+    sources. The worker talks HTTP, collects the records and normalizes
+    them (ingest_prepare.c: mapped and serialized, helped by the adapter's
+    pool when a poll has several records); everything that touches LMDB
+    (reading the checkpoint, writing the events and dead letters,
+    committing) and every hook that tells the source what became of its
+    records stays on the daemon's thread. A worker polls only when the
     daemon hands it a checkpoint and waits until the daemon has committed
-    its result, so a source never has two polls in flight.
+    its result, so a source never has two polls in flight; it wakes the
+    daemon (adapter_t.wake) when its result is ready.
 
     One-shot sources (replay) have no thread: adapter_run_one_shot runs
     them at once on the daemon's thread, through the same commit path
@@ -28,12 +32,14 @@ struct source_worker {
     pthread_cond_t cv;
     worker_phase_t phase;
     bool stop, started;
+    adapter_t *a;
     source_slot_t *slot;
-    char *checkpoint; /* in: the committed checkpoint (NULL = none) */
-    json_t *records;  /* out */
-    char *next;       /* out */
-    int rc;           /* out */
-    fs_err_t err;     /* out */
+    char *checkpoint;            /* in: the committed checkpoint (NULL = none) */
+    json_t *records;             /* out */
+    ingest_prepared_t *prepared; /* out: one per record when rc >= 0 (ingest_prepare.c) */
+    char *next;                  /* out */
+    int rc;                      /* out */
+    fs_err_t err;                /* out */
     int64_t started_ms;
 };
 
@@ -42,6 +48,10 @@ static int collect(void *arg, const json_t *record);
 static void *worker_main(void *arg)
 {
     struct source_worker *w = arg;
+    /* Its own PUSH to the daemon's wake PULL (a socket is one thread's). */
+    zsock_t *wake = zsock_new(ZMQ_PUSH);
+    if (wake && zsock_connect(wake, "%s", w->a->wake_endpoint) != 0)
+        zsock_destroy(&wake);
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (w->phase != WORKER_RUNNING && !w->stop)
@@ -54,14 +64,21 @@ static void *worker_main(void *arg)
         char *next = NULL;
         fs_err_t err = {0};
         int rc = w->slot->plugin->poll(w->slot->state, checkpoint, collect, records, &next, &err);
+        /* Normalized here, not on the daemon's thread: it only writes. */
+        ingest_prepared_t *prepared =
+            rc >= 0 ? ingest_prepare_all(w->a, w->slot->source_id, records) : NULL;
         pthread_mutex_lock(&w->mu);
         w->records = records;
+        w->prepared = prepared;
         w->next = next;
         w->rc = rc;
         w->err = err;
         w->phase = WORKER_READY;
+        if (wake)
+            zmq_send(zsock_resolve(wake), "", 0, ZMQ_DONTWAIT); /* a wake already waiting will do */
     }
     pthread_mutex_unlock(&w->mu);
+    zsock_destroy(&wake);
     return NULL;
 }
 
@@ -135,6 +152,7 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         struct source_worker *w = fs_xcalloc(1, sizeof *w);
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->cv, NULL);
+        w->a = a;
         w->slot = slot;
         slot->worker = w;
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
@@ -163,6 +181,7 @@ void adapter_remove_sources(adapter_t *a)
             pthread_cond_destroy(&w->cv);
             free(w->checkpoint);
             free(w->next);
+            ingest_prepared_free(&w->prepared, json_array_size(w->records));
             json_decref(w->records);
             free(w);
             a->sources[i].worker = NULL;
@@ -193,10 +212,11 @@ static void checkpoint_key(const source_slot_t *s, char *out, size_t size)
         snprintf(out, size, "source:%s:checkpoint", s->name);
 }
 
-/* Normalizes a poll's records and commits them with the checkpoint, all or
-   nothing (ingest.c). */
-static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *checkpoint,
-                  size_t *added, size_t *rejected, fs_err_t *e)
+/* Writes a poll's records, normalized on the worker's thread, and commits
+   them with the checkpoint, all or nothing (ingest.c). */
+static int commit(adapter_t *a, source_slot_t *s, json_t *records,
+                  const ingest_prepared_t *prepared, const char *checkpoint, size_t *added,
+                  size_t *rejected, fs_err_t *e)
 {
     char key[160];
     checkpoint_key(s, key, sizeof key);
@@ -204,12 +224,9 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
         .a = a, .name = s->name, .source_id = s->source_id, .plugin = s->plugin, .state = s->state};
     if (ingest_begin(&in, e) != 0)
         return -1;
-    size_t i;
-    json_t *rec;
     int rc = 0;
-    json_array_foreach(records, i, rec)
-    {
-        int fate = ingest_record(&in, rec, i);
+    for (size_t i = 0; i < json_array_size(records); i++) {
+        int fate = ingest_apply(&in, &prepared[i], i);
         if (fate < 0) {
             rc = -1;
             break;
@@ -227,12 +244,13 @@ static int commit(adapter_t *a, source_slot_t *s, json_t *records, const char *c
 }
 
 /* Commits a finished poll (daemon thread) and schedules the next one. */
-static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records, const char *next, int rc,
-                        fs_err_t *pe, int64_t started)
+static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records,
+                        const ingest_prepared_t *prepared, const char *next, int rc, fs_err_t *pe,
+                        int64_t started)
 {
     fs_err_t e = *pe;
     size_t added = 0, rejected = 0;
-    if (rc >= 0 && commit(a, s, records, next, &added, &rejected, &e) != 0)
+    if (rc >= 0 && commit(a, s, records, prepared, next, &added, &rejected, &e) != 0)
         rc = -1;
     if (s->plugin->on_commit) /* a push source answers its senders now */
         s->plugin->on_commit(s->state, rc >= 0);
@@ -266,16 +284,19 @@ void adapter_poll_sources(adapter_t *a)
         if (w->phase == WORKER_READY) {
             /* Take the result and commit it here, on the daemon's thread. */
             json_t *records = w->records;
+            ingest_prepared_t *prepared = w->prepared;
             char *next = w->next;
             int rc = w->rc;
             fs_err_t err = w->err;
             w->records = NULL;
+            w->prepared = NULL;
             w->next = NULL;
             free(w->checkpoint);
             w->checkpoint = NULL;
             w->phase = WORKER_IDLE;
             pthread_mutex_unlock(&w->mu);
-            finish_poll(a, s, records, next, rc, &err, w->started_ms);
+            finish_poll(a, s, records, prepared, next, rc, &err, w->started_ms);
+            ingest_prepared_free(&prepared, json_array_size(records));
             json_decref(records);
             free(next);
             /* A source with more waiting (a push source's next senders)

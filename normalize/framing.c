@@ -37,6 +37,7 @@
 #include "framing_internal.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,15 +46,21 @@
 static unsigned char str_special[256];
 static unsigned char blank[256];
 
-void nz_stream_tables_init(void)
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void tables_build(void)
 {
-    if (str_special['"'])
-        return;
     for (int c = 0; c < 0x20; c++)
         str_special[c] = 1;
     str_special['\\'] = 1;
     blank[' '] = blank['\t'] = blank['\r'] = blank['\n'] = 1;
-    str_special['"'] = 1; /* last: the "initialised" mark */
+    str_special['"'] = 1;
+}
+
+/* Once per process, whichever thread splits first. */
+void nz_stream_tables_init(void)
+{
+    pthread_once(&tables_once, tables_build);
 }
 
 static void scan_reset(normalize_stream_t *s)

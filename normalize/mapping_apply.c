@@ -6,7 +6,13 @@
     mapping, and what remains becomes `unmapped`: nothing is silently lost.
     A rule whose value does not convert (bad time, unknown enum without a
     default) does not fire, so its field stays in `unmapped`; when the rule
-    is `required` the record is rejected with the reason instead. */
+    is `required` the record is rejected with the reason instead.
+
+    Threads: a compiled mapping is read-only here, so several threads may
+    map with it at once (the adapter normalizes on its sources' threads);
+    the one exception is a rule's jq program, whose jq_state libjq does not
+    let two threads run: jq_first runs every jq program of the process's
+    mappings under one lock (jq rules are rare and off the hot path). */
 #include "internal.h"
 
 #include <ctype.h>
@@ -150,6 +156,17 @@ static json_t *from_value(const nz_rule_t *r, json_t *in, size_t *which)
         }
     }
     return NULL;
+}
+
+static pthread_mutex_t jq_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* fs_jq_first under jq_lock (see Threads above). */
+static json_t *jq_first(fs_jq_t *jq, const json_t *in, fs_err_t *e)
+{
+    pthread_mutex_lock(&jq_lock);
+    json_t *v = fs_jq_first(jq, in, e);
+    pthread_mutex_unlock(&jq_lock);
+    return v;
 }
 
 static json_t *copy_const(json_t *v)
@@ -362,7 +379,7 @@ static void apply_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out, in
                 reject(c, r, r->from[0].text, "required field is missing");
             return;
         }
-        v = fs_jq_first(r->jq, src, &fe);
+        v = jq_first(r->jq, src, &fe);
         json_decref(src);
         if (!v) {
             if (r->required)

@@ -1,6 +1,7 @@
 /*  adapter_internal.h — private to libfedsoar_adapters: the daemon's
     state and the functions its files share (daemon.c, commands.c,
-    requests.c, sources.c, ingest.c, witness.c, config_check.c). */
+    requests.c, sources.c, ingest.c, ingest_prepare.c, ingest_pool.c,
+    witness.c, config_check.c). */
 #ifndef FEDSOAR_ADAPTER_INTERNAL_H
 #define FEDSOAR_ADAPTER_INTERNAL_H
 
@@ -44,10 +45,15 @@ typedef struct actuator_slot {
     json_t *pairs;
 } actuator_slot_t;
 
+typedef struct ingest_pool ingest_pool_t;
+
 struct adapter {
     adapter_config_t cfg;
     outbox_t *outbox;
-    normalizer_t *normalizer;
+    normalizer_t *normalizer; /* read-only after start: used by every source's thread */
+    ingest_pool_t *pool;      /* normalizing helpers the sources' threads share (owned) */
+    zsock_t *wake;            /* PULL: a source's thread finished a poll (sources.c) */
+    char wake_endpoint[64];
     actuator_slot_t actuators[ADAPTER_MAX_ACTUATORS];
     size_t actuator_count;
     connector_slot_t connectors[ADAPTER_MAX_CONNECTORS];
@@ -92,7 +98,8 @@ int adapter_run_one_shot(adapter_t *a, const json_t *config, fs_err_t *e);
 /* ingest.c: the one normalize-into-outbox path.  An ingest_t is one outbox
    transaction for one source: native records (objects mapped, text
    framed) become events or dead letters in it, and it commits together
-   with the source's checkpoint. Daemon thread only. */
+   with the source's checkpoint. Daemon thread only (ingest_prepare.c does
+   the normalizing of polled sources on their threads). */
 typedef struct ingest {
     adapter_t *a;
     const char *name;               /* the source instance, in logs */
@@ -117,13 +124,63 @@ int ingest_begin(ingest_t *in, fs_err_t *e);
 void ingest_event(void *arg, json_t *event, size_t record_no);
 void ingest_reject(void *arg, size_t record_no, size_t offset, const char *reason, const char *raw,
                    size_t raw_len);
-/* One emitted record (index: its 0-based number in the poll): an object is
-   mapped, a string framed and mapped. Returns its fate, or -1 (failed). */
-int ingest_record(ingest_t *in, const json_t *record, size_t index);
 /* Writes checkpoint (when not NULL) under key and commits; opens the next
    transaction when more. 0, or -1 with e set (aborted). */
 int ingest_commit(ingest_t *in, const char *key, const char *checkpoint, bool more);
 void ingest_abort(ingest_t *in);
+
+/* ---- normalizing off the daemon's thread ----------------------------------
+   ingest_prepare.c: a polled source's records are normalized and their
+   events encoded (outbox_encode) on the source's worker thread, helped by
+   the pool; the daemon's thread then only writes them (ingest_apply).  A
+   prepared record is one emitted record (an object mapped, a string framed
+   and mapped) as a list of items in emit order, their bytes in one buffer. */
+typedef enum { INGEST_ITEM_EVENT, INGEST_ITEM_REJECT, INGEST_ITEM_FAIL } ingest_item_kind_t;
+
+#define INGEST_NO_TEXT SIZE_MAX
+
+typedef struct ingest_item {
+    ingest_item_kind_t kind;
+    size_t record_no, offset; /* text: in the text (from 1); object: index + 1 and 0 */
+    size_t at, len;           /* EVENT: its outbox value in buf; REJECT: its raw bytes */
+    size_t text_at;           /* NUL-terminated in buf: EVENT its "source" (or
+                                 INGEST_NO_TEXT), REJECT the reason, FAIL the error */
+} ingest_item_t;
+
+typedef struct ingest_prepared {
+    bool text;            /* native text (framed), else a JSON object (mapped) */
+    long rejected;        /* text: records rejected (normalizer_run_at), -1 failed */
+    ingest_item_t *items; /* owned */
+    size_t n, cap;
+    ocsf_buf_t buf; /* every item's bytes (owned) */
+} ingest_prepared_t;
+
+/* Normalizes record (borrowed; index: its 0-based number in the poll)
+   into p (overwritten; release it). Any thread. */
+void ingest_prepare(ingest_prepared_t *p, normalizer_t *nz, const char *source_id,
+                    const normalize_opts_t *opts, const json_t *record, size_t index);
+void ingest_prepared_release(ingest_prepared_t *p);
+/* Every record of a poll (a JSON array, borrowed) over the pool; an array
+   of json_array_size(records) (caller owns: ingest_prepared_free). */
+ingest_prepared_t *ingest_prepare_all(adapter_t *a, const char *source_id, const json_t *records);
+void ingest_prepared_free(ingest_prepared_t **self_p, size_t n);
+/* The daemon's half: writes prepared record number index into the open
+   transaction (events added, rejects dead-lettered and logged, a push
+   source told each text record's fate) and returns the record's fate, or
+   -1 (failed). Daemon thread only. */
+int ingest_apply(ingest_t *in, const ingest_prepared_t *p, size_t index);
+
+/* ingest_pool.c: helper threads that run jobs of independent records.
+   ingest_pool_run calls fn(ctx, i) once for every i < n, on the calling
+   thread and the helpers, and returns when all are done; safe from several
+   threads at once.  helpers 0 (or p NULL): the caller does it all. */
+typedef void(ingest_pool_fn)(void *ctx, size_t i);
+ingest_pool_t *ingest_pool_new(size_t helpers);
+void ingest_pool_destroy(ingest_pool_t **self_p);
+void ingest_pool_run(ingest_pool_t *p, size_t n, ingest_pool_fn *fn, void *ctx);
+/* Normalizing threads per poll, the worker included: the online CPUs, or
+   FEDSOAR_ADAPTER_NORMALIZE_THREADS (1 = the worker alone); at most 9. */
+size_t ingest_pool_threads_default(void);
 
 /* The OpenC2 `query features` answer from the configured actuators. */
 json_t *adapter_features(adapter_t *a, const json_t *features);

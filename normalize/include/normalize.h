@@ -5,6 +5,12 @@
     (normalize/mappings/ in the tree), loaded and validated once at start;
     the per-record path does no rule parsing.  docs/normalize.md documents
     the mapping language.
+
+    Threads: once normalizer_new has returned, a normalizer is read-only:
+    normalizer_map, normalizer_run, normalizer_run_at and streams (one
+    stream per thread) may be used from several threads at once.  Mapping
+    rules written in jq run one at a time across the process (libjq's state
+    is not thread-safe).  normalizer_destroy only when no thread uses it.
 */
 #ifndef FEDSOAR_NORMALIZE_H
 #define FEDSOAR_NORMALIZE_H
