@@ -148,6 +148,14 @@ static void buckets_prune(zhashx_t *buckets, int64_t now)
     zlistx_destroy(&keys);
 }
 
+/* Whether a request counts against the caller's rate limit: all do but
+   an open event stream's own fetches (http_stream.c marks them; the
+   client cannot: auth is built by the HTTP side from headers). */
+static bool metered(const json_t *auth)
+{
+    return !json_is_true(json_object_get(auth, "stream_fetch"));
+}
+
 /* Takes one request from key's bucket: 0, or -1 with the seconds to wait. */
 static int rate_take(broker_t *b, const char *key, unsigned *retry_after)
 {
@@ -301,7 +309,7 @@ static int resolve_session(broker_t *b, const char *cookie, const json_t *auth, 
                      "the session ended after %lld h without use: sign in again (fedsoarctl login "
                      "--web)",
                      (long long)(HTTP_SESSION_IDLE_MS / 3600000));
-    } else if (rate_take(b, bucket, &wait_s) != 0) {
+    } else if (metered(auth) && rate_take(b, bucket, &wait_s) != 0) {
         p->retry_after = wait_s;
         rc = problem(p, 429, "over %u requests a minute for this session: retry in %u s",
                      b->cfg.http.rate_limit ? b->cfg.http.rate_limit : 600, wait_s);
@@ -326,8 +334,8 @@ static int resolve_session(broker_t *b, const char *cookie, const json_t *auth, 
 
 /* ---- API tokens ------------------------------------------------------------ */
 
-static int resolve_token(broker_t *b, const char *token, caller_t *who, http_who_buf_t *buf,
-                         http_problem_t *p)
+static int resolve_token(broker_t *b, const char *token, const json_t *auth, caller_t *who,
+                         http_who_buf_t *buf, http_problem_t *p)
 {
     size_t plen = strlen(HTTP_TOKEN_PREFIX);
     if (strncmp(token, HTTP_TOKEN_PREFIX, plen) != 0 || !secret_shaped(token + plen))
@@ -365,7 +373,7 @@ static int resolve_token(broker_t *b, const char *token, caller_t *who, http_who
         char when[32];
         rc = problem(p, 401, "API token %s expired at %s: make a new one (fedsoarctl token create)",
                      name, fs_time_format(expires, when, sizeof when));
-    } else if (rate_take(b, bucket, &wait_s) != 0) {
+    } else if (metered(auth) && rate_take(b, bucket, &wait_s) != 0) {
         p->retry_after = wait_s;
         rc = problem(p, 429, "over %u requests a minute for token %s: retry in %u s",
                      b->cfg.http.rate_limit ? b->cfg.http.rate_limit : 600, name, wait_s);
@@ -395,7 +403,7 @@ int http_auth_resolve(broker_t *b, const json_t *auth, caller_t *who, http_who_b
     const char *cookie = json_string_value(json_object_get(auth, "session"));
     int rc;
     if (token && *token)
-        rc = resolve_token(b, token, who, buf, p);
+        rc = resolve_token(b, token, auth, who, buf, p);
     else if (cookie && *cookie)
         rc = resolve_session(b, cookie, auth, who, buf, p);
     else

@@ -182,10 +182,9 @@ static int count_status(void *arg, const casestore_val_t *key, const casestore_v
     return 0;
 }
 
-/* TODO(aggregates): cases by status from casestore_case_status_counts once
-   the casestore keeps that aggregate; until then a bounded scan of the
-   status fields (STATUS_SCAN_MAX rows; a larger store is undercounted and
-   logged). Runs and approvals likewise. */
+/* Runs and approvals by status: a bounded scan of their status fields
+   (STATUS_SCAN_MAX rows; a larger store is undercounted and logged).
+   Cases come from the casestore's aggregates instead. */
 static status_scan_t status_scan_bounded(broker_t *b, casestore_txn_t *txn, casestore_db_t db,
                                          const char *const *names, const char *what)
 {
@@ -347,17 +346,20 @@ json_t *control_metrics_prometheus(broker_t *b, casestore_txn_t *txn, const json
     size_t len = 0;
     per_site(b, txn, &text, &len);
 
-    static const char *const case_statuses[] = {
-        "new", "analysis", "containment", "eradication", "recovery", "closed", NULL};
     static const char *const run_states[] = {"running", "waiting", "completed",
                                              "failed",  "denied",  NULL};
     static const char *const open_only[] = {"open", NULL};
-    status_scan_t cases = status_scan_bounded(b, txn, CASESTORE_DB_CASES, case_statuses, "cases");
     status_scan_t runs = status_scan_bounded(b, txn, CASESTORE_DB_RUNS, run_states, "runs");
     status_scan_t gates =
         status_scan_bounded(b, txn, CASESTORE_DB_APPROVALS, open_only, "approvals");
     family(&text, &len, "fedsoar_cases", "gauge", "Cases by status.");
-    by_status(&text, &len, "fedsoar_cases", "status", &cases);
+    json_t *cases = casestore_case_status_counts(b->store, txn, NULL);
+    const char *status;
+    json_t *n;
+    json_object_foreach(cases, status, n)
+        appendf(&text, &len, "fedsoar_cases{status=\"%s\"} %lld\n", status,
+                (long long)json_integer_value(n));
+    json_decref(cases);
     family(&text, &len, "fedsoar_runs", "gauge", "Playbook runs by state.");
     by_status(&text, &len, "fedsoar_runs", "state", &runs);
     family(&text, &len, "fedsoar_approvals_pending", "gauge",

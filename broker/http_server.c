@@ -361,6 +361,11 @@ static enum MHD_Result dispatch(http_server_t *srv, struct MHD_Connection *c, co
                  (long long)json_integer_value(json_object_get(m->args, "since")));
         struct MHD_Response *resp = http_stream_response(srv, auth, since);
         auth = NULL;
+        if (!resp) {
+            json_decref(reply);
+            http_problem_set(&p, 503, "cannot open a stream now; try again");
+            goto problem;
+        }
         common_headers(srv, resp, "default-src 'none'");
         ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
         MHD_destroy_response(resp);

@@ -75,6 +75,9 @@ static void fetch(stream_t *s)
 {
     s->fetch_now = false;
     s->last_fetch = fs_mono_ms();
+    /* The stream was charged once when it opened; its fetches are not
+       the client's requests (http_auth.c does not rate-limit them). */
+    json_object_set_new(s->auth, "stream_fetch", json_true());
     json_t *request = json_pack("{s:s, s:{s:I}, s:O, s:s}", "cmd", "events.since", "args", "since",
                                 (json_int_t)s->cursor, "auth", s->auth, "route", STREAM_ROUTE);
     json_t *reply = http_bridge_call(s->bridge, request);

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static void usage(FILE *out)
 {
@@ -113,6 +114,20 @@ static int check_endpoint_flag(const char *flag, const char *value)
             "inproc://NAME\n",
             flag, value);
     return -1;
+}
+
+/* Each HTTPS connection holds a thread, a TCP socket and one to three
+   ZeroMQ sockets (its bridge; an event stream's SUB and DEALER), each
+   with a descriptor of its own: the defaults (1,024 descriptors, 1,023
+   ZeroMQ sockets) end near 300 streams. Called before the first socket. */
+static void raise_limits_for_http(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    zsys_set_max_sockets(8192);
 }
 
 static int parse_level(const char *s, fs_log_level_t *out)
@@ -254,6 +269,8 @@ int main(int argc, char **argv)
         return 2;
     }
     fs_log_set_level(lv);
+    if (bc.http.listen)
+        raise_limits_for_http();
     broker_t *b = broker_new(&bc, &e);
     if (!b) {
         fprintf(stderr, "fedsoar-broker: %s\n", e.text);
