@@ -46,6 +46,13 @@ static int collect_refused(void *arg, const casestore_val_t *key, const casestor
     return 0;
 }
 
+json_t *control_refused_counts(broker_t *b, casestore_txn_t *txn)
+{
+    json_t *out = json_object();
+    casestore_foreach(b->store, txn, CASESTORE_DB_COUNTERS, false, collect_refused, out);
+    return out;
+}
+
 json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                       fs_err_t *e)
 {
@@ -68,7 +75,7 @@ json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, con
         if (s && s->connected)
             json_array_append_new(connected, json_string(site));
     }
-    json_t *dup_per = json_object(), *refused = json_object();
+    json_t *dup_per = json_object(), *refused = control_refused_counts(b, txn);
     json_object_foreach(records, site, rec)
     {
         char name[96];
@@ -76,7 +83,6 @@ json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, con
         json_object_set_new(dup_per, site,
                             json_integer((json_int_t)casestore_counter(b->store, txn, name)));
     }
-    casestore_foreach(b->store, txn, CASESTORE_DB_COUNTERS, false, collect_refused, refused);
     json_decref(records);
     uint64_t cmds = casestore_counter(b->store, txn, "commands");
     uint64_t answered = casestore_counter(b->store, txn, "commands/answered");
@@ -143,8 +149,7 @@ json_t *control_sites(broker_t *b, casestore_txn_t *txn, const json_t *args, con
 {
     (void)args, (void)e, (void)who;
     json_t *records = site_records(b, txn);
-    json_t *refused = json_object();
-    casestore_foreach(b->store, txn, CASESTORE_DB_COUNTERS, false, collect_refused, refused);
+    json_t *refused = control_refused_counts(b, txn);
     const char *site;
     json_t *rec;
     json_object_foreach(records, site, rec)

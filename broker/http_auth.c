@@ -100,33 +100,6 @@ void http_auth_forget(broker_t *b, const char *hash)
         zhashx_delete(b->http.auth->activity, hash);
 }
 
-static const char *status_title(unsigned status)
-{
-    switch (status) {
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 429:
-        return "Too Many Requests";
-    default:
-        return "Internal Server Error";
-    }
-}
-
-static int problem(http_problem_t *p, unsigned status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int problem(http_problem_t *p, unsigned status, const char *fmt, ...)
-{
-    p->status = status;
-    snprintf(p->title, sizeof p->title, "%s", status_title(status));
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->detail, sizeof p->detail, fmt, ap);
-    va_end(ap);
-    return (int)status;
-}
-
 /* A secret we made: exactly HTTP_SECRET_CHARS of base64url. */
 static bool secret_shaped(const char *s)
 {
@@ -241,17 +214,19 @@ static int origin_check(broker_t *b, const json_t *auth, http_problem_t *p)
     const char *origin = json_string_value(json_object_get(auth, "origin"));
     const char *host = json_string_value(json_object_get(auth, "host"));
     if (!origin || !host)
-        return problem(p, 403,
-                       "a browser session's %s request must carry an Origin header (and a Host): "
-                       "this one did not, so it could come from another site",
-                       "state-changing");
+        return http_problem_set(
+            p, 403,
+            "a browser session's %s request must carry an Origin header (and a Host): "
+            "this one did not, so it could come from another site",
+            "state-changing");
     const char *scheme = b->cfg.http.insecure ? "http://" : "https://";
     size_t sn = strlen(scheme);
     if (strncmp(origin, scheme, sn) != 0 || strcmp(origin + sn, host) != 0)
-        return problem(p, 403,
-                       "Origin \"%.100s\" is not this broker (%s%.100s): a session's request must "
-                       "come from the broker's own pages",
-                       origin, scheme, host);
+        return http_problem_set(
+            p, 403,
+            "Origin \"%.100s\" is not this broker (%s%.100s): a session's request must "
+            "come from the broker's own pages",
+            origin, scheme, host);
     return 0;
 }
 
@@ -260,13 +235,14 @@ static int csrf_check(const json_t *row, const json_t *auth, http_problem_t *p)
     const char *want = json_string_value(json_object_get(row, "csrf"));
     const char *got = json_string_value(json_object_get(auth, "csrf"));
     if (!got)
-        return problem(p, 403,
-                       "a browser session's state-changing request needs the " HTTP_CSRF_HEADER
-                       " header (its value is csrf_token of GET /api/v1/session)");
+        return http_problem_set(
+            p, 403,
+            "a browser session's state-changing request needs the " HTTP_CSRF_HEADER
+            " header (its value is csrf_token of GET /api/v1/session)");
     size_t n = want ? strlen(want) : 0;
     if (n == 0 || strlen(got) != n || CRYPTO_memcmp(want, got, n) != 0)
-        return problem(p, 403,
-                       "the " HTTP_CSRF_HEADER " header does not match this session's CSRF token");
+        return http_problem_set(
+            p, 403, "the " HTTP_CSRF_HEADER " header does not match this session's CSRF token");
     return 0;
 }
 
@@ -274,9 +250,10 @@ static int resolve_session(broker_t *b, const char *cookie, const json_t *auth, 
                            http_who_buf_t *buf, http_problem_t *p)
 {
     if (!secret_shaped(cookie))
-        return problem(p, 401,
-                       "the " HTTP_SESSION_COOKIE " cookie is not one this broker made: sign in "
-                       "again (fedsoarctl login --web)");
+        return http_problem_set(p, 401,
+                                "the " HTTP_SESSION_COOKIE
+                                " cookie is not one this broker made: sign in "
+                                "again (fedsoarctl login --web)");
     char hash[65], key[80];
     fs_sha256_hex(cookie, strlen(cookie), hash);
     size_t klen = http_auth_session_key(hash, key, sizeof key);
@@ -287,9 +264,9 @@ static int resolve_session(broker_t *b, const char *cookie, const json_t *auth, 
         row = casestore_get_json(b->store, txn, CASESTORE_DB_HTTP, key, klen);
     casestore_abort(&txn);
     if (!row)
-        return problem(p, 401,
-                       "no such session (signed out, revoked or expired): sign in again "
-                       "(fedsoarctl login --web)");
+        return http_problem_set(p, 401,
+                                "no such session (signed out, revoked or expired): sign in again "
+                                "(fedsoarctl login --web)");
     int rc = 0;
     const char *op = json_string_value(json_object_get(row, "operator"));
     const key_identity_t *id = keystore_find_operator(b->keys, op);
@@ -301,18 +278,20 @@ static int resolve_session(broker_t *b, const char *cookie, const json_t *auth, 
     snprintf(bucket, sizeof bucket, "s:%s", hash);
     if (!id) {
         session_drop(b, hash, op, "operator_untrusted");
-        rc = problem(p, 401, "operator %s is no longer trusted by this broker: the session ended",
-                     op ? op : "?");
+        rc = http_problem_set(p, 401,
+                              "operator %s is no longer trusted by this broker: the session ended",
+                              op ? op : "?");
     } else if (now - last > HTTP_SESSION_IDLE_MS) {
         session_drop(b, hash, op, "idle");
-        rc = problem(p, 401,
-                     "the session ended after %lld h without use: sign in again (fedsoarctl login "
-                     "--web)",
-                     (long long)(HTTP_SESSION_IDLE_MS / 3600000));
+        rc = http_problem_set(
+            p, 401,
+            "the session ended after %lld h without use: sign in again (fedsoarctl login "
+            "--web)",
+            (long long)(HTTP_SESSION_IDLE_MS / 3600000));
     } else if (metered(auth) && rate_take(b, bucket, &wait_s) != 0) {
         p->retry_after = wait_s;
-        rc = problem(p, 429, "over %u requests a minute for this session: retry in %u s",
-                     b->cfg.http.rate_limit ? b->cfg.http.rate_limit : 600, wait_s);
+        rc = http_problem_set(p, 429, "over %u requests a minute for this session: retry in %u s",
+                              b->cfg.http.rate_limit ? b->cfg.http.rate_limit : 600, wait_s);
     } else if (json_is_true(json_object_get(auth, "unsafe")) &&
                ((rc = origin_check(b, auth, p)) != 0 || (rc = csrf_check(row, auth, p)) != 0)) {
         /* refused: p filled */
@@ -339,9 +318,10 @@ static int resolve_token(broker_t *b, const char *token, const json_t *auth, cal
 {
     size_t plen = strlen(HTTP_TOKEN_PREFIX);
     if (strncmp(token, HTTP_TOKEN_PREFIX, plen) != 0 || !secret_shaped(token + plen))
-        return problem(p, 401,
-                       "the bearer token is not a fedsoar API token (fst_...; fedsoarctl token "
-                       "create)");
+        return http_problem_set(
+            p, 401,
+            "the bearer token is not a fedsoar API token (fst_...; fedsoarctl token "
+            "create)");
     char hash[65], key[80];
     fs_sha256_hex(token, strlen(token), hash);
     int klen = snprintf(key, sizeof key, HTTP_TOKENHASH_ROW "%s", hash);
@@ -361,7 +341,7 @@ static int resolve_token(broker_t *b, const char *token, const json_t *auth, cal
     const char *stored = json_string_value(json_object_get(rec, "sha256"));
     if (!rec || !stored || strcmp(stored, hash) != 0) {
         json_decref(rec);
-        return problem(p, 401, "unknown or revoked API token");
+        return http_problem_set(p, 401, "unknown or revoked API token");
     }
     int rc = 0;
     const char *name = json_string_value(json_object_get(rec, "name"));
@@ -371,12 +351,13 @@ static int resolve_token(broker_t *b, const char *token, const json_t *auth, cal
     snprintf(bucket, sizeof bucket, "t:%s", name);
     if (expires > 0 && fs_now_ms() >= expires) {
         char when[32];
-        rc = problem(p, 401, "API token %s expired at %s: make a new one (fedsoarctl token create)",
-                     name, fs_time_format(expires, when, sizeof when));
+        rc = http_problem_set(
+            p, 401, "API token %s expired at %s: make a new one (fedsoarctl token create)", name,
+            fs_time_format(expires, when, sizeof when));
     } else if (metered(auth) && rate_take(b, bucket, &wait_s) != 0) {
         p->retry_after = wait_s;
-        rc = problem(p, 429, "over %u requests a minute for token %s: retry in %u s",
-                     b->cfg.http.rate_limit ? b->cfg.http.rate_limit : 600, name, wait_s);
+        rc = http_problem_set(p, 429, "over %u requests a minute for token %s: retry in %u s",
+                              b->cfg.http.rate_limit ? b->cfg.http.rate_limit : 600, name, wait_s);
     } else {
         snprintf(buf->name, sizeof buf->name, "token:%s", name);
         snprintf(buf->role, sizeof buf->role, "%s",
@@ -398,7 +379,7 @@ int http_auth_resolve(broker_t *b, const json_t *auth, caller_t *who, http_who_b
 {
     memset(buf, 0, sizeof *buf);
     if (!b->http.auth)
-        return problem(p, 500, "sign-in is not running");
+        return http_problem_set(p, 500, "sign-in is not running");
     const char *token = json_string_value(json_object_get(auth, "token"));
     const char *cookie = json_string_value(json_object_get(auth, "session"));
     int rc;
@@ -407,9 +388,10 @@ int http_auth_resolve(broker_t *b, const json_t *auth, caller_t *who, http_who_b
     else if (cookie && *cookie)
         rc = resolve_session(b, cookie, auth, who, buf, p);
     else
-        rc = problem(p, 401,
-                     "who are you? send Authorization: Bearer TOKEN (fedsoarctl token create) or "
-                     "sign in with fedsoarctl login --web");
+        rc = http_problem_set(
+            p, 401,
+            "who are you? send Authorization: Bearer TOKEN (fedsoarctl token create) or "
+            "sign in with fedsoarctl login --web");
     if (rc != 0)
         return rc;
     who->operator_name = buf->name;

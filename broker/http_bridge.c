@@ -106,7 +106,7 @@ static unsigned status_of(int code)
     }
 }
 
-static json_t *problem_reply(unsigned status, const char *detail)
+json_t *http_problem_reply(unsigned status, const char *detail)
 {
     return json_pack("{s:i, s:s, s:s}", "status", (int)status, "title", http_status_title(status),
                      "detail", detail);
@@ -114,7 +114,7 @@ static json_t *problem_reply(unsigned status, const char *detail)
 
 static json_t *problem_json(const http_problem_t *p)
 {
-    json_t *r = problem_reply(p->status, p->detail);
+    json_t *r = http_problem_reply(p->status, p->detail);
     if (p->errors)
         json_object_set(r, "errors", p->errors);
     if (p->retry_after)
@@ -127,7 +127,7 @@ static json_t *handle(broker_t *b, const json_t *req)
     const char *cmd = json_string_value(json_object_get(req, "cmd"));
     const json_t *args = json_object_get(req, "args"), *auth = json_object_get(req, "auth");
     if (!cmd || !json_is_object(args))
-        return problem_reply(400, "malformed bridge request");
+        return http_problem_reply(400, "malformed bridge request");
     if (strcmp(cmd, "login.peek") == 0 || strcmp(cmd, "login.confirm") == 0)
         return http_auth_public(b, cmd, args, auth);
     caller_t who = {0};
@@ -155,10 +155,10 @@ static json_t *handle(broker_t *b, const json_t *req)
         char q[600];
         fs_log(FS_LOG_ERROR, "broker", "http_command_failed", "cmd=%s actor=%s reason=%s", cmd,
                who.actor, fs_log_quote(q, sizeof q, e.text));
-        return problem_reply(500, "internal error; the broker's log has the reason");
+        return http_problem_reply(500, "internal error; the broker's log has the reason");
     }
     scrub_paths(e.text);
-    return problem_reply(status, e.text);
+    return http_problem_reply(status, e.text);
 }
 
 void http_bridge_on_request(broker_t *b)
@@ -169,7 +169,7 @@ void http_bridge_on_request(broker_t *b)
     zframe_t *peer = zmsg_pop(msg);
     char *text = zmsg_popstr(msg);
     json_t *req = text ? json_loads(text, 0, NULL) : NULL;
-    json_t *reply = req ? handle(b, req) : problem_reply(400, "malformed bridge request");
+    json_t *reply = req ? handle(b, req) : http_problem_reply(400, "malformed bridge request");
     json_object_set(reply, "rid", json_object_get(req, "rid"));
     char *out = json_dumps(reply, JSON_COMPACT);
     zmsg_t *answer = zmsg_new();

@@ -85,11 +85,6 @@ json_t *control_login_link(broker_t *b, casestore_txn_t *txn, const json_t *args
                      "operator", who->operator_name);
 }
 
-static json_t *public_problem(unsigned status, const char *title, const char *detail)
-{
-    return json_pack("{s:i, s:s, s:s}", "status", (int)status, "title", title, "detail", detail);
-}
-
 /* Opens a session for operator id: the row (by the cookie's hash) and its
    audit entry in one transaction. The reply with the cookie, or NULL. */
 static json_t *session_open(broker_t *b, const key_identity_t *id)
@@ -140,9 +135,9 @@ json_t *http_auth_public(broker_t *b, const char *cmd, const json_t *args, const
     bool peek = cmd && strcmp(cmd, "login.peek") == 0;
     bool confirm = cmd && strcmp(cmd, "login.confirm") == 0;
     if (!peek && !confirm)
-        return public_problem(404, "Not Found", "no such public route");
+        return http_problem_reply(404, "no such public route");
     if (!b->http.auth)
-        return public_problem(500, "Internal Server Error", "sign-in is not running");
+        return http_problem_reply(500, "sign-in is not running");
     const char *nonce = json_string_value(json_object_get(args, "nonce"));
     zhashx_t *links = b->http.auth->links;
     http_link_t *l = nonce ? zhashx_lookup(links, nonce) : NULL;
@@ -152,9 +147,9 @@ json_t *http_auth_public(broker_t *b, const char *cmd, const json_t *args, const
         l = NULL;
     }
     if (!l)
-        return public_problem(404, "Not Found",
-                              "this sign-in link is unknown, already used or expired (a link "
-                              "works once, within a minute): run fedsoarctl login --web again");
+        return http_problem_reply(404,
+                                  "this sign-in link is unknown, already used or expired (a link "
+                                  "works once, within a minute): run fedsoarctl login --web again");
     if (peek)
         return json_pack("{s:i, s:{s:s, s:I}}", "status", 200, "result", "operator",
                          l->operator_name, "expires_in_s",
@@ -168,17 +163,16 @@ json_t *http_auth_public(broker_t *b, const char *cmd, const json_t *args, const
         const char *scheme = b->cfg.http.insecure ? "http://" : "https://";
         size_t sn = strlen(scheme);
         if (!host || strncmp(origin, scheme, sn) != 0 || strcmp(origin + sn, host) != 0)
-            return public_problem(403, "Forbidden",
-                                  "the sign-in was confirmed from another site (Origin is not this "
-                                  "broker): open the link itself and confirm there");
+            return http_problem_reply(
+                403, "the sign-in was confirmed from another site (Origin is not this "
+                     "broker): open the link itself and confirm there");
     }
     char op[33];
     snprintf(op, sizeof op, "%s", l->operator_name);
     zhashx_delete(links, nonce); /* single use, whatever happens next */
     const key_identity_t *id = keystore_find_operator(b->keys, op);
     if (!id)
-        return public_problem(403, "Forbidden",
-                              "the operator this link was made for is no longer trusted");
+        return http_problem_reply(403, "the operator this link was made for is no longer trusted");
     json_t *reply = session_open(b, id);
-    return reply ? reply : public_problem(500, "Internal Server Error", "internal error");
+    return reply ? reply : http_problem_reply(500, "internal error");
 }

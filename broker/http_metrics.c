@@ -208,7 +208,7 @@ static void by_status(char **text, size_t *len, const char *name, const char *lb
 
 typedef struct site_rows {
     json_t *records; /* site -> record */
-    json_t *refused; /* [[site, reason, n]] */
+    json_t *refused; /* {site: {reason: n}} */
     json_t *pending; /* site -> n */
 } site_rows_t;
 
@@ -221,24 +221,6 @@ static int collect_site(void *arg, const casestore_val_t *key, const casestore_v
     json_object_set_new(r->records, site, json_is_object(rec) ? rec : json_object());
     if (rec && !json_is_object(rec))
         json_decref(rec);
-    return 0;
-}
-
-static int collect_refused(void *arg, const casestore_val_t *key, const casestore_val_t *val)
-{
-    site_rows_t *r = arg;
-    char name[160];
-    if (key->len >= sizeof name || val->len != 8)
-        return 0;
-    memcpy(name, key->data, key->len);
-    name[key->len] = '\0';
-    char *site = strncmp(name, "refused/", 8) == 0 ? name + 8 : NULL;
-    char *reason = site ? strchr(site, '/') : NULL;
-    if (!reason)
-        return 0;
-    *reason++ = '\0';
-    json_array_append_new(
-        r->refused, json_pack("[s, s, I]", site, reason, (json_int_t)fs_u64_from_be(val->data)));
     return 0;
 }
 
@@ -270,9 +252,9 @@ static json_int_t outbox_backlog(broker_t *b, const char *site, const json_t *re
 
 static void per_site(broker_t *b, casestore_txn_t *txn, char **text, size_t *len)
 {
-    site_rows_t r = {json_object(), json_array(), json_object()};
+    site_rows_t r = {json_object(), NULL, json_object()};
     casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, collect_site, &r);
-    casestore_foreach(b->store, txn, CASESTORE_DB_COUNTERS, false, collect_refused, &r);
+    r.refused = control_refused_counts(b, txn);
     casestore_foreach(b->store, txn, CASESTORE_DB_PENDING, false, collect_pending, &r);
     const char *site;
     json_t *rec;
@@ -295,13 +277,12 @@ static void per_site(broker_t *b, casestore_txn_t *txn, char **text, size_t *len
         (long long)json_integer_value(json_object_get(rec, "dead_letters")));
     family(text, len, "fedsoar_events_refused_total", "counter",
            "Events refused at admission, by site and reason.");
-    size_t i;
-    json_t *row;
-    json_array_foreach(r.refused, i, row)
+    const char *refused_site, *reason;
+    json_t *per, *count;
+    json_object_foreach(r.refused, refused_site, per) json_object_foreach(per, reason, count)
         appendf(text, len, "fedsoar_events_refused_total{site=\"%s\",reason=\"%s\"} %lld\n",
-                label(json_string_value(json_array_get(row, 0)), l, sizeof l),
-                label(json_string_value(json_array_get(row, 1)), l2, sizeof l2),
-                (long long)json_integer_value(json_array_get(row, 2)));
+                label(refused_site, l, sizeof l), label(reason, l2, sizeof l2),
+                (long long)json_integer_value(count));
     family(text, len, "fedsoar_duplicates_total", "counter",
            "Events a site sent again that were already stored.");
     json_object_foreach(r.records, site, rec)

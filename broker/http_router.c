@@ -218,7 +218,7 @@ const char *http_status_title(unsigned status)
     }
 }
 
-void http_problem_set(http_problem_t *p, unsigned status, const char *fmt, ...)
+int http_problem_set(http_problem_t *p, unsigned status, const char *fmt, ...)
 {
     p->status = status;
     snprintf(p->title, sizeof p->title, "%s", http_status_title(status));
@@ -226,6 +226,7 @@ void http_problem_set(http_problem_t *p, unsigned status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(p->detail, sizeof p->detail, fmt, ap);
     va_end(ap);
+    return (int)status;
 }
 
 void http_problem_add(http_problem_t *p, const char *pointer, const char *parameter,

@@ -259,7 +259,9 @@ json_t *broker_control_execute(broker_t *b, const char *cmd, const json_t *args,
 const char *const *broker_control_commands(void);
 /* A site-admin sees and changes only cases that involve its own site. */
 bool control_case_visible(const caller_t *who, const json_t *c);
-/* control_sites.c */
+/* control_sites.c; control_refused_counts: events refused at admission,
+   {"SITE": {"REASON": n}} (caller owns). */
+json_t *control_refused_counts(broker_t *b, casestore_txn_t *txn);
 json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                       fs_err_t *e);
 json_t *control_sites(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,

@@ -51,8 +51,9 @@ typedef struct http_problem {
     unsigned retry_after; /* 429: seconds to wait (the Retry-After header), else 0 */
 } http_problem_t;
 
-/* Fills p (status, title from the status, detail printf-style). */
-void http_problem_set(http_problem_t *p, unsigned status, const char *fmt, ...)
+/* Fills p (status, title from the status, detail printf-style);
+   returns the status. */
+int http_problem_set(http_problem_t *p, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Adds one offending field: pointer ("/text") or parameter ("limit"). */
 void http_problem_add(http_problem_t *p, const char *pointer, const char *parameter,
@@ -157,6 +158,8 @@ void http_metrics_append(char **text, size_t *len);
    that says "the audit head moved" to the streams. */
 int http_bridge_start(broker_t *b, fs_err_t *e);
 void http_bridge_stop(broker_t *b);
+/* A bridge reply that is a problem {"status", "title", "detail"} (caller owns). */
+json_t *http_problem_reply(unsigned status, const char *detail);
 /* One request from an HTTP thread: authenticate, run, reply. */
 void http_bridge_on_request(broker_t *b);
 /* After each loop turn: tells the streams when the audit head moved. */
