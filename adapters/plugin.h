@@ -48,8 +48,9 @@ enum {
    The daemon calls poll() every interval_s with the checkpoint it committed
    last (NULL the first time); poll() fetches what is new, hands every
    native record to emit and returns the checkpoint that follows them.  The
-   daemon normalizes the records and commits the events together with the
-   new checkpoint in ONE outbox transaction: after a crash the source
+   daemon normalizes the records (on the source's thread, once poll has
+   returned) and commits the events together with the new checkpoint in
+   ONE outbox transaction (on its own thread): after a crash the source
    resumes at the last committed checkpoint, so nothing is lost and nothing
    is added twice.  A poll that fails commits nothing and is retried later,
    with backoff. */

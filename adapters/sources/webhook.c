@@ -27,10 +27,12 @@
     Threads: the listener (webhook_http.c) queues bodies and suspends their
     connections; this file's poll (the source's worker thread) hands every
     queued body (up to max_batch bodies, max_batch_bytes bytes) to the
-    daemon as native text; the daemon normalizes them into ONE outbox
-    transaction (sources.c, ingest.c) and calls on_text_record for each
-    record, on_record for each body and on_commit once: only then is each
-    sender answered.  Nothing is acknowledged before the LMDB commit. */
+    daemon as native text; after poll returns, the same thread (helped by
+    the adapter's pool, body by body) normalizes them, and the daemon's
+    thread writes them into ONE outbox transaction (sources.c,
+    ingest_prepare.c, ingest.c) and calls on_text_record for each record,
+    on_record for each body and on_commit once: only then is each sender
+    answered.  Nothing is acknowledged before the LMDB commit. */
 #include "connector_support.h"
 #include "webhook_internal.h"
 
