@@ -339,7 +339,6 @@ json_t *governance_ctl_decide(broker_t *b, casestore_txn_t *txn, const json_t *a
     }
     json_t *rec = get_row(b, txn, "version", version);
     json_t *out = NULL;
-    char pub[4096], priv[4096];
     if (strcmp(decision, "reject") == 0 && (!reason || !*reason || strlen(reason) > 2000)) {
         fs_err_setc(e, BROKER_E_INVALID, "a rejection needs a reason (1-2000 characters)");
     } else if (strcmp(member, who->operator_name) != 0) {
@@ -352,9 +351,7 @@ json_t *governance_ctl_decide(broker_t *b, casestore_txn_t *txn, const json_t *a
     } else if (governance_check_decision(b->gov, rec, p, fs_now_ms(), SIGNATURE_SKEW_MS, &pe) !=
                0) {
         fs_err_setc(e, BROKER_E_INVALID, "signature refused: %s", pe.text);
-    } else if (keys_signing_paths(b->cfg.keys_dir, member, priv, sizeof priv, pub, sizeof pub) !=
-                   0 ||
-               keys_verify(pub, payload, strlen(payload), sig, &pe) != 0) {
+    } else if (governance_signature_check(b->cfg.keys_dir, member, payload, sig, &pe) != 0) {
         fs_err_setc(e, BROKER_E_INVALID, "signature refused: %s", pe.text);
     } else {
         json_array_append_new(json_object_get(rec, "approvals"),

@@ -7,8 +7,9 @@
     Built as its own small library, fedsoar_governance (common + federation's
     keys.h, no engine, no libjq), so that a site's adapter can verify a
     proof without linking the playbook engine; fedsoar_playbooks links it.
-    Signatures themselves are federation's (keys_sign / keys_verify, Ed25519):
-    this face says what is signed and what a signature means.
+    Signatures themselves are federation's (keys_sign / keys_verify, Ed25519)
+    or a passkey's (webauthn.h, checked here too): this face says what is
+    signed and what a signature means.
 
     Ownership: payload texts and parsed objects returned are the caller's;
     every json_t passed in is borrowed. */
@@ -85,15 +86,20 @@ char *governance_vote_payload(uint64_t approval_id, uint64_t run_id, const char 
    1..GOVERNANCE_PROOF_MAX). Caller owns; NULL with e set. */
 json_t *governance_vote_parse(const char *payload, size_t len, fs_err_t *e);
 
-/* Verifies signature (base64) over payload with who's public signing key
-   in the key layout keys_dir (keys.h: signing/operators/NAME.sign.pub.pem;
-   who NULL = the broker). 0, or -1 with e saying why (never key bytes). */
+/* Verifies signature over payload with who's trusted key in the key
+   layout keys_dir (who NULL = the broker: base64 Ed25519 only). For an
+   operator, signature is either base64 Ed25519, checked with
+   signing/operators/NAME.sign.pub.pem (keys.h), or a passkey assertion
+   (a JSON object, webauthn.h), checked with
+   signing/operators/NAME.passkey.json. 0, or -1 with e saying why (never
+   key bytes). */
 int governance_signature_check(const char *keys_dir, const char *who, const char *payload,
                                const char *signature, fs_err_t *e);
 
 /* The proof of a critical command, as a site checks it: proof (borrowed)
    is [{"operator","signature","payload"}, ...], each payload a vote; every
-   signature valid with trusted_dir/NAME.sign.pub.pem, approvals only, for
+   signature valid with trusted_dir/NAME.sign.pub.pem (base64 Ed25519) or
+   trusted_dir/NAME.passkey.json (a passkey assertion), approvals only, for
    run run_id, one gate, distinct operators, no vote older than max_age_ms
    (0 = no limit) or dated more than 5 minutes ahead, at least the gate's
    quorum of them. 0 when it holds; -1 with reason (never key material). */

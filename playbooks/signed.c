@@ -2,7 +2,10 @@
     approvals ("fedsoar-approval/1"), approval-gate votes ("fedsoar-vote/1")
     and the proof a critical command carries to its site.
 
-    An operator signs a canonical payload with their Ed25519 key (keys.h);
+    An operator signs a canonical payload with their Ed25519 key (keys.h)
+    or with an enrolled passkey in the browser (webauthn.h: the signature
+    string is then a WebAuthn assertion, checked against NAME.passkey.json
+    beside NAME.sign.pub.pem);
     the broker stores it with its signature, and attaches the approving
     votes of a run's gate to a critical command as "proof":
     [{operator, signature, payload}].  The site verifies every signature
@@ -15,6 +18,7 @@
 #include "governance.h"
 
 #include "keys.h"
+#include "webauthn.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -176,10 +180,34 @@ json_t *governance_vote_parse(const char *payload, size_t len, fs_err_t *e)
 
 /* ---- signatures ------------------------------------------------------------------ */
 
+/* One signature by operator op, whose trusted keys are in dir (the
+   layout's signing/operators, or a site's trusted operators directory):
+   a passkey assertion with dir/OP.passkey.json, else base64 Ed25519 with
+   dir/OP.sign.pub.pem. */
+static int operator_signature_check(const char *dir, const char *op, const char *payload,
+                                    const char *signature, fs_err_t *e)
+{
+    char path[4096];
+    bool passkey = governance_webauthn_is_assertion(signature);
+    if (snprintf(path, sizeof path, "%s/%s.%s", dir, op,
+                 passkey ? "passkey.json" : "sign.pub.pem") >= (int)sizeof path)
+        return fs_err_setc(e, GOVERNANCE_E_SIGNED, "trusted operators directory path too long");
+    if (passkey)
+        return governance_webauthn_verify(path, payload, strlen(payload), signature, e);
+    return keys_verify(path, payload, strlen(payload), signature, e);
+}
+
 int governance_signature_check(const char *keys_dir, const char *who, const char *payload,
                                const char *signature, fs_err_t *e)
 {
     char priv[4096], pub[4096];
+    if (who && strcmp(who, "broker") != 0) {
+        if (!fs_is_name(who, 32))
+            return fs_err_setc(e, GOVERNANCE_E_SIGNED, "\"%.40s\" is not an operator name", who);
+        if (snprintf(pub, sizeof pub, "%s/signing/operators", keys_dir) >= (int)sizeof pub)
+            return fs_err_setc(e, GOVERNANCE_E_SIGNED, "signing key path too long");
+        return operator_signature_check(pub, who, payload, signature, e);
+    }
     if (keys_signing_paths(keys_dir, who, priv, sizeof priv, pub, sizeof pub) != 0)
         return fs_err_setc(e, GOVERNANCE_E_SIGNED, "signing key path too long");
     return keys_verify(pub, payload, strlen(payload), signature, e);
@@ -245,10 +273,7 @@ int governance_proof_verify(const json_t *proof, uint64_t run_id, const char *tr
                 REFUSE("proof[%zu]: a second signature by %s (votes must come from distinct "
                        "operators)",
                        i, op);
-        char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s.sign.pub.pem", trusted_dir, op) >= (int)sizeof path)
-            REFUSE("proof: trusted operators directory path too long");
-        if (keys_verify(path, payload, strlen(payload), sig, &e) != 0)
+        if (operator_signature_check(trusted_dir, op, payload, sig, &e) != 0)
             REFUSE("proof[%zu]: %s's signature refused: %s", i, op, e.text);
         seen[valid++] = op;
     }

@@ -23,3 +23,4 @@ fedsoar_unit_test(test_playbook_diff fedsoar_playbooks)
 fedsoar_unit_test(test_case_aggregates fedsoar_casestore)
 # The normalizer from four threads at once == one thread (normalize.h "Threads").
 fedsoar_unit_test(test_normalize_threads fedsoar_normalize)
+fedsoar_unit_test(test_webauthn fedsoar_governance)
