@@ -167,7 +167,7 @@ static void timed(hb_client_t *c, const char *path, uint64_t max_id, size_t n, h
         double us;
         if (!path)
             snprintf(buf, sizeof buf, "/api/v1/cases/%llu",
-                     (unsigned long long)(1 + (uint64_t)random() % max_id));
+                     (unsigned long long)(1 + (uint64_t)random() % (max_id ? max_id : 1)));
         if (must(c, "GET", path ? path : buf, &us))
             hb_samples_add(s, us);
     }

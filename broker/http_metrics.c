@@ -176,7 +176,7 @@ static int count_status(void *arg, const casestore_val_t *key, const casestore_v
     fs_json_pick_t pick = {.path = "status"};
     if (fs_json_pick(val->data, val->len, &pick, 1) != 0 || pick.found != FS_PICK_STRING)
         return 0;
-    for (size_t i = 0; s->names[i] && i < 8; i++)
+    for (size_t i = 0; i < 8 && s->names[i]; i++)
         if (strlen(s->names[i]) == pick.len && memcmp(s->names[i], pick.at, pick.len) == 0)
             s->count[i]++;
     return 0;

@@ -156,11 +156,13 @@ static void add_case_rows(row_delta_t *rows, size_t *n, const casestore__case_ag
     agg_of_case(a, sign, &d);
     unsigned char key[80];
     int64_t day = a->created / DAY_MS;
-    add_row(rows, n, key, total_key("", key), &d);
-    add_row(rows, n, key, day_key(day, "", key), &d);
-    for (size_t i = 0; i < a->nsites; i++) {
-        add_row(rows, n, key, total_key(a->sites[i], key), &d);
-        add_row(rows, n, key, day_key(day, a->sites[i], key), &d);
+    /* The overall rows ("" site), then each site's: its total and its day. */
+    for (size_t i = 0; i <= a->nsites; i++) {
+        const char *site = i == 0 ? "" : a->sites[i - 1];
+        size_t klen = total_key(site, key);
+        add_row(rows, n, key, klen, &d);
+        klen = day_key(day, site, key);
+        add_row(rows, n, key, klen, &d);
     }
 }
 
