@@ -36,6 +36,8 @@
 #include "connector_support.h"
 #include "webhook_internal.h"
 
+#include "listen_addr.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -203,53 +205,6 @@ static void cleanup(void **state_p)
 
 /* ---- configuration -------------------------------------------------------------- */
 
-typedef union {
-    struct sockaddr sa;
-    struct sockaddr_in v4;
-    struct sockaddr_in6 v6;
-} listen_addr_t;
-
-/* "A.B.C.D:PORT" or "[V6]:PORT". */
-static int parse_listen(const char *spec, listen_addr_t *out, fs_err_t *e)
-{
-    const char *colon = spec ? strrchr(spec, ':') : NULL;
-    char host[INET6_ADDRSTRLEN + 2];
-    uint64_t port = 0;
-    memset(out, 0, sizeof *out);
-    if (!colon || (size_t)(colon - spec) >= sizeof host || fs_parse_u64(colon + 1, &port) != 0 ||
-        port < 1 || port > 65535)
-        return fs_err_set(e,
-                          "listen: \"%s\" is not IPV4:PORT or [IPV6]:PORT (e.g. "
-                          "\"127.0.0.1:8443\", \"[::1]:8443\")",
-                          spec ? spec : "");
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = '\0';
-    size_t hl = strlen(host);
-    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-        host[hl - 1] = '\0';
-        out->v6.sin6_family = AF_INET6;
-        out->v6.sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host + 1, &out->v6.sin6_addr) != 1)
-            return fs_err_set(e, "listen: \"%s\" is not an IPv6 address", host + 1);
-        return 0;
-    }
-    out->v4.sin_family = AF_INET;
-    out->v4.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &out->v4.sin_addr) != 1)
-        return fs_err_set(e, "listen: \"%s\" is not an IPv4 address (IPv6: \"[ADDR]:PORT\")", host);
-    return 0;
-}
-
-static bool is_loopback(const listen_addr_t *a)
-{
-    if (a->sa.sa_family == AF_INET)
-        return (ntohl(a->v4.sin_addr.s_addr) >> 24) == 127;
-    const struct in6_addr *v6 = &a->v6.sin6_addr;
-    if (IN6_IS_ADDR_LOOPBACK(v6))
-        return true;
-    return IN6_IS_ADDR_V4MAPPED(v6) && v6->s6_addr[12] == 127;
-}
-
 static size_t config_size(const json_t *config, const char *key, size_t dflt, size_t max)
 {
     json_int_t n = json_integer_value(json_object_get(config, key));
@@ -268,7 +223,8 @@ static char *read_pem(const json_t *config, const char *key, fs_err_t *e)
 }
 
 /* TLS, or plain HTTP where allowed. 0, or -1 with e set. */
-static int setup_transport(webhook_t *w, const json_t *config, const listen_addr_t *la, fs_err_t *e)
+static int setup_transport(webhook_t *w, const json_t *config, const fs_listen_addr_t *la,
+                           fs_err_t *e)
 {
     bool cert = json_object_get(config, "cert_file") != NULL;
     bool key = json_object_get(config, "key_file") != NULL;
@@ -288,7 +244,7 @@ static int setup_transport(webhook_t *w, const json_t *config, const listen_addr
     if (!insecure)
         return fs_err_set(e, "cert_file and key_file: required (TLS); plain HTTP only with "
                              "\"insecure_http\": true on a loopback address");
-    if (!is_loopback(la))
+    if (!fs_listen_is_loopback(la))
         return fs_err_set(e,
                           "insecure_http: plain HTTP is refused on %s, which is not a loopback "
                           "address (give cert_file and key_file, or listen on 127.0.0.1 / [::1] "
@@ -311,14 +267,14 @@ static void *init_style(const json_t *config, webhook_style_t style, fs_err_t *e
     connector_instance_name(w->name, sizeof w->name, splunk ? "splunk-webhook" : "webhook", config);
     const char *listen = json_string_value(json_object_get(config, "listen"));
     const char *path = json_string_value(json_object_get(config, "path"));
-    listen_addr_t la;
+    fs_listen_addr_t la;
     if (!listen && !splunk) {
         fs_err_set(e, "listen: required (\"ADDR:PORT\", e.g. \"0.0.0.0:8443\" or \"[::]:8443\")");
         goto fail;
     }
     if (!listen)
         listen = "127.0.0.1:8088";
-    if (parse_listen(listen, &la, e) != 0)
+    if (fs_listen_parse(listen, "listen", &la, e) != 0)
         goto fail;
     snprintf(w->listen, sizeof w->listen, "%s", listen);
     if (snprintf(w->path, sizeof w->path, "%s",

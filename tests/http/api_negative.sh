@@ -194,7 +194,7 @@ for p in '/api/v1/../../etc/passwd' '/api/v1/%2e%2e/%2e%2e/etc/passwd' '/api/v1/
     '/api/v1/cases/abc' '/api/v1/cases/0' '/api/v1/cases/-1' '/api/v1/cases/1e3' \
     '/api/v1/cases/99999999999999999999999' "/api/v1/cases/$CASE%00" '/api/v1/cases/./1' \
     "/api/v1/playbooks/$(head -c 300 /dev/zero | tr '\0' a)/versions" \
-    "/api/v1/$(head -c 5000 /dev/zero | tr '\0' a)" '/etc/passwd' '/index.html' '/api/v2/cases' \
+    "/api/v1/$(head -c 5000 /dev/zero | tr '\0' a)" '/etc/passwd' '/index.php' '/api/v2/cases' \
     '/api/v1/cases/1/timeline/extra' '/api/v1/a/b/c/d/e/f/g/h/i/j'; do
     api GET "$p" "$T_ADMIN"
     expect 404 "GET ${p:0:70}"
