@@ -6,6 +6,7 @@
     governance.c (playbook.*). */
 #include "broker_internal.h"
 #include "http_internal.h"
+#include "passkey_internal.h"
 
 #include <string.h>
 
@@ -72,6 +73,9 @@ static const struct {
     {"token.create", control_token_create, true, ADMIN, true},
     {"tokens.list", control_tokens_list, false, ADMIN, false},
     {"token.revoke", control_token_revoke, true, ADMIN, true},
+    /* passkeys: passkey_enroll.c (others': admin only) */
+    {"passkey.enroll", control_passkey_enroll, true, ANY, true},
+    {"passkey.enroll.result", control_passkey_enroll_result, false, ANY, true},
     /* resources of the HTTPS API */
     {"playbooks.list", control_playbooks_list, false, ANY, false},
     {"playbook.diff", control_playbook_diff, false, ANY, false},

@@ -40,6 +40,7 @@ struct http_auth_state *http_auth_new(void)
     self->links = table_new();
     self->activity = table_new();
     self->buckets = table_new();
+    self->passkeys = table_new();
     return self;
 }
 
@@ -51,6 +52,7 @@ void http_auth_destroy(struct http_auth_state **self_p)
     zhashx_destroy(&self->links);
     zhashx_destroy(&self->activity);
     zhashx_destroy(&self->buckets);
+    zhashx_destroy(&self->passkeys);
     free(self);
     *self_p = NULL;
 }

@@ -7,6 +7,7 @@
     Links live in memory only: a restart kills the pending ones. Design:
     docs/internals/http_auth.md. */
 #include "http_auth_internal.h"
+#include "passkey_internal.h"
 
 #include <string.h>
 
@@ -132,6 +133,8 @@ static json_t *session_open(broker_t *b, const key_identity_t *id)
 
 json_t *http_auth_public(broker_t *b, const char *cmd, const json_t *args, const json_t *auth)
 {
+    if (cmd && strncmp(cmd, "passkey.", 8) == 0) /* the enrollment page: passkey_enroll.c */
+        return passkey_public(b, cmd, args, auth);
     bool peek = cmd && strcmp(cmd, "login.peek") == 0;
     bool confirm = cmd && strcmp(cmd, "login.confirm") == 0;
     if (!peek && !confirm)

@@ -54,6 +54,8 @@ int cmd_audit(const cli_opts_t *o, int argc, char **argv);
 int cmd_login(const cli_opts_t *o, int argc, char **argv);
 int cmd_sessions(const cli_opts_t *o, int argc, char **argv);
 int cmd_token(const cli_opts_t *o, int argc, char **argv);
+/* cmd_operator.c: operator passkey enroll NAME */
+int cmd_operator(const cli_opts_t *o, int argc, char **argv);
 
 /* ---- usage (usage.c): one table of every command and subcommand ---------- */
 

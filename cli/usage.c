@@ -84,6 +84,10 @@ static const cli_usage_t usage_table[] = {
      "an API token for a tool (admin), printed once as the last line; DURATION: 30m, 12h, 90d"},
     {"token", "list", "[--json]", "API tokens (admin): name, role, site, expiry; never the secret"},
     {"token", "revoke", "NAME [--json]", "revoke an API token at once (admin)"},
+    {"operator", "passkey", "enroll NAME [--timeout SECONDS]",
+     "enroll a passkey to sign votes and approvals in the browser (yourself; an admin: anyone):\n"
+     "prints a one-time link (last line of stdout), waits for the passkey (default 300 s),\n"
+     "shows its fingerprint and writes KEYS/signing/operators/NAME.passkey.json"},
     {"normalize", NULL,
      "--source ID [--site NAME] [--keep-raw] [--mappings DIR] [FILE|-] | --list-sources",
      "native records -> OCSF, one per line (docs/normalize.md): 0 all normalized, 1 a record\n"

@@ -144,9 +144,7 @@ static char *pem_of(EVP_PKEY *key)
     return out;
 }
 
-/* A DNS host name as a WebAuthn RP ID: [a-z0-9.-], labels of 1-63, at
-   least one letter (browsers refuse IP addresses as RP IDs). */
-static bool valid_rp_id(const char *s)
+bool governance_webauthn_rp_id_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0, label = 0;
     bool letter = false;
@@ -216,7 +214,7 @@ static int passkey_from_doc(const json_t *doc, passkey_t *pk, char fingerprint[6
                                   json_integer_value(alg) != GOVERNANCE_WEBAUTHN_EDDSA))
         return BAD("passkey: $.alg is not -7 (ES256) or -8 (EdDSA)");
     pk->alg = (int)json_integer_value(alg);
-    if (!valid_rp_id(pk->rp_id))
+    if (!governance_webauthn_rp_id_ok(pk->rp_id))
         return BAD("passkey: $.rp_id is not a DNS host name");
     const json_t *op = json_object_get(doc, "operator"), *fp = json_object_get(doc, "fingerprint"),
                  *when = json_object_get(doc, "enrolled");
@@ -474,7 +472,7 @@ json_t *governance_webauthn_registration_check(const char *rp_id, const char *ch
         governance_b64url_decode(client_data_b64url, GOVERNANCE_WEBAUTHN_CLIENT_DATA_MAX, &cdj_len);
     EVP_PKEY *key = NULL;
     json_t *out = NULL;
-    if (!valid_rp_id(rp_id)) {
+    if (!governance_webauthn_rp_id_ok(rp_id)) {
         fs_err_setc(e, GOVERNANCE_E_SIGNED, "passkey registration: the RP ID is not a host name");
     } else if (!cid || cid_len == 0) {
         fs_err_setc(e, GOVERNANCE_E_SIGNED,

@@ -67,6 +67,11 @@ json_t *governance_webauthn_registration_check(const char *rp_id, const char *ch
                                                const char *public_key_b64url, int alg,
                                                const char *client_data_b64url, fs_err_t *e);
 
+/* Whether s is usable as a WebAuthn RP ID: a DNS host name ([a-z0-9.-],
+   labels of 1-63, at most 253) with a letter; browsers refuse IP
+   addresses. */
+bool governance_webauthn_rp_id_ok(const char *s);
+
 /* base64url without padding of len bytes into out (>= 4*len/3 + 2 bytes).
    Returns the length written, or 0 when out is too small. */
 size_t governance_b64url_encode(const void *data, size_t len, char *out, size_t out_size);

@@ -46,6 +46,7 @@ struct http_auth_state {
     zhashx_t *links;    /* nonce -> http_link_t (owned) */
     zhashx_t *activity; /* session hash hex -> http_activity_t (owned) */
     zhashx_t *buckets;  /* "s:HASH" / "t:NAME" -> rate-limit bucket (owned) */
+    zhashx_t *passkeys; /* enrollment nonce -> pending enrollment (owned; passkey_enroll.c) */
 };
 
 /* 32 random bytes (OpenSSL RAND_bytes) as 43 base64url characters + NUL.

@@ -176,7 +176,8 @@ typedef struct http_who_buf {
 } http_who_buf_t;
 int http_auth_resolve(broker_t *b, const json_t *auth, caller_t *who, http_who_buf_t *buf,
                       http_problem_t *p);
-/* Public routes (login.peek, login.confirm): the nonce is the credential.
+/* Public routes (login.peek, login.confirm; passkey.options, passkey.register
+   in passkey_enroll.c): the nonce is the credential.
    Returns the bridge reply (caller owns). */
 json_t *http_auth_public(broker_t *b, const char *cmd, const json_t *args, const json_t *auth);
 /* The in-memory part of sign-in (pending login links, session activity,
