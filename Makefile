@@ -52,8 +52,10 @@ check-fast: build
 fuzz-smoke: bootstrap
 	@$(call timed,fuzz-smoke,./.ci/fuzz-smoke $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS) $(FUZZ_TARGETS))
 
+# make demo KEEP=1: the broker and sites stay up after the story, with a
+# sign-in link for the console (deploy/demo/run --keep; --stop ends them).
 demo: build
-	@./deploy/demo/run
+	@./deploy/demo/run $(if $(filter 1,$(KEEP)),--keep)
 
 bench: build
 	@./bench/run
