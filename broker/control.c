@@ -79,6 +79,7 @@ static const struct {
     /* resources of the HTTPS API */
     {"playbooks.list", control_playbooks_list, false, ANY, false},
     {"playbook.diff", control_playbook_diff, false, ANY, false},
+    {"playbook.bpmn", control_playbook_bpmn, false, ANY, false},
     {"case.timeline", control_case_timeline, false, ANY, false},
     {"case.note", control_case_note, true, "analyst,site-admin," ADMIN, false},
 };

@@ -1,12 +1,15 @@
-/*  control_playbooks.c — playbooks as a list and two versions side by
-    side: playbooks.list (GET /api/v1/playbooks) and playbook.diff (GET
-    /api/v1/playbook-versions/{a}/diff/{b}, fedsoarctl playbook diff A B).
-    The lifecycle commands are governance.c.
+/*  control_playbooks.c — playbooks as a list, two versions side by side
+    and one as a picture: playbooks.list (GET /api/v1/playbooks),
+    playbook.diff (GET /api/v1/playbook-versions/{a}/diff/{b}, fedsoarctl
+    playbook diff A B) and playbook.bpmn (GET
+    /api/v1/playbook-versions/{version}/bpmn, fedsoarctl playbook export
+    --format bpmn VERSION). The lifecycle commands are governance.c.
 
     playbooks.list reads every governance row (CASESTORE_DB_GOVERNANCE):
     one pass, as many rows as versions and sites. Without governance it
     lists the playbook directory, which is what runs everywhere. */
 #include "broker_internal.h"
+#include "playbook_bpmn.h"
 #include "playbook_diff.h"
 
 #include <string.h>
@@ -199,5 +202,37 @@ json_t *control_playbook_diff(broker_t *b, casestore_txn_t *txn, const json_t *a
     }
     json_decref(da);
     json_decref(db);
+    return out;
+}
+
+/* ---- playbook.bpmn ------------------------------------------------------------------ */
+
+/* {"version": V} → {"version": FULL, "name", "xml": BPMN 2.0 with diagram}
+   (playbook_bpmn.h). The reply must fit one control message (FSP_MAX_BODY):
+   a larger export is refused with the way round it (export the file). */
+json_t *control_playbook_bpmn(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e)
+{
+    (void)who;
+    char version[65];
+    json_t *doc = version_doc(b, txn, "version",
+                              json_string_value(json_object_get(args, "version")), version, e);
+    if (!doc)
+        return NULL;
+    fs_err_t inner = {0};
+    char *xml = playbook_bpmn(doc, &inner);
+    json_t *out = NULL;
+    if (!xml)
+        fs_err_setc(e, BROKER_E_INVALID, "version %.12s: %s", version, inner.text);
+    else if (strlen(xml) > FSP_MAX_BODY - 4096)
+        fs_err_setc(e, BROKER_E_INVALID,
+                    "version %.12s: its BPMN export (%zu bytes) is larger than a control reply "
+                    "may be: export the playbook file with fedsoarctl playbook export instead",
+                    version, strlen(xml));
+    else
+        out = json_pack("{s:s, s:O?, s:s}", "version", version, "name",
+                        json_object_get(doc, "name"), "xml", xml);
+    free(xml);
+    json_decref(doc);
     return out;
 }

@@ -1,5 +1,6 @@
 /*  cmd_playbook.c — fedsoarctl playbook validate FILE
                      fedsoarctl playbook test FILE --event EVENT.json [--deny] [--fail-commands]
+                     fedsoarctl playbook export --format bpmn FILE|-|VERSION [--out PATH]
     `test` is a dry run through the broker's own engine, in this process,
     executing nothing: every command and request is answered as a success
     (or failure with --fail-commands), every approval is granted (or denied
@@ -9,10 +10,12 @@
 #include "cli.h"
 #include "effect.h"
 #include "openc2.h"
+#include "playbook_bpmn.h"
 #include "playbooks.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A playbook file: at most CLI_PLAYBOOK_MAX bytes, JSON, valid. NULL after
    saying why, with *rc = 2 (cannot read) or 1 (too big or invalid). */
@@ -184,11 +187,75 @@ static int dry_run(const playbook_t *pb, const json_t *event, bool deny, bool fa
     return 0;
 }
 
+/* export: a FILE (or "-") is exported here, without a broker; a VERSION
+   (its SHA-256 or a prefix of at least 6 hex digits) by the broker's
+   playbook.bpmn, which finds versions as playbook.diff does (stored, or
+   of its playbook directory). The XML goes to stdout or, replaced
+   atomically, to --out PATH. */
+static int do_export(const cli_opts_t *o, int argc, char **argv)
+{
+    const char *format = "bpmn", *out = NULL, *pos[1];
+    int npos = 0;
+    const cli_flag_t flags[] = {
+        {"--format", &format, NULL}, {"--out", &out, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_parse_args("playbook", "export", argc, argv, 2, flags, pos, 1, &npos);
+    if (rc != 0)
+        return rc;
+    static const char *const formats[] = {"bpmn", NULL};
+    if (cli_parse_enum("playbook", "export", "format", format, formats) < 0)
+        return CLI_USAGE;
+    if (npos != 1)
+        return cli_usage_error("playbook", "export", "FILE or VERSION is required");
+    const char *what = pos[0];
+    char *xml = NULL;
+    size_t n = strlen(what);
+    if (access(what, F_OK) == 0 || strcmp(what, "-") == 0) {
+        json_t *doc = cli_load_json("playbook", "export", what, CLI_PLAYBOOK_MAX, "playbooks",
+                                    CLI_REFUSED, &rc);
+        if (!doc)
+            return rc;
+        fs_err_t e = {0};
+        playbook_t *pb = playbook_parse(doc, what, &e); /* its errors name the file */
+        if (pb)
+            xml = playbook_bpmn(doc, &e);
+        playbook_destroy(&pb);
+        json_decref(doc);
+        if (!xml) {
+            printf("invalid: %s\n", e.text);
+            return CLI_REFUSED;
+        }
+    } else if (n >= 6 && n <= 64 && strspn(what, "0123456789abcdef") == n) {
+        json_t *r = cli_call(o, "playbook.bpmn", json_pack("{s:s}", "version", what), &rc);
+        const char *text = json_string_value(json_object_get(r, "xml"));
+        xml = text ? fs_xstrdup(text) : NULL;
+        json_decref(r);
+        if (!xml)
+            return rc ? rc : CLI_REFUSED;
+    } else {
+        fprintf(stderr,
+                "fedsoarctl: playbook export: \"%s\" is neither a file nor a playbook version "
+                "(its SHA-256, or a prefix of at least 6 hex digits)\n",
+                what);
+        return CLI_USAGE;
+    }
+    fs_err_t e = {0};
+    if (out && fs_file_write_atomic(out, xml, strlen(xml), 0644, &e) != 0) {
+        fprintf(stderr, "fedsoarctl: playbook export: %s\n", e.text);
+        rc = CLI_USAGE;
+    } else if (!out) {
+        fputs(xml, stdout);
+    }
+    free(xml);
+    return rc;
+}
+
 int cmd_playbook(const cli_opts_t *o, int argc, char **argv)
 {
     const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
     if (!sub || !cli_is_subcommand("playbook", sub))
         return cli_unknown_subcommand("playbook", sub);
+    if (strcmp(sub, "export") == 0)
+        return do_export(o, argc, argv);
     if (strcmp(sub, "validate") != 0 && strcmp(sub, "test") != 0)
         return cmd_governance(o, argc, argv);
     bool deny = false, fail = false, test = strcmp(sub, "test") == 0;

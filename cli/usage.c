@@ -57,6 +57,9 @@ static const cli_usage_t usage_table[] = {
     {"playbook", "submit", "FILE|- [--json]",
      "submit a new version for review (docs/governance.md)"},
     {"playbook", "diff", "A B [--json]", "compare two versions or files; exit 1 when they differ"},
+    {"playbook", "export", "--format bpmn FILE|-|VERSION [--out PATH]",
+     "BPMN 2.0 XML with its diagram (bpmn.io, Camunda Modeler): a FILE here, a VERSION (or a "
+     "unique prefix) from the broker"},
     {"playbook", "history", "NAME [--json]",
      "every version of a playbook, its state and signatures"},
     {"playbook", "approve", "VERSION [--json]", "sign an approval with your Ed25519 key"},

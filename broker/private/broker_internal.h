@@ -297,10 +297,12 @@ json_t *control_approval_decide(broker_t *b, casestore_txn_t *txn, const json_t 
    owns; NULL with BROKER_E_INVALID / NOT_FOUND / DENIED. */
 json_t *control_row_by_id(broker_t *b, casestore_txn_t *txn, const json_t *args,
                           const caller_t *who, casestore_db_t table, const char *noun, fs_err_t *e);
-/* control_playbooks.c: playbooks.list, playbook.diff */
+/* control_playbooks.c: playbooks.list, playbook.diff, playbook.bpmn */
 json_t *control_playbooks_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
                                const caller_t *who, fs_err_t *e);
 json_t *control_playbook_diff(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                              const caller_t *who, fs_err_t *e);
+json_t *control_playbook_bpmn(broker_t *b, casestore_txn_t *txn, const json_t *args,
                               const caller_t *who, fs_err_t *e);
 /* control_audit.c */
 json_t *control_audit_verify(broker_t *b, casestore_txn_t *txn, const json_t *args,

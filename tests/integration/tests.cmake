@@ -30,3 +30,5 @@ fedsoar_script_test(audit_tamper integration integration/audit_tamper.sh 120)
 fedsoar_script_test(governance integration integration/governance.sh 180)
 fedsoar_script_test(roles integration integration/roles.sh 180)
 fedsoar_script_test(connector_context connectors connectors/context.sh 180)
+# Issue 14: the BPMN export, checked against the OMG BPMN 2.0 XSDs (docs/playbooks.md).
+fedsoar_script_test(bpmn_export integration integration/bpmn_export.sh 120)
