@@ -262,8 +262,7 @@ function decidePanel(ap, who, refresh) {
       const body = { decision, payload, signature };
       if (comment.value.trim()) body.comment = comment.value.trim();
       const r = await api.post('/approvals/' + ap.id + '/votes', body);
-      out.textContent = 'Your ' + decision + ' was counted; the gate is ' + (r.status || 'updated') + '.';
-      setTimeout(refresh, 600);
+      refresh('Your signed ' + decision + ' was counted; the gate is ' + (r.status || 'updated') + '.');
     } catch (err) {
       out.textContent = 'Not counted: ' + errText(err);
       out.classList.add('fs-error');
@@ -284,7 +283,7 @@ function decidePanel(ap, who, refresh) {
   return el('section', { class: 'gv-ap-decide' }, kids);
 }
 
-async function renderOne(root, id) {
+async function renderOne(root, id, notice) {
   root.replaceChildren(el('h2', {}, 'Approval #' + id), el('p', { 'aria-live': 'polite' }, 'Loading…'));
   let ap;
   let who = null;
@@ -294,9 +293,10 @@ async function renderOne(root, id) {
     root.replaceChildren(el('h2', {}, 'Approval #' + id), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
     return;
   }
-  const refresh = () => renderOne(root, id);
+  const refresh = (msg) => renderOne(root, id, msg);
   root.replaceChildren(
     el('p', {}, el('a', { href: '#/approvals' }, '← all approvals')),
+    notice ? el('p', { class: 'gv-notice', role: 'status' }, notice) : null,
     el('h2', {}, ['Approval #' + ap.id + ' ', el('span', { class: 'gv-badge gv-badge-' + ap.status }, ap.status)]),
     el('p', { class: 'gv-reason gv-lead' }, ap.reason || ''),
     el('div', { class: 'gv-ap-grid gv-ap-full' }, [

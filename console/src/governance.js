@@ -218,8 +218,7 @@ function decidePanel(rec, who, refresh) {
       if (reason.value.trim()) body.reason = reason.value.trim();
       out.textContent = 'Sending the signed ' + decision + '…';
       const r = await api.post('/playbook-versions/' + rec.version + '/approvals', body);
-      out.textContent = 'Signed. The version is now ' + (r.state || 'updated') + ' (' + (r.approvals_counted ?? '?') + ' valid signature(s)).';
-      setTimeout(refresh, 600);
+      refresh('Your signed ' + decision + ' was accepted: the version is now ' + (r.state || 'updated') + ' (' + (r.approvals_counted ?? '?') + ' valid signature(s)).');
     } catch (err) {
       out.textContent = 'Not accepted: ' + errText(err);
       out.classList.add('fs-error');
@@ -255,8 +254,7 @@ function sitesSection(rec, book, sites, who, refresh) {
     out.textContent = label + '…';
     try {
       await api.post(path, body);
-      out.textContent = label + ': done.';
-      setTimeout(refresh, 400);
+      refresh(label + ': done.');
     } catch (err) {
       out.textContent = label + ' refused: ' + errText(err);
       out.classList.add('fs-error');
@@ -332,7 +330,7 @@ function pickBase(rec, history, book) {
   return older.length ? older[0].version : null;
 }
 
-async function renderOne(root, version, baseWanted) {
+async function renderOne(root, version, baseWanted, notice) {
   root.replaceChildren(el('h2', {}, 'Playbook version ' + short(version)), el('p', { 'aria-live': 'polite' }, 'Loading…'));
   let rec;
   let who;
@@ -356,7 +354,7 @@ async function renderOne(root, version, baseWanted) {
   const sites = Object.keys(sitesAns && typeof sitesAns === 'object' && !Array.isArray(sitesAns) ? (sitesAns.sites || sitesAns) : {})
     .filter((s) => /^[a-z0-9_-]{1,64}$/.test(s)).sort();
 
-  const refresh = () => renderOne(root, version, baseWanted);
+  const refresh = (msg) => renderOne(root, version, baseWanted, msg);
   const baseSelect = el('select', { id: 'gv-gov-base' }, (history.versions || []).filter((v) => v.version !== rec.version)
     .map((v) => el('option', { value: v.version, selected: v.version === base }, short(v.version) + ' ' + v.state)));
   baseSelect.addEventListener('change', () => renderOne(root, version, baseSelect.value));
@@ -364,6 +362,7 @@ async function renderOne(root, version, baseWanted) {
   const diagramBox = el('div', { class: 'gv-gov-diagram' }, el('p', { class: 'fs-muted' }, 'Loading the diagram…'));
   root.replaceChildren(
     el('p', {}, el('a', { href: '#/governance' }, '← governance')),
+    notice ? el('p', { class: 'gv-notice', role: 'status' }, notice) : null,
     el('h2', {}, [rec.name + ' @ ' + short(rec.version) + ' ', el('span', { class: 'gv-badge gv-badge-' + rec.state }, rec.state)]),
     el('p', {}, (rec.title || '') + ' — submitted by ' + (rec.author || '?') + ' ' + fmtTime(rec.submitted) + (rec.origin ? ' from ' + rec.origin : '')),
     el('p', { class: 'gv-mono' }, 'version ' + rec.version),
