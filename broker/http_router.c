@@ -149,6 +149,8 @@ static const http_route_t routes[] = {
     {R("GET", "/api/v1/playbooks/{name}/comparison", "playbook.compare")},
     {R("GET", "/api/v1/playbook-versions/{version}", "playbook.get")},
     {R("GET", "/api/v1/playbook-versions/{a}/diff/{b}", "playbook.diff")},
+    {R("GET", "/api/v1/playbook-versions/{version}/bpmn", "playbook.bpmn"),
+     .answer = HTTP_ANSWER_XML},
     {R("POST", "/api/v1/playbook-versions", "playbook.submit"), .body = BODY(submit_fields),
      .success = 201},
     {R("POST", "/api/v1/playbook-versions/{version}/approvals", "playbook.decide"),

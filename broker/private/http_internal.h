@@ -67,6 +67,7 @@ typedef enum {
     HTTP_ANSWER_JSON,  /* the command's result as application/json */
     HTTP_ANSWER_HTML,  /* a page (the login confirmation) */
     HTTP_ANSWER_TEXT,  /* text/plain (the Prometheus metrics) */
+    HTTP_ANSWER_XML,   /* application/xml: the result's "xml" (a BPMN diagram) */
     HTTP_ANSWER_STREAM /* text/event-stream (http_stream.c) */
 } http_answer_t;
 

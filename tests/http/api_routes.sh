@@ -193,6 +193,10 @@ unauth POST /api/v1/playbook-versions "$(jq -c '{doc: .}' "$WORK/gated2.json")"
 api GET "/api/v1/playbook-versions/$v1/diff/$v2" "$T_ANA"
 expect 200 "GET /api/v1/playbook-versions/{a}/diff/{b} as analyst"
 unauth GET "/api/v1/playbook-versions/$v1/diff/$v2"
+api GET "/api/v1/playbook-versions/$v2/bpmn" "$T_ANA"
+expect 200 "GET /api/v1/playbook-versions/{version}/bpmn as analyst"
+check "the BPMN export is XML with the playbook's process" grep -q '<bpmn:process id="Playbook_gated-block"' "$B"
+unauth GET "/api/v1/playbook-versions/$v2/bpmn"
 
 approval_body() { # MEMBER VERSION: a signed approval payload + signature
     local p
