@@ -291,11 +291,11 @@ static int client_data_check(const unsigned char *cdj, size_t len, const char *t
         rc = fs_err_setc(e, GOVERNANCE_E_SIGNED, "%s: client_data_json type is not \"%s\"", what,
                          type);
     else if (!ch || strcmp(ch, challenge) != 0)
-        rc = fs_err_setc(e, GOVERNANCE_E_SIGNED,
-                         "%s: the challenge is not %s (signed for another payload, or replayed)",
-                         what,
-                         strcmp(type, "webauthn.get") == 0 ? "the SHA-256 of this payload"
-                                                           : "the enrollment's challenge");
+        rc = fs_err_setc(e, GOVERNANCE_E_SIGNED, "%s: the challenge is not %s", what,
+                         strcmp(type, "webauthn.get") == 0
+                             ? "the SHA-256 of this payload (signed for another payload, or "
+                               "replayed)"
+                             : "this enrollment's (made for another link, or replayed)");
     else if (!origin || !origin_fits(origin, rp_id))
         rc = fs_err_setc(e, GOVERNANCE_E_SIGNED,
                          "%s: made on another site (origin is not https://%s[:port])", what, rp_id);

@@ -365,7 +365,7 @@ static void test_registration(void)
     CHECK_STR(json_string_value(json_object_get(doc, "fingerprint")), fp);
     json_decref(doc);
     CHECK(governance_webauthn_registration_check(RP, "other", a.cid, spki, -7, cd, &e) == NULL);
-    CHECK(strstr(e.text, "enrollment's challenge") != NULL);
+    CHECK(strstr(e.text, "this enrollment's") != NULL);
     CHECK(governance_webauthn_registration_check(RP, challenge, a.cid, spki, -8, cd, &e) == NULL);
     CHECK(strstr(e.text, "not an Ed25519 key") != NULL);
     CHECK(governance_webauthn_registration_check(RP, challenge, a.cid, spki, -257, cd, &e) == NULL);
