@@ -5,7 +5,10 @@
 # authenticator (passkey_authenticator.py); the CLI writes
 # KEYS/signing/operators/NAME.passkey.json. Then a playbook approval signed
 # with that passkey is accepted over HTTPS, and a replayed, a forged and an
-# unverified (UV) assertion are refused, each with its reason.
+# unverified (UV) assertion are refused, each with its reason; and at the
+# site (alpha, its own trusted_operators_dir), a critical command whose
+# proof is a passkey-signed vote is carried out, and refused once the site
+# trusts another key for alice.
 # Exit 77 (skipped) while the routes are not in broker/http_router.c yet.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/../http/http_lib.sh"
@@ -103,7 +106,7 @@ check "§14.3: the link is spent once the CLI has the passkey" \
 check "§14.3: the audit chain records the start and the registration, never the nonce" \
     bash -c '"$1" --keys "$2" --control "$3" audit export >"$4/audit.jsonl" &&
              grep -q passkey.enroll_started "$4/audit.jsonl" && grep -q passkey.registered "$4/audit.jsonl" &&
-             ! grep -q "$5" "$4/audit.jsonl"' _ "$BIN/fedsoarctl" "$KEYS" "$CTL_EP" "$WORK" "$NONCE"
+             ! grep -qF -- "$5" "$4/audit.jsonl"' _ "$BIN/fedsoarctl" "$KEYS" "$CTL_EP" "$WORK" "$NONCE"
 
 # ---- signing with it: a playbook approval from alice's browser session ---------------------------
 cat >"$WORK/pb.json" <<'JSON'
@@ -160,6 +163,61 @@ if web_login alice "$JAR"; then
     p3=$(approval alice "$v3")
     decide "$v3" "$p3" "$(sign_as alice "$p3")"
     expect 201 "§14.3: alice's Ed25519 signature still works with a passkey enrolled"
+
+    # ---- the site's side: a critical command whose proof is a passkey-signed vote -------------
+    # alpha trusts the operators' keys of its own directory (trusted_operators_dir): first
+    # alice's real passkey, then (for the second gate) a passkey the broker never saw.
+    mkdir -p "$WORK/alpha-trusted"
+    cp "$KEYS"/signing/operators/*.sign.pub.pem "$WORK/alpha-trusted/"
+    cp "$PASSKEY" "$WORK/alpha-trusted/alice.passkey.json"
+    for ip in 250 251; do
+        jq -n --arg ip "203.0.113.$ip" '{name: "gate-\($ip | split(".")[3])",
+            trigger: {class_uid: [2004], sites: ["alpha"]},
+            steps: [{id: "gate", type: "approval", role: "approver", timeout: "1h", reason: "block"},
+                    {id: "block", type: "openc2", critical: true, site: "alpha",
+                     command: {action: "deny", target: {ipv4_net: $ip}}}]}' >"$WORK/gate-$ip.json"
+        v=$(ctl playbook submit "$WORK/gate-$ip.json" | sed -n 's/.*version \([0-9a-f]\{64\}\).*/\1/p')
+        as bob playbook approve "${v:0:12}" >/dev/null
+        ctl playbook activate "${v:0:12}" --site alpha >/dev/null
+    done
+    jq -n --arg b "$SITE_EP" --arg w "$WORK" --arg k "$KEYS" \
+        '{site: "alpha", broker: $b, state_dir: ($w + "/alpha"), keys_dir: $k,
+          trusted_operators_dir: ($w + "/alpha-trusted")}' >"$WORK/alpha.json"
+    "$BIN/fedsoar-adapter" --config "$WORK/alpha.json" \
+        --replay "crowdstrike.alert:$SRC/deploy/demo/samples/alpha-crowdstrike-alerts.json" >>"$WORK/alpha.log" 2>&1 &
+    PIDS+=($!)
+    gates() { ctl approvals list --json | jq -e '[.[] | select(.playbook | startswith("gate-"))] | length == 2'; }
+    wait_for 40 "the two gates are open" gates
+    gate_of() { ctl approvals list --json | jq -r --arg p "$1" '[.[] | select(.playbook == $p)][0].id'; }
+    vote() { # GATE: alice approves it with her passkey, from her session
+        api GET "/api/v1/approvals/$1" "cookie:$JAR"
+        local payload
+        payload=$(jq -r '.vote_payloads.approve' "$B")
+        api POST "/api/v1/approvals/$1/votes" "cookie:$JAR" \
+            "$(jq -cn --arg p "$payload" --arg s "$(python3 "$AUTHN" sign "$WORK/alice.state" "$BASE" "$payload")" \
+                '{decision: "approve", payload: $p, signature: $s}')"
+    }
+    done_run() { ctl runs list --json | jq -e --arg p "$1" '[.[] | select(.playbook == $p and .status == "completed")] | length == 1'; }
+    vote "$(gate_of gate-250)"
+    expect 201 "§14.3: alice's passkey vote on a gate before a critical command is accepted"
+    wait_for 30 "gate-250 completed" done_run gate-250
+    check "§14.3: the site verified the passkey-signed proof and carried out the critical command" \
+        grep -q '203.0.113.250' "$WORK/alpha/record-only.jsonl"
+
+    python3 - "$WORK/forger.state" "$WORK/alice.state" >"$WORK/alpha-trusted/alice.passkey.json" <<'PY'
+import json, sys
+from cryptography.hazmat.primitives import serialization
+f, a = (json.load(open(p)) for p in sys.argv[1:3])
+key = serialization.load_pem_private_key(f["private_key_pem"].encode(), None).public_key()
+print(json.dumps({"credential_id": a["credential_id"], "alg": -7, "rp_id": a["rp_id"],
+                  "public_key_pem": key.public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo).decode()}))
+PY
+    vote "$(gate_of gate-251)"
+    expect 201 "§14.3: the broker accepts alice's vote on the second gate (it trusts her real passkey)"
+    wait_for 30 "alpha refused the proof" grep -q 'critical_refused.*does not verify' "$WORK/alpha.log"
+    check "§14.3: a site that does not trust the key refuses the proof: nothing enforced" \
+        bash -c '! grep -q "203.0.113.251" "$1"' _ "$WORK/alpha/record-only.jsonl"
     EXTRA_CURL=()
 else
     fail "alice signs in through the one-time link (fedsoarctl login --web)"
