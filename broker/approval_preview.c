@@ -429,6 +429,9 @@ json_t *control_approval_show(broker_t *b, casestore_txn_t *txn, const json_t *a
                       json_object_get(run, "steps") ? json_object_get(run, "steps") : json_null(),
                       "sites", sites, "run", "id", json_object_get(run, "id"), "item", "each"),
             run, effects};
+        json_t *console = runs_console_context(b);
+        if (console)
+            json_object_set_new(p.ctx, "console", console);
         effects_after(&p, doc, json_string_value(json_object_get(ap, "path")), ap);
         json_decref(p.ctx);
     } else {

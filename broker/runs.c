@@ -135,6 +135,25 @@ void runs_fail_at_once(run_ctx_t *c, const playbook_effect_t *fx, int status, co
                         json_pack("{s:i, s:s}", "status", status, "status_text", reason));
 }
 
+json_t *runs_console_context(const broker_t *b)
+{
+    const char *base = b->cfg.http.public_url;
+    char fallback[320];
+    if (!base && !b->cfg.http.listen)
+        return NULL;
+    if (!base) {
+        snprintf(fallback, sizeof fallback, "%s://%s", b->cfg.http.insecure ? "http" : "https",
+                 b->cfg.http.listen);
+        base = fallback;
+    }
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    json_t *out = json_object();
+    json_object_set_new(out, "url", json_stringn(base, n));
+    return out;
+}
+
 const char *runs_target_site(const run_ctx_t *c, const playbook_effect_t *fx)
 {
     const char *site = json_string_value(json_object_get(fx->doc, "site"));
@@ -203,6 +222,9 @@ static int advance(broker_t *b, casestore_txn_t *txn, json_t *run, const json_t 
         json_t *kase = casestore_case_get(b->store, txn, runs_case_id_of(run));
         json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case",
                                 kase ? kase : json_object(), "sites", known_sites(b, txn));
+        json_t *console = runs_console_context(b);
+        if (console)
+            json_object_set_new(ctx, "console", console);
         json_t *effects = json_array();
         fs_err_t ae = {0};
         playbook_advance(pb, run, ctx, fs_now_ms(), by_name, &c, effects, &ae);

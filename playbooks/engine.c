@@ -507,6 +507,9 @@ int playbook_advance(const playbook_t *pb, json_t *run, const json_t *context, i
     json_object_set_new(w.ctx, "run", json_pack("{s:O?}", "id", json_object_get(run, "id")));
     json_object_set_new(w.ctx, "item", json_null());
     json_object_set_new(w.ctx, "each", json_object());
+    /* The broker's console link base, when it serves one (templates: .console.url). */
+    if (json_object_get(context, "console"))
+        json_object_set(w.ctx, "console", json_object_get(context, "console"));
     int rc = walk_seq(&w, pb, json_object_get(playbook_doc(pb), "steps"), NULL);
     json_decref(w.ctx);
     const char *status = rc == DONE                                     ? "completed"

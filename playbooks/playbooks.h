@@ -68,8 +68,8 @@ int playbook_duration_ms(const json_t *v, int64_t *ms);
      {"kind":"timer",    "path","at"}            wake the run at `at` (epoch ms)
      {"kind":"case",     "fields"}               set case fields
      {"kind":"timeline", "step","type","path","what","detail"?}
-   The context holds "event", "case" and "sites" (names of known sites)
-   (borrowed). Sub-playbooks are found
+   The context holds "event", "case", "sites" (names of known sites) and,
+   when the broker serves its console, "console" ({"url": BASE}) (borrowed). Sub-playbooks are found
    through lookup. Returns 1 completed, 0 waiting, -1 failed (run "status"
    is set accordingly: completed, waiting, failed or denied). */
 typedef const playbook_t *(playbook_lookup_fn)(void *arg, const char *name);

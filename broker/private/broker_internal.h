@@ -198,6 +198,11 @@ void runs_answer_at_once(run_ctx_t *c, const playbook_effect_t *fx, const char *
 void runs_fail_at_once(run_ctx_t *c, const playbook_effect_t *fx, int status, const char *reason);
 /* The site an effect names, else the event's. */
 const char *runs_target_site(const run_ctx_t *c, const playbook_effect_t *fx);
+/* The run context's "console": {"url": the console's base} (http.public_url,
+   else SCHEME://http.listen, no trailing slash), so a notification can link
+   an approval page (docs/playbooks.md "Links to the console"); NULL when the
+   broker serves no HTTP. Caller owns the result. */
+json_t *runs_console_context(const broker_t *b);
 /* Short, deterministic id of one step execution (OpenC2 command_id <= 36). */
 void runs_exec_id(broker_t *b, uint64_t run_id, const char *path, json_int_t index,
                   json_int_t attempt, char out[40]);

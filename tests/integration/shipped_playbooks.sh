@@ -3,7 +3,9 @@
 # stand-in analyzers/responders, with real daemons: three sites (alpha and
 # beta with their own stacks, hq with central threat intel, ticketing and
 # chat). Asserts the steps taken, where each command and request went, the
-# approvals asked for, and the outcome on the case.
+# approvals asked for, and the outcome on the case. The broker serves HTTPS,
+# so the chat message that asks for an approval carries a console link to
+# the gate (issue 14.6), and fetching that link decides nothing.
 source "$(dirname "$0")/lib.sh"
 FIX="$SRC/tests/fixtures"
 EV="$FIX/playbooks/events"
@@ -39,7 +41,8 @@ calls() { cat "$WORK"/*/calls.log 2>/dev/null | jq -c --arg c "$1" 'select(.conn
 cases_by() { ctl case list --json | jq -r --arg t "$1" '[.[] | select(.title | test($t))][0].id'; }
 recorded() { cat "$WORK/$1/record-only.jsonl" 2>/dev/null | jq -c '.command | {action, target}'; }
 
-start_broker
+HTTP_PORT=$(free_port)
+start_broker --http "127.0.0.1:$HTTP_PORT"
 adapter hq; adapter alpha; adapter beta
 wait_for 30 "all three sites connected" bash -c "[ \"\$('$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' stats --json | jq '.connected_sites | length')\" = 3 ]"
 
@@ -74,6 +77,13 @@ check "endpoint: indicators searched at alpha and at beta" [ "$(cat "$WORK"/{alp
 check "endpoint: nothing contained before approval" bash -c "! grep -q contain '$WORK/beta/record-only.jsonl' 2>/dev/null"
 gate=$(ctl approvals list --json | jq -r '[.[] | select(.playbook=="endpoint-compromise")][0].id')
 check "endpoint: the gate asks an approver and says why" jq -e '.role=="approver" and (.reason|test("beta-fin-ws019"))' <<<"$(ctl approvals list --json | jq '.[0]')"
+ep_run=$(ctl approvals list --json | jq -r '[.[] | select(.playbook=="endpoint-compromise")][0].run_id')
+link="https://127.0.0.1:$HTTP_PORT/#/approvals/run/$ep_run/gate"
+ask=$(calls chat | jq -r '.input.text | select(test("Approval needed"))' | grep beta-fin-ws019 || true)
+check "endpoint: the chat at hq asked for the approval before the gate, with the console link to it ($ask)" [ "$ask" != "${ask%"$link"}" ]
+check "endpoint: the link's run and step name the open gate" jq -e --argjson r "$ep_run" --argjson g "$gate" '[.[] | select(.run_id == $r and .step == "gate")] | length == 1 and .[0].id == $g' <<<"$(ctl approvals list --json)"
+curl -sk -o /dev/null "$link" || true
+check "endpoint: fetching the link (a mail scanner) decided nothing" jq -e --argjson g "$gate" '[.[] | select(.id == $g)] | length == 1 and (.[0].votes | length) == 0' <<<"$(ctl approvals list --json)"
 "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP" --operator alice approvals approve "$gate" >/dev/null
 wait_for 60 "the endpoint run finished" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' runs list --json | jq -e '[.[] | select(.playbook==\"endpoint-compromise\" and .status==\"completed\")] | length == 1'"
 check "endpoint: contain device went to beta only" bash -c "[ \"\$(cat '$WORK/beta/record-only.jsonl' | jq -c 'select(.command.action==\"contain\") | .command.target')\" = '{\"device\":{\"hostname\":\"beta-fin-ws019.beta.example\"}}' ] && ! grep -q contain '$WORK/alpha/record-only.jsonl'"
@@ -87,6 +97,9 @@ for s in alpha beta; do
 done
 check "credential: the user is not suspended before approval" [ "$(calls idp-suspend-user | wc -l)" = 0 ]
 gate=$(ctl approvals list --json | jq -r '[.[] | select(.playbook=="credential-attack")][0].id')
+ca_run=$(ctl approvals list --json | jq -r '[.[] | select(.playbook=="credential-attack")][0].run_id')
+ask=$(calls chat | jq -r '.input.text | select(test("Approval needed"))' | grep m.okafor@beta.example || true)
+check "credential: the chat at hq asked for the approval with the console link to it" [ "$ask" != "${ask%"https://127.0.0.1:$HTTP_PORT/#/approvals/run/$ca_run/gate"}" ]
 "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP" --operator alice approvals approve "$gate" >/dev/null
 wait_for 60 "the credential run finished" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' runs list --json | jq -e '[.[] | select(.playbook==\"credential-attack\" and .status==\"completed\")] | length == 1'"
 check "credential: suspend and revoke at beta's identity provider, for the attacked user" bash -c "[ \"\$(cat '$WORK/beta/calls.log' | jq -r 'select(.connector|test(\"idp-\")) | .connector + \" \" + .input.user' | sort | tr '\n' '|')\" = 'idp-revoke-sessions m.okafor@beta.example|idp-suspend-user m.okafor@beta.example|' ]"
