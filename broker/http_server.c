@@ -7,6 +7,7 @@
     event stream. Nothing here reads LMDB or broker_t. */
 #include "http_internal.h"
 #include "listen_addr.h"
+#include "http_static.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -30,6 +31,7 @@ struct http_server {
     bool tls;
     size_t max_body;
     char *cert_pem, *key_pem; /* kept alive for libmicrohttpd */
+    http_static_t *console;   /* the console's files (http_static.c) */
 };
 
 /* One request on a connection; freed when libmicrohttpd completes it. */
@@ -131,7 +133,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 static void common_headers(const http_server_t *srv, struct MHD_Response *r, const char *csp)
 {
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "Content-Security-Policy", csp);
@@ -442,6 +444,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     unsigned status = 0;
     enum MHD_Result ret;
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, &q);
+    /* The console's files (http_static.c): answered here, never routed. */
+    if ((status = http_static_serve(srv->console, c, method, url, &p, &ret)) != 0) {
+        if (status >= 400)
+            ret = send_problem(srv, c, url, &p);
+        http_metrics_count("console", status);
+        http_problem_clear(&p);
+        return ret;
+    }
     http_request_t hr = {method, url,       q.names,  q.values,
                          q.n,    req->body, req->len, content_type_json(c)};
     if (atomic_load(&srv->stopping)) {
@@ -567,6 +577,7 @@ http_server_t *http_server_start(const broker_http_config_t *cfg, const char *ke
     snprintf(srv->events, sizeof srv->events, "%s", events);
     srv->max_body = cfg->max_body ? cfg->max_body : HTTP_MAX_BODY_DEFAULT;
     srv->tls = !cfg->insecure;
+    srv->console = http_static_load(cfg->console_dir, srv->tls);
     if (srv->tls && (!(srv->cert_pem = read_pem(keys_dir, cfg->cert_file, "broker.crt", e)) ||
                      !(srv->key_pem = read_pem(keys_dir, cfg->key_file, "broker.key", e)))) {
         http_server_stop(&srv);
@@ -625,6 +636,7 @@ void http_server_stop(http_server_t **self_p)
         explicit_bzero(srv->key_pem, strlen(srv->key_pem));
     free(srv->key_pem);
     free(srv->cert_pem);
+    http_static_destroy(&srv->console);
     free(srv);
     *self_p = NULL;
 }

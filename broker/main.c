@@ -58,6 +58,7 @@ static const fs_schema_field_t http_fields[] = {
     FS_FIELD("max_body_bytes", FS_S_INT(1024, 64 << 20)),
     FS_FIELD("rate_limit_per_min", FS_S_INT(1, 1000000)),
     FS_FIELD("login_link_ttl_s", FS_S_INT(5, 3600)),
+    FS_FIELD("console_dir", FS_S_STRING),
     FS_FIELDS_END,
 };
 
@@ -226,7 +227,7 @@ int main(int argc, char **argv)
         json_decref(cfg);
         return 2;
     }
-    char shipped_playbooks[4096];
+    char shipped_playbooks[4096], shipped_console[4096];
     broker_config_t bc = {
         .listen = listen ? listen : fs_config_string(cfg, "listen", "tcp://127.0.0.1:7700"),
         .control = control ? control : fs_config_string(cfg, "control", "tcp://127.0.0.1:7701"),
@@ -257,6 +258,9 @@ int main(int argc, char **argv)
                 .max_body = (size_t)fs_config_int(cfg, "http.max_body_bytes", 1 << 20),
                 .rate_limit = (unsigned)fs_config_int(cfg, "http.rate_limit_per_min", 600),
                 .login_link_ttl_s = (unsigned)fs_config_int(cfg, "http.login_link_ttl_s", 60),
+                .console_dir = fs_config_string(cfg, "http.console_dir",
+                                                fs_data_dir(shipped_console, sizeof shipped_console,
+                                                            "console", FEDSOAR_CONSOLE_DIR)),
             },
         .config = cfg,
     };

@@ -6,6 +6,7 @@
 #   P/share/fedsoar/mappings/           normalization mappings
 #   P/share/fedsoar/playbooks/          the shipped playbook library
 #   P/share/fedsoar/openc2-profiles/    OpenC2 profiles described as data
+#   P/share/fedsoar/console/            the web console (console/build.mjs's output)
 #   P/share/fedsoar/examples/           the demo: configs (starting points for /etc/fedsoar),
 #                                       connector scripts, vendor samples
 #   P/lib/systemd/system/               fedsoar-broker.service, fedsoar-adapter@.service
@@ -57,6 +58,10 @@ endforeach()
 install(DIRECTORY "${FEDSOAR_OPENC2_PROFILES_DIR}/" DESTINATION share/fedsoar/openc2-profiles)
 install(DIRECTORY "${CMAKE_SOURCE_DIR}/deploy/demo/" DESTINATION share/fedsoar/examples USE_SOURCE_PERMISSIONS
         PATTERN "run" EXCLUDE) # the demo driver assumes the source tree
+
+# The web console as built by the console target (cmake/console.cmake);
+# absent when Node was missing at build time (the broker then answers 404 at /).
+install(DIRECTORY "${FEDSOAR_CONSOLE_OUT}/" DESTINATION share/fedsoar/console OPTIONAL)
 
 install(FILES README.md LICENSE DESTINATION share/doc/fedsoar)
 install(DIRECTORY "${CMAKE_SOURCE_DIR}/docs/" DESTINATION share/doc/fedsoar)
