@@ -1,0 +1,45 @@
+// Issue 14.7: every page of the console opened once by an admin (who may
+// see all of them): Cases, Case, Approvals, Governance, Sites, Metrics,
+// Audit. Each is screenshotted and checked (no console or page error, no
+// request off loopback, axe-core with no serious or critical violation),
+// and shows the data the API has.
+import { test, expect, signIn, checkPage, openRoute, apiOk } from './helpers.mjs';
+
+test('every page: screenshot, axe, no errors, loopback only', async ({ page }, testInfo) => {
+  await signIn(page, 'admin', testInfo);
+  const cases = (await apiOk('GET', '/cases?limit=5')).items;
+  const sites = await apiOk('GET', '/sites');
+
+  await openRoute(page, '/cases');
+  await expect(page.locator(`a[href="#/cases/${cases[0].id}"]`).first()).toBeVisible();
+  await checkPage(page, testInfo, 'page-cases');
+
+  await openRoute(page, `/cases/${cases[0].id}`);
+  await expect(page.getByText(cases[0].title).first()).toBeVisible();
+  await checkPage(page, testInfo, 'page-case');
+
+  await openRoute(page, '/approvals');
+  await expect(page.getByRole('heading', { name: 'Approvals' })).toBeVisible();
+  await checkPage(page, testInfo, 'page-approvals');
+
+  await openRoute(page, '/governance');
+  await expect(page.getByRole('heading', { name: 'Governance', exact: true })).toBeVisible();
+  await checkPage(page, testInfo, 'page-governance');
+
+  await openRoute(page, '/sites');
+  await expect(page.getByRole('heading', { name: /sites/i }).first()).toBeVisible();
+  for (const name of Object.keys(sites.sites || sites)) await expect(page.getByText(name, { exact: true }).first()).toBeVisible();
+  await checkPage(page, testInfo, 'page-sites');
+
+  await openRoute(page, '/metrics');
+  await expect(page.getByRole('heading', { name: /metrics/i }).first()).toBeVisible();
+  await expect(page.getByText(/MTTR/).first()).toBeVisible();
+  await checkPage(page, testInfo, 'page-metrics');
+
+  await openRoute(page, '/audit');
+  await expect(page.getByRole('heading', { name: /audit/i }).first()).toBeVisible();
+  const verify = await apiOk('GET', '/audit/verify');
+  expect(JSON.stringify(verify)).toMatch(/ok|true|valid/i);
+  await expect(page.getByText(/verif/i).first()).toBeVisible();
+  await checkPage(page, testInfo, 'page-audit');
+});
