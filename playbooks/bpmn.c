@@ -305,14 +305,14 @@ static block_t build_gateways(graph_t *g, const json_t *step, int parent, char *
         for (; count < json_array_size(json_object_get(step, "branches")) && count < 16; count++)
             lists[count] = json_array_get(json_object_get(step, "branches"), count);
     }
-    block_t br[16];
+    block_t br[16] = {{0}};
     int bw = 0;
     for (size_t k = 0; k < count; k++) {
         br[k] = build_steps(g, lists[k], parent);
         bw = br[k].w > bw ? br[k].w : bw;
     }
     int join = bpmn_node_add(g, step_xml_id(step, ".join"), NULL, tag, SHAPE_GATE, parent);
-    blk.mid = br[0].entry >= 0 && br[0].mid > GATE / 2 ? br[0].mid : GATE / 2;
+    blk.mid = count > 0 && br[0].entry >= 0 && br[0].mid > GATE / 2 ? br[0].mid : GATE / 2;
     node_t *sn = &g->nodes[split], *jn = &g->nodes[join];
     sn->y = jn->y = blk.mid - GATE / 2;
     int x0 = GATE + (cond ? COND_GAP : GAP_X); /* room for the condition's label */
