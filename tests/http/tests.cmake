@@ -32,3 +32,5 @@ fedsoar_script_test(case_commands http http/case_commands.sh 120)
 fedsoar_script_test(web_signin_cli http http/web_signin_cli.sh 180)
 # GET /api/v1/stream (SSE: live, resume, visibility, revocation) and GET /metrics (strict parser).
 fedsoar_script_test(http_stream_metrics http http/stream_metrics.sh 180)
+# The web console's static files (broker/http_static.c): types, CSP, ETag/304, only the manifest reachable.
+fedsoar_script_test(console_static http http/console_static.sh 120)
