@@ -87,7 +87,7 @@ export async function renderDiagram(container, bpmnXml, opts = {}) {
   container.classList.add('gv-diagram');
   const canvasBox = el('div', {
     class: 'gv-diagram-canvas',
-    role: 'img',
+    role: 'group',
     'aria-label': opts.label || 'playbook diagram (the same facts are listed beside it)',
   });
   const side = el('div', { class: 'gv-diagram-side' });

@@ -103,7 +103,8 @@ export async function renderEnroll(root, route) {
     out.classList.add('fs-error');
     return;
   }
-  const who = answer.operator || (answer.publicKey && answer.publicKey.user && answer.publicKey.user.name) || '?';
+  const opts = answer.publicKey || answer.options || answer;
+  const who = answer.operator || (opts.user && opts.user.name) || '?';
   const button = el('button', { type: 'button', class: 'gv-button gv-approve' }, 'Create a passkey for ' + who);
   root.replaceChildren(
     el('h2', {}, 'Enroll a passkey'),
