@@ -73,7 +73,8 @@ export function fmtTime(ms) {
 
 export function fmtDuration(s) {
   if (s === null || s === undefined || !isFinite(s)) return '—';
-  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s === 0) return "0";
+  if (s < 1) return `${(s * 1000).toFixed(s < 0.01 ? 2 : 0)} ms`;
   if (s < 120) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
   if (s < 7200) return `${(s / 60).toFixed(1)} min`;
   if (s < 172800) return `${(s / 3600).toFixed(1)} h`;
