@@ -128,7 +128,9 @@ static json_t *handle(broker_t *b, const json_t *req)
     const json_t *args = json_object_get(req, "args"), *auth = json_object_get(req, "auth");
     if (!cmd || !json_is_object(args))
         return http_problem_reply(400, "malformed bridge request");
-    if (strcmp(cmd, "login.peek") == 0 || strcmp(cmd, "login.confirm") == 0)
+    /* Public routes: the one-time nonce in the path is the credential. */
+    if (strcmp(cmd, "login.peek") == 0 || strcmp(cmd, "login.confirm") == 0 ||
+        strcmp(cmd, "passkey.options") == 0 || strcmp(cmd, "passkey.register") == 0)
         return http_auth_public(b, cmd, args, auth);
     caller_t who = {0};
     http_who_buf_t buf;

@@ -76,6 +76,10 @@ static const char *assignee_ok(const json_t *v)
                : "a name (1-128 characters) or null";
 }
 
+/* A signature: base64 Ed25519 (88 characters) or a passkey assertion as
+   JSON (about 450-750 characters; more with a long credential id). */
+#define SIGNATURE_MAX 4096
+
 static const fs_schema_field_t case_patch_fields[] = {
     FS_FIELD("status",
              FS_S_ENUM("new", "analysis", "containment", "eradication", "recovery", "closed")),
@@ -91,7 +95,7 @@ static const fs_schema_field_t vote_fields[] = {
     FS_REQUIRED("decision", FS_S_ENUM("approve", "deny")),
     FS_FIELD("comment", FS_S_STRING_LEN(0, 2000)),
     FS_FIELD("payload", FS_S_STRING_LEN(1, 8192)),
-    FS_FIELD("signature", FS_S_STRING_LEN(1, 1024)),
+    FS_FIELD("signature", FS_S_STRING_LEN(1, SIGNATURE_MAX)),
     FS_FIELDS_END,
 };
 static const fs_schema_field_t submit_fields[] = {
@@ -101,7 +105,7 @@ static const fs_schema_field_t submit_fields[] = {
 };
 static const fs_schema_field_t decide_fields[] = {
     FS_REQUIRED("payload", FS_S_STRING_LEN(1, 8192)),
-    FS_REQUIRED("signature", FS_S_STRING_LEN(1, 1024)),
+    FS_REQUIRED("signature", FS_S_STRING_LEN(1, SIGNATURE_MAX)),
     FS_FIELD("reason", FS_S_STRING_LEN(0, 2000)),
     FS_FIELDS_END,
 };
@@ -112,6 +116,13 @@ static const fs_schema_field_t activate_fields[] = {
 };
 static const fs_schema_field_t rollback_fields[] = {
     FS_REQUIRED("name", FS_S_STRING_LEN(1, 128)),
+    FS_FIELDS_END,
+};
+static const fs_schema_field_t passkey_register_fields[] = {
+    FS_REQUIRED("credential_id", FS_S_STRING_LEN(1, 400)),
+    FS_REQUIRED("public_key", FS_S_STRING_LEN(1, 700)),
+    FS_REQUIRED("alg", FS_S_INT(-65535, 65535)),
+    FS_REQUIRED("client_data_json", FS_S_STRING_LEN(1, 2800)),
     FS_FIELDS_END,
 };
 static const fs_schema_field_t no_fields[] = {FS_FIELDS_END};
@@ -171,6 +182,9 @@ static const http_route_t routes[] = {
     {R("DELETE", "/api/v1/session", "session.logout")},
     {R("GET", "/api/v1/openapi.json", NULL), .public_route = true},
     {R("GET", "/metrics", "metrics.prometheus"), .answer = HTTP_ANSWER_TEXT},
+    {R("GET", "/api/v1/passkey-enrollments/{nonce}", "passkey.options"), .public_route = true},
+    {R("POST", "/api/v1/passkey-enrollments/{nonce}", "passkey.register"), .public_route = true,
+     .body = BODY(passkey_register_fields)},
     {R("GET", "/login/{nonce}", "login.peek"), .public_route = true, .answer = HTTP_ANSWER_HTML},
     {R("POST", "/login/{nonce}", "login.confirm"), .public_route = true, .answer = HTTP_ANSWER_HTML,
      .body_ignored = true},

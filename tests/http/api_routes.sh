@@ -322,6 +322,12 @@ unauth GET /api/v1/stream
 EXTRA_CURL=()
 
 # --- sign-in pages ---------------------------------------------------------------------------------------
+# Passkey enrollment (its whole ceremony: tests/security/passkey_enroll.sh).
+api GET /api/v1/passkey-enrollments/not-a-real-nonce -
+expect 404 "GET /api/v1/passkey-enrollments/{nonce} with an unknown nonce"
+api POST /api/v1/passkey-enrollments/not-a-real-nonce - \
+    '{"credential_id": "AA", "public_key": "AA", "alg": -8, "client_data_json": "AA"}'
+expect 404 "POST /api/v1/passkey-enrollments/{nonce} with an unknown nonce"
 api GET /login/not-a-real-nonce -
 check "GET /login/{nonce} with an unknown nonce: 4xx, no cookie" bash -c '[ "$1" -ge 400 -a "$1" -lt 500 ] && ! grep -qi "^set-cookie" "$2"' _ "$ST" "$H"
 api POST /login/not-a-real-nonce -
