@@ -65,7 +65,9 @@ static size_t resolve_path(const json_t *doc, const char *path, frame_t *f, size
             return 0;
         f[n].list = list;
         f[n].index = i;
-        snprintf(f[n].pointer, sizeof f[n].pointer, "%s/%zu", pointer, i);
+        if (snprintf(f[n].pointer, sizeof f[n].pointer, "%s/%zu", pointer, i) >=
+            (int)sizeof f[n].pointer)
+            return 0; /* deeper than any playbook we keep */
         snprintf(pointer, sizeof pointer, "%s", f[n].pointer);
         n++;
         char *sel = strtok_r(NULL, "/", &save);
@@ -93,7 +95,8 @@ static size_t resolve_path(const json_t *doc, const char *path, frame_t *f, size
         if (!json_is_array(list))
             return 0;
         char next[256];
-        snprintf(next, sizeof next, "%s/%s", pointer, key);
+        if (snprintf(next, sizeof next, "%s/%s", pointer, key) >= (int)sizeof next)
+            return 0;
         snprintf(pointer, sizeof pointer, "%s", next);
     }
     return n;
