@@ -15,7 +15,7 @@
 // the exact vote_payloads text the broker gave (the broker never signs).
 
 import * as api from './api.js';
-import { el, fmtTime } from './dom.js';
+import { el, fmtTime, show } from './dom.js';
 import { signerPicker } from './signer_picker.js';
 
 const CONCURRENT_DETAILS = 20; // pending gates shown in full on the list
@@ -189,13 +189,13 @@ function gateCard(ap) {
 // ---- the list ----------------------------------------------------------------
 
 async function renderList(root) {
-  root.replaceChildren(el('h2', {}, 'Approvals'), el('p', { 'aria-live': 'polite' }, 'Loading…'));
+  show(root, el('h2', {}, 'Approvals'), el('p', { 'aria-live': 'polite' }, 'Loading…'));
   let pending;
   let all;
   try {
     [pending, all] = await Promise.all([api.get('/approvals?limit=100'), api.get('/approvals?status=all&limit=100')]);
   } catch (err) {
-    root.replaceChildren(el('h2', {}, 'Approvals'), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
+    show(root, el('h2', {}, 'Approvals'), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
     return;
   }
   const open = pending.items || [];
@@ -208,7 +208,8 @@ async function renderList(root) {
     el('td', {}, (a.votes || []).filter((v) => v.decision === 'approve').length + '/' + a.quorum),
     el('td', {}, fmtTime(a.created)),
   ]));
-  root.replaceChildren(
+  show(
+    root,
     el('h2', {}, 'Approvals'),
     el('section', { class: 'gv-ap-pending' }, [
       el('h2', {}, 'Pending (' + open.length + ')'),
@@ -240,6 +241,11 @@ function decidePanel(ap, who, refresh) {
     el('pre', { class: 'gv-code' }, ap.vote_payloads ? ap.vote_payloads.approve : '—'),
   ]);
   const kids = [el('h3', {}, 'Decide')];
+  if (ap.status !== 'open') {
+    // A closed gate: nothing to sign, no controls.
+    kids.push(el('p', { class: 'gv-disabled-reason', id: 'gv-vote-blocker' }, blocker));
+    return el('section', { class: 'gv-ap-decide' }, kids);
+  }
   if (blocker) {
     approve.disabled = true;
     deny.disabled = true;
@@ -284,17 +290,18 @@ function decidePanel(ap, who, refresh) {
 }
 
 async function renderOne(root, id, notice) {
-  root.replaceChildren(el('h2', {}, 'Approval #' + id), el('p', { 'aria-live': 'polite' }, 'Loading…'));
+  show(root, el('h2', {}, 'Approval #' + id), el('p', { 'aria-live': 'polite' }, 'Loading…'));
   let ap;
   let who = null;
   try {
     [ap, who] = await Promise.all([api.get('/approvals/' + encodeURIComponent(id)), api.session().catch(() => null)]);
   } catch (err) {
-    root.replaceChildren(el('h2', {}, 'Approval #' + id), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
+    show(root, el('h2', {}, 'Approval #' + id), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
     return;
   }
   const refresh = (msg) => renderOne(root, id, msg);
-  root.replaceChildren(
+  show(
+    root,
     el('p', {}, el('a', { href: '#/approvals' }, '← all approvals')),
     notice ? el('p', { class: 'gv-notice', role: 'status' }, notice) : null,
     el('h2', {}, ['Approval #' + ap.id + ' ', el('span', { class: 'gv-badge gv-badge-' + ap.status }, ap.status)]),
@@ -307,7 +314,7 @@ async function renderOne(root, id, notice) {
 }
 
 async function resolveRunStep(root, run, step) {
-  root.replaceChildren(el('h2', {}, 'Approval'), el('p', { 'aria-live': 'polite' }, 'Finding the gate of run ' + run + '…'));
+  show(root, el('h2', {}, 'Approval'), el('p', { 'aria-live': 'polite' }, 'Finding the gate of run ' + run + '…'));
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
       const all = await api.get('/approvals?status=all&limit=500');
@@ -318,12 +325,12 @@ async function resolveRunStep(root, run, step) {
         return;
       }
     } catch (err) {
-      root.replaceChildren(el('h2', {}, 'Approval'), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
+      show(root, el('h2', {}, 'Approval'), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
       return;
     }
     await new Promise((r) => setTimeout(r, 1000)); // the message may come before the gate opens
   }
-  root.replaceChildren(el('h2', {}, 'Approval'), el('p', { class: 'fs-error', role: 'alert' },
+  show(root, el('h2', {}, 'Approval'), el('p', { class: 'fs-error', role: 'alert' },
     'No gate ' + (step || '') + ' of run ' + run + ' is visible to you.'));
 }
 

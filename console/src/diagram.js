@@ -13,7 +13,7 @@
 // (a global BpmnJS); it is loaded once, by a <script src> under the CSP's
 // script-src 'self' (it needs no eval).
 
-import { el } from './dom.js';
+import { el, show } from './dom.js';
 
 const VIEWER_SRC = '/assets/bpmn-navigated-viewer.production.min.js';
 export const STATES = ['done', 'running', 'waiting', 'failed', 'skipped'];
@@ -83,7 +83,7 @@ export async function renderDiagram(container, bpmnXml, opts = {}) {
   const states = opts.states || {};
   const changed = opts.changed || [];
   const added = opts.added || [];
-  container.replaceChildren();
+  show(container);
   container.classList.add('gv-diagram');
   const canvasBox = el('div', {
     class: 'gv-diagram-canvas',
@@ -126,7 +126,7 @@ export async function renderDiagram(container, bpmnXml, opts = {}) {
       else canvas.addMarker(id, 'gv-added');
     }
   } catch (err) {
-    canvasBox.replaceChildren(el('p', { class: 'fs-error', role: 'alert' },
+    show(canvasBox, el('p', { class: 'fs-error', role: 'alert' },
       'The diagram could not be drawn: ' + (err && err.message ? err.message : err)));
   }
   const lg = legend(used);

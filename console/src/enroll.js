@@ -18,7 +18,7 @@
 // The mapping between the API's field names and WebAuthn's lives in
 // creationOptions() and registrationBody() only.
 
-import { el } from './dom.js';
+import { el, show } from './dom.js';
 import { base64urlToBytes, bytesToBase64url, passkeySupported } from './signing.js';
 
 const ROUTE = '/api/v1/passkey-enrollments/';
@@ -84,7 +84,7 @@ async function call(method, nonce, body) {
 export async function renderEnroll(root, route) {
   const nonce = (route && route.params && route.params.nonce) || location.hash.replace(/^#\/?/, '').split('/').filter(Boolean)[1];
   const out = el('p', { 'aria-live': 'polite', class: 'gv-enroll-result' });
-  root.replaceChildren(el('h2', {}, 'Enroll a passkey'), out);
+  show(root, el('h2', {}, 'Enroll a passkey'), out);
   if (!nonce || !/^[A-Za-z0-9_.-]{8,128}$/.test(nonce)) {
     out.textContent = 'This enrollment link is not valid: start again with fedsoarctl operator passkey enroll NAME.';
     out.classList.add('fs-error');
@@ -106,7 +106,8 @@ export async function renderEnroll(root, route) {
   const opts = answer.publicKey || answer.options || answer;
   const who = answer.operator || (opts.user && opts.user.name) || '?';
   const button = el('button', { type: 'button', class: 'gv-button gv-approve' }, 'Create a passkey for ' + who);
-  root.replaceChildren(
+  show(
+    root,
     el('h2', {}, 'Enroll a passkey'),
     el('p', {}, ['Operator ', el('strong', {}, who), '. Your device will ask you to verify yourself (PIN, fingerprint or face). ',
       'The passkey signs your votes and playbook approvals in this console; its private part never leaves the device.']),
@@ -123,7 +124,8 @@ export async function renderEnroll(root, route) {
       out.textContent = 'Sending the public key…';
       const done = await call('POST', nonce, registrationBody(cred));
       const fp = (done && (done.fingerprint || (done.passkey && done.passkey.fingerprint))) || '?';
-      root.replaceChildren(
+      show(
+    root,
         el('h2', {}, 'Passkey created'),
         el('p', {}, 'Fingerprint of the new public key:'),
         el('p', { class: 'gv-mono gv-fingerprint', 'data-fingerprint': fp }, fp),

@@ -14,7 +14,7 @@
 // refuses them anyway (broker/control.c's role table).
 
 import * as api from './api.js';
-import { el, fmtTime } from './dom.js';
+import { el, fmtTime, show } from './dom.js';
 import { renderDiagram } from './diagram.js';
 import { governanceApprovalPayload } from './signing.js';
 import { signerPicker } from './signer_picker.js';
@@ -36,12 +36,12 @@ function whereText(map) {
 }
 
 async function renderList(root) {
-  root.replaceChildren(el('h2', {}, 'Governance'), el('p', { 'aria-live': 'polite' }, 'Loading…'));
+  show(root, el('h2', {}, 'Governance'), el('p', { 'aria-live': 'polite' }, 'Loading…'));
   let books;
   try {
     books = await api.get('/playbooks');
   } catch (err) {
-    root.replaceChildren(el('h2', {}, 'Governance'), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
+    show(root, el('h2', {}, 'Governance'), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
     return;
   }
   books = Array.isArray(books) ? books : books.items || [];
@@ -63,7 +63,8 @@ async function renderList(root) {
       el('td', {}, whereText(b.shadow)),
     ]));
   });
-  root.replaceChildren(
+  show(
+    root,
     el('h2', {}, 'Governance'),
     el('section', { class: 'gv-gov-review' }, [
       el('h2', {}, 'In review (' + review.length + ')'),
@@ -146,7 +147,10 @@ function diffSection(diff, base, version) {
 // ---- shadow beside live --------------------------------------------------------------
 
 function decisionText(d) {
-  if (d.kind === 'command') return 'command ' + (d.action || '') + ' ' + JSON.stringify(d.target || {}) + ' at ' + (d.site || '?');
+  if (d.kind === 'command') {
+    const target = typeof d.target === 'string' ? d.target : JSON.stringify(d.target || {});
+    return 'command ' + (d.action || '') + ' ' + target + ' at ' + (d.site || '?');
+  }
   if (d.kind === 'request') return 'request ' + (d.name || '') + ' at ' + (d.site || '?');
   if (d.kind === 'approval') return 'approval ' + (d.step || '') + ' (' + (d.role || '') + ')';
   if (d.kind === 'case') return 'case ' + JSON.stringify(d.fields || {});
@@ -195,6 +199,11 @@ function decidePanel(rec, who, refresh) {
   const kids = [el('h3', {}, 'Review'),
     el('p', {}, (rec.approvals_counted ?? (rec.approvals || []).length) + ' valid signature(s) so far' +
       ((rec.approvals || []).length ? ': ' + rec.approvals.map((a) => a.member + ' ' + a.decision + ' ' + fmtTime(a.time)).join('; ') : ''))];
+  if (rec.state !== 'in_review') {
+    // Nothing to sign any more: the signatures and why, without the controls.
+    kids.push(el('p', { class: 'gv-disabled-reason', id: 'gv-gov-blocker' }, blocker));
+    return el('section', { class: 'gv-gov-decide' }, kids);
+  }
   if (blocker) {
     approve.disabled = reject.disabled = true;
     kids.push(el('p', { class: 'gv-disabled-reason', id: 'gv-gov-blocker' }, blocker));
@@ -331,13 +340,13 @@ function pickBase(rec, history, book) {
 }
 
 async function renderOne(root, version, baseWanted, notice) {
-  root.replaceChildren(el('h2', {}, 'Playbook version ' + short(version)), el('p', { 'aria-live': 'polite' }, 'Loading…'));
+  show(root, el('h2', {}, 'Playbook version ' + short(version)), el('p', { 'aria-live': 'polite' }, 'Loading…'));
   let rec;
   let who;
   try {
     [rec, who] = await Promise.all([api.get('/playbook-versions/' + enc(version)), api.session().catch(() => null)]);
   } catch (err) {
-    root.replaceChildren(el('h2', {}, 'Playbook version ' + short(version)), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
+    show(root, el('h2', {}, 'Playbook version ' + short(version)), el('p', { class: 'fs-error', role: 'alert' }, errText(err)));
     return;
   }
   const [history, books, sitesAns, cmp] = await Promise.all([
@@ -360,7 +369,8 @@ async function renderOne(root, version, baseWanted, notice) {
   baseSelect.addEventListener('change', () => renderOne(root, version, baseSelect.value));
 
   const diagramBox = el('div', { class: 'gv-gov-diagram' }, el('p', { class: 'fs-muted' }, 'Loading the diagram…'));
-  root.replaceChildren(
+  show(
+    root,
     el('p', {}, el('a', { href: '#/governance' }, '← governance')),
     notice ? el('p', { class: 'gv-notice', role: 'status' }, notice) : null,
     el('h2', {}, [rec.name + ' @ ' + short(rec.version) + ' ', el('span', { class: 'gv-badge gv-badge-' + rec.state }, rec.state)]),
@@ -379,7 +389,7 @@ async function renderOne(root, version, baseWanted, notice) {
     const steps = diff && !diff.error ? diff.steps || {} : {};
     await renderDiagram(diagramBox, xml, { changed: steps.changed || [], added: steps.added || [], label: rec.name + ' as BPMN' });
   } catch (err) {
-    diagramBox.replaceChildren(el('p', { class: 'fs-error' }, 'No diagram: ' + errText(err)));
+    show(diagramBox, el('p', { class: 'fs-error' }, 'No diagram: ' + errText(err)));
   }
 }
 
