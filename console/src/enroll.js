@@ -129,7 +129,7 @@ export async function renderEnroll(root, route) {
         el('h2', {}, 'Passkey created'),
         el('p', {}, 'Fingerprint of the new public key:'),
         el('p', { class: 'gv-mono gv-fingerprint', 'data-fingerprint': fp }, fp),
-        el('p', { class: 'gv-lead' }, 'Return to the terminal: check that it shows the same fingerprint, then confirm there. The passkey is trusted only once the CLI has written it into the key store.'),
+        el('p', { class: 'gv-lead' }, 'Return to the terminal: it shows the fingerprint it received, which must be this one, and writes NAME.passkey.json into its key store. The broker and the sites trust the passkey once that file is where they read operators\' keys.'),
       );
     } catch (err) {
       out.textContent = 'Not enrolled: ' + (err && err.message ? err.message : err);
