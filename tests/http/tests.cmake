@@ -34,3 +34,5 @@ fedsoar_script_test(web_signin_cli http http/web_signin_cli.sh 180)
 fedsoar_script_test(http_stream_metrics http http/stream_metrics.sh 180)
 # The web console's static files (broker/http_static.c): types, CSP, ETag/304, only the manifest reachable.
 fedsoar_script_test(console_static http http/console_static.sh 120)
+# console/src/signing.js under Node's WebCrypto: the CLI's approval payload and signature, accepted over HTTPS.
+fedsoar_script_test(console_signing http http/console_signing.sh 120)
