@@ -17,6 +17,7 @@
 import * as api from './api.js';
 import { el, fmtTime, show } from './dom.js';
 import { signerPicker } from './signer_picker.js';
+import * as stream from './stream.js';
 
 const CONCURRENT_DETAILS = 20; // pending gates shown in full on the list
 
@@ -334,11 +335,37 @@ async function resolveRunStep(root, run, step) {
     'No gate ' + (step || '') + ' of run ' + run + ' is visible to you.'));
 }
 
+// Live: the list is redrawn (at most once a second) when a gate opens or is
+// decided; an open gate's page says so with a button, so that a comment
+// being typed is not lost.
+function live(route, names, fn) {
+  if (!route || typeof route.onLeave !== 'function') return;
+  for (const name of names) route.onLeave(stream.subscribe(name, fn));
+}
+
 export async function renderApprovals(root, route) {
   const parts = partsOf(route);
   if (parts[1] === 'run' && parts[2]) return resolveRunStep(root, parts[2], parts[3]);
   const id = parts[1] || (route && route.params && route.params.id) || null;
-  if (id) return renderOne(root, id);
+  if (id) {
+    live(route, ['approval.decided'], (data) => {
+      if (!data || String(data.approval_id) !== String(id) || root.querySelector('.gv-ap-changed')) return;
+      const reload = el('button', { type: 'button', class: 'gv-button' }, 'Show it');
+      reload.addEventListener('click', () => renderOne(root, id));
+      root.prepend(el('p', { class: 'gv-notice gv-ap-changed', role: 'status' },
+        'This gate was just decided (' + (data.decision || 'closed') + '). ', reload));
+    });
+    return renderOne(root, id);
+  }
+  let pending = null;
+  live(route, ['approval.requested', 'approval.decided'], () => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      renderList(root);
+    }, 1000);
+  });
+  if (route && typeof route.onLeave === 'function') route.onLeave(() => clearTimeout(pending));
   return renderList(root);
 }
 
