@@ -169,7 +169,7 @@ json_t *control_passkey_enroll(broker_t *b, casestore_txn_t *txn, const json_t *
     }
     zhashx_insert(t, nonce, p);
     char url[600];
-    snprintf(url, sizeof url, "%s/console/#/enroll/%s", base, nonce);
+    snprintf(url, sizeof url, "%s/#/enroll/%s", base, nonce);
     fs_log(FS_LOG_INFO, "broker", "passkey_enroll_started", "operator=%s by=%s rp_id=%s", op,
            who->operator_name, rp_id);
     return json_pack("{s:s, s:s, s:s, s:s, s:I}", "url", url, "nonce", nonce, "rp_id", rp_id,

@@ -53,8 +53,8 @@ PIDS+=("$ENROLL_PID")
 wait_for 20 "the enrollment link" grep -q /enroll/ "$WORK/enroll.out"
 url=$(tail -n 1 "$WORK/enroll.out")
 NONCE=${url##*/enroll/}
-check "§14.3: the link is the last stdout line: $BASE/console/#/enroll/NONCE" \
-    bash -c '[[ "$1" == "$2/console/#/enroll/"* ]] && [ ${#3} = 43 ]' _ "$url" "$BASE" "$NONCE"
+check "§14.3: the link is the last stdout line: $BASE/#/enroll/NONCE" \
+    bash -c '[[ "$1" == "$2/#/enroll/"* ]] && [ ${#3} = 43 ]' _ "$url" "$BASE" "$NONCE"
 check "§14.3: stderr says what to do" grep -q "open this link" "$WORK/enroll.err"
 
 api GET "/api/v1/passkey-enrollments/$NONCE" -
