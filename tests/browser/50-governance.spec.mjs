@@ -13,6 +13,13 @@ import {
 
 const short = (v) => v.slice(0, 12);
 
+// playbooks.list's entry of NAME (where each version is live and in shadow).
+async function book(name) {
+  const list = await apiOk('GET', '/playbooks');
+  const items = Array.isArray(list) ? list : (list.items || list.playbooks || []);
+  return items.find((p) => p.name === name);
+}
+
 async function versionsOf(name) {
   return (await apiOk('GET', `/playbooks/${name}/versions`)).versions;
 }
@@ -30,8 +37,8 @@ async function review(page, v2, testInfo, who) {
   // The BPMN diagram (bpmn-js), the changed step marked, the others not.
   const gate = page.locator('svg [data-element-id="gate"]').first();
   await expect(gate).toBeVisible();
-  await expect(gate).toHaveClass(/(^|\s)fs-changed(\s|$)/);
-  await expect(page.locator('svg [data-element-id="contain"]').first()).not.toHaveClass(/(^|\s)fs-changed(\s|$)/);
+  await expect(gate).toHaveClass(/(^|\s)gv-changed(\s|$)/);
+  await expect(page.locator('svg [data-element-id="contain"]').first()).not.toHaveClass(/(^|\s)gv-changed(\s|$)/);
   await checkPage(page, testInfo, `governance-review-${who}`);
 }
 
@@ -40,7 +47,9 @@ async function approveWithKeyFile(page, who) {
   await page.getByLabel('Your key file (NAME.sign.pem):').setInputFiles(`${env.keys}/operators/${who}.sign.pem`);
   await expect(page.getByText(`Signing with ${who}.sign.pem`)).toBeVisible();
   await page.getByRole('button', { name: 'Approve', exact: true }).click();
-  await expect(page.getByText(/^Signed\. The version is now/)).toBeVisible();
+  // The page reloads the version: the signature is counted and there is nothing left to sign.
+  await expect(page.getByRole('button', { name: 'Approve', exact: true, disabled: false })).toHaveCount(0);
+  await expect(page.getByText(new RegExp(`valid signature\\(s\\) so far: .*${who} approve`))).toBeVisible();
 }
 
 test('governance: submit a change, diff and BPMN, 2 of 3 approve, shadow, compare, roll back',
@@ -78,7 +87,8 @@ test('governance: submit a change, diff and BPMN, 2 of 3 approve, shadow, compar
     // carol: nothing left to sign (the page says why; the buttons are off).
     await pages.carol.reload();
     await expect(pages.carol.getByRole('heading', { name: new RegExp(`@ ${short(v2)}\\s+approved`) })).toBeVisible();
-    await expect(pages.carol.getByRole('button', { name: 'Approve', exact: true })).toBeDisabled();
+    await expect(pages.carol.getByRole('button', { name: 'Approve', exact: true, disabled: false })).toHaveCount(0);
+    await expect(pages.carol.getByText(/alice approve.*bob approve|bob approve.*alice approve/).first()).toBeVisible();
     await checkPage(pages.carol, testInfo, 'governance-third-member');
 
     // An admin activates v2 in shadow at beta (shadow first).
@@ -86,11 +96,11 @@ test('governance: submit a change, diff and BPMN, 2 of 3 approve, shadow, compar
     admin.on('dialog', (d) => d.accept());
     await signIn(admin, 'admin', testInfo);
     await openRoute(admin, `/governance/${v2}`);
-    const betaRow = admin.getByRole('row').filter({ has: admin.getByRole('cell', { name: 'beta', exact: true }) });
+    const betaRow = admin.getByRole('row').filter({ has: admin.getByRole('rowheader', { name: 'beta', exact: true }) });
     await betaRow.getByRole('button', { name: 'Activate in shadow' }).click();
     await expect(admin.getByText('Shadow at beta: done.')).toBeVisible();
     await waitFor('v2 in shadow at beta', 20, async () =>
-      (await apiOk('GET', '/playbooks')).items.find((p) => p.name === 'endpoint-compromise')?.shadow?.beta === v2);
+      (await book('endpoint-compromise'))?.shadow?.beta === v2);
 
     // A live event at beta: v1 runs it live (a gate opens), v2 in shadow beside it.
     const alert = await postLsassAlert('beta-gov-ws301', 'gv' + (Date.now() % 1e6));
@@ -99,9 +109,10 @@ test('governance: submit a change, diff and BPMN, 2 of 3 approve, shadow, compar
       return JSON.stringify(c).includes(v2) && JSON.stringify(c).includes(env.v1) ? c : null;
     });
     await admin.reload();
-    const cmp = admin.getByRole('table').filter({ has: admin.getByRole('columnheader', { name: /shadow/ }) });
+    const cmp = admin.getByRole('table').filter({ has: admin.getByRole('columnheader', { name: /^shadow \(/ }) });
     await expect(cmp).toBeVisible();
     await expect(cmp.getByRole('row').filter({ hasText: short(v2) }).filter({ hasText: short(env.v1) }).first()).toBeVisible();
+    await expect(admin.locator('svg [data-element-id="gate"]').first()).toBeVisible();
     await checkPage(admin, testInfo, 'governance-shadow-compare');
     expect(alert.host).toContain('beta-gov');
 
@@ -109,15 +120,18 @@ test('governance: submit a change, diff and BPMN, 2 of 3 approve, shadow, compar
     await betaRow.getByRole('button', { name: 'Make live' }).click();
     await expect(admin.getByText('Live at beta: done.')).toBeVisible();
     await waitFor('v2 live at beta', 20, async () =>
-      (await apiOk('GET', '/playbooks')).items.find((p) => p.name === 'endpoint-compromise')?.active?.beta === v2);
+      (await book('endpoint-compromise'))?.active?.beta === v2);
     await admin.reload();
     await betaRow.getByRole('button', { name: 'Roll back' }).click();
     await expect(admin.getByText('Rollback at beta: done.')).toBeVisible();
-    const book = await waitFor('v1 live again at beta', 20, async () => {
-      const p = (await apiOk('GET', '/playbooks')).items.find((x) => x.name === 'endpoint-compromise');
+    const after = await waitFor('v1 live again at beta', 20, async () => {
+      const p = await book('endpoint-compromise');
       return p?.active?.beta === env.v1 ? p : null;
     });
-    expect(book.active.alpha).toBe(env.v1);
+    expect(after.active.alpha).toBe(env.v1);
     await admin.reload();
+    await expect(admin.getByRole('row').filter({ has: admin.getByRole('rowheader', { name: 'beta', exact: true }) })
+      .getByRole('cell').first()).toHaveText(short(env.v1));
+    await expect(admin.locator('svg [data-element-id="gate"]').first()).toBeVisible();
     await checkPage(admin, testInfo, 'governance-rolled-back');
   });

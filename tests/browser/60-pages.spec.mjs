@@ -24,12 +24,25 @@ test('every page: screenshot, axe, no errors, loopback only', async ({ page }, t
 
   await openRoute(page, '/governance');
   await expect(page.getByRole('heading', { name: 'Governance', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Playbooks' })).toBeVisible(); // loaded, not "Loading…"
+  await expect(page.getByRole('cell', { name: 'endpoint-compromise' }).first()).toBeVisible();
   await checkPage(page, testInfo, 'page-governance');
 
   await openRoute(page, '/sites');
-  await expect(page.getByRole('heading', { name: /sites/i }).first()).toBeVisible();
-  for (const name of Object.keys(sites.sites || sites)) await expect(page.getByText(name, { exact: true }).first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sites', exact: true })).toBeVisible();
+  for (const name of Object.keys(sites.sites || sites)) {
+    await expect(page.getByRole('rowheader', { name, exact: true }).first()).toBeVisible();
+  }
   await checkPage(page, testInfo, 'page-sites');
+
+  // A page left while it still loads must not draw over the next one
+  // (Governance fetches several answers; Sites is opened at once after it).
+  await openRoute(page, '/governance');
+  await openRoute(page, '/sites');
+  await expect(page.getByRole('heading', { name: 'Sites', exact: true })).toBeVisible();
+  await page.waitForTimeout(3000);
+  await expect(page.getByRole('heading', { name: 'Sites', exact: true }), 'Sites is still shown 3 s later').toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Governance', exact: true })).toHaveCount(0);
 
   await openRoute(page, '/metrics');
   await expect(page.getByRole('heading', { name: /metrics/i }).first()).toBeVisible();
