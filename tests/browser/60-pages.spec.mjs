@@ -39,7 +39,8 @@ test('every page: screenshot, axe, no errors, loopback only', async ({ page }, t
   // (Governance fetches several answers; Sites is opened at once after it).
   await openRoute(page, '/governance');
   await openRoute(page, '/sites');
-  await expect(page.getByRole('heading', { name: 'Sites', exact: true })).toBeVisible();
+  await expect(page).toHaveURL(/#\/sites$/);
+  await expect(page.getByRole('heading', { name: 'Sites', exact: true }), 'the view is Sites, the page asked for').toBeVisible();
   await page.waitForTimeout(3000);
   await expect(page.getByRole('heading', { name: 'Sites', exact: true }), 'Sites is still shown 3 s later').toBeVisible();
   await expect(page.getByRole('heading', { name: 'Governance', exact: true })).toHaveCount(0);
