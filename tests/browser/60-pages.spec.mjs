@@ -35,8 +35,14 @@ test('every page: screenshot, axe, no errors, loopback only', async ({ page }, t
   }
   await checkPage(page, testInfo, 'page-sites');
 
-  // A page left while it still loads must not draw over the next one
-  // (Governance fetches several answers; Sites is opened at once after it).
+  // A page left while it still loads must not draw over the next one:
+  // Governance's answers are held back 1.5 s (as on a slow link), Sites is
+  // opened at once after it.
+  const slow = async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.fallback();
+  };
+  await page.route('**/api/v1/playbooks**', slow);
   await openRoute(page, '/governance');
   await openRoute(page, '/sites');
   await expect(page).toHaveURL(/#\/sites$/);
@@ -44,6 +50,7 @@ test('every page: screenshot, axe, no errors, loopback only', async ({ page }, t
   await page.waitForTimeout(3000);
   await expect(page.getByRole('heading', { name: 'Sites', exact: true }), 'Sites is still shown 3 s later').toBeVisible();
   await expect(page.getByRole('heading', { name: 'Governance', exact: true })).toHaveCount(0);
+  await page.unroute('**/api/v1/playbooks**', slow);
 
   await openRoute(page, '/metrics');
   await expect(page.getByRole('heading', { name: /metrics/i }).first()).toBeVisible();
