@@ -80,9 +80,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(j);
         free(body);
     }
-    char *err = webhook_answer_error((const char *)data + (size > 1));
-    (void)err;
+    /* The error text is a C string: the input's tail, terminated. */
+    char *text = fs_xstrndup((const char *)data + (size > 1), size > 1 ? size - 1 : size);
+    char *err = webhook_answer_error(text);
     free(err);
+    free(text);
     webhook_answer_release(&r.answer);
     return 0;
 }

@@ -5,7 +5,10 @@
 # adapter would.
 source "$(dirname "$0")/../integration/lib.sh"
 PROBE="$(dirname "$BIN")/tests/fsp_probe"
-probe() { "$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" "$@" || true; }
+# Each reply is awaited --wait ms: longer under the sanitizers, whose broker
+# answers slowly when the machine is loaded.
+PROBE_WAIT=$([ "${FEDSOAR_SANITIZED:-0}" = 1 ] && echo 8000 || echo 2000)
+probe() { "$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" --wait "$PROBE_WAIT" "$@" || true; }
 
 "$BIN/fedsoarctl" keys init "$KEYS" --sites alpha,beta --operators admin >/dev/null
 start_broker
