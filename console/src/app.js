@@ -163,9 +163,13 @@ async function route() {
     if (my !== generation) return;
     const render = mod[fn] || mod.default;
     if (typeof render !== 'function') throw new Error(`${module} has no ${fn}`);
-    view.replaceChildren();
-    await render(view, r);
-    const h = view.querySelector('h2');
+    // Each visit draws into a container of its own: a page left while it
+    // still awaits its answers draws into a detached element, never over
+    // the page that replaced it.
+    const page = el('div', { class: 'fs-page' });
+    view.replaceChildren(page);
+    await render(page, r);
+    const h = page.querySelector('h2');
     if (h && document.activeElement === document.body) h.setAttribute('tabindex', '-1');
   } catch (err) {
     if (my !== generation) return;
