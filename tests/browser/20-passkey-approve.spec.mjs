@@ -104,8 +104,10 @@ test('passkey: enroll, approve the gate, the site verifies and contains; a repla
     expect(kase.cmd.site).toBe('beta');
     expect(kase.cmd.response.status, JSON.stringify(kase.cmd.response)).toBe(200);
     await openRoute(page, `/cases/${caseId}`);
-    await expect(page.getByText(/contain/).first()).toBeVisible();
-    await expect(page.getByText(/\b200\b|\bOK\b|succe/i).first()).toBeVisible();
+    // The timeline: the signed vote, the command to beta and beta's answer.
+    await expect(page.getByText(/alice \(approver\) voted approve, signed/).first()).toBeVisible();
+    await expect(page.getByText(new RegExp(`OpenC2 contain .*${alert.host.replace(/\./g, '\\.')}.* sent to beta`)).first()).toBeVisible();
+    await expect(page.getByText(/^beta answered 200\b/).first()).toBeVisible();
     await checkPage(page, testInfo, 'case-contained');
 
     // --- a forged vote: the same assertion on another gate, then a tampered one.

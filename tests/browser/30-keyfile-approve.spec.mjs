@@ -45,4 +45,9 @@ test('key file: import NAME.sign.pem, approve the gate, the site contains', asyn
   await waitFor(`beta's actuator contains ${alert.host}`, 90, () =>
     readLines(`${env.sites.beta.state}/record-only.jsonl`).find((l) =>
       l.command && l.command.action === 'contain' && JSON.stringify(l.command.target).includes(alert.host)));
+  // The case page tells it: bob's signed vote, the command to beta, beta's answer.
+  await openRoute(page, `/cases/${shown.case_id}`);
+  await expect(page.getByText(/bob \(approver\) voted approve, signed/).first()).toBeVisible();
+  await expect(page.getByText(new RegExp(`OpenC2 contain .*${alert.host.replace(/\./g, '\\.')}.* sent to beta`)).first()).toBeVisible();
+  await checkPage(page, testInfo, 'case-contained');
 });
