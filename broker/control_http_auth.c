@@ -5,6 +5,7 @@
     Every change is audited in its own transaction, never with the secret.
     Design: docs/internals/http_auth.md. */
 #include "http_auth_internal.h"
+#include "keys.h"
 
 #include <openssl/crypto.h>
 #include <string.h>
@@ -142,16 +143,36 @@ json_t *control_session_revoke(broker_t *b, casestore_txn_t *txn, const json_t *
 json_t *control_session_whoami(broker_t *b, casestore_txn_t *txn, const json_t *args,
                                const caller_t *who, fs_err_t *e)
 {
-    (void)b;
     (void)txn;
     (void)args;
     (void)e;
     const char *kind = who->session                                          ? "session"
                        : who->actor && strncmp(who->actor, "token:", 6) == 0 ? "token"
                                                                              : "key";
-    return json_pack("{s:s, s:s?, s:s?, s:s, s:s?}", "actor",
-                     who->actor ? who->actor : who->operator_name, "role", who->role, "site",
-                     who->site, "kind", kind, "csrf_token", who->csrf);
+    bool person = strcmp(kind, "token") != 0;
+    json_t *out = json_pack("{s:s, s:s?, s:s?, s:s, s:s?}", "actor",
+                            who->actor ? who->actor : who->operator_name, "role", who->role, "site",
+                            who->site, "kind", kind, "csrf_token", who->csrf);
+    /* What the console needs to offer only what will be accepted: a seat
+       on the board, and the passkey to ask the authenticator for. */
+    if (b->gov)
+        json_object_set_new(
+            out, "board_member",
+            json_boolean(person && governance_is_member(b->gov, who->operator_name)));
+    char priv[4096], pub[4096], path[4200];
+    if (person && keys_signing_paths(b->cfg.keys_dir, who->operator_name, priv, sizeof priv, pub,
+                                     sizeof pub) == 0) {
+        char *dot = strstr(pub, ".sign.pub.pem");
+        if (dot && snprintf(path, sizeof path, "%.*s.passkey.json", (int)(dot - pub), pub) <
+                       (int)sizeof path) {
+            json_t *pk = json_load_file(path, 0, NULL);
+            const char *id = json_string_value(json_object_get(pk, "credential_id"));
+            if (id)
+                json_object_set_new(out, "passkey_credential_id", json_string(id));
+            json_decref(pk);
+        }
+    }
+    return out;
 }
 
 json_t *control_session_logout(broker_t *b, casestore_txn_t *txn, const json_t *args,

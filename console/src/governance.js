@@ -184,6 +184,7 @@ function decideBlocker(rec, who) {
   if (!who) return 'Sign in to review.';
   if (who.kind === 'token') return 'An API token cannot sign: approvals are signed by a board member in a browser session or the CLI.';
   if (who.role !== 'approver' && who.role !== 'admin') return 'Signing a playbook needs role approver or admin (and board membership); you are ' + who.role + '.';
+  if (who.board_member === false) return 'Signing a playbook needs a seat on the governance board (the broker config\'s governance.members); ' + me(who) + ' has none.';
   if (rec.author === me(who)) return 'You submitted this version; another board member must review it.';
   if ((rec.approvals || []).some((a) => a.member === me(who))) return 'You have already signed this version.';
   return null;

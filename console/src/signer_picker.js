@@ -5,6 +5,7 @@
 //   const picker = signerPicker();   // picker.node: the fieldset to insert
 //   const sig = await picker.sign(payloadText);
 
+import * as api from './api.js';
 import { el } from './dom.js';
 import { keyFileName, loadKeyFile, passkeySupported, signer } from './signing.js';
 
@@ -62,6 +63,13 @@ export function signerPicker(opts = {}) {
   return {
     node,
     kind: () => (passRadio.checked ? 'passkey' : 'keyfile'),
-    sign: (payloadText) => signer(passRadio.checked ? 'passkey' : 'keyfile', opts).sign(payloadText),
+    sign: async (payloadText) => {
+      if (!passRadio.checked) return signer('keyfile', opts).sign(payloadText);
+      // The operator's enrolled passkey (GET /api/v1/session), so the browser
+      // asks for that one instead of any passkey it holds for this site.
+      const who = await api.session().catch(() => ({}));
+      const ids = opts.credentialIds || (who.passkey_credential_id ? [who.passkey_credential_id] : []);
+      return signer('passkey', { ...opts, credentialIds: ids }).sign(payloadText);
+    },
   };
 }
