@@ -3,10 +3,21 @@
 // Audit. Each is screenshotted and checked (no console or page error, no
 // request off loopback, axe-core with no serious or critical violation),
 // and shows the data the API has.
-import { test, expect, signIn, checkPage, openRoute, apiOk } from './helpers.mjs';
+import { test, expect, env, signIn, checkPage, openRoute, apiOk, allowConsoleError } from './helpers.mjs';
 
-test('every page: screenshot, axe, no errors, loopback only', async ({ page }, testInfo) => {
+test('every page: screenshot, axe, no errors, loopback only', async ({ page, problems }, testInfo) => {
   await signIn(page, 'admin', testInfo);
+  // The console's policy, as served and as the browser enforces it: no
+  // inline script runs (the page cannot be made to run injected markup).
+  const index = await page.request.get(env.base + '/');
+  const csp = index.headers()['content-security-policy'] || '';
+  expect(csp).toMatch(/script-src 'self'/);
+  expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+  await openRoute(page, '/sites');
+  await expect(page.getByRole('heading', { name: 'Sites', exact: true })).toBeVisible();
+  await expect(page.addScriptTag({ content: 'window.__fsInjected = 1;' })).rejects.toThrow(/Content Security Policy/);
+  expect(await page.evaluate(() => window.__fsInjected)).toBeUndefined();
+  allowConsoleError(problems, /violates the following Content Security Policy directive 'script-src 'self''/);
   const cases = (await apiOk('GET', '/cases?limit=5')).items;
   const sites = await apiOk('GET', '/sites');
 
