@@ -25,10 +25,14 @@ export function ctl(operator, ...args) {
 // The same, in the background (a command that waits, such as passkey enroll):
 // resolves {code, stdout, stderr} when it exits; onLine sees all output so
 // far; child.stdin answers its questions.
+// A test that fails while one still runs has it killed at the test's end.
+const spawned = new Set();
 export function ctlSpawn(operator, args, onLine) {
   const child = spawn(env.bin + '/fedsoarctl',
     ['--keys', env.keys, '--control', env.control, '--operator', operator, ...args],
     { stdio: ['pipe', 'pipe', 'pipe'] });
+  spawned.add(child);
+  child.on('close', () => spawned.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {
@@ -191,6 +195,7 @@ export const test = base.extend({
     const problems = [];
     await watchContext(context, problems);
     await use(problems);
+    for (const child of spawned) child.kill();
     expect(describeProblems(problems), 'console errors, page errors, non-loopback requests').toEqual([]);
   }, { auto: true }],
   newWatchedContext: async ({ browser, problems }, use) => {
