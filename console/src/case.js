@@ -232,6 +232,30 @@ export async function renderCase(root, route) {
 
 const STATE_RANK = ['failed', 'handling_error', 'denied', 'running', 'waiting', 'retry_scheduled', 'pending', 'done'];
 
+// The step a run path names in the playbook document: "N" is steps[N];
+// after a step, "then"/"else" its branch, "bK" parallel branch K, "err" its
+// on_error steps, a number the foreach body (per item), "sub" a
+// sub-playbook (not in this document: undefined). Same grammar as the
+// broker's (broker/approval_preview.c).
+export function stepAtPath(doc, path) {
+  let list = doc && doc.steps;
+  let step;
+  const segs = String(path).split('/');
+  for (let i = 0; i < segs.length; i++) {
+    if (!/^[0-9]+$/.test(segs[i]) || !Array.isArray(list)) return undefined;
+    step = list[Number(segs[i])];
+    if (!step) return undefined;
+    const sel = segs[++i];
+    if (sel === undefined) return step.id;
+    if (sel === 'then' || sel === 'else') list = step[sel];
+    else if (sel === 'err') list = step.on_error;
+    else if (/^b[0-9]+$/.test(sel)) list = (step.branches || [])[Number(sel.slice(1))];
+    else if (/^[0-9]+$/.test(sel)) list = step.steps;
+    else return undefined;
+  }
+  return undefined;
+}
+
 // {stepId: state} from the run's step states (by path) and the case
 // timeline's step entries (which name both path and step id).
 export function statesByStep(stepStates, pathToStep) {
@@ -253,13 +277,26 @@ export async function renderRun(root, route) {
   }
   const run = await api.get(`/runs/${id}`);
   const pathToStep = new Map();
+  // Every path from the version's document (steps that write no timeline
+  // line, set and foreach among them, included); the timeline then adds
+  // what the document cannot say (steps of a sub-playbook).
+  try {
+    const ver = await api.get(`/playbook-versions/${encodeURIComponent(run.version)}`);
+    for (const st of run.step_states || []) {
+      const stepId = stepAtPath(ver.doc, st.path);
+      if (stepId) pathToStep.set(String(st.path), stepId);
+    }
+  } catch {
+    // a broker without governance keeps no versions to read: the timeline alone
+  }
   if (run.case_id) {
     try {
       let cursor;
       do {
         const page = await api.get(`/cases/${run.case_id}/timeline`, { limit: 500, cursor });
         for (const e of page.items || [])
-          if (String(e.run_id) === String(id) && e.path !== undefined && e.step) pathToStep.set(String(e.path), e.step);
+          if (String(e.run_id) === String(id) && e.path !== undefined && e.step && !pathToStep.has(String(e.path)))
+            pathToStep.set(String(e.path), e.step);
         cursor = page.next_cursor;
       } while (cursor);
     } catch (err) {
