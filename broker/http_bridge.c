@@ -9,6 +9,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+bool broker_public_url(const broker_t *b, char *out, size_t size)
+{
+    const char *base = b->cfg.http.public_url;
+    char fallback[320];
+    if (!base && !b->cfg.http.listen)
+        return false;
+    if (!base) {
+        snprintf(fallback, sizeof fallback, "%s://%s", b->cfg.http.insecure ? "http" : "https",
+                 b->cfg.http.listen);
+        base = fallback;
+    }
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    snprintf(out, size, "%.*s", (int)n, base);
+    return true;
+}
+
 int http_bridge_start(broker_t *b, fs_err_t *e)
 {
     if (!b->cfg.http.listen)

@@ -68,18 +68,9 @@ json_t *control_login_link(broker_t *b, casestore_txn_t *txn, const json_t *args
     l->expires_mono = now + ttl;
     zhashx_insert(links, nonce, l);
 
-    const char *base = b->cfg.http.public_url;
-    char fallback[320];
-    if (!base) {
-        snprintf(fallback, sizeof fallback, "%s://%s", b->cfg.http.insecure ? "http" : "https",
-                 b->cfg.http.listen);
-        base = fallback;
-    }
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    char url[512];
-    snprintf(url, sizeof url, "%.*s/login/%s", (int)n, base, nonce);
+    char base[512], url[600];
+    broker_public_url(b, base, sizeof base);
+    snprintf(url, sizeof url, "%s/login/%s", base, nonce);
     fs_log(FS_LOG_INFO, "broker", "http_login_link", "operator=%s ttl_s=%lld", who->operator_name,
            (long long)(ttl / 1000));
     return json_pack("{s:s, s:I, s:s}", "url", url, "expires_in_s", (json_int_t)(ttl / 1000),

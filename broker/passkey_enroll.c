@@ -50,22 +50,6 @@ static void prune(zhashx_t *t, int64_t now)
     zlistx_destroy(&keys);
 }
 
-/* The broker's public URL without trailing slashes, into out. */
-static void public_base(const broker_t *b, char *out, size_t size)
-{
-    const char *base = b->cfg.http.public_url;
-    char fallback[320];
-    if (!base) {
-        snprintf(fallback, sizeof fallback, "%s://%s", b->cfg.http.insecure ? "http" : "https",
-                 b->cfg.http.listen);
-        base = fallback;
-    }
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    snprintf(out, size, "%.*s", (int)n, base);
-}
-
 /* The host of a URL, lowercased, without port: the RP ID. -1 when there is
    none or it is not a DNS name (an IP address cannot be an RP ID). */
 static int rp_id_of(const char *url, char *out, size_t size)
@@ -128,7 +112,7 @@ json_t *control_passkey_enroll(broker_t *b, casestore_txn_t *txn, const json_t *
         return NULL;
     }
     char base[400], rp_id[GOVERNANCE_WEBAUTHN_RP_ID_MAX + 1];
-    public_base(b, base, sizeof base);
+    broker_public_url(b, base, sizeof base);
     if (rp_id_of(base, rp_id, sizeof rp_id) != 0) {
         fs_err_setc(e, BROKER_E_INVALID,
                     "the broker's public URL %s has no host name a passkey can be bound to "

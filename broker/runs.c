@@ -137,21 +137,8 @@ void runs_fail_at_once(run_ctx_t *c, const playbook_effect_t *fx, int status, co
 
 json_t *runs_console_context(const broker_t *b)
 {
-    const char *base = b->cfg.http.public_url;
-    char fallback[320];
-    if (!base && !b->cfg.http.listen)
-        return NULL;
-    if (!base) {
-        snprintf(fallback, sizeof fallback, "%s://%s", b->cfg.http.insecure ? "http" : "https",
-                 b->cfg.http.listen);
-        base = fallback;
-    }
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    json_t *out = json_object();
-    json_object_set_new(out, "url", json_stringn(base, n));
-    return out;
+    char base[512];
+    return broker_public_url(b, base, sizeof base) ? json_pack("{s:s}", "url", base) : NULL;
 }
 
 const char *runs_target_site(const run_ctx_t *c, const playbook_effect_t *fx)

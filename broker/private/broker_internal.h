@@ -202,6 +202,10 @@ const char *runs_target_site(const run_ctx_t *c, const playbook_effect_t *fx);
    else SCHEME://http.listen, no trailing slash), so a notification can link
    an approval page (docs/playbooks.md "Links to the console"); NULL when the
    broker serves no HTTP. Caller owns the result. */
+/* http_bridge.c: the broker's public HTTPS URL without a trailing slash
+   (http.public_url, else https://LISTEN) into out; false when the broker
+   serves no HTTPS. */
+bool broker_public_url(const broker_t *b, char *out, size_t size);
 json_t *runs_console_context(const broker_t *b);
 /* Short, deterministic id of one step execution (OpenC2 command_id <= 36). */
 void runs_exec_id(broker_t *b, uint64_t run_id, const char *path, json_int_t index,
