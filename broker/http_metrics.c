@@ -25,15 +25,13 @@ appendf(char **text, size_t *len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *line = fs_xvasprintf(fmt, ap);
     va_end(ap);
-    if (n <= 0)
-        return;
-    *text = fs_xrealloc(*text, *len + (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(*text + *len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    *len += (size_t)n;
+    size_t n = strlen(line);
+    *text = fs_xrealloc(*text, *len + n + 1);
+    memcpy(*text + *len, line, n + 1);
+    *len += n;
+    free(line);
 }
 
 /* A label value as the format wants it: \ " and newline escaped. */

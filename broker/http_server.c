@@ -203,20 +203,6 @@ static void problem_from_reply(const json_t *reply, http_problem_t *p)
 
 /* ---- pages (sign-in) --------------------------------------------------------------- */
 
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *out = fs_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(out, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return out;
-}
-
 static void html_escape(char *out, size_t size, const char *s)
 {
     size_t o = 0;
@@ -248,7 +234,7 @@ static char *login_page(const char *cmd, const json_t *result, const char *nonce
     html_escape(n, sizeof n, nonce);
     char *page = NULL;
     if (strcmp(cmd, "login.peek") == 0)
-        page = xprintf(
+        page = fs_xasprintf(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>fedsoar sign-in"
             "</title></head><body><h1>Sign in to fedsoar</h1><p>This one-time link was made by "
             "<code>fedsoarctl login --web</code> for operator <strong>%s</strong>. It expires in "
@@ -257,12 +243,12 @@ static char *login_page(const char *cmd, const json_t *result, const char *nonce
             "</button></form></body></html>",
             op, (long long)json_integer_value(json_object_get(result, "expires_in_s")), n, op);
     else
-        page = xprintf("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                       "<title>fedsoar</title></head><body><h1>Signed in</h1><p>This browser "
-                       "now holds a session for operator <strong>%s</strong> (role %s). It "
-                       "ends after 8 hours without use, or with <code>fedsoarctl sessions "
-                       "revoke</code>.</p><p><a href=\"/\">Continue</a></p></body></html>",
-                       op, role);
+        page = fs_xasprintf("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                            "<title>fedsoar</title></head><body><h1>Signed in</h1><p>This browser "
+                            "now holds a session for operator <strong>%s</strong> (role %s). It "
+                            "ends after 8 hours without use, or with <code>fedsoarctl sessions "
+                            "revoke</code>.</p><p><a href=\"/\">Continue</a></p></body></html>",
+                            op, role);
     return page;
 }
 
@@ -341,6 +327,12 @@ static enum MHD_Result dispatch(http_server_t *srv, struct MHD_Connection *c, co
         }
         json_object_set_new(m->args, "since", json_integer((json_int_t)since));
     }
+    /* A stream's first call only asks whether the caller may watch (since
+       0: the head, no backlog); the stream then reads from its cursor
+       itself, so the backlog is not read twice. */
+    json_int_t stream_since = json_integer_value(json_object_get(m->args, "since"));
+    if (r->answer == HTTP_ANSWER_STREAM)
+        json_object_set_new(m->args, "since", json_integer(0));
     json_t *request = json_pack("{s:s, s:O, s:s, s:O}", "cmd", r->cmd, "args", m->args, "route",
                                 route, "auth", auth);
     json_t *reply = sock ? http_bridge_call(sock, request) : (json_decref(request), NULL);
@@ -360,8 +352,7 @@ static enum MHD_Result dispatch(http_server_t *srv, struct MHD_Connection *c, co
     if (r->answer == HTTP_ANSWER_STREAM) {
         /* Authorized: the stream makes its own calls from here on. */
         char since[24];
-        snprintf(since, sizeof since, "%lld",
-                 (long long)json_integer_value(json_object_get(m->args, "since")));
+        snprintf(since, sizeof since, "%lld", (long long)stream_since);
         struct MHD_Response *resp = http_stream_response(srv, auth, since);
         auth = NULL;
         if (!resp) {

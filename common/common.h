@@ -10,6 +10,7 @@
 #define FEDSOAR_COMMON_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,6 +93,9 @@ void *fs_xrealloc(void *ptr, size_t size);
 char *fs_xstrdup(const char *s);
 /* At most n bytes of s, NUL-terminated (strndup). */
 char *fs_xstrndup(const char *s, size_t n);
+/* A new string printf-style (vasprintf); caller frees. */
+char *fs_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *fs_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void fs_memory_policy_install(void);
 
 /* ---- logging ------------------------------------------------------------

@@ -63,6 +63,28 @@ char *fs_xstrndup(const char *s, size_t n)
     return p;
 }
 
+char *fs_xvasprintf(const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0) /* an encoding error: the caller's format, not memory */
+        return fs_xstrdup("");
+    char *p = fs_xmalloc((size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *fs_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = fs_xvasprintf(fmt, ap);
+    va_end(ap);
+    return p;
+}
+
 void fs_memory_policy_install(void)
 {
     json_set_alloc_funcs(fs_xmalloc, free);

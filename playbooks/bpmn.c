@@ -56,7 +56,7 @@ static char *step_xml_id(const json_t *step, const char *suffix)
 {
     char id[32];
     playbook_bpmn_id(json_string_value(json_object_get(step, "id")), id, sizeof id);
-    return bpmn_strf("%s%s", id, suffix ? suffix : "");
+    return fs_xasprintf("%s%s", id, suffix ? suffix : "");
 }
 
 /* A duration as ISO 8601 (xsd:duration), the largest exact unit. */
@@ -349,7 +349,7 @@ static block_t build_gateways(graph_t *g, const json_t *step, int parent, char *
             g->flows[in].name = fs_xstrdup("else");
             g->nodes[split].default_flow = in;
         } else {
-            g->flows[in].name = bpmn_strf("branch %zu", k + 1);
+            g->flows[in].name = fs_xasprintf("branch %zu", k + 1);
         }
     }
     blk.w = g->nodes[join].x + GATE;
@@ -401,7 +401,7 @@ static int boundary(graph_t *g, const json_t *step, const char *suffix, const ch
     int n = bpmn_node_add(g, step_xml_id(step, suffix), name, "boundaryEvent", SHAPE_EVENT,
                           g->nodes[host].parent);
     node_t *b = &g->nodes[n];
-    b->attrs = bpmn_strf(" attachedToRef=\"%s\" cancelActivity=\"true\"", g->nodes[host].id);
+    b->attrs = fs_xasprintf(" attachedToRef=\"%s\" cancelActivity=\"true\"", g->nodes[host].id);
     b->inner = inner;
     b->x = g->nodes[host].x + x;
     b->y = BOTTOM(&g->nodes[host]) - EVENT / 2;
@@ -442,10 +442,10 @@ static block_t guard(graph_t *g, const json_t *step, block_t host_blk, int paren
         snprintf(name, sizeof name, "timeout %s%s%s", text, approval ? ": " : "",
                  approval ? (on_timeout ? on_timeout : "deny") : "");
         timer = boundary(g, step, ".timeout", name,
-                         bpmn_strf("<bpmn:timerEventDefinition><bpmn:timeDuration "
-                                   "xsi:type=\"bpmn:tFormalExpression\">%s</bpmn:timeDuration>"
-                                   "</bpmn:timerEventDefinition>",
-                                   iso),
+                         fs_xasprintf("<bpmn:timerEventDefinition><bpmn:timeDuration "
+                                      "xsi:type=\"bpmn:tFormalExpression\">%s</bpmn:timeDuration>"
+                                      "</bpmn:timerEventDefinition>",
+                                      iso),
                          host, err >= 0 ? 57 : 15);
     }
     int zone_y = g->nodes[host].h + ZONE_GAP, zone_right = g->nodes[host].w, zone_bottom = zone_y;
@@ -521,10 +521,11 @@ static block_t build_step(graph_t *g, const json_t *step, int parent)
         iso_duration(json_object_get(step, "duration"), iso, sizeof iso);
         int n = step_node(g, step, step_xml_id(step, NULL), "intermediateCatchEvent", SHAPE_EVENT,
                           parent);
-        g->nodes[n].inner = bpmn_strf("<bpmn:timerEventDefinition><bpmn:timeDuration "
-                                      "xsi:type=\"bpmn:tFormalExpression\">%s</bpmn:timeDuration>"
-                                      "</bpmn:timerEventDefinition>",
-                                      iso);
+        g->nodes[n].inner =
+            fs_xasprintf("<bpmn:timerEventDefinition><bpmn:timeDuration "
+                         "xsi:type=\"bpmn:tFormalExpression\">%s</bpmn:timeDuration>"
+                         "</bpmn:timerEventDefinition>",
+                         iso);
         return single(g, n);
     }
     static const struct {
@@ -601,7 +602,7 @@ char *playbook_bpmn(const json_t *document, fs_err_t *e)
     shift(&g, &line, MARGIN, MARGIN);
 
     sbuf_t o = {0};
-    char *process_id = bpmn_strf("Playbook_%s", name);
+    char *process_id = fs_xasprintf("Playbook_%s", name);
     const char *title = json_string_value(json_object_get(doc, "title"));
     const char *description = json_string_value(json_object_get(doc, "description"));
     bpmn_sb_printf(&o,

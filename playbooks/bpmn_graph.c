@@ -28,15 +28,11 @@ void bpmn_sb_puts(sbuf_t *b, const char *s)
 
 void bpmn_sb_printf(sbuf_t *b, const char *fmt, ...)
 {
-    va_list ap, ap2;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *t = fs_xvasprintf(fmt, ap);
     va_end(ap);
-    char *t = fs_xmalloc((size_t)n + 1);
-    vsnprintf(t, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    bpmn_sb_add(b, t, (size_t)n);
+    bpmn_sb_puts(b, t);
     free(t);
 }
 
@@ -84,19 +80,6 @@ void bpmn_sb_escaped(sbuf_t *b, const char *s)
     }
 }
 
-char *bpmn_strf(const char *fmt, ...)
-{
-    va_list ap, ap2;
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *t = fs_xmalloc((size_t)n + 1);
-    vsnprintf(t, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    return t;
-}
-
 /* ---- the graph --------------------------------------------------------------- */
 
 int bpmn_node_add(graph_t *g, char *id, const char *name, const char *tag, shape_t shape,
@@ -129,7 +112,7 @@ int bpmn_flow_add(graph_t *g, int src, int dst)
         g->flows = fs_xrealloc(g->flows, g->nf_cap * sizeof *g->flows);
     }
     flow_t *f = &g->flows[g->nf];
-    *f = (flow_t){.id = bpmn_strf("Flow_%zu", g->nf + 1),
+    *f = (flow_t){.id = fs_xasprintf("Flow_%zu", g->nf + 1),
                   .src = src,
                   .dst = dst,
                   .parent = g->nodes[src].parent};

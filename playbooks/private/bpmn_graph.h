@@ -51,8 +51,6 @@ void bpmn_sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(print
 /* s as XML text or attribute value (entities, character references, and
    U+FFFD for what XML 1.0 cannot carry). */
 void bpmn_sb_escaped(sbuf_t *b, const char *s);
-/* A new string, printf-formatted. Caller owns. */
-char *bpmn_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A node (id: taken; name copied, may be NULL) of a shape's default size
    at (0, 0); its index. */
