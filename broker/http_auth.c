@@ -111,16 +111,21 @@ static bool secret_shaped(const char *s)
 
 /* ---- rate limit ------------------------------------------------------------ */
 
-/* Drops the buckets that have refilled completely (the same as absent). */
-static void buckets_prune(zhashx_t *buckets, int64_t now)
+void http_auth_table_prune(zhashx_t *t, bool (*gone)(const void *item, int64_t now), int64_t now)
 {
-    zlistx_t *keys = zhashx_keys(buckets);
+    zlistx_t *keys = zhashx_keys(t);
     for (const char *k = keys ? zlistx_first(keys) : NULL; k; k = zlistx_next(keys)) {
-        const bucket_t *bk = zhashx_lookup(buckets, k);
-        if (bk && now - bk->updated >= 60000)
-            zhashx_delete(buckets, k);
+        const void *item = zhashx_lookup(t, k);
+        if (item && gone(item, now))
+            zhashx_delete(t, k);
     }
     zlistx_destroy(&keys);
+}
+
+/* A bucket that has refilled completely is the same as an absent one. */
+static bool bucket_full(const void *item, int64_t now)
+{
+    return now - ((const bucket_t *)item)->updated >= 60000;
 }
 
 /* Whether a request counts against the caller's rate limit: all do but
@@ -141,7 +146,7 @@ static int rate_take(broker_t *b, const char *key, unsigned *retry_after)
     bucket_t *bk = zhashx_lookup(buckets, key);
     if (!bk) {
         if (zhashx_size(buckets) >= HTTP_BUCKETS_MAX)
-            buckets_prune(buckets, now);
+            http_auth_table_prune(buckets, bucket_full, now);
         bk = fs_xcalloc(1, sizeof *bk);
         bk->tokens = per_min;
         bk->updated = now;

@@ -19,16 +19,9 @@ static int64_t link_ttl_ms(const broker_t *b)
     return (int64_t)(s < 5 ? 5 : s) * 1000;
 }
 
-/* Forgets the expired links. */
-static void links_prune(zhashx_t *links, int64_t now)
+static bool link_expired(const void *item, int64_t now)
 {
-    zlistx_t *keys = zhashx_keys(links);
-    for (const char *k = keys ? zlistx_first(keys) : NULL; k; k = zlistx_next(keys)) {
-        const http_link_t *l = zhashx_lookup(links, k);
-        if (l && now >= l->expires_mono)
-            zhashx_delete(links, k);
-    }
-    zlistx_destroy(&keys);
+    return now >= ((const http_link_t *)item)->expires_mono;
 }
 
 json_t *control_login_link(broker_t *b, casestore_txn_t *txn, const json_t *args,
@@ -51,7 +44,7 @@ json_t *control_login_link(broker_t *b, casestore_txn_t *txn, const json_t *args
     }
     zhashx_t *links = b->http.auth->links;
     int64_t now = fs_mono_ms(), ttl = link_ttl_ms(b);
-    links_prune(links, now);
+    http_auth_table_prune(links, link_expired, now);
     if (zhashx_size(links) >= HTTP_LINKS_MAX) {
         fs_err_setc(e, BROKER_E_CONFLICT,
                     "%d sign-in links are pending; wait %lld s for them to expire", HTTP_LINKS_MAX,

@@ -39,15 +39,9 @@ static bool is_admin(const caller_t *who)
     return who->role && strcmp(who->role, "admin") == 0;
 }
 
-static void prune(zhashx_t *t, int64_t now)
+static bool enrollment_expired(const void *item, int64_t now)
 {
-    zlistx_t *keys = zhashx_keys(t);
-    for (const char *k = keys ? zlistx_first(keys) : NULL; k; k = zlistx_next(keys)) {
-        const passkey_enrollment_t *p = zhashx_lookup(t, k);
-        if (p && now >= p->expires_mono)
-            zhashx_delete(t, k);
-    }
-    zlistx_destroy(&keys);
+    return now >= ((const passkey_enrollment_t *)item)->expires_mono;
 }
 
 /* The host of a URL, lowercased, without port: the RP ID. -1 when there is
@@ -123,7 +117,7 @@ json_t *control_passkey_enroll(broker_t *b, casestore_txn_t *txn, const json_t *
     }
     zhashx_t *t = b->http.auth->passkeys;
     int64_t now = fs_mono_ms();
-    prune(t, now);
+    http_auth_table_prune(t, enrollment_expired, now);
     if (zhashx_size(t) >= PASSKEY_ENROLL_MAX) {
         fs_err_setc(e, BROKER_E_CONFLICT, "%d passkey enrollments are pending; wait for them",
                     PASSKEY_ENROLL_MAX);
@@ -167,7 +161,7 @@ json_t *control_passkey_enroll_result(broker_t *b, casestore_txn_t *txn, const j
     const char *nonce = json_string_value(json_object_get(args, "nonce"));
     zhashx_t *t = b->http.auth ? b->http.auth->passkeys : NULL;
     if (t)
-        prune(t, fs_mono_ms());
+        http_auth_table_prune(t, enrollment_expired, fs_mono_ms());
     passkey_enrollment_t *p = t && nonce ? zhashx_lookup(t, nonce) : NULL;
     /* Another operator's enrollment is "not found" unless you are an admin. */
     if (!p || (!is_admin(who) && strcmp(p->requested_by, who->operator_name) != 0 &&
@@ -284,7 +278,7 @@ json_t *passkey_public(broker_t *b, const char *cmd, const json_t *args, const j
         return http_problem_reply(500, "sign-in is not running");
     const char *nonce = json_string_value(json_object_get(args, "nonce"));
     zhashx_t *t = b->http.auth->passkeys;
-    prune(t, fs_mono_ms());
+    http_auth_table_prune(t, enrollment_expired, fs_mono_ms());
     passkey_enrollment_t *p = nonce ? zhashx_lookup(t, nonce) : NULL;
     if (!p)
         return http_problem_reply(404, "this passkey enrollment link is unknown, used or expired "

@@ -53,6 +53,10 @@ struct http_auth_state {
    -1 when the generator fails: nothing is made then (fail closed). */
 int http_auth_random(char out[HTTP_SECRET_CHARS + 1]);
 
+/* Deletes the items of an in-memory table (links, buckets, enrollments)
+   for which gone(item, now) says so. */
+void http_auth_table_prune(zhashx_t *t, bool (*gone)(const void *item, int64_t now), int64_t now);
+
 /* The last activity of a session: the later of the stored last_seen and
    the one in memory. */
 int64_t http_auth_last_seen(const broker_t *b, const char *hash, int64_t stored);
