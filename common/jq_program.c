@@ -23,8 +23,53 @@ static void on_error(void *data, jv msg)
     jv_free(msg);
 }
 
+/* The byte offset of a string literal that never closes, or -1. libjq 1.6's
+   parser leaks the literal it was reading when the program ends inside one
+   (found by fuzz_playbook), so such programs are refused before it sees
+   them. Follows jq's lexer: comments run from '#' to the end of the line
+   outside strings, a backslash escapes the next byte inside one, and "\(...)"
+   interpolates code, which may hold strings of its own. */
+static long unterminated_string(const char *program)
+{
+    enum { MAX_NESTING = 64 };
+    long opened[MAX_NESTING]; /* where each string still open began */
+    int parens[MAX_NESTING];  /* open parentheses in each interpolation */
+    int depth = 0;            /* strings open; code is read when depth is 0 or
+                                 parens[depth - 1] > 0 */
+    for (const char *p = program; *p; p++) {
+        bool in_code = depth == 0 || parens[depth - 1] > 0;
+        if (in_code) {
+            if (*p == '#') {
+                while (p[1] && p[1] != '\n')
+                    p++;
+            } else if (*p == '"') {
+                if (depth == MAX_NESTING)
+                    return p - program; /* refused as unclosed: deeper than any program needs */
+                opened[depth] = p - program;
+                parens[depth++] = 0;
+            } else if (depth > 0 && *p == '(') {
+                parens[depth - 1]++;
+            } else if (depth > 0 && *p == ')') {
+                parens[depth - 1]--; /* back in the string when it reaches 0 */
+            }
+        } else if (*p == '"') {
+            depth--;
+        } else if (*p == '\\' && p[1]) {
+            if (*++p == '(')
+                parens[depth - 1] = 1;
+        }
+    }
+    return depth > 0 ? opened[depth - 1] : -1;
+}
+
 fs_jq_t *fs_jq_compile(const char *program, fs_err_t *e)
 {
+    long open_at = unterminated_string(program);
+    if (open_at >= 0) {
+        fs_err_setc(e, FS_E_INVALID,
+                    "jq program does not compile: the string at byte %ld never closes", open_at);
+        return NULL;
+    }
     fs_jq_t *self = fs_xcalloc(1, sizeof *self);
     if (!(self->jq = jq_init()))
         fs_oom(sizeof(jq_state *)); /* jq_init fails only when malloc does */

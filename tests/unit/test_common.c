@@ -2,6 +2,7 @@
     error codes, the LMDB helper. */
 #include "check.h"
 #include "common.h"
+#include "jq_program.h"
 #include "lmdb_env.h"
 
 #include <stdlib.h>
@@ -41,6 +42,51 @@ static void test_json(void)
     free(canon);
     json_decref(v);
     CHECK(fs_json_parse("\"\xff\"", 3, &e) == NULL); /* invalid UTF-8 */
+}
+
+/* Programs that end inside a string are refused before libjq 1.6 reads
+   them (its parser leaks the literal); every other program is libjq's to
+   judge. */
+static void test_jq_strings(void)
+{
+    static const char *const closed[] = {
+        "\"a\" + .b",
+        "\"x\\\"y\"",                         /* escaped quote */
+        "\"\\(.a + \"(\") done\"",            /* interpolation holding a string */
+        "\"\\(\"\\(.a)\")\"",                 /* nested interpolation */
+        "\"\\((.a))\"",                       /* parentheses inside one */
+        ".a # a comment with \" in it\n| .b", /* a quote in a comment */
+        "\"#not a comment\"",
+    };
+    for (size_t i = 0; i < sizeof closed / sizeof *closed; i++) {
+        fs_err_t e = {0};
+        fs_jq_t *jq = fs_jq_compile(closed[i], &e);
+        CHECK(jq != NULL);
+        if (!jq)
+            fprintf(stderr, "  %s: %s\n", closed[i], e.text);
+        fs_jq_destroy(&jq);
+    }
+    static const struct {
+        const char *program;
+        const char *where;
+    } open[] = {
+        {"\"", "byte 0 "},
+        {"\"\" and \"", "byte 7 "},
+        {".a | \"x\\\"", "byte 5 "},     /* the quote is escaped */
+        {"\"\\(.a + \"b)\"", "byte 0 "}, /* \"b)\" closes, the interpolation does not */
+        {"\"\\(.a\"", "byte 5 "},        /* interpolation never closes */
+        {"# \"\n\"x", "byte 4 "},        /* only the comment ends at the newline */
+    };
+    for (size_t i = 0; i < sizeof open / sizeof *open; i++) {
+        fs_err_t e = {0};
+        CHECK(fs_jq_compile(open[i].program, &e) == NULL);
+        CHECK(strstr(e.text, open[i].where) != NULL);
+        if (!strstr(e.text, open[i].where))
+            fprintf(stderr, "  %s: %s\n", open[i].program, e.text);
+    }
+    fs_err_t e = {0};
+    CHECK(fs_jq_compile(".a b", &e) == NULL); /* other syntax errors: libjq's message */
+    CHECK(strstr(e.text, "does not compile") != NULL);
 }
 
 static void test_files(void)
@@ -200,6 +246,7 @@ int main(void)
 {
     test_time();
     test_json();
+    test_jq_strings();
     test_files();
     test_misc();
     test_errors();
