@@ -66,6 +66,8 @@ typedef enum {
     CASESTORE_DB_AGGREGATES, /* derived from the cases, kept in the same txn
                                 (casestore/case_aggregates.c): "t" site -> totals,
                                 "d" day BE32 site -> one day's, "o" value\0 id BE -> "" */
+    CASESTORE_DB_IDENTITIES, /* the identity crosswalk: person <-> (site, account) links
+                                (casestore_identities.h) */
     CASESTORE_DB_COUNT
 } casestore_db_t;
 

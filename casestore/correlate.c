@@ -6,10 +6,20 @@
     incident.  Otherwise it opens a case.  The index is CASESTORE_DB_OBS:
     "type_id:value" -> {"case", "time"}, refreshed by every alert, so the
     window runs from the LAST sighting.  The recipients of a reported email
-    never correlate (they are the victims, not the attacker). */
+    never correlate (they are the victims, not the attacker).
+
+    People, not strings (docs/identities.md): a user name is global only
+    when it is an email or UPN (holds '@'); `DOMAIN\name` and bare names are
+    keyed with the reporting site ("4:alpha:corp\asmith"), because two
+    companies can both have a CORP domain and both have an asmith.  A user
+    whose (site, account) is in the identity crosswalk also keys
+    "person:ID", so one person's alerts at two sites meet in one case, and
+    the case lists the person under "persons". */
+#include "casestore_identities.h"
 #include "casestore_internal.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +53,22 @@ static bool victim_side(const json_t *obs)
                     strncmp(name, "email.bcc", 9) == 0);
 }
 
-/* "type_id:value", with case folded where the type is case-insensitive. */
-static int obs_key(const json_t *obs, char *out, size_t size)
+#define CASE_MAX_PERSONS 16
+
+/* "type_id:value", with case folded where the type is case-insensitive; a
+   user name without '@' is the reporting site's own: "4:site:value" (no
+   site: never correlates). */
+static int obs_key(const json_t *obs, const char *site, char *out, size_t size)
 {
     json_int_t type = json_integer_value(json_object_get(obs, "type_id"));
     const char *value = json_string_value(json_object_get(obs, "value"));
     if (!correlates(type) || !value || !*value || victim_side(obs))
         return -1;
-    int n = snprintf(out, size, "%d:%s", (int)type, value);
+    bool local = type == OCSF_OBSERVABLE_USER_NAME && !strchr(value, '@');
+    if (local && (!site || !*site))
+        return -1;
+    int n = local ? snprintf(out, size, "%d:%s:%s", (int)type, site, value)
+                  : snprintf(out, size, "%d:%s", (int)type, value);
     if (n < 0 || (size_t)n >= size)
         return -1;
     if (type != OCSF_OBSERVABLE_URL_STRING && type != OCSF_OBSERVABLE_HASH) /* keep their case */
@@ -71,17 +89,46 @@ static void add_unique(json_t *arr, json_t *v, size_t max)
     json_decref(v);
 }
 
-static uint64_t find_case(casestore_t *st, casestore_txn_t *txn, const json_t *observables,
-                          int64_t window_ms)
+/* The keys an alert correlates on: its observables' (obs_key), then
+   "person:ID" for each user the crosswalk knows at the reporting site.
+   Returns a new array of strings; *persons (caller owns) gets the person
+   ids. */
+static json_t *alert_keys(casestore_t *st, casestore_txn_t *txn, const json_t *observables,
+                          const char *site, json_t **persons)
 {
-    int64_t now = fs_now_ms();
+    json_t *keys = json_array();
+    *persons = json_array();
     size_t i;
     json_t *obs;
     json_array_foreach(observables, i, obs)
     {
         char key[1024];
-        if (obs_key(obs, key, sizeof key) != 0)
+        if (obs_key(obs, site, key, sizeof key) != 0)
             continue;
+        add_unique(keys, json_string(key), SIZE_MAX);
+        if (json_integer_value(json_object_get(obs, "type_id")) != OCSF_OBSERVABLE_USER_NAME)
+            continue;
+        json_t *link = casestore_identity_link(st, txn, site,
+                                               json_string_value(json_object_get(obs, "value")));
+        const char *person = json_string_value(json_object_get(link, "person"));
+        if (person && snprintf(key, sizeof key, "person:%s", person) < (int)sizeof key) {
+            add_unique(keys, json_string(key), SIZE_MAX);
+            add_unique(*persons, json_string(person), CASE_MAX_PERSONS);
+        }
+        json_decref(link);
+    }
+    return keys;
+}
+
+static uint64_t find_case(casestore_t *st, casestore_txn_t *txn, const json_t *keys,
+                          int64_t window_ms)
+{
+    int64_t now = fs_now_ms();
+    size_t i;
+    json_t *k;
+    json_array_foreach(keys, i, k)
+    {
+        const char *key = json_string_value(k);
         json_t *row = casestore_get_json(st, txn, CASESTORE_DB_OBS, key, strlen(key));
         uint64_t id = (uint64_t)json_integer_value(json_object_get(row, "case"));
         int64_t seen = json_integer_value(json_object_get(row, "time"));
@@ -118,18 +165,23 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
                                      fs_err_t *e)
 {
     const json_t *observables = json_object_get(event, "observables");
-    uint64_t id = find_case(st, txn, observables, window_ms);
+    const char *site = json_string_value(json_object_get(event, "site"));
+    json_t *persons;
+    json_t *keys = alert_keys(st, txn, observables, site, &persons);
+    uint64_t id = find_case(st, txn, keys, window_ms);
     json_t *c = id ? casestore_case_get(st, txn, id) : NULL;
     casestore__case_agg_t before;
     casestore__case_agg_of(c, &before);
     *created = c == NULL;
     if (!c) {
-        if (!(id = casestore_next_id(st, txn, "case_id", e)))
+        if (!(id = casestore_next_id(st, txn, "case_id", e))) {
+            json_decref(keys);
+            json_decref(persons);
             return 0;
+        }
         c = new_case(id, event);
         casestore_counter_add(st, txn, "cases", 1, NULL);
     }
-    const char *site = json_string_value(json_object_get(event, "site"));
     const char *source = json_string_value(json_object_get(event, "source"));
     const json_t *fi = json_object_get(event, "finding_info");
     const char *title = json_string_value(json_object_get(fi, "title"));
@@ -139,6 +191,14 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
     if (site)
         add_unique(json_object_get(c, "sites"), json_string(site), 16);
     size_t i;
+    json_t *person;
+    json_array_foreach(persons, i, person)
+    {
+        if (!json_object_get(c, "persons"))
+            json_object_set_new(c, "persons", json_array());
+        add_unique(json_object_get(c, "persons"), json_incref(person), CASE_MAX_PERSONS);
+    }
+    json_decref(persons);
     json_t *obs;
     json_t *listed = json_object_get(c, "observables");
     json_array_foreach(observables, i, obs)
@@ -153,6 +213,7 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
         if (json_array_size(listed) > n && value &&
             casestore__case_obs_index(st, txn, value, id, e) != 0) {
             json_decref(c);
+            json_decref(keys);
             return 0;
         }
     }
@@ -173,21 +234,21 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
     json_decref(alert);
     int rc = casestore__case_put(st, txn, c, &before, e);
     json_decref(c);
-    if (rc != 0)
-        return 0;
-    /* Index every observable to this case, refreshing its time. */
-    json_array_foreach(observables, i, obs)
+    /* Index every key to this case, refreshing its time. */
+    json_t *k;
+    json_array_foreach(keys, i, k)
     {
-        char key[1024];
-        if (obs_key(obs, key, sizeof key) != 0)
-            continue;
+        if (rc != 0)
+            break;
+        const char *key = json_string_value(k);
         json_t *row =
             json_pack("{s:I, s:I}", "case", (json_int_t)id, "time", (json_int_t)fs_now_ms());
         rc = casestore_put_json(st, txn, CASESTORE_DB_OBS, key, strlen(key), row, e);
         json_decref(row);
-        if (rc != 0)
-            return 0;
     }
+    json_decref(keys);
+    if (rc != 0)
+        return 0;
     json_t *entry = json_pack("{s:I, s:s?, s:s?, s:s?}", "event_id", (json_int_t)event_id, "site",
                               site, "source", source, "text", title);
     rc = casestore_timeline_add(st, txn, id, *created ? "opened" : "alert", entry, e);

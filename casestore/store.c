@@ -11,7 +11,7 @@
 static const char *const db_names[CASESTORE_DB_COUNT] = {
     "events",   "seq",   "counters",   "cases",  "obs",       "runs",      "commands",
     "pending",  "sites", "meta",       "timers", "approvals", "requests",  "playbooks",
-    "timeline", "audit", "governance", "dedup",  "http",      "aggregates"};
+    "timeline", "audit", "governance", "dedup",  "http",      "aggregates", "identities"};
 
 #define INSTANCE_KEY "instance"
 

@@ -1,7 +1,8 @@
 /*  test_correlation.c — how alerts join cases (casestore/correlate.c):
     one shared observable of a correlating type (host, IP, user, email, URL,
     hash) within the window puts two alerts in one case, whichever site
-    reported them; other types never do; the recipients of a reported email
+    reported them (a user name only as an email/UPN: other user names stay
+    at their site); other types never do; the recipients of a reported email
     never do; a sighting older than the window does not; a closed case is
     never joined. */
 #include "casestore.h"
@@ -64,7 +65,7 @@ static void each_correlating_type_joins_across_sites(void)
 {
     CHECK(same_case(OCSF_OBSERVABLE_HOSTNAME, "ws-042.corp.example", "ws-042.corp.example"));
     CHECK(same_case(OCSF_OBSERVABLE_IP_ADDRESS, "203.0.113.7", "203.0.113.7"));
-    CHECK(same_case(OCSF_OBSERVABLE_USER_NAME, "j.doe", "j.doe"));
+    CHECK(same_case(OCSF_OBSERVABLE_USER_NAME, "j.doe@corp.example", "j.doe@corp.example"));
     CHECK(
         same_case(OCSF_OBSERVABLE_EMAIL_ADDRESS, "attacker@evil.example", "attacker@evil.example"));
     CHECK(
@@ -77,7 +78,7 @@ static void case_folding_follows_the_type(void)
 {
     /* Names and addresses are case-insensitive; URLs and hashes are not. */
     CHECK(same_case(OCSF_OBSERVABLE_HOSTNAME, "DC01.corp.example", "dc01.CORP.example"));
-    CHECK(same_case(OCSF_OBSERVABLE_USER_NAME, "Admin.Two", "admin.two"));
+    CHECK(same_case(OCSF_OBSERVABLE_USER_NAME, "Admin.Two@Corp.example", "admin.two@corp.example"));
     CHECK(same_case(OCSF_OBSERVABLE_EMAIL_ADDRESS, "Boss@Corp.example", "boss@corp.example"));
     CHECK(!same_case(OCSF_OBSERVABLE_URL_STRING, "https://evil.example/Payload",
                      "https://evil.example/payload"));
@@ -91,6 +92,36 @@ static void other_types_never_join(void)
     CHECK(!same_case(OCSF_OBSERVABLE_MAC_ADDRESS, "00:11:22:33:44:55", "00:11:22:33:44:55"));
     /* Different values of a correlating type: two cases. */
     CHECK(!same_case(OCSF_OBSERVABLE_IP_ADDRESS, "198.51.100.1", "198.51.100.2"));
+}
+
+/* §15.1 People, not strings: a user name is global only as an email or UPN;
+   DOMAIN\name and bare names belong to the site that reported them. */
+static void user_names_without_at_stay_at_their_site(void)
+{
+    /* Alice asmith at alpha, Avery BETA\asmith at beta: two people. */
+    CHECK(!same_case(OCSF_OBSERVABLE_USER_NAME, "asmith", "BETA\\asmith"));
+    /* Even the same bare name, or the same DOMAIN\name (two companies may
+       both have a CORP domain), at two sites: two cases. */
+    CHECK(!same_case(OCSF_OBSERVABLE_USER_NAME, "bsmith", "bsmith"));
+    CHECK(!same_case(OCSF_OBSERVABLE_USER_NAME, "CORP\\csmith", "CORP\\csmith"));
+    /* At one site they are one account (case-insensitive): one case. */
+    bool created;
+    uint64_t a = attach(finding("alpha", OCSF_OBSERVABLE_USER_NAME, "CORP\\dsmith", NULL), HOUR_MS,
+                        &created);
+    uint64_t b = attach(finding("alpha", OCSF_OBSERVABLE_USER_NAME, "corp\\DSMITH", NULL), HOUR_MS,
+                        &created);
+    CHECK(a == b && !created);
+    /* The index key names the site. */
+    json_t *row = casestore_get_json(st, txn, CASESTORE_DB_OBS, "4:alpha:corp\\dsmith", 19);
+    CHECK(row != NULL);
+    json_decref(row);
+    /* A finding without a site never correlates a local name. */
+    json_t *ev = finding("alpha", OCSF_OBSERVABLE_USER_NAME, "esmith", NULL);
+    json_object_del(ev, "site");
+    uint64_t c = attach(ev, HOUR_MS, &created);
+    ev = finding("alpha", OCSF_OBSERVABLE_USER_NAME, "esmith", NULL);
+    json_object_del(ev, "site");
+    CHECK(attach(ev, HOUR_MS, &created) != c && created);
 }
 
 static void email_recipients_are_excluded(void)
@@ -185,6 +216,7 @@ int main(void)
     each_correlating_type_joins_across_sites();
     case_folding_follows_the_type();
     other_types_never_join();
+    user_names_without_at_stay_at_their_site();
     email_recipients_are_excluded();
     the_window_runs_from_the_last_sighting();
     a_closed_case_is_not_joined();
