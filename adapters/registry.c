@@ -10,7 +10,7 @@
 extern const adapter_plugin_t source_crowdstrike_alerts, source_okta_logs, source_graph_alerts,
     source_mde_alerts, source_entra_signins, source_entra_audits, source_sentinel_incidents,
     source_sentinelone_threats, source_splunk_export, source_file_tail, source_syslog,
-    source_webhook, source_splunk_webhook, source_replay;
+    source_webhook, source_splunk_webhook, source_replay, source_tenable_vulns;
 /* responders/ (analyzers and responders) */
 extern const adapter_plugin_t connector_exec, connector_virustotal, connector_okta_suspend_user,
     connector_okta_clear_sessions, connector_entra_disable_account, connector_entra_revoke_sessions,
@@ -31,6 +31,7 @@ static const adapter_plugin_t *const registry[] = {
     &source_sentinel_incidents,
     &source_sentinelone_threats,
     &source_splunk_export,
+    &source_tenable_vulns,
     &source_file_tail,
     &source_syslog,
     &source_webhook,

@@ -83,6 +83,19 @@ json_t *splunk_parse_export(const char *body, size_t len, fs_err_t *e);
    "reputation", …}. Caller owns. */
 json_t *virustotal_summarize(const char *body, size_t len, int malicious_threshold, fs_err_t *e);
 
+/* ---- Tenable Vulnerability Management exports (sources/tenable_vulns.c) ----------- */
+
+/* POST /vulns/export answer {"export_uuid": "…"}: copies the uuid (hex
+   digits and '-') into uuid.  0, or -1 with e set. */
+int tenable_parse_export_uuid(const char *body, size_t len, char *uuid, size_t size, fs_err_t *e);
+/* GET /vulns/export/{uuid}/status answer → {"status": QUEUED|PROCESSING|
+   FINISHED|CANCELLED|ERROR, "chunks": [chunk ids of chunks_available]}.
+   Caller owns. */
+json_t *tenable_parse_status(const char *body, size_t len, fs_err_t *e);
+/* GET /vulns/export/{uuid}/chunks/{id}: a JSON array of vulnerability
+   objects. Caller owns. */
+json_t *tenable_parse_chunk(const char *body, size_t len, fs_err_t *e);
+
 /* ---- PAN-OS, Teams (actuators/panos.c, responders/teams_message.c) ---------------- */
 
 /* PAN-OS XML API <response status="success|error">: 0 on success, -1 on an

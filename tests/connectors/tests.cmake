@@ -17,3 +17,5 @@ add_test(NAME standin_cases COMMAND vendor_standin --selftest
          --cases ${CMAKE_SOURCE_DIR}/tests/fixtures/connectors
          --fixtures ${CMAKE_SOURCE_DIR}/tests/fixtures/vendors)
 set_tests_properties(standin_cases PROPERTIES LABELS connectors TIMEOUT 60)
+# The mappings of the triggers beyond the SIEM (issue 15.5): expected OCSF, field by field.
+fedsoar_script_test(trigger_mappings connectors connectors/trigger_mappings.sh 60)
