@@ -5,15 +5,15 @@
 # misp.attribute (a threat indicator: Base Event 0 with osint[]). Each
 # fixture tests/fixtures/vendors/SRC/NAME.json is normalized with
 # `fedsoarctl normalize` and compared, field by field (every leaf path), with
-# NAME.expected.ndjson, written by hand-checking against the OCSF 1.8.0
-# classes; then the bad records each mapping must refuse, with their reason.
+# tests/fixtures/ocsf/SRC/NAME.expected.ndjson (outside vendors/, whose every
+# file is an input), checked by hand against the OCSF 1.8.0 classes; then the bad records each mapping must refuse, with their reason.
 source "$(dirname "$0")/../integration/lib.sh"
 MAP="$SRC/normalize/mappings"
 norm() { "$BIN/fedsoarctl" normalize --mappings "$MAP" "$@"; }
 leaves() { jq -c 'paths(scalars) as $p | [$p, getpath($p)]'; }
 
 compare() { # compare SOURCE NAME SITE
-    local src=$1 name=$2 site=$3 dir="$SRC/tests/fixtures/vendors/$1"
+    local src=$1 name=$2 site=$3 dir="$SRC/tests/fixtures/vendors/$1" exp="$SRC/tests/fixtures/ocsf/$1"
     norm --source "$src" --site "$site" "$dir/$name.json" >"$WORK/$src.out"
     local n=0
     while IFS= read -r want; do
@@ -25,7 +25,7 @@ compare() { # compare SOURCE NAME SITE
             fail "$src $name record $n differs (< expected, > got):"
             cat "$WORK/$src.$n.diff"
         fi
-    done <"$dir/$name.expected.ndjson"
+    done <"$exp/$name.expected.ndjson"
     check "$src $name: as many events as expected ($n)" [ "$(wc -l <"$WORK/$src.out")" = "$n" ]
 }
 
