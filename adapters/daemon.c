@@ -229,6 +229,9 @@ static size_t rate_budget(adapter_t *a)
 
 static void send_batches(adapter_t *a)
 {
+    if (a->resend_hold_until && fs_mono_ms() < a->resend_hold_until)
+        return; /* the broker asked to resend: paced, not a hot loop */
+    a->resend_hold_until = 0;
     while (a->welcomed && a->sent_upto < a->acked + (uint64_t)ADAPTER_BATCH * ADAPTER_WINDOW) {
         size_t budget = rate_budget(a);
         if (budget == 0)
@@ -242,8 +245,9 @@ static void send_batches(adapter_t *a)
             json_decref(classes);
             return;
         }
-        json_t *body = json_pack("{s:s, s:I, s:o}", "epoch", outbox_epoch(a->outbox), "first_seq",
-                                 (json_int_t)first, "classes", classes);
+        json_t *body =
+            json_pack("{s:s, s:I, s:o, s:I}", "epoch", outbox_epoch(a->outbox), "first_seq",
+                      (json_int_t)first, "classes", classes, "pass", (json_int_t)a->pass);
         int rc = fsp_send_events(a->dealer, body, &frames);
         json_decref(body);
         if (rc != 0) {
@@ -269,11 +273,53 @@ static void on_welcome(adapter_t *a, const json_t *body)
     if (last && outbox_ack(a->outbox, last, &e) != 0)
         fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
     a->acked = a->sent_upto = last;
+    a->resend_hold_until = 0;
+    a->resend_at = 0;
     a->welcomed = true;
     a->backoff_ms = 0;
     adapter_witness(a, json_object_get(body, "audit"));
     fs_log(FS_LOG_INFO, "adapter", "connected", "site=%s broker_last_seq=%llu", a->cfg.site,
            (unsigned long long)last);
+}
+
+#define ADAPTER_RESEND_MIN_MS 250
+#define ADAPTER_RESEND_MAX_MS 30000
+
+/* RESEND (§5.3): the broker did not store a batch (its store failed, or
+   the batch came after one it did not store) and says where to start
+   again. Rewind the send cursor there — the outbox still holds every event
+   not ACKed — and wait before sending: the broker's hint, doubled while it
+   keeps asking for the same place. Answers to batches sent before the last
+   rewind (an older "pass") are stale and ignored. */
+static void on_resend(adapter_t *a, const json_t *body, uint64_t from)
+{
+    json_t *pass = json_object_get(body, "pass");
+    if (json_is_integer(pass) && (uint32_t)json_integer_value(pass) != a->pass)
+        return;
+    if (from == 0 || from > a->sent_upto + 1)
+        return; /* nothing sent from there yet: nothing to rewind */
+    int64_t hint = json_integer_value(json_object_get(body, "retry_after_ms"));
+    bool again = a->resend_at == from;
+    a->resend_backoff_ms = !again                 ? ADAPTER_RESEND_MIN_MS
+                           : a->resend_backoff_ms ? a->resend_backoff_ms * 2
+                                                  : ADAPTER_RESEND_MIN_MS;
+    if (a->resend_backoff_ms > ADAPTER_RESEND_MAX_MS)
+        a->resend_backoff_ms = ADAPTER_RESEND_MAX_MS;
+    int64_t wait = hint > a->resend_backoff_ms ? hint : a->resend_backoff_ms;
+    if (!again)
+        wait = hint; /* progress since the last rewind: the broker's hint alone */
+    if (wait > ADAPTER_RESEND_MAX_MS)
+        wait = ADAPTER_RESEND_MAX_MS;
+    a->resend_at = from;
+    a->sent_upto = from - 1;
+    a->pass++;
+    a->resend_hold_until = fs_mono_ms() + (wait > 0 ? wait : 0);
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    char q[300];
+    fs_log(again ? FS_LOG_DEBUG : FS_LOG_WARN, "adapter", "broker_resend",
+           "site=%s resend_from=%llu retry_in_ms=%lld reason=%s", a->cfg.site,
+           (unsigned long long)from, (long long)wait,
+           fs_log_quote(q, sizeof q, reason ? reason : ""));
 }
 
 static void on_ack(adapter_t *a, const json_t *body)
@@ -284,7 +330,12 @@ static void on_ack(adapter_t *a, const json_t *body)
         if (outbox_ack(a->outbox, upto, &e) != 0)
             fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
         a->acked = upto;
+        if (a->sent_upto < upto)
+            a->sent_upto = upto;
     }
+    json_t *from = json_object_get(body, "resend_from");
+    if (json_is_integer(from))
+        on_resend(a, body, (uint64_t)json_integer_value(from));
 }
 
 static void on_message(adapter_t *a)

@@ -55,7 +55,8 @@ typedef struct broker_config {
     const char *keys_dir;      /* key layout (keys.h) */
     const char *playbooks_dir; /* *.json playbooks */
     bool insecure;             /* CURVE off: local experiments only */
-    size_t map_mb;             /* LMDB map size */
+    size_t map_mb;             /* LMDB map size at start */
+    size_t map_max_mb;         /* it doubles when full, up to this (0: the default) */
     int64_t correlation_window_ms;
     int64_t dedup_window_ms; /* a site's record (source + stable id) is stored once within it */
     uint64_t audit_checkpoint_every;      /* sign a checkpoint at least every N entries */

@@ -53,6 +53,26 @@ json_t *control_refused_counts(broker_t *b, casestore_txn_t *txn)
     return out;
 }
 
+/* stats "store": whether writes succeed, and why not (docs/operations.md
+   "When the disk fills"). */
+static json_t *store_health_json(broker_t *b)
+{
+    casestore_health_t h;
+    casestore_health(b->store, &h);
+    json_t *failures = json_object();
+    for (int c = 0; c < CASESTORE_CAUSE_COUNT; c++)
+        json_object_set_new(failures, casestore_cause_name((casestore_cause_t)c),
+                            json_integer((json_int_t)h.failures[c]));
+    return json_pack(
+        "{s:s, s:s?, s:s?, s:o, s:o, s:I, s:o, s:I, s:I, s:I}", "state",
+        h.failing ? "failing" : "ok", "cause", h.failing ? casestore_cause_name(h.cause) : NULL,
+        "last_error", h.last_error[0] ? h.last_error : NULL, "since",
+        h.failing ? json_integer(h.since_ms) : json_null(), "recovered",
+        h.recovered_ms ? json_integer(h.recovered_ms) : json_null(), "last_outage_ms",
+        (json_int_t)h.last_outage_ms, "failures", failures, "map_mb", (json_int_t)h.map_mb,
+        "map_max_mb", (json_int_t)h.map_max_mb, "map_grown", (json_int_t)h.map_grown);
+}
+
 json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                       fs_err_t *e)
 {
@@ -86,7 +106,7 @@ json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, con
     json_decref(records);
     uint64_t cmds = casestore_counter(b->store, txn, "commands");
     uint64_t answered = casestore_counter(b->store, txn, "commands/answered");
-    return json_pack(
+    json_t *out = json_pack(
         "{s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o}, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:{s:I}}",
         "events", "total", (json_int_t)casestore_counter(b->store, txn, "events"), "per_site",
         ev_per, "duplicates_per_site", dup_per, "refused_per_site", refused, "dead_letters",
@@ -95,6 +115,8 @@ json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, con
         (json_int_t)casestore_counter(b->store, txn, "runs"), "commands", "total", (json_int_t)cmds,
         "answered", (json_int_t)answered, "pending", (json_int_t)(cmds - answered),
         "connected_sites", connected, "handshakes", "refused", (json_int_t)b->handshakes.refused);
+    json_object_set_new(out, "store", store_health_json(b));
+    return out;
 }
 
 /* A site's journal of what awaits its answer (CASESTORE_DB_PENDING

@@ -350,6 +350,19 @@ json_t *control_metrics_prometheus(broker_t *b, casestore_txn_t *txn, const json
            "CURVE handshakes refused since the broker started.");
     appendf(&text, &len, "fedsoar_handshakes_refused_total %llu\n",
             (unsigned long long)b->handshakes.refused);
+    casestore_health_t h; /* docs/operations.md "When the disk fills" */
+    casestore_health(b->store, &h);
+    family(&text, &len, "fedsoar_store_commit_failures_total", "counter",
+           "Write transactions of the broker's store that failed to commit, by cause.");
+    for (int c = 0; c < CASESTORE_CAUSE_COUNT; c++)
+        appendf(&text, &len, "fedsoar_store_commit_failures_total{cause=\"%s\"} %llu\n",
+                casestore_cause_name((casestore_cause_t)c), (unsigned long long)h.failures[c]);
+    family(&text, &len, "fedsoar_store_failing", "gauge",
+           "1 while the broker's store cannot commit (nothing new is stored or acknowledged).");
+    appendf(&text, &len, "fedsoar_store_failing %d\n", h.failing ? 1 : 0);
+    family(&text, &len, "fedsoar_store_map_bytes", "gauge",
+           "Size of the store's LMDB map (it grows up to store.map_max_mb).");
+    appendf(&text, &len, "fedsoar_store_map_bytes %llu\n", (unsigned long long)h.map_mb << 20);
     family(&text, &len, "fedsoar_audit_head", "gauge", "Seq of the last audit chain entry.");
     appendf(&text, &len, "fedsoar_audit_head %llu\n",
             (unsigned long long)casestore_audit_head(b->store, txn));

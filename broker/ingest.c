@@ -20,16 +20,37 @@ static bool needs_parsing(broker_t *b, json_int_t class_uid)
     return false;
 }
 
-int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+/* The answer to a batch that was not stored (docs/protocol.md §5.3
+   "RESEND"): an ACK of what is stored (upto = last_seq) that tells the site
+   where to start again, echoing the batch's "pass" so that the site can
+   tell this answer from those to batches it sent before it rewound. */
+static void send_resend(broker_t *b, session_t *s, const fsp_msg_t *m, const char *epoch,
+                        uint64_t last, int64_t retry_after_ms, const char *reason)
+{
+    json_t *pass = json_object_get(m->body, "pass");
+    json_t *body = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "epoch", epoch, "upto",
+                             (json_int_t)last, "resend_from", (json_int_t)(last + 1), "first_seq",
+                             json_integer_value(json_object_get(m->body, "first_seq")),
+                             "retry_after_ms", (json_int_t)retry_after_ms, "reason", reason);
+    if (json_is_integer(pass))
+        json_object_set(body, "pass", pass);
+    fsp_send(b->sites, s->peer, FSP_ACK, body);
+    json_decref(body);
+}
+
+/* Stores one batch and ACKs it (0); -1 with e set when nothing was stored;
+   1 with e set for a malformed batch (answered with ERROR, never resent).
+   *gap is set (and the RESEND sent) for a batch past last_seq + 1. */
+static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_err_t *e)
 {
     const char *epoch = json_string_value(json_object_get(m->body, "epoch"));
     json_t *first_j = json_object_get(m->body, "first_seq");
     json_t *classes = json_object_get(m->body, "classes");
     size_t count = zmsg_size(m->events);
     if (!epoch || !json_is_integer(first_j) || json_integer_value(first_j) < 1)
-        return fs_err_set(e, "§5.3: EVENTS needs \"epoch\" and \"first_seq\" >= 1");
+        return fs_err_set(e, "§5.3: EVENTS needs \"epoch\" and \"first_seq\" >= 1"), 1;
     if (!json_is_array(classes) || json_array_size(classes) != count)
-        return fs_err_set(e, "§5.3: EVENTS \"classes\" must list one class_uid per event frame");
+        return fs_err_set(e, "§5.3: EVENTS \"classes\" must list one class_uid per event frame"), 1;
     uint64_t first = (uint64_t)json_integer_value(first_j), upto = first + count - 1;
 
     char key[SITE_SEQ_KEY_MAX];
@@ -43,8 +64,12 @@ int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
            the site skipped events: storing it would make the missing ones
            look like duplicates later. Refuse; the site resends in order. */
         casestore_abort(&txn);
-        return fs_err_set(e, "§5.3: sequence gap: expected first_seq %llu, got %llu",
-                          (unsigned long long)(last + 1), (unsigned long long)first);
+        fs_err_set(e, "§5.3: sequence gap: expected first_seq %llu, got %llu",
+                   (unsigned long long)(last + 1), (unsigned long long)first);
+        fs_log(FS_LOG_DEBUG, "broker", "events_resend", "site=%s reason=\"%s\"", s->site, e->text);
+        send_resend(b, s, m, epoch, last, 0, e->text);
+        *gap = true;
+        return 0;
     }
     outbound_t out;
     outbound_init(&out);
@@ -138,5 +163,48 @@ int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
            (unsigned long long)first, count, (unsigned long long)stored,
            (unsigned long long)duplicates);
     delivery_flush(b, &out);
+    return 0;
+}
+
+/* How long a site should wait before resending while the store fails:
+   the broker's hint; the site backs off further on its own (§5.3). */
+#define INGEST_RETRY_AFTER_MS 1000
+
+int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
+{
+    bool gap = false;
+    int rc = store_events(b, s, m, &gap, e);
+    if (rc > 0)
+        return -1;
+    /* A full map grew (casestore_grow_if_full, between transactions): the
+       batch is tried once more at once rather than after a round trip. */
+    if (rc < 0 && casestore_grow_if_full(b->store, NULL) == 1) {
+        fs_err_t again = {0};
+        rc = store_events(b, s, m, &gap, &again);
+        if (rc != 0)
+            *e = again;
+    }
+    if (rc == 0)
+        return 0;
+    /* Not stored (the transaction was aborted, nothing was ACKed): tell the
+       site where to start again instead of leaving the batches it has in
+       flight past a gap. A malformed batch (no epoch) gets the ERROR. */
+    const char *epoch = json_string_value(json_object_get(m->body, "epoch"));
+    if (rc > 0 || !epoch)
+        return -1;
+    char key[SITE_SEQ_KEY_MAX];
+    size_t klen = site_seq_key(s->site, epoch, key);
+    casestore_txn_t *txn;
+    fs_err_t re = {0};
+    if (casestore_begin(b->store, false, &txn, &re) != 0)
+        return -1;
+    uint64_t last = site_last_seq(b, txn, key, klen);
+    casestore_abort(&txn);
+    casestore_health_t h;
+    casestore_health(b->store, &h);
+    if (!h.failing) /* the store said nothing: say why here */
+        fs_log(FS_LOG_WARN, "broker", "message_failed", "site=%s type=EVENTS reason=\"%s\"",
+               s->site, e->text);
+    send_resend(b, s, m, epoch, last, INGEST_RETRY_AFTER_MS, e->text);
     return 0;
 }

@@ -40,6 +40,7 @@ static void usage(FILE *out)
 /* The written schema of the broker config file (issue 11.4; docs/cli.md). */
 static const fs_schema_field_t store_fields[] = {
     FS_FIELD("map_size_mb", FS_S_INT(1, 1048576)),
+    FS_FIELD("map_max_mb", FS_S_INT(1, 1048576)),
     FS_FIELDS_END,
 };
 
@@ -240,6 +241,7 @@ int main(int argc, char **argv)
                                                      "playbooks", FEDSOAR_PLAYBOOKS_DIR)),
         .insecure = insecure || json_is_true(json_object_get(cfg, "insecure")),
         .map_mb = (size_t)fs_config_int(cfg, "store.map_size_mb", 4096),
+        .map_max_mb = (size_t)fs_config_int(cfg, "store.map_max_mb", 65536),
         .correlation_window_ms = fs_config_int(cfg, "correlation_window_s", 86400) * 1000,
         .dedup_window_ms = fs_config_int(cfg, "dedup_window_s", 604800) * 1000,
         .audit_checkpoint_every = (uint64_t)fs_config_int(cfg, "audit.checkpoint_every", 1000),

@@ -150,6 +150,7 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
     if (!(b->store = casestore_open(cfg->state_dir, cfg->map_mb, e)))
         goto fail;
     casestore_set_checkpoint_every(b->store, cfg->audit_checkpoint_every);
+    casestore_set_map_max(b->store, cfg->map_max_mb);
     if (cfg->governance && !(b->gov = governance_config_parse(cfg->governance, e)))
         goto fail;
     if (!(b->playbooks = playbook_set_load(cfg->playbooks_dir, e)))

@@ -104,6 +104,42 @@ uint64_t casestore_checkpoint_every(const casestore_t *self);
    so they stay unique if a broker is ever rebuilt from scratch (borrowed). */
 const char *casestore_instance(const casestore_t *self);
 
+/* ---- storage health (docs/operations.md "When the disk fills") ----------
+   Every write commit is watched: a failure is classified, counted per
+   cause, logged (event=store_commit_failed, rate-limited, naming the cause
+   and the state directory) and the store is "failing" until a write commit
+   succeeds again (event=store_recovered).  A full map (MDB_MAP_FULL) also
+   arms a growth: the next casestore_begin(write) doubles the map, up to the
+   ceiling (casestore_set_map_max), before it begins. */
+typedef enum {
+    CASESTORE_CAUSE_DISK_FULL, /* ENOSPC/EDQUOT, or a short write (EIO) on a full filesystem */
+    CASESTORE_CAUSE_MAP_FULL,  /* MDB_MAP_FULL: the map reached its size */
+    CASESTORE_CAUSE_IO,        /* EIO with space left: the device failed */
+    CASESTORE_CAUSE_OTHER,     /* anything else LMDB refused */
+    CASESTORE_CAUSE_COUNT
+} casestore_cause_t;
+typedef struct casestore_health {
+    bool failing;            /* the last write commit failed */
+    casestore_cause_t cause; /* of the last failure */
+    char last_error[256];    /* its message ("" when none since the start) */
+    int64_t since_ms;        /* wall-clock ms of the first failure of this spell (0: ok) */
+    int64_t recovered_ms;    /* wall-clock ms of the last recovery (0: never) */
+    int64_t last_outage_ms;  /* how long the last spell lasted */
+    uint64_t failures[CASESTORE_CAUSE_COUNT]; /* failed write commits since the start */
+    size_t map_mb, map_max_mb;                /* the map's size now, and its ceiling */
+    uint64_t map_grown;                       /* growths since the start */
+} casestore_health_t;
+/* "disk_full", "map_full", "io_error", "other". */
+const char *casestore_cause_name(casestore_cause_t cause);
+void casestore_health(casestore_t *self, casestore_health_t *out);
+/* The ceiling of map growth in MiB (0: CASESTORE_MAP_MAX_MB_DEFAULT; never
+   below the size the map has). */
+#define CASESTORE_MAP_MAX_MB_DEFAULT 65536u
+void casestore_set_map_max(casestore_t *self, size_t max_mb);
+/* Grows the map now if a full map asked for it (no transaction may be
+   open). 1 grown, 0 nothing to do (not asked, or at the ceiling), -1 (e). */
+int casestore_grow_if_full(casestore_t *self, fs_err_t *e);
+
 /* One write transaction at a time, on one thread (LMDB's rule). */
 int casestore_begin(casestore_t *self, bool write, casestore_txn_t **txn, fs_err_t *e);
 int casestore_commit(casestore_txn_t **txn, fs_err_t *e);
@@ -204,6 +240,26 @@ int casestore_case_status_index(const char *status);
    there), "by_status": {STATUS: n}}. The series has the days that have
    cases, oldest first, at most the last 366. Caller owns. */
 json_t *casestore_case_metrics(casestore_t *st, casestore_txn_t *txn, int window_days);
+/* MTTR parity: MTTA, MTTC and MTTR per site for the cases created in the
+   window_days UTC days up to now_ms's (1..CASESTORE_METRICS_WINDOW_MAX),
+   per bucket of bucket_days (1: days; 7: ISO weeks from Monday, the first
+   and last cut by the window). Reads the window's "d" rows only (days x
+   (sites + 1)), never the cases. NULL for a window or bucket out of range.
+   {"window_days", "bucket": "day"|"week", "from", "to": "YYYY-MM-DD",
+    "buckets": [{"from", "to"}], "best": {"mtta"|"mttc"|"mttr": SITE|null},
+    "overall": ROW, "sites": [ROW + "site", "ratio_to_best": {"mtta": x|null,
+    ...}]} where ROW is {"cases", "open_cases", "acknowledged", "contained",
+   "resolved" (counts), "mtta_s", "mttc_s", "mttr_s" (means, null: none),
+   "trend": {"mtta": {"first_half_s", "second_half_s", "change"}, ...},
+   "series": [one ROW's counts and means per bucket]}. The best site of a
+   metric has the lowest mean over the window; ratio_to_best is a site's
+   mean over it. The trend compares the cases created in the first
+   floor(window_days / 2) days with those of the rest: change is
+   (second - first) / first, negative when faster. Sites sorted by name.
+   Caller owns. */
+#define CASESTORE_METRICS_WINDOW_MAX 366
+json_t *casestore_case_metrics_by_site(casestore_t *st, casestore_txn_t *txn, int64_t now_ms,
+                                       int window_days, int bucket_days);
 /* The number of cases in each status, {"new": n, "analysis": n, ...}
    (every status present), of one site or (site NULL) of all: one row
    read, for the case list and the Prometheus metrics. Caller owns. */

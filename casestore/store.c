@@ -6,11 +6,13 @@
 #include "casestore_internal.h"
 #include "lmdb_env.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 static const char *const db_names[CASESTORE_DB_COUNT] = {
-    "events",   "seq",   "counters",   "cases",  "obs",       "runs",      "commands",
-    "pending",  "sites", "meta",       "timers", "approvals", "requests",  "playbooks",
+    "events",   "seq",   "counters",   "cases",  "obs",       "runs",       "commands",
+    "pending",  "sites", "meta",       "timers", "approvals", "requests",   "playbooks",
     "timeline", "audit", "governance", "dedup",  "http",      "aggregates", "identities"};
 
 #define INSTANCE_KEY "instance"
@@ -20,7 +22,20 @@ struct casestore {
     char instance[13];
     char *sign_key; /* the broker's Ed25519 private key file, for audit checkpoints */
     uint64_t checkpoint_every;
+    MDB_txn *write_txn;        /* the open write transaction (commit watches it) */
+    bool grow_pending;         /* a write found the map full: grow before the next */
+    size_t map_max_mb;         /* ceiling of growth */
+    casestore_health_t health; /* what casestore_health reports */
+    int64_t next_log_ms;       /* commit_failed lines: at most one per STORE_LOG_EVERY_MS */
+    uint64_t unlogged;         /* failures since the last such line */
 };
+
+static void note_failure(casestore_t *self, int rc, const char *text);
+
+#define STORE_LOG_EVERY_MS 10000
+/* An EIO commit on a filesystem with less free than this was a short write
+   (LMDB turns a short pwrite into EIO): the disk is full, not failing. */
+#define STORE_FULL_BELOW_BYTES (1024u * 1024u)
 
 void casestore_set_checkpoint_every(casestore_t *self, uint64_t n)
 {
@@ -68,6 +83,16 @@ static int own_code(fs_err_t *e)
     return -1;
 }
 
+/* A put that found the map full: LMDB marks the transaction failed, so the
+   caller aborts it; the map grows before the next write transaction. */
+static int put_failed(casestore_t *self, fs_err_t *e)
+{
+    if (e && e->code == FS_E_FULL) {
+        note_failure(self, MDB_MAP_FULL, e->text);
+    }
+    return own_code(e);
+}
+
 static casestore_t *open_env(const char *dir, size_t map_mb, bool readonly, fs_err_t *e)
 {
     fs_lmdb_opts_t opts = {.what = "store",
@@ -83,6 +108,10 @@ static casestore_t *open_env(const char *dir, size_t map_mb, bool readonly, fs_e
     }
     casestore_t *self = fs_xcalloc(1, sizeof *self);
     self->env = env;
+    /* casestore_commit gets only the transaction: it finds us through it. */
+    mdb_env_set_userctx(fs_lmdb_env(env), self);
+    self->health.map_mb = fs_lmdb_map_mb(env);
+    casestore_set_map_max(self, 0);
     return self;
 }
 
@@ -165,29 +194,175 @@ const char *casestore_instance(const casestore_t *self)
     return self->instance;
 }
 
+/* ---- storage health -------------------------------------------------------- */
+
+const char *casestore_cause_name(casestore_cause_t cause)
+{
+    static const char *const names[CASESTORE_CAUSE_COUNT] = {"disk_full", "map_full", "io_error",
+                                                             "other"};
+    return cause < CASESTORE_CAUSE_COUNT ? names[cause] : "other";
+}
+
+void casestore_health(casestore_t *self, casestore_health_t *out)
+{
+    *out = self->health;
+    out->map_mb = fs_lmdb_map_mb(self->env);
+    out->map_max_mb = self->map_max_mb;
+}
+
+void casestore_set_map_max(casestore_t *self, size_t max_mb)
+{
+    size_t now = fs_lmdb_map_mb(self->env);
+    self->map_max_mb = max_mb ? max_mb : CASESTORE_MAP_MAX_MB_DEFAULT;
+    if (self->map_max_mb < now)
+        self->map_max_mb = now;
+}
+
+static unsigned long long free_bytes(const char *dir)
+{
+    struct statvfs st;
+    return statvfs(dir, &st) == 0 ? (unsigned long long)st.f_bavail * st.f_frsize : 0;
+}
+
+static casestore_cause_t classify(const char *dir, int rc)
+{
+    if (rc == MDB_MAP_FULL)
+        return CASESTORE_CAUSE_MAP_FULL;
+    if (rc == ENOSPC || rc == EDQUOT)
+        return CASESTORE_CAUSE_DISK_FULL;
+    if (rc == EIO)
+        return free_bytes(dir) < STORE_FULL_BELOW_BYTES ? CASESTORE_CAUSE_DISK_FULL
+                                                        : CASESTORE_CAUSE_IO;
+    return CASESTORE_CAUSE_OTHER;
+}
+
+/* A write failed for good (its transaction is gone): count, say so, and
+   arm the map's growth when the map was the cause. */
+static void note_failure(casestore_t *self, int rc, const char *text)
+{
+    const char *dir = fs_lmdb_dir(self->env);
+    casestore_health_t *h = &self->health;
+    casestore_cause_t cause = classify(dir, rc);
+    h->cause = cause;
+    h->failures[cause]++;
+    size_t n = strlen(text) < sizeof h->last_error ? strlen(text) : sizeof h->last_error - 1;
+    memcpy(h->last_error, text, n);
+    h->last_error[n] = '\0';
+    if (!h->failing) {
+        h->failing = true;
+        h->since_ms = fs_now_ms();
+        self->next_log_ms = 0;
+    }
+    if (cause == CASESTORE_CAUSE_MAP_FULL)
+        self->grow_pending = true;
+    int64_t now = fs_mono_ms();
+    if (now < self->next_log_ms) {
+        self->unlogged++;
+        return;
+    }
+    self->next_log_ms = now + STORE_LOG_EVERY_MS;
+    char q[300];
+    fs_log(FS_LOG_ERROR, "store", "store_commit_failed",
+           "cause=%s state_dir=%s free_bytes=%llu map_mb=%zu failures_since_last_line=%llu "
+           "reason=%s msg=\"nothing of the failed transaction is stored or acknowledged; sites "
+           "resend once it succeeds again%s\"",
+           casestore_cause_name(cause), dir, free_bytes(dir), fs_lmdb_map_mb(self->env),
+           (unsigned long long)self->unlogged, fs_log_quote(q, sizeof q, text),
+           cause == CASESTORE_CAUSE_DISK_FULL ? ": free space on the state directory's filesystem"
+           : cause == CASESTORE_CAUSE_MAP_FULL
+               ? ": the map grows before the next write (up to store.map_max_mb)"
+               : "");
+    self->unlogged = 0;
+}
+
+static void note_success(casestore_t *self)
+{
+    casestore_health_t *h = &self->health;
+    if (!h->failing)
+        return;
+    int64_t now = fs_now_ms();
+    h->failing = false;
+    h->recovered_ms = now;
+    h->last_outage_ms = now - h->since_ms;
+    h->since_ms = 0;
+    fs_log(FS_LOG_INFO, "store", "store_recovered",
+           "state_dir=%s outage_ms=%lld failures=%llu msg=\"writes succeed again\"",
+           fs_lmdb_dir(self->env), (long long)h->last_outage_ms,
+           (unsigned long long)(h->failures[0] + h->failures[1] + h->failures[2] + h->failures[3]));
+}
+
+int casestore_grow_if_full(casestore_t *self, fs_err_t *e)
+{
+    if (!self->grow_pending)
+        return 0;
+    self->grow_pending = false;
+    size_t before = fs_lmdb_map_mb(self->env), now = before;
+    int rc = fs_lmdb_grow(self->env, self->map_max_mb, &now, e);
+    if (rc < 0)
+        return own_code(e);
+    if (rc == 1) {
+        fs_log(FS_LOG_ERROR, "store", "store_map_at_ceiling",
+               "state_dir=%s map_mb=%zu msg=\"the map is full and at store.map_max_mb: raise it\"",
+               fs_lmdb_dir(self->env), now);
+        return 0;
+    }
+    self->health.map_grown++;
+    fs_log(FS_LOG_WARN, "store", "store_map_grown", "state_dir=%s from_mb=%zu to_mb=%zu max_mb=%zu",
+           fs_lmdb_dir(self->env), before, now, self->map_max_mb);
+    return 1;
+}
+
 int casestore_begin(casestore_t *self, bool write, casestore_txn_t **txn, fs_err_t *e)
 {
+    /* Growing needs no transaction open: between transactions, here. */
+    if (write && self->grow_pending && casestore_grow_if_full(self, e) < 0) {
+        *txn = NULL;
+        return -1;
+    }
     MDB_txn *t = NULL;
     int rc = fs_lmdb_begin(self->env, write, &t, e);
     *txn = (casestore_txn_t *)t;
+    if (rc == 0 && write)
+        self->write_txn = t;
     return rc ? own_code(e) : 0;
 }
 
 int casestore_commit(casestore_txn_t **txn, fs_err_t *e)
 {
-    /* Not fs_lmdb_commit: a transaction does not know its casestore_t. */
+    /* Not fs_lmdb_commit: a transaction finds its casestore_t through its
+       environment (set at open), to keep the health of write commits. */
+    casestore_t *self = mdb_env_get_userctx(mdb_txn_env(lm(*txn)));
+    bool write = self && self->write_txn == lm(*txn);
+    if (write)
+        self->write_txn = NULL;
     int rc = mdb_txn_commit(lm(*txn));
     *txn = NULL;
+    if (rc == 0) {
+        if (write)
+            note_success(self);
+        return 0;
+    }
+    char text[256];
+    int code = rc == MDB_MAP_FULL ? CASESTORE_E_FULL : CASESTORE_E_STORAGE;
     if (rc == MDB_MAP_FULL)
-        return fs_err_setc(e, CASESTORE_E_FULL,
-                           "store: commit: the LMDB map is full (raise store.map_size_mb)");
-    return rc ? fs_err_setc(e, CASESTORE_E_STORAGE, "store: commit: %s", mdb_strerror(rc)) : 0;
+        snprintf(text, sizeof text,
+                 "store: commit in %s: the LMDB map is full (it grows up to store.map_max_mb)",
+                 self ? fs_lmdb_dir(self->env) : "?");
+    else
+        snprintf(text, sizeof text, "store: commit in %s: %s", self ? fs_lmdb_dir(self->env) : "?",
+                 mdb_strerror(rc));
+    if (self)
+        note_failure(self, rc, text);
+    return fs_err_setc(e, code, "%s", text);
 }
 
 void casestore_abort(casestore_txn_t **txn)
 {
     if (txn && *txn) {
         MDB_txn *t = lm(*txn);
+        casestore_t *self = mdb_env_get_userctx(mdb_txn_env(t));
+        if (self && self->write_txn == t)
+            self->write_txn = NULL;
         fs_lmdb_abort(&t);
         *txn = NULL;
     }
@@ -208,7 +383,9 @@ int casestore_get(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, co
 int casestore_put(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
                   size_t klen, const void *val, size_t vlen, fs_err_t *e)
 {
-    return fs_lmdb_put(self->env, lm(txn), db, key, klen, val, vlen, 0, e) ? own_code(e) : 0;
+    if (fs_lmdb_put(self->env, lm(txn), db, key, klen, val, vlen, 0, e) == 0)
+        return 0;
+    return put_failed(self, e);
 }
 
 int casestore_del(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
@@ -275,9 +452,11 @@ uint64_t casestore_append_event(casestore_t *self, casestore_txn_t *txn, const v
     unsigned char key[8];
     fs_u64_to_be(id, key);
     /* Ids only grow: appended at the end of the tree, no search. */
-    if (!id || fs_lmdb_put(self->env, lm(txn), CASESTORE_DB_EVENTS, key, 8, data, len, MDB_APPEND,
-                           e) != 0) {
-        own_code(e);
+    if (!id)
+        return 0;
+    if (fs_lmdb_put(self->env, lm(txn), CASESTORE_DB_EVENTS, key, 8, data, len, MDB_APPEND, e) !=
+        0) {
+        put_failed(self, e);
         return 0;
     }
     return id;

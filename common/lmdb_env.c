@@ -211,6 +211,27 @@ int fs_lmdb_put_u64(fs_lmdb_t *self, MDB_txn *txn, unsigned db, const char *key,
     return fs_lmdb_put(self, txn, db, key, strlen(key), be, 8, 0, e);
 }
 
+size_t fs_lmdb_map_mb(fs_lmdb_t *self)
+{
+    MDB_envinfo info;
+    return mdb_env_info(self->env, &info) == 0 ? info.me_mapsize >> 20 : 0;
+}
+
+int fs_lmdb_grow(fs_lmdb_t *self, size_t max_mb, size_t *now_mb, fs_err_t *e)
+{
+    size_t cur = fs_lmdb_map_mb(self);
+    *now_mb = cur;
+    if (cur >= max_mb)
+        return 1;
+    size_t next = cur * 2 > max_mb ? max_mb : cur * 2;
+    int rc = mdb_env_set_mapsize(self->env, next << 20);
+    if (rc != 0)
+        return fs_err_setc(e, FS_E_STORAGE, "%s: grow the map of %s to %zu MiB: %s", self->what,
+                           self->dir, next, mdb_strerror(rc));
+    *now_mb = fs_lmdb_map_mb(self);
+    return 0;
+}
+
 size_t fs_lmdb_count(fs_lmdb_t *self, MDB_txn *txn, unsigned db)
 {
     MDB_stat st;

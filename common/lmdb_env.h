@@ -83,6 +83,14 @@ int fs_lmdb_del(fs_lmdb_t *self, MDB_txn *txn, unsigned db, const void *key, siz
 uint64_t fs_lmdb_get_u64(fs_lmdb_t *self, MDB_txn *txn, unsigned db, const char *key);
 int fs_lmdb_put_u64(fs_lmdb_t *self, MDB_txn *txn, unsigned db, const char *key, uint64_t value,
                     fs_err_t *e);
+/* Grows the map to twice its size, at most max_mb MiB (LMDB's
+   mdb_env_set_mapsize). LMDB's rule: no transaction of this process may be
+   open (callers grow between transactions, on their one writer thread).
+   *now_mb receives the map's size after the call. 0 grown, 1 already at
+   max_mb (nothing changed), -1 with e set. */
+int fs_lmdb_grow(fs_lmdb_t *self, size_t max_mb, size_t *now_mb, fs_err_t *e);
+/* The map's size in MiB. */
+size_t fs_lmdb_map_mb(fs_lmdb_t *self);
 /* Number of records in db (0 when unopened). */
 size_t fs_lmdb_count(fs_lmdb_t *self, MDB_txn *txn, unsigned db);
 

@@ -66,6 +66,15 @@ struct adapter {
     bool welcomed;
     uint64_t sent_upto; /* highest seq sent on this connection */
     uint64_t acked;     /* highest seq the broker stored */
+    /* RESEND (docs/protocol.md §5.3): the send cursor went back to where the
+       broker stored up to; "pass" counts those rewinds, so that answers to
+       batches sent before one are told apart; nothing is sent before
+       resend_hold_until (monotonic ms), and the wait doubles while the
+       broker makes no progress (resend_backoff_ms, at most 30 s). */
+    uint32_t pass;
+    int64_t resend_hold_until;
+    int64_t resend_backoff_ms;
+    uint64_t resend_at; /* the resend_from of the last rewind */
     int64_t last_rx;    /* monotonic ms */
     int64_t next_heartbeat;
     int64_t backoff_ms;

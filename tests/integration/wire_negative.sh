@@ -56,7 +56,8 @@ EV='{"class_uid":4001,"site":"alpha"}'
 r=$(probe --as sites:alpha FSP/1 HELLO "$HELLO_ALPHA" --- FSP/1 EVENTS '{"epoch":"probe1","first_seq":5,"classes":[4001]}' "$EV" \
           --- FSP/1 EVENTS '{"epoch":"probe1","first_seq":1,"classes":[4001,4001]}' "$EV" "$EV" \
           --- FSP/1 EVENTS '{"epoch":"probe1","first_seq":2,"classes":[4001,4001]}' "$EV" "$EV")
-check "§5.3: a batch that skips sequence numbers is refused" grep -q '^ERROR .*§5.3: sequence gap: expected first_seq 1, got 5' <<<"$r"
+check "§5.3: a batch that skips sequence numbers is refused: nothing stored, RESEND from 1 (an ACK of upto 0)" \
+    grep -q '^ACK {"epoch":"probe1","upto":0,"resend_from":1,"first_seq":5,.*"reason":"§5.3: sequence gap: expected first_seq 1, got 5"' <<<"$r"
 check "§5.3: the in-order batch is stored and ACKed" grep -q '^ACK {"epoch":"probe1","upto":2}' <<<"$r"
 check "§5.3: an overlapping resend is ACKed, only the new event stored" grep -q '^ACK {"epoch":"probe1","upto":3}' <<<"$r"
 check "§5.3: exactly 3 events of alpha stored" stat_is .events.per_site.alpha 3
