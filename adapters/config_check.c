@@ -74,6 +74,7 @@ static const fs_schema_field_t source_fields[] = {
     FS_REQUIRED("name",
                 FS_S_STRING_CHECK(instance_name_check, "a name of 1..64 characters without ':'")),
     FS_FIELD("interval_s", FS_S_INT(1, 86400)),
+    FS_FIELD("silence_alert_s", FS_S_INT(1, 31536000)),
     FS_FIELDS_END,
 };
 

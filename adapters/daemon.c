@@ -95,7 +95,25 @@ void adapter_destroy(adapter_t **self_p)
 
 /* ---- the connection ------------------------------------------------------------- */
 
-static json_t *status_body(adapter_t *a)
+/* HELLO / HEARTBEAT "sources" (docs/mna-gap.md, coverage): each configured
+   source, its silence threshold and its counts since the adapter started. */
+static json_t *sources_body(adapter_t *a)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < a->source_count; i++) {
+        const source_slot_t *s = &a->sources[i];
+        json_array_append_new(
+            out,
+            json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:o}", "name", s->name, "source_id",
+                      s->source_id, "type", s->plugin ? s->plugin->type : NULL, "silence_alert_s",
+                      (json_int_t)s->silence_alert_s, "normalized", (json_int_t)s->normalized,
+                      "dead_letters", (json_int_t)s->dead_letters, "last_event_ms",
+                      s->last_event_ms ? json_integer(s->last_event_ms) : json_null()));
+    }
+    return out;
+}
+
+static json_t *status_counts(adapter_t *a)
 {
     outbox_stats_t st;
     outbox_stats(a->outbox, &st);
@@ -104,6 +122,13 @@ static json_t *status_body(adapter_t *a)
                      (json_int_t)st.backlog, "outbox_last_seq", (json_int_t)st.last_seq,
                      "dead_letters", (json_int_t)st.dead_letters, "outbox_full",
                      (json_int_t)st.refused_full);
+}
+
+static json_t *status_body(adapter_t *a)
+{
+    json_t *body = status_counts(a);
+    json_object_set_new(body, "sources", sources_body(a));
+    return body;
 }
 
 /* What this site runs (HELLO "connectors", docs/protocol.md §5.1): its

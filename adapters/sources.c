@@ -139,6 +139,10 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         if (iv &&
             (!json_is_integer(iv) || json_integer_value(iv) < 1 || json_integer_value(iv) > 86400))
             return fs_err_set(e, "sources[%zu].interval_s: an integer from 1 to 86400", i);
+        json_t *sa = json_object_get(c, "silence_alert_s");
+        if (sa && (!json_is_integer(sa) || json_integer_value(sa) < 1 ||
+                   json_integer_value(sa) > 31536000))
+            return fs_err_set(e, "sources[%zu].silence_alert_s: an integer from 1 to 31536000", i);
         source_slot_t *slot = &a->sources[a->source_count];
         fs_err_t ie = {0};
         if (!(slot->state = ops->init(c, a->cfg.state_dir, &ie)))
@@ -148,6 +152,9 @@ int adapter_add_sources(adapter_t *a, fs_err_t *e)
         snprintf(slot->source_id, sizeof slot->source_id, "%s", source_id);
         slot->interval_ms = (iv ? json_integer_value(iv) : SOURCE_DEFAULT_INTERVAL_S) * 1000;
         slot->next_poll = 0; /* at once */
+        json_t *silence = json_object_get(c, "silence_alert_s");
+        slot->silence_alert_s =
+            silence ? json_integer_value(silence) : ADAPTER_SILENCE_ALERT_DEFAULT_S;
         a->source_count++;
         struct source_worker *w = fs_xcalloc(1, sizeof *w);
         pthread_mutex_init(&w->mu, NULL);
@@ -252,6 +259,12 @@ static void finish_poll(adapter_t *a, source_slot_t *s, json_t *records,
     size_t added = 0, rejected = 0;
     if (rc >= 0 && commit(a, s, records, prepared, next, &added, &rejected, &e) != 0)
         rc = -1;
+    if (rc >= 0) { /* what HEARTBEAT "sources" reports (daemon.c) */
+        s->normalized += added;
+        s->dead_letters += rejected;
+        if (added)
+            s->last_event_ms = fs_now_ms();
+    }
     if (s->plugin->on_commit) /* a push source answers its senders now */
         s->plugin->on_commit(s->state, rc >= 0);
     int64_t now = fs_mono_ms();

@@ -7,6 +7,7 @@
 #include "broker_internal.h"
 #include "http_internal.h"
 #include "passkey_internal.h"
+#include "site_coverage.h"
 
 #include <string.h>
 
@@ -38,6 +39,8 @@ static const struct {
 } commands[] = {
     {"stats", control_stats, false, ANY, false},
     {"sites", control_sites, false, ANY, false},
+    {"sites.gap", control_sites_gap, false, ANY, false},           /* site_gap.c */
+    {"sites.coverage", control_sites_coverage, false, ANY, false}, /* source_coverage.c */
     {"case.list", control_case_list, false, ANY, false},
     {"case.show", control_case_show, false, ANY, false},
     {"case.update", control_case_update, true, "analyst,site-admin," ADMIN, false},

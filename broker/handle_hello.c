@@ -4,6 +4,7 @@
     HEARTBEAT (what the site reports about itself) and BYE.  Every
     connection event is an audit entry. */
 #include "broker_internal.h"
+#include "site_coverage.h"
 
 #include <string.h>
 
@@ -40,7 +41,7 @@ static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err
         rec = json_object();
     static const char *const fields[] = {"protocol",    "version",      "outbox_backlog",
                                          "outbox_full", "dead_letters", "capabilities",
-                                         "scopes",      "connectors"};
+                                         "scopes",      "connectors",   "sources"};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         json_t *v = json_object_get(s->reported, fields[i]);
         if (v)
@@ -113,7 +114,10 @@ int handle_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
 {
     json_decref(s->reported);
     s->reported = json_incref(m->body);
-    return save_site_record(b, s, NULL, e);
+    if (save_site_record(b, s, NULL, e) != 0)
+        return -1;
+    coverage_on_heartbeat(b, s); /* source silences (source_coverage.c) */
+    return 0;
 }
 
 int handle_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)

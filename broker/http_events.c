@@ -110,6 +110,18 @@ static const char *map_entry(events_page_t *p, const json_t *entry, json_t **dat
     *data = NULL;
     if (!kind)
         return NULL;
+    if (strncmp(kind, "site.source_", 12) == 0) { /* coverage health (source_coverage.c) */
+        const char *site = str_of(subject, "site"), *source = str_of(subject, "source");
+        if (!site || !source ||
+            (strcmp(kind + 12, "silent") != 0 && strcmp(kind + 12, "flowing") != 0) ||
+            (is_site_admin(p->who) && (!p->who->site || strcmp(p->who->site, site) != 0)))
+            return NULL;
+        *data = json_pack("{s:s, s:s, s:O?, s:O?, s:O?}", "site", site, "source", source,
+                          "last_event_ms", json_object_get(details, "last_event_ms"),
+                          "silence_alert_s", json_object_get(details, "silence_alert_s"), "case_id",
+                          json_object_get(details, "case_id"));
+        return kind; /* "site.source_silent" / "site.source_flowing" */
+    }
     if (strncmp(kind, "site.", 5) == 0) {
         const char *site = str_of(subject, "site");
         bool up = strcmp(kind, "site.hello") == 0;

@@ -4,6 +4,7 @@
     transaction, committed before the ACK, and only then the messages the
     runs queued are sent. */
 #include "broker_internal.h"
+#include "casestore_activity.h"
 #include "ocsf.h"
 
 #include <string.h>
@@ -78,6 +79,7 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
     uint64_t stored = 0, duplicates = 0, refused = 0, seq = first, first_refused = 0;
     const char *refused_why = NULL;
     int rc = 0;
+    casestore_activity_t *act = casestore_activity_new(s->site, fs_now_ms()); /* site_activity.c */
     for (zframe_t *f = zmsg_first(m->events); f && rc == 0; f = zmsg_next(m->events), seq++) {
         if (seq <= last)
             continue; /* a resend of what is already stored: idempotent */
@@ -108,6 +110,7 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
         }
         stored++;
         json_int_t cls = json_integer_value(json_array_get(classes, seq - first));
+        casestore_activity_note(act, zframe_data(f), zframe_size(f), cls);
         if (!needs_parsing(b, cls))
             continue;
         /* Only findings are parsed on the broker: the hot path stays cheap. */
@@ -121,6 +124,8 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
         }
         /* What this site's own events say it owns (its devices, its users). */
         route_learn(b->routes, s->site, event, fs_now_ms());
+        if (OCSF_CLASS_IS_FINDING(cls))
+            casestore_activity_note_finding(act, event);
         rc = runs_on_finding(b, txn, event, id, &out, e);
         json_decref(event);
     }
@@ -129,6 +134,9 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
         fs_u64_to_be(upto, be);
         rc = casestore_put(b->store, txn, CASESTORE_DB_SEQ, key, klen, be, 8, e);
     }
+    if (rc == 0 && stored)
+        rc = casestore_activity_flush(b->store, txn, act, e);
+    casestore_activity_destroy(&act);
     if (rc == 0 && stored)
         rc = casestore_counter_add(b->store, txn, "events", (int64_t)stored, e);
     if (rc == 0 && stored)

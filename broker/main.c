@@ -5,6 +5,7 @@
 #include "playbooks.h"
 #include "route_schema.h"
 #include "routing.h"
+#include "private/site_coverage.h" /* broker_coverage_schema */
 
 #include <czmq.h>
 #include <getopt.h>
@@ -78,6 +79,7 @@ static const fs_schema_field_t broker_fields[] = {
     FS_FIELD("http", FS_S_OBJECT(http_fields)),
     FS_FIELD("sites", &route_sites_schema),
     FS_FIELD("governance", &governance_config_schema),
+    FS_FIELD("coverage", &broker_coverage_schema), /* source_coverage.c */
     FS_FIELDS_END,
 };
 

@@ -40,6 +40,9 @@ int cmd_keys(const cli_opts_t *o, int argc, char **argv);
 int cmd_stats(const cli_opts_t *o, int argc, char **argv);
 int cmd_case(const cli_opts_t *o, int argc, char **argv);
 int cmd_sites(const cli_opts_t *o, int argc, char **argv);
+/* sites gap / sites coverage (cmd_sites_gap.c), called by cmd_sites. */
+int cmd_sites_gap(const cli_opts_t *o, int argc, char **argv);
+int cmd_sites_coverage(const cli_opts_t *o, int argc, char **argv);
 int cmd_approvals(const cli_opts_t *o, int argc, char **argv);
 int cmd_runs(const cli_opts_t *o, int argc, char **argv);
 int cmd_metrics(const cli_opts_t *o, int argc, char **argv);

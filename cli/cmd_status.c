@@ -62,6 +62,10 @@ int cmd_stats(const cli_opts_t *o, int argc, char **argv)
 
 int cmd_sites(const cli_opts_t *o, int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "gap") == 0)
+        return cmd_sites_gap(o, argc, argv);
+    if (argc > 1 && strcmp(argv[1], "coverage") == 0)
+        return cmd_sites_coverage(o, argc, argv);
     bool json = false;
     int rc = parse_json_flag("sites", argc, argv, &json);
     if (rc != 0)

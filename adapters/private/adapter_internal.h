@@ -26,6 +26,7 @@ typedef struct connector_slot {
 } connector_slot_t;
 
 #define ADAPTER_MAX_SOURCES 32
+#define ADAPTER_SILENCE_ALERT_DEFAULT_S 3600 /* a source's "silence_alert_s" (docs/mna-gap.md) */
 
 /* A configured source instance (sources.c). */
 typedef struct source_slot {
@@ -37,6 +38,12 @@ typedef struct source_slot {
     int64_t next_poll;            /* monotonic ms */
     int64_t backoff_ms;           /* after failed polls, up to interval_ms * 8 */
     struct source_worker *worker; /* sources.c: the thread that polls (NULL: one-shot) */
+    /* What HEARTBEAT "sources" reports (docs/protocol.md §5.9, coverage):
+       counts since the adapter started, and the silence threshold. */
+    int64_t silence_alert_s; /* the broker calls the source silent after this */
+    uint64_t normalized;     /* events added to the outbox */
+    uint64_t dead_letters;   /* records dead-lettered as not normalizable */
+    int64_t last_event_ms;   /* wall-clock ms of the last poll that added events (0: none) */
 } source_slot_t;
 
 typedef struct actuator_slot {

@@ -1,0 +1,441 @@
+/*  site_gap.c — the capability gap analysis of the M&A transition
+    (docs/mna-gap.md): for each site, side by side, what it produced in the
+    window (sources, OCSF classes, ATT&CK techniques: the ingest-time
+    aggregates of casestore/site_activity.c, no event scan), what it
+    announced (OpenC2 pairs in its HELLO capabilities, analyzers, responders
+    and actuators in its HELLO connectors), and the playbooks active or in
+    shadow there; then for every loaded playbook and every site as the
+    alert's site, whether the playbook can run end to end — every analyzer,
+    responder and OpenC2 pair it may need present at the site each step
+    routes to — and what to add where.
+
+    Where a step goes (docs/playbooks.md "site"):
+      a literal site            -> that site
+      {{ .each.ID }} / {{ .item }} inside a foreach whose items depend only
+        on .sites and .event.site -> each site the items name (evaluated
+        with the playbook's own jq for every alert site)
+      absent, {{ .event.site }}, anything else -> the alert's site ("any
+        site the alert comes from": every site is checked as that site) */
+#include "broker_internal.h"
+#include "casestore_activity.h"
+#include "site_coverage.h"
+
+#include <string.h>
+
+#define GAP_SITES_MAX 64
+
+/* One thing a playbook needs somewhere. */
+typedef struct need {
+    char what[160];    /* "analyzer host-context", "openc2 deny ipv4_net" */
+    char kind[12];     /* analyzer | responder | openc2 */
+    char name[128];    /* the connector name, or "ACTION TARGET" */
+    char site[64];     /* a literal site, "" otherwise */
+    const char *items; /* the enclosing foreach's items program (borrowed), or NULL */
+} need_t;
+
+typedef struct needs {
+    need_t *v;
+    size_t n, size;
+} needs_t;
+
+static void needs_add(needs_t *ns, const char *kind, const char *name, const char *site,
+                      const char *items)
+{
+    if (ns->n == ns->size) {
+        ns->size = ns->size ? ns->size * 2 : 16;
+        ns->v = fs_xrealloc(ns->v, ns->size * sizeof *ns->v);
+    }
+    need_t *n = &ns->v[ns->n++];
+    memset(n, 0, sizeof *n);
+    snprintf(n->kind, sizeof n->kind, "%s", kind);
+    snprintf(n->name, sizeof n->name, "%s", name);
+    snprintf(n->what, sizeof n->what, "%s %s", kind, name);
+    if (site)
+        snprintf(n->site, sizeof n->site, "%s", site);
+    n->items = items;
+}
+
+/* What a step's "site" says: a literal site (copied to lit), a loop
+   variable (returns the loop's items), or the alert's site (NULL, lit ""). */
+static const char *step_route(const json_t *step, const char *items_of_loop, char *lit,
+                              size_t size)
+{
+    const char *site = json_string_value(json_object_get(step, "site"));
+    lit[0] = '\0';
+    if (!site)
+        return NULL;
+    if (!strstr(site, "{{")) {
+        snprintf(lit, size, "%s", site);
+        return NULL;
+    }
+    if (items_of_loop && (strstr(site, ".each.") || strstr(site, ".item")))
+        return items_of_loop;
+    return NULL;
+}
+
+static void collect(const json_t *steps, const char *items, needs_t *ns);
+
+static void collect_step(const json_t *s, const char *items, needs_t *ns)
+{
+    const char *type = json_string_value(json_object_get(s, "type"));
+    char lit[64];
+    if (!type)
+        return;
+    if (strcmp(type, "enrich") == 0 || strcmp(type, "action") == 0) {
+        bool enrich = type[0] == 'e';
+        const char *name =
+            json_string_value(json_object_get(s, enrich ? "analyzer" : "responder"));
+        const char *loop = step_route(s, items, lit, sizeof lit);
+        if (name)
+            needs_add(ns, enrich ? "analyzer" : "responder", name, lit, loop);
+    } else if (strcmp(type, "openc2") == 0) {
+        const json_t *cmd = json_object_get(s, "command");
+        const char *action = json_string_value(json_object_get(cmd, "action"));
+        const json_t *target = json_object_get(cmd, "target");
+        const char *tname = json_is_object(target) && json_object_size(target) == 1
+                                ? json_object_iter_key(json_object_iter((json_t *)target))
+                                : NULL;
+        const char *loop = step_route(s, items, lit, sizeof lit);
+        char pair[128];
+        if (action && tname) {
+            snprintf(pair, sizeof pair, "%s %s", action, tname);
+            needs_add(ns, "openc2", pair, lit, loop);
+        }
+    } else if (strcmp(type, "foreach") == 0) {
+        collect(json_object_get(s, "steps"), json_string_value(json_object_get(s, "items")), ns);
+    } else if (strcmp(type, "parallel") == 0) {
+        size_t i;
+        json_t *br;
+        json_array_foreach(json_object_get(s, "branches"), i, br)
+            collect(json_is_object(br) ? json_object_get(br, "steps") : br, items, ns);
+    }
+    collect(json_object_get(s, "then"), items, ns);
+    collect(json_object_get(s, "else"), items, ns);
+    if (json_is_array(json_object_get(s, "on_error")))
+        collect(json_object_get(s, "on_error"), items, ns);
+}
+
+static void collect(const json_t *steps, const char *items, needs_t *ns)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(steps, i, s) collect_step(s, items, ns);
+}
+
+/* ---- what a site has ---------------------------------------------------------- */
+
+static bool connector_named(const json_t *rec, const char *kind, const char *name)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(rec, "connectors"), i, c)
+    {
+        const char *k = json_string_value(json_object_get(c, "kind"));
+        const char *n = json_string_value(json_object_get(c, "name"));
+        if (k && n && strcmp(k, kind) == 0 && strcmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool has_pair(const json_t *rec, const char *pair)
+{
+    char action[64];
+    const char *sp = strchr(pair, ' ');
+    if (!sp || (size_t)(sp - pair) >= sizeof action)
+        return false;
+    memcpy(action, pair, (size_t)(sp - pair));
+    action[sp - pair] = '\0';
+    const json_t *targets =
+        json_object_get(json_object_get(json_object_get(rec, "capabilities"), "pairs"), action);
+    size_t i;
+    json_t *t;
+    json_array_foreach(targets, i, t) if (json_is_string(t) &&
+                                          strcmp(json_string_value(t), sp + 1) == 0) return true;
+    return false;
+}
+
+static bool site_has(const json_t *rec, const need_t *n)
+{
+    if (!rec)
+        return false;
+    if (strcmp(n->kind, "openc2") == 0)
+        return has_pair(rec, n->name);
+    return connector_named(rec, n->kind, n->name);
+}
+
+static json_t *names_of_kind(const json_t *rec, const char *kind, const char *field)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(rec, "connectors"), i, c)
+    {
+        const char *k = json_string_value(json_object_get(c, "kind"));
+        json_t *v = json_object_get(c, field);
+        if (k && strcmp(k, kind) == 0 && json_is_string(v))
+            json_array_append(out, v);
+    }
+    return out;
+}
+
+static json_t *pairs_of(const json_t *rec)
+{
+    json_t *out = json_array();
+    const char *action;
+    json_t *targets;
+    json_object_foreach(json_object_get(json_object_get(rec, "capabilities"), "pairs"), action,
+                        targets)
+    {
+        if (strcmp(action, "query") == 0)
+            continue;
+        size_t i;
+        json_t *t;
+        json_array_foreach(targets, i, t) if (json_is_string(t))
+            json_array_append_new(out, json_sprintf("%s %s", action, json_string_value(t)));
+    }
+    return out;
+}
+
+/* The playbooks active / in shadow at a site: governance's per-site maps,
+   or (no governance) every playbook of the directory, live everywhere. */
+static json_t *site_playbooks(broker_t *b, casestore_txn_t *txn, const char *site, bool shadow)
+{
+    json_t *out = json_array();
+    if (!b->gov) {
+        for (size_t i = 0; !shadow && i < playbook_set_count(b->playbooks); i++)
+            json_array_append_new(out,
+                                  json_string(playbook_name(playbook_set_get(b->playbooks, i))));
+        return out;
+    }
+    json_t *m = governance_site_versions(b, txn, site, shadow);
+    const char *name;
+    json_t *v;
+    json_object_foreach(m, name, v) json_array_append_new(out, json_string(name));
+    json_decref(m);
+    return out;
+}
+
+static json_t *site_view(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *rec,
+                         int window, int64_t now)
+{
+    json_t *act = casestore_site_activity(b->store, txn, site, window, now);
+    json_t *sources = json_object();
+    const char *id;
+    json_t *row;
+    json_object_foreach(json_object_get(act, "sources"), id, row)
+    {
+        json_int_t n = json_integer_value(json_object_get(row, "events"));
+        if (n > 0)
+            json_object_set_new(sources, id, json_integer(n));
+    }
+    /* Configured sources that produced nothing in the window show with 0. */
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(rec, "connectors"), i, c)
+    {
+        const char *k = json_string_value(json_object_get(c, "kind"));
+        const char *sid = json_string_value(json_object_get(c, "source_id"));
+        if (k && sid && strcmp(k, "source") == 0 && !json_object_get(sources, sid))
+            json_object_set_new(sources, sid, json_integer(0));
+    }
+    json_t *out = json_pack(
+        "{s:O?, s:O?, s:o, s:O, s:O, s:o, s:O?, s:o, s:o, s:o, s:o, s:o}", "connected",
+        json_object_get(rec, "connected"), "health", json_object_get(rec, "health"), "sources",
+        sources, "classes", json_object_get(act, "classes"), "techniques",
+        json_object_get(act, "techniques"), "openc2_pairs", pairs_of(rec), "profiles",
+        json_object_get(json_object_get(rec, "capabilities"), "profiles"), "analyzers",
+        names_of_kind(rec, "analyzer", "name"), "responders", names_of_kind(rec, "responder", "name"),
+        "actuators", names_of_kind(rec, "actuator", "type"), "playbooks",
+        json_pack("{s:o, s:o}", "active", site_playbooks(b, txn, site, false), "shadow",
+                  site_playbooks(b, txn, site, true)));
+    json_decref(act);
+    return out;
+}
+
+/* ---- playbook x site ---------------------------------------------------------- */
+
+/* The sites a foreach's items name for an alert at `alert_site` (NULL
+   when the items cannot be evaluated from .sites and .event.site alone). */
+static json_t *loop_sites(const playbook_t *pb, const char *items, const json_t *all,
+                          const char *alert_site)
+{
+    json_t *ctx = json_pack("{s:O, s:{s:s}, s:{}, s:{}}", "sites", all, "event", "site",
+                            alert_site, "steps", "case");
+    fs_err_t e = {0};
+    json_t *out = playbook_eval(pb, items, ctx, &e);
+    json_decref(ctx);
+    size_t i;
+    json_t *v;
+    json_array_foreach(out, i, v) if (!json_is_string(v))
+    {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+static bool missing_has(const json_t *missing, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(missing, i, v) if (strcmp(json_string_value(v), s) == 0) return true;
+    return false;
+}
+
+/* Adds "WHAT" (at the alert's site) or "WHAT at SITE" to missing, and the
+   (site, need) to the recommendations' input. */
+static void add_missing(json_t *missing, json_t *wanted, const need_t *n, const char *at,
+                        const char *alert_site, const char *playbook)
+{
+    char text[256];
+    if (strcmp(at, alert_site) == 0)
+        snprintf(text, sizeof text, "%s", n->what);
+    else
+        snprintf(text, sizeof text, "%s at %s", n->what, at);
+    if (!missing_has(missing, text))
+        json_array_append_new(missing, json_string(text));
+    char key[256];
+    snprintf(key, sizeof key, "%s\n%s", at, n->what);
+    json_t *w = json_object_get(wanted, key);
+    if (!w) {
+        w = json_pack("{s:s, s:s, s:s, s:s, s:[]}", "site", at, "add", n->what, "kind", n->kind,
+                      "name", n->name, "playbooks");
+        json_object_set_new(wanted, key, w);
+    }
+    json_t *pbs = json_object_get(w, "playbooks");
+    if (!missing_has(pbs, playbook))
+        json_array_append_new(pbs, json_string(playbook));
+}
+
+static void check_at(json_t *missing, json_t *wanted, const json_t *sites, const need_t *n,
+                     const char *at, const char *alert_site, const char *playbook)
+{
+    if (!site_has(json_object_get(sites, at), n))
+        add_missing(missing, wanted, n, at, alert_site, playbook);
+}
+
+static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const json_t *all,
+                             json_t *wanted)
+{
+    needs_t ns = {0};
+    const json_t *doc = playbook_doc(pb);
+    collect(json_object_get(doc, "steps"), NULL, &ns);
+    const json_t *only = json_object_get(json_object_get(doc, "trigger"), "sites");
+    json_t *rows = json_array();
+    size_t i;
+    json_t *sv;
+    json_array_foreach(all, i, sv)
+    {
+        const char *alert = json_string_value(sv);
+        if (json_array_size(only) && !missing_has(only, alert))
+            continue; /* its trigger never fires for this site's events */
+        json_t *missing = json_array();
+        for (size_t k = 0; k < ns.n; k++) {
+            const need_t *n = &ns.v[k];
+            if (n->site[0]) {
+                check_at(missing, wanted, sites, n, n->site, alert, playbook_name(pb));
+                continue;
+            }
+            json_t *targets = n->items ? loop_sites(pb, n->items, all, alert) : NULL;
+            if (n->items && !targets)
+                targets = json_incref((json_t *)all); /* unknowable: every site */
+            if (!targets) {
+                check_at(missing, wanted, sites, n, alert, alert, playbook_name(pb));
+                continue;
+            }
+            size_t j;
+            json_t *t;
+            json_array_foreach(targets, j, t)
+                check_at(missing, wanted, sites, n, json_string_value(t), alert, playbook_name(pb));
+            json_decref(targets);
+        }
+        json_array_append_new(rows, json_pack("{s:s, s:s, s:b, s:o}", "name", playbook_name(pb),
+                                              "site", alert, "runnable",
+                                              json_array_size(missing) == 0, "missing", missing));
+    }
+    free(ns.v);
+    return rows;
+}
+
+/* What to add where: each missing (site, need), with the sites that have
+   it and the connector types that provide it there. */
+static json_t *recommendations(const json_t *wanted, const json_t *sites)
+{
+    json_t *out = json_array();
+    const char *key;
+    json_t *w;
+    json_object_foreach((json_t *)wanted, key, w)
+    {
+        need_t n = {0};
+        snprintf(n.kind, sizeof n.kind, "%s", json_string_value(json_object_get(w, "kind")));
+        snprintf(n.name, sizeof n.name, "%s", json_string_value(json_object_get(w, "name")));
+        json_t *have = json_array(), *types = json_array();
+        const char *site;
+        json_t *rec;
+        json_object_foreach((json_t *)sites, site, rec)
+        {
+            if (!site_has(rec, &n))
+                continue;
+            json_array_append_new(have, json_string(site));
+            size_t i;
+            json_t *c;
+            json_array_foreach(json_object_get(rec, "connectors"), i, c)
+            {
+                const char *k = json_string_value(json_object_get(c, "kind"));
+                const char *nm = json_string_value(json_object_get(c, "name"));
+                const char *ty = json_string_value(json_object_get(c, "type"));
+                bool gives = strcmp(n.kind, "openc2") == 0
+                                 ? k && strcmp(k, "actuator") == 0
+                                 : k && nm && strcmp(k, n.kind) == 0 && strcmp(nm, n.name) == 0;
+                if (gives && ty && !missing_has(types, ty))
+                    json_array_append_new(types, json_string(ty));
+            }
+        }
+        json_t *r = json_deep_copy(w);
+        json_object_set_new(r, "available_at", have);
+        json_object_set_new(r, "connector_types", types);
+        json_object_set_new(r, "hint",
+                            json_string(strcmp(n.kind, "openc2") == 0
+                                            ? "an actuator announcing this pair (adapter "
+                                              "\"actuators\")"
+                                            : "a connector of this name (adapter \"connectors\")"));
+        json_array_append_new(out, r);
+    }
+    return out;
+}
+
+json_t *control_sites_gap(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                          const caller_t *who, fs_err_t *e)
+{
+    int window = coverage_window_days(b, args, e);
+    if (window < 0)
+        return NULL;
+    json_t *records = control_sites(b, txn, NULL, who, e);
+    if (!records)
+        return NULL;
+    int64_t now = fs_now_ms();
+    json_t *all = json_array(), *sites = json_object();
+    const char *site;
+    json_t *rec;
+    json_object_foreach(records, site, rec)
+    {
+        if (json_array_size(all) == GAP_SITES_MAX)
+            break;
+        json_array_append_new(all, json_string(site));
+        json_object_set_new(sites, site, site_view(b, txn, site, rec, window, now));
+    }
+    json_t *playbooks = json_array(), *wanted = json_object();
+    for (size_t i = 0; i < playbook_set_count(b->playbooks); i++) {
+        json_t *rows = playbook_rows(playbook_set_get(b->playbooks, i), records, all, wanted);
+        json_array_extend(playbooks, rows);
+        json_decref(rows);
+    }
+    json_t *recs = recommendations(wanted, records);
+    json_decref(wanted);
+    json_decref(records);
+    json_decref(all);
+    return json_pack("{s:i, s:I, s:o, s:o, s:o}", "window_days", window, "generated_ms",
+                     (json_int_t)now, "sites", sites, "playbooks", playbooks, "recommendations",
+                     recs);
+}

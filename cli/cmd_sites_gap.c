@@ -1,0 +1,254 @@
+/*  cmd_sites_gap.c — fedsoarctl sites gap / sites coverage: the M&A
+    transition's views of the sites (docs/mna-gap.md). The broker computes
+    both (control sites.gap, sites.coverage); this file only prints them:
+    JSON, text for a terminal, or Markdown for the integration team's
+    report (a table per site, then the playbook x site matrix, then what to
+    add where). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "7d", "2w" or "7": days, 1..366. */
+static int parse_window(const char *sub, const char *text, json_int_t *days)
+{
+    char *end = NULL;
+    long long n = text ? strtoll(text, &end, 10) : 0;
+    if (end && (*end == 'w' || *end == 'W') && end[1] == '\0')
+        n *= 7;
+    else if (end && !(*end == '\0' || ((*end == 'd' || *end == 'D') && end[1] == '\0')))
+        n = 0;
+    if (n < 1 || n > 366)
+        return cli_usage_error("sites", sub,
+                               "--window \"%s\": a number of days (\"7d\", \"2w\"), 1 to 366",
+                               text ? text : "");
+    *days = n;
+    return 0;
+}
+
+/* Items of a JSON array of strings (or an object's keys), comma-joined. */
+static void join(char *out, size_t size, const json_t *v)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *s;
+        json_array_foreach(v, i, s)
+        {
+            int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "",
+                             json_string_value(s) ? json_string_value(s) : "?");
+            if (n < 0 || (size_t)n >= size - used)
+                return;
+            used += (size_t)n;
+        }
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *n;
+        json_object_foreach((json_t *)v, k, n)
+        {
+            int w = snprintf(out + used, size - used, "%s%s (%lld)", used ? ", " : "", k,
+                             (long long)json_integer_value(n));
+            if (w < 0 || (size_t)w >= size - used)
+                return;
+            used += (size_t)w;
+        }
+    }
+    if (!out[0])
+        snprintf(out, size, "%s", "-");
+}
+
+static void print_site_row(bool md, const char *label, const json_t *v)
+{
+    char text[4096];
+    join(text, sizeof text, v);
+    if (md)
+        printf("| %s | %s |\n", label, text);
+    else
+        printf("  %-22s %s\n", label, text);
+}
+
+static void print_gap(const json_t *r, bool md)
+{
+    json_int_t window = json_integer_value(json_object_get(r, "window_days"));
+    if (md)
+        printf("# Capability gap analysis\n\nWindow: the last %lld day(s).\n",
+               (long long)window);
+    else
+        printf("capability gap analysis, window %lld day(s)\n", (long long)window);
+    const char *site;
+    json_t *s;
+    json_object_foreach(json_object_get(r, "sites"), site, s)
+    {
+        const char *health = json_string_value(json_object_get(s, "health"));
+        if (md)
+            printf("\n## Site %s (%s)\n\n| what | at this site |\n|---|---|\n", site,
+                   health ? health : "unknown");
+        else
+            printf("\nsite %s (%s)\n", site, health ? health : "unknown");
+        print_site_row(md, "sources (events)", json_object_get(s, "sources"));
+        print_site_row(md, "OCSF classes (events)", json_object_get(s, "classes"));
+        print_site_row(md, "ATT&CK techniques", json_object_get(s, "techniques"));
+        print_site_row(md, "OpenC2 pairs", json_object_get(s, "openc2_pairs"));
+        print_site_row(md, "actuators", json_object_get(s, "actuators"));
+        print_site_row(md, "analyzers", json_object_get(s, "analyzers"));
+        print_site_row(md, "responders", json_object_get(s, "responders"));
+        const json_t *pb = json_object_get(s, "playbooks");
+        print_site_row(md, "playbooks active", json_object_get(pb, "active"));
+        print_site_row(md, "playbooks in shadow", json_object_get(pb, "shadow"));
+    }
+    if (md)
+        printf("\n## Playbooks by site\n\nAn alert at the site: can the playbook run end to end?\n\n"
+               "| playbook | alert site | runnable | missing |\n|---|---|---|---|\n");
+    else
+        printf("\n%-28s %-12s %-9s %s\n", "PLAYBOOK", "ALERT SITE", "RUNNABLE", "MISSING");
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(r, "playbooks"), i, row)
+    {
+        char missing[4096];
+        join(missing, sizeof missing, json_object_get(row, "missing"));
+        bool ok = json_is_true(json_object_get(row, "runnable"));
+        if (md)
+            printf("| %s | %s | %s | %s |\n", json_string_value(json_object_get(row, "name")),
+                   json_string_value(json_object_get(row, "site")), ok ? "yes" : "**no**",
+                   missing);
+        else
+            printf("%-28s %-12s %-9s %s\n", json_string_value(json_object_get(row, "name")),
+                   json_string_value(json_object_get(row, "site")), ok ? "yes" : "no", missing);
+    }
+    const json_t *recs = json_object_get(r, "recommendations");
+    if (md)
+        printf("\n## What to add where\n\n");
+    else
+        printf("\nwhat to add where\n");
+    if (json_array_size(recs) == 0)
+        printf("%s\n", md ? "Nothing: every playbook can run at every site."
+                          : "  nothing: every playbook can run at every site");
+    else if (md)
+        printf("| site | add | for playbooks | already at | provided there by |\n"
+               "|---|---|---|---|---|\n");
+    json_array_foreach(recs, i, row)
+    {
+        char pbs[1024], at[1024], types[1024];
+        join(pbs, sizeof pbs, json_object_get(row, "playbooks"));
+        join(at, sizeof at, json_object_get(row, "available_at"));
+        join(types, sizeof types, json_object_get(row, "connector_types"));
+        const char *where = json_string_value(json_object_get(row, "site"));
+        const char *add = json_string_value(json_object_get(row, "add"));
+        if (md)
+            printf("| %s | %s | %s | %s | %s |\n", where, add, pbs, at, types);
+        else
+            printf("  at %s add %s (for %s; already at: %s; provided there by: %s)\n", where,
+                   add, pbs, at, types);
+    }
+}
+
+static void print_coverage(const json_t *r)
+{
+    printf("alert coverage, window %lld day(s)%s\n",
+           (long long)json_integer_value(json_object_get(r, "window_days")),
+           json_is_true(json_object_get(r, "silent_source_case")) ? ", silent sources open a case"
+                                                                   : "");
+    printf("%-10s %-26s %-9s %-10s %8s %10s %9s %8s %8s %8s\n", "SITE", "SOURCE", "EXPECTED",
+           "STATE", "EVENTS", "LAST AGE", "RATE/MIN", "DEAD %", "LAG P50", "LAG P95");
+    const char *site;
+    json_t *s;
+    json_object_foreach(json_object_get(r, "sites"), site, s)
+    {
+        printf("%-10s %lld of %lld configured source(s) flowing\n", site,
+               (long long)json_integer_value(json_object_get(s, "flowing")),
+               (long long)json_integer_value(json_object_get(s, "expected")));
+        const char *id;
+        json_t *row;
+        json_object_foreach(json_object_get(s, "sources"), id, row)
+        {
+            char age[24] = "-", dead[16] = "-", p50[16] = "-", p95[16] = "-";
+            const json_t *a = json_object_get(row, "last_event_age_s");
+            if (json_is_integer(a))
+                snprintf(age, sizeof age, "%llds", (long long)json_integer_value(a));
+            const json_t *d = json_object_get(row, "dead_letter_ratio");
+            if (json_is_number(d))
+                snprintf(dead, sizeof dead, "%.1f", json_number_value(d) * 100.0);
+            const json_t *l = json_object_get(row, "lag_p50_s");
+            if (json_is_integer(l))
+                snprintf(p50, sizeof p50, "<=%llds", (long long)json_integer_value(l));
+            l = json_object_get(row, "lag_p95_s");
+            if (json_is_integer(l))
+                snprintf(p95, sizeof p95, "<=%llds", (long long)json_integer_value(l));
+            printf("%-10s %-26s %-9s %-10s %8lld %10s %9.2f %8s %8s %8s\n", "", id,
+                   json_is_true(json_object_get(row, "expected")) ? "yes" : "no",
+                   json_string_value(json_object_get(row, "state")),
+                   (long long)json_integer_value(json_object_get(row, "events")), age,
+                   json_number_value(json_object_get(row, "rate_per_min")), dead, p50, p95);
+        }
+    }
+}
+
+int cmd_sites_gap(const cli_opts_t *o, int argc, char **argv)
+{
+    bool json = false;
+    const char *window = NULL, *format = NULL;
+    const cli_flag_t flags[] = {{"--json", NULL, &json},
+                                {"--window", &window, NULL},
+                                {"--format", &format, NULL},
+                                {NULL, NULL, NULL}};
+    const char *pos[1];
+    int npos, rc = cli_parse_args("sites", "gap", argc, argv, 2, flags, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    static const char *const formats[] = {"text", "md", "json", NULL};
+    int f = format ? cli_parse_enum("sites", "gap", "format", format, formats) : 0;
+    if (f < 0)
+        return CLI_USAGE;
+    json_t *args = json_object();
+    json_int_t days = 0;
+    if (window && parse_window("gap", window, &days) != 0) {
+        json_decref(args);
+        return CLI_USAGE;
+    }
+    if (days)
+        json_object_set_new(args, "window_days", json_integer(days));
+    json_t *r = cli_call(o, "sites.gap", args, &rc);
+    if (!r)
+        return rc;
+    if (json || f == 2)
+        cli_print_json(r);
+    else
+        print_gap(r, f == 1);
+    json_decref(r);
+    return 0;
+}
+
+int cmd_sites_coverage(const cli_opts_t *o, int argc, char **argv)
+{
+    bool json = false;
+    const char *window = NULL, *site = NULL;
+    const cli_flag_t flags[] = {{"--json", NULL, &json},
+                                {"--window", &window, NULL},
+                                {"--site", &site, NULL},
+                                {NULL, NULL, NULL}};
+    const char *pos[1];
+    int npos, rc = cli_parse_args("sites", "coverage", argc, argv, 2, flags, pos, 0, &npos);
+    if (rc != 0)
+        return rc;
+    json_t *args = json_object();
+    json_int_t days = 0;
+    if (window && parse_window("coverage", window, &days) != 0) {
+        json_decref(args);
+        return CLI_USAGE;
+    }
+    if (days)
+        json_object_set_new(args, "window_days", json_integer(days));
+    if (site)
+        json_object_set_new(args, "site", json_string(site));
+    json_t *r = cli_call(o, "sites.coverage", args, &rc);
+    if (!r)
+        return rc;
+    if (json)
+        cli_print_json(r);
+    else
+        print_coverage(r);
+    json_decref(r);
+    return 0;
+}
