@@ -85,6 +85,11 @@ static const struct {
     {"playbook.bpmn", control_playbook_bpmn, false, ANY, false},
     {"case.timeline", control_case_timeline, false, ANY, false},
     {"case.note", control_case_note, true, "analyst,site-admin," ADMIN, false},
+    /* the identity crosswalk: control_identities.c */
+    {"identities.check", control_identities_check, false, ADMIN, false},
+    {"identities.load", control_identities_load, true, ADMIN, false},
+    {"identities.show", control_identities_show, false, ANY, false},
+    {"identities.list", control_identities_list, false, ANY, false},
 };
 
 static bool role_allowed(const char *roles, const char *role)

@@ -64,6 +64,13 @@ static const fs_schema_field_t http_fields[] = {
     FS_FIELDS_END,
 };
 
+/* The identity crosswalk (docs/identities.md): a CSV person,site,account
+   loaded at every start; a bad file stops the start. */
+static const fs_schema_field_t identities_fields[] = {
+    FS_FIELD("file", FS_S_STRING_LEN(1, 4096)),
+    FS_FIELDS_END,
+};
+
 static const fs_schema_field_t broker_fields[] = {
     FS_FIELD("listen", &fs_schema_endpoint),
     FS_FIELD("control", &fs_schema_endpoint),
@@ -79,6 +86,7 @@ static const fs_schema_field_t broker_fields[] = {
     FS_FIELD("http", FS_S_OBJECT(http_fields)),
     FS_FIELD("sites", &route_sites_schema),
     FS_FIELD("governance", &governance_config_schema),
+    FS_FIELD("identities", FS_S_OBJECT(identities_fields)),
     FS_FIELD("coverage", &broker_coverage_schema), /* source_coverage.c */
     FS_FIELDS_END,
 };

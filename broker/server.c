@@ -197,6 +197,9 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
         free(trusted);
         trusted = NULL;
     }
+    /* The identity crosswalk's file (identities.file), checked against the key store. */
+    if (broker_identities_load_config(b, e) != 0)
+        goto fail;
     if (!(b->sites = bind_router(b, cfg->listen, "sites", e)))
         goto fail;
     if (!(b->control = bind_router(b, cfg->control, "operators", e)))

@@ -59,6 +59,8 @@ int cmd_sessions(const cli_opts_t *o, int argc, char **argv);
 int cmd_token(const cli_opts_t *o, int argc, char **argv);
 /* cmd_operator.c: operator passkey enroll NAME */
 int cmd_operator(const cli_opts_t *o, int argc, char **argv);
+/* cmd_identities.c: identities load|show|list (docs/identities.md) */
+int cmd_identities(const cli_opts_t *o, int argc, char **argv);
 
 /* ---- usage (usage.c): one table of every command and subcommand ---------- */
 

@@ -100,6 +100,14 @@ static const cli_usage_t usage_table[] = {
      "enroll a passkey to sign votes and approvals in the browser (yourself; an admin: anyone):\n"
      "prints a one-time link (last line of stdout), waits for the passkey (default 300 s),\n"
      "shows its fingerprint and writes KEYS/signing/operators/NAME.passkey.json"},
+    {"identities", "load", "FILE|- [--json]",
+     "load the identity crosswalk from a CSV person,site,account (admin; header line, RFC 4180):\n"
+     "every bad row refused with its line (unknown site, empty field, an account claimed by two\n"
+     "persons) and nothing loaded; a good file replaces the links of source csv (docs/identities.md)"},
+    {"identities", "show", "PERSON|SITE:ACCOUNT|ACCOUNT [--json]",
+     "a person and every linked account, its site and the source of the link (csv, or\n"
+     "learned:CONNECTOR:ATTRIBUTE); 1 when nothing matches"},
+    {"identities", "list", "[--json]", "every person of the crosswalk with their accounts"},
     {"normalize", NULL,
      "--source ID [--site NAME] [--keep-raw] [--mappings DIR] [FILE|-] | --list-sources",
      "native records -> OCSF, one per line (docs/normalize.md): 0 all normalized, 1 a record\n"

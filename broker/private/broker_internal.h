@@ -288,6 +288,18 @@ json_t *control_case_timeline(broker_t *b, casestore_txn_t *txn, const json_t *a
                               const caller_t *who, fs_err_t *e);
 json_t *control_case_note(broker_t *b, casestore_txn_t *txn, const json_t *args,
                           const caller_t *who, fs_err_t *e);
+/* control_identities.c: the identity crosswalk (docs/identities.md) */
+json_t *control_identities_load(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e);
+json_t *control_identities_check(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                 const caller_t *who, fs_err_t *e);
+json_t *control_identities_show(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e);
+json_t *control_identities_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e);
+/* Loads the config key identities.file at start (own transaction): a bad
+   file fails with "FILE:LINE: reason" and the broker does not start. */
+int broker_identities_load_config(broker_t *b, fs_err_t *e);
 json_t *control_metrics(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                         fs_err_t *e);
 /* control_runs.c: runs and approvals (approval.show: approval_preview.c) */
