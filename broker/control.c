@@ -45,6 +45,7 @@ static const struct {
     {"case.show", control_case_show, false, ANY, false},
     {"case.update", control_case_update, true, "analyst,site-admin," ADMIN, false},
     {"metrics", control_metrics, false, ANY, false},
+    {"metrics.by_site", control_metrics_by_site, false, ANY, false},
     {"approvals.list", control_approvals_list, false, ANY, false},
     {"approval.show", control_approval_show, false, ANY, false},
     {"approval.decide", control_approval_decide, true, ANY,

@@ -349,3 +349,35 @@ json_t *control_metrics(broker_t *b, casestore_txn_t *txn, const json_t *args, c
     json_object_set_new(m, "window", json_string(w ? w : "all"));
     return m;
 }
+
+/* MTTR parity (issue 15 clause 4): per site per day or week, each site's
+   ratio to the best and the trend, from the day rows of the window. */
+json_t *control_metrics_by_site(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e)
+{
+    (void)who;
+    static const char *const known[] = {"window", "bucket", NULL};
+    const char *w = NULL, *bucket = NULL;
+    if (only_args("metrics.by_site", args, known, e) != 0 ||
+        arg_string("metrics.by_site", args, "window", 8, &w, e) < 0 ||
+        arg_string("metrics.by_site", args, "bucket", 8, &bucket, e) < 0)
+        return NULL;
+    int days = window_days(w ? w : "7d");
+    if (days < 1 || days > CASESTORE_METRICS_WINDOW_MAX) {
+        fs_err_setc(e, BROKER_E_INVALID,
+                    "metrics.by_site: argument window must be NNh or NNd, at most 366 days "
+                    "(e.g. 7d, 30d, 90d)");
+        return NULL;
+    }
+    if (bucket && strcmp(bucket, "day") != 0 && strcmp(bucket, "week") != 0) {
+        fs_err_setc(e, BROKER_E_INVALID, "metrics.by_site: argument bucket must be day or week");
+        return NULL;
+    }
+    int bucket_days = bucket && strcmp(bucket, "week") == 0 ? 7 : 1;
+    json_t *m = casestore_case_metrics_by_site(b->store, txn, fs_now_ms(), days, bucket_days);
+    if (m)
+        json_object_set_new(m, "window", json_string(w ? w : "7d"));
+    else
+        fs_err_setc(e, BROKER_E_INVALID, "metrics.by_site: window or bucket out of range");
+    return m;
+}

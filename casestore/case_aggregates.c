@@ -432,3 +432,204 @@ json_t *casestore_case_metrics(casestore_t *st, casestore_txn_t *txn, int window
     return json_pack("{s:i, s:o, s:o, s:o}", "window_days", window_days, "overall", overall,
                      "per_site", per_site, "series", d.series);
 }
+
+/* ---- by site, per day or week: MTTR parity ------------------------------------------ */
+
+enum { M_TTA, M_TTC, M_TTR, NMETRICS };
+static const char *const metric_names[NMETRICS] = {"mtta", "mttc", "mttr"};
+
+/* Mean in ms, or -1 when no case reached the stamp. */
+static double mean_ms(const agg_t *a, int m)
+{
+    int64_t n = a->v[F_N_TTA + 2 * m], s = a->v[F_S_TTA + 2 * m];
+    return n > 0 ? (double)s / (double)n : -1;
+}
+
+static json_t *mean_json(const agg_t *a, int m)
+{
+    double v = mean_ms(a, m);
+    return v < 0 ? json_null() : json_real(v / 1000.0);
+}
+
+/* One site's sums: over the window, per bucket, per half of the window. */
+typedef struct {
+    char name[64];
+    agg_t window, half[2];
+    agg_t *buckets;
+} site_series_t;
+
+struct by_site {
+    int64_t first_day, last_day, split_day; /* split: first day of the second half */
+    int bucket_days, nbuckets;
+    site_series_t *sites;
+    size_t n, cap;
+};
+
+/* Weeks start on Monday (ISO 8601); day 0, 1970-01-01, was a Thursday. */
+static int64_t bucket_start(int64_t day, int bucket_days)
+{
+    return bucket_days == 7 ? day - (day + 3) % 7 : day;
+}
+
+static int bucket_index(const struct by_site *s, int64_t day)
+{
+    return (int)((bucket_start(day, s->bucket_days) - bucket_start(s->first_day, s->bucket_days)) /
+                 s->bucket_days);
+}
+
+static site_series_t *by_site_get(struct by_site *s, const char *name, size_t len)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->sites[i].name) == len && memcmp(s->sites[i].name, name, len) == 0)
+            return &s->sites[i];
+    if (len >= sizeof s->sites[0].name)
+        return NULL;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 16;
+        s->sites = fs_xrealloc(s->sites, s->cap * sizeof *s->sites);
+    }
+    site_series_t *r = &s->sites[s->n++];
+    memset(r, 0, sizeof *r);
+    memcpy(r->name, name, len);
+    r->buckets = fs_xcalloc((size_t)s->nbuckets, sizeof *r->buckets);
+    return r;
+}
+
+static int by_site_one(void *arg, const casestore_val_t *key, const casestore_val_t *val)
+{
+    struct by_site *s = arg;
+    const unsigned char *k = key->data;
+    if (key->len < 5 || k[0] != 'd')
+        return 1;
+    int64_t day = day_of_key(k);
+    if (day > s->last_day)
+        return 1;
+    site_series_t *r = by_site_get(s, (const char *)k + 5, key->len - 5);
+    if (!r)
+        return 0;
+    agg_t a;
+    agg_decode(val, &a);
+    agg_add(&r->window, &a);
+    agg_add(&r->half[day >= s->split_day], &a);
+    agg_add(&r->buckets[bucket_index(s, day)], &a);
+    return 0;
+}
+
+static json_t *date_json(int64_t day)
+{
+    char date[32] = "";
+    fs_time_format(day * DAY_MS, date, sizeof date);
+    date[10] = '\0'; /* YYYY-MM-DD */
+    return json_string(date);
+}
+
+static json_t *counts_json(const agg_t *a)
+{
+    json_t *o =
+        json_pack("{s:I, s:I, s:I, s:I, s:I}", "cases", (json_int_t)a->v[F_CASES], "open_cases",
+                  (json_int_t)a->v[F_OPEN], "acknowledged", (json_int_t)a->v[F_N_TTA], "contained",
+                  (json_int_t)a->v[F_N_TTC], "resolved", (json_int_t)a->v[F_N_TTR]);
+    for (int m = 0; m < NMETRICS; m++) {
+        char k[16];
+        snprintf(k, sizeof k, "%s_s", metric_names[m]);
+        json_object_set_new(o, k, mean_json(a, m));
+    }
+    return o;
+}
+
+/* First half against second half of the window: change as a fraction of
+   the first (negative: faster). */
+static json_t *trend_json(const site_series_t *r, int m)
+{
+    double a = mean_ms(&r->half[0], m), b = mean_ms(&r->half[1], m);
+    json_t *change = a > 0 && b >= 0 ? json_real((b - a) / a) : json_null();
+    return json_pack("{s:o, s:o, s:o}", "first_half_s", a < 0 ? json_null() : json_real(a / 1000),
+                     "second_half_s", b < 0 ? json_null() : json_real(b / 1000), "change", change);
+}
+
+static json_t *site_json(const struct by_site *s, const site_series_t *r, const double best[])
+{
+    json_t *o = counts_json(&r->window);
+    json_object_set_new(o, "site", json_string(r->name));
+    json_t *ratio = json_object(), *trend = json_object(), *series = json_array();
+    for (int m = 0; m < NMETRICS; m++) {
+        double v = mean_ms(&r->window, m);
+        json_object_set_new(ratio, metric_names[m],
+                            v >= 0 && best[m] > 0    ? json_real(v / best[m])
+                            : v == 0 && best[m] == 0 ? json_real(1.0)
+                                                     : json_null());
+        json_object_set_new(trend, metric_names[m], trend_json(r, m));
+    }
+    for (int i = 0; i < s->nbuckets; i++)
+        json_array_append_new(series, counts_json(&r->buckets[i]));
+    json_object_set_new(o, "ratio_to_best", ratio);
+    json_object_set_new(o, "trend", trend);
+    json_object_set_new(o, "series", series);
+    return o;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const site_series_t *)a)->name, ((const site_series_t *)b)->name);
+}
+
+json_t *casestore_case_metrics_by_site(casestore_t *st, casestore_txn_t *txn, int64_t now_ms,
+                                       int window_days, int bucket_days)
+{
+    if (window_days < 1 || window_days > CASESTORE_METRICS_WINDOW_MAX ||
+        (bucket_days != 1 && bucket_days != 7))
+        return NULL;
+    struct by_site s = {.last_day = now_ms / DAY_MS, .bucket_days = bucket_days};
+    s.first_day = s.last_day - window_days + 1;
+    s.split_day = s.first_day + window_days / 2;
+    s.nbuckets = bucket_index(&s, s.last_day) + 1;
+    unsigned char from[5];
+    day_key(s.first_day, "", from);
+    casestore_foreach_at(st, txn, CASESTORE_DB_AGGREGATES, from, 5, false, by_site_one, &s);
+    qsort(s.sites, s.n, sizeof *s.sites, by_name);
+
+    /* The best site of each metric: the lowest mean over the window. */
+    double best[NMETRICS];
+    json_t *best_site = json_object();
+    for (int m = 0; m < NMETRICS; m++) {
+        best[m] = -1;
+        const char *who = NULL;
+        for (size_t i = 0; i < s.n; i++) {
+            double v = mean_ms(&s.sites[i].window, m);
+            if (s.sites[i].name[0] && v >= 0 && (best[m] < 0 || v < best[m]))
+                best[m] = v, who = s.sites[i].name;
+        }
+        json_object_set_new(best_site, metric_names[m], who ? json_string(who) : json_null());
+    }
+    json_t *buckets = json_array(), *sites = json_array(), *overall = NULL;
+    for (int i = 0; i < s.nbuckets; i++) {
+        int64_t b = bucket_start(s.first_day, bucket_days) + (int64_t)i * bucket_days;
+        int64_t e = b + bucket_days - 1;
+        json_array_append_new(buckets, json_pack("{s:o, s:o}", "from",
+                                                 date_json(b > s.first_day ? b : s.first_day), "to",
+                                                 date_json(e < s.last_day ? e : s.last_day)));
+    }
+    for (size_t i = 0; i < s.n; i++) {
+        json_t *j = site_json(&s, &s.sites[i], best);
+        if (s.sites[i].name[0]) {
+            json_array_append_new(sites, j);
+        } else {
+            json_object_del(j, "site");
+            json_object_del(j, "ratio_to_best");
+            overall = j;
+        }
+        free(s.sites[i].buckets);
+    }
+    free(s.sites);
+    if (!overall) {
+        site_series_t none = {.buckets = fs_xcalloc((size_t)s.nbuckets, sizeof(agg_t))};
+        overall = site_json(&s, &none, best);
+        json_object_del(overall, "site");
+        json_object_del(overall, "ratio_to_best");
+        free(none.buckets);
+    }
+    return json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "window_days", window_days,
+                     "bucket", bucket_days == 7 ? "week" : "day", "from", date_json(s.first_day),
+                     "to", date_json(s.last_day), "buckets", buckets, "best", best_site, "overall",
+                     overall, "sites", sites);
+}

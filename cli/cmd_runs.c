@@ -1,7 +1,6 @@
 /*  cmd_runs.c — fedsoarctl runs [list] [--status S] [--case ID]
-    [--playbook NAME] [--limit N] [--cursor C] | runs show ID, and
-    fedsoarctl metrics: what the playbooks are doing and how fast the SOC
-    acknowledges, contains and resolves. */
+    [--playbook NAME] [--limit N] [--cursor C] | runs show ID: what the
+    playbooks are doing (fedsoarctl metrics: cmd_metrics.c). */
 #include "cli.h"
 
 #include <stdio.h>
@@ -116,48 +115,6 @@ int cmd_runs(const cli_opts_t *o, int argc, char **argv)
         const char *next = json_string_value(json_object_get(r, "next_cursor"));
         if (next && (limit || cursor))
             printf("more: --cursor %s\n", next);
-    }
-    json_decref(r);
-    return 0;
-}
-
-static void print_tally(const char *who, const json_t *t)
-{
-    printf("%-12s %6lld %6lld %7lld", who,
-           (long long)json_integer_value(json_object_get(t, "cases")),
-           (long long)json_integer_value(json_object_get(t, "open_cases")),
-           (long long)json_integer_value(json_object_get(t, "alerts")));
-    const char *keys[] = {"mtta_s", "mttc_s", "mttr_s"};
-    for (int i = 0; i < 3; i++) {
-        json_t *v = json_object_get(t, keys[i]);
-        if (json_is_number(v))
-            printf(" %10.1f", json_number_value(v));
-        else
-            printf(" %10s", "-");
-    }
-    printf("\n");
-}
-
-int cmd_metrics(const cli_opts_t *o, int argc, char **argv)
-{
-    bool json = false;
-    const cli_flag_t flags[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
-    const char *pos[1];
-    int npos, rc = cli_parse_args("metrics", NULL, argc, argv, 1, flags, pos, 0, &npos);
-    if (rc != 0)
-        return rc;
-    json_t *r = cli_call(o, "metrics", NULL, &rc);
-    if (!r)
-        return rc;
-    if (json) {
-        dump(r);
-    } else {
-        printf("%-12s %6s %6s %7s %10s %10s %10s\n", "", "CASES", "OPEN", "ALERTS", "MTTA s",
-               "MTTC s", "MTTR s");
-        print_tally("overall", json_object_get(r, "overall"));
-        const char *site;
-        json_t *t;
-        json_object_foreach(json_object_get(r, "per_site"), site, t) print_tally(site, t);
     }
     json_decref(r);
     return 0;

@@ -58,7 +58,11 @@ static const cli_usage_t usage_table[] = {
      "playbook runs, newest first (at most 1000; --limit/--cursor: one page, its next cursor); "
      "the default subcommand"},
     {"runs", "show", "ID [--json]", "one run's full state and each started step's state"},
-    {"metrics", NULL, "[--json]", "MTTA/MTTC/MTTR and counts, overall and per site"},
+    {"metrics", NULL,
+     "[--window 24h|7d|30d|NNd|all] [--json] | --by-site [--window 7d] [--bucket day|week] "
+     "[--json|--csv] [--chart FILE.svg]",
+     "MTTA/MTTC/MTTR and counts, overall and per site; --by-site: per site per day or week, "
+     "ratio to the best site and trend (MTTR parity)"},
     {"playbook", "validate", "FILE|-",
      "check a playbook file (at most 1 MiB) without a broker: 0 valid, 1 invalid"},
     {"playbook", "test", "FILE|- --event EVENT.json [--deny] [--fail-commands]",

@@ -302,6 +302,8 @@ json_t *control_identities_list(broker_t *b, casestore_txn_t *txn, const json_t 
 int broker_identities_load_config(broker_t *b, fs_err_t *e);
 json_t *control_metrics(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                         fs_err_t *e);
+json_t *control_metrics_by_site(broker_t *b, casestore_txn_t *txn, const json_t *args,
+                                const caller_t *who, fs_err_t *e);
 /* control_runs.c: runs and approvals (approval.show: approval_preview.c) */
 json_t *control_runs_list(broker_t *b, casestore_txn_t *txn, const json_t *args,
                           const caller_t *who, fs_err_t *e);

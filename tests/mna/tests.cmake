@@ -4,3 +4,10 @@
 fedsoar_unit_test(test_identities fedsoar_casestore)
 set_tests_properties(test_identities PROPERTIES LABELS "unit;mna")
 fedsoar_script_test(identities mna mna/identities.sh 180)
+# §15.4 MTTR parity (mttr): the by-site metrics from the case aggregates (white-box: backdated
+# cases through casestore__case_put), and fedsoarctl metrics --by-site end to end (table, CSV,
+# JSON, SVG checked with xmllint).
+fedsoar_unit_test(test_mttr_by_site fedsoar_casestore m)
+target_include_directories(test_mttr_by_site PRIVATE ${PROJECT_SOURCE_DIR}/casestore/private)
+set_tests_properties(test_mttr_by_site PROPERTIES LABELS "unit;mna")
+fedsoar_script_test(mttr_by_site mna mna/mttr_by_site.sh 120)
