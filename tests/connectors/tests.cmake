@@ -19,3 +19,5 @@ add_test(NAME standin_cases COMMAND vendor_standin --selftest
 set_tests_properties(standin_cases PROPERTIES LABELS connectors TIMEOUT 60)
 # The mappings of the triggers beyond the SIEM (issue 15.5): expected OCSF, field by field.
 fedsoar_script_test(trigger_mappings connectors connectors/trigger_mappings.sh 60)
+# The tenable-vulns source against the Tenable stand-in (export job, chunks, 429, restart, wrong keys).
+fedsoar_script_test(connector_tenable connectors connectors/tenable.sh 180)
