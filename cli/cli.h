@@ -50,6 +50,8 @@ int cmd_playbook(const cli_opts_t *o, int argc, char **argv);
 int cmd_normalize(const cli_opts_t *o, int argc, char **argv);
 int cmd_openc2(const cli_opts_t *o, int argc, char **argv);
 int cmd_route(const cli_opts_t *o, int argc, char **argv);
+/* cmd_cacao.c: cacao import|export (CACAO v2.0 playbooks, docs/cacao.md) */
+int cmd_cacao(const cli_opts_t *o, int argc, char **argv);
 /* playbook submit|diff|history|approve|reject|activate|rollback|retire|compare|status */
 int cmd_governance(const cli_opts_t *o, int argc, char **argv);
 int cmd_audit(const cli_opts_t *o, int argc, char **argv);

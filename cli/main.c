@@ -16,7 +16,7 @@ static const struct {
     {"metrics", cmd_metrics},     {"playbook", cmd_playbook},   {"audit", cmd_audit},
     {"normalize", cmd_normalize}, {"openc2", cmd_openc2},       {"route", cmd_route},
     {"login", cmd_login},         {"sessions", cmd_sessions},   {"token", cmd_token},
-    {"operator", cmd_operator},   {"identities", cmd_identities},
+    {"cacao", cmd_cacao},         {"operator", cmd_operator},   {"identities", cmd_identities},
 };
 
 static bool is_help(const char *a)

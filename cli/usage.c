@@ -83,6 +83,14 @@ static const cli_usage_t usage_table[] = {
     {"playbook", "retire", "VERSION [--json]", "stop a version everywhere"},
     {"playbook", "compare", "NAME [--json]", "shadow runs against live runs, event by event"},
     {"playbook", "status", "[--json]", "what runs where"},
+    {"cacao", "import",
+     "FILE [--dry-run] [--output PLAYBOOK.json] [--trigger TRIGGER.json] [--responder NAME] "
+     "[--role NAME]",
+     "a CACAO v2.0 playbook as a fedsoar playbook, offline (docs/cacao.md): 0 imported, 1\n"
+     "refused with the JSON path; --dry-run lists the steps and writes nothing"},
+    {"cacao", "export", "NAME|VERSION|FILE [--output F] [--trusted DIR]",
+     "a playbook as CACAO v2.0; NAME/VERSION from the broker with its approvals as CACAO\n"
+     "signatures (public keys from DIR, default KEYS/signing/operators); FILE offline, unsigned"},
     {"audit", "verify", "[--state-dir DIR [--keys DIR]] [--witness SITE_STATE_DIR]... [--json]",
      "check the audit chain (online, or offline from the LMDB) against the sites' witness copies: "
      "0 intact and "

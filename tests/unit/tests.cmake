@@ -26,3 +26,5 @@ fedsoar_unit_test(test_normalize_threads fedsoar_normalize)
 fedsoar_unit_test(test_webauthn fedsoar_governance)
 # The BPMN export of every shipped and synthetic playbook (playbook_bpmn.h).
 fedsoar_unit_test(test_playbook_bpmn fedsoar_playbooks)
+# CACAO v2.0 import and export (playbook_cacao.h); the schemas and SOARCA examples: tests/reconfig/.
+fedsoar_unit_test(test_cacao fedsoar_playbooks)
