@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 static const char *const fn_names[NZ_FN__COUNT] = {
     [NZ_FN_NONE] = "none",         [NZ_FN_TIME] = "time",       [NZ_FN_INT] = "int",
@@ -85,35 +87,183 @@ static json_t *epoch_ms(double x, nz_time_unit_t unit, fs_err_t *e)
     return json_integer((json_int_t)ms);
 }
 
-/* "Mar 11 2025 09:14:05[.123]" (CEF rt/end, ArcSight) -> RFC 3339 UTC. */
-static bool month_day_year(const char *s, char *out, size_t size)
+/* The time a year-less timestamp is placed near (thread-local: set per
+   record by mapping_apply.c from the receipt time; 0 = the wall clock). */
+static _Thread_local int64_t time_reference_ms;
+
+void nz_fn_set_time_reference(int64_t ms)
+{
+    time_reference_ms = ms;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+   days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int64_t year_of_ms(int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    return tm.tm_year + 1900;
+}
+
+/* Time-zone suffixes the CEF date formats' "zzz" takes in practice: UTC /
+   GMT / Z, numeric offsets (+hh, +hhmm, +hh:mm, also after GMT/UTC) and the
+   North American and Central European abbreviations.  Others (IST, BST, CST
+   of China ...) are ambiguous: refused, so the value is a conversion error
+   rather than a wrong time.  Sets *off_min; false when unknown. */
+static bool zone_offset(const char *z, int *off_min)
+{
+    static const struct {
+        const char *name;
+        int minutes;
+    } names[] = {{"UTC", 0},    {"GMT", 0},    {"Z", 0},       {"UT", 0},      {"EST", -300},
+                 {"EDT", -240}, {"CST", -360}, {"CDT", -300},  {"MST", -420},  {"MDT", -360},
+                 {"PST", -480}, {"PDT", -420}, {"AKST", -540}, {"AKDT", -480}, {"HST", -600},
+                 {"CET", 60},   {"CEST", 120}, {"WET", 0},     {"WEST", 60},   {"EET", 120},
+                 {"EEST", 180}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(z, names[i].name) == 0) {
+            *off_min = names[i].minutes;
+            return true;
+        }
+    if (!strncasecmp(z, "GMT", 3) || !strncasecmp(z, "UTC", 3))
+        z += 3;
+    if (*z != '+' && *z != '-')
+        return false;
+    int sign = *z == '-' ? -1 : 1;
+    z++;
+    int hh, mm = 0;
+    if (!isdigit((unsigned char)z[0]) || !isdigit((unsigned char)z[1]))
+        return false;
+    hh = (z[0] - '0') * 10 + (z[1] - '0');
+    z += 2;
+    if (*z == ':')
+        z++;
+    if (*z) {
+        if (!isdigit((unsigned char)z[0]) || !isdigit((unsigned char)z[1]) || z[2])
+            return false;
+        mm = (z[0] - '0') * 10 + (z[1] - '0');
+    }
+    if (hh > 14 || mm > 59)
+        return false;
+    *off_min = sign * (hh * 60 + mm);
+    return true;
+}
+
+static bool digits(const char *p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)p[i]))
+            return false;
+        v = v * 10 + (p[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The date formats of the CEF specification (Implementing ArcSight CEF,
+   "Date Formats"; also RFC 3164 syslog headers):
+     MMM dd HH:mm:ss[.SSS] [zzz]        (no year)
+     MMM dd yyyy HH:mm:ss[.SSS] [zzz]
+   (epoch milliseconds are numbers, handled by the caller).  Without a zone
+   the time is UTC; without a year it is the reference time's year, or the
+   year before when that would put it more than a day after the reference
+   (a December record received in January). */
+static bool cef_date(const char *s, int64_t *ms_out)
 {
     static const char *const mon[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                       "jul", "aug", "sep", "oct", "nov", "dec"};
     size_t n = strlen(s);
-    if (n < 20 || n > 40 || s[3] != ' ')
+    if (n < 14 || n > 48 || s[3] != ' ')
         return false;
     int m = -1;
     for (int i = 0; i < 12; i++)
         if (strncasecmp(s, mon[i], 3) == 0)
             m = i + 1;
-    const char *p = s + 4;
-    if (m < 0 || !isdigit((unsigned char)p[0]))
+    if (m < 0)
         return false;
-    int day = p[0] - '0';
-    p++;
+    const char *p = s + 4;
+    if (*p == ' ') /* syslog pads a one-digit day: "Jan  1" */
+        p++;
+    int day = 0;
+    if (!isdigit((unsigned char)*p))
+        return false;
+    day = *p++ - '0';
     if (isdigit((unsigned char)*p))
         day = day * 10 + (*p++ - '0');
-    if (*p++ != ' ')
+    if (*p++ != ' ' || day < 1 || day > 31)
         return false;
-    for (int i = 0; i < 4; i++)
-        if (!isdigit((unsigned char)p[i]))
+    int year = -1;
+    if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && p[2] != ':') {
+        if (!digits(p, 4, &year) || p[4] != ' ')
             return false;
-    if (p[4] != ' ')
+        p += 5;
+    }
+    int hh, mi, ss, frac = 0;
+    if (!digits(p, 2, &hh) || p[2] != ':' || !digits(p + 3, 2, &mi) || p[5] != ':' ||
+        !digits(p + 6, 2, &ss))
         return false;
-    /* p: "YYYY HH:MM:SS[.fff]" */
-    snprintf(out, size, "%.4s-%02d-%02dT%sZ", p, m, day, p + 5);
-    return true;
+    p += 8;
+    if (*p == '.') {
+        p++;
+        int nd = 0;
+        while (isdigit((unsigned char)*p)) {
+            if (nd < 3)
+                frac = frac * 10 + (*p - '0');
+            nd++;
+            p++;
+        }
+        if (nd == 0 || nd > 9)
+            return false;
+        for (; nd < 3; nd++)
+            frac *= 10;
+    }
+    if (hh > 23 || mi > 59 || ss > 60)
+        return false;
+    int off = 0;
+    if (*p == ' ') {
+        if (!zone_offset(p + 1, &off))
+            return false;
+    } else if (*p) {
+        return false;
+    }
+    int64_t ref = time_reference_ms > 0 ? time_reference_ms : fs_now_ms();
+    bool guess_year = year < 0;
+    if (guess_year)
+        year = (int)year_of_ms(ref);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        if (day > mdays[m - 1] || (m == 2 && day == 29 && !leap)) {
+            if (guess_year && attempt == 0) { /* Feb 29 of the year before */
+                year--;
+                continue;
+            }
+            return false;
+        }
+        int64_t days = days_from_civil(year, (unsigned)m, (unsigned)day);
+        int64_t ms = ((days * 24 + hh) * 60 + mi) * 60000LL + ss * 1000LL + frac - off * 60000LL;
+        if (guess_year && attempt == 0 && ms > ref + 86400000LL) {
+            year--;
+            continue;
+        }
+        if (ms < 0)
+            return false;
+        *ms_out = ms;
+        return true;
+    }
+    return false;
 }
 
 static json_t *fn_time(const nz_rule_t *r, json_t *v, fs_err_t *e)
@@ -126,8 +276,7 @@ static json_t *fn_time(const nz_rule_t *r, json_t *v, fs_err_t *e)
     int64_t ms;
     if (fs_time_parse(s, &ms) == 0)
         return json_integer(ms);
-    char iso[64];
-    if (month_day_year(s, iso, sizeof iso) && fs_time_parse(iso, &ms) == 0)
+    if (cef_date(s, &ms))
         return json_integer(ms);
     /* all digits (possibly with a fraction): an epoch number sent as a string */
     char *end = NULL;
@@ -136,7 +285,7 @@ static json_t *fn_time(const nz_rule_t *r, json_t *v, fs_err_t *e)
     if (end != s && end && *end == '\0' && errno == 0 && isdigit((unsigned char)s[0]))
         return epoch_ms(x, r->unit, e);
     char q[96];
-    fs_err_set(e, "time: cannot parse %s (expected RFC 3339 or epoch)",
+    fs_err_set(e, "time: cannot parse %s (expected RFC 3339, epoch or a CEF date)",
                fs_log_quote(q, sizeof q, s));
     return NULL;
 }

@@ -13,6 +13,7 @@
 #include "jq_program.h"
 #include "normalize.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* Limits: every input has a bound (STYLE.md §6). */
@@ -130,6 +131,11 @@ typedef struct nz_rule {
     bool fallback;     /* only when `to` is not set yet */
     bool consume_only; /* "drop": the field is deliberately not kept */
     bool keep;         /* "keep": read from, but leave the source in unmapped */
+    nz_path_t qualify; /* "qualify": the domain beside a short user name (qualify.n == 0: none) */
+    bool has_qualify;
+    bool try_only;          /* "try": a value that does not convert is expected, not a warning */
+    bool is_time;           /* writes the event's top-level `time` (receipt-time fallback) */
+    atomic_ulong *warnings; /* per `from` alternative: values that did not convert */
     nz_cond_t *when;
     nz_cond_t *pick;     /* with rules + from array: the first element where it holds */
     struct nz_rule *sub; /* nested rules: build an object (per element) */
@@ -148,7 +154,9 @@ typedef struct nz_case {
 
 /* Explicit observable rule (auto-extraction covers typed OCSF fields). */
 typedef struct nz_obs_rule {
-    nz_path_t from; /* source record path (wildcards allowed) */
+    nz_path_t from;   /* source record path (wildcards allowed) */
+    char *qualify;    /* key beside the leaf holding the domain (DOMAIN\\name), or NULL */
+    nz_cond_t *where; /* condition on the object holding the leaf, or NULL */
     int type_id;
     char *name; /* observable.name */
     nz_cond_t *when;
@@ -162,6 +170,25 @@ typedef struct nz_trie {
     uint32_t *rules; /* rules that consume this whole subtree */
     size_t nrules;
 } nz_trie_t;
+
+/* A record shape (shapes.c): the same product delivered another way (Azure
+   Monitor diagnostic settings, a Log Analytics table, a log stream).  The
+   first shape whose `when` holds rewrites the record into the shape the
+   rules read: `lift` moves the keys of an object up (absent keys only),
+   `rename` moves a field to another path (only when that path is empty). */
+typedef struct nz_rename {
+    nz_path_t from, to;
+} nz_rename_t;
+
+typedef struct nz_shape {
+    char *name;
+    nz_cond_t *when; /* NULL: always */
+    nz_path_t lift;
+    bool has_lift;
+    nz_rename_t *renames;
+    size_t nrenames;
+    atomic_ulong seen; /* records of this shape */
+} nz_shape_t;
 
 typedef enum { NZ_FRAME_JSON, NZ_FRAME_LINES, NZ_FRAME_WHOLE, NZ_FRAME_AUTO_XML_JSON } nz_framing_t;
 
@@ -182,6 +209,11 @@ typedef struct mapping {
     size_t nobs;
     bool auto_observables;
     nz_path_t uid_from; /* for metadata.uid: original_event_uid path in output */
+    nz_shape_t *shapes; /* tried in order per record */
+    size_t nshapes;
+    nz_path_t *record_arrays; /* a record holding an array here is its elements (Okta hooks) */
+    size_t nrecord_arrays;
+    atomic_ulong *time_from_receipt; /* events whose time is the receipt time (one counter) */
     uint32_t nrule_ids;
     nz_trie_t trie;
 } mapping_t;
@@ -190,6 +222,16 @@ typedef struct mapping {
 mapping_t *nz_mapping_load(const char *path, fs_err_t *e);
 mapping_t *nz_mapping_load_text(const char *name, const char *text, size_t len, fs_err_t *e);
 void nz_mapping_free(mapping_t *m);
+
+/* shapes.c: compiles the mapping's "shapes" and "record_arrays" keys
+   (load_t is mapping_load.c's compile state); applies the first matching
+   shape to a record (rec is modified), returning its name or NULL. */
+struct nz_load;
+int nz_shapes_compile(struct nz_load *L, json_t *doc);
+void nz_shapes_free(mapping_t *m);
+const char *nz_shape_apply(const mapping_t *m, json_t *rec);
+/* The array a record holds at one of m->record_arrays (borrowed), or NULL. */
+json_t *nz_record_array(const mapping_t *m, json_t *rec);
 
 /* conditions (mapping_load.c compiles, mapping_apply.c evaluates) */
 bool nz_cond_eval(const nz_cond_t *c, json_t *rec);
@@ -205,6 +247,9 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
 /* Applies fn to v (borrowed); returns a new reference or NULL (no value). */
 json_t *nz_fn_apply(const nz_rule_t *r, nz_fn_t fn, json_t *v, fs_err_t *e);
 nz_fn_t nz_fn_by_name(const char *name);
+/* The reference time for year-less dates on this thread (epoch ms; 0: the
+   wall clock).  mapping_apply.c sets it per record from the receipt time. */
+void nz_fn_set_time_reference(int64_t ms);
 const char *nz_fn_name(nz_fn_t fn);
 bool nz_ip_valid(const char *s);
 

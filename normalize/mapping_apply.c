@@ -4,9 +4,13 @@
 
     Fields a rule placed are deleted from the (caller-owned) record after
     mapping, and what remains becomes `unmapped`: nothing is silently lost.
-    A rule whose value does not convert (bad time, unknown enum without a
-    default) does not fire, so its field stays in `unmapped`; when the rule
-    is `required` the record is rejected with the reason instead.
+    A rule whose value does not convert (bad time, number, IP, unknown enum
+    without a default) does not fire: the value is listed in
+    unmapped.conversion_errors[], a warning is counted for (source, field),
+    the rule's next `from` alternative is tried, and a time that none of
+    its alternatives gives falls back to the receipt time.  Only a required
+    field that is missing, or that is not a time and converts from no
+    alternative, rejects the record.
 
     Threads: a compiled mapping is read-only here, so several threads may
     map with it at once (the adapter normalizes on its sources' threads);
@@ -24,9 +28,11 @@
 
 typedef struct ctx {
     const mapping_t *m;
+    const normalize_opts_t *opts;
     uint8_t *fired; /* bit per rule id */
     fs_err_t *e;
     bool rejected;
+    json_t *conversion_errors; /* array, created at the first error */
 } ctx_t;
 
 static inline void fire(ctx_t *c, const nz_rule_t *r)
@@ -129,11 +135,11 @@ bool nz_cond_eval(const nz_cond_t *c, json_t *rec)
 
 /* ---- values ------------------------------------------------------------------ */
 
-/* First present (non-null) alternative; wildcards collect into a new array.
-   Returns a new reference or NULL. */
-static json_t *from_value(const nz_rule_t *r, json_t *in, size_t *which)
+/* First present (non-null) alternative from index `start` on; wildcards
+   collect into a new array.  Returns a new reference or NULL. */
+static json_t *from_value_at(const nz_rule_t *r, json_t *in, size_t start, size_t *which)
 {
-    for (size_t i = 0; i < r->nfrom; i++) {
+    for (size_t i = start; i < r->nfrom; i++) {
         const nz_path_t *p = &r->from[i];
         if (nz_path_has_wildcard(p)) {
             json_t *arr = json_array();
@@ -156,6 +162,11 @@ static json_t *from_value(const nz_rule_t *r, json_t *in, size_t *which)
         }
     }
     return NULL;
+}
+
+static json_t *from_value(const nz_rule_t *r, json_t *in, size_t *which)
+{
+    return from_value_at(r, in, 0, which);
 }
 
 static pthread_mutex_t jq_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -340,6 +351,134 @@ static void build_objects(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out,
     json_decref(src);
 }
 
+/* A value that did not convert: listed in unmapped.conversion_errors[]
+   with the reason, counted for (source, field).  Returns the entry (to add
+   the fallback used). */
+static json_t *conversion_error(ctx_t *c, const nz_rule_t *r, size_t which, json_t *v,
+                                const char *why)
+{
+    atomic_fetch_add_explicit(&r->warnings[which], 1, memory_order_relaxed);
+    if (!c->conversion_errors)
+        c->conversion_errors = json_array();
+    json_t *entry = json_pack("{s:s, s:O, s:s}", "field", r->from[which].text, "value", v, "error",
+                              why[0] ? why : "no usable value");
+    if (entry)
+        json_array_append_new(c->conversion_errors, entry);
+    return entry;
+}
+
+/* "qualify": a short user name gets the domain the record holds beside it
+   (DOMAIN\name); a name with '@' or '\' is already qualified.  Steals t. */
+static json_t *qualify(const nz_rule_t *r, json_t *in, json_t *t)
+{
+    if (!json_is_string(t))
+        return t;
+    const char *name = json_string_value(t);
+    if (!*name || strchr(name, '@') || strchr(name, '\\'))
+        return t;
+    json_t *d = nz_path_get(in, &r->qualify);
+    const char *dom = json_string_value(d);
+    if (!dom || !*dom || !strcmp(dom, "-"))
+        return t;
+    json_t *q = json_sprintf("%s\\%s", dom, name);
+    if (!q)
+        return t;
+    json_decref(t);
+    return q;
+}
+
+/* A rule that reads a field: the first alternative that is present and
+   converts wins; one that is present but does not convert is a conversion
+   error and the next is tried. */
+static void apply_value_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out)
+{
+    size_t which = 0, start = 0;
+    json_t *last_error = NULL;
+    for (;;) {
+        json_t *v = from_value_at(r, in, start, &which);
+        if (!v)
+            break;
+        if (r->consume_only) {
+            json_decref(v);
+            fire(c, r);
+            return;
+        }
+        fs_err_t fe;
+        fe.text[0] = '\0';
+        json_incref(v);
+        json_t *t = transform(r, v, &fe);
+        if (t) {
+            if (last_error)
+                json_object_set_new(last_error, "fallback", json_string(r->from[which].text));
+            json_decref(v);
+            if (r->has_qualify)
+                t = qualify(r, in, t);
+            put(c, r, out, t);
+            return;
+        }
+        /* a conversion failed ("nonempty" dropping "-" is not an error, nor a
+           miss of a "try" rule) */
+        if (fe.text[0] && !r->try_only)
+            last_error = conversion_error(c, r, which, v, fe.text);
+        json_decref(v);
+        start = which + 1;
+    }
+    if (last_error && r->is_time) {
+        /* no time field of the record converts: the receipt time */
+        int64_t at = c->opts && c->opts->receipt_ms > 0 ? c->opts->receipt_ms : fs_now_ms();
+        json_object_set_new(last_error, "fallback", json_string("receipt_time"));
+        atomic_fetch_add_explicit(c->m->time_from_receipt, 1, memory_order_relaxed);
+        put(c, r, out, json_integer(at));
+        return;
+    }
+    if (!r->required)
+        return;
+    if (last_error) {
+        char why[400];
+        snprintf(why, sizeof why, "%s (no alternative converts)",
+                 json_string_value(json_object_get(last_error, "error")));
+        reject(c, r, json_string_value(json_object_get(last_error, "field")), why);
+        return;
+    }
+    char why[300];
+    snprintf(why, sizeof why, "required field is missing%s",
+             r->nfrom > 1 ? " (and every alternative)" : "");
+    reject(c, r, r->from[0].text, why);
+}
+
+/* A rule with a jq program (rare, under the process-wide lock). */
+static void apply_jq_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out)
+{
+    fs_err_t fe;
+    size_t which = 0;
+    json_t *src = r->nfrom ? from_value(r, in, &which) : json_incref(in);
+    const char *field = r->nfrom ? r->from[which].text : "(record)";
+    if (!src) {
+        if (r->required)
+            reject(c, r, r->from[0].text, "required field is missing");
+        return;
+    }
+    json_t *v = jq_first(r->jq, src, &fe);
+    json_decref(src);
+    if (!v) {
+        if (r->required)
+            reject(c, r, field, fe.text);
+        return;
+    }
+    if (json_is_null(v)) {
+        json_decref(v);
+        return;
+    }
+    fe.text[0] = '\0';
+    json_t *t = transform(r, v, &fe);
+    if (!t) {
+        if (r->required)
+            reject(c, r, field, fe.text[0] ? fe.text : "no usable value");
+        return;
+    }
+    put(c, r, out, t);
+}
+
 static void apply_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out, int depth)
 {
     if (r->when && !nz_cond_eval(r->when, in))
@@ -367,55 +506,10 @@ static void apply_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out, in
         build_objects(c, r, in, out, depth);
         return;
     }
-    fs_err_t fe;
-    size_t which = 0;
-    json_t *v;
-    const char *field;
-    if (r->jq) {
-        json_t *src = r->nfrom ? from_value(r, in, &which) : json_incref(in);
-        field = r->nfrom ? r->from[which].text : "(record)";
-        if (!src) {
-            if (r->required)
-                reject(c, r, r->from[0].text, "required field is missing");
-            return;
-        }
-        v = jq_first(r->jq, src, &fe);
-        json_decref(src);
-        if (!v) {
-            if (r->required)
-                reject(c, r, field, fe.text);
-            return;
-        }
-        if (json_is_null(v)) {
-            json_decref(v);
-            return;
-        }
-    } else {
-        v = from_value(r, in, &which);
-        if (!v) {
-            if (r->required) {
-                char why[300];
-                snprintf(why, sizeof why, "required field is missing%s",
-                         r->nfrom > 1 ? " (and every alternative)" : "");
-                reject(c, r, r->from[0].text, why);
-            }
-            return;
-        }
-        field = r->from[which].text;
-    }
-    if (r->consume_only) {
-        json_decref(v);
-        fire(c, r);
-        return;
-    }
-    fe.text[0] = '\0';
-    json_t *t = transform(r, v, &fe);
-    if (!t) {
-        if (r->required)
-            reject(c, r, field, fe.text[0] ? fe.text : "no usable value");
-        return;
-    }
-    put(c, r, out, t);
+    if (r->jq)
+        apply_jq_rule(c, r, in, out);
+    else
+        apply_value_rule(c, r, in, out);
 }
 
 static void apply_rules(ctx_t *c, const nz_rule_t *rules, size_t n, json_t *in, json_t *out,
@@ -563,8 +657,11 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
     size_t nbytes = (m->nrule_ids + 7) / 8;
     uint8_t *bits = nbytes <= sizeof bits_small ? bits_small : fs_xcalloc(1, nbytes);
     memset(bits, 0, nbytes <= sizeof bits_small ? sizeof bits_small : nbytes);
-    ctx_t c = {.m = m, .fired = bits, .e = e};
+    ctx_t c = {.m = m, .opts = opts, .fired = bits, .e = e};
     json_t *ev = json_object();
+    nz_fn_set_time_reference(opts ? opts->receipt_ms : 0);
+    if (m->nshapes)
+        nz_shape_apply(m, rec);
     apply_rules(&c, m->rules, m->nrules, rec, ev, 0);
     if (c.rejected)
         goto fail;
@@ -592,6 +689,9 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
     nz_observables_build(m, ev, rec);
 
     strip(rec, &m->trie, bits, 0);
+    if (c.conversion_errors) /* after strip: no rule consumes this key */
+        json_object_set_new_nocheck(rec, "conversion_errors", c.conversion_errors);
+    c.conversion_errors = NULL;
     if (json_object_size(rec))
         json_object_set_nocheck(ev, "unmapped", rec);
     if (opts && opts->keep_raw && raw) {
@@ -610,6 +710,7 @@ json_t *nz_mapping_apply(const mapping_t *m, const normalize_opts_t *opts, json_
         free(bits);
     return ev;
 fail:
+    json_decref(c.conversion_errors);
     json_decref(ev);
     if (bits != bits_small)
         free(bits);

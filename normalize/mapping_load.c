@@ -34,9 +34,9 @@ int nz_load_fail(load_t *L, const char *field, const char *fmt, ...)
 /* ---- rules ----------------------------------------------------------------- */
 
 static const char *const rule_keys[] = {
-    "from", "to",      "value",  "fn",       "sep",      "unit",    "map",
-    "ci",   "default", "ranges", "required", "fallback", "drop",    "keep",
-    "when", "pick",    "rules",  "switch",   "jq",       "comment", NULL};
+    "from",    "to",     "value",    "fn",       "sep",     "unit", "map",  "ci",
+    "default", "ranges", "required", "fallback", "drop",    "keep", "when", "pick",
+    "rules",   "switch", "jq",       "comment",  "qualify", "try",  NULL};
 
 static int rules_compile(load_t *L, nz_rule_t **out, size_t *nout, json_t *arr, const char *where,
                          int depth);
@@ -192,6 +192,15 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         nz_load_fmt(w, sizeof w, "%s", where);
         return nz_load_fail(L, w, "use either map or ranges, not both");
     }
+    if ((x = json_object_get(j, "qualify"))) {
+        nz_load_fmt(w, sizeof w, "%s.qualify", where);
+        if (!json_is_string(x) ||
+            nz_path_compile(&r->qualify, json_string_value(x), false, &e) != 0 || r->qualify.wild ||
+            r->qualify.n == 0)
+            return nz_load_fail(L, w, "expected the path of the user's domain (no [])");
+        r->has_qualify = true;
+    }
+    r->try_only = json_is_true(json_object_get(j, "try"));
     r->required = json_is_true(json_object_get(j, "required"));
     r->fallback = json_is_true(json_object_get(j, "fallback"));
     r->consume_only = json_is_true(json_object_get(j, "drop"));
@@ -274,6 +283,9 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
     }
     if (!r->has_to)
         return nz_load_fail(L, where, "missing \"to\" (the OCSF field to fill)");
+    if (r->nfrom)
+        r->warnings = fs_xcalloc(r->nfrom, sizeof *r->warnings);
+    r->is_time = depth == 0 && r->to.n == 1 && !r->to.append && strcmp(r->to.seg[0], "time") == 0;
     if (!produces)
         return nz_load_fail(L, where, "needs \"from\", \"value\", \"jq\" or \"rules\"");
     if (r->value && (r->nfrom || r->jq || r->nsub || r->map))
@@ -318,6 +330,8 @@ static void rule_free(nz_rule_t *r)
         nz_path_free(&r->from[i]);
     free(r->from);
     nz_path_free(&r->to);
+    nz_path_free(&r->qualify);
+    free(r->warnings);
     json_decref(r->value);
     free(r->sep);
     json_decref(r->map);
@@ -438,9 +452,9 @@ static void trie_free(nz_trie_t *t)
 
 /* ---- the file ---------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"source",  "description", "framing",     "envelopes",
-                                       "decoder", "product",     "observables", "rules",
-                                       "comment", "class",       NULL};
+static const char *const top_keys[] = {
+    "source", "description", "framing", "envelopes", "decoder",       "product", "observables",
+    "rules",  "comment",     "class",   "shapes",    "record_arrays", NULL};
 
 static int top_compile(load_t *L, json_t *doc, const char *file_base)
 {
@@ -458,7 +472,7 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
         if (!known)
             return nz_load_fail(L, key,
                                 "unknown key (expected source, description, framing, envelopes, "
-                                "decoder, product, observables, rules)");
+                                "decoder, product, shapes, record_arrays, observables, rules)");
     }
     json_t *x = json_object_get(doc, "source");
     if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > 64)
@@ -544,10 +558,12 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
             json_object_foreach(o, key, v)
             {
                 if (strcmp(key, "from") && strcmp(key, "type_id") && strcmp(key, "name") &&
-                    strcmp(key, "when") && strcmp(key, "comment")) {
+                    strcmp(key, "when") && strcmp(key, "comment") && strcmp(key, "qualify") &&
+                    strcmp(key, "where")) {
                     char kw[300];
                     nz_load_fmt(kw, sizeof kw, "%s.%s", w, key);
-                    return nz_load_fail(L, kw, "unknown key (expected from, type_id, name, when)");
+                    return nz_load_fail(
+                        L, kw, "unknown key (expected from, type_id, name, when, where, qualify)");
                 }
             }
             json_t *from = json_object_get(o, "from");
@@ -563,6 +579,26 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
             m->obs[i].type_id = (int)json_integer_value(tid);
             m->obs[i].name = fs_xstrdup(json_is_string(name) ? json_string_value(name)
                                                              : json_string_value(from));
+            json_t *q = json_object_get(o, "qualify");
+            if ((q || json_object_get(o, "where")) &&
+                (m->obs[i].from.n == 0 || !strcmp(m->obs[i].from.seg[m->obs[i].from.n - 1], "[]")))
+                return nz_load_fail(L, w,
+                                    "\"qualify\" and \"where\" need a path that ends in a key");
+            if (json_object_get(o, "where")) {
+                char ww[300];
+                nz_load_fmt(ww, sizeof ww, "%s.where", w);
+                if (!(m->obs[i].where = nz_cond_new(L, json_object_get(o, "where"), ww)))
+                    return -1;
+            }
+            if (q) {
+                if (!json_is_string(q) || json_string_length(q) == 0 ||
+                    strchr(json_string_value(q), '.') || m->obs[i].from.n == 0 ||
+                    !strcmp(m->obs[i].from.seg[m->obs[i].from.n - 1], "[]"))
+                    return nz_load_fail(L, w,
+                                        "\"qualify\" must name the key beside the user name "
+                                        "that holds its domain");
+                m->obs[i].qualify = fs_xstrdup(json_string_value(q));
+            }
             if (json_object_get(o, "when")) {
                 char ww[300];
                 nz_load_fmt(ww, sizeof ww, "%s.when", w);
@@ -571,6 +607,9 @@ static int top_compile(load_t *L, json_t *doc, const char *file_base)
             }
         }
     }
+    m->time_from_receipt = fs_xcalloc(1, sizeof *m->time_from_receipt);
+    if (nz_shapes_compile(L, doc) != 0)
+        return -1;
     x = json_object_get(doc, "rules");
     if (!json_is_array(x) || json_array_size(x) == 0)
         return nz_load_fail(L, "rules", "expected a non-empty array of rules");
@@ -595,6 +634,11 @@ void nz_mapping_free(mapping_t *m)
     for (size_t i = 0; i < m->nobs; i++) {
         nz_path_free(&m->obs[i].from);
         free(m->obs[i].name);
+        free(m->obs[i].qualify);
+        if (m->obs[i].where) {
+            nz_cond_free(m->obs[i].where);
+            free(m->obs[i].where);
+        }
         if (m->obs[i].when) {
             nz_cond_free(m->obs[i].when);
             free(m->obs[i].when);
@@ -602,6 +646,8 @@ void nz_mapping_free(mapping_t *m)
     }
     free(m->obs);
     nz_path_free(&m->uid_from);
+    nz_shapes_free(m);
+    free(m->time_from_receipt);
     trie_free(&m->trie);
     free(m);
 }

@@ -135,11 +135,13 @@ static json_t *decode(const mapping_t *m, const char *raw, size_t len, fs_err_t 
     return v;
 }
 
+static void run_one(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, const char *raw,
+                    size_t raw_len);
+
 void nz_run_record(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, const char *raw,
                    size_t raw_len)
 {
     fs_err_t e = {0};
-    char *dumped = NULL;
     if (!rec) {
         rec = decode(r->m, raw, raw_len, &e);
         if (!rec) {
@@ -147,6 +149,31 @@ void nz_run_record(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, co
             return;
         }
     }
+    json_t *arr = r->m->nrecord_arrays && json_is_object(rec) ? nz_record_array(r->m, rec) : NULL;
+    if (!arr) {
+        run_one(r, rec, record_no, offset, raw, raw_len);
+        return;
+    }
+    /* a delivery that wraps several records (an Okta event hook): each
+       element is a record with the delivery's number and offset, and its
+       own bytes as raw data */
+    size_t i;
+    json_t *el;
+    json_array_foreach(arr, i, el)
+    {
+        char *text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY);
+        run_one(r, json_incref(el), record_no, offset, text, text ? strlen(text) : 0);
+        free(text);
+    }
+    json_decref(rec);
+}
+
+/* Maps one record (rec owned, taken). */
+static void run_one(nz_run_t *r, json_t *rec, size_t record_no, size_t offset, const char *raw,
+                    size_t raw_len)
+{
+    fs_err_t e = {0};
+    char *dumped = NULL;
     json_t *ev = nz_mapping_apply(r->m, r->opts, rec, raw, raw_len, &e);
     if (!ev) {
         if (!raw) {
@@ -256,4 +283,60 @@ const char *normalize_strerror(int code)
     default:
         return "unknown";
     }
+}
+
+/* ---- conversion warnings ----------------------------------------------------- */
+
+static void add_count(json_t *fields, const char *field, unsigned long n)
+{
+    json_t *have = json_object_get(fields, field);
+    json_int_t prev = json_is_integer(have) ? json_integer_value(have) : 0;
+    json_object_set_new(fields, field, json_integer(prev + (json_int_t)n));
+}
+
+static unsigned long rules_warnings(const nz_rule_t *rules, size_t n, json_t *fields)
+{
+    unsigned long sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const nz_rule_t *r = &rules[i];
+        for (size_t f = 0; r->warnings && f < r->nfrom; f++) {
+            unsigned long c = atomic_load_explicit(&r->warnings[f], memory_order_relaxed);
+            if (c && fields)
+                add_count(fields, r->from[f].text, c);
+            sum += c;
+        }
+        sum += rules_warnings(r->sub, r->nsub, fields);
+        for (size_t k = 0; k < r->ncases; k++)
+            sum += rules_warnings(r->cases[k].rules, r->cases[k].nrules, fields);
+    }
+    return sum;
+}
+
+json_t *normalizer_warnings(const normalizer_t *self)
+{
+    json_t *out = json_object();
+    for (size_t i = 0; self && i < self->n; i++) {
+        const mapping_t *m = self->maps[i];
+        json_t *fields = json_object();
+        rules_warnings(m->rules, m->nrules, fields);
+        unsigned long t = atomic_load_explicit(m->time_from_receipt, memory_order_relaxed);
+        if (t)
+            add_count(fields, "time", t);
+        if (json_object_size(fields))
+            json_object_set_new(out, m->source_id, fields);
+        else
+            json_decref(fields);
+    }
+    return out;
+}
+
+unsigned long normalizer_warnings_total(const normalizer_t *self)
+{
+    unsigned long sum = 0;
+    for (size_t i = 0; self && i < self->n; i++) {
+        const mapping_t *m = self->maps[i];
+        sum += rules_warnings(m->rules, m->nrules, NULL);
+        sum += atomic_load_explicit(m->time_from_receipt, memory_order_relaxed);
+    }
+    return sum;
 }

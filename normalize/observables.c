@@ -125,6 +125,44 @@ static void add_any(obs_ctx_t *o, int type_id, const char *name, json_t *v)
     }
 }
 
+/* An explicit rule with "where" or "qualify", per object holding the value
+   (the rule's path without its last key): "where" must hold on that object
+   (Okta target[] of type User, not AppInstance); "qualify" gives
+   DOMAIN\name when the key `qualify` beside the name holds a domain and
+   the name is not already qualified (docs/normalize.md, "Qualified user
+   names"). */
+static void add_qualified(obs_ctx_t *o, const nz_obs_rule_t *r, json_t *rec)
+{
+    nz_path_t parent = r->from; /* a view: the same segments, one fewer */
+    parent.n--;
+    const char *leaf = r->from.seg[r->from.n - 1];
+    json_t *parents = json_array();
+    if (nz_path_has_wildcard(&parent))
+        nz_path_collect(rec, &parent, parents);
+    else if (nz_path_get(rec, &parent))
+        json_array_append(parents, nz_path_get(rec, &parent));
+    size_t k;
+    json_t *p;
+    json_array_foreach(parents, k, p)
+    {
+        if (r->where && !nz_cond_eval(r->where, p))
+            continue;
+        json_t *name = json_object_get(p, leaf);
+        const char *n = json_string_value(name);
+        const char *dom = r->qualify ? json_string_value(json_object_get(p, r->qualify)) : NULL;
+        if (!n || !*n || strchr(n, '@') || strchr(n, '\\') || !dom || !*dom || !strcmp(dom, "-")) {
+            if (name)
+                add_any(o, r->type_id, r->name, name);
+            continue;
+        }
+        json_t *q = json_sprintf("%s\\%s", dom, n);
+        if (q)
+            add(o, r->type_id, r->name, q);
+        json_decref(q);
+    }
+    json_decref(parents);
+}
+
 /* Dispatches on the key's first byte first: walk() asks this for every
    leaf of the event, and most keys start with none of these letters. */
 static int auto_type(const char *parent, const char *key)
@@ -251,6 +289,10 @@ void nz_observables_build(const mapping_t *m, json_t *ev, json_t *rec)
         const nz_obs_rule_t *r = &m->obs[i];
         if (r->when && !nz_cond_eval(r->when, rec))
             continue;
+        if (r->qualify || r->where) {
+            add_qualified(&o, r, rec);
+            continue;
+        }
         if (nz_path_has_wildcard(&r->from)) {
             json_t *vals = json_array();
             nz_path_collect(rec, &r->from, vals);

@@ -30,8 +30,10 @@ const char *normalizer_source_id(const normalizer_t *self, size_t index);
 bool normalizer_has_source(const normalizer_t *self, const char *source_id);
 
 typedef struct normalize_opts {
-    const char *site; /* fedsoar envelope: the site that collected the record */
-    bool keep_raw;    /* add raw_data (the record as received) to each event */
+    const char *site;   /* fedsoar envelope: the site that collected the record */
+    bool keep_raw;      /* add raw_data (the record as received) to each event */
+    int64_t receipt_ms; /* when the record was received (epoch ms; 0: now): the event
+                           time when none of the record's time fields converts */
 } normalize_opts_t;
 
 /* Called for each record that normalized. `event` is borrowed: incref it to
@@ -61,6 +63,25 @@ typedef void(normalize_emit_at_fn)(void *arg, json_t *event, size_t record_no, s
 long normalizer_run_at(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
                        const char *buf, size_t len, normalize_emit_at_fn *emit,
                        normalize_reject_fn *reject, void *arg, fs_err_t *e);
+
+/* ---- conversion warnings -------------------------------------------------
+
+   A field whose value does not convert (a time, number, enum or IP address
+   that does not parse) never costs the record: the rule does not fire, the
+   value is listed in the event's unmapped.conversion_errors[] (field, value,
+   error, and the fallback used), a rule's next `from` alternative is tried,
+   a time falls back to the record's other time fields and then to
+   opts->receipt_ms, and one warning is counted for (source, field).
+   Counters are process-wide per normalizer, updated atomically from any
+   thread, never reset.
+
+   normalizer_warnings returns {source id: {field: count}} for every
+   non-zero counter (new reference; {} when none).  `field` is the vendor
+   field path as the mapping reads it (e.g. "ext.rt"), or "time" for events
+   whose time is the receipt time. */
+json_t *normalizer_warnings(const normalizer_t *self);
+/* The sum of all counters (for tests and logs). */
+unsigned long normalizer_warnings_total(const normalizer_t *self);
 
 /* ---- streaming: an input of any size in bounded memory (framing.c) -------
 

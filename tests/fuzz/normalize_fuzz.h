@@ -36,7 +36,7 @@ static inline void fuzz_normalize(const char *source, const uint8_t *data, size_
             abort();
         atexit(fuzz_cleanup);
     }
-    normalize_opts_t opts = {.site = "fuzz", .keep_raw = keep_raw};
+    normalize_opts_t opts = {.site = "fuzz", .keep_raw = keep_raw, .receipt_ms = 1767225600000LL};
     fs_err_t e;
     normalizer_run(fuzz_nz, source, &opts, (const char *)data, size, fuzz_emit, NULL, NULL, &e);
 }

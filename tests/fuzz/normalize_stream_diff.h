@@ -52,7 +52,7 @@ static char *diff_run(normalizer_t *nz, const char *source, const char *data, si
 {
     diff_log_t l;
     ocsf_buf_init(&l.text, 0);
-    normalize_opts_t opts = {.site = "diff", .keep_raw = true};
+    normalize_opts_t opts = {.site = "diff", .keep_raw = true, .receipt_ms = 1767225600000LL};
     fs_err_t e;
     normalize_stream_t *s =
         normalize_stream_new(nz, source, &opts, position, diff_emit, diff_reject, &l, &e);

@@ -223,7 +223,6 @@ static void test_malformed(normalizer_t *n)
          "neither a From nor a To"},
         {"From: a@b.example\r\nSubject: no date\r\n\r\nbody\r\n",
          "field date: required field is missing"},
-        {"From: a@b.example\r\nDate: not a date\r\n\r\nbody\r\n", "field date:"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         size_t len = i == 1 ? 10 : strlen(bad[i].msg);
@@ -237,6 +236,20 @@ static void test_malformed(normalizer_t *n)
         }
         json_decref(g.events);
     }
+
+    /* an unparsable Date no longer costs the message (issue 17): kept, with
+       the receipt time, the raw Date in unmapped.conversion_errors */
+    const char *baddate = "From: a@b.example\r\nDate: not a date\r\n\r\nbody\r\n";
+    CHECK_INT(run_buf(n, baddate, strlen(baddate), &g), 0);
+    CHECK_INT(json_array_size(g.events), 1);
+    ev = json_array_get(g.events, 0);
+    if (ev) {
+        CHECK(json_integer_value(json_object_get(ev, "time")) > 946684800000LL);
+        CHECK_STR(str(ev, "unmapped.conversion_errors.0.field"), "date");
+        CHECK_STR(str(ev, "unmapped.conversion_errors.0.value"), "not a date");
+        CHECK_STR(str(ev, "unmapped.conversion_errors.0.fallback"), "receipt_time");
+    }
+    json_decref(g.events);
 
     /* a MIME bomb: nesting deeper than the bound is rejected, not recursed */
     size_t cap = 64 * 1024, len = 0;

@@ -23,6 +23,8 @@ fedsoar_unit_test(test_playbook_diff fedsoar_playbooks)
 fedsoar_unit_test(test_case_aggregates fedsoar_casestore)
 # The normalizer from four threads at once == one thread (normalize.h "Threads").
 fedsoar_unit_test(test_normalize_threads fedsoar_normalize)
+# Fixtures with their expected OCSF output field by field; qualified users (issue 17).
+fedsoar_unit_test(test_normalize_expected fedsoar_normalize)
 fedsoar_unit_test(test_webauthn fedsoar_governance)
 # The BPMN export of every shipped and synthetic playbook (playbook_bpmn.h).
 fedsoar_unit_test(test_playbook_bpmn fedsoar_playbooks)
