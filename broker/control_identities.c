@@ -201,3 +201,17 @@ int broker_identities_load_config(broker_t *b, fs_err_t *e)
     json_decref(result);
     return 0;
 }
+
+json_t *broker_identities_persons(broker_t *b, casestore_txn_t *txn, const json_t *kase)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(kase, "persons"), i, p)
+    {
+        json_t *doc = casestore_identity_person(b->store, txn, json_string_value(p));
+        if (doc)
+            json_array_append_new(out, doc);
+    }
+    return out;
+}

@@ -209,6 +209,9 @@ static int advance(broker_t *b, casestore_txn_t *txn, json_t *run, const json_t 
         json_t *kase = casestore_case_get(b->store, txn, runs_case_id_of(run));
         json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case",
                                 kase ? kase : json_object(), "sites", known_sites(b, txn));
+        /* .persons: every account of the case's people (control_identities.c). */
+        json_object_set_new(ctx, "persons",
+                            broker_identities_persons(b, txn, json_object_get(ctx, "case")));
         json_t *console = runs_console_context(b);
         if (console)
             json_object_set_new(ctx, "console", console);

@@ -507,6 +507,10 @@ int playbook_advance(const playbook_t *pb, json_t *run, const json_t *context, i
     json_object_set_new(w.ctx, "run", json_pack("{s:O?}", "id", json_object_get(run, "id")));
     json_object_set_new(w.ctx, "item", json_null());
     json_object_set_new(w.ctx, "each", json_object());
+    /* The case's people and each one's accounts at every site, from the
+       identity crosswalk (.persons[].accounts[]: {site, account, source}). */
+    json_t *persons = json_object_get(context, "persons");
+    json_object_set_new(w.ctx, "persons", persons ? json_incref(persons) : json_array());
     /* The broker's console link base, when it serves one (templates: .console.url). */
     if (json_object_get(context, "console"))
         json_object_set(w.ctx, "console", json_object_get(context, "console"));

@@ -68,7 +68,9 @@ int playbook_duration_ms(const json_t *v, int64_t *ms);
      {"kind":"timer",    "path","at"}            wake the run at `at` (epoch ms)
      {"kind":"case",     "fields"}               set case fields
      {"kind":"timeline", "step","type","path","what","detail"?}
-   The context holds "event", "case", "sites" (names of known sites) and,
+   The context holds "event", "case", "sites" (names of known sites),
+   "persons" (the case's people: [{"person", "accounts": [{"site",
+   "account", "source"}]}], absent: []) and,
    when the broker serves its console, "console" ({"url": BASE}) (borrowed). Sub-playbooks are found
    through lookup. Returns 1 completed, 0 waiting, -1 failed (run "status"
    is set accordingly: completed, waiting, failed or denied). */

@@ -300,6 +300,10 @@ json_t *control_identities_list(broker_t *b, casestore_txn_t *txn, const json_t 
 /* Loads the config key identities.file at start (own transaction): a bad
    file fails with "FILE:LINE: reason" and the broker does not start. */
 int broker_identities_load_config(broker_t *b, fs_err_t *e);
+/* The case's people (case.persons) with every linked account, for the
+   playbooks' .persons: [{"person", "accounts": [{"site", "account",
+   "source"}]}]. Caller owns. */
+json_t *broker_identities_persons(broker_t *b, casestore_txn_t *txn, const json_t *kase);
 json_t *control_metrics(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                         fs_err_t *e);
 json_t *control_metrics_by_site(broker_t *b, casestore_txn_t *txn, const json_t *args,

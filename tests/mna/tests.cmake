@@ -4,6 +4,7 @@
 fedsoar_unit_test(test_identities fedsoar_casestore)
 set_tests_properties(test_identities PROPERTIES LABELS "unit;mna")
 fedsoar_script_test(identities mna mna/identities.sh 180)
+fedsoar_script_test(linked_accounts mna mna/linked_accounts.sh 180)
 # §15.4 MTTR parity (mttr): the by-site metrics from the case aggregates (white-box: backdated
 # cases through casestore__case_put), and fedsoarctl metrics --by-site end to end (table, CSV,
 # JSON, SVG checked with xmllint).
