@@ -4,6 +4,7 @@
     against the operator's trusted signing key).  A decided gate wakes its
     run; a gate whose timer fires first is closed by timers.c. */
 #include "broker_internal.h"
+#include "rollout_internal.h"
 
 #include <string.h>
 
@@ -155,7 +156,10 @@ int approvals_decide(broker_t *b, casestore_txn_t *txn, uint64_t approval_id,
                 b->store, txn, (uint64_t)json_integer_value(json_object_get(ap, "case_id")),
                 "approval_vote", entry, e);
         json_decref(entry);
-        if (rc == 0 && outcome) {
+        if (rc == 0 && outcome && json_object_get(ap, "held")) {
+            /* a supervised rollout's gate: carry out (or fail) the held effect */
+            rc = supervised_release(b, txn, ap, outcome, out, e);
+        } else if (rc == 0 && outcome) {
             json_t *decision = json_pack("{s:s, s:O}", "decision", outcome, "votes", votes);
             rc = runs_wake(b, txn, (uint64_t)json_integer_value(json_object_get(ap, "run_id")),
                            json_string_value(json_object_get(ap, "path")), 0, outcome, decision,

@@ -7,6 +7,7 @@
 #include "broker_internal.h"
 #include "http_internal.h"
 #include "passkey_internal.h"
+#include "rollout_internal.h"
 #include "site_coverage.h"
 
 #include <string.h>
@@ -63,6 +64,13 @@ static const struct {
     {"playbook.activate", governance_ctl_activate, true, "site-admin," ADMIN, false},
     {"playbook.rollback", governance_ctl_rollback, true, "site-admin," ADMIN, false},
     {"playbook.retire", governance_ctl_retire, true, ADMIN, false},
+    /* phased rollout (rollout.c, rollout_promote.c): proposing is an admin's
+       or a board member's, signing a member's (checked there) */
+    {"rollout.plan", rollout_ctl_plan, true, ADMIN, false},
+    {"rollout.status", rollout_ctl_status, false, ANY, false},
+    {"rollout.promote", rollout_ctl_promote, true, "approver," ADMIN, false},
+    {"rollout.sign", rollout_ctl_sign, true, "approver," ADMIN, false},
+    {"rollout.rollback", rollout_ctl_rollback, true, ADMIN, false},
     {"audit.verify", control_audit_verify, false, "approver," ADMIN, false},
     {"audit.export", control_audit_export, false, "approver," ADMIN, false},
     /* the HTTPS API: http_stream.c, http_metrics.c */

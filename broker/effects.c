@@ -6,6 +6,7 @@
     library's (effect.h), shared with shadow runs (shadow.c) and the dry run
     (fedsoarctl playbook test). */
 #include "broker_internal.h"
+#include "rollout_internal.h"
 
 #include <string.h>
 
@@ -51,7 +52,19 @@ const playbook_effect_handlers_t effects_durable = {{
 int effects_apply(run_ctx_t *c, const json_t *effects)
 {
     c->case_fields = json_array();
-    int rc = playbook_effects_dispatch(effects, c->shadow ? &effects_shadow : &effects_durable, c);
+    /* A live run whose rollout is supervised at its site holds every
+       command and responder action behind a gate (supervised.c): decided
+       here, from the broker's rollout state, not by the playbook; a run
+       once supervised stays so, whatever the phase becomes. */
+    const playbook_effect_handlers_t *table =
+        c->shadow ? &effects_shadow
+        : json_object_get(c->run, "supervised") ||
+                rollout_is_supervised(c->b, c->txn, c->site,
+                                      json_string_value(json_object_get(c->run, "playbook")), NULL,
+                                      0, NULL)
+            ? &effects_supervised
+            : &effects_durable;
+    int rc = playbook_effects_dispatch(effects, table, c);
     if (rc == 0 && json_array_size(c->case_fields)) {
         char by[96];
         snprintf(by, sizeof by, "playbook:%s",

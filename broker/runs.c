@@ -11,6 +11,7 @@
     memory (runs_wake).  Everything an advance needs travels in one
     run_ctx_t, including where sub-playbooks are looked up. */
 #include "broker_internal.h"
+#include "rollout_internal.h"
 #include "ocsf.h"
 
 #include <string.h>
@@ -343,6 +344,9 @@ int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint
             }
             json_decref(versions);
         }
+        /* versions in the observe phase of a rollout: counted, not run */
+        if (rollout_observe(b, txn, event, e) != 0)
+            return -1;
     }
     json_int_t cls = json_integer_value(json_object_get(event, "class_uid"));
     if (n == 0 && !OCSF_CLASS_IS_FINDING(cls))

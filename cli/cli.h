@@ -55,6 +55,8 @@ int cmd_cacao(const cli_opts_t *o, int argc, char **argv);
 /* playbook submit|diff|history|approve|reject|activate|rollback|retire|compare|status */
 int cmd_governance(const cli_opts_t *o, int argc, char **argv);
 int cmd_audit(const cli_opts_t *o, int argc, char **argv);
+/* cmd_rollout.c: rollout plan|status|promote|sign|rollback */
+int cmd_rollout(const cli_opts_t *o, int argc, char **argv);
 /* cmd_web.c: login --web, sessions list|revoke, token create|list|revoke */
 int cmd_login(const cli_opts_t *o, int argc, char **argv);
 int cmd_sessions(const cli_opts_t *o, int argc, char **argv);

@@ -91,6 +91,18 @@ static const cli_usage_t usage_table[] = {
     {"cacao", "export", "NAME|VERSION|FILE [--output F] [--trusted DIR]",
      "a playbook as CACAO v2.0; NAME/VERSION from the broker with its approvals as CACAO\n"
      "signatures (public keys from DIR, default KEYS/signing/operators); FILE offline, unsigned"},
+    {"rollout", "plan", "NAME --sites A,B [--version V] [--criteria FILE] [--json]",
+     "a phased rollout of a playbook version: every site starts in observe (without --sites: "
+     "show it)"},
+    {"rollout", "status", "NAME [--rollback-plan] [--json]",
+     "per site: the phase, each promotion criterion measured, open proposals (--rollback-plan: "
+     "what each promotion changed)"},
+    {"rollout", "promote", "NAME --site S [--override REASON] [--json]",
+     "propose the next phase at S (refused while a criterion fails, unless overridden)"},
+    {"rollout", "sign", "NAME --proposal ID [--payload TEXT --signature SIG] [--json]",
+     "sign a promotion with your Ed25519 key; it takes effect at the board's quorum"},
+    {"rollout", "rollback", "NAME --site S [--to PHASE] [--json]",
+     "undo the latest promotion(s) at S at once (admin, no quorum)"},
     {"audit", "verify", "[--state-dir DIR [--keys DIR]] [--witness SITE_STATE_DIR]... [--json]",
      "check the audit chain (online, or offline from the LMDB) against the sites' witness copies: "
      "0 intact and "

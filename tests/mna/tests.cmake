@@ -12,3 +12,7 @@ fedsoar_unit_test(test_mttr_by_site fedsoar_casestore m)
 target_include_directories(test_mttr_by_site PRIVATE ${PROJECT_SOURCE_DIR}/casestore/private)
 set_tests_properties(test_mttr_by_site PROPERTIES LABELS "unit;mna")
 fedsoar_script_test(mttr_by_site mna mna/mttr_by_site.sh 120)
+# §15.7 phased rollout (rollout): observe -> shadow -> supervised -> automated at one of two
+# sites, criteria refusals with their values, quorum-signed promotions (forged, mismatched and
+# non-member signatures refused), the supervised gate before an OpenC2 command, rollback, audit.
+fedsoar_script_test(rollout mna mna/rollout.sh 240)
