@@ -128,6 +128,9 @@ static json_t *status_body(adapter_t *a)
 {
     json_t *body = status_counts(a);
     json_object_set_new(body, "sources", sources_body(a));
+    /* {source: {field: count}}: values that did not convert since start
+       (normalize.h, conversion warnings); `fedsoarctl sites`, /metrics */
+    json_object_set_new(body, "normalize_warnings", normalizer_warnings(a->normalizer));
     return body;
 }
 

@@ -73,6 +73,30 @@ static json_t *store_health_json(broker_t *b)
         "map_max_mb", (json_int_t)h.map_max_mb, "map_grown", (json_int_t)h.map_grown);
 }
 
+/* Values the sites' normalizers could not convert in records they kept:
+   {"total": N, "per_site": {site: {source: {field: count}}}}, as each
+   adapter last reported (HEARTBEAT "normalize_warnings"). */
+static json_t *normalize_warnings_json(broker_t *b, casestore_txn_t *txn)
+{
+    json_t *records = site_records(b, txn), *per = json_object();
+    json_int_t total = 0;
+    const char *site;
+    json_t *rec;
+    json_object_foreach(records, site, rec)
+    {
+        json_t *w = json_object_get(rec, "normalize_warnings");
+        if (!json_object_size(w))
+            continue;
+        const char *source, *field;
+        json_t *fields, *n;
+        json_object_foreach(w, source, fields) json_object_foreach(fields, field, n) total +=
+            json_integer_value(n);
+        json_object_set(per, site, w);
+    }
+    json_decref(records);
+    return json_pack("{s:I, s:o}", "total", total, "per_site", per);
+}
+
 json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                       fs_err_t *e)
 {
@@ -116,6 +140,7 @@ json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, con
         "answered", (json_int_t)answered, "pending", (json_int_t)(cmds - answered),
         "connected_sites", connected, "handshakes", "refused", (json_int_t)b->handshakes.refused);
     json_object_set_new(out, "store", store_health_json(b));
+    json_object_set_new(out, "normalize_warnings", normalize_warnings_json(b, txn));
     return out;
 }
 

@@ -39,9 +39,9 @@ static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err
     json_t *rec = casestore_get_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site));
     if (!rec)
         rec = json_object();
-    static const char *const fields[] = {"protocol",    "version",      "outbox_backlog",
-                                         "outbox_full", "dead_letters", "capabilities",
-                                         "scopes",      "connectors",   "sources"};
+    static const char *const fields[] = {
+        "protocol",     "version", "outbox_backlog", "outbox_full", "dead_letters",
+        "capabilities", "scopes",  "connectors",     "sources",     "normalize_warnings"};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         json_t *v = json_object_get(s->reported, fields[i]);
         if (v)

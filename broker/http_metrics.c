@@ -273,6 +273,24 @@ static void per_site(broker_t *b, casestore_txn_t *txn, char **text, size_t *len
     json_object_foreach(r.records, site, rec) appendf(
         text, len, "fedsoar_dead_letters_total{site=\"%s\"} %lld\n", label(site, l, sizeof l),
         (long long)json_integer_value(json_object_get(rec, "dead_letters")));
+    family(text, len, "fedsoar_normalize_warnings_total", "counter",
+           "Values that did not convert (time, number, enum, address) in records the site's "
+           "adapter kept, by source and vendor field, as it last reported.");
+    json_object_foreach(r.records, site, rec)
+    {
+        const char *source, *field;
+        json_t *fields, *n;
+        json_object_foreach(json_object_get(rec, "normalize_warnings"), source, fields)
+            json_object_foreach(fields, field, n)
+        {
+            char l3[160];
+            appendf(text, len,
+                    "fedsoar_normalize_warnings_total{site=\"%s\",source=\"%s\",field=\"%s\"} "
+                    "%lld\n",
+                    label(site, l, sizeof l), label(source, l2, sizeof l2),
+                    label(field, l3, sizeof l3), (long long)json_integer_value(n));
+        }
+    }
     family(text, len, "fedsoar_events_refused_total", "counter",
            "Events refused at admission, by site and reason.");
     const char *refused_site, *reason;
