@@ -127,7 +127,8 @@ static const cli_usage_t usage_table[] = {
     {"identities", "load", "FILE|- [--json]",
      "load the identity crosswalk from a CSV person,site,account (admin; header line, RFC 4180):\n"
      "every bad row refused with its line (unknown site, empty field, an account claimed by two\n"
-     "persons) and nothing loaded; a good file replaces the links of source csv (docs/identities.md)"},
+     "persons) and nothing loaded; a good file replaces the links of source csv "
+     "(docs/identities.md)"},
     {"identities", "show", "PERSON|SITE:ACCOUNT|ACCOUNT [--json]",
      "a person and every linked account, its site and the source of the link (csv, or\n"
      "learned:CONNECTOR:ATTRIBUTE); 1 when nothing matches"},
