@@ -77,8 +77,11 @@ static const char *emit(exp_t *x, const json_t *s, const char *next, char out[96
     const char *title = json_string_value(json_object_get(s, "title"));
     json_t *ext = json_deep_copy(s);
     static const char *const nested[] = {"then", "else", "steps", "branches", NULL};
+    /* the graph carries the nested steps; an empty list stays, so that
+       an absent branch and an empty one come back as they were */
     for (size_t i = 0; nested[i]; i++)
-        json_object_del(ext, nested[i]);
+        if (json_array_size(json_object_get(ext, nested[i])) > 0)
+            json_object_del(ext, nested[i]);
     const json_t *on_error = json_object_get(s, "on_error");
     if (json_is_array(on_error))
         json_object_del(ext, "on_error");

@@ -460,12 +460,17 @@ static json_t *convert_flow(imp_t *m, const char *id, const json_t *s, const cha
             json_object_set_new(step, "type", json_string("condition"));
             json_object_set(step, "if", json_object_get(s, "condition"));
         }
-        json_object_set_new(
-            step, "then",
-            branch(m, json_string_value(json_object_get(s, "on_true")), join, depth, rc));
-        json_object_set_new(
-            step, "else",
-            branch(m, json_string_value(json_object_get(s, "on_false")), join, depth, rc));
+        static const char *const arms[][2] = {{"then", "on_true"}, {"else", "on_false"}};
+        for (size_t i = 0; i < 2; i++) {
+            json_t *list =
+                branch(m, json_string_value(json_object_get(s, arms[i][1])), join, depth, rc);
+            /* native: then always, else when it has steps; from the
+               extension: as the fedsoar step had them */
+            if (json_array_size(list) > 0 || (!ext && i == 0) || json_object_get(ext, arms[i][0]))
+                json_object_set_new(step, arms[i][0], list);
+            else
+                json_decref(list);
+        }
     } else if (strcmp(type, "parallel") == 0) {
         json_t *branches = json_array();
         size_t i;

@@ -1,0 +1,8 @@
+# Issue 16: reconfiguration with a human in the loop, Cortex jobs, CACAO v2.0
+# playbooks in and out. Label reconfig.
+# CACAO import/export offline: SOARCA examples, bad documents, schema-valid exports, round trip.
+fedsoar_script_test(cacao_import_export reconfig reconfig/cacao.sh 300)
+# CACAO signatures: an approved version's 2 governance approvals, verified over the JCS bytes.
+fedsoar_script_test(cacao_signatures reconfig reconfig/cacao_signatures.sh 180)
+# The C converter itself (also label unit): tests/unit/test_cacao.c.
+set_tests_properties(test_cacao PROPERTIES LABELS "unit;reconfig")
