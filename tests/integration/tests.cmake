@@ -14,6 +14,8 @@ set_target_properties(slpf_driver PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BI
 fedsoar_script_test(slpf_netns netns netns/slpf_netns.sh 180)
 set_tests_properties(slpf_netns PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 fedsoar_script_test(outbox_full integration integration/outbox_full.sh 120)
+# A field that does not convert costs no record; the warnings reach stats and /metrics.
+fedsoar_script_test(normalize_warnings integration integration/normalize_warnings.sh 120)
 fedsoar_script_test(shipped_playbooks integration integration/shipped_playbooks.sh 300)
 include(connectors/tests.cmake)
 # Vendor connectors against the stand-in vendor server (tests/standins/).
