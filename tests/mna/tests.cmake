@@ -16,3 +16,7 @@ fedsoar_script_test(mttr_by_site mna mna/mttr_by_site.sh 120)
 # sites, criteria refusals with their values, quorum-signed promotions (forged, mismatched and
 # non-member signatures refused), the supervised gate before an OpenC2 command, rollback, audit.
 fedsoar_script_test(rollout mna mna/rollout.sh 240)
+# §15.6 the cross-environment playbooks (triggers): critical-vulnerability with three sites, two
+# Tenable stand-ins (find assets per site, Jira/ServiceNow ticket, OpenC2 deny with a duration,
+# re-scan, validate, close) and insider-threat (crosswalk, hr-legal gate, every linked account).
+fedsoar_script_test(critical_vulnerability mna mna/critical_vulnerability.sh 240)
