@@ -59,6 +59,12 @@ static const http_param_t window_params[] = {
     P_END,
 };
 static const http_param_t since_params[] = {{"since", HTTP_P_UINT, NULL, 0}, P_END};
+/* metrics.by_site (MTTR parity): NNh or NNd up to 366 days, checked by the command. */
+static const http_param_t by_site_params[] = {
+    {"window", HTTP_P_STRING, NULL, 0},
+    {"bucket", HTTP_P_STRING, (const char *const[]){"day", "week", NULL}, 0},
+    P_END,
+};
 
 /* ---- bodies ------------------------------------------------------------------ */
 
@@ -174,6 +180,7 @@ static const http_route_t routes[] = {
      .body = BODY(rollback_fields)},
     {R("GET", "/api/v1/sites", "sites")},
     {R("GET", "/api/v1/metrics/response", "metrics"), .params = window_params},
+    {R("GET", "/api/v1/metrics/by-site", "metrics.by_site"), .params = by_site_params},
     {R("GET", "/api/v1/audit/verify", "audit.verify")},
     {R("GET", "/api/v1/audit/entries", "audit.export"), .params = since_params},
     {R("GET", "/api/v1/stream", "events.since"), .params = since_params,

@@ -252,6 +252,16 @@ for w in 24h 7d 30d all; do
     expect 200 "GET /api/v1/metrics/response?window=$w as analyst"
 done
 unauth GET /api/v1/metrics/response
+for q in "" "?window=7d" "?window=90d&bucket=week"; do
+    api GET "/api/v1/metrics/by-site$q" "$T_ANA"
+    expect 200 "GET /api/v1/metrics/by-site$q as analyst"
+done
+check "metrics/by-site: a bucket per week, the sites in it" jq -e '.bucket == "week" and (.sites | type) == "array"' "$B"
+api GET "/api/v1/metrics/by-site?window=400d" "$T_ANA"
+expect 400 "GET /api/v1/metrics/by-site?window=400d is refused"
+api GET "/api/v1/metrics/by-site?bucket=month" "$T_ANA"
+expect 400 "GET /api/v1/metrics/by-site?bucket=month is refused"
+unauth GET /api/v1/metrics/by-site
 api GET /api/v1/audit/verify "$T_APPR"
 expect 200 "GET /api/v1/audit/verify as approver"
 api GET /api/v1/audit/verify "$T_ANA"
