@@ -48,7 +48,8 @@ typedef struct adapter_config {
     adapter_replay_t *replays;
     size_t replay_count;
     uint64_t outbox_max;
-    uint64_t max_rate; /* events/s sent to the broker, 0 = unlimited */
+    uint64_t outbox_reserve_mb; /* free space kept on the state filesystem (outbox.h) */
+    uint64_t max_rate;          /* events/s sent to the broker, 0 = unlimited */
     bool insecure;
     bool keep_raw;
 } adapter_config_t;

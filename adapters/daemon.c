@@ -39,6 +39,7 @@ adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
     a->cfg = *cfg;
     if (!(a->outbox = outbox_open(cfg->state_dir, cfg->outbox_max, e)))
         goto fail;
+    outbox_set_reserve(a->outbox, cfg->outbox_reserve_mb << 20);
     if (!(a->normalizer = normalizer_new(cfg->mappings_dir, e)))
         goto fail;
     /* Before the sources: their threads normalize with the pool's help and

@@ -218,6 +218,8 @@ int main(int argc, char **argv)
         .replays = replays,
         .replay_count = nreplay,
         .outbox_max = (uint64_t)fs_config_int(cfg, "outbox.max_events", 1000000),
+        .outbox_reserve_mb =
+            (uint64_t)fs_config_int(cfg, "outbox.reserve_mb", OUTBOX_RESERVE_MB_DEFAULT),
         .max_rate = rate,
         .insecure = insecure || json_is_true(json_object_get(cfg, "insecure")),
         .keep_raw = json_is_true(json_object_get(cfg, "keep_raw_data")),

@@ -4,10 +4,12 @@
 #include "adapter.h"
 #include "fsp.h"
 
-#include <openssl/rand.h>
+#include <errno.h>
 #include <lmdb.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 enum { OB_EVENTS, OB_DEAD, OB_JOURNAL, OB_META, OB_COUNT };
 static const char *const names[OB_COUNT] = {"outbox", "dead_letters", "journal", "meta"};
@@ -20,6 +22,19 @@ struct outbox {
     uint64_t max_events;
     uint64_t last_seq;
     ocsf_buf_t value; /* outbox_add's record value, reused (ocsf_dump) */
+    char *dir;
+    /* Disk space (docs/operations.md "When the disk fills"): below
+       reserve_bytes free on the state directory's filesystem, measured at
+       each outbox_begin, new events go to the dead letters instead, so that
+       the space left keeps what cannot be sent, with its reason. */
+    uint64_t reserve_bytes;
+    bool low_space;              /* this batch: below the reserve */
+    int64_t budget;              /* bytes this batch may still take before the reserve */
+    unsigned long long free_now; /* what outbox_begin measured */
+    uint64_t batch_records;      /* events and dead letters in the open batch */
+    uint64_t refused_disk;       /* events dead-lettered for lack of space, since start */
+    uint64_t failed_commits;     /* batches the disk refused, since start */
+    uint64_t uncommitted;        /* records in them */
 };
 
 /* outbox_add keeps its buffer between events up to this size. */
@@ -28,8 +43,19 @@ struct outbox {
 static int fail(fs_err_t *e, const char *what, int rc)
 {
     if (rc == MDB_MAP_FULL)
-        return fs_err_set(e, "outbox: %s: the LMDB map is full", what);
-    return fs_err_set(e, "outbox: %s: %s", what, mdb_strerror(rc));
+        return fs_err_setc(e, FS_E_FULL, "outbox: %s: the LMDB map is full", what);
+    return fs_err_setc(e, FS_E_STORAGE, "outbox: %s: %s", what, mdb_strerror(rc));
+}
+
+static unsigned long long free_bytes(const char *dir)
+{
+    struct statvfs st;
+    return statvfs(dir, &st) == 0 ? (unsigned long long)st.f_bavail * st.f_frsize : ~0ull;
+}
+
+void outbox_set_reserve(outbox_t *self, uint64_t bytes)
+{
+    self->reserve_bytes = bytes;
 }
 
 static uint64_t meta_u64(outbox_t *self, MDB_txn *txn, const char *name)
@@ -53,6 +79,8 @@ outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e)
     if (fs_mkdir_p(dir, 0700, e) != 0)
         return NULL;
     outbox_t *self = fs_xcalloc(1, sizeof *self);
+    self->dir = fs_xstrdup(dir);
+    self->reserve_bytes = (uint64_t)OUTBOX_RESERVE_MB_DEFAULT << 20;
     self->max_events = max_events ? max_events : 1000000;
     ocsf_buf_init(&self->value, 0);
     MDB_txn *txn = NULL;
@@ -105,6 +133,7 @@ void outbox_close(outbox_t **self_p)
     if ((*self_p)->env)
         mdb_env_close((*self_p)->env);
     ocsf_buf_release(&(*self_p)->value);
+    free((*self_p)->dir);
     free(*self_p);
     *self_p = NULL;
 }
@@ -124,6 +153,19 @@ int outbox_begin(outbox_t *self, fs_err_t *e)
         return fail(e, "begin", rc);
     }
     self->last_seq = meta_u64(self, self->txn, "last_seq");
+    self->batch_records = 0;
+    bool was_low = self->low_space;
+    self->free_now = free_bytes(self->dir);
+    self->low_space = self->free_now < self->reserve_bytes;
+    self->budget = self->low_space ? 0 : (int64_t)(self->free_now - self->reserve_bytes);
+    if (self->low_space != was_low)
+        fs_log(self->low_space ? FS_LOG_ERROR : FS_LOG_INFO, "adapter",
+               self->low_space ? "outbox_disk_low" : "outbox_disk_ok",
+               "state_dir=%s free_bytes=%llu reserve_bytes=%llu msg=\"%s\"", self->dir,
+               self->free_now, (unsigned long long)self->reserve_bytes,
+               self->low_space ? "new events go to the dead letters (reason: adapter disk full) "
+                                 "until space returns; free space on this filesystem"
+                               : "space is back: new events are kept and sent again");
     return 0;
 }
 
@@ -136,7 +178,22 @@ int outbox_commit(outbox_t *self, fs_err_t *e)
     }
     rc = mdb_txn_commit(self->txn);
     self->txn = NULL;
-    return rc ? fail(e, "commit", rc) : 0;
+    if (rc == 0)
+        return 0;
+    /* The disk refused even this batch (the reserve is spent, or the device
+       failed): nothing of it is kept. Count and say so; the caller keeps
+       running (a polled source reads the same records again from its
+       checkpoint, which did not move). */
+    self->failed_commits++;
+    self->uncommitted += self->batch_records;
+    fs_log(FS_LOG_ERROR, "adapter", "outbox_commit_failed",
+           "state_dir=%s records=%llu free_bytes=%llu failed_commits=%llu uncommitted=%llu "
+           "reason=\"%s\"",
+           self->dir, (unsigned long long)self->batch_records, free_bytes(self->dir),
+           (unsigned long long)self->failed_commits, (unsigned long long)self->uncommitted,
+           rc == MDB_MAP_FULL ? "the LMDB map is full" : mdb_strerror(rc));
+    self->low_space = true; /* the next batch measures again */
+    return fail(e, "commit", rc);
 }
 
 void outbox_abort(outbox_t *self)
@@ -187,6 +244,27 @@ int outbox_add_encoded(outbox_t *self, const char *source, const void *value, si
                                 e);
         return rc == 0 ? 1 : -1;
     }
+    /* What an event costs on disk, roughly: LMDB pages are half full at
+       worst, and a commit writes copies of the branch pages it touched. */
+    if (!self->low_space && (self->budget -= (int64_t)(2 * len + 64)) < 0) {
+        self->low_space = true;
+        fs_log(FS_LOG_ERROR, "adapter", "outbox_disk_low",
+               "state_dir=%s free_bytes=%llu reserve_bytes=%llu msg=\"new events go to the dead "
+               "letters (reason: adapter disk full) until space returns; free space on this "
+               "filesystem\"",
+               self->dir, self->free_now, (unsigned long long)self->reserve_bytes);
+    }
+    if (self->low_space) {
+        /* Below the reserve: what fits is kept where an operator finds it. */
+        char reason[200];
+        snprintf(reason, sizeof reason,
+                 "adapter disk full: %llu bytes free in the state directory, under "
+                 "outbox.reserve_mb",
+                 self->free_now);
+        self->refused_disk++;
+        rc = outbox_dead_letter(self, source, 0, 0, reason, text, text_len, e);
+        return rc == 0 ? 1 : -1;
+    }
     if (entries(self, self->txn, OB_EVENTS) >= self->max_events) {
         /* Full: keep it where an operator can find and replay it. */
         uint64_t refused = meta_u64(self, self->txn, "refused_full") + 1;
@@ -202,6 +280,7 @@ int outbox_add_encoded(outbox_t *self, const char *source, const void *value, si
     if (rc != 0)
         return fail(e, "add event", rc);
     self->last_seq++;
+    self->batch_records++;
     return 0;
 }
 
@@ -249,6 +328,8 @@ int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, siz
     free(text);
     if (rc == 0)
         rc = put_meta_u64(self, self->txn, "dead_id", id);
+    if (rc == 0)
+        self->batch_records++;
     return rc ? fail(e, "dead letter", rc) : 0;
 }
 
@@ -318,6 +399,9 @@ void outbox_stats(outbox_t *self, outbox_stats_t *out)
     out->last_seq = meta_u64(self, txn, "last_seq");
     out->refused_full = meta_u64(self, txn, "refused_full");
     mdb_txn_abort(txn);
+    out->refused_disk = self->refused_disk;
+    out->failed_commits = self->failed_commits;
+    out->uncommitted = self->uncommitted;
 }
 
 json_t *outbox_dead_letters(outbox_t *self, size_t max)

@@ -22,6 +22,12 @@ typedef struct outbox outbox_t;
    that new events are refused (see outbox_add). Caller owns. */
 outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e);
 void outbox_close(outbox_t **self_p);
+/* Free space to keep on the state directory's filesystem (bytes; default
+   OUTBOX_RESERVE_MB_DEFAULT MiB). Below it, measured at each outbox_begin,
+   new events go to the dead letters ("adapter disk full: ..."); above it
+   again, they are kept and sent as before. */
+#define OUTBOX_RESERVE_MB_DEFAULT 64u
+void outbox_set_reserve(outbox_t *self, uint64_t bytes);
 /* Random id made with the outbox: sequence numbers count within it. */
 const char *outbox_epoch(const outbox_t *self);
 
@@ -59,6 +65,10 @@ typedef struct outbox_stats {
     uint64_t last_seq;     /* last sequence number given */
     uint64_t dead_letters; /* records in the dead-letter store */
     uint64_t refused_full; /* events refused because the outbox was full */
+    /* Since this process started (docs/operations.md "When the disk fills"): */
+    uint64_t refused_disk;   /* events dead-lettered: less than the reserve free */
+    uint64_t failed_commits; /* batches the disk refused altogether */
+    uint64_t uncommitted;    /* records in those batches (a polled source reads them again) */
 } outbox_stats_t;
 void outbox_stats(outbox_t *self, outbox_stats_t *out);
 
