@@ -20,3 +20,4 @@ fedsoar_script_test(rollout mna mna/rollout.sh 240)
 # Tenable stand-ins (find assets per site, Jira/ServiceNow ticket, OpenC2 deny with a duration,
 # re-scan, validate, close) and insider-threat (crosswalk, hr-legal gate, every linked account).
 fedsoar_script_test(critical_vulnerability mna mna/critical_vulnerability.sh 240)
+fedsoar_script_test(insider_threat mna mna/insider_threat.sh 240)
