@@ -2,12 +2,16 @@
 // (GET /api/v1/metrics/response?window=..., its daily series), drawn by
 // hand as SVG line charts (a line per site, axes, a legend; colour AND a
 // dash pattern tell sites apart), an MTTR-by-site bar chart for parity at a
-// glance, and the same numbers as tables (what a screen reader reads).
+// glance, each site's ratio to the best site and its trend (GET
+// /api/v1/metrics/by-site, the same answer as `fedsoarctl metrics
+// --by-site`), and the same numbers as tables (what a screen reader reads).
 
 import * as api from './api.js';
 import { el, fmtDuration, show, svg } from './dom.js';
 
 const WINDOWS = ['24h', '7d', '30d', 'all'];
+// metrics/by-site takes 1 to 366 days: "all" reads the last 366.
+const BY_SITE_WINDOW = { '24h': '24h', '7d': '7d', '30d': '30d', all: '366d' };
 const METRICS = [
   ['mtta_s', 'MTTA', 'mean time to acknowledge'],
   ['mttc_s', 'MTTC', 'mean time to contain'],
@@ -120,6 +124,29 @@ function parity(perSite, sites, overall) {
     chart, el('p', { id: 'fs-parity-words' }, words));
 }
 
+// Each site's mean over the best site's (x1.00 is the best) and the trend:
+// the second half of the window against the first (negative: faster).
+function ratioTable(b) {
+  const metrics = [['mtta', 'MTTA'], ['mttc', 'MTTC'], ['mttr', 'MTTR']];
+  const ratio = (v) => (v === null || v === undefined ? '—' : `×${v.toFixed(2)}`);
+  const change = (t) => {
+    const v = t ? t.change : null;
+    if (v === null || v === undefined) return '—';
+    const pct = Math.round(v * 100);
+    return `${pct > 0 ? '+' : ''}${pct}% (${pct < 0 ? 'faster' : pct > 0 ? 'slower' : 'same'})`;
+  };
+  const best = metrics.map(([k, label]) => `${label} ${b.best && b.best[k] ? b.best[k] : '—'}`).join(', ');
+  return el('div', {},
+    el('table', { class: 'fs-table', id: 'fs-parity-table' },
+      el('caption', {}, `Ratio to the best site and trend (${b.from} to ${b.to}; best: ${best})`),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Site'),
+        metrics.flatMap(([, label]) => [el('th', { scope: 'col' }, `${label} vs best`), el('th', { scope: 'col' }, `${label} trend`)]))),
+      el('tbody', {}, (b.sites || []).map((s) => el('tr', { 'data-site': s.site }, el('th', { scope: 'row' }, s.site),
+        metrics.flatMap(([k]) => [el('td', { class: 'fs-num' }, ratio(s.ratio_to_best ? s.ratio_to_best[k] : null)),
+          el('td', { class: 'fs-num' }, change(s.trend ? s.trend[k] : null))]))))),
+    el('p', { class: 'fs-muted' }, 'For each metric the best site has the lowest mean over the window (×1.00); the trend compares the cases created in the second half of the window with the first. Recent cases count only if already resolved, so a young window looks faster than it will end up.'));
+}
+
 function summaryTable(m, sites) {
   const row = (name, x, th) => el('tr', {}, th ? el('th', { scope: 'row' }, name) : el('td', {}, name),
     el('td', { class: 'fs-num' }, String(x.cases ?? 0)), el('td', { class: 'fs-num' }, String(x.open_cases ?? 0)),
@@ -150,7 +177,11 @@ export async function renderMetrics(root, route) {
   const body = el('div', {}, el('p', { class: 'fs-muted' }, 'Loading…'));
   show(root, el('h2', {}, 'Response metrics'),
     el('form', { class: 'fs-inline' }, el('label', { for: 'fs-window' }, 'Window'), select), body);
-  const m = await api.get('/metrics/response', { window: win });
+  const [m, bySite] = await Promise.all([
+    api.get('/metrics/response', { window: win }),
+    // an older broker has no by-site route: the page works without it
+    api.get('/metrics/by-site', { window: BY_SITE_WINDOW[win] }).catch(() => null),
+  ]);
   const series = Array.isArray(m.series) ? m.series : [];
   const per = m.per_site || {};
   const sites = [...new Set([...Object.keys(per), ...series.flatMap((d) => Object.keys(d.per_site || {}))])].sort();
@@ -161,6 +192,7 @@ export async function renderMetrics(root, route) {
   const days = series.map((d) => d.day);
   show(body,
     parity(per, sites, m.overall),
+    bySite && Array.isArray(bySite.sites) && bySite.sites.length ? ratioTable(bySite) : null,
     legend(sites),
     el('div', { class: 'fs-charts' }, METRICS.map(([k, label, long]) => lineChart(k, label, long, days, sites, series))),
     summaryTable(m, sites),
