@@ -145,7 +145,8 @@ json_t *crowdstrike_host_summary(const char *body, size_t len, fs_err_t *e);
 json_t *crowdstrike_login_users(const char *body, size_t len, size_t max, fs_err_t *e);
 
 /* Okta GET /api/v1/users/{login} → {"id", "login", "email", "status",
-   "display_name", "last_login"}. */
+   "display_name", "last_login", "linked_emails": [{"attribute", "value"}]}
+   (linked_emails: profile.secondEmail, profile.email). */
 json_t *okta_user_summary(const char *body, size_t len, fs_err_t *e);
 /* Okta /api/v1/users/{id}/groups (an array of groups) → group names. */
 json_t *okta_group_names(const char *body, size_t len, fs_err_t *e);
@@ -155,7 +156,9 @@ json_t *okta_group_names(const char *body, size_t len, fs_err_t *e);
 json_t *okta_signin_summary(const json_t *event);
 
 /* Graph GET /v1.0/users/{upn} → {"id", "login", "email", "status"
-   ("enabled"|"disabled"), "display_name"}. */
+   ("enabled"|"disabled"), "display_name", "linked_emails": [{"attribute",
+   "value"}]} (linked_emails: mail, otherMails, proxyAddresses' SMTP:/smtp:
+   entries without the prefix). */
 json_t *entra_user_summary(const char *body, size_t len, fs_err_t *e);
 /* One /memberOf element → its displayName (groups and directory roles);
    NULL when it has none. */

@@ -1,7 +1,8 @@
 /*  entra_user_context.c — the entra-user-context analyzer: who a user is at the identity
     provider, their groups and recent sign-ins (identity_context.c has the
     answer's shape, the paging and the parsers).
-      GET /v1.0/users/{upn}
+      GET /v1.0/users/{upn}?$select=id,userPrincipalName,displayName,mail,accountEnabled,
+          otherMails,proxyAddresses   (linked_emails: mail, otherMails, SMTP proxyAddresses)
       GET /v1.0/users/{upn}/memberOf, then @odata.nextLink
       GET /v1.0/auditLogs/signIns?$filter=userPrincipalName eq 'UPN'&$top=N, then @odata.nextLink */
 #include "connector_support.h"
@@ -28,7 +29,10 @@ static json_t *run(void *state, const json_t *input)
         return connector_error("input needs \"user\" (a user principal name or object id)");
     char url[2048];
     char *q = http_escape(user);
-    snprintf(url, sizeof url, "/v1.0/users/%s", q);
+    /* Graph returns proxyAddresses, otherMails and accountEnabled only when
+       $select names them. */
+    snprintf(url, sizeof url, "/v1.0/users/%s?$select=%s", q,
+             "id,userPrincipalName,displayName,mail,accountEnabled,otherMails,proxyAddresses");
     json_t *err = NULL;
     json_t *res = identity_get_summary(s, url, "Entra ID", user, entra_user_summary, &err);
     if (!res) {

@@ -3,10 +3,15 @@
     share, and their parsers: who a user is at the identity provider, the groups
     they are in and their recent sign-ins, for playbook `enrich` steps.
     Both answer {"id", "login", "email", "status", "display_name",
-    "groups": [names], "recent_signins": [{"time", "outcome", "ip", "city",
-    "country", …}]} with at most max_signins sign-ins (default 20), newest
-    first, read in pages of page_size (default 20) over at most max_pages
-    pages (default 5).
+    "linked_emails": [{"attribute", "value"}], "groups": [names],
+    "recent_signins": [{"time", "outcome", "ip", "city", "country", …}]}
+    with at most max_signins sign-ins (default 20), newest first, read in
+    pages of page_size (default 20) over at most max_pages pages (default 5).
+    "linked_emails" are the directory attributes that name the user's email
+    addresses (Okta profile.secondEmail and profile.email; Entra/AD mail,
+    otherMails and the SMTP entries of proxyAddresses without their prefix):
+    the broker learns identity-crosswalk links from them
+    (broker/identity_learning.c, docs/identities.md).
 
       okta-user-context   GET /api/v1/users/{login}
                           GET /api/v1/users/{id}/groups
@@ -20,6 +25,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const identity_user_keys[] = {"user", "login", "upn", "email", "data", NULL};
 
@@ -50,6 +56,53 @@ static json_t *project(const json_t *obj, const char *const (*map)[2])
     return res;
 }
 
+/* ---- linked emails ------------------------------------------------------------------ */
+
+/* Adds {"attribute", "value"} to list unless the value is not an address
+   (no '@', over IDC_EMAIL_MAX bytes, a control character or a blank) or
+   the same pair is there; at most IDC_MAX_LINKED_EMAILS entries. */
+#define IDC_EMAIL_MAX 256
+#define IDC_MAX_LINKED_EMAILS 32
+static void add_email(json_t *list, const char *attribute, const char *value)
+{
+    if (!value || !strchr(value, '@') || strlen(value) > IDC_EMAIL_MAX ||
+        json_array_size(list) >= IDC_MAX_LINKED_EMAILS)
+        return;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return;
+    size_t i;
+    json_t *it;
+    json_array_foreach(list, i, it)
+    {
+        if (strcmp(json_string_value(json_object_get(it, "attribute")), attribute) == 0 &&
+            strcasecmp(json_string_value(json_object_get(it, "value")), value) == 0)
+            return;
+    }
+    json_array_append_new(list, json_pack("{s:s, s:s}", "attribute", attribute, "value", value));
+}
+
+/* The strings of an array attribute; for proxyAddresses only the "SMTP:"
+   (primary) and "smtp:" entries, without the prefix (the others are SIP:,
+   X500:, … addresses of other systems). */
+static void add_email_array(json_t *list, const char *attribute, const json_t *arr, bool smtp)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(arr, i, it)
+    {
+        const char *v = json_string_value(it);
+        if (!v)
+            continue;
+        if (smtp) {
+            if (strncasecmp(v, "smtp:", 5) != 0)
+                continue;
+            v += 5;
+        }
+        add_email(list, attribute, v);
+    }
+}
+
 json_t *okta_user_summary(const char *body, size_t len, fs_err_t *e)
 {
     static const char *const map[][2] = {{"id", "id"},
@@ -63,8 +116,14 @@ json_t *okta_user_summary(const char *body, size_t len, fs_err_t *e)
     if (!j)
         return NULL;
     json_t *res = json_is_string(json_object_get(j, "id")) ? project(j, map) : NULL;
-    if (!res)
+    if (!res) {
         fs_err_set(e, "Okta answered a user without an id");
+    } else {
+        json_t *emails = json_array();
+        add_email(emails, "secondEmail", json_string_value(at(j, "profile.secondEmail")));
+        add_email(emails, "email", json_string_value(at(j, "profile.email")));
+        json_object_set_new(res, "linked_emails", emails);
+    }
     json_decref(j);
     return res;
 }
@@ -123,6 +182,13 @@ json_t *entra_user_summary(const char *body, size_t len, fs_err_t *e)
     else if (json_is_boolean(enabled))
         json_object_set_new(res, "status",
                             json_string(json_is_true(enabled) ? "enabled" : "disabled"));
+    if (res) {
+        json_t *emails = json_array();
+        add_email(emails, "mail", json_string_value(json_object_get(j, "mail")));
+        add_email_array(emails, "otherMails", json_object_get(j, "otherMails"), false);
+        add_email_array(emails, "proxyAddresses", json_object_get(j, "proxyAddresses"), true);
+        json_object_set_new(res, "linked_emails", emails);
+    }
     json_decref(j);
     return res;
 }

@@ -1,7 +1,7 @@
 /*  okta_user_context.c — the okta-user-context analyzer: who a user is at the identity
     provider, their groups and recent sign-ins (identity_context.c has the
     answer's shape, the paging and the parsers).
-      GET /api/v1/users/{login}
+      GET /api/v1/users/{login}   (linked_emails: profile.secondEmail, profile.email)
       GET /api/v1/users/{id}/groups
       GET /api/v1/logs?filter=actor.id eq "ID"&since=T&limit=N&sortOrder=DESCENDING,
           then Link rel="next"  (T = now - signin_lookback_s, default 7 days) */

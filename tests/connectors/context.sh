@@ -11,6 +11,8 @@
 #   interpolates text, with the key from the environment and pointers using
 #   ~0 / ~1 escapes; {{data}} percent-encoded in the URL (the stand-in gets
 #   the text as sent); an answer over max_result_bytes is an error.
+#   Identity context: the user's linked_emails (Okta secondEmail/email,
+#   Entra mail/otherMails/SMTP proxyAddresses, Graph asked with $select).
 # Secrets (password, client secret, tokens) are in no log and no run record.
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool curl
@@ -113,7 +115,7 @@ INTEL_KEY="$TOKEN" start_adapter alpha --config "$WORK/alpha.json" \
     --replay "splunk.notable:$SRC/tests/fixtures/vendors/splunk.notable/webhook_result.json"
 wait_for 60 "the playbook run finished" bash -c "\"$BIN/fedsoarctl\" --keys '$KEYS' --control '$CTL_EP' runs list --json 2>/dev/null | jq -e '[.. | objects | select(.status? == \"completed\" or .status? == \"failed\")] | length > 0'"
 run=$(ctl runs show 1 --json)
-echo "$run" | jq -c '.steps' | head -c 3000; echo
+jq -c '.steps' <<<"$run" | cut -c1-3000 # cut reads it all: head -c would SIGPIPE jq under pipefail
 step() { jq -c --arg id "$1" '.steps[$id]' <<<"$run"; }
 # The error text of the step at position N (its result keeps only a summary).
 step_error() { jq -c --arg n "$1" '.nodes[$n].results[0]' <<<"$run"; }
@@ -166,6 +168,8 @@ okta=$(step okta_user)
 check "Okta user context: id, login, status, groups" \
     jq -e '.id == "00ujdoe0000000000001" and .login == "j.doe@alpha.example" and .status == "ACTIVE"
            and .display_name == "Jane Doe" and .groups == ["Everyone", "SOC-Admins"]' <<<"$okta"
+check "Okta user context: linked_emails names profile.secondEmail and profile.email" \
+    [ "$(jq -c .linked_emails <<<"$okta")" = '[{"attribute":"secondEmail","value":"jane.doe@beta.example"},{"attribute":"email","value":"j.doe@alpha.example"}]' ]
 check "Okta sign-ins: newest first, across pages, bounded at max_signins (5 of 7)" \
     [ "$(jq -c '[.recent_signins[].time]' <<<"$okta")" = '["2026-01-07T08:00:00.000Z","2026-01-06T08:00:00.000Z","2026-01-05T08:00:00.000Z","2026-01-04T08:00:00.000Z","2026-01-03T08:00:00.000Z"]' ]
 check "Okta sign-in summary fields" \
@@ -177,6 +181,9 @@ entra=$(step entra_user)
 check "Entra user context: id, login, status, groups over two memberOf pages" \
     jq -e '.id == "1f2e3d4c-0000-4000-8000-0000000000aa" and .login == "j.doe@beta.example" and .status == "enabled"
            and .groups == ["All Staff", "SOC Analysts", "Security Reader"]' <<<"$entra"
+# The stand-in, as Graph does, returns otherMails/proxyAddresses/accountEnabled only when $select names them.
+check "Entra user context: linked_emails names mail, otherMails and the SMTP proxyAddresses without prefix (not SIP:), asked with \$select" \
+    [ "$(jq -c .linked_emails <<<"$entra")" = '[{"attribute":"mail","value":"j.doe@beta.example"},{"attribute":"otherMails","value":"jane.personal@example.org"},{"attribute":"proxyAddresses","value":"j.doe@beta.example"},{"attribute":"proxyAddresses","value":"jane.doe@beta.example"}]' ]
 check "Entra sign-ins: newest first, across pages, bounded at max_signins (4 of 7)" \
     [ "$(jq -c '[.recent_signins[].time]' <<<"$entra")" = '["2026-01-07T09:00:00Z","2026-01-06T09:00:00Z","2026-01-05T09:00:00Z","2026-01-04T09:00:00Z"]' ]
 check "Entra sign-in summary fields (a failure)" \
