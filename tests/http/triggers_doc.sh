@@ -22,16 +22,17 @@ src() { # NAME SOURCE-ID PATH PORT
         "$1" "$2" "$3" "$4" "$WORK/token" "$WORK/server.crt" "$WORK/server.key"
 }
 # One listener per source id (a listener serves one path): the doc's paths.
-PS=$(free_port); PQ=$(free_port); PV=$(free_port); PI=$(free_port)
+PS=$(free_port); PQ=$(free_port); PV=$(free_port); PI=$(free_port); PM=$(free_port)
 cat >"$WORK/alpha.json" <<JSON
 {"sources": [$(src splunk splunk.notable /splunk/alert "$P"),
              $(src sentinel microsoft.sentinel_incident /sentinel "$PS"),
              $(src qradar cef /qradar "$PQ"),
              $(src scanner cef /scanner "$PV"),
-             $(src inventory cef /inventory "$PI")]}
+             $(src inventory servicenow.cmdb_ci /inventory "$PI"),
+             $(src misp misp.attribute /misp "$PM")]}
 JSON
-declare -A PORT=([splunk]=$P [sentinel]=$PS [qradar]=$PQ [scanner]=$PV [inventory]=$PI)
-declare -A WANT=([splunk]=1 [sentinel]=1 [qradar]=1 [scanner]=3 [inventory]=1)
+declare -A PORT=([splunk]=$P [sentinel]=$PS [qradar]=$PQ [scanner]=$PV [inventory]=$PI [misp]=$PM)
+declare -A WANT=([splunk]=1 [sentinel]=1 [qradar]=1 [scanner]=3 [inventory]=1 [misp]=1)
 
 "$BIN/fedsoarctl" keys init "$KEYS" --sites alpha --operators admin >/dev/null
 start_broker
@@ -42,7 +43,7 @@ extract() { # NAME: the shell lines of the doc's example NAME, without the fence
     awk -v n="$1" '$0 == "<!-- test:" n " -->" {on = 1; next} on && $0 == "<!-- /test -->" {on = 0} on && !/^```/' "$DOC"
 }
 total=0
-for name in splunk sentinel qradar scanner inventory; do
+for name in splunk sentinel qradar scanner inventory misp; do
     extract "$name" >"$WORK/$name.sh"
     if [ ! -s "$WORK/$name.sh" ]; then fail "docs/triggers.md has the example $name"; continue; fi
     out=$(cd "$WORK" && FEDSOAR_WEBHOOK="https://localhost:${PORT[$name]}" TOKEN="$TOKEN" CA="$WORK/ca.crt" \
