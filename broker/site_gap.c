@@ -11,9 +11,11 @@
 
     Where a step goes (docs/playbooks.md "site"):
       a literal site            -> that site
-      {{ .each.ID }} / {{ .item }} inside a foreach whose items depend only
-        on .sites and .event.site -> each site the items name (evaluated
-        with the playbook's own jq for every alert site)
+      {{ .each.ID }}, {{ .each["ID"] }} (the foreach ID around the step),
+        {{ .item }} (the innermost) -> each site that foreach's items name,
+        evaluated with the playbook's own jq against .sites and .event.site
+        for every alert site; items that read run-time data (.steps, .case,
+        another loop) -> every site
       absent, {{ .event.site }}, anything else -> the alert's site ("any
         site the alert comes from": every site is checked as that site) */
 #include "broker_internal.h"
@@ -55,10 +57,50 @@ static void needs_add(needs_t *ns, const char *kind, const char *name, const cha
     n->items = items;
 }
 
+/* The foreach steps around a step, innermost last (borrowed). */
+#define GAP_LOOP_DEPTH 8
+typedef struct loops {
+    const json_t *step[GAP_LOOP_DEPTH];
+    size_t n;
+} loops_t;
+
+/* The loop a site template names: {{ .item }} the innermost, {{ .each.ID }}
+   or {{ .each["ID"] }} the foreach ID; NULL when it names none. */
+static const json_t *named_loop(const char *site, const loops_t *lp)
+{
+    if (lp->n && strstr(site, ".item"))
+        return lp->step[lp->n - 1];
+    const char *at = strstr(site, ".each");
+    if (!at)
+        return NULL;
+    at += 5;
+    char id[65];
+    size_t n = 0;
+    if (*at == '.') {
+        for (at++;
+             n + 1 < sizeof id && (at[n] == '-' || at[n] == '_' || (at[n] >= 'a' && at[n] <= 'z') ||
+                                   (at[n] >= '0' && at[n] <= '9'));
+             n++)
+            ;
+        memcpy(id, at, n);
+    } else if (at[0] == '[' && at[1] == '"') {
+        const char *q = strchr(at + 2, '"');
+        n = q && (size_t)(q - at - 2) < sizeof id ? (size_t)(q - at - 2) : 0;
+        memcpy(id, at + 2, n);
+    }
+    id[n] = '\0';
+    for (size_t i = lp->n; n && i-- > 0;) {
+        const char *sid = json_string_value(json_object_get(lp->step[i], "id"));
+        if (sid && strcmp(sid, id) == 0)
+            return lp->step[i];
+    }
+    return NULL;
+}
+
 /* What a step's "site" says: a literal site (copied to lit), a loop
-   variable (returns the loop's items), or the alert's site (NULL, lit ""). */
-static const char *step_route(const json_t *step, const char *items_of_loop, char *lit,
-                              size_t size)
+   variable (returns the loop's items program), or the alert's site (NULL,
+   lit ""). */
+static const char *step_route(const json_t *step, const loops_t *lp, char *lit, size_t size)
 {
     const char *site = json_string_value(json_object_get(step, "site"));
     lit[0] = '\0';
@@ -68,14 +110,13 @@ static const char *step_route(const json_t *step, const char *items_of_loop, cha
         snprintf(lit, size, "%s", site);
         return NULL;
     }
-    if (items_of_loop && (strstr(site, ".each.") || strstr(site, ".item")))
-        return items_of_loop;
-    return NULL;
+    const json_t *loop = named_loop(site, lp);
+    return loop ? json_string_value(json_object_get(loop, "items")) : NULL;
 }
 
-static void collect(const json_t *steps, const char *items, needs_t *ns);
+static void collect(const json_t *steps, loops_t *lp, needs_t *ns);
 
-static void collect_step(const json_t *s, const char *items, needs_t *ns)
+static void collect_step(const json_t *s, loops_t *lp, needs_t *ns)
 {
     const char *type = json_string_value(json_object_get(s, "type"));
     char lit[64];
@@ -83,9 +124,8 @@ static void collect_step(const json_t *s, const char *items, needs_t *ns)
         return;
     if (strcmp(type, "enrich") == 0 || strcmp(type, "action") == 0) {
         bool enrich = type[0] == 'e';
-        const char *name =
-            json_string_value(json_object_get(s, enrich ? "analyzer" : "responder"));
-        const char *loop = step_route(s, items, lit, sizeof lit);
+        const char *name = json_string_value(json_object_get(s, enrich ? "analyzer" : "responder"));
+        const char *loop = step_route(s, lp, lit, sizeof lit);
         if (name)
             needs_add(ns, enrich ? "analyzer" : "responder", name, lit, loop);
     } else if (strcmp(type, "openc2") == 0) {
@@ -95,31 +135,33 @@ static void collect_step(const json_t *s, const char *items, needs_t *ns)
         const char *tname = json_is_object(target) && json_object_size(target) == 1
                                 ? json_object_iter_key(json_object_iter((json_t *)target))
                                 : NULL;
-        const char *loop = step_route(s, items, lit, sizeof lit);
+        const char *loop = step_route(s, lp, lit, sizeof lit);
         char pair[128];
         if (action && tname) {
             snprintf(pair, sizeof pair, "%s %s", action, tname);
             needs_add(ns, "openc2", pair, lit, loop);
         }
-    } else if (strcmp(type, "foreach") == 0) {
-        collect(json_object_get(s, "steps"), json_string_value(json_object_get(s, "items")), ns);
+    } else if (strcmp(type, "foreach") == 0 && lp->n < GAP_LOOP_DEPTH) {
+        lp->step[lp->n++] = s;
+        collect(json_object_get(s, "steps"), lp, ns);
+        lp->n--;
     } else if (strcmp(type, "parallel") == 0) {
         size_t i;
         json_t *br;
         json_array_foreach(json_object_get(s, "branches"), i, br)
-            collect(json_is_object(br) ? json_object_get(br, "steps") : br, items, ns);
+            collect(json_is_object(br) ? json_object_get(br, "steps") : br, lp, ns);
     }
-    collect(json_object_get(s, "then"), items, ns);
-    collect(json_object_get(s, "else"), items, ns);
+    collect(json_object_get(s, "then"), lp, ns);
+    collect(json_object_get(s, "else"), lp, ns);
     if (json_is_array(json_object_get(s, "on_error")))
-        collect(json_object_get(s, "on_error"), items, ns);
+        collect(json_object_get(s, "on_error"), lp, ns);
 }
 
-static void collect(const json_t *steps, const char *items, needs_t *ns)
+static void collect(const json_t *steps, loops_t *lp, needs_t *ns)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(steps, i, s) collect_step(s, items, ns);
+    json_array_foreach(steps, i, s) collect_step(s, lp, ns);
 }
 
 /* ---- what a site has ---------------------------------------------------------- */
@@ -239,16 +281,17 @@ static json_t *site_view(broker_t *b, casestore_txn_t *txn, const char *site, co
         if (k && sid && strcmp(k, "source") == 0 && !json_object_get(sources, sid))
             json_object_set_new(sources, sid, json_integer(0));
     }
-    json_t *out = json_pack(
-        "{s:O?, s:O?, s:o, s:O, s:O, s:o, s:O?, s:o, s:o, s:o, s:o, s:o}", "connected",
-        json_object_get(rec, "connected"), "health", json_object_get(rec, "health"), "sources",
-        sources, "classes", json_object_get(act, "classes"), "techniques",
-        json_object_get(act, "techniques"), "openc2_pairs", pairs_of(rec), "profiles",
-        json_object_get(json_object_get(rec, "capabilities"), "profiles"), "analyzers",
-        names_of_kind(rec, "analyzer", "name"), "responders", names_of_kind(rec, "responder", "name"),
-        "actuators", names_of_kind(rec, "actuator", "type"), "playbooks",
-        json_pack("{s:o, s:o}", "active", site_playbooks(b, txn, site, false), "shadow",
-                  site_playbooks(b, txn, site, true)));
+    json_t *out =
+        json_pack("{s:O?, s:O?, s:o, s:O, s:O, s:o, s:O?, s:o, s:o, s:o, s:o}", "connected",
+                  json_object_get(rec, "connected"), "health", json_object_get(rec, "health"),
+                  "sources", sources, "classes", json_object_get(act, "classes"), "techniques",
+                  json_object_get(act, "techniques"), "openc2_pairs", pairs_of(rec), "profiles",
+                  json_object_get(json_object_get(rec, "capabilities"), "profiles"), "analyzers",
+                  names_of_kind(rec, "analyzer", "name"), "responders",
+                  names_of_kind(rec, "responder", "name"), "actuators",
+                  names_of_kind(rec, "actuator", "type"), "playbooks",
+                  json_pack("{s:o, s:o}", "active", site_playbooks(b, txn, site, false), "shadow",
+                            site_playbooks(b, txn, site, true)));
     json_decref(act);
     return out;
 }
@@ -260,8 +303,14 @@ static json_t *site_view(broker_t *b, casestore_txn_t *txn, const char *site, co
 static json_t *loop_sites(const playbook_t *pb, const char *items, const json_t *all,
                           const char *alert_site)
 {
-    json_t *ctx = json_pack("{s:O, s:{s:s}, s:{}, s:{}}", "sites", all, "event", "site",
-                            alert_site, "steps", "case");
+    /* Items computed from step results, the case or another loop cannot be
+       known before a run: every site is checked (the caller's fallback). */
+    static const char *const runtime[] = {".steps", ".case", ".item", ".each", ".run", NULL};
+    for (size_t i = 0; runtime[i]; i++)
+        if (strstr(items, runtime[i]))
+            return NULL;
+    json_t *ctx = json_pack("{s:O, s:{s:s}, s:{}, s:{}}", "sites", all, "event", "site", alert_site,
+                            "steps", "case");
     fs_err_t e = {0};
     json_t *out = playbook_eval(pb, items, ctx, &e);
     json_decref(ctx);
@@ -315,12 +364,15 @@ static void check_at(json_t *missing, json_t *wanted, const json_t *sites, const
         add_missing(missing, wanted, n, at, alert_site, playbook);
 }
 
+/* One row per alert site in `where` (every site when NULL) that the
+   playbook's trigger accepts; mode: "directory", "active" or "shadow". */
 static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const json_t *all,
-                             json_t *wanted)
+                             const json_t *where, const char *mode, json_t *wanted)
 {
     needs_t ns = {0};
     const json_t *doc = playbook_doc(pb);
-    collect(json_object_get(doc, "steps"), NULL, &ns);
+    loops_t lp = {0};
+    collect(json_object_get(doc, "steps"), &lp, &ns);
     const json_t *only = json_object_get(json_object_get(doc, "trigger"), "sites");
     json_t *rows = json_array();
     size_t i;
@@ -330,6 +382,8 @@ static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const js
         const char *alert = json_string_value(sv);
         if (json_array_size(only) && !missing_has(only, alert))
             continue; /* its trigger never fires for this site's events */
+        if (where && !missing_has(where, alert))
+            continue; /* not active (nor in shadow) there */
         json_t *missing = json_array();
         for (size_t k = 0; k < ns.n; k++) {
             const need_t *n = &ns.v[k];
@@ -350,12 +404,63 @@ static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const js
                 check_at(missing, wanted, sites, n, json_string_value(t), alert, playbook_name(pb));
             json_decref(targets);
         }
-        json_array_append_new(rows, json_pack("{s:s, s:s, s:b, s:o}", "name", playbook_name(pb),
-                                              "site", alert, "runnable",
-                                              json_array_size(missing) == 0, "missing", missing));
+        json_array_append_new(rows, json_pack("{s:s, s:s, s:b, s:o, s:s, s:s}", "name",
+                                              playbook_name(pb), "site", alert, "runnable",
+                                              json_array_size(missing) == 0, "missing", missing,
+                                              "version", playbook_version(pb), "mode", mode));
     }
     free(ns.v);
     return rows;
+}
+
+/* With governance, the versions active or in shadow at each site
+   (governance_site_versions), each evaluated for the sites where it is. */
+static void governed_rows(broker_t *b, casestore_txn_t *txn, const json_t *records,
+                          const json_t *all, json_t *playbooks, json_t *wanted)
+{
+    for (int shadow = 0; shadow < 2; shadow++) {
+        json_t *where = json_object(); /* version -> [sites] */
+        size_t i;
+        json_t *sv;
+        json_array_foreach(all, i, sv)
+        {
+            json_t *m = governance_site_versions(b, txn, json_string_value(sv), shadow);
+            const char *name;
+            json_t *ver;
+            json_object_foreach(m, name, ver)
+            {
+                const char *v = json_string_value(ver);
+                if (!v)
+                    continue;
+                json_t *list = json_object_get(where, v);
+                if (!list)
+                    json_object_set_new(where, v, list = json_array());
+                json_array_append(list, sv);
+            }
+            json_decref(m);
+        }
+        const char *version;
+        json_t *list;
+        json_object_foreach(where, version, list)
+        {
+            json_t *doc =
+                casestore_get_json(b->store, txn, CASESTORE_DB_PLAYBOOKS, version, strlen(version));
+            fs_err_t pe = {0};
+            playbook_t *pb = doc ? playbook_parse(doc, version, &pe) : NULL;
+            json_decref(doc);
+            if (!pb) {
+                fs_log(FS_LOG_WARN, "broker", "gap_version_unreadable",
+                       "version=%.12s reason=\"%s\"", version, pe.text);
+                continue;
+            }
+            json_t *rows =
+                playbook_rows(pb, records, all, list, shadow ? "shadow" : "active", wanted);
+            json_array_extend(playbooks, rows);
+            json_decref(rows);
+            playbook_destroy(&pb);
+        }
+        json_decref(where);
+    }
 }
 
 /* What to add where: each missing (site, need), with the sites that have
@@ -426,10 +531,15 @@ json_t *control_sites_gap(broker_t *b, casestore_txn_t *txn, const json_t *args,
         json_object_set_new(sites, site, site_view(b, txn, site, rec, window, now));
     }
     json_t *playbooks = json_array(), *wanted = json_object();
-    for (size_t i = 0; i < playbook_set_count(b->playbooks); i++) {
-        json_t *rows = playbook_rows(playbook_set_get(b->playbooks, i), records, all, wanted);
-        json_array_extend(playbooks, rows);
-        json_decref(rows);
+    if (!b->gov) {
+        for (size_t i = 0; i < playbook_set_count(b->playbooks); i++) {
+            json_t *rows = playbook_rows(playbook_set_get(b->playbooks, i), records, all, NULL,
+                                         "directory", wanted);
+            json_array_extend(playbooks, rows);
+            json_decref(rows);
+        }
+    } else {
+        governed_rows(b, txn, records, all, playbooks, wanted);
     }
     json_t *recs = recommendations(wanted, records);
     json_decref(wanted);

@@ -21,3 +21,8 @@ fedsoar_script_test(rollout mna mna/rollout.sh 240)
 # re-scan, validate, close) and insider-threat (crosswalk, hr-legal gate, every linked account).
 fedsoar_script_test(critical_vulnerability mna mna/critical_vulnerability.sh 240)
 fedsoar_script_test(insider_threat mna mna/insider_threat.sh 240)
+# §15.2 capability gap analysis and §15.3 alert coverage (gap): three sites with different
+# connectors, the shipped playbooks' runnable/missing exactly, sources/classes/techniques per
+# site, coverage (flowing vs configured, a silent source's health event and case, its clearing,
+# dead-letter ratio, lag), --format md, the HTTP routes.
+fedsoar_script_test(gap_coverage mna mna/gap_coverage.sh 180)
