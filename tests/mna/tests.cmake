@@ -5,6 +5,9 @@ fedsoar_unit_test(test_identities fedsoar_casestore)
 set_tests_properties(test_identities PROPERTIES LABELS "unit;mna")
 fedsoar_script_test(identities mna mna/identities.sh 180)
 fedsoar_script_test(linked_accounts mna mna/linked_accounts.sh 180)
+# §15.1 learned links (identity2): okta-user-context against the Okta stand-in teaches the
+# crosswalk (source learned:okta-user-context:secondEmail, audited, on the timeline, never over CSV).
+fedsoar_script_test(identities_learned mna mna/identities_learned.sh 180)
 # §15.4 MTTR parity (mttr): the by-site metrics from the case aggregates (white-box: backdated
 # cases through casestore__case_put), and fedsoarctl metrics --by-site end to end (table, CSV,
 # JSON, SVG checked with xmllint).
