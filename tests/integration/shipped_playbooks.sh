@@ -108,4 +108,12 @@ check "credential: nothing suspended at alpha" [ "$(cat "$WORK/alpha/calls.log" 
 check "no run failed" [ "$(ctl runs list --json | jq '[.[] | select(.status=="failed" or .status=="denied")] | length')" = 0 ]
 check "four incidents, four cases (a benign report to the same user is not merged)" [ "$(ctl metrics --json | jq .overall.cases)" = 4 ]
 check "the phishing case stayed in containment" [ "$(ctl case show "$phish" --json | jq -r .status)" = containment ]
+
+# Every library playbook validates and is in docs/playbooks.md's table (the two
+# cross-environment ones are run end to end in tests/mna/).
+for f in "$SRC"/playbooks/library/*.json; do
+    n=$(jq -r .name "$f")
+    check "library: $n validates and is documented" \
+        bash -c "'$BIN/fedsoarctl' playbook validate '$f' >/dev/null && grep -q '^| \`$n\` |' '$SRC/docs/playbooks.md'"
+done
 finish
