@@ -59,10 +59,6 @@ static const http_param_t window_params[] = {
     P_END,
 };
 static const http_param_t since_params[] = {{"since", HTTP_P_UINT, NULL, 0}, P_END};
-/* sites.gap / sites.coverage (docs/mna-gap.md): the window in days. */
-static const http_param_t gap_params[] = {{"window_days", HTTP_P_UINT, NULL, 366}, P_END};
-static const http_param_t coverage_params[] = {
-    {"window_days", HTTP_P_UINT, NULL, 366}, {"site", HTTP_P_STRING, NULL, 0}, P_END};
 /* metrics.by_site (MTTR parity): NNh or NNd up to 366 days, checked by the command. */
 static const http_param_t by_site_params[] = {
     {"window", HTTP_P_STRING, NULL, 0},
@@ -128,6 +124,22 @@ static const fs_schema_field_t rollback_fields[] = {
     FS_REQUIRED("name", FS_S_STRING_LEN(1, 128)),
     FS_FIELDS_END,
 };
+/* phased rollout (docs/governance.md "Phased rollout") */
+static const fs_schema_field_t promote_fields[] = {
+    FS_REQUIRED("site", &fs_schema_name),
+    FS_FIELD("override", FS_S_STRING_LEN(1, 2000)),
+    FS_FIELDS_END,
+};
+static const fs_schema_field_t promotion_sign_fields[] = {
+    FS_REQUIRED("payload", FS_S_STRING_LEN(1, 1024)),
+    FS_REQUIRED("signature", FS_S_STRING_LEN(1, SIGNATURE_MAX)),
+    FS_FIELDS_END,
+};
+static const fs_schema_field_t rollout_rollback_fields[] = {
+    FS_REQUIRED("site", &fs_schema_name),
+    FS_FIELD("to", FS_S_ENUM("observe", "shadow", "supervised", "automated")),
+    FS_FIELDS_END,
+};
 static const fs_schema_field_t passkey_register_fields[] = {
     FS_REQUIRED("credential_id", FS_S_STRING_LEN(1, 400)),
     FS_REQUIRED("public_key", FS_S_STRING_LEN(1, 700)),
@@ -182,9 +194,15 @@ static const http_route_t routes[] = {
      .body = BODY(no_fields), .body_optional = true},
     {R("POST", "/api/v1/sites/{site}/rollback", "playbook.rollback"),
      .body = BODY(rollback_fields)},
+    {R("GET", "/api/v1/rollouts", "rollout.list")},
+    {R("GET", "/api/v1/rollouts/{name}", "rollout.status")},
+    {R("POST", "/api/v1/rollouts/{name}/proposals", "rollout.promote"),
+     .body = BODY(promote_fields), .success = 201},
+    {R("POST", "/api/v1/rollouts/{name}/signatures", "rollout.sign"),
+     .body = BODY(promotion_sign_fields)},
+    {R("POST", "/api/v1/rollouts/{name}/rollback", "rollout.rollback"),
+     .body = BODY(rollout_rollback_fields)},
     {R("GET", "/api/v1/sites", "sites")},
-    {R("GET", "/api/v1/sites/gap", "sites.gap"), .params = gap_params},
-    {R("GET", "/api/v1/sites/coverage", "sites.coverage"), .params = coverage_params},
     {R("GET", "/api/v1/metrics/response", "metrics"), .params = window_params},
     {R("GET", "/api/v1/metrics/by-site", "metrics.by_site"), .params = by_site_params},
     {R("GET", "/api/v1/audit/verify", "audit.verify")},

@@ -589,3 +589,36 @@ bool rollout_is_supervised(broker_t *b, casestore_txn_t *txn, const char *site, 
     json_decref(idx);
     return yes;
 }
+
+/* ---- every plan ---------------------------------------------------------------------------- */
+
+static int collect_plan(void *arg, const casestore_val_t *key, const casestore_val_t *val)
+{
+    if (key->len <= 8 || memcmp(key->data, "rollout:", 8) != 0)
+        return 0;
+    json_t *plan = json_loadb(val->data, val->len, 0, NULL);
+    if (!plan)
+        return 0;
+    size_t open = 0, i;
+    json_t *p;
+    json_array_foreach(json_object_get(plan, "proposals"), i, p) open +=
+        strcmp(json_string_value(json_object_get(p, "status")) ?: "", "open") == 0;
+    json_array_append_new(
+        arg,
+        json_pack("{s:O, s:O, s:O, s:O, s:I}", "name", json_object_get(plan, "name"), "version",
+                  json_object_get(plan, "version"), "sites", json_object_get(plan, "sites"),
+                  "phases", json_object_get(plan, "phases"), "open_proposals", (json_int_t)open));
+    json_decref(plan);
+    return 0;
+}
+
+json_t *rollout_ctl_list(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                         fs_err_t *e)
+{
+    (void)args, (void)who, (void)e;
+    json_t *items = json_array();
+    if (b->gov)
+        casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, collect_plan, items);
+    return json_pack("{s:b, s:i, s:o}", "configured", b->gov != NULL, "quorum",
+                     b->gov ? governance_quorum(b->gov) : 0, "items", items);
+}

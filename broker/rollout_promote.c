@@ -246,6 +246,13 @@ json_t *rollout_ctl_sign(broker_t *b, casestore_txn_t *txn, const json_t *args, 
                     governance_is_revoked(b->gov, member) ? " (revoked)" : "");
         goto done;
     }
+    /* POST /rollouts/{name}/signatures: the path names the playbook too */
+    const char *named = json_string_value(json_object_get(args, "name"));
+    if (named && strcmp(named, json_string_value(json_object_get(p, "playbook"))) != 0) {
+        fs_err_setc(e, BROKER_E_INVALID, "signature refused: the signed playbook is %s, not %s",
+                    json_string_value(json_object_get(p, "playbook")), named);
+        goto done;
+    }
     plan = rollout_plan_load(b, txn, json_string_value(json_object_get(p, "playbook")), e);
     if (!plan)
         goto done;

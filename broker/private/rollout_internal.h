@@ -22,6 +22,10 @@
 /* Control commands (the table in control.c). */
 json_t *rollout_ctl_plan(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                          fs_err_t *e);
+/* Every plan, short: {"configured","quorum","items": [{"name","version","sites","phases",
+   "open_proposals"}]}. */
+json_t *rollout_ctl_list(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                         fs_err_t *e);
 json_t *rollout_ctl_status(broker_t *b, casestore_txn_t *txn, const json_t *args,
                            const caller_t *who, fs_err_t *e);
 json_t *rollout_ctl_promote(broker_t *b, casestore_txn_t *txn, const json_t *args,

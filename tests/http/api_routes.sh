@@ -235,6 +235,50 @@ api POST /api/v1/sites/alpha/rollback "$T_SAM" '{"name": "gated-block"}'
 expect 200 "POST /api/v1/sites/{site}/rollback as alpha's site-admin"
 check "rolled back to v1" jq -e --arg v "$v1" '.version == $v' "$B"
 
+# --- phased rollout (docs/governance.md "Phased rollout"): a plan, a proposal, a
+# member's signature from her session (quorum 1: in effect), the rollback
+as admin rollout plan gated-block --sites alpha,beta --version "$v2" >/dev/null
+api GET /api/v1/rollouts "$T_ANA"
+expect 200 "GET /api/v1/rollouts as analyst"
+check "the plan is listed" jq -e '.items | any(.name == "gated-block")' "$B"
+unauth GET /api/v1/rollouts
+api GET /api/v1/rollouts/gated-block "$T_ANA"
+expect 200 "GET /api/v1/rollouts/{name} as analyst"
+check "alpha in observe, the next criterion measured" \
+    jq -e '.status.alpha.phase == "observe" and .status.alpha.criteria[0].name == "version_approved"' "$B"
+unauth GET /api/v1/rollouts/gated-block
+api POST /api/v1/rollouts/gated-block/proposals "$T_ANA" '{"site": "alpha"}'
+expect 403 "POST /api/v1/rollouts/{name}/proposals as analyst"
+unauth POST /api/v1/rollouts/gated-block/proposals '{"site": "alpha"}'
+api POST /api/v1/rollouts/gated-block/proposals "$T_ADMIN" '{"site": "alpha"}'
+expect 201 "POST /api/v1/rollouts/{name}/proposals as admin"
+PROP=$(jq -r .id "$B")
+promotion_body() { # MEMBER PROPOSAL: a signed fedsoar-promotion/1 payload + signature
+    local p
+    p=$(jq -cnS --arg v "$v2" --arg m "$1" --argjson id "$2" --argjson t "$(date +%s%3N)" \
+        '{from: "observe", member: $m, playbook: "gated-block", proposal: $id, site: "alpha", time: $t, to: "shadow", type: "fedsoar-promotion/1", version: $v}')
+    jq -cn --arg p "$p" --arg s "$(sign_as "$1" "$p")" '{payload: $p, signature: $s}'
+}
+api POST /api/v1/rollouts/gated-block/signatures "$T_ANA" "$(promotion_body ana "$PROP")"
+expect 403 "POST /api/v1/rollouts/{name}/signatures as analyst"
+unauth POST /api/v1/rollouts/gated-block/signatures "$(promotion_body alice "$PROP")"
+if [ -s "$JAR" ]; then
+    EXTRA_CURL=(-H "Origin: $BASE" -H "X-CSRF-Token: $CSRF")
+    api POST /api/v1/rollouts/gated-block/signatures "cookie:$JAR" "$(promotion_body alice "$PROP")"
+    expect 200 "POST /api/v1/rollouts/{name}/signatures: alice's signature from her session"
+    check "quorum 1: the promotion is in effect" jq -e '.proposal.status == "effective" and .phases.alpha.phase == "shadow"' "$B"
+    EXTRA_CURL=()
+fi
+api POST /api/v1/rollouts/gated-block/rollback "$T_APPR" '{"site": "alpha"}'
+expect 403 "POST /api/v1/rollouts/{name}/rollback as approver"
+unauth POST /api/v1/rollouts/gated-block/rollback '{"site": "alpha"}'
+api POST /api/v1/rollouts/gated-block/rollback "$T_ADMIN" '{"site": "alpha", "to": "observe"}'
+if [ -s "$JAR" ]; then
+    expect 200 "POST /api/v1/rollouts/{name}/rollback as admin"
+else
+    expect 409 "POST /api/v1/rollouts/{name}/rollback as admin: nothing promoted"
+fi
+
 api POST "/api/v1/playbook-versions/$v2/retirement" "$T_SAM"
 expect 403 "POST /api/v1/playbook-versions/{version}/retirement as site-admin"
 unauth POST "/api/v1/playbook-versions/$v2/retirement"
@@ -247,16 +291,6 @@ api GET /api/v1/sites "$T_BETA"
 expect 200 "GET /api/v1/sites as site-admin"
 check "alpha is connected" jq -e '.alpha.connected == true' "$B"
 unauth GET /api/v1/sites
-# sites.gap / sites.coverage (docs/mna-gap.md; the figures are asserted in tests/mna/gap_coverage.sh)
-api GET "/api/v1/sites/gap?window_days=7" "$T_ANA"
-expect 200 "GET /api/v1/sites/gap as analyst"
-check "the gap evaluates the version active at alpha (governance), for alpha" jq -e '(.sites | has("alpha")) and ([.playbooks[] | select(.name == "gated-block" and .mode == "active") | .site] == ["alpha"])' "$B"
-api GET "/api/v1/sites/coverage" "$T_BETA"
-expect 200 "GET /api/v1/sites/coverage as beta's site-admin"
-check "a site-admin's coverage has no other site than its own" jq -e '(.sites | has("alpha") | not)' "$B"
-api GET "/api/v1/sites/gap?window_days=0" "$T_ANA"
-expect 400 "GET /api/v1/sites/gap?window_days=0"
-unauth GET /api/v1/sites/coverage
 for w in 24h 7d 30d all; do
     api GET "/api/v1/metrics/response?window=$w" "$T_ANA"
     expect 200 "GET /api/v1/metrics/response?window=$w as analyst"
