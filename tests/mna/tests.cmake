@@ -8,6 +8,8 @@ fedsoar_script_test(linked_accounts mna mna/linked_accounts.sh 180)
 # §15.1 learned links (identity2): okta-user-context against the Okta stand-in teaches the
 # crosswalk (source learned:okta-user-context:secondEmail, audited, on the timeline, never over CSV).
 fedsoar_script_test(identities_learned mna mna/identities_learned.sh 180)
+# §15.1 every linked account through the real Okta (alpha) and Entra (beta) responders and stand-ins.
+fedsoar_script_test(linked_accounts_idp mna mna/linked_accounts_idp.sh 180)
 # §15.4 MTTR parity (mttr): the by-site metrics from the case aggregates (white-box: backdated
 # cases through casestore__case_put), and fedsoarctl metrics --by-site end to end (table, CSV,
 # JSON, SVG checked with xmllint).
