@@ -13,6 +13,8 @@ const EVENTS = [
   'run.completed',
   'site.connected',
   'site.disconnected',
+  'site.source_silent', // a configured source went silent (docs/mna-gap.md)
+  'site.source_flowing',
 ];
 
 let source = null;
