@@ -102,6 +102,7 @@ int identity_learning_from_result(broker_t *b, casestore_txn_t *txn, const json_
             if (rc != 0)
                 return -1;
             learned++;
+            break; /* one account, one person: the first address that names one wins */
         }
     }
     return learned;

@@ -12,13 +12,12 @@
    answer; all borrowed.  When request is an "enrich" and result has
    "linked_emails": [{"attribute", "value"}], links the analyzed account
    (site, result's "login", else the input's user) to the person who owns
-   each value as an account, source "learned:NAME:ATTRIBUTE" (NAME: the
-   analyzer's name at the site); never over a CSV link.  Each new link is an
-   audit entry "identities.learned" (actor "site:SITE") and a line
-   "identity_learned" on the case's timeline.  Returns the number of links
-   written, or -1 with e set (the caller aborts the transaction).  Malformed
-   linked_emails entries are skipped: a site's odd answer never refuses its
-   RESULT. */
+   a value as an account (the first such entry, in the analyzer's order), source
+   "learned:NAME:ATTRIBUTE" (NAME: the analyzer's name at the site); never over a CSV link.  Each
+   new link is an audit entry "identities.learned" (actor "site:SITE") and a line "identity_learned"
+   on the case's timeline.  Returns the number of links written (0 or 1), or -1 with e set (the
+   caller aborts the transaction).  Malformed linked_emails entries are skipped: a site's odd answer
+   never refuses its RESULT. */
 int identity_learning_from_result(broker_t *b, casestore_txn_t *txn, const json_t *request,
                                   const char *site, const json_t *result, fs_err_t *e);
 
