@@ -44,7 +44,7 @@ struct casestore_activity {
     char site[64];
     int64_t now;
     size_t n;
-    tally_t t[ACT_TALLY_MAX];
+    tally_t t[ACT_TALLY_MAX + 3]; /* + one "(other)" per kind */
 };
 
 casestore_activity_t *casestore_activity_new(const char *site, int64_t now_ms)
@@ -63,20 +63,22 @@ void casestore_activity_destroy(casestore_activity_t **self_p)
     }
 }
 
+/* The tally of (kind, name); past ACT_TALLY_MAX names, the "(other)" of
+   the kind (one per kind, kept in the 3 slots beyond). */
 static tally_t *tally_of(casestore_activity_t *a, char kind, const char *name, size_t len)
 {
-    if (len == 0 || len >= ACT_NAME_MAX) {
+    bool other = len == 0 || len >= ACT_NAME_MAX;
+    if (other) {
         name = "(other)";
         len = 7;
     }
     for (size_t i = 0; i < a->n; i++)
         if (a->t[i].kind == kind && a->t[i].name_len == len && memcmp(a->t[i].name, name, len) == 0)
             return &a->t[i];
-    if (a->n == ACT_TALLY_MAX) {
-        if (len == 7 && memcmp(name, "(other)", 7) == 0)
-            return NULL; /* the table is full of distinct names: not counted */
-        return tally_of(a, kind, "(other)", 7);
-    }
+    if (a->n >= ACT_TALLY_MAX && !other)
+        return tally_of(a, kind, "", 0);
+    if (a->n >= ACT_TALLY_MAX + 3)
+        return NULL; /* not reached: one "(other)" per kind */
     tally_t *t = &a->t[a->n++];
     memset(t, 0, sizeof *t);
     t->kind = kind;
@@ -140,7 +142,8 @@ static void note_attacks(casestore_activity_t *a, const json_t *attacks)
     json_t *at;
     json_array_foreach(attacks, i, at)
     {
-        const char *uid = json_string_value(json_object_get(json_object_get(at, "technique"), "uid"));
+        const char *uid =
+            json_string_value(json_object_get(json_object_get(at, "technique"), "uid"));
         if (!uid || !*uid)
             continue;
         tally_t *t = tally_of(a, 't', uid, strlen(uid));
@@ -328,11 +331,11 @@ json_t *casestore_site_activity(casestore_t *st, casestore_txn_t *txn, const cha
     unsigned char key[ACT_KEY_MAX];
     if (strlen(site) > 63)
         return NULL;
-    struct reader r = {site, strlen(site), 0, json_object(), json_object(), json_object(),
-                       json_object()};
+    struct reader r = {site,          strlen(site), 0, json_object(), json_object(),
+                       json_object(), json_object()};
     int64_t today = now_ms / DAY_MS;
-    r.from_day = (uint32_t)(window_days > 0 && today - window_days + 1 > 1 ? today - window_days + 1
-                                                                           : 1);
+    r.from_day =
+        (uint32_t)(window_days > 0 && today - window_days + 1 > 1 ? today - window_days + 1 : 1);
     size_t klen = act_key(key, site, 0, 's', "", 0) - 5; /* the site's first row */
     casestore_foreach_from(st, txn, CASESTORE_DB_AGGREGATES, key, klen, read_row, &r);
     const char *name;

@@ -31,3 +31,5 @@ fedsoar_script_test(insider_threat mna mna/insider_threat.sh 240)
 # site, coverage (flowing vs configured, a silent source's health event and case, its clearing,
 # dead-letter ratio, lag), --format md, the HTTP routes.
 fedsoar_script_test(gap_coverage mna mna/gap_coverage.sh 180)
+fedsoar_unit_test(test_site_activity fedsoar_casestore)
+set_tests_properties(test_site_activity PROPERTIES LABELS "unit;mna")
