@@ -67,13 +67,14 @@ static const struct {
     /* phased rollout (rollout.c, rollout_promote.c): proposing is an admin's
        or a board member's, signing a member's (checked there) */
     {"rollout.plan", rollout_ctl_plan, true, ADMIN, false},
-    {"rollout.list", rollout_ctl_list, false, ANY, false},
     {"rollout.status", rollout_ctl_status, false, ANY, false},
     {"rollout.promote", rollout_ctl_promote, true, "approver," ADMIN, false},
     {"rollout.sign", rollout_ctl_sign, true, "approver," ADMIN, false},
     {"rollout.rollback", rollout_ctl_rollback, true, ADMIN, false},
     {"audit.verify", control_audit_verify, false, "approver," ADMIN, false},
     {"audit.export", control_audit_export, false, "approver," ADMIN, false},
+    /* a path on the broker's machine: never over HTTPS (control_backup.c) */
+    {"backup", control_backup, false, ADMIN, true},
     /* the HTTPS API: http_stream.c, http_metrics.c */
     {"events.since", control_events_since, false, ANY, false},
     {"metrics.prometheus", control_metrics_prometheus, false, ANY, false},

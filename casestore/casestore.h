@@ -140,6 +140,17 @@ void casestore_set_map_max(casestore_t *self, size_t max_mb);
    open). 1 grown, 0 nothing to do (not asked, or at the ceiling), -1 (e). */
 int casestore_grow_if_full(casestore_t *self, fs_err_t *e);
 
+/* ---- backup (docs/operations.md "Backup and standby") -------------------
+   An online, consistent, compacted copy of the whole store into dir (LMDB's
+   mdb_env_copy2 with MDB_CP_COMPACT: one read transaction, so the copy is
+   the store as of one commit; free pages are left out). dir is created
+   (0700) when absent and must be empty: a copy never overwrites. Writers
+   go on in other processes meanwhile; in this one the copy runs on the
+   caller's thread (the broker's one writer), so nothing is written and the
+   map cannot grow until it returns.
+   On success *bytes is the copy's data.mdb size. 0 or -1 with e set. */
+int casestore_backup(casestore_t *self, const char *dir, uint64_t *bytes, fs_err_t *e);
+
 /* One write transaction at a time, on one thread (LMDB's rule). */
 int casestore_begin(casestore_t *self, bool write, casestore_txn_t **txn, fs_err_t *e);
 int casestore_commit(casestore_txn_t **txn, fs_err_t *e);

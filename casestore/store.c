@@ -6,8 +6,10 @@
 #include "casestore_internal.h"
 #include "lmdb_env.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 static const char *const db_names[CASESTORE_DB_COUNT] = {
@@ -289,6 +291,48 @@ static void note_success(casestore_t *self)
            "state_dir=%s outage_ms=%lld failures=%llu msg=\"writes succeed again\"",
            fs_lmdb_dir(self->env), (long long)h->last_outage_ms,
            (unsigned long long)(h->failures[0] + h->failures[1] + h->failures[2] + h->failures[3]));
+}
+
+/* 1 when dir holds anything besides . and .., 0 when empty, -1 unreadable. */
+static int dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int found = 0;
+    for (struct dirent *de; (de = readdir(d));)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            found = 1;
+            break;
+        }
+    closedir(d);
+    return found;
+}
+
+int casestore_backup(casestore_t *self, const char *dir, uint64_t *bytes, fs_err_t *e)
+{
+    *bytes = 0;
+    if (!fs_is_dir(dir) && fs_mkdir_p(dir, 0700, e) != 0)
+        return -1;
+    int full = dir_has_entries(dir);
+    if (full < 0)
+        return fs_err_setc(e, CASESTORE_E_STORAGE, "store: backup: cannot read %s: %s", dir,
+                           strerror(errno));
+    if (full)
+        return fs_err_setc(e, CASESTORE_E_INVALID,
+                           "store: backup: %s is not empty (a backup never overwrites: name a new "
+                           "or empty directory)",
+                           dir);
+    int rc = mdb_env_copy2(fs_lmdb_env(self->env), dir, MDB_CP_COMPACT);
+    if (rc != 0)
+        return fs_err_setc(e, CASESTORE_E_STORAGE, "store: backup of %s into %s: %s",
+                           fs_lmdb_dir(self->env), dir, mdb_strerror(rc));
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &st) == 0)
+        *bytes = (uint64_t)st.st_size;
+    return 0;
 }
 
 int casestore_grow_if_full(casestore_t *self, fs_err_t *e)

@@ -38,6 +38,8 @@ typedef struct cli_opts {
 /* argv[0] is the command's own name ("stats", "case", ...). */
 int cmd_keys(const cli_opts_t *o, int argc, char **argv);
 int cmd_stats(const cli_opts_t *o, int argc, char **argv);
+/* cmd_backup.c: backup DIR */
+int cmd_backup(const cli_opts_t *o, int argc, char **argv);
 int cmd_case(const cli_opts_t *o, int argc, char **argv);
 int cmd_sites(const cli_opts_t *o, int argc, char **argv);
 /* sites gap / sites coverage (cmd_sites_gap.c), called by cmd_sites. */

@@ -271,6 +271,9 @@ bool control_case_visible(const caller_t *who, const json_t *c);
 /* control_sites.c; control_refused_counts: events refused at admission,
    {"SITE": {"REASON": n}} (caller owns). */
 json_t *control_refused_counts(broker_t *b, casestore_txn_t *txn);
+/* control_backup.c: an online compacted copy of the store (admin). */
+json_t *control_backup(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                       fs_err_t *e);
 json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                       fs_err_t *e);
 json_t *control_sites(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
