@@ -39,7 +39,10 @@ static bool valid_status(const char *s)
 }
 
 /* Lifecycle stamps for MTTA/MTTC/MTTR: first time a case is acknowledged
-   (leaves "new" or gets an assignee), contained, resolved (closed). */
+   (leaves "new" or gets an assignee), contained, resolved (closed). A case
+   set back from closed is not resolved any more: its stamp goes, and the
+   next close stamps it again, so MTTR counts the final resolution and
+   open_cases counts the reopened case (the aggregates follow the document). */
 static void stamp(json_t *c, const char *field)
 {
     if (!json_object_get(c, field))
@@ -56,6 +59,8 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
         const char *sv = json_string_value(v);
         if (strcmp(k, "status") == 0 && valid_status(sv)) {
             json_object_set(c, k, v);
+            if (strcmp(sv, "closed") != 0)
+                json_object_del(c, "resolved");
             if (strcmp(sv, "new") != 0)
                 stamp(c, "acknowledged");
             if (strcmp(sv, "containment") == 0 || strcmp(sv, "eradication") == 0 ||

@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DAY_MS 86400000LL
 #define S 1000LL
@@ -236,6 +237,44 @@ int main(void)
     CHECK_NULL(path(r, "best", "mttr"));
     json_decref(r);
     casestore_abort(&txn);
+
+    /* A case closed, reopened and closed again, through the public update
+       (it stamps the wall clock): reopened, it is open and not resolved;
+       closed again, MTTR counts its final resolution. */
+    int64_t now = fs_now_ms();
+    json_t *c7 = a_case(7, "delta", now - 3600 * S, 0, 0, 0);
+    json_t *st_closed = json_pack("{s:s}", "status", "closed"),
+           *st_analysis = json_pack("{s:s}", "status", "analysis");
+    const json_t *delta;
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    CHECK_INT(casestore_case_update(st, txn, 7, st_closed, "test", &e), 0);
+    CHECK_INT(casestore_commit(&txn, &e), 0);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    CHECK_INT(casestore_case_update(st, txn, 7, st_analysis, "test", &e), 0);
+    r = casestore_case_metrics_by_site(st, txn, fs_now_ms(), 7, 1);
+    delta = site_of(r, "delta");
+    CHECK_INT(json_integer_value(json_object_get(delta, "open_cases")), 1);
+    CHECK_INT(json_integer_value(json_object_get(delta, "resolved")), 0);
+    CHECK_NULL(json_object_get(delta, "mttr_s"));
+    CHECK_INT(json_integer_value(json_object_get(delta, "contained")), 1); /* it was contained */
+    json_decref(r);
+    CHECK_INT(casestore_commit(&txn, &e), 0);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    CHECK_INT(casestore_case_update(st, txn, 7, st_closed, "test", &e), 0);
+    json_t *doc = casestore_case_get(st, txn, 7);
+    r = casestore_case_metrics_by_site(st, txn, fs_now_ms(), 7, 1);
+    delta = site_of(r, "delta");
+    CHECK_INT(json_integer_value(json_object_get(delta, "open_cases")), 0);
+    CHECK_INT(json_integer_value(json_object_get(delta, "resolved")), 1);
+    CHECK_NEAR(json_object_get(delta, "mttr_s"),
+               (json_integer_value(json_object_get(doc, "resolved")) - (now - 3600 * S)) / 1000.0);
+    CHECK(json_integer_value(json_object_get(doc, "resolved")) >= now + 20);
+    json_decref(r);
+    json_decref(doc);
+    CHECK_INT(casestore_commit(&txn, &e), 0);
+    json_decref(st_closed), json_decref(st_analysis), json_decref(c7);
 
     json_decref(c1), json_decref(c2), json_decref(c3), json_decref(c4), json_decref(c5),
         json_decref(c6);
