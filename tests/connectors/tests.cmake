@@ -21,3 +21,5 @@ set_tests_properties(standin_cases PROPERTIES LABELS connectors TIMEOUT 60)
 fedsoar_script_test(trigger_mappings connectors connectors/trigger_mappings.sh 60)
 # The tenable-vulns source against the Tenable stand-in (export job, chunks, 429, restart, wrong keys).
 fedsoar_script_test(connector_tenable connectors connectors/tenable.sh 180)
+# Playbooks on the new classes: 5001, 5019 and a MISP indicator (class 0) each start their playbook.
+fedsoar_script_test(trigger_classes connectors connectors/trigger_classes.sh 120)
