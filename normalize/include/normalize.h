@@ -132,7 +132,10 @@ bool normalize_stream_whole_message(const normalize_stream_t *self);
 void normalize_stream_set_max_record(normalize_stream_t *self, size_t max);
 
 /* Maps one already-parsed native record (borrowed). Returns a new OCSF
-   event (caller owns) or NULL with e saying why. */
+   event (caller owns) or NULL with e saying why. The mapping's shapes
+   apply; its record_arrays do not (one record, one event: a delivery that
+   holds several records, such as an Okta event hook, goes through
+   normalizer_run / normalizer_run_at as text). */
 json_t *normalizer_map(normalizer_t *self, const char *source_id, const normalize_opts_t *opts,
                        const json_t *record, fs_err_t *e);
 
