@@ -488,7 +488,9 @@ json_t *rollout_apply_phase(broker_t *b, casestore_txn_t *txn, json_t *plan, con
         else
             json_object_del(shadow, name);
     } else if (phase == ROLLOUT_SHADOW) {
-        json_object_set_new(shadow, name, json_string(version));
+        const char *live = json_string_value(json_object_get(active, name));
+        if (!live || strcmp(live, version) != 0) /* already live here: no second run of it */
+            json_object_set_new(shadow, name, json_string(version));
     } else if (phase >= ROLLOUT_SUPERVISED) {
         const char *live = json_string_value(json_object_get(active, name));
         if (live && strcmp(live, version) != 0) {

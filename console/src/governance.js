@@ -10,6 +10,8 @@
 //                           `fedsoarctl playbook approve` signs), activate
 //                           per site (shadow first), roll back, retire.
 //
+// The list ends with the phased rollouts (rollout.js).
+//
 // Controls a role may not use are disabled with the reason; the broker
 // refuses them anyway (broker/control.c's role table).
 
@@ -18,6 +20,7 @@ import { el, fmtTime, show } from './dom.js';
 import { renderDiagram } from './diagram.js';
 import { governanceApprovalPayload } from './signing.js';
 import { signerPicker } from './signer_picker.js';
+import { rolloutsSection } from './rollout.js';
 
 const short = (v) => String(v || '').slice(0, 12);
 function errText(err) {
@@ -35,7 +38,7 @@ function whereText(map) {
   return e.length ? e.map(([s, v]) => s + ' ' + short(v)).join(', ') : '—';
 }
 
-async function renderList(root) {
+async function renderList(root, notice) {
   show(root, el('h2', {}, 'Governance'), el('p', { 'aria-live': 'polite' }, 'Loading…'));
   let books;
   try {
@@ -66,6 +69,7 @@ async function renderList(root) {
   show(
     root,
     el('h2', {}, 'Governance'),
+    notice ? el('p', { class: 'gv-notice', role: 'status' }, notice) : null,
     el('section', { class: 'gv-gov-review' }, [
       el('h2', {}, 'In review (' + review.length + ')'),
       review.length
@@ -84,6 +88,9 @@ async function renderList(root) {
       ]),
     ]),
   );
+  // Phased rollouts (rollout.js): plans, criteria, proposals to sign, rollback plan.
+  const who = await api.session().catch(() => null);
+  root.append(await rolloutsSection(who, (msg) => renderList(root, msg)));
 }
 
 // ---- side-by-side diff -------------------------------------------------------------
