@@ -29,12 +29,17 @@ static int hold(run_ctx_t *c, const playbook_effect_t *fx)
     if (!id)
         return -1;
     const json_t *cmd = json_object_get(fx->doc, "command");
-    char reason[256];
-    if (fx->kind == PLAYBOOK_EFFECT_COMMAND)
-        snprintf(reason, sizeof reason, "supervised rollout: OpenC2 %s before it is sent to %s",
+    char reason[512];
+    if (fx->kind == PLAYBOOK_EFFECT_COMMAND) {
+        /* the gate says what it holds: action, target, site (the whole
+           command is in "held", shown by approval.show) */
+        char *target = json_dumps(json_object_get(cmd, "target"), JSON_COMPACT | JSON_SORT_KEYS);
+        snprintf(reason, sizeof reason,
+                 "supervised rollout: OpenC2 %s %.300s before it is sent to %s",
                  json_string_value(json_object_get(cmd, "action")) ?: "command",
-                 runs_target_site(c, fx) ?: "its site");
-    else
+                 target ? target : "", runs_target_site(c, fx) ?: "its site");
+        free(target);
+    } else
         snprintf(reason, sizeof reason, "supervised rollout: responder %s before it runs at %s",
                  json_string_value(json_object_get(fx->doc, "name")) ?: "action",
                  runs_target_site(c, fx) ?: "its site");

@@ -122,6 +122,8 @@ check "§15.7 supervised: the OpenC2 deny was not sent before the approval" [ "$
 check "§15.7 supervised: promotion refused (no supervised run completed, no MTTR)" \
     bash -c "as admin rollout promote $NAME --site alpha 2>&1 | grep -q 'supervised_runs 0 (need >= 1'"
 gate=$(ctl approvals list --json | jq '[.[] | select(.status=="open")][0].id')
+check "§15.7 supervised: the gate shows the command it holds" \
+    bash -c "ctl approvals show $gate --json | jq -e '.supervised and .role == \"analyst\" and .quorum == 1 and .held.doc.command.action == \"deny\" and (.reason | test(\"OpenC2 deny .*ipv4_net.* before it is sent to alpha\"))'"
 check "§15.7 supervised: an analyst approves the gate" bash -c "as ana approvals approve $gate >/dev/null"
 wait_for 20 "the deny runs after the approval" bash -c '[ "$(grep -c "\"deny\"" "$WORK/alpha/record-only.jsonl")" = 4 ]'
 pass "§15.7 supervised: the OpenC2 command ran after its approval"
