@@ -21,6 +21,8 @@ fedsoar_script_test(mttr_by_site mna mna/mttr_by_site.sh 120)
 # sites, criteria refusals with their values, quorum-signed promotions (forged, mismatched and
 # non-member signatures refused), the supervised gate before an OpenC2 command, rollback, audit.
 fedsoar_script_test(rollout mna mna/rollout.sh 240)
+fedsoar_unit_test(test_rollout fedsoar_governance)
+set_tests_properties(test_rollout PROPERTIES LABELS "unit;mna")
 # §15.6 the cross-environment playbooks (triggers): critical-vulnerability with three sites, two
 # Tenable stand-ins (find assets per site, Jira/ServiceNow ticket, OpenC2 deny with a duration,
 # re-scan, validate, close) and insider-threat (crosswalk, hr-legal gate, every linked account).
