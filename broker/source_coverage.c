@@ -65,9 +65,12 @@ static uint64_t open_silence_case(broker_t *b, casestore_txn_t *txn, const char 
                                   const char *source, int64_t last_ms, int64_t threshold_s,
                                   fs_err_t *e)
 {
-    char title[256];
-    snprintf(title, sizeof title, "Source %s at site %s is silent (no event for over %llds)",
-             source, site, (long long)threshold_s);
+    char title[320], seen[40] = "";
+    if (last_ms)
+        fs_time_format(last_ms, seen, sizeof seen);
+    snprintf(title, sizeof title, "Source %s at site %s is silent: %s%s (threshold %llds)", source,
+             site, last_ms ? "last event " : "no event since it was configured",
+             last_ms ? seen : "", (long long)threshold_s);
     int64_t now = fs_now_ms();
     json_t *ev = json_pack(
         "{s:i, s:s, s:I, s:i, s:s, s:s, s:{s:s, s:[s], s:s}, s:{s:{s:s}}, s:[], s:{s:s, s:o}}",
@@ -80,10 +83,10 @@ static uint64_t open_silence_case(broker_t *b, casestore_txn_t *txn, const char 
     uint64_t event_id = text ? casestore_append_event(b->store, txn, text, strlen(text), e) : 0;
     free(text);
     bool created = false;
-    uint64_t case_id = event_id ? casestore_case_attach_alert(b->store, txn, ev, event_id,
-                                                              b->cfg.correlation_window_ms,
-                                                              &created, e)
-                                : 0;
+    uint64_t case_id = event_id
+                           ? casestore_case_attach_alert(b->store, txn, ev, event_id,
+                                                         b->cfg.correlation_window_ms, &created, e)
+                           : 0;
     json_decref(ev);
     return case_id;
 }
@@ -91,7 +94,7 @@ static uint64_t open_silence_case(broker_t *b, casestore_txn_t *txn, const char 
 /* One configured source of a site, at a heartbeat: returns whether the
    state row changed. */
 static int check_source(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *src,
-                        const json_t *activity, json_t *state, bool *changed, fs_err_t *e)
+                        json_t *state, bool *changed, fs_err_t *e)
 {
     const char *id = json_string_value(json_object_get(src, "source_id"));
     json_int_t threshold = json_integer_value(json_object_get(src, "silence_alert_s"));
@@ -103,8 +106,7 @@ static int check_source(broker_t *b, casestore_txn_t *txn, const char *site, con
         json_object_set_new(state, id, st = json_pack("{s:I}", "known_since", (json_int_t)now));
         *changed = true;
     }
-    const json_t *act = json_object_get(json_object_get(activity, "sources"), id);
-    int64_t last = json_integer_value(json_object_get(act, "last_ms"));
+    int64_t last = casestore_site_source_last(b->store, txn, site, id);
     int64_t from = last ? last : json_integer_value(json_object_get(st, "known_since"));
     bool silent = now - from > threshold * 1000;
     bool was = json_object_get(st, "silent_since") != NULL;
@@ -137,8 +139,8 @@ static int check_source(broker_t *b, casestore_txn_t *txn, const char *site, con
            id, (long long)(now - since));
     if (case_id) {
         json_t *note = json_pack("{s:s}", "text", "The source sends events again.");
-        int nrc = casestore_timeline_add_as(b->store, txn, (uint64_t)case_id, "note", note,
-                                            "broker", e);
+        int nrc =
+            casestore_timeline_add_as(b->store, txn, (uint64_t)case_id, "note", note, "broker", e);
         json_decref(note);
         if (nrc != 0)
             return -1;
@@ -166,20 +168,18 @@ void coverage_on_heartbeat(broker_t *b, session_t *s)
         json_decref(state);
         state = json_object();
     }
-    json_t *activity = casestore_site_activity(b->store, txn, s->site, 1, fs_now_ms());
     bool changed = false;
     int rc = 0;
     size_t i;
     json_t *src;
     json_array_foreach(sources, i, src)
     {
-        if ((rc = check_source(b, txn, s->site, src, activity, state, &changed, &e)) != 0)
+        if ((rc = check_source(b, txn, s->site, src, state, &changed, &e)) != 0)
             break;
     }
     if (rc == 0 && changed)
         rc = casestore_put_json(b->store, txn, CASESTORE_DB_META, key, strlen(key), state, &e);
     json_decref(state);
-    json_decref(activity);
     if (rc == 0 && changed)
         rc = casestore_commit(&txn, &e);
     casestore_abort(&txn);
@@ -202,33 +202,30 @@ static void source_figures(json_t *row, const json_t *act, const json_t *conf, i
     json_object_set_new(row, "events_total",
                         json_integer(json_integer_value(json_object_get(act, "events_total"))));
     json_object_set_new(row, "last_event_ms", last ? json_integer(last) : json_null());
-    json_object_set_new(row, "last_event_age_s", last ? json_integer((now - last) / 1000)
-                                                      : json_null());
+    json_object_set_new(row, "last_event_age_s",
+                        last ? json_integer((now - last) / 1000) : json_null());
     /* Events a minute over the part of the window the source existed in. */
     int64_t span = (int64_t)window_days * 86400000LL;
     if (first && now - first < span)
         span = now - first;
     if (span < 60000)
         span = 60000;
-    json_object_set_new(row, "rate_per_min",
-                        json_real((double)events * 60000.0 / (double)span));
-    json_object_set(row, "lag_p50_s",
-                    json_object_get(act, "lag_p50_s") ?: json_null());
-    json_object_set(row, "lag_p95_s",
-                    json_object_get(act, "lag_p95_s") ?: json_null());
+    json_object_set_new(row, "rate_per_min", json_real((double)events * 60000.0 / (double)span));
+    json_object_set(row, "lag_p50_s", json_object_get(act, "lag_p50_s") ?: json_null());
+    json_object_set(row, "lag_p95_s", json_object_get(act, "lag_p95_s") ?: json_null());
     json_object_set_new(row, "lag_samples",
                         json_integer(json_integer_value(json_object_get(act, "lag_samples"))));
     json_int_t norm = json_integer_value(json_object_get(conf, "normalized"));
     json_int_t dead = json_integer_value(json_object_get(conf, "dead_letters"));
     json_object_set_new(row, "normalized", conf ? json_integer(norm) : json_null());
     json_object_set_new(row, "dead_letters", conf ? json_integer(dead) : json_null());
-    json_object_set_new(row, "dead_letter_ratio", conf && norm + dead > 0
-                                                      ? json_real((double)dead / (double)(norm + dead))
-                                                      : json_null());
+    json_object_set_new(row, "dead_letter_ratio",
+                        conf && norm + dead > 0 ? json_real((double)dead / (double)(norm + dead))
+                                                : json_null());
 }
 
-static json_t *site_coverage(broker_t *b, casestore_txn_t *txn, const char *site,
-                             const json_t *rec, int window_days, int64_t now)
+static json_t *site_coverage(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *rec,
+                             int window_days, int64_t now)
 {
     json_t *activity = casestore_site_activity(b->store, txn, site, window_days, now);
     char key[96];
@@ -246,8 +243,8 @@ static json_t *site_coverage(broker_t *b, casestore_txn_t *txn, const char *site
         const json_t *act = json_object_get(json_object_get(activity, "sources"), id);
         json_int_t threshold = json_integer_value(json_object_get(conf, "silence_alert_s"));
         json_t *row = json_pack("{s:b, s:O?, s:O?, s:I}", "expected", true, "name",
-                                json_object_get(conf, "name"), "type", json_object_get(conf, "type"),
-                                "silence_alert_s", threshold);
+                                json_object_get(conf, "name"), "type",
+                                json_object_get(conf, "type"), "silence_alert_s", threshold);
         source_figures(row, act, conf, window_days, now);
         const json_t *st = json_object_get(state, id);
         json_int_t silent_since = json_integer_value(json_object_get(st, "silent_since"));
@@ -272,8 +269,8 @@ static json_t *site_coverage(broker_t *b, casestore_txn_t *txn, const char *site
     {
         if (json_object_get(out, id))
             continue;
-        json_t *row = json_pack("{s:b, s:n, s:n, s:n}", "expected", false, "name", "type",
-                                "silence_alert_s");
+        json_t *row =
+            json_pack("{s:b, s:n, s:n, s:n}", "expected", false, "name", "type", "silence_alert_s");
         source_figures(row, act, NULL, window_days, now);
         json_object_set_new(row, "flowing",
                             json_boolean(json_integer_value(json_object_get(act, "events")) > 0));
@@ -324,8 +321,8 @@ json_t *control_sites_coverage(broker_t *b, casestore_txn_t *txn, const json_t *
                       "flowing", (json_int_t)flowing, "sources", srcs));
     }
     json_decref(sites);
-    return json_pack("{s:i, s:I, s:b, s:o}", "window_days", window, "generated_ms",
-                     (json_int_t)now, "silent_source_case",
+    return json_pack("{s:i, s:I, s:b, s:o}", "window_days", window, "generated_ms", (json_int_t)now,
+                     "silent_source_case",
                      json_is_true(json_object_get(coverage_config(b), "silent_source_case")),
                      "sites", out);
 }

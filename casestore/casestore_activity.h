@@ -43,4 +43,9 @@ int casestore_activity_flush(casestore_t *st, casestore_txn_t *txn, casestore_ac
 json_t *casestore_site_activity(casestore_t *st, casestore_txn_t *txn, const char *site,
                                 int window_days, int64_t now_ms);
 
+/* When the broker last stored an event of (site, source): epoch ms, 0 for
+   never. One point read. */
+int64_t casestore_site_source_last(casestore_t *st, casestore_txn_t *txn, const char *site,
+                                   const char *source);
+
 #endif

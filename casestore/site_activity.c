@@ -235,7 +235,8 @@ int casestore_activity_flush(casestore_t *st, casestore_txn_t *txn, casestore_ac
 struct reader {
     const char *site;
     size_t slen;
-    uint32_t from_day; /* the window's first day */
+    uint32_t from_day;  /* the window's first day */
+    bool all_time_pass; /* reading the day-0 rows (they come first) */
     json_t *sources, *classes, *techniques;
     json_t *lags; /* source -> [bucket counts] over the window */
 };
@@ -261,6 +262,8 @@ static int read_row(void *arg, const casestore_val_t *key, const casestore_val_t
     if (key->len < head + 5 || k[0] != 'S' || memcmp(k + 1, r->site, r->slen + 1) != 0)
         return 1; /* past this site's rows */
     uint32_t day = get_u32(k + head);
+    if (r->all_time_pass && day != 0)
+        return 1; /* the days follow: the second pass starts at the window */
     char kind = (char)k[head + 4];
     char name[ACT_NAME_MAX];
     size_t nlen = key->len - head - 5;
@@ -331,12 +334,21 @@ json_t *casestore_site_activity(casestore_t *st, casestore_txn_t *txn, const cha
     unsigned char key[ACT_KEY_MAX];
     if (strlen(site) > 63)
         return NULL;
-    struct reader r = {site,          strlen(site), 0, json_object(), json_object(),
-                       json_object(), json_object()};
+    struct reader r = {.site = site,
+                       .slen = strlen(site),
+                       .all_time_pass = true,
+                       .sources = json_object(),
+                       .classes = json_object(),
+                       .techniques = json_object(),
+                       .lags = json_object()};
     int64_t today = now_ms / DAY_MS;
     r.from_day =
         (uint32_t)(window_days > 0 && today - window_days + 1 > 1 ? today - window_days + 1 : 1);
-    size_t klen = act_key(key, site, 0, 's', "", 0) - 5; /* the site's first row */
+    /* Two ranges: the all-time rows (day 0), then the window's days only. */
+    size_t klen = act_key(key, site, 0, 's', "", 0) - 1;
+    casestore_foreach_from(st, txn, CASESTORE_DB_AGGREGATES, key, klen, read_row, &r);
+    r.all_time_pass = false;
+    klen = act_key(key, site, r.from_day, 's', "", 0) - 1;
     casestore_foreach_from(st, txn, CASESTORE_DB_AGGREGATES, key, klen, read_row, &r);
     const char *name;
     json_t *s;
@@ -355,4 +367,19 @@ json_t *casestore_site_activity(casestore_t *st, casestore_txn_t *txn, const cha
     json_decref(r.lags);
     return json_pack("{s:o, s:o, s:o}", "sources", r.sources, "classes", r.classes, "techniques",
                      r.techniques);
+}
+
+int64_t casestore_site_source_last(casestore_t *st, casestore_txn_t *txn, const char *site,
+                                   const char *source)
+{
+    unsigned char key[ACT_KEY_MAX];
+    size_t len = strlen(source);
+    if (strlen(site) > 63 || len == 0 || len >= ACT_NAME_MAX)
+        return 0;
+    size_t klen = act_key(key, site, 0, 's', source, len);
+    casestore_val_t v;
+    if (casestore_get(st, txn, CASESTORE_DB_AGGREGATES, key, klen, &v, NULL) != 0 ||
+        v.len != SRC_ROW_LEN)
+        return 0;
+    return (int64_t)fs_u64_from_be((const unsigned char *)v.data + 16);
 }

@@ -123,6 +123,14 @@ int main(void)
     free(dump);
     json_decref(week);
 
+    casestore_txn_t *txn;
+    CHECK(casestore_begin(st, false, &txn, &e) == 0);
+    CHECK_INT(casestore_site_source_last(st, txn, "alpha", "suricata.eve"), NOW);
+    CHECK_INT(casestore_site_source_last(st, txn, "alpha", "crowdstrike.alert"), d1);
+    CHECK_INT(casestore_site_source_last(st, txn, "beta", "suricata.eve"), 0);
+    CHECK_INT(casestore_site_source_last(st, txn, "alpha", "okta.system_log"), 0);
+    casestore_abort(&txn);
+
     json_t *beta = read_site("beta", 7);
     CHECK_INT(json_object_size(json_object_get(beta, "sources")), 1);
     CHECK_INT(at(beta, "sources", "microsoft.mde_alert", "events"), 1);
