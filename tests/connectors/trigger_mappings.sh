@@ -60,11 +60,12 @@ check "tenable: the good record is still normalized" [ "$(wc -l <"$WORK/bad.out"
 check "tenable: no time -> refused naming the field" grep -q 'record 1 .*field last_found: required' "$WORK/bad.err"
 check "tenable: no asset uuid -> refused (no finding id)" grep -q 'record 3 .*asset.uuid: required' "$WORK/bad.err"
 
-set +e
+# A time ServiceNow never writes: the record is kept (issue 17.2), the time
+# falls back to the receipt time and the value is named in conversion_errors.
 printf '%s\n' '{"sys_id": "s1", "name": "h1", "sys_updated_on": "yesterday", "sys_mod_count": "0"}' |
-    norm --source servicenow.cmdb_ci --site beta - >/dev/null 2>"$WORK/bad_cmdb.err"
-rc=$?
-set -e
-check "cmdb: a time ServiceNow never writes is refused" [ "$rc" = 1 ]
-check "cmdb: ... naming the field" grep -q 'time' "$WORK/bad_cmdb.err"
+    norm --source servicenow.cmdb_ci --site beta - >"$WORK/cmdb_bad.out"
+check "cmdb: a bad time keeps the record (5001, host h1)" jq -e '.class_uid == 5001 and .device.hostname == "h1"' "$WORK/cmdb_bad.out"
+check "cmdb: ... its time is the receipt time" jq -e --argjson now "$(($(date +%s) * 1000))" '(.time - $now) | fabs < 600000' "$WORK/cmdb_bad.out"
+check "cmdb: ... and conversion_errors names the field and the value" \
+    jq -e '[.unmapped.conversion_errors[] | select(.field == "sys_updated_on" and .value == "yesterday")] | length > 0' "$WORK/cmdb_bad.out"
 finish
