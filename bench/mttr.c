@@ -12,7 +12,10 @@
       mttr [CASES [SITES [SPAN]]]    defaults 1000000 10 120
 
     The store is filled once and kept in bench-cache/mttr-CASES-SITES-SPAN
-    (delete it to refill). The cases are written through casestore__case_put
+    (delete it to refill). Then the same query as a user asks it:
+    fedsoarctl metrics --by-site against the real broker on that store,
+    beside fedsoarctl stats, a trivial command, the same way
+    (mttr_control.c). The cases are written through casestore__case_put
     (private/casestore_internal.h), the one writer of case documents and
     aggregates, each with its creation and acknowledge/contain/resolve
     stamps set in the past (the public API stamps the wall clock): the
@@ -21,6 +24,7 @@
 #include "casestore.h"
 #include "casestore_internal.h"
 #include "bench.h"
+#include "mttr_control.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,13 +205,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: mttr [CASES [SITES [SPAN_DAYS]]]\n");
         return 2;
     }
-    char dir[512];
+    char dir[512], store[600];
     snprintf(dir, sizeof dir, "%s/mttr-%llu-%llu-%llu", FEDSOAR_BENCH_CACHE, (unsigned long long)n,
              (unsigned long long)sites, (unsigned long long)span);
+    snprintf(store, sizeof store, "%s/state", dir);
     struct stat sb;
-    bool fresh = stat(dir, &sb) != 0;
+    bool fresh = stat(store, &sb) != 0;
     fs_err_t e = {0};
-    casestore_t *st = casestore_open(dir, MTTR_MAP_MB, &e);
+    casestore_t *st = casestore_open(store, MTTR_MAP_MB, &e);
     if (!st) {
         fprintf(stderr, "mttr: %s\n", e.text);
         return 1;
@@ -236,5 +241,5 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
         time_probe(st, &probes[i]);
     casestore_close(&st);
-    return 0;
+    return mttr_control_round_trips(dir, store) == 0 ? 0 : 1;
 }
