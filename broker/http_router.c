@@ -59,6 +59,10 @@ static const http_param_t window_params[] = {
     P_END,
 };
 static const http_param_t since_params[] = {{"since", HTTP_P_UINT, NULL, 0}, P_END};
+/* sites.gap / sites.coverage (docs/mna-gap.md): the window in days. */
+static const http_param_t gap_params[] = {{"window_days", HTTP_P_UINT, NULL, 366}, P_END};
+static const http_param_t coverage_params[] = {
+    {"window_days", HTTP_P_UINT, NULL, 366}, {"site", HTTP_P_STRING, NULL, 0}, P_END};
 /* metrics.by_site (MTTR parity): NNh or NNd up to 366 days, checked by the command. */
 static const http_param_t by_site_params[] = {
     {"window", HTTP_P_STRING, NULL, 0},
@@ -203,6 +207,8 @@ static const http_route_t routes[] = {
     {R("POST", "/api/v1/rollouts/{name}/rollback", "rollout.rollback"),
      .body = BODY(rollout_rollback_fields)},
     {R("GET", "/api/v1/sites", "sites")},
+    {R("GET", "/api/v1/sites/gap", "sites.gap"), .params = gap_params},
+    {R("GET", "/api/v1/sites/coverage", "sites.coverage"), .params = coverage_params},
     {R("GET", "/api/v1/metrics/response", "metrics"), .params = window_params},
     {R("GET", "/api/v1/metrics/by-site", "metrics.by_site"), .params = by_site_params},
     {R("GET", "/api/v1/audit/verify", "audit.verify")},

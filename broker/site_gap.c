@@ -32,7 +32,8 @@ typedef struct need {
     char kind[12];     /* analyzer | responder | openc2 */
     char name[128];    /* the connector name, or "ACTION TARGET" */
     char site[64];     /* a literal site, "" otherwise */
-    const char *items; /* the enclosing foreach's items program (borrowed), or NULL */
+    const char *items; /* the named foreach's items program (borrowed), or NULL */
+    const char *loop;  /* that foreach's id (borrowed), or NULL */
 } need_t;
 
 typedef struct needs {
@@ -41,7 +42,7 @@ typedef struct needs {
 } needs_t;
 
 static void needs_add(needs_t *ns, const char *kind, const char *name, const char *site,
-                      const char *items)
+                      const json_t *loop)
 {
     if (ns->n == ns->size) {
         ns->size = ns->size ? ns->size * 2 : 16;
@@ -54,7 +55,8 @@ static void needs_add(needs_t *ns, const char *kind, const char *name, const cha
     snprintf(n->what, sizeof n->what, "%s %s", kind, name);
     if (site)
         snprintf(n->site, sizeof n->site, "%s", site);
-    n->items = items;
+    n->items = loop ? json_string_value(json_object_get(loop, "items")) : NULL;
+    n->loop = loop ? json_string_value(json_object_get(loop, "id")) : NULL;
 }
 
 /* The foreach steps around a step, innermost last (borrowed). */
@@ -98,9 +100,8 @@ static const json_t *named_loop(const char *site, const loops_t *lp)
 }
 
 /* What a step's "site" says: a literal site (copied to lit), a loop
-   variable (returns the loop's items program), or the alert's site (NULL,
-   lit ""). */
-static const char *step_route(const json_t *step, const loops_t *lp, char *lit, size_t size)
+   variable (returns the foreach step), or the alert's site (NULL, lit ""). */
+static const json_t *step_route(const json_t *step, const loops_t *lp, char *lit, size_t size)
 {
     const char *site = json_string_value(json_object_get(step, "site"));
     lit[0] = '\0';
@@ -110,8 +111,7 @@ static const char *step_route(const json_t *step, const loops_t *lp, char *lit, 
         snprintf(lit, size, "%s", site);
         return NULL;
     }
-    const json_t *loop = named_loop(site, lp);
-    return loop ? json_string_value(json_object_get(loop, "items")) : NULL;
+    return named_loop(site, lp);
 }
 
 static void collect(const json_t *steps, loops_t *lp, needs_t *ns);
@@ -125,7 +125,7 @@ static void collect_step(const json_t *s, loops_t *lp, needs_t *ns)
     if (strcmp(type, "enrich") == 0 || strcmp(type, "action") == 0) {
         bool enrich = type[0] == 'e';
         const char *name = json_string_value(json_object_get(s, enrich ? "analyzer" : "responder"));
-        const char *loop = step_route(s, lp, lit, sizeof lit);
+        const json_t *loop = step_route(s, lp, lit, sizeof lit);
         if (name)
             needs_add(ns, enrich ? "analyzer" : "responder", name, lit, loop);
     } else if (strcmp(type, "openc2") == 0) {
@@ -135,7 +135,7 @@ static void collect_step(const json_t *s, loops_t *lp, needs_t *ns)
         const char *tname = json_is_object(target) && json_object_size(target) == 1
                                 ? json_object_iter_key(json_object_iter((json_t *)target))
                                 : NULL;
-        const char *loop = step_route(s, lp, lit, sizeof lit);
+        const json_t *loop = step_route(s, lp, lit, sizeof lit);
         char pair[128];
         if (action && tname) {
             snprintf(pair, sizeof pair, "%s %s", action, tname);
@@ -364,10 +364,34 @@ static void check_at(json_t *missing, json_t *wanted, const json_t *sites, const
         add_missing(missing, wanted, n, at, alert_site, playbook);
 }
 
+/* Where each need of a playbook is checked, in words: {"item", "where"}. */
+static json_t *needs_summary(const needs_t *ns)
+{
+    json_t *out = json_array();
+    for (size_t k = 0; k < ns->n; k++) {
+        const need_t *n = &ns->v[k];
+        json_t *where = n->site[0] ? json_string(n->site)
+                        : n->items ? json_sprintf("each site of foreach %s (%s)",
+                                                  n->loop ? n->loop : "?", n->items)
+                                   : json_string("any site the alert comes from");
+        json_t *row = json_pack("{s:s, s:o}", "item", n->what, "where", where);
+        size_t i;
+        json_t *have;
+        bool dup = false;
+        json_array_foreach(out, i, have) dup = dup || json_equal(have, row);
+        if (dup)
+            json_decref(row);
+        else
+            json_array_append_new(out, row);
+    }
+    return out;
+}
+
 /* One row per alert site in `where` (every site when NULL) that the
    playbook's trigger accepts; mode: "directory", "active" or "shadow". */
 static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const json_t *all,
-                             const json_t *where, const char *mode, json_t *wanted)
+                             const json_t *where, const char *mode, json_t *wanted,
+                             json_t *needs_out)
 {
     needs_t ns = {0};
     const json_t *doc = playbook_doc(pb);
@@ -409,6 +433,8 @@ static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const js
                                               json_array_size(missing) == 0, "missing", missing,
                                               "version", playbook_version(pb), "mode", mode));
     }
+    if (!json_object_get(needs_out, playbook_name(pb)))
+        json_object_set_new(needs_out, playbook_name(pb), needs_summary(&ns));
     free(ns.v);
     return rows;
 }
@@ -416,7 +442,7 @@ static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const js
 /* With governance, the versions active or in shadow at each site
    (governance_site_versions), each evaluated for the sites where it is. */
 static void governed_rows(broker_t *b, casestore_txn_t *txn, const json_t *records,
-                          const json_t *all, json_t *playbooks, json_t *wanted)
+                          const json_t *all, json_t *playbooks, json_t *wanted, json_t *needs)
 {
     for (int shadow = 0; shadow < 2; shadow++) {
         json_t *where = json_object(); /* version -> [sites] */
@@ -454,7 +480,7 @@ static void governed_rows(broker_t *b, casestore_txn_t *txn, const json_t *recor
                 continue;
             }
             json_t *rows =
-                playbook_rows(pb, records, all, list, shadow ? "shadow" : "active", wanted);
+                playbook_rows(pb, records, all, list, shadow ? "shadow" : "active", wanted, needs);
             json_array_extend(playbooks, rows);
             json_decref(rows);
             playbook_destroy(&pb);
@@ -530,22 +556,22 @@ json_t *control_sites_gap(broker_t *b, casestore_txn_t *txn, const json_t *args,
         json_array_append_new(all, json_string(site));
         json_object_set_new(sites, site, site_view(b, txn, site, rec, window, now));
     }
-    json_t *playbooks = json_array(), *wanted = json_object();
+    json_t *playbooks = json_array(), *wanted = json_object(), *needs = json_object();
     if (!b->gov) {
         for (size_t i = 0; i < playbook_set_count(b->playbooks); i++) {
             json_t *rows = playbook_rows(playbook_set_get(b->playbooks, i), records, all, NULL,
-                                         "directory", wanted);
+                                         "directory", wanted, needs);
             json_array_extend(playbooks, rows);
             json_decref(rows);
         }
     } else {
-        governed_rows(b, txn, records, all, playbooks, wanted);
+        governed_rows(b, txn, records, all, playbooks, wanted, needs);
     }
     json_t *recs = recommendations(wanted, records);
     json_decref(wanted);
     json_decref(records);
     json_decref(all);
-    return json_pack("{s:i, s:I, s:o, s:o, s:o}", "window_days", window, "generated_ms",
-                     (json_int_t)now, "sites", sites, "playbooks", playbooks, "recommendations",
-                     recs);
+    return json_pack("{s:i, s:I, s:o, s:o, s:o, s:o}", "window_days", window, "generated_ms",
+                     (json_int_t)now, "sites", sites, "playbooks", playbooks, "needs", needs,
+                     "recommendations", recs);
 }

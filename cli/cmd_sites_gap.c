@@ -72,8 +72,7 @@ static void print_gap(const json_t *r, bool md)
 {
     json_int_t window = json_integer_value(json_object_get(r, "window_days"));
     if (md)
-        printf("# Capability gap analysis\n\nWindow: the last %lld day(s).\n",
-               (long long)window);
+        printf("# Capability gap analysis\n\nWindow: the last %lld day(s).\n", (long long)window);
     else
         printf("capability gap analysis, window %lld day(s)\n", (long long)window);
     const char *site;
@@ -98,8 +97,9 @@ static void print_gap(const json_t *r, bool md)
         print_site_row(md, "playbooks in shadow", json_object_get(pb, "shadow"));
     }
     if (md)
-        printf("\n## Playbooks by site\n\nAn alert at the site: can the playbook run end to end?\n\n"
-               "| playbook | alert site | runnable | missing |\n|---|---|---|---|\n");
+        printf(
+            "\n## Playbooks by site\n\nAn alert at the site: can the playbook run end to end?\n\n"
+            "| playbook | alert site | runnable | missing |\n|---|---|---|---|\n");
     else
         printf("\n%-28s %-12s %-9s %s\n", "PLAYBOOK", "ALERT SITE", "RUNNABLE", "MISSING");
     size_t i;
@@ -111,11 +111,29 @@ static void print_gap(const json_t *r, bool md)
         bool ok = json_is_true(json_object_get(row, "runnable"));
         if (md)
             printf("| %s | %s | %s | %s |\n", json_string_value(json_object_get(row, "name")),
-                   json_string_value(json_object_get(row, "site")), ok ? "yes" : "**no**",
-                   missing);
+                   json_string_value(json_object_get(row, "site")), ok ? "yes" : "**no**", missing);
         else
             printf("%-28s %-12s %-9s %s\n", json_string_value(json_object_get(row, "name")),
                    json_string_value(json_object_get(row, "site")), ok ? "yes" : "no", missing);
+    }
+    if (md)
+        printf("\n## What each playbook needs, and where\n\n| playbook | needs | checked at |\n"
+               "|---|---|---|\n");
+    else
+        printf("\nwhat each playbook needs, and where\n");
+    const char *pbname;
+    json_t *needs;
+    json_object_foreach(json_object_get(r, "needs"), pbname, needs)
+    {
+        json_array_foreach(needs, i, row)
+        {
+            const char *item = json_string_value(json_object_get(row, "item"));
+            const char *where = json_string_value(json_object_get(row, "where"));
+            if (md)
+                printf("| %s | %s | %s |\n", pbname, item, where);
+            else
+                printf("  %-28s %-34s %s\n", pbname, item, where);
+        }
     }
     const json_t *recs = json_object_get(r, "recommendations");
     if (md)
@@ -139,8 +157,8 @@ static void print_gap(const json_t *r, bool md)
         if (md)
             printf("| %s | %s | %s | %s | %s |\n", where, add, pbs, at, types);
         else
-            printf("  at %s add %s (for %s; already at: %s; provided there by: %s)\n", where,
-                   add, pbs, at, types);
+            printf("  at %s add %s (for %s; already at: %s; provided there by: %s)\n", where, add,
+                   pbs, at, types);
     }
 }
 
@@ -149,7 +167,7 @@ static void print_coverage(const json_t *r)
     printf("alert coverage, window %lld day(s)%s\n",
            (long long)json_integer_value(json_object_get(r, "window_days")),
            json_is_true(json_object_get(r, "silent_source_case")) ? ", silent sources open a case"
-                                                                   : "");
+                                                                  : "");
     printf("%-10s %-26s %-9s %-10s %8s %10s %9s %8s %8s %8s\n", "SITE", "SOURCE", "EXPECTED",
            "STATE", "EVENTS", "LAST AGE", "RATE/MIN", "DEAD %", "LAG P50", "LAG P95");
     const char *site;

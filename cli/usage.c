@@ -26,12 +26,10 @@ static const cli_usage_t usage_table[] = {
     {"sites", "gap", "[--window 7d] [--json|--format text|md|json]",
      "capability gap analysis (docs/mna-gap.md): per site its sources, OCSF classes and ATT&CK\n"
      "techniques in the window, OpenC2 pairs, analyzers, responders, playbooks; then for every\n"
-     "playbook and alert site whether it can run end to end (what is missing), and what to add "
-     "where"},
+     "playbook and alert site whether it can run end to end (what is missing); what to add where"},
     {"sites", "coverage", "[--window 7d] [--site S] [--json]",
-     "alert coverage per site and source: configured vs flowing, last event age, rate, "
-     "dead-letter\n"
-     "ratio, lag (p50/p95), silences (docs/mna-gap.md)"},
+     "alert coverage per site and source: configured vs flowing, last event age, rate,\n"
+     "dead-letter ratio, lag (p50/p95), silences (docs/mna-gap.md)"},
     {"case", "list",
      "[--status S] [--site S] [--assignee N] [--severity L|0-6] [--text T] [--observable V] "
      "[--limit N] [--cursor C] [--json]",

@@ -291,6 +291,16 @@ api GET /api/v1/sites "$T_BETA"
 expect 200 "GET /api/v1/sites as site-admin"
 check "alpha is connected" jq -e '.alpha.connected == true' "$B"
 unauth GET /api/v1/sites
+# sites.gap / sites.coverage (docs/mna-gap.md; the figures are asserted in tests/mna/gap_coverage.sh)
+api GET "/api/v1/sites/gap?window_days=7" "$T_ANA"
+expect 200 "GET /api/v1/sites/gap as analyst"
+check "the gap evaluates the version active at alpha (governance), for alpha" jq -e '(.sites | has("alpha")) and ([.playbooks[] | select(.name == "gated-block" and .mode == "active") | .site] == ["alpha"])' "$B"
+api GET "/api/v1/sites/coverage" "$T_BETA"
+expect 200 "GET /api/v1/sites/coverage as beta's site-admin"
+check "a site-admin's coverage has no other site than its own" jq -e '(.sites | has("alpha") | not)' "$B"
+api GET "/api/v1/sites/gap?window_days=0" "$T_ANA"
+expect 400 "GET /api/v1/sites/gap?window_days=0"
+unauth GET /api/v1/sites/coverage
 for w in 24h 7d 30d all; do
     api GET "/api/v1/metrics/response?window=$w" "$T_ANA"
     expect 200 "GET /api/v1/metrics/response?window=$w as analyst"

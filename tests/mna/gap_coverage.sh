@@ -122,8 +122,14 @@ check "§15.2: what to add where: 18 (site, item) pairs, each with the sites tha
     and (.recommendations[] | select(.site == "alpha" and .add == "analyzer mail-search")
          | .available_at == ["beta"] and .connector_types == ["exec"] and .playbooks == ["phishing-triage"])
     and (.recommendations[] | select(.site == "beta" and .add == "openc2 contain device") | .available_at == ["alpha"])' <<<"$gap"
+check "§15.2: where each need is checked, in words (a literal site, a foreach, any site the alert comes from)" jq -e '
+    (.needs["endpoint-compromise"] | index({"item": "analyzer host-context", "where": "any site the alert comes from"}) != null
+        and index({"item": "responder ticket", "where": "hq"}) != null
+        and index({"item": "analyzer ioc-search", "where": "each site of foreach scope (.sites[] | select(. != \"hq\"))"}) != null)
+    and (.needs["contain-external-attacker"] == [{"item": "openc2 deny ipv4_net", "where": "any site the alert comes from"}])' <<<"$gap"
 md=$(ctl sites gap --format md)
 check "§15.2: --format md: a table per site" bash -c 'grep -q "^## Site alpha (ok)$" <<<"$1" && grep -q "^| analyzers | host-context, ioc-search |$" <<<"$1" && grep -q "^| OpenC2 pairs | deny ipv4_net |$" <<<"$1"' _ "$md"
+check "§15.2: --format md: what each playbook needs and where" bash -c 'grep -q "^| endpoint-compromise | analyzer host-context | any site the alert comes from |$" <<<"$1"' _ "$md"
 check "§15.2: --format md: the playbook x site matrix and what to add where" bash -c 'grep -q "^| endpoint-compromise | beta | \*\*no\*\* | analyzer host-context, openc2 contain device |$" <<<"$1" && grep -q "^| contain-external-attacker | alpha | yes | - |$" <<<"$1" && grep -q "^| hq | openc2 deny ipv4_net | contain-external-attacker | alpha, beta | record-only, openc2-https |$" <<<"$1"' _ "$md"
 check "§15.2: --window 0d is refused (usage, exit 2)" bash -c '"$@" sites gap --window 0d; [ $? = 2 ]' _ "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP"
 
