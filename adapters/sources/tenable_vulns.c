@@ -285,8 +285,13 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         return -1;
     int rc = -1;
     json_t *status = NULL;
-    if (!c.taken && open_export(t, &c, e) != 0)
-        goto out;
+    bool opened = false; /* this poll opened the export */
+    int fetched = 0;     /* chunks taken in this poll */
+    if (!c.taken) {
+        if (open_export(t, &c, e) != 0)
+            goto out;
+        opened = true;
+    }
     char url[256];
     snprintf(url, sizeof url, "/vulns/export/%s/status", c.uuid);
     http_response_t r;
@@ -294,7 +299,7 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         bool lost = r.status == 404;
         http_response_clear(&r);
         if (!lost)
-            goto out;
+            goto failed;
         /* Tenable forgets exports after a few days: open a new one now. */
         fs_log(FS_LOG_WARN, "adapter", "tenable_export_lost", "source=\"%s\" export=%s",
                t->http.name, c.uuid);
@@ -307,7 +312,7 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
     http_response_clear(&r);
     if (!status) {
         fs_err_set(e, "%s: GET %s: %s", t->http.name, url, pe.text);
-        goto out;
+        goto failed;
     }
     const char *st = json_string_value(json_object_get(status, "status"));
     if (strcmp(st, "CANCELLED") == 0 || strcmp(st, "ERROR") == 0) {
@@ -318,7 +323,6 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         goto out;
     }
     json_t *chunks = json_object_get(status, "chunks");
-    int fetched = 0;
     size_t records = 0;
     bool pending = false; /* an available chunk is left for the next poll */
     size_t i;
@@ -336,13 +340,13 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         snprintf(url, sizeof url, "/vulns/export/%s/chunks/%lld", c.uuid, (long long)id);
         if (http_client_request(t->http.http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, e) != 0) {
             http_response_clear(&r);
-            goto out;
+            goto failed;
         }
         json_t *vulns = tenable_parse_chunk(r.body, r.len, &pe);
         http_response_clear(&r);
         if (!vulns) {
             fs_err_set(e, "%s: GET %s: %s", t->http.name, url, pe.text);
-            goto out;
+            goto failed;
         }
         size_t k;
         json_t *vuln;
@@ -372,6 +376,20 @@ static int poll(void *state, const char *checkpoint, source_emit_fn *emit, void 
         rc = 0;
     } else {
         rc = pending ? 1 : 0; /* QUEUED / PROCESSING: ask again at the next interval */
+    }
+    goto out;
+failed:
+    /* A status or chunk request failed after this poll opened the export or
+       took whole chunks: commit that progress (the export's uuid, the chunks
+       taken; nothing of the failed chunk was emitted) rather than lose it and
+       leave an orphan export at Tenable; the next poll asks again. */
+    if (opened || fetched > 0) {
+        char q[600];
+        fs_log(FS_LOG_WARN, "adapter", "tenable_poll_incomplete",
+               "source=\"%s\" export=%s chunks_taken=%d reason=%s", t->http.name, c.uuid, fetched,
+               fs_log_quote(q, sizeof q, e->text));
+        *e = (fs_err_t){0};
+        rc = 0;
     }
 out:
     if (rc >= 0)
