@@ -173,6 +173,8 @@ static int check_command(check_t *c, const json_t *cmd, const char *path)
         return fs_err_set(c->e, "%s.type: required (a command is an object with a type)", path);
     if (!cacao_known_command(type) && strncmp(type, "x-fedsoar-", 10) != 0)
         return fs_err_set(c->e, "%s.type: unknown command type \"%.60s\"", path, type);
+    if (strcmp(type, "http-api") == 0 && !json_is_string(json_object_get(cmd, "command")))
+        return fs_err_set(c->e, "%s.command: required for http-api (\"METHOD PATH\")", path);
     const char *b64 = json_string_value(json_object_get(cmd, "content_b64"));
     if (!b64)
         b64 = json_string_value(json_object_get(cmd, "command_b64"));
@@ -216,6 +218,10 @@ static int check_step(check_t *c, const char *id, const json_t *s, const char *p
                               path, k);
     }
     char sub[P];
+    if (json_array_size(json_object_get(s, "next_steps")) +
+            json_object_size(json_object_get(s, "cases")) + 5 >
+        MAX_EDGES)
+        return fs_err_set(c->e, "%s: more than %d successors", path, MAX_EDGES - 5);
     edge_t edges[MAX_EDGES];
     size_t n = successors(s, edges, MAX_EDGES);
     for (size_t i = 0; i < n; i++) {

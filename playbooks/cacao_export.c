@@ -257,14 +257,13 @@ json_t *playbook_cacao_export(const json_t *doc, const json_t *approvals, int64_
     if (title)
         json_object_set_new(ext, "title", json_string(title));
     json_t *out = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:{s:s, s:s, s:s, s:s, s:s, "
+        "{s:s, s:s, s:s, s:s, s:s*, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:{s:s, s:s, s:s, s:s, s:s, "
         "s:s}}, s:{s:o}}",
         "type", "playbook", "spec_version", "cacao-2.0", "id", pb_id, "name",
-        title ? title : x.name, "description",
-        desc ? desc : "a fedsoar playbook (fedsoarctl cacao export)", "created_by", x.identity,
-        "created", ts, "modified", ts, "workflow_start", start, "workflow", x.wf,
-        "agent_definitions", x.agents, "extension_definitions", PLAYBOOK_CACAO_EXTENSION, "type",
-        "extension-definition", "name", "fedsoar", "description",
+        title ? title : x.name, "description", desc, "created_by", x.identity, "created", ts,
+        "modified", ts, "workflow_start", start, "workflow", x.wf, "agent_definitions", x.agents,
+        "extension_definitions", PLAYBOOK_CACAO_EXTENSION, "type", "extension-definition", "name",
+        "fedsoar", "description",
         "fedsoar playbook semantics: the playbook's trigger, name and version; each step's "
         "fedsoar fields (docs/cacao.md)",
         "created_by", x.identity, "schema", "https://fedsoar.invalid/docs/cacao.md#extension",

@@ -573,6 +573,8 @@ static int chain(imp_t *m, const char *from, const char *stop, json_t *out, cons
         const json_t *s = json_object_get(m->wf, cur);
         const char *type = json_string_value(json_object_get(s, "type"));
         cacao_path(path, sizeof path, "$.workflow", cur);
+        if (!type) /* the check makes this unreachable; fail closed anyway */
+            return fs_err_set(m->e, "%s: not a workflow step", path);
         if (strcmp(type, "end") == 0) {
             *ended = cur;
             return 0;

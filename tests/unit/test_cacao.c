@@ -207,24 +207,38 @@ static void test_native(void)
                                                 "\",\"on_completion\":\"" END
                                                 "\",\"commands\":[{\"type\":\"manual\",\"command\":"
                                                 "\"a\"}]},"
-                                                "\"parallel" U("03") "\":{\"type\":\"parallel\","
-                                                                     "\"next_steps\":[\"action" U(
-                                                                         "04") "\","
-                                                                               "\"action" U(
-                                                                                   "05") "\"],\"on_"
-                                                                                         "completio"
-                                                                                         "n\":"
-                                                                                         "\"" END
-                                                                                         "\"},"
-                                                                                         "\"actio"
-                                                                                         "n" U(
-                                                                                             "04") "\":{\"type\":\"action\",\"agent\":\"" AGENT
-                                                                                                   "\",\"on_completion\":\"" END
-                                                                                                   "\",\"commands\":[{\"type\":\"manual\",\"command\":\"b\"}]},"
-                                                                                                   "\"action" U(
-                                                                                                       "05") "\":{\"type\":\"action\",\"agent\":\"" AGENT
-                                                                                                             "\",\"on_completion\":\"" END
-                                                                                                             "\",\"commands\":[{\"type\":\"manual\",\"command\":\"c\"}]}}"));
+                                                "\"parallel" U(
+                                                    "03") "\":{\"type\":\"parallel\","
+                                                          "\"next_steps\":[\"action" U(
+                                                              "04") "\","
+                                                                    "\"action" U(
+                                                                        "05") "\"],\"on_"
+                                                                              "completio"
+                                                                              "n\":"
+                                                                              "\"" END "\"},"
+                                                                              "\"actio"
+                                                                              "n" U(
+                                                                                  "04") "\":{"
+                                                                                        "\"type\":"
+                                                                                        "\"action\""
+                                                                                        ",\"agent\""
+                                                                                        ":\"" AGENT
+                                                                                        "\",\"on_"
+                                                                                        "completion"
+                                                                                        "\":\"" END
+                                                                                        "\","
+                                                                                        "\"commands"
+                                                                                        "\":[{"
+                                                                                        "\"type\":"
+                                                                                        "\"manual\""
+                                                                                        ",\"command"
+                                                                                        "\":\"b\"}]"
+                                                                                        "},"
+                                                                                        "\"actio"
+                                                                                        "n" U(
+                                                                                            "05") "\":{\"type\":\"action\",\"agent\":\"" AGENT
+                                                                                                  "\",\"on_completion\":\"" END
+                                                                                                  "\",\"commands\":[{\"type\":\"manual\",\"command\":\"c\"}]}}"));
     CHECK(pb != NULL);
     const json_t *sw = json_array_get(json_object_get(pb, "steps"), 0);
     CHECK_STR(json_string_value(json_object_get(sw, "if")), "(.event.os) == \"linux\"");
