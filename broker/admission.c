@@ -43,13 +43,15 @@ static int dedup_key(unsigned char *key, uint64_t bucket, const char *site,
 }
 
 admit_t admission_check(broker_t *b, casestore_txn_t *txn, const char *site, const void *data,
-                        size_t len, const char **reason, fs_err_t *e)
+                        size_t len, const char **reason, fs_json_pick_t *source_out, fs_err_t *e)
 {
     fs_json_pick_t picks[] = {{.path = "site"}, {.path = "source"}, {.path = "metadata.uid"}};
     if (fs_json_pick(data, len, picks, 3) != 0) {
         *reason = "malformed";
         return ADMIT_REFUSED;
     }
+    if (source_out) /* the site activity counts by source (ingest.c): one scan, not two */
+        *source_out = picks[1];
     const fs_json_pick_t *named = &picks[0], *source = &picks[1], *uid = &picks[2];
     if (named->found == FS_PICK_ABSENT) {
         *reason = "no_site";

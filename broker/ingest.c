@@ -84,7 +84,9 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
         if (seq <= last)
             continue; /* a resend of what is already stored: idempotent */
         const char *why = NULL;
-        admit_t verdict = admission_check(b, txn, s->site, zframe_data(f), zframe_size(f), &why, e);
+        fs_json_pick_t src = {.path = "source"};
+        admit_t verdict =
+            admission_check(b, txn, s->site, zframe_data(f), zframe_size(f), &why, &src, e);
         if (verdict == ADMIT_ERROR) {
             rc = -1;
             break;
@@ -110,7 +112,8 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
         }
         stored++;
         json_int_t cls = json_integer_value(json_array_get(classes, seq - first));
-        casestore_activity_note(act, zframe_data(f), zframe_size(f), cls);
+        casestore_activity_note(act, src.found == FS_PICK_STRING ? src.at : NULL, src.len,
+                                zframe_data(f), zframe_size(f), cls);
         if (!needs_parsing(b, cls))
             continue;
         /* Only findings are parsed on the broker: the hot path stays cheap. */

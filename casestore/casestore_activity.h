@@ -21,11 +21,13 @@
 typedef struct casestore_activity casestore_activity_t;
 casestore_activity_t *casestore_activity_new(const char *site, int64_t now_ms);
 void casestore_activity_destroy(casestore_activity_t **self_p);
-/* One stored event (its bytes as received, its class_uid): counts its
-   "source" and class; the first event of each source in the batch is
-   parsed for its "time" (the lag sample). */
-void casestore_activity_note(casestore_activity_t *a, const void *data, size_t len,
-                             json_int_t class_uid);
+/* One stored event: its "source" as the caller already picked it (raw
+   span of source_len bytes, escapes not decoded; NULL: none), its bytes as
+   received and its class_uid. Counts the source and the class; the first
+   event of each source in the batch is parsed for its "time" (the lag
+   sample). */
+void casestore_activity_note(casestore_activity_t *a, const char *source, size_t source_len,
+                             const void *data, size_t len, json_int_t class_uid);
 /* A finding the caller has parsed (borrowed): counts the ATT&CK techniques
    of finding_info.attacks[] and attacks[] (technique.uid). */
 void casestore_activity_note_finding(casestore_activity_t *a, const json_t *event);

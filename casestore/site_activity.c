@@ -105,16 +105,11 @@ static void sample_lag(casestore_activity_t *a, tally_t *src, const json_t *even
     src->lag_sampled = true;
 }
 
-void casestore_activity_note(casestore_activity_t *a, const void *data, size_t len,
-                             json_int_t class_uid)
+void casestore_activity_note(casestore_activity_t *a, const char *source, size_t source_len,
+                             const void *data, size_t len, json_int_t class_uid)
 {
-    fs_json_pick_t pick[] = {{.path = "source"}};
-    const char *name = "(none)";
-    size_t nlen = 6;
-    if (fs_json_pick(data, len, pick, 1) == 0 && pick[0].found == FS_PICK_STRING) {
-        name = pick[0].at;
-        nlen = pick[0].len;
-    }
+    const char *name = source ? source : "(none)";
+    size_t nlen = source ? source_len : 6;
     tally_t *src = tally_of(a, 's', name, nlen);
     if (src) {
         if (!src->count++)

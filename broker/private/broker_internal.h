@@ -132,10 +132,12 @@ void broker_on_handshake_event(broker_t *b, zsock_t *monitor);
 
 /* admission.c: whether an event a site sent is stored (docs/security.md). */
 typedef enum { ADMIT_STORE, ADMIT_DUPLICATE, ADMIT_REFUSED, ADMIT_ERROR } admit_t;
-/* ADMIT_REFUSED sets *reason ("malformed", "no_site", "other_site");
+/* source_out (may be NULL) gets the envelope's "source" as picked (a span
+   into data) once the event is readable.
+   ADMIT_REFUSED sets *reason ("malformed", "no_site", "other_site");
    ADMIT_STORE remembers the record's id in txn; ADMIT_ERROR fills e. */
 admit_t admission_check(broker_t *b, casestore_txn_t *txn, const char *site, const void *data,
-                        size_t len, const char **reason, fs_err_t *e);
+                        size_t len, const char **reason, fs_json_pick_t *source_out, fs_err_t *e);
 /* Deletes remembered ids older than two windows, a bounded number per call,
    in its own transaction. Returns how many, -1 on error. */
 int admission_purge(broker_t *b, fs_err_t *e);

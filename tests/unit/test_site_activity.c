@@ -25,7 +25,7 @@ static void note(casestore_activity_t *a, const char *source, json_int_t cls, in
     if (time)
         json_object_set_new(ev, "time", json_integer(time));
     char *text = json_dumps(ev, JSON_COMPACT);
-    casestore_activity_note(a, text, strlen(text), cls);
+    casestore_activity_note(a, source, source ? strlen(source) : 0, text, strlen(text), cls);
     free(text);
     json_decref(ev);
 }
