@@ -2,6 +2,7 @@
     actuator for the action/target pair, execute once, answer. */
 #include "adapter_internal.h"
 #include "governance.h"
+#include "manual_actuator.h"
 
 #include <string.h>
 
@@ -99,6 +100,8 @@ static json_t *execute(adapter_t *a, const json_t *cmd)
     if (strcmp(action, "query") == 0 && strcmp(target, "features") == 0)
         return adapter_features(a, json_object_get(json_object_get(cmd, "target"), "features"));
     actuator_slot_t *slot = pick(a, action, target);
+    if (!slot) /* no actuator claims it: people do, when the manual one is the fallback */
+        slot = adapter_manual_fallback(a);
     if (!slot) {
         char text[256];
         snprintf(text, sizeof text, "site %s has no actuator for %s %s", a->cfg.site, action,
@@ -163,6 +166,7 @@ void adapter_on_command(adapter_t *a, const json_t *body)
                "site=%s reason=\"§5.4: COMMAND needs command_id and command\"", a->cfg.site);
         return;
     }
+    adapter_manual_context(a, body); /* the case its ticket links (manual actuator) */
     json_t *response = NULL;
     fs_err_t e = {0};
     int state = journal_lookup(a->outbox, command_id, &response);

@@ -16,10 +16,10 @@ extern const adapter_plugin_t connector_exec, connector_virustotal, connector_ok
     connector_okta_clear_sessions, connector_entra_disable_account, connector_entra_revoke_sessions,
     connector_jira_issue, connector_slack_message, connector_teams_message,
     connector_servicenow_incident, connector_http_json, connector_crowdstrike_host_context,
-    connector_okta_user_context, connector_entra_user_context;
+    connector_okta_user_context, connector_entra_user_context, connector_redmine_issue;
 /* actuators/ */
 extern const adapter_plugin_t actuator_record_only, actuator_slpf_nft, actuator_crowdstrike_falcon,
-    actuator_defender_endpoint, actuator_openc2_https, actuator_panos;
+    actuator_defender_endpoint, actuator_openc2_https, actuator_panos, actuator_manual;
 
 static const adapter_plugin_t *const registry[] = {
     &source_crowdstrike_alerts,
@@ -47,6 +47,7 @@ static const adapter_plugin_t *const registry[] = {
     &connector_slack_message,
     &connector_teams_message,
     &connector_servicenow_incident,
+    &connector_redmine_issue,
     &connector_http_json,
     &connector_crowdstrike_host_context,
     &connector_okta_user_context,
@@ -57,6 +58,7 @@ static const adapter_plugin_t *const registry[] = {
     &actuator_defender_endpoint,
     &actuator_openc2_https,
     &actuator_panos,
+    &actuator_manual,
 };
 
 const adapter_plugin_t *const *adapter_plugins(size_t *count)

@@ -12,8 +12,11 @@
 json_t *commands_body(const json_t *rec)
 {
     json_t *body =
-        json_pack("{s:O, s:O, s:O}", "command_id", json_object_get(rec, "command_id"), "command",
-                  json_object_get(rec, "command"), "case_id", json_object_get(rec, "case_id"));
+        json_pack("{s:O, s:O, s:O, s:O?, s:O?, s:O?}", "command_id",
+                  json_object_get(rec, "command_id"), "command", json_object_get(rec, "command"),
+                  "case_id", json_object_get(rec, "case_id"), "case_url",
+                  json_object_get(rec, "case_url"), "playbook", json_object_get(rec, "playbook"),
+                  "step", json_object_get(rec, "step"));
     if (json_is_true(json_object_get(rec, "critical"))) {
         json_object_set_new(body, "critical", json_true());
         json_object_set(body, "run_id", json_object_get(rec, "run_id"));
@@ -144,6 +147,11 @@ int commands_journal(run_ctx_t *c, const playbook_effect_t *fx)
         json_t *one = json_deep_copy(cmd);
         json_object_set_new(one, "command_id", json_string(id));
         json_t *rec = command_record(c, fx, one, site);
+        char base[320]; /* the case's page, for people at the site (manual actuator tickets) */
+        if (broker_public_url(b, base, sizeof base))
+            json_object_set_new(rec, "case_url",
+                                json_sprintf("%s/#/cases/%lld", base,
+                                             (long long)runs_case_id_of(c->run)));
         if (n > 1)
             json_object_set_new(rec, "group", json_string(group));
         if (proof)

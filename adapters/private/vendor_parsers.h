@@ -116,6 +116,13 @@ json_t *servicenow_parse_record(const char *body, size_t len, fs_err_t *e);
 /* The text of a ServiceNow error answer {"error": {"message", "detail"}},
    on one line, into out ("" when the body says nothing usable). */
 void servicenow_error_text(const char *body, size_t len, char *out, size_t size);
+/* A Redmine answer {"issue": {"id", "subject", "status": {"id", "name",
+   "is_closed"}}} → {"id", "subject", "status_id", "status", "is_closed"}
+   (caller owns); NULL with e set when it has no positive integer id. */
+json_t *redmine_parse_issue(const char *body, size_t len, fs_err_t *e);
+/* Redmine's 422 answer {"errors": ["…", …]} joined with "; " on one line
+   into out ("" when the body has none). */
+void redmine_error_text(const char *body, size_t len, char *out, size_t size);
 
 /* ---- JSON pointers (RFC 6901) and the http-json analyzer -------------------- */
 

@@ -6,3 +6,5 @@ fedsoar_script_test(cacao_import_export reconfig reconfig/cacao.sh 300)
 fedsoar_script_test(cacao_signatures reconfig reconfig/cacao_signatures.sh 180)
 # The C converter itself (also label unit): tests/unit/test_cacao.c.
 set_tests_properties(test_cacao PROPERTIES LABELS "unit;reconfig")
+# The manual actuator with Redmine (16.1, 16.2): ticket, 102, resolve, validate (200) / reject (500), kill -9 of adapter and broker.
+fedsoar_script_test(manual_redmine reconfig reconfig/manual_redmine.sh 240)
