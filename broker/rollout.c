@@ -209,13 +209,14 @@ json_t *rollout_ctl_plan(broker_t *b, casestore_txn_t *txn, const json_t *args, 
             json_pack("{s:s, s:s}", "name", name, "version", version),
             json_pack("{s:O, s:O}", "sites", sites, "criteria", json_object_get(plan, "criteria")),
             e);
-    json_decref(ver);
+    if (rc == 0)
+        fs_log(FS_LOG_INFO, "broker", "rollout_planned", "playbook=%s version=%.12s sites=%zu",
+               name, version, json_array_size(sites));
+    json_decref(ver); /* version points into it */
     if (rc != 0) {
         json_decref(plan);
         return NULL;
     }
-    fs_log(FS_LOG_INFO, "broker", "rollout_planned", "playbook=%s version=%.12s sites=%zu", name,
-           version, json_array_size(sites));
     return plan;
 }
 
@@ -272,8 +273,9 @@ static void check_shadow(broker_t *b, casestore_txn_t *txn, const json_t *plan, 
     const char *version = json_string_value(json_object_get(plan, "version"));
     caller_t nobody = {0};
     fs_err_t ce = {0};
-    json_t *cmp = governance_ctl_compare(
-        b, txn, json_pack("{s:O}", "name", json_object_get(plan, "name")), &nobody, &ce);
+    json_t *args = json_pack("{s:O}", "name", json_object_get(plan, "name"));
+    json_t *cmp = governance_ctl_compare(b, txn, args, &nobody, &ce);
+    json_decref(args);
     json_int_t comparable = 0, same = 0, lonely = 0;
     size_t i;
     json_t *row;

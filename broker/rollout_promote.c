@@ -392,7 +392,7 @@ json_t *rollout_ctl_rollback(broker_t *b, casestore_txn_t *txn, const json_t *ar
                                    0 &&
                                strcmp(json_string_value(json_object_get(pr, "site")), site) == 0)
         json_object_set_new(pr, "status", json_string("withdrawn"));
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:I, s:s, s:O, s:o}", "site", site, "from",
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "site", site, "from",
                             rollout_phase_name(phase), "to", rollout_phase_name(to), "at",
                             (json_int_t)fs_now_ms(), "by", who->operator_name, "undone", undone,
                             "replaced", before);
