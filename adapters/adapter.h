@@ -48,8 +48,9 @@ typedef struct adapter_config {
     adapter_replay_t *replays;
     size_t replay_count;
     uint64_t outbox_max;
-    uint64_t outbox_reserve_mb; /* free space kept on the state filesystem (outbox.h) */
-    uint64_t max_rate;          /* events/s sent to the broker, 0 = unlimited */
+    uint64_t outbox_reserve_mb;    /* free space kept on the state filesystem (outbox.h) */
+    int64_t outbox_retain_acked_s; /* keep acknowledged events this long (outbox.h) */
+    uint64_t max_rate;             /* events/s sent to the broker, 0 = unlimited */
     bool insecure;
     bool keep_raw;
 } adapter_config_t;
@@ -61,6 +62,12 @@ typedef struct adapter adapter_t;
    by the schema its type declares. Check a loaded file with
    fs_schema_check(adapter_config_schema(), cfg, "$", e). Static. */
 const fs_schema_t *adapter_config_schema(void);
+/* --broker / "broker": one endpoint, or up to 8 separated by commas, tried
+   in that order (failover: docs/operations.md "Backup and standby"). */
+#define BROKER_LIST_WHAT                                                                           \
+    "an endpoint tcp://HOST:PORT, ipc://PATH or inproc://NAME, or up to 8 of them separated by "   \
+    "commas"
+bool adapter_broker_list_ok(const char *list);
 
 adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e);
 /* Normalizes a vendor file into the outbox: a one-shot source of type

@@ -97,10 +97,43 @@ static fs_schema_t source_item = {.type = FS_SCHEMA_OBJECT,
                                   .variants = source_variants};
 static fs_schema_t actuator_config = {.type = FS_SCHEMA_OBJECT, .fields = {actuator_fields}};
 
+bool adapter_broker_list_ok(const char *list)
+{
+    if (!list)
+        return false;
+    char one[1024];
+    int n = 0;
+    for (const char *p = list;; n++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == 0 || len >= sizeof one || n == 8)
+            return false;
+        memcpy(one, p, len);
+        one[len] = '\0';
+        if (!fs_schema_endpoint_ok(one))
+            return false;
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
+static const char *broker_list_check(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (adapter_broker_list_ok(s))
+        return NULL;
+    /* One endpoint: the message every other endpoint key gives. */
+    return s && strchr(s, ',') ? BROKER_LIST_WHAT
+                               : "an endpoint tcp://HOST:PORT, ipc://PATH or inproc://NAME";
+}
+
 static const fs_schema_field_t adapter_fields[] = {
     FS_FIELD("site",
              FS_S_STRING_CHECK(site_check, "a site name (1..64 letters, digits, '-', '_', '.')")),
-    FS_FIELD("broker", &fs_schema_endpoint),
+    FS_FIELD("broker",
+             FS_S_STRING_CHECK(broker_list_check,
+                               "an endpoint tcp://HOST:PORT, ipc://PATH or inproc://NAME")),
     FS_FIELD("state_dir", FS_S_STRING),
     FS_FIELD("keys_dir", FS_S_STRING),
     FS_FIELD("mappings_dir", FS_S_STRING),
@@ -116,7 +149,8 @@ static const fs_schema_field_t adapter_fields[] = {
     FS_FIELD("proof_max_age_s", FS_S_INT(0, 31536000)),
     FS_FIELD("outbox", FS_S_OBJECT((const fs_schema_field_t[]){
                            FS_FIELD("max_events", FS_S_INT(1, 1000000000)),
-                           FS_FIELD("reserve_mb", FS_S_INT(0, 1048576)), FS_FIELDS_END})),
+                           FS_FIELD("reserve_mb", FS_S_INT(0, 1048576)),
+                           FS_FIELD("retain_acked_s", FS_S_INT(0, 31536000)), FS_FIELDS_END})),
     FS_FIELD("link", FS_S_OBJECT((const fs_schema_field_t[]){
                          FS_FIELD("max_events_per_s", FS_S_INT(0, 10000000)), FS_FIELDS_END})),
     FS_FIELD("insecure", FS_S_BOOL),

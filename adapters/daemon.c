@@ -1,7 +1,6 @@
 /*  daemon.c — the site adapter: outbox to broker over FSP/1 with CURVE,
     heartbeats and liveness, reconnect with backoff, commands back. */
 #include "adapter_internal.h"
-#include "manual_actuator.h"
 
 #include <string.h>
 
@@ -34,13 +33,44 @@ static int add_actuators(adapter_t *a, fs_err_t *e)
     return 0;
 }
 
+/* "A,B,..." into a->brokers: failover in that order (adapter_run). */
+static int parse_brokers(adapter_t *a, const char *list, fs_err_t *e)
+{
+    const char *p = list ? list : "";
+    do {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == 0 || n >= sizeof a->brokers[0])
+            return fs_err_set(e,
+                              "--broker / \"broker\": \"%s\": each endpoint of the comma-separated "
+                              "list must be 1-255 characters",
+                              list ? list : "");
+        if (a->broker_count == ADAPTER_MAX_BROKERS)
+            return fs_err_set(e, "--broker / \"broker\": at most %d endpoints",
+                              ADAPTER_MAX_BROKERS);
+        memcpy(a->brokers[a->broker_count], p, n);
+        a->brokers[a->broker_count++][n] = '\0';
+        p = comma ? comma + 1 : NULL;
+    } while (p);
+    return 0;
+}
+
+/* The broker endpoint in use. */
+static const char *endpoint(const adapter_t *a)
+{
+    return a->brokers[a->broker_at];
+}
+
 adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
 {
     adapter_t *a = fs_xcalloc(1, sizeof *a);
     a->cfg = *cfg;
+    if (parse_brokers(a, cfg->broker, e) != 0)
+        goto fail;
     if (!(a->outbox = outbox_open(cfg->state_dir, cfg->outbox_max, e)))
         goto fail;
     outbox_set_reserve(a->outbox, cfg->outbox_reserve_mb << 20);
+    outbox_set_retain(a->outbox, cfg->outbox_retain_acked_s * 1000);
     if (!(a->normalizer = normalizer_new(cfg->mappings_dir, e)))
         goto fail;
     /* Before the sources: their threads normalize with the pool's help and
@@ -53,7 +83,7 @@ adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
         goto fail;
     }
     if (add_actuators(a, e) != 0 || adapter_add_connectors(a, e) != 0 ||
-        adapter_manual_bind(a, e) != 0 || adapter_add_sources(a, e) != 0)
+        adapter_add_sources(a, e) != 0)
         goto fail;
     if (cfg->insecure) {
         fs_log(FS_LOG_WARN, "adapter", "insecure_mode",
@@ -195,7 +225,7 @@ static void on_handshake_event(adapter_t *a)
                 FS_LOG_ERROR, "adapter", "broker_refused_key",
                 "site=%s broker=%s msg=\"the broker refused this site's key (%s/sites/%s.cert): is "
                 "trusted/sites/%s.cert in the broker's keys directory?\"",
-                a->cfg.site, a->cfg.broker, a->cfg.keys_dir, a->cfg.site, a->cfg.site);
+                a->cfg.site, endpoint(a), a->cfg.keys_dir, a->cfg.site, a->cfg.site);
     } else if (event) {
         /* Most often the broker could not decrypt our HELLO: the copy of its
            public key we hold is not its key. Say so after a few tries. */
@@ -205,8 +235,7 @@ static void on_handshake_event(adapter_t *a)
                    "broker's public "
                    "key in %s/broker.cert probably does not match the broker (or %s is not a "
                    "fedsoar broker)\"",
-                   a->cfg.site, a->cfg.broker, a->handshake_failures, a->cfg.keys_dir,
-                   a->cfg.broker);
+                   a->cfg.site, endpoint(a), a->handshake_failures, a->cfg.keys_dir, endpoint(a));
     }
 }
 
@@ -223,9 +252,9 @@ static void connect_broker(adapter_t *a)
         zsock_set_curve_serverkey(a->dealer, a->broker_key);
     }
     watch_handshakes(a);
-    if (zsock_connect(a->dealer, "%s", a->cfg.broker) != 0)
+    if (zsock_connect(a->dealer, "%s", endpoint(a)) != 0)
         fs_log(FS_LOG_ERROR, "adapter", "connect_failed", "site=%s broker=%s reason=\"%s\"",
-               a->cfg.site, a->cfg.broker, zmq_strerror(zmq_errno()));
+               a->cfg.site, endpoint(a), zmq_strerror(zmq_errno()));
     a->welcomed = false;
     a->last_rx = fs_mono_ms();
     json_t *hello = status_body(a);
@@ -239,7 +268,7 @@ static void connect_broker(adapter_t *a)
     fsp_send(a->dealer, NULL, FSP_HELLO, hello);
     json_decref(hello);
     fs_log(FS_LOG_INFO, "adapter", "connecting", "site=%s broker=%s curve=%s", a->cfg.site,
-           a->cfg.broker, a->cfg.insecure ? "off" : "on");
+           endpoint(a), a->cfg.insecure ? "off" : "on");
 }
 
 /* How many events the rate limit allows now (a token bucket holding at most
@@ -300,7 +329,9 @@ static void on_welcome(adapter_t *a, const json_t *body)
         return;
     }
     fs_err_t e = {0};
-    if (last && outbox_ack(a->outbox, last, &e) != 0)
+    /* Also when last is below an earlier ACK (a broker restored from an
+       older copy): what this site retains above it is the backlog again. */
+    if (outbox_ack(a->outbox, last, &e) != 0)
         fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
     a->acked = a->sent_upto = last;
     a->resend_hold_until = 0;
@@ -435,7 +466,6 @@ int adapter_run(adapter_t *a)
         else if (terminated)
             break;
         send_batches(a);
-        adapter_manual_flush(a); /* the manual actuator's later stages (RESPONSE 102…200/500) */
         int64_t now = fs_mono_ms();
         if (now >= next_tick) {
             for (size_t i = 0; i < a->actuator_count; i++)
@@ -444,13 +474,25 @@ int adapter_run(adapter_t *a)
             next_tick = now + 1000;
         }
         if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
-            /* The broker is silent: reconnect with exponential backoff. */
-            a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : 500;
-            if (a->backoff_ms > ADAPTER_BACKOFF_MAX_MS)
-                a->backoff_ms = ADAPTER_BACKOFF_MAX_MS;
-            fs_log(FS_LOG_WARN, "adapter", "broker_silent", "site=%s retry_in_ms=%lld", a->cfg.site,
-                   (long long)a->backoff_ms);
-            for (int64_t slept = 0; slept < a->backoff_ms && !zsys_interrupted; slept += 100)
+            /* The broker is silent: the next endpoint of --broker A,B at
+               once, and after the last one, back to the first with
+               exponential backoff. A broker that answers is kept (no
+               return to the first while it serves). */
+            const char *was = endpoint(a);
+            a->broker_at = (a->broker_at + 1) % a->broker_count;
+            int64_t wait = 0;
+            if (a->broker_at == 0) {
+                a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : 500;
+                if (a->backoff_ms > ADAPTER_BACKOFF_MAX_MS)
+                    a->backoff_ms = ADAPTER_BACKOFF_MAX_MS;
+                wait = a->backoff_ms;
+            }
+            fs_log(FS_LOG_WARN, "adapter", "broker_silent", "site=%s broker=%s retry_in_ms=%lld",
+                   a->cfg.site, was, (long long)wait);
+            if (a->broker_count > 1)
+                fs_log(FS_LOG_WARN, "adapter", "broker_failover", "site=%s from=%s to=%s",
+                       a->cfg.site, was, endpoint(a));
+            for (int64_t slept = 0; slept < wait && !zsys_interrupted; slept += 100)
                 zclock_sleep(100); /* in slices, so SIGTERM is served at once */
             if (zsys_interrupted)
                 break;

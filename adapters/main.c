@@ -156,11 +156,10 @@ int main(int argc, char **argv)
         json_decref(cfg);
         return 2;
     }
-    if (broker && !fs_schema_endpoint_ok(broker)) {
-        fprintf(stderr,
-                "fedsoar-adapter: --broker \"%.200s\": expected an endpoint tcp://HOST:PORT, "
-                "ipc://PATH or inproc://NAME\n",
-                broker);
+    if (broker && !adapter_broker_list_ok(broker)) {
+        fprintf(stderr, "fedsoar-adapter: --broker \"%.200s\": expected %s\n", broker,
+                strchr(broker, ',') ? BROKER_LIST_WHAT
+                                    : "an endpoint tcp://HOST:PORT, ipc://PATH or inproc://NAME");
         json_decref(cfg);
         return 2;
     }
@@ -218,6 +217,7 @@ int main(int argc, char **argv)
         .replays = replays,
         .replay_count = nreplay,
         .outbox_max = (uint64_t)fs_config_int(cfg, "outbox.max_events", 1000000),
+        .outbox_retain_acked_s = fs_config_int(cfg, "outbox.retain_acked_s", 3600),
         .outbox_reserve_mb =
             (uint64_t)fs_config_int(cfg, "outbox.reserve_mb", OUTBOX_RESERVE_MB_DEFAULT),
         .max_rate = rate,

@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-enum { OB_EVENTS, OB_DEAD, OB_JOURNAL, OB_META, OB_COUNT };
-static const char *const names[OB_COUNT] = {"outbox", "dead_letters", "journal", "meta"};
+enum { OB_EVENTS, OB_DEAD, OB_JOURNAL, OB_META, OB_ACKED, OB_COUNT };
+/* "acked": u64 BE seq -> u64 BE wall ms: when the broker acknowledged up to
+   seq; events stay until retain_ms after that (outbox_set_retain). */
+static const char *const names[OB_COUNT] = {"outbox", "dead_letters", "journal", "meta", "acked"};
 
 struct outbox {
     MDB_env *env;
@@ -35,7 +37,31 @@ struct outbox {
     uint64_t refused_disk;       /* events dead-lettered for lack of space, since start */
     uint64_t failed_commits;     /* batches the disk refused, since start */
     uint64_t uncommitted;        /* records in them */
+    int64_t retain_ms;           /* keep acknowledged events this long (0: delete at the ACK) */
+    uint64_t acked_upto;         /* the broker's last ACK (events above it are the backlog) */
 };
+
+void outbox_set_retain(outbox_t *self, int64_t retain_ms)
+{
+    self->retain_ms = retain_ms > 0 ? retain_ms : 0;
+}
+
+uint64_t outbox_first_seq(outbox_t *self)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    uint64_t first = 0;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return 0;
+    if (mdb_cursor_open(txn, self->dbi[OB_EVENTS], &cur) == 0) {
+        MDB_val k, v;
+        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size == 8)
+            first = fs_u64_from_be(k.mv_data);
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return first;
+}
 
 /* outbox_add keeps its buffer between events up to this size. */
 #define OUTBOX_VALUE_KEEP (1024u * 1024u)
@@ -113,6 +139,21 @@ outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e)
     }
     if (rc == 0) {
         self->last_seq = meta_u64(self, txn, "last_seq");
+        /* An outbox an older adapter made has no "acked_upto": what it holds
+           is exactly what was not acknowledged. */
+        MDB_val ak = {10, "acked_upto"}, av;
+        if (mdb_get(txn, self->dbi[OB_META], &ak, &av) == 0 && av.mv_size == 8) {
+            self->acked_upto = fs_u64_from_be(av.mv_data);
+        } else {
+            MDB_cursor *cur;
+            MDB_val fk, fv;
+            self->acked_upto = self->last_seq;
+            if (mdb_cursor_open(txn, self->dbi[OB_EVENTS], &cur) == 0) {
+                if (mdb_cursor_get(cur, &fk, &fv, MDB_FIRST) == 0)
+                    self->acked_upto = fs_u64_from_be(fk.mv_data) - 1;
+                mdb_cursor_close(cur);
+            }
+        }
         rc = mdb_txn_commit(txn);
         txn = NULL;
     }
@@ -265,7 +306,7 @@ int outbox_add_encoded(outbox_t *self, const char *source, const void *value, si
         rc = outbox_dead_letter(self, source, 0, 0, reason, text, text_len, e);
         return rc == 0 ? 1 : -1;
     }
-    if (entries(self, self->txn, OB_EVENTS) >= self->max_events) {
+    if (self->last_seq - self->acked_upto >= self->max_events) {
         /* Full: keep it where an operator can find and replay it. */
         uint64_t refused = meta_u64(self, self->txn, "refused_full") + 1;
         put_meta_u64(self, self->txn, "refused_full", refused);
@@ -365,26 +406,115 @@ size_t outbox_peek(outbox_t *self, uint64_t after, size_t max_events, size_t max
     return n;
 }
 
-int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e)
+/* Deletes the events up to and including upto. */
+static int delete_upto(outbox_t *self, MDB_txn *txn, uint64_t upto)
 {
-    MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    int rc = mdb_cursor_open(txn, self->dbi[OB_EVENTS], &cur);
     if (rc != 0)
-        return fail(e, "ack", rc);
-    rc = mdb_cursor_open(txn, self->dbi[OB_EVENTS], &cur);
+        return rc;
     MDB_val k, v;
-    int got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : rc;
+    int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     while (rc == 0 && got == 0 && fs_u64_from_be(k.mv_data) <= upto) {
         rc = mdb_cursor_del(cur, 0);
         got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
-    if (rc == 0)
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Retention: the ACKs older than retain_ms release their events. */
+static int release_expired(outbox_t *self, MDB_txn *txn, int64_t now)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, self->dbi[OB_ACKED], &cur);
+    if (rc != 0)
+        return rc;
+    MDB_val k, v;
+    uint64_t release = 0;
+    int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && got == 0 && v.mv_size == 8 &&
+           (int64_t)fs_u64_from_be(v.mv_data) + self->retain_ms <= now) {
+        release = fs_u64_from_be(k.mv_data);
+        rc = mdb_cursor_del(cur, 0);
+        got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 && release ? delete_upto(self, txn, release) : rc;
+}
+
+/* A broker that has less than it acknowledged before (restored from an
+   older copy): the ACKs above upto no longer hold; *kept_from is the lowest
+   sequence number still here (last_seq + 1 when none). */
+static int forget_acks_above(outbox_t *self, MDB_txn *txn, uint64_t upto, uint64_t *kept_from)
+{
+    MDB_cursor *cur;
+    unsigned char key[8];
+    fs_u64_to_be(upto + 1, key);
+    MDB_val k = {8, key}, v;
+    int rc = mdb_cursor_open(txn, self->dbi[OB_ACKED], &cur);
+    if (rc != 0)
+        return rc;
+    int got = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && got == 0) {
+        rc = mdb_cursor_del(cur, 0);
+        got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    *kept_from = self->last_seq + 1;
+    if (rc == 0 && mdb_cursor_open(txn, self->dbi[OB_EVENTS], &cur) == 0) {
+        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0)
+            *kept_from = fs_u64_from_be(k.mv_data);
         mdb_cursor_close(cur);
+    }
+    return rc;
+}
+
+int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc != 0)
+        return fail(e, "ack", rc);
+    int64_t now = fs_now_ms();
+    uint64_t mark = upto;
+    if (upto < self->acked_upto) {
+        uint64_t kept_from = 0;
+        rc = forget_acks_above(self, txn, upto, &kept_from);
+        if (rc == 0 && kept_from > upto + 1) {
+            /* Acknowledged, then released after the retention window: this
+               site cannot send them again. */
+            fs_log(FS_LOG_ERROR, "adapter", "resend_beyond_retention",
+                   "state_dir=%s broker_has=%llu kept_from=%llu lost_from=%llu lost_upto=%llu "
+                   "msg=\"the broker has fewer events than it acknowledged, and this site no "
+                   "longer keeps the rest (outbox.retain_acked_s)\"",
+                   self->dir, (unsigned long long)upto, (unsigned long long)kept_from,
+                   (unsigned long long)(upto + 1), (unsigned long long)(kept_from - 1));
+            mark = kept_from - 1;
+        }
+    }
+    if (self->retain_ms == 0) {
+        rc = delete_upto(self, txn, upto);
+    } else {
+        /* Kept retain_ms after this ACK, so that a broker restored from an
+           older copy can have them again (docs/operations.md). */
+        unsigned char key[8], at[8];
+        fs_u64_to_be(upto, key);
+        fs_u64_to_be((uint64_t)now, at);
+        MDB_val k = {8, key}, v = {8, at};
+        if (upto > self->acked_upto)
+            rc = mdb_put(txn, self->dbi[OB_ACKED], &k, &v, 0);
+        if (rc == 0)
+            rc = release_expired(self, txn, now);
+    }
+    if (rc == 0)
+        rc = put_meta_u64(self, txn, "acked_upto", mark);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else
         mdb_txn_abort(txn);
+    if (rc == 0)
+        self->acked_upto = mark;
     return rc ? fail(e, "ack", rc) : 0;
 }
 
@@ -394,7 +524,8 @@ void outbox_stats(outbox_t *self, outbox_stats_t *out)
     MDB_txn *txn;
     if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
         return;
-    out->backlog = entries(self, txn, OB_EVENTS);
+    out->backlog = self->last_seq >= self->acked_upto ? self->last_seq - self->acked_upto : 0;
+    out->retained = entries(self, txn, OB_EVENTS) - out->backlog;
     out->dead_letters = entries(self, txn, OB_DEAD);
     out->last_seq = meta_u64(self, txn, "last_seq");
     out->refused_full = meta_u64(self, txn, "refused_full");

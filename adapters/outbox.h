@@ -57,11 +57,22 @@ void outbox_abort(outbox_t *self);
    number added; *first is the first sequence number. */
 size_t outbox_peek(outbox_t *self, uint64_t after, size_t max_events, size_t max_bytes,
                    zmsg_t *frames, json_t *classes, uint64_t *first);
-/* Deletes events up to and including seq (the broker stored them). */
+/* The broker stored the events up to and including upto. Without a
+   retention they are deleted now; with one (outbox_set_retain) they stay
+   until retain_ms after this ACK, and outbox_peek still finds them. upto
+   may be lower than an earlier ACK's (a broker restored from an older
+   copy): the events above it are the backlog again, as far as they are
+   still kept (outbox_first_seq says from where). 0 or -1 with e set. */
 int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e);
+/* Keep acknowledged events retain_ms after their ACK (config
+   outbox.retain_acked_s; 0 = delete at the ACK). */
+void outbox_set_retain(outbox_t *self, int64_t retain_ms);
+/* The lowest sequence number still kept (0: none). */
+uint64_t outbox_first_seq(outbox_t *self);
 
 typedef struct outbox_stats {
-    uint64_t backlog;      /* events waiting */
+    uint64_t backlog;      /* events waiting (not acknowledged) */
+    uint64_t retained;     /* acknowledged events kept for outbox.retain_acked_s */
     uint64_t last_seq;     /* last sequence number given */
     uint64_t dead_letters; /* records in the dead-letter store */
     uint64_t refused_full; /* events refused because the outbox was full */

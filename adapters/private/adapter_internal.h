@@ -54,6 +54,8 @@ typedef struct actuator_slot {
 
 typedef struct ingest_pool ingest_pool_t;
 
+#define ADAPTER_MAX_BROKERS 8 /* endpoints in --broker A,B,... */
+
 struct adapter {
     adapter_config_t cfg;
     outbox_t *outbox;
@@ -79,6 +81,10 @@ struct adapter {
        resend_hold_until (monotonic ms), and the wait doubles while the
        broker makes no progress (resend_backoff_ms, at most 30 s). */
     uint32_t pass;
+    /* --broker A,B,...: the endpoints in order (docs/operations.md "Backup
+       and standby"); broker_at is the one in use. */
+    char brokers[ADAPTER_MAX_BROKERS][256];
+    size_t broker_count, broker_at;
     int64_t resend_hold_until;
     int64_t resend_backoff_ms;
     uint64_t resend_at; /* the resend_from of the last rewind */
@@ -100,6 +106,8 @@ void adapter_witness(adapter_t *a, const json_t *checkpoint);
 void adapter_on_command(adapter_t *a, const json_t *body);
 /* requests.c: answers a REQUEST (enrich/action) once per request_id. */
 void adapter_on_request(adapter_t *a, const json_t *body);
+/* Adds the analyzers/responders, then starts the workers (command_work.c):
+   call after the actuators are added. */
 int adapter_add_connectors(adapter_t *a, fs_err_t *e);
 /* sources.c: the configured sources, and the daemon's poll step. */
 int adapter_add_sources(adapter_t *a, fs_err_t *e);
