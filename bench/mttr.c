@@ -70,7 +70,7 @@ static int fill(casestore_t *st, uint64_t n, unsigned nsites, unsigned span)
             int64_t created = (today - (int64_t)((k / nsites) % span)) * DAY_MS +
                               (int64_t)((k * 7919) % 86400) * 1000;
             /* one case in ten never acknowledged, one more never resolved */
-            uint64_t open_draw = (k * 2654435761u) % 10;
+            uint64_t open_draw = ((k * 2654435761u) >> 16) % 10;
             int64_t pace = 1 + s, jitter = (int64_t)((k * 104729) % 600);
             json_t *c =
                 json_pack("{s:I, s:s, s:[s], s:I, s:i}", "id", (json_int_t)k, "status", "new",
