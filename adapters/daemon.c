@@ -1,6 +1,7 @@
 /*  daemon.c — the site adapter: outbox to broker over FSP/1 with CURVE,
     heartbeats and liveness, reconnect with backoff, commands back. */
 #include "adapter_internal.h"
+#include "manual_actuator.h"
 
 #include <string.h>
 
@@ -83,7 +84,7 @@ adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
         goto fail;
     }
     if (add_actuators(a, e) != 0 || adapter_add_connectors(a, e) != 0 ||
-        adapter_add_sources(a, e) != 0)
+        adapter_manual_bind(a, e) != 0 || adapter_add_sources(a, e) != 0)
         goto fail;
     if (cfg->insecure) {
         fs_log(FS_LOG_WARN, "adapter", "insecure_mode",
@@ -466,6 +467,7 @@ int adapter_run(adapter_t *a)
         else if (terminated)
             break;
         send_batches(a);
+        adapter_manual_flush(a); /* the manual actuator's later stages (RESPONSE 102…200/500) */
         int64_t now = fs_mono_ms();
         if (now >= next_tick) {
             for (size_t i = 0; i < a->actuator_count; i++)
