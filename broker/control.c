@@ -67,6 +67,7 @@ static const struct {
     /* phased rollout (rollout.c, rollout_promote.c): proposing is an admin's
        or a board member's, signing a member's (checked there) */
     {"rollout.plan", rollout_ctl_plan, true, ADMIN, false},
+    {"rollout.list", rollout_ctl_list, false, ANY, false},
     {"rollout.status", rollout_ctl_status, false, ANY, false},
     {"rollout.promote", rollout_ctl_promote, true, "approver," ADMIN, false},
     {"rollout.sign", rollout_ctl_sign, true, "approver," ADMIN, false},
