@@ -1,5 +1,6 @@
 /*  cmd_cacao.c — fedsoarctl cacao import FILE [--dry-run] [--output PLAYBOOK.json]
                                     [--trigger TRIGGER.json] [--responder NAME] [--role NAME]
+                                    [--sites A,B]
                   fedsoarctl cacao export NAME|VERSION|FILE [--output F] [--trusted DIR]
     Import and FILE export work offline (playbooks/playbook_cacao.h does
     the work); NAME and VERSION export ask the broker for the version's
@@ -65,13 +66,15 @@ static void list_steps(const json_t *steps, int depth)
 static int do_import(int argc, char **argv)
 {
     bool dry = false;
-    const char *out = NULL, *trigger_file = NULL, *responder = NULL, *role = NULL, *pos[1];
+    const char *out = NULL, *trigger_file = NULL, *responder = NULL, *role = NULL,
+               *site_list = NULL, *pos[1];
     int npos = 0;
     const cli_flag_t flags[] = {{"--dry-run", NULL, &dry},
                                 {"--output", &out, NULL},
                                 {"--trigger", &trigger_file, NULL},
                                 {"--responder", &responder, NULL},
                                 {"--role", &role, NULL},
+                                {"--sites", &site_list, NULL},
                                 {NULL, NULL, NULL}};
     int rc = cli_parse_args("cacao", "import", argc, argv, 2, flags, pos, 1, &npos);
     if (rc != 0)
@@ -88,11 +91,19 @@ static int do_import(int argc, char **argv)
         json_decref(trigger);
         return rc;
     }
-    playbook_cacao_import_opts_t opts = {responder, role, trigger};
+    json_t *sites = json_array();
+    for (const char *p = site_list; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (n)
+            json_array_append_new(sites, json_stringn(p, n));
+        p += n + (p[n] == ',');
+    }
+    playbook_cacao_import_opts_t opts = {responder, role, trigger, sites};
     fs_err_t e = {0};
     json_t *pb = playbook_cacao_import(doc, &opts, &e);
     json_decref(doc);
     json_decref(trigger);
+    json_decref(sites);
     if (!pb) {
         printf("refused: %s: %s\n", pos[0], e.text);
         return CLI_REFUSED;

@@ -83,7 +83,7 @@ static const cli_usage_t usage_table[] = {
     {"playbook", "status", "[--json]", "what runs where"},
     {"cacao", "import",
      "FILE [--dry-run] [--output PLAYBOOK.json] [--trigger TRIGGER.json] [--responder NAME] "
-     "[--role NAME]",
+     "[--role NAME] [--sites A,B]",
      "a CACAO v2.0 playbook as a fedsoar playbook, offline (docs/cacao.md): 0 imported, 1\n"
      "refused with the JSON path; --dry-run lists the steps and writes nothing"},
     {"cacao", "export", "NAME|VERSION|FILE [--output F] [--trusted DIR]",

@@ -151,14 +151,40 @@ static char *command_text(const json_t *cmd)
     return fs_xstrdup(t ? t : "");
 }
 
+static bool is_site(imp_t *m, const char *name)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(m->o ? m->o->sites : NULL, i, v)
+    {
+        if (name && json_string_value(v) && strcmp(name, json_string_value(v)) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The site of an action step: its agent of type x-fedsoar-site, else its
+   agent or (the first of) its targets whose name is a known site (opts
+   sites); NULL leaves the choice to routing. */
 static const char *site_of_agent(imp_t *m, const json_t *s)
 {
     const json_t *agent = json_object_get(json_object_get(m->doc, "agent_definitions"),
                                           json_string_value(json_object_get(s, "agent")));
     const char *type = json_string_value(json_object_get(agent, "type"));
-    return type && strcmp(type, "x-fedsoar-site") == 0
-               ? json_string_value(json_object_get(agent, "name"))
-               : NULL;
+    const char *name = json_string_value(json_object_get(agent, "name"));
+    if ((type && strcmp(type, "x-fedsoar-site") == 0) || is_site(m, name))
+        return name;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(s, "targets"), i, t)
+    {
+        const char *tn = json_string_value(json_object_get(
+            json_object_get(json_object_get(m->doc, "target_definitions"), json_string_value(t)),
+            "name"));
+        if (is_site(m, tn))
+            return tn;
+    }
+    return NULL;
 }
 
 /* Where the targets are, for people and for http-api: "name (address)". */

@@ -33,6 +33,8 @@ typedef struct playbook_cacao_import_opts {
     const char *manual_role;    /* role that confirms manual tasks; NULL: "analyst" */
     const json_t *trigger;      /* trigger of the result (borrowed); NULL: the extension's,
                                    else one that matches nothing ({"filter": "false"}) */
+    const json_t *sites;        /* site names (borrowed array, may be NULL): an agent, else a
+                                   target, whose name is one of them sends its step there */
 } playbook_cacao_import_opts_t;
 
 /* 0 when the CACAO document (borrowed) passes every structural check, else

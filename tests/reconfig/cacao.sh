@@ -48,6 +48,11 @@ check "imported playbooks never trigger until given a trigger" \
     bash -c "for n in http manual openc2 powershell ssh; do jq -e '.trigger == {\"filter\": \"false\"}' '$WORK/'\$n.json >/dev/null || exit 1; done"
 check "each import is a valid fedsoar playbook" \
     bash -c "for n in http manual openc2 powershell ssh; do '$BIN/fedsoarctl' playbook validate '$WORK/'\$n.json >/dev/null || exit 1; done"
+check "--sites: an agent named for a site sends its openc2 step there" \
+    bash -c "'$BIN/fedsoarctl' cacao import '$EX/openc2-playbook.json' --sites beta,soarca-openc2-http | jq -e '.steps[0].site == \"soarca-openc2-http\"' >/dev/null"
+check "--sites: else a target named for a site (http-api target httpbin)" \
+    bash -c "'$BIN/fedsoarctl' cacao import '$EX/http-playbook.json' --sites httpbin | jq -e '.steps[0].site == \"httpbin\"' >/dev/null"
+check "without --sites, routing decides: no site" jq -e '.steps[0] | has("site") | not' "$WORK/openc2.json"
 out=$(fc cacao import "$EX/fin-playbook.json" --output "$WORK/fin.json"; echo "rc=$?")
 check "fin-playbook.json is refused (exit 1) with its JSON path" \
     grep -q "^refused: .*fin-playbook.json: \$.workflow\[\"action--2fd6bca0-24ed-4d74-8eae-da126a84f7c4\"\].agent: \"soarca-fin-pong-f896bb3b-bb37-429e-8ece-2d4286cf326d\" is not a CACAO identifier" <<<"$out"
