@@ -1,5 +1,7 @@
 /*  casestore_internal.h — private to libfedsoar_casestore (never installed,
-    never included outside casestore/). */
+    never included outside casestore/ but by the white-box test and bench
+    that must write backdated cases through casestore__case_put:
+    tests/unit/test_mttr_by_site.c and bench/mttr.c). */
 #ifndef FEDSOAR_CASESTORE_INTERNAL_H
 #define FEDSOAR_CASESTORE_INTERNAL_H
 

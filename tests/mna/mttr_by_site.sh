@@ -97,7 +97,9 @@ for id in $ALPHA $BETA $GAMMA; do ctl case show "$id" --json; done |
                mttc_s: (map(.c) | add / length / 1000),
                mttr_s: (map(.r | select(. != null)) | add / length / 1000),
                resolved: (map(.r | select(. != null)) | length)}}) | from_entries' >"$WORK/want.json"
+DAY_BEFORE=$(date -u +%F)
 ctl metrics --by-site --window 7d --json >"$WORK/got.json"
+DAY_AFTER=$(date -u +%F)
 
 # near A B: equal to 1e-9 relative (one division by the broker, one by jq).
 same() { jq -e -n --argjson a "$1" --argjson b "$2" '($a - $b | fabs) <= 1e-9 * ($b | fabs) + 1e-12' >/dev/null; }
@@ -121,10 +123,18 @@ for site in alpha beta gamma; do
     done
 done
 check "§15.4: 7 daily buckets ending today (UTC), every series as long" \
-    jqe --arg today "$(date -u +%F)" '(.buckets | length) == 7 and .buckets[-1].from == $today and .bucket == "day"
+    jqe --arg a "$DAY_BEFORE" --arg b "$DAY_AFTER" '(.buckets | length) == 7 and .bucket == "day"
+        and (.buckets[-1].from == $a or .buckets[-1].from == $b) and .buckets[-1].from == .to
         and ([.sites[].series | length] | unique) == [7]' "$WORK/got.json"
-check "§15.4: today's bucket holds every case, the days before none" \
-    jqe '[.sites[] | .series[-1].cases] == [2, 2, 1] and ([.sites[].series[:-1][].cases] | add) == 0' "$WORK/got.json"
+# Each case in the bucket of its creation day (UTC), read from the case documents.
+for id in $ALPHA $BETA $GAMMA; do ctl case show "$id" --json; done |
+    jq -s 'map({site: .sites[0], day: (.created / 1000 | floor | strftime("%Y-%m-%d"))})
+           | group_by(.site) | map({key: .[0].site, value: (group_by(.day) | map({key: .[0].day, value: length}) | from_entries)})
+           | from_entries' >"$WORK/want_days.json"
+check "§15.4: each case is counted once, in the bucket of the day it was created" \
+    jqe --slurpfile want "$WORK/want_days.json" '. as $r | [.sites[] | {key: .site, value:
+        ([.series, $r.buckets] | transpose | map(select(.[0].cases > 0) | {key: .[1].from, value: .[0].cases}) | from_entries)}]
+        | from_entries == $want[0]' "$WORK/got.json"
 check "§15.4: the trend compares the window's halves: all cases are in the second (first half null)" \
     jqe '.sites[0].trend.mttr | .first_half_s == null and .second_half_s != null and .change == null' "$WORK/got.json"
 check "§15.4: overall counts all five cases" jqe '.overall.cases == 5 and .overall.resolved == 4' "$WORK/got.json"
