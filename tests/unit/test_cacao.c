@@ -4,7 +4,8 @@
     bytes twice; hand-written CACAO documents import to the expected steps
     (native if/switch/parallel, manual and ssh → approvals, openc2 →
     openc2, variables substituted); each bad document is refused with the
-    JSON path of its fault; JCS and UUID v5 against known values. The
+    JSON path of its fault; approvals become CACAO signatures (refused
+    without a public key); JCS and UUID v5 against known values. The
     schema check of exports and the SOARCA examples are
     tests/reconfig/cacao.sh. */
 #include "check.h"
@@ -103,6 +104,43 @@ static void test_round_trip(void)
     json_decref(a);
     json_decref(b);
     json_decref(back);
+    json_decref(pb);
+}
+
+static void test_signatures(void)
+{
+    json_t *pb = json_loads(synthetic, 0, NULL);
+    json_t *approvals = json_pack(
+        "[{s:s, s:I, s:s, s:s}, {s:s, s:I, s:s, s:s}]", "member", "alice", "time",
+        (json_int_t)1795364803958, "signature", "c2ln", "public_key", "PEM-A", "member", "bob",
+        "time", (json_int_t)1795364809001, "signature", "c2lnMg==", "public_key", "PEM-B");
+    fs_err_t e = {0};
+    json_t *c = playbook_cacao_export(pb, approvals, 1795364800000, &e);
+    CHECK(c != NULL);
+    const json_t *sigs = json_object_get(c, "signatures");
+    CHECK_INT(json_array_size(sigs), 2);
+    const json_t *s0 = json_array_get(sigs, 0);
+    CHECK_STR(json_string_value(json_object_get(s0, "signee")), "alice");
+    CHECK_STR(json_string_value(json_object_get(s0, "created")), "2026-11-22T16:26:43.958Z");
+    CHECK_STR(json_string_value(json_object_get(s0, "algorithm")), "Ed25519");
+    CHECK_STR(json_string_value(json_object_get(s0, "value")), "c2ln");
+    CHECK_STR(json_string_value(json_object_get(s0, "public_key")), "PEM-A");
+    CHECK_STR(json_string_value(json_object_get(s0, "related_to")),
+              json_string_value(json_object_get(c, "id")));
+    CHECK_STR(json_string_value(json_object_get(s0, "related_version")),
+              json_string_value(json_object_get(c, "modified")));
+    CHECK_STR(json_string_value(json_object_get(c, "modified")), "2026-11-22T16:26:40.000Z");
+    /* the signatures travel, they do not change what imports */
+    json_t *back = playbook_cacao_import(c, NULL, &e);
+    CHECK(back && json_equal(back, pb));
+    json_decref(back);
+    json_decref(c);
+    /* an approval without its public key cannot become a CACAO signature */
+    json_object_del(json_array_get(approvals, 1), "public_key");
+    memset(&e, 0, sizeof e);
+    CHECK(playbook_cacao_export(pb, approvals, 0, &e) == NULL);
+    CHECK(strstr(e.text, "approvals[1]: needs member, time, signature and public_key") != NULL);
+    json_decref(approvals);
     json_decref(pb);
 }
 
@@ -350,6 +388,7 @@ static void test_primitives(void)
 int main(void)
 {
     test_round_trip();
+    test_signatures();
     test_native();
     test_refusals();
     test_primitives();
