@@ -12,7 +12,7 @@ extern const adapter_plugin_t source_crowdstrike_alerts, source_okta_logs, sourc
     source_sentinelone_threats, source_splunk_export, source_file_tail, source_syslog,
     source_webhook, source_splunk_webhook, source_replay, source_tenable_vulns;
 /* responders/ (analyzers and responders) */
-extern const adapter_plugin_t connector_exec, connector_virustotal, connector_okta_suspend_user,
+extern const adapter_plugin_t connector_exec, connector_cortex, connector_virustotal, connector_okta_suspend_user,
     connector_okta_clear_sessions, connector_entra_disable_account, connector_entra_revoke_sessions,
     connector_jira_issue, connector_slack_message, connector_teams_message,
     connector_servicenow_incident, connector_http_json, connector_crowdstrike_host_context,
@@ -38,6 +38,7 @@ static const adapter_plugin_t *const registry[] = {
     &source_splunk_webhook,
     &source_replay, /* internal: --replay and the config's "replay" */
     &connector_exec,
+    &connector_cortex,
     &connector_virustotal,
     &connector_okta_suspend_user,
     &connector_okta_clear_sessions,

@@ -8,3 +8,5 @@ fedsoar_script_test(cacao_signatures reconfig reconfig/cacao_signatures.sh 180)
 set_tests_properties(test_cacao PROPERTIES LABELS "unit;reconfig")
 # The manual actuator with Redmine (16.1, 16.2): ticket, 102, resolve, validate (200) / reject (500), kill -9 of adapter and broker.
 fedsoar_script_test(manual_redmine reconfig reconfig/manual_redmine.sh 240)
+# Cortex job directories through the exec analyzer (16.3): input.json, files, output.json, NAME.json definitions, errorMessage kept, secrets scrubbed.
+fedsoar_script_test(cortex_exec reconfig reconfig/cortex_exec.sh 180)
