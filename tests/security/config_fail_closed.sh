@@ -133,7 +133,7 @@ refuses "§11.4: connector: kind is analyzer or responder" adapter \
     '$.connectors[0].kind: expected one of: analyzer, responder, found string "analyser"'
 refuses "§11.4: connector exec: timeout_ms is not a key (timeout_s is)" adapter \
     "{\"connectors\": [{$C, \"type\": \"exec\", \"command\": [\"/bin/true\"]}, {$R, \"type\": \"exec\", \"command\": [\"/bin/true\"], \"timeout_ms\": 5}]}" \
-    '$.connectors[1].timeout_ms: unknown key (expected one of: type, name, kind, command, timeout_s, config)'
+    '$.connectors[1].timeout_ms: unknown key (expected one of: type, name, kind, command, protocol, timeout_s, config)'
 refuses "§11.4: connector exec: command is required" adapter "{\"connectors\": [{$C, \"type\": \"exec\"}]}" \
     '$.connectors[0].command: expected an array of 1..32 items, found nothing (the key is required)'
 refuses "§11.4: connector virustotal: malicious_threshold type" adapter \
