@@ -40,7 +40,7 @@ int casestore_activity_flush(casestore_t *st, casestore_txn_t *txn, casestore_ac
    one; 0: all days kept): {"sources": {SOURCE: {"events" (in the window),
    "events_total", "first_ms", "last_ms" (all time), "lag_samples",
    "lag_p50_s", "lag_p95_s" (the upper bound of the bucket holding the
-   quantile; null without samples)}}, "classes": {"CLASS_UID": n},
+   quantile, 86401 for "more than a day"; null without samples)}}, "classes": {"CLASS_UID": n},
    "techniques": {"T1003": n}}. Reads only the site's rows. Caller owns. */
 json_t *casestore_site_activity(casestore_t *st, casestore_txn_t *txn, const char *site,
                                 int window_days, int64_t now_ms);

@@ -304,7 +304,7 @@ static int read_row(void *arg, const casestore_val_t *key, const casestore_val_t
 }
 
 /* The upper bound (seconds) of the bucket holding quantile q, null when no
-   sample; the last bucket has no bound: its floor is given, with "+". */
+   sample; the last bucket has no bound: 86401 stands for "more than 86400". */
 static json_t *lag_quantile(const json_t *h, double q)
 {
     json_int_t total = 0, run = 0;
@@ -318,7 +318,7 @@ static json_t *lag_quantile(const json_t *h, double q)
         if (run >= want)
             return json_integer(i < CASESTORE_ACTIVITY_LAG_BUCKETS - 1
                                     ? lag_bounds_s[i]
-                                    : lag_bounds_s[CASESTORE_ACTIVITY_LAG_BUCKETS - 2]);
+                                    : lag_bounds_s[CASESTORE_ACTIVITY_LAG_BUCKETS - 2] + 1);
     }
     return json_null();
 }

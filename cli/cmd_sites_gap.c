@@ -162,6 +162,18 @@ static void print_gap(const json_t *r, bool md)
     }
 }
 
+/* A lag bucket's bound: "<=10s", or ">86400s" for the open top bucket. */
+static void lag_text(char *out, size_t size, const json_t *v)
+{
+    if (!json_is_integer(v))
+        return;
+    json_int_t s = json_integer_value(v);
+    if (s > 86400)
+        snprintf(out, size, ">86400s");
+    else
+        snprintf(out, size, "<=%llds", (long long)s);
+}
+
 static void print_coverage(const json_t *r)
 {
     printf("alert coverage, window %lld day(s)%s\n",
@@ -181,19 +193,15 @@ static void print_coverage(const json_t *r)
         json_t *row;
         json_object_foreach(json_object_get(s, "sources"), id, row)
         {
-            char age[24] = "-", dead[16] = "-", p50[16] = "-", p95[16] = "-";
+            char age[24] = "-", dead[32] = "-", p50[32] = "-", p95[32] = "-";
             const json_t *a = json_object_get(row, "last_event_age_s");
             if (json_is_integer(a))
                 snprintf(age, sizeof age, "%llds", (long long)json_integer_value(a));
             const json_t *d = json_object_get(row, "dead_letter_ratio");
             if (json_is_number(d))
                 snprintf(dead, sizeof dead, "%.1f", json_number_value(d) * 100.0);
-            const json_t *l = json_object_get(row, "lag_p50_s");
-            if (json_is_integer(l))
-                snprintf(p50, sizeof p50, "<=%llds", (long long)json_integer_value(l));
-            l = json_object_get(row, "lag_p95_s");
-            if (json_is_integer(l))
-                snprintf(p95, sizeof p95, "<=%llds", (long long)json_integer_value(l));
+            lag_text(p50, sizeof p50, json_object_get(row, "lag_p50_s"));
+            lag_text(p95, sizeof p95, json_object_get(row, "lag_p95_s"));
             printf("%-10s %-26s %-9s %-10s %8lld %10s %9.2f %8s %8s %8s\n", "", id,
                    json_is_true(json_object_get(row, "expected")) ? "yes" : "no",
                    json_string_value(json_object_get(row, "state")),

@@ -75,7 +75,8 @@ const counts = (o) => {
   const e = Object.entries(o || {});
   return e.length ? e.map(([k, n]) => `${k} (${n})`).join(', ') : '—';
 };
-const secs = (v) => (v === null || v === undefined ? '—' : `≤ ${fmtDuration(v)}`);
+// A lag bucket's bound (docs/mna-gap.md); 86401 is the open top bucket.
+const secs = (v) => (v === null || v === undefined ? '—' : v > 86400 ? '> 1 d' : `≤ ${fmtDuration(v)}`);
 
 // Alert coverage: one row per site and source (expected vs flowing).
 function coverage(cov) {

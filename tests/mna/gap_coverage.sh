@@ -142,8 +142,8 @@ check "§15.3: alpha: 3 configured sources, 2 flowing; beta 1 of 1; hq 0 of 0" \
 check "§15.3: suricata: 3 events, normalized 3, no dead letter, last event seconds ago" \
     jq -e '.sites.alpha.sources["suricata.eve"] | .expected and .flowing and .state == "flowing" and .events == 3 and .normalized == 3 and .dead_letters == 0 and .dead_letter_ratio == 0 and .last_event_age_s < 60 and .rate_per_min > 0' <<<"$cov"
 # The fixtures are from 2025: the lag from their own time to the broker is over a day (the top bucket).
-check "§15.3: the lag of replayed 2025 events is in the top bucket (> 1 day)" \
-    jq -e '.sites.alpha.sources["suricata.eve"] | .lag_p50_s == 86400 and .lag_p95_s == 86400 and .lag_samples >= 1' <<<"$cov"
+check "§15.3: the lag of replayed 2025 events is in the top bucket (more than a day: 86401)" \
+    jq -e '.sites.alpha.sources["suricata.eve"] | .lag_p50_s == 86401 and .lag_p95_s == 86401 and .lag_samples >= 1' <<<"$cov"
 check "§15.3: okta: configured, never sent, silent, a case opened" \
     jq -e '.sites.alpha.sources["okta.system_log"] | .expected and (.flowing | not) and .events == 0 and .last_event_ms == null and .silence_alert_s == 4 and .silent_since > 0 and .case_id > 0' <<<"$cov"
 okta_case=$(jq -r '.sites.alpha.sources["okta.system_log"].case_id' <<<"$cov")
@@ -175,7 +175,7 @@ wait_for 30 "the bad line dead-lettered and reported" bash -c "'$BIN/fedsoarctl'
 check "§15.3: dead-letter ratio 1/4" jq -e '.sites.alpha.sources["suricata.eve"].dead_letter_ratio == 0.25' <<<"$(ctl sites coverage --json)"
 txt=$(ctl sites coverage)
 echo "$txt" >"$WORK/coverage.txt"
-check "§15.3: text output: one line per site and source" bash -c 'grep -qE "^alpha +2 of 3 configured source\(s\) flowing$" <<<"$1" && grep -qE "^ +suricata.eve +yes +flowing +3 +[0-9]+s +[0-9.]+ +25.0 <=86400s <=86400s$" <<<"$1" && grep -qE "^ +okta.system_log +yes +silent +1 " <<<"$1"' _ "$txt"
+check "§15.3: text output: one line per site and source" bash -c 'grep -qE "^alpha +2 of 3 configured source\(s\) flowing$" <<<"$1" && grep -qE "^ +suricata.eve +yes +flowing +3 +[0-9]+s +[0-9.]+ +25.0 +>86400s +>86400s$" <<<"$1" && grep -qE "^ +okta.system_log +yes +silent +1 " <<<"$1"' _ "$txt"
 
 # ---- the HTTP routes answer what the control commands do --------------------------------
 api GET "/api/v1/sites/gap?window_days=7" "$TOK"

@@ -131,6 +131,14 @@ int main(void)
     CHECK_INT(casestore_site_source_last(st, txn, "alpha", "okta.system_log"), 0);
     casestore_abort(&txn);
 
+    /* An event two days old is in the open top bucket: 86401, "more than a day". */
+    a = casestore_activity_new("late", NOW);
+    note(a, "replay", 2004, NOW - 2 * DAY_MS);
+    flush(&a);
+    json_t *late = read_site("late", 1);
+    CHECK_INT(at(late, "sources", "replay", "lag_p50_s"), 86401);
+    json_decref(late);
+
     json_t *beta = read_site("beta", 7);
     CHECK_INT(json_object_size(json_object_get(beta, "sources")), 1);
     CHECK_INT(at(beta, "sources", "microsoft.mde_alert", "events"), 1);
