@@ -48,6 +48,23 @@ int coverage_window_days(broker_t *b, const json_t *args, fs_err_t *e)
 
 /* ---- the silences ---------------------------------------------------------------- */
 
+/* What a site's HEARTBEAT may make the broker keep: at most this many
+   sources per site, ids of 1..127 printable characters (normalize source
+   ids are [a-z0-9._-]), the adapter's own bounds on the threshold. */
+#define COVERAGE_MAX_SOURCES 64
+#define COVERAGE_MAX_SILENCE_S 31536000
+
+static bool source_id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > 127)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (id[i] <= ' ' || id[i] > '~' || id[i] == '"' || id[i] == '\\')
+            return false;
+    return true;
+}
+
 static int audit_silence(broker_t *b, casestore_txn_t *txn, const char *kind, const char *site,
                          const char *source, json_t *details, fs_err_t *e)
 {
@@ -98,8 +115,8 @@ static int check_source(broker_t *b, casestore_txn_t *txn, const char *site, con
 {
     const char *id = json_string_value(json_object_get(src, "source_id"));
     json_int_t threshold = json_integer_value(json_object_get(src, "silence_alert_s"));
-    if (!id || threshold <= 0)
-        return 0;
+    if (!source_id_ok(id) || threshold < 1 || threshold > COVERAGE_MAX_SILENCE_S)
+        return 0; /* not what an adapter sends (docs/protocol.md §5.5): not tracked */
     int64_t now = fs_now_ms();
     json_t *st = json_object_get(state, id);
     if (!st) {
@@ -174,8 +191,28 @@ void coverage_on_heartbeat(broker_t *b, session_t *s)
     json_t *src;
     json_array_foreach(sources, i, src)
     {
+        if (i == COVERAGE_MAX_SOURCES)
+            break;
         if ((rc = check_source(b, txn, s->site, src, state, &changed, &e)) != 0)
             break;
+    }
+    /* A source the adapter no longer has is no longer watched. */
+    const char *id;
+    json_t *st, *tmp;
+    json_object_foreach_safe(state, tmp, id, st)
+    {
+        bool listed = false;
+        json_array_foreach(sources, i, src)
+        {
+            if (i == COVERAGE_MAX_SOURCES)
+                break;
+            const char *sid = json_string_value(json_object_get(src, "source_id"));
+            listed = listed || (sid && strcmp(sid, id) == 0);
+        }
+        if (!listed) {
+            json_object_del(state, id);
+            changed = true;
+        }
     }
     if (rc == 0 && changed)
         rc = casestore_put_json(b->store, txn, CASESTORE_DB_META, key, strlen(key), state, &e);
@@ -237,8 +274,12 @@ static json_t *site_coverage(broker_t *b, casestore_txn_t *txn, const char *site
     /* What the adapter has configured, first. */
     json_array_foreach(json_object_get(rec, "sources"), i, conf)
     {
+        if (i == COVERAGE_MAX_SOURCES)
+            break; /* what the silence check watches, no more */
         const char *id = json_string_value(json_object_get(conf, "source_id"));
-        if (!id || json_object_get(out, id))
+        json_int_t limit = json_integer_value(json_object_get(conf, "silence_alert_s"));
+        if (!source_id_ok(id) || limit < 1 || limit > COVERAGE_MAX_SILENCE_S ||
+            json_object_get(out, id))
             continue;
         const json_t *act = json_object_get(json_object_get(activity, "sources"), id);
         json_int_t threshold = json_integer_value(json_object_get(conf, "silence_alert_s"));

@@ -15,7 +15,7 @@ source "$SRC/tests/http/http_lib.sh"
 FIX="$SRC/tests/fixtures"
 CONN="$FIX/connectors"
 
-"$BIN/fedsoarctl" keys init "$KEYS" --sites alpha,beta,hq --operators admin >/dev/null
+"$BIN/fedsoarctl" keys init "$KEYS" --sites alpha,beta,hq,delta --operators admin >/dev/null
 standin() { # NAME KIND
     printf '{"name": "%s", "kind": "%s", "type": "exec", "command": ["%s/standin.sh"], "config": {"name": "%s", "log": "%s/calls.log", "reply": {}}}' \
         "$1" "$2" "$CONN" "$1" "$WORK"
@@ -184,4 +184,17 @@ api GET "/api/v1/sites/coverage?site=beta" "$TOK"
 check "GET /api/v1/sites/coverage?site=beta: only beta" bash -c "[ '$ST' = 200 ] && jq -e '(.sites | keys) == [\"beta\"] and .sites.beta.flowing == 1' '$B'"
 api GET "/api/v1/sites/gap?window_days=400" "$TOK"
 check "GET /api/v1/sites/gap?window_days=400: 400" [ "$ST" = 400 ]
+
+# ---- a site cannot make the broker watch what no adapter sends -----------------------------
+# delta (a real key, a hand-made HEARTBEAT): an id with a quote, a threshold of 0, then 100
+# well-formed sources: the first 64 entries are read, the 2 malformed ones skipped.
+PROBE="$(dirname "$BIN")/tests/fsp_probe"
+jq -nc '{site: "delta", protocol: "FSP/1", outbox_backlog: 0, sources: ([{source_id: "bad\"id", silence_alert_s: 60},
+    {source_id: "zero.threshold", silence_alert_s: 0}] + [range(100) | {source_id: "src.\(.)", silence_alert_s: 3600}])}' >"$WORK/hb.json"
+"$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" --as sites:delta --wait 500 FSP/1 HELLO '{"site":"delta","protocol":"FSP/1","epoch":"probe1"}' \
+    --- FSP/1 HEARTBEAT @"$WORK/hb.json" >"$WORK/probe.out" 2>&1 || true
+wait_for 10 "delta's heartbeat stored" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' sites coverage --json | jq -e '.sites.delta.expected > 0'"
+d=$(ctl sites coverage --site delta --json)
+check "§15.3: a HEARTBEAT's sources are bounded: 62 of the first 64 entries kept, malformed ones not" \
+    jq -e '.sites.delta.expected == 62 and (.sites.delta.sources | has("bad\"id") or has("zero.threshold") or has("src.62") | not) and .sites.delta.sources["src.61"].state == "never"' <<<"$d"
 finish
