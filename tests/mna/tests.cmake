@@ -35,3 +35,7 @@ fedsoar_script_test(insider_threat mna mna/insider_threat.sh 240)
 fedsoar_script_test(gap_coverage mna mna/gap_coverage.sh 180)
 fedsoar_unit_test(test_site_activity fedsoar_casestore)
 set_tests_properties(test_site_activity PROPERTIES LABELS "unit;mna")
+# §15.8 the runbook (runbook): every fedsoarctl command of docs/mna-runbook.md exists with its
+# options; its keys, broker.json, backup, week-1, people, submit, shadow and metrics blocks run
+# as written against a broker and two adapters replaying the demo samples.
+fedsoar_script_test(mna_runbook mna mna/mna_runbook.sh 180)
