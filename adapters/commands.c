@@ -1,6 +1,7 @@
-/*  commands.c — OpenC2 commands at the site: validate, journal, pick the
-    actuator for the action/target pair, execute once, answer. */
-#include "adapter_internal.h"
+/*  commands.c — OpenC2 commands at the site: validate, proof of critical
+    commands, pick the actuator for the action/target pair; the journal,
+    the run on a worker and the answer are command_work.c's. */
+#include "command_work.h"
 #include "governance.h"
 #include "manual_actuator.h"
 
@@ -58,7 +59,14 @@ json_t *adapter_features(adapter_t *a, const json_t *features)
             }
             json_object_set_new(results, "pairs", pairs);
         } else if (strcmp(name, "rate_limit") == 0) {
-            json_object_set_new(results, "rate_limit", json_integer(100));
+            /* Commands per minute (LS 3.3.2.2), the sum of the actuators'
+               limits; absent while one of them has none. */
+            double limit = adapter_work_rate_limit(a);
+            if (limit > 0)
+                json_object_set_new(results, "rate_limit",
+                                    limit == (double)(json_int_t)limit
+                                        ? json_integer((json_int_t)limit)
+                                        : json_real(limit));
         }
     }
     /* `query features` with an empty list is the OpenC2 heartbeat: 200, no results. */
@@ -89,7 +97,9 @@ static actuator_slot_t *pick(adapter_t *a, const char *action, const char *targe
     return NULL;
 }
 
-static json_t *execute(adapter_t *a, const json_t *cmd)
+/* What the loop answers itself (a bad command, `query features`, no
+   actuator for the pair), or NULL with *slot set: the actuator to run it. */
+static json_t *answer_or_pick(adapter_t *a, const json_t *cmd, actuator_slot_t **slot)
 {
     char reason[256] = "";
     int verdict = openc2_validate_command(cmd, reason, sizeof reason);
@@ -99,16 +109,14 @@ static json_t *execute(adapter_t *a, const json_t *cmd)
     const char *target = target_type(cmd);
     if (strcmp(action, "query") == 0 && strcmp(target, "features") == 0)
         return adapter_features(a, json_object_get(json_object_get(cmd, "target"), "features"));
-    actuator_slot_t *slot = pick(a, action, target);
-    if (!slot) /* no actuator claims it: people do, when the manual one is the fallback */
-        slot = adapter_manual_fallback(a);
-    if (!slot) {
+    /* No actuator claims it: people do, when the manual one is the fallback. */
+    if (!(*slot = pick(a, action, target)) && !(*slot = adapter_manual_fallback(a))) {
         char text[256];
         snprintf(text, sizeof text, "site %s has no actuator for %s %s", a->cfg.site, action,
                  target);
         return json_pack("{s:i, s:s}", "status", 501, "status_text", text);
     }
-    return slot->plugin->execute(slot->state, cmd);
+    return NULL;
 }
 
 /* Whether the site itself counts this command as critical: its action, or
@@ -157,6 +165,10 @@ static json_t *check_proof(adapter_t *a, const json_t *body, const json_t *cmd)
     return json_pack("{s:i, s:s}", "status", 403, "status_text", text);
 }
 
+/* A COMMAND (docs/protocol.md §5.4): answered from the journal when it
+   was seen before, answered 500 when a restart interrupted it, else
+   journaled "started" in this turn's batch and run on its actuator's lane
+   (command_work.c), or answered by the loop itself (refused, features). */
 void adapter_on_command(adapter_t *a, const json_t *body)
 {
     const char *command_id = json_string_value(json_object_get(body, "command_id"));
@@ -167,39 +179,51 @@ void adapter_on_command(adapter_t *a, const json_t *body)
         return;
     }
     adapter_manual_context(a, body); /* the case its ticket links (manual actuator) */
+    if (adapter_work_inflight(a, command_id))
+        return; /* a repeat while it runs: its one answer is on its way */
     json_t *response = NULL;
-    fs_err_t e = {0};
+    worker_job_t *job =
+        worker_job_new(WORKER_JOB_COMMAND, command_id, command_id, json_incref((json_t *)cmd));
     int state = journal_lookup(a->outbox, command_id, &response);
+    if (state == 2) {
+        job->output = response; /* answered before: the same answer again, nothing written */
+        adapter_work_send(a, job);
+        worker_job_destroy(&job);
+        return;
+    }
     if (state == 1) {
         /* Journaled but never finished: we died while executing. Never run
            it twice; say so and let a human check the actuator. */
-        response = json_pack("{s:i, s:s}", "status", 500, "status_text",
-                             "execution was interrupted by an adapter restart and is not "
-                             "repeated; check the actuator's state");
-        journal_finish(a->outbox, command_id, response, &e);
-    } else if (state == 0) {
-        if (journal_begin(a->outbox, command_id, cmd, &e) != 0) {
-            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "command_id=%s reason=\"%s\"",
-                   command_id, e.text);
-            return; /* not executed; the broker redelivers it */
-        }
-        response = check_proof(a, body, cmd);
-        if (response)
-            fs_log(FS_LOG_WARN, "adapter", "critical_refused",
-                   "site=%s command_id=%s reason=\"%s\"", a->cfg.site, command_id,
-                   json_string_value(json_object_get(response, "status_text")));
-        else
-            response = execute(a, cmd);
-        if (journal_finish(a->outbox, command_id, response, &e) != 0)
-            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "command_id=%s reason=\"%s\"",
-                   command_id, e.text);
-        fs_log(FS_LOG_INFO, "adapter", "command_executed", "site=%s command_id=%s status=%d",
-               a->cfg.site, command_id,
-               (int)json_integer_value(json_object_get(response, "status")));
+        job->output = json_pack("{s:i, s:s}", "status", 500, "status_text",
+                                "execution was interrupted by an adapter restart and is not "
+                                "repeated; check the actuator's state");
+        fs_log(FS_LOG_WARN, "adapter", "command_interrupted", "site=%s command_id=%s", a->cfg.site,
+               command_id);
+        adapter_work_answer_job(a, job);
+        return;
     }
-    json_t *reply = json_pack("{s:s, s:O}", "command_id", command_id, "response", response);
-    if (a->dealer)
-        fsp_send(a->dealer, NULL, FSP_RESPONSE, reply);
-    json_decref(reply);
-    json_decref(response);
+    actuator_slot_t *slot = NULL;
+    if ((response = check_proof(a, body, cmd)))
+        fs_log(FS_LOG_WARN, "adapter", "critical_refused", "site=%s command_id=%s reason=\"%s\"",
+               a->cfg.site, command_id,
+               json_string_value(json_object_get(response, "status_text")));
+    else
+        response = answer_or_pick(a, cmd, &slot);
+    if (response) {
+        job->output = response;
+        adapter_work_answer_job(a, job);
+        return;
+    }
+    if (!adapter_work_has_room(a)) {
+        /* Bounded: not journaled, not executed; the broker may send it again. */
+        job->output = json_pack("{s:i, s:s}", "status", 503, "status_text",
+                                "the site's workers are full; the command was not executed");
+        fs_log(FS_LOG_WARN, "adapter", "command_shed", "site=%s command_id=%s", a->cfg.site,
+               command_id);
+        adapter_work_send(a, job);
+        worker_job_destroy(&job);
+        return;
+    }
+    job->lane_no = (size_t)(slot - a->actuators); /* actuator i is lane i */
+    adapter_work_queue(a, job);
 }

@@ -67,8 +67,19 @@ static const fs_schema_t no_keys = {.type = FS_SCHEMA_OBJECT, .fields = {no_fiel
 static const fs_schema_field_t connector_fields[] = {
     FS_REQUIRED("name", FS_S_STRING_LEN(1, 64)),
     FS_REQUIRED("kind", FS_S_ENUM("analyzer", "responder")),
+    /* jobs started per minute (command_work.c); absent or 0: no limit */
+    FS_FIELD("rate_limit", FS_S_NUMBER(0, 1000000000)),
     FS_FIELDS_END,
 };
+
+/* "actuator_config": {"limits": {"TYPE": {"rate_limit": N}}}: commands per
+   minute an actuator starts; their sum is `query features` rate_limit. */
+static const fs_schema_field_t actuator_limit_fields[] = {
+    FS_FIELD("rate_limit", FS_S_NUMBER(0, 1000000000)),
+    FS_FIELDS_END,
+};
+static const fs_schema_t *const actuator_limits =
+    FS_S_MAP(FS_S_STRING, FS_S_OBJECT(actuator_limit_fields), ADAPTER_MAX_ACTUATORS);
 
 static const fs_schema_field_t source_fields[] = {
     FS_REQUIRED("name",
@@ -180,6 +191,7 @@ const fs_schema_t *adapter_config_schema(void)
         else if (p->kind == ADAPTER_PLUGIN_ACTUATOR && na < KNOWN_MAX)
             actuator_fields[na++] = (fs_schema_field_t)FS_FIELD(p->type, schema);
     }
+    actuator_fields[na++] = (fs_schema_field_t)FS_FIELD("limits", actuator_limits);
     built = true;
     return &adapter_schema;
 }

@@ -112,6 +112,7 @@ void adapter_destroy(adapter_t **self_p)
     adapter_remove_sources(a);
     ingest_pool_destroy(&a->pool);
     zsock_destroy(&a->wake);
+    adapter_work_stop(a); /* no worker calls a plugin after this */
     for (size_t i = 0; i < a->connector_count; i++)
         a->connectors[i].plugin->cleanup(&a->connectors[i].state);
     for (size_t i = 0; i < a->actuator_count; i++) {
@@ -247,7 +248,9 @@ static void connect_broker(adapter_t *a)
     a->dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(a->dealer, 0);
     zsock_set_sndtimeo(a->dealer, 0);
-    zsock_set_sndhwm(a->dealer, ADAPTER_WINDOW * 4);
+    /* EVENTS are bounded by the window; answers of a turn's commands come
+       in bursts (command_work.c keeps what does not fit for the next turn). */
+    zsock_set_sndhwm(a->dealer, ADAPTER_WINDOW * 4 + 4096);
     if (!a->cfg.insecure) {
         zcert_apply(a->cert, a->dealer);
         zsock_set_curve_serverkey(a->dealer, a->broker_key);
@@ -452,7 +455,8 @@ int adapter_run(adapter_t *a)
     a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
     int64_t next_tick = 0; /* actuators' tick(), about once per second */
     while (!zsys_interrupted) {
-        zpoller_t *poller = zpoller_new(a->dealer, a->wake, a->monitor, NULL);
+        zpoller_t *poller =
+            zpoller_new(a->dealer, a->wake, adapter_work_socket(a), a->monitor, NULL);
         void *which = zpoller_wait(poller, a->cfg.max_rate ? 10 : 50);
         bool terminated = zpoller_terminated(poller);
         zpoller_destroy(&poller);
@@ -462,17 +466,19 @@ int adapter_run(adapter_t *a)
                 ; /* a source's poll is ready: adapter_poll_sources, below */
         } else if (which && which == a->monitor)
             on_handshake_event(a);
-        else if (which)
-            on_message(a);
-        else if (terminated)
+        else if (which == a->dealer) {
+            /* Everything that has come, up to a bound: the commands of the
+               turn share one journal commit (adapter_work_turn). */
+            for (int n = 0; n < 256 && (n == 0 || (zsock_events(a->dealer) & ZMQ_POLLIN)); n++)
+                on_message(a);
+        } else if (terminated)
             break;
+        adapter_work_turn(a);
         send_batches(a);
         adapter_manual_flush(a); /* the manual actuator's later stages (RESPONSE 102…200/500) */
         int64_t now = fs_mono_ms();
         if (now >= next_tick) {
-            for (size_t i = 0; i < a->actuator_count; i++)
-                if (a->actuators[i].plugin->tick)
-                    a->actuators[i].plugin->tick(a->actuators[i].state);
+            adapter_work_tick(a); /* on the actuators' lanes, between their commands */
             next_tick = now + 1000;
         }
         if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {

@@ -644,6 +644,12 @@ static int journal_put(outbox_t *self, const char *command_id, json_t *rec, fs_e
 {
     MDB_txn *txn;
     char *text = json_dumps(rec, JSON_COMPACT);
+    if (text && self->txn) { /* inside a batch: commits with it (group commit) */
+        MDB_val k = {strlen(command_id), (void *)command_id}, v = {strlen(text), text};
+        int rc = mdb_put(self->txn, self->dbi[OB_JOURNAL], &k, &v, 0);
+        free(text);
+        return rc ? fail(e, "journal", rc) : 0;
+    }
     int rc = text ? mdb_txn_begin(self->env, NULL, 0, &txn) : ENOMEM;
     if (rc == 0) {
         MDB_val k = {strlen(command_id), (void *)command_id}, v = {strlen(text), text};

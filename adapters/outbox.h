@@ -99,7 +99,10 @@ char *outbox_get_meta(outbox_t *self, const char *name);
 int outbox_set_meta(outbox_t *self, const char *name, const char *value, fs_err_t *e);
 
 /* Command journal. Returns 0 unseen, 1 started but not finished (the
-   adapter died while executing), 2 finished (*response set, caller owns). */
+   adapter died while executing), 2 finished (*response set, caller owns).
+   journal_begin / journal_finish commit on their own, or, inside an open
+   batch (outbox_begin), with it: many commands' records, one commit
+   (adapters/command_work.c). journal_lookup sees committed records only. */
 int journal_lookup(outbox_t *self, const char *command_id, json_t **response);
 int journal_begin(outbox_t *self, const char *command_id, const json_t *command, fs_err_t *e);
 int journal_finish(outbox_t *self, const char *command_id, const json_t *response, fs_err_t *e);

@@ -1,8 +1,9 @@
 /*  requests.c — REQUEST/RESULT at the site (protocol §5.8): the broker asks
     a named analyzer (enrich) or responder (action); the adapter journals the
-    request_id before running it, runs it once, and answers RESULT, also to a
-    repeated REQUEST (from the journal). */
-#include "adapter_internal.h"
+    request_id before running it (command_work.c, on the connector's lane),
+    runs it once, and answers RESULT, also to a repeated REQUEST (from the
+    journal). */
+#include "command_work.h"
 
 #include <string.h>
 
@@ -43,20 +44,27 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e)
         snprintf(slot->kind, sizeof slot->kind, "%s", kind);
         a->connector_count++;
     }
-    return 0;
+    /* The actuators are in (adapter_new adds them first): every lane can
+       be made, and the workers started. */
+    return adapter_work_start(a, e);
 }
 
-static json_t *run_request(adapter_t *a, const char *type, const char *name, const json_t *input)
+/* Sets job's lane to the analyzer (enrich) or responder (action) named,
+   or its output to the error (when the site has none). */
+static bool lane_of(adapter_t *a, worker_job_t *job, const char *type, const char *name)
 {
     const char *kind = strcmp(type, "enrich") == 0 ? "analyzer" : "responder";
     for (size_t i = 0; i < a->connector_count; i++) {
         connector_slot_t *c = &a->connectors[i];
-        if (strcmp(c->name, name) == 0 && strcmp(c->kind, kind) == 0)
-            return c->plugin->run(c->state, input);
+        if (strcmp(c->name, name) == 0 && strcmp(c->kind, kind) == 0) {
+            job->lane_no = a->actuator_count + i; /* after the actuators' lanes */
+            return true;
+        }
     }
     char text[256];
     snprintf(text, sizeof text, "site %s has no %s named %s", a->cfg.site, kind, name);
-    return json_pack("{s:s, s:s}", "status", "error", "error", text);
+    job->output = json_pack("{s:s, s:s}", "status", "error", "error", text);
+    return false;
 }
 
 void adapter_on_request(adapter_t *a, const json_t *body)
@@ -74,33 +82,35 @@ void adapter_on_request(adapter_t *a, const json_t *body)
     /* The same journal as commands, in its own key space. */
     char key[80];
     snprintf(key, sizeof key, "request:%s", request_id);
+    if (adapter_work_inflight(a, key))
+        return; /* a repeat while it runs: its one answer is on its way */
+    json_t *input = json_object_get(body, "input");
+    worker_job_t *job = worker_job_new(WORKER_JOB_REQUEST, key, request_id,
+                                       input ? json_incref(input) : json_null());
+    job->record = json_incref((json_t *)body);
+    job->what = fs_xasprintf("%s=%s", type, name);
     json_t *outcome = NULL;
-    fs_err_t e = {0};
     int state = journal_lookup(a->outbox, key, &outcome);
-    if (state == 1) {
-        outcome = json_pack("{s:s, s:s}", "status", "error", "error",
-                            "interrupted by an adapter restart and not repeated");
-        journal_finish(a->outbox, key, outcome, &e);
-    } else if (state == 0) {
-        if (journal_begin(a->outbox, key, body, &e) != 0) {
-            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "request_id=%s reason=\"%s\"",
-                   request_id, e.text);
-            return; /* not run; the broker redelivers it */
-        }
-        outcome = run_request(a, type, name, json_object_get(body, "input"));
-        if (journal_finish(a->outbox, key, outcome, &e) != 0)
-            fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "request_id=%s reason=\"%s\"",
-                   request_id, e.text);
-        fs_log(FS_LOG_INFO, "adapter", "request_done", "site=%s request_id=%s %s=%s status=%s",
-               a->cfg.site, request_id, type, name,
-               json_string_value(json_object_get(outcome, "status")));
+    if (state == 2) {
+        job->output = outcome;
+        adapter_work_send(a, job);
+        worker_job_destroy(&job);
+        return;
     }
-    json_t *reply =
-        json_pack("{s:s, s:O, s:O?, s:O?}", "request_id", request_id, "status",
-                  json_object_get(outcome, "status"), "result", json_object_get(outcome, "result"),
-                  "error", json_object_get(outcome, "error"));
-    if (a->dealer)
-        fsp_send(a->dealer, NULL, FSP_RESULT, reply);
-    json_decref(reply);
-    json_decref(outcome);
+    if (state == 1) {
+        job->output = json_pack("{s:s, s:s}", "status", "error", "error",
+                                "interrupted by an adapter restart and not repeated");
+        adapter_work_answer_job(a, job);
+        return;
+    }
+    if (!lane_of(a, job, type, name)) {
+        adapter_work_answer_job(a, job);
+    } else if (!adapter_work_has_room(a)) {
+        job->output = json_pack("{s:s, s:s}", "status", "error", "error",
+                                "the site's workers are full; not run");
+        adapter_work_send(a, job);
+        worker_job_destroy(&job);
+    } else {
+        adapter_work_queue(a, job);
+    }
 }

@@ -59,6 +59,7 @@ typedef struct ingest_pool ingest_pool_t;
 struct adapter {
     adapter_config_t cfg;
     outbox_t *outbox;
+    struct adapter_work *work; /* commands.c, requests.c: workers and journal batch (owned) */
     normalizer_t *normalizer; /* read-only after start: used by every source's thread */
     ingest_pool_t *pool;      /* normalizing helpers the sources' threads share (owned) */
     zsock_t *wake;            /* PULL: a source's thread finished a poll (sources.c) */
@@ -108,7 +109,19 @@ void adapter_on_command(adapter_t *a, const json_t *body);
 void adapter_on_request(adapter_t *a, const json_t *body);
 /* Adds the analyzers/responders, then starts the workers (command_work.c):
    call after the actuators are added. */
+/* Adds the analyzers/responders, then starts the workers (command_work.c):
+   call after the actuators are added. */
 int adapter_add_connectors(adapter_t *a, fs_err_t *e);
+/* command_work.c: stops the workers (before the plugins' cleanup); one
+   loop turn's journal commit, runs and answers; the actuators' ticks on
+   their lanes; the PULL socket the loop polls (results); the site's
+   `rate_limit` (commands per minute, 0 = none). */
+int adapter_work_start(adapter_t *a, fs_err_t *e);
+void adapter_work_stop(adapter_t *a);
+void adapter_work_turn(adapter_t *a);
+void adapter_work_tick(adapter_t *a);
+zsock_t *adapter_work_socket(adapter_t *a);
+double adapter_work_rate_limit(adapter_t *a);
 /* sources.c: the configured sources, and the daemon's poll step. */
 int adapter_add_sources(adapter_t *a, fs_err_t *e);
 void adapter_poll_sources(adapter_t *a);

@@ -6,3 +6,6 @@ foreach(victim broker adapter both)
 endforeach()
 add_test(NAME crash_runs_kill9 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/crash/runs_kill9.sh)
 set_tests_properties(crash_runs_kill9 PROPERTIES LABELS crash ENVIRONMENT "${FEDSOAR_TEST_ENV}" TIMEOUT 300)
+# Issue 19.1: kill -9 the adapter with many commands in flight across its workers.
+add_test(NAME crash_commands_kill9 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/crash/commands_kill9.sh)
+set_tests_properties(crash_commands_kill9 PROPERTIES LABELS crash ENVIRONMENT "${FEDSOAR_TEST_ENV}" TIMEOUT 600)
