@@ -4,6 +4,7 @@
     against the operator's trusted signing key).  A decided gate wakes its
     run; a gate whose timer fires first is closed by timers.c. */
 #include "broker_internal.h"
+#include "manual_validation.h"
 #include "rollout_internal.h"
 
 #include <string.h>
@@ -159,6 +160,9 @@ int approvals_decide(broker_t *b, casestore_txn_t *txn, uint64_t approval_id,
         if (rc == 0 && outcome && json_object_get(ap, "held")) {
             /* a supervised rollout's gate: carry out (or fail) the held effect */
             rc = supervised_release(b, txn, ap, outcome, out, e);
+        } else if (rc == 0 && outcome && json_object_get(ap, "command_id")) {
+            /* a person's validation of a manual change: the decision goes to the site */
+            rc = manual_validation_decided(b, txn, ap, outcome, out, e);
         } else if (rc == 0 && outcome) {
             json_t *decision = json_pack("{s:s, s:O}", "decision", outcome, "votes", votes);
             rc = runs_wake(b, txn, (uint64_t)json_integer_value(json_object_get(ap, "run_id")),

@@ -6,23 +6,25 @@
     attempt): the same step execution always carries the same id, which is
     what lets a site drop a duplicate and execute a command at most once. */
 #include "broker_internal.h"
+#include "manual_validation.h"
 
 #include <string.h>
 
 json_t *commands_body(const json_t *rec)
 {
-    json_t *body =
-        json_pack("{s:O, s:O, s:O, s:O?, s:O?, s:O?}", "command_id",
-                  json_object_get(rec, "command_id"), "command", json_object_get(rec, "command"),
-                  "case_id", json_object_get(rec, "case_id"), "case_url",
-                  json_object_get(rec, "case_url"), "playbook", json_object_get(rec, "playbook"),
-                  "step", json_object_get(rec, "step"));
+    json_t *body = json_pack(
+        "{s:O, s:O, s:O, s:O?, s:O?, s:O?}", "command_id", json_object_get(rec, "command_id"),
+        "command", json_object_get(rec, "command"), "case_id", json_object_get(rec, "case_id"),
+        "case_url", json_object_get(rec, "case_url"), "playbook", json_object_get(rec, "playbook"),
+        "step", json_object_get(rec, "step"));
     if (json_is_true(json_object_get(rec, "critical"))) {
         json_object_set_new(body, "critical", json_true());
         json_object_set(body, "run_id", json_object_get(rec, "run_id"));
         json_t *proof = json_object_get(rec, "proof");
         json_object_set(body, "proof", proof ? proof : json_array());
     }
+    if (json_object_get(json_object_get(rec, "validation"), "decided"))
+        json_object_set(body, "validation", json_object_get(rec, "validation"));
     return body;
 }
 
@@ -149,9 +151,9 @@ int commands_journal(run_ctx_t *c, const playbook_effect_t *fx)
         json_t *rec = command_record(c, fx, one, site);
         char base[320]; /* the case's page, for people at the site (manual actuator tickets) */
         if (broker_public_url(b, base, sizeof base))
-            json_object_set_new(rec, "case_url",
-                                json_sprintf("%s/#/cases/%lld", base,
-                                             (long long)runs_case_id_of(c->run)));
+            json_object_set_new(
+                rec, "case_url",
+                json_sprintf("%s/#/cases/%lld", base, (long long)runs_case_id_of(c->run)));
         if (n > 1)
             json_object_set_new(rec, "group", json_string(group));
         if (proof)
@@ -215,8 +217,10 @@ static int store_response(broker_t *b, casestore_txn_t *txn, const char *site, c
         json_object_set(rec, "response", response);
         json_object_set_new(rec, "state", json_string(final ? "answered" : "acknowledged"));
         json_object_set_new(rec, "answered", json_integer(fs_now_ms()));
-        rc = casestore_put_json(b->store, txn, CASESTORE_DB_COMMANDS, command_id,
-                                strlen(command_id), rec, e);
+        rc = manual_validation_on_response(b, txn, site, rec, response, e); /* a person asked? */
+        if (rc == 0)
+            rc = casestore_put_json(b->store, txn, CASESTORE_DB_COMMANDS, command_id,
+                                    strlen(command_id), rec, e);
         if (rc == 0 && final)
             rc = delivery_pending_del(b, txn, site, command_id, e);
         if (rc == 0 && final)

@@ -9,7 +9,7 @@
     Per command a small state machine, kept in LMDB (manual_state.c,
     STATE_DIR/manual.mdb) so a kill -9 resumes at the stage it reached:
       new ──(ticket opened)──▶ ticketed ──(ticket resolved)──▶ resolved
-          ──▶ validating ──(analyzer's verdict)──▶ done ──(ticket closed)──▶ closed
+          ──▶ validating ──(analyzer's verdict or a person's decision)──▶ done ──(ticket closed)──▶ closed
     execute() only records "new" and answers 102; tick() does the talking
     to the ITSM and the analyzer, one step per command and tick, polling
     the ticket with backoff (poll_s doubling up to poll_max_s).  Both run
@@ -31,6 +31,7 @@
 #include "connector_support.h"
 #include "manual_actuator.h"
 #include "manual_state.h"
+#include "manual_validation.h"
 #include "outbox.h"
 
 #include <pthread.h>
@@ -55,6 +56,8 @@ typedef struct manual {
     json_t *outgoing;  /* [{"command_id", "response", "final"}] to journal and send */
     json_t *contexts;  /* {command_id: {"case_id", "case_url", "playbook", "step"}} */
     json_t *journaled; /* {command_id: true}: final answers the daemon has journaled */
+    json_t *decisions; /* {command_id: the broker's "validation" decision}, not yet applied */
+    const char *analyzer, *approval_role; /* in config: exactly one is set */
     int64_t poll_ms, poll_max_ms, ticket_timeout_ms, validation_timeout_ms;
 } manual_t;
 
@@ -103,17 +106,20 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         return NULL;
     }
     const json_t *v = json_object_get(config, "validation");
-    if (json_object_get(v, "approval_role")) {
-        fs_err_set(e, "actuator_config.manual.validation.approval_role: validation by an approval "
-                      "on the case is not implemented yet (docs/connectors.md); use "
-                      "{\"analyzer\": NAME}");
+    const char *role = json_string_value(json_object_get(v, "approval_role"));
+    if (!json_string_value(json_object_get(config, "ticketing")) ||
+        !json_string_value(json_object_get(v, "analyzer")) == !role) {
+        fs_err_set(e, "actuator_config.manual: \"ticketing\" (a responder's name) and "
+                      "\"validation\": {\"analyzer\": NAME} or {\"approval_role\": ROLE} "
+                      "(exactly one) are required");
         json_decref(pairs);
         return NULL;
     }
-    if (!json_string_value(json_object_get(config, "ticketing")) ||
-        !json_string_value(json_object_get(v, "analyzer"))) {
-        fs_err_set(e, "actuator_config.manual: \"ticketing\" (a responder's name) and "
-                      "\"validation\": {\"analyzer\": NAME} are required");
+    if (role && strspn(role, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(role)) {
+        fs_err_set(e,
+                   "actuator_config.manual.validation.approval_role: \"%s\" is not a role name "
+                   "of the broker's key store ([a-z0-9_-], e.g. \"validator\")",
+                   role);
         json_decref(pairs);
         return NULL;
     }
@@ -128,7 +134,11 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     m->outgoing = json_array();
     m->contexts = json_object();
     m->journaled = json_object();
+    m->decisions = json_object();
     m->config = json_deep_copy(config);
+    v = json_object_get(m->config, "validation");
+    m->analyzer = json_string_value(json_object_get(v, "analyzer"));
+    m->approval_role = json_string_value(json_object_get(v, "approval_role"));
     m->pairs = pairs;
     m->fallback = fallback;
     m->active = manual_store_load(store);
@@ -156,6 +166,7 @@ static void cleanup(void **state_p)
     json_decref(m->outgoing);
     json_decref(m->contexts);
     json_decref(m->journaled);
+    json_decref(m->decisions);
     manual_store_close(&m->store);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -262,18 +273,22 @@ static char *ticket_text(manual_t *m, const json_t *rec, char **summary)
     snprintf(why, sizeof why, "case #%lld%s%s%s%s", (long long)case_id,
              playbook ? ", playbook " : "", playbook ? playbook : "", step ? ", step " : "",
              step ? step : "");
-    const char *analyzer =
-        json_string_value(json_object_get(json_object_get(m->config, "validation"), "analyzer"));
+    char check[200];
+    if (m->analyzer)
+        snprintf(check, sizeof check, "checks with the analyzer \"%s\"", m->analyzer);
+    else
+        snprintf(check, sizeof check, "asks a person with the role \"%s\" to confirm",
+                 m->approval_role);
     char *text = fs_xasprintf(
         "WHAT to change: OpenC2 action \"%s\" on target %s %s, with args %s.\n"
         "WHERE: site %s.\n"
         "WHY: %s.\n"
         "CASE: %s\n\n"
-        "Carry out the change, then resolve this ticket. fedsoar then checks with the analyzer "
-        "\"%s\" that it took effect and closes the ticket with the outcome.\n\n"
+        "Carry out the change, then resolve this ticket. fedsoar then %s "
+        "that it took effect and closes the ticket with the outcome.\n\n"
         "The command (command_id %s):\n%s\n",
         action ? action : "?", ttype, target ? target : "", args ? args : "{}", m->a->cfg.site, why,
-        url ? url : "(no link: the broker has no http.public_url)", analyzer,
+        url ? url : "(no link: the broker has no http.public_url)", check,
         json_string_value(json_object_get(rec, "command_id")), whole ? whole : "");
     free(target);
     free(args);
@@ -373,27 +388,40 @@ static void stage_ticketed(manual_t *m, json_t *rec, int64_t now)
     json_decref(r);
 }
 
-/* The analyzer's verdict: 1 in effect, 0 not (why set), -1 it could not tell. */
-static int verdict(const json_t *r, char *why, size_t size)
+/* A person decides: the decision the broker sent (adapter_manual_context)
+   for this command, or still waiting until validation_timeout_s. */
+static void stage_approval(manual_t *m, json_t *rec, int64_t now)
 {
-    if (!ok(r)) {
-        snprintf(why, size, "%s", result_error(r));
-        return -1;
+    const char *id = json_string_value(json_object_get(rec, "command_id"));
+    pthread_mutex_lock(&m->lock);
+    json_t *decision = json_incref(json_object_get(m->decisions, id));
+    json_object_del(m->decisions, id);
+    pthread_mutex_unlock(&m->lock);
+    char text[700];
+    int v = manual_validation_outcome(decision, m->approval_role, text, sizeof text);
+    if (v >= 0) {
+        json_object_set(rec, "validation", decision);
+        finish(rec, now, v == 1 ? 200 : 500, text);
+    } else if (now - json_integer_value(json_object_get(rec, "stage_at")) >
+               m->validation_timeout_ms) {
+        snprintf(text, sizeof text,
+                 "manual: validation timed out: nobody with role %s decided within "
+                 "validation_timeout_s (%lld s)",
+                 m->approval_role, (long long)(m->validation_timeout_ms / 1000));
+        finish(rec, now, 500, text);
+    } else {
+        /* nothing to ask anyone: look again soon (a decision costs no call) */
+        json_object_set_new(rec, "next_at", json_integer(now + 1000));
     }
-    const json_t *res = json_object_get(r, "result");
-    const json_t *full = json_object_get(res, "full") ? json_object_get(res, "full") : res;
-    const json_t *eff = json_object_get(full, "effective");
-    if (!json_is_boolean(eff)) {
-        snprintf(why, size, "the analyzer's result has no boolean \"effective\"");
-        return -1;
-    }
-    const char *reason = json_string_value(json_object_get(full, "reason"));
-    snprintf(why, size, "%s", reason ? reason : json_is_true(eff) ? "in effect" : "not in effect");
-    return json_is_true(eff) ? 1 : 0;
+    json_decref(decision);
 }
 
 static void stage_validating(manual_t *m, json_t *rec, int64_t now)
 {
+    if (m->approval_role) {
+        stage_approval(m, rec, now);
+        return;
+    }
     json_t *in =
         json_pack("{s:O, s:O?, s:O?, s:O}", "command", json_object_get(rec, "command"), "case_id",
                   json_object_get(rec, "case_id"), "ticket", json_object_get(rec, "ticket"),
@@ -401,10 +429,9 @@ static void stage_validating(manual_t *m, json_t *rec, int64_t now)
     json_t *r = m->check_plugin->run(m->check_state, in);
     json_decref(in);
     char why[600], text[700];
-    int v = verdict(r, why, sizeof why);
+    int v = manual_analyzer_verdict(r, why, sizeof why);
     json_decref(r);
-    const char *analyzer =
-        json_string_value(json_object_get(json_object_get(m->config, "validation"), "analyzer"));
+    const char *analyzer = m->analyzer;
     if (v == 1) {
         snprintf(text, sizeof text, "manual: carried out by IT staff and validated by %s: %s",
                  analyzer, why);
@@ -475,9 +502,10 @@ static json_t *final_answer(const json_t *rec)
 {
     json_t *out = json_deep_copy(json_object_get(rec, "outcome"));
     json_object_set_new(out, "results",
-                        json_pack("{s:{s:O?, s:O}}", "manual", "ticket",
+                        json_pack("{s:{s:O?, s:O, s:O?}}", "manual", "ticket",
                                   json_object_get(rec, "ticket"), "stages",
-                                  json_object_get(rec, "stages")));
+                                  json_object_get(rec, "stages"), "validation",
+                                  json_object_get(rec, "validation")));
     return out;
 }
 
@@ -503,8 +531,6 @@ static bool advance(manual_t *m, json_t *rec, int64_t now)
     const json_t *t = json_object_get(rec, "ticket");
     const char *tid = json_string_value(json_object_get(t, "id"));
     const char *url = json_string_value(json_object_get(t, "url"));
-    const char *analyzer =
-        json_string_value(json_object_get(json_object_get(m->config, "validation"), "analyzer"));
     const char *outcome =
         json_string_value(json_object_get(json_object_get(rec, "outcome"), "status_text"));
     if (!changed)
@@ -514,9 +540,11 @@ static bool advance(manual_t *m, json_t *rec, int64_t now)
             processing("manual: ticket %s opened for IT staff: %s", tid, url ? url : ""));
     else if (strcmp(now_stage, "resolved") == 0)
         say(m, rec, now, processing("manual: ticket %s resolved by IT staff", tid));
+    else if (strcmp(now_stage, "validating") == 0 && m->approval_role)
+        say(m, rec, now, manual_validation_ask(rec, m->approval_role, m->a->cfg.site));
     else if (strcmp(now_stage, "validating") == 0)
         say(m, rec, now,
-            processing("manual: ticket %s resolved, validation by %s running", tid, analyzer));
+            processing("manual: ticket %s resolved, validation by %s running", tid, m->analyzer));
     else if (strcmp(now_stage, "done") == 0)
         say(m, rec, now,
             processing("manual: %s; closing ticket %s", outcome, tid ? tid : "(none)"));
@@ -610,10 +638,9 @@ int adapter_manual_bind(adapter_t *a, fs_err_t *e)
     if (!m)
         return 0;
     const char *tname = json_string_value(json_object_get(m->config, "ticketing"));
-    const char *cname =
-        json_string_value(json_object_get(json_object_get(m->config, "validation"), "analyzer"));
     if (own_connector(a, tname, "responder", &m->ticket_plugin, &m->ticket_state, e) != 0 ||
-        own_connector(a, cname, "analyzer", &m->check_plugin, &m->check_state, e) != 0)
+        (m->analyzer &&
+         own_connector(a, m->analyzer, "analyzer", &m->check_plugin, &m->check_state, e) != 0))
         return -1;
     m->a = a;
     /* Closed before the restart but perhaps not journaled: answer again. */
@@ -650,6 +677,14 @@ void adapter_manual_context(adapter_t *a, const json_t *body)
         json_pack("{s:O?, s:O?, s:O?, s:O?}", "case_id", json_object_get(body, "case_id"),
                   "case_url", json_object_get(body, "case_url"), "playbook",
                   json_object_get(body, "playbook"), "step", json_object_get(body, "step")));
+    /* A person's decision on the validation (docs/protocol.md §5.4): the
+       lane applies it to the command waiting in stage validating. */
+    const json_t *decision = json_object_get(body, "validation");
+    if (json_is_object(decision) && json_object_get(decision, "decided")) {
+        if (json_object_size(m->decisions) >= 4 * MANUAL_MAX_ACTIVE)
+            json_object_clear(m->decisions); /* for commands no longer waiting */
+        json_object_set(m->decisions, id, (json_t *)decision);
+    }
     pthread_mutex_unlock(&m->lock);
 }
 

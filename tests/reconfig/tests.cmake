@@ -10,3 +10,5 @@ set_tests_properties(test_cacao PROPERTIES LABELS "unit;reconfig")
 fedsoar_script_test(manual_redmine reconfig reconfig/manual_redmine.sh 240)
 # Cortex job directories through the exec analyzer (16.3): input.json, files, output.json, NAME.json definitions, errorMessage kept, secrets scrubbed.
 fedsoar_script_test(cortex_exec reconfig reconfig/cortex_exec.sh 180)
+# The manual actuator validated by a person (16.1): an approval on the case (role validator), approve -> 200 / deny -> 500 with the reason, kill -9 of adapter and broker while it is open.
+fedsoar_script_test(manual_validator reconfig reconfig/manual_validator.sh 240)
