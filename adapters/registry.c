@@ -20,6 +20,8 @@ extern const adapter_plugin_t connector_exec, connector_cortex, connector_virust
 /* actuators/ */
 extern const adapter_plugin_t actuator_record_only, actuator_slpf_nft, actuator_crowdstrike_falcon,
     actuator_defender_endpoint, actuator_openc2_https, actuator_panos, actuator_manual;
+/* IBM QRadar (issue 17.1) */
+extern const adapter_plugin_t source_qradar_offenses, connector_qradar_close_offense;
 
 static const adapter_plugin_t *const registry[] = {
     &source_crowdstrike_alerts,
@@ -32,6 +34,7 @@ static const adapter_plugin_t *const registry[] = {
     &source_sentinelone_threats,
     &source_splunk_export,
     &source_tenable_vulns,
+    &source_qradar_offenses,
     &source_file_tail,
     &source_syslog,
     &source_webhook,
@@ -53,6 +56,7 @@ static const adapter_plugin_t *const registry[] = {
     &connector_crowdstrike_host_context,
     &connector_okta_user_context,
     &connector_entra_user_context,
+    &connector_qradar_close_offense,
     &actuator_record_only,
     &actuator_slpf_nft,
     &actuator_crowdstrike_falcon,

@@ -23,3 +23,5 @@ fedsoar_script_test(trigger_mappings connectors connectors/trigger_mappings.sh 6
 fedsoar_script_test(connector_tenable connectors connectors/tenable.sh 180)
 # Playbooks on the new classes: 5001, 5019 and a MISP indicator (class 0) each start their playbook.
 fedsoar_script_test(trigger_classes connectors connectors/trigger_classes.sh 120)
+# IBM QRadar (issue 17.1): qradar-offenses (Range paging, checkpoint, 429/503, restart) and qradar-close-offense.
+fedsoar_script_test(connector_qradar connectors connectors/qradar.sh 180)

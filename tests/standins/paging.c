@@ -12,7 +12,8 @@
    after)} from these options (templates): "where" (a condition on item), "after":
     {"key", "value"} (skip up to and including the record whose key is value: Okta's
     cursor), "order" ("desc"/"DESCENDING": newest last in the dataset comes first),
-    "offset", "limit", "all": true (unreleased records too). */
+    "offset", "limit" (or "until": the last index, inclusive, as in QRadar's
+    Range: items=A-B), "all": true (unreleased records too). */
 #include "common.h"
 #include "standin.h"
 
@@ -159,6 +160,8 @@ int paging_list(standin_t *s, const json_t *step, json_t *vars)
     long long total = (long long)json_array_size(match);
     long long offset = int_opt(s, step, "offset", 0, vars);
     long long limit = int_opt(s, step, "limit", total, vars);
+    if (json_object_get(step, "until"))
+        limit = int_opt(s, step, "until", offset - 1, vars) - offset + 1;
     json_t *page = json_array();
     for (long long i = offset; i >= 0 && i < offset + limit && i < total; i++)
         json_array_append(page, json_array_get(match, (size_t)i));
