@@ -446,13 +446,16 @@ static void apply_value_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *o
     reject(c, r, r->from[0].text, why);
 }
 
-/* A rule with a jq program (rare, under the process-wide lock). */
+/* A rule with a jq program (rare, under the process-wide lock).  A program
+   that reads the whole record (no `from`) is named by the field it
+   computes; null, no output or a jq error is then "missing" for `required`,
+   as for a field read from the record. */
 static void apply_jq_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out)
 {
     fs_err_t fe;
     size_t which = 0;
     json_t *src = r->nfrom ? from_value(r, in, &which) : json_incref(in);
-    const char *field = r->nfrom ? r->from[which].text : "(record)";
+    const char *field = r->nfrom ? r->from[which].text : r->to.text;
     if (!src) {
         if (r->required)
             reject(c, r, r->from[0].text, "required field is missing");
@@ -461,12 +464,17 @@ static void apply_jq_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out)
     json_t *v = jq_first(r->jq, src, &fe);
     json_decref(src);
     if (!v) {
-        if (r->required)
-            reject(c, r, field, fe.text);
+        if (r->required) {
+            char why[400];
+            snprintf(why, sizeof why, "required field is missing (%s)", fe.text);
+            reject(c, r, field, r->nfrom ? fe.text : why);
+        }
         return;
     }
     if (json_is_null(v)) {
         json_decref(v);
+        if (r->required)
+            reject(c, r, field, "required field is missing (the jq program gave null)");
         return;
     }
     fe.text[0] = '\0';

@@ -295,7 +295,7 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
     if (r->dflt && !r->map && !r->nranges)
         return nz_load_fail(L, where, "\"default\" needs \"map\" or \"ranges\"");
     if (r->required && !r->nfrom && !r->jq)
-        return nz_load_fail(L, where, "\"required\" needs \"from\"");
+        return nz_load_fail(L, where, "\"required\" needs \"from\" or \"jq\"");
     return 0;
 }
 

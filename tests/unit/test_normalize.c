@@ -491,6 +491,92 @@ static void test_loader_errors(void)
     rmdir(dir);
 }
 
+/* ---- `required` on a jq rule: null, no output or an error is missing ------- */
+
+static void test_required_jq(void)
+{
+    char dir[] = "/tmp/fedsoar-nz-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/jq.required.json", dir);
+    /* uid computed from the whole record (no "from"), one from a field, and
+       an optional one that may be null */
+    const char *text =
+        "{\"source\": \"jq.required\", \"product\": {\"name\": \"X\", \"vendor_name\": \"Y\"},\n"
+        " \"rules\": [\n"
+        "  {\"to\": \"class_uid\", \"value\": 2004},\n"
+        "  {\"from\": \"ts\", \"to\": \"time\", \"fn\": \"time\", \"unit\": \"s\", \"required\": "
+        "true},\n"
+        "  {\"to\": \"metadata.original_event_uid\", \"required\": true,\n"
+        "   \"jq\": \"if (.a | type) == \\\"string\\\" then .a + \\\":\\\" + (.b | tostring) "
+        "else null end\"},\n"
+        "  {\"from\": \"tags\", \"to\": \"finding_info.uid\", \"required\": true, \"jq\": "
+        "\".[]? | select(startswith(\\\"id:\\\"))\"},\n"
+        "  {\"to\": \"message\", \"jq\": \".note\"},\n"
+        "  {\"from\": \"a\", \"drop\": true}, {\"from\": \"b\", \"drop\": true}\n"
+        " ]}\n";
+    fs_err_t e;
+    CHECK(fs_file_write_atomic(path, text, strlen(text), 0644, &e) == 0);
+    normalizer_t *n = normalizer_new(dir, &e);
+    CHECK(n != NULL);
+    if (!n) {
+        fprintf(stderr, "%s\n", e.text);
+        remove(path);
+        rmdir(dir);
+        return;
+    }
+    got_t g;
+    /* every computed field there: kept; the optional null one is simply absent */
+    const char *ok = "{\"ts\": 1741684440, \"a\": \"x\", \"b\": 7, \"tags\": [\"t\", \"id:9\"]}";
+    CHECK_INT(run_buf(n, "jq.required", ok, strlen(ok), &g), 0);
+    CHECK_INT(json_array_size(g.events), 1);
+    CHECK_STR(str_at(json_array_get(g.events, 0), "metadata.original_event_uid"), "x:7");
+    CHECK_STR(str_at(json_array_get(g.events, 0), "finding_info.uid"), "id:9");
+    CHECK(json_object_get(json_array_get(g.events, 0), "message") == NULL);
+    json_decref(g.events);
+
+    /* the whole-record program gives null: dead letter naming its target */
+    const char *no_a = "{\"ts\": 1741684440, \"b\": 7, \"tags\": [\"id:9\"]}";
+    CHECK_INT(run_buf(n, "jq.required", no_a, strlen(no_a), &g), 1);
+    CHECK_INT(json_array_size(g.events), 0);
+    CHECK_INT(g.rejects, 1);
+    CHECK(strstr(g.last_reason, "field metadata.original_event_uid: required field is missing") !=
+          NULL);
+    CHECK(strstr(g.last_reason, "null") != NULL);
+    CHECK(strstr(g.last_reason, "rules[2]") != NULL);
+    json_decref(g.events);
+
+    /* a program over a present field that gives no output: named by the field */
+    const char *no_id = "{\"ts\": 1741684440, \"a\": \"x\", \"b\": 7, \"tags\": [\"t\"]}";
+    CHECK_INT(run_buf(n, "jq.required", no_id, strlen(no_id), &g), 1);
+    CHECK_INT(g.rejects, 1);
+    CHECK(strstr(g.last_reason, "field tags:") != NULL);
+    CHECK(strstr(g.last_reason, "rules[3]") != NULL);
+    json_decref(g.events);
+
+    /* ... and one that gives null over a present field */
+    const char *null_id = "{\"ts\": 1741684440, \"a\": \"x\", \"b\": 7, \"tags\": \"id:1\"}";
+    CHECK_INT(run_buf(n, "jq.required", null_id, strlen(null_id), &g), 1);
+    CHECK_INT(g.rejects, 1);
+    CHECK(strstr(g.last_reason, "field tags:") != NULL);
+    json_decref(g.events);
+
+    /* the good record after a bad one is still kept */
+    char two[256];
+    snprintf(two, sizeof two, "%s\n%s", no_a, ok);
+    CHECK_INT(run_buf(n, "jq.required", two, strlen(two), &g), 1);
+    CHECK_INT(json_array_size(g.events), 1);
+    CHECK_INT(g.last_record, 1);
+    json_decref(g.events);
+
+    normalizer_destroy(&n);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     char dir[1024];
@@ -511,6 +597,7 @@ int main(void)
     test_line_and_xml_sources(n);
     test_malformed(n);
     test_loader_errors();
+    test_required_jq();
     normalizer_destroy(&n);
     CHECK(n == NULL);
     normalizer_destroy(&n); /* idempotent */
