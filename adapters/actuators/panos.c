@@ -17,11 +17,22 @@
     idempotent (set/delete of the same object, commit), so a 5xx is retried.
     Config (actuator_config.panos): base_url, api_token_file | api_token_env,
     address_group (required), vsys ("vsys1"), object_prefix ("fedsoar-"),
-    commit (true).  The admin role needs XML API: Configuration + Commit. */
+    commit (true), commit_timeout_s (120).  The admin role needs XML API:
+    Configuration + Commit + Operational Requests (show jobs).
+
+    A commit is a job: the device answers its id at once and applies the
+    configuration in the background.  The job is polled
+      POST /api/ type=op&cmd=<show><jobs><id>N</id></jobs></show>
+    (0.5 s, doubling to 5 s, until commit_timeout_s) until its status is FIN;
+    its result (OK or FAIL, with the device's detail lines) is the OpenC2
+    response: 200 only when the rule is committed, 500 with the details when
+    the commit failed or did not finish in time (the candidate configuration
+    then holds the change; the next commit, ours or an admin's, applies it). */
 #include "connector_support.h"
 #include "vendor_parsers.h"
 
 #include <arpa/inet.h>
+#include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +43,7 @@ typedef struct {
                 */
     char group[64], prefix[32];
     bool commit;
+    long commit_timeout_ms;
 } panos_t;
 
 /* The text of the first <tag>…</tag> after p (entities left as sent). */
@@ -72,6 +84,42 @@ int panos_parse_response(const char *body, size_t len, char *msg, size_t msg_siz
         if (*p == '\n' || *p == '\r' || *p == '<' || *p == '>')
             *p = ' ';
     return ok ? 0 : -1;
+}
+
+int panos_parse_job(const char *body, size_t len, char *status, size_t status_size, char *result,
+                    size_t result_size, char *details, size_t details_size)
+{
+    status[0] = result[0] = details[0] = '\0';
+    char msg[256], none[8];
+    if (panos_parse_response(body, len, msg, sizeof msg, none, sizeof none) != 0)
+        return snprintf(details, details_size, "%s", msg[0] ? msg : "the device refused"), -1;
+    const char *job = memmem(body, len, "<job>", 5);
+    const char *end = job ? memmem(job, len - (size_t)(job - body), "</job>", 6) : NULL;
+    if (!job || !end)
+        return snprintf(details, details_size, "no <job> in the answer"), -1;
+    size_t jl = (size_t)(end - job);
+    xml_text(job, jl, "status", status, status_size);
+    xml_text(job, jl, "result", result, result_size);
+    /* every <line> of <details>, joined with "; " */
+    const char *d = memmem(job, jl, "<details>", 9);
+    size_t used = 0;
+    while (d && used + 1 < details_size) {
+        const char *l = memmem(d, jl - (size_t)(d - job), "<line>", 6);
+        const char *le = l ? memmem(l, jl - (size_t)(l - job), "</line>", 7) : NULL;
+        if (!l || !le)
+            break;
+        l += 6;
+        int n = snprintf(details + used, details_size - used, "%s%.*s", used ? "; " : "",
+                         (int)(le - l), l);
+        used = n > 0 && (size_t)n < details_size - used ? used + (size_t)n : details_size - 1;
+        d = le;
+    }
+    for (char *c = details; *c; c++) /* one line, no markup from the device */
+        if (*c == '\n' || *c == '\r' || *c == '<' || *c == '>')
+            *c = ' ';
+    if (!status[0])
+        return snprintf(details, details_size, "the job has no <status>"), -1;
+    return 0;
 }
 
 static void cleanup(void **state_p)
@@ -122,6 +170,8 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     snprintf(p->group, sizeof p->group, "%s", group);
     snprintf(p->prefix, sizeof p->prefix, "%s", prefix ? prefix : "fedsoar-");
     p->commit = !json_is_false(json_object_get(config, "commit"));
+    json_t *ct = json_object_get(config, "commit_timeout_s");
+    p->commit_timeout_ms = (json_is_integer(ct) ? (long)json_integer_value(ct) : 120) * 1000;
     return p;
 }
 
@@ -185,6 +235,54 @@ static bool parse_net(const char *s, char *cidr, size_t csize, char *name, size_
     return true;
 }
 
+/* Polls commit job `job` until FIN.  0 when its result is OK; -1 with err
+   (the result and the device's details, or the timeout). */
+static int wait_commit(panos_t *p, const char *job, char *err, size_t err_size)
+{
+    if (!job[0] || strspn(job, "0123456789") != strlen(job))
+        return 0; /* nothing to commit ("There are no changes to commit"): no job */
+    char form[160], status[32], result[32], details[400];
+    snprintf(form, sizeof form,
+             "type=op&cmd=%%3Cshow%%3E%%3Cjobs%%3E%%3Cid%%3E%s%%3C%%2Fid%%3E%%3C%%2Fjobs%%3E%%3C%%"
+             "2Fshow%%3E",
+             job);
+    int64_t deadline = fs_now_ms() + p->commit_timeout_ms;
+    long wait = 500;
+    for (int polls = 1;; polls++) {
+        http_response_t r;
+        fs_err_t e = {0};
+        int rc = http_client_request(p->http, "POST", "/api/", form, HTTP_IDEMPOTENT | HTTP_FORM,
+                                     &r, &e);
+        if (rc != 0) {
+            http_response_clear(&r);
+            return snprintf(err, err_size, "commit job %s: %s", job, e.text), -1;
+        }
+        rc = panos_parse_job(r.body, r.len, status, sizeof status, result, sizeof result, details,
+                             sizeof details);
+        http_response_clear(&r);
+        if (rc != 0)
+            return snprintf(err, err_size, "commit job %s: %s", job, details), -1;
+        if (strcmp(status, "FIN") == 0) {
+            fs_log(FS_LOG_INFO, "actuator", "panos_commit_done", "job=%s result=%s polls=%d", job,
+                   result, polls);
+            if (strcmp(result, "OK") == 0)
+                return 0;
+            return snprintf(err, err_size, "commit job %s finished %s: %s", job,
+                            result[0] ? result : "without a result",
+                            details[0] ? details : "(no details)"),
+                   -1;
+        }
+        if (fs_now_ms() + wait > deadline)
+            return snprintf(err, err_size,
+                            "commit job %s not finished after %ld s (status %s): the change is in "
+                            "the candidate configuration, not yet running",
+                            job, p->commit_timeout_ms / 1000, status),
+                   -1;
+        zclock_sleep((int)wait);
+        wait = wait * 2 > 5000 ? 5000 : wait * 2;
+    }
+}
+
 static json_t *execute(void *state, const json_t *cmd)
 {
     panos_t *p = state;
@@ -222,10 +320,12 @@ static json_t *execute(void *state, const json_t *cmd)
     if (rc == 0 && p->commit)
         rc =
             api(p, "type=commit&cmd=%3Ccommit%3E%3C%2Fcommit%3E", job, sizeof job, err, sizeof err);
+    if (rc == 0 && p->commit)
+        rc = wait_commit(p, job, err, sizeof err);
     json_t *res = rc != 0 ? openc2_status(500, "panos: %s", err)
-                          : openc2_status(200, "%s %s in address group %s%s%s",
+                          : openc2_status(200, "%s %s in address group %s%s%s%s",
                                           deny ? "blocked" : "unblocked", cidr, p->group,
-                                          job[0] ? ", commit job " : "", job);
+                                          job[0] ? ", commit job " : "", job, job[0] ? " OK" : "");
     fs_log(FS_LOG_INFO, "actuator", "panos_action", "action=%s net=%s group=%s status=%lld", action,
            cidr, p->group, (long long)json_integer_value(json_object_get(res, "status")));
     return res;
@@ -233,11 +333,9 @@ static json_t *execute(void *state, const json_t *cmd)
 
 /* The written schema of its config (issue 11.4; docs/connectors.md). */
 static const fs_schema_field_t panos_fields[] = {
-    FS_REQUIRED("address_group", FS_S_STRING_LEN(1, 63)),
-    FS_FIELD("vsys", FS_S_STRING_LEN(1, 31)),
-    FS_FIELD("object_prefix", FS_S_STRING_LEN(1, 31)),
-    FS_FIELD("commit", FS_S_BOOL),
-    FS_FIELDS_END,
+    FS_REQUIRED("address_group", FS_S_STRING_LEN(1, 63)), FS_FIELD("vsys", FS_S_STRING_LEN(1, 31)),
+    FS_FIELD("object_prefix", FS_S_STRING_LEN(1, 31)),    FS_FIELD("commit", FS_S_BOOL),
+    FS_FIELD("commit_timeout_s", FS_S_INT(1, 3600)),      FS_FIELDS_END,
 };
 static const fs_schema_t panos_schema = {.type = FS_SCHEMA_OBJECT,
                                          .fields = {panos_fields, http_client_fields}};

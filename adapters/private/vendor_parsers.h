@@ -103,6 +103,11 @@ json_t *tenable_parse_chunk(const char *body, size_t len, fs_err_t *e);
    line, job the commit <job> id ("" when none). */
 int panos_parse_response(const char *body, size_t len, char *msg, size_t msg_size, char *job,
                          size_t job_size);
+/* The answer to type=op show jobs id N: the job's <status> (ACT, PEND, FIN),
+   its <result> (OK, FAIL, PEND) and its <details> lines joined with "; ".
+   0, or -1 with details saying why (the device refused, no <job>). */
+int panos_parse_job(const char *body, size_t len, char *status, size_t status_size, char *result,
+                    size_t result_size, char *details, size_t details_size);
 
 /* A Teams webhook answer: 0 when the card was taken (200 "1" or empty,
    202), else -1 with why (one line, at most 120 bytes of the answer). */

@@ -3,6 +3,9 @@
 # broker running a playbook: deny ipv4_net puts an address object into the
 # block group and commits, allow ipv4_net takes it out again; the key goes
 # in X-PAN-KEY, never in a URL or a log; query features shows deny/allow ipv4_net.
+# Every commit is a job polled to completion (type=op show jobs: ACT, then FIN):
+# the first one fails (the stand-in's commit-fail-once) and the OpenC2 response
+# says so with the device's details; the others finish OK and say so.
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool curl
 STANDIN="$BIN/../tests/vendor_standin"
@@ -10,7 +13,7 @@ VPORT=$(free_port)
 KEY="pan-key-$RANDOM$RANDOM-K3y"
 printf '%s\n' "$KEY" >"$WORK/pan_key"
 "$STANDIN" --port "$VPORT" --cases "$SRC/tests/fixtures/connectors" --fixtures "$SRC/tests/fixtures/vendors" --record "$WORK/actions.jsonl" \
-    --api-token "$KEY" --username fedsoar-api --client-secret pan-admin-pass >>"$WORK/standin.log" 2>&1 &
+    --fault commit-fail-once --api-token "$KEY" --username fedsoar-api --client-secret pan-admin-pass >>"$WORK/standin.log" 2>&1 &
 PIDS+=("$!")
 wait_for 10 "stand-in listening" curl -sf "http://127.0.0.1:$VPORT/_standin/stats"
 V="http://127.0.0.1:$VPORT"
@@ -30,7 +33,7 @@ cat >"$WORK/playbooks/block.json" <<'JSON'
   "description": "Connector test: deny two networks, then allow one of them again.",
   "trigger": {"class_uid": [2004], "filter": ".source == \"splunk.notable\""},
   "steps": [
-    {"id": "deny1", "type": "openc2", "site": "alpha", "command": {"action": "deny", "target": {"ipv4_net": "203.0.113.66"}}},
+    {"id": "deny1", "type": "openc2", "site": "alpha", "on_error": "continue", "command": {"action": "deny", "target": {"ipv4_net": "203.0.113.66"}}},
     {"id": "deny2", "type": "openc2", "site": "alpha", "command": {"action": "deny", "target": {"ipv4_net": "198.51.100.0/24"}}},
     {"id": "allow1", "type": "openc2", "site": "alpha", "command": {"action": "allow", "target": {"ipv4_net": "203.0.113.66/32"}}}
   ]
@@ -48,6 +51,16 @@ check "203.0.113.66/32 was unblocked once" \
 check "three commits" [ "$(grep -c '"action":"commit"' "$WORK/actions.jsonl")" = 3 ]
 check "after the last commit only 198.51.100.0/24 is in the group" \
     [ "$(tail -n1 "$WORK/actions.jsonl" | jq -c '.groups["fedsoar-block"]')" = '["fedsoar-198.51.100.0_24"]' ]
+check "each commit job was polled until FIN (ACT first, then FIN: 6 polls for 3 jobs)" \
+    [ "$(curl -sf "$V/_standin/stats" | jq .job_polls)" = 6 ]
+check "the first commit job failed at the device (FIN FAIL)" [ "$(grep -c '"action":"commit_failed","job":"1"' "$WORK/actions.jsonl")" = 1 ]
+wait_for 20 "the run finished" bash -c "\"$BIN/fedsoarctl\" --keys '$KEYS' --control '$CTL_EP' runs show 1 --json 2>/dev/null | grep -q 'commit job 3 OK'"
+"$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP" runs show 1 --json >"$WORK/run.json"
+check "deny1's OpenC2 response is 500 with the job's result and details" \
+    grep -q 'commit job 1 finished FAIL: Validation Error:; address-group -&gt; fedsoar-block is invalid; Commit failed' "$WORK/run.json"
+check "deny2's and allow1's responses say their commit jobs finished OK" \
+    bash -c "grep -q 'blocked 198.51.100.0/24 in address group fedsoar-block, commit job 2 OK' '$WORK/run.json' && grep -q 'unblocked 203.0.113.66/32 in address group fedsoar-block, commit job 3 OK' '$WORK/run.json'"
+check "the adapter logged each job's end" [ "$(grep -c 'event=panos_commit_done' "$WORK/alpha.log")" = 3 ]
 check "features: exactly deny/allow ipv4_net" \
     [ "$(ctl sites --json | jq -cS '.alpha.capabilities.pairs')" = '{"allow":["ipv4_net"],"deny":["ipv4_net"],"query":["features"]}' ]
 check "the key never travelled in a URL" bash -c "! grep -q 'key=' '$WORK/standin.log'"
