@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+/* threat intelligence platforms and sandboxes (issue 17.1) */
+extern const adapter_plugin_t source_misp_events, source_threatstream_indicators,
+    connector_misp_search, connector_threatstream_lookup;
 /* sources/ */
 extern const adapter_plugin_t source_crowdstrike_alerts, source_okta_logs, source_graph_alerts,
     source_mde_alerts, source_entra_signins, source_entra_audits, source_sentinel_incidents,
@@ -39,6 +42,8 @@ static const adapter_plugin_t *const registry[] = {
     &source_syslog,
     &source_webhook,
     &source_splunk_webhook,
+    &source_misp_events,
+    &source_threatstream_indicators,
     &source_replay, /* internal: --replay and the config's "replay" */
     &connector_exec,
     &connector_cortex,
@@ -52,6 +57,8 @@ static const adapter_plugin_t *const registry[] = {
     &connector_teams_message,
     &connector_servicenow_incident,
     &connector_redmine_issue,
+    &connector_misp_search,
+    &connector_threatstream_lookup,
     &connector_http_json,
     &connector_crowdstrike_host_context,
     &connector_okta_user_context,

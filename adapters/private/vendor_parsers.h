@@ -180,4 +180,29 @@ const char *entra_member_name(const json_t *obj);
    it is not an object. */
 json_t *entra_signin_summary(const json_t *signin);
 
+/* ---- threat intelligence (issue 17.1) ---------------------------------------- */
+
+/* MISP POST /events/restSearch answer → its Event objects (a new array;
+   each borrowed from nothing: the caller owns the array and its members).
+   NULL with e set when there is no response array or an element has no
+   Event object. */
+json_t *misp_events_page(const char *body, size_t len, fs_err_t *e);
+/* One MISP event (or {"Event": {...}}) → its attributes, those of its
+   objects included, each a copy carrying the event's summary under "Event"
+   (uuid, info, threat_level_id, Orgc, Tag, ...); only to_ids ones when
+   to_ids_only.  Caller owns; never NULL. */
+json_t *misp_event_attributes(const json_t *event, bool to_ids_only);
+/* MISP POST /attributes/restSearch answer → [{"type", "value", "to_ids",
+   "tags", "category", "uuid", "event_uuid", "event_info"}].  NULL with e
+   set when response.Attribute is missing or an element lacks value/type. */
+json_t *misp_attributes_page(const char *body, size_t len, fs_err_t *e);
+/* The misp-search result from those summaries (borrowed). Caller owns. */
+json_t *misp_search_summary(const json_t *attributes, bool truncated);
+/* ThreatStream GET /api/v2/intelligence/ answer → its objects (caller
+   owns); *more when meta.next is set, *total meta.total_count (or -1).
+   NULL with e set when objects is missing or an element has no value. */
+json_t *threatstream_page(const char *body, size_t len, bool *more, json_int_t *total, fs_err_t *e);
+/* One ThreatStream indicator → the analyzer's summary of it. Caller owns. */
+json_t *threatstream_indicator_summary(const json_t *ind);
+
 #endif

@@ -25,3 +25,9 @@ fedsoar_script_test(connector_tenable connectors connectors/tenable.sh 180)
 fedsoar_script_test(trigger_classes connectors connectors/trigger_classes.sh 120)
 # IBM QRadar (issue 17.1): qradar-offenses (Range paging, checkpoint, 429/503, restart) and qradar-close-offense.
 fedsoar_script_test(connector_qradar connectors connectors/qradar.sh 180)
+# Threat intelligence (issue 17.1): MISP and ThreatStream analyzers (intel_driver runs them as
+# the adapter does) and sources (a real broker and adapter) against their stand-ins.
+add_executable(intel_driver ${CMAKE_CURRENT_SOURCE_DIR}/connectors/intel_driver.c)
+target_link_libraries(intel_driver PRIVATE fedsoar_adapters)
+set_target_properties(intel_driver PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+fedsoar_script_test(connector_intel_tip connectors connectors/intel_tip.sh 240)

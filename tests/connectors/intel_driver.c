@@ -1,0 +1,58 @@
+/*  intel_driver.c — runs one analyzer of the adapter's plugin registry the
+    way the adapter does (init from its config, run per job), for
+    tests/connectors/intel_tip.sh: the HTTP exchanges are real (the
+    vendor stand-in on loopback), only the broker's REQUEST/RESULT
+    envelope is left out.
+
+    usage: intel_driver TYPE CONFIG.json INPUT.json...
+    Prints one JSON line per input: the run's {"status", "result"|"error"},
+    or {"error": "..."} and exit 1 when init fails. */
+#include "plugin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void print_json(json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    printf("%s\n", text ? text : "null");
+    fflush(stdout);
+    free(text);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: intel_driver TYPE CONFIG.json INPUT.json...\n");
+        return 2;
+    }
+    fs_err_t e = {0};
+    const adapter_plugin_t *p = adapter_plugin_find(ADAPTER_PLUGIN_CONNECTOR, argv[1], &e);
+    if (!p) {
+        fprintf(stderr, "no analyzer %s %s\n", argv[1], e.text);
+        return 2;
+    }
+    json_t *cfg = fs_config_load(argv[2], &e);
+    if (!cfg) {
+        fprintf(stderr, "%s\n", e.text);
+        return 2;
+    }
+    void *state = p->init(cfg, "/tmp", &e);
+    json_decref(cfg);
+    if (!state) {
+        json_t *err = json_pack("{s:s}", "error", e.text);
+        print_json(err);
+        json_decref(err);
+        return 1;
+    }
+    for (int i = 3; i < argc; i++) {
+        json_t *input = fs_config_load(argv[i], &e);
+        json_t *res = input ? p->run(state, input)
+                            : json_pack("{s:s, s:s}", "status", "error", "error", e.text);
+        print_json(res);
+        json_decref(res);
+        json_decref(input);
+    }
+    p->cleanup(&state);
+    return 0;
+}
