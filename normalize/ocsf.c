@@ -2,7 +2,9 @@
     mapping to repeat them: type_uid = class_uid * 100 + activity_id, and the
     caption siblings (class_name, category_name, activity_name, type_name,
     severity) of the ids a mapping set.  Only the classes fedsoar maps are
-    listed; an unknown id keeps its number and gets no caption. */
+    listed (names as in the OCSF 1.8.0 schema; every class_uid a shipped
+    mapping sets must be here, test_normalize checks it); an unknown id
+    keeps its number and gets no caption. */
 #include "internal.h"
 
 #include <pthread.h>
@@ -22,6 +24,7 @@ static const cls_t classes[] = {
      1,
      "Process Activity",
      {"Unknown", "Launch", "Terminate", "Open", "Inject", "Set User ID"}},
+    {2002, 2, "Vulnerability Finding", {"Unknown", "Create", "Update", "Close"}},
     {2004, 2, "Detection Finding", {"Unknown", "Create", "Update", "Close"}},
     {2005, 2, "Incident Finding", {"Unknown", "Create", "Update", "Close"}},
     {3001,
@@ -56,6 +59,8 @@ static const cls_t classes[] = {
      {"Unknown", "Connect", "Delete", "Get", "Head", "Options", "Post", "Put", "Trace", "Patch"}},
     {4003, 4, "DNS Activity", {"Unknown", "Query", "Response", NULL, NULL, NULL, "Traffic"}},
     {4009, 4, "Email Activity", {"Unknown", "Send", "Receive", "Scan", "Trace"}},
+    {5001, 5, "Device Inventory Info", {"Unknown", "Log", "Collect"}},
+    {5019, 5, "Device Config State Change", {"Unknown", "Log", "Collect"}},
     {6003, 6, "API Activity", {"Unknown", "Create", "Read", "Update", "Delete"}},
 };
 

@@ -125,6 +125,14 @@ static void check_envelope(json_t *ev, const char *source)
     CHECK(str_at(ev, "raw_data") != NULL);
     long long cls = int_at(ev, "class_uid"), act = int_at(ev, "activity_id");
     CHECK_INT(int_at(ev, "type_uid"), cls * 100 + act);
+    /* every class a mapping uses is in the caption table (normalize/ocsf.c) */
+    if (!str_at(ev, "class_name") || !str_at(ev, "type_name") || !str_at(ev, "category_name") ||
+        !str_at(ev, "activity_name"))
+        fprintf(stderr, "%s: class %lld activity %lld has no caption\n", source, cls, act);
+    CHECK(str_at(ev, "class_name") != NULL);
+    CHECK(str_at(ev, "category_name") != NULL);
+    CHECK(str_at(ev, "activity_name") != NULL);
+    CHECK(str_at(ev, "type_name") != NULL);
     CHECK(int_at(ev, "time") > 946684800000LL); /* after 2000-01-01, in ms */
     CHECK(int_at(ev, "severity_id") >= 0);
 }
