@@ -121,6 +121,11 @@ check "exactly 34 events at the broker" stat_is .events.total 34
 added=$(grep -ho 'event=source_polled [^ ]* [^ ]* [^ ]* events=[0-9]*' "$WORK/alpha.log" | sed 's/.*events=//' | paste -sd+ | bc)
 check "the adapter added exactly 34 events to its outbox ($added)" [ "$added" = 34 ]
 check "no record was rejected" [ "$(grep -c record_rejected "$WORK/alpha.log")" = 0 ]
+# CrowdStrike's after-token paging (issue 17.1): with page_size 2 the stand-in
+# answers meta.pagination.after while more ids follow; the source must follow
+# the token (never an offset) and lose or repeat nothing (the 34 above).
+check "CrowdStrike ids were paged by the after token (several pages)" [ "$(standin_stat after_pages)" -ge 3 ]
+check "... and never by an offset past the first page" [ "$(curl -sf "$V/_standin/stats" | jq '.offset_pages // 0')" = 0 ]
 check "contain was not repeated after the restart" [ "$(grep -c '"action":"contain"' "$WORK/actions.jsonl")" = 1 ]
 
 # Secrets never reach a log line.
