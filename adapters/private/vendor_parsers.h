@@ -182,8 +182,8 @@ json_t *entra_signin_summary(const json_t *signin);
 
 /* ---- threat intelligence (issue 17.1) ---------------------------------------- */
 
-/* MISP POST /events/restSearch answer → its Event objects (a new array;
-   each borrowed from nothing: the caller owns the array and its members).
+/* MISP POST /events/restSearch answer → its Event objects (a new array
+   the caller owns, holding its own references to them).
    NULL with e set when there is no response array or an element has no
    Event object. */
 json_t *misp_events_page(const char *body, size_t len, fs_err_t *e);
