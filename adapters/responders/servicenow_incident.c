@@ -7,7 +7,16 @@
    create leaves out.  Result {"sys_id", "number", "state", "action": "created"|"updated"}. Auth:
    basic (username + password_file|password_env, the default) or oauth2 (client credentials at
    /oauth_token.do).  Creating is not idempotent, so a 5xx is not retried; an update is (PATCH sets
-   fields). */
+   fields).
+
+   It also speaks the ticket contract of the manual actuator (docs/connectors.md, "Ticket
+   contract"), chosen by input "op":
+      create  as above; "case_id" goes to correlation_id (the field ServiceNow keeps for an
+              outside system's id), correlation_display "fedsoar"; the result adds "id" (the
+              sys_id) and "url" (the incident's form)
+      get     GET   /api/now/table/{table}/{id}  → "state": open | resolved (6) | closed (7, 8)
+      close   PATCH state 7, close_code (config, "Solved (Permanently)"), close_notes = "notes"
+   "id" is the sys_id in get/close. */
 #include "connector_support.h"
 #include "vendor_parsers.h"
 
@@ -15,6 +24,7 @@
 #include <string.h>
 
 #define SN_FIELDS "sysparm_fields=sys_id%2Cnumber%2Cstate&sysparm_exclude_reference_link=true"
+#define SN_CLOSE_CODE "Solved (Permanently)"
 
 json_t *servicenow_parse_record(const char *body, size_t len, fs_err_t *e)
 {
@@ -91,7 +101,7 @@ static json_t *record_fields(const json_t *input, const json_t *defaults, const 
     json_t *v;
     json_object_foreach((json_t *)input, k, v)
     {
-        if (strcmp(k, "sys_id") == 0)
+        if (strcmp(k, "sys_id") == 0 || strcmp(k, "op") == 0 || strcmp(k, "id") == 0)
             continue;
         if (!json_is_string(v) && !json_is_number(v) && !json_is_boolean(v)) {
             *why = k;
@@ -100,8 +110,17 @@ static json_t *record_fields(const json_t *input, const json_t *defaults, const 
         }
         const char *name = strcmp(k, "summary") == 0 || strcmp(k, "title") == 0
                                ? "short_description"
-                           : strcmp(k, "text") == 0 ? "description"
-                                                    : k;
+                           : strcmp(k, "text") == 0    ? "description"
+                           : strcmp(k, "case_id") == 0 ? "correlation_id"
+                                                       : k;
+        if (strcmp(k, "case_id") == 0) {
+            json_object_set_new(rec, "correlation_display", json_string("fedsoar"));
+            if (json_is_integer(v)) {
+                json_object_set_new(rec, name,
+                                    json_sprintf("%lld", (long long)json_integer_value(v)));
+                continue;
+            }
+        }
         if (!json_object_get(rec, name) || name == k)
             json_object_set(rec, name, v);
     }
@@ -109,9 +128,85 @@ static json_t *record_fields(const json_t *input, const json_t *defaults, const 
     return rec;
 }
 
+static bool sys_id_ok(const char *id)
+{
+    return id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32;
+}
+
+/* op get: the incident's state in the ticket contract's words. */
+static json_t *get_incident(connector_http_t *s, const char *table, const char *sys_id)
+{
+    char url[256];
+    snprintf(url, sizeof url, "/api/now/table/%s/%s?%s", table, sys_id, SN_FIELDS);
+    http_response_t r;
+    fs_err_t e = {0};
+    int rc = http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e);
+    json_t *res;
+    if (rc != 0) {
+        char why[420];
+        servicenow_error_text(r.body ? r.body : "", r.len, why, sizeof why);
+        res = connector_error("%s%s%s", e.text, why[0] ? ": " : "", why);
+    } else {
+        json_t *rec = servicenow_parse_record(r.body, r.len, &e);
+        if (!rec) {
+            res = connector_error("%s", e.text);
+        } else {
+            /* incident_state: 1 New, 2 In Progress, 3 On Hold, 6 Resolved, 7 Closed, 8 Canceled */
+            json_t *st = json_object_get(rec, "state");
+            char code[16] = "";
+            if (json_is_string(st))
+                snprintf(code, sizeof code, "%s", json_string_value(st));
+            else if (json_is_integer(st))
+                snprintf(code, sizeof code, "%lld", (long long)json_integer_value(st));
+            const char *word = strcmp(code, "6") == 0                             ? "resolved"
+                               : strcmp(code, "7") == 0 || strcmp(code, "8") == 0 ? "closed"
+                                                                                  : "open";
+            json_object_set_new(rec, "id", json_string(sys_id));
+            json_object_set_new(rec, "incident_state", json_string(code));
+            json_object_set_new(rec, "state", json_string(word));
+            res = connector_ok(rec);
+        }
+    }
+    http_response_clear(&r);
+    return res;
+}
+
+static json_t *run_record(connector_http_t *s, const json_t *input);
+
 static json_t *run(void *state, const json_t *input)
 {
     connector_http_t *s = state;
+    const char *op = json_string_value(json_object_get(input, "op"));
+    const char *table = json_string_value(json_object_get(s->config, "table"));
+    const char *id = json_string_value(json_object_get(input, "id"));
+    if (!id)
+        id = json_string_value(json_object_get(input, "sys_id"));
+    if (!op || strcmp(op, "create") == 0 || strcmp(op, "update") == 0) {
+        if (op && strcmp(op, "create") == 0 && json_object_get(input, "sys_id"))
+            return connector_error("op \"create\" takes no \"sys_id\"");
+        return run_record(s, input);
+    }
+    if (strcmp(op, "get") != 0 && strcmp(op, "close") != 0)
+        return connector_error("op \"%.40s\": create, get, update or close", op);
+    if (!sys_id_ok(id))
+        return connector_error("op %s needs \"id\": a ServiceNow sys_id (32 hex digits)", op);
+    if (strcmp(op, "get") == 0)
+        return get_incident(s, table ? table : "incident", id);
+    const char *notes = json_string_value(json_object_get(input, "notes"));
+    const char *code = json_string_value(json_object_get(s->config, "close_code"));
+    json_t *patch =
+        json_pack("{s:s, s:s, s:s, s:s}", "sys_id", id, "state", "7", "close_code",
+                  code ? code : SN_CLOSE_CODE, "close_notes", notes ? notes : "closed by fedsoar");
+    json_t *res = run_record(s, patch);
+    json_decref(patch);
+    json_t *out = json_object_get(res, "result");
+    if (out)
+        json_object_set_new(out, "action", json_string("closed"));
+    return res;
+}
+
+static json_t *run_record(connector_http_t *s, const json_t *input)
+{
     const char *table = json_string_value(json_object_get(s->config, "table"));
     const char *sys_id = json_string_value(json_object_get(input, "sys_id"));
     bool update = sys_id != NULL;
@@ -153,6 +248,12 @@ static json_t *run(void *state, const json_t *input)
         json_t *rec = servicenow_parse_record(r.body, r.len, &e);
         if (rec) {
             json_object_set_new(rec, "action", json_string(update ? "updated" : "created"));
+            const char *sid = json_string_value(json_object_get(rec, "sys_id"));
+            json_object_set_new(rec, "id", json_string(sid));
+            json_object_set_new(rec, "url",
+                                json_sprintf("%s/nav_to.do?uri=%s.do%%3Fsys_id%%3D%s",
+                                             http_client_base(s->http), table ? table : "incident",
+                                             sid));
             res = connector_ok(rec);
         } else {
             res = connector_error("%s", e.text);
@@ -166,6 +267,7 @@ static json_t *run(void *state, const json_t *input)
 static const fs_schema_field_t snow_fields[] = {
     FS_FIELD("table", FS_S_STRING_LEN(1, 63)),
     FS_FIELD("defaults", FS_S_MAP(NULL, FS_S_ANY, 0)),
+    FS_FIELD("close_code", FS_S_STRING_LEN(1, 80)),
     FS_FIELD("password_file", FS_S_STRING),
     FS_FIELD("password_env", FS_S_STRING),
     FS_FIELD("password",
@@ -180,7 +282,8 @@ const adapter_plugin_t connector_servicenow_incident = {
     .api_version = ADAPTER_PLUGIN_VERSION,
     .kind = ADAPTER_PLUGIN_CONNECTOR,
     .type = "servicenow-incident",
-    .summary = "responder: open, update or close a ServiceNow incident (Table API)",
+    .summary = "responder: open, read, update or close a ServiceNow incident (Table API); speaks "
+               "the ticket contract (op create/get/close)",
     .init = init,
     .run = run,
     .cleanup = connector_http_cleanup,

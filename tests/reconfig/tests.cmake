@@ -12,3 +12,5 @@ fedsoar_script_test(manual_redmine reconfig reconfig/manual_redmine.sh 240)
 fedsoar_script_test(cortex_exec reconfig reconfig/cortex_exec.sh 180)
 # The manual actuator validated by a person (16.1): an approval on the case (role validator), approve -> 200 / deny -> 500 with the reason, kill -9 of adapter and broker while it is open.
 fedsoar_script_test(manual_validator reconfig reconfig/manual_validator.sh 240)
+# The manual actuator through ServiceNow and Jira (16.1): the ticket contract (create, get, close) of servicenow-incident and jira-issue.
+fedsoar_script_test(manual_servicenow reconfig reconfig/manual_servicenow.sh 240)
