@@ -37,7 +37,7 @@ static json_t *connector_run(void *state, const json_t *input)
 static void lane_init(work_lane_t *l, worker_lane_t *lane, double rate_per_min, bool has_tick)
 {
     l->lane = lane;
-    l->concurrency = 1;
+    l->depth = WORK_LANE_DEPTH;
     l->rate_per_min = rate_per_min;
     l->burst = rate_per_min / 60.0 < 1.0 ? 1.0 : rate_per_min / 60.0;
     l->tokens = l->burst;
@@ -159,27 +159,27 @@ static bool lane_token(work_lane_t *l, int64_t now)
     return l->tokens >= 1.0;
 }
 
-/* Moves the jobs that may start now (their lane and a worker free, a
-   token) to this turn's "started" list; a due tick goes first and is
-   not journaled. Round robin over the lanes, one job per lane per pass. */
+/* Moves the jobs that may go to their lane now (fewer than its depth
+   handed over, a token) to this turn's "started" list; a due tick goes
+   first and is not journaled. Round robin over the lanes, one job per
+   lane per pass. */
 static void dispatch(adapter_t *a)
 {
     struct adapter_work *w = a->work;
     int64_t now = fs_mono_ms();
     bool moved = true;
-    while (moved && w->running < w->threads) {
+    while (moved) {
         moved = false;
-        for (size_t i = 0; i < w->lane_count && w->running < w->threads; i++) {
+        for (size_t i = 0; i < w->lane_count; i++) {
             work_lane_t *l = &w->lanes[i];
-            if (l->running >= l->concurrency)
+            if (l->submitted >= l->depth)
                 continue;
             if (l->tick_due) {
                 worker_job_t *t = worker_job_new(WORKER_JOB_TICK, NULL, NULL, NULL);
                 t->lane = l->lane;
                 t->lane_no = i;
                 l->tick_due = false;
-                l->running++;
-                w->running++;
+                l->submitted++;
                 worker_pool_submit(w->pool, t);
                 moved = true;
                 continue;
@@ -193,8 +193,7 @@ static void dispatch(adapter_t *a)
             w->waiting--;
             if (l->rate_per_min > 0)
                 l->tokens -= 1.0;
-            l->running++;
-            w->running++;
+            l->submitted++;
             j->next = NULL;
             *w->start_end = j;
             w->start_end = &j->next;
@@ -266,8 +265,7 @@ void adapter_work_turn(adapter_t *a)
         return;
     worker_job_t *done;
     while ((done = worker_pool_take(w->results))) {
-        w->lanes[done->lane_no].running--;
-        w->running--;
+        w->lanes[done->lane_no].submitted--;
         if (done->kind == WORKER_JOB_TICK) {
             worker_job_destroy(&done);
             continue;
@@ -315,8 +313,7 @@ void adapter_work_turn(adapter_t *a)
         if (ok) {
             worker_pool_submit(w->pool, j);
         } else {
-            w->lanes[j->lane_no].running--;
-            w->running--;
+            w->lanes[j->lane_no].submitted--;
             zhashx_delete(w->inflight, j->key);
             worker_job_destroy(&j);
         }

@@ -18,13 +18,22 @@
 #include "worker_pool.h"
 
 /* The loop's side of a lane: the jobs that wait for it (received, not
-   journaled: a crash loses them and the broker sends them again), what
-   runs, and its rate limit (a token bucket of one second's worth, at
-   least one token). */
+   journaled: a crash loses them and the broker sends them again), the
+   jobs handed to it (journaled "started": at most WORK_LANE_DEPTH, one
+   running, the others queued behind it in the pool), and its rate limit
+   (a token bucket of one second's worth, at least one token).
+
+   Why a depth and not one at a time: one job at a time per lane means one
+   journal commit (one fsync) per command; handing over up to 32 lets one
+   commit start many while the lane works through the previous ones. The
+   price: after a kill -9, the jobs handed over but not yet begun are
+   answered 500 "interrupted" like the one that was running (never run
+   twice, but not run either). */
+#define WORK_LANE_DEPTH 32
 typedef struct work_lane {
     worker_lane_t *lane;
-    unsigned concurrency, running;
-    double rate_per_min; /* 0: unlimited */
+    unsigned depth, submitted; /* jobs handed to the pool, not back yet */
+    double rate_per_min;       /* 0: unlimited */
     double tokens, burst;
     int64_t tokens_at; /* monotonic ms */
     worker_job_t *waiting, **waiting_end;
@@ -35,7 +44,7 @@ struct adapter_work {
     worker_pool_t *pool;
     zsock_t *results; /* PULL: finished jobs from the workers */
     char endpoint[64];
-    size_t threads, running; /* the pool's threads; jobs submitted, not back */
+    size_t threads;
     /* actuator i is lanes[i]; analyzer/responder i is lanes[actuator_count + i] */
     work_lane_t lanes[ADAPTER_MAX_ACTUATORS + ADAPTER_MAX_CONNECTORS];
     size_t lane_count;

@@ -1,0 +1,374 @@
+/*  bench/commands — the site's command path under load (issue 19.3),
+    through the real adapter (adapter_new/adapter_run in a child process:
+    CURVE, FSP/1 COMMAND/REQUEST, the LMDB command journal with its group
+    commit, the worker pool, record-only actuator), this process playing
+    the broker's ROUTER; each figure beside the raw ZeroMQ CURVE figure
+    measured in the same run (DEALER/ROUTER echo, same body):
+
+    1. a burst of BURST commands sent at once: commands/s from the first
+       send to the last RESPONSE, beside the raw echo of BURST messages;
+    2. isolation from a slow vendor: COMMAND round trips one at a time
+       (p50/p99), alone, and while an analyzer that takes 2 s per call (an
+       exec connector running `sleep 2`) is kept busy with REQUESTs (one
+       always running), in alternating rounds; the ratio of the two p99s.
+
+    bench/commands [BURST [PROBES]]   defaults 10000 2000 */
+#include "adapter.h"
+#include "bench.h"
+#include "fsp.h"
+#include "keys.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return v[(size_t)((double)n * p) < n ? (size_t)((double)n * p) : n - 1];
+}
+
+/* ---- raw ZeroMQ CURVE ---------------------------------------------------------- */
+
+static void echo_actor(zsock_t *pipe, void *args)
+{
+    zsock_t *router = args;
+    zsock_signal(pipe, 0);
+    zpoller_t *p = zpoller_new(pipe, router, NULL);
+    for (;;) {
+        if (zpoller_wait(p, -1) != router)
+            break;
+        zmsg_t *m = zmsg_recv(router);
+        zmsg_send(&m, router);
+    }
+    zpoller_destroy(&p);
+}
+
+/* Round trips one at a time (lat[n]), then a burst of `burst` messages:
+   returns the burst's messages/s. */
+static double raw_curve(const char *keys, const char *body, size_t n, double *lat, size_t burst)
+{
+    fs_err_t e = {0};
+    zcert_t *server = keys_load_secret(keys, NULL, "broker", &e);
+    zcert_t *client = keys_load_secret(keys, "sites", "bench", &e);
+    zsock_t *router = zsock_new(ZMQ_ROUTER);
+    zcert_apply(server, router);
+    zsock_set_curve_server(router, 1);
+    zsock_set_sndhwm(router, 0);
+    zsock_set_rcvhwm(router, 0);
+    int port = zsock_bind(router, "tcp://127.0.0.1:*");
+    zactor_t *actor = zactor_new(echo_actor, router);
+    zsock_t *dealer = zsock_new(ZMQ_DEALER);
+    zcert_apply(client, dealer);
+    zsock_set_curve_serverkey(dealer, zcert_public_txt(server));
+    zsock_set_rcvtimeo(dealer, 5000);
+    zsock_set_sndhwm(dealer, 0);
+    zsock_set_rcvhwm(dealer, 0);
+    zsock_connect(dealer, "tcp://127.0.0.1:%d", port);
+    for (size_t i = 0; i < n + 50; i++) {
+        double t0 = mono();
+        zstr_sendx(dealer, "FSP/1", "COMMAND", body, NULL);
+        zmsg_t *m = zmsg_recv(dealer);
+        if (i >= 50)
+            lat[i - 50] = mono() - t0;
+        zmsg_destroy(&m);
+    }
+    double t0 = mono();
+    for (size_t i = 0; i < burst; i++)
+        zstr_sendx(dealer, "FSP/1", "COMMAND", body, NULL);
+    size_t got = 0;
+    for (; got < burst; got++) {
+        zmsg_t *m = zmsg_recv(dealer);
+        if (!m)
+            break;
+        zmsg_destroy(&m);
+    }
+    double rate = (double)got / (mono() - t0);
+    zsock_destroy(&dealer);
+    zstr_send(actor, "$TERM");
+    zactor_destroy(&actor);
+    zsock_destroy(&router);
+    zcert_destroy(&server);
+    zcert_destroy(&client);
+    return rate;
+}
+
+/* The disk's own limit: p50/p99 of fdatasync after a 4 KiB append in dir
+   (a command's round trip at the site costs two journal commits). */
+static void raw_fsync(const char *dir, double *p50, double *p99)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/fsync.bin", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    double lat[200];
+    char block[4096] = {0};
+    size_t n = 0;
+    for (; fd >= 0 && n < 200; n++) {
+        if (write(fd, block, sizeof block) != (ssize_t)sizeof block)
+            break;
+        double t0 = mono();
+        fdatasync(fd);
+        lat[n] = mono() - t0;
+    }
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    *p50 = n ? pct(lat, n, 0.5) : 0;
+    *p99 = n ? pct(lat, n, 0.99) : 0;
+}
+
+/* ---- the real adapter ---------------------------------------------------------- */
+
+typedef struct {
+    zsock_t *router;
+    zframe_t *peer;
+    pid_t child;
+    size_t answered, requests_answered;
+} site_t;
+
+static pid_t start_adapter(const char *dir, const char *keys, int port)
+{
+    char endpoint[64], state[256], slow[256];
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    snprintf(state, sizeof state, "%s/adapter", dir);
+    snprintf(slow, sizeof slow, "%s/slow.sh", dir);
+    FILE *f = fopen(slow, "w");
+    if (f) {
+        fputs("#!/bin/sh\ncat >/dev/null\nsleep 2\necho '{\"success\":true,\"full\":{}}'\n", f);
+        fclose(f);
+    }
+    chmod(slow, 0755);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child != 0)
+        return child;
+    fs_log_set_level(FS_LOG_ERROR);
+    json_t *connectors = json_pack("[{s:s, s:s, s:s, s:[s], s:i}]", "name", "slow", "kind",
+                                   "analyzer", "type", "exec", "command", slow, "timeout_s", 60);
+    adapter_config_t ac = {.site = "bench",
+                           .broker = endpoint,
+                           .state_dir = state,
+                           .keys_dir = keys,
+                           .mappings_dir = FEDSOAR_MAPPINGS_DIR,
+                           .actuators = "record-only",
+                           .connectors = connectors,
+                           .outbox_max = 1000};
+    fs_mkdir_p(state, 0700, NULL);
+    fs_err_t e = {0};
+    adapter_t *a = adapter_new(&ac, &e);
+    if (!a) {
+        fprintf(stderr, "adapter: %s\n", e.text);
+        _exit(1);
+    }
+    adapter_run(a);
+    adapter_destroy(&a);
+    _exit(0);
+}
+
+/* Reads one message (waiting up to ms): HELLO is welcomed, RESPONSE and
+   RESULT counted. Returns the command_id answered (static), or NULL. */
+static const char *pump(site_t *s, int ms)
+{
+    static char last[64];
+    zpoller_t *p = zpoller_new(s->router, NULL);
+    void *w = zpoller_wait(p, ms);
+    zpoller_destroy(&p);
+    if (!w)
+        return NULL;
+    fsp_msg_t m;
+    fs_err_t e = {0};
+    const char *answered = NULL;
+    if (fsp_recv(s->router, true, &m, &e) == 0) {
+        if (m.type == FSP_HELLO && m.peer) {
+            zframe_destroy(&s->peer);
+            s->peer = zframe_dup(m.peer);
+            const char *epoch = json_string_value(json_object_get(m.body, "epoch"));
+            json_t *wb =
+                json_pack("{s:s, s:I}", "epoch", epoch ? epoch : "", "last_seq", (json_int_t)0);
+            fsp_send(s->router, s->peer, FSP_WELCOME, wb);
+            json_decref(wb);
+        } else if (m.type == FSP_RESPONSE) {
+            const char *cid = json_string_value(json_object_get(m.body, "command_id"));
+            json_t *st = json_object_get(json_object_get(m.body, "response"), "status");
+            if (cid && json_integer_value(st) == 200) {
+                s->answered++;
+                snprintf(last, sizeof last, "%s", cid);
+                answered = last;
+            }
+        } else if (m.type == FSP_RESULT) {
+            s->requests_answered++;
+        }
+    }
+    fsp_msg_clear(&m);
+    return answered;
+}
+
+static void send_command(site_t *s, const char *id, unsigned i)
+{
+    char addr[32];
+    snprintf(addr, sizeof addr, "198.51.%u.%u", (i / 250) % 250, i % 250 + 1);
+    json_t *body = json_pack("{s:s, s:{s:s, s:{s:s}}}", "command_id", id, "command", "action",
+                             "deny", "target", "ipv4_net", addr);
+    fsp_send(s->router, s->peer, FSP_COMMAND, body);
+    json_decref(body);
+}
+
+static void send_request(site_t *s, unsigned i)
+{
+    char id[40];
+    snprintf(id, sizeof id, "slow-%u", i);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:{s:s}}", "request_id", id, "type", "enrich", "name",
+                             "slow", "input", "data", "203.0.113.9");
+    fsp_send(s->router, s->peer, FSP_REQUEST, body);
+    json_decref(body);
+}
+
+/* Serial round trips: lat[n]; while `slow`, keeps the slow analyzer busy
+   (a REQUEST always running on it); else first waits until it is idle.
+   0, or -1 on a timeout. */
+static int probes(site_t *s, const char *tag, size_t n, double *lat, bool slow, unsigned *req_no)
+{
+    double idle_by = mono() + 30;
+    while (!slow && s->requests_answered < *req_no && mono() < idle_by)
+        pump(s, 100);
+    for (size_t i = 0; i < n; i++) {
+        if (slow && s->requests_answered == *req_no)
+            send_request(s, (*req_no)++);
+        char id[64];
+        snprintf(id, sizeof id, "%s-%u-%zu", tag, *req_no, i);
+        double t0 = mono();
+        send_command(s, id, (unsigned)i);
+        const char *got;
+        do {
+            got = pump(s, 10000);
+            if (!got && mono() - t0 > 10)
+                return -1;
+        } while (!got || strcmp(got, id) != 0);
+        lat[i] = mono() - t0;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    size_t burst = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000;
+    size_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 2000;
+    if (burst < 10 || burst > 1000000 || n < 10 || n > 100000) {
+        fprintf(stderr, "usage: commands [BURST 10..1000000 [PROBES 10..100000]]\n");
+        return 2;
+    }
+    char dir[] = "/tmp/fedsoar-bench-cmd-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char keys[128], cmd[160];
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    fs_err_t e = {0};
+    if (keys_init(keys, "bench", NULL, NULL, &e) != 0) {
+        fprintf(stderr, "%s\n", e.text);
+        return 1;
+    }
+    printf("fedsoar bench/commands (burst %zu, %zu probes; worker threads %s)\n", burst, n,
+           getenv("FEDSOAR_ADAPTER_WORKERS") ? getenv("FEDSOAR_ADAPTER_WORKERS") : "default");
+    const char *body = "{\"command_id\":\"bench-1\",\"command\":{\"action\":\"deny\",\"target\":"
+                       "{\"ipv4_net\":\"198.51.100.7\"}}}";
+    double *raw = calloc(n, sizeof *raw), *alone = calloc(n, sizeof *alone),
+           *busy = calloc(n, sizeof *busy);
+    double raw_rate = raw_curve(keys, body, n, raw, burst);
+    double raw_p50 = pct(raw, n, 0.5), raw_p99 = pct(raw, n, 0.99);
+    double sync_p50, sync_p99;
+    raw_fsync(dir, &sync_p50, &sync_p99);
+
+    site_t s = {0};
+    fs_err_t ke = {0};
+    zcert_t *server = keys_load_secret(keys, NULL, "broker", &ke);
+    s.router = zsock_new(ZMQ_ROUTER);
+    zcert_apply(server, s.router);
+    zsock_set_curve_server(s.router, 1); /* no ZAP: CURVE takes the bench's own adapter */
+    zsock_set_sndhwm(s.router, 0);
+    zsock_set_rcvhwm(s.router, 0);
+    int port = zsock_bind(s.router, "tcp://127.0.0.1:*");
+    s.child = start_adapter(dir, keys, port);
+    double deadline = mono() + 30;
+    while (!s.peer && mono() < deadline)
+        pump(&s, 1000);
+    int rc = 1;
+    if (!s.peer) {
+        fprintf(stderr, "the adapter did not say HELLO\n");
+        goto done;
+    }
+    /* 1. the burst */
+    double t0 = mono();
+    for (size_t i = 0; i < burst; i++) {
+        char id[40];
+        snprintf(id, sizeof id, "burst-%zu", i);
+        send_command(&s, id, (unsigned)i);
+    }
+    while (s.answered < burst && mono() - t0 < 300)
+        pump(&s, 1000);
+    double took = mono() - t0;
+    if (s.answered < burst) {
+        fprintf(stderr, "burst: only %zu of %zu answered 200\n", s.answered, burst);
+        goto done;
+    }
+    printf("raw ZeroMQ CURVE, burst of %zu echoed:                    %8.0f msg/s\n", burst,
+           raw_rate);
+    printf("burst of %zu COMMANDs -> adapter (journal, workers, record-only) -> RESPONSE: "
+           "%8.0f commands/s  (%.2f s; ratio to raw %.2f)\n",
+           burst, (double)burst / took, took, (double)burst / took / raw_rate);
+    /* 2. isolation from a slow analyzer: alone and busy alternate, ten
+       rounds each, so that the machine's other load falls on both. */
+    unsigned req_no = 0;
+    size_t q = n / 10;
+    for (int round = 0; round < 10; round++)
+        if (probes(&s, "alone", q, alone + round * q, false, &req_no) != 0 ||
+            probes(&s, "busy", q, busy + round * q, true, &req_no) != 0) {
+            fprintf(stderr, "probe round trips timed out\n");
+            goto done;
+        }
+    n = q * 10;
+    double a50 = pct(alone, n, 0.5), a99 = pct(alone, n, 0.99);
+    double b50 = pct(busy, n, 0.5), b99 = pct(busy, n, 0.99);
+    printf("raw ZeroMQ CURVE round trip (DEALER<->ROUTER echo):       p50 %7.1f us  p99 %7.1f us\n",
+           raw_p50 * 1e6, raw_p99 * 1e6);
+    printf("raw fdatasync of a 4 KiB append (same filesystem):       p50 %7.1f us  p99 %7.1f us\n",
+           sync_p50 * 1e6, sync_p99 * 1e6);
+    printf("COMMAND round trip, record-only, alone:                   p50 %7.1f us  p99 %7.1f us\n",
+           a50 * 1e6, a99 * 1e6);
+    printf("the same while a 2 s analyzer is busy (%u REQUESTs, %zu answered): p50 %7.1f us  "
+           "p99 %7.1f us\n",
+           req_no, s.requests_answered, b50 * 1e6, b99 * 1e6);
+    printf("p99 with the slow analyzer busy / alone: %.2f (change %+.0f %%)\n", b99 / a99,
+           (b99 / a99 - 1) * 100);
+    rc = 0;
+done:
+    kill(s.child, SIGTERM);
+    waitpid(s.child, NULL, 0);
+    zframe_destroy(&s.peer);
+    zsock_destroy(&s.router);
+    zcert_destroy(&server);
+    free(raw);
+    free(alone);
+    free(busy);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        rc = 1;
+    return rc;
+}
