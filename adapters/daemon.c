@@ -269,6 +269,7 @@ static void connect_broker(adapter_t *a)
     json_decref(caps);
     json_decref(features);
     json_object_set_new(hello, "connectors", connectors_body(a));
+    adapter_fence_hello(a, hello);
     fsp_send(a->dealer, NULL, FSP_HELLO, hello);
     json_decref(hello);
     fs_log(FS_LOG_INFO, "adapter", "connecting", "site=%s broker=%s curve=%s", a->cfg.site,
@@ -330,6 +331,10 @@ static void on_welcome(adapter_t *a, const json_t *body)
     const char *epoch = json_string_value(json_object_get(body, "epoch"));
     if (!epoch || strcmp(epoch, outbox_epoch(a->outbox)) != 0) {
         fs_log(FS_LOG_WARN, "adapter", "welcome_mismatch", "site=%s", a->cfg.site);
+        return;
+    }
+    if (adapter_fence_welcome(a, body) != 0) {
+        a->last_rx = 0; /* a demoted broker: the next endpoint now (adapter_run) */
         return;
     }
     fs_err_t e = {0};
@@ -439,6 +444,8 @@ static void on_message(adapter_t *a)
            code, docs/protocol.md §5.7, never on its reason text). */
         if (fsp_error_code(m.body) == FSP_E_HELLO_FIRST && a->welcomed)
             connect_broker(a);
+        else if (fsp_error_code(m.body) == FSP_E_STANDBY)
+            a->last_rx = 0; /* a standby serves no site: the next endpoint now */
         break;
     }
     default:

@@ -76,6 +76,8 @@ static const struct {
     {"audit.export", control_audit_export, false, "approver," ADMIN, false},
     /* a path on the broker's machine: never over HTTPS (control_backup.c) */
     {"backup", control_backup, false, ADMIN, true},
+    /* a standby starts serving (fencing.c) */
+    {"promote", control_promote, true, ADMIN, true},
     /* the HTTPS API: http_stream.c, http_metrics.c */
     {"events.since", control_events_since, false, ANY, false},
     {"metrics.prometheus", control_metrics_prometheus, false, ANY, false},
@@ -154,6 +156,13 @@ json_t *broker_control_execute(broker_t *b, const char *cmd, const json_t *args,
                who->operator_name, who->role ? who->role : "-", cmd);
         return NULL;
     }
+    if (fencing_standby(b) && commands[found].write && commands[found].fn != control_promote) {
+        fs_err_setc(e, BROKER_E_DENIED,
+                    "%s: this broker is a standby and takes no write until promoted "
+                    "(fedsoarctl promote, docs/operations.md \"Failover and promotion\")",
+                    cmd);
+        return NULL;
+    }
     casestore_txn_t *txn = NULL;
     if (casestore_begin(b->store, commands[found].write, &txn, e) != 0)
         return NULL;
@@ -163,6 +172,8 @@ json_t *broker_control_execute(broker_t *b, const char *cmd, const json_t *args,
         result = NULL;
     }
     casestore_abort(&txn);
+    if (result && commands[found].fn == control_promote)
+        fencing_promoted(b, result);
     if (result)
         delivery_flush(b, who->out);
     outbound_clear(who->out);

@@ -29,6 +29,9 @@ json_t *control_backup(broker_t *b, casestore_txn_t *txn, const json_t *args, co
                who->actor ? who->actor : "?", dir, e->text);
         return NULL;
     }
+    /* The copy is a standby until promoted (fencing.c). */
+    if (fencing_mark_copy(b, dir, e) != 0)
+        return NULL;
     int64_t ms = fs_mono_ms() - started;
     /* Nothing committed since the copy's transaction (it ran on this, the
        one writer thread): these are the copy's figures. */

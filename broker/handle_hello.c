@@ -98,9 +98,10 @@ int handle_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     /* The latest signed audit checkpoint rides along: the site keeps it as
        a witness that the chain reached that far (§5.1, docs/security.md). */
     json_t *welcome =
-        json_pack("{s:s, s:s, s:s, s:I, s:i, s:o*}", "protocol", FS_PROTOCOL_VERSION, "site",
+        json_pack("{s:s, s:s, s:s, s:I, s:i, s:I, s:o*}", "protocol", FS_PROTOCOL_VERSION, "site",
                   s->site, "epoch", epoch, "last_seq", (json_int_t)last, "heartbeat_ms",
-                  FSP_HEARTBEAT_MS, "audit", casestore_audit_last_checkpoint(b->store, txn));
+                  FSP_HEARTBEAT_MS, "broker_epoch", (json_int_t)fencing_epoch(b), "audit",
+                  casestore_audit_last_checkpoint(b->store, txn));
     casestore_abort(&txn);
     fsp_send(b->sites, s->peer, FSP_WELCOME, welcome);
     json_decref(welcome);

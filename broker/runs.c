@@ -91,6 +91,9 @@ void runs_exec_id(broker_t *b, uint64_t run_id, const char *path, json_int_t ind
 {
     char what[600], hash[65];
     snprintf(what, sizeof what, "%s|%lld|%lld", path, (long long)index, (long long)attempt);
+    unsigned long long epoch = fencing_run_epoch(b, run_id);
+    if (epoch) /* a run created after a promotion (fencing.c): not the demoted broker's run */
+        snprintf(what + strlen(what), sizeof what - strlen(what), "|e%llu", epoch);
     fs_sha256_hex(what, strlen(what), hash);
     snprintf(out, 40, "%s-%llu-%.10s", casestore_instance(b->store), (unsigned long long)run_id,
              hash);

@@ -151,6 +151,8 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
         goto fail;
     casestore_set_checkpoint_every(b->store, cfg->audit_checkpoint_every);
     casestore_set_map_max(b->store, cfg->map_max_mb);
+    if (fencing_load(b, e) != 0)
+        goto fail;
     if (cfg->governance && !(b->gov = governance_config_parse(cfg->governance, e)))
         goto fail;
     if (!(b->playbooks = playbook_set_load(cfg->playbooks_dir, e)))
@@ -335,7 +337,8 @@ int broker_run(broker_t *b)
     int64_t next_timer_check = 0, next_purge = fs_mono_ms() + 10000;
     while (!zsys_interrupted) {
         /* Timers are LMDB rows: whatever was armed before a restart fires now. */
-        if (fs_mono_ms() >= next_timer_check) {
+        /* A standby acts on nothing until promoted (fencing.c). */
+        if (!fencing_standby(b) && fs_mono_ms() >= next_timer_check) {
             int64_t at = timers_next(b);
             if (at >= 0 && at <= fs_now_ms()) {
                 outbound_t out;
@@ -349,9 +352,9 @@ int broker_run(broker_t *b)
             }
             next_timer_check = fs_mono_ms() + 100;
         }
-        if (fs_mono_ms() >= b->next_checkpoint)
+        if (!fencing_standby(b) && fs_mono_ms() >= b->next_checkpoint)
             checkpoint_if_due(b);
-        if (fs_mono_ms() >= next_purge) {
+        if (!fencing_standby(b) && fs_mono_ms() >= next_purge) {
             fs_err_t e = {0};
             int n = admission_purge(b, &e);
             if (n < 0)
@@ -380,7 +383,8 @@ int broker_run(broker_t *b)
             reload_keys(b);
         }
         if (fs_mono_ms() >= b->next_heartbeat) {
-            broker_send_heartbeats(b);
+            if (!fencing_standby(b))
+                broker_send_heartbeats(b);
             b->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
         }
         http_bridge_publish(b);

@@ -110,6 +110,13 @@ void broker_on_site_message(broker_t *b)
         fsp_msg_clear(&m);
         return;
     }
+    if (fencing_standby(b) || (m.type == FSP_HELLO && fencing_on_hello(b, site, m.body) != 0)) {
+        send_error(b, m.peer, FSP_E_STANDBY,
+                   "§5.1: this broker is a standby (or was superseded by a promoted one) and "
+                   "serves no site: use the next endpoint");
+        fsp_msg_clear(&m);
+        return;
+    }
     session_t *s = broker_session(b, site);
     s->last_seen = fs_mono_ms();
     if (m.type != FSP_HELLO && !s->connected) {

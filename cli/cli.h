@@ -40,6 +40,8 @@ int cmd_keys(const cli_opts_t *o, int argc, char **argv);
 int cmd_stats(const cli_opts_t *o, int argc, char **argv);
 /* cmd_backup.c: backup DIR */
 int cmd_backup(const cli_opts_t *o, int argc, char **argv);
+/* cmd_promote.c: promote (a standby starts serving, fencing) */
+int cmd_promote(const cli_opts_t *o, int argc, char **argv);
 int cmd_case(const cli_opts_t *o, int argc, char **argv);
 int cmd_sites(const cli_opts_t *o, int argc, char **argv);
 /* sites gap / sites coverage (cmd_sites_gap.c), called by cmd_sites. */

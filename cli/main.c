@@ -17,7 +17,7 @@ static const struct {
     {"normalize", cmd_normalize}, {"openc2", cmd_openc2},       {"route", cmd_route},
     {"login", cmd_login},         {"sessions", cmd_sessions},   {"token", cmd_token},
     {"cacao", cmd_cacao},         {"operator", cmd_operator},   {"identities", cmd_identities},
-    {"rollout", cmd_rollout},     {"backup", cmd_backup},
+    {"rollout", cmd_rollout},     {"backup", cmd_backup},       {"promote", cmd_promote},
 };
 
 static bool is_help(const char *a)

@@ -108,7 +108,11 @@ static const cli_usage_t usage_table[] = {
     {"audit", "export", "[--since SEQ]", "one JSON line per audit entry, for a SIEM"},
     {"backup", NULL, "DIR [--json]",
      "an online, consistent, compacted copy of the broker's store into DIR on the broker's\n"
-     "machine (empty or absent; admin); start a broker with --state-dir DIR to use it"},
+     "machine (empty or absent; admin); the copy is a standby (DIR/STANDBY): a broker\n"
+     "started with --state-dir DIR serves no site until promoted"},
+    {"promote", NULL, "[--json]",
+     "a standby broker (started on a backup) starts serving at a new broker epoch; sites\n"
+     "welcomed at it refuse the broker it replaces (admin)"},
     {"login", NULL, "--web [--json]",
      "a one-time sign-in link for your browser, made with your operator key (works once,\n"
      "within 60 s); the URL is the last line of stdout"},

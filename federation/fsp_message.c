@@ -22,6 +22,7 @@ static const char *const error_names[FSP_E_LAST_ - FS_ERR_BASE_FSP] = {
     [FSP_E_UNEXPECTED - FS_ERR_BASE_FSP] = "unexpected",
     [FSP_E_IDENTITY - FS_ERR_BASE_FSP] = "identity",
     [FSP_E_REFUSED - FS_ERR_BASE_FSP] = "refused",
+    [FSP_E_STANDBY - FS_ERR_BASE_FSP] = "standby",
 };
 
 const char *fsp_strerror(int code)

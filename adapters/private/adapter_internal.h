@@ -95,6 +95,8 @@ struct adapter {
     double tokens;        /* send-rate bucket (cfg.max_rate), at most one second's worth */
     int64_t tokens_at;    /* monotonic ms of the last refill */
     uint64_t witness_seq; /* the newest audit checkpoint witnessed (witness.c) */
+    uint64_t fence_epoch; /* the highest broker epoch welcomed at (fencing.c) */
+    bool fence_loaded;
     zsock_t *monitor;     /* the dealer's handshake events */
     unsigned monitor_gen;
     unsigned handshake_failures; /* connections lost in the handshake since the last success */
@@ -102,6 +104,12 @@ struct adapter {
 
 /* witness.c: keeps the broker's latest signed audit checkpoint (borrowed). */
 void adapter_witness(adapter_t *a, const json_t *checkpoint);
+/* fencing.c: the broker epoch (docs/protocol.md §5.1). adapter_fence_hello
+   adds "broker_epoch_seen" to HELLO (borrowed); adapter_fence_welcome
+   returns -1 when WELCOME's broker_epoch is below one this site was
+   welcomed at (a demoted broker), 0 otherwise, a higher one saved first. */
+void adapter_fence_hello(adapter_t *a, json_t *hello);
+int adapter_fence_welcome(adapter_t *a, const json_t *welcome);
 
 /* commands.c: answers a COMMAND body from the broker (journaled, at most once). */
 void adapter_on_command(adapter_t *a, const json_t *body);

@@ -35,6 +35,8 @@ typedef struct broker_histogram {
     double sum;                                /* seconds */
 } broker_histogram_t;
 
+#define BROKER_FENCE_HISTORY 64 /* promotions remembered for run ids */
+
 struct broker {
     broker_config_t cfg;
     casestore_t *store;
@@ -67,6 +69,12 @@ struct broker {
         uint64_t published_head;      /* audit head last announced on events */
     } http;
     broker_histogram_t roundtrip; /* command round trips since the start (http_metrics.c) */
+    struct {                      /* fencing.c: standby, promotion, the broker epoch */
+        bool standby;             /* STATE_DIR/STANDBY: serves no site until promoted */
+        uint64_t epoch;           /* 0 until the first promotion */
+        uint64_t epochs[BROKER_FENCE_HISTORY], first_run[BROKER_FENCE_HISTORY];
+        size_t n;
+    } fence;
 };
 
 /* ---- delivery.c: messages for sites, sent after the commit ----------------
@@ -273,6 +281,23 @@ bool control_case_visible(const caller_t *who, const json_t *c);
 /* control_sites.c; control_refused_counts: events refused at admission,
    {"SITE": {"REASON": n}} (caller owns). */
 json_t *control_refused_counts(broker_t *b, casestore_txn_t *txn);
+/* ---- fencing.c: standby, promotion, the broker epoch ---------------------
+   fencing_load reads the epoch and STATE_DIR/STANDBY at start;
+   fencing_mark_copy writes DIR/STANDBY into a backup; fencing_on_hello
+   returns -1 (and makes this broker a standby) when a site has seen a
+   higher epoch; fencing_run_epoch is the epoch run RUN_ID was created in;
+   control_promote (the "promote" command) then fencing_promoted after its
+   commit. */
+int fencing_load(broker_t *b, fs_err_t *e);
+bool fencing_standby(const broker_t *b);
+uint64_t fencing_epoch(const broker_t *b);
+unsigned long long fencing_run_epoch(const broker_t *b, uint64_t run_id);
+int fencing_mark_copy(broker_t *b, const char *dir, fs_err_t *e);
+int fencing_on_hello(broker_t *b, const char *site, const json_t *hello);
+json_t *control_promote(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
+                        fs_err_t *e);
+void fencing_promoted(broker_t *b, const json_t *result);
+
 /* control_backup.c: an online compacted copy of the store (admin). */
 json_t *control_backup(broker_t *b, casestore_txn_t *txn, const json_t *args, const caller_t *who,
                        fs_err_t *e);

@@ -81,6 +81,7 @@ typedef enum fsp_errc {
     FSP_E_UNEXPECTED,  /* "unexpected": a type this role does not take (§5.2) */
     FSP_E_IDENTITY,    /* "identity": the key may not speak as named (§5.1) */
     FSP_E_REFUSED,     /* "refused": a body the receiver refuses */
+    FSP_E_STANDBY,     /* "standby": a standby broker serves no site until promoted (§5.1) */
     FSP_E_LAST_
 } fsp_errc_t;
 

@@ -2,7 +2,7 @@
 # Issue 18.3: an adapter takes several broker endpoints (--broker A,B) and
 # fails over in order after the liveness timeout. Broker A serves while a
 # site streams; a copy of A's store is taken and a broker B started on it
-# at another endpoint; A dies (kill -9). The site moves to B and sends again
+# at another endpoint, a standby; A dies (kill -9) and B is promoted. The site moves to B and sends again
 # what it retained above B's last_seq: B ends with every event once.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/lib_nemesis.sh"
@@ -29,7 +29,10 @@ wait_for 60 "A stored more than the copy holds" bash -c "[ \"\$('$BIN/fedsoarctl
 kill -9 "$BROKER_PID"
 wait "$BROKER_PID" 2>/dev/null || true
 died=$(now_ms)
-echo "# broker A killed; broker B holds the copy's $at events"
+# B is a standby (the copy's STANDBY marker) until promoted (fencing.sh).
+check "B, a standby, stored nothing while A served" [ "$(ctlb stats --json | jq -r '.events.total')" = "$at" ]
+ctlb promote >/dev/null
+echo "# broker A killed, B promoted; broker B holds the copy's $at events"
 wait_for 60 "the site failed over to B" grep -q "event=broker_failover site=$SITE from=$SITE_EP to=$B_EP" "$WORK/$SITE.log"
 wait_for 120 "B holds all $N events" bash -c "[ \"\$('$BIN/fedsoarctl' --keys '$KEYS' --control '$B_CTL' stats --json | jq -r '.events.per_site.$SITE // 0')\" = $N ]"
 echo "# time from A's death to B holding all $N events: $(($(now_ms) - died)) ms (liveness timeout $((5 * 1000)) ms included)"

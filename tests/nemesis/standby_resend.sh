@@ -34,6 +34,7 @@ died=$(now_ms)
     >>"$WORK/standby.log" 2>&1 &
 PIDS+=($!)
 wait_for 20 "the broker on the copy answers" ctl stats --json
+ctl promote >/dev/null # a copy is a standby until promoted (fencing.sh)
 wait_for 120 "the broker on the copy has all $N events" stat_is ".events.per_site.$SITE" $N
 echo "# time from the first broker's death to the broker on the copy holding all $N events: $(($(now_ms) - died)) ms (liveness timeout and reconnect included)"
 check "the site was welcomed at the copy's last_seq" grep -q "event=connected site=$SITE broker_last_seq=$at" "$WORK/$SITE.log"
