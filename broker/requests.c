@@ -3,8 +3,10 @@
     (CASESTORE_DB_REQUESTS + CASESTORE_DB_PENDING), the REQUEST body, and
     the site's RESULT (§5.8) stored and handed back to the run; an
     analyzer's linked_emails teach the identity crosswalk
-    (identity_learning.c). */
+    (identity_learning.c); a Cortex job's taxonomies, artifacts and
+    operations reach the case (cortex_results.c). */
 #include "broker_internal.h"
+#include "cortex_results.h"
 #include "identity_learning.h"
 
 #include <string.h>
@@ -88,6 +90,8 @@ static int store_result(broker_t *b, casestore_txn_t *txn, const char *site, con
         json_decref(entry);
         if (rc == 0 && strcmp(status, "ok") == 0)
             rc = identity_learning_from_result(b, txn, rec, site, value, e) < 0 ? -1 : 0;
+        if (rc == 0 && strcmp(status, "ok") == 0)
+            rc = cortex_results_apply(b, txn, rec, site, value, e) < 0 ? -1 : 0;
         if (rc == 0)
             rc = runs_wake(b, txn, (uint64_t)json_integer_value(json_object_get(rec, "run_id")),
                            json_string_value(json_object_get(rec, "path")), 0, status, value, out,

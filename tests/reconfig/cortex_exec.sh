@@ -5,12 +5,16 @@
 # with errorMessage and the input with its secrets scrubbed): an IP analyzer
 # (taxonomies, artifacts), a file analyzer configured through its Cortex
 # NAME.json definition (dataTypeList, command, configurationItems), and one
-# that fails. Driven by a real broker running a playbook (REQUEST/RESULT).
+# that fails — and a responder whose operations act on the case. Driven by a
+# real broker running a playbook (REQUEST/RESULT). The results reach the
+# case: taxonomies as timeline lines, artifacts as OCSF observables, the
+# operations AddTagToCase and AddCustomFields applied, any other refused by
+# name (broker/cortex_results.c).
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool python3
 require_tool jq
 A="$WORK/analyzers"
-mkdir -p "$A/IPCheck" "$A/FileHash" "$A/Failing"
+mkdir -p "$A/IPCheck" "$A/FileHash" "$A/Failing" "$A/Contain"
 # The Worker's behaviour, shared by the three (a small cortexutils stand-in).
 cat >"$A/worker.py" <<'PY'
 import json, os, sys
@@ -37,9 +41,9 @@ class Worker:
     def error(self, message):
         self.write({"success": False, "input": scrub(self.input), "errorMessage": message})
         sys.exit(1)
-    def report(self, full, taxonomies=(), artifacts=()):
+    def report(self, full, taxonomies=(), artifacts=(), operations=()):
         self.write({"success": True, "summary": {"taxonomies": list(taxonomies)}, "full": full,
-                    "artifacts": list(artifacts), "operations": []})
+                    "artifacts": list(artifacts), "operations": list(operations)})
 def taxonomy(level, namespace, predicate, value):
     return {"level": level, "namespace": namespace, "predicate": predicate, "value": value}
 PY
@@ -53,7 +57,19 @@ if w.data_type != "ip":
 ip = w.get_param("data")
 w.report({"ip": ip, "seen_in": ["botnet-feed"], "api_key_used": w.get_param("config.key") == "K-123"},
          [taxonomy("malicious", "Test", "Reputation", "botnet")],
-         [{"dataType": "domain", "data": "c2.bad.example", "message": "resolved from " + ip}])
+         [{"dataType": "domain", "data": "c2.bad.example", "message": "resolved from " + ip},
+          {"dataType": "ip", "data": "198.51.100.23", "message": "peer of " + ip},
+          {"dataType": "registry", "data": "HKLM\\Software\\Evil", "message": "no OCSF type"}])
+PY
+cat >"$A/Contain/contain.py" <<PY
+#!/usr/bin/env python3
+import sys; sys.path.insert(0, "$A")
+from worker import Worker
+w = Worker()
+w.report({"message": "host contained"}, [], [],
+         [{"type": "AddTagToCase", "tag": "cortex:contained"},
+          {"type": "AddCustomFields", "name": "verdict", "tpe": "string", "value": "malicious"},
+          {"type": "MarkAlertAsRead"}])
 PY
 cat >"$A/FileHash/filehash.py" <<PY
 #!/usr/bin/env python3
@@ -85,7 +101,9 @@ cat >"$WORK/alpha.json" <<JSON
    "command": ["$A/IPCheck/ipcheck.py"], "config": {"key": "K-123"}},
   {"name": "cortex-file", "kind": "analyzer", "type": "cortex", "cortex_definition": "$A/FileHash/FileHash.json"},
   {"name": "cortex-fail", "kind": "analyzer", "type": "exec", "protocol": "cortex",
-   "command": ["$A/Failing/failing.py"], "config": {"api_key": "S3CR3T-$RANDOM", "password": "pw-$RANDOM"}}
+   "command": ["$A/Failing/failing.py"], "config": {"api_key": "S3CR3T-$RANDOM", "password": "pw-$RANDOM"}},
+  {"name": "cortex-contain", "kind": "responder", "type": "exec", "protocol": "cortex",
+   "command": ["$A/Contain/contain.py"]}
 ]}
 JSON
 SECRET1=$(jq -r '.connectors[2].config.api_key' "$WORK/alpha.json")
@@ -103,6 +121,8 @@ cat >"$WORK/playbooks/cortex.json" <<'JSON'
     {"id": "wrongtype", "type": "enrich", "analyzer": "cortex-file", "site": "alpha", "on_error": "continue",
      "input": {"dataType": "ip", "data": "203.0.113.66"}},
     {"id": "fail", "type": "enrich", "analyzer": "cortex-fail", "site": "alpha", "on_error": "continue",
+     "input": {"data": "203.0.113.66", "dataType": "ip"}},
+    {"id": "contain", "type": "action", "responder": "cortex-contain", "site": "alpha",
      "input": {"data": "203.0.113.66", "dataType": "ip"}}
   ]
 }
@@ -127,5 +147,24 @@ check "a failing analyzer (exit 1) keeps its errorMessage" \
     grep -q 'upstream API refused the lookup (quota exceeded)' "$WORK/run.json"
 check "the secret never reaches the broker (scrubbed by the worker, not echoed)" \
     bash -c "! grep -rqF '$SECRET1' '$WORK/run.json' '$WORK/case.json' '$WORK/broker.log'"
+# The results on the case (broker/cortex_results.c).
+check "the taxonomy is on the case timeline (level, namespace, predicate, value)" \
+    jq -e '[.. | objects | select(.kind? == "cortex_taxonomy" and .level == "malicious" and .namespace == "Test" and .predicate == "Reputation" and .value == "botnet" and .name == "cortex-ip")] | length == 1' "$WORK/case.json"
+check "the file analyzer's taxonomy too" \
+    jq -e '[.. | objects | select(.kind? == "cortex_taxonomy" and .namespace == "Hash" and .value == "5891b5b522d5")] | length == 1' "$WORK/case.json"
+check "the domain artifact is an observable of the case (OCSF Hostname, type_id 1)" \
+    jq -e '[.. | objects | select(.type_id? == 1 and .type == "Hostname" and .value == "c2.bad.example" and .source == "cortex:cortex-ip@alpha")] | length == 1' "$WORK/case.json"
+check "the ip artifact is an observable of the case (OCSF IP Address, type_id 2)" \
+    jq -e '[.. | objects | select(.type_id? == 2 and .value == "198.51.100.23")] | length == 1' "$WORK/case.json"
+check "an artifact of a dataType with no OCSF type is refused by name" \
+    grep -q 'dataType \\"registry\\" has no OCSF observable type' "$WORK/run.json"
+check "the responder's AddTagToCase put the tag on the case" \
+    jq -e '.. | objects | select(has("tags")) | .tags | index("cortex:contained") != null' "$WORK/case.json"
+check "its AddCustomFields set the case's custom field" \
+    jq -e '[.. | objects | select(.custom_fields?.verdict == "malicious")] | length >= 1' "$WORK/case.json"
+check "an operation fedsoar does not apply is refused by name in the step's result" \
+    bash -c "jq -r '.. | objects | select(has(\"case_applied\")) | .case_applied.refused[]?.reason' '$WORK/run.json' | grep -q 'operation MarkAlertAsRead is not applied by fedsoar'"
+check "the case timeline says what was applied and refused" \
+    jq -e '[.. | objects | select(.kind? == "cortex_applied" and .name == "cortex-contain" and (.applied.tags | index("cortex:contained")) != null and .applied.refused_count == 1)] | length == 1' "$WORK/case.json"
 check "no job directory is left behind" bash -c "[ -z \"\$(ls -A '$WORK/alpha/cortex-jobs' 2>/dev/null)\" ]"
 finish
