@@ -8,7 +8,8 @@
 
 /* threat intelligence platforms and sandboxes (issue 17.1) */
 extern const adapter_plugin_t source_misp_events, source_threatstream_indicators,
-    connector_misp_search, connector_threatstream_lookup;
+    connector_misp_search, connector_threatstream_lookup, connector_joesandbox_verdict,
+    actuator_joesandbox;
 /* sources/ */
 extern const adapter_plugin_t source_crowdstrike_alerts, source_okta_logs, source_graph_alerts,
     source_mde_alerts, source_entra_signins, source_entra_audits, source_sentinel_incidents,
@@ -59,6 +60,7 @@ static const adapter_plugin_t *const registry[] = {
     &connector_redmine_issue,
     &connector_misp_search,
     &connector_threatstream_lookup,
+    &connector_joesandbox_verdict,
     &connector_http_json,
     &connector_crowdstrike_host_context,
     &connector_okta_user_context,
@@ -71,6 +73,7 @@ static const adapter_plugin_t *const registry[] = {
     &actuator_openc2_https,
     &actuator_panos,
     &actuator_manual,
+    &actuator_joesandbox,
 };
 
 const adapter_plugin_t *const *adapter_plugins(size_t *count)

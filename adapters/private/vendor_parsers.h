@@ -204,5 +204,17 @@ json_t *misp_search_summary(const json_t *attributes, bool truncated);
 json_t *threatstream_page(const char *body, size_t len, bool *more, json_int_t *total, fs_err_t *e);
 /* One ThreatStream indicator → the analyzer's summary of it. Caller owns. */
 json_t *threatstream_indicator_summary(const json_t *ind);
+/* Joe Sandbox submission/new answer → data.submission_id as a JSON string
+   (caller owns); NULL with e set when absent. */
+json_t *joesandbox_submission_id(const char *body, size_t len, fs_err_t *e);
+/* Joe Sandbox submission/info answer → {"status", "verdict", "webid",
+   "score"} (those present; caller owns); NULL with e set when data.status
+   is missing. */
+json_t *joesandbox_submission_info(const char *body, size_t len, fs_err_t *e);
+/* Joe Sandbox analysis/download type=misp (a MISP event) → distinct
+   observables [{"type_id", "type", "value"}] of its IP, domain, URL, hash,
+   email and file-name attributes (at most 500; caller owns); NULL with e
+   set when there is no Event object. */
+json_t *joesandbox_iocs(const char *body, size_t len, fs_err_t *e);
 
 #endif

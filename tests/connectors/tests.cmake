@@ -31,3 +31,5 @@ add_executable(intel_driver ${CMAKE_CURRENT_SOURCE_DIR}/connectors/intel_driver.
 target_link_libraries(intel_driver PRIVATE fedsoar_adapters)
 set_target_properties(intel_driver PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 fedsoar_script_test(connector_intel_tip connectors connectors/intel_tip.sh 240)
+# Joe Sandbox: the joesandbox actuator (detonate uri) and the joesandbox-verdict analyzer (backoff, timeout, IOCs).
+fedsoar_script_test(connector_intel_sandbox connectors connectors/intel_sandbox.sh 120)
