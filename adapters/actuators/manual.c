@@ -9,7 +9,8 @@
     Per command a small state machine, kept in LMDB (manual_state.c,
     STATE_DIR/manual.mdb) so a kill -9 resumes at the stage it reached:
       new ──(ticket opened)──▶ ticketed ──(ticket resolved)──▶ resolved
-          ──▶ validating ──(analyzer's verdict or a person's decision)──▶ done ──(ticket closed)──▶ closed
+          ──▶ validating ──(analyzer's verdict or a person's decision)──▶ done
+          ──(ticket closed)──▶ closed
     execute() only records "new" and answers 102; tick() does the talking
     to the ITSM and the analyzer, one step per command and tick, polling
     the ticket with backoff (poll_s doubling up to poll_max_s).  Both run
