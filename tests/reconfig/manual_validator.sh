@@ -7,7 +7,9 @@
 # reason -> 500 with that reason, ticket closed FAILED. An analyst (no
 # validator role) is refused. The adapter is killed -9 while the first
 # approval is open (decided while it is down: the decision reaches it with
-# the COMMAND resent after WELCOME), the broker while the second one is.
+# the COMMAND resent after WELCOME), the broker while the second one is. A
+# third waits in vain: 500 "validation timed out" after validation_timeout_s,
+# the approval closed as expired.
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool curl
 require_tool jq
@@ -46,8 +48,10 @@ cat >"$WORK/playbooks/contain.json" <<'JSON'
   "steps": [
     {"id": "ok", "type": "openc2", "site": "alpha", "on_error": "continue",
      "command": {"action": "contain", "target": {"device": {"hostname": "ws-ok.alpha.example"}}}},
-    {"id": "bad", "type": "openc2", "site": "alpha",
-     "command": {"action": "contain", "target": {"device": {"hostname": "ws-bad.alpha.example"}}}}
+    {"id": "bad", "type": "openc2", "site": "alpha", "on_error": "continue",
+     "command": {"action": "contain", "target": {"device": {"hostname": "ws-bad.alpha.example"}}}},
+    {"id": "slow", "type": "openc2", "site": "alpha",
+     "command": {"action": "contain", "target": {"device": {"hostname": "ws-slow.alpha.example"}}}}
   ]
 }
 JSON
@@ -118,8 +122,29 @@ for stage in 'ticket 1 resolved, waiting for a person with role validator' 'appr
              'ticket 2 resolved, waiting for a person with role validator' 'closing ticket 2'; do
     check "the case timeline has '$stage'" grep -qF "$stage" "$WORK/case.json"
 done
-check "exactly two tickets, two validation approvals" \
-    bash -c "[ \"\$(grep -c '\"action\":\"create\"' '$WORK/actions.jsonl')\" = 2 ] && [ \"\$('$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' approvals list --all --json | jq '[.. | objects | select(.kind? == \"validation\")] | length')\" = 2 ]"
+
+# The third: nobody decides. The adapter restarts with a short validation_timeout_s.
+wait_for 40 "the third ticket is opened" bash -c "[ \"\$(grep -c '\"action\":\"create\"' '$WORK/actions.jsonl')\" = 3 ]"
+kill "$ADAPTER_PID_alpha"
+wait "$ADAPTER_PID_alpha" 2>/dev/null || true
+jq '.actuator_config.manual.validation_timeout_s = 3' "$WORK/alpha.json" >"$WORK/alpha_short.json"
+start_adapter alpha --config "$WORK/alpha_short.json"
+check "IT staff resolve ticket 3 (204)" [ "$(resolve 3)" = 204 ]
+wait_for 30 "the third validation approval is open" bash -c \
+    "\"$BIN/fedsoarctl\" --keys '$KEYS' --control '$CTL_EP' approvals list --json | grep -q 'Ticket 3 at site alpha'"
+wait_for 40 "the third command is answered" stat_is .commands.answered 3
+ctl case show 1 --json >"$WORK/case3.json"
+check "the third command answered 500: validation timed out" \
+    bash -c "jq -e '[.. | objects | select(.status? == 500 and (.status_text? // \"\" | test(\"validation timed out: nobody with role validator decided within validation_timeout_s \\\\(3 s\\\\)\")))] | length > 0' '$WORK/case3.json' >/dev/null"
+check "ticket 3 closed FAILED, timed out" \
+    bash -c "grep '\"action\":\"update\",\"id\":\"3\"' '$WORK/actions.jsonl' | grep '\"status_id\":\"5\"' | grep -q 'FAILED (500).*validation timed out'"
+all=$(ctl approvals list --all --json)
+check "the unanswered approval was closed as expired" \
+    bash -c "jq -e '[.. | objects | select(.kind? == \"validation\" and .status == \"expired\")] | length == 1' <<<'$(printf '%s' "$all" | tr -d "'")' >/dev/null"
+check "an expired validation can no longer be decided" bash -c \
+    "! '$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' --operator val approvals approve \$('$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' approvals list --all --json | jq -r '[.. | objects | select(.kind? == \"validation\" and .status == \"expired\")][0].id') >/dev/null 2>&1"
+check "exactly three tickets, three validation approvals" \
+    bash -c "[ \"\$(grep -c '\"action\":\"create\"' '$WORK/actions.jsonl')\" = 3 ] && [ \"\$(jq '[.. | objects | select(.kind? == \"validation\")] | length' <<<'$(printf '%s' "$all" | tr -d "'")')\" = 3 ]"
 check "no approval left open" bash -c \
     "! '$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' approvals list --json | grep -q '\"kind\": *\"validation\"'"
 finish
