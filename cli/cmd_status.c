@@ -162,6 +162,8 @@ int cmd_sites(const cli_opts_t *o, int argc, char **argv)
         return cmd_sites_gap(o, argc, argv);
     if (argc > 1 && strcmp(argv[1], "coverage") == 0)
         return cmd_sites_coverage(o, argc, argv);
+    if (argc > 1 && argv[1][0] != '-')
+        return cli_unknown_subcommand("sites", argv[1]);
     bool json = false;
     int rc = parse_json_flag("sites", argc, argv, &json);
     if (rc != 0)
