@@ -60,9 +60,9 @@ struct adapter {
     adapter_config_t cfg;
     outbox_t *outbox;
     struct adapter_work *work; /* commands.c, requests.c: workers and journal batch (owned) */
-    normalizer_t *normalizer; /* read-only after start: used by every source's thread */
-    ingest_pool_t *pool;      /* normalizing helpers the sources' threads share (owned) */
-    zsock_t *wake;            /* PULL: a source's thread finished a poll (sources.c) */
+    normalizer_t *normalizer;  /* read-only after start: used by every source's thread */
+    ingest_pool_t *pool;       /* normalizing helpers the sources' threads share (owned) */
+    zsock_t *wake;             /* PULL: a source's thread finished a poll (sources.c) */
     char wake_endpoint[64];
     actuator_slot_t actuators[ADAPTER_MAX_ACTUATORS];
     size_t actuator_count;
@@ -97,7 +97,7 @@ struct adapter {
     uint64_t witness_seq; /* the newest audit checkpoint witnessed (witness.c) */
     uint64_t fence_epoch; /* the highest broker epoch welcomed at (fencing.c) */
     bool fence_loaded;
-    zsock_t *monitor;     /* the dealer's handshake events */
+    zsock_t *monitor; /* the dealer's handshake events */
     unsigned monitor_gen;
     unsigned handshake_failures; /* connections lost in the handshake since the last success */
 };
