@@ -26,6 +26,9 @@ extern const adapter_plugin_t actuator_record_only, actuator_slpf_nft, actuator_
     actuator_defender_endpoint, actuator_openc2_https, actuator_panos, actuator_manual;
 /* IBM QRadar (issue 17.1) */
 extern const adapter_plugin_t source_qradar_offenses, connector_qradar_close_offense;
+/* Active Directory over LDAP(S) (issue 17.1) */
+extern const adapter_plugin_t connector_ldap_user_context, connector_ldap_disable_account,
+    connector_ldap_force_password_reset;
 
 static const adapter_plugin_t *const registry[] = {
     &source_crowdstrike_alerts,
@@ -66,6 +69,9 @@ static const adapter_plugin_t *const registry[] = {
     &connector_okta_user_context,
     &connector_entra_user_context,
     &connector_qradar_close_offense,
+    &connector_ldap_user_context,
+    &connector_ldap_disable_account,
+    &connector_ldap_force_password_reset,
     &actuator_record_only,
     &actuator_slpf_nft,
     &actuator_crowdstrike_falcon,

@@ -30,3 +30,7 @@ fedsoar_unit_test(test_webauthn fedsoar_governance)
 fedsoar_unit_test(test_playbook_bpmn fedsoar_playbooks)
 # CACAO v2.0 import and export (playbook_cacao.h); the schemas and SOARCA examples: tests/reconfig/.
 fedsoar_unit_test(test_cacao fedsoar_playbooks)
+# The Active Directory / LDAP connectors' conversions (issue 17.1): RFC 4515 escaping, AD times,
+# the user summary; white-box through adapters/private/ldap_directory.h.
+fedsoar_unit_test(test_ldap fedsoar_adapters)
+target_include_directories(test_ldap PRIVATE ${PROJECT_SOURCE_DIR}/adapters/private)
