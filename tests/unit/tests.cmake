@@ -34,3 +34,6 @@ fedsoar_unit_test(test_cacao fedsoar_playbooks)
 # the user summary; white-box through adapters/private/ldap_directory.h.
 fedsoar_unit_test(test_ldap fedsoar_adapters)
 target_include_directories(test_ldap PRIVATE ${PROJECT_SOURCE_DIR}/adapters/private)
+# The adapter's worker pool (issue 19.1), white-box through its private header.
+fedsoar_unit_test(test_worker_pool fedsoar_adapters)
+target_include_directories(test_worker_pool PRIVATE ${PROJECT_SOURCE_DIR}/adapters/private)
