@@ -34,3 +34,5 @@ fedsoar_script_test(roles integration integration/roles.sh 180)
 fedsoar_script_test(connector_context connectors connectors/context.sh 180)
 # Issue 14: the BPMN export, checked against the OMG BPMN 2.0 XSDs (docs/playbooks.md).
 fedsoar_script_test(bpmn_export integration integration/bpmn_export.sh 120)
+# Issue 19.1: per-actuator rate limit (config, query features, pacing).
+fedsoar_script_test(site_limits integration integration/site_limits.sh 120)
