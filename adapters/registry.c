@@ -9,7 +9,7 @@
 /* threat intelligence platforms and sandboxes (issue 17.1) */
 extern const adapter_plugin_t source_misp_events, source_threatstream_indicators,
     connector_misp_search, connector_threatstream_lookup, connector_joesandbox_verdict,
-    actuator_joesandbox;
+    connector_anyrun_verdict, actuator_joesandbox, actuator_anyrun;
 /* sources/ */
 extern const adapter_plugin_t source_crowdstrike_alerts, source_okta_logs, source_graph_alerts,
     source_mde_alerts, source_entra_signins, source_entra_audits, source_sentinel_incidents,
@@ -64,6 +64,7 @@ static const adapter_plugin_t *const registry[] = {
     &connector_misp_search,
     &connector_threatstream_lookup,
     &connector_joesandbox_verdict,
+    &connector_anyrun_verdict,
     &connector_http_json,
     &connector_crowdstrike_host_context,
     &connector_okta_user_context,
@@ -80,6 +81,7 @@ static const adapter_plugin_t *const registry[] = {
     &actuator_panos,
     &actuator_manual,
     &actuator_joesandbox,
+    &actuator_anyrun,
 };
 
 const adapter_plugin_t *const *adapter_plugins(size_t *count)

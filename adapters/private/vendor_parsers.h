@@ -216,5 +216,16 @@ json_t *joesandbox_submission_info(const char *body, size_t len, fs_err_t *e);
    email and file-name attributes (at most 500; caller owns); NULL with e
    set when there is no Event object. */
 json_t *joesandbox_iocs(const char *body, size_t len, fs_err_t *e);
+/* ANY.RUN POST /v1/analysis answer → data.taskid (a JSON string, caller
+   owns); NULL with e set on {"error": true} or no UUID-like taskid. */
+json_t *anyrun_taskid(const char *body, size_t len, fs_err_t *e);
+/* ANY.RUN GET /v1/analysis/{taskid} → {"status", "verdict" (from
+   scores.verdict.threatLevel), "verdict_text", "score"} (caller owns);
+   NULL with e set when there is no data.status. */
+json_t *anyrun_task_status(const char *body, size_t len, fs_err_t *e);
+/* ANY.RUN GET /report/{taskid}/ioc/json → observables [{"type_id", "type",
+   "value", "reputation"}] of its ip, domain, url and hash IOCs (at most
+   500; caller owns); NULL with e set when it is not an array. */
+json_t *anyrun_iocs(const char *body, size_t len, fs_err_t *e);
 
 #endif
