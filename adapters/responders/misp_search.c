@@ -159,9 +159,13 @@ static json_t *run(void *state, const json_t *input)
         size_t got = json_array_size(attrs);
         size_t i;
         json_t *a;
-        json_array_foreach(attrs, i, a) if (json_array_size(all) < MISP_SEARCH_KEEP)
-            json_array_append(all, a);
-        else truncated = true;
+        json_array_foreach(attrs, i, a)
+        {
+            if (json_array_size(all) < MISP_SEARCH_KEEP)
+                json_array_append(all, a);
+            else
+                truncated = true;
+        }
         json_decref(attrs);
         if (got < (size_t)limit)
             break;

@@ -191,7 +191,11 @@ static int emit_attributes(void *arg, const json_t *event)
     int rc = 0;
     size_t i;
     json_t *a;
-    json_array_foreach(attrs, i, a) if (rc == 0) rc = f->emit(f->arg, a);
+    json_array_foreach(attrs, i, a)
+    {
+        if (rc == 0)
+            rc = f->emit(f->arg, a);
+    }
     json_decref(attrs);
     return rc;
 }
