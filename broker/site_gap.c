@@ -3,11 +3,26 @@
     window (sources, OCSF classes, ATT&CK techniques: the ingest-time
     aggregates of casestore/site_activity.c, no event scan), what it
     announced (OpenC2 pairs in its HELLO capabilities, analyzers, responders
-    and actuators in its HELLO connectors), and the playbooks active or in
-    shadow there; then for every loaded playbook and every site as the
-    alert's site, whether the playbook can run end to end — every analyzer,
-    responder and OpenC2 pair it may need present at the site each step
-    routes to — and what to add where.
+    and actuators in its HELLO connectors), and the playbooks active, in
+    shadow or planned there; then for every playbook the team runs or means
+    to run and every site as the alert's site, whether the playbook can run
+    end to end — every analyzer, responder and OpenC2 pair it may need
+    present at the site each step routes to — and what to add where.
+
+    Which playbooks are checked ("playbooks_from"):
+      documents   args.docs, playbook documents the broker need not hold
+                  (fedsoarctl sites gap --playbook FILE): at every site
+      directory   no governance: the playbook directory's, at every site
+      governance  each version active or in shadow, at the sites where it
+                  is (mode active / shadow); and what is intended: a
+                  rollout plan's version at the plan's sites where it is
+                  neither (mode planned, stage = the site's phase, e.g.
+                  observe), and the newest version in review or approved
+                  of every name, at every site where that version is
+                  neither active nor in shadow (mode planned, stage
+                  in_review / approved)
+    "checked" counts the playbook names with at least one row: 0 means
+    nothing was checked, never "everything can run".
 
     Where a step goes (docs/playbooks.md "site"):
       a literal site            -> that site
@@ -290,8 +305,8 @@ static json_t *site_view(broker_t *b, casestore_txn_t *txn, const char *site, co
                   names_of_kind(rec, "analyzer", "name"), "responders",
                   names_of_kind(rec, "responder", "name"), "actuators",
                   names_of_kind(rec, "actuator", "type"), "playbooks",
-                  json_pack("{s:o, s:o}", "active", site_playbooks(b, txn, site, false), "shadow",
-                            site_playbooks(b, txn, site, true)));
+                  json_pack("{s:o, s:o, s:[]}", "active", site_playbooks(b, txn, site, false),
+                            "shadow", site_playbooks(b, txn, site, true), "planned"));
     json_decref(act);
     return out;
 }
@@ -388,10 +403,12 @@ static json_t *needs_summary(const needs_t *ns)
 }
 
 /* One row per alert site in `where` (every site when NULL) that the
-   playbook's trigger accepts; mode: "directory", "active" or "shadow". */
+   playbook's trigger accepts; mode: "directory", "document", "active",
+   "shadow" or "planned"; stage (borrowed, may be NULL): {site: "observe" |
+   "in_review" | ...}, copied into each row of a site it names. */
 static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const json_t *all,
-                             const json_t *where, const char *mode, json_t *wanted,
-                             json_t *needs_out)
+                             const json_t *where, const char *mode, const json_t *stage,
+                             json_t *wanted, json_t *needs_out)
 {
     needs_t ns = {0};
     const json_t *doc = playbook_doc(pb);
@@ -428,10 +445,13 @@ static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const js
                 check_at(missing, wanted, sites, n, json_string_value(t), alert, playbook_name(pb));
             json_decref(targets);
         }
-        json_array_append_new(rows, json_pack("{s:s, s:s, s:b, s:o, s:s, s:s}", "name",
-                                              playbook_name(pb), "site", alert, "runnable",
-                                              json_array_size(missing) == 0, "missing", missing,
-                                              "version", playbook_version(pb), "mode", mode));
+        json_t *row = json_pack("{s:s, s:s, s:b, s:o, s:s, s:s}", "name", playbook_name(pb), "site",
+                                alert, "runnable", json_array_size(missing) == 0, "missing",
+                                missing, "version", playbook_version(pb), "mode", mode);
+        json_t *st = json_object_get(stage, alert);
+        if (json_is_string(st))
+            json_object_set(row, "stage", st);
+        json_array_append_new(rows, row);
     }
     if (!json_object_get(needs_out, playbook_name(pb)))
         json_object_set_new(needs_out, playbook_name(pb), needs_summary(&ns));
@@ -439,10 +459,27 @@ static json_t *playbook_rows(const playbook_t *pb, const json_t *sites, const js
     return rows;
 }
 
+/* The version's document from the store, parsed; NULL (logged) when it
+   cannot be read. Caller owns. */
+static playbook_t *stored_version(broker_t *b, casestore_txn_t *txn, const char *version)
+{
+    json_t *doc =
+        casestore_get_json(b->store, txn, CASESTORE_DB_PLAYBOOKS, version, strlen(version));
+    fs_err_t pe = {0};
+    playbook_t *pb = doc ? playbook_parse(doc, version, &pe) : NULL;
+    json_decref(doc);
+    if (!pb)
+        fs_log(FS_LOG_WARN, "broker", "gap_version_unreadable", "version=%.12s reason=\"%s\"",
+               version, doc ? pe.text : "no document");
+    return pb;
+}
+
 /* With governance, the versions active or in shadow at each site
-   (governance_site_versions), each evaluated for the sites where it is. */
+   (governance_site_versions), each evaluated for the sites where it is;
+   covered gets "VERSION SITE" -> true for each. */
 static void governed_rows(broker_t *b, casestore_txn_t *txn, const json_t *records,
-                          const json_t *all, json_t *playbooks, json_t *wanted, json_t *needs)
+                          const json_t *all, json_t *playbooks, json_t *wanted, json_t *needs,
+                          json_t *covered)
 {
     for (int shadow = 0; shadow < 2; shadow++) {
         json_t *where = json_object(); /* version -> [sites] */
@@ -462,6 +499,9 @@ static void governed_rows(broker_t *b, casestore_txn_t *txn, const json_t *recor
                 if (!list)
                     json_object_set_new(where, v, list = json_array());
                 json_array_append(list, sv);
+                char key[160];
+                snprintf(key, sizeof key, "%s %s", v, json_string_value(sv));
+                json_object_set_new(covered, key, json_true());
             }
             json_decref(m);
         }
@@ -469,24 +509,115 @@ static void governed_rows(broker_t *b, casestore_txn_t *txn, const json_t *recor
         json_t *list;
         json_object_foreach(where, version, list)
         {
-            json_t *doc =
-                casestore_get_json(b->store, txn, CASESTORE_DB_PLAYBOOKS, version, strlen(version));
-            fs_err_t pe = {0};
-            playbook_t *pb = doc ? playbook_parse(doc, version, &pe) : NULL;
-            json_decref(doc);
-            if (!pb) {
-                fs_log(FS_LOG_WARN, "broker", "gap_version_unreadable",
-                       "version=%.12s reason=\"%s\"", version, pe.text);
+            playbook_t *pb = stored_version(b, txn, version);
+            if (!pb)
                 continue;
-            }
-            json_t *rows =
-                playbook_rows(pb, records, all, list, shadow ? "shadow" : "active", wanted, needs);
+            json_t *rows = playbook_rows(pb, records, all, list, shadow ? "shadow" : "active", NULL,
+                                         wanted, needs);
             json_array_extend(playbooks, rows);
             json_decref(rows);
             playbook_destroy(&pb);
         }
         json_decref(where);
     }
+}
+
+/* ---- what the team means to run (governance) ------------------------------------ */
+
+/* Over CASESTORE_DB_GOVERNANCE: "version:" rows in review or approved, the
+   newest submitted per name (latest: name -> row), and "rollout:" plans
+   (plans: name -> plan). */
+static int collect_intended(void *arg, const casestore_val_t *key, const casestore_val_t *val)
+{
+    json_t *latest = json_object_get(arg, "latest"), *plans = json_object_get(arg, "plans");
+    bool is_version = key->len > 8 && memcmp(key->data, "version:", 8) == 0;
+    bool is_plan = key->len > 8 && memcmp(key->data, "rollout:", 8) == 0;
+    if (!is_version && !is_plan)
+        return 0;
+    json_t *row = json_loadb(val->data, val->len, 0, NULL);
+    const char *name = json_string_value(json_object_get(row, "name"));
+    const char *state = json_string_value(json_object_get(row, "state"));
+    if (name && is_plan) {
+        json_object_set(plans, name, row);
+    } else if (name && state &&
+               (strcmp(state, "in_review") == 0 || strcmp(state, "approved") == 0)) {
+        const json_t *have = json_object_get(latest, name);
+        if (!have || json_integer_value(json_object_get(row, "submitted")) >
+                         json_integer_value(json_object_get(have, "submitted")))
+            json_object_set(latest, name, row);
+    }
+    json_decref(row);
+    return 0;
+}
+
+/* Rows for `version` of a planned playbook at the sites of `where` (every
+   site when NULL) where that version is neither active nor in shadow;
+   phases: a plan's {site: {"phase"}} (the stage of a site it names), else
+   `stage` for the site. */
+static void planned_version(broker_t *b, casestore_txn_t *txn, const char *version,
+                            const json_t *where, const json_t *phases, const char *stage,
+                            const json_t *records, const json_t *all, const json_t *covered,
+                            json_t *playbooks, json_t *wanted, json_t *needs)
+{
+    json_t *list = json_array(), *stages = json_object();
+    size_t i;
+    json_t *sv;
+    json_array_foreach(all, i, sv)
+    {
+        const char *site = json_string_value(sv);
+        char key[160];
+        snprintf(key, sizeof key, "%s %s", version, site);
+        if ((where && !missing_has(where, site)) || json_object_get(covered, key))
+            continue;
+        const char *phase =
+            json_string_value(json_object_get(json_object_get(phases, site), "phase"));
+        json_array_append(list, sv);
+        json_object_set_new(stages, site, json_string(phase ? phase : stage));
+    }
+    playbook_t *pb = json_array_size(list) ? stored_version(b, txn, version) : NULL;
+    if (pb) {
+        json_t *rows = playbook_rows(pb, records, all, list, "planned", stages, wanted, needs);
+        json_array_extend(playbooks, rows);
+        json_decref(rows);
+        playbook_destroy(&pb);
+    }
+    json_decref(list);
+    json_decref(stages);
+}
+
+/* The playbooks the team means to run that are not (yet) active or in
+   shadow: each plan's version at its sites (every site when it names
+   none), then the newest version in review or approved of each name when
+   it is another version, at every site. */
+static void planned_rows(broker_t *b, casestore_txn_t *txn, const json_t *records,
+                         const json_t *all, const json_t *covered, json_t *playbooks,
+                         json_t *wanted, json_t *needs)
+{
+    json_t *found = json_pack("{s:{}, s:{}}", "latest", "plans");
+    casestore_foreach(b->store, txn, CASESTORE_DB_GOVERNANCE, false, collect_intended, found);
+    const json_t *latest = json_object_get(found, "latest");
+    const char *name;
+    json_t *plan, *row;
+    json_object_foreach(json_object_get(found, "plans"), name, plan)
+    {
+        const char *version = json_string_value(json_object_get(plan, "version"));
+        const json_t *where = json_object_get(plan, "sites");
+        if (version)
+            planned_version(b, txn, version, json_array_size(where) ? where : NULL,
+                            json_object_get(plan, "phases"), "planned", records, all, covered,
+                            playbooks, wanted, needs);
+    }
+    json_object_foreach((json_t *)latest, name, row)
+    {
+        const char *version = json_string_value(json_object_get(row, "version"));
+        const char *planned = json_string_value(
+            json_object_get(json_object_get(json_object_get(found, "plans"), name), "version"));
+        if (version && !(planned && strcmp(planned, version) == 0))
+            planned_version(b, txn, version, NULL, NULL,
+                            json_string_value(json_object_get(row, "state")), records, all, covered,
+                            playbooks, wanted, needs);
+    }
+    json_decref(found);
 }
 
 /* What to add where: each missing (site, need), with the sites that have
@@ -536,6 +667,64 @@ static json_t *recommendations(const json_t *wanted, const json_t *sites)
     return out;
 }
 
+#define GAP_DOCS_MAX 16
+
+/* args.docs: playbook documents to check (fedsoarctl sites gap --playbook
+   FILE), each parsed as the playbook language; the first bad one refuses
+   the request, named by its index. */
+static bool document_rows(const json_t *docs, const json_t *records, const json_t *all,
+                          json_t *playbooks, json_t *wanted, json_t *needs, fs_err_t *e)
+{
+    if (!json_is_array(docs) || json_array_size(docs) == 0 ||
+        json_array_size(docs) > GAP_DOCS_MAX) {
+        fs_err_setc(e, BROKER_E_INVALID, "docs: a list of 1-%d playbook documents", GAP_DOCS_MAX);
+        return false;
+    }
+    size_t i;
+    json_t *doc;
+    json_array_foreach(docs, i, doc)
+    {
+        char origin[32];
+        snprintf(origin, sizeof origin, "docs[%zu]", i);
+        fs_err_t pe = {0};
+        playbook_t *pb = json_is_object(doc) ? playbook_parse(doc, origin, &pe) : NULL;
+        if (!pb) {
+            fs_err_setc(e, BROKER_E_INVALID, "%s: %s", origin,
+                        json_is_object(doc) ? pe.text : "not a playbook document (an object)");
+            return false;
+        }
+        json_t *rows = playbook_rows(pb, records, all, NULL, "document", NULL, wanted, needs);
+        json_array_extend(playbooks, rows);
+        json_decref(rows);
+        playbook_destroy(&pb);
+    }
+    return true;
+}
+
+/* The number of playbook names with a row; each planned row's name also
+   goes to its site's playbooks.planned. */
+static json_int_t checked_names(const json_t *playbooks, json_t *sites)
+{
+    json_t *names = json_object();
+    size_t i;
+    json_t *row;
+    json_array_foreach(playbooks, i, row)
+    {
+        const char *name = json_string_value(json_object_get(row, "name"));
+        const char *mode = json_string_value(json_object_get(row, "mode"));
+        json_object_set_new(names, name, json_true());
+        json_t *planned = json_object_get(
+            json_object_get(json_object_get(sites, json_string_value(json_object_get(row, "site"))),
+                            "playbooks"),
+            "planned");
+        if (mode && strcmp(mode, "planned") == 0 && planned && !missing_has(planned, name))
+            json_array_append_new(planned, json_string(name));
+    }
+    json_int_t n = (json_int_t)json_object_size(names);
+    json_decref(names);
+    return n;
+}
+
 json_t *control_sites_gap(broker_t *b, casestore_txn_t *txn, const json_t *args,
                           const caller_t *who, fs_err_t *e)
 {
@@ -557,21 +746,37 @@ json_t *control_sites_gap(broker_t *b, casestore_txn_t *txn, const json_t *args,
         json_object_set_new(sites, site, site_view(b, txn, site, rec, window, now));
     }
     json_t *playbooks = json_array(), *wanted = json_object(), *needs = json_object();
-    if (!b->gov) {
+    const json_t *docs = json_object_get(args, "docs");
+    const char *from = docs ? "documents" : b->gov ? "governance" : "directory";
+    bool ok = true;
+    if (docs) {
+        ok = document_rows(docs, records, all, playbooks, wanted, needs, e);
+    } else if (!b->gov) {
         for (size_t i = 0; i < playbook_set_count(b->playbooks); i++) {
             json_t *rows = playbook_rows(playbook_set_get(b->playbooks, i), records, all, NULL,
-                                         "directory", wanted, needs);
+                                         "directory", NULL, wanted, needs);
             json_array_extend(playbooks, rows);
             json_decref(rows);
         }
     } else {
-        governed_rows(b, txn, records, all, playbooks, wanted, needs);
+        json_t *covered = json_object();
+        governed_rows(b, txn, records, all, playbooks, wanted, needs, covered);
+        planned_rows(b, txn, records, all, covered, playbooks, wanted, needs);
+        json_decref(covered);
     }
-    json_t *recs = recommendations(wanted, records);
+    json_t *recs = ok ? recommendations(wanted, records) : NULL;
     json_decref(wanted);
     json_decref(records);
     json_decref(all);
-    return json_pack("{s:i, s:I, s:o, s:o, s:o, s:o}", "window_days", window, "generated_ms",
-                     (json_int_t)now, "sites", sites, "playbooks", playbooks, "needs", needs,
-                     "recommendations", recs);
+    if (!ok) {
+        json_decref(sites);
+        json_decref(playbooks);
+        json_decref(needs);
+        return NULL;
+    }
+    json_int_t checked = checked_names(playbooks, sites);
+    return json_pack("{s:i, s:I, s:s, s:I, s:o, s:o, s:o, s:o}", "window_days", window,
+                     "generated_ms", (json_int_t)now, "playbooks_from", from, "checked", checked,
+                     "sites", sites, "playbooks", playbooks, "needs", needs, "recommendations",
+                     recs);
 }

@@ -95,26 +95,49 @@ static void print_gap(const json_t *r, bool md)
         const json_t *pb = json_object_get(s, "playbooks");
         print_site_row(md, "playbooks active", json_object_get(pb, "active"));
         print_site_row(md, "playbooks in shadow", json_object_get(pb, "shadow"));
+        print_site_row(md, "playbooks planned", json_object_get(pb, "planned"));
     }
+    json_int_t checked = json_integer_value(json_object_get(r, "checked"));
+    const char *from = json_string_value(json_object_get(r, "playbooks_from"));
+    char none[160];
+    snprintf(none, sizeof none, "%s: nothing was checked",
+             from && strcmp(from, "directory") == 0
+                 ? "The playbook directory holds no playbook that runs at these sites"
+             : from && strcmp(from, "documents") == 0
+                 ? "No given playbook's trigger accepts an alert from these sites"
+                 : "No playbook is active, in shadow, in review or planned");
     if (md)
-        printf(
-            "\n## Playbooks by site\n\nAn alert at the site: can the playbook run end to end?\n\n"
-            "| playbook | alert site | runnable | missing |\n|---|---|---|---|\n");
+        printf("\n## Playbooks by site\n\n");
     else
-        printf("\n%-28s %-12s %-9s %s\n", "PLAYBOOK", "ALERT SITE", "RUNNABLE", "MISSING");
+        printf("\nplaybooks by site\n");
+    if (checked == 0)
+        printf("%s%s.\n", md ? "" : "  ", none);
+    else if (md)
+        printf("An alert at the site: can the playbook run end to end? (mode: directory, "
+               "document, active, shadow, or planned with its stage)\n\n"
+               "| playbook | alert site | mode | runnable | missing |\n|---|---|---|---|---|\n");
+    else
+        printf("%-28s %-12s %-20s %-9s %s\n", "PLAYBOOK", "ALERT SITE", "MODE", "RUNNABLE",
+               "MISSING");
     size_t i;
     json_t *row;
     json_array_foreach(json_object_get(r, "playbooks"), i, row)
     {
-        char missing[4096];
+        char missing[4096], mode[64];
         join(missing, sizeof missing, json_object_get(row, "missing"));
+        const char *m = json_string_value(json_object_get(row, "mode"));
+        const char *stage = json_string_value(json_object_get(row, "stage"));
+        snprintf(mode, sizeof mode, "%s%s%s%s", m ? m : "?", stage ? " (" : "", stage ? stage : "",
+                 stage ? ")" : "");
         bool ok = json_is_true(json_object_get(row, "runnable"));
         if (md)
-            printf("| %s | %s | %s | %s |\n", json_string_value(json_object_get(row, "name")),
-                   json_string_value(json_object_get(row, "site")), ok ? "yes" : "**no**", missing);
+            printf("| %s | %s | %s | %s | %s |\n", json_string_value(json_object_get(row, "name")),
+                   json_string_value(json_object_get(row, "site")), mode, ok ? "yes" : "**no**",
+                   missing);
         else
-            printf("%-28s %-12s %-9s %s\n", json_string_value(json_object_get(row, "name")),
-                   json_string_value(json_object_get(row, "site")), ok ? "yes" : "no", missing);
+            printf("%-28s %-12s %-20s %-9s %s\n", json_string_value(json_object_get(row, "name")),
+                   json_string_value(json_object_get(row, "site")), mode, ok ? "yes" : "no",
+                   missing);
     }
     if (md)
         printf("\n## What each playbook needs, and where\n\n| playbook | needs | checked at |\n"
@@ -140,9 +163,14 @@ static void print_gap(const json_t *r, bool md)
         printf("\n## What to add where\n\n");
     else
         printf("\nwhat to add where\n");
-    if (json_array_size(recs) == 0)
-        printf("%s\n", md ? "Nothing: every playbook can run at every site."
-                          : "  nothing: every playbook can run at every site");
+    /* "Nothing to add" only when something was checked and all of it can run. */
+    if (checked == 0)
+        printf("%s%s.\n", md ? "" : "  ", none);
+    else if (json_array_size(recs) == 0)
+        printf("%s\n", md ? "Nothing: every playbook checked can run at every site it was "
+                            "checked for."
+                          : "  nothing: every playbook checked can run at every site it was "
+                            "checked for");
     else if (md)
         printf("| site | add | for playbooks | already at | provided there by |\n"
                "|---|---|---|---|---|\n");
@@ -211,6 +239,35 @@ static void print_coverage(const json_t *r)
     }
 }
 
+#define GAP_FILES_MAX 16 /* the broker's limit on args.docs */
+
+/* Takes every "--playbook FILE" / "--playbook=FILE" out of argv (the option
+   may be repeated; cli_parse_args keeps one value per flag): the files go
+   to files[], the other words to rest[]. CLI_USAGE when one has no value
+   or there are too many. */
+static int take_playbooks(int argc, char **argv, char **rest, int *nrest, const char **files,
+                          int *nfiles)
+{
+    *nrest = *nfiles = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *file = NULL;
+        if (i >= 2 && strcmp(a, "--playbook") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error("sites", "gap", "--playbook needs a value");
+            file = argv[++i];
+        } else if (i >= 2 && strncmp(a, "--playbook=", 11) == 0) {
+            file = a + 11;
+        } else {
+            rest[(*nrest)++] = argv[i];
+            continue;
+        }
+        if (*nfiles == GAP_FILES_MAX)
+            return cli_usage_error("sites", "gap", "at most %d --playbook files", GAP_FILES_MAX);
+        files[(*nfiles)++] = file;
+    }
+    return 0;
+}
+
 int cmd_sites_gap(const cli_opts_t *o, int argc, char **argv)
 {
     bool json = false;
@@ -219,8 +276,12 @@ int cmd_sites_gap(const cli_opts_t *o, int argc, char **argv)
                                 {"--window", &window, NULL},
                                 {"--format", &format, NULL},
                                 {NULL, NULL, NULL}};
-    const char *pos[1];
-    int npos, rc = cli_parse_args("sites", "gap", argc, argv, 2, flags, pos, 0, &npos);
+    const char *pos[1], *files[GAP_FILES_MAX];
+    char **rest = fs_xcalloc((size_t)argc + 1, sizeof *rest);
+    int nrest, nfiles, npos, rc = take_playbooks(argc, argv, rest, &nrest, files, &nfiles);
+    if (rc == 0)
+        rc = cli_parse_args("sites", "gap", nrest, rest, 2, flags, pos, 0, &npos);
+    free(rest);
     if (rc != 0)
         return rc;
     static const char *const formats[] = {"text", "md", "json", NULL};
@@ -235,6 +296,20 @@ int cmd_sites_gap(const cli_opts_t *o, int argc, char **argv)
     }
     if (days)
         json_object_set_new(args, "window_days", json_integer(days));
+    /* Playbooks the broker need not hold ("could this run here?"): sent whole. */
+    json_t *docs = nfiles ? json_array() : NULL;
+    for (int i = 0; i < nfiles; i++) {
+        json_t *doc = cli_load_json("sites", "gap", files[i], CLI_PLAYBOOK_MAX, "playbooks",
+                                    CLI_REFUSED, &rc);
+        if (!doc) {
+            json_decref(docs);
+            json_decref(args);
+            return rc;
+        }
+        json_array_append_new(docs, doc);
+    }
+    if (docs)
+        json_object_set_new(args, "docs", docs);
     json_t *r = cli_call(o, "sites.gap", args, &rc);
     if (!r)
         return rc;

@@ -23,10 +23,12 @@ static const cli_usage_t usage_table[] = {
     {"sites", NULL, "[--json]",
      "per site: health, connection, last heartbeat, backlog (outbox, commands, requests), "
      "events, capabilities, connectors"},
-    {"sites", "gap", "[--window 7d] [--json|--format text|md|json]",
+    {"sites", "gap", "[--window 7d] [--json|--format text|md|json] [--playbook FILE]...",
      "capability gap analysis (docs/mna-gap.md): per site its sources, OCSF classes and ATT&CK\n"
      "techniques in the window, OpenC2 pairs, analyzers, responders, playbooks; then for every\n"
-     "playbook and alert site whether it can run end to end (what is missing); what to add where"},
+     "playbook active, in shadow, in review or planned (or each --playbook FILE, which the\n"
+     "broker need not hold) and alert site whether it can run end to end (what is missing);\n"
+     "what to add where"},
     {"sites", "coverage", "[--window 7d] [--site S] [--json]",
      "alert coverage per site and source: configured vs flowing, last event age, rate,\n"
      "dead-letter ratio, lag (p50/p95), silences (docs/mna-gap.md)"},

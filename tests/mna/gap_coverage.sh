@@ -130,7 +130,9 @@ check "§15.2: where each need is checked, in words (a literal site, a foreach, 
 md=$(ctl sites gap --format md)
 check "§15.2: --format md: a table per site" bash -c 'grep -q "^## Site alpha (ok)$" <<<"$1" && grep -q "^| analyzers | host-context, ioc-search |$" <<<"$1" && grep -q "^| OpenC2 pairs | deny ipv4_net |$" <<<"$1"' _ "$md"
 check "§15.2: --format md: what each playbook needs and where" bash -c 'grep -q "^| endpoint-compromise | analyzer host-context | any site the alert comes from |$" <<<"$1"' _ "$md"
-check "§15.2: --format md: the playbook x site matrix and what to add where" bash -c 'grep -q "^| endpoint-compromise | beta | \*\*no\*\* | analyzer host-context, openc2 contain device |$" <<<"$1" && grep -q "^| contain-external-attacker | alpha | yes | - |$" <<<"$1" && grep -q "^| hq | openc2 deny ipv4_net | contain-external-attacker | alpha, beta | record-only, openc2-https |$" <<<"$1"' _ "$md"
+check "§15.2: --format md: the playbook x site matrix (with the mode) and what to add where" bash -c 'grep -q "^| endpoint-compromise | beta | directory | \*\*no\*\* | analyzer host-context, openc2 contain device |$" <<<"$1" && grep -q "^| contain-external-attacker | alpha | directory | yes | - |$" <<<"$1" && grep -q "^| hq | openc2 deny ipv4_net | contain-external-attacker | alpha, beta | record-only, openc2-https |$" <<<"$1"' _ "$md"
+check "§15.2: JSON: playbooks_from directory, checked = every library playbook" \
+    jq -e --argjson lib "$(cd "$SRC/playbooks/library" && ls *.json | wc -l)" '.playbooks_from == "directory" and .checked == $lib' <<<"$gap"
 check "§15.2: --window 0d is refused (usage, exit 2)" bash -c '"$@" sites gap --window 0d; [ $? = 2 ]' _ "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP"
 
 # ---- 15.3: coverage ---------------------------------------------------------------------
@@ -184,6 +186,60 @@ api GET "/api/v1/sites/coverage?site=beta" "$TOK"
 check "GET /api/v1/sites/coverage?site=beta: only beta" bash -c "[ '$ST' = 200 ] && jq -e '(.sites | keys) == [\"beta\"] and .sites.beta.flowing == 1' '$B'"
 api GET "/api/v1/sites/gap?window_days=400" "$TOK"
 check "GET /api/v1/sites/gap?window_days=400: 400" [ "$ST" = 400 ]
+
+# ---- 15.2 with governance: what the team means to run, and never an all-clear on nothing ----
+# --playbook FILE: a playbook the broker does not hold, sent whole ("could this run here?").
+doc=$(ctl sites gap --json --playbook "$SRC/playbooks/library/contain-external-attacker.json" --playbook "$SRC/playbooks/library/credential-attack.json")
+check "§15.2: --playbook FILE (twice): only those two, mode document, their rows as from the directory" \
+    jq -e --argjson want "$(jq -c '[.[] | select(.name == "contain-external-attacker" or .name == "credential-attack")] | sort_by(.name, .site)' "$WORK/want.json")" '
+    .playbooks_from == "documents" and .checked == 2 and all(.playbooks[]; .mode == "document")
+    and ([.playbooks[] | {name, site, runnable, missing: (.missing | sort)}] | sort_by(.name, .site)) == $want' <<<"$doc"
+echo '{"name": "broken", "trigger": {}}' >"$WORK/broken.json"
+check "§15.2: --playbook with a document that is not a playbook: refused (exit 1), naming docs[1]" bash -c \
+    '"$@" sites gap --playbook "'"$SRC"'/playbooks/library/credential-attack.json" --playbook "'"$WORK"'/broken.json" 2>"'"$WORK"'/broken.err"; [ $? = 1 ] && grep -q "docs\[1\]" "'"$WORK"'/broken.err"' \
+    _ "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP"
+check "§15.2: --playbook without a file: usage (exit 2)" bash -c '"$@" sites gap --playbook; [ $? = 2 ]' _ "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP"
+
+# The same broker (same store) restarted with governance: nothing active, in shadow, in review or planned.
+kill "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null || true
+jq '. + {"governance": {"quorum": 1, "members": ["admin"]}}' "$WORK/broker.json" >"$WORK/broker-gov.json"
+start_http_broker --config "$WORK/broker-gov.json" --playbooks "$SRC/playbooks/library"
+wait_for 30 "three sites connected again" bash -c "[ \"\$('$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' stats --json | jq '.connected_sites | length')\" = 3 ]"
+g0=$(ctl sites gap --json)
+check "§15.2 governance, nothing submitted: checked 0, no row, nothing to recommend" \
+    jq -e '.playbooks_from == "governance" and .checked == 0 and .playbooks == [] and .recommendations == [] and ([.sites[].playbooks.planned[]] == [])' <<<"$g0"
+md0=$(ctl sites gap --format md)
+check "§15.2 governance, nothing submitted: the md report says so plainly, never \"Nothing: every playbook...\"" bash -c \
+    '[ "$(grep -c "^No playbook is active, in shadow, in review or planned: nothing was checked.$" <<<"$1")" = 2 ] && ! grep -q "every playbook" <<<"$1" && ! grep -q "^| playbook | alert site" <<<"$1"' _ "$md0"
+txt0=$(ctl sites gap)
+check "§15.2 governance, nothing submitted: the text report too" bash -c \
+    '[ "$(grep -c "^  No playbook is active, in shadow, in review or planned: nothing was checked.$" <<<"$1")" = 2 ] && ! grep -q "every playbook" <<<"$1"' _ "$txt0"
+
+# A version in review: checked as planned at every site, with what it misses (as from the directory).
+V=$(ctl playbook submit "$SRC/playbooks/library/credential-attack.json" --json | jq -r .version)
+g1=$(ctl sites gap --json)
+check "§15.2 governance, credential-attack in review: planned (in_review) at the three sites, version $V" \
+    jq -e --arg v "$V" --argjson want "$(jq -c '[.[] | select(.name == "credential-attack")] | sort_by(.site)' "$WORK/want.json")" '
+    .checked == 1 and ([.playbooks[] | {name, site, runnable, missing: (.missing | sort)}] | sort_by(.site)) == $want
+    and all(.playbooks[]; .mode == "planned" and .stage == "in_review" and .version == $v)
+    and ([.sites[] | .playbooks.planned] == [["credential-attack"], ["credential-attack"], ["credential-attack"]])
+    and ([.recommendations[] | {site, add}] | sort_by(.site, .add)) == [{"site": "beta", "add": "responder idp-revoke-sessions"}, {"site": "beta", "add": "responder idp-suspend-user"}, {"site": "hq", "add": "responder idp-revoke-sessions"}, {"site": "hq", "add": "responder idp-suspend-user"}]' <<<"$g1"
+md1=$(ctl sites gap --format md)
+check "§15.2 governance: the md matrix names the planned row and its stage; what to add where is not empty" bash -c \
+    'grep -q "^| credential-attack | beta | planned (in_review) | \*\*no\*\* | responder idp-suspend-user, responder idp-revoke-sessions |$" <<<"$1" && grep -q "^| credential-attack | alpha | planned (in_review) | yes | - |$" <<<"$1" && grep -q "^| beta | responder idp-suspend-user | credential-attack | alpha | exec |$" <<<"$1" && ! grep -q "nothing was checked" <<<"$1"' _ "$md1"
+
+# A rollout plan: its version at the plan's sites only, stage = the site's phase (observe).
+V2=$(ctl playbook submit "$SRC/playbooks/library/endpoint-compromise.json" --json | jq -r .version)
+check "§15.2 governance: rollout plan endpoint-compromise --sites beta" ctl rollout plan endpoint-compromise --sites beta --version "$V2"
+g2=$(ctl sites gap --json)
+echo "$g2" >"$WORK/gap-plan.json"
+check "§15.2 governance, a plan at beta: endpoint-compromise checked at beta only (planned, observe), with what it misses" \
+    jq -e --arg v "$V2" '.checked == 2 and ([.playbooks[] | select(.name == "endpoint-compromise") | {site, mode, stage, version, runnable, missing: (.missing | sort)}]
+        == [{"site": "beta", "mode": "planned", "stage": "observe", "version": $v, "runnable": false, "missing": ["analyzer host-context", "openc2 contain device"]}])
+    and (.sites.beta.playbooks.planned | sort) == ["credential-attack", "endpoint-compromise"] and .sites.alpha.playbooks.planned == ["credential-attack"]' <<<"$g2"
+api GET "/api/v1/sites/gap" "$TOK"
+check "GET /api/v1/sites/gap under governance: 200, checked 2, the planned rows" bash -c "[ '$ST' = 200 ] && jq -e '.checked == 2 and .playbooks_from == \"governance\" and ([.playbooks[].mode] | unique) == [\"planned\"]' '$B'"
 
 # ---- a site cannot make the broker watch what no adapter sends -----------------------------
 # delta (a real key, a hand-made HEARTBEAT): an id with a quote, a threshold of 0, then 100
