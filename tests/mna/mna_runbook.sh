@@ -13,7 +13,8 @@
 #    moved into the work directory), two adapters replay the demo samples
 #    (deploy/demo/samples: CrowdStrike at alpha, Defender at beta), then the
 #    backup, week-1, people, submit, shadow and metrics blocks run against
-#    them and their outputs are checked.
+#    them and their outputs are checked (week 1: the gap report checks the
+#    playbooks given with --playbook; plain `sites gap` says nothing was checked).
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool awk xmllint openssl
 DOC="$SRC/docs/mna-runbook.md"
@@ -108,8 +109,17 @@ G="$WORK/run/gap-week1.json"
 check "week 1: gap-week1.json parses, both sites" jqe '.sites | has("alpha") and has("beta")' "$G"
 check "week 1: alpha's source is crowdstrike.alert, beta's are Defender's" jqe \
     '(.sites.alpha.sources | has("crowdstrike.alert")) and (.sites.beta.sources | has("microsoft.graph_alert") or has("microsoft.mde_alert"))' "$G"
-# Under governance nothing is active in week 1: no playbook rows yet (as the runbook says).
-check "week 1: no playbook row before anything is activated (the runbook says so)" jqe '.playbooks == []' "$G"
+# Under governance nothing is submitted in week 1: plain `sites gap` says nothing was checked
+# (never an all-clear), and the report names the playbooks given with --playbook, at both sites.
+check "week 1: plain sites gap says nothing was checked, and never that every playbook can run" bash -c \
+    "grep -q '^  No playbook is active, in shadow, in review or planned: nothing was checked.$' '$WORK/week1.out' && ! grep -q 'every playbook' '$WORK/week1.out'"
+check "week 1: gap-week1.json checks the two playbooks to roll out, at alpha and beta (mode document)" jqe '
+    .playbooks_from == "documents" and .checked == 2
+    and ([.playbooks[] | [.name, .site, .mode]] | sort) == [["critical-vulnerability", "alpha", "document"], ["critical-vulnerability", "beta", "document"], ["insider-threat", "alpha", "document"], ["insider-threat", "beta", "document"]]' "$G"
+check "week 1: gap-week1.md names both playbooks at both sites in its matrix" bash -c \
+    "for p in critical-vulnerability insider-threat; do for s in alpha beta; do grep -qE \"^\\| \$p \\| \$s \\| document \\| \" '$WORK/run/gap-week1.md' || exit 1; done; done"
+check "week 1: gap-week1.md's \"What to add where\" is no all-clear (something was checked, not all of it can run)" bash -c \
+    "jq -e '.recommendations | length > 0' '$G' >/dev/null && grep -q '^| site | add | for playbooks |' '$WORK/run/gap-week1.md' && ! grep -q 'nothing was checked' '$WORK/run/gap-week1.md'"
 check "week 1: the Markdown report has both sites' tables" bash -c \
     "grep -q '^## Site alpha' '$WORK/run/gap-week1.md' && grep -q '^## Site beta' '$WORK/run/gap-week1.md'"
 
@@ -125,7 +135,9 @@ check "weeks 2-4: the plan starts alpha and beta in observe" [ "$(phases)" = '{"
 check "weeks 2-4: the shadow block runs (promote, two signatures, the gap again)" run_block shadow
 check "weeks 2-4: beta is in shadow, alpha still observes" [ "$(phases)" = '{"alpha":"observe","beta":"shadow"}' ]
 check "weeks 2-4: gap-shadow.md has insider-threat's row at beta, in shadow" \
-    grep -qE '^\| insider-threat.*\| beta \|' "$WORK/run/gap-shadow.md"
+    grep -qE '^\| insider-threat \| beta \| shadow \|' "$WORK/run/gap-shadow.md"
+check "weeks 2-4: gap-shadow.md has insider-threat's row at alpha, planned (observe)" \
+    grep -qE '^\| insider-threat \| alpha \| planned \(observe\) \|' "$WORK/run/gap-shadow.md"
 check "weeks 2-4: the gap names what insider-threat misses at beta" bash -c \
     "fedsoarctl sites gap --json | jq -e '[.playbooks[] | select(.name == \"insider-threat\" and .site == \"beta\")] | length == 1 and (.[0].runnable | not) and (.[0].missing | length > 0)' >/dev/null"
 
