@@ -119,24 +119,35 @@ function gap(g) {
     ['Responders', (s) => list(s.responders)],
     ['Playbooks active', (s) => list(s.playbooks && s.playbooks.active)],
     ['Playbooks in shadow', (s) => list(s.playbooks && s.playbooks.shadow)],
+    ['Playbooks planned', (s) => list(s.playbooks && s.playbooks.planned)],
   ];
   const side = el('table', { class: 'fs-table fs-gap-sites' },
     el('caption', {}, `What each site has and produced (last ${g.window_days} days)`),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'What'), names.map((n) => el('th', { scope: 'col' }, n)))),
     el('tbody', {}, what.map(([label, f]) => el('tr', {}, el('th', { scope: 'row' }, label), names.map((n) => el('td', {}, f(g.sites[n])))))));
   const pbs = [...new Set((g.playbooks || []).map((r) => r.name))].sort();
+  // A row's mode in words: "active", "shadow", "planned (in_review)", "document"...
+  const mode = (r) => (r.stage ? `${r.mode} (${r.stage})` : r.mode || '');
+  // A (playbook, site) may have several rows: the version active there and a newer one planned.
   const cell = (name, site) => {
-    const r = (g.playbooks || []).find((x) => x.name === name && x.site === site);
-    if (!r) return el('td', { class: 'fs-muted' }, 'not here');
-    return r.runnable
-      ? el('td', { class: 'fs-yes' }, el('span', { 'aria-hidden': 'true' }, '✔ '), 'runs')
-      : el('td', { class: 'fs-no' }, el('span', { 'aria-hidden': 'true' }, '✘ '), 'missing: ', el('ul', { class: 'fs-reasons' }, r.missing.map((m) => el('li', {}, m))));
+    const rows = (g.playbooks || []).filter((x) => x.name === name && x.site === site);
+    if (!rows.length) return el('td', { class: 'fs-muted' }, 'not here');
+    return el('td', { class: rows.every((r) => r.runnable) ? 'fs-yes' : 'fs-no' }, rows.map((r) => el('div', { 'data-mode': r.mode },
+      r.runnable
+        ? [el('span', { 'aria-hidden': 'true' }, '✔ '), 'runs']
+        : [el('span', { 'aria-hidden': 'true' }, '✘ '), 'missing: ', el('ul', { class: 'fs-reasons' }, r.missing.map((m) => el('li', {}, m)))],
+      ' ', el('span', { class: `fs-badge fs-mode-${r.mode}`, title: `version ${(r.version || '').slice(0, 12)}` }, mode(r)))));
   };
+  // Nothing checked is said as such: never "every playbook can run" over an empty set.
+  const none = g.playbooks_from === 'directory'
+    ? 'The playbook directory holds no playbook that runs at these sites: nothing was checked.'
+    : 'No playbook is active, in shadow, in review or planned: nothing was checked.';
+  const checked = g.checked ?? pbs.length;
   const matrix = pbs.length ? el('table', { class: 'fs-table fs-matrix fs-gap-matrix' },
-    el('caption', {}, 'Playbook × alert site: can it run end to end?'),
+    el('caption', {}, 'Playbook × alert site: can it run end to end? (with its mode: active, shadow, planned and its stage)'),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Playbook'), names.map((n) => el('th', { scope: 'col' }, `alert at ${n}`)))),
     el('tbody', {}, pbs.map((p) => el('tr', { 'data-playbook': p }, el('th', { scope: 'row' }, p), names.map((n) => cell(p, n))))))
-    : el('p', { class: 'fs-muted' }, 'No playbook is loaded or active.');
+    : el('p', { class: 'fs-gap-none' }, none);
   const recs = g.recommendations || [];
   const add = recs.length ? el('table', { class: 'fs-table fs-gap-add' },
     el('caption', {}, 'What to add where'),
@@ -144,7 +155,7 @@ function gap(g) {
     el('tbody', {}, recs.map((r) => el('tr', {},
       el('th', { scope: 'row' }, r.site), el('td', { class: 'fs-mono' }, r.add), el('td', {}, list(r.playbooks)),
       el('td', {}, list(r.available_at)), el('td', {}, list(r.connector_types))))))
-    : el('p', {}, 'Nothing to add: every playbook can run at every site.');
+    : el('p', {}, checked > 0 ? 'Nothing to add: every playbook checked can run at every site it was checked for.' : none);
   return el('section', { 'aria-labelledby': 'fs-gap-h' }, el('h3', { id: 'fs-gap-h' }, 'Capability gap analysis'), side, matrix, add);
 }
 
