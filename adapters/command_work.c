@@ -179,6 +179,7 @@ static void dispatch(adapter_t *a)
                 t->lane = l->lane;
                 t->lane_no = i;
                 l->tick_due = false;
+                l->tick_out = true;
                 l->submitted++;
                 worker_pool_submit(w->pool, t);
                 moved = true;
@@ -267,6 +268,7 @@ void adapter_work_turn(adapter_t *a)
     while ((done = worker_pool_take(w->results))) {
         w->lanes[done->lane_no].submitted--;
         if (done->kind == WORKER_JOB_TICK) {
+            w->lanes[done->lane_no].tick_out = false;
             worker_job_destroy(&done);
             continue;
         }
@@ -334,7 +336,7 @@ void adapter_work_tick(adapter_t *a)
     struct adapter_work *w = a->work;
     /* Due now, run between the lane's commands (dispatch, next turn). */
     for (size_t i = 0; w && i < w->lane_count; i++)
-        if (w->lanes[i].has_tick)
+        if (w->lanes[i].has_tick && !w->lanes[i].tick_out) /* one at a time */
             w->lanes[i].tick_due = true;
 }
 

@@ -37,7 +37,7 @@ typedef struct work_lane {
     double tokens, burst;
     int64_t tokens_at; /* monotonic ms */
     worker_job_t *waiting, **waiting_end;
-    bool has_tick, tick_due;
+    bool has_tick, tick_due, tick_out; /* tick_out: handed over, not back yet */
 } work_lane_t;
 
 struct adapter_work {
