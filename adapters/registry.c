@@ -9,7 +9,8 @@
 /* threat intelligence platforms and sandboxes (issue 17.1) */
 extern const adapter_plugin_t source_misp_events, source_threatstream_indicators,
     connector_misp_search, connector_threatstream_lookup, connector_joesandbox_verdict,
-    connector_anyrun_verdict, actuator_joesandbox, actuator_anyrun;
+    connector_anyrun_verdict, actuator_joesandbox, actuator_anyrun, source_threatq_indicators,
+    connector_threatq_lookup;
 /* sources/ */
 extern const adapter_plugin_t source_crowdstrike_alerts, source_okta_logs, source_graph_alerts,
     source_mde_alerts, source_entra_signins, source_entra_audits, source_sentinel_incidents,
@@ -48,6 +49,7 @@ static const adapter_plugin_t *const registry[] = {
     &source_splunk_webhook,
     &source_misp_events,
     &source_threatstream_indicators,
+    &source_threatq_indicators,
     &source_replay, /* internal: --replay and the config's "replay" */
     &connector_exec,
     &connector_cortex,
@@ -65,6 +67,7 @@ static const adapter_plugin_t *const registry[] = {
     &connector_threatstream_lookup,
     &connector_joesandbox_verdict,
     &connector_anyrun_verdict,
+    &connector_threatq_lookup,
     &connector_http_json,
     &connector_crowdstrike_host_context,
     &connector_okta_user_context,

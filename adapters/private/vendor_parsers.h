@@ -227,5 +227,12 @@ json_t *anyrun_task_status(const char *body, size_t len, fs_err_t *e);
    "value", "reputation"}] of its ip, domain, url and hash IOCs (at most
    500; caller owns); NULL with e set when it is not an array. */
 json_t *anyrun_iocs(const char *body, size_t len, fs_err_t *e);
+/* ThreatQ GET /api/indicators or POST /api/indicators/query answer → its
+   data array (caller owns); *total its "total" (or -1).  NULL with e set
+   when data is missing or an element has no value. */
+json_t *threatq_page(const char *body, size_t len, json_int_t *total, fs_err_t *e);
+/* One ThreatQ indicator → the analyzer's summary (score: the manual score
+   when set, else the generated one). Caller owns. */
+json_t *threatq_indicator_summary(const json_t *ind);
 
 #endif

@@ -35,5 +35,7 @@ fedsoar_script_test(connector_intel_tip connectors connectors/intel_tip.sh 240)
 fedsoar_script_test(connector_intel_sandbox connectors connectors/intel_sandbox.sh 120)
 # ANY.RUN: the anyrun actuator (detonate uri) and the anyrun-verdict analyzer.
 fedsoar_script_test(connector_intel_anyrun connectors connectors/intel_anyrun.sh 120)
+# ThreatQuotient: threatq-lookup and the threatq-indicators source (OAuth2, pages, restart, a playbook).
+fedsoar_script_test(connector_intel_threatq connectors connectors/intel_threatq.sh 180)
 # Active Directory over LDAP(S) (issue 17.1) against a real slapd started by the test (ldaps, StartTLS, test CA).
 fedsoar_script_test(connector_ldap connectors connectors/ldap.sh 180)
