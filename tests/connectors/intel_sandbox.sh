@@ -13,6 +13,10 @@
 #   the verdict, score and the MISP report's IOCs as distinct observables; a
 #   submission that never finishes ends in an error after timeout_s naming
 #   the last status; an unknown submission is an error naming Joe's answer;
+# - the chain through a real broker and adapter over CURVE: a MISP URL
+#   indicator starts a playbook whose openc2 step detonates the URL at the
+#   site (routed by the actuator's pairs) and whose enrich step waits for
+#   the verdict with the submission id from the detonate response;
 #   no key in any output or log.
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool curl
@@ -76,5 +80,35 @@ check "a submission that stays running: an error after timeout_s (4 s) naming th
     jq -e '.status == "error" and (.error | test("no verdict after 4 s \\(status running\\)"))' <<<"$(l 1)"
 check "an unknown submission: an error with Joe's 404" jq -e '.status == "error" and (.error | test("404"))' <<<"$(l 2)"
 check "a submission id that is not digits: refused before any request" jq -e '.status == "error" and (.error | test("DIGITS"))' <<<"$(l 3)"
-check "no key in any output or log" bash -c "! grep -q -e '$KEY' '$WORK'/*.out '$WORK/standin.log'"
+# ---- the chain through a broker: detonate, then wait for the verdict ------------------------
+: >"$WORK/misp.ndjson"
+mkdir -p "$WORK/playbooks"
+cat >"$WORK/alpha.json" <<JSON
+{"actuators": "joesandbox",
+ "actuator_config": {"joesandbox": {"base_url": "$V", "api_token_file": "$WORK/jbx_key", "accept_tac": true}},
+ "connectors": [{"name": "jbx", "kind": "analyzer", "type": "joesandbox-verdict", "base_url": "$V",
+                 "api_token_file": "$WORK/jbx_key", "accept_tac": true, "poll_initial_s": 1, "poll_max_s": 1, "timeout_s": 30}],
+ "sources": [{"name": "misp", "type": "file-tail", "source_id": "misp.attribute", "path": "$WORK/misp.ndjson", "interval_s": 1}]}
+JSON
+cat >"$WORK/playbooks/detonate-url.json" <<'PB'
+{"name": "detonate-url", "trigger": {"class_uid": [0], "sources": ["misp.attribute"], "filter": ".osint[0].type == \"url\""},
+ "steps": [
+   {"id": "det", "type": "openc2", "site": "{{ .event.site }}",
+    "command": {"action": "detonate", "target": {"uri": "{{ .event.osint[0].value }}"}}},
+   {"id": "verdict", "type": "enrich", "analyzer": "jbx", "site": "{{ .event.site }}",
+    "input": {"submission_id": "{{ .steps.det.results[\"x-sandbox\"].submission_id }}"}},
+   {"id": "note", "type": "set", "case": {"note": "sandbox: {{ .steps.verdict.verdict }} {{ .steps.verdict.score }}, {{ .steps.verdict.observables | length }} IOCs"}}]}
+PB
+"$BIN/fedsoarctl" keys init "$KEYS" --sites alpha --operators admin >/dev/null
+start_broker --playbooks "$WORK/playbooks"
+start_adapter alpha --config "$WORK/alpha.json"
+wait_for 20 "alpha connected" bash -c "[ \"\$('$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' stats --json | jq '.connected_sites | length')\" = 1 ]"
+printf '%s\n' '{"id": "90001", "event_id": "1701", "category": "Network activity", "type": "url", "to_ids": true, "uuid": "5f0b8b8a-1c2d-4e3f-9a8b-7c6d5e4f3e01", "timestamp": "1796500000", "value": "http://evil.example/chain/payload.php", "Event": {"id": "1701", "info": "Payload URL", "uuid": "9d1a2b3c-4d5e-4f60-8a1b-2c3d4e5f6c01", "threat_level_id": "1", "Orgc": {"name": "CIRCL"}}}' >>"$WORK/misp.ndjson"
+wait_for 60 "the detonate-url run completed" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' runs list --json | jq -e '[.[] | select(.playbook == \"detonate-url\" and .status == \"completed\")] | length == 1' >/dev/null"
+run=$(ctl runs list --json | jq -r '.[] | select(.playbook == "detonate-url")')
+note=$(ctl case show "$(jq -r .case_id <<<"$run")" --json | jq -r '.notes[-1].text')
+check "the chain's note: the verdict and the IOCs of the detonated URL" [ "$note" = "sandbox: malicious 92, 4 IOCs" ]
+check "... Joe Sandbox got exactly one submission of the indicator's URL" \
+    [ "$(grep -c '"action":"submit",.*"url":"http://evil.example/chain/payload.php"' "$WORK/jbx.jsonl")" = 1 ]
+check "no key in any output or log" bash -c "! grep -q -e '$KEY' '$WORK'/*.out '$WORK/standin.log' '$WORK/alpha.log' '$WORK/broker.log'"
 finish
