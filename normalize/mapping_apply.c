@@ -466,7 +466,7 @@ static void apply_jq_rule(ctx_t *c, const nz_rule_t *r, json_t *in, json_t *out)
     if (!v) {
         if (r->required) {
             char why[400];
-            snprintf(why, sizeof why, "required field is missing (%s)", fe.text);
+            snprintf(why, sizeof why, "required field is missing (%.360s)", fe.text);
             reject(c, r, field, r->nfrom ? fe.text : why);
         }
         return;
