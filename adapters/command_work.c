@@ -7,9 +7,10 @@
 #include <string.h>
 
 /* A lane's limits from its config object (borrowed, may be NULL):
-   "rate_limit" jobs started per minute (0 or absent: unlimited). Every
-   instance runs one job at a time: its plugin's callbacks are never
-   called concurrently (plugin.h), which is what makes them safe. */
+   "rate_limit" jobs started per minute (0 or absent: unlimited). An
+   instance runs one job at a time (its plugin's callbacks are never called
+   concurrently, plugin.h), except an `exec` connector with "concurrency"
+   N: each call forks its own process and shares nothing. */
 static double rate_of(const json_t *cfg)
 {
     json_t *r = json_object_get(cfg, "rate_limit");
@@ -80,9 +81,23 @@ int adapter_work_start(adapter_t *a, fs_err_t *e)
             if (name && strcmp(name, c->name) == 0)
                 cfg = v;
         }
+        json_int_t n = json_integer_value(json_object_get(cfg, "concurrency"));
+        unsigned concurrency = n > 1 ? (unsigned)n : 1;
+        if (concurrency > 1 && strcmp(c->plugin->type, "exec") != 0)
+            return fs_err_set(e,
+                              "connectors: \"%s\" (%s): concurrency %u: a %s instance is called "
+                              "one call at a time (its HTTP client and token are per instance); "
+                              "configure a second instance instead",
+                              c->name, c->plugin->type, concurrency, c->plugin->type);
+        if (concurrency > 1 && concurrency >= w->threads)
+            return fs_err_set(e,
+                              "connectors: \"%s\": concurrency %u: at most %zu, one less than "
+                              "the worker threads (FEDSOAR_ADAPTER_WORKERS=%zu), so that it "
+                              "never takes them all",
+                              c->name, concurrency, w->threads - 1, w->threads);
         lane_init(&w->lanes[w->lane_count++],
-                  worker_pool_lane(w->pool, c->name, c, connector_run, NULL, 1), rate_of(cfg),
-                  false);
+                  worker_pool_lane(w->pool, c->name, c, connector_run, NULL, concurrency),
+                  rate_of(cfg), false);
     }
     fs_log(FS_LOG_DEBUG, "adapter", "workers", "site=%s threads=%zu lanes=%zu", a->cfg.site,
            w->threads, w->lane_count);

@@ -69,6 +69,8 @@ static const fs_schema_field_t connector_fields[] = {
     FS_REQUIRED("kind", FS_S_ENUM("analyzer", "responder")),
     /* jobs started per minute (command_work.c); absent or 0: no limit */
     FS_FIELD("rate_limit", FS_S_NUMBER(0, 1000000000)),
+    /* calls at once: exec only (command_work.c) */
+    FS_FIELD("concurrency", FS_S_INT(1, 16)),
     FS_FIELDS_END,
 };
 

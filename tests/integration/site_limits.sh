@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Issue 19.1: a site's per-actuator rate limit. The config's
+# Issue 19.1: a site's per-actuator rate limit and per-connector
+# concurrency. The config's
 # actuator_config.limits is checked (a wrong value stops the adapter with its
 # JSON path), `query features` reports it as the site's rate_limit (HELLO
 # capabilities, `fedsoarctl sites`), and the actuator starts no more commands
@@ -17,12 +18,19 @@ jq -c --argjson n "$N" '.resources[0] as $a | {resources: [range(0; $n) as $i | 
 cat >"$WORK/alpha.json" <<CFG
 {"site": "alpha", "broker": "$SITE_EP", "state_dir": "$WORK/alpha", "keys_dir": "$KEYS",
  "actuators": "record-only", "actuator_config": {"limits": {"record-only": {"rate_limit": 60}}},
- "connectors": [{"name": "ti", "kind": "analyzer", "type": "exec", "command": ["/bin/cat"], "rate_limit": 30}],
+ "connectors": [{"name": "ti", "kind": "analyzer", "type": "exec", "command": ["/bin/cat"], "rate_limit": 30, "concurrency": 2}],
  "replay": [{"source": "crowdstrike.alert", "file": "$WORK/alerts.json"}]}
 CFG
 jq '.actuator_config.limits["record-only"].rate_limit = "fast"' "$WORK/alpha.json" >"$WORK/bad.json"
 out=$("$BIN/fedsoar-adapter" --config "$WORK/bad.json" 2>&1 || true)
 check "a wrong rate_limit is refused with its JSON path" grep -q 'actuator_config.limits.record-only.rate_limit: expected a number' <<<"$out"
+# concurrency: exec only (a process per call); never all the worker threads.
+jq '.connectors += [{"name": "web", "kind": "analyzer", "type": "http-json", "base_url": "http://127.0.0.1:9", "url": "/x", "concurrency": 2}]' \
+    "$WORK/alpha.json" >"$WORK/bad.json"
+out=$("$BIN/fedsoar-adapter" --config "$WORK/bad.json" 2>&1 || true)
+check "concurrency on an HTTP connector is refused (one call at a time per instance)" grep -q '"web" (http-json): concurrency 2: a http-json instance is called one call at a time' <<<"$out"
+out=$(FEDSOAR_ADAPTER_WORKERS=2 "$BIN/fedsoar-adapter" --config "$WORK/alpha.json" 2>&1 || true)
+check "an exec connector may not take every worker thread" grep -q '"ti": concurrency 2: at most 1' <<<"$out"
 
 start_broker
 "$BIN/fedsoar-adapter" --config "$WORK/alpha.json" >>"$WORK/alpha.log" 2>&1 &

@@ -133,6 +133,29 @@ int main(void)
     }
     CHECK_INT(slow_seen, 3);               /* both, each once */
     CHECK(worker_pool_take(pull) == NULL); /* nothing else came */
+
+    /* A lane of concurrency 2 (an exec connector's) runs two jobs at once:
+       both have started before either is released. */
+    lane_state_t pair = {0};
+    sem_init(&pair.release, 0, 0);
+    worker_lane_t *pair_lane = worker_pool_lane(pool, "pair", &pair, blocking_run, NULL, 2);
+    for (int i = 0; i < 3; i++) {
+        worker_job_t *j = worker_job_new(WORKER_JOB_REQUEST, "p", "p", json_integer(i));
+        j->lane = pair_lane;
+        worker_pool_submit(pool, j);
+    }
+    while (atomic_load(&pair.calls) < 2)
+        zclock_sleep(1);                    /* both started (ctest's timeout if never) */
+    CHECK_INT(atomic_load(&pair.calls), 2); /* and not the third: at most 2 at once */
+    for (int i = 0; i < 3; i++)
+        sem_post(&pair.release);
+    for (int i = 0; i < 3; i++) {
+        worker_job_t *j = next_result(pull);
+        CHECK(j->lane == pair_lane);
+        worker_job_destroy(&j);
+    }
+    CHECK_INT(atomic_load(&pair.calls), 3);
+    sem_destroy(&pair.release);
     worker_pool_destroy(&pool);
     CHECK(pool == NULL);
     worker_pool_destroy(&pool); /* idempotent */
