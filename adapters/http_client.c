@@ -468,8 +468,7 @@ static void transfer(http_client_t *c, const char *method, const char *url, cons
     curl_slist_free_all(hdrs);
 }
 
-/* Sleeps in slices so SIGTERM is served promptly; false when interrupted. */
-static bool nap(long ms)
+bool http_nap(long ms)
 {
     for (long slept = 0; slept < ms; slept += 100) {
         if (zsys_interrupted)
@@ -578,7 +577,7 @@ static int perform(http_client_t *c, const char *method, const char *url, const 
         fs_log(FS_LOG_WARN, "http", "retrying",
                "connector=\"%s\" method=%s url=\"%s\" status=%ld attempt=%d wait_ms=%ld", c->what,
                method, human, at.status, attempt + 1, ms);
-        if (!nap(ms))
+        if (!http_nap(ms))
             return fs_err_set(e, "%s: %s %s: interrupted while waiting to retry", c->what, method,
                               human);
     }

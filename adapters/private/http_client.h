@@ -113,6 +113,10 @@ int http_client_exchange(http_client_t *self, const char *method, const char *ur
 
 void http_response_clear(http_response_t *r);
 
+/* Sleeps ms between retries, in slices so SIGTERM is served promptly.
+   false when interrupted (the caller gives up). */
+bool http_nap(long ms);
+
 /* Percent-encodes s for a URL query or path segment. Caller owns. */
 char *http_escape(const char *s);
 

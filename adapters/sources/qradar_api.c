@@ -12,7 +12,6 @@
 #include "connector_support.h"
 #include "qradar.h"
 
-#include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -174,17 +173,6 @@ long qradar_closing_reason_id(const json_t *reasons, const char *reason, fs_err_
     return -1;
 }
 
-/* Sleeps in slices so SIGTERM is served promptly; false when interrupted. */
-static bool nap(long ms)
-{
-    for (long slept = 0; slept < ms; slept += 100) {
-        if (zsys_interrupted)
-            return false;
-        zclock_sleep((int)(ms - slept < 100 ? ms - slept : 100));
-    }
-    return !zsys_interrupted;
-}
-
 json_t *qradar_call(qradar_api_t *api, const char *method, const char *url, long range_from,
                     long range_to, char *content_range, size_t cr_size, long *status, fs_err_t *e)
 {
@@ -235,7 +223,7 @@ json_t *qradar_call(qradar_api_t *api, const char *method, const char *url, long
         fs_log(FS_LOG_WARN, "adapter", "retrying",
                "connector=\"%s\" status=%ld attempt=%d wait_ms=%ld", api->name, last, attempt + 1,
                wait);
-        if (!nap(wait))
+        if (!http_nap(wait))
             return NULL;
         wait = wait * 2 > api->retry_max_wait_ms ? api->retry_max_wait_ms : wait * 2;
     }
