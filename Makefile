@@ -14,7 +14,7 @@ REPEAT_LABELS = ^(crash|integration)$$
 # $(call timed,WHAT,COMMAND): runs COMMAND and says how long WHAT took.
 timed = t0=$$(date +%s); $(2); rc=$$?; echo "time: $(1): $$(($$(date +%s) - t0)) s"; exit $$rc
 
-.PHONY: all bootstrap build asan lint check check-fast demo bench fuzz-smoke clean
+.PHONY: all bootstrap build asan lint check check-fast demo bench fuzz-smoke fuzz soak clean
 
 all: build
 
@@ -51,6 +51,20 @@ check-fast: build
 # crashes are kept in build-fuzz/fuzz-smoke/ (.ci/fuzz-smoke).
 fuzz-smoke: bootstrap
 	@$(call timed,fuzz-smoke,./.ci/fuzz-smoke $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS) $(FUZZ_TARGETS))
+
+# make fuzz: every libFuzzer target for FUZZ_SECONDS (default here 300) and
+# the inputs that add coverage merged into tests/fuzz/corpus/NAME/ (libFuzzer
+# -merge=1; .ci/fuzz-merge). Review and commit what it adds.
+fuzz: bootstrap
+	@$(call timed,fuzz,./.ci/fuzz-merge $(FUZZ_BUILD) \
+	  $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300) $(JOBS) $(FUZZ_TARGETS))
+
+# make soak: the nemesis suite's long run (tests/nemesis/nemesis.sh: faults
+# injected at random for NEMESIS_SECONDS, seeded; FEDSOAR_NEMESIS_SEED replays).
+NEMESIS_SECONDS ?= 1800
+soak: build
+	@$(call timed,soak,FEDSOAR_BIN=$(CURDIR)/$(BUILD)/bin FEDSOAR_SOURCE_DIR=$(CURDIR) \
+	  NEMESIS_SECONDS=$(NEMESIS_SECONDS) bash tests/nemesis/nemesis.sh)
 
 # make demo KEEP=1: the broker and sites stay up after the story, with a
 # sign-in link for the console (deploy/demo/run --keep; --stop ends them).
