@@ -59,6 +59,15 @@ void servicenow_error_text(const char *body, size_t len, char *out, size_t size)
     json_decref(j);
 }
 
+/* The error result of a request that failed: the transport's or HTTP
+   error, then what ServiceNow's error body says. */
+static json_t *request_failed(const http_response_t *r, const fs_err_t *e)
+{
+    char why[420];
+    servicenow_error_text(r->body ? r->body : "", r->len, why, sizeof why);
+    return connector_error("%s%s%s", e->text, why[0] ? ": " : "", why);
+}
+
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     (void)state_dir;
@@ -143,9 +152,7 @@ static json_t *get_incident(connector_http_t *s, const char *table, const char *
     int rc = http_client_request(s->http, "GET", url, NULL, HTTP_IDEMPOTENT, &r, &e);
     json_t *res;
     if (rc != 0) {
-        char why[420];
-        servicenow_error_text(r.body ? r.body : "", r.len, why, sizeof why);
-        res = connector_error("%s%s%s", e.text, why[0] ? ": " : "", why);
+        res = request_failed(&r, &e);
     } else {
         json_t *rec = servicenow_parse_record(r.body, r.len, &e);
         if (!rec) {
@@ -241,9 +248,7 @@ static json_t *run_record(connector_http_t *s, const json_t *input)
     free(text);
     json_t *res;
     if (rc != 0) {
-        char why[420];
-        servicenow_error_text(r.body ? r.body : "", r.len, why, sizeof why);
-        res = connector_error("%s%s%s", e.text, why[0] ? ": " : "", why);
+        res = request_failed(&r, &e);
     } else {
         json_t *rec = servicenow_parse_record(r.body, r.len, &e);
         if (rec) {
