@@ -127,32 +127,6 @@ void cacao_timestamp(int64_t ms, char out[32])
     snprintf(out, 32, "%s.%03dZ", day, (int)(ms % 1000));
 }
 
-int64_t cacao_timestamp_ms(const char *s)
-{
-    int y, mo, d, h, mi, sec, used = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6)
-        return -1;
-    int64_t ms = 0;
-    const char *p = s + used;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-            if (digits < 3)
-                ms = ms * 10 + (*p - '0');
-        for (; digits < 3; digits++)
-            ms *= 10;
-    }
-    if (strcmp(p, "Z") != 0)
-        return -1;
-    struct tm tm = {.tm_year = y - 1900,
-                    .tm_mon = mo - 1,
-                    .tm_mday = d,
-                    .tm_hour = h,
-                    .tm_min = mi,
-                    .tm_sec = sec};
-    return (int64_t)timegm(&tm) * 1000 + ms;
-}
-
 void playbook_cacao_uuid5(const char *name, char out[37])
 {
     /* the fedsoar namespace: the UUID v5 of "fedsoar" in the URL namespace's

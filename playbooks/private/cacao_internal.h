@@ -24,7 +24,5 @@ unsigned char *cacao_base64_decode(const char *s, size_t *len);
 bool cacao_known_command(const char *t);
 /* A CACAO timestamp (UTC, milliseconds) of epoch ms. */
 void cacao_timestamp(int64_t ms, char out[32]);
-/* Epoch ms of a CACAO timestamp, or -1. */
-int64_t cacao_timestamp_ms(const char *s);
 
 #endif
