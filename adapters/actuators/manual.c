@@ -70,6 +70,23 @@ static json_int_t cfg_int(const json_t *c, const char *key, json_int_t dflt)
     return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : dflt;
 }
 
+/* "ACTION TARGET": exactly two words, one space apart, the action of
+   [a-z_], each under 64 characters (a longer word is refused, not cut). */
+static bool split_pair(const char *s, char action[64], char target[64])
+{
+    size_t a = s ? strspn(s, "abcdefghijklmnopqrstuvwxyz_") : 0;
+    if (a == 0 || a >= 64 || s[a] != ' ')
+        return false;
+    const char *t = s + a + 1;
+    size_t n = strcspn(t, " \t\r\n");
+    if (n == 0 || n >= 64 || t[n] != '\0')
+        return false;
+    memcpy(action, s, a);
+    action[a] = '\0';
+    memcpy(target, t, n + 1);
+    return true;
+}
+
 static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
 {
     if (!json_is_object(config)) {
@@ -84,9 +101,7 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
     json_array_foreach(json_object_get(config, "pairs"), i, p)
     {
         char action[64], target[64];
-        const char *s = json_string_value(p);
-        if (!s || sscanf(s, "%63s %63s", action, target) != 2 ||
-            strspn(action, "abcdefghijklmnopqrstuvwxyz_") != strlen(action)) {
+        if (!split_pair(json_string_value(p), action, target)) {
             fs_err_set(e,
                        "actuator_config.manual.pairs[%zu]: \"ACTION TARGET\", e.g. \"contain "
                        "device\"",

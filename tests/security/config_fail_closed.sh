@@ -287,4 +287,16 @@ for f in "$SRC"/deploy/demo/broker.json "$SRC"/deploy/demo/alpha.json "$SRC"/dep
     esac
     check "§11.4: the demo config $(basename "$f") passes the schema" bash -c "! grep -q '\\\$\\.' <<<\"\$1\"" _ "$out"
 done
+
+# ---- actuator manual: a pair is exactly "ACTION TARGET" (a trailing word, or a word over
+# 63 characters, is refused, not ignored or cut in two as sscanf once did) ------------------
+for pair in "contain device extra" "$(printf 'a%.0s' {1..70}) device"; do
+    printf '{"actuators": "manual", "actuator_config": {"manual": {"pairs": ["%s"], "ticketing": "t", "validation": {"analyzer": "v"}}}}\n' \
+        "$pair" >"$WORK/manual_pair.json"
+    rc=0
+    out=$(timeout 10 "$BIN/fedsoar-adapter" --config "$WORK/manual_pair.json" --site alpha --state-dir "$WORK/manual-state" \
+        --keys "$KEYS" --insecure 2>&1) || rc=$?
+    check "actuator manual refuses the pair \"${pair:0:24}…\" (exit $rc)" \
+        bash -c '[ "$1" = 2 ] && grep -qF "actuator_config.manual.pairs[0]: \"ACTION TARGET\"" <<<"$2"' _ "$rc" "$out"
+done
 finish
