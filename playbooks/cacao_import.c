@@ -331,8 +331,7 @@ static int convert_action(imp_t *m, const char *id, const json_t *s, const char 
             sscanf(text, "%15s %1023s", method, target);
             free(text);
             describe_targets(m, s, where, sizeof where, url, sizeof url);
-            json_t *input = json_pack("{s:s, s:o}", "method", method, "path",
-                                      literal(target[0] == '/' || !target[0] ? target : target));
+            json_t *input = json_pack("{s:s, s:o}", "method", method, "path", literal(target));
             if (url[0]) {
                 size_t l = strlen(url);
                 snprintf(url + l, sizeof url - l, "%s%s", target[0] == '/' ? "" : "/", target);
