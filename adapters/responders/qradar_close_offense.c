@@ -98,15 +98,16 @@ static json_t *run(void *state, const json_t *input)
         return status == 404 ? connector_error("QRadar has no offense %lld", id)
                              : connector_error("%s", e.text);
     const char *st = json_string_value(json_object_get(off, "status"));
-    json_t *res = st && strcmp(st, "CLOSED") == 0
+    bool closed = st && strcmp(st, "CLOSED") == 0;
+    json_t *res = closed
                       ? connector_ok(json_pack("{s:I, s:s, s:i, s:s}", "offense_id", (json_int_t)id,
                                                "status", st, "closing_reason_id", (int)reason_id,
                                                "closing_reason", reason))
                       : connector_error("QRadar answered offense %lld with status %s, not CLOSED",
                                         id, st ? st : "(none)");
-    json_decref(off);
+    json_decref(off); /* st points into off: read before this line only */
     fs_log(FS_LOG_INFO, "connector", "qradar_close_offense", "offense=%lld reason_id=%ld ok=%d", id,
-           reason_id, st && strcmp(st, "CLOSED") == 0);
+           reason_id, closed);
     return res;
 }
 
