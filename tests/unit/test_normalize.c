@@ -241,7 +241,10 @@ static void test_all_fixtures(normalizer_t *n)
     while (d && (de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
-        CHECK(normalizer_has_source(n, de->d_name));
+        /* A folder that is not a source id holds only a stand-in's dataset in
+           the vendor's API shape (standin_*.json, e.g. misp.event: events that
+           the misp-events source splits into misp.attribute records). */
+        bool source = normalizer_has_source(n, de->d_name);
         char sub[1400];
         snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
         DIR *fd = opendir(sub);
@@ -249,6 +252,13 @@ static void test_all_fixtures(normalizer_t *n)
         while (fd && (fe = readdir(fd))) {
             if (fe->d_name[0] == '.')
                 continue;
+            if (!source) {
+                CHECK(strncmp(fe->d_name, "standin_", 8) == 0);
+                if (strncmp(fe->d_name, "standin_", 8) != 0)
+                    fprintf(stderr, "%s/%s: not a source id, and not a stand-in's dataset\n",
+                            de->d_name, fe->d_name);
+                continue;
+            }
             got_t g;
             long r = run_fixture(n, de->d_name, fe->d_name, &g);
             /* mixed_headers.log has two records that are not CEF, on purpose */
