@@ -133,7 +133,7 @@ refuses "§11.4: connector: kind is analyzer or responder" adapter \
     '$.connectors[0].kind: expected one of: analyzer, responder, found string "analyser"'
 refuses "§11.4: connector exec: timeout_ms is not a key (timeout_s is)" adapter \
     "{\"connectors\": [{$C, \"type\": \"exec\", \"command\": [\"/bin/true\"]}, {$R, \"type\": \"exec\", \"command\": [\"/bin/true\"], \"timeout_ms\": 5}]}" \
-    '$.connectors[1].timeout_ms: unknown key (expected one of: type, name, kind, command, protocol, timeout_s, config)'
+    '$.connectors[1].timeout_ms: unknown key (expected one of: type, name, kind, rate_limit, concurrency, command, protocol, timeout_s, config)'
 refuses "§11.4: connector exec: command is required" adapter "{\"connectors\": [{$C, \"type\": \"exec\"}]}" \
     '$.connectors[0].command: expected an array of 1..32 items, found nothing (the key is required)'
 refuses "§11.4: connector virustotal: malicious_threshold type" adapter \
@@ -181,7 +181,7 @@ refuses "§11.4: connector okta-user-context: max_signins range" adapter \
     '$.connectors[0].max_signins: expected an integer 1..1000, found integer 5000'
 refuses "§11.4: connector entra-user-context: unknown key" adapter \
     "{\"connectors\": [{$C, \"type\": \"entra-user-context\", $H, \"signin_lookback\": 5}]}" \
-    '$.connectors[0].signin_lookback: unknown key (expected one of: type, name, kind, page_size, '
+    '$.connectors[0].signin_lookback: unknown key (expected one of: type, name, kind, rate_limit, concurrency, page_size, '
 
 # ---- sources, each kind ------------------------------------------------------------------
 S='"name": "s1"'
