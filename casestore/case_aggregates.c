@@ -586,7 +586,8 @@ json_t *casestore_case_metrics_by_site(casestore_t *st, casestore_txn_t *txn, in
     unsigned char from[5];
     day_key(s.first_day, "", from);
     casestore_foreach_at(st, txn, CASESTORE_DB_AGGREGATES, from, 5, false, by_site_one, &s);
-    qsort(s.sites, s.n, sizeof *s.sites, by_name);
+    if (s.n > 0) /* qsort must not see NULL, even with no element */
+        qsort(s.sites, s.n, sizeof *s.sites, by_name);
 
     /* The best site of each metric: the lowest mean over the window. */
     double best[NMETRICS];

@@ -227,6 +227,7 @@ static void check_expected(normalizer_t *n, const char *src, const char *expect_
             } else {
                 CHECK(1);
             }
+            json_decref(got);
         }
     }
     json_t *bare = json_object_get(exp, "bare_users_allowed");
