@@ -66,7 +66,8 @@ static broker_t *start(void)
 {
     if (!mkdtemp(dir))
         abort();
-    char state[128], playbooks[128], listen[128], control[128];
+    /* static: the broker keeps the config's strings for its life */
+    static char state[128], playbooks[128], listen[128], control[128];
     snprintf(state, sizeof state, "%s/state", dir);
     snprintf(playbooks, sizeof playbooks, "%s/playbooks", dir);
     snprintf(listen, sizeof listen, "inproc://fuzz-sites-%d", (int)getpid());
