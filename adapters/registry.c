@@ -17,11 +17,12 @@ extern const adapter_plugin_t source_crowdstrike_alerts, source_okta_logs, sourc
     source_sentinelone_threats, source_splunk_export, source_file_tail, source_syslog,
     source_webhook, source_splunk_webhook, source_replay, source_tenable_vulns;
 /* responders/ (analyzers and responders) */
-extern const adapter_plugin_t connector_exec, connector_cortex, connector_virustotal, connector_okta_suspend_user,
-    connector_okta_clear_sessions, connector_entra_disable_account, connector_entra_revoke_sessions,
-    connector_jira_issue, connector_slack_message, connector_teams_message,
-    connector_servicenow_incident, connector_http_json, connector_crowdstrike_host_context,
-    connector_okta_user_context, connector_entra_user_context, connector_redmine_issue;
+extern const adapter_plugin_t connector_exec, connector_cortex, connector_virustotal,
+    connector_okta_suspend_user, connector_okta_clear_sessions, connector_entra_disable_account,
+    connector_entra_revoke_sessions, connector_jira_issue, connector_slack_message,
+    connector_teams_message, connector_servicenow_incident, connector_http_json,
+    connector_crowdstrike_host_context, connector_okta_user_context, connector_entra_user_context,
+    connector_redmine_issue;
 /* actuators/ */
 extern const adapter_plugin_t actuator_record_only, actuator_slpf_nft, actuator_crowdstrike_falcon,
     actuator_defender_endpoint, actuator_openc2_https, actuator_panos, actuator_manual;
