@@ -5,9 +5,9 @@
 # whose deny is journaled by the broker, sent to site alpha, journaled and
 # executed there (record-only), answered and stored. Alerts are paced at
 # RATE/s (default 50) by the adapter's send-rate limit, whose bucket holds
-# one second's worth and starts full: the first RATE alerts leave in one
-# EVENTS message, the rest one by one (bench/README.md says what that
-# first burst costs). The time of each
+# one second's worth and starts with one token (until 453802d it started
+# full and the first RATE alerts left in one EVENTS message: bench/README.md
+# says what that first burst cost). The time of each
 # command and of its stored response come from the case timeline; printed
 # beside bench/openc2's raw ZeroMQ CURVE round trip, measured in the same run.
 set -euo pipefail
