@@ -32,10 +32,10 @@ static void on_error(void *data, jv msg)
 static long unterminated_string(const char *program)
 {
     enum { MAX_NESTING = 64 };
-    long opened[MAX_NESTING]; /* where each string still open began */
-    int parens[MAX_NESTING];  /* open parentheses in each interpolation */
-    int depth = 0;            /* strings open; code is read when depth is 0 or
-                                 parens[depth - 1] > 0 */
+    long opened[MAX_NESTING] = {0}; /* where each string still open began */
+    int parens[MAX_NESTING] = {0};  /* open parentheses in each interpolation */
+    int depth = 0;                  /* strings open; code is read when depth is 0 or
+                                       parens[depth - 1] > 0 */
     for (const char *p = program; *p; p++) {
         bool in_code = depth == 0 || parens[depth - 1] > 0;
         if (in_code) {
