@@ -222,6 +222,24 @@ fail:
     return NULL;
 }
 
+/* A RESPONSE or RESULT whose commit failed (disk full, I/O error) was
+   answered ERROR and is not sent again: the site resends it only with the
+   COMMAND, which the protocol resends after a WELCOME (§5.4), and a site
+   that stayed connected says no HELLO. So when the store has recovered,
+   resend every connected site its pending journal: sites answer from
+   their own journals, without acting again (found by the nemesis suite). */
+static void redeliver_after_store_recovery(broker_t *b)
+{
+    casestore_health_t h;
+    casestore_health(b->store, &h);
+    if (h.failing || h.recovered_ms == b->store_recovery_seen)
+        return;
+    b->store_recovery_seen = h.recovered_ms;
+    for (session_t *s = zhashx_first(b->sessions); s; s = zhashx_next(b->sessions))
+        if (s->connected)
+            delivery_redeliver(b, s);
+}
+
 void broker_destroy(broker_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -351,6 +369,7 @@ int broker_run(broker_t *b)
                 outbound_clear(&out);
             }
             next_timer_check = fs_mono_ms() + 100;
+            redeliver_after_store_recovery(b);
         }
         if (!fencing_standby(b) && fs_mono_ms() >= b->next_checkpoint)
             checkpoint_if_due(b);

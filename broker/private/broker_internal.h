@@ -75,6 +75,7 @@ struct broker {
         uint64_t epochs[BROKER_FENCE_HISTORY], first_run[BROKER_FENCE_HISTORY];
         size_t n;
     } fence;
+    int64_t store_recovery_seen; /* casestore_health's recovered_ms last acted on (server.c) */
 };
 
 /* ---- delivery.c: messages for sites, sent after the commit ----------------

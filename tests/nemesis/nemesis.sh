@@ -12,9 +12,13 @@
 #   netem                            tc netem loss 30% delay 200ms on a site's link, 10 s
 #                                    (skipped, with a message, where sch_netem is missing)
 #   disk_full_broker, _adapter       the state's tmpfs filled to the last byte for 6 s
-#   clock_forward, clock_back        the wall clock of every daemon +/-600 s for 8 s (libfaketime,
+#   clock_forward, clock_back        the wall clock of every daemon +/-JUMP s for 8 s (libfaketime,
 #                                    FAKETIME_TIMESTAMP_FILE rewritten at run time; monotonic time
-#                                    is left alone, as an NTP step does)
+#                                    is left alone, as an NTP step does); JUMP is
+#                                    NEMESIS_CLOCK_JUMP_S, default 60: a timer armed
+#                                    during a forward jump is a wall-clock deadline and
+#                                    ends JUMP s late once the clock is back, which the
+#                                    settling wait must cover (docs/operations.md)
 # Each fault is healed, then waited for (recovered: the sites served again,
 # the store writing again) and reported with its time to recover in a
 # table. Then tests/nemesis/nemesis_check.py proves: every acknowledged
@@ -35,6 +39,7 @@ RANDOM=$SEED
 DURATION=${NEMESIS_SECONDS:-60}
 echo "# nemesis: seed $SEED (FEDSOAR_NEMESIS_SEED=$SEED replays this schedule), $DURATION s of faults"
 RATE=40
+JUMP=${NEMESIS_CLOCK_JUMP_S:-60}
 N=$((RATE * DURATION * 8 / 10)) # the stream ends before the faults do
 SITES=(alpha beta)
 ID=$(od -An -N3 -tu4 /dev/urandom | tr -d " ") # unique names: namespaces are global
@@ -157,7 +162,6 @@ PIDS+=($APPROVER)
 FAULTS=(kill9_broker kill9_adapter pause_broker pause_adapter partition disk_full_broker disk_full_adapter clock_forward clock_back)
 [ $NETEM = yes ] && FAULTS+=(netem)
 ROWS=()
-pick_site() { echo "${SITES[$((RANDOM % ${#SITES[@]}))]}"; }
 fill() { # fill DIR: the tmpfs to its last byte
     local avail
     avail=$(df --output=avail -B1 "$1" | tail -1)
@@ -189,7 +193,7 @@ t_start=$SECONDS
 while [ $((SECONDS - t_start)) -lt "$DURATION" ]; do
     sleep $((2 + RANDOM % 5))
     what=${FAULTS[$((RANDOM % ${#FAULTS[@]}))]}
-    target=$(pick_site)
+    target=${SITES[$((RANDOM % ${#SITES[@]}))]} # not in a subshell: its RANDOM is reseeded
     for s in "${SITES[@]}"; do CONNECTED_AT[$s]=$(connected_count "$s"); done
     c0=$(connected_count "$target")
     case $what in kill9_broker | pause_broker | disk_full_broker | clock_*) target=broker ;; esac
@@ -228,9 +232,9 @@ while [ $((SECONDS - t_start)) -lt "$DURATION" ]; do
     disk_full_adapter)
         fill "$WORK/$target"; sleep 6; rm -f "$WORK/$target/.nemesis-filler" ;;
     clock_forward)
-        set_clock "+600"; sleep 8; set_clock "+0" ;;
+        set_clock "+$JUMP"; sleep 8; set_clock "+0" ;;
     clock_back)
-        set_clock "-600"; sleep 8; set_clock "+0" ;;
+        set_clock "-$JUMP"; sleep 8; set_clock "+0" ;;
     esac
     healed=$(now_ms)
     for s in "${SITES[@]}"; do P0[$s]=$(per_site "$s"); done
@@ -252,7 +256,7 @@ for s in "${SITES[@]}"; do
         [ \$(jq -r '.events.per_site.$s // 0' <<<\"\$st\") -eq \$(( $N - \$(jq -r '.$s.dead_letters // 0' <<<\"\$si\") )) ] &&
         [ \"\$(jq -r '.$s.outbox_backlog' <<<\"\$si\")\" = 0 ]" || true
 done
-wait_for 240 "every run ended (the approver approves, timers fire)" bash -c "
+wait_for $((JUMP + 120)) "every run ended (the approver approves, timers fire)" bash -c "
     [ \"\$(ip netns exec $NS_B '$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' runs list --json | jq '[.[] | select(.status==\"running\" or .status==\"waiting\")] | length')\" = 0 ]" || true
 kill "$APPROVER" 2>/dev/null || true
 wait "$APPROVER" 2>/dev/null || true
