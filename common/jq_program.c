@@ -2,6 +2,8 @@
 #include "jq_program.h"
 
 #include <jq.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 struct fs_jq {
     jq_state *jq;
     char error[256]; /* the last message libjq reported through its callback */
+    bool text_path;  /* values cross as JSON text (fs_jq_use_text_path) */
 };
 
 static void on_error(void *data, jv msg)
@@ -92,8 +95,118 @@ void fs_jq_destroy(fs_jq_t **self_p)
     *self_p = NULL;
 }
 
-/* Starts the program on input. 0, or -1 with e set. */
-static int start(fs_jq_t *self, const json_t *input, fs_err_t *e)
+/* Values cross between jansson and jv directly, node by node, and give
+   exactly what the JSON text round trip (json_dumps + jv_parse, jv_dump_string
+   + json_loads) gave: that text path stays for what the walk leaves to it
+   (deeper than FS_JQ_DIRECT_DEPTH, invalid UTF-8, integral numbers from
+   1e16 up) and for tests (fs_jq_use_text_path). */
+#define FS_JQ_DIRECT_DEPTH 128 /* below libjq's parser limit (256) and jansson's (2048) */
+
+/* The length of the UTF-8 sequence at s (n bytes left) as jansson accepts it
+   (no overlong forms, surrogates or code points past U+10FFFF), 0 when
+   invalid: json_dumps refuses what jansson's own check refuses. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    if (len == 1)
+        return 1;
+    uint32_t v = c & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) || (v >= 0xD800 && v <= 0xDFFF) ||
+        v > 0x10FFFF)
+        return 0;
+    return len;
+}
+
+static bool utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (n > 0) {
+        size_t len = utf8_seq(p, n);
+        if (len == 0)
+            return false;
+        p += len;
+        n -= len;
+    }
+    return true;
+}
+
+/* input as a jv in *out; false when the walk leaves it to the text path
+   (nothing allocated then). */
+static bool jv_from_json(const json_t *input, int depth, jv *out)
+{
+    if (depth > FS_JQ_DIRECT_DEPTH)
+        return false;
+    switch (json_typeof(input)) {
+    case JSON_OBJECT: {
+        jv obj = jv_object();
+        const char *key;
+        json_t *value;
+        void *it;
+        for (it = json_object_iter((json_t *)input); it;
+             it = json_object_iter_next((json_t *)input, it)) {
+            key = json_object_iter_key(it);
+            size_t key_len = json_object_iter_key_len(it);
+            value = json_object_iter_value(it);
+            jv v;
+            if (!utf8_valid(key, key_len) || !jv_from_json(value, depth + 1, &v)) {
+                jv_free(obj);
+                return false;
+            }
+            obj = jv_object_set(obj, jv_string_sized(key, (int)key_len), v);
+        }
+        *out = obj;
+        return true;
+    }
+    case JSON_ARRAY: {
+        jv arr = jv_array_sized((int)json_array_size(input));
+        for (size_t i = 0; i < json_array_size(input); i++) {
+            jv v;
+            if (!jv_from_json(json_array_get(input, i), depth + 1, &v)) {
+                jv_free(arr);
+                return false;
+            }
+            arr = jv_array_append(arr, v);
+        }
+        *out = arr;
+        return true;
+    }
+    case JSON_STRING: {
+        const char *s = json_string_value(input);
+        size_t n = json_string_length(input);
+        if (n > INT32_MAX || !utf8_valid(s, n))
+            return false;
+        *out = jv_string_sized(s, (int)n);
+        return true;
+    }
+    case JSON_INTEGER: /* libjq 1.6 holds numbers as double, as its parser rounded them */
+        *out = jv_number((double)json_integer_value(input));
+        return true;
+    case JSON_REAL: /* jansson printed %.17g: the text gave back this very double */
+        *out = jv_number(json_real_value(input));
+        return true;
+    case JSON_TRUE:
+        *out = jv_true();
+        return true;
+    case JSON_FALSE:
+        *out = jv_false();
+        return true;
+    case JSON_NULL:
+        *out = jv_null();
+        return true;
+    }
+    return false;
+}
+
+/* The text path: input as JSON text parsed by libjq. */
+static int jv_from_text(const json_t *input, jv *out, fs_err_t *e)
 {
     char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!text)
@@ -104,18 +217,141 @@ static int start(fs_jq_t *self, const json_t *input, fs_err_t *e)
         jv_free(in);
         return fs_err_setc(e, FS_E_INVALID, "jq: input not accepted");
     }
+    *out = in;
+    return 0;
+}
+
+/* Starts the program on input. 0, or -1 with e set. */
+static int start(fs_jq_t *self, const json_t *input, fs_err_t *e)
+{
+    jv in;
+    if ((self->text_path || !jv_from_json(input, 0, &in)) && jv_from_text(input, &in, e) != 0)
+        return -1;
     self->error[0] = '\0';
     jq_start(self->jq, in, 0);
     return 0;
 }
 
-/* A jv output as a jansson value (consumes v); NULL when JSON cannot hold it. */
-static json_t *to_json(jv v)
+/* The text path: a jv (consumed) as JSON text parsed by jansson. */
+static json_t *json_from_text(jv v)
 {
     jv dumped = jv_dump_string(v, 0);
     json_t *out = json_loads(jv_string_value(dumped), JSON_DECODE_ANY, NULL);
     jv_free(dumped);
     return out;
+}
+
+/* A jv number as the text path gave it: NaN printed as null, infinities as
+   +-DBL_MAX; integral values printed without a fraction became jansson
+   integers (-0 became 0), the others reals. libjq prints integral values
+   below 1e16 in full; from 1e16 up it may print an exponent (a real) or
+   round to its shortest digits and pad zeros (a different integer, or one
+   too big for jansson: not representable), so those take the text path. */
+static json_t *json_from_number(double d, bool *not_representable)
+{
+    if (isnan(d))
+        return json_null();
+    if (d == trunc(d) && fabs(d) < 1e16)
+        return json_integer((json_int_t)d);
+    if (d != trunc(d))
+        return json_real(d);
+    json_t *out = json_from_text(jv_number(d));
+    if (!out)
+        *not_representable = true;
+    return out;
+}
+
+/* A jv (borrowed) as jansson; NULL with *fallback set when the walk leaves it
+   to the text path, or with *not_representable when JSON cannot hold it (a
+   string or key holding NUL: jansson refuses "\u0000" without
+   JSON_ALLOW_NUL, or a number jansson cannot hold). */
+static json_t *json_from_jv(jv v, int depth, bool *fallback, bool *not_representable)
+{
+    if (depth > FS_JQ_DIRECT_DEPTH) {
+        *fallback = true;
+        return NULL;
+    }
+    switch (jv_get_kind(v)) {
+    case JV_KIND_OBJECT: {
+        json_t *obj = json_object();
+        for (int it = jv_object_iter(v); jv_object_iter_valid(v, it);
+             it = jv_object_iter_next(v, it)) {
+            jv key = jv_object_iter_key(v, it);
+            jv value = jv_object_iter_value(v, it);
+            const char *k = jv_string_value(key);
+            size_t n = (size_t)jv_string_length_bytes(jv_copy(key));
+            json_t *jvalue = NULL;
+            if (memchr(k, '\0', n))
+                *not_representable = true;
+            else if (!utf8_valid(k, n))
+                *fallback = true;
+            else
+                jvalue = json_from_jv(value, depth + 1, fallback, not_representable);
+            if (jvalue)
+                json_object_setn_new_nocheck(obj, k, n, jvalue);
+            jv_free(key);
+            jv_free(value);
+            if (!jvalue) {
+                json_decref(obj);
+                return NULL;
+            }
+        }
+        return obj;
+    }
+    case JV_KIND_ARRAY: {
+        json_t *arr = json_array();
+        int n = jv_array_length(jv_copy(v));
+        for (int i = 0; i < n; i++) {
+            jv item = jv_array_get(jv_copy(v), i);
+            json_t *jitem = json_from_jv(item, depth + 1, fallback, not_representable);
+            jv_free(item);
+            if (!jitem) {
+                json_decref(arr);
+                return NULL;
+            }
+            json_array_append_new(arr, jitem);
+        }
+        return arr;
+    }
+    case JV_KIND_STRING: {
+        const char *s = jv_string_value(v);
+        size_t n = (size_t)jv_string_length_bytes(jv_copy(v));
+        if (memchr(s, '\0', n)) {
+            *not_representable = true;
+            return NULL;
+        }
+        if (!utf8_valid(s, n)) {
+            *fallback = true;
+            return NULL;
+        }
+        return json_stringn_nocheck(s, n);
+    }
+    case JV_KIND_NUMBER:
+        return json_from_number(jv_number_value(v), not_representable);
+    case JV_KIND_TRUE:
+        return json_true();
+    case JV_KIND_FALSE:
+        return json_false();
+    case JV_KIND_NULL:
+        return json_null();
+    default:
+        *fallback = true;
+        return NULL;
+    }
+}
+
+/* A jv output as a jansson value (consumes v); NULL when JSON cannot hold it. */
+static json_t *to_json(const fs_jq_t *self, jv v)
+{
+    if (self->text_path)
+        return json_from_text(v);
+    bool fallback = false, not_representable = false;
+    json_t *out = json_from_jv(v, 0, &fallback, &not_representable);
+    if (out || not_representable) {
+        jv_free(v);
+        return out;
+    }
+    return json_from_text(v);
 }
 
 /* The message of an invalid jv that ends a run (consumes r): 1 and e set
@@ -142,7 +378,7 @@ json_t *fs_jq_first(fs_jq_t *self, const json_t *input, fs_err_t *e)
             fs_err_set(e, "jq: no output");
         return NULL;
     }
-    json_t *res = to_json(out);
+    json_t *res = to_json(self, out);
     if (!res)
         fs_err_set(e, "jq: output not representable");
     /* drain the other outputs so the state is ready for the next input */
@@ -165,7 +401,7 @@ json_t *fs_jq_all(fs_jq_t *self, const json_t *input, fs_err_t *e)
     json_t *out = json_array();
     jv r;
     while (jv_is_valid(r = jq_next(self->jq))) {
-        json_t *v = to_json(r);
+        json_t *v = to_json(self, r);
         if (v)
             json_array_append_new(out, v);
     }
@@ -183,4 +419,9 @@ bool fs_jq_test(fs_jq_t *self, const json_t *input, fs_err_t *e)
     bool truthy = first && !json_is_false(first) && !json_is_null(first);
     json_decref(all);
     return truthy;
+}
+
+void fs_jq_use_text_path(fs_jq_t *self, bool on)
+{
+    self->text_path = on;
 }

@@ -2,9 +2,13 @@
     libjq in fedsoar: mapping rules ("jq": ...) in normalize, conditions,
     filters and templates in playbooks.
 
-    Values cross between jansson and libjq as JSON text (jv and jansson do
-    not share a value model): exact, and it costs a serialization each way,
-    so callers keep jq off their hot paths (docs/internals/common.md "jq").
+    Values cross between jansson and libjq node by node (jv_from_json /
+    json_from_jv in jq_program.c), giving exactly what the JSON text round
+    trip gave (json_dumps + jv_parse in, jv_dump_string + json_loads out):
+    numbers as libjq's doubles, integral outputs as jansson integers, key
+    order kept; what the walk does not cover (nesting deeper than 128,
+    invalid UTF-8, integral numbers from 1e16 up) still crosses as text.
+    Each call still converts its whole input (docs/internals/common.md "jq").
 
     Ownership: fs_jq_compile returns a program the caller owns (destroy it
     with fs_jq_destroy); inputs are borrowed; results belong to the caller.
@@ -32,5 +36,9 @@ json_t *fs_jq_all(fs_jq_t *self, const json_t *input, fs_err_t *e);
 /* jq truthiness of the first output: false, null and no output are false;
    so is a failure (e then set). */
 bool fs_jq_test(fs_jq_t *self, const json_t *input, fs_err_t *e);
+
+/* on: values cross as JSON text, the reference the direct conversion must
+   equal (the differential unit and fuzz tests); off (the default): direct. */
+void fs_jq_use_text_path(fs_jq_t *self, bool on);
 
 #endif
