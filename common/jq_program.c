@@ -392,12 +392,11 @@ json_t *fs_jq_first(fs_jq_t *self, const json_t *input, fs_err_t *e)
     return res;
 }
 
-json_t *fs_jq_all(fs_jq_t *self, const json_t *input, fs_err_t *e)
+/* Every output of the program on in (consumed), as fs_jq_all. */
+static json_t *all_outputs(fs_jq_t *self, jv in, fs_err_t *e)
 {
-    /* An input jansson cannot serialise runs the program on null (as the
-       playbook engine always did). */
-    if (start(self, input, NULL) != 0 && start(self, json_null(), e) != 0)
-        return NULL;
+    self->error[0] = '\0';
+    jq_start(self->jq, in, 0);
     json_t *out = json_array();
     jv r;
     while (jv_is_valid(r = jq_next(self->jq))) {
@@ -410,6 +409,55 @@ json_t *fs_jq_all(fs_jq_t *self, const json_t *input, fs_err_t *e)
         return NULL;
     }
     return out;
+}
+
+/* The input as fs_jq_all converts it: an input jansson cannot serialise
+   runs the program on null (as the playbook engine always did). */
+static jv all_input(const fs_jq_t *self, const json_t *input)
+{
+    jv in;
+    if ((self->text_path || !jv_from_json(input, 0, &in)) && jv_from_text(input, &in, NULL) != 0)
+        in = jv_null();
+    return in;
+}
+
+json_t *fs_jq_all(fs_jq_t *self, const json_t *input, fs_err_t *e)
+{
+    return all_outputs(self, all_input(self, input), e);
+}
+
+struct fs_jq_input {
+    const json_t *json; /* borrowed */
+    jv value;           /* converted on first use */
+    bool converted;
+};
+
+fs_jq_input_t *fs_jq_input_new(const json_t *input)
+{
+    fs_jq_input_t *in = fs_xcalloc(1, sizeof *in);
+    in->json = input;
+    return in;
+}
+
+void fs_jq_input_destroy(fs_jq_input_t **in_p)
+{
+    if (!in_p || !*in_p)
+        return;
+    if ((*in_p)->converted)
+        jv_free((*in_p)->value);
+    free(*in_p);
+    *in_p = NULL;
+}
+
+json_t *fs_jq_all_input(fs_jq_t *self, fs_jq_input_t *in, fs_err_t *e)
+{
+    if (self->text_path)
+        return fs_jq_all(self, in->json, e);
+    if (!in->converted) {
+        in->value = all_input(self, in->json);
+        in->converted = true;
+    }
+    return all_outputs(self, jv_copy(in->value), e);
 }
 
 bool fs_jq_test(fs_jq_t *self, const json_t *input, fs_err_t *e)

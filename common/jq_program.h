@@ -37,6 +37,17 @@ json_t *fs_jq_all(fs_jq_t *self, const json_t *input, fs_err_t *e);
    so is a failure (e then set). */
 bool fs_jq_test(fs_jq_t *self, const json_t *input, fs_err_t *e);
 
+/* One input converted once for several programs (a template's expressions
+   over one run context). fs_jq_input_new borrows input, which must neither
+   change nor die before fs_jq_input_destroy; the first fs_jq_all_input
+   converts it, the others share the converted value. */
+typedef struct fs_jq_input fs_jq_input_t;
+fs_jq_input_t *fs_jq_input_new(const json_t *input);
+/* Idempotent; sets *in_p to NULL. */
+void fs_jq_input_destroy(fs_jq_input_t **in_p);
+/* fs_jq_all(self, the input, e), the input converted at most once. */
+json_t *fs_jq_all_input(fs_jq_t *self, fs_jq_input_t *in, fs_err_t *e);
+
 /* on: values cross as JSON text, the reference the direct conversion must
    equal (the differential unit and fuzz tests); off (the default): direct. */
 void fs_jq_use_text_path(fs_jq_t *self, bool on);

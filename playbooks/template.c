@@ -111,15 +111,25 @@ void template_exprs_destroy(template_exprs_t **list)
     }
 }
 
+/* The run context of one template_render call, converted for jq once, on
+   the first expression that needs it (owned by template_render's frame). */
+struct render_input {
+    const json_t *ctx;
+    fs_jq_input_t *jq;
+};
+
 /* First output of a compiled expression (json null when none). */
-static json_t *first_value(template_exprs_t *list, const char *text, const json_t *ctx, fs_err_t *e)
+static json_t *first_value(template_exprs_t *list, const char *text, struct render_input *ri,
+                           fs_err_t *e)
 {
     fs_jq_t *expr = find(list, text);
     if (!expr) {
         fs_err_set(e, "expression not compiled: %s", text);
         return NULL;
     }
-    json_t *all = fs_jq_all(expr, ctx, e);
+    if (!ri->jq)
+        ri->jq = fs_jq_input_new(ri->ctx);
+    json_t *all = fs_jq_all_input(expr, ri->jq, e);
     if (!all)
         return NULL;
     json_t *v = json_array_get(all, 0);
@@ -128,7 +138,8 @@ static json_t *first_value(template_exprs_t *list, const char *text, const json_
     return v;
 }
 
-static json_t *render_string(const char *s, template_exprs_t *list, const json_t *ctx, fs_err_t *e)
+static json_t *render_string(const char *s, template_exprs_t *list, struct render_input *ri,
+                             fs_err_t *e)
 {
     const char *open = strstr(s, "{{");
     if (!open)
@@ -143,7 +154,7 @@ static json_t *render_string(const char *s, template_exprs_t *list, const json_t
             a++;
         while (b > a && b[-1] == ' ')
             *--b = '\0';
-        json_t *v = first_value(list, a, ctx, e);
+        json_t *v = first_value(list, a, ri, e);
         free(expr);
         return v;
     }
@@ -164,7 +175,7 @@ static json_t *render_string(const char *s, template_exprs_t *list, const json_t
                 a++;
             while (b > a && b[-1] == ' ')
                 *--b = '\0';
-            json_t *v = first_value(list, a, ctx, e);
+            json_t *v = first_value(list, a, ri, e);
             free(expr);
             if (!v) {
                 free(out);
@@ -197,17 +208,18 @@ static json_t *render_string(const char *s, template_exprs_t *list, const json_t
     return v;
 }
 
-json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx, fs_err_t *e)
+static json_t *render(const json_t *tmpl, template_exprs_t *list, struct render_input *ri,
+                      fs_err_t *e)
 {
     if (json_is_string(tmpl))
-        return render_string(json_string_value(tmpl), list, ctx, e);
+        return render_string(json_string_value(tmpl), list, ri, e);
     if (json_is_object(tmpl)) {
         json_t *out = json_object();
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)tmpl, k, v)
         {
-            json_t *r = template_render(v, list, ctx, e);
+            json_t *r = render(v, list, ri, e);
             if (!r) {
                 json_decref(out);
                 return NULL;
@@ -222,7 +234,7 @@ json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t
         json_t *v;
         json_array_foreach(tmpl, i, v)
         {
-            json_t *r = template_render(v, list, ctx, e);
+            json_t *r = render(v, list, ri, e);
             if (!r) {
                 json_decref(out);
                 return NULL;
@@ -232,6 +244,14 @@ json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t
         return out;
     }
     return json_deep_copy(tmpl);
+}
+
+json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx, fs_err_t *e)
+{
+    struct render_input ri = {ctx, NULL};
+    json_t *out = render(tmpl, list, &ri, e);
+    fs_jq_input_destroy(&ri.jq);
+    return out;
 }
 
 int template_add_program(template_exprs_t **list, const char *program, fs_err_t *e)

@@ -26,6 +26,18 @@ static char *outcome(fs_jq_t *jq, const json_t *input)
     return text ? text : fs_xstrdup("(not serialisable)");
 }
 
+/* fs_jq_all_input's outcome, as outcome(). */
+static char *input_outcome(fs_jq_t *jq, fs_jq_input_t *in)
+{
+    fs_err_t e = {0};
+    json_t *all = fs_jq_all_input(jq, in, &e);
+    if (!all)
+        return fs_xasprintf("error: %s", e.text);
+    char *text = json_dumps(all, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    json_decref(all);
+    return text ? text : fs_xstrdup("(not serialisable)");
+}
+
 /* Also fs_jq_first: its own error for outputs JSON cannot hold. */
 static char *first_outcome(fs_jq_t *jq, const json_t *input)
 {
@@ -55,6 +67,14 @@ static void same_each(const char *program, const json_t *const *inputs, size_t n
         if (strcmp(a, b) != 0)
             fprintf(stderr, "program %s: direct %.300s\n  text %.300s\n", program, a, b);
         CHECK_STR(a, b);
+        /* one input converted once, used twice (a template's expressions) */
+        fs_jq_input_t *in = fs_jq_input_new(inputs[i]);
+        for (int round = 0; round < 2; round++) {
+            char *c = input_outcome(direct, in);
+            CHECK_STR(c, b);
+            free(c);
+        }
+        fs_jq_input_destroy(&in);
         free(a);
         free(b);
         a = first_outcome(direct, inputs[i]);
