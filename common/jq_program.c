@@ -65,6 +65,16 @@ static long unterminated_string(const char *program)
     return depth > 0 ? opened[depth - 1] : -1;
 }
 
+/* jq's `input` and `inputs` read the next input from this callback; without
+   one libjq 1.6 calls through a NULL pointer (found by fuzz_jq_convert). A
+   program here has exactly one input, so there is never a next one. */
+static jv no_more_inputs(jq_state *jq, void *data)
+{
+    (void)jq;
+    (void)data;
+    return jv_invalid_with_msg(jv_string("No more inputs"));
+}
+
 fs_jq_t *fs_jq_compile(const char *program, fs_err_t *e)
 {
     long open_at = unterminated_string(program);
@@ -77,6 +87,7 @@ fs_jq_t *fs_jq_compile(const char *program, fs_err_t *e)
     if (!(self->jq = jq_init()))
         fs_oom(sizeof(jq_state *)); /* jq_init fails only when malloc does */
     jq_set_error_cb(self->jq, on_error, self);
+    jq_set_input_cb(self->jq, no_more_inputs, NULL);
     if (!jq_compile(self->jq, program)) {
         fs_err_setc(e, FS_E_INVALID, "jq program does not compile: %s",
                     self->error[0] ? self->error : "syntax error");
