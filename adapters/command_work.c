@@ -317,12 +317,15 @@ void adapter_work_turn(adapter_t *a)
     w->to_start = w->to_answer = NULL;
     w->start_end = &w->to_start;
     w->answer_end = &w->to_answer;
-    if (!ok)
+    if (!ok && !w->journal_failing)
         fs_log(FS_LOG_ERROR, "adapter", "journal_failed", "site=%s reason=\"%s\" msg=\"%s\"",
                a->cfg.site, e.text,
-               start ? "the commands received in this turn are not executed; the broker "
-                       "redelivers them"
+               start ? "the commands received are held, not executed, until their journal "
+                       "entry is written (retried every turn)"
                      : "answers are sent unjournaled");
+    else if (ok && w->journal_failing)
+        fs_log(FS_LOG_INFO, "adapter", "journal_recovered", "site=%s", a->cfg.site);
+    w->journal_failing = !ok;
     while (start) {
         worker_job_t *j = start;
         start = j->next;
@@ -330,9 +333,12 @@ void adapter_work_turn(adapter_t *a)
         if (ok) {
             worker_pool_submit(w->pool, j);
         } else {
-            w->lanes[j->lane_no].submitted--;
-            zhashx_delete(w->inflight, j->key);
-            worker_job_destroy(&j);
+            /* Held for the next turn's commit: the broker sends a command
+               again only when the site reconnects, so dropping it here
+               would leave it pending until then (found by the nemesis
+               suite). */
+            *w->start_end = j;
+            w->start_end = &j->next;
         }
     }
     /* As before the pool: an answer is sent even when its journal write

@@ -333,6 +333,32 @@ static void send_batches(adapter_t *a)
     }
 }
 
+/* Records the broker's ACK in the outbox. When that commit fails (a full
+   disk) the ACK is kept and retried each tick (retry_unrecorded_ack): the
+   events are stored at the broker, and without a later ACK the backlog would
+   stay until the site restarts and sends them again. */
+static void record_ack(adapter_t *a, uint64_t upto)
+{
+    fs_err_t e = {0};
+    if (outbox_ack(a->outbox, upto, &e) == 0) {
+        a->ack_unrecorded = 0;
+        return;
+    }
+    fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "upto=%llu reason=\"%s\"",
+           (unsigned long long)upto, e.text);
+    a->ack_unrecorded = upto;
+}
+
+static void retry_unrecorded_ack(adapter_t *a)
+{
+    uint64_t upto = a->ack_unrecorded;
+    if (!upto || outbox_ack(a->outbox, upto, &(fs_err_t){0}) != 0)
+        return;
+    a->ack_unrecorded = 0;
+    fs_log(FS_LOG_INFO, "adapter", "ack_recorded", "upto=%llu msg=\"space is back\"",
+           (unsigned long long)upto);
+}
+
 static void on_welcome(adapter_t *a, const json_t *body)
 {
     uint64_t last = (uint64_t)json_integer_value(json_object_get(body, "last_seq"));
@@ -345,11 +371,9 @@ static void on_welcome(adapter_t *a, const json_t *body)
         a->last_rx = 0; /* a demoted broker: the next endpoint now (adapter_run) */
         return;
     }
-    fs_err_t e = {0};
     /* Also when last is below an earlier ACK (a broker restored from an
        older copy): what this site retains above it is the backlog again. */
-    if (outbox_ack(a->outbox, last, &e) != 0)
-        fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
+    record_ack(a, last);
     a->acked = a->sent_upto = last;
     a->resend_hold_until = 0;
     a->resend_at = 0;
@@ -403,10 +427,8 @@ static void on_resend(adapter_t *a, const json_t *body, uint64_t from)
 static void on_ack(adapter_t *a, const json_t *body)
 {
     uint64_t upto = (uint64_t)json_integer_value(json_object_get(body, "upto"));
-    fs_err_t e = {0};
     if (upto > a->acked) {
-        if (outbox_ack(a->outbox, upto, &e) != 0)
-            fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "reason=\"%s\"", e.text);
+        record_ack(a, upto);
         a->acked = upto;
         if (a->sent_upto < upto)
             a->sent_upto = upto;
@@ -494,6 +516,7 @@ int adapter_run(adapter_t *a)
         int64_t now = fs_mono_ms();
         if (now >= next_tick) {
             adapter_work_tick(a); /* on the actuators' lanes, between their commands */
+            retry_unrecorded_ack(a);
             next_tick = now + 1000;
         }
         if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {

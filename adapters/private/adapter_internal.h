@@ -74,8 +74,10 @@ struct adapter {
     char *broker_key;
     zsock_t *dealer;
     bool welcomed;
-    uint64_t sent_upto; /* highest seq sent on this connection */
-    uint64_t acked;     /* highest seq the broker stored */
+    uint64_t sent_upto;      /* highest seq sent on this connection */
+    uint64_t acked;          /* highest seq the broker stored */
+    uint64_t ack_unrecorded; /* an ACK the outbox could not record (its disk was full): retried
+                                each tick, so the backlog empties without new traffic */
     /* RESEND (docs/protocol.md §5.3): the send cursor went back to where the
        broker stored up to; "pass" counts those rewinds, so that answers to
        batches sent before one are told apart; nothing is sent before

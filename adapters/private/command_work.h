@@ -56,6 +56,7 @@ struct adapter_work {
     worker_job_t **answer_end;
     worker_job_t *to_send; /* journaled answers the DEALER has not taken yet */
     worker_job_t **send_end;
+    bool journal_failing; /* the last turn's journal commit failed (a full disk) */
 };
 
 /* Whether key is received and not yet answered (a repeat is ignored). */

@@ -8,5 +8,5 @@ endforeach()
 # playbooks run, then the checker. The short run here (NEMESIS_SECONDS 60,
 # about 90 s); `make soak` runs it for 1800 s. Serial: it fills disks and
 # pauses daemons on purpose.
-fedsoar_script_test(nemesis_run nemesis nemesis/nemesis.sh 400)
+fedsoar_script_test(nemesis_run nemesis nemesis/nemesis.sh 600)
 set_tests_properties(nemesis_run PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
