@@ -273,6 +273,25 @@ static json_t *openc2_of(imp_t *m, const json_t *cmd, const char *path)
 }
 
 /* One fedsoar step per CACAO command of an action step. */
+
+/* The method and path of a CACAO http-api command ("GET /path HTTP/1.1"; the
+   version, when present, is the transport's business). 0, or -1 when either
+   word is missing or longer than its buffer — never cut short. */
+static int http_request_line(const char *text, char *method, size_t msize, char *path, size_t psize)
+{
+    const char *p = text ? text : "";
+    size_t ml = strcspn(p, " \t");
+    const char *q = p + ml + strspn(p + ml, " \t");
+    size_t pl = strcspn(q, " \t");
+    if (ml == 0 || ml >= msize || pl == 0 || pl >= psize)
+        return -1;
+    memcpy(method, p, ml);
+    method[ml] = '\0';
+    memcpy(path, q, pl);
+    path[pl] = '\0';
+    return 0;
+}
+
 static int convert_action(imp_t *m, const char *id, const json_t *s, const char *path, json_t *out)
 {
     const json_t *ext = ext_of(s, "step_extensions");
@@ -328,8 +347,15 @@ static int convert_action(imp_t *m, const char *id, const json_t *s, const char 
             char *text =
                 substitute(json_string_value(json_object_get(cmd, "command")), st_vars, pb_vars);
             char method[16] = "", target[1024] = "", url[1024] = "", where[1024];
-            sscanf(text, "%15s %1023s", method, target);
+            int bad = http_request_line(text, method, sizeof method, target, sizeof target);
             free(text);
+            if (bad) {
+                json_decref(step);
+                return fs_err_set(m->e,
+                                  "%s.command: an http-api command is \"METHOD PATH [VERSION]\" "
+                                  "(a method of at most 15 letters, a path of at most 1023 bytes)",
+                                  sub);
+            }
             describe_targets(m, s, where, sizeof where, url, sizeof url);
             json_t *input = json_pack("{s:s, s:o}", "method", method, "path", literal(target));
             if (url[0]) {

@@ -82,6 +82,8 @@ bad = {
     "agent-type": doc({**first, U("action", 1): act(E)}, agent_type="robot"),
     "email": doc({**first, U("action", 1): act(E)}, email="alice.example.org"),
     "command-type": doc({**first, U("action", 1): act(E, "pong")}),
+    "http-line": doc({**first, U("action", 1): {**act(E, "http-api"),
+        "commands": [{"type": "http-api", "command": "GET"}]}}),
 }
 for k, v in bad.items():
     json.dump(v, open("%s/bad-%s.json" % (W, k), "w"))
@@ -100,6 +102,7 @@ check "cycle not through a while-condition: refused at the closing edge" refused
 check "unknown agent type: refused by name" refused agent-type "$AG.type: unknown agent/target type \"robot\""
 check "malformed e-mail: refused at the address" refused email "$AG.contact.email.work: \"alice.example.org\" is not an e-mail address"
 check "unknown command type: refused by name" refused command-type "$A1.commands[0].type: unknown command type \"pong\""
+check "an http-api command without a path: refused at the command, never cut short" refused http-line "$A1.commands[0].command: an http-api command is"
 
 # --- export: schema-valid, stable, and the round trip behaves the same ------------------
 cat >"$WORK/event.json" <<'JSON'
