@@ -279,15 +279,18 @@ static json_t *openc2_of(imp_t *m, const json_t *cmd, const char *path)
    word is missing or longer than its buffer — never cut short. */
 static int http_request_line(const char *text, char *method, size_t msize, char *path, size_t psize)
 {
-    const char *p = text ? text : "";
-    size_t ml = strcspn(p, " \t");
-    const char *q = p + ml + strspn(p + ml, " \t");
-    size_t pl = strcspn(q, " \t");
-    if (ml == 0 || ml >= msize || pl == 0 || pl >= psize)
+    if (!text)
         return -1;
-    memcpy(method, p, ml);
+    size_t ml = strcspn(text, " \t"); /* the method: text[0, ml) */
+    if (ml == 0 || ml >= msize)
+        return -1;
+    size_t at = ml + strspn(text + ml, " \t"); /* the path: text[at, at + pl) */
+    size_t pl = strcspn(text + at, " \t");
+    if (pl == 0 || pl >= psize)
+        return -1;
+    memcpy(method, text, ml);
     method[ml] = '\0';
-    memcpy(path, q, pl);
+    memcpy(path, text + at, pl);
     path[pl] = '\0';
     return 0;
 }
