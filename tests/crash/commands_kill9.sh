@@ -46,7 +46,8 @@ check "one command per alert" stat_is .commands.total "$N"
 jq -r '.command.target.ipv4_connection.dst_addr // .command.target.ipv4_net // empty' "$REC" | sort >"$WORK/executed.txt"
 check "no command was executed twice (record-only's record file)" [ -z "$(uniq -d "$WORK/executed.txt")" ]
 executed=$(wc -l <"$WORK/executed.txt")
-interrupted=$(grep -o 'event=command_interrupted site=[^ ]* command_id=[^ ]*' "$WORK/$SITE.log" | sort -u | wc -l)
+# (none interrupted is a normal outcome: grep's exit 1 must not end the script)
+interrupted=$({ grep -o 'event=command_interrupted site=[^ ]* command_id=[^ ]*' "$WORK/$SITE.log" || true; } | sort -u | wc -l)
 echo "# executed $executed, answered interrupted (500) $interrupted"
 check "every command was executed once or answered interrupted" [ $((executed + interrupted)) -ge "$N" ]
 check "the adapter ran every command it was not interrupted in" [ "$executed" -ge $((N - interrupted)) ]
