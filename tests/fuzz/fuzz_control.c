@@ -5,49 +5,16 @@
     another site, against a real broker with a temporary store seeded with a
     case, a run and an open approval gate.  No handler may crash; every
     refusal must say why; a site-admin never gets another site's case. */
-#include "broker_internal.h"
-#include "ocsf.h"
+#include "fuzz_broker.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* Checked in every build (assert() is gone under NDEBUG, and the corpus
-   replay runs in the release build). */
-#define REQUIRE(cond)                                                                              \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond);             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static broker_t *broker;
-static char dir[] = "/tmp/fedsoar-fuzz-control-XXXXXX";
-
-/* At exit: close the sockets (czmq complains of dangling ones) and remove
-   the temporary store. */
-static void stop(void)
-{
-    broker_destroy(&broker);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "fuzz_control: cannot remove %s\n", dir);
-}
-
+/* Beside case 1: run 1 waiting on approval gate 1 (quorum 2, open). */
 static void seed(broker_t *b)
 {
     casestore_txn_t *txn;
     fs_err_t e = {0};
     REQUIRE(casestore_begin(b->store, true, &txn, &e) == 0);
-    json_t *finding = json_pack("{s:i, s:s, s:s, s:i, s:{s:s}, s:[{s:i, s:s}]}", "class_uid",
-                                OCSF_CLASS_DETECTION_FINDING, "site", "alpha", "source", "fuzz",
-                                "severity_id", 3, "finding_info", "title", "seed", "observables",
-                                "type_id", OCSF_OBSERVABLE_IP_ADDRESS, "value", "203.0.113.7");
-    bool created;
-    REQUIRE(casestore_case_attach_alert(b->store, txn, finding, 1, 3600000, &created, &e) == 1);
-    json_decref(finding);
     unsigned char key[8];
     fs_u64_to_be(1, key);
     json_t *run = json_pack("{s:i, s:s, s:s, s:i, s:s, s:{}}", "id", 1, "playbook", "seed",
@@ -62,43 +29,11 @@ static void seed(broker_t *b)
     REQUIRE(casestore_commit(&txn, &e) == 0);
 }
 
-static broker_t *start(void)
-{
-    if (!mkdtemp(dir))
-        abort();
-    /* static: the broker keeps the config's strings for its life */
-    static char state[128], playbooks[128], listen[128], control[128];
-    snprintf(state, sizeof state, "%s/state", dir);
-    snprintf(playbooks, sizeof playbooks, "%s/playbooks", dir);
-    snprintf(listen, sizeof listen, "inproc://fuzz-sites-%d", (int)getpid());
-    snprintf(control, sizeof control, "inproc://fuzz-control-%d", (int)getpid());
-    fs_err_t e = {0};
-    if (fs_mkdir_p(playbooks, 0700, &e) != 0)
-        abort();
-    fs_log_set_level(FS_LOG_ERROR);
-    broker_config_t cfg = {.listen = listen,
-                           .control = control,
-                           .state_dir = state,
-                           .keys_dir = dir,
-                           .playbooks_dir = playbooks,
-                           .insecure = true,
-                           .map_mb = 256,
-                           .correlation_window_ms = 3600000};
-    broker_t *b = broker_new(&cfg, &e);
-    if (!b) {
-        fprintf(stderr, "fuzz_control: broker_new: %s\n", e.text);
-        abort();
-    }
-    seed(b);
-    atexit(stop);
-    return b;
-}
-
 static void run_all(const json_t *args, const caller_t *who)
 {
     for (const char *const *cmd = broker_control_commands(); *cmd; cmd++) {
         fs_err_t e = {0};
-        json_t *result = broker_control_execute(broker, *cmd, args, who, &e);
+        json_t *result = broker_control_execute(fuzz_broker, *cmd, args, who, &e);
         REQUIRE(result || e.text[0]); /* a refusal says why */
         if (result && strcmp(who->role, "site-admin") == 0 && strcmp(*cmd, "case.show") == 0)
             REQUIRE(!"a site-admin of another site was shown case 1");
@@ -108,8 +43,8 @@ static void run_all(const json_t *args, const caller_t *who)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!broker)
-        broker = start();
+    if (!fuzz_broker)
+        seed(fuzz_broker_get());
     fs_err_t e = {0};
     json_t *args = fs_json_parse((const char *)data, size, &e);
     if (!args)

@@ -6,79 +6,15 @@
     real broker with a temporary store seeded with a case.  Each input runs
     in its own transaction, aborted afterwards.  No crash; every failure says
     why; the case stays within its bounds (observables, tags, fields). */
-#include "broker_internal.h"
 #include "cortex_results.h"
+#include "fuzz_broker.h"
 #include "manual_validation.h"
-#include "ocsf.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define REQUIRE(cond)                                                                              \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond);             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static broker_t *broker;
-static char dir[] = "/tmp/fedsoar-fuzz-cortex-XXXXXX";
-
-static void stop(void)
-{
-    broker_destroy(&broker);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "fuzz_cortex_results: cannot remove %s\n", dir);
-}
-
-static broker_t *start(void)
-{
-    if (!mkdtemp(dir))
-        abort();
-    char state[128], playbooks[128], listen[128], control[128];
-    snprintf(state, sizeof state, "%s/state", dir);
-    snprintf(playbooks, sizeof playbooks, "%s/playbooks", dir);
-    snprintf(listen, sizeof listen, "inproc://fuzz-cortex-sites-%d", (int)getpid());
-    snprintf(control, sizeof control, "inproc://fuzz-cortex-control-%d", (int)getpid());
-    fs_err_t e = {0};
-    if (fs_mkdir_p(playbooks, 0700, &e) != 0)
-        abort();
-    fs_log_set_level(FS_LOG_ERROR);
-    broker_config_t cfg = {.listen = listen,
-                           .control = control,
-                           .state_dir = state,
-                           .keys_dir = dir,
-                           .playbooks_dir = playbooks,
-                           .insecure = true,
-                           .map_mb = 256,
-                           .correlation_window_ms = 3600000};
-    broker_t *b = broker_new(&cfg, &e);
-    if (!b) {
-        fprintf(stderr, "fuzz_cortex_results: broker_new: %s\n", e.text);
-        abort();
-    }
-    casestore_txn_t *txn;
-    REQUIRE(casestore_begin(b->store, true, &txn, &e) == 0);
-    json_t *finding = json_pack("{s:i, s:s, s:s, s:i, s:{s:s}, s:[{s:i, s:s}]}", "class_uid",
-                                OCSF_CLASS_DETECTION_FINDING, "site", "alpha", "source", "fuzz",
-                                "severity_id", 3, "finding_info", "title", "seed", "observables",
-                                "type_id", OCSF_OBSERVABLE_IP_ADDRESS, "value", "203.0.113.7");
-    bool created;
-    REQUIRE(casestore_case_attach_alert(b->store, txn, finding, 1, 3600000, &created, &e) == 1);
-    json_decref(finding);
-    REQUIRE(casestore_commit(&txn, &e) == 0);
-    atexit(stop);
-    return b;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!broker)
-        broker = start();
+    broker_t *broker = fuzz_broker_get();
     fs_err_t e = {0};
     json_t *input = fs_json_parse((const char *)data, size, &e);
     if (!input)
