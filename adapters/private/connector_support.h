@@ -98,7 +98,8 @@ int source_http_open(source_http_t *s, fs_err_t *e);
 /* Frees what prepare and open made; s itself is the caller's. */
 void source_http_release(source_http_t *s);
 /* prepare + open, for a source that needs no other state.  Caller owns
-   (source_http_destroy, which is a plugin cleanup). */
+   (source_http_destroy, which is a plugin cleanup — also the cleanup of a
+   source whose state begins with its source_http_t and owns nothing else). */
 source_http_t *source_http_new(const json_t *config, const char *type, const char *defaults_json,
                                int page_default, int page_max, fs_err_t *e);
 void source_http_destroy(void **state_p);

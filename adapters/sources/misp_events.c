@@ -108,7 +108,7 @@ json_t *misp_events_page(const char *body, size_t len, fs_err_t *e)
 }
 
 typedef struct misp_source {
-    source_http_t http;
+    source_http_t http; /* first: source_http_destroy frees the whole state */
     bool to_ids_only;
     json_t *tags; /* borrowed from http.config, or NULL */
 } misp_source_t;
@@ -129,16 +129,6 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         return NULL;
     }
     return s;
-}
-
-static void cleanup(void **state_p)
-{
-    misp_source_t *s = *state_p;
-    if (!s)
-        return;
-    source_http_release(&s->http);
-    free(s);
-    *state_p = NULL;
 }
 
 static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records,
@@ -228,6 +218,6 @@ const adapter_plugin_t source_misp_events = {
                "per attribute",
     .init = init,
     .poll = poll,
-    .cleanup = cleanup,
+    .cleanup = source_http_destroy, /* http is the state's first member */
     .config_schema = &misp_schema,
 };

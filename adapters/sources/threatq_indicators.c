@@ -57,7 +57,7 @@ json_t *threatq_page(const char *body, size_t len, json_int_t *total, fs_err_t *
 }
 
 typedef struct tq_source {
-    source_http_t http;
+    source_http_t http; /* first: source_http_destroy frees the whole state */
     double min_score;
     json_int_t offset;
     char idbuf[32]; /* the last record's id as text (record_key) */
@@ -77,16 +77,6 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         return NULL;
     }
     return s;
-}
-
-static void cleanup(void **state_p)
-{
-    tq_source_t *s = *state_p;
-    if (!s)
-        return;
-    source_http_release(&s->http);
-    free(s);
-    *state_p = NULL;
 }
 
 static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records,
@@ -190,6 +180,6 @@ const adapter_plugin_t source_threatq_indicators = {
                "indicators/query by updated_at, offset paging)",
     .init = init,
     .poll = poll,
-    .cleanup = cleanup,
+    .cleanup = source_http_destroy, /* http is the state's first member */
     .config_schema = &tq_schema,
 };

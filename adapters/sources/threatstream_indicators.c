@@ -61,7 +61,7 @@ json_t *threatstream_page(const char *body, size_t len, bool *more, json_int_t *
 }
 
 typedef struct ts_source {
-    source_http_t http;
+    source_http_t http; /* first: source_http_destroy frees the whole state */
     int min_confidence;
     json_int_t offset;
 } ts_source_t;
@@ -81,16 +81,6 @@ static void *init(const json_t *config, const char *state_dir, fs_err_t *e)
         return NULL;
     }
     return s;
-}
-
-static void cleanup(void **state_p)
-{
-    ts_source_t *s = *state_p;
-    if (!s)
-        return;
-    source_http_release(&s->http);
-    free(s);
-    *state_p = NULL;
 }
 
 static int fetch_page(void *ctx, const source_cursor_t *base, int page, json_t **records,
@@ -164,6 +154,6 @@ const adapter_plugin_t source_threatstream_indicators = {
                "(intelligence API v2, modified_ts order, offset paging)",
     .init = init,
     .poll = poll,
-    .cleanup = cleanup,
+    .cleanup = source_http_destroy, /* http is the state's first member */
     .config_schema = &ts_schema,
 };
