@@ -1,4 +1,5 @@
-/*  bench.h — the two helpers every benchmark that starts a real broker needs. */
+/*  bench.h — the helpers every benchmark shares: a free port, a clock, sorted
+    samples and their quantiles. */
 #ifndef FEDSOAR_BENCH_H
 #define FEDSOAR_BENCH_H
 
@@ -6,7 +7,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A free loopback port from the kernel (plain sockets: a ZeroMQ listener
@@ -25,9 +28,33 @@ static inline int free_port(void)
     return port;
 }
 
+/* Seconds on the monotonic clock, to the nanosecond (round trips are
+   microseconds: a millisecond clock would read them as 0). */
 static inline double now_s(void)
 {
-    return (double)fs_mono_ms() / 1000.0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts n samples in place, ascending. */
+static inline void bench_sort(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, bench_cmp_double);
+}
+
+/* The p-quantile (0 <= p <= 1) of n > 0 sorted samples: v[floor(n * p)],
+   the largest for p = 1. */
+static inline double bench_quantile(const double *sorted, size_t n, double p)
+{
+    size_t i = (size_t)((double)n * p);
+    return sorted[i < n ? i : n - 1];
 }
 
 #endif

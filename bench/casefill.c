@@ -92,12 +92,6 @@ static int fill(const char *dir, uint64_t n, unsigned nsites)
     return done == n ? 0 : 1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double now_us(void)
 {
     struct timespec ts;
@@ -169,7 +163,7 @@ static void time_one(casestore_t *st, const char *what, read_fn *fn, uint64_t nc
         casestore_abort(&txn);
         us[i] = now_us() - t;
     }
-    qsort(us, CASEFILL_ROUNDS, sizeof *us, cmp_double);
+    bench_sort(us, CASEFILL_ROUNDS);
     printf("%-36s p50 %8.3f ms  p99 %8.3f ms  (%zu bytes)\n", what,
            us[CASEFILL_ROUNDS / 2] / 1000.0, us[CASEFILL_ROUNDS * 99 / 100] / 1000.0, bytes);
     free(us);

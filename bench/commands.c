@@ -27,25 +27,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return v[(size_t)((double)n * p) < n ? (size_t)((double)n * p) : n - 1];
-}
-
 /* ---- raw ZeroMQ CURVE ---------------------------------------------------------- */
 
 static void echo_actor(zsock_t *pipe, void *args)
@@ -84,14 +65,14 @@ static double raw_curve(const char *keys, const char *body, size_t n, double *la
     zsock_set_rcvhwm(dealer, 0);
     zsock_connect(dealer, "tcp://127.0.0.1:%d", port);
     for (size_t i = 0; i < n + 50; i++) {
-        double t0 = mono();
+        double t0 = now_s();
         zstr_sendx(dealer, "FSP/1", "COMMAND", body, NULL);
         zmsg_t *m = zmsg_recv(dealer);
         if (i >= 50)
-            lat[i - 50] = mono() - t0;
+            lat[i - 50] = now_s() - t0;
         zmsg_destroy(&m);
     }
-    double t0 = mono();
+    double t0 = now_s();
     for (size_t i = 0; i < burst; i++)
         zstr_sendx(dealer, "FSP/1", "COMMAND", body, NULL);
     size_t got = 0;
@@ -101,7 +82,7 @@ static double raw_curve(const char *keys, const char *body, size_t n, double *la
             break;
         zmsg_destroy(&m);
     }
-    double rate = (double)got / (mono() - t0);
+    double rate = (double)got / (now_s() - t0);
     zsock_destroy(&dealer);
     zstr_send(actor, "$TERM");
     zactor_destroy(&actor);
@@ -118,21 +99,22 @@ static void raw_fsync(const char *dir, double *p50, double *p99)
     char path[256];
     snprintf(path, sizeof path, "%s/fsync.bin", dir);
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    double lat[200];
+    double lat[200] = {0};
     char block[4096] = {0};
     size_t n = 0;
     for (; fd >= 0 && n < 200; n++) {
         if (write(fd, block, sizeof block) != (ssize_t)sizeof block)
             break;
-        double t0 = mono();
+        double t0 = now_s();
         fdatasync(fd);
-        lat[n] = mono() - t0;
+        lat[n] = now_s() - t0;
     }
     if (fd >= 0)
         close(fd);
     unlink(path);
-    *p50 = n ? pct(lat, n, 0.5) : 0;
-    *p99 = n ? pct(lat, n, 0.99) : 0;
+    bench_sort(lat, n);
+    *p50 = n ? bench_quantile(lat, n, 0.5) : 0;
+    *p99 = n ? bench_quantile(lat, n, 0.99) : 0;
 }
 
 /* ---- the real adapter ---------------------------------------------------------- */
@@ -246,23 +228,23 @@ static void send_request(site_t *s, unsigned i)
    0, or -1 on a timeout. */
 static int probes(site_t *s, const char *tag, size_t n, double *lat, bool slow, unsigned *req_no)
 {
-    double idle_by = mono() + 30;
-    while (!slow && s->requests_answered < *req_no && mono() < idle_by)
+    double idle_by = now_s() + 30;
+    while (!slow && s->requests_answered < *req_no && now_s() < idle_by)
         pump(s, 100);
     for (size_t i = 0; i < n; i++) {
         if (slow && s->requests_answered == *req_no)
             send_request(s, (*req_no)++);
         char id[64];
         snprintf(id, sizeof id, "%s-%u-%zu", tag, *req_no, i);
-        double t0 = mono();
+        double t0 = now_s();
         send_command(s, id, (unsigned)i);
         const char *got;
         do {
             got = pump(s, 10000);
-            if (!got && mono() - t0 > 10)
+            if (!got && now_s() - t0 > 10)
                 return -1;
         } while (!got || strcmp(got, id) != 0);
-        lat[i] = mono() - t0;
+        lat[i] = now_s() - t0;
     }
     return 0;
 }
@@ -292,7 +274,8 @@ int main(int argc, char **argv)
     double *raw = calloc(n, sizeof *raw), *alone = calloc(n, sizeof *alone),
            *busy = calloc(n, sizeof *busy);
     double raw_rate = raw_curve(keys, body, n, raw, burst);
-    double raw_p50 = pct(raw, n, 0.5), raw_p99 = pct(raw, n, 0.99);
+    bench_sort(raw, n);
+    double raw_p50 = bench_quantile(raw, n, 0.5), raw_p99 = bench_quantile(raw, n, 0.99);
     double sync_p50, sync_p99;
     raw_fsync(dir, &sync_p50, &sync_p99);
 
@@ -306,8 +289,8 @@ int main(int argc, char **argv)
     zsock_set_rcvhwm(s.router, 0);
     int port = zsock_bind(s.router, "tcp://127.0.0.1:*");
     s.child = start_adapter(dir, keys, port);
-    double deadline = mono() + 30;
-    while (!s.peer && mono() < deadline)
+    double deadline = now_s() + 30;
+    while (!s.peer && now_s() < deadline)
         pump(&s, 1000);
     int rc = 1;
     if (!s.peer) {
@@ -315,15 +298,15 @@ int main(int argc, char **argv)
         goto done;
     }
     /* 1. the burst */
-    double t0 = mono();
+    double t0 = now_s();
     for (size_t i = 0; i < burst; i++) {
         char id[40];
         snprintf(id, sizeof id, "burst-%zu", i);
         send_command(&s, id, (unsigned)i);
     }
-    while (s.answered < burst && mono() - t0 < 300)
+    while (s.answered < burst && now_s() - t0 < 300)
         pump(&s, 1000);
-    double took = mono() - t0;
+    double took = now_s() - t0;
     if (s.answered < burst) {
         fprintf(stderr, "burst: only %zu of %zu answered 200\n", s.answered, burst);
         goto done;
@@ -344,8 +327,10 @@ int main(int argc, char **argv)
             goto done;
         }
     n = q * 10;
-    double a50 = pct(alone, n, 0.5), a99 = pct(alone, n, 0.99);
-    double b50 = pct(busy, n, 0.5), b99 = pct(busy, n, 0.99);
+    bench_sort(alone, n);
+    bench_sort(busy, n);
+    double a50 = bench_quantile(alone, n, 0.5), a99 = bench_quantile(alone, n, 0.99);
+    double b50 = bench_quantile(busy, n, 0.5), b99 = bench_quantile(busy, n, 0.99);
     printf("raw ZeroMQ CURVE round trip (DEALER<->ROUTER echo):       p50 %7.1f us  p99 %7.1f us\n",
            raw_p50 * 1e6, raw_p99 * 1e6);
     printf("raw fdatasync of a 4 KiB append (same filesystem):       p50 %7.1f us  p99 %7.1f us\n",

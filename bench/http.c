@@ -24,6 +24,7 @@
     loopback port, its certificate from fedsoarctl keys init). Exits 1 on an
     error (a failed request, a client missing an event), never on speed. */
 #include "http_bench.h"
+#include "bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,19 +56,12 @@ void hb_samples_add(hb_samples_t *s, double us)
     s->us[s->n++] = us;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 double hb_samples_pct_ms(hb_samples_t *s, double p)
 {
     if (!s->n)
         return 0;
-    qsort(s->us, s->n, sizeof *s->us, cmp_double);
-    size_t i = (size_t)((double)s->n * p / 100.0);
-    return s->us[i < s->n ? i : s->n - 1] / 1000.0;
+    bench_sort(s->us, s->n);
+    return bench_quantile(s->us, s->n, p / 100.0) / 1000.0;
 }
 
 void hb_samples_free(hb_samples_t *s)

@@ -177,12 +177,6 @@ static double raw_zmq(const char *keys, size_t n, size_t per_msg)
     return rate;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* One run of the real broker with dedup_window_ms dedup_ms: n events from
    site BENCH_SITE with metadata.uids uid_base.. (each its own). */
 typedef struct {
@@ -285,7 +279,7 @@ static int ingest_run(const char *keys, const char *state, size_t n, size_t batc
         fsp_msg_clear(&m);
     }
     out->rate = (double)n / (now_s() - t0);
-    qsort(lat, acked, sizeof *lat, cmp_double);
+    bench_sort(lat, acked);
     if (acked) {
         out->p50_ms = lat[acked / 2] * 1000;
         out->p99_ms = lat[acked * 99 / 100] * 1000;

@@ -44,12 +44,6 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int fill(casestore_t *st, uint64_t n, unsigned nsites, unsigned span)
 {
     fs_err_t e = {0};
@@ -185,7 +179,7 @@ static void time_probe(casestore_t *st, const probe_t *p)
         rows = run_probe(st, p, now, &bytes);
         us[i] = now_us() - t;
     }
-    qsort(us, MTTR_ROUNDS, sizeof *us, cmp_double);
+    bench_sort(us, MTTR_ROUNDS);
     printf("%-52s p50 %9.4f ms  p99 %9.4f ms  (%zu %s, %zu bytes)\n", p->what,
            us[MTTR_ROUNDS / 2] / 1000.0, us[MTTR_ROUNDS * 99 / 100] / 1000.0, rows,
            p->raw == 2 ? "rows"

@@ -48,12 +48,6 @@ static int run(char *const argv[], const char *log)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double mono_us(void)
 {
     struct timespec ts;
@@ -137,7 +131,7 @@ int mttr_control_round_trips(const char *dir, const char *store)
             probes[p].us[r] = mono_us() - t;
         }
     for (int p = 0; rc == 0 && p < 3; p++) {
-        qsort(probes[p].us, CTL_ROUNDS, sizeof probes[p].us[0], cmp_double);
+        bench_sort(probes[p].us, CTL_ROUNDS);
         printf("%-52s p50 %9.4f ms  p99 %9.4f ms  (%d rounds, %d failed)\n", probes[p].what,
                probes[p].us[CTL_ROUNDS / 2] / 1000.0, probes[p].us[CTL_ROUNDS * 99 / 100] / 1000.0,
                CTL_ROUNDS, probes[p].failed);

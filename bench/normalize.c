@@ -27,6 +27,7 @@
         build/bench/bench_normalize --only crowdstrike.alert --mb 1 --rounds 1 --phase raw
     and the same with --toggle-collect=phase_ours --phase ours. */
 #include "normalize.h"
+#include "bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,13 +55,6 @@ static const sample_t samples[] = {
     {"sentinelone.threat", "shared", "sentinelone_singularity/get_threats_2_1_raw_response.json"},
     {"suricata.eve", "shared", "suricata_eve/tenzir-library/alert.json"},
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool use_jansson; /* --dumper jansson */
 

@@ -12,6 +12,7 @@
 
     bench/openc2 [ROUND_TRIPS]   default 2000 */
 #include "adapter.h"
+#include "bench.h"
 #include "fsp.h"
 #include "keys.h"
 #include "openc2.h"
@@ -24,19 +25,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static const char *const COMMANDS[] = {
     "{\"action\":\"deny\",\"target\":{\"ipv4_connection\":{\"src_addr\":\"10.1.2.3\",\"dst_addr\":"
@@ -181,7 +169,7 @@ static void echo_actor(zsock_t *pipe, void *args)
 
 static void report(const char *what, double *lat, size_t n)
 {
-    qsort(lat, n, sizeof *lat, cmp_double);
+    bench_sort(lat, n);
     printf("%s p50 %7.1f us  p99 %7.1f us  (%zu round trips)\n", what, lat[n / 2] * 1e6,
            lat[n * 99 / 100] * 1e6, n);
 }
