@@ -2,6 +2,9 @@
 # script starts real processes and talks to them with curl over TLS.
 fedsoar_script_test(http_certs http http/certs.sh 120)
 fedsoar_script_test(webhook_source http http/webhook_source.sh 180)
+# Concurrent senders with a jq-using mapping (tenable.vuln_export): each event keeps its own record's
+# jq-computed ids, read back from the outbox (normalize runs jq rules under one lock, libjq 1.6).
+fedsoar_script_test(webhook_concurrent_jq http http/webhook_concurrent_jq.sh 180)
 # The HTTPS API from outside (docs/api.md): every route and role, then the
 # negative cases. api_routes saves every answer for the OpenAPI conformance
 # check (CTest fixture http_responses: running the check alone runs it first).
