@@ -31,6 +31,8 @@ extern const adapter_plugin_t source_qradar_offenses, connector_qradar_close_off
 /* Active Directory over LDAP(S) (issue 17.1) */
 extern const adapter_plugin_t connector_ldap_user_context, connector_ldap_disable_account,
     connector_ldap_force_password_reset;
+/* email notifications (issue 14.6) */
+extern const adapter_plugin_t connector_smtp_email;
 
 static const adapter_plugin_t *const registry[] = {
     &source_crowdstrike_alerts,
@@ -62,6 +64,7 @@ static const adapter_plugin_t *const registry[] = {
     &connector_jira_issue,
     &connector_slack_message,
     &connector_teams_message,
+    &connector_smtp_email,
     &connector_servicenow_incident,
     &connector_redmine_issue,
     &connector_misp_search,

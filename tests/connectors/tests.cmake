@@ -39,3 +39,5 @@ fedsoar_script_test(connector_intel_anyrun connectors connectors/intel_anyrun.sh
 fedsoar_script_test(connector_intel_threatq connectors connectors/intel_threatq.sh 180)
 # Active Directory over LDAP(S) (issue 17.1) against a real slapd started by the test (ldaps, StartTLS, test CA).
 fedsoar_script_test(connector_ldap connectors connectors/ldap.sh 180)
+# Email notifications (issue 14.6): smtp-email against an aiosmtpd relay (STARTTLS, AUTH), an approval link.
+fedsoar_script_test(connector_smtp_email connectors connectors/smtp_email.sh 180)
