@@ -389,6 +389,105 @@ static void test_registration(void)
     EVP_PKEY_free(a.key);
 }
 
+/* Issue 14.3, EdDSA: an Ed25519 credential (COSE alg -8; the console sends
+   getPublicKey()'s SPKI DER and getPublicKeyAlgorithm()) goes through the
+   enrollment check; the passkey document it returns verifies an assertion
+   signed with that key and refuses a tampered one; an Ed25519 key claimed
+   as ES256 is refused. Then the site's side: a critical command's proof
+   whose vote is an EdDSA assertion. */
+static void test_registration_eddsa(void)
+{
+    char dir[] = "/tmp/fedsoar-webauthn-eddsa-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    authenticator_t a = {0}, forger = {0};
+    authenticator_make(&a, -8, 0x55);
+    authenticator_make(&forger, -8, 0x55); /* same credential id, another key */
+    unsigned char *der = NULL;
+    int n = i2d_PUBKEY(a.key, &der);
+    CHECK_INT(n, 44); /* Ed25519 SPKI: 12-byte header + 32-byte key */
+    char *spki = b64(der, (size_t)n);
+    const char *challenge = "Ed25519Ed25519Ed25519Ed25519Ed25519Ed25519";
+    char cdj[512];
+    snprintf(cdj, sizeof cdj,
+             "{\"type\":\"webauthn.create\",\"challenge\":\"%s\",\"origin\":\"" ORIGIN
+             "\",\"crossOrigin\":false}",
+             challenge);
+    char *cd = b64(cdj, strlen(cdj));
+    fs_err_t e = {0};
+    json_t *doc = governance_webauthn_registration_check(RP, challenge, a.cid, spki, -8, cd, &e);
+    CHECK(doc != NULL);
+    if (!doc)
+        fprintf(stderr, "  Ed25519 registration refused: %s\n", e.text);
+    CHECK_INT(json_integer_value(json_object_get(doc, "alg")), -8);
+    CHECK_STR(json_string_value(json_object_get(doc, "credential_id")), a.cid);
+    CHECK_STR(json_string_value(json_object_get(doc, "rp_id")), RP);
+    char fp[65];
+    CHECK_INT(governance_webauthn_passkey_check(doc, fp, &e), 0);
+    unsigned char digest[32];
+    sha256(der, (size_t)n, digest);
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    CHECK_STR(fp, hex); /* the fingerprint is SHA-256 of the SPKI DER */
+    /* an Ed25519 key claimed as ES256 is refused */
+    CHECK(governance_webauthn_registration_check(RP, challenge, a.cid, spki, -7, cd, &e) == NULL);
+    CHECK(strstr(e.text, "P-256") != NULL || strstr(e.text, "EC") != NULL ||
+          strstr(e.text, "ES256") != NULL);
+    if (!strstr(e.text, "P-256") && !strstr(e.text, "EC") && !strstr(e.text, "ES256"))
+        fprintf(stderr, "  Ed25519 as -7: \"%s\"\n", e.text);
+
+    /* what the CLI writes (KEYS/signing/operators/NAME.passkey.json) verifies */
+    char path[512];
+    snprintf(path, sizeof path, "%s/dana.passkey.json", dir);
+    CHECK_INT(json_dump_file(doc, path, 0), 0);
+    json_decref(doc);
+    const char *payload = "{\"approval_id\":11,\"decision\":\"approve\"}";
+    char *good = assertion(&a, payload);
+    CHECK_INT(verify(dir, "dana", payload, good, &e), 0);
+    CHECK_INT(verify(dir, "dana", "{\"approval_id\":12,\"decision\":\"approve\"}", good, &e), -1);
+    CHECK(strstr(e.text, "challenge") != NULL);
+    /* one byte of the signature changed */
+    ceremony_t c = {.flags = 0x05, .flip_signature = true};
+    check_refused(dir, "dana", payload, assert_with(&a, payload, &c), "does not verify");
+    /* another Ed25519 key under dana's credential id */
+    check_refused(dir, "dana", payload, assertion(&forger, payload), "does not verify");
+    /* UV missing */
+    c = (ceremony_t){.flags = 0x01};
+    check_refused(dir, "dana", payload, assert_with(&a, payload, &c), "flag UV");
+    free(good);
+
+    /* the site: a proof whose one vote is dana's EdDSA assertion */
+    int64_t now = fs_now_ms();
+    char *v = governance_vote_payload(21, 3, "approve", "dana", 1, now);
+    char *s = assertion(&a, v);
+    json_t *proof =
+        json_pack("[{s:s, s:s, s:s}]", "operator", "dana", "signature", s, "payload", v);
+    char reason[512] = "";
+    CHECK_INT(governance_proof_verify(proof, 3, dir, now, 3600000, reason, sizeof reason), 0);
+    if (reason[0])
+        fprintf(stderr, "  EdDSA proof: %s\n", reason);
+    json_decref(proof);
+    /* the same proof carried by a command of another run */
+    proof = json_pack("[{s:s, s:s, s:s}]", "operator", "dana", "signature", s, "payload", v);
+    CHECK_INT(governance_proof_verify(proof, 4, dir, now, 3600000, reason, sizeof reason), -1);
+    json_decref(proof);
+    char *forged = assertion(&forger, v);
+    proof = json_pack("[{s:s, s:s, s:s}]", "operator", "dana", "signature", forged, "payload", v);
+    CHECK_INT(governance_proof_verify(proof, 3, dir, now, 3600000, reason, sizeof reason), -1);
+    CHECK(strstr(reason, "does not verify") != NULL);
+    json_decref(proof);
+    free(v), free(s), free(forged);
+
+    free(cd);
+    free(spki);
+    OPENSSL_free(der);
+    EVP_PKEY_free(a.key);
+    EVP_PKEY_free(forger.key);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 /* The site's side: a critical command's proof, one vote signed with a
    passkey, one with an Ed25519 key file; both from the trusted dir. */
 static void test_proof(void)
@@ -454,6 +553,7 @@ int main(void)
     test_base64url();
     test_assertions(dir);
     test_registration();
+    test_registration_eddsa();
     test_proof();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
