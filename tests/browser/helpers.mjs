@@ -5,6 +5,7 @@
 // not loopback, axe-core with no serious or critical violation, a screenshot
 // kept in the test's output directory.
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import { test as base, expect } from './pw.mjs';
 
@@ -109,6 +110,36 @@ export async function postLsassAlert(host, tag) {
   a.machineId = (tag + '0'.repeat(40)).replace(/[^0-9a-f]/g, 'a').slice(0, 40);
   await postWebhook('beta', { value: [a] });
   return { host: host + '.beta.example', alertId: a.id, machineId: a.machineId };
+}
+
+// A Defender for Endpoint alert on HOST at beta that shares nothing with any
+// other alert (its own device, file hashes made from TAG, no user), so it
+// opens a case of its own: TECHNIQUE T1003.* starts endpoint-compromise
+// (enrichment, the chat message with the approval link, a gate), anything
+// else runs no playbook. SEVERITY is Defender's word (Informational, Low,
+// Medium, High).
+export async function postBetaAlert(host, tag, { technique = 'T1003.001', severity = 'High', title } = {}) {
+  const doc = JSON.parse(readFileSync(env.src + '/deploy/demo/samples/beta-defender-lsass.json', 'utf8'));
+  const a = doc.value[0];
+  const hex = (n) => createHash('sha256').update(`${tag}:${n}`).digest('hex');
+  a.id = 'da6386724199' + tag;
+  a.computerDnsName = host + '.beta.example';
+  a.machineId = hex('machine').slice(0, 40);
+  a.severity = severity;
+  a.mitreTechniques = [technique];
+  if (title) a.title = title;
+  delete a.relatedUser;
+  a.evidence = [{ ...a.evidence[0], sha1: hex('sha1').slice(0, 40), sha256: hex('sha256'), fileName: `t${tag}.exe` }];
+  await postWebhook('beta', { value: [a] });
+  return { host: host + '.beta.example', alertId: a.id, sha256: a.evidence[0].sha256, title: a.title };
+}
+
+// The case whose observables hold VALUE (GET /cases?observable=).
+export async function caseWith(value, seconds = 60) {
+  return waitFor(`the case of ${value}`, seconds, async () => {
+    const r = await apiOk('GET', `/cases?observable=${encodeURIComponent(value)}&limit=5`);
+    return r.items.length === 1 ? r.items[0] : null;
+  });
 }
 
 // A second CrowdStrike alert at alpha on the same device as the replayed one

@@ -42,11 +42,16 @@ cat >"$WORK/broker.json" <<JSON
  "correlation_window_s": 86400,
  "http": {"listen": "127.0.0.1:$HTTP_PORT", "public_url": "$BASE"$CONSOLE_CFG}}
 JSON
-# hq: the demo's threat intel and ticketing (exec connectors, absolute paths).
+# hq: the demo's threat intel and ticketing (exec connectors, absolute paths),
+# and the analysts' chat (a stand-in that keeps every message in
+# hq/chat.jsonl: endpoint-compromise posts the approval link there).
 jq --arg src "$SRC" --arg w "$WORK" '
     del(.broker, .state_dir, .keys_dir)
     | .connectors |= map(.command |= map($src + "/" + .))
-    | (.connectors[] | select(.name == "ticket") | .config.file) = ($w + "/hq/tickets.jsonl")' \
+    | (.connectors[] | select(.name == "ticket") | .config.file) = ($w + "/hq/tickets.jsonl")
+    | .connectors += [{"name": "chat", "kind": "responder", "type": "exec",
+                       "command": [$src + "/tests/fixtures/connectors/standin.sh"],
+                       "config": {"name": "chat", "log": ($w + "/hq/chat.jsonl")}}]' \
     "$SRC/deploy/demo/hq.json" >"$WORK/hq.json"
 ALPHA_HOOK=$(free_port)
 BETA_HOOK=$(free_port)
@@ -115,7 +120,7 @@ jq -n --arg base "$BASE" --arg ca "$CA" --arg keys "$KEYS" --arg ctl "$CTL_EP" -
     --argjson ah "$ALPHA_HOOK" --argjson bh "$BETA_HOOK" '
     {base: $base, ca: $ca, keys: $keys, control: $ctl, bin: $bin, work: $work, src: $src,
      v1: $v1, admin_token: $token, spki: $spki, chromium: $chromium, axe: $axe,
-     hook_token: $hooktoken,
+     hook_token: $hooktoken, chat_log: ($work + "/hq/chat.jsonl"),
      sites: {alpha: {state: ($work + "/alpha"), webhook: ("http://127.0.0.1:" + ($ah|tostring) + "/webhook")},
              beta: {state: ($work + "/beta"), webhook: ("http://127.0.0.1:" + ($bh|tostring) + "/webhook")}},
      board: ["alice", "bob", "carol"]}' >"$WORK/browser-env.json"
