@@ -356,19 +356,27 @@ int broker_run(broker_t *b)
     while (!zsys_interrupted) {
         /* Timers are LMDB rows: whatever was armed before a restart fires now. */
         /* A standby acts on nothing until promoted (fencing.c). */
+        bool timers_due = false;
         if (!fencing_standby(b) && fs_mono_ms() >= next_timer_check) {
             int64_t at = timers_next(b);
             if (at >= 0 && at <= fs_now_ms()) {
                 outbound_t out;
                 outbound_init(&out);
                 fs_err_t e = {0};
-                if (timers_fire(b, &out, &e) < 0)
+                int fired = timers_fire(b, &out, &e);
+                if (fired < 0)
                     fs_log(FS_LOG_ERROR, "broker", "timers_failed", "reason=\"%s\"", e.text);
                 else
                     delivery_flush(b, &out);
                 outbound_clear(&out);
+                /* A burst (runs that wait for the same moment, or the ones
+                   that fell due while the broker was down): the next batch
+                   on the next turn, once the sockets had theirs, not 100 ms
+                   later. Not after a failure: the store may be failing. */
+                at = fired > 0 ? timers_next(b) : -1;
+                timers_due = at >= 0 && at <= fs_now_ms();
             }
-            next_timer_check = fs_mono_ms() + 100;
+            next_timer_check = timers_due ? 0 : fs_mono_ms() + 100;
             redeliver_after_store_recovery(b);
         }
         if (!fencing_standby(b) && fs_mono_ms() >= b->next_checkpoint)
@@ -384,6 +392,8 @@ int broker_run(broker_t *b)
         int64_t wait = b->next_heartbeat - fs_mono_ms();
         if (wait > 100)
             wait = 100;
+        if (timers_due)
+            wait = 0;
         void *which = zpoller_wait(poller, wait > 0 ? (int)wait : 0);
         if (which == b->sites)
             broker_on_site_message(b);
