@@ -9,7 +9,6 @@
 # site (alpha, its own trusted_operators_dir), a critical command whose
 # proof is a passkey-signed vote is carried out, and refused once the site
 # trusts another key for alice.
-# Exit 77 (skipped) while the routes are not in broker/http_router.c yet.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/../http/http_lib.sh"
 require_tool curl jq python3
@@ -29,11 +28,8 @@ as() { local who=$1; shift; "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP"
 start_http_broker --config "$WORK/broker.json" --playbooks "$WORK/empty"
 
 api GET /api/v1/passkey-enrollments/not-a-nonce -
-if ! grep -q "passkey enrollment link" "$B"; then
-    echo "SKIP: GET /api/v1/passkey-enrollments/{nonce} is not routed yet (broker/http_router.c): $(head -c 200 "$B")"
-    exit 77
-fi
 expect 404 "§14.3: an unknown enrollment nonce is 404"
+check "  ... saying the enrollment link is unknown, used or expired" grep -q "passkey enrollment link" "$B"
 
 # ---- who may enroll whom --------------------------------------------------------------------
 out=$(as eve operator passkey enroll alice --timeout 2 2>&1) && rc=0 || rc=$?
@@ -108,6 +104,27 @@ check "§14.3: the audit chain records the start and the registration, never the
              grep -q passkey.enroll_started "$4/audit.jsonl" && grep -q passkey.registered "$4/audit.jsonl" &&
              ! grep -qF -- "$5" "$4/audit.jsonl"' _ "$BIN/fedsoarctl" "$KEYS" "$CTL_EP" "$WORK" "$NONCE"
 
+# ---- an EdDSA passkey (COSE alg -8, Ed25519): bob enrolls one ------------------------------------
+as bob operator passkey enroll bob --timeout 60 >"$WORK/bob-enroll.out" 2>"$WORK/bob-enroll.err" &
+BOB_ENROLL_PID=$!
+PIDS+=("$BOB_ENROLL_PID")
+wait_for 20 "bob's enrollment link" grep -q /enroll/ "$WORK/bob-enroll.out"
+bob_url=$(tail -n 1 "$WORK/bob-enroll.out")
+api GET "/api/v1/passkey-enrollments/${bob_url##*/enroll/}" -
+cp "$B" "$WORK/bob-options.json"
+python3 "$AUTHN" register "$WORK/bob-options.json" "$BASE" "$WORK/bob.state" --alg -8 >"$WORK/bob.body"
+EXTRA_CURL=(-H "Origin: $BASE")
+api POST "/api/v1/passkey-enrollments/${bob_url##*/enroll/}" - "$(jq -c 'del(.fingerprint)' "$WORK/bob.body")"
+expect 200 "§14.3: an EdDSA (alg -8, Ed25519) credential is registered"
+EXTRA_CURL=()
+rc=0
+wait "$BOB_ENROLL_PID" || rc=$?
+BOB_PASSKEY="$KEYS/signing/operators/bob.passkey.json"
+check "§14.3: bob's enrollment exits 0 and writes bob.passkey.json with alg -8 and an Ed25519 key" \
+    bash -c '[ "$1" = 0 ] && jq -e ".alg == -8 and .operator == \"bob\"" "$2" >/dev/null &&
+             jq -r .public_key_pem "$2" | openssl pkey -pubin -noout -text 2>/dev/null | grep -q ED25519' \
+    _ "$rc" "$BOB_PASSKEY"
+
 # ---- signing with it: a playbook approval from alice's browser session ---------------------------
 cat >"$WORK/pb.json" <<'JSON'
 {"name": "passkey-gated", "title": "Block after a board approval",
@@ -163,6 +180,28 @@ if web_login alice "$JAR"; then
     p3=$(approval alice "$v3")
     decide "$v3" "$p3" "$(sign_as alice "$p3")"
     expect 201 "§14.3: alice's Ed25519 signature still works with a passkey enrolled"
+
+    # bob's EdDSA passkey signs a playbook approval from his own session; one changed byte is refused
+    jq '.title = "v4"' "$WORK/pb.json" >"$WORK/pb4.json"
+    v4=$(ctl playbook submit "$WORK/pb4.json" | sed -n 's/.*version \([0-9a-f]\{64\}\).*/\1/p')
+    BOB_JAR="$WORK/bob.jar"
+    if web_login bob "$BOB_JAR"; then
+        EXTRA_CURL=(-H "Origin: $BASE" -H "X-CSRF-Token: $(csrf_of "$BOB_JAR")")
+        p4=$(approval bob "$v4")
+        s4=$(python3 "$AUTHN" sign "$WORK/bob.state" "$BASE" "$p4")
+        s4_bad=$(jq -c '.signature |= (.[:-2] + (if .[-2:-1] == "A" then "B" else "A" end) + .[-1:])' <<<"$s4")
+        api POST "/api/v1/playbook-versions/$v4/approvals" "cookie:$BOB_JAR" \
+            "$(jq -cn --arg p "$p4" --arg s "$s4_bad" '{payload: $p, signature: $s}')"
+        expect 400 "§14.3: an EdDSA assertion with one signature character changed is refused"
+        check "  ... at the signature check" grep -q "does not verify" "$B"
+        api POST "/api/v1/playbook-versions/$v4/approvals" "cookie:$BOB_JAR" \
+            "$(jq -cn --arg p "$p4" --arg s "$s4" '{payload: $p, signature: $s}')"
+        expect 201 "§14.3: a playbook approval signed with bob's EdDSA passkey is accepted"
+        check "  ... and counts: v4 approved (quorum 1)" jqe '.state == "approved"' "$B"
+        EXTRA_CURL=(-H "Origin: $BASE" -H "X-CSRF-Token: $CSRF")
+    else
+        fail "bob signs in through the one-time link (fedsoarctl login --web)"
+    fi
 
     # ---- the site's side: a critical command whose proof is a passkey-signed vote -------------
     # alpha trusts the operators' keys of its own directory (trusted_operators_dir): first

@@ -6,5 +6,6 @@ fedsoar_script_test(cli_walk security security/cli_walk.sh 180) # §11.6 the CLI
 fedsoar_script_test(audit_truncation security security/audit_truncation.sh 180) # §11.3 truncation, witnesses, authentication
 fedsoar_script_test(site_bounds security security/site_bounds.sh 180) # §11.2 a site speaks only for itself, §11.5 once, §11.6 wrong key named
 # Issue 14: passkeys (WebAuthn) — enrollment through the CLI and the public routes, signing with one
-fedsoar_script_test(passkey_enroll security security/passkey_enroll.sh 180) # §14.3
-set_tests_properties(passkey_enroll PROPERTIES SKIP_RETURN_CODE 77) # until the routes are in http_router.c
+fedsoar_script_test(passkey_enroll security security/passkey_enroll.sh 180) # §14.3, ES256 and EdDSA
+# §14.3/§14.7: forged, tampered and replayed proofs refused by the site itself, sent by a hostile broker
+fedsoar_script_test(site_proof_hostile security security/site_proof_hostile.sh 120)
