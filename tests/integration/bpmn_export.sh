@@ -50,6 +50,57 @@ for pb in "$SRC"/playbooks/library/*.json; do
 done
 check "the four shipped playbooks were exported (found $n)" test "$n" -ge 4
 
+# The shipped playbooks have no parallel step and no sub-playbook: a fixture
+# with every step kind, timeouts and each on_error form goes through the same
+# schema check, and each BPMN element of the mapping (docs/playbooks.md "BPMN
+# export") is asserted where its step is.
+ALL="$SRC/tests/fixtures/playbooks/bpmn/every-step-kind.json"
+check "every-step-kind: exported (no broker)" \
+    "$BIN/fedsoarctl" playbook export --format bpmn "$ALL" --out "$WORK/every-step-kind.bpmn"
+check "every-step-kind: valid BPMN 2.0 with DI (xmllint --schema BPMN20.xsd)" valid "$WORK/every-step-kind.bpmn"
+check "every-step-kind: every flow node has a shape and every flow an edge" bash -c \
+    '[ "$(grep -c "<bpmn:sequenceFlow " "$1")" = "$(grep -c "<bpmndi:BPMNEdge " "$1")" ] &&
+     [ "$(grep -cE "<bpmn:(serviceTask|userTask|sendTask|scriptTask|callActivity|subProcess|exclusiveGateway|parallelGateway|startEvent|endEvent|intermediateCatchEvent|boundaryEvent) " "$1")" = "$(grep -c "<bpmndi:BPMNShape " "$1")" ]' \
+    _ "$WORK/every-step-kind.bpmn"
+# has XPATH...: each element exists in the export (namespaces by local-name())
+has() {
+    local x
+    for x; do [ "$(xmllint --xpath "boolean($x)" "$WORK/every-step-kind.bpmn" 2>/dev/null)" = true ] || return 1; done
+}
+el() { printf "//*[local-name()='%s'%s]" "$1" "${2:+ and $2}"; }
+check "§14.4 enrich → serviceTask (reputation)" has "$(el serviceTask "@id='reputation'")"
+check "§14.4 action → serviceTask (suspend)" has "$(el serviceTask "@id='suspend'")"
+check "§14.4 approval → userTask (gate)" has "$(el userTask "@id='gate'")"
+check "§14.4 openc2 → sendTask (isolate)" has "$(el sendTask "@id='isolate'")"
+check "§14.4 openc2 with foreach → parallel multi-instance sendTask (block)" \
+    has "$(el sendTask "@id='block'")/*[local-name()='multiInstanceLoopCharacteristics' and not(@isSequential='true')]"
+check "§14.4 condition → exclusiveGateway split and join, the jq as conditionExpression, else the default" \
+    has "$(el exclusiveGateway "@id='check' and @default")" \
+    "$(el exclusiveGateway "@id='check.join'")" \
+    "$(el conditionExpression "contains(., '.steps.reputation.malicious == true')")"
+check "§14.4 parallel → parallelGateway split and join (contain)" \
+    has "$(el parallelGateway "@id='contain.split'")" "$(el parallelGateway "@id='contain.join'")"
+check "§14.4 foreach → subProcess with sequential multiInstanceLoopCharacteristics (accounts)" \
+    has "$(el subProcess "@id='accounts'")/*[local-name()='multiInstanceLoopCharacteristics' and @isSequential='true']"
+check "§14.4 sub-playbook → callActivity calledElement=Playbook_endpoint-compromise (follow-up)" \
+    has "$(el callActivity "@id='follow-up' and @calledElement='Playbook_endpoint-compromise'")"
+check "§14.4 wait → intermediateCatchEvent with a timer of PT30S (settle)" \
+    has "$(el intermediateCatchEvent "@id='settle'")//*[local-name()='timeDuration' and normalize-space()='PT30S']"
+check "§14.4 timeout → interrupting boundary timer on the step (reputation.timeout, PT2M)" \
+    has "$(el boundaryEvent "@id='reputation.timeout' and @attachedToRef='reputation' and @cancelActivity='true'")//*[local-name()='timeDuration' and normalize-space()='PT2M']"
+check "§14.4 on_error continue → boundary error event and a join after the step (reputation)" \
+    has \
+    "$(el boundaryEvent "@id='reputation.error' and @attachedToRef='reputation'")/*[local-name()='errorEventDefinition']" \
+    "$(el exclusiveGateway "@id='reputation.after'")"
+check "§14.4 on_error as a list of steps → the error path's task (suspend.error → ticket)" \
+    has "$(el boundaryEvent "@id='suspend.error'")" \
+    "$(el sequenceFlow "@sourceRef='suspend.error' and @targetRef='ticket'")"
+check "§14.4 on_error fail on an approval → end event \"run denied\" (gate.failed)" \
+    has "$(el endEvent "@id='gate.failed' and @name='run denied'")"
+check "§14.4 a parallel and a condition with on_error are boxed sub-processes with a boundary error" \
+    has "$(el boundaryEvent "@id='contain.error' and @attachedToRef='contain'")" \
+    "$(el boundaryEvent "@id='branching.error' and @attachedToRef='branching'")"
+
 # The schema check bites: a shape without its bounds, an unknown element.
 sed '0,/<dc:Bounds [^>]*\/>/s///' "$WORK/endpoint-compromise.bpmn" >"$WORK/no-bounds.bpmn"
 check "a shape without dc:Bounds is refused by the schema" bash -c '! xmllint --noout --schema "$1" "$2" 2>/dev/null' _ "$XSD" "$WORK/no-bounds.bpmn"
