@@ -9,7 +9,8 @@
 # full and the first RATE alerts left in one EVENTS message: bench/README.md
 # says what that first burst cost). The time of each
 # command and of its stored response come from the case timeline; printed
-# beside bench/openc2's raw ZeroMQ CURVE round trip, measured in the same run.
+# beside bench/openc2's raw ZeroMQ CURVE round trip, measured in the same run,
+# with the broker's CPU time for the run and for its start-up.
 set -euo pipefail
 N=${1:-500}
 cd "$(dirname "$0")/.."
@@ -26,14 +27,22 @@ jq -c --argjson n "$N" '.resources[0] as $a | {resources: [range(0; $n) as $i | 
     deploy/demo/samples/alpha-crowdstrike-alerts.json >"$W/alerts.json"
 "$BIN/fedsoar-broker" --keys "$W/keys" --state-dir "$W/broker" --listen tcp://127.0.0.1:$P1 \
     --control tcp://127.0.0.1:$P2 --log-level warn 2>"$W/broker.log" &
+BROKER_PID=$!
 ctl() { "$BIN/fedsoarctl" --keys "$W/keys" --control tcp://127.0.0.1:$P2 "$@"; }
 "$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$W/alpha" --broker tcp://127.0.0.1:$P1 \
     --log-level warn --max-rate "${RATE:-50}" --replay "crowdstrike.alert:$W/alerts.json" 2>"$W/alpha.log" &
+broker_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$BROKER_PID/stat; }
+CPU_START=""
 for _ in $(seq 1 600); do
+    [ -z "$CPU_START" ] && ctl stats --json >/dev/null 2>&1 && CPU_START=$(broker_cpu)
     [ "$(ctl stats --json 2>/dev/null | jq '.commands.answered // 0' 2>/dev/null || echo 0)" -ge "$N" ] 2>/dev/null && break
     sleep 0.2
 done
+# The broker's CPU time (user + system) for the whole run: what a burst
+# costs it, whatever else the machine was doing (latency figures follow the load).
+CPU_END=$(broker_cpu)
 echo "fedsoar bench/roundtrip: $N commands, each from a playbook run, broker -> site alpha -> broker"
+echo "broker CPU time (user + system): $CPU_END s, of which start-up (until it first answered) ${CPU_START:-?} s"
 ctl case list --json | jq -r '.[].id' | while read -r id; do
     ctl case show "$id" --json | jq -c '[.timeline[] | select(.kind=="command" or .kind=="response")] | group_by(.command_id)[]
         | {c: (map(select(.kind=="command"))[0].time), r: (map(select(.kind=="response"))[0].time)} | select(.c and .r) | .r - .c'

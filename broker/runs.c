@@ -12,6 +12,7 @@
     run_ctx_t, including where sub-playbooks are looked up. */
 #include "broker_internal.h"
 #include "rollout_internal.h"
+#include "jq_program.h"
 #include "ocsf.h"
 
 #include <string.h>
@@ -210,7 +211,9 @@ static int advance(broker_t *b, casestore_txn_t *txn, json_t *run, const json_t 
     /* Shadow runs answer every effect at once: they need a round per step. */
     int rounds = c.shadow ? MAX_SHADOW_ROUNDS : MAX_IMMEDIATE;
     for (int round = 0; round < rounds && rc == 0; round++) {
-        json_t *kase = casestore_case_get(b->store, txn, runs_case_id_of(run));
+        /* Shared with casestore's case cache (read only): no copy, and no
+           parse while the case row is unchanged. */
+        json_t *kase = casestore_case_view(b->store, txn, runs_case_id_of(run));
         json_t *ctx = json_pack("{s:O, s:o, s:o}", "event", event, "case",
                                 kase ? kase : json_object(), "sites", known_sites(b, txn));
         /* .persons: every account of the case's people (control_identities.c). */
@@ -221,7 +224,11 @@ static int advance(broker_t *b, casestore_txn_t *txn, json_t *run, const json_t 
             json_object_set_new(ctx, "console", console);
         json_t *effects = json_array();
         fs_err_t ae = {0};
+        /* The case is the bulk of the context and the same in every
+           template and filter of this round: converted to jq once. */
+        fs_jq_pin_t *case_pin = fs_jq_pin_new(json_object_get(ctx, "case"));
         playbook_advance(pb, run, ctx, fs_now_ms(), by_name, &c, effects, &ae);
+        fs_jq_pin_destroy(&case_pin);
         json_decref(ctx);
         c.immediate = json_array();
         rc = effects_apply(&c, effects);

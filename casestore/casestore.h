@@ -218,8 +218,15 @@ int casestore_trim_front(casestore_t *self, casestore_txn_t *txn, casestore_db_t
 uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, const json_t *event,
                                      uint64_t event_id, int64_t window_ms, bool *created,
                                      fs_err_t *e);
-/* The case document, NULL when there is none. Caller owns. */
+/* The case document, NULL when there is none. Caller owns (a copy of
+   the parsed row, which casestore keeps for a few cases: cases.c). */
 json_t *casestore_case_get(casestore_t *st, casestore_txn_t *txn, uint64_t case_id);
+/* The same document, shared with casestore's case cache: a new reference
+   the caller releases with json_decref and must never change (read only:
+   the run context of a playbook, a status check). NULL when there is none.
+   No copy and, when the row has not changed since it was last read or
+   written, no parse. */
+json_t *casestore_case_view(casestore_t *st, casestore_txn_t *txn, uint64_t case_id);
 /* Sets case fields (status, severity_id, assignee; note appends a note)
    from a playbook `set` step or an operator; `by` is who did it. Status
    changes stamp acknowledged/contained/resolved times for the metrics. */

@@ -135,7 +135,7 @@ static uint64_t find_case(casestore_t *st, casestore_txn_t *txn, const json_t *k
         json_decref(row);
         if (!id || now - seen > window_ms)
             continue;
-        json_t *c = casestore_case_get(st, txn, id);
+        json_t *c = casestore_case_view(st, txn, id); /* read only */
         const char *status = json_string_value(json_object_get(c, "status"));
         bool open = status && strcmp(status, "closed") != 0;
         json_decref(c);
@@ -232,8 +232,7 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
     if (json_array_size(json_object_get(c, "alerts")) < CASE_MAX_ALERTS)
         json_array_append(json_object_get(c, "alerts"), alert);
     json_decref(alert);
-    int rc = casestore__case_put(st, txn, c, &before, e);
-    json_decref(c);
+    int rc = casestore__case_put_release(st, txn, &c, &before, e);
     /* Index every key to this case, refreshing its time. */
     json_t *k;
     json_array_foreach(keys, i, k)

@@ -149,9 +149,48 @@ static bool utf8_valid(const char *s, size_t n)
     return true;
 }
 
+/* ---- pinned values (fs_jq_pin_new) ----------------------------------------
+   The pins of this thread, newest first. A pin holds a reference to its
+   node, so the address cannot be reused by another value while it is
+   pinned; its caller promises the node does not change (jq_program.h). */
+struct fs_jq_pin {
+    json_t *node;      /* a reference held */
+    int depth;         /* the depth it was converted at; -1: not yet */
+    bool ok;           /* the walk converted it (else: the text path) */
+    jv value;          /* when ok */
+    fs_jq_pin_t *next; /* the pin made before this one */
+};
+
+static _Thread_local fs_jq_pin_t *pins;
+
+static bool jv_from_json(const json_t *input, int depth, jv *out);
+static bool jv_from_json_walk(const json_t *input, int depth, jv *out);
+
 /* input as a jv in *out; false when the walk leaves it to the text path
-   (nothing allocated then). */
+   (nothing allocated then). A pinned object or array is converted once, at
+   the depth it is first met, and shared at that depth (at another depth the
+   depth limit could decide otherwise: it is walked again). */
 static bool jv_from_json(const json_t *input, int depth, jv *out)
+{
+    if (pins && (json_is_object(input) || json_is_array(input))) {
+        for (fs_jq_pin_t *p = pins; p; p = p->next) {
+            if (p->node != input)
+                continue;
+            if (p->depth < 0) {
+                p->ok = jv_from_json_walk(input, depth, &p->value);
+                p->depth = depth;
+            }
+            if (p->depth != depth)
+                break;
+            if (p->ok)
+                *out = jv_copy(p->value);
+            return p->ok;
+        }
+    }
+    return jv_from_json_walk(input, depth, out);
+}
+
+static bool jv_from_json_walk(const json_t *input, int depth, jv *out)
 {
     if (depth > FS_JQ_DIRECT_DEPTH)
         return false;
@@ -478,6 +517,34 @@ bool fs_jq_test(fs_jq_t *self, const json_t *input, fs_err_t *e)
     bool truthy = first && !json_is_false(first) && !json_is_null(first);
     json_decref(all);
     return truthy;
+}
+
+fs_jq_pin_t *fs_jq_pin_new(const json_t *node)
+{
+    fs_jq_pin_t *p = fs_xcalloc(1, sizeof *p);
+    p->node = json_incref((json_t *)node);
+    p->depth = -1;
+    p->next = pins;
+    pins = p;
+    return p;
+}
+
+void fs_jq_pin_destroy(fs_jq_pin_t **pin_p)
+{
+    if (!pin_p || !*pin_p)
+        return;
+    fs_jq_pin_t *p = *pin_p;
+    for (fs_jq_pin_t **at = &pins; *at; at = &(*at)->next) {
+        if (*at == p) {
+            *at = p->next;
+            break;
+        }
+    }
+    if (p->depth >= 0 && p->ok)
+        jv_free(p->value);
+    json_decref(p->node);
+    free(p);
+    *pin_p = NULL;
 }
 
 void fs_jq_use_text_path(fs_jq_t *self, bool on)

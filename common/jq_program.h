@@ -8,7 +8,8 @@
     numbers as libjq's doubles, integral outputs as jansson integers, key
     order kept; what the walk does not cover (nesting deeper than 128,
     invalid UTF-8, integral numbers from 1e16 up) still crosses as text.
-    Each call still converts its whole input (docs/internals/common.md "jq").
+    Each call converts its whole input (docs/internals/common.md "jq"),
+    but for a pinned value (fs_jq_pin_new), converted once.
 
     Ownership: fs_jq_compile returns a program the caller owns (destroy it
     with fs_jq_destroy); inputs are borrowed; results belong to the caller.
@@ -47,6 +48,19 @@ fs_jq_input_t *fs_jq_input_new(const json_t *input);
 void fs_jq_input_destroy(fs_jq_input_t **in_p);
 /* fs_jq_all(self, the input, e), the input converted at most once. */
 json_t *fs_jq_all_input(fs_jq_t *self, fs_jq_input_t *in, fs_err_t *e);
+
+/* A value converted once for every call on this thread while it is pinned
+   (a playbook run's case in every template and filter of one advance):
+   fs_jq_pin_new takes a reference to node, which must not change until
+   fs_jq_pin_destroy; every conversion on this thread that meets node (the
+   same address) at the depth of its first conversion shares that one
+   conversion, as if the conversion had walked it again. Pins are per
+   thread; destroy them on the thread that made them, in any order.
+   Caller owns the pin. */
+typedef struct fs_jq_pin fs_jq_pin_t;
+fs_jq_pin_t *fs_jq_pin_new(const json_t *node);
+/* Idempotent; sets *pin_p to NULL. */
+void fs_jq_pin_destroy(fs_jq_pin_t **pin_p);
 
 /* on: values cross as JSON text, the reference the direct conversion must
    equal (the differential unit and fuzz tests); off (the default): direct. */

@@ -39,5 +39,11 @@ extern const char *const casestore__statuses[];
    case) to it, in the same transaction. */
 int casestore__case_put(casestore_t *st, casestore_txn_t *txn, json_t *c,
                         const casestore__case_agg_t *before, fs_err_t *e);
+/* The same, and *c_p becomes the case cache's document for the row written
+   (cases.c): it takes the caller's reference and sets *c_p to NULL, so
+   nobody can change it afterwards. Aborting the transaction needs nothing
+   more: the cache compares bytes on every read. */
+int casestore__case_put_release(casestore_t *st, casestore_txn_t *txn, json_t **c_p,
+                                const casestore__case_agg_t *before, fs_err_t *e);
 
 #endif

@@ -204,6 +204,80 @@ static void a_joined_case_lists_both_sites(void)
     json_decref(c);
 }
 
+static const char *status_of(const json_t *c)
+{
+    return json_string_value(json_object_get(c, "status"));
+}
+
+/* casestore's case cache (cases.c) never gives anything but the stored row:
+   after a write by another path, after an aborted transaction, and a copy
+   changed by its caller changes nothing shared. */
+static void the_case_cache_follows_the_stored_row(void)
+{
+    fs_err_t e = {0};
+    bool created;
+    uint64_t a =
+        attach(finding("alpha", OCSF_OBSERVABLE_HOSTNAME, "cache-host", NULL), HOUR_MS, &created);
+    CHECK(created && a != 0);
+    CHECK_INT(casestore_commit(&txn, &e), 0);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    CHECK(casestore_case_view(st, txn, 999999) == NULL);
+    CHECK(casestore_case_get(st, txn, 999999) == NULL);
+
+    json_t *v1 = casestore_case_view(st, txn, a), *v2 = casestore_case_view(st, txn, a);
+    CHECK(v1 != NULL && v1 == v2); /* unchanged row: one shared document */
+    char *committed = json_dumps(v1, JSON_COMPACT);
+    const char *first_status = status_of(v1);
+    CHECK(first_status && strcmp(first_status, "analysis") != 0);
+    json_t *own = casestore_case_get(st, txn, a);
+    CHECK(own != v1 && json_equal(own, v1));
+    json_object_set_new(own, "status", json_string("analysis"));
+    CHECK(strcmp(status_of(v1), "analysis") != 0);
+
+    /* a row written by another path than the case writer */
+    unsigned char key[8];
+    fs_u64_to_be(a, key);
+    CHECK_INT(casestore_put_json(st, txn, CASESTORE_DB_CASES, key, 8, own, &e), 0);
+    json_t *v3 = casestore_case_view(st, txn, a);
+    CHECK(v3 != v1);
+    CHECK_STR(status_of(v3), "analysis");
+    json_decref(v3);
+    json_decref(own);
+
+    /* aborted: the committed row again, not what the cache last saw */
+    casestore_abort(&txn);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    json_t *v4 = casestore_case_view(st, txn, a);
+    char *now = json_dumps(v4, JSON_COMPACT);
+    CHECK_STR(now, committed);
+    free(now);
+    json_decref(v4);
+
+    /* the case writer's own document is the next read's, held or not */
+    json_t *fields = json_pack("{s:s}", "status", "containment");
+    CHECK_INT(casestore_case_update(st, txn, a, fields, "tester", &e), 0);
+    json_decref(fields);
+    json_t *held = casestore_case_view(st, txn, a);
+    CHECK_STR(status_of(held), "containment");
+    json_t *copy = casestore_case_get(st, txn, a); /* a copy: the view is still held */
+    CHECK(copy != held && json_equal(copy, held));
+    json_object_set_new(copy, "status", json_string("closed"));
+    CHECK_STR(status_of(held), "containment");
+    json_decref(copy);
+    json_decref(held);
+    json_t *sole = casestore_case_get(st, txn, a); /* nobody holds it: handed over */
+    CHECK_STR(status_of(sole), "containment");
+    json_object_set_new(sole, "status", json_string("closed"));
+    json_decref(sole);
+    json_t *again = casestore_case_view(st, txn, a);
+    CHECK_STR(status_of(again), "containment");
+    json_decref(again);
+
+    json_decref(v1);
+    json_decref(v2);
+    free(committed);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/fedsoar-correlation-XXXXXX";
@@ -221,6 +295,7 @@ int main(void)
     the_window_runs_from_the_last_sighting();
     a_closed_case_is_not_joined();
     a_joined_case_lists_both_sites();
+    the_case_cache_follows_the_stored_row();
 
     casestore_abort(&txn);
     casestore_close(&st);

@@ -3,7 +3,8 @@
     (numbers, strings with NUL, unicode and invalid bytes, nesting past the
     parsers' limits, key order), for programs that build awkward outputs, and
     for every jq program of the shipped playbooks (playbooks/library/NAME.json)
-    over run contexts built from the OCSF fixtures. */
+    over run contexts built from the OCSF fixtures; and a pinned value
+    (fs_jq_pin_new: converted once, shared) gives those same outcomes. */
 #include "check.h"
 #include "common.h"
 #include "jq_program.h"
@@ -50,6 +51,64 @@ static char *first_outcome(fs_jq_t *jq, const json_t *input)
     return text ? text : fs_xstrdup("(not serialisable)");
 }
 
+/* Pinned values (fs_jq_pin_new) change nothing a program sees: the input
+   pinned itself (met at depth 0), each object or array member pinned (met
+   at depth 1), twice each (the second shares the first conversion); then
+   the input pinned and converted alone, and met again one level down inside
+   [input] (another depth: walked again, so a value at the depth limit falls
+   back to text exactly as it would unpinned). expected is the text path's
+   outcome for input. */
+static void pinned_same(fs_jq_t *direct, fs_jq_t *text, const json_t *input, const char *expected)
+{
+    fs_jq_pin_t *pin = fs_jq_pin_new(input);
+    for (int round = 0; round < 2; round++) {
+        char *c = outcome(direct, input);
+        CHECK_STR(c, expected);
+        free(c);
+    }
+    fs_jq_pin_destroy(&pin);
+    fs_jq_pin_destroy(&pin); /* idempotent */
+    CHECK(pin == NULL);
+    if (json_is_object(input) || json_is_array(input)) {
+        fs_jq_pin_t *pins[8] = {0};
+        size_t n = 0, i;
+        const char *k;
+        json_t *member;
+        if (json_is_object(input)) {
+            json_object_foreach((json_t *)input, k, member)
+            {
+                if (n < 8 && (json_is_object(member) || json_is_array(member)))
+                    pins[n++] = fs_jq_pin_new(member);
+            }
+        } else {
+            json_array_foreach(input, i, member)
+            {
+                if (n < 8 && (json_is_object(member) || json_is_array(member)))
+                    pins[n++] = fs_jq_pin_new(member);
+            }
+        }
+        for (int round = 0; round < 2; round++) {
+            char *c = outcome(direct, input);
+            CHECK_STR(c, expected);
+            free(c);
+        }
+        for (i = 0; i < n; i++) /* not in the order they were made */
+            fs_jq_pin_destroy(&pins[(i + 1) % n]);
+    }
+    json_t *wrapped = json_pack("[O]", input);
+    char *want = outcome(text, wrapped);
+    pin = fs_jq_pin_new(input);
+    char *c = outcome(direct, input);
+    CHECK_STR(c, expected);
+    free(c);
+    c = outcome(direct, wrapped);
+    CHECK_STR(c, want);
+    free(c);
+    fs_jq_pin_destroy(&pin);
+    free(want);
+    json_decref(wrapped);
+}
+
 /* program over each input, direct and as text: the same outcomes. */
 static void same_each(const char *program, const json_t *const *inputs, size_t n)
 {
@@ -75,6 +134,7 @@ static void same_each(const char *program, const json_t *const *inputs, size_t n
             free(c);
         }
         fs_jq_input_destroy(&in);
+        pinned_same(direct, text, inputs[i], b);
         free(a);
         free(b);
         a = first_outcome(direct, inputs[i]);
