@@ -87,14 +87,45 @@ function renderHeader(who) {
   );
 }
 
+// The page a signed-out visitor asked for (an approval link from a chat
+// message, say) is kept for this tab, so that the console opens on it once
+// the one-time link's "Continue" brings the tab back to "/". Only a route
+// of this console is kept: a hash, never a URL.
+const RETURN_KEY = 'fs-return-route';
+const RETURNABLE = /^#\/[A-Za-z0-9_./?=&%-]{1,512}$/;
+
+function keepReturnRoute() {
+  const h = location.hash;
+  if (!RETURNABLE.test(h) || h === '#/cases') return null;
+  try {
+    sessionStorage.setItem(RETURN_KEY, h);
+  } catch {
+    return null; // storage refused (private mode): the visitor opens the link again
+  }
+  return h;
+}
+
+function takeReturnRoute() {
+  let h = null;
+  try {
+    h = sessionStorage.getItem(RETURN_KEY);
+    sessionStorage.removeItem(RETURN_KEY);
+  } catch {
+    return null;
+  }
+  return h && RETURNABLE.test(h) ? h : null;
+}
+
 function renderSignedOut(lead) {
   show($('fs-who'));
   show($('fs-nav-list'));
   document.title = 'fedsoar — sign in';
+  const back = keepReturnRoute();
   show(
     $('fs-view'),
     el('h2', {}, 'Sign in'),
     el('p', {}, lead),
+    back ? el('p', { id: 'fs-return' }, 'After you sign in in this tab, the console opens ', el('code', {}, back), '.') : null,
     el('p', {}, 'The console has no password. With your operator key, ask the broker for a one-time link:'),
     el('pre', { class: 'fs-code' }, 'fedsoarctl login --web'),
     el('p', {}, 'Open the link it prints (valid 60 seconds, once) in this browser, confirm with "Sign in", then "Continue".'),
@@ -184,7 +215,8 @@ async function start() {
     stream.stop();
   });
   window.addEventListener('hashchange', route);
-  if (!location.hash) history.replaceState(null, '', '#/cases');
+  // "/" is where the sign-in's Continue leads: back to the page asked for.
+  if (!location.hash) history.replaceState(null, '', takeReturnRoute() || '#/cases');
   const r = parseRoute();
   if (!(r.page && r.page.public)) {
     try {

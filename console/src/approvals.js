@@ -201,7 +201,10 @@ async function renderList(root) {
   }
   const open = pending.items || [];
   const details = await Promise.all(open.slice(0, CONCURRENT_DETAILS).map((a) => api.get('/approvals/' + a.id).catch(() => a)));
-  const rows = (all.items || []).map((a) => el('tr', {}, [
+  // Pending first here too: the open gates, then the decided ones, each newest first.
+  const ordered = [...(all.items || [])].sort((a, b) =>
+    (a.status === 'open' ? 0 : 1) - (b.status === 'open' ? 0 : 1) || (b.created || 0) - (a.created || 0) || b.id - a.id);
+  const rows = ordered.map((a) => el('tr', { 'data-approval': String(a.id), 'data-status': a.status }, [
     el('td', {}, el('a', { href: '#/approvals/' + a.id }, '#' + a.id)),
     el('td', {}, a.status), el('td', {}, a.playbook || ''),
     el('td', {}, el('a', { href: '#/cases/' + a.case_id }, '#' + a.case_id)),

@@ -48,6 +48,7 @@ export function timelineLine(e) {
     case 'playbook':
       return [`Playbook ${e.playbook} started (version ${short(e.version)}) — `, el('a', { href: `#/runs/${e.run_id}` }, `run #${e.run_id}`)];
     case 'playbook_completed':
+    case 'playbook_failed': // failed, denied (a gate said no), cancelled: the status says which
       return `Playbook ${e.playbook} ${e.status}${e.error ? ': ' + compact(e.error) : ''}`;
     case 'step':
       return `Step ${e.step} (${e.type}) ${e.what}${e.what === 'failed' && e.detail ? ': ' + compact(e.detail) : ''}`;
