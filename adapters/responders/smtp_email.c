@@ -447,8 +447,9 @@ static json_t *deliver(const smtp_t *s, const json_t *to, const char *msg, size_
                                          "attempts", attempt_no + 1));
         } else if (smtp_transcript_data_accepted(t)) {
             int fc = smtp_transcript_final_code(t);
-            res = fc ? connector_error("%s: the server answered %d %s to the message after taking "
-                                       "it (not sent again: sending is not idempotent)",
+            res = fc ? connector_error("%s: the server answered %d %s at the end of the message; "
+                                       "not sent again (DATA had been accepted: sending is not "
+                                       "idempotent)",
                                        s->what, fc, reply)
                      : connector_error(
                            "%s: the connection ended after the message was sent, before the "

@@ -30,10 +30,14 @@ SPORT=$(free_port)
     --user relayuser --password-file "$WORK/relay.pw" --reject-domain nowhere.example \
     --tempfail-mail 1 >>"$WORK/relay.slog" 2>&1 &
 PIDS+=("$!")
+TPORT=$(free_port) # a relay with TLS from the start (smtps://)
+"$PY" "$STANDIN" --port "$TPORT" --dir "$WORK/smtpsmail" --smtps --cert "$WORK/relay.crt" --key "$WORK/relay.key" \
+    --user relayuser --password-file "$WORK/relay.pw" --drop-data 1 --tempfail-data 1 >>"$WORK/smtpsrelay.slog" 2>&1 &
+PIDS+=("$!")
 PPORT=$(free_port) # a relay that offers no STARTTLS
 "$PY" "$STANDIN" --port "$PPORT" --dir "$WORK/plainmail" --plain >>"$WORK/plainrelay.slog" 2>&1 &
 PIDS+=("$!")
-wait_for 20 "the relays listen" bash -c "grep -q listening '$WORK/relay.slog' && grep -q listening '$WORK/plainrelay.slog'"
+wait_for 20 "the relays listen" bash -c "grep -q listening '$WORK/relay.slog' && grep -q listening '$WORK/plainrelay.slog' && grep -q listening '$WORK/smtpsrelay.slog'"
 
 cat >"$WORK/alpha.json" <<JSON
 {"connectors": [
@@ -93,7 +97,7 @@ check "a bad default recipient is refused at config load with its key" bash -c "
 
 # --- refused in the input, before anything is sent (the responder run as the adapter runs it)
 DRIVER="$BIN/../tests/intel_driver"
-jq '.connectors[0] | del(.name, .kind)' "$WORK/alpha.json" >"$WORK/mail.json"
+jq '.connectors[0] | del(.kind)' "$WORK/alpha.json" >"$WORK/mail.json"
 printf '%s\n' '{"to": "ok@soc.example", "subject": "Hello\r\nBcc: all@soc.example", "text": "t"}' >"$WORK/in-subject.json"
 printf '%s\n' '{"to": "Boss <boss@soc.example>", "subject": "s", "text": "t"}' >"$WORK/in-name.json"
 printf '%s\n' '{"to": ["ok@soc.example", "a@b.example,c@d.example"], "subject": "s", "text": "t"}' >"$WORK/in-list.json"
@@ -109,6 +113,28 @@ check "two addresses in one string are refused at input.to[1]" \
 check "an approval link that is not https:// is refused" jq -se '.[3].error | startswith("input.approval_url: expected an https:// link")' "$WORK/driver.out"
 check "no recipient (none in the config either) is refused" jq -se '.[4].error | startswith("input.to: required")' "$WORK/driver.out"
 check "none of them reached the relay" [ -z "$(ls "$WORK/mail" 2>/dev/null)" ]
+
+printf '%s\n' '{"to": "soc-lead@soc.example", "subject": "over smtps", "text": "TLS from the start"}' >"$WORK/in-ok.json"
+jq --arg u "smtps://127.0.0.1:$TPORT" '.url = $u' "$WORK/mail.json" >"$WORK/smtps.json"
+# sending is not idempotent: once the relay took DATA, nothing is sent again
+"$DRIVER" smtp-email "$WORK/smtps.json" "$WORK/in-ok.json" >"$WORK/smtps-drop.out" 2>>"$WORK/driver.log"
+check "a connection lost after the message was sent: 'may have been delivered', not sent again" \
+    bash -c "jq -e '.status == \"error\" and (.error | test(\"may have been delivered, so it is not sent again\"))' '$WORK/smtps-drop.out' && [ \"\$(cat '$WORK/smtpsmail/data_count')\" = 1 ]"
+"$DRIVER" smtp-email "$WORK/smtps.json" "$WORK/in-ok.json" >"$WORK/smtps-451.out" 2>>"$WORK/driver.log"
+check "a 451 to the end of the message fails the job, not sent again" \
+    bash -c "jq -e '.status == \"error\" and (.error | test(\"answered 451 .* not sent again\"))' '$WORK/smtps-451.out' && [ \"\$(cat '$WORK/smtpsmail/data_count')\" = 2 ] && ! ls '$WORK/smtpsmail'/*.eml 2>/dev/null"
+"$DRIVER" smtp-email "$WORK/smtps.json" "$WORK/in-ok.json" >"$WORK/smtps.out" 2>>"$WORK/driver.log"
+check "smtps:// (TLS from the start) delivers, authenticated" \
+    bash -c "jq -e '.status == \"ok\" and .result.to == [\"soc-lead@soc.example\"]' '$WORK/smtps.out' && jq -e '.tls and .authenticated and .rcpt_tos == [\"soc-lead@soc.example\"]' '$WORK/smtpsmail/001.json'"
+jq 'del(.ca_file)' "$WORK/mail.json" >"$WORK/untrusted.json"
+"$DRIVER" smtp-email "$WORK/untrusted.json" "$WORK/in-ok.json" >"$WORK/untrusted.out" 2>>"$WORK/driver.log"
+check "a relay certificate no trusted CA signed is refused (nothing sent, not retried)" \
+    bash -c "jq -e '.status == \"error\" and (.error | test(\"certificate\"; \"i\"))' '$WORK/untrusted.out' && [ -z \"\$(ls '$WORK/mail')\" ]"
+printf 'not-the-password\n' >"$WORK/wrong.pw"
+jq --arg p "$WORK/wrong.pw" '.password_file = $p | .name = "wrongpw"' "$WORK/mail.json" >"$WORK/wrongpw.json"
+"$DRIVER" smtp-email "$WORK/wrongpw.json" "$WORK/in-ok.json" >"$WORK/wrongpw.out" 2>>"$WORK/driver.log"
+check "a refused password (535, a 5xx) fails at once, not retried" \
+    bash -c "jq -e '.status == \"error\" and (.error | test(\"refused AUTH: 535\"))' '$WORK/wrongpw.out' && ! grep -q 'event=retrying connector=\"smtp-email wrongpw\"' '$WORK/driver.log' && [ -z \"\$(ls '$WORK/mail')\" ]"
 
 # --- a playbook asks for an approval by email ----------------------------------------
 HTTP_PORT=$(free_port)
@@ -157,5 +183,5 @@ wait_for 60 "the run finished" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --contr
 check "after the approval, one more message, with AUTH LOGIN, to the config's recipient and subject" \
     bash -c "jq -e '.auth == \"LOGIN\" and .rcpt_tos == [\"soc@soc.example\"]' '$WORK/mail/002.json' && grep -q '^Subject: fedsoar notification' '$WORK/mail/002.eml' && [ \$(ls '$WORK/mail'/*.eml | wc -l) = 2 ]"
 check "the password (and its AUTH encodings) is in no adapter or broker log, nor in the run record" \
-    bash -c "! grep -F -e '$PASSWORD' -e '$B64' -e '$B64P' '$WORK/alpha.log' '$WORK/broker.log' && ! '$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' runs show $run_id --json | grep -qF -e '$PASSWORD' -e '$B64'"
+    bash -c "! grep -F -e '$PASSWORD' -e '$B64' -e '$B64P' '$WORK/alpha.log' '$WORK/broker.log' '$WORK/driver.log' && ! '$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' runs show $run_id --json | grep -qF -e '$PASSWORD' -e '$B64'"
 finish
