@@ -525,8 +525,9 @@ static json_t *run(void *state, const json_t *input)
     const json_t *subj = json_object_get(input, "subject");
     const char *subject = subj ? json_string_value(subj) : s->subject;
     const char *text = connector_input_string(input, tk);
-    const json_t *textv =
-        json_object_get(input, json_object_get(input, "text") ? "text" : "message");
+    const json_t *textv = json_object_get(input, "text");
+    if (!json_is_string(textv))
+        textv = json_object_get(input, "message"); /* the one connector_input_string took */
     const char *link = json_string_value(json_object_get(input, "approval_url"));
     if (!subject || (subj && !json_is_string(subj))) {
         res = connector_error("input.subject: required (a string), unless the config names one");

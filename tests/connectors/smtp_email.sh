@@ -114,7 +114,7 @@ check "an approval link that is not https:// is refused" jq -se '.[3].error | st
 check "no recipient (none in the config either) is refused" jq -se '.[4].error | startswith("input.to: required")' "$WORK/driver.out"
 check "none of them reached the relay" [ -z "$(ls "$WORK/mail" 2>/dev/null)" ]
 
-printf '%s\n' '{"to": "soc-lead@soc.example", "subject": "over smtps", "text": "TLS from the start"}' >"$WORK/in-ok.json"
+printf '%s\n' '{"to": "soc-lead@soc.example", "subject": "over smtps", "text": "TLS from the start\n.\n..two dots\nend"}' >"$WORK/in-ok.json"
 jq --arg u "smtps://127.0.0.1:$TPORT" '.url = $u' "$WORK/mail.json" >"$WORK/smtps.json"
 # sending is not idempotent: once the relay took DATA, nothing is sent again
 "$DRIVER" smtp-email "$WORK/smtps.json" "$WORK/in-ok.json" >"$WORK/smtps-drop.out" 2>>"$WORK/driver.log"
@@ -126,6 +126,8 @@ check "a 451 to the end of the message fails the job, not sent again" \
 "$DRIVER" smtp-email "$WORK/smtps.json" "$WORK/in-ok.json" >"$WORK/smtps.out" 2>>"$WORK/driver.log"
 check "smtps:// (TLS from the start) delivers, authenticated" \
     bash -c "jq -e '.status == \"ok\" and .result.to == [\"soc-lead@soc.example\"]' '$WORK/smtps.out' && jq -e '.tls and .authenticated and .rcpt_tos == [\"soc-lead@soc.example\"]' '$WORK/smtpsmail/001.json'"
+check "a line of one dot does not end the message early (dot-stuffing), and comes back as sent" \
+    "$PY" -c 'import email, email.policy, sys; m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default); sys.exit(m.get_content() != "TLS from the start\n.\n..two dots\nend\n")' "$WORK/smtpsmail/001.eml"
 jq 'del(.ca_file)' "$WORK/mail.json" >"$WORK/untrusted.json"
 "$DRIVER" smtp-email "$WORK/untrusted.json" "$WORK/in-ok.json" >"$WORK/untrusted.out" 2>>"$WORK/driver.log"
 check "a relay certificate no trusted CA signed is refused (nothing sent, not retried)" \
