@@ -253,7 +253,7 @@ static zsock_t *restart(const bench_t *B, const char *state, pid_t *pid, restart
     int64_t started = log_started_ms(B->log);
     r->started_ms = started >= exec_ms ? (double)(started - exec_ms) : -1;
     /* A control command just after, one at a time. */
-    double lat[LATENCY_ROUNDS];
+    double lat[LATENCY_ROUNDS] = {0};
     int ok = 0;
     for (int i = 0; i < LATENCY_ROUNDS; i++) {
         double t = now_s();
@@ -520,7 +520,7 @@ int main(int argc, char **argv)
        trips meanwhile, from just before the first falls due. */
     recovery_view_t v = {0};
     recovery_kind_t soon = K_SOON, later = K_LATER, command = K_COMMAND;
-    double burst[4096];
+    double burst[4096] = {0};
     size_t nburst = 0;
     while (fs_now_ms() < at_kill.soon_first_at - 100)
         usleep(10000);
