@@ -138,6 +138,13 @@ jq --arg p "$WORK/wrong.pw" '.password_file = $p | .name = "wrongpw"' "$WORK/mai
 check "a refused password (535, a 5xx) fails at once, not retried" \
     bash -c "jq -e '.status == \"error\" and (.error | test(\"refused AUTH: 535\"))' '$WORK/wrongpw.out' && ! grep -q 'event=retrying connector=\"smtp-email wrongpw\"' '$WORK/driver.log' && [ -z \"\$(ls '$WORK/mail')\" ]"
 
+# The shipped playbooks ask "chat" at hq with a text only (the console link inside it): an
+# smtp-email connector named chat, with recipients and subject in its config, takes them as they are.
+for pb in endpoint-compromise credential-attack; do
+    check "$pb asks chat with only a text (what smtp-email with config to/subject takes)" \
+        jq -e '[.. | objects | select(.type? == "action" and .responder? == "chat" and (.input.text | test("Approval needed")))] | length == 1 and (.[0].input | keys) == ["text"]' "$SRC/playbooks/library/$pb.json"
+done
+
 # --- a playbook asks for an approval by email ----------------------------------------
 HTTP_PORT=$(free_port)
 start_broker --playbooks "$WORK/playbooks" --http "127.0.0.1:$HTTP_PORT"
