@@ -7,3 +7,6 @@ foreach(t install units console_reproducible)
   set_tests_properties(deploy_${t} PROPERTIES LABELS deploy TIMEOUT 120 ENVIRONMENT
     "${FEDSOAR_TEST_ENV};FEDSOAR_BUILD_DIR=${CMAKE_BINARY_DIR};CMAKE_COMMAND=${CMAKE_COMMAND}")
 endforeach()
+# Issue 14 clause 8: deploy/demo/run --keep on free ports (FEDSOAR_DEMO_*), signed in through its
+# link, its gate approved with alice's key file over HTTPS, then --stop frees the ports.
+fedsoar_script_test(demo_keep integration deploy/demo_keep.sh 360)
