@@ -132,6 +132,10 @@ jq 'del(.ca_file)' "$WORK/mail.json" >"$WORK/untrusted.json"
 "$DRIVER" smtp-email "$WORK/untrusted.json" "$WORK/in-ok.json" >"$WORK/untrusted.out" 2>>"$WORK/driver.log"
 check "a relay certificate no trusted CA signed is refused (nothing sent, not retried)" \
     bash -c "jq -e '.status == \"error\" and (.error | test(\"certificate\"; \"i\"))' '$WORK/untrusted.out' && [ -z \"\$(ls '$WORK/mail')\" ]"
+jq -n --arg u "smtp://127.0.0.1:$PPORT" '{name: "local-mta", url: $u, from: "fedsoar@soc.example", insecure_plain: true}' >"$WORK/loopback.json"
+"$DRIVER" smtp-email "$WORK/loopback.json" "$WORK/in-ok.json" >"$WORK/loopback.out" 2>>"$WORK/driver.log"
+check "insecure_plain to a loopback relay (a local MTA) sends without TLS" \
+    bash -c "jq -e '.status == \"ok\"' '$WORK/loopback.out' && jq -e '.tls == false and .rcpt_tos == [\"soc-lead@soc.example\"]' '$WORK/plainmail/001.json'"
 printf 'not-the-password\n' >"$WORK/wrong.pw"
 jq --arg p "$WORK/wrong.pw" '.password_file = $p | .name = "wrongpw"' "$WORK/mail.json" >"$WORK/wrongpw.json"
 "$DRIVER" smtp-email "$WORK/wrongpw.json" "$WORK/in-ok.json" >"$WORK/wrongpw.out" 2>>"$WORK/driver.log"
@@ -178,7 +182,7 @@ check "the recipient the relay refused (550) is named in the result" \
 check "the bad address was refused with its JSON path" \
     bash -c "jq -r '.. | strings' <<<'$(echo "$run" | jq -c .)' | grep -q 'input.to\[1\]: \"x@soc.example??Bcc: all@soc.example\" is not an email address: a control character'"
 check "a relay without STARTTLS is refused, nothing sent in clear" \
-    bash -c "jq -r '.. | strings' <<<'$(echo "$run" | jq -c .)' | grep -q 'offers no STARTTLS' && [ ! -e '$WORK/plainmail/001.eml' ]"
+    bash -c "jq -r '.. | strings' <<<'$(echo "$run" | jq -c .)' | grep -q 'offers no STARTTLS' && [ \$(ls '$WORK/plainmail'/*.eml | wc -l) = 1 ]"
 check "one message so far (the bad address sent nothing)" [ "$(ls "$WORK/mail"/*.eml | wc -l)" = 1 ]
 
 curl -sk -o /dev/null "$link" || true
