@@ -82,8 +82,16 @@ link="https://127.0.0.1:$HTTP_PORT/#/approvals/run/$ep_run/gate"
 ask=$(calls chat | jq -r '.input.text | select(test("Approval needed"))' | grep beta-fin-ws019 || true)
 check "endpoint: the chat at hq asked for the approval before the gate, with the console link to it ($ask)" [ "$ask" != "${ask%"$link"}" ]
 check "endpoint: the link's run and step name the open gate" jq -e --argjson r "$ep_run" --argjson g "$gate" '[.[] | select(.run_id == $r and .step == "gate")] | length == 1 and .[0].id == $g' <<<"$(ctl approvals list --json)"
-curl -sk -o /dev/null "$link" || true
-check "endpoint: fetching the link (a mail scanner) decided nothing" jq -e --argjson g "$gate" '[.[] | select(.id == $g)] | length == 1 and (.[0].votes | length) == 0' <<<"$(ctl approvals list --json)"
+# What a mail scanner fetches: the link without its fragment (a client never
+# sends the #/approvals/... part). It answers the console's page, 200, and
+# the gate stays open with no vote. That the page the fragment opens decides
+# nothing either (after sign-in, in a browser) is tests/browser/64-approvals.
+link_base=${link%%#*}
+st=$(curl -s --cacert "$KEYS/http/ca.crt" -o "$WORK/link-page.html" -w '%{http_code}' "$link" || echo 000)
+check "endpoint: the link's base ($link_base) answers the console's page, 200 ($st)" \
+    bash -c "[ '$st' = 200 ] && grep -qi '<script' '$WORK/link-page.html'"
+check "endpoint: fetching the link (a mail scanner) decided nothing: the gate is still open, without votes" \
+    jq -e --argjson g "$gate" '[.[] | select(.id == $g)] | length == 1 and .[0].status == "open" and (.[0].votes | length) == 0' <<<"$(ctl approvals list --json)"
 "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP" --operator alice approvals approve "$gate" >/dev/null
 wait_for 60 "the endpoint run finished" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' runs list --json | jq -e '[.[] | select(.playbook==\"endpoint-compromise\" and .status==\"completed\")] | length == 1'"
 check "endpoint: contain device went to beta only" bash -c "[ \"\$(cat '$WORK/beta/record-only.jsonl' | jq -c 'select(.command.action==\"contain\") | .command.target')\" = '{\"device\":{\"hostname\":\"beta-fin-ws019.beta.example\"}}' ] && ! grep -q contain '$WORK/alpha/record-only.jsonl'"
