@@ -20,7 +20,11 @@ export FEDSOAR_DEMO_SITE_PORT="$SITE_PORT" FEDSOAR_DEMO_CONTROL_PORT="$CTL_PORT"
 KEYS="$DEMO/keys"
 CA="$KEYS/http/ca.crt"
 # Whatever happens, what --keep left running is stopped (lib.sh's cleanup kills PIDS).
-kept_pids() { [ -f "$DEMO/pids" ] && PIDS+=($(cat "$DEMO/pids")) || true; }
+kept_pids() {
+    local p
+    [ -f "$DEMO/pids" ] || return 0
+    while read -r p; do PIDS+=("$p"); done <"$DEMO/pids"
+}
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 rc=0
