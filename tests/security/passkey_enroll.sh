@@ -8,7 +8,9 @@
 # unverified (UV) assertion are refused, each with its reason; and at the
 # site (alpha, its own trusted_operators_dir), a critical command whose
 # proof is a passkey-signed vote is carried out, and refused once the site
-# trusts another key for alice.
+# trusts another key for alice. bob enrolls an EdDSA (COSE alg -8, Ed25519)
+# passkey the same way, signs a playbook approval and a gate vote with it, and
+# the site carries out the critical command that vote proves.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/../http/http_lib.sh"
 require_tool curl jq python3
@@ -209,7 +211,8 @@ if web_login alice "$JAR"; then
     mkdir -p "$WORK/alpha-trusted"
     cp "$KEYS"/signing/operators/*.sign.pub.pem "$WORK/alpha-trusted/"
     cp "$PASSKEY" "$WORK/alpha-trusted/alice.passkey.json"
-    for ip in 250 251; do
+    cp "$BOB_PASSKEY" "$WORK/alpha-trusted/bob.passkey.json"
+    for ip in 250 251 252; do
         jq -n --arg ip "203.0.113.$ip" '{name: "gate-\($ip | split(".")[3])",
             trigger: {class_uid: [2004], sites: ["alpha"]},
             steps: [{id: "gate", type: "approval", role: "approver", timeout: "1h", reason: "block"},
@@ -225,8 +228,8 @@ if web_login alice "$JAR"; then
     "$BIN/fedsoar-adapter" --config "$WORK/alpha.json" \
         --replay "crowdstrike.alert:$SRC/deploy/demo/samples/alpha-crowdstrike-alerts.json" >>"$WORK/alpha.log" 2>&1 &
     PIDS+=($!)
-    gates() { ctl approvals list --json | jq -e '[.[] | select(.playbook | startswith("gate-"))] | length == 2'; }
-    wait_for 40 "the two gates are open" gates
+    gates() { ctl approvals list --json | jq -e '[.[] | select(.playbook | startswith("gate-"))] | length == 3'; }
+    wait_for 40 "the three gates are open" gates
     gate_of() { ctl approvals list --json | jq -r --arg p "$1" '[.[] | select(.playbook == $p)][0].id'; }
     vote() { # GATE: alice approves it with her passkey, from her session
         api GET "/api/v1/approvals/$1" "cookie:$JAR"
@@ -242,6 +245,20 @@ if web_login alice "$JAR"; then
     wait_for 30 "gate-250 completed" done_run gate-250
     check "§14.3: the site verified the passkey-signed proof and carried out the critical command" \
         grep -q '203.0.113.250' "$WORK/alpha/record-only.jsonl"
+
+    # bob votes on the third gate with his EdDSA passkey, from his own session
+    gate=$(gate_of gate-252)
+    EXTRA_CURL=(-H "Origin: $BASE" -H "X-CSRF-Token: $(csrf_of "$BOB_JAR")")
+    api GET "/api/v1/approvals/$gate" "cookie:$BOB_JAR"
+    payload=$(jq -r '.vote_payloads.approve' "$B")
+    api POST "/api/v1/approvals/$gate/votes" "cookie:$BOB_JAR" \
+        "$(jq -cn --arg p "$payload" --arg s "$(python3 "$AUTHN" sign "$WORK/bob.state" "$BASE" "$payload")" \
+            '{decision: "approve", payload: $p, signature: $s}')"
+    expect 201 "§14.3: bob's EdDSA passkey vote on a gate before a critical command is accepted"
+    wait_for 30 "gate-252 completed" done_run gate-252
+    check "§14.3: the site verified the EdDSA passkey-signed proof and carried out the critical command" \
+        grep -q '203.0.113.252' "$WORK/alpha/record-only.jsonl"
+    EXTRA_CURL=(-H "Origin: $BASE" -H "X-CSRF-Token: $CSRF")
 
     python3 - "$WORK/forger.state" "$WORK/alice.state" >"$WORK/alpha-trusted/alice.passkey.json" <<'PY'
 import json, sys
