@@ -8,6 +8,10 @@
 # measured in the same run: the same bodies POSTed to the same listener with
 # a wrong token, answered 401 by the libmicrohttpd handler as soon as the
 # body is read (no normalizing, no commit). Plain HTTP on loopback.
+# Also printed: the CPU the adapter used during the stored run (from
+# /proc/PID/stat: cores busy on average, CPU time per event) and the load
+# average, since on a shared machine the rate is bounded by the CPU the
+# adapter gets: the CPU per event is the figure that compares across loads.
 set -euo pipefail
 BODIES=${1:-200}; RECORDS=${2:-500}; CONNS=${3:-8}
 cd "$(dirname "$0")/.."
@@ -25,10 +29,15 @@ cat >"$W/alpha.json" <<JSON
 JSON
 "$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$W/alpha" --broker "tcp://127.0.0.1:$(port)" \
     --config "$W/alpha.json" --log-level warn 2>"$W/alpha.log" &
+ADAPTER=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$P/" && break; sleep 0.1; done
-python3 - "$P" "$(cat "$W/token")" "$BODIES" "$RECORDS" "$CONNS" tests/fixtures/vendors/okta.system_log/logs_array.json <<'PY'
-import http.client, json, sys, threading, time
+python3 - "$P" "$(cat "$W/token")" "$BODIES" "$RECORDS" "$CONNS" tests/fixtures/vendors/okta.system_log/logs_array.json "$ADAPTER" <<'PY'
+import http.client, json, os, sys, threading, time
 port, token, bodies, records, conns, fixture = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6]), sys.argv[6]
+adapter = sys.argv[7]
+def cpu_s():  # the adapter's user + system CPU seconds, all threads
+    f = open("/proc/%s/stat" % adapter).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 base = json.load(open(fixture))[0]
 def body(b):
     out = []
@@ -56,10 +65,14 @@ def run(tok, want):
     [t.start() for t in ts]; [t.join() for t in ts]
     return time.time() - t0, stored[0]
 raw_s, _ = run("wrong-" + token, 401)
+load0, cpu0 = os.getloadavg()[0], cpu_s()
 s, stored = run(token, 202)
+cpu = cpu_s() - cpu0
 n = bodies * records
 print("fedsoar bench/webhook: %d NDJSON bodies of %d Okta records (%.0f KB each), %d keep-alive connections, plain HTTP on loopback" % (bodies, records, size / 1024, conns))
 print("raw: the same bodies read by the listener and answered 401 at once:   %8.0f records/s  (%.1f bodies/s)" % (n / raw_s, bodies / raw_s))
 print("webhook source, normalized and committed to the outbox before 202:     %8.0f events/s  (%d of %d stored)" % (stored / s, stored, n))
 print("  ratio to raw: %.2f   (issue 13.7 asks >= 20000 events/s)" % ((stored / s) / (n / raw_s)))
+print("  adapter CPU during the stored run: %.2f of %d cores busy, %.1f us CPU per event (%.0f events per CPU-second); load average %.2f before it"
+      % (cpu / s, os.cpu_count(), 1e6 * cpu / max(stored, 1), stored / cpu if cpu else 0, load0))
 PY
