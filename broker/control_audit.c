@@ -17,14 +17,31 @@ json_t *control_audit_verify(broker_t *b, casestore_txn_t *txn, const json_t *ar
     return casestore_audit_verify(b->store, txn, b->sign_pub[0] ? b->sign_pub : NULL, witnesses);
 }
 
+/* args: since (seq), limit (at most that many entries; 0 or absent: no
+   count limit), page_bytes (the HTTP stream's smaller pages, 16 KiB..512
+   KiB). A page stays well under the 1 MiB reply limit (protocol §4) and
+   holds the loop for one bounded read. */
 json_t *control_audit_export(broker_t *b, casestore_txn_t *txn, const json_t *args,
                              const caller_t *who, fs_err_t *e)
 {
     (void)who, (void)e;
     json_int_t since = json_integer_value(json_object_get(args, "since"));
+    json_int_t limit = json_integer_value(json_object_get(args, "limit"));
+    json_int_t page = json_integer_value(json_object_get(args, "page_bytes"));
+    size_t max_bytes = 512 * 1024;
+    if (page >= 16 * 1024 && page < (json_int_t)max_bytes)
+        max_bytes = (size_t)page;
     json_t *entries = json_array();
-    /* A page stays well under the 1 MiB reply limit (protocol §4). */
     uint64_t last =
-        casestore_audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0, 512 * 1024, entries);
+        casestore_audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0, max_bytes, entries);
+    if (limit > 0 && json_array_size(entries) > (size_t)limit) {
+        /* The page read more than asked: keep the first `limit`, and say
+           where they end so the next page starts after them. */
+        while (json_array_size(entries) > (size_t)limit)
+            json_array_remove(entries, json_array_size(entries) - 1);
+        json_t *seq = json_object_get(json_array_get(entries, (size_t)limit - 1), "seq");
+        if (json_is_integer(seq))
+            last = (uint64_t)json_integer_value(seq);
+    }
     return json_pack("{s:o, s:I}", "entries", entries, "last", (json_int_t)last);
 }

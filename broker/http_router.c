@@ -59,6 +59,9 @@ static const http_param_t window_params[] = {
     P_END,
 };
 static const http_param_t since_params[] = {{"since", HTTP_P_UINT, NULL, 0}, P_END};
+/* audit.export: without limit the whole log, streamed (http_audit_stream.c). */
+static const http_param_t audit_params[] = {
+    {"since", HTTP_P_UINT, NULL, 0}, {"limit", HTTP_P_UINT, NULL, 10000}, P_END};
 /* sites.gap / sites.coverage (docs/mna-gap.md): the window in days. */
 static const http_param_t gap_params[] = {{"window_days", HTTP_P_UINT, NULL, 366}, P_END};
 static const http_param_t coverage_params[] = {
@@ -212,7 +215,8 @@ static const http_route_t routes[] = {
     {R("GET", "/api/v1/metrics/response", "metrics"), .params = window_params},
     {R("GET", "/api/v1/metrics/by-site", "metrics.by_site"), .params = by_site_params},
     {R("GET", "/api/v1/audit/verify", "audit.verify")},
-    {R("GET", "/api/v1/audit/entries", "audit.export"), .params = since_params},
+    {R("GET", "/api/v1/audit/entries", "audit.export"), .params = audit_params,
+     .answer = HTTP_ANSWER_AUDIT},
     {R("GET", "/api/v1/stream", "events.since"), .params = since_params,
      .answer = HTTP_ANSWER_STREAM},
     {R("GET", "/api/v1/session", "session.whoami")},

@@ -333,6 +333,10 @@ static enum MHD_Result dispatch(http_server_t *srv, struct MHD_Connection *c, co
     json_int_t stream_since = json_integer_value(json_object_get(m->args, "since"));
     if (r->answer == HTTP_ANSWER_STREAM)
         json_object_set_new(m->args, "since", json_integer(0));
+    /* The audit log without `limit`: this call is its first page. */
+    bool audit_stream = r->answer == HTTP_ANSWER_AUDIT && !json_object_get(m->args, "limit");
+    if (audit_stream)
+        json_object_set_new(m->args, "page_bytes", json_integer(HTTP_AUDIT_PAGE_BYTES));
     json_t *request = json_pack("{s:s, s:O, s:s, s:O}", "cmd", r->cmd, "args", m->args, "route",
                                 route, "auth", auth);
     json_t *reply = sock ? http_bridge_call(sock, request) : (json_decref(request), NULL);
@@ -361,6 +365,20 @@ static enum MHD_Result dispatch(http_server_t *srv, struct MHD_Connection *c, co
             goto problem;
         }
         common_headers(srv, resp, "default-src 'none'");
+        ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        *status = 200;
+    } else if (audit_stream) {
+        struct MHD_Response *resp = http_audit_response(
+            srv, sock, auth, (uint64_t)json_integer_value(json_object_get(m->args, "since")),
+            result);
+        auth = NULL;
+        if (!resp) {
+            json_decref(reply);
+            http_problem_set(&p, 503, "cannot open the audit stream now; try again");
+            goto problem;
+        }
+        common_headers(srv, resp, "default-src 'none'; frame-ancestors 'none'");
         ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
         MHD_destroy_response(resp);
         *status = 200;

@@ -64,11 +64,12 @@ const char *http_status_title(unsigned status);
 
 /* What a route answers with. */
 typedef enum {
-    HTTP_ANSWER_JSON,  /* the command's result as application/json */
-    HTTP_ANSWER_HTML,  /* a page (the login confirmation) */
-    HTTP_ANSWER_TEXT,  /* text/plain (the Prometheus metrics) */
-    HTTP_ANSWER_XML,   /* application/xml: the result's "xml" (a BPMN diagram) */
-    HTTP_ANSWER_STREAM /* text/event-stream (http_stream.c) */
+    HTTP_ANSWER_JSON,   /* the command's result as application/json */
+    HTTP_ANSWER_HTML,   /* a page (the login confirmation) */
+    HTTP_ANSWER_TEXT,   /* text/plain (the Prometheus metrics) */
+    HTTP_ANSWER_XML,    /* application/xml: the result's "xml" (a BPMN diagram) */
+    HTTP_ANSWER_STREAM, /* text/event-stream (http_stream.c) */
+    HTTP_ANSWER_AUDIT   /* without `limit`: the whole log, chunked (http_audit_stream.c) */
 } http_answer_t;
 
 /* One route: METHOD PATTERN -> control command (docs/api.md). */
@@ -147,6 +148,15 @@ json_t *http_bridge_call(void *conn_sock, json_t *request);
 struct MHD_Response;
 struct MHD_Response *http_stream_response(const http_server_t *srv, json_t *auth,
                                           const char *last_event_id);
+
+/* http_audit_stream.c, HTTP side: GET /api/v1/audit/entries without
+   `limit`: the log after `since`, page after page over conn_sock (the
+   connection's bridge socket, borrowed: the answer is read on the
+   connection's thread), starting with first_page (audit.export's result,
+   borrowed). auth is stolen. The response object to queue. */
+#define HTTP_AUDIT_PAGE_BYTES (64 * 1024)
+struct MHD_Response *http_audit_response(const http_server_t *srv, void *conn_sock, json_t *auth,
+                                         uint64_t since, const json_t *first_page);
 
 /* http_metrics.c, HTTP side: counts one answered request (thread-safe),
    and appends the counters as Prometheus text to text. */

@@ -108,18 +108,54 @@ fi
 
 # --- bodies ---------------------------------------------------------------------------------------
 V=$(printf '%064d' 0)
+# Every route whose table entry has a JSON body (broker/http_router.c,
+# `.body = BODY(...)`), by pattern, with a credential that passes the role
+# check ("-": a public route); the list is checked against the router's
+# table and the OpenAPI document's requestBody operations just below.
 BODY_ROUTES=(
-    "PATCH /api/v1/cases/$CASE $T_ANA"
-    "POST /api/v1/cases/$CASE/notes $T_ANA"
-    "POST /api/v1/approvals/$GATE/votes $T_APPR"
+    "PATCH /api/v1/cases/{id} $T_ANA"
+    "POST /api/v1/cases/{id}/notes $T_ANA"
+    "POST /api/v1/approvals/{id}/votes $T_APPR"
     "POST /api/v1/playbook-versions $T_ANA"
-    "POST /api/v1/playbook-versions/$V/approvals $T_ADMIN"
-    "POST /api/v1/playbook-versions/$V/activations $T_ADMIN"
-    "POST /api/v1/playbook-versions/$V/retirement $T_ADMIN"
-    "POST /api/v1/sites/alpha/rollback $T_ADMIN"
+    "POST /api/v1/playbook-versions/{version}/approvals $T_ADMIN"
+    "POST /api/v1/playbook-versions/{version}/activations $T_ADMIN"
+    "POST /api/v1/playbook-versions/{version}/retirement $T_ADMIN"
+    "POST /api/v1/sites/{site}/rollback $T_ADMIN"
+    "POST /api/v1/rollouts/{name}/proposals $T_ADMIN"
+    "POST /api/v1/rollouts/{name}/signatures $T_ADMIN"
+    "POST /api/v1/rollouts/{name}/rollback $T_ADMIN"
+    "POST /api/v1/passkey-enrollments/{nonce} -"
 )
+printf '%s\n' "${BODY_ROUTES[@]}" | awk '{print $1, $2}' | sort >"$WORK/body-routes.tested"
+python3 - "$SRC/broker/http_router.c" >"$WORK/body-routes.table" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for m, p, rest in re.findall(r'\{R\("([A-Z]+)",\s*"([^"]+)",\s*(?:"[^"]*"|NULL)\)([^}]*)', text):
+    if re.search(r'\.body\s*=\s*BODY\(', rest) and "body_ignored" not in rest:
+        print(m, p)
+PY
+sort -o "$WORK/body-routes.table" "$WORK/body-routes.table"
+jq -r '.paths | to_entries[] | .key as $p | .value | to_entries[]
+       | select(.value | type == "object" and has("requestBody"))
+       | select(.value.requestBody.content | has("application/json")) | "\(.key | ascii_upcase) \($p)"' \
+    "$SRC/broker/openapi.json" | sort >"$WORK/body-routes.doc"
+check "the body loop covers every route with a JSON body in the router's table ($(wc -l <"$WORK/body-routes.table"))" \
+    bash -c '[ -s "$2" ] && diff "$1" "$2"' _ "$WORK/body-routes.tested" "$WORK/body-routes.table"
+check "...and every operation with a JSON requestBody in broker/openapi.json" \
+    diff "$WORK/body-routes.tested" "$WORK/body-routes.doc"
+concrete() { # PATTERN: the path with this test's ids in it
+    local p=$1
+    p=${p//cases\/\{id\}/cases\/$CASE}
+    p=${p//approvals\/\{id\}/approvals\/$GATE}
+    p=${p//\{version\}/$V}
+    p=${p//\{site\}/alpha}
+    p=${p//\{name\}/gated-note}
+    p=${p//\{nonce\}/not-a-real-nonce}
+    echo "$p"
+}
 for r in "${BODY_ROUTES[@]}"; do
     read -r m p t <<<"$r"
+    p=$(concrete "$p")
     for bad in '{"text": ' '{"a" 1}' 'nope' "{'text': 'x'}" '{"a":1}}' '{"a":1,"a":2}'; do
         api "$m" "$p" "$t" "$bad"
         expect 400 "$m $p: malformed JSON ${bad:0:12}"

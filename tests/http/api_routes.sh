@@ -46,7 +46,9 @@ T_APPR=$(token alice-t approver)
 T_SAM=$(token sam-t site-admin --site alpha)
 T_BETA=$(token beta-admin site-admin --site beta)
 for t in T_ADMIN T_ANA T_APPR T_SAM T_BETA; do
-    check "token create printed a token for $t as its last line" [ -n "${!t}" -a "${#t}" -lt 200 ]
+    v=${!t}
+    check "token create printed a token for $t as its last line (${#v} characters, one word)" \
+        bash -c '[[ "$1" =~ ^fst_[A-Za-z0-9_-]{43}$ ]]' _ "$v"
 done
 ALL_TOKENS="$T_ADMIN $T_ANA $T_APPR $T_SAM $T_BETA"
 
@@ -69,6 +71,39 @@ check "the case list has items and next_cursor" jq -e '(.items | length) >= 1 an
 api GET "/api/v1/cases?status=new&severity=0&site=alpha&limit=1" "$T_APPR"
 expect 200 "GET /api/v1/cases with filters as approver"
 check "limit=1: one item" jq -e '(.items | length) == 1' "$B"
+# The filters the CLI has (case list --text/--observable/--assignee), over
+# HTTP, on the fixture's case: a match and a miss for each.
+title=$(ctl case show "$CASE" --json | jq -r .title)
+obs=$(ctl case show "$CASE" --json | jq -r '[.observables[]?.value // empty][0] // empty')
+word=$(tr '[:lower:]' '[:upper:]' <<<"${title:0:6}")
+api GET "/api/v1/cases?text=$(jq -rn --arg w "$word" '$w|@uri')&limit=500" "$T_ANA"
+expect 200 "GET /api/v1/cases?text= (a piece of the title, upper case)"
+check "text=$word: the case, and only titles with it (case-insensitive)" \
+    jq -e --argjson c "$CASE" --arg w "$word" '([.items[].id] | index($c) != null) and all(.items[]; .title | ascii_upcase | contains($w))' "$B"
+api GET "/api/v1/cases?text=no-title-has-this-zq" "$T_ANA"
+check "text= that no title has: no case" jq -e '.items == []' "$B"
+check "the case has an observable to filter on" [ -n "$obs" ]
+api GET "/api/v1/cases?observable=$(jq -rn --arg w "$obs" '$w|@uri')&limit=500" "$T_ANA"
+expect 200 "GET /api/v1/cases?observable="
+check "observable=$obs: the case" jq -e --argjson c "$CASE" '[.items[].id] | index($c) != null' "$B"
+api GET "/api/v1/cases?observable=198.51.100.254" "$T_ANA"
+check "observable= that no case holds: no case" jq -e '.items == []' "$B"
+api GET "/api/v1/cases?assignee=ana" "$T_ANA"
+check "assignee=ana before any assignment: no case" jq -e '.items == []' "$B"
+# Every page of the list with limit=1, following next_cursor: each case once.
+ctl case list --limit 500 --json | jq -r '.items[].id' >"$WORK/cases.cli"
+cursor="" pages=0
+: >"$WORK/cases.http"
+while :; do
+    api GET "/api/v1/cases?limit=1${cursor:+&cursor=$cursor}" "$T_ANA"
+    [ "$ST" = 200 ] || { fail "a case list page: $ST"; break; }
+    jq -r '.items[].id' "$B" >>"$WORK/cases.http"
+    cursor=$(jq -r '.next_cursor // empty' "$B")
+    pages=$((pages + 1))
+    [ -n "$cursor" ] && [ $pages -lt 1000 ] || break
+done
+check "next_cursor through every page ($pages, $(wc -l <"$WORK/cases.cli") cases): none missed, none twice" \
+    bash -c '[ -s "$1" ] && cmp -s "$1" "$2" && [ "$(sort -u "$2" | wc -l)" = "$(wc -l <"$2")" ]' _ "$WORK/cases.cli" "$WORK/cases.http"
 api GET "/api/v1/cases" "$T_BETA"
 expect 200 "GET /api/v1/cases as beta's site-admin"
 check "beta's site-admin sees none of alpha's cases" jq -e '(.items | length) == 0' "$B"
@@ -96,6 +131,10 @@ api PATCH "/api/v1/cases/$CASE" "$T_ANA" '{"status": "analysis", "assignee": "an
 expect 200 "PATCH /api/v1/cases/{id} as analyst"
 check "the answer is the case after the change" jq -e '.status == "analysis" and .assignee == "ana" and .severity_id == 4' "$B"
 check "the CLI sees the change" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' case show $CASE --json | jq -e '.assignee == \"ana\"' >/dev/null"
+api GET "/api/v1/cases?assignee=ana" "$T_ANA"
+check "assignee=ana: the case, and only ana's" jq -e --argjson c "$CASE" '([.items[].id] | index($c) != null) and all(.items[]; .assignee == "ana")' "$B"
+api GET "/api/v1/cases?assignee=ana&status=closed" "$T_ANA"
+check "assignee=ana&status=closed: filters combine (none)" jq -e '.items == []' "$B"
 api PATCH "/api/v1/cases/$CASE" "$T_APPR" '{"assignee": "alice"}'
 expect 403 "PATCH /api/v1/cases/{id} as approver"
 api PATCH "/api/v1/cases/$CASE" "$T_BETA" '{"assignee": "x"}'
@@ -331,6 +370,21 @@ check "the HTTP activation's audit entry has actor token:sam-t" \
     jq -e '[.entries[] | select(.actor == "token:sam-t" and .kind == "playbook.activate")] | length == 1' "$B"
 check "fedsoarctl audit export has the same HTTP entries" \
     bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' audit export | jq -se '[.[] | select(.actor == \"token:ana-t\")] | length >= 2'"
+# The paged form followed with since=last to an empty page gives what the
+# stream gave (the big log: tests/http/audit_stream.sh).
+jq -r '.entries[].seq' "$B" >"$WORK/audit.stream"
+since=0 pages=0
+: >"$WORK/audit.paged"
+while :; do
+    api GET "/api/v1/audit/entries?since=$since&limit=7" "$T_ADMIN"
+    [ "$ST" = 200 ] || { fail "an audit page: $ST"; break; }
+    [ "$(jq '.entries | length' "$B")" = 0 ] && break
+    jq -r '.entries[].seq' "$B" >>"$WORK/audit.paged"
+    since=$(jq -r .last "$B") pages=$((pages + 1))
+    [ $pages -lt 1000 ] || break
+done
+check "audit entries since=last to the end ($pages pages of 7): every seq of the stream, once, in order" \
+    bash -c 'n=$(wc -l <"$2"); [ "$n" -gt 7 ] && cmp -s <(head -n "$n" "$1") "$2" && diff -q <(seq 1 "$n") "$2" >/dev/null' _ "$WORK/audit.paged" "$WORK/audit.stream"
 api GET /api/v1/audit/entries "$T_ANA"
 expect 403 "GET /api/v1/audit/entries as analyst"
 unauth GET /api/v1/audit/entries

@@ -17,6 +17,9 @@ fedsoar_script_test(http_openapi_conformance http http/openapi_conformance.sh 12
 set_property(TEST http_openapi_conformance APPEND PROPERTY ENVIRONMENT
              "API_SAVE_DIR=${CMAKE_BINARY_DIR}/tests/http-responses")
 set_tests_properties(http_openapi_conformance PROPERTIES FIXTURES_REQUIRED http_responses)
+# GET /api/v1/audit/entries streamed: 8,000 entries (bench/casefill) in one chunked answer, every
+# seq once and in order; the paged form (limit) followed to the end gives the same.
+fedsoar_script_test(http_audit_stream http http/audit_stream.sh 180)
 # valgrind cannot run ASan binaries; the sanitizer build checks leaks itself.
 if(NOT FEDSOAR_SANITIZE)
   fedsoar_script_test(http_valgrind http http/valgrind_http.sh 300)
@@ -31,6 +34,8 @@ fedsoar_script_test(triggers_doc http http/triggers_doc.sh 120)
 # The case commands under GET/PATCH /cases (case.list filters and cursor, notes,
 # metrics from the aggregates) through fedsoarctl; the store is filled by bench/casefill.
 fedsoar_script_test(case_commands http http/case_commands.sh 120)
+# The same over HTTPS: the filters text, observable, assignee, and next_cursor through every page.
+fedsoar_script_test(case_list_http http http/case_list_http.sh 120)
 # Sign-in without new secrets to steal (issue 13.3): tokens, one-time links, sessions, CSRF
 fedsoar_script_test(web_signin_cli http http/web_signin_cli.sh 180)
 # GET /api/v1/stream (SSE: live, resume, visibility, revocation) and GET /metrics (strict parser).
