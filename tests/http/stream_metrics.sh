@@ -5,7 +5,11 @@
 # a stream resumed with Last-Event-ID gets exactly the events it missed,
 # also after a broker restart; a beta site-admin token sees neither alpha's
 # case nor alpha's connection; a revoked token's stream ends; /metrics
-# parses with a strict parser, has every family, and counts HTTP requests.
+# parses with a strict parser, has every family, and counts HTTP requests;
+# then the values: refused handshakes (a key nobody trusts), site.disconnected
+# (an adapter stopped), dead letters (a record beta cannot map), outbox
+# backlog, approvals pending before and after a gate is decided over HTTPS
+# (approval.decided on the stream).
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool curl python3 jq
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -144,4 +148,71 @@ check "POST a note: 201" [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$
 wait_for 20 "the note's event" sse_done a4
 check "a note: case.updated, change note, case 1" jq -s -e 'map(select(.event == "case.updated")) | .[0].data | .case_id == 1 and .change == "note"' <(events_of a4)
 check "a note: its text is not in the stream" bash -c "! grep -q 'secret-ish' '$WORK/a4.jsonl'"
+# ---- values on /metrics; approval.decided and site.disconnected on the stream ---------------
+# metric SERIES: its value in a fresh scrape ("" when absent); metric_is SERIES VALUE.
+metric() {
+    curl -sf --cacert "$CA" -H "Authorization: Bearer $ADMIN" "$BASE/metrics" -o "$WORK/m.txt" &&
+        python3 "$HERE/prom_parse.py" "$WORK/m.txt" | jq -r --arg k "$1" '.[$k] // empty'
+}
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+# A gate at beta: the broker again, with a playbook that waits for an approver.
+mkdir -p "$WORK/pb"
+cat >"$WORK/pb/gated.json" <<'JSON'
+{"name": "gated-beta", "trigger": {"class_uid": [2004], "sites": ["beta"]},
+ "steps": [{"id": "gate", "type": "approval", "role": "approver", "timeout": "1h"},
+           {"id": "note", "type": "set", "case": {"note": "approved"}}]}
+JSON
+kill "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null || true
+start_broker --http "127.0.0.1:$HTTP_PORT" --playbooks "$WORK/pb"
+wait_for 20 "the HTTPS API answers (gated-beta)" curl -sf -o /dev/null --cacert "$CA" "$BASE/api/v1/openapi.json"
+wait_for 30 "beta is back" metric_is 'fedsoar_site_connected{site="beta"}' 1
+check "/metrics: no approval pending yet (0)" metric_is 'fedsoar_approvals_pending{}' 0
+check "/metrics: no dead letter at beta yet (0)" metric_is 'fedsoar_dead_letters_total{site="beta"}' 0
+check "/metrics: beta's outbox is empty (0), as beta reports it" \
+    bash -c '[ "$1" = 0 ] && [ "$("$2" --keys "$3" --control "$4" sites --json | jq .beta.outbox_backlog)" = 0 ]' \
+    _ "$(metric 'fedsoar_outbox_backlog{site="beta"}')" "$BIN/fedsoarctl" "$KEYS" "$CTL_EP"
+
+# Refused handshakes: a key nobody trusts, at each socket; the counter moves by exactly 2.
+h0=$(metric 'fedsoar_handshakes_refused_total{}')
+"$PROBE" --endpoint "$CTL_EP" --keys "$KEYS" --as random --wait 1500 FSP/1 CONTROL '{"cmd":"stats"}' >"$WORK/probe1" 2>&1 || true
+"$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" --as random --wait 1500 FSP/1 HELLO '{"site":"beta"}' >"$WORK/probe2" 2>&1 || true
+check "an unknown CURVE key gets no answer at either socket" bash -c '! grep -q "^REPLY\|^WELCOME" "$1" "$2"' _ "$WORK/probe1" "$WORK/probe2"
+wait_for 10 "two refusals counted" metric_is 'fedsoar_handshakes_refused_total{}' $((h0 + 2))
+check "/metrics: fedsoar_handshakes_refused_total went from $h0 to $((h0 + 2))" \
+    metric_is 'fedsoar_handshakes_refused_total{}' $((h0 + 2))
+
+# Stop a site: site.disconnected on the stream.
+sse d1 "$ADMIN" --until site.disconnected:site=beta --timeout 30
+kill -TERM "$ADAPTER_PID_beta"
+wait "$ADAPTER_PID_beta" 2>/dev/null || true
+wait_for 30 "the stream saw beta disconnect" sse_done d1
+check "stopping beta's adapter: site.disconnected beta on the stream" \
+    jq -s -e 'map(select(.event == "site.disconnected" and .data.site == "beta")) | length == 1' <(events_of d1)
+check "/metrics: beta disconnected (0)" metric_is 'fedsoar_site_connected{site="beta"}' 0
+
+# beta again, with an alert (the gate opens) and a record it cannot map (a dead letter).
+printf '{"not eve": \n' >"$WORK/bad.ndjson"
+start_adapter beta --replay "microsoft.graph_alert:$SAMPLES/beta-defender-alerts.json" \
+    --replay "suricata.eve:$WORK/bad.ndjson"
+wait_for 40 "the gate at beta is open" metric_is 'fedsoar_approvals_pending{}' 1
+check "/metrics: approvals pending 0 -> 1, as approvals list says" \
+    bash -c '[ "$("$1" --keys "$2" --control "$3" approvals list --json | jq length)" = 1 ]' _ "$BIN/fedsoarctl" "$KEYS" "$CTL_EP"
+wait_for 20 "beta reported its dead letter" metric_is 'fedsoar_dead_letters_total{site="beta"}' 1
+check "/metrics: the bad record is beta's one dead letter (0 -> 1), as sites says" \
+    bash -c '[ "$("$1" --keys "$2" --control "$3" sites --json | jq .beta.dead_letters)" = 1 ]' _ "$BIN/fedsoarctl" "$KEYS" "$CTL_EP"
+check "/metrics: alpha's dead letters did not move (0)" metric_is 'fedsoar_dead_letters_total{site="alpha"}' 0
+wait_for 20 "beta's outbox drained" metric_is 'fedsoar_outbox_backlog{site="beta"}' 0
+
+# Deny the gate over HTTPS: approval.decided on the stream, nothing pending.
+GATE=$(ctl approvals list --json | jq -r '.[0].id // .items[0].id')
+sse d2 "$ADMIN" --until approval.decided --timeout 30
+check "POST /api/v1/approvals/$GATE/votes deny: 201" \
+    [ "$(curl -s -o "$WORK/vote.json" -w '%{http_code}' --cacert "$CA" -H "Authorization: Bearer $ADMIN" \
+        -H 'Content-Type: application/json' -d '{"decision": "deny", "comment": "not this one"}' \
+        "$BASE/api/v1/approvals/$GATE/votes")" = 201 ]
+wait_for 20 "the stream saw the decision" sse_done d2
+check "approval.decided for gate $GATE, denied" \
+    jq -s -e --argjson g "$GATE" 'map(select(.event == "approval.decided")) | .[0].data | .approval_id == $g and .decision == "denied" and (.case_id | type) == "number"' <(events_of d2)
+check "/metrics: approvals pending 1 -> 0" metric_is 'fedsoar_approvals_pending{}' 0
 finish
