@@ -96,6 +96,7 @@ check "a poll carried several bodies (records= counts bodies; normalized on seve
     "grep -o 'source=vulns-hook records=[0-9]*' '$WORK/alpha.log' | awk -F= '\$3 > 1 {f=1} END {exit !f}'"
 
 # Stop the adapter (it commits nothing more) and read its outbox.
+# shellcheck disable=SC2154 # ADAPTER_PID_alpha: set by start_adapter (lib.sh)
 kill "$ADAPTER_PID_alpha" 2>/dev/null || true
 wait_for 20 "the adapter stopped" bash -c "! kill -0 $ADAPTER_PID_alpha 2>/dev/null"
 mdb_dump -s outbox "$WORK/alpha" >"$WORK/outbox.dump" || true
