@@ -4,6 +4,7 @@
     command came back.
 
     bench/recovery [RUNS [SOON_S [LATER_S]]]   defaults 10000 3 15
+    (FEDSOAR_BIN=DIR: the broker from DIR instead of this build's bin/)
     The real fedsoar-broker (CURVE on) runs from bin/ with four playbooks,
     one per kind of waiting run: an approval gate (1 h), a wait of SOON_S
     seconds, a wait of LATER_S seconds, and an OpenC2 command to site
@@ -94,7 +95,12 @@ static int write_playbooks(bench_t *B, fs_err_t *e)
 
 static pid_t start_broker(const bench_t *B, const char *state)
 {
-    char *argv[] = {FEDSOAR_BIN_DIR "/fedsoar-broker",
+    /* FEDSOAR_BIN=DIR runs DIR/fedsoar-broker instead (another build, to
+       compare two in the same minutes). */
+    char broker[600];
+    const char *bin = getenv("FEDSOAR_BIN");
+    snprintf(broker, sizeof broker, "%s/fedsoar-broker", bin && *bin ? bin : FEDSOAR_BIN_DIR);
+    char *argv[] = {broker,
                     "--config",
                     (char *)B->config,
                     "--state-dir",
@@ -393,7 +399,8 @@ static int check(bool ok, const char *what)
 int main(int argc, char **argv)
 {
     size_t runs = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000;
-    bench_t B = {.soon_s = argc > 2 ? atoi(argv[2]) : 3, .later_s = argc > 3 ? atoi(argv[3]) : 15};
+    bench_t B = {.soon_s = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 3,
+                 .later_s = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 15};
     if (runs < K_N || B.soon_s < 1 || B.later_s <= B.soon_s) {
         fprintf(stderr, "usage: recovery [RUNS>=4 [SOON_S>=1 [LATER_S>SOON_S]]]\n");
         return 2;
@@ -406,8 +413,11 @@ int main(int argc, char **argv)
     snprintf(B.playbooks, sizeof B.playbooks, "%s/playbooks", B.dir);
     snprintf(B.config, sizeof B.config, "%s/broker.json", B.dir);
     snprintf(B.log, sizeof B.log, "%s/broker.log", B.dir);
-    snprintf(B.listen, sizeof B.listen, "tcp://127.0.0.1:%d", free_port());
-    snprintf(B.control, sizeof B.control, "tcp://127.0.0.1:%d", free_port());
+    int port1 = free_port(), port2 = free_port();
+    while (port2 == port1)
+        port2 = free_port();
+    snprintf(B.listen, sizeof B.listen, "tcp://127.0.0.1:%d", port1);
+    snprintf(B.control, sizeof B.control, "tcp://127.0.0.1:%d", port2);
     char empty[128], state[128];
     snprintf(empty, sizeof empty, "%s/state-empty", B.dir);
     snprintf(state, sizeof state, "%s/state", B.dir);

@@ -353,30 +353,37 @@ int broker_run(broker_t *b)
         fs_mono_ms() +
         (b->cfg.audit_checkpoint_interval_ms > 0 ? b->cfg.audit_checkpoint_interval_ms : 60000);
     int64_t next_timer_check = 0, next_purge = fs_mono_ms() + 10000;
+    /* Rows still due after a full batch: a burst (runs that wait for the
+       same moment, or the ones that fell due while the broker was down). */
+    bool timers_behind = false;
     while (!zsys_interrupted) {
         /* Timers are LMDB rows: whatever was armed before a restart fires now. */
         /* A standby acts on nothing until promoted (fencing.c). */
-        bool timers_due = false;
+        if (fencing_standby(b))
+            timers_behind = false; /* a broker that stood down fires nothing */
         if (!fencing_standby(b) && fs_mono_ms() >= next_timer_check) {
-            int64_t at = timers_next(b);
+            int64_t at = timers_next(b), took = 0;
+            timers_behind = false;
             if (at >= 0 && at <= fs_now_ms()) {
                 outbound_t out;
                 outbound_init(&out);
                 fs_err_t e = {0};
+                int64_t t0 = fs_mono_ms();
                 int fired = timers_fire(b, &out, &e);
                 if (fired < 0)
                     fs_log(FS_LOG_ERROR, "broker", "timers_failed", "reason=\"%s\"", e.text);
                 else
                     delivery_flush(b, &out);
                 outbound_clear(&out);
-                /* A burst (runs that wait for the same moment, or the ones
-                   that fell due while the broker was down): the next batch
-                   on the next turn, once the sockets had theirs, not 100 ms
-                   later. Not after a failure: the store may be failing. */
+                took = fs_mono_ms() - t0;
+                /* Not after a failure: the store may be failing. */
                 at = fired > 0 ? timers_next(b) : -1;
-                timers_due = at >= 0 && at <= fs_now_ms();
+                timers_behind = at >= 0 && at <= fs_now_ms();
             }
-            next_timer_check = timers_due ? 0 : fs_mono_ms() + 100;
+            /* Behind: the next batch once the sockets had as long as the
+               batch took (sooner when nothing is waiting, below), not
+               100 ms later; sites and operators keep at least half the loop. */
+            next_timer_check = fs_mono_ms() + (timers_behind ? took : 100);
             redeliver_after_store_recovery(b);
         }
         if (!fencing_standby(b) && fs_mono_ms() >= b->next_checkpoint)
@@ -392,9 +399,11 @@ int broker_run(broker_t *b)
         int64_t wait = b->next_heartbeat - fs_mono_ms();
         if (wait > 100)
             wait = 100;
-        if (timers_due)
+        if (timers_behind)
             wait = 0;
         void *which = zpoller_wait(poller, wait > 0 ? (int)wait : 0);
+        if (timers_behind && !which)
+            next_timer_check = 0; /* nothing waiting: the next batch now */
         if (which == b->sites)
             broker_on_site_message(b);
         else if (which == b->control)
