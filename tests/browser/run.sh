@@ -135,5 +135,17 @@ rc=0
 # Whatever the broker and sites logged is kept beside the screenshots.
 for f in "$WORK"/*.log; do cp "$f" "$OUT/" 2>/dev/null || true; done
 if [ $rc -eq 0 ]; then pass "the browser specs (playwright exit 0)"; else fail "the browser specs (playwright exit $rc)"; fi
+# Issue 14.7: a screenshot of each page (and of the states the specs reach)
+# is kept as an artifact; checked when the whole suite ran.
+if [ $# -eq 0 ]; then
+    missing=""
+    for shot in page-cases page-case page-approvals page-governance page-sites page-metrics page-audit \
+        page-audit-exported cases-filter-site cases-search-observable case-assigned-status-note \
+        case-enrichment-results approval-link-signed-out approval-link-landed approvals-pending-first \
+        approval-denied case-denied governance-rejected governance-rejected-admin sites-detail metrics-charts; do
+        [ -n "$(find "$OUT" -name "$shot.png" -size +1k -print -quit)" ] || missing="$missing $shot"
+    done
+    check "a screenshot of every page and state kept in $OUT (missing:${missing:- none})" [ -z "$missing" ]
+fi
 echo "# artifacts (screenshots, traces, logs): $OUT"
 finish
