@@ -4,7 +4,9 @@
 # one server certificate and its private key is never written; bad names
 # are refused before any key is written; a second keys init never replaces
 # broker.key without saying so. When the broker serves HTTPS (--http), curl
-# trusts it through ca.crt and only through it.
+# trusts it through ca.crt and only through it. Plain HTTP (--http-insecure)
+# is refused on a non-loopback address and warned about at every start;
+# configured http.cert_file/key_file replace the generated certificate.
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool openssl curl grep
 
@@ -112,4 +114,58 @@ if "$BIN/fedsoar-broker" --help | grep -q -- "--http "; then
 else
     echo "# skipped the curl checks: this fedsoar-broker has no --http yet"
 fi
+# --- plain HTTP only on loopback, with a warning at every start (issue 13.1) ----------------------
+stop_broker() { kill "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null || true; }
+[ -n "${BROKER_PID:-}" ] && stop_broker
+HTTP_PORT=$(free_port)
+rc=0
+timeout 20 "$BIN/fedsoar-broker" --state-dir "$WORK/broker" --keys "$KEYS" --listen "$SITE_EP" \
+    --control "$CTL_EP" --http "0.0.0.0:$HTTP_PORT" --http-insecure >"$WORK/insecure.log" 2>&1 || rc=$?
+check "--http-insecure on 0.0.0.0 is refused at start (exit $rc, 2 wanted)" [ "$rc" = 2 ]
+check "...saying plain HTTP is allowed only on a loopback address, naming it" \
+    grep -q "allowed only on a loopback address, not 0.0.0.0:$HTTP_PORT" "$WORK/insecure.log"
+check "...and nothing listens on $HTTP_PORT" bash -c '! curl -s -o /dev/null "http://127.0.0.1:$1/api/v1/openapi.json"' _ "$HTTP_PORT"
+warned() { grep -c 'event=http_insecure' "$WORK/broker.log" || true; }
+for n in 1 2; do
+    start_broker --http "127.0.0.1:$HTTP_PORT" --http-insecure
+    wait_for 20 "plain HTTP on 127.0.0.1:$HTTP_PORT (start $n)" curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/v1/openapi.json"
+    check "start $n with --http-insecure on 127.0.0.1: plain HTTP answers" \
+        curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/v1/openapi.json"
+    check "start $n: the warning is logged again (event=http_insecure, $n in the log)" [ "$(warned)" = "$n" ]
+    check "start $n: the warning says tokens cross in clear, loopback only" \
+        bash -c 'grep "event=http_insecure" "$1" | tail -n 1 | grep -q "cross in clear.*Loopback experiments only"' _ "$WORK/broker.log"
+    stop_broker
+done
+
+# --- configured certificate files replace the generated one ---------------------------------------
+C="$WORK/own"
+mkdir -p "$C"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=configured.test/O=Own CA" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$C/own.key" -out "$C/own.crt" 2>/dev/null
+chmod 600 "$C/own.key"
+echo "{\"http\": {\"cert_file\": \"$C/own.crt\", \"key_file\": \"$C/own.key\"}}" >"$WORK/own.json"
+HTTP_PORT=$(free_port)
+start_broker --config "$WORK/own.json" --http "127.0.0.1:$HTTP_PORT"
+url="https://localhost:$HTTP_PORT/api/v1/openapi.json"
+wait_for 20 "HTTPS with the configured certificate" curl -s -o /dev/null --cacert "$C/own.crt" "$url"
+check "curl trusting only the configured certificate fetches $url" curl -fsS -o /dev/null --cacert "$C/own.crt" "$url"
+curl -s -o /dev/null --cacert "$C/own.crt" -v "$url" 2>"$WORK/own.curl" || true
+check "curl sees the configured subject (CN=configured.test, O=Own CA)" \
+    grep -Eq "subject: .*CN ?= ?configured\.test" "$WORK/own.curl"
+served=$(openssl s_client -connect "127.0.0.1:$HTTP_PORT" -servername localhost </dev/null 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
+check "the served certificate's SHA-256 fingerprint is the configured one ($served)" \
+    [ -n "$served" -a "$served" = "$(openssl x509 -in "$C/own.crt" -noout -fingerprint -sha256 | cut -d= -f2)" ]
+rc=0
+curl -sS -o /dev/null --cacert "$H/ca.crt" "$url" 2>/dev/null || rc=$?
+check "the generated CA no longer vouches for the broker (curl exit $rc)" test "$rc" = 60
+stop_broker
+# A configured key that is not the certificate's: the broker refuses to start, naming the problem.
+openssl genpkey -algorithm ec -pkeyopt ec_paramgen_curve:P-256 -out "$C/other.key" 2>/dev/null
+echo "{\"http\": {\"cert_file\": \"$C/own.crt\", \"key_file\": \"$C/other.key\"}}" >"$WORK/mismatch.json"
+rc=0
+timeout 20 "$BIN/fedsoar-broker" --state-dir "$WORK/broker" --keys "$KEYS" --listen "$SITE_EP" \
+    --control "$CTL_EP" --config "$WORK/mismatch.json" --http "127.0.0.1:$(free_port)" >"$WORK/mismatch.log" 2>&1 || rc=$?
+check "a key that is not the configured certificate's: refused at start (exit $rc, 2 wanted)" [ "$rc" = 2 ]
+check "...saying the certificate and key do not match" grep -q "certificate and key do not match" "$WORK/mismatch.log"
 finish
