@@ -7,6 +7,8 @@
 # - a mixed body: 202, the bad records named by number and byte offset,
 #   the good ones stored (counted at the broker), the bad ones in the dead
 #   letters; 400 with the same body shape when none could be kept;
+# - a record sent again (a sender's retry): stored once at the broker,
+#   counted as a duplicate;
 # - 404, 405, 413;
 # - HMAC: timestamped (good, wrong, stale, replayed) on IPv6 [::1] when the
 #   host has it, GitHub style (good, wrong);
@@ -118,11 +120,19 @@ NCEF=$(printf '%s\n' "$CEFLINES" | grep -c '^CEF:')
 check "CEF lines (the mapping's framing, plain HTTP on loopback): 202, accepted $NCEF" \
     [ "$(curl -s -o "$WORK/last" -w '%{http_code}' -H "X-Fedsoar-Token: $TOKEN" --data-binary "$CEFLINES" "http://127.0.0.1:$P4/webhook")/$(answer .accepted)" = "202/$NCEF" ]
 
+# A sender that lost its 202 sends again (docs/triggers.md, "Retries and
+# duplicates"): the adapter stores the record again, the broker drops the
+# copy (same metadata.uid, from the Okta uuid) and counts it.
+check "the first record sent again (a retry): 202, accepted 1" \
+    [ "$(post "$(rec 1)" "$U" -H "X-Fedsoar-Token: $TOKEN")/$(answer .accepted)" = 202/1 ]
+
 # 1 + 2 + 3 + 2 (mixed) + 2 (signed) + 1 (github) okta events + the CEF ones.
 WANT=$((11 + NCEF))
 wait_for 20 "$WANT events at the broker" stat_is .events.total "$WANT"
+wait_for 10 "the retry counted as a duplicate at the broker" stat_is .events.duplicates_per_site.alpha 1
 sleep 1
 check "exactly $WANT events at the broker (each accepted record once)" stat_is .events.total "$WANT"
+check "  the retried record was dropped as a duplicate (1), not stored twice" stat_is .events.duplicates_per_site.alpha 1
 wait_for 10 "four dead letters counted at the broker" bash -c \
     "[ \"\$(\"$BIN/fedsoarctl\" --keys '$KEYS' --control '$CTL_EP' sites --json | jq '.alpha.dead_letters')\" = 4 ]"
 
