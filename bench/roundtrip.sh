@@ -29,12 +29,12 @@ jq -c --argjson n "$N" '.resources[0] as $a | {resources: [range(0; $n) as $i | 
     --control tcp://127.0.0.1:$P2 --log-level warn 2>"$W/broker.log" &
 BROKER_PID=$!
 ctl() { "$BIN/fedsoarctl" --keys "$W/keys" --control tcp://127.0.0.1:$P2 "$@"; }
+broker_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$BROKER_PID/stat; }
+for _ in $(seq 1 100); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
+CPU_START=$(broker_cpu) # start-up: the playbooks compiled, the store opened
 "$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$W/alpha" --broker tcp://127.0.0.1:$P1 \
     --log-level warn --max-rate "${RATE:-50}" --replay "crowdstrike.alert:$W/alerts.json" 2>"$W/alpha.log" &
-broker_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$BROKER_PID/stat; }
-CPU_START=""
 for _ in $(seq 1 600); do
-    [ -z "$CPU_START" ] && ctl stats --json >/dev/null 2>&1 && CPU_START=$(broker_cpu)
     [ "$(ctl stats --json 2>/dev/null | jq '.commands.answered // 0' 2>/dev/null || echo 0)" -ge "$N" ] 2>/dev/null && break
     sleep 0.2
 done
@@ -42,7 +42,7 @@ done
 # costs it, whatever else the machine was doing (latency figures follow the load).
 CPU_END=$(broker_cpu)
 echo "fedsoar bench/roundtrip: $N commands, each from a playbook run, broker -> site alpha -> broker"
-echo "broker CPU time (user + system): $CPU_END s, of which start-up (until it first answered) ${CPU_START:-?} s"
+echo "broker CPU time (user + system): $CPU_END s, of which start-up (before the site connected) $CPU_START s"
 ctl case list --json | jq -r '.[].id' | while read -r id; do
     ctl case show "$id" --json | jq -c '[.timeline[] | select(.kind=="command" or .kind=="response")] | group_by(.command_id)[]
         | {c: (map(select(.kind=="command"))[0].time), r: (map(select(.kind=="response"))[0].time)} | select(.c and .r) | .r - .c'

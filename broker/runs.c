@@ -224,10 +224,12 @@ static int advance(broker_t *b, casestore_txn_t *txn, json_t *run, const json_t 
             json_object_set_new(ctx, "console", console);
         json_t *effects = json_array();
         fs_err_t ae = {0};
-        /* The case is the bulk of the context and the same in every
-           template and filter of this round: converted to jq once. */
+        /* The case and the event are the bulk of the context and the same
+           in every template and filter of this round: converted to jq once. */
         fs_jq_pin_t *case_pin = fs_jq_pin_new(json_object_get(ctx, "case"));
+        fs_jq_pin_t *event_pin = fs_jq_pin_new(event);
         playbook_advance(pb, run, ctx, fs_now_ms(), by_name, &c, effects, &ae);
+        fs_jq_pin_destroy(&event_pin);
         fs_jq_pin_destroy(&case_pin);
         json_decref(ctx);
         c.immediate = json_array();
@@ -319,6 +321,9 @@ int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint
     const playbook_t *matched[64];
     bool shadow[64];
     size_t n = 0;
+    /* Every playbook's trigger filter reads the same event: converted to jq
+       once for all of them. */
+    fs_jq_pin_t *event_pin = fs_jq_pin_new(event);
     if (!b->gov) {
         for (size_t i = 0; i < playbook_set_count(b->playbooks) && n < 64; i++) {
             const playbook_t *pb = playbook_set_get(b->playbooks, i);
@@ -355,9 +360,12 @@ int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint
             json_decref(versions);
         }
         /* versions in the observe phase of a rollout: counted, not run */
-        if (rollout_observe(b, txn, event, e) != 0)
+        if (rollout_observe(b, txn, event, e) != 0) {
+            fs_jq_pin_destroy(&event_pin);
             return -1;
+        }
     }
+    fs_jq_pin_destroy(&event_pin);
     json_int_t cls = json_integer_value(json_object_get(event, "class_uid"));
     if (n == 0 && !OCSF_CLASS_IS_FINDING(cls))
         return 0; /* telemetry no playbook wants: stored, no case */
