@@ -43,6 +43,8 @@ typedef struct broker_http_config {
 
     /* life of a one-time login link, seconds (0: 60; at least 5) */
     unsigned login_link_ttl_s;
+    /* a browser session ends after this long without use, seconds (0: 8 h) */
+    unsigned session_idle_s;
     /* the built web console (console/build.mjs's OUTDIR); NULL or missing:
        no console, / answers 404 */
     const char *console_dir;

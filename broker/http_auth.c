@@ -90,6 +90,12 @@ bool http_auth_is_public_id(const char *s)
     return strspn(s, "0123456789abcdef") == HTTP_PUBLIC_ID_CHARS;
 }
 
+int64_t http_session_idle_ms(const broker_t *b)
+{
+    return b->cfg.http.session_idle_s ? (int64_t)b->cfg.http.session_idle_s * 1000
+                                      : HTTP_SESSION_IDLE_MS;
+}
+
 int64_t http_auth_last_seen(const broker_t *b, const char *hash, int64_t stored)
 {
     const http_activity_t *a = b->http.auth ? zhashx_lookup(b->http.auth->activity, hash) : NULL;
@@ -288,13 +294,14 @@ static int resolve_session(broker_t *b, const char *cookie, const json_t *auth, 
         rc = http_problem_set(p, 401,
                               "operator %s is no longer trusted by this broker: the session ended",
                               op ? op : "?");
-    } else if (now - last > HTTP_SESSION_IDLE_MS) {
+    } else if (now - last > http_session_idle_ms(b)) {
         session_drop(b, hash, op, "idle");
-        rc = http_problem_set(
-            p, 401,
-            "the session ended after %lld h without use: sign in again (fedsoarctl login "
-            "--web)",
-            (long long)(HTTP_SESSION_IDLE_MS / 3600000));
+        int64_t idle_s = http_session_idle_ms(b) / 1000;
+        rc = http_problem_set(p, 401,
+                              "the session ended after %lld %s without use (http.session_idle_s): "
+                              "sign in again (fedsoarctl login --web)",
+                              (long long)(idle_s % 3600 ? idle_s : idle_s / 3600),
+                              idle_s % 3600 ? "s" : "h");
     } else if (metered(auth) && rate_take(b, bucket, &wait_s) != 0) {
         p->retry_after = wait_s;
         rc = http_problem_set(p, 429, "over %u requests a minute for this session: retry in %u s",

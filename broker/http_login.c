@@ -108,7 +108,7 @@ static json_t *session_open(broker_t *b, const key_identity_t *id)
     char cookie_hdr[256];
     snprintf(cookie_hdr, sizeof cookie_hdr,
              HTTP_SESSION_COOKIE "=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%lld",
-             cookie, (long long)(HTTP_SESSION_IDLE_MS / 1000));
+             cookie, (long long)(http_session_idle_ms(b) / 1000));
     fs_log(FS_LOG_INFO, "broker", "http_session_created", "operator=%s public_id=%.12s", id->name,
            hash);
     return json_pack("{s:i, s:{s:s, s:s, s:s}, s:s}", "status", 200, "result", "operator", id->name,

@@ -60,6 +60,7 @@ static const fs_schema_field_t http_fields[] = {
     FS_FIELD("max_body_bytes", FS_S_INT(1024, 64 << 20)),
     FS_FIELD("rate_limit_per_min", FS_S_INT(1, 1000000)),
     FS_FIELD("login_link_ttl_s", FS_S_INT(5, 3600)),
+    FS_FIELD("session_idle_s", FS_S_INT(1, 30 * 86400)),
     FS_FIELD("console_dir", FS_S_STRING),
     FS_FIELDS_END,
 };
@@ -270,6 +271,7 @@ int main(int argc, char **argv)
                 .max_body = (size_t)fs_config_int(cfg, "http.max_body_bytes", 1 << 20),
                 .rate_limit = (unsigned)fs_config_int(cfg, "http.rate_limit_per_min", 600),
                 .login_link_ttl_s = (unsigned)fs_config_int(cfg, "http.login_link_ttl_s", 60),
+                .session_idle_s = (unsigned)fs_config_int(cfg, "http.session_idle_s", 8 * 3600),
                 .console_dir = fs_config_string(cfg, "http.console_dir",
                                                 fs_data_dir(shipped_console, sizeof shipped_console,
                                                             "console", FEDSOAR_CONSOLE_DIR)),

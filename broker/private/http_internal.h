@@ -36,7 +36,7 @@
 #define HTTP_SESSION_COOKIE "fedsoar_session"
 #define HTTP_CSRF_HEADER "X-CSRF-Token"
 #define HTTP_LOGIN_LINK_TTL_MS 60000
-#define HTTP_SESSION_IDLE_MS (8LL * 3600 * 1000)
+#define HTTP_SESSION_IDLE_MS (8LL * 3600 * 1000) /* the default of http.session_idle_s */
 
 /* ==== HTTP side ============================================================ */
 
@@ -176,6 +176,8 @@ void http_bridge_on_request(broker_t *b);
 /* After each loop turn: tells the streams when the audit head moved. */
 void http_bridge_publish(broker_t *b);
 
+/* http.session_idle_s in ms (HTTP_SESSION_IDLE_MS when not set). */
+int64_t http_session_idle_ms(const broker_t *b);
 /* http_auth.c: who is asking, from the key store and the broker's own
    records only. On success fills who (strings in who_buf, valid until the
    next call) and returns 0; else the status (401 who are you, 403 CSRF or

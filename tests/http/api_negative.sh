@@ -5,8 +5,8 @@
 # foreign Origin, without X-CSRF-Token), a body over http.max_body_bytes,
 # malformed JSON at every endpoint that takes a body, unknown fields and
 # wrong types named by JSON pointer, bad query parameters named, path tricks
-# (never a file), 405 with Allow, 415, and the per-token rate limit (429 +
-# Retry-After). No answer ever carries a stack, a path of the server's disk
+# (never a file), 405 with Allow, 415, the per-token rate limit (429 +
+# Retry-After), and a session expired after http.session_idle_s (401). No answer ever carries a stack, a path of the server's disk
 # or a secret.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/http_lib.sh"
@@ -278,6 +278,50 @@ check "the 429 carries Retry-After in seconds ($retry)" bash -c '[[ "$1" =~ ^[0-
 problem_with "the 429 is a problem" '.status == 429'
 api GET /api/v1/sites "$T_APPR"
 expect 200 "the limit is per token: another token is not limited"
+
+# --- an expired session (http.session_idle_s, restart with a short one) ----------------------------
+kill "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null || true
+echo '{"http": {"session_idle_s": 0}}' >"$WORK/bad-idle.json"
+rc=0
+timeout 20 "$BIN/fedsoar-broker" --state-dir "$WORK/broker" --keys "$KEYS" --listen "$SITE_EP" --control "$CTL_EP" \
+    --http "127.0.0.1:$HTTP_PORT" --config "$WORK/bad-idle.json" >"$WORK/bad-idle.log" 2>&1 || rc=$?
+check "http.session_idle_s 0 is refused at start (exit $rc), naming the key" \
+    bash -c '[ "$1" = 2 ] && grep -q "session_idle_s" "$2"' _ "$rc" "$WORK/bad-idle.log"
+echo '{"http": {"session_idle_s": 2, "rate_limit_per_min": 100000}}' >"$WORK/broker.json"
+start_http_broker --config "$WORK/broker.json" --playbooks "$WORK/pb"
+JAR2="$WORK/ana2.jar"
+url=$("$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP" --operator ana login --web 2>/dev/null |
+    grep -o 'https://[^ ]*/login/[A-Za-z0-9_.-]*' | tail -n 1 || true)
+if [ -n "$url" ] && curl -s --cacert "$CA" -o /dev/null "$BASE/login/${url##*/login/}" &&
+    curl -s --cacert "$CA" -c "$JAR2" -D "$WORK/login2.head" -o /dev/null -X POST -H "Origin: $BASE" \
+        "$BASE/login/${url##*/login/}" && grep -q fedsoar_session "$JAR2"; then
+    ALL_TOKENS="$ALL_TOKENS $(awk '/fedsoar_session/ {print $7}' "$JAR2")"
+    check "the cookie's Max-Age is http.session_idle_s (2)" \
+        grep -qi "^set-cookie: fedsoar_session=.*; Max-Age=2\b" "$WORK/login2.head"
+    # The cookie by hand: curl's jar would itself drop it after Max-Age,
+    # and the point is what the broker does with a stale one.
+    SESS=$(awk '/fedsoar_session/ {print $7}' "$JAR2")
+    EXTRA_CURL=(-H "Cookie: fedsoar_session=$SESS")
+    api GET /api/v1/session -
+    expect 200 "a session used within http.session_idle_s=2"
+    sleep 1
+    api GET /api/v1/session -
+    expect 200 "used again after 1 s: still there (idle, not absolute)"
+    sleep 3
+    api GET "/api/v1/cases/$CASE" -
+    expect 401 "a session idle for 3 s past http.session_idle_s=2"
+    problem_with "the 401 says the session ended without use, and how to sign in" \
+        '.detail | test("ended after 2 s without use") and test("login --web")'
+    api GET /api/v1/session -
+    expect 401 "the expired session stays gone"
+    problem_with "...as no such session" '.detail | test("no such session")'
+    EXTRA_CURL=()
+    check "sessions list no longer has it" \
+        bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' sessions list --json | jq -e '[(.items? // .)[] | select(.operator == \"ana\")] | length == 0' >/dev/null"
+else
+    fail "ana signs in through the one-time link (session_idle_s 2)"
+fi
 
 # --- what no answer carries ---------------------------------------------------------------------------
 leaks=0
