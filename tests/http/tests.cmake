@@ -5,6 +5,10 @@ fedsoar_script_test(webhook_source http http/webhook_source.sh 180)
 # Concurrent senders with a jq-using mapping (tenable.vuln_export): each event keeps its own record's
 # jq-computed ids, read back from the outbox (normalize runs jq rules under one lock, libjq 1.6).
 fedsoar_script_test(webhook_concurrent_jq http http/webhook_concurrent_jq.sh 180)
+# 202 only after the outbox commit: kill -9 of the adapter right after a 202, six times, with a
+# second sender's batch in flight; every record answered 202 is in the broker's events once.
+fedsoar_script_test(webhook_kill9 http http/webhook_kill9.sh 240)
+set_tests_properties(webhook_kill9 PROPERTIES LABELS "http;crash")
 # The HTTPS API from outside (docs/api.md): every route and role, then the
 # negative cases. api_routes saves every answer for the OpenAPI conformance
 # check (CTest fixture http_responses: running the check alone runs it first).
