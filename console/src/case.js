@@ -86,13 +86,36 @@ function timelineItem(e) {
 
 // ---- controls -------------------------------------------------------------
 
-function controls(c, who, reload) {
+// What the person was typing or choosing in BOX (the controls drawn
+// before), so that a redraw (the case changed: a live update, another
+// analyst, the playbook) does not throw away a half-written note or an
+// assignee being typed. Values equal to what was shown are not drafts.
+function draftOf(box) {
+  if (!box) return null;
+  const d = {};
+  const note = box.querySelector('#c-note');
+  if (note && note.value) d.note = note.value;
+  const assignee = box.querySelector('#c-assignee');
+  if (assignee && assignee.value !== assignee.dataset.shown) d.assignee = assignee.value;
+  const status = box.querySelector('#c-status');
+  if (status && status.value !== status.dataset.shown) d.status = status.value;
+  const f = document.activeElement;
+  if (f && f.id && box.contains(f)) d.focus = f.id;
+  return d;
+}
+
+function controls(c, who, reload, draft) {
   const allowed = api.canChangeCases(who);
   const why = allowed ? null : `Your role (${who && who.role}) cannot change cases: analyst, site-admin or admin may.`;
   const dis = allowed ? {} : { disabled: true, title: why, 'aria-describedby': 'fs-case-why' };
   const status = el('select', { id: 'c-status', ...dis }, STATUSES.map((s) => el('option', { value: s, selected: s === c.status }, s)));
   const assignee = el('input', { id: 'c-assignee', type: 'text', maxlength: '128', value: c.assignee || '', autocomplete: 'off', ...dis });
   const note = el('textarea', { id: 'c-note', rows: '3', maxlength: '10000', ...dis });
+  status.dataset.shown = c.status || '';
+  assignee.dataset.shown = c.assignee || '';
+  if (draft && draft.status !== undefined) status.value = draft.status;
+  if (draft && draft.assignee !== undefined) assignee.value = draft.assignee;
+  if (draft && draft.note !== undefined) note.value = draft.note;
   const bStatus = el('button', { type: 'submit', class: 'fs-button', ...dis }, 'Set status');
   const bAssign = el('button', { type: 'submit', class: 'fs-button', ...dis }, 'Assign');
   const bMe = el('button', { type: 'button', class: 'fs-button', ...dis }, 'Assign to me');
@@ -189,6 +212,7 @@ export async function renderCase(root, route) {
   async function loadCase() {
     const c = await api.get(`/cases/${id}`);
     document.title = `fedsoar — case ${c.id}`;
+    const draft = draftOf(head.querySelector('.fs-case-controls'));
     show(head,
       el('h2', {}, `Case #${c.id}: `, c.title || '(no title)'),
       el('dl', { class: 'fs-facts' },
@@ -199,7 +223,11 @@ export async function renderCase(root, route) {
         el('dt', {}, 'Alerts'), el('dd', {}, String(c.alert_count ?? (c.alerts || []).length)),
         el('dt', {}, 'Opened'), el('dd', {}, fmtTime(c.created)),
         el('dt', {}, 'Updated'), el('dd', {}, fmtTime(c.updated))),
-      controls(c, who, reload));
+      controls(c, who, reload, draft));
+    if (draft && draft.focus) {
+      const f = document.getElementById(draft.focus);
+      if (f) f.focus();
+    }
     show(obsBox, observables(c));
   }
 

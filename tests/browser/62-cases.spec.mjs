@@ -72,6 +72,12 @@ test('the board filters and the observable search; assign, status and a note on 
   await expect(fact('Status')).toHaveText('recovery');
   const noteText = `Called the owner of ${hi.host}: the binary is a test tool (${tag})`;
   await page.getByLabel('Note', { exact: true }).fill(noteText);
+  // While ana writes, the case changes elsewhere (the API raises its
+  // severity): the page redraws it live and keeps her half-written note.
+  const sevShown = await fact('Severity').textContent();
+  await apiOk('PATCH', `/cases/${X.id}`, { severity_id: X.severity_id === 5 ? 6 : 5 });
+  await expect(fact('Severity')).not.toHaveText(sevShown);
+  await expect(page.getByLabel('Note', { exact: true }), 'the note being written survives a live update').toHaveValue(noteText);
   await page.getByRole('button', { name: 'Add note' }).click();
   await expect(page.getByLabel('Note', { exact: true })).toHaveValue('');
 
