@@ -5,7 +5,8 @@
 # followed with since=last to an empty page, gives the same entries. The
 # store is filled before the broker starts by bench/casefill (6,000 cases:
 # each one's timeline lines are audit entries). The broker's VmRSS before
-# and after the pull is printed as an observation (not asserted).
+# and after the pull is printed as an observation (not asserted). A token
+# revoked during a (rate-limited) pull cuts the transfer unclosed.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/http_lib.sh"
 CASEFILL="$BIN/../bench/casefill"
@@ -94,5 +95,20 @@ check "three pulls at once, each every entry once" bash -c 'for i in 1 2 3; do
     diff -q <(head -n "$2" "$1") <(jq -r ".entries[].seq" "$3/par$i.json" | head -n "$2") >/dev/null || exit 1
     [ "$(jq -r ".entries[].seq" "$3/par$i.json" | sort -u | wc -l)" = "$(jq ".entries | length" "$3/par$i.json")" ] || exit 1
 done' _ "$WORK/all.seqs" "$head_seq" "$WORK"
+# A token revoked while its pull is under way: the next page is refused,
+# and the transfer is cut (no final chunk), never a short log that parses.
+T_PULL=$(token pull-t approver)
+state=$(python3 "$(dirname "$0")/slow_reader.py" "$BASE/api/v1/audit/entries?since=0" "$CA" "$T_PULL" 200000 \
+    "$WORK/cut.json" -- "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP" token revoke pull-t)
+echo "# the revoked pull got $(stat -c %s "$WORK/cut.json") of $(stat -c %s "$OUT") bytes: $state"
+check "the pull of a token revoked on the way is cut (no final chunk)" [ "$state" = cut ]
+check "...what came is a prefix of the log, and does not parse as a document" \
+    bash -c '[ "$(stat -c %s "$1")" -lt "$(stat -c %s "$2")" ] && cmp -s "$1" <(head -c "$(stat -c %s "$1")" "$2") && ! jq -e . "$1" >/dev/null 2>&1' \
+    _ "$WORK/cut.json" "$OUT"
+T_SLOW=$(token slow-t approver)
+state=$(python3 "$(dirname "$0")/slow_reader.py" "$BASE/api/v1/audit/entries?since=0" "$CA" "$T_SLOW" 200000 \
+    "$WORK/slow.json" -- true)
+check "the same slow reader, not revoked: the whole log ($state)" \
+    bash -c '[ "$1" = complete ] && jq -e --argjson h "$2" ".last > \$h and [.entries[].seq] == [range(1; .last + 1)]" "$3" >/dev/null' _ "$state" "$head_seq" "$WORK/slow.json"
 check "the broker is still up" kill -0 "$BROKER_PID"
 finish
