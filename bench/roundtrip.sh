@@ -25,14 +25,14 @@ jq -c --argjson n "$N" '.resources[0] as $a | {resources: [range(0; $n) as $i | 
     | .device.hostname = "ALPHA-WS\($i)" | .device.local_ip = "10.20.\($i / 250 | floor).\($i % 250 + 1)"
     | .network_accesses[0].remote_address = "198.18.\($i / 250 | floor).\($i % 250 + 1)"]}' \
     deploy/demo/samples/alpha-crowdstrike-alerts.json >"$W/alerts.json"
-"$BIN/fedsoar-broker" --keys "$W/keys" --state-dir "$W/broker" --listen tcp://127.0.0.1:$P1 \
-    --control tcp://127.0.0.1:$P2 --log-level warn 2>"$W/broker.log" &
+"$BIN/fedsoar-broker" --keys "$W/keys" --state-dir "$W/broker" --listen "tcp://127.0.0.1:$P1" \
+    --control "tcp://127.0.0.1:$P2" --log-level warn 2>"$W/broker.log" &
 BROKER_PID=$!
-ctl() { "$BIN/fedsoarctl" --keys "$W/keys" --control tcp://127.0.0.1:$P2 "$@"; }
+ctl() { "$BIN/fedsoarctl" --keys "$W/keys" --control "tcp://127.0.0.1:$P2" "$@"; }
 broker_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$BROKER_PID/stat; }
 for _ in $(seq 1 100); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
 CPU_START=$(broker_cpu) # start-up: the playbooks compiled, the store opened
-"$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$W/alpha" --broker tcp://127.0.0.1:$P1 \
+"$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$W/alpha" --broker "tcp://127.0.0.1:$P1" \
     --log-level warn --max-rate "${RATE:-50}" --replay "crowdstrike.alert:$W/alerts.json" 2>"$W/alpha.log" &
 for _ in $(seq 1 600); do
     [ "$(ctl stats --json 2>/dev/null | jq '.commands.answered // 0' 2>/dev/null || echo 0)" -ge "$N" ] 2>/dev/null && break
