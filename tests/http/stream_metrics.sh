@@ -8,8 +8,8 @@
 # parses with a strict parser, has every family, and counts HTTP requests;
 # then the values: refused handshakes (a key nobody trusts), site.disconnected
 # (an adapter stopped), dead letters (a record beta cannot map), outbox
-# backlog, approvals pending before and after a gate is decided over HTTPS
-# (approval.decided on the stream).
+# backlog (alpha draining at --max-rate 25), approvals pending before and
+# after a gate is decided over HTTPS (approval.decided on the stream).
 source "$(dirname "$0")/../integration/lib.sh"
 require_tool curl python3 jq
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -215,4 +215,29 @@ wait_for 20 "the stream saw the decision" sse_done d2
 check "approval.decided for gate $GATE, denied" \
     jq -s -e --argjson g "$GATE" 'map(select(.event == "approval.decided")) | .[0].data | .approval_id == $g and .decision == "denied" and (.case_id | type) == "number"' <(events_of d2)
 check "/metrics: approvals pending 1 -> 0" metric_is 'fedsoar_approvals_pending{}' 0
+
+# Outbox backlog: alpha again, sending at most 25 events/s (--max-rate) a
+# replay of 200 flows it takes in at once: its outbox holds them while they
+# drain, as its heartbeats report; then 0, with every one received.
+python3 - "$WORK/flows.ndjson" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(200):
+        f.write(json.dumps({"timestamp": "2026-11-20T10:00:00.000000+0000", "flow_id": 7000 + i, "event_type": "flow",
+            "src_ip": "10.0.0.1", "src_port": 1000 + i, "dest_ip": "192.0.2.1", "dest_port": 443, "proto": "TCP",
+            "flow": {"pkts_toserver": 1, "pkts_toclient": 1, "bytes_toserver": 60, "bytes_toclient": 60,
+                     "start": "2026-11-20T10:00:00.000000+0000", "end": "2026-11-20T10:00:01.000000+0000",
+                     "state": "closed", "reason": "timeout"}}) + "\n")
+PY
+received0=$(metric 'fedsoar_events_received_total{site="alpha"}')
+kill -TERM "$ADAPTER_PID_alpha"
+wait "$ADAPTER_PID_alpha" 2>/dev/null || true
+start_adapter alpha --max-rate 25 --replay "suricata.eve:$WORK/flows.ndjson"
+backlog_between() { local v; v=$(metric 'fedsoar_outbox_backlog{site="alpha"}'); [ -n "$v" ] && [ "$v" -ge "$1" ] && [ "$v" -le "$2" ]; }
+wait_for 20 "alpha reports a backlog" backlog_between 20 200
+check "/metrics: alpha's outbox backlog while it drains at 25/s is $(metric 'fedsoar_outbox_backlog{site="alpha"}') (20..200)" \
+    backlog_between 1 200
+wait_for 40 "alpha's backlog drained" metric_is 'fedsoar_outbox_backlog{site="alpha"}' 0
+check "/metrics: alpha's backlog back to 0, and its 200 flows received ($received0 -> $((received0 + 200)))" \
+    metric_is 'fedsoar_events_received_total{site="alpha"}' $((received0 + 200))
 finish
