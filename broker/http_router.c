@@ -60,8 +60,10 @@ static const http_param_t window_params[] = {
 };
 static const http_param_t since_params[] = {{"since", HTTP_P_UINT, NULL, 0}, P_END};
 /* audit.export: without limit the whole log, streamed (http_audit_stream.c). */
-static const http_param_t audit_params[] = {
-    {"since", HTTP_P_UINT, NULL, 0}, {"limit", HTTP_P_UINT, NULL, 10000}, P_END};
+static const http_param_t audit_params[] = {{"since", HTTP_P_UINT, NULL, 0},
+                                            {"limit", HTTP_P_UINT, NULL, 10000},
+                                            {"follow", HTTP_P_BOOL, NULL, 0},
+                                            P_END};
 /* sites.gap / sites.coverage (docs/mna-gap.md): the window in days. */
 static const http_param_t gap_params[] = {{"window_days", HTTP_P_UINT, NULL, 366}, P_END};
 static const http_param_t coverage_params[] = {

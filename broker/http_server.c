@@ -335,6 +335,12 @@ static enum MHD_Result dispatch(http_server_t *srv, struct MHD_Connection *c, co
         json_object_set_new(m->args, "since", json_integer(0));
     /* The audit log without `limit`: this call is its first page. */
     bool audit_stream = r->answer == HTTP_ANSWER_AUDIT && !json_object_get(m->args, "limit");
+    bool follow = json_is_true(json_object_get(m->args, "follow"));
+    if (r->answer == HTTP_ANSWER_AUDIT && follow && !audit_stream) {
+        http_problem_set(&p, 400, "follow=true streams the log: it takes no limit");
+        goto problem;
+    }
+    json_object_del(m->args, "follow");
     if (audit_stream)
         json_object_set_new(m->args, "page_bytes", json_integer(HTTP_AUDIT_PAGE_BYTES));
     json_t *request = json_pack("{s:s, s:O, s:s, s:O}", "cmd", r->cmd, "args", m->args, "route",
@@ -371,7 +377,7 @@ static enum MHD_Result dispatch(http_server_t *srv, struct MHD_Connection *c, co
     } else if (audit_stream) {
         struct MHD_Response *resp = http_audit_response(
             srv, sock, auth, (uint64_t)json_integer_value(json_object_get(m->args, "since")),
-            result);
+            result, follow);
         auth = NULL;
         if (!resp) {
             json_decref(reply);

@@ -153,10 +153,12 @@ struct MHD_Response *http_stream_response(const http_server_t *srv, json_t *auth
    `limit`: the log after `since`, page after page over conn_sock (the
    connection's bridge socket, borrowed: the answer is read on the
    connection's thread), starting with first_page (audit.export's result,
-   borrowed). auth is stolen. The response object to queue. */
+   borrowed). auth is stolen. follow: NDJSON, on past the head until the
+   client leaves, the server stops or the credentials are refused. The
+   response object to queue. */
 #define HTTP_AUDIT_PAGE_BYTES (64 * 1024)
 struct MHD_Response *http_audit_response(const http_server_t *srv, void *conn_sock, json_t *auth,
-                                         uint64_t since, const json_t *first_page);
+                                         uint64_t since, const json_t *first_page, bool follow);
 
 /* http_metrics.c, HTTP side: counts one answered request (thread-safe),
    and appends the counters as Prometheus text to text. */

@@ -6,7 +6,8 @@
 # store is filled before the broker starts by bench/casefill (6,000 cases:
 # each one's timeline lines are audit entries). The broker's VmRSS before
 # and after the pull is printed as an observation (not asserted). A token
-# revoked during a (rate-limited) pull cuts the transfer unclosed.
+# revoked during a slow pull cuts the transfer unclosed. follow=true goes on
+# past the head as NDJSON until its token is revoked.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/http_lib.sh"
 CASEFILL="$BIN/../bench/casefill"
@@ -110,5 +111,33 @@ state=$(python3 "$(dirname "$0")/slow_reader.py" "$BASE/api/v1/audit/entries?sin
     "$WORK/slow.json" -- true)
 check "the same slow reader, not revoked: the whole log ($state)" \
     bash -c '[ "$1" = complete ] && jq -e --argjson h "$2" ".last > \$h and [.entries[].seq] == [range(1; .last + 1)]" "$3" >/dev/null' _ "$state" "$head_seq" "$WORK/slow.json"
+# follow=true: NDJSON past the head, a line per entry as it is committed,
+# until the credential is revoked (the revocation is itself an entry).
+api GET "/api/v1/audit/entries?follow=true&limit=5" "$T_ADMIN"
+expect 400 "follow=true with limit"
+T_FOL=$(token follow-t approver)
+now=$(ctl audit verify --json | jq .head_seq)
+from=$((now - 3))
+rc_file="$WORK/follow.rc"
+(
+    rc=0
+    curl -s -N --cacert "$CA" -H "Authorization: Bearer $T_FOL" -D "$WORK/follow.head" -o "$WORK/follow.ndjson" \
+        --max-time 60 "$BASE/api/v1/audit/entries?since=$from&follow=true" || rc=$?
+    echo "$rc" >"$rc_file"
+) &
+PIDS+=("$!")
+lines() { [ "$(grep -c . "$WORK/follow.ndjson" 2>/dev/null)" -ge "$1" ]; }
+wait_for 20 "the follower got the 3 entries after since=$from" lines 3
+check "follow=true: application/x-ndjson, chunked" \
+    bash -c 'grep -qi "^content-type: application/x-ndjson" "$1" && grep -qi "^transfer-encoding: chunked" "$1"' _ "$WORK/follow.head"
+check "the follower is still connected at the head" [ ! -f "$rc_file" ]
+ctl case note 2 "while followed" >/dev/null
+ctl case note 3 "while followed, again" >/dev/null
+wait_for 20 "the follower got the notes' entries" lines 5
+check "the new entries arrived on the open answer, one JSON line each, seqs $((from + 1)).. in order" \
+    bash -c 'jq -se --argjson f "$2" "[.[].seq] == [range(\$f + 1; \$f + 1 + length)] and (length >= 5)" "$1" >/dev/null' _ "$WORK/follow.ndjson" "$from"
+ctl token revoke follow-t >/dev/null
+wait_for 20 "the follower's answer ended" test -f "$rc_file"
+check "revoking its token cuts the follower (curl exit $(cat "$rc_file"): 18, no final chunk)" [ "$(cat "$rc_file")" = 18 ]
 check "the broker is still up" kill -0 "$BROKER_PID"
 finish

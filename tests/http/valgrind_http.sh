@@ -54,6 +54,12 @@ TC=$(token cut-t admin)
 state=$(python3 "$(dirname "$0")/slow_reader.py" "$BASE/api/v1/audit/entries?since=0" "$CA" "$TC" 1 "$WORK/cut.json" \
     -- "$BIN/fedsoarctl" --keys "$KEYS" --control "$CTL_EP" token revoke cut-t)
 check "a pull whose token is revoked on the way is cut ($state)" [ "$state" = cut ]
+# A follower of the audit log (follow=true), open while the broker stops.
+curl -s -N --cacert "$CA" -H "Authorization: Bearer $TA" "$BASE/api/v1/audit/entries?since=0&follow=true" \
+    >"$WORK/follow.out" 2>/dev/null &
+FOL_PID=$!
+PIDS+=("$FOL_PID")
+wait_for 60 "the follower caught up" bash -c '[ "$(grep -c . "$1")" -ge 10000 ]' _ "$WORK/follow.out"
 # An event stream, open while the broker stops.
 curl -s -N --cacert "$CA" -H "Authorization: Bearer $T" "$BASE/api/v1/stream" >"$WORK/sse.out" 2>/dev/null &
 SSE_PID=$!
@@ -65,6 +71,8 @@ kill "$BROKER_PID"; rc=0; wait "$BROKER_PID" || rc=$?
 check "broker with HTTPS and an open stream stopped cleanly under valgrind (exit $rc)" [ "$rc" = 0 ]
 src=0; timeout 10 tail --pid="$SSE_PID" -f /dev/null || src=1
 check "the stream ended when the broker stopped" [ "$src" = 0 ]
+src=0; timeout 10 tail --pid="$FOL_PID" -f /dev/null || src=1
+check "the audit follower ended when the broker stopped" [ "$src" = 0 ]
 check "no valgrind report for the broker" [ ! -s "$WORK/vg-broker.txt" ]
 [ -s "$WORK/vg-broker.txt" ] && head -60 "$WORK/vg-broker.txt"
 finish
