@@ -226,8 +226,9 @@ static void start_bad(normalize_stream_t *s, const char *buf, size_t err, const 
 {
     char reason[360];
     size_t st = s->item_start - s->base;
-    snprintf(reason, sizeof reason, "invalid JSON at byte offset %zu (line %d of the record): %s",
-             err, nz_stream_line_of(buf + st, buf + (err - s->base)), what);
+    snprintf(reason, sizeof reason,
+             "invalid JSON at byte offset %zu (line %d of the record): %.200s", err,
+             nz_stream_line_of(buf + st, buf + (err - s->base)), what);
     memcpy(s->reason, reason, sizeof reason);
     s->item = IT_BAD;
     s->bad_err = err;
