@@ -99,6 +99,48 @@ int main(void)
           strstr(last, "\"actor\":\"operator:bob\""));
     free(last);
 
+    /* The stored row is the whole entry's canonical JSON and "hash" the
+       SHA-256 of it without "hash", byte for byte (audit.c writes both from
+       two serialised halves; stores written before must keep verifying),
+       and the caller's subject and details are left as they were, even with
+       keys that sort like the entry's own inside them. */
+    json_t *odd_subject = json_pack("{s:I, s:s}", "z", (json_int_t)3, "hash", "not the entry's");
+    json_t *odd_details = json_pack("{s:s, s:{s:s, s:[i, s]}, s:s}", "kind", "inner", "a", "prev",
+                                    "x", "list", 1, "\u00e9\"\\", "zz", "");
+    json_t *subject_before = json_deep_copy(odd_subject);
+    json_t *details_before = json_deep_copy(odd_details);
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    CHECK_INT(casestore_audit_append(st, txn, "test.odd", NULL, odd_subject, odd_details, &e), 0);
+    CHECK_INT(casestore_audit_append(st, txn, "test.empty", "broker", NULL, NULL, &e), 0);
+    CHECK_INT(casestore_commit(&txn, &e), 0);
+    CHECK(json_equal(odd_subject, subject_before) && json_equal(odd_details, details_before));
+    const uint64_t rows[] = {1, 1001, 2503, 2504, 2505, 2506};
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char *row = get_raw(st, rows[i]);
+        json_t *entry = row ? json_loads(row, 0, NULL) : NULL;
+        char *canon = entry ? fs_json_canonical(entry) : NULL;
+        CHECK(canon && strcmp(canon, row) == 0);
+        char stored[65], again[65];
+        snprintf(stored, sizeof stored, "%s", json_string_value(json_object_get(entry, "hash")));
+        json_object_del(entry, "hash");
+        char *unhashed = entry ? fs_json_canonical(entry) : NULL;
+        CHECK(unhashed != NULL);
+        fs_sha256_hex(unhashed, strlen(unhashed), again);
+        CHECK(strcmp(stored, again) == 0);
+        free(unhashed), free(canon), free(row);
+        json_decref(entry);
+    }
+    char *odd = get_raw(st, 2505);
+    CHECK(odd && strstr(odd, "\"actor\":\"broker\",\"details\":{\"a\":{\"list\"") &&
+          strstr(odd, "\"kind\":\"test.odd\""));
+    free(odd);
+    json_decref(odd_subject), json_decref(odd_details);
+    json_decref(subject_before), json_decref(details_before);
+    r = verify(st, pub);
+    CHECK(json_is_true(json_object_get(r, "ok")));
+    CHECK_INT(json_integer_value(json_object_get(r, "entries")), 2506);
+    json_decref(r);
+
     /* export pages */
     CHECK_INT(casestore_begin(st, false, &txn, &e), 0);
     json_t *page = json_array();
