@@ -17,6 +17,8 @@ fedsoar_script_test(outbox_full integration integration/outbox_full.sh 120)
 # A field that does not convert costs no record; the warnings reach stats and /metrics.
 fedsoar_script_test(normalize_warnings integration integration/normalize_warnings.sh 120)
 fedsoar_script_test(shipped_playbooks integration integration/shipped_playbooks.sh 300)
+# The shipped trigger filters that test() one joined string match what their per-string forms matched (issue 19).
+fedsoar_script_test(trigger_filter_agreement integration integration/trigger_filter_agreement.sh 180)
 include(connectors/tests.cmake)
 # Vendor connectors against the stand-in vendor server (tests/standins/).
 fedsoar_script_test(connector_sources connectors connectors/sources.sh 180)
