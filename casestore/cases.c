@@ -207,6 +207,59 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
     return 0;
 }
 
+/* What apply_fields can change: a case whose values of these are the same
+   after the update, and that got no note, is not written again. A playbook's
+   `set` step often asks for the status or severity the case already has,
+   and the write (the whole case serialised, its aggregates) was a second
+   case write per alert (issue 19). So `updated` is the time of the last
+   real change; the update's timeline line and its audit entry are still
+   written. A field apply_fields learns to set must be listed here, or its
+   change would not be stored (test_case_noop_update covers those above). */
+static const char *const settable[] = {"status",       "severity_id", "assignee",
+                                       "acknowledged", "contained",   "resolved"};
+#define SETTABLE_N (sizeof settable / sizeof *settable)
+
+typedef struct {
+    json_t *v[SETTABLE_N]; /* references */
+    size_t notes;
+} settable_t;
+
+static void settable_of(const json_t *c, settable_t *s)
+{
+    for (size_t i = 0; i < SETTABLE_N; i++)
+        s->v[i] = json_incref(json_object_get(c, settable[i]));
+    s->notes = json_array_size(json_object_get(c, "notes"));
+}
+
+static bool settable_same(const settable_t *s, const json_t *c)
+{
+    for (size_t i = 0; i < SETTABLE_N; i++) {
+        const json_t *now = json_object_get(c, settable[i]);
+        if (!(s->v[i] == now || (s->v[i] && now && json_equal(s->v[i], (json_t *)now))))
+            return false;
+    }
+    return s->notes == json_array_size(json_object_get(c, "notes"));
+}
+
+static void settable_release(settable_t *s)
+{
+    for (size_t i = 0; i < SETTABLE_N; i++)
+        json_decref(s->v[i]);
+}
+
+/* c unchanged by an update goes back to the cache for the row it came from. */
+static void case_release_unchanged(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
+                                   json_t **c_p)
+{
+    unsigned char key[8];
+    case_key(case_id, key);
+    casestore_val_t row = {NULL, 0};
+    if (casestore_get(st, txn, CASESTORE_DB_CASES, key, 8, &row, NULL) == 0)
+        cache_keep(case_id, &row, *c_p);
+    json_decref(*c_p);
+    *c_p = NULL;
+}
+
 int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
                               const json_t *list, const char *by, fs_err_t *e)
 {
@@ -216,6 +269,8 @@ int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t ca
                            (unsigned long long)case_id);
     casestore__case_agg_t before;
     casestore__case_agg_of(c, &before);
+    settable_t was;
+    settable_of(c, &was);
     int rc = 0;
     size_t i;
     json_t *fields;
@@ -224,8 +279,11 @@ int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t ca
         if ((rc = apply_fields(c, fields, by, e)) != 0)
             break;
     }
-    if (rc == 0)
+    if (rc == 0 && settable_same(&was, c))
+        case_release_unchanged(st, txn, case_id, &c);
+    else if (rc == 0)
         rc = casestore__case_put_release(st, txn, &c, &before, e);
+    settable_release(&was);
     json_decref(c);
     json_array_foreach(list, i, fields)
     {
