@@ -44,6 +44,13 @@ cat >>"$EVENTS" <<'SEAMS'
 {"class_uid": 2004, "finding_info": {"title": "a", "desc": "DLP"}, "observables": [{"type_id": 4, "value": "x"}]}
 {"class_uid": 2004, "finding_info": {"attacks": [{"technique": {"uid": "T1110.003"}}]}}
 {"finding_info": {"attacks": [{"technique": {"uid": 5}}]}, "message": "brute force"}
+{"message": "PASSWORD SPRAY", "finding_info": {"title": "pa\u00dfword spray"}}
+{"message": "pa\u00dfword spray", "finding_info": {"title": "x"}}
+{"message": "BRUTE\u017fFORCE"}
+{"class_uid": 2004, "finding_info": {"title": "\u017fession hijack"}, "observables": [{"type_id": 4, "value": "x"}]}
+{"class_uid": 2004, "finding_info": {"title": "SE\u00dfION COOKIE"}, "observables": [{"type_id": 4, "value": "x"}]}
+{"class_uid": 2004, "finding_info": {"title": "\u00e9t\u00e9", "desc": "MASS DOWNLOAD"}, "observables": [{"type_id": 5, "value": "x"}]}
+{"class_uid": 2004, "finding_info": {"title": "Mass Deletion \u2014 DLP"}, "observables": [{"type_id": 5, "value": "x"}]}
 SEAMS
 count=$(wc -l <"$EVENTS")
 check "events gathered from the fixtures (more than 500)" [ "$count" -gt 500 ]
