@@ -4,9 +4,13 @@
     SLPF actuator (issue #5). */
 #include "plugin.h"
 
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
     char path[4096];
@@ -39,6 +43,31 @@ static json_t *pairs(void *state)
                      "uri", "contain", "device");
 }
 
+/* Appends TEXT and a newline in one write. A write cut short (a full disk)
+   is taken back, so the file never holds half a line that the next record
+   would run into. The actuator's lane runs one command at a time, so no
+   other writer appends between the size taken and the truncation. */
+static bool append_line(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return false;
+    }
+    size_t len = strlen(text);
+    char *buf = fs_xmalloc(len + 1);
+    memcpy(buf, text, len);
+    buf[len] = '\n';
+    bool ok = write(fd, buf, len + 1) == (ssize_t)(len + 1);
+    if (!ok && ftruncate(fd, st.st_size) != 0)
+        fs_log(FS_LOG_ERROR, "adapter", "record_file_torn", "path=%s", path);
+    free(buf);
+    return close(fd) == 0 && ok;
+}
+
 static json_t *execute(void *state, const json_t *command)
 {
     record_only_t *self = state;
@@ -46,10 +75,7 @@ static json_t *execute(void *state, const json_t *command)
                              "enforced", "no (record-only actuator)");
     char *text = json_dumps(line, JSON_COMPACT);
     json_decref(line);
-    FILE *f = fopen(self->path, "a");
-    int ok = f && text && fprintf(f, "%s\n", text) > 0 && fflush(f) == 0;
-    if (f)
-        fclose(f);
+    bool ok = text && append_line(self->path, text);
     free(text);
     if (!ok)
         return json_pack("{s:i, s:s}", "status", 500, "status_text",

@@ -86,10 +86,15 @@ for spec in a.site:
     path = os.path.join(state, "record-only.jsonl")
     ids = []
     if os.path.exists(path):
-        for line in open(path):
+        for number, line in enumerate(open(path), 1):
             line = line.strip()
-            if line:
+            if not line:
+                continue
+            try:
                 ids.append((json.loads(line).get("command") or {}).get("command_id"))
+            except ValueError as err:
+                # a torn record (half a line left by a failed write) is a finding, not a crash
+                check(False, f"{name}: {path} line {number} is not one JSON record: {err}")
     c = collections.Counter(ids)
     dup = {k: v for k, v in c.items() if v > 1}
     executed_total += len(ids)
