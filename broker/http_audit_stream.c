@@ -36,32 +36,23 @@
 
 typedef struct audit_stream {
     const http_server_t *srv;
-    json_t *auth;       /* the client's credentials, sent with every page (owned) */
-    zsock_t *bridge;    /* the connection's DEALER to the loop (borrowed) */
-    uint64_t cursor;    /* the last seq written: the next page's since */
-    bool first;         /* no entry written yet (no comma before the next) */
-    bool done;          /* the closing text is in the buffer */
-    bool follow;        /* NDJSON, and on past the head */
-    bool caught_up;     /* follow: the last page was empty */
-    zsock_t *events;    /* follow: SUB on the loop's audit head (owned) */
-    uint64_t announced; /* follow: the highest head announced */
-    int64_t last_fetch; /* monotonic ms */
-    bool failed;        /* cut the answer once the buffer is out */
-    char *buf;          /* text not yet handed to libmicrohttpd */
-    size_t len, off, cap;
+    json_t *auth;          /* the client's credentials, sent with every page (owned) */
+    zsock_t *bridge;       /* the connection's DEALER to the loop (borrowed) */
+    uint64_t cursor;       /* the last seq written: the next page's since */
+    bool first;            /* no entry written yet (no comma before the next) */
+    bool done;             /* the closing text is in the buffer */
+    bool follow;           /* NDJSON, and on past the head */
+    bool caught_up;        /* follow: the last page was empty */
+    zsock_t *events;       /* follow: SUB on the loop's audit head (owned) */
+    uint64_t announced;    /* follow: the highest head announced */
+    int64_t last_fetch;    /* monotonic ms */
+    bool failed;           /* cut the answer once the buffer is out */
+    http_outbuf_t pending; /* text not yet handed to libmicrohttpd */
 } audit_stream_t;
 
 static void buf_add(audit_stream_t *s, const char *text, size_t n)
 {
-    if (s->off == s->len)
-        s->off = s->len = 0;
-    if (s->len + n + 1 > s->cap) {
-        s->cap = (s->len + n + 1) * 2;
-        s->buf = fs_xrealloc(s->buf, s->cap);
-    }
-    memcpy(s->buf + s->len, text, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
+    http_outbuf_add(&s->pending, text, n);
 }
 
 /* Writes a page's entries; at an empty page, the end of the document. */
@@ -141,12 +132,9 @@ static ssize_t audit_read(void *cls, uint64_t pos, char *out, size_t max)
     (void)pos;
     audit_stream_t *s = cls;
     for (;;) {
-        if (s->off < s->len) {
-            size_t take = s->len - s->off < max ? s->len - s->off : max;
-            memcpy(out, s->buf + s->off, take);
-            s->off += take;
+        size_t take = http_outbuf_take(&s->pending, out, max);
+        if (take)
             return (ssize_t)take;
-        }
         if (s->done)
             return MHD_CONTENT_READER_END_OF_STREAM;
         if (s->failed || http_server_stopping(s->srv)) {
@@ -167,7 +155,7 @@ static void audit_free(void *cls)
         return;
     json_decref(s->auth);
     zsock_destroy(&s->events);
-    free(s->buf);
+    free(s->pending.buf);
     free(s);
 }
 

@@ -25,31 +25,22 @@
 
 typedef struct stream {
     const http_server_t *srv;
-    json_t *auth;        /* the client's credentials, sent with every fetch (owned) */
-    zsock_t *bridge;     /* DEALER to the loop */
-    zsock_t *events;     /* SUB: the audit head, as decimal text */
-    uint64_t cursor;     /* audit seq examined so far: the next fetch's since */
-    uint64_t announced;  /* highest head announced on events */
-    bool fetch_now;      /* a fetch is due (start, "more", head moved) */
-    bool ended;          /* the credentials were refused: end after the buffer */
-    int64_t last_fetch;  /* monotonic ms */
-    int64_t not_before;  /* monotonic ms: no fetch before it (429 Retry-After) */
-    int64_t quiet_since; /* monotonic ms of the last bytes written */
-    char *buf;           /* SSE text not yet handed to libmicrohttpd */
-    size_t len, off, cap;
+    json_t *auth;          /* the client's credentials, sent with every fetch (owned) */
+    zsock_t *bridge;       /* DEALER to the loop */
+    zsock_t *events;       /* SUB: the audit head, as decimal text */
+    uint64_t cursor;       /* audit seq examined so far: the next fetch's since */
+    uint64_t announced;    /* highest head announced on events */
+    bool fetch_now;        /* a fetch is due (start, "more", head moved) */
+    bool ended;            /* the credentials were refused: end after the buffer */
+    int64_t last_fetch;    /* monotonic ms */
+    int64_t not_before;    /* monotonic ms: no fetch before it (429 Retry-After) */
+    int64_t quiet_since;   /* monotonic ms of the last bytes written */
+    http_outbuf_t pending; /* text not yet handed to libmicrohttpd */
 } stream_t;
 
 static void buf_add(stream_t *s, const char *text, size_t n)
 {
-    if (s->off == s->len)
-        s->off = s->len = 0;
-    if (s->len + n + 1 > s->cap) {
-        s->cap = (s->len + n + 1) * 2;
-        s->buf = fs_xrealloc(s->buf, s->cap);
-    }
-    memcpy(s->buf + s->len, text, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
+    http_outbuf_add(&s->pending, text, n);
 }
 
 static void buf_str(stream_t *s, const char *text)
@@ -135,10 +126,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
     zpoller_t *poller = NULL;
     ssize_t n = 0;
     for (;;) {
-        if (s->off < s->len) {
-            size_t take = s->len - s->off < max ? s->len - s->off : max;
-            memcpy(out, s->buf + s->off, take);
-            s->off += take;
+        size_t take = http_outbuf_take(&s->pending, out, max);
+        if (take) {
             s->quiet_since = fs_mono_ms();
             n = (ssize_t)take;
             break;
@@ -156,7 +145,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
             /* A fetch first: it checks the credentials and catches up on
                anything an announcement did not say. */
             fetch(s);
-            if (s->off == s->len && !s->ended)
+            if (http_outbuf_empty(&s->pending) && !s->ended)
                 buf_str(s, ": keepalive\n\n");
             continue;
         }
@@ -184,7 +173,7 @@ static void stream_free(void *cls)
     zsock_destroy(&s->bridge);
     zsock_destroy(&s->events);
     json_decref(s->auth);
-    free(s->buf);
+    free(s->pending.buf);
     free(s);
 }
 

@@ -228,4 +228,19 @@ json_t *control_events_since(broker_t *b, casestore_txn_t *txn, const json_t *ar
 json_t *control_metrics_prometheus(broker_t *b, casestore_txn_t *txn, const json_t *args,
                                    const caller_t *who, fs_err_t *e);
 
+/* http_outbuf.c: text waiting for libmicrohttpd's content reader (the SSE
+   stream, the streamed audit log): appended at the end, taken from the
+   front; the owner frees `buf`. */
+typedef struct {
+    char *buf;
+    size_t len, off, cap;
+} http_outbuf_t;
+void http_outbuf_add(http_outbuf_t *o, const char *text, size_t n);
+/* Copies at most max waiting bytes to out; 0 when nothing waits. */
+size_t http_outbuf_take(http_outbuf_t *o, char *out, size_t max);
+static inline bool http_outbuf_empty(const http_outbuf_t *o)
+{
+    return o->off == o->len;
+}
+
 #endif
