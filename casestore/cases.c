@@ -79,12 +79,19 @@ static void cache_keep(uint64_t case_id, const casestore_val_t *row, json_t *doc
     json_decref(old_doc);
 }
 
-json_t *casestore_case_view(casestore_t *st, casestore_txn_t *txn, uint64_t case_id)
+/* The stored row of case `case_id`; false when there is none. */
+static bool case_row(casestore_t *st, casestore_txn_t *txn, uint64_t case_id, casestore_val_t *row)
 {
     unsigned char key[8];
     case_key(case_id, key);
-    casestore_val_t row = {NULL, 0};
-    if (casestore_get(st, txn, CASESTORE_DB_CASES, key, 8, &row, NULL) != 0)
+    *row = (casestore_val_t){NULL, 0};
+    return casestore_get(st, txn, CASESTORE_DB_CASES, key, 8, row, NULL) == 0;
+}
+
+json_t *casestore_case_view(casestore_t *st, casestore_txn_t *txn, uint64_t case_id)
+{
+    casestore_val_t row;
+    if (!case_row(st, txn, case_id, &row))
         return NULL;
     bool taken;
     json_t *doc = cache_find(case_id, &row, false, &taken);
@@ -99,10 +106,8 @@ json_t *casestore_case_view(casestore_t *st, casestore_txn_t *txn, uint64_t case
 
 json_t *casestore_case_get(casestore_t *st, casestore_txn_t *txn, uint64_t case_id)
 {
-    unsigned char key[8];
-    case_key(case_id, key);
-    casestore_val_t row = {NULL, 0};
-    if (casestore_get(st, txn, CASESTORE_DB_CASES, key, 8, &row, NULL) != 0)
+    casestore_val_t row;
+    if (!case_row(st, txn, case_id, &row))
         return NULL;
     bool taken;
     json_t *doc = cache_find(case_id, &row, true, &taken);
