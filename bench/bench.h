@@ -6,9 +6,11 @@
 #include "common.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,25 @@ static inline int free_port(void)
     if (fd >= 0)
         close(fd);
     return port;
+}
+
+/* Starts argv[0] with argv, its stdout and stderr appended to log (a
+   daemon under test, a CLI call); the child's pid, -1 if fork failed. */
+static inline pid_t bench_spawn_logged(char *const argv[], const char *log)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
 }
 
 /* Seconds on the monotonic clock, to the nanosecond (round trips are

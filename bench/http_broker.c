@@ -24,18 +24,7 @@
 /* Runs argv with stdout and stderr appended to log; its exit status. */
 static int run_logged(char *const argv[], const char *log)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
+    pid_t pid = bench_spawn_logged(argv, log);
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) < 0)
         return -1;
@@ -149,18 +138,7 @@ int hb_broker_start(hb_broker_t *b, const char *dir)
                     "--http",
                     http,
                     NULL};
-    fflush(NULL);
-    b->pid = fork();
-    if (b->pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
+    b->pid = bench_spawn_logged(argv, log);
     if (b->pid < 0)
         return -1;
     int64_t deadline = fs_mono_ms() + BROKER_READY_TIMEOUT_MS;

@@ -22,26 +22,9 @@
 
 #define CTL_ROUNDS 200
 
-static pid_t spawn(char *const argv[], const char *log)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
 static int run(char *const argv[], const char *log)
 {
-    pid_t pid = spawn(argv, log);
+    pid_t pid = bench_spawn_logged(argv, log);
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) < 0)
         return -1;
@@ -93,7 +76,7 @@ int mttr_control_round_trips(const char *dir, const char *store)
                       "--playbooks",
                       empty,
                       NULL};
-    pid_t pid = spawn(broker, log);
+    pid_t pid = bench_spawn_logged(broker, log);
     if (pid < 0)
         return -1;
     probe_t probes[3] = {

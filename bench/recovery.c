@@ -114,19 +114,7 @@ static pid_t start_broker(const bench_t *B, const char *state)
                     "--playbooks",
                     (char *)B->playbooks,
                     NULL};
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(B->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
+    return bench_spawn_logged(argv, B->log);
 }
 
 static void kill9(pid_t *pid)
