@@ -133,21 +133,28 @@ int casestore__case_put(casestore_t *st, casestore_txn_t *txn, json_t *c,
     return casestore__aggregates_apply(st, txn, before, &after, e);
 }
 
+/* Hands *c_p (the caller's reference) to the cache as the document of the
+   case's current row, read from the transaction's own pages; *c_p becomes
+   NULL, so nobody changes it afterwards. */
+static void cache_keep_current(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
+                               json_t **c_p)
+{
+    casestore_val_t row;
+    if (case_row(st, txn, case_id, &row))
+        cache_keep(case_id, &row, *c_p);
+    json_decref(*c_p);
+    *c_p = NULL;
+}
+
 int casestore__case_put_release(casestore_t *st, casestore_txn_t *txn, json_t **c_p,
                                 const casestore__case_agg_t *before, fs_err_t *e)
 {
-    json_t *c = *c_p;
+    uint64_t case_id = (uint64_t)json_integer_value(json_object_get(*c_p, "id"));
+    int rc = casestore__case_put(st, txn, *c_p, before, e);
+    if (rc == 0) /* the next read of this case finds the document it was dumped from */
+        cache_keep_current(st, txn, case_id, c_p);
+    json_decref(*c_p);
     *c_p = NULL;
-    uint64_t case_id = (uint64_t)json_integer_value(json_object_get(c, "id"));
-    int rc = casestore__case_put(st, txn, c, before, e);
-    unsigned char key[8];
-    case_key(case_id, key);
-    casestore_val_t row = {NULL, 0};
-    /* The row just written, read back from the transaction's own pages:
-       the next read of this case finds the document it was dumped from. */
-    if (rc == 0 && casestore_get(st, txn, CASESTORE_DB_CASES, key, 8, &row, NULL) == 0)
-        cache_keep(case_id, &row, c);
-    json_decref(c);
     return rc;
 }
 
@@ -161,14 +168,28 @@ static bool valid_status(const char *s)
    set back from closed is not resolved any more: its stamp goes, and the
    next close stamps it again, so MTTR counts the final resolution and
    open_cases counts the reopened case (the aggregates follow the document). */
-static void stamp(json_t *c, const char *field)
+static bool stamp(json_t *c, const char *field)
 {
-    if (!json_object_get(c, field))
-        json_object_set_new(c, field, json_integer(fs_now_ms()));
+    if (json_object_get(c, field))
+        return false;
+    json_object_set_new(c, field, json_integer(fs_now_ms()));
+    return true;
 }
 
-/* Applies one object of fields to the case document c. */
-static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_t *e)
+/* Sets c[k] = v; whether that changed c. */
+static bool set_field(json_t *c, const char *k, json_t *v)
+{
+    const json_t *had = json_object_get(c, k);
+    if (had && json_equal((json_t *)had, v))
+        return false;
+    json_object_set(c, k, v);
+    return true;
+}
+
+/* Applies one object of fields to the case document c; *changed becomes
+   true when the document now differs (a `set` step often asks for the
+   status or severity a case already has). */
+static int apply_fields(json_t *c, const json_t *fields, const char *by, bool *changed, fs_err_t *e)
 {
     const char *k;
     json_t *v;
@@ -176,31 +197,33 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
     {
         const char *sv = json_string_value(v);
         if (strcmp(k, "status") == 0 && valid_status(sv)) {
-            json_object_set(c, k, v);
+            *changed |= set_field(c, k, v);
             if (strcmp(sv, "closed") != 0)
-                json_object_del(c, "resolved");
+                *changed |= json_object_del(c, "resolved") == 0;
             if (strcmp(sv, "new") != 0)
-                stamp(c, "acknowledged");
+                *changed |= stamp(c, "acknowledged");
             if (strcmp(sv, "containment") == 0 || strcmp(sv, "eradication") == 0 ||
                 strcmp(sv, "recovery") == 0 || strcmp(sv, "closed") == 0)
-                stamp(c, "contained");
+                *changed |= stamp(c, "contained");
             if (strcmp(sv, "closed") == 0)
-                stamp(c, "resolved");
+                *changed |= stamp(c, "resolved");
         } else if (strcmp(k, "severity_id") == 0 && json_is_integer(v) &&
                    json_integer_value(v) >= 0 && json_integer_value(v) <= 6) {
-            json_object_set(c, k, v);
+            *changed |= set_field(c, k, v);
         } else if (strcmp(k, "assignee") == 0 && (json_is_string(v) || json_is_null(v))) {
-            json_object_set(c, k, v);
+            *changed |= set_field(c, k, v);
             if (sv)
-                stamp(c, "acknowledged");
+                *changed |= stamp(c, "acknowledged");
         } else if (strcmp(k, "note") == 0 && sv && *sv && strlen(sv) <= CASESTORE_NOTE_MAX) {
             json_t *notes = json_object_get(c, "notes");
             if (!notes)
                 json_object_set_new(c, "notes", notes = json_array());
-            if (json_array_size(notes) < 500)
+            if (json_array_size(notes) < 500) {
                 json_array_append_new(notes,
                                       json_pack("{s:I, s:s, s:s}", "time", (json_int_t)fs_now_ms(),
                                                 "by", by, "text", sv));
+                *changed = true;
+            }
         } else {
             return fs_err_setc(e, CASESTORE_E_INVALID,
                                "case field %s: not settable to that value (status is one "
@@ -212,59 +235,6 @@ static int apply_fields(json_t *c, const json_t *fields, const char *by, fs_err_
     return 0;
 }
 
-/* What apply_fields can change: a case whose values of these are the same
-   after the update, and that got no note, is not written again. A playbook's
-   `set` step often asks for the status or severity the case already has,
-   and the write (the whole case serialised, its aggregates) was a second
-   case write per alert (issue 19). So `updated` is the time of the last
-   real change; the update's timeline line and its audit entry are still
-   written. A field apply_fields learns to set must be listed here, or its
-   change would not be stored (test_case_noop_update covers those above). */
-static const char *const settable[] = {"status",       "severity_id", "assignee",
-                                       "acknowledged", "contained",   "resolved"};
-#define SETTABLE_N (sizeof settable / sizeof *settable)
-
-typedef struct {
-    json_t *v[SETTABLE_N]; /* references */
-    size_t notes;
-} settable_t;
-
-static void settable_of(const json_t *c, settable_t *s)
-{
-    for (size_t i = 0; i < SETTABLE_N; i++)
-        s->v[i] = json_incref(json_object_get(c, settable[i]));
-    s->notes = json_array_size(json_object_get(c, "notes"));
-}
-
-static bool settable_same(const settable_t *s, const json_t *c)
-{
-    for (size_t i = 0; i < SETTABLE_N; i++) {
-        const json_t *now = json_object_get(c, settable[i]);
-        if (!(s->v[i] == now || (s->v[i] && now && json_equal(s->v[i], (json_t *)now))))
-            return false;
-    }
-    return s->notes == json_array_size(json_object_get(c, "notes"));
-}
-
-static void settable_release(settable_t *s)
-{
-    for (size_t i = 0; i < SETTABLE_N; i++)
-        json_decref(s->v[i]);
-}
-
-/* c unchanged by an update goes back to the cache for the row it came from. */
-static void case_release_unchanged(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
-                                   json_t **c_p)
-{
-    unsigned char key[8];
-    case_key(case_id, key);
-    casestore_val_t row = {NULL, 0};
-    if (casestore_get(st, txn, CASESTORE_DB_CASES, key, 8, &row, NULL) == 0)
-        cache_keep(case_id, &row, *c_p);
-    json_decref(*c_p);
-    *c_p = NULL;
-}
-
 int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t case_id,
                               const json_t *list, const char *by, fs_err_t *e)
 {
@@ -274,21 +244,23 @@ int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t ca
                            (unsigned long long)case_id);
     casestore__case_agg_t before;
     casestore__case_agg_of(c, &before);
-    settable_t was;
-    settable_of(c, &was);
     int rc = 0;
+    bool changed = false;
     size_t i;
     json_t *fields;
     json_array_foreach(list, i, fields)
     {
-        if ((rc = apply_fields(c, fields, by, e)) != 0)
+        if ((rc = apply_fields(c, fields, by, &changed, e)) != 0)
             break;
     }
-    if (rc == 0 && settable_same(&was, c))
-        case_release_unchanged(st, txn, case_id, &c);
+    /* A case the update left as it was is not written again, so `updated`
+       is the time of the last real change (issue 19: the second write of a
+       case per alert); the update's timeline line and audit entry are still
+       written. */
+    if (rc == 0 && !changed)
+        cache_keep_current(st, txn, case_id, &c);
     else if (rc == 0)
         rc = casestore__case_put_release(st, txn, &c, &before, e);
-    settable_release(&was);
     json_decref(c);
     json_array_foreach(list, i, fields)
     {
