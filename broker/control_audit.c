@@ -32,16 +32,7 @@ json_t *control_audit_export(broker_t *b, casestore_txn_t *txn, const json_t *ar
     if (page >= 16 * 1024 && page < (json_int_t)max_bytes)
         max_bytes = (size_t)page;
     json_t *entries = json_array();
-    uint64_t last =
-        casestore_audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0, max_bytes, entries);
-    if (limit > 0 && json_array_size(entries) > (size_t)limit) {
-        /* The page read more than asked: keep the first `limit`, and say
-           where they end so the next page starts after them. */
-        while (json_array_size(entries) > (size_t)limit)
-            json_array_remove(entries, json_array_size(entries) - 1);
-        json_t *seq = json_object_get(json_array_get(entries, (size_t)limit - 1), "seq");
-        if (json_is_integer(seq))
-            last = (uint64_t)json_integer_value(seq);
-    }
+    uint64_t last = casestore_audit_export(b->store, txn, since > 0 ? (uint64_t)since : 0,
+                                           max_bytes, limit > 0 ? (size_t)limit : 0, entries);
     return json_pack("{s:o, s:I}", "entries", entries, "last", (json_int_t)last);
 }

@@ -469,7 +469,7 @@ json_t *casestore_audit_verify(casestore_t *st, casestore_txn_t *txn, const char
 
 struct export_page {
     json_t *out;
-    size_t bytes, max_bytes;
+    size_t bytes, max_bytes, max_entries;
     uint64_t last;
 };
 
@@ -482,13 +482,14 @@ static int export_one(void *arg, const casestore_val_t *k, const casestore_val_t
         p->last = fs_u64_from_be(k->data);
     }
     p->bytes += v->len;
-    return p->bytes >= p->max_bytes;
+    return p->bytes >= p->max_bytes ||
+           (p->max_entries && json_array_size(p->out) >= p->max_entries);
 }
 
 uint64_t casestore_audit_export(casestore_t *st, casestore_txn_t *txn, uint64_t since,
-                                size_t max_bytes, json_t *out)
+                                size_t max_bytes, size_t max_entries, json_t *out)
 {
-    struct export_page p = {out, 0, max_bytes, since};
+    struct export_page p = {out, 0, max_bytes, max_entries, since};
     if (!casestore_has(st, CASESTORE_DB_AUDIT) || max_bytes == 0)
         return since;
     unsigned char start[8];

@@ -376,9 +376,9 @@ uint64_t casestore_audit_head(casestore_t *st, casestore_txn_t *txn);
 json_t *casestore_audit_verify(casestore_t *st, casestore_txn_t *txn, const char *broker_pub,
                                const json_t *witnesses);
 /* Appends to out (array, borrowed) the entries with seq > since, stopping
-   after about max_bytes of JSON. Returns the last seq appended (since when
-   none). */
+   after about max_bytes of JSON or max_entries entries (0: no count limit).
+   Returns the last seq appended (since when none). */
 uint64_t casestore_audit_export(casestore_t *st, casestore_txn_t *txn, uint64_t since,
-                                size_t max_bytes, json_t *out);
+                                size_t max_bytes, size_t max_entries, json_t *out);
 
 #endif

@@ -145,10 +145,16 @@ int main(void)
     /* export pages */
     CHECK_INT(casestore_begin(st, false, &txn, &e), 0);
     json_t *page = json_array();
-    uint64_t upto = casestore_audit_export(st, txn, 10, 2000, page);
+    uint64_t upto = casestore_audit_export(st, txn, 10, 2000, 0, page);
     CHECK(json_array_size(page) >= 1 &&
           json_integer_value(json_object_get(json_array_get(page, 0), "seq")) == 11);
     CHECK(upto == 10 + json_array_size(page));
+    json_decref(page);
+    /* a count limit stops the page there, and says where it ended */
+    page = json_array();
+    upto = casestore_audit_export(st, txn, 10, 512 * 1024, 3, page);
+    CHECK_INT(json_array_size(page), 3);
+    CHECK(upto == 13);
     json_decref(page);
     casestore_abort(&txn);
 
