@@ -117,13 +117,7 @@ static bool wait_for_head(audit_stream_t *s)
     zpoller_t *poller = zpoller_new(s->events, NULL);
     zpoller_wait(poller, AUDIT_SLICE_MS);
     zpoller_destroy(&poller);
-    while (zsock_events(s->events) & ZMQ_POLLIN) {
-        char *text = zstr_recv(s->events);
-        uint64_t head;
-        if (text && fs_parse_u64(text, &head) == 0 && head > s->announced)
-            s->announced = head;
-        zstr_free(&text);
-    }
+    http_heads_drain(s->events, &s->announced);
     return s->announced > s->cursor || fs_mono_ms() - s->last_fetch >= AUDIT_RECHECK_MS;
 }
 

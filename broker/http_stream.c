@@ -104,15 +104,14 @@ static void fetch(stream_t *s)
     json_decref(reply);
 }
 
-/* Reads every announcement waiting; returns whether any came. */
-static bool drain_announcements(stream_t *s)
+bool http_heads_drain(zsock_t *events, uint64_t *announced)
 {
     bool any = false;
-    while (zsock_events(s->events) & ZMQ_POLLIN) {
-        char *text = zstr_recv(s->events);
+    while (zsock_events(events) & ZMQ_POLLIN) {
+        char *text = zstr_recv(events);
         uint64_t head;
-        if (text && fs_parse_u64(text, &head) == 0 && head > s->announced)
-            s->announced = head;
+        if (text && fs_parse_u64(text, &head) == 0 && head > *announced)
+            *announced = head;
         zstr_free(&text);
         any = true;
     }
@@ -158,7 +157,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
         else if (STREAM_KEEPALIVE_MS - (now - s->quiet_since) < wait)
             wait = STREAM_KEEPALIVE_MS - (now - s->quiet_since);
         zpoller_wait(poller, wait > 0 ? (int)wait : 0);
-        if (drain_announcements(s) && s->announced > s->cursor)
+        if (http_heads_drain(s->events, &s->announced) && s->announced > s->cursor)
             s->fetch_now = true;
     }
     zpoller_destroy(&poller);

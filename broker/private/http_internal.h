@@ -228,6 +228,11 @@ json_t *control_events_since(broker_t *b, casestore_txn_t *txn, const json_t *ar
 json_t *control_metrics_prometheus(broker_t *b, casestore_txn_t *txn, const json_t *args,
                                    const caller_t *who, fs_err_t *e);
 
+/* http_stream.c: reads every audit-head announcement waiting on events (a
+   SUB on the loop's head, decimal text), raising *announced to the highest;
+   whether any came. The SSE stream and the followed audit log use it. */
+bool http_heads_drain(zsock_t *events, uint64_t *announced);
+
 /* http_outbuf.c: text waiting for libmicrohttpd's content reader (the SSE
    stream, the streamed audit log): appended at the end, taken from the
    front; the owner frees `buf`. */
