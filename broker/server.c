@@ -359,9 +359,9 @@ int broker_run(broker_t *b)
     while (!zsys_interrupted) {
         /* Timers are LMDB rows: whatever was armed before a restart fires now. */
         /* A standby acts on nothing until promoted (fencing.c). */
-        if (fencing_standby(b))
+        if (fencing_standby(b)) {
             timers_behind = false; /* a broker that stood down fires nothing */
-        if (!fencing_standby(b) && fs_mono_ms() >= next_timer_check) {
+        } else if (fs_mono_ms() >= next_timer_check) {
             int64_t at = timers_next(b), took = 0;
             timers_behind = false;
             if (at >= 0 && at <= fs_now_ms()) {
