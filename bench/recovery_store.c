@@ -139,17 +139,27 @@ static int visit_pending(void *arg, const casestore_val_t *key, const casestore_
     return 0;
 }
 
+/* The broker's store at state_dir opened read-only, a read transaction
+   begun; -1 with the reason on stderr. */
+static int read_store(const char *state_dir, casestore_t **st, casestore_txn_t **txn)
+{
+    fs_err_t e = {0};
+    *txn = NULL;
+    *st = casestore_open_readonly(state_dir, &e);
+    if (*st && casestore_begin(*st, false, txn, &e) == 0)
+        return 0;
+    fprintf(stderr, "recovery: cannot read %s: %s\n", state_dir, e.text);
+    casestore_close(st);
+    return -1;
+}
+
 int recovery_view_read(const char *state_dir, int64_t at_ms, recovery_view_t *v)
 {
     memset(v, 0, sizeof *v);
-    fs_err_t e = {0};
-    casestore_t *st = casestore_open_readonly(state_dir, &e);
-    casestore_txn_t *txn = NULL;
-    if (!st || casestore_begin(st, false, &txn, &e) != 0) {
-        fprintf(stderr, "recovery: cannot read %s: %s\n", state_dir, e.text);
-        casestore_close(&st);
+    casestore_t *st;
+    casestore_txn_t *txn;
+    if (read_store(state_dir, &st, &txn) != 0)
         return -1;
-    }
     runs_map_t m = {.v = v, .at_ms = at_ms};
     timers_ctx_t t = {.m = &m, .at_ms = at_ms};
     casestore_foreach(st, txn, CASESTORE_DB_RUNS, false, visit_run, &m);
@@ -174,14 +184,11 @@ void recovery_view_clear(recovery_view_t *v)
 int recovery_runs_completed(const char *state_dir, const uint64_t *run_ids, size_t n,
                             size_t *completed)
 {
-    fs_err_t e = {0};
     *completed = 0;
-    casestore_t *st = casestore_open_readonly(state_dir, &e);
-    casestore_txn_t *txn = NULL;
-    if (!st || casestore_begin(st, false, &txn, &e) != 0) {
-        casestore_close(&st);
+    casestore_t *st;
+    casestore_txn_t *txn;
+    if (read_store(state_dir, &st, &txn) != 0)
         return -1;
-    }
     for (size_t i = 0; i < n; i++) {
         unsigned char key[8];
         fs_u64_to_be(run_ids[i], key);
@@ -250,14 +257,10 @@ static int visit_wait_run(void *arg, const casestore_val_t *key, const casestore
 
 int recovery_wait_lines(const char *state_dir, size_t *once, size_t *never, size_t *twice)
 {
-    fs_err_t e = {0};
-    casestore_t *st = casestore_open_readonly(state_dir, &e);
-    casestore_txn_t *txn = NULL;
-    if (!st || casestore_begin(st, false, &txn, &e) != 0) {
-        fprintf(stderr, "recovery: cannot read %s: %s\n", state_dir, e.text);
-        casestore_close(&st);
+    casestore_t *st;
+    casestore_txn_t *txn;
+    if (read_store(state_dir, &st, &txn) != 0)
         return -1;
-    }
     wait_lines_t w = {0};
     casestore_foreach(st, txn, CASESTORE_DB_TIMELINE, false, visit_line, &w);
     wait_count_t c = {.w = &w};
