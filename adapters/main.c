@@ -1,6 +1,7 @@
 /*  fedsoar-adapter — the site adapter (docs/cli.md). */
 #include "adapter.h"
 #include "data_dir.h"
+#include "jq_regex_cache.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -274,6 +275,7 @@ int main(int argc, char **argv)
     rc = adapter_run(a);
 done:
     adapter_destroy(&a);
+    fs_jq_regex_cache_release();
     json_decref(cfg);
     return rc;
 }

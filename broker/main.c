@@ -2,6 +2,7 @@
 #include "broker.h"
 #include "config_schema.h"
 #include "data_dir.h"
+#include "jq_regex_cache.h"
 #include "playbooks.h"
 #include "route_schema.h"
 #include "routing.h"
@@ -297,6 +298,7 @@ int main(int argc, char **argv)
     }
     int rc = broker_run(b);
     broker_destroy(&b);
+    fs_jq_regex_cache_release();
     json_decref(cfg);
     return rc;
 }

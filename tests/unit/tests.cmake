@@ -39,4 +39,6 @@ fedsoar_unit_test(test_worker_pool fedsoar_adapters)
 target_include_directories(test_worker_pool PRIVATE ${PROJECT_SOURCE_DIR}/adapters/private)
 # The direct jansson <-> jv conversion of common/jq_program.c == the JSON text round trip (issue 19).
 fedsoar_unit_test(test_jq_program fedsoar_common)
+# libjq's regexes compiled once per process (common/jq_regex_cache.c).
+fedsoar_unit_test(test_jq_regex_cache fedsoar_common)
 fedsoar_unit_test(test_case_noop_update fedsoar_casestore)
