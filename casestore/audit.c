@@ -63,22 +63,49 @@ static char *checkpoint_payload(uint64_t seq, const char *hash)
 
 /* An entry's canonical form has its keys sorted: actor, details, [hash,]
    kind, prev, seq, subject, time.  "hash" falls between "details" and
-   "kind", so the entry is serialised once, in two halves: the hashed text is
-   head + tail and the stored row is head + "hash" + tail, byte for byte what
-   serialising the whole entry without and then with "hash" gives (the
-   audit tests and `audit verify` of stores written before check this).
-   The halves hold the caller's subject and details by reference (dumping
-   does not change them): the deep copies and the second serialisation were
-   most of the cost of a `set` step's timeline line (issue 19,
-   bench/README.md). */
-static char *entry_join(const char *head, const char *mid, const char *tail)
+   "kind", so the entry is written once, member by member in that order,
+   without "hash" (the hashed text), and the stored row is that text with
+   `"hash":"…",` put in after "details": byte for byte what
+   fs_json_canonical of the whole entry without and then with "hash" gives
+   (test_audit checks rows against it, and `audit verify` of stores written
+   before checks the chain).  Writing the members directly (fs_json_write,
+   common/json_write.c) instead of packing two objects and serialising them
+   with json_dumps was most of the cost of a `set` step's timeline line
+   (issue 19, bench/README.md). */
+/* v's canonical text, or {} for NULL (no details, no subject). */
+static int write_object_or_empty(fs_text_t *t, const json_t *v)
 {
-    size_t hl = strlen(head) - 1, ml = strlen(mid), tl = strlen(tail + 1);
-    char *out = fs_xmalloc(hl + ml + tl + 1);
-    memcpy(out, head, hl);
-    memcpy(out + hl, mid, ml);
-    memcpy(out + hl + ml, tail + 1, tl + 1);
-    return out;
+    if (v)
+        return fs_json_write(t, v, true);
+    fs_text_append(t, "{}", 2);
+    return 0;
+}
+
+static int entry_text(fs_text_t *t, size_t *split, const char *kind, const char *actor,
+                      const json_t *subject, const json_t *details, uint64_t seq, const char *prev)
+{
+    fs_text_append(t, "{\"actor\":", 9);
+    if (fs_json_write_string(t, actor, strlen(actor)) != 0)
+        return -1;
+    fs_text_append(t, ",\"details\":", 11);
+    if (write_object_or_empty(t, details) != 0)
+        return -1;
+    *split = t->len;
+    fs_text_append(t, ",\"kind\":", 8);
+    if (fs_json_write_string(t, kind, strlen(kind)) != 0)
+        return -1;
+    fs_text_append(t, ",\"prev\":", 8);
+    if (fs_json_write_string(t, prev, strlen(prev)) != 0)
+        return -1;
+    fs_text_append(t, ",\"seq\":", 7);
+    fs_json_write_integer(t, (json_int_t)seq);
+    fs_text_append(t, ",\"subject\":", 11);
+    if (write_object_or_empty(t, subject) != 0)
+        return -1;
+    fs_text_append(t, ",\"time\":", 8);
+    fs_json_write_integer(t, (json_int_t)fs_now_ms());
+    fs_text_append(t, "}", 1);
+    return 0;
 }
 
 static int append_raw(casestore_t *st, casestore_txn_t *txn, const char *kind, const char *actor,
@@ -88,36 +115,27 @@ static int append_raw(casestore_t *st, casestore_txn_t *txn, const char *kind, c
     char prev[65], hash[65];
     head_get(st, txn, &last, prev);
     uint64_t seq = last + 1;
-    json_t *d = details ? json_incref((json_t *)details) : json_object();
-    json_t *subj = subject ? json_incref((json_t *)subject) : json_object();
-    json_t *head_obj = json_pack("{s:s, s:o}", "actor", actor ? actor : "broker", "details", d);
-    json_t *tail_obj = json_pack("{s:s, s:s, s:I, s:o, s:I}", "kind", kind, "prev", prev, "seq",
-                                 (json_int_t)seq, "subject", subj, "time", (json_int_t)fs_now_ms());
-    if (!head_obj || !tail_obj) {
-        json_decref(head_obj);
-        json_decref(tail_obj);
-        return fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot build the %s entry", kind);
-    }
-    char *head = fs_json_canonical(head_obj), *tail = fs_json_canonical(tail_obj);
-    json_decref(head_obj);
-    json_decref(tail_obj);
-    if (!head || !tail) {
-        free(head);
-        free(tail);
+    fs_text_t t = {0};
+    size_t split = 0;
+    if (entry_text(&t, &split, kind, actor ? actor : "broker", subject, details, seq, prev) != 0) {
+        fs_text_release(&t);
         return fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot serialize the %s entry", kind);
     }
-    char *hashed = entry_join(head, ",", tail);
-    fs_sha256_hex(hashed, strlen(hashed), hash);
-    free(hashed);
-    char mid[sizeof ",\"hash\":\"\"," + 64];
-    snprintf(mid, sizeof mid, ",\"hash\":\"%s\",", hash);
-    char *text = entry_join(head, mid, tail);
-    free(head);
-    free(tail);
+    fs_sha256_hex(t.data, t.len, hash);
+    /* the row: text[0, split) + ,"hash":"<64 hex>" + text[split, len) */
+    static const char hash_key[] = ",\"hash\":\"";
+    size_t hk = sizeof hash_key - 1, row_len = t.len + hk + 64 + 1;
+    char *row = fs_xmalloc(row_len);
+    memcpy(row, t.data, split);
+    memcpy(row + split, hash_key, hk);
+    memcpy(row + split + hk, hash, 64);
+    row[split + hk + 64] = '"';
+    memcpy(row + split + hk + 65, t.data + split, t.len - split);
+    fs_text_release(&t);
     unsigned char key[8], row_head[8 + 64];
     fs_u64_to_be(seq, key);
-    int rc = casestore_put(st, txn, CASESTORE_DB_AUDIT, key, 8, text, strlen(text), e);
-    free(text);
+    int rc = casestore_put(st, txn, CASESTORE_DB_AUDIT, key, 8, row, row_len, e);
+    free(row);
     memcpy(row_head, key, 8);
     memcpy(row_head + 8, hash, 64);
     if (rc == 0)

@@ -455,12 +455,14 @@ int casestore_put_json(casestore_t *self, casestore_txn_t *txn, casestore_db_t d
     if (stamped(db) && json_is_object(val) && casestore_has(self, CASESTORE_DB_AUDIT))
         json_object_set_new((json_t *)val, "audit_seq",
                             json_integer((json_int_t)casestore_audit_head(self, txn)));
-    char *text = json_dumps(val, JSON_COMPACT);
-    if (!text) /* jansson's allocator aborts on OOM: only a non-finite real gets here */
+    /* json_dumps(val, JSON_COMPACT)'s bytes, written without its
+       per-container and per-integer costs (common/json_write.c). */
+    fs_text_t text = {0};
+    if (fs_json_write(&text, val, false) != 0) /* a cycle or a string that is not UTF-8 */
         return fs_err_setc(e, CASESTORE_E_INVALID, "store: cannot serialize a %s record",
                            db_names[db]);
-    int rc = casestore_put(self, txn, db, key, klen, text, strlen(text), e);
-    free(text);
+    int rc = casestore_put(self, txn, db, key, klen, text.data, text.len, e);
+    fs_text_release(&text);
     return rc;
 }
 
@@ -484,9 +486,13 @@ int casestore_counter_add(casestore_t *self, casestore_txn_t *txn, const char *n
 
 uint64_t casestore_next_id(casestore_t *self, casestore_txn_t *txn, const char *name, fs_err_t *e)
 {
-    if (casestore_counter_add(self, txn, name, 1, e) != 0)
+    /* One read and one write (it read the counter back after writing it). */
+    unsigned char be[8];
+    uint64_t id = casestore_counter(self, txn, name) + 1;
+    fs_u64_to_be(id, be);
+    if (casestore_put(self, txn, CASESTORE_DB_COUNTERS, name, strlen(name), be, 8, e) != 0)
         return 0;
-    return casestore_counter(self, txn, name);
+    return id;
 }
 
 uint64_t casestore_append_event(casestore_t *self, casestore_txn_t *txn, const void *data,

@@ -32,7 +32,8 @@ static json_t *audit_subject(uint64_t case_id, const json_t *fields)
 {
     static const char *const ids[] = {"run_id", "command_id", "request_id", "approval_id",
                                       "event_id"};
-    json_t *subject = json_pack("{s:I}", "case_id", (json_int_t)case_id);
+    json_t *subject = json_object();
+    json_object_set_new(subject, "case_id", json_integer((json_int_t)case_id));
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
         json_t *v = json_object_get(fields, ids[i]);
         if (v)
@@ -56,7 +57,15 @@ int casestore_timeline_add_as(casestore_t *st, casestore_txn_t *txn, uint64_t ca
     unsigned char key[16];
     fs_u64_to_be(case_id, key);
     fs_u64_to_be(id, key + 8);
-    json_t *entry = json_pack("{s:I, s:s}", "time", (json_int_t)fs_now_ms(), "kind", kind);
+    /* Built member by member: json_pack parses its format on every call,
+       and this runs for every timeline line (each playbook step). */
+    json_t *entry = json_object(), *kind_v = json_string(kind);
+    if (!kind_v) {
+        json_decref(entry);
+        return fs_err_setc(e, CASESTORE_E_INVALID, "timeline: kind is not UTF-8");
+    }
+    json_object_set_new(entry, "time", json_integer((json_int_t)fs_now_ms()));
+    json_object_set_new(entry, "kind", kind_v);
     if (fields)
         json_object_update(entry, fields);
     int rc = casestore_put_json(st, txn, CASESTORE_DB_TIMELINE, key, 16, entry, e);

@@ -153,9 +153,40 @@ long long fs_config_int(const json_t *cfg, const char *dotted, long long dflt);
 /* Parses exactly one JSON value from buf (I-JSON: rejects duplicate keys,
    invalid UTF-8 and NUL bytes). Errors name line/column. Caller owns. */
 json_t *fs_json_parse(const char *buf, size_t len, fs_err_t *e);
-/* Compact, key-sorted serialization (the canonical form used for hashing).
-   Caller owns (free()). */
+/* Compact, key-sorted serialization (the canonical form used for hashing):
+   json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) byte for
+   byte, written by fs_json_write. Caller owns (free()); NULL where jansson
+   gives NULL (a cycle, a string that is not UTF-8, a non-finite real). */
 char *fs_json_canonical(const json_t *v);
+
+/* A growable text buffer (json_write.c). data is owned by the buffer and
+   NUL-terminated after fs_text_append and fs_json_write (the NUL is not
+   counted in len). Start with (fs_text_t){0}; not thread-safe. */
+typedef struct fs_text {
+    char *data;
+    size_t len;
+    size_t cap;
+} fs_text_t;
+/* Makes room for n more bytes and a NUL. Never fails (fs_xrealloc). */
+void fs_text_reserve(fs_text_t *t, size_t n);
+/* Appends n raw bytes. */
+void fs_text_append(fs_text_t *t, const void *bytes, size_t n);
+/* Frees data; the buffer is empty and usable again. Safe with NULL. */
+void fs_text_release(fs_text_t *t);
+/* Appends the compact JSON text of v (borrowed, any type): exactly the bytes
+   json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | (sorted ? JSON_SORT_KEYS : 0))
+   returns, at a fraction of its cost (tests/unit/test_json_write.c and
+   tests/fuzz/fuzz_json_write.c compare them). Returns 0, or -1 with t
+   unchanged where json_dumps returns NULL. */
+int fs_json_write(fs_text_t *t, const json_t *v, bool sorted);
+/* The same text on its own: caller owns (free()), NULL where json_dumps
+   gives NULL. */
+char *fs_json_text(const json_t *v, bool sorted);
+/* The pieces, for a caller that writes a known object member by member:
+   a string (len bytes) as json_dumps writes it (-1, t unchanged, when it is
+   not valid UTF-8), and an integer ("%lld"). */
+int fs_json_write_string(fs_text_t *t, const char *s, size_t len);
+void fs_json_write_integer(fs_text_t *t, json_int_t v);
 
 /* Whether text (len bytes) is exactly fs_json_canonical(v): signed payloads
    have one representation only. */

@@ -16,7 +16,7 @@ json_t *fs_json_parse(const char *buf, size_t len, fs_err_t *e)
 
 char *fs_json_canonical(const json_t *v)
 {
-    return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    return fs_json_text(v, true);
 }
 
 bool fs_json_is_canonical(const json_t *v, const char *text, size_t len)

@@ -9,6 +9,9 @@
 
 #include <stdlib.h>
 
+/* jansson's canonical form, what the chain has always hashed and stored. */
+#define CANONICAL (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+
 static void put_raw(casestore_t *st, uint64_t seq, const char *text)
 {
     casestore_txn_t *txn;
@@ -31,6 +34,24 @@ static char *get_raw(casestore_t *st, uint64_t seq)
                     : NULL;
     casestore_abort(&txn);
     return out;
+}
+
+/* The newest timeline row, as stored (caller frees). */
+static int last_row(void *arg, const casestore_val_t *k, const casestore_val_t *v)
+{
+    (void)k;
+    *(char **)arg = strndup(v->data, v->len);
+    return 1;
+}
+
+static char *last_timeline_row(casestore_t *st)
+{
+    casestore_txn_t *txn;
+    char *row = NULL;
+    casestore_begin(st, false, &txn, NULL);
+    casestore_foreach(st, txn, CASESTORE_DB_TIMELINE, true, last_row, &row);
+    casestore_abort(&txn);
+    return row;
 }
 
 static json_t *verify(casestore_t *st, const char *pub)
@@ -100,10 +121,12 @@ int main(void)
     free(last);
 
     /* The stored row is the whole entry's canonical JSON and "hash" the
-       SHA-256 of it without "hash", byte for byte (audit.c writes both from
-       two serialised halves; stores written before must keep verifying),
-       and the caller's subject and details are left as they were, even with
-       keys that sort like the entry's own inside them. */
+       SHA-256 of it without "hash", byte for byte (audit.c writes the entry
+       member by member with fs_json_write; stores written before must keep
+       verifying), and the caller's subject and details are left as they
+       were, even with keys that sort like the entry's own inside them.
+       "Canonical" here is jansson's own json_dumps, not fs_json_canonical,
+       so the check does not lean on the writer it checks. */
     json_t *odd_subject = json_pack("{s:I, s:s}", "z", (json_int_t)3, "hash", "not the entry's");
     json_t *odd_details = json_pack("{s:s, s:{s:s, s:[i, s]}, s:s}", "kind", "inner", "a", "prev",
                                     "x", "list", 1, "\u00e9\"\\", "zz", "");
@@ -112,25 +135,50 @@ int main(void)
     CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
     CHECK_INT(casestore_audit_append(st, txn, "test.odd", NULL, odd_subject, odd_details, &e), 0);
     CHECK_INT(casestore_audit_append(st, txn, "test.empty", "broker", NULL, NULL, &e), 0);
+    /* A timeline line (seq 2507) with escapes, unicode, big and negative
+       integers, a real and empty containers: its row is in insertion order,
+       byte for byte what json_dumps(JSON_COMPACT) of the entry gives. */
+    json_t *tl = json_loads("{\"operator\":\"b\\u00f6b\",\"text\":\"\\\"\\\\\\n\\u0001 "
+                            "\\u65e5 \\ud83d\\ude00\",\"n\":-9223372036854775808,"
+                            "\"big\":9223372036854775807,\"r\":0.1,\"z\":{},\"a\":[[],{}]}",
+                            0, NULL);
+    CHECK(tl != NULL);
+    CHECK_INT(casestore_timeline_add(st, txn, 9, "note", tl, &e), 0);
     CHECK_INT(casestore_commit(&txn, &e), 0);
+    char *tl_row = last_timeline_row(st);
+    json_t *tl_entry = tl_row ? json_loads(tl_row, 0, NULL) : NULL;
+    char *tl_want = tl_entry ? json_dumps(tl_entry, JSON_COMPACT) : NULL;
+    CHECK(tl_want && strcmp(tl_want, tl_row) == 0);
+    CHECK(tl_row && strncmp(tl_row, "{\"time\":", 8) == 0 &&
+          strstr(tl_row,
+                 ",\"kind\":\"note\",\"operator\":\"b\u00f6b\",\"text\":\"\\\"\\\\\\n\\u0001 "));
+    json_t *tl_details = tl_entry ? json_deep_copy(tl_entry) : NULL;
+    free(tl_want), free(tl_row);
+    json_decref(tl_entry), json_decref(tl);
     CHECK(json_equal(odd_subject, subject_before) && json_equal(odd_details, details_before));
-    const uint64_t rows[] = {1, 1001, 2503, 2504, 2505, 2506};
+    const uint64_t rows[] = {1, 1001, 2503, 2504, 2505, 2506, 2507};
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         char *row = get_raw(st, rows[i]);
         json_t *entry = row ? json_loads(row, 0, NULL) : NULL;
-        char *canon = entry ? fs_json_canonical(entry) : NULL;
+        char *canon = entry ? json_dumps(entry, CANONICAL) : NULL;
         CHECK(canon && strcmp(canon, row) == 0);
         const char *h = json_string_value(json_object_get(entry, "hash"));
         char stored[65] = "", again[65] = "-";
         snprintf(stored, sizeof stored, "%s", h ? h : "");
         json_object_del(entry, "hash");
-        char *unhashed = entry ? fs_json_canonical(entry) : NULL;
+        char *unhashed = entry ? json_dumps(entry, CANONICAL) : NULL;
         if (unhashed)
             fs_sha256_hex(unhashed, strlen(unhashed), again);
         CHECK(h && unhashed && strcmp(stored, again) == 0);
         free(unhashed), free(canon), free(row);
         json_decref(entry);
     }
+    /* ... and the line's audit entry holds it as its details. */
+    char *tl_audit = get_raw(st, 2507);
+    json_t *tl_audit_entry = tl_audit ? json_loads(tl_audit, 0, NULL) : NULL;
+    CHECK(tl_details && json_equal(json_object_get(tl_audit_entry, "details"), tl_details));
+    free(tl_audit);
+    json_decref(tl_audit_entry), json_decref(tl_details);
     char *odd = get_raw(st, 2505);
     CHECK(odd && strstr(odd, "\"actor\":\"broker\",\"details\":{\"a\":{\"list\"") &&
           strstr(odd, "\"kind\":\"test.odd\""));
@@ -139,7 +187,7 @@ int main(void)
     json_decref(subject_before), json_decref(details_before);
     r = verify(st, pub);
     CHECK(json_is_true(json_object_get(r, "ok")));
-    CHECK_INT(json_integer_value(json_object_get(r, "entries")), 2506);
+    CHECK_INT(json_integer_value(json_object_get(r, "entries")), 2507);
     json_decref(r);
 
     /* export pages */

@@ -17,6 +17,8 @@ fedsoar_unit_test(test_audit fedsoar_casestore fedsoar_federation)
 fedsoar_unit_test(test_config_schema fedsoar_common)
 fedsoar_unit_test(test_normalize_stream fedsoar_normalize)
 fedsoar_unit_test(test_json_pick fedsoar_common)
+# fs_json_write against json_dumps, byte for byte (the audit chain hashes its text).
+fedsoar_unit_test(test_json_write fedsoar_common)
 fedsoar_unit_test(test_outbox fedsoar_adapters)
 fedsoar_unit_test(test_correlation fedsoar_casestore)
 fedsoar_unit_test(test_playbook_diff fedsoar_playbooks)
