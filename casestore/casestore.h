@@ -212,6 +212,11 @@ int casestore_trim_front(casestore_t *self, casestore_txn_t *txn, casestore_db_t
    reported email never correlate (casestore/correlate.c). */
 
 #define CASESTORE_CASE_STATUSES "new, analysis, containment, eradication, recovery, closed"
+/* A case lists its newest alerts, counts them all ("alert_count"); every
+   alert is also on its timeline. The case row is rewritten by every alert
+   and read by every playbook round, so a longer list made each alert of a
+   storm cost more than the one before (docs/internals/casestore.md). */
+#define CASESTORE_CASE_ALERTS_LISTED 100
 
 /* Attaches a finding (borrowed) stored as event_id to a new or existing
    case and returns the case id (0 on error); *created says which. */

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CASE_MAX_ALERTS 1000 /* alerts listed per case; more are counted */
 #define CASE_MAX_OBSERVABLES 200
 
 /* Observable types that identify an entity well enough to correlate on. */
@@ -229,9 +228,12 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
     json_t *alert = json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:O?}", "event_id",
                               (json_int_t)event_id, "site", site, "source", source, "title", title,
                               "severity_id", sev, "time", json_object_get(event, "time"));
-    if (json_array_size(json_object_get(c, "alerts")) < CASE_MAX_ALERTS)
-        json_array_append(json_object_get(c, "alerts"), alert);
-    json_decref(alert);
+    json_t *alerts = json_object_get(c, "alerts");
+    /* The oldest make room (they stay on the timeline); a case stored with
+       a longer list (up to 1,000 before) shrinks on its next alert. */
+    while (json_array_size(alerts) >= CASESTORE_CASE_ALERTS_LISTED)
+        json_array_remove(alerts, 0);
+    json_array_append_new(alerts, alert);
     int rc = casestore__case_put_release(st, txn, &c, &before, e);
     /* Index every key to this case, refreshing its time. */
     json_t *k;

@@ -204,6 +204,31 @@ static void a_joined_case_lists_both_sites(void)
     json_decref(c);
 }
 
+/* A storm: the case lists its newest CASESTORE_CASE_ALERTS_LISTED alerts
+   and counts every one; the timeline has them all. */
+static void a_case_lists_its_newest_alerts(void)
+{
+    bool created;
+    int n = CASESTORE_CASE_ALERTS_LISTED + 50;
+    uint64_t first_event = next_event, id = 0;
+    for (int i = 0; i < n; i++)
+        id = attach(finding("alpha", OCSF_OBSERVABLE_HOSTNAME, "storm-host", NULL), HOUR_MS,
+                    &created);
+    json_t *c = casestore_case_get(st, txn, id);
+    json_t *alerts = json_object_get(c, "alerts");
+    CHECK_INT(json_integer_value(json_object_get(c, "alert_count")), n);
+    CHECK_INT(json_array_size(alerts), CASESTORE_CASE_ALERTS_LISTED);
+    CHECK_INT(json_integer_value(json_object_get(json_array_get(alerts, 0), "event_id")),
+              (long long)(first_event + 50));
+    CHECK_INT(json_integer_value(json_object_get(
+                  json_array_get(alerts, CASESTORE_CASE_ALERTS_LISTED - 1), "event_id")),
+              (long long)(first_event + (uint64_t)n - 1));
+    json_t *tl = casestore_timeline(st, txn, id, 1000);
+    CHECK_INT(json_array_size(tl), n);
+    json_decref(tl);
+    json_decref(c);
+}
+
 static const char *status_of(const json_t *c)
 {
     return json_string_value(json_object_get(c, "status"));
@@ -295,6 +320,7 @@ int main(void)
     the_window_runs_from_the_last_sighting();
     a_closed_case_is_not_joined();
     a_joined_case_lists_both_sites();
+    a_case_lists_its_newest_alerts();
     the_case_cache_follows_the_stored_row();
 
     casestore_abort(&txn);
