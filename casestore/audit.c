@@ -11,7 +11,7 @@
 
     Entries are appended in the caller's write transaction: an audit entry
     exists exactly when the change it records does. */
-#include "casestore.h"
+#include "casestore_internal.h"
 #include "keys.h"
 
 #include <stdarg.h>
@@ -115,27 +115,28 @@ static int append_raw(casestore_t *st, casestore_txn_t *txn, const char *kind, c
     char prev[65], hash[65];
     head_get(st, txn, &last, prev);
     uint64_t seq = last + 1;
-    fs_text_t t = {0};
+    fs_text_t *t = casestore__row_text(st);
     size_t split = 0;
-    if (entry_text(&t, &split, kind, actor ? actor : "broker", subject, details, seq, prev) != 0) {
-        fs_text_release(&t);
+    if (entry_text(t, &split, kind, actor ? actor : "broker", subject, details, seq, prev) != 0) {
+        casestore__row_text_done(st);
         return fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot serialize the %s entry", kind);
     }
-    fs_sha256_hex(t.data, t.len, hash);
-    /* the row: text[0, split) + ,"hash":"<64 hex>" + text[split, len) */
+    fs_sha256_hex(t->data, t->len, hash);
+    /* The row is the text with ,"hash":"<64 hex>" put in at split: the
+       tail moves right in place. */
     static const char hash_key[] = ",\"hash\":\"";
-    size_t hk = sizeof hash_key - 1, row_len = t.len + hk + 64 + 1;
-    char *row = fs_xmalloc(row_len);
-    memcpy(row, t.data, split);
-    memcpy(row + split, hash_key, hk);
-    memcpy(row + split + hk, hash, 64);
-    row[split + hk + 64] = '"';
-    memcpy(row + split + hk + 65, t.data + split, t.len - split);
-    fs_text_release(&t);
+    size_t hk = sizeof hash_key - 1, ins = hk + 64 + 1, tail = t->len - split;
+    fs_text_reserve(t, ins);
+    memmove(t->data + split + ins, t->data + split, tail);
+    memcpy(t->data + split, hash_key, hk);
+    memcpy(t->data + split + hk, hash, 64);
+    t->data[split + hk + 64] = '"';
+    t->len += ins;
+    t->data[t->len] = '\0';
     unsigned char key[8], row_head[8 + 64];
     fs_u64_to_be(seq, key);
-    int rc = casestore_put(st, txn, CASESTORE_DB_AUDIT, key, 8, row, row_len, e);
-    free(row);
+    int rc = casestore_put(st, txn, CASESTORE_DB_AUDIT, key, 8, t->data, t->len, e);
+    casestore__row_text_done(st);
     memcpy(row_head, key, 8);
     memcpy(row_head + 8, hash, 64);
     if (rc == 0)

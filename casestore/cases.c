@@ -266,7 +266,15 @@ int casestore_case_update_all(casestore_t *st, casestore_txn_t *txn, uint64_t ca
     {
         if (rc != 0)
             break;
-        json_t *entry = json_pack("{s:O, s:s}", "fields", fields, "by", by);
+        /* {"fields", "by"} without json_pack's format parsing, once per
+           `set` step; no `by` (or one that is not UTF-8) gives no fields,
+           as json_pack's NULL did. */
+        json_t *by_v = by ? json_string(by) : NULL, *entry = NULL;
+        if (by_v) {
+            entry = json_object();
+            json_object_set(entry, "fields", fields);
+            json_object_set_new(entry, "by", by_v);
+        }
         rc = casestore_timeline_add(st, txn, case_id, "updated", entry, e);
         json_decref(entry);
     }

@@ -30,7 +30,28 @@ struct casestore {
     casestore_health_t health; /* what casestore_health reports */
     int64_t next_log_ms;       /* commit_failed lines: at most one per STORE_LOG_EVERY_MS */
     uint64_t unlogged;         /* failures since the last such line */
+    /* The text of the row being written (casestore_put_json, audit.c's
+       entries), kept between writes so that a step's rows cost no
+       allocation: only the thread holding the write transaction uses it
+       (LMDB lets one at a time), and put_json needs that transaction. */
+    fs_text_t row_text;
 };
+
+/* Past this, the row buffer is freed after use: a rare huge run or case
+   does not pin its size. */
+#define ROW_TEXT_KEEP (256u * 1024u)
+
+fs_text_t *casestore__row_text(casestore_t *self)
+{
+    self->row_text.len = 0;
+    return &self->row_text;
+}
+
+void casestore__row_text_done(casestore_t *self)
+{
+    if (self->row_text.cap > ROW_TEXT_KEEP)
+        fs_text_release(&self->row_text);
+}
 
 static void note_failure(casestore_t *self, int rc, const char *text);
 
@@ -149,6 +170,7 @@ void casestore_close(casestore_t **self_p)
         return;
     fs_lmdb_close(&(*self_p)->env);
     free((*self_p)->sign_key);
+    fs_text_release(&(*self_p)->row_text);
     free(*self_p);
     *self_p = NULL;
 }
@@ -457,12 +479,12 @@ int casestore_put_json(casestore_t *self, casestore_txn_t *txn, casestore_db_t d
                             json_integer((json_int_t)casestore_audit_head(self, txn)));
     /* json_dumps(val, JSON_COMPACT)'s bytes, written without its
        per-container and per-integer costs (common/json_write.c). */
-    fs_text_t text = {0};
-    if (fs_json_write(&text, val, false) != 0) /* a cycle or a string that is not UTF-8 */
-        return fs_err_setc(e, CASESTORE_E_INVALID, "store: cannot serialize a %s record",
-                           db_names[db]);
-    int rc = casestore_put(self, txn, db, key, klen, text.data, text.len, e);
-    fs_text_release(&text);
+    fs_text_t *text = casestore__row_text(self);
+    int rc = fs_json_write(text, val, false) != 0 /* a cycle or a string that is not UTF-8 */
+                 ? fs_err_setc(e, CASESTORE_E_INVALID, "store: cannot serialize a %s record",
+                               db_names[db])
+                 : casestore_put(self, txn, db, key, klen, text->data, text->len, e);
+    casestore__row_text_done(self);
     return rc;
 }
 

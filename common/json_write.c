@@ -58,16 +58,23 @@ void fs_text_release(fs_text_t *t)
     *t = (fs_text_t){0};
 }
 
+/* Room for n more bytes and a NUL; the call only when the buffer must grow. */
+static inline void room(fs_text_t *t, size_t n)
+{
+    if (t->cap - t->len <= n)
+        fs_text_reserve(t, n);
+}
+
 static inline void put(fs_text_t *t, const char *s, size_t n)
 {
-    fs_text_reserve(t, n);
+    room(t, n);
     memcpy(t->data + t->len, s, n);
     t->len += n;
 }
 
 static inline void put1(fs_text_t *t, char c)
 {
-    fs_text_reserve(t, 1);
+    room(t, 1);
     t->data[t->len++] = c;
 }
 
@@ -121,7 +128,7 @@ static bool put_string(fs_text_t *t, const char *str, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *s = (const unsigned char *)str;
-    fs_text_reserve(t, len + 2);
+    room(t, len + 2);
     put1(t, '"');
     size_t run = 0, i = 0;
     while (i < len) {

@@ -46,4 +46,11 @@ int casestore__case_put(casestore_t *st, casestore_txn_t *txn, json_t *c,
 int casestore__case_put_release(casestore_t *st, casestore_txn_t *txn, json_t **c_p,
                                 const casestore__case_agg_t *before, fs_err_t *e);
 
+/* The store's buffer for the text of the row being written (store.c),
+   emptied; the caller must hold the write transaction and call
+   casestore__row_text_done when the row is stored. Used by
+   casestore_put_json and audit.c, never both at once. */
+fs_text_t *casestore__row_text(casestore_t *st);
+void casestore__row_text_done(casestore_t *st);
+
 #endif
