@@ -9,6 +9,7 @@
 #include "common.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 static const char *const corpus[] = {
     "{}",
@@ -161,6 +162,33 @@ int main(void)
     json_array_clear(arr); /* break it so both are freed */
     json_decref(arr);
     json_decref(cyc);
+
+    /* The pieces audit.c writes an entry with: a string and an integer,
+       as json_dumps writes them; a string that is not UTF-8 fails and
+       leaves the buffer as it was. */
+    const char *strs[] = {"", "plain", "q\"b\\n\n\x01\x1f", "caf\xc3\xa9 \xf0\x9f\x98\x80"};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+        json_t *js = json_string(strs[i]);
+        char *want = json_dumps(js, JSON_ENCODE_ANY);
+        fs_text_t t = {0};
+        CHECK_INT(fs_json_write_string(&t, strs[i], strlen(strs[i])), 0);
+        CHECK(want && t.data && strcmp(t.data, want) == 0);
+        free(want), fs_text_release(&t), json_decref(js);
+    }
+    const json_int_t ints[] = {0, -1, 7, 1733500000000LL, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        json_t *ji = json_integer(ints[i]);
+        char *want = json_dumps(ji, JSON_ENCODE_ANY);
+        fs_text_t t = {0};
+        fs_json_write_integer(&t, ints[i]);
+        CHECK(want && t.data && strcmp(t.data, want) == 0);
+        free(want), fs_text_release(&t), json_decref(ji);
+    }
+    fs_text_t kept = {0};
+    fs_text_append(&kept, "{\"a\":", 5);
+    CHECK_INT(fs_json_write_string(&kept, "ok\xff", 3), -1);
+    CHECK(kept.len == 5 && strcmp(kept.data, "{\"a\":") == 0);
+    fs_text_release(&kept);
 
     /* Non-finite reals cannot be made; NULL is no value. */
     CHECK(fs_json_text(NULL, true) == NULL);
