@@ -191,7 +191,7 @@ int commands_journal(run_ctx_t *c, const playbook_effect_t *fx)
     return rc;
 }
 
-static int store_response(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
+int broker_store_response(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                           outbound_t *out, fs_err_t *e)
 {
     const char *command_id = json_string_value(json_object_get(body, "command_id"));
@@ -272,9 +272,4 @@ static int store_response(broker_t *b, casestore_txn_t *txn, const char *site, c
     }
     json_decref(rec);
     return rc;
-}
-
-int handle_response(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
-{
-    return broker_store_and_wake(b, s, m, store_response, e);
 }

@@ -53,7 +53,7 @@ int requests_journal(run_ctx_t *c, const playbook_effect_t *fx)
     return rc;
 }
 
-static int store_result(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
+int broker_store_result(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                         outbound_t *out, fs_err_t *e)
 {
     const char *request_id = json_string_value(json_object_get(body, "request_id"));
@@ -100,9 +100,4 @@ static int store_result(broker_t *b, casestore_txn_t *txn, const char *site, con
     }
     json_decref(rec);
     return rc;
-}
-
-int handle_result(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
-{
-    return broker_store_and_wake(b, s, m, store_result, e);
 }

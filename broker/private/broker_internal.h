@@ -161,6 +161,10 @@ void broker_send_heartbeats(broker_t *b);
 typedef int(store_wake_fn)(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                            outbound_t *out, fs_err_t *e);
 int broker_store_and_wake(broker_t *b, session_t *s, fsp_msg_t *m, store_wake_fn *fn, fs_err_t *e);
+/* commands.c: an OpenC2 RESPONSE; requests.c: an analyzer's or responder's
+   RESULT. site.c stores several in one transaction when they wait together. */
+store_wake_fn broker_store_response;
+store_wake_fn broker_store_result;
 /* A stream's high-water mark row (CASESTORE_DB_SEQ "site\0epoch"): writes
    its key into key (SITE_SEQ_KEY_MAX bytes) and returns the key's length;
    site_last_seq reads the last stored sequence number (0: none yet). */
@@ -175,12 +179,8 @@ int handle_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 void broker_audit_site(broker_t *b, const char *site, const char *kind, const char *reason);
 /* ingest.c: EVENTS -> admission, storage, cases and runs, then ACK. */
 int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
-/* commands.c: RESPONSE to a journaled command. */
-int handle_response(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 /* http_metrics.c: one command round trip (seconds) into b->roundtrip. */
 void metrics_observe_roundtrip(broker_t *b, double seconds);
-/* requests.c: RESULT of an enrich/action request. */
-int handle_result(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 
 /* ---- runs (runs.c, effects.c, shadow.c) -------------------------------------
    One advance of a run: the context every effect handler gets, passed

@@ -19,6 +19,8 @@ fedsoar_script_test(normalize_warnings integration integration/normalize_warning
 fedsoar_script_test(shipped_playbooks integration integration/shipped_playbooks.sh 300)
 # The shipped trigger filters that test() one joined string match what their per-string forms matched (issue 19).
 fedsoar_script_test(trigger_filter_agreement integration integration/trigger_filter_agreement.sh 180)
+# Answers waiting together are stored in one transaction; a bad one costs the others nothing (issue 19).
+fedsoar_script_test(answer_groups integration integration/answer_groups.sh 120)
 include(connectors/tests.cmake)
 # Vendor connectors against the stand-in vendor server (tests/standins/).
 fedsoar_script_test(connector_sources connectors connectors/sources.sh 180)

@@ -2,11 +2,12 @@
     and prints the first reply, for black-box wire tests (protocol clauses).
 
     fsp_probe --endpoint EP --keys DIR [--as sites:NAME|operators:NAME|random|none]
-              [--wait MS] FRAME...
+              [--wait MS] [--burst 1] FRAME...
     A FRAME is literal text, or "@FILE" (its bytes), or "#N" (N bytes of 'x').
     A lone "---" ends one message and starts the next, on the same connection.
     Prints "TYPE BODY" for each reply, or "NO REPLY". Exit 0 if the last
-    message got a reply. */
+    message got a reply. With --burst 1 every message is sent at once, then
+    every reply is printed until none comes for --wait ms (exit 0). */
 #include "fsp.h"
 #include "keys.h"
 
@@ -14,10 +15,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Prints the next reply as "TYPE BODY", or "NO REPLY" (-1) after the
+   socket's receive timeout. */
+static int print_reply(zsock_t *sock)
+{
+    fs_err_t e = {0};
+    fsp_msg_t m;
+    int rc = fsp_recv(sock, false, &m, &e);
+    if (rc == 0) {
+        char *body = json_dumps(m.body, JSON_COMPACT);
+        printf("%s %s\n", fsp_type_name(m.type), body ? body : "");
+        free(body);
+    } else {
+        printf("NO REPLY\n");
+    }
+    fsp_msg_clear(&m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *endpoint = NULL, *keys = NULL, *as = "none";
     int wait_ms = 2000, i = 1;
+    bool burst = false;
     for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         if (strcmp(argv[i], "--endpoint") == 0)
             endpoint = argv[i + 1];
@@ -27,6 +47,8 @@ int main(int argc, char **argv)
             as = argv[i + 1];
         else if (strcmp(argv[i], "--wait") == 0)
             wait_ms = (int)strtol(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--burst") == 0)
+            burst = strcmp(argv[i + 1], "1") == 0;
         else
             break;
     }
@@ -90,17 +112,12 @@ int main(int argc, char **argv)
         }
         i++; /* past "---" */
         zmsg_send(&msg, sock);
-        fsp_msg_t m;
-        rc = fsp_recv(sock, false, &m, &e);
-        if (rc == 0) {
-            char *body = json_dumps(m.body, JSON_COMPACT);
-            printf("%s %s\n", fsp_type_name(m.type), body ? body : "");
-            free(body);
-        } else {
-            printf("NO REPLY\n");
-        }
-        fsp_msg_clear(&m);
+        if (!burst)
+            rc = print_reply(sock);
     }
+    if (burst)
+        while (print_reply(sock) == 0)
+            rc = 0;
     zsock_destroy(&sock);
     zcert_destroy(&cert);
     return rc == 0 ? 0 : 1;
