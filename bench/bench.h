@@ -1,5 +1,5 @@
 /*  bench.h — the helpers every benchmark shares: a free port, a clock, sorted
-    samples and their quantiles. */
+    samples and their quantiles, the disk's fdatasync. */
 #ifndef FEDSOAR_BENCH_H
 #define FEDSOAR_BENCH_H
 
@@ -76,6 +76,32 @@ static inline double bench_quantile(const double *sorted, size_t n, double p)
 {
     size_t i = (size_t)((double)n * p);
     return sorted[i < n ? i : n - 1];
+}
+
+/* The disk's own limit: p50/p99 of fdatasync after a 4 KiB append in dir
+   (a command's round trip at the site costs two journal commits, and the
+   broker commits before it sends and after it hears). */
+static inline void bench_raw_fsync(const char *dir, double *p50, double *p99)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/fsync.bin", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    double lat[200] = {0};
+    char block[4096] = {0};
+    size_t n = 0;
+    for (; fd >= 0 && n < 200; n++) {
+        if (write(fd, block, sizeof block) != (ssize_t)sizeof block)
+            break;
+        double t0 = now_s();
+        fdatasync(fd);
+        lat[n] = now_s() - t0;
+    }
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    bench_sort(lat, n);
+    *p50 = n ? bench_quantile(lat, n, 0.5) : 0;
+    *p99 = n ? bench_quantile(lat, n, 0.99) : 0;
 }
 
 #endif

@@ -92,31 +92,6 @@ static double raw_curve(const char *keys, const char *body, size_t n, double *la
     return rate;
 }
 
-/* The disk's own limit: p50/p99 of fdatasync after a 4 KiB append in dir
-   (a command's round trip at the site costs two journal commits). */
-static void raw_fsync(const char *dir, double *p50, double *p99)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/fsync.bin", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    double lat[200] = {0};
-    char block[4096] = {0};
-    size_t n = 0;
-    for (; fd >= 0 && n < 200; n++) {
-        if (write(fd, block, sizeof block) != (ssize_t)sizeof block)
-            break;
-        double t0 = now_s();
-        fdatasync(fd);
-        lat[n] = now_s() - t0;
-    }
-    if (fd >= 0)
-        close(fd);
-    unlink(path);
-    bench_sort(lat, n);
-    *p50 = n ? bench_quantile(lat, n, 0.5) : 0;
-    *p99 = n ? bench_quantile(lat, n, 0.99) : 0;
-}
-
 /* ---- the real adapter ---------------------------------------------------------- */
 
 typedef struct {
@@ -277,7 +252,7 @@ int main(int argc, char **argv)
     bench_sort(raw, n);
     double raw_p50 = bench_quantile(raw, n, 0.5), raw_p99 = bench_quantile(raw, n, 0.99);
     double sync_p50, sync_p99;
-    raw_fsync(dir, &sync_p50, &sync_p99);
+    bench_raw_fsync(dir, &sync_p50, &sync_p99);
 
     site_t s = {0};
     fs_err_t ke = {0};

@@ -323,6 +323,10 @@ int main(int argc, char **argv)
     report("raw ZeroMQ CURVE round trip (DEALER<->ROUTER echo):      ", raw, n);
     if (adapter_rtt(dir, keys, n, full) == 0)
         report("COMMAND -> adapter (journal, record-only) -> RESPONSE:  ", full, n);
+    double fsync_p50, fsync_p99;
+    bench_raw_fsync(dir, &fsync_p50, &fsync_p99);
+    printf("raw fdatasync of a 4 KiB append (same filesystem):       p50 %7.1f us  p99 %7.1f us\n",
+           fsync_p50 * 1e6, fsync_p99 * 1e6);
     free(raw);
     free(full);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
