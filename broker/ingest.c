@@ -112,19 +112,22 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
         }
         stored++;
         json_int_t cls = json_integer_value(json_array_get(classes, seq - first));
-        casestore_activity_note(act, src.found == FS_PICK_STRING ? src.at : NULL, src.len,
-                                zframe_data(f), zframe_size(f), cls);
-        if (!needs_parsing(b, cls))
-            continue;
+        const char *source = src.found == FS_PICK_STRING ? src.at : NULL;
         /* Only findings are parsed on the broker: the hot path stays cheap. */
         fs_err_t pe = {0};
-        json_t *event = fs_json_parse((const char *)zframe_data(f), zframe_size(f), &pe);
-        if (!event) {
+        json_t *event = needs_parsing(b, cls)
+                            ? fs_json_parse((const char *)zframe_data(f), zframe_size(f), &pe)
+                            : NULL;
+        if (event) /* its lag sample read from the parse at hand, not parsed again */
+            casestore_activity_note_event(act, source, src.len, event, cls);
+        else
+            casestore_activity_note(act, source, src.len, zframe_data(f), zframe_size(f), cls);
+        if (!event && pe.text[0])
             fs_log(FS_LOG_WARN, "broker", "finding_unreadable",
                    "site=%s seq=%llu event_id=%llu reason=\"%s\"", s->site, (unsigned long long)seq,
                    (unsigned long long)id, pe.text);
+        if (!event)
             continue;
-        }
         /* What this site's own events say it owns (its devices, its users). */
         route_learn(b->routes, s->site, event, fs_now_ms());
         if (OCSF_CLASS_IS_FINDING(cls))

@@ -28,6 +28,10 @@ void casestore_activity_destroy(casestore_activity_t **self_p);
    sample). */
 void casestore_activity_note(casestore_activity_t *a, const char *source, size_t source_len,
                              const void *data, size_t len, json_int_t class_uid);
+/* The same for an event the caller has parsed (borrowed; the broker parses
+   findings anyway): its "time" is read from it, nothing is parsed again. */
+void casestore_activity_note_event(casestore_activity_t *a, const char *source, size_t source_len,
+                                   const json_t *event, json_int_t class_uid);
 /* A finding the caller has parsed (borrowed): counts the ATT&CK techniques
    of finding_info.attacks[] and attacks[] (technique.uid). */
 void casestore_activity_note_finding(casestore_activity_t *a, const json_t *event);

@@ -139,6 +139,20 @@ int main(void)
     CHECK_INT(at(late, "sources", "replay", "lag_p50_s"), 86401);
     json_decref(late);
 
+    /* An event the broker has parsed (a finding) gives the same sample
+       through casestore_activity_note_event as its bytes would. */
+    a = casestore_activity_new("parsed", NOW);
+    json_t *ev = json_pack("{s:s, s:i, s:I}", "source", "replay", "class_uid", 2004, "time",
+                           (json_int_t)(NOW - 2 * DAY_MS));
+    casestore_activity_note_event(a, "replay", 6, ev, 2004);
+    json_decref(ev);
+    flush(&a);
+    json_t *parsed = read_site("parsed", 1);
+    CHECK_INT(at(parsed, "sources", "replay", "lag_p50_s"), 86401);
+    CHECK_INT(at(parsed, "sources", "replay", "events"), 1);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(parsed, "classes"), "2004")), 1);
+    json_decref(parsed);
+
     json_t *beta = read_site("beta", 7);
     CHECK_INT(json_object_size(json_object_get(beta, "sources")), 1);
     CHECK_INT(at(beta, "sources", "microsoft.mde_alert", "events"), 1);
