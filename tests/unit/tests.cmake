@@ -44,3 +44,5 @@ fedsoar_unit_test(test_jq_program fedsoar_common)
 # libjq's regexes compiled once per process (common/jq_regex_cache.c).
 fedsoar_unit_test(test_jq_regex_cache fedsoar_common)
 fedsoar_unit_test(test_case_noop_update fedsoar_casestore)
+# fs_sha256_hex with SHA-256 fetched once per process (common/hash.c): vectors, lengths, threads.
+fedsoar_unit_test(test_sha256_hash fedsoar_common)
