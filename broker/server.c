@@ -184,7 +184,11 @@ broker_t *broker_new(const broker_config_t *cfg, fs_err_t *e)
         if (keys_signing_paths(cfg->keys_dir, "broker", priv, sizeof priv, b->sign_pub,
                                sizeof b->sign_pub) == 0 &&
             access(priv, R_OK) == 0) {
-            casestore_set_sign_key(b->store, priv);
+            /* Read once and held in memory (again on SIGHUP: reload_keys). */
+            keys_signer_t *signer = keys_signer_load(priv, e);
+            if (!signer)
+                goto fail;
+            casestore_set_signer(b->store, signer);
         } else {
             b->sign_pub[0] = '\0';
             fs_log(FS_LOG_WARN, "broker", "audit_unsigned",
@@ -270,7 +274,7 @@ static void checkpoint_if_due(broker_t *b)
     int64_t interval =
         b->cfg.audit_checkpoint_interval_ms > 0 ? b->cfg.audit_checkpoint_interval_ms : 60000;
     b->next_checkpoint = fs_mono_ms() + interval;
-    if (!casestore_sign_key(b->store))
+    if (!casestore_signer(b->store))
         return;
     casestore_txn_t *txn;
     fs_err_t e = {0};
@@ -298,6 +302,29 @@ static void on_sighup(int sig)
     keys_reload_requested = 1;
 }
 
+/* The audit checkpoint key is held in memory: a replaced broker.sign.pem
+   signs from the next SIGHUP on. A file that cannot be read or is not an
+   Ed25519 key keeps the key in use, and says why. */
+static void reload_sign_key(broker_t *b)
+{
+    const keys_signer_t *old = casestore_signer(b->store);
+    if (!old)
+        return; /* started without one: broker_new warned */
+    fs_err_t e = {0};
+    keys_signer_t *fresh = keys_signer_load(keys_signer_path(old), &e);
+    if (!fresh) {
+        char q[600];
+        fs_log(FS_LOG_ERROR, "broker", "sign_key_reload_failed",
+               "reason=%s msg=\"audit checkpoints stay signed with the key loaded before\"",
+               fs_log_quote(q, sizeof q, e.text));
+        return;
+    }
+    casestore_set_signer(b->store, fresh);
+    char q[600];
+    fs_log(FS_LOG_INFO, "broker", "sign_key_reloaded", "file=%s",
+           fs_log_quote(q, sizeof q, keys_signer_path(fresh)));
+}
+
 /* A new store replaces the old one only when it loads whole: a broken
    trusted/ folder keeps the keys that were trusted, and says why. A key
    removed from trusted/ is refused at its next handshake and, on a
@@ -307,6 +334,7 @@ static void reload_keys(broker_t *b)
 {
     if (b->cfg.insecure)
         return;
+    reload_sign_key(b);
     fs_err_t e = {0};
     keystore_t *fresh = keystore_load(b->cfg.keys_dir, &e);
     if (!fresh) {

@@ -150,7 +150,7 @@ static int append_raw(casestore_t *st, casestore_txn_t *txn, const char *kind, c
 int casestore_audit_checkpoint(casestore_t *st, casestore_txn_t *txn, const char *reason,
                                fs_err_t *e)
 {
-    const char *key = casestore_sign_key(st);
+    const keys_signer_t *key = casestore_signer(st);
     if (!key)
         return 0;
     uint64_t seq;
@@ -158,7 +158,7 @@ int casestore_audit_checkpoint(casestore_t *st, casestore_txn_t *txn, const char
     head_get(st, txn, &seq, hash);
     char *payload = checkpoint_payload(seq, hash);
     fs_err_t se = {0};
-    char *sig = payload ? keys_sign(key, payload, strlen(payload), &se) : NULL;
+    char *sig = payload ? keys_signer_sign(key, payload, strlen(payload), &se) : NULL;
     free(payload);
     if (!sig)
         return fs_err_setc(e, CASESTORE_E_CHAIN, "audit: cannot sign a checkpoint: %s", se.text);

@@ -92,10 +92,13 @@ casestore_t *casestore_open_readonly(const char *dir, fs_err_t *e);
 void casestore_close(casestore_t **self_p);
 /* Whether a table exists (always true for casestore_open). */
 bool casestore_has(const casestore_t *self, casestore_db_t db);
-/* The broker's Ed25519 private key file that signs audit checkpoints
-   (copied; NULL = none: checkpoints are not written). */
-void casestore_set_sign_key(casestore_t *self, const char *path);
-const char *casestore_sign_key(const casestore_t *self);
+/* The broker's Ed25519 key that signs audit checkpoints, loaded once by
+   the caller (federation's keys_signer_load: the file is not read again).
+   The store takes ownership and destroys the key it held before (a key
+   reload); NULL = none: checkpoints are not written. */
+struct keys_signer;
+void casestore_set_signer(casestore_t *self, struct keys_signer *signer);
+const struct keys_signer *casestore_signer(const casestore_t *self);
 /* Sign an audit checkpoint at least every n entries (0: the default,
    CASESTORE_AUDIT_CHECKPOINT_EVERY). */
 void casestore_set_checkpoint_every(casestore_t *self, uint64_t n);

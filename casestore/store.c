@@ -4,6 +4,7 @@
     thread (LMDB caveat: one writer per env).  The only file of the library
     that sees LMDB: everything else goes through casestore.h. */
 #include "casestore_internal.h"
+#include "keys.h"
 #include "lmdb_env.h"
 
 #include <dirent.h>
@@ -22,7 +23,7 @@ static const char *const db_names[CASESTORE_DB_COUNT] = {
 struct casestore {
     fs_lmdb_t *env;
     char instance[13];
-    char *sign_key; /* the broker's Ed25519 private key file, for audit checkpoints */
+    keys_signer_t *signer; /* the broker's Ed25519 key, for audit checkpoints (owned) */
     uint64_t checkpoint_every;
     MDB_txn *write_txn;        /* the open write transaction (commit watches it) */
     bool grow_pending;         /* a write found the map full: grow before the next */
@@ -169,7 +170,7 @@ void casestore_close(casestore_t **self_p)
     if (!self_p || !*self_p)
         return;
     fs_lmdb_close(&(*self_p)->env);
-    free((*self_p)->sign_key);
+    keys_signer_destroy(&(*self_p)->signer);
     fs_text_release(&(*self_p)->row_text);
     free(*self_p);
     *self_p = NULL;
@@ -202,15 +203,15 @@ bool casestore_has(const casestore_t *self, casestore_db_t db)
     return fs_lmdb_has(self->env, db);
 }
 
-void casestore_set_sign_key(casestore_t *self, const char *path)
+void casestore_set_signer(casestore_t *self, keys_signer_t *signer)
 {
-    free(self->sign_key);
-    self->sign_key = path ? fs_xstrdup(path) : NULL;
+    keys_signer_destroy(&self->signer);
+    self->signer = signer;
 }
 
-const char *casestore_sign_key(const casestore_t *self)
+const keys_signer_t *casestore_signer(const casestore_t *self)
 {
-    return self->sign_key;
+    return self->signer;
 }
 
 const char *casestore_instance(const casestore_t *self)

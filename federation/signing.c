@@ -99,23 +99,62 @@ static EVP_PKEY *load_key(const char *path, bool private_part, fs_err_t *e)
     return key;
 }
 
-char *keys_sign(const char *priv_path, const void *msg, size_t len, fs_err_t *e)
+/* A private key held in memory, so that a broker signing a checkpoint
+   every 1000 audit entries does not read and parse its PEM file each time.
+   EVP_PKEY_free clears the Ed25519 private bytes (OpenSSL's ecx key free
+   is OPENSSL_secure_clear_free). */
+struct keys_signer {
+    EVP_PKEY *key;
+    char *path; /* for error messages: the file it was read from */
+};
+
+keys_signer_t *keys_signer_load(const char *priv_path, fs_err_t *e)
 {
     EVP_PKEY *key = load_key(priv_path, true, e);
     if (!key)
         return NULL;
+    keys_signer_t *self = fs_xcalloc(1, sizeof *self);
+    self->key = key;
+    self->path = fs_xstrdup(priv_path);
+    return self;
+}
+
+const char *keys_signer_path(const keys_signer_t *self)
+{
+    return self->path;
+}
+
+void keys_signer_destroy(keys_signer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    EVP_PKEY_free((*self_p)->key);
+    free((*self_p)->path);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+char *keys_signer_sign(const keys_signer_t *self, const void *msg, size_t len, fs_err_t *e)
+{
     unsigned char sig[SIG_BYTES];
     size_t siglen = sizeof sig;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     char *out = NULL;
-    if (ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
-        EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 && siglen == SIG_BYTES &&
-        (out = fs_xmalloc(SIG_B64 + 1)))
+    if (ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, self->key) == 1 &&
+        EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 && siglen == SIG_BYTES) {
+        out = fs_xmalloc(SIG_B64 + 1);
         EVP_EncodeBlock((unsigned char *)out, sig, SIG_BYTES);
-    else
-        fs_err_set(e, "%s: signing failed", priv_path);
+    } else
+        fs_err_set(e, "%s: signing failed", self->path);
     EVP_MD_CTX_free(ctx);
-    EVP_PKEY_free(key);
+    return out;
+}
+
+char *keys_sign(const char *priv_path, const void *msg, size_t len, fs_err_t *e)
+{
+    keys_signer_t *signer = keys_signer_load(priv_path, e);
+    char *out = signer ? keys_signer_sign(signer, msg, len, e) : NULL;
+    keys_signer_destroy(&signer);
     return out;
 }
 

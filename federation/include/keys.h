@@ -48,9 +48,23 @@ int keys_signing_paths(const char *dir, const char *who, char *priv, size_t priv
                        size_t pub_size);
 /* Generates a keypair into the two files (refuses to overwrite). */
 int keys_make_signing_key(const char *priv_path, const char *pub_path, fs_err_t *e);
-/* Signs msg with the private key file. Returns the base64 signature
+/* Signs msg with the private key file (read and parsed at each call: for
+   one-off signers such as fedsoarctl). Returns the base64 signature
    (caller owns, free()), or NULL with e set. */
 char *keys_sign(const char *priv_path, const void *msg, size_t len, fs_err_t *e);
+
+/* A private signing key read once and held in memory (the broker's
+   checkpoint key). The file is not read again: a process that must follow
+   a replaced file loads a new signer (the broker does on SIGHUP).
+   keys_signer_load: caller owns the result (keys_signer_destroy, which
+   clears the key bytes), NULL with e naming the file. keys_signer_sign:
+   as keys_sign, from memory; safe from several threads at once. */
+typedef struct keys_signer keys_signer_t;
+keys_signer_t *keys_signer_load(const char *priv_path, fs_err_t *e);
+char *keys_signer_sign(const keys_signer_t *self, const void *msg, size_t len, fs_err_t *e);
+/* The file the key was read from (borrowed, lives as long as self). */
+const char *keys_signer_path(const keys_signer_t *self);
+void keys_signer_destroy(keys_signer_t **self_p);
 /* 0 when sig_b64 is a valid signature of msg by the public key file; -1
    with e saying why (missing key = unknown or revoked, bad encoding, bad
    signature). */

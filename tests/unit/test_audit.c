@@ -82,7 +82,10 @@ int main(void)
     CHECK_INT(keys_make_signing_key(priv, pub, &e), 0);
     casestore_t *st = casestore_open(state, 64, &e);
     CHECK(st != NULL);
-    casestore_set_sign_key(st, priv);
+    if (!st)
+        return check_summary();
+    casestore_set_signer(st, keys_signer_load(priv, &e));
+    CHECK(casestore_signer(st) != NULL);
 
     casestore_txn_t *txn;
     /* An aborted change leaves no entry. */

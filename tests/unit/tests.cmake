@@ -46,3 +46,5 @@ fedsoar_unit_test(test_jq_regex_cache fedsoar_common)
 fedsoar_unit_test(test_case_noop_update fedsoar_casestore)
 # fs_sha256_hex with SHA-256 fetched once per process (common/hash.c): vectors, lengths, threads.
 fedsoar_unit_test(test_sha256_hash fedsoar_common)
+# The broker's checkpoint key held in memory and reloaded (keys_signer_*, casestore_set_signer).
+fedsoar_unit_test(test_audit_signer fedsoar_casestore fedsoar_federation)
