@@ -40,3 +40,4 @@ fedsoar_script_test(connector_context connectors connectors/context.sh 180)
 fedsoar_script_test(bpmn_export integration integration/bpmn_export.sh 120)
 # Issue 19.1: per-actuator rate limit (config, query features, pacing).
 fedsoar_script_test(site_limits integration integration/site_limits.sh 120)
+fedsoar_script_test(audit_sign_reload integration integration/audit_sign_reload.sh 120)
