@@ -1,7 +1,8 @@
-/*  jq_program.c — one jq program over jansson values (jq_program.h). */
+/*  jq_program.c — one jq program over jansson values (jq_program.h); a
+    group's combined compile is jq_group.c. */
 #include "jq_program.h"
+#include "jq_program_private.h"
 
-#include <jq.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,15 +11,9 @@
 
 #define FS_JQ_DRAIN_MAX 1000 /* outputs after the first that fs_jq_first reads and drops */
 
-struct fs_jq {
-    jq_state *jq;
-    char error[256]; /* the last message libjq reported through its callback */
-    bool text_path;  /* values cross as JSON text (fs_jq_use_text_path) */
-};
-
 static void on_error(void *data, jv msg)
 {
-    fs_jq_t *self = data;
+    struct fs_jq_state *self = data;
     if (jv_get_kind(msg) == JV_KIND_STRING)
         snprintf(self->error, sizeof self->error, "%s", jv_string_value(msg));
     else
@@ -75,7 +70,7 @@ static jv no_more_inputs(jq_state *jq, void *data)
     return jv_invalid_with_msg(jv_string("No more inputs"));
 }
 
-fs_jq_t *fs_jq_compile(const char *program, fs_err_t *e)
+struct fs_jq_state *fs_jq_state_compile(const char *program, fs_err_t *e)
 {
     long open_at = unterminated_string(program);
     if (open_at >= 0) {
@@ -83,17 +78,43 @@ fs_jq_t *fs_jq_compile(const char *program, fs_err_t *e)
                     "jq program does not compile: the string at byte %ld never closes", open_at);
         return NULL;
     }
-    fs_jq_t *self = fs_xcalloc(1, sizeof *self);
-    if (!(self->jq = jq_init()))
+    struct fs_jq_state *st = fs_xcalloc(1, sizeof *st);
+    st->refs = 1;
+    if (!(st->jq = jq_init()))
         fs_oom(sizeof(jq_state *)); /* jq_init fails only when malloc does */
-    jq_set_error_cb(self->jq, on_error, self);
-    jq_set_input_cb(self->jq, no_more_inputs, NULL);
-    if (!jq_compile(self->jq, program)) {
+    jq_set_error_cb(st->jq, on_error, st);
+    jq_set_input_cb(st->jq, no_more_inputs, NULL);
+    /* libjq 1.6 asserts (aborts the process) on `import`/`include` when no
+       library path is set; an empty one makes them a compile error. */
+    jq_set_attr(st->jq, jv_string("JQ_LIBRARY_PATH"), jv_array());
+    if (!jq_compile(st->jq, program)) {
         fs_err_setc(e, FS_E_INVALID, "jq program does not compile: %s",
-                    self->error[0] ? self->error : "syntax error");
-        fs_jq_destroy(&self);
+                    st->error[0] ? st->error : "syntax error");
+        fs_jq_state_release(&st);
         return NULL;
     }
+    return st;
+}
+
+void fs_jq_state_release(struct fs_jq_state **st_p)
+{
+    if (!st_p || !*st_p)
+        return;
+    if (--(*st_p)->refs == 0) {
+        jq_teardown(&(*st_p)->jq);
+        free(*st_p);
+    }
+    *st_p = NULL;
+}
+
+fs_jq_t *fs_jq_compile(const char *program, fs_err_t *e)
+{
+    struct fs_jq_state *st = fs_jq_state_compile(program, e);
+    if (!st)
+        return NULL;
+    fs_jq_t *self = fs_xcalloc(1, sizeof *self);
+    self->state = st;
+    self->member = -1;
     return self;
 }
 
@@ -101,9 +122,33 @@ void fs_jq_destroy(fs_jq_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    jq_teardown(&(*self_p)->jq);
+    if ((*self_p)->group)
+        fs_jq_group_forget((*self_p)->group, *self_p);
+    fs_jq_state_release(&(*self_p)->state);
     free(*self_p);
     *self_p = NULL;
+}
+
+bool fs_jq_in_group(const fs_jq_t *self)
+{
+    return self->state && self->member >= 0;
+}
+
+/* 0, or -1 with e set when self has no program yet (a member of a group
+   not compiled, or whose own compile failed). */
+static int compiled(const fs_jq_t *self, fs_err_t *e)
+{
+    return self->state ? 0 : fs_err_setc(e, FS_E_INVALID, "jq: program not compiled");
+}
+
+/* The program's input (consumed) as the state's program takes it: a
+   member of a combined program takes [its number, input] (jq_group.c);
+   jv_array holds the input by reference, no copy. */
+static jv selected(const fs_jq_t *self, jv in)
+{
+    if (self->member < 0)
+        return in;
+    return jv_array_append(jv_array_append(jv_array_sized(2), jv_number(self->member)), in);
 }
 
 /* Values cross between jansson and jv directly, node by node, and give
@@ -275,10 +320,12 @@ static int jv_from_text(const json_t *input, jv *out, fs_err_t *e)
 static int start(fs_jq_t *self, const json_t *input, fs_err_t *e)
 {
     jv in;
+    if (compiled(self, e) != 0)
+        return -1;
     if ((self->text_path || !jv_from_json(input, 0, &in)) && jv_from_text(input, &in, e) != 0)
         return -1;
-    self->error[0] = '\0';
-    jq_start(self->jq, in, 0);
+    self->state->error[0] = '\0';
+    jq_start(self->state->jq, selected(self, in), 0);
     return 0;
 }
 
@@ -422,7 +469,7 @@ json_t *fs_jq_first(fs_jq_t *self, const json_t *input, fs_err_t *e)
 {
     if (start(self, input, e) != 0)
         return NULL;
-    jv out = jq_next(self->jq);
+    jv out = jq_next(self->state->jq);
     if (!jv_is_valid(out)) {
         if (!failed(out, "error", e))
             fs_err_set(e, "jq: no output");
@@ -433,7 +480,7 @@ json_t *fs_jq_first(fs_jq_t *self, const json_t *input, fs_err_t *e)
         fs_err_set(e, "jq: output not representable");
     /* drain the other outputs so the state is ready for the next input */
     for (int guard = 0; guard < FS_JQ_DRAIN_MAX; guard++) {
-        jv more = jq_next(self->jq);
+        jv more = jq_next(self->state->jq);
         bool valid = jv_is_valid(more);
         jv_free(more);
         if (!valid)
@@ -445,11 +492,11 @@ json_t *fs_jq_first(fs_jq_t *self, const json_t *input, fs_err_t *e)
 /* Every output of the program on in (consumed), as fs_jq_all. */
 static json_t *all_outputs(fs_jq_t *self, jv in, fs_err_t *e)
 {
-    self->error[0] = '\0';
-    jq_start(self->jq, in, 0);
+    self->state->error[0] = '\0';
+    jq_start(self->state->jq, selected(self, in), 0);
     json_t *out = json_array();
     jv r;
-    while (jv_is_valid(r = jq_next(self->jq))) {
+    while (jv_is_valid(r = jq_next(self->state->jq))) {
         json_t *v = to_json(self, r);
         if (v)
             json_array_append_new(out, v);
@@ -473,6 +520,8 @@ static jv all_input(const fs_jq_t *self, const json_t *input)
 
 json_t *fs_jq_all(fs_jq_t *self, const json_t *input, fs_err_t *e)
 {
+    if (compiled(self, e) != 0)
+        return NULL;
     return all_outputs(self, all_input(self, input), e);
 }
 
@@ -501,7 +550,7 @@ void fs_jq_input_destroy(fs_jq_input_t **in_p)
 
 json_t *fs_jq_all_input(fs_jq_t *self, fs_jq_input_t *in, fs_err_t *e)
 {
-    if (self->text_path)
+    if (self->text_path || compiled(self, e) != 0)
         return fs_jq_all(self, in->json, e);
     if (!in->converted) {
         in->value = all_input(self, in->json);

@@ -13,7 +13,9 @@
 
     Ownership: fs_jq_compile returns a program the caller owns (destroy it
     with fs_jq_destroy); inputs are borrowed; results belong to the caller.
-    A program holds a jq state: not thread-safe, one program per thread. */
+    A program holds a jq state: not thread-safe, one program per thread.
+    The members of a group (fs_jq_group_new) share one jq state: they must
+    not run concurrently either (run them on one thread, or under one lock). */
 #ifndef FEDSOAR_JQ_PROGRAM_H
 #define FEDSOAR_JQ_PROGRAM_H
 
@@ -26,6 +28,47 @@ typedef struct fs_jq fs_jq_t;
 fs_jq_t *fs_jq_compile(const char *program, fs_err_t *e);
 /* Idempotent; sets *self_p to NULL. */
 void fs_jq_destroy(fs_jq_t **self_p);
+
+/* ---- groups: several programs compiled as one libjq program -------------
+   libjq 1.6 re-reads its whole builtin library in every jq_compile (~15 ms
+   here, whatever the program); a group pays it once for all its members
+   (a playbook's filter and expressions, a mapping file's "jq" rules).
+   Each member becomes a function of one combined program that selects it
+   by its number (docs/internals/common.md "jq"). A member behaves exactly
+   as if compiled alone: a program that could read differently inside the
+   combined text (brackets unbalanced outside strings and comments,
+   $__loc__, import/include/module, names starting _fs_jq_, only defs, no
+   code), and every member when the combined text does not compile, is
+   compiled alone, as fs_jq_compile does.
+
+   Ownership: the caller owns the group (fs_jq_group_destroy) and, apart
+   from it, every member fs_jq_group_add returns (fs_jq_destroy); the shared
+   jq state lives until its last member is destroyed, so members and group
+   may be destroyed in any order. */
+typedef struct fs_jq_group fs_jq_group_t;
+
+fs_jq_group_t *fs_jq_group_new(void);
+/* Idempotent; sets *group_p to NULL. Members stay valid (or, when not yet
+   compiled, stay uncompiled: running them fails "jq: program not
+   compiled"). */
+void fs_jq_group_destroy(fs_jq_group_t **group_p);
+/* A new member for program (copied); `where` (copied; may be NULL) names it
+   in fs_jq_group_compile's error. The member runs only after
+   fs_jq_group_compile; until then fs_jq_first/all/test fail ("jq: program
+   not compiled"). Caller owns the member. */
+fs_jq_t *fs_jq_group_add(fs_jq_group_t *group, const char *program, const char *where);
+/* Compiles every member added since the last call. 0, or -1 with e =
+   "WHERE: jq program does not compile: JQ'S MESSAGE" (fs_jq_compile's text
+   after the first failing member's where, in the order added; code
+   FS_E_INVALID); the members that compile still run, the failing ones stay
+   uncompiled. */
+int fs_jq_group_compile(fs_jq_group_t *group, fs_err_t *e);
+/* The where of the member whose failure the last fs_jq_group_compile
+   reported (owned by the group), or NULL. */
+const char *fs_jq_group_failed_where(const fs_jq_group_t *group);
+/* true when self runs inside a group's combined program (not compiled
+   alone): for tests and measurements. */
+bool fs_jq_in_group(const fs_jq_t *self);
 
 /* The first output for input (caller owns), the others drained (at most
    1000). NULL with e set when the program fails ("jq: MESSAGE"), gives no

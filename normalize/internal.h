@@ -326,6 +326,7 @@ typedef struct nz_load {
     mapping_t *m;
     char field[256]; /* JSON path of the value being checked */
     fs_err_t err;
+    fs_jq_group_t *jq_group; /* the file's "jq" rules, compiled together at the end */
 } load_t;
 /* snprintf for messages and JSON paths: truncation is acceptable there. */
 void nz_load_fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));

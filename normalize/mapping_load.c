@@ -1,7 +1,7 @@
 /*  mapping_load.c — reads one mapping file, validates every key, and
-    compiles it into a mapping_t (paths split, maps lower-cased, jq compiled,
-    the consumption trie built); conditions are mapping_cond.c.  Errors read "FILE:LINE: FIELD:
-   problem". */
+    compiles it into a mapping_t (paths split, maps lower-cased, the file's
+    jq rules compiled as one group, the consumption trie built); conditions
+    are mapping_cond.c.  Errors read "FILE:LINE: FIELD: problem". */
 #include "internal.h"
 
 #include <ctype.h>
@@ -221,8 +221,7 @@ static int rule_compile(load_t *L, nz_rule_t *r, json_t *j, const char *where, i
         nz_load_fmt(w, sizeof w, "%s.jq", where);
         if (!json_is_string(x))
             return nz_load_fail(L, w, "expected a jq program string");
-        if (!(r->jq = fs_jq_compile(json_string_value(x), &e)))
-            return nz_load_fail(L, w, "%s", e.text);
+        r->jq = fs_jq_group_add(L->jq_group, json_string_value(x), w); /* top_compile compiles */
     }
     if ((x = json_object_get(j, "rules"))) {
         nz_load_fmt(w, sizeof w, "%s.rules", where);
@@ -662,6 +661,7 @@ mapping_t *nz_mapping_load_text(const char *name, const char *text, size_t len, 
         return NULL;
     }
     load_t L = {0};
+    L.jq_group = fs_jq_group_new();
     L.m = fs_xcalloc(1, sizeof *L.m);
     L.m->file = fs_xstrdup(name);
     /* the file name (without directory and .json) must equal the source id */
@@ -672,15 +672,27 @@ mapping_t *nz_mapping_load_text(const char *name, const char *text, size_t len, 
     bool check_base = bl > 5 && strcmp(base + bl - 5, ".json") == 0;
     if (check_base)
         base[bl - 5] = '\0';
-    if (top_compile(&L, doc, check_base ? base : NULL) != 0) {
+    int rc = top_compile(&L, doc, check_base ? base : NULL);
+    /* Every "jq" rule in one libjq compile (jq_program.h "groups"). Also
+       after another error: a rule read before it that does not compile is
+       the first error, as when each was compiled where it was read; the
+       error names the rule's JSON path. */
+    fs_err_t jq_e;
+    if (fs_jq_group_compile(L.jq_group, &jq_e) != 0) {
+        const char *w = fs_jq_group_failed_where(L.jq_group);
+        rc = nz_load_fail(&L, w, "%s", jq_e.text + strlen(w) + 2);
+    }
+    if (rc != 0) {
         nz_linemap_t *lm = nz_linemap_build(text, len);
         int line = nz_linemap_line(lm, L.field);
         nz_linemap_destroy(&lm);
         fs_err_set(e, "%s:%d: %s: %s", name, line, *L.field ? L.field : "(top)", L.err.text);
+        fs_jq_group_destroy(&L.jq_group);
         nz_mapping_free(L.m);
         json_decref(doc);
         return NULL;
     }
+    fs_jq_group_destroy(&L.jq_group);
     json_decref(doc);
     return L.m;
 }

@@ -25,7 +25,8 @@ struct playbook {
 
 typedef struct {
     playbook_t *pb;
-    json_t *ids; /* step ids seen: unique across all nesting */
+    json_t *ids;          /* step ids seen: unique across all nesting */
+    fs_jq_group_t *group; /* every jq program of the playbook, compiled once at the end */
     fs_err_t *e;
 } parse_ctx_t;
 
@@ -91,7 +92,7 @@ static int need_duration(const json_t *s, const char *key, bool required, const 
 
 static int compile_template(parse_ctx_t *c, const json_t *tmpl, const char *where)
 {
-    return template_compile(tmpl, &c->pb->exprs, where, c->e);
+    return template_compile(tmpl, &c->pb->exprs, c->group, where, c->e);
 }
 
 /* A bare jq program (not a {{ }} template). */
@@ -103,9 +104,9 @@ static int compile_program(parse_ctx_t *c, const json_t *s, const char *key, boo
         return required ? fs_err_set(c->e, "%s.%s: required jq program", where, key) : 0;
     if (!json_is_string(v))
         return fs_err_set(c->e, "%s.%s: must be a jq program (string)", where, key);
-    fs_err_t inner = {0};
-    if (template_add_program(&c->pb->exprs, json_string_value(v), &inner) != 0)
-        return fs_err_set(c->e, "%s.%s: %s", where, key, inner.text);
+    char at[600];
+    snprintf(at, sizeof at, "%s.%s", where, key);
+    template_add_program(&c->pb->exprs, c->group, json_string_value(v), at);
     return 0;
 }
 
@@ -390,7 +391,7 @@ static json_t *string_array(const json_t *v, const char *where, fs_err_t *e, int
     return json_incref((json_t *)v);
 }
 
-static int parse_trigger(playbook_t *pb, const json_t *t, fs_err_t *e)
+static int parse_trigger(playbook_t *pb, fs_jq_group_t *group, const json_t *t, fs_err_t *e)
 {
     static const char *const keys[] = {"class_uid", "sources", "sites", "filter", NULL};
     if (!json_is_object(t))
@@ -420,11 +421,9 @@ static int parse_trigger(playbook_t *pb, const json_t *t, fs_err_t *e)
         return -1;
     const json_t *filter = json_object_get(t, "filter");
     if (filter) {
-        fs_err_t inner = {0};
         if (!json_is_string(filter))
             return fs_err_set(e, "$.trigger.filter: must be a jq program (string)");
-        if (!(pb->filter = fs_jq_compile(json_string_value(filter), &inner)))
-            return fs_err_set(e, "$.trigger.filter: %s", inner.text);
+        pb->filter = fs_jq_group_add(group, json_string_value(filter), "$.trigger.filter");
     }
     return 0;
 }
@@ -434,7 +433,7 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
     static const char *const keys[] = {"name", "title", "description", "trigger", "steps", NULL};
     fs_err_t inner = {0};
     playbook_t *pb = fs_xcalloc(1, sizeof *pb);
-    parse_ctx_t c = {pb, json_object(), &inner};
+    parse_ctx_t c = {pb, json_object(), fs_jq_group_new(), &inner};
     const char *name = json_string_value(json_object_get(doc, "name"));
     int rc = -1;
     size_t size = json_is_object(doc) ? json_dumpb(doc, NULL, 0, JSON_COMPACT) : 0;
@@ -450,7 +449,7 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
         fs_err_set(&inner, "$.name: required, 1-64 of [a-z0-9_-]");
     else if (!json_object_get(doc, "trigger"))
         fs_err_set(&inner, "$.trigger: required");
-    else if (parse_trigger(pb, json_object_get(doc, "trigger"), &inner) != 0)
+    else if (parse_trigger(pb, c.group, json_object_get(doc, "trigger"), &inner) != 0)
         ;
     else {
         snprintf(pb->name, sizeof pb->name, "%s", name);
@@ -458,6 +457,16 @@ playbook_t *playbook_parse(const json_t *doc, const char *origin, fs_err_t *e)
         if (rc == 0)
             rc = check_critical(json_object_get(doc, "steps"), false, "$.steps", &inner);
     }
+    /* Every jq program at once: libjq pays its start-up once (jq_program.h
+       "groups"). Also after another error: a program added before it (the
+       document order) that does not compile is the first error, as when
+       each was compiled where it was read. */
+    fs_err_t jq_e = {0};
+    if (fs_jq_group_compile(c.group, &jq_e) != 0) {
+        inner = jq_e;
+        rc = -1;
+    }
+    fs_jq_group_destroy(&c.group);
     json_decref(c.ids);
     if (rc == 0) {
         pb->doc = json_deep_copy(doc);

@@ -1,7 +1,8 @@
 /*  template.c — JSON templates whose strings may hold jq expressions:
       "{{ .event.site }}"          the whole string becomes the jq value
       "blocked {{ .item }} at {{ .event.site }}"   interpolated as text
-    Expressions are compiled once, when the playbook is loaded. */
+    Expressions are compiled once, when the playbook is loaded, as members
+    of the playbook's jq group (one libjq compile for all of them). */
 #include "template.h"
 
 #include <stdlib.h>
@@ -46,7 +47,8 @@ static int each_expr(const char *s, int (*fn)(void *arg, const char *expr), void
 
 struct compile_ctx {
     template_exprs_t **list;
-    fs_err_t *e;
+    fs_jq_group_t *group;
+    const char *where;
 };
 
 static int compile_one(void *arg, const char *text)
@@ -54,9 +56,7 @@ static int compile_one(void *arg, const char *text)
     struct compile_ctx *c = arg;
     if (find(*c->list, text))
         return 0;
-    fs_jq_t *expr = fs_jq_compile(text, c->e);
-    if (!expr)
-        return -1;
+    fs_jq_t *expr = fs_jq_group_add(c->group, text, c->where);
     template_exprs_t *node = fs_xcalloc(1, sizeof *node);
     node->text = fs_xstrdup(text);
     node->expr = expr;
@@ -65,16 +65,13 @@ static int compile_one(void *arg, const char *text)
     return 0;
 }
 
-int template_compile(const json_t *tmpl, template_exprs_t **list, const char *path, fs_err_t *e)
+int template_compile(const json_t *tmpl, template_exprs_t **list, fs_jq_group_t *group,
+                     const char *path, fs_err_t *e)
 {
     if (json_is_string(tmpl)) {
-        fs_err_t inner = {0};
-        struct compile_ctx c = {list, &inner};
-        int rc = each_expr(json_string_value(tmpl), compile_one, &c);
-        if (rc == -2)
+        struct compile_ctx c = {list, group, path};
+        if (each_expr(json_string_value(tmpl), compile_one, &c) != 0)
             return fs_err_set(e, "%s: \"{{\" without \"}}\"", path);
-        if (rc != 0)
-            return fs_err_set(e, "%s: %s", path, inner.text);
         return 0;
     }
     char sub[512];
@@ -84,7 +81,7 @@ int template_compile(const json_t *tmpl, template_exprs_t **list, const char *pa
         json_object_foreach((json_t *)tmpl, k, v)
         {
             snprintf(sub, sizeof sub, "%s.%s", path, k);
-            if (template_compile(v, list, sub, e) != 0)
+            if (template_compile(v, list, group, sub, e) != 0)
                 return -1;
         }
     } else if (json_is_array(tmpl)) {
@@ -93,7 +90,7 @@ int template_compile(const json_t *tmpl, template_exprs_t **list, const char *pa
         json_array_foreach(tmpl, i, v)
         {
             snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-            if (template_compile(v, list, sub, e) != 0)
+            if (template_compile(v, list, group, sub, e) != 0)
                 return -1;
         }
     }
@@ -254,10 +251,11 @@ json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t
     return out;
 }
 
-int template_add_program(template_exprs_t **list, const char *program, fs_err_t *e)
+void template_add_program(template_exprs_t **list, fs_jq_group_t *group, const char *program,
+                          const char *where)
 {
-    struct compile_ctx c = {list, e};
-    return compile_one(&c, program);
+    struct compile_ctx c = {list, group, where};
+    compile_one(&c, program);
 }
 
 json_t *template_eval_program(template_exprs_t *list, const char *program, const json_t *ctx,

@@ -7,14 +7,20 @@
 
 typedef struct template_exprs template_exprs_t;
 
-/* Compiles every {{ expr }} in tmpl (borrowed) into *list. `path` names tmpl
-   in errors ("$.steps[1].command"). */
-int template_compile(const json_t *tmpl, template_exprs_t **list, const char *path, fs_err_t *e);
+/* Adds every {{ expr }} in tmpl (borrowed) to *list, each expression a
+   member of group (jq_program.h) that runs once fs_jq_group_compile has
+   compiled it; `path` names tmpl in errors ("$.steps[1].command"), the
+   group's compile error included. -1 with e set for "{{" without "}}". */
+int template_compile(const json_t *tmpl, template_exprs_t **list, fs_jq_group_t *group,
+                     const char *path, fs_err_t *e);
 /* Renders tmpl against ctx. Caller owns the result; NULL with e set. */
 json_t *template_render(const json_t *tmpl, template_exprs_t *list, const json_t *ctx, fs_err_t *e);
+/* Destroys the list and its expressions (the group may be gone already). */
 void template_exprs_destroy(template_exprs_t **list);
-/* Compiles a bare jq program into *list (once per distinct text). */
-int template_add_program(template_exprs_t **list, const char *program, fs_err_t *e);
+/* Adds a bare jq program to *list (once per distinct text) as a member of
+   group; `where` names it in the group's compile error. */
+void template_add_program(template_exprs_t **list, fs_jq_group_t *group, const char *program,
+                          const char *where);
 /* Runs a program compiled into list: an array of all outputs (caller owns),
    or NULL with e set. */
 json_t *template_eval_program(template_exprs_t *list, const char *program, const json_t *ctx,

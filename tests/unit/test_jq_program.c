@@ -4,7 +4,10 @@
     parsers' limits, key order), for programs that build awkward outputs, and
     for every jq program of the shipped playbooks (playbooks/library/NAME.json)
     over run contexts built from the OCSF fixtures; and a pinned value
-    (fs_jq_pin_new: converted once, shared) gives those same outcomes. */
+    (fs_jq_pin_new: converted once, shared) gives those same outcomes; and
+    every one of those programs, compiled as a member of a group
+    (fs_jq_group_new) between two neighbours, gives what it gives compiled
+    alone: outputs and error texts, compile errors naming the member. */
 #include "check.h"
 #include "common.h"
 #include "jq_program.h"
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 
 static int compared;
+static int grouped, grouped_alone; /* members run in a combined program, or compiled alone */
 
 /* The outputs as JSON text (reals keep their sign and every digit) or the
    error message: what the caller of fs_jq_all sees. */
@@ -121,18 +125,48 @@ static void same_each(const char *program, const json_t *const *inputs, size_t n
         return;
     }
     fs_jq_use_text_path(text, true);
+    /* the program as the middle member of a group, its neighbours run too */
+    fs_jq_group_t *g = fs_jq_group_new();
+    fs_jq_t *before = fs_jq_group_add(g, ".a? # a neighbour", "$.before");
+    fs_jq_t *member = fs_jq_group_add(g, program, "$.member");
+    fs_jq_t *after = fs_jq_group_add(g, "[.[]?] | length", "$.after");
+    fs_jq_t *neighbour = fs_jq_compile(".a? # a neighbour", &e); /* before, alone */
+    CHECK(fs_jq_group_compile(g, &e) == 0);
+    fs_jq_group_destroy(&g);
+    if (fs_jq_in_group(member))
+        grouped++;
+    else
+        grouped_alone++;
     for (size_t i = 0; i < n; i++) {
         char *a = outcome(direct, inputs[i]), *b = outcome(text, inputs[i]);
         if (strcmp(a, b) != 0)
             fprintf(stderr, "program %s: direct %.300s\n  text %.300s\n", program, a, b);
         CHECK_STR(a, b);
+        char *m = outcome(member, inputs[i]);
+        if (strcmp(a, m) != 0)
+            fprintf(stderr, "program %s: alone %.300s\n  grouped %.300s\n", program, a, m);
+        CHECK_STR(m, a);
+        free(m);
+        m = first_outcome(member, inputs[i]);
+        char *f = first_outcome(direct, inputs[i]);
+        CHECK_STR(m, f);
+        free(m);
+        free(f);
         /* one input converted once, used twice (a template's expressions) */
         fs_jq_input_t *in = fs_jq_input_new(inputs[i]);
         for (int round = 0; round < 2; round++) {
             char *c = input_outcome(direct, in);
             CHECK_STR(c, b);
             free(c);
+            c = input_outcome(member, in);
+            CHECK_STR(c, b);
+            free(c);
         }
+        /* the neighbour before still gives its own outcome */
+        char *nb = first_outcome(before, inputs[i]), *na = first_outcome(neighbour, inputs[i]);
+        CHECK_STR(nb, na);
+        free(nb);
+        free(na);
         fs_jq_input_destroy(&in);
         pinned_same(direct, text, inputs[i], b);
         free(a);
@@ -144,8 +178,12 @@ static void same_each(const char *program, const json_t *const *inputs, size_t n
         free(b);
         compared++;
     }
+    fs_jq_destroy(&after); /* not in the order they were made */
     fs_jq_destroy(&direct);
+    fs_jq_destroy(&member);
     fs_jq_destroy(&text);
+    fs_jq_destroy(&before);
+    fs_jq_destroy(&neighbour);
 }
 
 static void same(const char *program, const json_t *input)
@@ -293,6 +331,43 @@ static void test_outputs(void)
         "env | type",
         "$__loc__",
         "input_line_number?",
+        /* what a combined program could change (jq_group.c) */
+        "path(..)",
+        "[paths]",
+        "[paths(type == \"number\")]",
+        "path(.b[0])",
+        "getpath([\"b\", 1])",
+        "[limit(2; .[])]",
+        "limit(0; 1, 2)",
+        "label $out | 1, break $out, 2",
+        "def f: . + 1; [.a | f]",
+        "def f(g): g | g; [f(.b[0]?)]",
+        "reduce .b[] as $x (0; . + 1)",
+        "[foreach (1, 2, 3) as $x (0; . + $x)]",
+        "$ENV | type",
+        "input",
+        "[inputs]",
+        "first(inputs)?",
+        "try input catch .",
+        "input_filename",
+        "1, halt_error, 2",
+        "\"bye\" | halt_error(1)",
+        "try error(\"x\") catch .",
+        "error(null)",
+        "error",
+        ".a.b",
+        ".b.c = 1",
+        "del(.a) | keys",
+        "to_entries",
+        ". as [$x] | $x",
+        ". as {a: $x} | $x",
+        "\"\\(.a) and \\(\"(\" + \")\")\"",
+        ".a # a trailing comment",
+        ". # )",
+        "tojson | fromjson",
+        "[.[] | numbers]",
+        "[splits(\"a\")?]",
+        "(.a, .b) |= 7",
     };
     json_t *in = json_pack("{s:i,s:[i,s]}", "a", 1, "b", 2, "c");
     for (size_t p = 0; p < sizeof programs / sizeof *programs; p++)
@@ -414,11 +489,143 @@ static void test_library(void)
     free(fix);
 }
 
+/* fs_jq_group_compile's error: the first failing member's where, then
+   exactly fs_jq_compile's text; the other members still run. */
+static void test_group_errors(void)
+{
+    const char *bad[] = {
+        "1 +",
+        "1); def x: (2", /* escapes a naive wrapper: it would compile there */
+        "(1)) , ((2",    /* the same, never below zero only by luck */
+        "_fs_jq_0",      /* another member's function */
+        "$_fs_jq_sel",   /* the dispatcher's variable */
+        "nosuchfunction",
+        "\"open",
+        "]",
+        "import \"x\" as x; .",
+        "def f: 1;",
+        "",
+        "# only a comment",
+        ". #\r) , (1",
+        "{a: (1]}",
+    };
+    json_t *in = json_pack("{s:i,s:i}", "a", 1, "b", 2);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        fs_err_t alone_e = {0}, e = {0};
+        fs_jq_t *alone = fs_jq_compile(bad[i], &alone_e);
+        fs_jq_group_t *g = fs_jq_group_new();
+        fs_jq_t *a = fs_jq_group_add(g, ".a", "$.rules[0].jq");
+        fs_jq_t *x = fs_jq_group_add(g, bad[i], "$.rules[1].jq");
+        fs_jq_t *b = fs_jq_group_add(g, ".b # last", "$.rules[2].jq");
+        int rc = fs_jq_group_compile(g, &e);
+        if (alone) {
+            /* compiles alone (only defs, empty, a comment): the same in a group */
+            CHECK(rc == 0);
+            char *want = outcome(alone, in), *got = outcome(x, in);
+            CHECK_STR(got, want);
+            free(want);
+            free(got);
+        } else {
+            char *want = fs_xasprintf("$.rules[1].jq: %s", alone_e.text);
+            CHECK(rc == -1);
+            CHECK_STR(e.text, want);
+            CHECK(e.code == alone_e.code);
+            CHECK(fs_jq_group_failed_where(g) &&
+                  !strcmp(fs_jq_group_failed_where(g), "$.rules[1].jq"));
+            free(want);
+            fs_err_t re = {0};
+            CHECK(fs_jq_first(x, in, &re) == NULL);
+            CHECK_STR(re.text, "jq: program not compiled");
+            CHECK(!fs_jq_in_group(x));
+        }
+        json_t *va = fs_jq_first(a, in, &e), *vb = fs_jq_first(b, in, &e);
+        CHECK(json_integer_value(va) == 1 && json_integer_value(vb) == 2);
+        json_decref(va);
+        json_decref(vb);
+        fs_jq_group_destroy(&g);
+        fs_jq_destroy(&x);
+        fs_jq_destroy(&a);
+        fs_jq_destroy(&b);
+        fs_jq_destroy(&alone);
+    }
+    /* two failing members: the first added is named */
+    fs_err_t e = {0};
+    fs_jq_group_t *g = fs_jq_group_new();
+    fs_jq_t *m[4] = {fs_jq_group_add(g, ".", "one"), fs_jq_group_add(g, "(", "two"),
+                     fs_jq_group_add(g, ")", "three"), fs_jq_group_add(g, ".a", NULL)};
+    CHECK(fs_jq_group_compile(g, &e) == -1);
+    CHECK(!strncmp(e.text, "two: jq program does not compile: ", 34));
+    CHECK_STR(fs_jq_group_failed_where(g), "two");
+    json_t *v = fs_jq_first(m[3], in, &e);
+    CHECK(json_integer_value(v) == 1);
+    json_decref(v);
+    /* a later compile takes only the members added since */
+    fs_jq_t *late = fs_jq_group_add(g, ".b", "late");
+    CHECK(fs_jq_group_compile(g, &e) == 0);
+    CHECK(fs_jq_group_failed_where(g) == NULL);
+    v = fs_jq_first(late, in, &e);
+    CHECK(json_integer_value(v) == 2);
+    json_decref(v);
+    fs_jq_destroy(&late);
+    for (int i = 0; i < 4; i++)
+        fs_jq_destroy(&m[i]);
+    fs_jq_group_destroy(&g);
+    fs_jq_group_destroy(&g); /* idempotent */
+    CHECK(g == NULL);
+    json_decref(in);
+}
+
+/* Members and group destroyed in every order; a member destroyed before
+   the compile; a group destroyed before it (its members never run). */
+static void test_group_lifetimes(void)
+{
+    json_t *in = json_pack("{s:i}", "a", 5);
+    for (int order = 0; order < 4; order++) {
+        fs_err_t e = {0};
+        fs_jq_group_t *g = fs_jq_group_new();
+        fs_jq_t *m[3];
+        for (int i = 0; i < 3; i++)
+            m[i] = fs_jq_group_add(g, i == 1 ? ".a + 1" : ".a", "m");
+        if (order == 3)
+            fs_jq_destroy(&m[0]); /* gone before the compile */
+        CHECK(fs_jq_group_compile(g, &e) == 0);
+        CHECK(fs_jq_in_group(m[1]) && fs_jq_in_group(m[2]));
+        if (order == 0)
+            fs_jq_group_destroy(&g);
+        for (int i = 0; i < 3; i++) {
+            int k = order == 1 ? 2 - i : i;
+            if (!m[k])
+                continue;
+            json_t *v = fs_jq_first(m[k], in, &e);
+            CHECK(json_integer_value(v) == (k == 1 ? 6 : 5));
+            json_decref(v);
+            fs_jq_destroy(&m[k]);
+        }
+        fs_jq_group_destroy(&g);
+    }
+    fs_err_t e = {0};
+    fs_jq_group_t *g = fs_jq_group_new();
+    fs_jq_t *never = fs_jq_group_add(g, ".", "x");
+    fs_jq_group_destroy(&g);
+    CHECK(fs_jq_all(never, in, &e) == NULL);
+    CHECK_STR(e.text, "jq: program not compiled");
+    CHECK(!fs_jq_test(never, in, &e));
+    fs_jq_input_t *ji = fs_jq_input_new(in);
+    CHECK(fs_jq_all_input(never, ji, &e) == NULL);
+    fs_jq_input_destroy(&ji);
+    fs_jq_destroy(&never);
+    json_decref(in);
+}
+
 int main(void)
 {
+    test_group_errors();
+    test_group_lifetimes();
     test_values();
     test_outputs();
     test_library();
-    fprintf(stderr, "%d program/input pairs compared\n", compared);
+    fprintf(stderr, "%d program/input pairs compared; %d programs ran in a group, %d alone\n",
+            compared, grouped, grouped_alone);
+    CHECK(grouped > 100);
     return check_summary();
 }
