@@ -23,7 +23,7 @@ void fs_sha256_hex(const void *data, size_t len, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
     pthread_once(&sha256_once, sha256_fetch);
-    unsigned char md[32];
+    unsigned char md[32] = {0}; /* all zeros if the digest failed */
     unsigned int mdlen = 0;
     EVP_Digest(data, len, md, &mdlen, sha256 ? sha256 : EVP_sha256(), NULL);
     for (unsigned i = 0; i < 32; i++) {
