@@ -58,7 +58,7 @@ char *keys_sign(const char *priv_path, const void *msg, size_t len, fs_err_t *e)
    a replaced file loads a new signer (the broker does on SIGHUP).
    keys_signer_load: caller owns the result (keys_signer_destroy, which
    clears the key bytes), NULL with e naming the file. keys_signer_sign:
-   as keys_sign, from memory; safe from several threads at once. */
+   as keys_sign, from memory (the broker signs on its loop thread only). */
 typedef struct keys_signer keys_signer_t;
 keys_signer_t *keys_signer_load(const char *priv_path, fs_err_t *e);
 char *keys_signer_sign(const keys_signer_t *self, const void *msg, size_t len, fs_err_t *e);
