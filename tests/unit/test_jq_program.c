@@ -147,11 +147,6 @@ static void same_each(const char *program, const json_t *const *inputs, size_t n
             fprintf(stderr, "program %s: alone %.300s\n  grouped %.300s\n", program, a, m);
         CHECK_STR(m, a);
         free(m);
-        m = first_outcome(member, inputs[i]);
-        char *f = first_outcome(direct, inputs[i]);
-        CHECK_STR(m, f);
-        free(m);
-        free(f);
         /* one input converted once, used twice (a template's expressions) */
         fs_jq_input_t *in = fs_jq_input_new(inputs[i]);
         for (int round = 0; round < 2; round++) {
@@ -162,11 +157,12 @@ static void same_each(const char *program, const json_t *const *inputs, size_t n
             CHECK_STR(c, b);
             free(c);
         }
-        /* the neighbour before still gives its own outcome */
-        char *nb = first_outcome(before, inputs[i]), *na = first_outcome(neighbour, inputs[i]);
-        CHECK_STR(nb, na);
-        free(nb);
-        free(na);
+        if (i == 0) { /* the neighbour before still gives its own outcome */
+            char *nb = first_outcome(before, inputs[i]), *na = first_outcome(neighbour, inputs[i]);
+            CHECK_STR(nb, na);
+            free(nb);
+            free(na);
+        }
         fs_jq_input_destroy(&in);
         pinned_same(direct, text, inputs[i], b);
         free(a);
@@ -174,6 +170,9 @@ static void same_each(const char *program, const json_t *const *inputs, size_t n
         a = first_outcome(direct, inputs[i]);
         b = first_outcome(text, inputs[i]);
         CHECK_STR(a, b);
+        free(b);
+        b = first_outcome(member, inputs[i]);
+        CHECK_STR(b, a);
         free(a);
         free(b);
         compared++;
