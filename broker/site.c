@@ -31,24 +31,6 @@ static int framing_code(const fs_err_t *e)
     return code > FS_ERR_BASE_FSP && code < FSP_E_LAST_ ? code : FSP_E_MALFORMED;
 }
 
-int broker_store_and_wake(broker_t *b, session_t *s, fsp_msg_t *m, store_wake_fn *fn, fs_err_t *e)
-{
-    casestore_txn_t *txn;
-    if (casestore_begin(b->store, true, &txn, e) != 0)
-        return -1;
-    outbound_t out;
-    outbound_init(&out);
-    int rc = fn(b, txn, s->site, m->body, &out, e);
-    if (rc == 0)
-        rc = casestore_commit(&txn, e);
-    else
-        casestore_abort(&txn);
-    if (rc == 0)
-        delivery_flush(b, &out);
-    outbound_clear(&out);
-    return rc;
-}
-
 /* A message type's handler, or for an answer the function that stores it
    inside a transaction (store_wake_fn). */
 static const struct {
@@ -190,22 +172,21 @@ typedef struct {
     store_wake_fn *store;
 } answer_t;
 
-/* Stores a group of answers in one transaction; after the commit, sends
-   what their runs asked for next. Returns 0, or -1 when one failed and
-   nothing of the group was kept. */
-static int store_group(broker_t *b, answer_t *group, size_t n)
+/* Stores n answers in one transaction (each stores its answer and wakes
+   its run); after the commit, sends what their runs asked for next.
+   Returns 0, or -1 with e set when one failed and nothing was kept. */
+static int store_group(broker_t *b, answer_t *group, size_t n, fs_err_t *e)
 {
-    fs_err_t e = {0};
     casestore_txn_t *txn = NULL;
-    if (casestore_begin(b->store, true, &txn, &e) != 0)
+    if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
     outbound_t out;
     outbound_init(&out);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = group[i].store(b, txn, group[i].s->site, group[i].m.body, &out, &e);
+        rc = group[i].store(b, txn, group[i].s->site, group[i].m.body, &out, e);
     if (rc == 0)
-        rc = casestore_commit(&txn, &e);
+        rc = casestore_commit(&txn, e);
     else
         casestore_abort(&txn);
     if (rc == 0)
@@ -232,14 +213,15 @@ static void on_answers(broker_t *b, session_t *s, fsp_msg_t *first)
         group[n++] = (answer_t){next, next_s, store};
         next_s = NULL;
     }
-    bool together = n > 1 && store_group(b, group, n) == 0;
-    if (n > 1)
-        fs_log(FS_LOG_DEBUG, "broker", "answers_stored", "count=%zu in=%s", n,
-               together ? "one_transaction" : "one_each");
+    fs_err_t group_e = {0};
+    bool together = n > 1 && store_group(b, group, n, &group_e) == 0;
+    if (n > 1) /* one_each: the first failure, each answer's own below */
+        fs_log(FS_LOG_DEBUG, "broker", "answers_stored", "count=%zu in=%s reason=\"%s\"", n,
+               together ? "one_transaction" : "one_each", group_e.text);
     if (!together) {
         for (size_t i = 0; i < n; i++) {
             fs_err_t e = {0};
-            if (broker_store_and_wake(b, group[i].s, &group[i].m, group[i].store, &e) != 0)
+            if (store_group(b, &group[i], 1, &e) != 0)
                 refused(b, group[i].s, &group[i].m, FSP_E_REFUSED, &e);
         }
     }

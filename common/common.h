@@ -215,6 +215,12 @@ void fs_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* ---- small string helpers ---------------------------------------------- */
 
+/* The length of the UTF-8 sequence at s (avail >= 1 bytes left) as jansson
+   accepts it (no overlong forms, surrogates or code points past U+10FFFF),
+   0 when invalid: what json_dumps refuses, so writers that must give its
+   bytes check with this. */
+size_t fs_utf8_seq(const unsigned char *s, size_t avail);
+
 /* A name fedsoar uses for sites, operators, roles, step and playbook ids:
    1 to max characters of [a-z0-9_-]. NULL is not a name. */
 bool fs_is_name(const char *s, size_t max);

@@ -158,34 +158,11 @@ static jv selected(const fs_jq_t *self, jv in)
    1e16 up) and for tests (fs_jq_use_text_path). */
 #define FS_JQ_DIRECT_DEPTH 128 /* below libjq's parser limit (256) and jansson's (2048) */
 
-/* The length of the UTF-8 sequence at s (n bytes left) as jansson accepts it
-   (no overlong forms, surrogates or code points past U+10FFFF), 0 when
-   invalid: json_dumps refuses what jansson's own check refuses. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    if (len == 1)
-        return 1;
-    uint32_t v = c & (0x7Fu >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) || (v >= 0xD800 && v <= 0xDFFF) ||
-        v > 0x10FFFF)
-        return 0;
-    return len;
-}
-
 static bool utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (n > 0) {
-        size_t len = utf8_seq(p, n);
+        size_t len = fs_utf8_seq(p, n);
         if (len == 0)
             return false;
         p += len;

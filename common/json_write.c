@@ -78,38 +78,6 @@ static inline void put1(fs_text_t *t, char c)
     t->data[t->len++] = c;
 }
 
-/* Length of the valid UTF-8 sequence at s (s[0] >= 0x80) by jansson's rules
-   (utf.c: no overlong forms, no surrogates, at most U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-    unsigned c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (avail < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || (n == 3 && cp < 0x800) ||
-        (n == 4 && cp < 0x10000))
-        return 0;
-    return n;
-}
-
 /* The bytes a string cannot simply copy: 1 escaped ('"', '\\', below
    0x20), 2 the start of a UTF-8 sequence to check (0x80 and above). */
 static const unsigned char special[256] = {
@@ -138,7 +106,7 @@ static bool put_string(fs_text_t *t, const char *str, size_t len)
             continue;
         }
         if (special[c] == 2) {
-            size_t n = utf8_seq(s + i, len - i);
+            size_t n = fs_utf8_seq(s + i, len - i);
             if (!n)
                 return false;
             i += n;

@@ -2,6 +2,26 @@
 
 #include <string.h>
 
+size_t fs_utf8_seq(const unsigned char *s, size_t avail)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    if (len == 0 || len > avail)
+        return 0;
+    if (len == 1)
+        return 1;
+    uint32_t v = c & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) || (v >= 0xD800 && v <= 0xDFFF) ||
+        v > 0x10FFFF)
+        return 0;
+    return len;
+}
+
 int fs_parse_u64(const char *s, uint64_t *out)
 {
     uint64_t v = 0;

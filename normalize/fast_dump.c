@@ -111,40 +111,6 @@ static inline bool put1(writer_t *w, char c)
     return true;
 }
 
-/* The UTF-8 sequence at s (s[0] >= 0x80) is valid by jansson's rules
-   (utf.c: no overlong forms, no surrogates, at most U+10FFFF)?  Returns its
-   length, or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-    unsigned c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (avail < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000))
-        return 0;
-    return n;
-}
-
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
@@ -245,7 +211,7 @@ static bool put_string(writer_t *w, const char *str, size_t len)
     special:;
         unsigned char c = s[i];
         if (byte_class[c] == 2) {
-            size_t n = utf8_seq(s + i, len - i);
+            size_t n = fs_utf8_seq(s + i, len - i);
             if (!n) {
                 w->rc = DUMP_UTF8;
                 return false;

@@ -156,11 +156,11 @@ int admission_purge(broker_t *b, fs_err_t *e);
 typedef int(site_handler_fn)(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 void broker_on_site_message(broker_t *b);
 void broker_send_heartbeats(broker_t *b);
-/* RESPONSE and RESULT: fn stores the answer and wakes the run in one
-   transaction; after the commit, what the run asked for next is sent. */
+/* RESPONSE and RESULT: stores the answer and wakes its run inside txn;
+   what the run asks for next goes to out, sent after the commit (site.c
+   stores the answers waiting together in one transaction). */
 typedef int(store_wake_fn)(broker_t *b, casestore_txn_t *txn, const char *site, const json_t *body,
                            outbound_t *out, fs_err_t *e);
-int broker_store_and_wake(broker_t *b, session_t *s, fsp_msg_t *m, store_wake_fn *fn, fs_err_t *e);
 /* commands.c: an OpenC2 RESPONSE; requests.c: an analyzer's or responder's
    RESULT. site.c stores several in one transaction when they wait together. */
 store_wake_fn broker_store_response;
