@@ -17,7 +17,9 @@ set -euo pipefail
 N=${1:-500}
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin}   # another build: BIN=/path/to/build/bin (its bench/openc2 beside it)
-W=$(mktemp -d /tmp/fedsoar-rt.XXXXXX)
+# STATE_BASE=/dev/shm puts both daemons' stores on tmpfs, where fdatasync
+# costs nothing: not durable, a diagnostic of what the disk adds.
+W=$(mktemp -d "${STATE_BASE:-/tmp}/fedsoar-rt.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P1=$(port); P2=$(port)
