@@ -187,6 +187,10 @@ char *fs_json_text(const json_t *v, bool sorted);
    not valid UTF-8), and an integer ("%lld"). */
 int fs_json_write_string(fs_text_t *t, const char *s, size_t len);
 void fs_json_write_integer(fs_text_t *t, json_int_t v);
+/* For each byte, what a JSON string writer must do with it: 0 copy, 1
+   escape ('"', '\\', below 0x20), 2 check the UTF-8 sequence it starts
+   (0x80 and above: fs_utf8_seq). */
+extern const unsigned char fs_json_string_byte[256];
 
 /* Whether text (len bytes) is exactly fs_json_canonical(v): signed payloads
    have one representation only. */

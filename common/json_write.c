@@ -78,9 +78,8 @@ static inline void put1(fs_text_t *t, char c)
     t->data[t->len++] = c;
 }
 
-/* The bytes a string cannot simply copy: 1 escaped ('"', '\\', below
-   0x20), 2 the start of a UTF-8 sequence to check (0x80 and above). */
-static const unsigned char special[256] = {
+/* common.h says what each value asks of a string writer. */
+const unsigned char fs_json_string_byte[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
@@ -101,11 +100,11 @@ static bool put_string(fs_text_t *t, const char *str, size_t len)
     size_t run = 0, i = 0;
     while (i < len) {
         unsigned char c = s[i];
-        if (!special[c]) {
+        if (!fs_json_string_byte[c]) {
             i++;
             continue;
         }
-        if (special[c] == 2) {
+        if (fs_json_string_byte[c] == 2) {
             size_t n = fs_utf8_seq(s + i, len - i);
             if (!n)
                 return false;

@@ -114,18 +114,6 @@ static inline bool put1(writer_t *w, char c)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* Bytes that need attention in a string: 1 escape ('"', '\\', < 0x20),
-   2 the start of a UTF-8 sequence to check. */
-static const unsigned char byte_class[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
-
 /* For 8 bytes of text: a word whose lowest set high bit marks the first
    byte that needs attention ('"', '\\', < 0x20 or >= 0x80), 0 when none.
    Exact "has a zero byte" / "has a byte < n" tests (Bit Twiddling Hacks):
@@ -203,14 +191,14 @@ static bool put_string(writer_t *w, const char *str, size_t len)
         }
 #endif
         while (i < len) {
-            if (byte_class[s[i]])
+            if (fs_json_string_byte[s[i]])
                 goto special;
             d[o++] = (char)s[i++];
         }
         break;
     special:;
         unsigned char c = s[i];
-        if (byte_class[c] == 2) {
+        if (fs_json_string_byte[c] == 2) {
             size_t n = fs_utf8_seq(s + i, len - i);
             if (!n) {
                 w->rc = DUMP_UTF8;
