@@ -118,7 +118,12 @@ int main(void)
         in_order &= quick.order[i] == i;
     CHECK(in_order);
     CHECK_INT(atomic_load(&quick.max_inside), 1); /* never two of one lane at once */
-    CHECK_INT(atomic_load(&slow.calls), 1);       /* its second job waits behind the first */
+    /* The slow lane's first job may not have reached its run function yet
+       (the thread that took it can be descheduled on a loaded machine):
+       wait until it has, then its second job must still wait behind it. */
+    while (atomic_load(&slow.calls) < 1)
+        zclock_sleep(1);                    /* ctest's timeout if never */
+    CHECK_INT(atomic_load(&slow.calls), 1); /* its second job waits behind the first */
 
     /* Released, the blocking lane answers both, in order. */
     sem_post(&slow.release);
