@@ -299,15 +299,29 @@ static size_t rate_budget(adapter_t *a)
     return budget < ADAPTER_BATCH ? budget : ADAPTER_BATCH;
 }
 
+/* How long the loop may wait for a message: while the send-rate limit's
+   bucket is empty, until its next token is due (a paced site sends each
+   event when it is due, not on a coarser tick), else 50 ms. */
+static int loop_wait_ms(const adapter_t *a)
+{
+    if (!a->token_wait)
+        return 50;
+    int ms = (int)((1.0 - a->tokens) * 1000.0 / (double)a->cfg.max_rate) + 1;
+    return ms > 50 ? 50 : ms;
+}
+
 static void send_batches(adapter_t *a)
 {
     if (a->resend_hold_until && fs_mono_ms() < a->resend_hold_until)
         return; /* the broker asked to resend: paced, not a hot loop */
     a->resend_hold_until = 0;
+    a->token_wait = false;
     while (a->welcomed && a->sent_upto < a->acked + (uint64_t)ADAPTER_BATCH * ADAPTER_WINDOW) {
         size_t budget = rate_budget(a);
-        if (budget == 0)
+        if (budget == 0) {
+            a->token_wait = true; /* the loop wakes when the next token is due */
             return;
+        }
         zmsg_t *frames = zmsg_new();
         json_t *classes = json_array();
         uint64_t first = 0;
@@ -333,30 +347,26 @@ static void send_batches(adapter_t *a)
     }
 }
 
-/* Records the broker's ACK in the outbox. When that commit fails (a full
-   disk) the ACK is kept and retried each tick (retry_unrecorded_ack): the
-   events are stored at the broker, and without a later ACK the backlog would
-   stay until the site restarts and sends them again. */
-static void record_ack(adapter_t *a, uint64_t upto)
+/* Records in the outbox the broker's ACK that no batch of this turn wrote
+   (on_ack and on_welcome only note it: outbox_ack_later; a turn that
+   journals commands writes it in the same commit). When that commit fails
+   (a full disk) the ACK stays noted and is retried each tick, not each
+   turn: the events are stored at the broker, and without a later ACK the
+   backlog would stay until the site restarts and sends them again. */
+static void record_ack(adapter_t *a)
 {
     fs_err_t e = {0};
-    if (outbox_ack(a->outbox, upto, &e) == 0) {
-        a->ack_unrecorded = 0;
+    if (outbox_ack_flush(a->outbox, &e) == 0) {
+        if (a->ack_failing)
+            fs_log(FS_LOG_INFO, "adapter", "ack_recorded", "upto=%llu msg=\"space is back\"",
+                   (unsigned long long)a->acked);
+        a->ack_failing = false;
         return;
     }
-    fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "upto=%llu reason=\"%s\"",
-           (unsigned long long)upto, e.text);
-    a->ack_unrecorded = upto;
-}
-
-static void retry_unrecorded_ack(adapter_t *a)
-{
-    uint64_t upto = a->ack_unrecorded;
-    if (!upto || outbox_ack(a->outbox, upto, &(fs_err_t){0}) != 0)
-        return;
-    a->ack_unrecorded = 0;
-    fs_log(FS_LOG_INFO, "adapter", "ack_recorded", "upto=%llu msg=\"space is back\"",
-           (unsigned long long)upto);
+    if (!a->ack_failing)
+        fs_log(FS_LOG_ERROR, "adapter", "ack_failed", "upto=%llu reason=\"%s\"",
+               (unsigned long long)a->acked, e.text);
+    a->ack_failing = true;
 }
 
 static void on_welcome(adapter_t *a, const json_t *body)
@@ -373,7 +383,7 @@ static void on_welcome(adapter_t *a, const json_t *body)
     }
     /* Also when last is below an earlier ACK (a broker restored from an
        older copy): what this site retains above it is the backlog again. */
-    record_ack(a, last);
+    outbox_ack_later(a->outbox, last);
     a->acked = a->sent_upto = last;
     a->resend_hold_until = 0;
     a->resend_at = 0;
@@ -428,7 +438,7 @@ static void on_ack(adapter_t *a, const json_t *body)
 {
     uint64_t upto = (uint64_t)json_integer_value(json_object_get(body, "upto"));
     if (upto > a->acked) {
-        record_ack(a, upto);
+        outbox_ack_later(a->outbox, upto);
         a->acked = upto;
         if (a->sent_upto < upto)
             a->sent_upto = upto;
@@ -494,7 +504,7 @@ int adapter_run(adapter_t *a)
     while (!zsys_interrupted) {
         zpoller_t *poller =
             zpoller_new(a->dealer, a->wake, adapter_work_socket(a), a->monitor, NULL);
-        void *which = zpoller_wait(poller, a->cfg.max_rate ? 10 : 50);
+        void *which = zpoller_wait(poller, loop_wait_ms(a));
         bool terminated = zpoller_terminated(poller);
         zpoller_destroy(&poller);
         if (which && which == a->wake) {
@@ -510,13 +520,15 @@ int adapter_run(adapter_t *a)
                 on_message(a);
         } else if (terminated)
             break;
-        adapter_work_turn(a);
-        send_batches(a);
+        adapter_work_turn(a); /* its journal commit writes the turn's ACK too */
+        if (!a->ack_failing)
+            record_ack(a);
         adapter_manual_flush(a); /* the manual actuator's later stages (RESPONSE 102…200/500) */
         int64_t now = fs_mono_ms();
         if (now >= next_tick) {
             adapter_work_tick(a); /* on the actuators' lanes, between their commands */
-            retry_unrecorded_ack(a);
+            if (a->ack_failing)
+                record_ack(a);
             next_tick = now + 1000;
         }
         if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
@@ -552,9 +564,12 @@ int adapter_run(adapter_t *a)
         /* Sources (sources.c): commit the polls their threads finished
            (they wake this loop) and start those that are due. Last in the
            turn, so the next turn reads what the broker sent meanwhile
-           before the liveness check above. */
+           before the liveness check above; what they committed leaves now,
+           not one poll timeout later. */
         adapter_poll_sources(a);
+        send_batches(a);
     }
+    record_ack(a); /* one noted in the last turn */
     if (a->dealer && a->welcomed) {
         json_t *bye = json_pack("{s:s}", "site", a->cfg.site);
         fsp_send(a->dealer, NULL, FSP_BYE, bye);

@@ -39,6 +39,8 @@ struct outbox {
     uint64_t uncommitted;        /* records in them */
     int64_t retain_ms;           /* keep acknowledged events this long (0: delete at the ACK) */
     uint64_t acked_upto;         /* the broker's last ACK (events above it are the backlog) */
+    uint64_t ack_later;          /* an ACK not written yet (outbox_ack_later), if ack_waiting */
+    bool ack_waiting;
 };
 
 void outbox_set_retain(outbox_t *self, int64_t retain_ms)
@@ -210,17 +212,27 @@ int outbox_begin(outbox_t *self, fs_err_t *e)
     return 0;
 }
 
+static int ack_write(outbox_t *self, MDB_txn *txn, uint64_t upto, uint64_t *mark);
+
 int outbox_commit(outbox_t *self, fs_err_t *e)
 {
-    int rc = put_meta_u64(self, self->txn, "last_seq", self->last_seq);
+    uint64_t mark = 0;
+    int rc = self->ack_waiting ? ack_write(self, self->txn, self->ack_later, &mark) : 0;
+    if (rc == 0)
+        rc = put_meta_u64(self, self->txn, "last_seq", self->last_seq);
     if (rc != 0) {
         outbox_abort(self);
         return fail(e, "commit", rc);
     }
     rc = mdb_txn_commit(self->txn);
     self->txn = NULL;
-    if (rc == 0)
+    if (rc == 0) {
+        if (self->ack_waiting) {
+            self->acked_upto = mark;
+            self->ack_waiting = false;
+        }
         return 0;
+    }
     /* The disk refused even this batch (the reserve is spent, or the device
        failed): nothing of it is kept. Count and say so; the caller keeps
        running (a polled source reads the same records again from its
@@ -470,14 +482,13 @@ static int forget_acks_above(outbox_t *self, MDB_txn *txn, uint64_t upto, uint64
     return rc;
 }
 
-int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e)
+/* Writes the ACK of upto in txn; *mark is what acked_upto becomes once it
+   commits. */
+static int ack_write(outbox_t *self, MDB_txn *txn, uint64_t upto, uint64_t *mark)
 {
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
-    if (rc != 0)
-        return fail(e, "ack", rc);
+    int rc = 0;
     int64_t now = fs_now_ms();
-    uint64_t mark = upto;
+    *mark = upto;
     if (upto < self->acked_upto) {
         uint64_t kept_from = 0;
         rc = forget_acks_above(self, txn, upto, &kept_from);
@@ -490,12 +501,12 @@ int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e)
                    "longer keeps the rest (outbox.retain_acked_s)\"",
                    self->dir, (unsigned long long)upto, (unsigned long long)kept_from,
                    (unsigned long long)(upto + 1), (unsigned long long)(kept_from - 1));
-            mark = kept_from - 1;
+            *mark = kept_from - 1;
         }
     }
-    if (self->retain_ms == 0) {
+    if (rc == 0 && self->retain_ms == 0) {
         rc = delete_upto(self, txn, upto);
-    } else {
+    } else if (rc == 0) {
         /* Kept retain_ms after this ACK, so that a broker restored from an
            older copy can have them again (docs/operations.md). */
         unsigned char key[8], at[8];
@@ -508,14 +519,43 @@ int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e)
             rc = release_expired(self, txn, now);
     }
     if (rc == 0)
-        rc = put_meta_u64(self, txn, "acked_upto", mark);
+        rc = put_meta_u64(self, txn, "acked_upto", *mark);
+    return rc;
+}
+
+void outbox_ack_later(outbox_t *self, uint64_t upto)
+{
+    self->ack_later = upto;
+    self->ack_waiting = true;
+}
+
+int outbox_ack_flush(outbox_t *self, fs_err_t *e)
+{
+    if (!self->ack_waiting)
+        return 0;
+    if (self->txn)
+        return fs_err_set(e, "outbox: ack_flush inside a batch (its commit writes the ACK)");
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc != 0)
+        return fail(e, "ack", rc);
+    uint64_t mark;
+    rc = ack_write(self, txn, self->ack_later, &mark);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else
         mdb_txn_abort(txn);
-    if (rc == 0)
-        self->acked_upto = mark;
-    return rc ? fail(e, "ack", rc) : 0;
+    if (rc != 0)
+        return fail(e, "ack", rc);
+    self->acked_upto = mark;
+    self->ack_waiting = false;
+    return 0;
+}
+
+int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e)
+{
+    outbox_ack_later(self, upto);
+    return outbox_ack_flush(self, e);
 }
 
 void outbox_stats(outbox_t *self, outbox_stats_t *out)

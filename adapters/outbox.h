@@ -64,6 +64,18 @@ size_t outbox_peek(outbox_t *self, uint64_t after, size_t max_events, size_t max
    copy): the events above it are the backlog again, as far as they are
    still kept (outbox_first_seq says from where). 0 or -1 with e set. */
 int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e);
+/* outbox_ack in two steps, so that an ACK costs no commit of its own when
+   a batch commits soon after: outbox_ack_later keeps upto (a later call
+   replaces it, lower or not: the broker's newest word holds); the next
+   outbox_commit writes it in its batch, or outbox_ack_flush in a
+   transaction of its own (0 when none waits, or -1 with e set: it still
+   waits). The daemon records the ACK that comes with a COMMAND in the same
+   commit as the command's "started" entry: one fsync fewer on the
+   command's path. Until written the events count as backlog; a crash
+   before only makes the site send them again (the broker's WELCOME says
+   what it has). */
+void outbox_ack_later(outbox_t *self, uint64_t upto);
+int outbox_ack_flush(outbox_t *self, fs_err_t *e);
 /* Keep acknowledged events retain_ms after their ACK (config
    outbox.retain_acked_s; 0 = delete at the ACK). */
 void outbox_set_retain(outbox_t *self, int64_t retain_ms);

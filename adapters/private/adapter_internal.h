@@ -74,10 +74,10 @@ struct adapter {
     char *broker_key;
     zsock_t *dealer;
     bool welcomed;
-    uint64_t sent_upto;      /* highest seq sent on this connection */
-    uint64_t acked;          /* highest seq the broker stored */
-    uint64_t ack_unrecorded; /* an ACK the outbox could not record (its disk was full): retried
-                                each tick, so the backlog empties without new traffic */
+    uint64_t sent_upto; /* highest seq sent on this connection */
+    uint64_t acked;     /* highest seq the broker stored */
+    bool ack_failing;   /* the outbox could not record the last ACK (its disk was full):
+                           retried each tick, so the backlog empties without new traffic */
     /* RESEND (docs/protocol.md §5.3): the send cursor went back to where the
        broker stored up to; "pass" counts those rewinds, so that answers to
        batches sent before one are told apart; nothing is sent before
@@ -95,6 +95,7 @@ struct adapter {
     int64_t next_heartbeat;
     int64_t backoff_ms;
     double tokens;        /* send-rate bucket (cfg.max_rate), at most one second's worth */
+    bool token_wait;      /* the bucket was empty at the last send (loop_wait_ms) */
     int64_t tokens_at;    /* monotonic ms of the last refill */
     uint64_t witness_seq; /* the newest audit checkpoint witnessed (witness.c) */
     uint64_t fence_epoch; /* the highest broker epoch welcomed at (fencing.c) */

@@ -1,4 +1,5 @@
-/*  test_outbox.c — the adapter's outbox (adapters/outbox.h): add, peek, ack;
+/*  test_outbox.c — the adapter's outbox (adapters/outbox.h): add, peek, ack
+    (at once, or noted and written by the next batch's commit);
     the bound (max_events) and dead letters; meta committed or aborted with
     the events of its batch; the command journal's three states; the same
     state after close and reopen. */
@@ -130,6 +131,39 @@ int main(void)
     /* journal: unseen, started, finished */
     json_t *cmd = json_pack("{s:s, s:{s:s}}", "action", "deny", "target", "ipv4_net", "192.0.2.1");
     json_t *rsp = NULL;
+
+    /* An ACK noted with outbox_ack_later is written by the next batch that
+       commits (the daemon's turn that journals the commands which came
+       with it: one commit for both), never by one aborted; what waits
+       after that, outbox_ack_flush writes alone; a later note replaces an
+       earlier one. */
+    uint64_t last = st.last_seq;
+    outbox_ack_later(ob, last);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 1); /* noted, not written */
+    CHECK(outbox_begin(ob, &e) == 0);
+    CHECK(journal_begin(ob, "cmd-0", cmd, &e) == 0);
+    outbox_abort(ob);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 1);
+    CHECK_INT(journal_lookup(ob, "cmd-0", &rsp), 0);
+    CHECK(outbox_begin(ob, &e) == 0);
+    CHECK(journal_begin(ob, "cmd-0", cmd, &e) == 0);
+    CHECK(outbox_commit(ob, &e) == 0);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 0); /* written with the journal entry */
+    CHECK_INT(journal_lookup(ob, "cmd-0", &rsp), 1);
+    CHECK(outbox_ack_flush(ob, &e) == 0); /* nothing waits */
+    CHECK_INT(add_batch(ob, 300, 2), 0);
+    outbox_ack_later(ob, last + 1);
+    outbox_ack_later(ob, last + 2);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 2);
+    CHECK(outbox_ack_flush(ob, &e) == 0);
+    outbox_stats(ob, &st);
+    CHECK_INT(st.backlog, 0);
+    CHECK_INT(peek(ob, last, &first), 0);
+    CHECK_INT(add_batch(ob, 302, 1), 0); /* a backlog of one for the reopen below */
     CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 0);
     CHECK(journal_begin(ob, "cmd-1", cmd, &e) == 0);
     CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 1);
