@@ -2,7 +2,9 @@
     admission (admission.c), storage, then for the findings and the events
     a playbook wants: route learning, cases and runs (runs.c) — all in one
     transaction, committed before the ACK, and only then the messages the
-    runs queued are sent. */
+    runs queued are sent. A batch is written alone (handle_events) or with
+    the site messages waiting behind it in one transaction (site.c:
+    events_write, then events_acked after the group's commit). */
 #include "broker_internal.h"
 #include "casestore_activity.h"
 #include "ocsf.h"
@@ -39,45 +41,37 @@ static void send_resend(broker_t *b, session_t *s, const fsp_msg_t *m, const cha
     json_decref(body);
 }
 
-/* Stores one batch and ACKs it (0); -1 with e set when nothing was stored;
-   1 with e set for a malformed batch (answered with ERROR, never resent).
-   *gap is set (and the RESEND sent) for a batch past last_seq + 1. */
-static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_err_t *e)
+int events_write(broker_t *b, casestore_txn_t *txn, session_t *s, const fsp_msg_t *m,
+                 events_done_t *done, outbound_t *out, fs_err_t *e)
 {
     const char *epoch = json_string_value(json_object_get(m->body, "epoch"));
     json_t *first_j = json_object_get(m->body, "first_seq");
     json_t *classes = json_object_get(m->body, "classes");
     size_t count = zmsg_size(m->events);
     if (!epoch || !json_is_integer(first_j) || json_integer_value(first_j) < 1)
-        return fs_err_set(e, "§5.3: EVENTS needs \"epoch\" and \"first_seq\" >= 1"), 1;
+        return fs_err_set(e, "§5.3: EVENTS needs \"epoch\" and \"first_seq\" >= 1"),
+               EVENTS_MALFORMED;
     if (!json_is_array(classes) || json_array_size(classes) != count)
-        return fs_err_set(e, "§5.3: EVENTS \"classes\" must list one class_uid per event frame"), 1;
+        return fs_err_set(e, "§5.3: EVENTS \"classes\" must list one class_uid per event frame"),
+               EVENTS_MALFORMED;
     uint64_t first = (uint64_t)json_integer_value(first_j), upto = first + count - 1;
+    *done = (events_done_t){.epoch = epoch, .first = first, .upto = upto, .count = count};
 
     char key[SITE_SEQ_KEY_MAX];
     size_t klen = site_seq_key(s->site, epoch, key);
-    casestore_txn_t *txn;
-    if (casestore_begin(b->store, true, &txn, e) != 0)
-        return -1;
     uint64_t last = site_last_seq(b, txn, key, klen);
     if (first > last + 1) {
         /* A gap means this batch is stale (from a connection that died) or
            the site skipped events: storing it would make the missing ones
            look like duplicates later. Refuse; the site resends in order. */
-        casestore_abort(&txn);
+        done->upto = last;
         fs_err_set(e, "§5.3: sequence gap: expected first_seq %llu, got %llu",
                    (unsigned long long)(last + 1), (unsigned long long)first);
-        fs_log(FS_LOG_DEBUG, "broker", "events_resend", "site=%s reason=\"%s\"", s->site, e->text);
-        send_resend(b, s, m, epoch, last, 0, e->text);
-        *gap = true;
-        return 0;
+        return EVENTS_GAP;
     }
-    outbound_t out;
-    outbound_init(&out);
     char counter[64];
     snprintf(counter, sizeof counter, "events/%s", s->site);
-    uint64_t stored = 0, duplicates = 0, refused = 0, seq = first, first_refused = 0;
-    const char *refused_why = NULL;
+    uint64_t seq = first;
     int rc = 0;
     casestore_activity_t *act = casestore_activity_new(s->site, fs_now_ms()); /* site_activity.c */
     for (zframe_t *f = zmsg_first(m->events); f && rc == 0; f = zmsg_next(m->events), seq++) {
@@ -92,16 +86,16 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
             break;
         }
         if (verdict == ADMIT_DUPLICATE) {
-            duplicates++;
+            done->duplicates++;
             continue;
         }
         if (verdict == ADMIT_REFUSED) {
             char name[96];
             snprintf(name, sizeof name, "refused/%s/%s", s->site, why);
             rc = casestore_counter_add(b->store, txn, name, 1, e);
-            if (!refused++) {
-                first_refused = seq;
-                refused_why = why;
+            if (!done->refused++) {
+                done->first_refused = seq;
+                done->refused_why = why;
             }
             continue;
         }
@@ -110,7 +104,7 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
             rc = -1;
             break;
         }
-        stored++;
+        done->stored++;
         json_int_t cls = json_integer_value(json_array_get(classes, seq - first));
         const char *source = src.found == FS_PICK_STRING ? src.at : NULL;
         /* Only findings are parsed on the broker: the hot path stays cheap. */
@@ -132,7 +126,7 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
         route_learn(b->routes, s->site, event, fs_now_ms());
         if (OCSF_CLASS_IS_FINDING(cls))
             casestore_activity_note_finding(act, event);
-        rc = runs_on_finding(b, txn, event, id, &out, e);
+        rc = runs_on_finding(b, txn, event, id, out, e);
         json_decref(event);
     }
     if (rc == 0 && upto > last) {
@@ -140,42 +134,69 @@ static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_e
         fs_u64_to_be(upto, be);
         rc = casestore_put(b->store, txn, CASESTORE_DB_SEQ, key, klen, be, 8, e);
     }
-    if (rc == 0 && stored)
+    if (rc == 0 && done->stored)
         rc = casestore_activity_flush(b->store, txn, act, e);
     casestore_activity_destroy(&act);
-    if (rc == 0 && stored)
-        rc = casestore_counter_add(b->store, txn, "events", (int64_t)stored, e);
-    if (rc == 0 && stored)
-        rc = casestore_counter_add(b->store, txn, counter, (int64_t)stored, e);
-    if (rc == 0 && duplicates) {
+    if (rc == 0 && done->stored)
+        rc = casestore_counter_add(b->store, txn, "events", (int64_t)done->stored, e);
+    if (rc == 0 && done->stored)
+        rc = casestore_counter_add(b->store, txn, counter, (int64_t)done->stored, e);
+    if (rc == 0 && done->duplicates) {
         snprintf(counter, sizeof counter, "duplicates/%s", s->site);
-        rc = casestore_counter_add(b->store, txn, counter, (int64_t)duplicates, e);
+        rc = casestore_counter_add(b->store, txn, counter, (int64_t)done->duplicates, e);
     }
+    return rc;
+}
+
+void events_acked(broker_t *b, session_t *s, const events_done_t *done)
+{
+    if (done->refused)
+        fs_log(FS_LOG_WARN, "broker", "events_refused",
+               "site=%s count=%llu first_seq=%llu reason=%s msg=\"an event must name its sender as "
+               "its site "
+               "(docs/security.md)\"",
+               s->site, (unsigned long long)done->refused, (unsigned long long)done->first_refused,
+               done->refused_why);
+    /* Committed: now, and only now, acknowledge (refused and duplicate
+       events included: they are dealt with, and the outbox moves on). */
+    json_t *ack = json_pack("{s:s, s:I}", "epoch", done->epoch, "upto", (json_int_t)done->upto);
+    fsp_send(b->sites, s->peer, FSP_ACK, ack);
+    json_decref(ack);
+    fs_log(FS_LOG_DEBUG, "broker", "events_stored",
+           "site=%s first=%llu count=%zu new=%llu duplicates=%llu", s->site,
+           (unsigned long long)done->first, done->count, (unsigned long long)done->stored,
+           (unsigned long long)done->duplicates);
+}
+
+/* Stores one batch alone and ACKs it (0); -1 with e set when nothing was
+   stored; 1 with e set for a malformed batch (answered with ERROR, never
+   resent). *gap is set (and the RESEND sent) for a batch past last_seq + 1. */
+static int store_events(broker_t *b, session_t *s, fsp_msg_t *m, bool *gap, fs_err_t *e)
+{
+    casestore_txn_t *txn;
+    if (casestore_begin(b->store, true, &txn, e) != 0)
+        return -1;
+    outbound_t out;
+    outbound_init(&out);
+    events_done_t done;
+    int rc = events_write(b, txn, s, m, &done, &out, e);
     if (rc != 0) {
         casestore_abort(&txn);
         outbound_clear(&out);
-        return -1; /* no ACK: the site keeps the batch and sends it again */
+        if (rc == EVENTS_GAP) {
+            fs_log(FS_LOG_DEBUG, "broker", "events_resend", "site=%s reason=\"%s\"", s->site,
+                   e->text);
+            send_resend(b, s, m, done.epoch, done.upto, 0, e->text);
+            *gap = true;
+            return 0;
+        }
+        return rc == EVENTS_MALFORMED ? 1 : -1; /* -1: no ACK, the site sends it again */
     }
     if (casestore_commit(&txn, e) != 0) {
         outbound_clear(&out);
         return -1;
     }
-    if (refused)
-        fs_log(FS_LOG_WARN, "broker", "events_refused",
-               "site=%s count=%llu first_seq=%llu reason=%s msg=\"an event must name its sender as "
-               "its site "
-               "(docs/security.md)\"",
-               s->site, (unsigned long long)refused, (unsigned long long)first_refused,
-               refused_why);
-    /* Committed: now, and only now, acknowledge (refused and duplicate
-       events included: they are dealt with, and the outbox moves on). */
-    json_t *ack = json_pack("{s:s, s:I}", "epoch", epoch, "upto", (json_int_t)upto);
-    fsp_send(b->sites, s->peer, FSP_ACK, ack);
-    json_decref(ack);
-    fs_log(FS_LOG_DEBUG, "broker", "events_stored",
-           "site=%s first=%llu count=%zu new=%llu duplicates=%llu", s->site,
-           (unsigned long long)first, count, (unsigned long long)stored,
-           (unsigned long long)duplicates);
+    events_acked(b, s, &done);
     delivery_flush(b, &out);
     return 0;
 }

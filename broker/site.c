@@ -4,13 +4,17 @@
     the CURVE key alone: the broker's key store says which site a public key
     is (keystore.h), never what a message or a handshake property says.
 
-    Answers (RESPONSE, RESULT) are stored in groups: the answers already
-    waiting on the socket when one arrives join its write transaction, so
-    one commit (one fdatasync) serves them all. Each used to be a commit of
-    its own: at 500 alerts/s the loop waited on the disk for every answer
-    (bench/roundtrip.sh, issue 19). If any answer of a group fails, nothing
-    of the group is kept and each is stored again on its own, as before, so
-    one bad answer never costs another. */
+    Answers (RESPONSE, RESULT) and EVENTS batches are stored in groups: the
+    ones already waiting on the socket when one is taken join its write
+    transaction, so one commit (one fdatasync) serves them all, and each
+    batch's ACK and what the runs send go out after it. Each used to be a
+    commit of its own: at 500 alerts/s, one alert per batch, the loop
+    waited on the disk for every alert and every answer and fell behind
+    (bench/roundtrip.sh, issue 19). Nothing waits for a group: a message
+    with nothing behind it is stored at once. If any message of a group
+    fails, nothing of the group is kept and each is handled again on its
+    own, as before (a batch with its RESEND or ERROR), so one bad message
+    never costs another. */
 #include "broker_internal.h"
 
 #include <string.h>
@@ -43,7 +47,11 @@ static const struct {
     {FSP_RESULT, NULL, broker_store_result}, {FSP_BYE, handle_bye, NULL},
 };
 
-#define ANSWERS_PER_COMMIT 64 /* like the timers' batch: what a turn may hold the loop for */
+/* A group's bounds: what one turn may hold the loop for (like the timers'
+   batch), and at most a full adapter batch's worth of events joining. */
+#define GROUP_MAX 64
+#define GROUP_EVENTS_MAX 1000
+#define GROUPS_PER_TURN 4
 
 /* --insecure: no CURVE metadata, so a connection is bound to the site its
    HELLO named. */
@@ -166,16 +174,19 @@ static void dispatch(broker_t *b, session_t *s, fsp_msg_t *m)
     fsp_msg_clear(m);
 }
 
+/* A message of a group: an answer (store set) or an EVENTS batch. */
 typedef struct {
     fsp_msg_t m;
     session_t *s;
-    store_wake_fn *store;
-} answer_t;
+    store_wake_fn *store; /* NULL: EVENTS */
+    events_done_t done;   /* EVENTS: what its ACK says, sent after the commit */
+} grouped_t;
 
-/* Stores n answers in one transaction (each stores its answer and wakes
-   its run); after the commit, sends what their runs asked for next.
-   Returns 0, or -1 with e set when one failed and nothing was kept. */
-static int store_group(broker_t *b, answer_t *group, size_t n, fs_err_t *e)
+/* Stores n messages in one transaction (an answer stores itself and wakes
+   its run; a batch is written as ingest.c writes it); after the commit,
+   the batches' ACKs, then what the runs asked for next. Returns 0, or -1
+   with e set when one failed and nothing was kept. */
+static int store_group(broker_t *b, grouped_t *group, size_t n, fs_err_t *e)
 {
     casestore_txn_t *txn = NULL;
     if (casestore_begin(b->store, true, &txn, e) != 0)
@@ -183,52 +194,76 @@ static int store_group(broker_t *b, answer_t *group, size_t n, fs_err_t *e)
     outbound_t out;
     outbound_init(&out);
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = group[i].store(b, txn, group[i].s->site, group[i].m.body, &out, e);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        grouped_t *g = &group[i];
+        rc = g->store ? g->store(b, txn, g->s->site, g->m.body, &out, e)
+                      : events_write(b, txn, g->s, &g->m, &g->done, &out, e);
+    }
     if (rc == 0)
         rc = casestore_commit(&txn, e);
     else
         casestore_abort(&txn);
-    if (rc == 0)
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (!group[i].store)
+                events_acked(b, group[i].s, &group[i].done);
         delivery_flush(b, &out);
+    }
     outbound_clear(&out);
-    return rc;
+    return rc == 0 ? 0 : -1;
 }
 
-/* first (an answer, taken) and the answers waiting behind it, up to the
-   first message of another kind, which is handled after them. */
-static void on_answers(broker_t *b, session_t *s, fsp_msg_t *first)
+/* first (an answer or a batch, taken) and the answers and batches waiting
+   behind it, up to GROUP_MAX messages and GROUP_EVENTS_MAX events, up to
+   the first message that does not join. That one, received, is returned
+   in *first with its session (the caller handles it), or NULL. */
+static session_t *on_group(broker_t *b, session_t *s, fsp_msg_t *first)
 {
-    answer_t group[ANSWERS_PER_COMMIT];
-    size_t n = 0;
-    group[n++] = (answer_t){*first, s, answer_store(first->type)};
+    grouped_t group[GROUP_MAX];
+    size_t n = 0, events = 0, answers = 0;
+    group[n++] = (grouped_t){.m = *first, .s = s, .store = answer_store(first->type)};
+    events += first->type == FSP_EVENTS ? zmsg_size(first->events) : 0;
+    *first = (fsp_msg_t){0}; /* the group's now */
     fsp_msg_t next;
     session_t *next_s = NULL;
-    while (n < ANSWERS_PER_COMMIT && (zsock_events(b->sites) & ZMQ_POLLIN)) {
+    while (n < GROUP_MAX && (zsock_events(b->sites) & ZMQ_POLLIN)) {
         if (!(next_s = receive(b, &next)))
             continue;
         store_wake_fn *store = answer_store(next.type);
-        if (!store)
+        if (!store && (next.type != FSP_EVENTS || events >= GROUP_EVENTS_MAX))
             break;
-        group[n++] = (answer_t){next, next_s, store};
+        events += next.type == FSP_EVENTS ? zmsg_size(next.events) : 0;
+        group[n++] = (grouped_t){.m = next, .s = next_s, .store = store};
         next_s = NULL;
     }
+    for (size_t i = 0; i < n; i++)
+        answers += group[i].store != NULL;
     fs_err_t group_e = {0};
     bool together = n > 1 && store_group(b, group, n, &group_e) == 0;
-    if (n > 1) /* one_each: the first failure, each answer's own below */
-        fs_log(FS_LOG_DEBUG, "broker", "answers_stored", "count=%zu in=%s reason=\"%s\"", n,
+    if (n > 1) /* one_each: the first failure, each message's own below */
+        fs_log(FS_LOG_DEBUG, "broker", "site_messages_stored",
+               "count=%zu batches=%zu answers=%zu in=%s reason=\"%s\"", n, n - answers, answers,
                together ? "one_transaction" : "one_each", group_e.text);
-    if (!together) {
-        for (size_t i = 0; i < n; i++) {
-            fs_err_t e = {0};
-            if (store_group(b, &group[i], 1, &e) != 0)
-                refused(b, group[i].s, &group[i].m, FSP_E_REFUSED, &e);
-        }
+    for (size_t i = 0; !together && i < n; i++) {
+        fs_err_t e = {0};
+        if (!group[i].store) /* alone, as it would have been: its ACK, RESEND or ERROR */
+            dispatch(b, group[i].s, &group[i].m);
+        else if (store_group(b, &group[i], 1, &e) != 0)
+            refused(b, group[i].s, &group[i].m, FSP_E_REFUSED, &e);
     }
     for (size_t i = 0; i < n; i++)
         fsp_msg_clear(&group[i].m);
     if (next_s)
-        dispatch(b, next_s, &next);
+        *first = next;
+    return next_s;
+}
+
+/* Whether m starts a group: an answer, or a batch with more waiting behind
+   it (alone, nothing waits: handle_events stores it at once). */
+static bool starts_group(broker_t *b, const fsp_msg_t *m)
+{
+    return answer_store(m->type) ||
+           (m->type == FSP_EVENTS && (zsock_events(b->sites) & ZMQ_POLLIN));
 }
 
 void broker_on_site_message(broker_t *b)
@@ -237,9 +272,11 @@ void broker_on_site_message(broker_t *b)
     session_t *s = receive(b, &m);
     if (!s)
         return;
-    if (answer_store(m.type))
-        on_answers(b, s, &m);
-    else
+    /* The message a group did not take starts the next one, a few groups
+       a turn at most: the loop serves its other sockets in between. */
+    for (int groups = 0; s && groups < GROUPS_PER_TURN && starts_group(b, &m); groups++)
+        s = on_group(b, s, &m);
+    if (s)
         dispatch(b, s, &m);
 }
 

@@ -179,6 +179,24 @@ int handle_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 void broker_audit_site(broker_t *b, const char *site, const char *kind, const char *reason);
 /* ingest.c: EVENTS -> admission, storage, cases and runs, then ACK. */
 int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+/* The same in two halves, for a group of site messages in one transaction
+   (site.c): events_write writes the batch m inside txn (what its runs
+   send goes to out) and fills done; 0, -1 with e set (nothing of the
+   transaction may be kept), EVENTS_MALFORMED or EVENTS_GAP with e set (the
+   batch is for handle_events alone: its ERROR or RESEND). events_acked,
+   after the commit: the ACK and the log lines. done borrows m's body. */
+#define EVENTS_MALFORMED 1
+#define EVENTS_GAP 2
+typedef struct events_done {
+    const char *epoch;
+    uint64_t first, upto; /* upto: the ACK's; for EVENTS_GAP the last stored */
+    size_t count;
+    uint64_t stored, duplicates, refused, first_refused;
+    const char *refused_why;
+} events_done_t;
+int events_write(broker_t *b, casestore_txn_t *txn, session_t *s, const fsp_msg_t *m,
+                 events_done_t *done, outbound_t *out, fs_err_t *e);
+void events_acked(broker_t *b, session_t *s, const events_done_t *done);
 /* http_metrics.c: one command round trip (seconds) into b->roundtrip. */
 void metrics_observe_roundtrip(broker_t *b, double seconds);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Answers (RESPONSE) waiting together are stored in one transaction (issue
-# 19: one fdatasync for many); one bad answer in such a group costs the
-# others nothing: the group is stored again one answer at a time, the bad
-# ones are answered with their ERROR, the good ones wake their runs.
+# Answers (RESPONSE) and EVENTS batches waiting together are stored in one
+# transaction (issue 19: one fdatasync for many); one bad message in such a
+# group costs the others nothing: the group is handled again one message
+# at a time, the bad answers are answered with their ERROR, a batch past a
+# sequence gap with its RESEND, the good ones are stored and ACKed.
 # Speaks FSP/1 with alpha's real key (tests/tools/fsp_probe, --burst sends
 # every message at once; a large EVENTS batch first keeps the broker busy
 # while the answers arrive, so they wait together).
@@ -75,7 +76,7 @@ done
 # in one transaction, refused as a whole because of the two bad ones, and
 # stored one answer at a time.
 check "the five answers were grouped, then stored one at a time" \
-    grep -q 'event=answers_stored count=5 in=one_each' "$WORK/broker.log"
+    grep -Eq 'event=site_messages_stored count=[56] batches=[01] answers=5 in=one_each' "$WORK/broker.log"
 
 # Good answers only: one transaction. Three new findings, three answers.
 "$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" --as sites:alpha --wait "$PROBE_WAIT" FSP/1 HELLO "$(hello e3)" \
@@ -96,5 +97,39 @@ mapfile -t more < <(telemetry e4 u)
 check "no ERROR for three good answers" [ "$(grep -c '^ERROR' "$WORK/good.out")" = 0 ]
 wait_for 20 "all six answers stored" stat_is .commands.answered 6
 check "the three good answers were stored in one transaction" \
-    grep -q 'event=answers_stored count=3 in=one_transaction' "$WORK/broker.log"
+    grep -Eq 'event=site_messages_stored count=[34] batches=[01] answers=3 in=one_transaction' "$WORK/broker.log"
+
+# EVENTS batches waiting together: behind a batch of 1,000 (a group of its
+# own: at most 1,000 events join one), three batches of one event each are
+# stored in one transaction, each ACKed after it.
+small() { # EPOCH SEQ UID
+    printf -- '---\nFSP/1\nEVENTS\n{"epoch":"%s","first_seq":%s,"classes":[4001]}\n' "$1" "$2"
+    printf '{"class_uid":4001,"site":"alpha","source":"t","metadata":{"uid":"%s"}}\n' "$3"
+}
+mapfile -t big < <(telemetry e5 v | head -n 1004)
+mapfile -t three < <(small e5 1001 w1; small e5 1002 w2; small e5 1003 w3)
+"$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" --as sites:alpha --wait "$PROBE_WAIT" --burst 1 \
+    FSP/1 HELLO "$(hello e5)" "${big[@]}" "${three[@]}" >"$WORK/batches.out" || true
+for upto in 1000 1001 1002 1003; do
+    check "batch up to $upto ACKed" grep -q "^ACK {\"epoch\":\"e5\",\"upto\":$upto}" "$WORK/batches.out"
+done
+check "the three small batches were stored in one transaction" \
+    grep -q 'event=site_messages_stored count=3 batches=3 answers=0 in=one_transaction' "$WORK/broker.log"
+
+# A batch past a gap in such a group: the group is tried, refused as a
+# whole, and each batch handled alone: the two in order are stored and
+# ACKed, the third gets its RESEND from where the site must start again.
+mapfile -t big < <(telemetry e6 x | head -n 1004)
+mapfile -t three < <(small e6 1001 y1; small e6 1002 y2; small e6 1010 y3)
+"$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" --as sites:alpha --wait "$PROBE_WAIT" --burst 1 \
+    FSP/1 HELLO "$(hello e6)" "${big[@]}" "${three[@]}" >"$WORK/gap.out" || true
+check "the two batches in order ACKed" \
+    grep -q '^ACK {"epoch":"e6","upto":1002}' "$WORK/gap.out"
+check "the batch past the gap gets its RESEND from 1003" \
+    grep -q '^ACK {"epoch":"e6","upto":1002,"resend_from":1003' "$WORK/gap.out"
+check "that group was tried, then handled one batch at a time" \
+    grep -q 'event=site_messages_stored count=3 batches=3 answers=0 in=one_each reason=".*sequence gap' "$WORK/broker.log"
+# (the aborted group kept nothing: stored alone, each is new; e5's and e6's)
+check "each of the two good batches stored by its own transaction" \
+    [ "$(grep -Ec 'event=events_stored site=alpha first=100[12] count=1 new=1 duplicates=0' "$WORK/broker.log")" = 4 ]
 finish
