@@ -25,6 +25,12 @@ void template_add_program(template_exprs_t **list, fs_jq_group_t *group, const c
    or NULL with e set. */
 json_t *template_eval_program(template_exprs_t *list, const char *program, const json_t *ctx,
                               fs_err_t *e);
+/* The one top-level field of the context that an expression or program of
+   list can read ("event" for ".event.site" or ".event | ..."), which is
+   all it is given; NULL when it gets the whole context (or is not in
+   list). Both give the same outputs; this only spares converting the case
+   to jq for it. For tests and measurements. */
+const char *template_reads(const template_exprs_t *list, const char *text);
 
 /* openc2_check.c: an openc2 step's command template (borrowed) checked with
    the OpenC2 validator at load; fields inside "{{ }}" are left to the

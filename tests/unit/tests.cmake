@@ -48,3 +48,7 @@ fedsoar_unit_test(test_case_noop_update fedsoar_casestore)
 fedsoar_unit_test(test_sha256_hash fedsoar_common)
 # The broker's checkpoint key held in memory and reloaded (keys_signer_*, casestore_set_signer).
 fedsoar_unit_test(test_audit_signer fedsoar_casestore fedsoar_federation)
+# Which playbook programs are given one field of the run context, not all
+# of it (issue 19), white-box through playbooks/private/template.h.
+fedsoar_unit_test(test_template_reads fedsoar_playbooks)
+target_include_directories(test_template_reads PRIVATE ${PROJECT_SOURCE_DIR}/playbooks/private)
