@@ -12,6 +12,7 @@
     aborts (implode, halt) are compiled, not run. Aborts on the first
     difference. */
 #include "jq_program.h"
+#include "jq_fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -29,17 +30,6 @@ static char *first(fs_jq_t *jq, const json_t *input)
     return text ? text : fs_xstrdup("(not serialisable)");
 }
 
-static bool runnable(const char *program)
-{
-    static const char *const risky[] = {
-        "def", "recurse", "repeat",  "while", "until", "range",         "limit",
-        "..",  "now",     "implode", "halt",  "env",   "input_filename"};
-    for (size_t i = 0; i < sizeof risky / sizeof *risky; i++)
-        if (strstr(program, risky[i]))
-            return false;
-    return strlen(program) < 200;
-}
-
 static void differ(const char *what, const char *program, const char *alone, const char *grouped)
 {
     fprintf(stderr, "%s differs for program [%s]\nalone   %s\ngrouped %s\n", what, program, alone,
@@ -49,14 +39,12 @@ static void differ(const char *what, const char *program, const char *alone, con
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *nl = memchr(data, '\n', size);
-    size_t plen = nl ? (size_t)(nl - (const char *)data) : size;
-    if (memchr(data, '\0', plen))
+    const char *json;
+    size_t json_len;
+    char *program = jq_fuzz_program(data, size, &json, &json_len);
+    if (!program)
         return 0;
-    char *program = fs_xstrndup((const char *)data, plen);
-    const char *json = nl ? nl + 1 : "null";
-    size_t json_len = nl ? size - plen - 1 : 4;
-    json_t *input = json_loadb(json, json_len, JSON_DECODE_ANY, NULL);
+    json_t *input = json ? json_loadb(json, json_len, JSON_DECODE_ANY, NULL) : NULL;
     if (!input)
         input = json_null();
 
@@ -75,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(want);
     } else if (rc != 0) {
         differ("compile", program, "(compiled)", group_e.text);
-    } else if (runnable(program)) {
+    } else if (jq_fuzz_runnable(program)) {
         char *a = first(alone, input), *m = first(member, input);
         if (strcmp(a, m) != 0)
             differ("first output", program, a, m);
