@@ -214,12 +214,27 @@ int outbox_begin(outbox_t *self, fs_err_t *e)
 
 static int ack_write(outbox_t *self, MDB_txn *txn, uint64_t upto, uint64_t *mark);
 
+/* Writes a noted ACK into the open batch, in a nested transaction: an ACK
+   that cannot be written leaves the batch whole (and stays noted, for
+   outbox_ack_flush), so it never holds up the commands journaled with it.
+   true when written. */
+static bool ack_into_batch(outbox_t *self, uint64_t *mark)
+{
+    MDB_txn *sub;
+    if (!self->ack_waiting || mdb_txn_begin(self->env, self->txn, 0, &sub) != 0)
+        return false;
+    if (ack_write(self, sub, self->ack_later, mark) != 0) {
+        mdb_txn_abort(sub);
+        return false;
+    }
+    return mdb_txn_commit(sub) == 0; /* frees sub either way */
+}
+
 int outbox_commit(outbox_t *self, fs_err_t *e)
 {
     uint64_t mark = 0;
-    int rc = self->ack_waiting ? ack_write(self, self->txn, self->ack_later, &mark) : 0;
-    if (rc == 0)
-        rc = put_meta_u64(self, self->txn, "last_seq", self->last_seq);
+    bool ack_in = ack_into_batch(self, &mark);
+    int rc = put_meta_u64(self, self->txn, "last_seq", self->last_seq);
     if (rc != 0) {
         outbox_abort(self);
         return fail(e, "commit", rc);
@@ -227,7 +242,7 @@ int outbox_commit(outbox_t *self, fs_err_t *e)
     rc = mdb_txn_commit(self->txn);
     self->txn = NULL;
     if (rc == 0) {
-        if (self->ack_waiting) {
+        if (ack_in) {
             self->acked_upto = mark;
             self->ack_waiting = false;
         }

@@ -67,9 +67,10 @@ int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e);
 /* outbox_ack in two steps, so that an ACK costs no commit of its own when
    a batch commits soon after: outbox_ack_later keeps upto (a later call
    replaces it, lower or not: the broker's newest word holds); the next
-   outbox_commit writes it in its batch, or outbox_ack_flush in a
-   transaction of its own (0 when none waits, or -1 with e set: it still
-   waits). The daemon records the ACK that comes with a COMMAND in the same
+   outbox_commit writes it in its batch (nested: when it cannot be written
+   the batch commits without it and it still waits), or outbox_ack_flush
+   in a transaction of its own (0 when none waits, or -1 with e set: it
+   still waits). The daemon records the ACK that comes with a COMMAND in the same
    commit as the command's "started" entry: one fsync fewer on the
    command's path. Until written the events count as backlog; a crash
    before only makes the site send them again (the broker's WELCOME says
