@@ -171,6 +171,9 @@ typedef struct fs_text {
 void fs_text_reserve(fs_text_t *t, size_t n);
 /* Appends n raw bytes. */
 void fs_text_append(fs_text_t *t, const void *bytes, size_t n);
+/* Appends printf-formatted text (not for a hot path: it formats into a
+   copy first). */
+void fs_text_printf(fs_text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Frees data; the buffer is empty and usable again. Safe with NULL. */
 void fs_text_release(fs_text_t *t);
 /* Appends the compact JSON text of v (borrowed, any type): exactly the bytes

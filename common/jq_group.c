@@ -17,8 +17,6 @@
     would refuse, nor read it differently. */
 #include "jq_program_private.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,45 +166,19 @@ static bool groupable(const char *program)
     return depth == 0 && last != 0 && last != ';';
 }
 
-/* A growing text (fs_xrealloc: never fails). */
-struct text {
-    char *s;
-    size_t len, cap;
-};
-
-static void append(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void append(struct text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (t->len + (size_t)n + 1 > t->cap) {
-        t->cap = (t->len + (size_t)n + 1) * 2;
-        t->s = fs_xrealloc(t->s, t->cap);
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
-
 /* The dispatcher for members lo..hi: a binary tree of comparisons. */
-static void dispatch(struct text *t, size_t lo, size_t hi)
+static void dispatch(fs_text_t *t, size_t lo, size_t hi)
 {
     if (lo == hi) {
-        append(t, "_fs_jq_%zu", lo);
+        fs_text_printf(t, "_fs_jq_%zu", lo);
         return;
     }
     size_t mid = lo + (hi - lo + 1) / 2;
-    append(t, "if $_fs_jq_sel < %zu then ", mid);
+    fs_text_printf(t, "if $_fs_jq_sel < %zu then ", mid);
     dispatch(t, lo, mid - 1);
-    append(t, " else ");
+    fs_text_printf(t, " else ");
     dispatch(t, mid, hi);
-    append(t, " end");
+    fs_text_printf(t, " end");
 }
 
 /* The members at idx[0..k) compiled as one program; NULL when the combined
@@ -214,14 +186,14 @@ static void dispatch(struct text *t, size_t lo, size_t hi)
    compiled alone and gives its own). */
 static struct fs_jq_state *combined(const fs_jq_group_t *g, const size_t *idx, size_t k)
 {
-    struct text t = {0};
+    fs_text_t t = {0};
     for (size_t j = 0; j < k; j++)
-        append(&t, "def _fs_jq_%zu: (\n%s\n);\n", j, g->members[idx[j]].program);
-    append(&t, ".[0] as $_fs_jq_sel | .[1] | ");
+        fs_text_printf(&t, "def _fs_jq_%zu: (\n%s\n);\n", j, g->members[idx[j]].program);
+    fs_text_printf(&t, ".[0] as $_fs_jq_sel | .[1] | ");
     dispatch(&t, 0, k - 1);
     fs_err_t ignored = {0};
-    struct fs_jq_state *st = fs_jq_state_compile(t.s, &ignored);
-    free(t.s);
+    struct fs_jq_state *st = fs_jq_state_compile(t.data, &ignored);
+    fs_text_release(&t);
     return st;
 }
 

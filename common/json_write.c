@@ -26,6 +26,7 @@
 #include "common.h"
 
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 
 #define FS_JSON_WRITE_MAX_DEPTH 2048
@@ -48,6 +49,16 @@ void fs_text_append(fs_text_t *t, const void *bytes, size_t n)
     memcpy(t->data + t->len, bytes, n);
     t->len += n;
     t->data[t->len] = '\0';
+}
+
+void fs_text_printf(fs_text_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = fs_xvasprintf(fmt, ap);
+    va_end(ap);
+    fs_text_append(t, text, strlen(text));
+    free(text);
 }
 
 void fs_text_release(fs_text_t *t)
