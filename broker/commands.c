@@ -227,7 +227,7 @@ int broker_store_response(broker_t *b, casestore_txn_t *txn, const char *site, c
             rc = casestore_counter_add(b->store, txn, "commands/answered", 1, e);
         json_int_t created = json_integer_value(json_object_get(rec, "created"));
         if (rc == 0 && final && created > 0)
-            metrics_observe_roundtrip(b, (double)(fs_now_ms() - created) / 1000.0);
+            outbound_roundtrip(out, (double)(fs_now_ms() - created) / 1000.0);
         json_t *entry =
             json_pack("{s:s, s:s, s:i, s:O?, s:O?}", "command_id", command_id, "site", site,
                       "status", status, "status_text", json_object_get(response, "status_text"),

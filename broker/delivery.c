@@ -48,16 +48,25 @@ void outbound_push(outbound_t *q, const char *site, fsp_type_t type, json_t *bod
     m->body = body;
 }
 
+void outbound_roundtrip(outbound_t *q, double seconds)
+{
+    q->roundtrips = fs_xrealloc(q->roundtrips, (q->n_roundtrips + 1) * sizeof *q->roundtrips);
+    q->roundtrips[q->n_roundtrips++] = seconds;
+}
+
 void outbound_clear(outbound_t *q)
 {
     for (size_t i = 0; i < q->n; i++)
         json_decref(q->msg[i].body);
     free(q->msg);
+    free(q->roundtrips);
     outbound_init(q);
 }
 
 void delivery_flush(broker_t *b, outbound_t *q)
 {
+    for (size_t i = 0; i < q->n_roundtrips; i++)
+        metrics_observe_roundtrip(b, q->roundtrips[i]);
     for (size_t i = 0; i < q->n; i++) {
         session_t *s = zhashx_lookup(b->sessions, q->msg[i].site);
         if (s && s->connected)

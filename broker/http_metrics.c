@@ -8,7 +8,9 @@
       text the loop made;
     - loop side: the control command metrics.prometheus reads the broker's
       counters, site records, live sessions and the round-trip histogram
-      (observed by commands.c through metrics_observe_roundtrip). */
+      (commands.c notes each in the transaction's outbound queue, and
+      delivery_flush observes it with metrics_observe_roundtrip after the
+      commit). */
 #include "broker_internal.h"
 #include "http_internal.h"
 

@@ -191,6 +191,7 @@ static int store_group(broker_t *b, grouped_t *group, size_t n, fs_err_t *e)
     casestore_txn_t *txn = NULL;
     if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
+    fs_log_hold(); /* what it logs is logged if it commits (else by the retry) */
     outbound_t out;
     outbound_init(&out);
     int rc = 0;
@@ -203,6 +204,7 @@ static int store_group(broker_t *b, grouped_t *group, size_t n, fs_err_t *e)
         rc = casestore_commit(&txn, e);
     else
         casestore_abort(&txn);
+    fs_log_release(rc == 0);
     if (rc == 0) {
         for (size_t i = 0; i < n; i++)
             if (!group[i].store)

@@ -109,6 +109,14 @@ typedef enum { FS_LOG_DEBUG, FS_LOG_INFO, FS_LOG_WARN, FS_LOG_ERROR } fs_log_lev
 void fs_log_set_level(fs_log_level_t level);
 void fs_log(fs_log_level_t level, const char *comp, const char *event, const char *kv, ...)
     __attribute__((format(printf, 4, 5)));
+/* Lines held back: between fs_log_hold and fs_log_release, the calling
+   thread's lines are kept in memory, then written in order (emit) or
+   dropped.  A transaction that may still abort holds what it logs, so that
+   only what was committed is logged (broker/site.c: a group of site
+   messages that fails is handled again one message at a time, and that
+   logs each for real). Holds do not nest. */
+void fs_log_hold(void);
+void fs_log_release(bool emit);
 /* Writes `"s"` with quotes and backslashes escaped into buf (truncated to fit). Returns buf. */
 const char *fs_log_quote(char *buf, size_t size, const char *s);
 

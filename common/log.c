@@ -6,6 +6,8 @@
 
 static fs_log_level_t min_level = FS_LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
+static _Thread_local bool holding;
+static _Thread_local fs_text_t held;
 
 void fs_log_set_level(fs_log_level_t level)
 {
@@ -24,9 +26,28 @@ void fs_log(fs_log_level_t level, const char *comp, const char *event, const cha
         vsnprintf(rest, sizeof rest, kv, ap);
         va_end(ap);
     }
-    /* One fprintf per line so lines from several threads do not interleave. */
-    fprintf(stderr, "ts=%s level=%s comp=%s event=%s%s%s\n", ts, level_names[level], comp, event,
-            *rest ? " " : "", rest);
+    char line[2304];
+    int n = snprintf(line, sizeof line, "ts=%s level=%s comp=%s event=%s%s%s\n", ts,
+                     level_names[level], comp, event, *rest ? " " : "", rest);
+    if (n >= (int)sizeof line)
+        line[sizeof line - 2] = '\n';
+    if (holding)
+        fs_text_append(&held, line, strlen(line));
+    else /* one write per line so lines from several threads do not interleave */
+        fputs(line, stderr);
+}
+
+void fs_log_hold(void)
+{
+    holding = true;
+}
+
+void fs_log_release(bool emit)
+{
+    holding = false;
+    if (emit && held.len)
+        fwrite(held.data, 1, held.len, stderr);
+    fs_text_release(&held);
 }
 
 const char *fs_log_quote(char *buf, size_t size, const char *s)

@@ -82,7 +82,9 @@ struct broker {
    A typed, bounded queue: whatever is put in it is already journaled
    (CASESTORE_DB_PENDING), so when it is full the message is not kept and
    the site's whole pending journal is redelivered instead at the flush
-   (the site drops what it has already seen, by id). */
+   (the site drops what it has already seen, by id).  It also carries the
+   command round trips the transaction completed, observed by /metrics at
+   the flush: a transaction that aborts observes nothing. */
 #define OUTBOUND_MAX 4096 /* messages queued by one transaction */
 typedef struct outbound_msg {
     char site[64];
@@ -94,13 +96,17 @@ typedef struct outbound {
     size_t n, size;
     char overflow[16][64]; /* sites whose messages did not fit */
     size_t n_overflow;
-    bool overflow_all; /* more than 16 such sites: redeliver to every site */
+    bool overflow_all;  /* more than 16 such sites: redeliver to every site */
+    double *roundtrips; /* seconds, journaled command -> final RESPONSE */
+    size_t n_roundtrips;
 } outbound_t;
 
 /* An empty queue (no allocation until the first message). */
 void outbound_init(outbound_t *q);
 /* Queues body (stolen) for site. */
 void outbound_push(outbound_t *q, const char *site, fsp_type_t type, json_t *body);
+/* Notes a command's round trip (seconds), observed at the flush. */
+void outbound_roundtrip(outbound_t *q, double seconds);
 /* Drops what is queued, sending nothing (the transaction was aborted). */
 void outbound_clear(outbound_t *q);
 /* Sends what is queued to connected sites (others get it at their next

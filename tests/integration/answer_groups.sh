@@ -77,6 +77,12 @@ done
 # stored one answer at a time.
 check "the five answers were grouped, then stored one at a time" \
     grep -Eq 'event=site_messages_stored count=[56] batches=[01] answers=5 in=one_each' "$WORK/broker.log"
+# What the refused group did was rolled back, and so are its log lines:
+# each answer is logged once, by the transaction that stored it.
+for cid in "${CIDS[@]}"; do
+    check "the answer to $cid is logged once" \
+        [ "$(grep -c "event=command_answered command_id=$cid " "$WORK/broker.log")" = 1 ]
+done
 
 # Good answers only: one transaction. Three new findings, three answers.
 "$PROBE" --endpoint "$SITE_EP" --keys "$KEYS" --as sites:alpha --wait "$PROBE_WAIT" FSP/1 HELLO "$(hello e3)" \
@@ -130,6 +136,6 @@ check "the batch past the gap gets its RESEND from 1003" \
 check "that group was tried, then handled one batch at a time" \
     grep -q 'event=site_messages_stored count=3 batches=3 answers=0 in=one_each reason=".*sequence gap' "$WORK/broker.log"
 # (the aborted group kept nothing: stored alone, each is new; e5's and e6's)
-check "each of the two good batches stored by its own transaction" \
+check "each of the two good batches stored by its own transaction, and logged once" \
     [ "$(grep -Ec 'event=events_stored site=alpha first=100[12] count=1 new=1 duplicates=0' "$WORK/broker.log")" = 4 ]
 finish

@@ -20,6 +20,10 @@ fedsoar_unit_test(test_json_pick fedsoar_common)
 # fs_json_write against json_dumps, byte for byte (the audit chain hashes its text).
 fedsoar_unit_test(test_json_write fedsoar_common)
 fedsoar_unit_test(test_outbox fedsoar_adapters)
+# An ACK that cannot be written, injected by wrapping LMDB's calls, never
+# fails the commands' batch it rides with (issue 19).
+fedsoar_unit_test(test_outbox_ack_fault fedsoar_adapters)
+target_link_options(test_outbox_ack_fault PRIVATE -Wl,--wrap=mdb_put,--wrap=mdb_txn_commit,--wrap=mdb_txn_abort)
 fedsoar_unit_test(test_correlation fedsoar_casestore)
 fedsoar_unit_test(test_playbook_diff fedsoar_playbooks)
 fedsoar_unit_test(test_case_aggregates fedsoar_casestore)
