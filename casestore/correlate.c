@@ -88,14 +88,17 @@ static bool values_differ(const json_t *a, const json_t *b)
             memcmp(json_string_value(x), json_string_value(y), json_string_length(x)) != 0);
 }
 
-/* Appends v (stolen) unless an equal value is there or arr holds max. */
+/* Appends v (stolen) unless arr holds max or an equal value is there. A
+   full list is not searched: a storm's case holds its 200 observables
+   from then on, and each alert's were compared with all of them. */
 static void add_unique(json_t *arr, json_t *v, size_t max)
 {
-    size_t i;
-    json_t *w;
-    bool dup = false;
-    json_array_foreach(arr, i, w) dup = dup || (!values_differ(v, w) && json_equal(v, w));
-    if (!dup && json_array_size(arr) < max)
+    bool add = json_array_size(arr) < max;
+    for (size_t i = 0; add && i < json_array_size(arr); i++) {
+        const json_t *w = json_array_get(arr, i);
+        add = values_differ(v, w) || !json_equal(v, w);
+    }
+    if (add)
         json_array_append(arr, v);
     json_decref(v);
 }

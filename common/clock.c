@@ -19,6 +19,13 @@ int64_t fs_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t fs_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 const char *fs_time_format(int64_t ms, char *buf, size_t size)
 {
     time_t secs = (time_t)(ms / 1000);

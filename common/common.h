@@ -135,6 +135,7 @@ bool fs_is_dir(const char *path);
 
 int64_t fs_now_ms(void);  /* wall clock, epoch milliseconds UTC */
 int64_t fs_mono_ms(void); /* monotonic, for timeouts and intervals */
+int64_t fs_mono_us(void); /* the same in microseconds (pacing finer than a poll's ms) */
 /* Formats epoch ms as RFC 3339 UTC with milliseconds into buf (>= 25 bytes). */
 const char *fs_time_format(int64_t ms, char *buf, size_t size);
 /* Parses RFC 3339 / ISO 8601 ("2024-01-02T03:04:05.678Z", "+02:00" offsets,

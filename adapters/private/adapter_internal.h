@@ -95,8 +95,8 @@ struct adapter {
     int64_t next_heartbeat;
     int64_t backoff_ms;
     double tokens;        /* send-rate bucket (cfg.max_rate), at most one second's worth */
-    bool token_wait;      /* the bucket was empty at the last send (loop_wait_ms) */
-    int64_t tokens_at;    /* monotonic ms of the last refill */
+    bool token_wait;      /* the bucket was empty at the last send (loop_wait) */
+    int64_t tokens_at_us; /* monotonic microseconds of the last refill */
     uint64_t witness_seq; /* the newest audit checkpoint witnessed (witness.c) */
     uint64_t fence_epoch; /* the highest broker epoch welcomed at (fencing.c) */
     bool fence_loaded;

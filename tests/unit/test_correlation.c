@@ -229,6 +229,43 @@ static void a_case_lists_its_newest_alerts(void)
     json_decref(c);
 }
 
+/* A case lists each observable once, the first 200 it saw (docs/internals/
+   casestore.md, "Case documents are bounded"; correlation reads the
+   index, which has them all). */
+static void a_case_lists_each_observable_once(void)
+{
+    bool created;
+    uint64_t id = 0;
+    for (int i = 0; i < 250; i++) {
+        char ip[32];
+        snprintf(ip, sizeof ip, "10.9.%d.%d", i / 200, i % 200 + 1);
+        json_t *ev = finding("alpha", OCSF_OBSERVABLE_HOSTNAME, "obs-storm-host", NULL);
+        json_array_append_new(
+            json_object_get(ev, "observables"),
+            json_pack("{s:i, s:s}", "type_id", OCSF_OBSERVABLE_IP_ADDRESS, "value", ip));
+        id = attach(ev, HOUR_MS, &created);
+        if (i == 1) {
+            json_t *c = casestore_case_get(st, txn, id);
+            CHECK_INT(json_array_size(json_object_get(c, "observables")), 3);
+            json_decref(c);
+        }
+    }
+    json_t *c = casestore_case_get(st, txn, id);
+    json_t *listed = json_object_get(c, "observables");
+    CHECK_INT(json_array_size(listed), 200);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(listed, 0), "value")),
+              "obs-storm-host");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(listed, 199), "value")),
+              "10.9.0.199");
+    size_t hosts = 0, i;
+    json_t *o;
+    json_array_foreach(listed, i, o) hosts +=
+        strcmp(json_string_value(json_object_get(o, "value")), "obs-storm-host") == 0;
+    CHECK_INT(hosts, 1);
+    CHECK_INT(json_integer_value(json_object_get(c, "alert_count")), 250);
+    json_decref(c);
+}
+
 static const char *status_of(const json_t *c)
 {
     return json_string_value(json_object_get(c, "status"));
@@ -321,6 +358,7 @@ int main(void)
     a_closed_case_is_not_joined();
     a_joined_case_lists_both_sites();
     a_case_lists_its_newest_alerts();
+    a_case_lists_each_observable_once();
     the_case_cache_follows_the_stored_row();
 
     casestore_abort(&txn);

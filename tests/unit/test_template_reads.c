@@ -21,6 +21,23 @@ static const struct {
     {".event|[.evidences[]? | .src_endpoint.ip?] | unique", "event"},
     {".event.device | .ip", "event"},
     {".events", "events"},
+    /* paths of one field compared with constants, joined by and / or */
+    {".event.severity_id >= 3", "event"},
+    {".event.site == \"alpha\" and .event.severity_id > -1", "event"},
+    {".event.site==\"alpha\"", "event"},
+    {".event[\"site\"] != null", "event"},
+    {".steps[\"still-open\"] == null", "steps"},
+    {".steps.ti.full.verdict == \"malicious\"", "steps"},
+    {".event.severity_id >= 3e0 or .event.site == false | not", "event"},
+    {".event.severity_id < 1.5E+1 and .event.site", "event"},
+    {".event.site == \"alpha\" and .case.id == 7", NULL},
+    {".event.site == .event.site", NULL},
+    {".event.site == \"\\u0061lpha\"", NULL},
+    {".event.site == \"alpha\" // true", NULL},
+    {".event.site == \"alpha\" as $x | $x", NULL},
+    {".event.severity_id == 1 + 1", NULL},
+    {".event.site == \"alpha\", .case.id", NULL},
+    {".event.x[0] == 1", NULL},
     /* not one field: the whole context */
     {".event |= 1", NULL},
     {".event as $e | .case.id", NULL},
@@ -42,11 +59,11 @@ static const struct {
 
 int main(void)
 {
-    json_t *ctx =
-        json_pack("{s:{s:s, s:{s:s}, s:[{s:{s:s}}], s:{s:s}}, s:{s:i, s:s}, s:s, s:[i], s:o}",
-                  "event", "site", "alpha", "finding_info", "title", "t1", "evidences",
-                  "src_endpoint", "ip", "203.0.113.9", "device", "ip", "10.0.0.1", "case", "id", 7,
-                  "title", "c", "item", "198.51.100.4", "events", 1, "case_note", json_null());
+    json_t *ctx = json_pack(
+        "{s:{s:s, s:i, s:{s:s}, s:[{s:{s:s}}], s:{s:s}}, s:{s:i, s:s}, s:s, s:[i], s:o}", "event",
+        "site", "alpha", "severity_id", 4, "finding_info", "title", "t1", "evidences",
+        "src_endpoint", "ip", "203.0.113.9", "device", "ip", "10.0.0.1", "case", "id", 7, "title",
+        "c", "item", "198.51.100.4", "events", 1, "case_note", json_null());
     fs_jq_group_t *group = fs_jq_group_new();
     template_exprs_t *list = NULL;
     size_t n = sizeof cases / sizeof *cases;
