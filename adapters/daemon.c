@@ -3,6 +3,7 @@
 #include "adapter_internal.h"
 #include "manual_actuator.h"
 
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -300,13 +301,34 @@ static size_t rate_budget(adapter_t *a)
     return budget < ADAPTER_BATCH ? budget : ADAPTER_BATCH;
 }
 
+/* Waits up to due_us (under a millisecond) for any of the loop's sockets,
+   at nanosecond resolution: a zpoller waits whole milliseconds. Each
+   socket is asked for ZMQ_EVENTS first (something may be waiting
+   already); after that its ZMQ_FD, which is edge-triggered, signals the
+   next arrival. */
+static void wait_under_ms(adapter_t *a, int64_t due_us)
+{
+    zsock_t *socks[] = {a->dealer, a->wake, adapter_work_socket(a), a->monitor};
+    struct pollfd fds[4];
+    nfds_t n = 0;
+    for (size_t i = 0; i < sizeof socks / sizeof *socks; i++) {
+        if (!socks[i])
+            continue;
+        if (zsock_events(socks[i]) & ZMQ_POLLIN)
+            return;
+        fds[n++] = (struct pollfd){.fd = zsock_fd(socks[i]), .events = POLLIN};
+    }
+    ppoll(fds, n, &(struct timespec){.tv_nsec = (long)due_us * 1000}, NULL);
+}
+
 /* How long the loop may wait for a message (ms): while the send-rate
    limit's bucket is empty, until its next token is due, else 50 ms. A
-   poll waits whole milliseconds, so it wakes up to 1 ms early and the
-   last part is slept here: a paced site sends each event when it is due
+   zpoller waits whole milliseconds, so it is woken up to 1 ms early and
+   the rest is waited for at finer resolution (wait_under_ms, still
+   woken by any message): a paced site sends each event when it is due
    (within the kernel's timer slack, about 50 us), not up to 1 ms late
    (which bench/roundtrip.sh, pacing its alerts so, counted as latency). */
-static int loop_wait(const adapter_t *a)
+static int loop_wait(adapter_t *a)
 {
     if (!a->token_wait)
         return 50;
@@ -315,7 +337,7 @@ static int loop_wait(const adapter_t *a)
     if (due_us >= 1000)
         return due_us >= 50000 ? 50 : (int)(due_us / 1000);
     if (due_us > 0)
-        nanosleep(&(struct timespec){.tv_nsec = (long)due_us * 1000}, NULL);
+        wait_under_ms(a, due_us);
     return 0;
 }
 
