@@ -41,8 +41,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# free_port: a TCP port free on 127.0.0.1 now, picked at random below the
+# kernel's ephemeral range (net.ipv4.ip_local_port_range). A port the
+# kernel hands out (bind to port 0) can go to another test's outgoing
+# connection before the daemon binds it: under ctest -j2 a broker once
+# failed with "Address already in use". Outgoing connections never take
+# a port below that range.
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for port in random.sample(range(max(1024, low - 12000), max(1025, low)), k=min(200, max(1, low - 1024))):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:  # nothing free below the range: the kernel's choice, as before
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+    s.close()
+PY
 }
 
 SITE_PORT=$(free_port)
