@@ -301,6 +301,20 @@ static size_t rate_budget(adapter_t *a)
     return budget < ADAPTER_BATCH ? budget : ADAPTER_BATCH;
 }
 
+/* The sockets the loop waits on (the DEALER, the sources' wake, the
+   workers' results, the handshake monitor when there is one): both waits
+   below take them from here. Returns how many. */
+#define LOOP_SOCKETS 4
+static size_t loop_sockets(adapter_t *a, zsock_t *socks[LOOP_SOCKETS])
+{
+    zsock_t *all[LOOP_SOCKETS] = {a->dealer, a->wake, adapter_work_socket(a), a->monitor};
+    size_t n = 0;
+    for (size_t i = 0; i < LOOP_SOCKETS; i++)
+        if (all[i])
+            socks[n++] = all[i];
+    return n;
+}
+
 /* Waits up to due_us (under a millisecond) for any of the loop's sockets,
    at nanosecond resolution: a zpoller waits whole milliseconds. Each
    socket is asked for ZMQ_EVENTS first (something may be waiting
@@ -308,17 +322,15 @@ static size_t rate_budget(adapter_t *a)
    next arrival. */
 static void wait_under_ms(adapter_t *a, int64_t due_us)
 {
-    zsock_t *socks[] = {a->dealer, a->wake, adapter_work_socket(a), a->monitor};
-    struct pollfd fds[4];
-    nfds_t n = 0;
-    for (size_t i = 0; i < sizeof socks / sizeof *socks; i++) {
-        if (!socks[i])
-            continue;
+    zsock_t *socks[LOOP_SOCKETS];
+    struct pollfd fds[LOOP_SOCKETS];
+    size_t n = loop_sockets(a, socks);
+    for (size_t i = 0; i < n; i++) {
         if (zsock_events(socks[i]) & ZMQ_POLLIN)
             return;
-        fds[n++] = (struct pollfd){.fd = zsock_fd(socks[i]), .events = POLLIN};
+        fds[i] = (struct pollfd){.fd = zsock_fd(socks[i]), .events = POLLIN};
     }
-    ppoll(fds, n, &(struct timespec){.tv_nsec = (long)due_us * 1000}, NULL);
+    ppoll(fds, (nfds_t)n, &(struct timespec){.tv_nsec = (long)due_us * 1000}, NULL);
 }
 
 /* How long the loop may wait for a message (ms): while the send-rate
@@ -533,8 +545,11 @@ int adapter_run(adapter_t *a)
     a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
     int64_t next_tick = 0; /* actuators' tick(), about once per second */
     while (!zsys_interrupted) {
-        zpoller_t *poller =
-            zpoller_new(a->dealer, a->wake, adapter_work_socket(a), a->monitor, NULL);
+        zsock_t *socks[LOOP_SOCKETS];
+        size_t nsocks = loop_sockets(a, socks);
+        zpoller_t *poller = zpoller_new(NULL);
+        for (size_t i = 0; i < nsocks; i++)
+            zpoller_add(poller, socks[i]);
         void *which = zpoller_wait(poller, loop_wait(a));
         bool terminated = zpoller_terminated(poller);
         zpoller_destroy(&poller);

@@ -29,10 +29,12 @@ void fs_log(fs_log_level_t level, const char *comp, const char *event, const cha
     char line[2304];
     int n = snprintf(line, sizeof line, "ts=%s level=%s comp=%s event=%s%s%s\n", ts,
                      level_names[level], comp, event, *rest ? " " : "", rest);
-    if (n >= (int)sizeof line)
-        line[sizeof line - 2] = '\n';
+    if (n <= 0)
+        return;
+    size_t len = n < (int)sizeof line ? (size_t)n : sizeof line - 1;
+    line[len - 1] = '\n'; /* a line cut to fit still ends */
     if (holding)
-        fs_text_append(&held, line, strlen(line));
+        fs_text_append(&held, line, len);
     else /* one write per line so lines from several threads do not interleave */
         fputs(line, stderr);
 }
