@@ -10,7 +10,8 @@
     2. isolation from a slow vendor: COMMAND round trips one at a time
        (p50/p99), alone, and while an analyzer that takes 2 s per call (an
        exec connector running `sleep 2`) is kept busy with REQUESTs (one
-       always running), in alternating rounds; the ratio of the two p99s.
+       always running), in alternating rounds of 2 s each, PROBES/10 round
+       trips paced evenly over a round; the ratio of the two p99s.
 
     bench/commands [BURST [PROBES]]   defaults 10000 2000 */
 #include "adapter.h"
@@ -198,28 +199,47 @@ static void send_request(site_t *s, unsigned i)
     json_decref(body);
 }
 
-/* Serial round trips: lat[n]; while `slow`, keeps the slow analyzer busy
-   (a REQUEST always running on it); else first waits until it is idle.
-   0, or -1 on a timeout. */
+/* One COMMAND and its RESPONSE: the seconds it took, or -1 after 10 s. */
+static double round_trip(site_t *s, const char *id, unsigned i)
+{
+    double t0 = now_s();
+    send_command(s, id, i);
+    const char *got;
+    do {
+        got = pump(s, 10000);
+        if (!got && now_s() - t0 > 10)
+            return -1;
+    } while (!got || strcmp(got, id) != 0);
+    return now_s() - t0;
+}
+
+#define SLOW_CALL_S 2.0 /* the slow analyzer's call (slow.sh) */
+
+/* n round trips, one at a time, paced evenly over SLOW_CALL_S: lat[n].
+   While `slow`, the slow analyzer is kept busy (a REQUEST always running
+   on it); else it is first waited for until idle. Both arms are paced
+   alike over one call's length, so the busy arm sees one program start
+   per 2 s call, as a site does. They used to go back to back,
+   ~0.2 s a round: a program start in every busy round (10 times the rate
+   of one 2 s call), while every alone round began after up to 2 s of
+   idleness, after which this VM's disk is slower for tens of ms; the
+   ratio swung 0.6-2.3 from run to run (bench/README.md). 0, or -1 on a
+   timeout. */
 static int probes(site_t *s, const char *tag, size_t n, double *lat, bool slow, unsigned *req_no)
 {
     double idle_by = now_s() + 30;
     while (!slow && s->requests_answered < *req_no && now_s() < idle_by)
-        pump(s, 100);
+        pump(s, 10);
+    double t0 = now_s(), period = SLOW_CALL_S / (double)n;
     for (size_t i = 0; i < n; i++) {
         if (slow && s->requests_answered == *req_no)
             send_request(s, (*req_no)++);
+        for (double wait; (wait = t0 + (double)i * period - now_s()) > 0;)
+            pump(s, (int)(wait * 1000) + 1);
         char id[64];
         snprintf(id, sizeof id, "%s-%u-%zu", tag, *req_no, i);
-        double t0 = now_s();
-        send_command(s, id, (unsigned)i);
-        const char *got;
-        do {
-            got = pump(s, 10000);
-            if (!got && now_s() - t0 > 10)
-                return -1;
-        } while (!got || strcmp(got, id) != 0);
-        lat[i] = now_s() - t0;
+        if ((lat[i] = round_trip(s, id, (unsigned)i)) < 0)
+            return -1;
     }
     return 0;
 }

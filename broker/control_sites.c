@@ -7,24 +7,6 @@
 
 #include <string.h>
 
-static int collect_site(void *arg, const casestore_val_t *key, const casestore_val_t *val)
-{
-    json_t *out = arg;
-    char site[64];
-    snprintf(site, sizeof site, "%.*s", (int)key->len, (const char *)key->data);
-    json_t *rec = json_loadb(val->data, val->len, 0, NULL);
-    if (rec)
-        json_object_set_new(out, site, rec);
-    return 0;
-}
-
-static json_t *site_records(broker_t *b, casestore_txn_t *txn)
-{
-    json_t *out = json_object();
-    casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, collect_site, out);
-    return out;
-}
-
 /* Counters "refused/SITE/REASON" -> {"SITE": {"REASON": n}}. */
 static int collect_refused(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
@@ -78,7 +60,7 @@ static json_t *store_health_json(broker_t *b)
    adapter last reported (HEARTBEAT "normalize_warnings"). */
 static json_t *normalize_warnings_json(broker_t *b, casestore_txn_t *txn)
 {
-    json_t *records = site_records(b, txn), *per = json_object();
+    json_t *records = broker_site_records(b, txn), *per = json_object();
     json_int_t total = 0;
     const char *site;
     json_t *rec;
@@ -101,7 +83,7 @@ json_t *control_stats(broker_t *b, casestore_txn_t *txn, const json_t *args, con
                       fs_err_t *e)
 {
     (void)args, (void)e, (void)who;
-    json_t *records = site_records(b, txn);
+    json_t *records = broker_site_records(b, txn);
     json_t *ev_per = json_object(), *dl_per = json_object(), *connected = json_array();
     json_int_t dl_total = 0;
     const char *site;
@@ -195,7 +177,7 @@ json_t *control_sites(broker_t *b, casestore_txn_t *txn, const json_t *args, con
                       fs_err_t *e)
 {
     (void)args, (void)e, (void)who;
-    json_t *records = site_records(b, txn);
+    json_t *records = broker_site_records(b, txn);
     json_t *refused = control_refused_counts(b, txn);
     const char *site;
     json_t *rec;

@@ -29,25 +29,46 @@ void broker_audit_site(broker_t *b, const char *site, const char *kind, const ch
                e.text);
 }
 
-/* Persists what a site reported about itself (HELLO, HEARTBEAT); a HELLO
-   is also an audit entry, in the same txn. */
+/* What a site reports about itself (HELLO, HEARTBEAT) and the record keeps. */
+static const char *const reported_fields[] = {
+    "protocol",     "version", "outbox_backlog", "outbox_full", "dead_letters",
+    "capabilities", "scopes",  "connectors",     "sources",     "normalize_warnings"};
+#define REPORTED_FIELDS (sizeof reported_fields / sizeof *reported_fields)
+
+/* A HEARTBEAT is written to the site record at most this often (a HELLO,
+   a BYE and a lost site at once): each write is a durable commit on the
+   loop, and once a second per site it delayed the alert that came next by
+   that commit (issue 19: every 50th alert of bench/roundtrip.sh at 50/s,
+   +2-3 ms). Its counters change every second under traffic, so "only when
+   something changed" would be every second too. Readers see the live
+   session laid over the record (broker_site_records): what they show is
+   never older than the last HEARTBEAT; what a restarted broker shows of a
+   site that has not said HELLO again is up to this much older. */
+#define SITE_RECORD_SAVE_MS 30000
+
+static void apply_reported(json_t *rec, const session_t *s)
+{
+    for (size_t i = 0; i < REPORTED_FIELDS; i++) {
+        json_t *v = json_object_get(s->reported, reported_fields[i]);
+        if (v)
+            json_object_set(rec, reported_fields[i], v);
+    }
+    json_object_set_new(rec, "last_heartbeat", json_integer(s->reported_at));
+}
+
+/* Persists what a site reported about itself; a HELLO is also an audit
+   entry, in the same txn. */
 static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err_t *e)
 {
     casestore_txn_t *txn;
     if (casestore_begin(b->store, true, &txn, e) != 0)
         return -1;
     json_t *rec = casestore_get_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site));
-    if (!rec)
+    if (!json_is_object(rec)) {
+        json_decref(rec);
         rec = json_object();
-    static const char *const fields[] = {
-        "protocol",     "version", "outbox_backlog", "outbox_full", "dead_letters",
-        "capabilities", "scopes",  "connectors",     "sources",     "normalize_warnings"};
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-        json_t *v = json_object_get(s->reported, fields[i]);
-        if (v)
-            json_object_set(rec, fields[i], v);
     }
-    json_object_set_new(rec, "last_heartbeat", json_integer(fs_now_ms()));
+    apply_reported(rec, s);
     int rc =
         casestore_put_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site), rec, e);
     json_decref(rec);
@@ -63,10 +84,43 @@ static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err
         json_decref(subject);
         json_decref(details);
     }
-    if (rc == 0)
-        return casestore_commit(&txn, e);
+    if (rc == 0 && casestore_commit(&txn, e) == 0) {
+        s->saved_at = fs_mono_ms();
+        return 0;
+    }
     casestore_abort(&txn);
     return -1;
+}
+
+void broker_save_site(broker_t *b, session_t *s)
+{
+    fs_err_t e = {0};
+    if (s->reported && save_site_record(b, s, NULL, &e) != 0)
+        fs_log(FS_LOG_ERROR, "broker", "site_record_failed", "site=%s reason=\"%s\"", s->site,
+               e.text);
+}
+
+static int collect_record(void *arg, const casestore_val_t *key, const casestore_val_t *val)
+{
+    char site[64];
+    snprintf(site, sizeof site, "%.*s", (int)key->len, (const char *)key->data);
+    json_t *rec = json_loadb(val->data, val->len, 0, NULL);
+    json_object_set_new(arg, site, json_is_object(rec) ? rec : json_object());
+    if (rec && !json_is_object(rec))
+        json_decref(rec);
+    return 0;
+}
+
+json_t *broker_site_records(broker_t *b, casestore_txn_t *txn)
+{
+    json_t *out = json_object();
+    casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, collect_record, out);
+    for (session_t *s = zhashx_first(b->sessions); s; s = zhashx_next(b->sessions)) {
+        json_t *rec = json_object_get(out, s->site);
+        if (rec && s->reported) /* no record: its HELLO was refused or not written */
+            apply_reported(rec, s);
+    }
+    return out;
 }
 
 int handle_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
@@ -86,6 +140,7 @@ int handle_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     s->connected = true;
     json_decref(s->reported);
     s->reported = json_incref(m->body);
+    s->reported_at = fs_now_ms();
     if (save_site_record(b, s, epoch, e) != 0)
         return -1;
     /* Tell the site where its stream stands, so it can drop what is stored. */
@@ -115,7 +170,8 @@ int handle_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
 {
     json_decref(s->reported);
     s->reported = json_incref(m->body);
-    if (save_site_record(b, s, NULL, e) != 0)
+    s->reported_at = fs_now_ms();
+    if (fs_mono_ms() - s->saved_at >= SITE_RECORD_SAVE_MS && save_site_record(b, s, NULL, e) != 0)
         return -1;
     coverage_on_heartbeat(b, s); /* source silences (source_coverage.c) */
     return 0;
@@ -123,9 +179,10 @@ int handle_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
 
 int handle_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
 {
-    (void)b, (void)m, (void)e;
+    (void)m, (void)e;
     s->connected = false;
     fs_log(FS_LOG_INFO, "broker", "site_disconnected", "site=%s reason=bye", s->site);
+    broker_save_site(b, s); /* its last heartbeat, as the live view showed it */
     broker_audit_site(b, s->site, "site.bye", "bye");
     return 0;
 }

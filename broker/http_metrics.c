@@ -212,18 +212,6 @@ typedef struct site_rows {
     json_t *pending; /* site -> n */
 } site_rows_t;
 
-static int collect_site(void *arg, const casestore_val_t *key, const casestore_val_t *val)
-{
-    site_rows_t *r = arg;
-    char site[64];
-    snprintf(site, sizeof site, "%.*s", (int)key->len, (const char *)key->data);
-    json_t *rec = json_loadb(val->data, val->len, 0, NULL);
-    json_object_set_new(r->records, site, json_is_object(rec) ? rec : json_object());
-    if (rec && !json_is_object(rec))
-        json_decref(rec);
-    return 0;
-}
-
 static int collect_pending(void *arg, const casestore_val_t *key, const casestore_val_t *val)
 {
     (void)val;
@@ -239,21 +227,16 @@ static int collect_pending(void *arg, const casestore_val_t *key, const casestor
     return 0;
 }
 
-/* What the adapter last reported as its outbox backlog: the live session's
-   HEARTBEAT, else the stored site record; -1 when it never said. */
-static json_int_t outbox_backlog(broker_t *b, const char *site, const json_t *rec)
+/* What the adapter last reported as its outbox backlog; -1 when it never said. */
+static json_int_t outbox_backlog(const json_t *rec)
 {
-    session_t *s = zhashx_lookup(b->sessions, site);
-    json_t *v = s ? json_object_get(s->reported, "outbox_backlog") : NULL;
-    if (!json_is_integer(v))
-        v = json_object_get(rec, "outbox_backlog");
+    json_t *v = json_object_get(rec, "outbox_backlog");
     return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
 static void per_site(broker_t *b, casestore_txn_t *txn, char **text, size_t *len)
 {
-    site_rows_t r = {json_object(), NULL, json_object()};
-    casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, collect_site, &r);
+    site_rows_t r = {broker_site_records(b, txn), NULL, json_object()};
     r.refused = control_refused_counts(b, txn);
     casestore_foreach(b->store, txn, CASESTORE_DB_PENDING, false, collect_pending, &r);
     const char *site;
@@ -322,7 +305,7 @@ static void per_site(broker_t *b, casestore_txn_t *txn, char **text, size_t *len
            "Events waiting in the site's outbox, as its adapter last reported.");
     json_object_foreach(r.records, site, rec)
     {
-        json_int_t n = outbox_backlog(b, site, rec);
+        json_int_t n = outbox_backlog(rec);
         if (n >= 0)
             appendf(text, len, "fedsoar_outbox_backlog{site=\"%s\"} %lld\n",
                     label(site, l, sizeof l), (long long)n);

@@ -301,6 +301,7 @@ void broker_send_heartbeats(broker_t *b)
             s->connected = false;
             fs_log(FS_LOG_WARN, "broker", "site_disconnected", "site=%s reason=silent", s->site);
             broker_audit_site(b, s->site, "site.lost", "silent");
+            broker_save_site(b, s); /* its last heartbeat, as the live view showed it */
             continue;
         }
         fsp_send(b->sites, s->peer, FSP_HEARTBEAT, body);

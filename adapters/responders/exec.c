@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -166,19 +167,26 @@ static json_t *run(void *state, const json_t *input)
         free(text);
         return error("cannot create pipes", NULL);
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        execv(x->argv[0], x->argv);
-        _exit(127);
+    /* posix_spawn, not fork: glibc's shares the address space until the
+       exec (vfork), where a fork copies the daemon's page tables (its
+       LMDB maps) and makes every later write of the loop and of the other
+       lanes a copy-on-write fault until the child execs (issue 19: another
+       actuator's round trip while this connector starts its program). */
+    posix_spawn_file_actions_t fa;
+    pid_t pid = -1;
+    int spawned = posix_spawn_file_actions_init(&fa);
+    if (spawned == 0) {
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        spawned = posix_spawn(&pid, x->argv[0], &fa, NULL, x->argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
     }
     close(in[0]);
     close(out[1]);
-    if (pid < 0) {
+    if (spawned != 0) {
         close(in[1]), close(out[0]);
         free(text);
-        return error("cannot fork", NULL);
+        return error("cannot start the program: ", strerror(spawned));
     }
     /* Write the job and read the answer together, so neither side blocks. */
     signal(SIGPIPE, SIG_IGN);

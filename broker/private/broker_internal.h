@@ -21,8 +21,10 @@ typedef struct session {
     char site[33];
     zframe_t *peer; /* routing id of its current connection */
     bool connected;
-    int64_t last_seen; /* monotonic ms of its last message */
-    json_t *reported;  /* last HELLO/HEARTBEAT body */
+    int64_t last_seen;   /* monotonic ms of its last message */
+    json_t *reported;    /* last HELLO/HEARTBEAT body */
+    int64_t reported_at; /* wall-clock ms of that body: the record's last_heartbeat */
+    int64_t saved_at;    /* monotonic ms the site record was last written */
 } session_t;
 
 /* A Prometheus histogram kept in memory since the start: the command round
@@ -181,6 +183,12 @@ uint64_t site_last_seq(broker_t *b, casestore_txn_t *txn, const char *key, size_
 int handle_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 int handle_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 int handle_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
+/* Every site record (CASESTORE_DB_SITES, site -> object) with what a
+   connected site reported since it was last written laid over it: a
+   HEARTBEAT is written at most every SITE_RECORD_SAVE_MS (handle_hello.c). */
+json_t *broker_site_records(broker_t *b, casestore_txn_t *txn);
+/* Writes the site record now (the site was lost or said BYE). */
+void broker_save_site(broker_t *b, session_t *s);
 /* Records a site's connection event in the audit log, in its own txn. */
 void broker_audit_site(broker_t *b, const char *site, const char *kind, const char *reason);
 /* ingest.c: EVENTS -> admission, storage, cases and runs, then ACK. */

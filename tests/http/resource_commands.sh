@@ -4,8 +4,10 @@
 # pages return each run once; approval.show of a gate in front of an OpenC2
 # containment step names the command, the site it goes to, the quorum and
 # the payload to sign; playbook.diff names the changed step; sites shows
-# health, backlog, capabilities and connectors; error codes by argument.
+# health, backlog, capabilities and connectors, the live heartbeat (not a
+# commit each second) and the one kept at BYE; error codes by argument.
 source "$(dirname "$0")/../integration/lib.sh"
+require_tool mdb_stat jq
 SAMPLE="$SRC/deploy/demo/samples/alpha-crowdstrike-alerts.json"
 
 "$BIN/fedsoarctl" keys init "$KEYS" --sites alpha \
@@ -110,4 +112,25 @@ check "sites: backlog (outbox, commands, requests)" \
 check "sites: capabilities (query features)" jq -e '.alpha.capabilities.pairs.query == ["features"]' <<<"$sites"
 check "sites: connectors (the replay source)" jq -e '.alpha.connectors | type == "array"' <<<"$sites"
 check "sites (text) still readable" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' sites | grep -q '^alpha'"
+
+# A HEARTBEAT is not a durable write each second (issue 19: it delayed the
+# alert after it by a commit); what `sites` shows of it is the live session.
+txn_id() { mdb_stat -e "$WORK/broker" | sed -n 's/^ *Last transaction ID: //p'; }
+t0=$(txn_id)
+sleep 3.5
+t1=$(txn_id)
+check "sites: three heartbeats of an idle site are not three commits (txn $t0 -> $t1)" [ $((t1 - t0)) -lt 3 ]
+check "sites: the heartbeat shown is the last one, not the last written" \
+    jq -e '.alpha.heartbeat_age_ms <= 2500 and .alpha.health == "ok"' <<<"$(ctl sites --json)"
+# A site that says BYE is written then: a restarted broker shows when it left.
+kill -TERM "$ADAPTER_PID_alpha"
+wait "$ADAPTER_PID_alpha" 2>/dev/null || true
+left=$(($(date +%s%3N) - 2500))
+wait_for 10 "alpha offline" bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' sites --json | jq -e '.alpha.connected == false'"
+kill -TERM "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null || true
+start_broker --config "$WORK/broker.json" --playbooks "$WORK/empty"
+wait_for 20 "broker up again" ctl stats
+check "sites: after a restart, an offline site's last heartbeat is when it said BYE" \
+    jq -e --argjson left "$left" '.alpha.connected == false and .alpha.last_heartbeat >= $left' <<<"$(ctl sites --json)"
 finish
