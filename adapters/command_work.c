@@ -145,6 +145,11 @@ bool adapter_work_inflight(adapter_t *a, const char *key)
     return zhashx_lookup(a->work->inflight, key) != NULL;
 }
 
+bool adapter_work_idle(adapter_t *a)
+{
+    return !a->work || zhashx_size(a->work->inflight) == 0;
+}
+
 bool adapter_work_has_room(adapter_t *a)
 {
     return a->work->waiting < WORKER_POOL_QUEUE_MAX;
@@ -310,7 +315,7 @@ void adapter_work_turn(adapter_t *a)
     for (worker_job_t *j = w->to_answer; ok && j; j = j->next)
         ok = journal_finish(a->outbox, j->key, j->output, &e) == 0;
     if (ok)
-        ok = outbox_commit(a->outbox, &e) == 0;
+        ok = outbox_commit_journal(a->outbox, &e) == 0;
     else
         outbox_abort(a->outbox);
     worker_job_t *start = w->to_start, *answer = w->to_answer;

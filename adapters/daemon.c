@@ -566,15 +566,17 @@ int adapter_run(adapter_t *a)
                 on_message(a);
         } else if (terminated)
             break;
-        adapter_work_turn(a); /* its journal commit writes the turn's ACK too */
-        if (!a->ack_failing)
+        adapter_work_turn(a); /* its journal commit: the commands' entries alone */
+        /* The broker's ACK once no command is in flight, after the
+           RESPONSEs have left, off their path (outbox.h); at the latest
+           at the next tick. */
+        if (!a->ack_failing && adapter_work_idle(a))
             record_ack(a);
         adapter_manual_flush(a); /* the manual actuator's later stages (RESPONSE 102…200/500) */
         int64_t now = fs_mono_ms();
         if (now >= next_tick) {
             adapter_work_tick(a); /* on the actuators' lanes, between their commands */
-            if (a->ack_failing)
-                record_ack(a);
+            record_ack(a);        /* held by commands in flight, or failing (a full disk) */
             next_tick = now + 1000;
         }
         if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {

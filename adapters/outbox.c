@@ -41,6 +41,7 @@ struct outbox {
     uint64_t acked_upto;         /* the broker's last ACK (events above it are the backlog) */
     uint64_t ack_later;          /* an ACK not written yet (outbox_ack_later), if ack_waiting */
     bool ack_waiting;
+    uint64_t last_seq_stored; /* the open batch's "last_seq" row, as outbox_begin read it */
 };
 
 void outbox_set_retain(outbox_t *self, int64_t retain_ms)
@@ -195,7 +196,7 @@ int outbox_begin(outbox_t *self, fs_err_t *e)
         self->txn = NULL;
         return fail(e, "begin", rc);
     }
-    self->last_seq = meta_u64(self, self->txn, "last_seq");
+    self->last_seq = self->last_seq_stored = meta_u64(self, self->txn, "last_seq");
     self->batch_records = 0;
     bool was_low = self->low_space;
     self->free_now = free_bytes(self->dir);
@@ -230,11 +231,15 @@ static bool ack_into_batch(outbox_t *self, uint64_t *mark)
     return mdb_txn_commit(sub) == 0; /* frees sub either way */
 }
 
-int outbox_commit(outbox_t *self, fs_err_t *e)
+static int commit(outbox_t *self, bool with_ack, fs_err_t *e)
 {
     uint64_t mark = 0;
-    bool ack_in = ack_into_batch(self, &mark);
-    int rc = put_meta_u64(self, self->txn, "last_seq", self->last_seq);
+    bool ack_in = with_ack && ack_into_batch(self, &mark);
+    /* Written only when it moved: each row a commit touches is pages that
+       its fdatasync writes, and the journal's commits add no event. */
+    int rc = self->last_seq == self->last_seq_stored
+                 ? 0
+                 : put_meta_u64(self, self->txn, "last_seq", self->last_seq);
     if (rc != 0) {
         outbox_abort(self);
         return fail(e, "commit", rc);
@@ -262,6 +267,16 @@ int outbox_commit(outbox_t *self, fs_err_t *e)
            rc == MDB_MAP_FULL ? "the LMDB map is full" : mdb_strerror(rc));
     self->low_space = true; /* the next batch measures again */
     return fail(e, "commit", rc);
+}
+
+int outbox_commit(outbox_t *self, fs_err_t *e)
+{
+    return commit(self, true, e);
+}
+
+int outbox_commit_journal(outbox_t *self, fs_err_t *e)
+{
+    return commit(self, false, e);
 }
 
 void outbox_abort(outbox_t *self)

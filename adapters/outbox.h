@@ -50,6 +50,10 @@ int outbox_add_encoded(outbox_t *self, const char *source, const void *value, si
 int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, size_t offset,
                        const char *reason, const char *raw, size_t raw_len, fs_err_t *e);
 int outbox_commit(outbox_t *self, fs_err_t *e);
+/* outbox_commit for the command journal's entries alone: a noted ACK is not
+   written in it (outbox_ack_later), so that its rows never lengthen a
+   command's commits. */
+int outbox_commit_journal(outbox_t *self, fs_err_t *e);
 void outbox_abort(outbox_t *self);
 
 /* Appends to frames (one per event) and classes (their class_uid) the
@@ -70,9 +74,10 @@ int outbox_ack(outbox_t *self, uint64_t upto, fs_err_t *e);
    outbox_commit writes it in its batch (nested: when it cannot be written
    the batch commits without it and it still waits), or outbox_ack_flush
    in a transaction of its own (0 when none waits, or -1 with e set: it
-   still waits). The daemon records the ACK that comes with a COMMAND in the same
-   commit as the command's "started" entry: one fsync fewer on the
-   command's path. Until written the events count as backlog; a crash
+   still waits). The daemon writes the ACK that comes with a COMMAND once
+   no command is in flight, after the RESPONSE has left (in the "started"
+   commit it added its rows' pages to the command's path: issue 19, the
+   p99 at 50 alerts/s). Until written the events count as backlog; a crash
    before only makes the site send them again (the broker's WELCOME says
    what it has). */
 void outbox_ack_later(outbox_t *self, uint64_t upto);

@@ -19,8 +19,12 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin}   # another build: BIN=/path/to/build/bin (its bench/openc2 beside it)
 # STATE_BASE=/dev/shm puts both daemons' stores on tmpfs, where fdatasync
 # costs nothing: not durable, a diagnostic of what the disk adds.
+# BROKER_STATE_BASE or SITE_STATE_BASE puts only that daemon's store there:
+# what each side's disk adds.
 W=$(mktemp -d "${STATE_BASE:-/tmp}/fedsoar-rt.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W"' EXIT
+BROKER_STATE=$(mktemp -d "${BROKER_STATE_BASE:-$W}/broker.XXXXXX")
+SITE_STATE=$(mktemp -d "${SITE_STATE_BASE:-$W}/alpha.XXXXXX")
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W" "$BROKER_STATE" "$SITE_STATE"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P1=$(port); P2=$(port)
 "$BIN/fedsoarctl" keys init "$W/keys" --sites alpha --operators admin >/dev/null
@@ -29,14 +33,14 @@ jq -c --argjson n "$N" '.resources[0] as $a | {resources: [range(0; $n) as $i | 
     | .device.hostname = "ALPHA-WS\($i)" | .device.local_ip = "10.20.\($i / 250 | floor).\($i % 250 + 1)"
     | .network_accesses[0].remote_address = "198.18.\($i / 250 | floor).\($i % 250 + 1)"]}' \
     deploy/demo/samples/alpha-crowdstrike-alerts.json >"$W/alerts.json"
-"$BIN/fedsoar-broker" --keys "$W/keys" --state-dir "$W/broker" --listen "tcp://127.0.0.1:$P1" \
+"$BIN/fedsoar-broker" --keys "$W/keys" --state-dir "$BROKER_STATE" --listen "tcp://127.0.0.1:$P1" \
     --control "tcp://127.0.0.1:$P2" --log-level warn 2>"$W/broker.log" &
 BROKER_PID=$!
 ctl() { "$BIN/fedsoarctl" --keys "$W/keys" --control "tcp://127.0.0.1:$P2" "$@"; }
 broker_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$BROKER_PID/stat; }
 for _ in $(seq 1 100); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
 CPU_START=$(broker_cpu) # start-up: the playbooks compiled, the store opened
-"$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$W/alpha" --broker "tcp://127.0.0.1:$P1" \
+"$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$SITE_STATE" --broker "tcp://127.0.0.1:$P1" \
     --log-level warn --max-rate "${RATE:-50}" --replay "crowdstrike.alert:$W/alerts.json" 2>"$W/alpha.log" &
 # Not polled while the alerts flow: each poll (fedsoarctl, then jq 1.6,
 # which compiles its builtins at start) takes about 25 ms of CPU, and every

@@ -126,10 +126,12 @@ int adapter_add_connectors(adapter_t *a, fs_err_t *e);
 /* command_work.c: stops the workers (before the plugins' cleanup); one
    loop turn's journal commit, runs and answers; the actuators' ticks on
    their lanes; the PULL socket the loop polls (results); the site's
-   `rate_limit` (commands per minute, 0 = none). */
+   `rate_limit` (commands per minute, 0 = none); whether no command or
+   request is in flight (received, not answered yet). */
 int adapter_work_start(adapter_t *a, fs_err_t *e);
 void adapter_work_stop(adapter_t *a);
 void adapter_work_turn(adapter_t *a);
+bool adapter_work_idle(adapter_t *a);
 void adapter_work_tick(adapter_t *a);
 zsock_t *adapter_work_socket(adapter_t *a);
 double adapter_work_rate_limit(adapter_t *a);

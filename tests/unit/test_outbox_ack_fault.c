@@ -139,6 +139,36 @@ int main(void)
         CHECK_INT(journal_lookup(ob, "cmd-a", &rsp), 1);
         CHECK_INT(journal_lookup(ob, "cmd-b", &rsp), 1);
         CHECK_INT(journal_lookup(ob, "cmd-aborted", &rsp), 0);
+    }
+
+    /* The command journal's own commit (outbox_commit_journal, the
+       daemon's turn) leaves a noted ACK waiting: it is written after the
+       RESPONSEs, off the command's path. Its batch adds no event, so the
+       outbox keeps its sequence, also after reopen. */
+    if (ob) {
+        CHECK(outbox_begin(ob, &e) == 0);
+        json_t *ev = json_pack("{s:i, s:s}", "class_uid", 2004, "source", "test");
+        CHECK_INT(outbox_add(ob, ev, &e), 0);
+        json_decref(ev);
+        CHECK(outbox_commit(ob, &e) == 0);
+        outbox_ack_later(ob, 4);
+        CHECK(outbox_begin(ob, &e) == 0);
+        CHECK(journal_begin(ob, "cmd-c", cmd, &e) == 0);
+        CHECK(outbox_commit_journal(ob, &e) == 0);
+        CHECK_INT(journal_lookup(ob, "cmd-c", &rsp), 1);
+        CHECK_INT(backlog(ob), 1); /* the ACK still waits */
+        CHECK(outbox_ack_flush(ob, &e) == 0);
+        CHECK_INT(backlog(ob), 0);
+        outbox_close(&ob);
+        ob = outbox_open(dir, 100, &e);
+        CHECK(ob != NULL);
+    }
+    if (ob) {
+        outbox_stats_t st;
+        outbox_stats(ob, &st);
+        CHECK_INT(st.last_seq, 4);
+        CHECK_INT(st.backlog, 0);
+        CHECK_INT(journal_lookup(ob, "cmd-c", &rsp), 1);
         outbox_close(&ob);
     }
     json_decref(cmd);
