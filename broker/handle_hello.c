@@ -8,27 +8,6 @@
 
 #include <string.h>
 
-/* Records a site's connection events in the audit log, in its own txn. */
-void broker_audit_site(broker_t *b, const char *site, const char *kind, const char *reason)
-{
-    casestore_txn_t *txn;
-    fs_err_t e = {0};
-    if (casestore_begin(b->store, true, &txn, &e) != 0)
-        return;
-    char actor[64];
-    snprintf(actor, sizeof actor, "site:%s", site);
-    json_t *subject = json_pack("{s:s}", "site", site);
-    json_t *details = json_pack("{s:s?}", "reason", reason);
-    if (casestore_audit_append(b->store, txn, kind, actor, subject, details, &e) == 0)
-        casestore_commit(&txn, &e);
-    casestore_abort(&txn);
-    json_decref(subject);
-    json_decref(details);
-    if (e.text[0])
-        fs_log(FS_LOG_ERROR, "broker", "audit_failed", "site=%s kind=%s reason=\"%s\"", site, kind,
-               e.text);
-}
-
 /* What a site reports about itself (HELLO, HEARTBEAT) and the record keeps. */
 static const char *const reported_fields[] = {
     "protocol",     "version", "outbox_backlog", "outbox_full", "dead_letters",
@@ -56,34 +35,38 @@ static void apply_reported(json_t *rec, const session_t *s)
     json_object_set_new(rec, "last_heartbeat", json_integer(s->reported_at));
 }
 
-/* Persists what a site reported about itself; a HELLO is also an audit
-   entry, in the same txn. */
-static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err_t *e)
+/* Persists what a site reported about itself (when it has said anything)
+   and, when kind is given, its connection event as an audit entry with
+   details (taken), in the same txn: the record and the audit log agree. */
+static int save_site_record(broker_t *b, session_t *s, const char *kind, json_t *details,
+                            fs_err_t *e)
 {
     casestore_txn_t *txn;
-    if (casestore_begin(b->store, true, &txn, e) != 0)
+    if (casestore_begin(b->store, true, &txn, e) != 0) {
+        json_decref(details);
         return -1;
-    json_t *rec = casestore_get_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site));
-    if (!json_is_object(rec)) {
-        json_decref(rec);
-        rec = json_object();
     }
-    apply_reported(rec, s);
-    int rc =
-        casestore_put_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site), rec, e);
-    json_decref(rec);
-    if (rc == 0 && epoch) {
+    int rc = 0;
+    if (s->reported) {
+        json_t *rec =
+            casestore_get_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site));
+        if (!json_is_object(rec)) {
+            json_decref(rec);
+            rec = json_object();
+        }
+        apply_reported(rec, s);
+        rc =
+            casestore_put_json(b->store, txn, CASESTORE_DB_SITES, s->site, strlen(s->site), rec, e);
+        json_decref(rec);
+    }
+    if (rc == 0 && kind) {
         char actor[64];
         snprintf(actor, sizeof actor, "site:%s", s->site);
         json_t *subject = json_pack("{s:s}", "site", s->site);
-        json_t *details = json_pack("{s:s, s:O?, s:O?, s:O?}", "epoch", epoch, "version",
-                                    json_object_get(s->reported, "version"), "capabilities",
-                                    json_object_get(s->reported, "capabilities"), "outbox_backlog",
-                                    json_object_get(s->reported, "outbox_backlog"));
-        rc = casestore_audit_append(b->store, txn, "site.hello", actor, subject, details, e);
+        rc = casestore_audit_append(b->store, txn, kind, actor, subject, details, e);
         json_decref(subject);
-        json_decref(details);
     }
+    json_decref(details);
     if (rc == 0 && casestore_commit(&txn, e) == 0) {
         s->saved_at = fs_mono_ms();
         return 0;
@@ -92,12 +75,15 @@ static int save_site_record(broker_t *b, session_t *s, const char *epoch, fs_err
     return -1;
 }
 
-void broker_save_site(broker_t *b, session_t *s)
+void broker_site_left(broker_t *b, session_t *s, const char *kind, const char *reason)
 {
+    s->connected = false;
     fs_err_t e = {0};
-    if (s->reported && save_site_record(b, s, NULL, &e) != 0)
-        fs_log(FS_LOG_ERROR, "broker", "site_record_failed", "site=%s reason=\"%s\"", s->site,
-               e.text);
+    if (save_site_record(b, s, kind, json_pack("{s:s}", "reason", reason), &e) != 0)
+        fs_log(FS_LOG_ERROR, "broker", "site_left_failed",
+               "site=%s kind=%s reason=\"%s\" msg=\"neither the audit entry nor the site's last "
+               "heartbeat is written\"",
+               s->site, kind, e.text);
 }
 
 static int collect_record(void *arg, const casestore_val_t *key, const casestore_val_t *val)
@@ -141,7 +127,11 @@ int handle_hello(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     json_decref(s->reported);
     s->reported = json_incref(m->body);
     s->reported_at = fs_now_ms();
-    if (save_site_record(b, s, epoch, e) != 0)
+    json_t *details = json_pack("{s:s, s:O?, s:O?, s:O?}", "epoch", epoch, "version",
+                                json_object_get(s->reported, "version"), "capabilities",
+                                json_object_get(s->reported, "capabilities"), "outbox_backlog",
+                                json_object_get(s->reported, "outbox_backlog"));
+    if (save_site_record(b, s, "site.hello", details, e) != 0)
         return -1;
     /* Tell the site where its stream stands, so it can drop what is stored. */
     char key[SITE_SEQ_KEY_MAX];
@@ -171,7 +161,8 @@ int handle_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
     json_decref(s->reported);
     s->reported = json_incref(m->body);
     s->reported_at = fs_now_ms();
-    if (fs_mono_ms() - s->saved_at >= SITE_RECORD_SAVE_MS && save_site_record(b, s, NULL, e) != 0)
+    if (fs_mono_ms() - s->saved_at >= SITE_RECORD_SAVE_MS &&
+        save_site_record(b, s, NULL, NULL, e) != 0)
         return -1;
     coverage_on_heartbeat(b, s); /* source silences (source_coverage.c) */
     return 0;
@@ -180,9 +171,7 @@ int handle_heartbeat(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
 int handle_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e)
 {
     (void)m, (void)e;
-    s->connected = false;
     fs_log(FS_LOG_INFO, "broker", "site_disconnected", "site=%s reason=bye", s->site);
-    broker_save_site(b, s); /* its last heartbeat, as the live view showed it */
-    broker_audit_site(b, s->site, "site.bye", "bye");
+    broker_site_left(b, s, "site.bye", "bye");
     return 0;
 }

@@ -298,10 +298,8 @@ void broker_send_heartbeats(broker_t *b)
         if (!s->connected)
             continue;
         if (now - s->last_seen > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
-            s->connected = false;
             fs_log(FS_LOG_WARN, "broker", "site_disconnected", "site=%s reason=silent", s->site);
-            broker_audit_site(b, s->site, "site.lost", "silent");
-            broker_save_site(b, s); /* its last heartbeat, as the live view showed it */
+            broker_site_left(b, s, "site.lost", "silent");
             continue;
         }
         fsp_send(b->sites, s->peer, FSP_HEARTBEAT, body);

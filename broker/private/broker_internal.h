@@ -187,10 +187,10 @@ int handle_bye(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
    connected site reported since it was last written laid over it: a
    HEARTBEAT is written at most every SITE_RECORD_SAVE_MS (handle_hello.c). */
 json_t *broker_site_records(broker_t *b, casestore_txn_t *txn);
-/* Writes the site record now (the site was lost or said BYE). */
-void broker_save_site(broker_t *b, session_t *s);
-/* Records a site's connection event in the audit log, in its own txn. */
-void broker_audit_site(broker_t *b, const char *site, const char *kind, const char *reason);
+/* A site is gone (kind "site.bye" or "site.lost"): marked disconnected,
+   its record written with its last HEARTBEAT and the audit entry with
+   reason, in one txn. */
+void broker_site_left(broker_t *b, session_t *s, const char *kind, const char *reason);
 /* ingest.c: EVENTS -> admission, storage, cases and runs, then ACK. */
 int handle_events(broker_t *b, session_t *s, fsp_msg_t *m, fs_err_t *e);
 /* The same in two halves, for a group of site messages in one transaction

@@ -133,4 +133,6 @@ start_broker --config "$WORK/broker.json" --playbooks "$WORK/empty"
 wait_for 20 "broker up again" ctl stats
 check "sites: after a restart, an offline site's last heartbeat is when it said BYE" \
     jq -e --argjson left "$left" '.alpha.connected == false and .alpha.last_heartbeat >= $left' <<<"$(ctl sites --json)"
+check "sites: the BYE is in the audit log once, as site alpha's" \
+    bash -c "'$BIN/fedsoarctl' --keys '$KEYS' --control '$CTL_EP' audit export | jq -se '[.[] | select(.kind == \"site.bye\" and .subject.site == \"alpha\" and .details.reason == \"bye\")] | length == 1'"
 finish

@@ -51,7 +51,8 @@ free_port() {
     python3 - <<'PY'
 import random, socket
 low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for port in random.sample(range(max(1024, low - 12000), max(1025, low)), k=min(200, max(1, low - 1024))):
+below = range(max(1024, low - 12000), low)
+for port in random.sample(below, k=min(200, len(below))):
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", port))
