@@ -1,6 +1,6 @@
 /*  command_work.c — COMMANDs and REQUESTs off the daemon's loop: the
     worker pool's lanes (one per actuator and per analyzer/responder), the
-    group commit of the command journal once per loop turn, and the answers
+    group write of the command journal once per loop turn, and the answers
     sent after it (private/command_work.h). */
 #include "command_work.h"
 
@@ -307,17 +307,17 @@ void adapter_work_turn(adapter_t *a)
     dispatch(a);
     if (!w->to_start && !w->to_answer)
         return;
-    /* One transaction for the whole turn: every "started" and every answer. */
+    /* One write for the whole turn: every "started" and every answer. */
     fs_err_t e = {0};
-    bool ok = outbox_begin(a->outbox, &e) == 0;
+    bool ok = true;
     for (worker_job_t *j = w->to_start; ok && j; j = j->next)
         ok = journal_begin(a->outbox, j->key, j->record ? j->record : j->input, &e) == 0;
     for (worker_job_t *j = w->to_answer; ok && j; j = j->next)
         ok = journal_finish(a->outbox, j->key, j->output, &e) == 0;
     if (ok)
-        ok = outbox_commit_journal(a->outbox, &e) == 0;
+        ok = journal_write(a->outbox, &e) == 0;
     else
-        outbox_abort(a->outbox);
+        journal_drop(a->outbox);
     worker_job_t *start = w->to_start, *answer = w->to_answer;
     w->to_start = w->to_answer = NULL;
     w->start_end = &w->to_start;

@@ -1,6 +1,7 @@
 /*  daemon.c — the site adapter: outbox to broker over FSP/1 with CURVE,
     heartbeats and liveness, reconnect with backoff, commands back. */
 #include "adapter_internal.h"
+#include "journal_log.h"
 #include "manual_actuator.h"
 
 #include <poll.h>
@@ -412,6 +413,35 @@ static void record_ack(adapter_t *a)
     a->ack_failing = true;
 }
 
+/* Copies the command journal's log into LMDB and starts it over
+   (journal_checkpoint): at the tick, with no command in flight, once a
+   quarter of the log is used or a minute has passed, and at shutdown.
+   Rarely, because a COMMAND that comes while the copy commits waits for
+   it: at 50 commands/s, one copy every half minute or so. The log fills
+   only under commands without pause (journal_write then copies it). */
+#define JOURNAL_LOG_COPY_MS 60000
+static void copy_journal_log(adapter_t *a, bool now)
+{
+    int64_t at = fs_mono_ms();
+    if (!now && journal_log_pending(a->outbox) < JOURNAL_LOG_BYTES / 4 &&
+        at - a->journal_log_copied_at < JOURNAL_LOG_COPY_MS)
+        return;
+    a->journal_log_copied_at = at;
+    fs_err_t e = {0};
+    if (journal_checkpoint(a->outbox, &e) == 0) {
+        if (a->journal_log_failing)
+            fs_log(FS_LOG_INFO, "adapter", "journal_log_copied", "site=%s", a->cfg.site);
+        a->journal_log_failing = false;
+        return;
+    }
+    if (!a->journal_log_failing)
+        fs_log(FS_LOG_ERROR, "adapter", "journal_log_copy_failed",
+               "site=%s pending_bytes=%zu reason=\"%s\" msg=\"the log keeps the entries; "
+               "retried each second\"",
+               a->cfg.site, journal_log_pending(a->outbox), e.text);
+    a->journal_log_failing = true;
+}
+
 static void on_welcome(adapter_t *a, const json_t *body)
 {
     uint64_t last = (uint64_t)json_integer_value(json_object_get(body, "last_seq"));
@@ -561,12 +591,12 @@ int adapter_run(adapter_t *a)
             on_handshake_event(a);
         else if (which == a->dealer) {
             /* Everything that has come, up to a bound: the commands of the
-               turn share one journal commit (adapter_work_turn). */
+               turn share one journal write (adapter_work_turn). */
             for (int n = 0; n < 256 && (n == 0 || (zsock_events(a->dealer) & ZMQ_POLLIN)); n++)
                 on_message(a);
         } else if (terminated)
             break;
-        adapter_work_turn(a); /* its journal commit: the commands' entries alone */
+        adapter_work_turn(a); /* its journal write: the commands' entries */
         /* The broker's ACK once no command is in flight, after the
            RESPONSEs have left, off their path (outbox.h); at the latest
            at the next tick. */
@@ -577,6 +607,8 @@ int adapter_run(adapter_t *a)
         if (now >= next_tick) {
             adapter_work_tick(a); /* on the actuators' lanes, between their commands */
             record_ack(a);        /* held by commands in flight, or failing (a full disk) */
+            if (adapter_work_idle(a))
+                copy_journal_log(a, false);
             next_tick = now + 1000;
         }
         if (now - a->last_rx > (int64_t)FSP_LIVENESS * FSP_HEARTBEAT_MS) {
@@ -618,6 +650,7 @@ int adapter_run(adapter_t *a)
         send_batches(a);
     }
     record_ack(a); /* one noted in the last turn */
+    copy_journal_log(a, true);
     if (a->dealer && a->welcomed) {
         json_t *bye = json_pack("{s:s}", "site", a->cfg.site);
         fsp_send(a->dealer, NULL, FSP_BYE, bye);

@@ -3,6 +3,7 @@
     forward: a site without its broker keeps collecting. */
 #include "adapter.h"
 #include "fsp.h"
+#include "journal_log.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -42,7 +43,16 @@ struct outbox {
     uint64_t ack_later;          /* an ACK not written yet (outbox_ack_later), if ack_waiting */
     bool ack_waiting;
     uint64_t last_seq_stored; /* the open batch's "last_seq" row, as outbox_begin read it */
+    /* The command journal's log (journal_log.h): its entries not yet in
+       LMDB, by key (the latest wins), and the open batch's, in order. */
+    journal_log_t *jlog;
+    uint64_t jlog_generation; /* "journal_log_generation" in meta */
+    json_t *jlog_entries;     /* {key: record}: written to the log, not yet in LMDB */
+    json_t *jbatch;           /* [[key, record]]: added, not yet written */
+    bool jlog_restart_due;    /* a write failed midway: start a new generation first */
 };
+
+static int journal_open(outbox_t *self, fs_err_t *e);
 
 void outbox_set_retain(outbox_t *self, int64_t retain_ms)
 {
@@ -165,6 +175,8 @@ outbox_t *outbox_open(const char *dir, uint64_t max_events, fs_err_t *e)
     if (rc != 0) {
         fs_err_set(e, "outbox: cannot open LMDB in %s: %s", dir, mdb_strerror(rc));
         outbox_close(&self);
+    } else if (journal_open(self, e) != 0) {
+        outbox_close(&self);
     }
     return self;
 }
@@ -174,6 +186,9 @@ void outbox_close(outbox_t **self_p)
     if (!self_p || !*self_p)
         return;
     outbox_abort(*self_p);
+    journal_log_close(&(*self_p)->jlog);
+    json_decref((*self_p)->jlog_entries);
+    json_decref((*self_p)->jbatch);
     if ((*self_p)->env)
         mdb_env_close((*self_p)->env);
     ocsf_buf_release(&(*self_p)->value);
@@ -231,12 +246,12 @@ static bool ack_into_batch(outbox_t *self, uint64_t *mark)
     return mdb_txn_commit(sub) == 0; /* frees sub either way */
 }
 
-static int commit(outbox_t *self, bool with_ack, fs_err_t *e)
+static int commit(outbox_t *self, fs_err_t *e)
 {
     uint64_t mark = 0;
-    bool ack_in = with_ack && ack_into_batch(self, &mark);
+    bool ack_in = ack_into_batch(self, &mark);
     /* Written only when it moved: each row a commit touches is pages that
-       its fdatasync writes, and the journal's commits add no event. */
+       its fdatasync writes, and an ACK's commit adds no event. */
     int rc = self->last_seq == self->last_seq_stored
                  ? 0
                  : put_meta_u64(self, self->txn, "last_seq", self->last_seq);
@@ -271,12 +286,7 @@ static int commit(outbox_t *self, bool with_ack, fs_err_t *e)
 
 int outbox_commit(outbox_t *self, fs_err_t *e)
 {
-    return commit(self, true, e);
-}
-
-int outbox_commit_journal(outbox_t *self, fs_err_t *e)
-{
-    return commit(self, false, e);
+    return commit(self, e);
 }
 
 void outbox_abort(outbox_t *self)
@@ -690,62 +700,229 @@ int outbox_set_meta(outbox_t *self, const char *name, const char *value, fs_err_
 
 /* ---- command journal ------------------------------------------------------ */
 
-int journal_lookup(outbox_t *self, const char *command_id, json_t **response)
+/* The journal's entries are written to its log (journal_log.h) and copied
+   into the "journal" table at a checkpoint. "journal_log_generation" in
+   meta names the log's current records: a checkpoint writes them and a
+   new number in one commit, so a crash on either side of it replays the
+   same records into the table (rewriting a row with itself) or none. */
+static int put_journal_row(outbox_t *self, MDB_txn *txn, const char *key, size_t klen,
+                           const char *value, size_t vlen)
 {
-    MDB_txn *txn;
-    int state = 0;
-    *response = NULL;
-    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
-        return 0;
-    MDB_val k = {strlen(command_id), (void *)command_id}, v;
-    if (mdb_get(txn, self->dbi[OB_JOURNAL], &k, &v) == 0) {
-        json_t *rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-        json_t *resp = json_object_get(rec, "response");
-        state = resp ? 2 : 1;
-        if (resp)
-            *response = json_incref(resp);
-        json_decref(rec);
-    }
-    mdb_txn_abort(txn);
-    return state;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)value};
+    return mdb_put(txn, self->dbi[OB_JOURNAL], &k, &v, 0);
 }
 
-static int journal_put(outbox_t *self, const char *command_id, json_t *rec, fs_err_t *e)
+typedef struct {
+    outbox_t *self;
+    MDB_txn *txn;
+    int rc;
+} replay_t;
+
+static int replay_row(void *arg, const char *key, size_t klen, const char *value, size_t vlen)
+{
+    replay_t *r = arg;
+    r->rc = put_journal_row(r->self, r->txn, key, klen, value, vlen);
+    return r->rc;
+}
+
+/* A generation's number: random, so that the remains of an older one
+   (the log starts over at offset 0 each time) never pass for the current
+   one, whatever happened to the store in between (a restore from backup). */
+static uint64_t new_generation(uint64_t old)
+{
+    uint64_t g = old;
+    while (g == old || g == 0)
+        if (RAND_bytes((unsigned char *)&g, sizeof g) != 1)
+            g = old + 1;
+    return g;
+}
+
+/* Opens the log and copies what it holds into the table, in a new
+   generation: every open starts one, so that no record a crash left
+   beyond the last whole one can ever be read as current. */
+static int journal_open(outbox_t *self, fs_err_t *e)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/journal.log", self->dir) >= (int)sizeof path)
+        return fs_err_set(e, "outbox: state directory path too long");
+    self->jlog_entries = json_object();
+    self->jbatch = json_array();
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc != 0)
+        return fail(e, "journal", rc);
+    MDB_val k = {22, "journal_log_generation"}, v;
+    bool known = mdb_get(txn, self->dbi[OB_META], &k, &v) == 0 && v.mv_size == 8;
+    uint64_t generation = known ? fs_u64_from_be(v.mv_data) : 0;
+    if (!known)
+        unlink(path); /* a log from another store: none of it is this one's */
+    if (!(self->jlog = journal_log_open(path, e))) {
+        mdb_txn_abort(txn);
+        return -1;
+    }
+    replay_t r = {self, txn, 0};
+    size_t records = 0, end = 0;
+    journal_log_stop_t why;
+    if (journal_log_replay(self->jlog, generation, replay_row, &r, &records, &why, &end, e) != 0) {
+        mdb_txn_abort(txn);
+        return -1;
+    }
+    rc = r.rc;
+    uint64_t next = new_generation(generation);
+    if (rc == 0)
+        rc = put_meta_u64(self, txn, "journal_log_generation", next);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    if (rc != 0)
+        return fail(e, "journal replay", rc);
+    if (records)
+        fs_log(FS_LOG_INFO, "adapter", "journal_log_replayed",
+               "path=%s records=%zu bytes=%zu stopped=\"%s\"", path, records, end,
+               journal_log_stop_text(why));
+    journal_log_restart(self->jlog, self->jlog_generation = next);
+    return 0;
+}
+
+/* One commit: the log's entries, then batch's ([[key, record]], may be
+   NULL: an entry too large for the log, with its batch), and a new
+   generation; then the log starts over. */
+static int copy_to_table(outbox_t *self, const json_t *batch, fs_err_t *e)
 {
     MDB_txn *txn;
-    char *text = json_dumps(rec, JSON_COMPACT);
-    if (text && self->txn) { /* inside a batch: commits with it (group commit) */
-        MDB_val k = {strlen(command_id), (void *)command_id}, v = {strlen(text), text};
-        int rc = mdb_put(self->txn, self->dbi[OB_JOURNAL], &k, &v, 0);
-        free(text);
-        return rc ? fail(e, "journal", rc) : 0;
-    }
-    int rc = text ? mdb_txn_begin(self->env, NULL, 0, &txn) : ENOMEM;
-    if (rc == 0) {
-        MDB_val k = {strlen(command_id), (void *)command_id}, v = {strlen(text), text};
-        rc = mdb_put(txn, self->dbi[OB_JOURNAL], &k, &v, 0);
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc != 0)
+        return fail(e, "journal checkpoint", rc);
+    const char *key;
+    json_t *rec, *pair;
+    size_t i;
+    json_object_foreach(self->jlog_entries, key, rec)
+    {
+        char *text = rc == 0 ? json_dumps(rec, JSON_COMPACT) : NULL;
         if (rc == 0)
-            rc = mdb_txn_commit(txn);
-        else
-            mdb_txn_abort(txn);
+            rc = text ? put_journal_row(self, txn, key, strlen(key), text, strlen(text)) : ENOMEM;
+        free(text);
     }
+    json_array_foreach(batch, i, pair)
+    {
+        key = json_string_value(json_array_get(pair, 0));
+        char *text = rc == 0 ? json_dumps(json_array_get(pair, 1), JSON_COMPACT) : NULL;
+        if (rc == 0)
+            rc = text ? put_journal_row(self, txn, key, strlen(key), text, strlen(text)) : ENOMEM;
+        free(text);
+    }
+    uint64_t next = new_generation(self->jlog_generation);
+    if (rc == 0)
+        rc = put_meta_u64(self, txn, "journal_log_generation", next);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    if (rc != 0)
+        return fail(e, "journal checkpoint", rc);
+    journal_log_restart(self->jlog, self->jlog_generation = next);
+    json_object_clear(self->jlog_entries);
+    self->jlog_restart_due = false;
+    return 0;
+}
+
+int journal_checkpoint(outbox_t *self, fs_err_t *e)
+{
+    if (json_object_size(self->jlog_entries) == 0 && !self->jlog_restart_due)
+        return 0;
+    return copy_to_table(self, NULL, e);
+}
+
+size_t journal_log_pending(outbox_t *self)
+{
+    return journal_log_used(self->jlog);
+}
+
+int journal_lookup(outbox_t *self, const char *command_id, json_t **response)
+{
+    *response = NULL;
+    json_t *rec = json_incref(json_object_get(self->jlog_entries, command_id));
+    MDB_txn *txn = NULL;
+    if (!rec && mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) == 0) {
+        MDB_val k = {strlen(command_id), (void *)command_id}, v;
+        if (mdb_get(txn, self->dbi[OB_JOURNAL], &k, &v) == 0)
+            rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+        mdb_txn_abort(txn);
+    }
+    if (!rec)
+        return 0;
+    json_t *resp = json_object_get(rec, "response");
+    if (resp)
+        *response = json_incref(resp);
+    json_decref(rec);
+    return resp ? 2 : 1;
+}
+
+/* Adds an entry to the open batch: to the log's, or marked for the table
+   when it is larger than a log entry may be (journal_write). */
+static int journal_add(outbox_t *self, const char *command_id, json_t *rec, fs_err_t *e)
+{
+    size_t klen = command_id ? strlen(command_id) : 0;
+    if (klen == 0 || klen > JOURNAL_LOG_KEY_MAX) {
+        json_decref(rec);
+        return fs_err_setc(e, FS_E_INVALID, "journal: a key of 1 to %u bytes is needed",
+                           JOURNAL_LOG_KEY_MAX);
+    }
+    char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    if (!text) {
+        json_decref(rec);
+        return fs_err_set(e, "journal: %s: cannot serialize the entry", command_id);
+    }
+    bool big = journal_log_add(self->jlog, command_id, text, strlen(text), NULL) != 0;
+    json_array_append_new(self->jbatch, json_pack("[s, o, b]", command_id, rec, big));
     free(text);
-    return rc ? fail(e, "journal", rc) : 0;
+    return 0;
 }
 
 int journal_begin(outbox_t *self, const char *command_id, const json_t *command, fs_err_t *e)
 {
-    json_t *rec = json_pack("{s:O, s:I}", "command", command, "started", (json_int_t)fs_now_ms());
-    int rc = journal_put(self, command_id, rec, e);
-    json_decref(rec);
-    return rc;
+    return journal_add(
+        self, command_id,
+        json_pack("{s:O, s:I}", "command", command, "started", (json_int_t)fs_now_ms()), e);
 }
 
 int journal_finish(outbox_t *self, const char *command_id, const json_t *response, fs_err_t *e)
 {
-    json_t *rec =
-        json_pack("{s:O, s:I}", "response", response, "finished", (json_int_t)fs_now_ms());
-    int rc = journal_put(self, command_id, rec, e);
-    json_decref(rec);
+    return journal_add(
+        self, command_id,
+        json_pack("{s:O, s:I}", "response", response, "finished", (json_int_t)fs_now_ms()), e);
+}
+
+void journal_drop(outbox_t *self)
+{
+    json_array_clear(self->jbatch);
+    journal_log_drop(self->jlog);
+}
+
+int journal_write(outbox_t *self, fs_err_t *e)
+{
+    /* Into LMDB with the log's entries (one commit, and the log starts
+       over) when the log cannot take the batch: an entry too large for
+       it, no room left, or a failed write to start over from. */
+    bool to_table = self->jlog_restart_due || !journal_log_batch_fits(self->jlog);
+    size_t i;
+    json_t *pair;
+    json_array_foreach(self->jbatch, i, pair) to_table =
+        to_table || json_is_true(json_array_get(pair, 2));
+    fs_err_t err = {0};
+    int rc;
+    if (to_table) {
+        rc = copy_to_table(self, self->jbatch, &err);
+    } else if ((rc = journal_log_write(self->jlog, &err)) == 0) {
+        json_array_foreach(self->jbatch, i, pair)
+            json_object_set(self->jlog_entries, json_string_value(json_array_get(pair, 0)),
+                            json_array_get(pair, 1));
+    } else if (err.code == FS_E_IO) {
+        self->jlog_restart_due = true; /* part of it may be on disk */
+    }
+    journal_drop(self);
+    if (rc != 0 && e)
+        *e = err;
     return rc;
 }

@@ -50,10 +50,6 @@ int outbox_add_encoded(outbox_t *self, const char *source, const void *value, si
 int outbox_dead_letter(outbox_t *self, const char *source, size_t record_no, size_t offset,
                        const char *reason, const char *raw, size_t raw_len, fs_err_t *e);
 int outbox_commit(outbox_t *self, fs_err_t *e);
-/* outbox_commit for the command journal's entries alone: a noted ACK is not
-   written in it (outbox_ack_later), so that its rows never lengthen a
-   command's commits. */
-int outbox_commit_journal(outbox_t *self, fs_err_t *e);
 void outbox_abort(outbox_t *self);
 
 /* Appends to frames (one per event) and classes (their class_uid) the
@@ -116,13 +112,29 @@ int outbox_mark_seen(outbox_t *self, const char *marker, fs_err_t *e);
 char *outbox_get_meta(outbox_t *self, const char *name);
 int outbox_set_meta(outbox_t *self, const char *name, const char *value, fs_err_t *e);
 
-/* Command journal. Returns 0 unseen, 1 started but not finished (the
-   adapter died while executing), 2 finished (*response set, caller owns).
-   journal_begin / journal_finish commit on their own, or, inside an open
-   batch (outbox_begin), with it: many commands' records, one commit
-   (adapters/command_work.c). journal_lookup sees committed records only. */
+/* Command journal (docs/internals/adapters.md "The command journal's log").
+   journal_lookup returns 0 unseen, 1 started but not finished (the adapter
+   died while executing), 2 finished (*response set, caller owns); it sees
+   written entries only.
+
+   journal_begin / journal_finish add an entry to the journal's batch;
+   journal_write writes the batch: many commands' entries in one write and
+   one device flush to the journal's log (private/journal_log.h), 0 once
+   durable, or -1 with e set; the batch is gone either way (journal_drop
+   drops it unwritten). A batch the log cannot take (no room left, an
+   entry too large for it) is written to LMDB with the log's entries, in
+   one commit, and the log starts over.
+
+   journal_checkpoint copies the log's entries into LMDB in one commit and
+   starts the log over: the daemon calls it when no command is in flight,
+   off the commands' path. journal_log_pending: the log's bytes not yet
+   copied. */
 int journal_lookup(outbox_t *self, const char *command_id, json_t **response);
 int journal_begin(outbox_t *self, const char *command_id, const json_t *command, fs_err_t *e);
 int journal_finish(outbox_t *self, const char *command_id, const json_t *response, fs_err_t *e);
+int journal_write(outbox_t *self, fs_err_t *e);
+void journal_drop(outbox_t *self);
+int journal_checkpoint(outbox_t *self, fs_err_t *e);
+size_t journal_log_pending(outbox_t *self);
 
 #endif

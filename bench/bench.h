@@ -79,8 +79,8 @@ static inline double bench_quantile(const double *sorted, size_t n, double p)
 }
 
 /* The disk's own limit: p50/p99 of fdatasync after a 4 KiB append in dir
-   (a command's round trip at the site costs two journal commits, and the
-   broker commits before it sends and after it hears). */
+   (a command's round trip at the site costs two journal writes, each one
+   flush, and the broker commits before it sends and after it hears). */
 static inline void bench_raw_fsync(const char *dir, double *p50, double *p99)
 {
     char path[256];

@@ -1,7 +1,7 @@
 /*  bench/commands — the site's command path under load (issue 19.3),
     through the real adapter (adapter_new/adapter_run in a child process:
-    CURVE, FSP/1 COMMAND/REQUEST, the LMDB command journal with its group
-    commit, the worker pool, record-only actuator), this process playing
+    CURVE, FSP/1 COMMAND/REQUEST, the command journal with its group
+    write, the worker pool, record-only actuator), this process playing
     the broker's ROUTER; each figure beside the raw ZeroMQ CURVE figure
     measured in the same run (DEALER/ROUTER echo, same body):
 

@@ -4,8 +4,9 @@
     user, email, URL, hash) within the correlation window, whichever site
     reported it: an attacker who moves from company A to company B is one
     incident.  Otherwise it opens a case.  The index is CASESTORE_DB_OBS:
-    "type_id:value" -> {"case", "time"}, refreshed by every alert, so the
-    window runs from the LAST sighting.  The recipients of a reported email
+    "type_id:value" -> {"case", "time"}, refreshed by the alerts that see
+    it (at most once a minute, obs_refresh_ms), so the window runs from the
+    LAST sighting.  The recipients of a reported email
     never correlate (they are the victims, not the attacker).
 
     People, not strings (docs/identities.md): a user name is global only
@@ -134,6 +135,17 @@ static json_t *alert_keys(casestore_t *st, casestore_txn_t *txn, const json_t *o
     return keys;
 }
 
+/* How stale an index row may be before an alert that sees its key again
+   rewrites it: a sixty-fourth of the window, at most a minute. Each row is
+   a page of a random leaf that the alert's commit writes and flushes, and
+   a storm sees the same user, hash and hosts in every alert; the window
+   then runs from a sighting at most this much before the last. */
+static int64_t obs_refresh_ms(int64_t window_ms)
+{
+    int64_t r = window_ms / 64;
+    return r < 60000 ? r : 60000;
+}
+
 static uint64_t find_case(casestore_t *st, casestore_txn_t *txn, const json_t *keys,
                           int64_t window_ms)
 {
@@ -251,14 +263,20 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
     json_array_append_new(alerts, alert);
     int rc = casestore__case_put_release(st, txn, &c, &before, e);
     /* Index every key to this case, refreshing its time. */
+    int64_t now = fs_now_ms(), refresh = obs_refresh_ms(window_ms);
     json_t *k;
     json_array_foreach(keys, i, k)
     {
         if (rc != 0)
             break;
         const char *key = json_string_value(k);
-        json_t *row =
-            json_pack("{s:I, s:I}", "case", (json_int_t)id, "time", (json_int_t)fs_now_ms());
+        json_t *row = casestore_get_json(st, txn, CASESTORE_DB_OBS, key, strlen(key));
+        bool fresh = (uint64_t)json_integer_value(json_object_get(row, "case")) == id &&
+                     now - json_integer_value(json_object_get(row, "time")) < refresh;
+        json_decref(row);
+        if (fresh)
+            continue;
+        row = json_pack("{s:I, s:I}", "case", (json_int_t)id, "time", (json_int_t)now);
         rc = casestore_put_json(st, txn, CASESTORE_DB_OBS, key, strlen(key), row, e);
         json_decref(row);
     }

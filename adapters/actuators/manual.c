@@ -721,6 +721,8 @@ void adapter_manual_flush(adapter_t *a)
         json_t *response = json_object_get(o, "response");
         fs_err_t e = {0};
         int rc = journal_finish(a->outbox, id, response, &e);
+        if (rc == 0)
+            rc = journal_write(a->outbox, &e);
         if (rc != 0)
             fs_log(FS_LOG_ERROR, "manual", "journal_failed", "command_id=%s reason=\"%s\"", id,
                    e.text);

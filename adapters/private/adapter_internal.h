@@ -74,10 +74,12 @@ struct adapter {
     char *broker_key;
     zsock_t *dealer;
     bool welcomed;
-    uint64_t sent_upto; /* highest seq sent on this connection */
-    uint64_t acked;     /* highest seq the broker stored */
-    bool ack_failing;   /* the outbox could not record the last ACK (its disk was full):
-                           retried each tick, so the backlog empties without new traffic */
+    uint64_t sent_upto;            /* highest seq sent on this connection */
+    uint64_t acked;                /* highest seq the broker stored */
+    bool ack_failing;              /* the outbox could not record the last ACK (its disk was full):
+                                      retried each tick, so the backlog empties without new traffic */
+    bool journal_log_failing;      /* the last copy of the journal's log into LMDB failed */
+    int64_t journal_log_copied_at; /* monotonic ms of the last copy (daemon.c) */
     /* RESEND (docs/protocol.md §5.3): the send cursor went back to where the
        broker stored up to; "pass" counts those rewinds, so that answers to
        batches sent before one are told apart; nothing is sent before
@@ -124,7 +126,7 @@ void adapter_on_request(adapter_t *a, const json_t *body);
    call after the actuators are added. */
 int adapter_add_connectors(adapter_t *a, fs_err_t *e);
 /* command_work.c: stops the workers (before the plugins' cleanup); one
-   loop turn's journal commit, runs and answers; the actuators' ticks on
+   loop turn's journal write, runs and answers; the actuators' ticks on
    their lanes; the PULL socket the loop polls (results); the site's
    `rate_limit` (commands per minute, 0 = none); whether no command or
    request is in flight (received, not answered yet). */

@@ -3,11 +3,12 @@
 
     The loop (commands.c, requests.c) decides what a message needs; what
     runs a plugin becomes a job on the worker pool (worker_pool.h).  Each
-    loop turn, adapter_work_turn journals in ONE LMDB transaction every
-    command received in the turn ("started") and every result finished in
-    it (the answer), commits once (one fsync for many), then hands the
-    started jobs to the workers and sends the answers: nothing runs before
-    its "started" is durable, nothing is answered before its result is.
+    loop turn, adapter_work_turn journals in ONE write every command
+    received in the turn ("started") and every result finished in it (the
+    answer): one device flush for many (journal_write, outbox.h), then
+    hands the started jobs to the workers and sends the answers: nothing
+    runs before its "started" is durable, nothing is answered before its
+    result is.
 
     Ownership: a->work is owned by the adapter (adapter_work_start /
     adapter_work_stop); every job passed to adapter_work_* is taken. */
@@ -24,7 +25,7 @@
    (a token bucket of one second's worth, at least one token).
 
    Why a depth and not one at a time: one job at a time per lane means one
-   journal commit (one fsync) per command; handing over up to 32 lets one
+   journal write (one flush) per command; handing over up to 32 lets one
    commit start many while the lane works through the previous ones. The
    price: after a kill -9, the jobs handed over but not yet begun are
    answered 500 "interrupted" like the one that was running (never run
@@ -56,7 +57,7 @@ struct adapter_work {
     worker_job_t **answer_end;
     worker_job_t *to_send; /* journaled answers the DEALER has not taken yet */
     worker_job_t **send_end;
-    bool journal_failing; /* the last turn's journal commit failed (a full disk) */
+    bool journal_failing; /* the last turn's journal write failed (a full disk) */
 };
 
 /* Whether key is received and not yet answered (a repeat is ignored). */

@@ -3,8 +3,8 @@
     hash) within the window puts two alerts in one case, whichever site
     reported them (a user name only as an email/UPN: other user names stay
     at their site); other types never do; the recipients of a reported email
-    never do; a sighting older than the window does not; a closed case is
-    never joined. */
+    never do; a sighting older than the window does not (a recent one is not
+    rewritten at each alert); a closed case is never joined. */
 #include "casestore.h"
 #include "check.h"
 #include "ocsf.h"
@@ -170,6 +170,41 @@ static void the_window_runs_from_the_last_sighting(void)
     /* The index now points at the new case. */
     CHECK(attach(finding("beta", OCSF_OBSERVABLE_IP_ADDRESS, ip, NULL), HOUR_MS, &created) ==
           later);
+}
+
+static int64_t sighting_age(int type_id, const char *value)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%d:%s", type_id, value);
+    json_t *row = casestore_get_json(st, txn, CASESTORE_DB_OBS, key, strlen(key));
+    int64_t age = fs_now_ms() - json_integer_value(json_object_get(row, "time"));
+    json_decref(row);
+    return age;
+}
+
+/* A storm sees the same key in every alert: its row is rewritten (a page
+   of the commit) at most once a minute, not at each alert; the window is
+   then at most that much short. */
+static void a_recent_sighting_is_not_rewritten(void)
+{
+    bool created;
+    const char *host = "ws-storm.corp.example";
+    uint64_t first =
+        attach(finding("alpha", OCSF_OBSERVABLE_HOSTNAME, host, NULL), HOUR_MS, &created);
+    age_sighting(OCSF_OBSERVABLE_HOSTNAME, host, 30 * 1000);
+    CHECK(attach(finding("beta", OCSF_OBSERVABLE_HOSTNAME, host, NULL), HOUR_MS, &created) ==
+          first);
+    int64_t age = sighting_age(OCSF_OBSERVABLE_HOSTNAME, host);
+    CHECK(age >= 30 * 1000 && age < 40 * 1000); /* kept as it was */
+    age_sighting(OCSF_OBSERVABLE_HOSTNAME, host, 61 * 1000);
+    CHECK(attach(finding("beta", OCSF_OBSERVABLE_HOSTNAME, host, NULL), HOUR_MS, &created) ==
+          first);
+    CHECK(sighting_age(OCSF_OBSERVABLE_HOSTNAME, host) < 10 * 1000); /* refreshed */
+    /* A short window refreshes at a sixty-fourth of it (here 1 s of 64 s). */
+    age_sighting(OCSF_OBSERVABLE_HOSTNAME, host, 2 * 1000);
+    CHECK(attach(finding("beta", OCSF_OBSERVABLE_HOSTNAME, host, NULL), 64 * 1000, &created) ==
+          first);
+    CHECK(sighting_age(OCSF_OBSERVABLE_HOSTNAME, host) < 1000);
 }
 
 static void a_closed_case_is_not_joined(void)
@@ -355,6 +390,7 @@ int main(void)
     user_names_without_at_stay_at_their_site();
     email_recipients_are_excluded();
     the_window_runs_from_the_last_sighting();
+    a_recent_sighting_is_not_rewritten();
     a_closed_case_is_not_joined();
     a_joined_case_lists_both_sites();
     a_case_lists_its_newest_alerts();

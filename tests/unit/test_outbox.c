@@ -133,26 +133,27 @@ int main(void)
     json_t *rsp = NULL;
 
     /* An ACK noted with outbox_ack_later is written by the next batch that
-       commits (the daemon's turn that journals the commands which came
-       with it: one commit for both), never by one aborted; what waits
-       after that, outbox_ack_flush writes alone; a later note replaces an
-       earlier one. */
+       commits (a source's poll: one commit for both), never by one
+       aborted, nor by the journal's write; what waits after that,
+       outbox_ack_flush writes alone; a later note replaces an earlier
+       one. */
     uint64_t last = st.last_seq;
     outbox_ack_later(ob, last);
     outbox_stats(ob, &st);
     CHECK_INT(st.backlog, 1); /* noted, not written */
     CHECK(outbox_begin(ob, &e) == 0);
-    CHECK(journal_begin(ob, "cmd-0", cmd, &e) == 0);
+    CHECK(outbox_set_meta(ob, "source:y:checkpoint", "cp-0", &e) == 0);
     outbox_abort(ob);
+    CHECK(journal_begin(ob, "cmd-0", cmd, &e) == 0);
+    CHECK(journal_write(ob, &e) == 0);
     outbox_stats(ob, &st);
     CHECK_INT(st.backlog, 1);
-    CHECK_INT(journal_lookup(ob, "cmd-0", &rsp), 0);
+    CHECK_INT(journal_lookup(ob, "cmd-0", &rsp), 1);
     CHECK(outbox_begin(ob, &e) == 0);
-    CHECK(journal_begin(ob, "cmd-0", cmd, &e) == 0);
+    CHECK(outbox_set_meta(ob, "source:y:checkpoint", "cp-0", &e) == 0);
     CHECK(outbox_commit(ob, &e) == 0);
     outbox_stats(ob, &st);
-    CHECK_INT(st.backlog, 0); /* written with the journal entry */
-    CHECK_INT(journal_lookup(ob, "cmd-0", &rsp), 1);
+    CHECK_INT(st.backlog, 0);             /* written with the source's checkpoint */
     CHECK(outbox_ack_flush(ob, &e) == 0); /* nothing waits */
     CHECK_INT(add_batch(ob, 300, 2), 0);
     outbox_ack_later(ob, last + 1);
@@ -166,14 +167,22 @@ int main(void)
     CHECK_INT(add_batch(ob, 302, 1), 0); /* a backlog of one for the reopen below */
     CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 0);
     CHECK(journal_begin(ob, "cmd-1", cmd, &e) == 0);
+    CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 0); /* added, not written */
+    CHECK(journal_write(ob, &e) == 0);
     CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 1);
     json_t *answer = json_pack("{s:i}", "status", 200);
     CHECK(journal_finish(ob, "cmd-1", answer, &e) == 0);
+    CHECK(journal_write(ob, &e) == 0);
     CHECK_INT(journal_lookup(ob, "cmd-1", &rsp), 2);
     CHECK_INT(json_integer_value(json_object_get(rsp, "status")), 200);
     json_decref(rsp);
     rsp = NULL;
     CHECK(journal_begin(ob, "cmd-2", cmd, &e) == 0); /* dies while executing */
+    CHECK(journal_write(ob, &e) == 0);
+    CHECK(journal_begin(ob, "cmd-3", cmd, &e) == 0);
+    journal_drop(ob); /* never written: never seen */
+    CHECK(journal_write(ob, &e) == 0);
+    CHECK_INT(journal_lookup(ob, "cmd-3", &rsp), 0);
     json_decref(answer);
     json_decref(cmd);
 

@@ -23,6 +23,9 @@ fedsoar_unit_test(test_outbox fedsoar_adapters)
 # An ACK that cannot be written, injected by wrapping LMDB's calls, never
 # fails the commands' batch it rides with (issue 19).
 fedsoar_unit_test(test_outbox_ack_fault fedsoar_adapters)
+# The command journal's log (issue 19.2), white-box through its private header.
+fedsoar_unit_test(test_journal_log fedsoar_adapters)
+target_include_directories(test_journal_log PRIVATE ${PROJECT_SOURCE_DIR}/adapters/private)
 target_link_options(test_outbox_ack_fault PRIVATE -Wl,--wrap=mdb_put,--wrap=mdb_txn_commit,--wrap=mdb_txn_abort)
 fedsoar_unit_test(test_correlation fedsoar_casestore)
 fedsoar_unit_test(test_playbook_diff fedsoar_playbooks)
