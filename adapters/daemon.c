@@ -423,9 +423,9 @@ static void record_ack(adapter_t *a)
 static void copy_journal_log(adapter_t *a, bool now)
 {
     int64_t at = fs_mono_ms();
-    if (!now && journal_log_pending(a->outbox) < JOURNAL_LOG_BYTES / 4 &&
+    if (!now && !a->journal_log_failing && journal_log_pending(a->outbox) < JOURNAL_LOG_BYTES / 4 &&
         at - a->journal_log_copied_at < JOURNAL_LOG_COPY_MS)
-        return;
+        return; /* a failed copy is tried again at every idle tick */
     a->journal_log_copied_at = at;
     fs_err_t e = {0};
     if (journal_checkpoint(a->outbox, &e) == 0) {

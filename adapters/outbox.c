@@ -712,6 +712,14 @@ static int put_journal_row(outbox_t *self, MDB_txn *txn, const char *key, size_t
     return mdb_put(txn, self->dbi[OB_JOURNAL], &k, &v, 0);
 }
 
+static int put_journal_json(outbox_t *self, MDB_txn *txn, const char *key, const json_t *rec)
+{
+    char *text = json_dumps(rec, JSON_COMPACT);
+    int rc = text ? put_journal_row(self, txn, key, strlen(key), text, strlen(text)) : ENOMEM;
+    free(text);
+    return rc;
+}
+
 typedef struct {
     outbox_t *self;
     MDB_txn *txn;
@@ -737,6 +745,26 @@ static uint64_t new_generation(uint64_t old)
     return g;
 }
 
+/* Ends txn (rc: what its writes gave) with a new generation's number and,
+   once that is committed, starts the log over in it: what it held is in
+   the table now. */
+static int commit_generation(outbox_t *self, MDB_txn *txn, int rc, fs_err_t *e)
+{
+    uint64_t next = new_generation(self->jlog_generation);
+    if (rc == 0)
+        rc = put_meta_u64(self, txn, "journal_log_generation", next);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    if (rc != 0)
+        return fail(e, "journal copy", rc);
+    journal_log_restart(self->jlog, self->jlog_generation = next);
+    json_object_clear(self->jlog_entries);
+    self->jlog_restart_due = false;
+    return 0;
+}
+
 /* Opens the log and copies what it holds into the table, in a new
    generation: every open starts one, so that no record a crash left
    beyond the last whole one can ever be read as current. */
@@ -753,7 +781,7 @@ static int journal_open(outbox_t *self, fs_err_t *e)
         return fail(e, "journal", rc);
     MDB_val k = {22, "journal_log_generation"}, v;
     bool known = mdb_get(txn, self->dbi[OB_META], &k, &v) == 0 && v.mv_size == 8;
-    uint64_t generation = known ? fs_u64_from_be(v.mv_data) : 0;
+    self->jlog_generation = known ? fs_u64_from_be(v.mv_data) : 0;
     if (!known)
         unlink(path); /* a log from another store: none of it is this one's */
     if (!(self->jlog = journal_log_open(path, e))) {
@@ -763,25 +791,17 @@ static int journal_open(outbox_t *self, fs_err_t *e)
     replay_t r = {self, txn, 0};
     size_t records = 0, end = 0;
     journal_log_stop_t why;
-    if (journal_log_replay(self->jlog, generation, replay_row, &r, &records, &why, &end, e) != 0) {
+    if (journal_log_replay(self->jlog, self->jlog_generation, replay_row, &r, &records, &why, &end,
+                           e) != 0) {
         mdb_txn_abort(txn);
         return -1;
     }
-    rc = r.rc;
-    uint64_t next = new_generation(generation);
-    if (rc == 0)
-        rc = put_meta_u64(self, txn, "journal_log_generation", next);
-    if (rc == 0)
-        rc = mdb_txn_commit(txn);
-    else
-        mdb_txn_abort(txn);
-    if (rc != 0)
-        return fail(e, "journal replay", rc);
+    if (commit_generation(self, txn, r.rc, e) != 0)
+        return -1;
     if (records)
         fs_log(FS_LOG_INFO, "adapter", "journal_log_replayed",
                "path=%s records=%zu bytes=%zu stopped=\"%s\"", path, records, end,
                journal_log_stop_text(why));
-    journal_log_restart(self->jlog, self->jlog_generation = next);
     return 0;
 }
 
@@ -793,38 +813,22 @@ static int copy_to_table(outbox_t *self, const json_t *batch, fs_err_t *e)
     MDB_txn *txn;
     int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
     if (rc != 0)
-        return fail(e, "journal checkpoint", rc);
+        return fail(e, "journal copy", rc);
     const char *key;
     json_t *rec, *pair;
     size_t i;
     json_object_foreach(self->jlog_entries, key, rec)
     {
-        char *text = rc == 0 ? json_dumps(rec, JSON_COMPACT) : NULL;
         if (rc == 0)
-            rc = text ? put_journal_row(self, txn, key, strlen(key), text, strlen(text)) : ENOMEM;
-        free(text);
+            rc = put_journal_json(self, txn, key, rec);
     }
     json_array_foreach(batch, i, pair)
     {
-        key = json_string_value(json_array_get(pair, 0));
-        char *text = rc == 0 ? json_dumps(json_array_get(pair, 1), JSON_COMPACT) : NULL;
         if (rc == 0)
-            rc = text ? put_journal_row(self, txn, key, strlen(key), text, strlen(text)) : ENOMEM;
-        free(text);
+            rc = put_journal_json(self, txn, json_string_value(json_array_get(pair, 0)),
+                                  json_array_get(pair, 1));
     }
-    uint64_t next = new_generation(self->jlog_generation);
-    if (rc == 0)
-        rc = put_meta_u64(self, txn, "journal_log_generation", next);
-    if (rc == 0)
-        rc = mdb_txn_commit(txn);
-    else
-        mdb_txn_abort(txn);
-    if (rc != 0)
-        return fail(e, "journal checkpoint", rc);
-    journal_log_restart(self->jlog, self->jlog_generation = next);
-    json_object_clear(self->jlog_entries);
-    self->jlog_restart_due = false;
-    return 0;
+    return commit_generation(self, txn, rc, e);
 }
 
 int journal_checkpoint(outbox_t *self, fs_err_t *e)
