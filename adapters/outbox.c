@@ -49,6 +49,7 @@ struct outbox {
     uint64_t jlog_generation; /* "journal_log_generation" in meta */
     json_t *jlog_entries;     /* {key: record}: written to the log, not yet in LMDB */
     json_t *jbatch;           /* [[key, record]]: added, not yet written */
+    bool jbatch_too_big;      /* an entry of it is over JOURNAL_LOG_VALUE_MAX */
     bool jlog_restart_due;    /* a write failed midway: start a new generation first */
 };
 
@@ -798,8 +799,12 @@ static int journal_open(outbox_t *self, fs_err_t *e)
     }
     if (commit_generation(self, txn, r.rc, e) != 0)
         return -1;
-    if (records)
-        fs_log(FS_LOG_INFO, "adapter", "journal_log_replayed",
+    /* Nothing readable at offset 0 of a generation's first write is not
+       the remains of an older record (those follow newer ones): that
+       write was torn, or the disk damaged it. */
+    bool torn_start = end == 0 && why == JOURNAL_LOG_DAMAGED;
+    if (records || torn_start)
+        fs_log(torn_start ? FS_LOG_WARN : FS_LOG_INFO, "adapter", "journal_log_replayed",
                "path=%s records=%zu bytes=%zu stopped=\"%s\"", path, records, end,
                journal_log_stop_text(why));
     return 0;
@@ -878,8 +883,9 @@ static int journal_add(outbox_t *self, const char *command_id, json_t *rec, fs_e
         json_decref(rec);
         return fs_err_set(e, "journal: %s: cannot serialize the entry", command_id);
     }
-    bool big = journal_log_add(self->jlog, command_id, text, strlen(text), NULL) != 0;
-    json_array_append_new(self->jbatch, json_pack("[s, o, b]", command_id, rec, big));
+    if (journal_log_add(self->jlog, command_id, text, strlen(text), NULL) != 0)
+        self->jbatch_too_big = true;
+    json_array_append_new(self->jbatch, json_pack("[s, o]", command_id, rec));
     free(text);
     return 0;
 }
@@ -901,6 +907,7 @@ int journal_finish(outbox_t *self, const char *command_id, const json_t *respons
 void journal_drop(outbox_t *self)
 {
     json_array_clear(self->jbatch);
+    self->jbatch_too_big = false;
     journal_log_drop(self->jlog);
 }
 
@@ -909,11 +916,10 @@ int journal_write(outbox_t *self, fs_err_t *e)
     /* Into LMDB with the log's entries (one commit, and the log starts
        over) when the log cannot take the batch: an entry too large for
        it, no room left, or a failed write to start over from. */
-    bool to_table = self->jlog_restart_due || !journal_log_batch_fits(self->jlog);
+    bool to_table =
+        self->jlog_restart_due || self->jbatch_too_big || !journal_log_batch_fits(self->jlog);
     size_t i;
     json_t *pair;
-    json_array_foreach(self->jbatch, i, pair) to_table =
-        to_table || json_is_true(json_array_get(pair, 2));
     fs_err_t err = {0};
     int rc;
     if (to_table) {
