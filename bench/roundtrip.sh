@@ -11,8 +11,9 @@
 # command and of its stored response come from the case timeline, and the
 # time each alert was due to leave the site from the pacing; printed beside
 # bench/openc2's raw ZeroMQ CURVE round trip, COMMAND -> adapter -> RESPONSE
-# and fdatasync, measured in the same run, with the broker's CPU time for
-# the run and for its start-up.
+# and fdatasync, and bench/flush_chain's four flushes in a row (the path's
+# durable writes without its software), measured in the same run, with the
+# broker's CPU time for the run and for its start-up.
 set -euo pipefail
 N=${1:-500}
 cd "$(dirname "$0")/.."
@@ -77,4 +78,10 @@ done | jq -s --argjson rate "${RATE:-50}" '
        ar: q(map(.r - ($first.t0 + (.e - $first.first_id) * 1000 / $rate) | round))}' >"$W/latency.json"
 jq -r '.cr | "broker -> adapter -> broker (journaled both ends, CURVE): p50 \(.p50) ms  p99 \(.p99) ms  max \(.max) ms  (\(.n) commands; timeline times have 1 ms resolution)"' "$W/latency.json"
 jq -r '.ar | "alert (paced send time) -> response stored:              p50 \(.p50) ms  p99 \(.p99) ms  max \(.max) ms"' "$W/latency.json"
+# The disk's share, right after (its slow moments come and go within
+# minutes): the four flushes the path waits for, in a row, paced alike.
+# It measures the disk, not a build: this tree's when BIN's has none.
+FLUSH_CHAIN="$BIN/../bench/flush_chain"
+[ -x "$FLUSH_CHAIN" ] || FLUSH_CHAIN=build/bench/flush_chain
+"$FLUSH_CHAIN" "$W" "${RATE:-50}" $(((N + ${RATE:-50} - 1) / ${RATE:-50}))
 "$BIN/../bench/openc2" | grep -E "raw ZeroMQ CURVE round trip|COMMAND -> adapter|raw fdatasync"
