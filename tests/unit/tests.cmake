@@ -48,6 +48,10 @@ fedsoar_unit_test(test_worker_pool fedsoar_adapters)
 target_include_directories(test_worker_pool PRIVATE ${PROJECT_SOURCE_DIR}/adapters/private)
 # The direct jansson <-> jv conversion of common/jq_program.c == the JSON text round trip (issue 19).
 fedsoar_unit_test(test_jq_program fedsoar_common)
+# Compiles every shipped jq program alone and in its group, thousands of
+# libjq compiles (~15 ms each in release): 40 s here, 80 s alone under
+# ASan, past 120 s with the rest of the ASan suite beside it (CI 2026-12-07).
+set_tests_properties(test_jq_program PROPERTIES TIMEOUT 300)
 # libjq's regexes compiled once per process (common/jq_regex_cache.c).
 fedsoar_unit_test(test_jq_regex_cache fedsoar_common)
 fedsoar_unit_test(test_case_noop_update fedsoar_casestore)
