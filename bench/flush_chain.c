@@ -17,6 +17,7 @@
     directory in /tmp, 50/s, 10 s, 20 pages */
 #include "bench.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,18 +64,16 @@ int main(int argc, char **argv)
     int data = open_written(data_path, (size_t)DATA_PAGES * 4096, 0);
     int meta = data >= 0 ? open(data_path, O_RDWR | O_DSYNC | O_CLOEXEC) : -1;
     int log = open_written(log_path, LOG_BYTES, O_DSYNC);
-    if (data < 0 || meta < 0 || log < 0) {
-        fprintf(stderr, "flush_chain: cannot write in %s\n", dir);
-        return 1;
-    }
     size_t max = (size_t)(rate * seconds) + 1, n = 0;
     double *lat = calloc(max, sizeof *lat);
+    bool ready = data >= 0 && meta >= 0 && log >= 0 && lat, ok = ready;
+    if (!ready)
+        fprintf(stderr, "flush_chain: cannot write in %s: %s\n", dir, strerror(errno));
     char page[4096];
     memset(page, 0xa5, sizeof page);
     size_t log_off = 0;
     unsigned seed = 1;
     double next = now_s();
-    bool ok = true;
     for (; ok && n < max; n++) {
         while (now_s() < next)
             usleep(100);
@@ -92,18 +91,19 @@ int main(int argc, char **argv)
         }
         lat[n] = now_s() - t0;
     }
-    if (!ok) {
+    if (ready && !ok)
         perror("flush_chain: write");
-        n = 0;
-    }
-    close(data);
-    close(meta);
-    close(log);
+    if (data >= 0)
+        close(data);
+    if (meta >= 0)
+        close(meta);
+    if (log >= 0)
+        close(log);
     unlink(data_path);
     unlink(log_path);
     if (dir == tmp)
         rmdir(dir);
-    if (n == 0) {
+    if (!ok) {
         free(lat);
         return 1;
     }
