@@ -421,8 +421,8 @@ json_t *control_approval_show(broker_t *b, casestore_txn_t *txn, const json_t *a
     playbook_t *pb = doc ? playbook_parse(doc, version, &pe) : NULL;
     json_t *effects = json_array();
     if (pb) {
-        fs_u64_to_be((uint64_t)json_integer_value(json_object_get(run, "event_id")), key);
-        json_t *event = casestore_get_json(b->store, txn, CASESTORE_DB_EVENTS, key, 8);
+        json_t *event = casestore_event_view(
+            b->store, txn, (uint64_t)json_integer_value(json_object_get(run, "event_id")));
         json_t *sites = json_array();
         casestore_foreach(b->store, txn, CASESTORE_DB_SITES, false, collect_site_name, sites);
         preview_t p = {

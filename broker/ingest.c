@@ -122,6 +122,8 @@ int events_write(broker_t *b, casestore_txn_t *txn, session_t *s, const fsp_msg_
                    (unsigned long long)id, pe.text);
         if (!event)
             continue;
+        /* Its run reads it again when the response to its command comes. */
+        casestore_event_parsed(b->store, id, zframe_data(f), zframe_size(f), event);
         /* What this site's own events say it owns (its devices, its users). */
         route_learn(b->routes, s->site, event, fs_now_ms());
         if (OCSF_CLASS_IS_FINDING(cls))

@@ -233,9 +233,7 @@ static void criterion(json_t *list, const char *name, json_t *value, json_t *nee
 static const char *event_site(broker_t *b, casestore_txn_t *txn, json_int_t event_id, char *buf,
                               size_t size)
 {
-    unsigned char key[8];
-    fs_u64_to_be((uint64_t)event_id, key);
-    json_t *ev = casestore_get_json(b->store, txn, CASESTORE_DB_EVENTS, key, 8);
+    json_t *ev = casestore_event_view(b->store, txn, (uint64_t)event_id);
     snprintf(buf, size, "%s", ev ? json_string_value(json_object_get(ev, "site")) ?: "" : "");
     json_decref(ev);
     return buf;

@@ -154,11 +154,10 @@ const char *runs_target_site(const run_ctx_t *c, const playbook_effect_t *fx)
 
 /* ---- advancing a run ------------------------------------------------------- */
 
+/* Read only: the document may be the one ingest parsed (event_cache.c). */
 static json_t *load_event(broker_t *b, casestore_txn_t *txn, uint64_t event_id)
 {
-    unsigned char key[8];
-    fs_u64_to_be(event_id, key);
-    json_t *ev = casestore_get_json(b->store, txn, CASESTORE_DB_EVENTS, key, 8);
+    json_t *ev = casestore_event_view(b->store, txn, event_id);
     return ev ? ev : json_object();
 }
 

@@ -124,9 +124,8 @@ int supervised_release(broker_t *b, casestore_txn_t *txn, const json_t *ap, cons
     json_t *run = casestore_get_json(b->store, txn, CASESTORE_DB_RUNS, key, 8);
     if (!run)
         return 0; /* the run is gone: nothing to carry out */
-    unsigned char ekey[8];
-    fs_u64_to_be((uint64_t)json_integer_value(json_object_get(run, "event_id")), ekey);
-    json_t *event = casestore_get_json(b->store, txn, CASESTORE_DB_EVENTS, ekey, 8);
+    json_t *event = casestore_event_view(
+        b->store, txn, (uint64_t)json_integer_value(json_object_get(run, "event_id")));
     if (!event)
         event = json_object();
     run_ctx_t c = {.b = b,

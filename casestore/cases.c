@@ -4,7 +4,6 @@
 #include "casestore_internal.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,66 +17,9 @@ static void case_key(uint64_t id, unsigned char key[8])
    One alert reads its case four times (correlation, attach, the run's
    advance, a playbook's case update) and a response once more; with 1,000
    alerts listed a case record is tens of KB, and parsing it was 44 % of the
-   broker's time in a burst (bench/README.md, issue 19). The cache keeps,
-   for a few cases, the document together with the exact bytes it stands
-   for. A read compares the row's bytes in LMDB with them: equal, the
-   document is reused; different, the row is parsed again. So the cache needs
-   no invalidation: an aborted transaction, a row written by another path
-   (cortex_results.c) or by another store in the same process only costs a
-   parse. Slots are chosen by case id; one lock, held for a compare or a
-   swap, never for a parse. */
-#define CASE_CACHE_SLOTS 8
-
-typedef struct {
-    uint64_t id;
-    char *bytes; /* the row the document was read from or written as */
-    size_t len;
-    json_t *doc; /* shared: never changed once here */
-} case_slot_t;
-
-static case_slot_t case_cache[CASE_CACHE_SLOTS];
-static pthread_mutex_t case_cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The cached document of case_id if it stands for row (new reference), or
-   NULL. With `take`, a document nobody else holds leaves the cache and is
-   the caller's to change (*taken); otherwise it stays shared. */
-static json_t *cache_find(uint64_t case_id, const casestore_val_t *row, bool take, bool *taken)
-{
-    json_t *doc = NULL;
-    char *bytes = NULL;
-    *taken = false;
-    pthread_mutex_lock(&case_cache_lock);
-    case_slot_t *s = &case_cache[case_id % CASE_CACHE_SLOTS];
-    if (s->doc && s->id == case_id && s->len == row->len &&
-        memcmp(s->bytes, row->data, row->len) == 0) {
-        if (take && s->doc->refcount == 1) { /* only the cache has it */
-            doc = s->doc;
-            bytes = s->bytes;
-            *s = (case_slot_t){0};
-            *taken = true;
-        } else {
-            doc = json_incref(s->doc);
-        }
-    }
-    pthread_mutex_unlock(&case_cache_lock);
-    free(bytes);
-    return doc;
-}
-
-/* Makes doc (borrowed, from now on never changed) the cached document of row. */
-static void cache_keep(uint64_t case_id, const casestore_val_t *row, json_t *doc)
-{
-    char *bytes = fs_xmalloc(row->len ? row->len : 1);
-    memcpy(bytes, row->data, row->len);
-    pthread_mutex_lock(&case_cache_lock);
-    case_slot_t *s = &case_cache[case_id % CASE_CACHE_SLOTS];
-    char *old_bytes = s->bytes;
-    json_t *old_doc = s->doc;
-    *s = (case_slot_t){.id = case_id, .bytes = bytes, .len = row->len, .doc = json_incref(doc)};
-    pthread_mutex_unlock(&case_cache_lock);
-    free(old_bytes);
-    json_decref(old_doc);
-}
+   broker's time in a burst (bench/README.md, issue 19). row_cache.c keeps,
+   for a few cases, the document with the bytes it stands for. */
+CASESTORE__ROW_CACHE(case_cache, 8);
 
 /* The stored row of case `case_id`; false when there is none. */
 static bool case_row(casestore_t *st, casestore_txn_t *txn, uint64_t case_id, casestore_val_t *row)
@@ -94,13 +36,13 @@ json_t *casestore_case_view(casestore_t *st, casestore_txn_t *txn, uint64_t case
     if (!case_row(st, txn, case_id, &row))
         return NULL;
     bool taken;
-    json_t *doc = cache_find(case_id, &row, false, &taken);
+    json_t *doc = casestore__row_cache_find(&case_cache, case_id, &row, false, &taken);
     if (doc)
         return doc;
     /* The same call casestore_get_json makes: a row it refuses is no case. */
     if (!(doc = json_loadb(row.data, row.len, 0, NULL)))
         return NULL;
-    cache_keep(case_id, &row, doc);
+    casestore__row_cache_keep(&case_cache, case_id, row.data, row.len, doc);
     return doc;
 }
 
@@ -110,7 +52,7 @@ json_t *casestore_case_get(casestore_t *st, casestore_txn_t *txn, uint64_t case_
     if (!case_row(st, txn, case_id, &row))
         return NULL;
     bool taken;
-    json_t *doc = cache_find(case_id, &row, true, &taken);
+    json_t *doc = casestore__row_cache_find(&case_cache, case_id, &row, true, &taken);
     if (!doc) /* not cached: parsed for this caller alone */
         return json_loadb(row.data, row.len, 0, NULL);
     if (taken)
@@ -141,7 +83,7 @@ static void cache_keep_current(casestore_t *st, casestore_txn_t *txn, uint64_t c
 {
     casestore_val_t row;
     if (case_row(st, txn, case_id, &row))
-        cache_keep(case_id, &row, *c_p);
+        casestore__row_cache_keep(&case_cache, case_id, row.data, row.len, *c_p);
     json_decref(*c_p);
     *c_p = NULL;
 }

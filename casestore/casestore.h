@@ -184,6 +184,15 @@ uint64_t casestore_next_id(casestore_t *self, casestore_txn_t *txn, const char *
    its id or 0. */
 uint64_t casestore_append_event(casestore_t *self, casestore_txn_t *txn, const void *data,
                                 size_t len, fs_err_t *e);
+/* Event event_id parsed, NULL when there is none. Caller owns a reference
+   to a document it must never change: it may be shared with the event
+   cache (event_cache.c), which keeps the last events parsed at ingest. */
+json_t *casestore_event_view(casestore_t *self, casestore_txn_t *txn, uint64_t event_id);
+/* Tells the event cache that the len bytes at data, just stored as
+   event_id, parse as event (borrowed, from now on never changed): the next
+   casestore_event_view of it parses nothing. */
+void casestore_event_parsed(casestore_t *self, uint64_t event_id, const void *data, size_t len,
+                            json_t *event);
 /* Rows in a table. */
 size_t casestore_count(casestore_t *self, casestore_txn_t *txn, casestore_db_t db);
 

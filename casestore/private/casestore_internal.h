@@ -8,6 +8,8 @@
 #include "casestore.h"
 #include "ocsf.h"
 
+#include <pthread.h>
+
 /* What a case contributes to the aggregates (case_aggregates.c): taken
    from the document before a change and compared with it after. */
 #define CASESTORE__CASE_SITES 16
@@ -52,5 +54,37 @@ int casestore__case_put_release(casestore_t *st, casestore_txn_t *txn, json_t **
    casestore_put_json and audit.c, never both at once. */
 fs_text_t *casestore__row_text(casestore_t *st);
 void casestore__row_text_done(casestore_t *st);
+
+/* ---- parsed-row caches (row_cache.c) ----------------------------------------
+   For a few rows of one table, the parsed document and the bytes it was
+   parsed from or written as; a read that finds the same bytes in LMDB
+   reuses the document. The documents are shared: never changed once kept.
+   Declared with CASESTORE__ROW_CACHE(name, slots) in the file that uses it. */
+typedef struct {
+    uint64_t id;
+    char *bytes;
+    size_t len;
+    json_t *doc;
+} casestore__row_slot_t;
+
+typedef struct {
+    casestore__row_slot_t *slots;
+    size_t n;
+    pthread_mutex_t lock;
+} casestore__row_cache_t;
+
+#define CASESTORE__ROW_CACHE(name, nslots)                                                         \
+    static casestore__row_slot_t name##_slots[nslots];                                             \
+    static casestore__row_cache_t name = {name##_slots, nslots, PTHREAD_MUTEX_INITIALIZER}
+
+/* The kept document of row `id` if it stands for row (new reference), or
+   NULL. With `take`, a document nobody else holds leaves the cache and is
+   the caller's to change (*taken); otherwise it stays shared. */
+json_t *casestore__row_cache_find(casestore__row_cache_t *c, uint64_t id,
+                                  const casestore_val_t *row, bool take, bool *taken);
+/* Keeps doc (borrowed, from now on never changed) as the document of the
+   len bytes at data, row `id`'s. */
+void casestore__row_cache_keep(casestore__row_cache_t *c, uint64_t id, const void *data, size_t len,
+                               json_t *doc);
 
 #endif

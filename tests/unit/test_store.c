@@ -1,16 +1,47 @@
 /*  test_store.c — the broker's LMDB store and case correlation: counters,
     ordered event ids, correlation across sites within the window, closed
-    cases not reused, timeline and field updates. */
+    cases not reused, timeline and field updates; the event cache never
+    gives anything but the stored event. */
 #include "casestore.h"
 #include "check.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static json_t *finding(const char *site, const char *ip, int sev)
 {
     return json_pack("{s:i, s:s, s:s, s:i, s:{s:s}, s:[{s:i, s:s}, {s:i, s:s}]}", "class_uid", 2004,
                      "site", site, "source", "test", "severity_id", sev, "finding_info", "title",
                      "t", "observables", "type_id", 2, "value", ip, "type_id", 1, "value", site);
+}
+
+/* casestore_event_view (event_cache.c): the document ingest parsed while
+   the row holds its bytes; the stored event again when an aborted
+   transaction's id was taken by another event; NULL for none. */
+static void the_event_cache_follows_the_stored_row(casestore_t *st)
+{
+    fs_err_t e = {0};
+    casestore_txn_t *txn;
+    const char *first = "{\"class_uid\":2004,\"message\":\"first\"}";
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    uint64_t id = casestore_append_event(st, txn, first, strlen(first), &e);
+    json_t *parsed = json_loads(first, 0, NULL);
+    casestore_event_parsed(st, id, first, strlen(first), parsed);
+    json_t *v = casestore_event_view(st, txn, id);
+    CHECK(v == parsed); /* no parse: the document ingest had */
+    json_decref(v);
+    json_decref(parsed);
+    CHECK(casestore_event_view(st, txn, id + 1000) == NULL);
+    casestore_abort(&txn);
+
+    /* The aborted id goes to another event: its own bytes are read. */
+    const char *second = "{\"class_uid\":2004,\"message\":\"second\"}";
+    CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
+    CHECK(casestore_append_event(st, txn, second, strlen(second), &e) == id);
+    v = casestore_event_view(st, txn, id);
+    CHECK_STR(json_string_value(json_object_get(v, "message")), "second");
+    json_decref(v);
+    CHECK_INT(casestore_commit(&txn, &e), 0);
 }
 
 int main(void)
@@ -77,6 +108,7 @@ int main(void)
     json_decref(tl);
     json_decref(k);
     casestore_abort(&txn);
+    the_event_cache_follows_the_stored_row(st);
     casestore_close(&st);
 
     json_decref(a);
