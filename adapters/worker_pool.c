@@ -113,15 +113,19 @@ static void *worker_main(void *arg)
         } else {
             j->output = l->run(l->state, j->input);
         }
-        pthread_mutex_lock(&p->mu);
-        l->running--;
-        pthread_cond_broadcast(&p->cv); /* this lane may start its next job */
-        pthread_mutex_unlock(&p->mu);
         /* Every job comes back, a tick too (the loop counts what runs per
            lane). Blocks only when the loop is 1000 results behind (the
-           PUSH's send HWM); the pointer travels, the job is the loop's now. */
+           PUSH's send HWM); the pointer travels, the job is the loop's now.
+           Sent first: the loop waits for it, the lane's count does not. */
         zsock_send(out, "p", (void *)j);
         pthread_mutex_lock(&p->mu);
+        l->running--;
+        /* A job of this lane its limit held back may start now: this
+           thread takes it at the top of the loop, or another one does.
+           Waking every idle worker after every job (a broadcast) put them
+           all on the CPUs just as the loop had a result to journal. */
+        if (l->head)
+            pthread_cond_signal(&p->cv);
     }
     pthread_mutex_unlock(&p->mu);
     zsock_destroy(&out);
