@@ -2,14 +2,14 @@
 
     The broker parses each finding as it stores it, and reads the event
     again when the response to its run's command comes back: a second
-    parse of the same bytes, 10 % of the broker's CPU at 500 alerts/s
+    parse of the same bytes, 9 % of the broker's CPU samples at 500/s
     (bench/README.md, issue 19). row_cache.c keeps the last events parsed,
     each with its bytes, so that read finds the document instead. */
 #include "casestore_internal.h"
 
 /* Events in flight at once (a command out for each); more are parsed again. */
 #define EVENT_CACHE_SLOTS 64
-/* A larger event is parsed on each read: the cache stays a few MB. */
+/* A larger event is parsed on each read: the cache stays under ~20 MB. */
 #define EVENT_CACHE_MAX_BYTES (32 * 1024)
 
 CASESTORE__ROW_CACHE(event_cache, EVENT_CACHE_SLOTS);
