@@ -50,6 +50,7 @@ typedef struct adapter_config {
     uint64_t outbox_max;
     uint64_t outbox_reserve_mb;    /* free space kept on the state filesystem (outbox.h) */
     int64_t outbox_retain_acked_s; /* keep acknowledged events this long (outbox.h) */
+    int64_t journal_retain_days;   /* keep finished command journal entries this long (outbox.h) */
     uint64_t max_rate;             /* events/s sent to the broker, 0 = unlimited */
     bool insecure;
     bool keep_raw;

@@ -163,7 +163,8 @@ static const fs_schema_field_t adapter_fields[] = {
     FS_FIELD("outbox", FS_S_OBJECT((const fs_schema_field_t[]){
                            FS_FIELD("max_events", FS_S_INT(1, 1000000000)),
                            FS_FIELD("reserve_mb", FS_S_INT(0, 1048576)),
-                           FS_FIELD("retain_acked_s", FS_S_INT(0, 31536000)), FS_FIELDS_END})),
+                           FS_FIELD("retain_acked_s", FS_S_INT(0, 31536000)),
+                           FS_FIELD("journal_retain_days", FS_S_INT(0, 36500)), FS_FIELDS_END})),
     FS_FIELD("link", FS_S_OBJECT((const fs_schema_field_t[]){
                          FS_FIELD("max_events_per_s", FS_S_INT(0, 10000000)), FS_FIELDS_END})),
     FS_FIELD("insecure", FS_S_BOOL),

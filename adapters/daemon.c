@@ -75,6 +75,7 @@ adapter_t *adapter_new(const adapter_config_t *cfg, fs_err_t *e)
         goto fail;
     outbox_set_reserve(a->outbox, cfg->outbox_reserve_mb << 20);
     outbox_set_retain(a->outbox, cfg->outbox_retain_acked_s * 1000);
+    outbox_set_journal_retain(a->outbox, cfg->journal_retain_days * 86400000);
     if (!(a->normalizer = normalizer_new(cfg->mappings_dir, e)))
         goto fail;
     /* Before the sources: their threads normalize with the pool's help and

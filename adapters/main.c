@@ -219,6 +219,7 @@ int main(int argc, char **argv)
         .replay_count = nreplay,
         .outbox_max = (uint64_t)fs_config_int(cfg, "outbox.max_events", 1000000),
         .outbox_retain_acked_s = fs_config_int(cfg, "outbox.retain_acked_s", 3600),
+        .journal_retain_days = fs_config_int(cfg, "outbox.journal_retain_days", 90),
         .outbox_reserve_mb =
             (uint64_t)fs_config_int(cfg, "outbox.reserve_mb", OUTBOX_RESERVE_MB_DEFAULT),
         .max_rate = rate,

@@ -12,10 +12,14 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-enum { OB_EVENTS, OB_DEAD, OB_JOURNAL, OB_META, OB_ACKED, OB_COUNT };
+enum { OB_EVENTS, OB_DEAD, OB_JOURNAL, OB_META, OB_ACKED, OB_JOURNAL_DONE, OB_COUNT };
 /* "acked": u64 BE seq -> u64 BE wall ms: when the broker acknowledged up to
-   seq; events stay until retain_ms after that (outbox_set_retain). */
-static const char *const names[OB_COUNT] = {"outbox", "dead_letters", "journal", "meta", "acked"};
+   seq; events stay until retain_ms after that (outbox_set_retain).
+   "journal_done": u64 BE wall ms "finished" + command_id -> empty: the
+   journal's finished entries in the order they may go
+   (outbox_set_journal_retain). */
+static const char *const names[OB_COUNT] = {"outbox", "dead_letters", "journal",
+                                            "meta",   "acked",        "journal_done"};
 
 struct outbox {
     MDB_env *env;
@@ -39,6 +43,7 @@ struct outbox {
     uint64_t failed_commits;     /* batches the disk refused, since start */
     uint64_t uncommitted;        /* records in them */
     int64_t retain_ms;           /* keep acknowledged events this long (0: delete at the ACK) */
+    int64_t journal_retain_ms;   /* keep finished journal entries this long (0: for ever) */
     uint64_t acked_upto;         /* the broker's last ACK (events above it are the backlog) */
     uint64_t ack_later;          /* an ACK not written yet (outbox_ack_later), if ack_waiting */
     bool ack_waiting;
@@ -58,6 +63,11 @@ static int journal_open(outbox_t *self, fs_err_t *e);
 void outbox_set_retain(outbox_t *self, int64_t retain_ms)
 {
     self->retain_ms = retain_ms > 0 ? retain_ms : 0;
+}
+
+void outbox_set_journal_retain(outbox_t *self, int64_t retain_ms)
+{
+    self->journal_retain_ms = retain_ms > 0 ? retain_ms : 0;
 }
 
 uint64_t outbox_first_seq(outbox_t *self)
@@ -706,18 +716,118 @@ int outbox_set_meta(outbox_t *self, const char *name, const char *value, fs_err_
    meta names the log's current records: a checkpoint writes them and a
    new number in one commit, so a crash on either side of it replays the
    same records into the table (rewriting a row with itself) or none. */
+/* Whether an entry's "journal_done" key fits LMDB's key size (511 bytes:
+   a longer command id is kept for ever). */
+static bool done_listable(outbox_t *self, size_t klen)
+{
+    return 8 + klen <= (size_t)mdb_env_get_maxkeysize(self->env);
+}
+
+/* The "journal_done" key of an entry finished at `finished` (ms). */
+static size_t done_key(int64_t finished, const char *key, size_t klen,
+                       unsigned char out[8 + JOURNAL_LOG_KEY_MAX])
+{
+    fs_u64_to_be((uint64_t)finished, out);
+    memcpy(out + 8, key, klen);
+    return 8 + klen;
+}
+
+/* A row of the journal, and its place in "journal_done" once finished
+   (rec's "finished", ms: 0 for an entry only started). */
 static int put_journal_row(outbox_t *self, MDB_txn *txn, const char *key, size_t klen,
-                           const char *value, size_t vlen)
+                           const char *value, size_t vlen, int64_t finished)
 {
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)value};
-    return mdb_put(txn, self->dbi[OB_JOURNAL], &k, &v, 0);
+    int rc = mdb_put(txn, self->dbi[OB_JOURNAL], &k, &v, 0);
+    if (rc != 0 || finished <= 0 || !done_listable(self, klen))
+        return rc;
+    unsigned char dk[8 + JOURNAL_LOG_KEY_MAX];
+    MDB_val d = {done_key(finished, key, klen, dk), dk}, none = {0, ""};
+    return mdb_put(txn, self->dbi[OB_JOURNAL_DONE], &d, &none, 0);
+}
+
+static int64_t finished_of(const json_t *rec)
+{
+    return json_integer_value(json_object_get(rec, "finished"));
+}
+
+/* The same for a row's text (a replay, the first open of an older store). */
+static int64_t finished_in(const char *value, size_t vlen)
+{
+    json_t *rec = json_loadb(value, vlen, 0, NULL);
+    int64_t finished = finished_of(rec);
+    json_decref(rec);
+    return finished;
 }
 
 static int put_journal_json(outbox_t *self, MDB_txn *txn, const char *key, const json_t *rec)
 {
     char *text = json_dumps(rec, JSON_COMPACT);
-    int rc = text ? put_journal_row(self, txn, key, strlen(key), text, strlen(text)) : ENOMEM;
+    int rc =
+        text ? put_journal_row(self, txn, key, strlen(key), text, strlen(text), finished_of(rec))
+             : ENOMEM;
     free(text);
+    return rc;
+}
+
+/* At most this many entries go per checkpoint: its commit stays small. */
+#define JOURNAL_PRUNE_MAX 1000
+
+/* Deletes the entries finished more than journal_retain_ms ago, oldest
+   first, in txn. A command the broker sends again after that runs again:
+   the retention must outlast any way the broker could still send it (a
+   RESPONSE lost while the site was away, a broker restored from an older
+   copy: docs/operations.md). */
+static int journal_prune(outbox_t *self, MDB_txn *txn, size_t *pruned)
+{
+    *pruned = 0;
+    if (!self->journal_retain_ms)
+        return 0;
+    int64_t before = fs_now_ms() - self->journal_retain_ms;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, self->dbi[OB_JOURNAL_DONE], &cur);
+    MDB_val dk, dv;
+    while (rc == 0 && *pruned < JOURNAL_PRUNE_MAX &&
+           (rc = mdb_cursor_get(cur, &dk, &dv, MDB_FIRST)) == 0) {
+        bool listed = dk.mv_size > 8; /* else not ours: it goes alone */
+        if (listed && (int64_t)fs_u64_from_be(dk.mv_data) >= before)
+            break;
+        MDB_val k = {dk.mv_size - 8, (char *)dk.mv_data + 8};
+        rc = listed ? mdb_del(txn, self->dbi[OB_JOURNAL], &k, NULL) : 0;
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_del(cur, 0);
+        if (rc == 0)
+            (*pruned)++;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* A store from before "journal_done": its finished entries are listed
+   there once, at the first open (a walk of the table). */
+static int journal_done_backfill(outbox_t *self, MDB_txn *txn, size_t *listed)
+{
+    *listed = 0;
+    MDB_val mk = {18, "journal_done_since"}, mv;
+    if (mdb_get(txn, self->dbi[OB_META], &mk, &mv) == 0)
+        return 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, self->dbi[OB_JOURNAL], &cur);
+    MDB_val k, v;
+    for (MDB_cursor_op op = MDB_FIRST; rc == 0 && (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+         op = MDB_NEXT) {
+        int64_t finished = finished_in(v.mv_data, v.mv_size);
+        if (finished <= 0 || !done_listable(self, k.mv_size))
+            continue;
+        unsigned char dk[8 + JOURNAL_LOG_KEY_MAX];
+        MDB_val d = {done_key(finished, k.mv_data, k.mv_size, dk), dk}, none = {0, ""};
+        rc = mdb_put(txn, self->dbi[OB_JOURNAL_DONE], &d, &none, 0);
+        if (rc == 0)
+            (*listed)++;
+    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND)
+        rc = put_meta_u64(self, txn, "journal_done_since", (uint64_t)fs_now_ms());
     return rc;
 }
 
@@ -730,7 +840,7 @@ typedef struct {
 static int replay_row(void *arg, const char *key, size_t klen, const char *value, size_t vlen)
 {
     replay_t *r = arg;
-    r->rc = put_journal_row(r->self, r->txn, key, klen, value, vlen);
+    r->rc = put_journal_row(r->self, r->txn, key, klen, value, vlen, finished_in(value, vlen));
     return r->rc;
 }
 
@@ -797,8 +907,16 @@ static int journal_open(outbox_t *self, fs_err_t *e)
         mdb_txn_abort(txn);
         return -1;
     }
+    size_t listed = 0;
+    if (r.rc == 0)
+        r.rc = journal_done_backfill(self, txn, &listed);
     if (commit_generation(self, txn, r.rc, e) != 0)
         return -1;
+    if (listed)
+        fs_log(FS_LOG_INFO, "adapter", "journal_done_listed",
+               "entries=%zu msg=\"finished entries of an older store, listed once for their "
+               "retention\"",
+               listed);
     /* Nothing readable at offset 0 of a generation's first write is not
        the remains of an older record (those follow newer ones): that
        write was torn, or the disk damaged it. */
@@ -812,7 +930,8 @@ static int journal_open(outbox_t *self, fs_err_t *e)
 
 /* One commit: the log's entries, then batch's ([[key, record]], may be
    NULL: an entry too large for the log, with its batch), and a new
-   generation; then the log starts over. */
+   generation; then the log starts over. A checkpoint (no batch: off the
+   commands' path) also deletes what outlived the retention. */
 static int copy_to_table(outbox_t *self, const json_t *batch, fs_err_t *e)
 {
     MDB_txn *txn;
@@ -833,7 +952,15 @@ static int copy_to_table(outbox_t *self, const json_t *batch, fs_err_t *e)
             rc = put_journal_json(self, txn, json_string_value(json_array_get(pair, 0)),
                                   json_array_get(pair, 1));
     }
-    return commit_generation(self, txn, rc, e);
+    size_t pruned = 0;
+    if (rc == 0 && !batch)
+        rc = journal_prune(self, txn, &pruned);
+    if (commit_generation(self, txn, rc, e) != 0)
+        return -1;
+    if (pruned)
+        fs_log(FS_LOG_DEBUG, "adapter", "journal_pruned", "entries=%zu retain_ms=%lld", pruned,
+               (long long)self->journal_retain_ms);
+    return 0;
 }
 
 int journal_checkpoint(outbox_t *self, fs_err_t *e)

@@ -2,9 +2,13 @@
     (at once, or noted and written by the next batch's commit);
     the bound (max_events) and dead letters; meta committed or aborted with
     the events of its batch; the command journal's three states; the same
-    state after close and reopen. */
+    state after close and reopen; finished journal entries deleted at a
+    checkpoint once past their retention, started ones and younger ones
+    kept, an older store's listed at its first open. */
 #include "check.h"
 #include "outbox.h"
+
+#include <lmdb.h>
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -48,6 +52,118 @@ static size_t peek(outbox_t *ob, uint64_t after, uint64_t *first)
     zmsg_destroy(&frames);
     json_decref(classes);
     return n;
+}
+
+/* outbox_set_journal_retain: a checkpoint deletes the entries finished
+   longer ago than the retention, not one only started, not a younger one;
+   none with no retention. */
+static void journal_entries_go_after_their_retention(void)
+{
+    char dir[] = "/tmp/fedsoar-test-journal-retain-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    fs_err_t e = {0};
+    outbox_t *ob = outbox_open(dir, 100, &e);
+    CHECK(ob != NULL);
+    if (!ob)
+        return;
+    json_t *cmd = json_pack("{s:s}", "action", "deny"), *answer = json_pack("{s:i}", "status", 200);
+    json_t *rsp = NULL;
+    CHECK_INT(journal_begin(ob, "old", cmd, &e), 0);
+    CHECK_INT(journal_finish(ob, "old", answer, &e), 0);
+    CHECK_INT(journal_begin(ob, "running", cmd, &e), 0);
+    CHECK_INT(journal_write(ob, &e), 0);
+    CHECK_INT(journal_checkpoint(ob, &e), 0); /* in LMDB, listed as finished */
+    usleep(1500 * 1000); /* margins of whole seconds: a loaded machine stalls */
+    CHECK_INT(journal_begin(ob, "young", cmd, &e), 0);
+    CHECK_INT(journal_finish(ob, "young", answer, &e), 0);
+    CHECK_INT(journal_write(ob, &e), 0);
+    CHECK_INT(journal_checkpoint(ob, &e), 0); /* no retention: nothing goes */
+    CHECK_INT(journal_lookup(ob, "old", &rsp), 2);
+    json_decref(rsp);
+    outbox_set_journal_retain(ob, 1000);
+    CHECK_INT(journal_begin(ob, "next", cmd, &e), 0);
+    CHECK_INT(journal_write(ob, &e), 0);
+    CHECK_INT(journal_checkpoint(ob, &e), 0);
+    CHECK_INT(journal_lookup(ob, "old", &rsp), 0);     /* 1.5 s old, 1 s kept: gone */
+    CHECK_INT(journal_lookup(ob, "running", &rsp), 1); /* never finished: kept */
+    CHECK_INT(journal_lookup(ob, "young", &rsp), 2);   /* finished just now: kept */
+    json_decref(rsp);
+    /* After a reopen (the log replayed, the list read back) the same. */
+    outbox_close(&ob);
+    ob = outbox_open(dir, 100, &e);
+    CHECK(ob != NULL);
+    if (ob) {
+        CHECK_INT(journal_lookup(ob, "old", &rsp), 0);
+        CHECK_INT(journal_lookup(ob, "young", &rsp), 2);
+        json_decref(rsp);
+        usleep(1200 * 1000);
+        outbox_set_journal_retain(ob, 1000);
+        CHECK_INT(journal_begin(ob, "later", cmd, &e), 0);
+        CHECK_INT(journal_write(ob, &e), 0);
+        CHECK_INT(journal_checkpoint(ob, &e), 0);
+        CHECK_INT(journal_lookup(ob, "young", &rsp), 0); /* its turn */
+        CHECK_INT(journal_lookup(ob, "running", &rsp), 1);
+        outbox_close(&ob);
+    }
+    json_decref(cmd);
+    json_decref(answer);
+    char cmdline[256];
+    snprintf(cmdline, sizeof cmdline, "rm -rf '%s'", dir);
+    CHECK(system(cmdline) == 0);
+}
+
+/* An outbox from before the list of finished entries: its first open
+   lists them (with their own "finished"), so they go in their turn. */
+static void an_older_stores_entries_are_listed_at_open(void)
+{
+    char dir[] = "/tmp/fedsoar-test-journal-older-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    fs_err_t e = {0};
+    outbox_t *ob = outbox_open(dir, 100, &e);
+    CHECK(ob != NULL);
+    if (!ob)
+        return;
+    json_t *cmd = json_pack("{s:s}", "action", "deny"), *answer = json_pack("{s:i}", "status", 200);
+    json_t *rsp = NULL;
+    CHECK_INT(journal_begin(ob, "before", cmd, &e), 0);
+    CHECK_INT(journal_finish(ob, "before", answer, &e), 0);
+    CHECK_INT(journal_write(ob, &e), 0);
+    CHECK_INT(journal_checkpoint(ob, &e), 0);
+    outbox_close(&ob);
+    /* What an older adapter left: no "journal_done" rows, no mark. */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi done, meta;
+    CHECK_INT(mdb_env_create(&env), 0);
+    CHECK_INT(mdb_env_set_maxdbs(env, 16), 0);
+    CHECK_INT(mdb_env_set_mapsize(env, (size_t)8 << 30), 0);
+    CHECK_INT(mdb_env_open(env, dir, 0, 0600), 0);
+    CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    CHECK_INT(mdb_dbi_open(txn, "journal_done", 0, &done), 0);
+    CHECK_INT(mdb_drop(txn, done, 0), 0);
+    CHECK_INT(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    MDB_val mark = {18, "journal_done_since"};
+    CHECK_INT(mdb_del(txn, meta, &mark, NULL), 0);
+    CHECK_INT(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    usleep(1200 * 1000);
+    ob = outbox_open(dir, 100, &e);
+    CHECK(ob != NULL);
+    if (ob) {
+        outbox_set_journal_retain(ob, 1000);
+        CHECK_INT(journal_begin(ob, "after", cmd, &e), 0);
+        CHECK_INT(journal_write(ob, &e), 0);
+        CHECK_INT(journal_checkpoint(ob, &e), 0);
+        CHECK_INT(journal_lookup(ob, "before", &rsp), 0); /* listed at open, 1.2 s old: gone */
+        CHECK_INT(journal_lookup(ob, "after", &rsp), 1);
+        outbox_close(&ob);
+    }
+    json_decref(cmd);
+    json_decref(answer);
+    char cmdline[256];
+    snprintf(cmdline, sizeof cmdline, "rm -rf '%s'", dir);
+    CHECK(system(cmdline) == 0);
 }
 
 int main(void)
@@ -220,5 +336,7 @@ int main(void)
     char cmdline[256];
     snprintf(cmdline, sizeof cmdline, "rm -rf '%s'", dir);
     CHECK(system(cmdline) == 0);
+    journal_entries_go_after_their_retention();
+    an_older_stores_entries_are_listed_at_open();
     return check_summary();
 }
