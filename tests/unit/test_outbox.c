@@ -11,7 +11,14 @@
 #include <lmdb.h>
 
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
 
 static json_t *event(int n)
 {
@@ -73,7 +80,7 @@ static void journal_entries_go_after_their_retention(void)
     CHECK_INT(journal_begin(ob, "running", cmd, &e), 0);
     CHECK_INT(journal_write(ob, &e), 0);
     CHECK_INT(journal_checkpoint(ob, &e), 0); /* in LMDB, listed as finished */
-    usleep(1500 * 1000); /* margins of whole seconds: a loaded machine stalls */
+    sleep_ms(1500); /* margins of whole seconds: a loaded machine stalls */
     CHECK_INT(journal_begin(ob, "young", cmd, &e), 0);
     CHECK_INT(journal_finish(ob, "young", answer, &e), 0);
     CHECK_INT(journal_write(ob, &e), 0);
@@ -96,7 +103,7 @@ static void journal_entries_go_after_their_retention(void)
         CHECK_INT(journal_lookup(ob, "old", &rsp), 0);
         CHECK_INT(journal_lookup(ob, "young", &rsp), 2);
         json_decref(rsp);
-        usleep(1200 * 1000);
+        sleep_ms(1200);
         outbox_set_journal_retain(ob, 1000);
         CHECK_INT(journal_begin(ob, "later", cmd, &e), 0);
         CHECK_INT(journal_write(ob, &e), 0);
@@ -147,7 +154,7 @@ static void an_older_stores_entries_are_listed_at_open(void)
     CHECK_INT(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 
-    usleep(1200 * 1000);
+    sleep_ms(1200);
     ob = outbox_open(dir, 100, &e);
     CHECK(ob != NULL);
     if (ob) {
