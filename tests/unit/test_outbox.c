@@ -61,62 +61,87 @@ static size_t peek(outbox_t *ob, uint64_t after, uint64_t *first)
     return n;
 }
 
+/* A command in the journal's batch: started, and answered unless `running`. */
+static void journaled(outbox_t *ob, const char *id, bool running)
+{
+    fs_err_t e = {0};
+    json_t *cmd = json_pack("{s:s}", "action", "deny"), *answer = json_pack("{s:i}", "status", 200);
+    CHECK_INT(journal_begin(ob, id, cmd, &e), 0);
+    if (!running)
+        CHECK_INT(journal_finish(ob, id, answer, &e), 0);
+    json_decref(cmd);
+    json_decref(answer);
+}
+
+/* The batch written, then copied into LMDB (where the retention applies). */
+static void checkpoint(outbox_t *ob)
+{
+    fs_err_t e = {0};
+    CHECK_INT(journal_write(ob, &e), 0);
+    CHECK_INT(journal_checkpoint(ob, &e), 0);
+}
+
+/* journal_lookup's answer, the response it gives dropped. */
+static int lookup(outbox_t *ob, const char *id)
+{
+    json_t *rsp = NULL;
+    int rc = journal_lookup(ob, id, &rsp);
+    json_decref(rsp);
+    return rc;
+}
+
+/* The outbox in dir, made there if need be. */
+static outbox_t *open_at(const char *dir)
+{
+    fs_err_t e = {0};
+    outbox_t *ob = outbox_open(dir, 100, &e);
+    CHECK(ob != NULL);
+    return ob;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmdline[256];
+    snprintf(cmdline, sizeof cmdline, "rm -rf '%s'", dir);
+    CHECK(system(cmdline) == 0);
+}
+
 /* outbox_set_journal_retain: a checkpoint deletes the entries finished
    longer ago than the retention, not one only started, not a younger one;
-   none with no retention. */
+   none with no retention; the same after a reopen. */
 static void journal_entries_go_after_their_retention(void)
 {
     char dir[] = "/tmp/fedsoar-test-journal-retain-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    fs_err_t e = {0};
-    outbox_t *ob = outbox_open(dir, 100, &e);
-    CHECK(ob != NULL);
+    outbox_t *ob = open_at(dir);
     if (!ob)
         return;
-    json_t *cmd = json_pack("{s:s}", "action", "deny"), *answer = json_pack("{s:i}", "status", 200);
-    json_t *rsp = NULL;
-    CHECK_INT(journal_begin(ob, "old", cmd, &e), 0);
-    CHECK_INT(journal_finish(ob, "old", answer, &e), 0);
-    CHECK_INT(journal_begin(ob, "running", cmd, &e), 0);
-    CHECK_INT(journal_write(ob, &e), 0);
-    CHECK_INT(journal_checkpoint(ob, &e), 0); /* in LMDB, listed as finished */
+    journaled(ob, "old", false);
+    journaled(ob, "running", true);
+    checkpoint(ob);
     sleep_ms(1500); /* margins of whole seconds: a loaded machine stalls */
-    CHECK_INT(journal_begin(ob, "young", cmd, &e), 0);
-    CHECK_INT(journal_finish(ob, "young", answer, &e), 0);
-    CHECK_INT(journal_write(ob, &e), 0);
-    CHECK_INT(journal_checkpoint(ob, &e), 0); /* no retention: nothing goes */
-    CHECK_INT(journal_lookup(ob, "old", &rsp), 2);
-    json_decref(rsp);
+    journaled(ob, "young", false);
+    checkpoint(ob);
+    CHECK_INT(lookup(ob, "old"), 2); /* no retention: nothing goes */
     outbox_set_journal_retain(ob, 1000);
-    CHECK_INT(journal_begin(ob, "next", cmd, &e), 0);
-    CHECK_INT(journal_write(ob, &e), 0);
-    CHECK_INT(journal_checkpoint(ob, &e), 0);
-    CHECK_INT(journal_lookup(ob, "old", &rsp), 0);     /* 1.5 s old, 1 s kept: gone */
-    CHECK_INT(journal_lookup(ob, "running", &rsp), 1); /* never finished: kept */
-    CHECK_INT(journal_lookup(ob, "young", &rsp), 2);   /* finished just now: kept */
-    json_decref(rsp);
-    /* After a reopen (the log replayed, the list read back) the same. */
+    journaled(ob, "next", true);
+    checkpoint(ob);
+    CHECK_INT(lookup(ob, "old"), 0);     /* 1.5 s old, 1 s kept: gone */
+    CHECK_INT(lookup(ob, "running"), 1); /* never finished: kept */
+    CHECK_INT(lookup(ob, "young"), 2);   /* finished just now: kept */
     outbox_close(&ob);
-    ob = outbox_open(dir, 100, &e);
-    CHECK(ob != NULL);
-    if (ob) {
-        CHECK_INT(journal_lookup(ob, "old", &rsp), 0);
-        CHECK_INT(journal_lookup(ob, "young", &rsp), 2);
-        json_decref(rsp);
+    if ((ob = open_at(dir))) {
+        CHECK_INT(lookup(ob, "old"), 0);
+        CHECK_INT(lookup(ob, "young"), 2);
         sleep_ms(1200);
         outbox_set_journal_retain(ob, 1000);
-        CHECK_INT(journal_begin(ob, "later", cmd, &e), 0);
-        CHECK_INT(journal_write(ob, &e), 0);
-        CHECK_INT(journal_checkpoint(ob, &e), 0);
-        CHECK_INT(journal_lookup(ob, "young", &rsp), 0); /* its turn */
-        CHECK_INT(journal_lookup(ob, "running", &rsp), 1);
+        journaled(ob, "later", true);
+        checkpoint(ob);
+        CHECK_INT(lookup(ob, "young"), 0); /* its turn */
+        CHECK_INT(lookup(ob, "running"), 1);
         outbox_close(&ob);
     }
-    json_decref(cmd);
-    json_decref(answer);
-    char cmdline[256];
-    snprintf(cmdline, sizeof cmdline, "rm -rf '%s'", dir);
-    CHECK(system(cmdline) == 0);
+    remove_dir(dir);
 }
 
 /* An outbox from before the list of finished entries: its first open
@@ -125,17 +150,11 @@ static void an_older_stores_entries_are_listed_at_open(void)
 {
     char dir[] = "/tmp/fedsoar-test-journal-older-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    fs_err_t e = {0};
-    outbox_t *ob = outbox_open(dir, 100, &e);
-    CHECK(ob != NULL);
+    outbox_t *ob = open_at(dir);
     if (!ob)
         return;
-    json_t *cmd = json_pack("{s:s}", "action", "deny"), *answer = json_pack("{s:i}", "status", 200);
-    json_t *rsp = NULL;
-    CHECK_INT(journal_begin(ob, "before", cmd, &e), 0);
-    CHECK_INT(journal_finish(ob, "before", answer, &e), 0);
-    CHECK_INT(journal_write(ob, &e), 0);
-    CHECK_INT(journal_checkpoint(ob, &e), 0);
+    journaled(ob, "before", false);
+    checkpoint(ob);
     outbox_close(&ob);
     /* What an older adapter left: no "journal_done" rows, no mark. */
     MDB_env *env;
@@ -155,22 +174,15 @@ static void an_older_stores_entries_are_listed_at_open(void)
     mdb_env_close(env);
 
     sleep_ms(1200);
-    ob = outbox_open(dir, 100, &e);
-    CHECK(ob != NULL);
-    if (ob) {
+    if ((ob = open_at(dir))) {
         outbox_set_journal_retain(ob, 1000);
-        CHECK_INT(journal_begin(ob, "after", cmd, &e), 0);
-        CHECK_INT(journal_write(ob, &e), 0);
-        CHECK_INT(journal_checkpoint(ob, &e), 0);
-        CHECK_INT(journal_lookup(ob, "before", &rsp), 0); /* listed at open, 1.2 s old: gone */
-        CHECK_INT(journal_lookup(ob, "after", &rsp), 1);
+        journaled(ob, "after", true);
+        checkpoint(ob);
+        CHECK_INT(lookup(ob, "before"), 0); /* listed at open, 1.2 s old: gone */
+        CHECK_INT(lookup(ob, "after"), 1);
         outbox_close(&ob);
     }
-    json_decref(cmd);
-    json_decref(answer);
-    char cmdline[256];
-    snprintf(cmdline, sizeof cmdline, "rm -rf '%s'", dir);
-    CHECK(system(cmdline) == 0);
+    remove_dir(dir);
 }
 
 int main(void)
@@ -340,9 +352,7 @@ int main(void)
     CHECK_INT(st.last_seq, before.last_seq + 1);
     outbox_close(&ob);
 
-    char cmdline[256];
-    snprintf(cmdline, sizeof cmdline, "rm -rf '%s'", dir);
-    CHECK(system(cmdline) == 0);
+    remove_dir(dir);
     journal_entries_go_after_their_retention();
     an_older_stores_entries_are_listed_at_open();
     return check_summary();
