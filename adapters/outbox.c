@@ -715,7 +715,10 @@ int outbox_set_meta(outbox_t *self, const char *name, const char *value, fs_err_
    into the "journal" table at a checkpoint. "journal_log_generation" in
    meta names the log's current records: a checkpoint writes them and a
    new number in one commit, so a crash on either side of it replays the
-   same records into the table (rewriting a row with itself) or none. */
+   same records into the table (rewriting a row with itself) or none.
+   Finished entries are also listed in "journal_done" by their time, so
+   that those past the retention go oldest first (journal_prune). */
+
 /* Whether an entry's "journal_done" key fits LMDB's key size (511 bytes:
    a longer command id is kept for ever). */
 static bool done_listable(outbox_t *self, size_t klen)
