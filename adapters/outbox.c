@@ -735,18 +735,27 @@ static size_t done_key(int64_t finished, const char *key, size_t klen,
     return 8 + klen;
 }
 
-/* A row of the journal, and its place in "journal_done" once finished
-   (rec's "finished", ms: 0 for an entry only started). */
+/* Lists entry `key` in "journal_done" if it finished (`finished`, ms: 0
+   for an entry only started); *listed says whether it was. */
+static int list_done(outbox_t *self, MDB_txn *txn, const char *key, size_t klen, int64_t finished,
+                     bool *listed)
+{
+    *listed = finished > 0 && done_listable(self, klen);
+    if (!*listed)
+        return 0;
+    unsigned char dk[8 + JOURNAL_LOG_KEY_MAX];
+    MDB_val d = {done_key(finished, key, klen, dk), dk}, none = {0, ""};
+    return mdb_put(txn, self->dbi[OB_JOURNAL_DONE], &d, &none, 0);
+}
+
+/* A row of the journal, and its place in "journal_done" once finished. */
 static int put_journal_row(outbox_t *self, MDB_txn *txn, const char *key, size_t klen,
                            const char *value, size_t vlen, int64_t finished)
 {
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)value};
     int rc = mdb_put(txn, self->dbi[OB_JOURNAL], &k, &v, 0);
-    if (rc != 0 || finished <= 0 || !done_listable(self, klen))
-        return rc;
-    unsigned char dk[8 + JOURNAL_LOG_KEY_MAX];
-    MDB_val d = {done_key(finished, key, klen, dk), dk}, none = {0, ""};
-    return mdb_put(txn, self->dbi[OB_JOURNAL_DONE], &d, &none, 0);
+    bool listed;
+    return rc != 0 ? rc : list_done(self, txn, key, klen, finished, &listed);
 }
 
 static int64_t finished_of(const json_t *rec)
@@ -784,8 +793,6 @@ static int put_journal_json(outbox_t *self, MDB_txn *txn, const char *key, const
 static int journal_prune(outbox_t *self, MDB_txn *txn, size_t *pruned)
 {
     *pruned = 0;
-    if (!self->journal_retain_ms)
-        return 0;
     int64_t before = fs_now_ms() - self->journal_retain_ms;
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, self->dbi[OB_JOURNAL_DONE], &cur);
@@ -811,22 +818,16 @@ static int journal_prune(outbox_t *self, MDB_txn *txn, size_t *pruned)
 static int journal_done_backfill(outbox_t *self, MDB_txn *txn, size_t *listed)
 {
     *listed = 0;
-    MDB_val mk = {18, "journal_done_since"}, mv;
-    if (mdb_get(txn, self->dbi[OB_META], &mk, &mv) == 0)
+    if (meta_u64(self, txn, "journal_done_since"))
         return 0;
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, self->dbi[OB_JOURNAL], &cur);
     MDB_val k, v;
     for (MDB_cursor_op op = MDB_FIRST; rc == 0 && (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
          op = MDB_NEXT) {
-        int64_t finished = finished_in(v.mv_data, v.mv_size);
-        if (finished <= 0 || !done_listable(self, k.mv_size))
-            continue;
-        unsigned char dk[8 + JOURNAL_LOG_KEY_MAX];
-        MDB_val d = {done_key(finished, k.mv_data, k.mv_size, dk), dk}, none = {0, ""};
-        rc = mdb_put(txn, self->dbi[OB_JOURNAL_DONE], &d, &none, 0);
-        if (rc == 0)
-            (*listed)++;
+        bool one;
+        rc = list_done(self, txn, k.mv_data, k.mv_size, finished_in(v.mv_data, v.mv_size), &one);
+        *listed += one;
     }
     mdb_cursor_close(cur);
     if (rc == MDB_NOTFOUND)
@@ -955,12 +956,27 @@ static int copy_to_table(outbox_t *self, const json_t *batch, fs_err_t *e)
             rc = put_journal_json(self, txn, json_string_value(json_array_get(pair, 0)),
                                   json_array_get(pair, 1));
     }
+    /* The retention, nested: when it cannot delete, the copy commits
+       without it (the log must not fill for it) and the next one tries. */
     size_t pruned = 0;
-    if (rc == 0 && !batch)
-        rc = journal_prune(self, txn, &pruned);
+    int prc = 0;
+    MDB_txn *sub;
+    if (rc == 0 && !batch && self->journal_retain_ms &&
+        (prc = mdb_txn_begin(self->env, txn, 0, &sub)) == 0) {
+        prc = journal_prune(self, sub, &pruned);
+        if (prc == 0)
+            prc = mdb_txn_commit(sub);
+        else
+            mdb_txn_abort(sub);
+    }
     if (commit_generation(self, txn, rc, e) != 0)
         return -1;
-    if (pruned)
+    if (prc != 0)
+        fs_log(FS_LOG_WARN, "adapter", "journal_prune_failed",
+               "state_dir=%s reason=\"%s\" msg=\"entries past outbox.journal_retain_days stay "
+               "until a later checkpoint deletes them\"",
+               self->dir, mdb_strerror(prc));
+    else if (pruned)
         fs_log(FS_LOG_DEBUG, "adapter", "journal_pruned", "entries=%zu retain_ms=%lld", pruned,
                (long long)self->journal_retain_ms);
     return 0;

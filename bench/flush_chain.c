@@ -66,9 +66,11 @@ int main(int argc, char **argv)
     int log = open_written(log_path, LOG_BYTES, O_DSYNC);
     size_t max = (size_t)(rate * seconds) + 1, n = 0;
     double *lat = calloc(max, sizeof *lat);
-    bool ready = data >= 0 && meta >= 0 && log >= 0 && lat, ok = ready;
-    if (!ready)
+    bool opened = data >= 0 && meta >= 0 && log >= 0, ready = opened && lat, ok = ready;
+    if (!opened)
         fprintf(stderr, "flush_chain: cannot write in %s: %s\n", dir, strerror(errno));
+    else if (!lat)
+        fprintf(stderr, "flush_chain: no memory for %zu samples\n", max);
     char page[4096];
     memset(page, 0xa5, sizeof page);
     size_t log_off = 0;
