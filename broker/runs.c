@@ -320,8 +320,8 @@ int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint
     const playbook_t *matched[64];
     bool shadow[64];
     size_t n = 0;
-    /* Every playbook's trigger filter reads the same event: converted to jq
-       once for all of them. */
+    /* Every playbook's trigger filter reads the same event, and so do the
+       runs they start: converted to jq once for all of them. */
     fs_jq_pin_t *event_pin = fs_jq_pin_new(event);
     if (!b->gov) {
         for (size_t i = 0; i < playbook_set_count(b->playbooks) && n < 64; i++) {
@@ -364,23 +364,23 @@ int runs_on_finding(broker_t *b, casestore_txn_t *txn, const json_t *event, uint
             return -1;
         }
     }
-    fs_jq_pin_destroy(&event_pin);
     json_int_t cls = json_integer_value(json_object_get(event, "class_uid"));
-    if (n == 0 && !OCSF_CLASS_IS_FINDING(cls))
+    if (n == 0 && !OCSF_CLASS_IS_FINDING(cls)) {
+        fs_jq_pin_destroy(&event_pin);
         return 0; /* telemetry no playbook wants: stored, no case */
+    }
     bool created = false;
     uint64_t case_id = casestore_case_attach_alert(b->store, txn, event, event_id,
                                                    b->cfg.correlation_window_ms, &created, e);
-    if (!case_id)
-        return -1;
-    if (created)
+    if (case_id && created)
         fs_log(FS_LOG_INFO, "broker", "case_opened", "case_id=%llu site=%s event_id=%llu",
                (unsigned long long)case_id, json_string_value(json_object_get(event, "site")),
                (unsigned long long)event_id);
-    for (size_t i = 0; i < n; i++)
-        if (start_run(b, txn, matched[i], shadow[i], event, event_id, case_id, out, e) != 0)
-            return -1;
-    return 0;
+    int rc = case_id ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = start_run(b, txn, matched[i], shadow[i], event, event_id, case_id, out, e);
+    fs_jq_pin_destroy(&event_pin);
+    return rc;
 }
 
 /* Loads run `run_id`, delivers an outcome to PATH, advances it. */

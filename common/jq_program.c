@@ -178,36 +178,65 @@ static bool utf8_valid(const char *s, size_t n)
 struct fs_jq_pin {
     json_t *node;      /* a reference held */
     int depth;         /* the depth it was converted at; -1: not yet */
+    int height;        /* how many levels below node the walk went */
     bool ok;           /* the walk converted it (else: the text path) */
     jv value;          /* when ok */
     fs_jq_pin_t *next; /* the pin made before this one */
 };
 
 static _Thread_local fs_jq_pin_t *pins;
+/* The deepest level the walks of this thread reached: a pin's height. */
+static _Thread_local int walk_deepest;
 
 static bool jv_from_json(const json_t *input, int depth, jv *out);
 static bool jv_from_json_walk(const json_t *input, int depth, jv *out);
 
+static void reached(int depth)
+{
+    if (depth > walk_deepest)
+        walk_deepest = depth;
+}
+
+/* Converts p's node, met at depth, into p. */
+static bool convert_pin(fs_jq_pin_t *p, int depth, jv *out)
+{
+    int outer = walk_deepest;
+    walk_deepest = depth;
+    p->ok = jv_from_json_walk(p->node, depth, &p->value);
+    p->depth = depth;
+    p->height = walk_deepest - depth;
+    reached(outer);
+    if (p->ok)
+        *out = jv_copy(p->value);
+    return p->ok;
+}
+
 /* input as a jv in *out; false when the walk leaves it to the text path
-   (nothing allocated then). A pinned object or array is converted once, at
-   the depth it is first met, and shared at that depth (at another depth the
-   depth limit could decide otherwise: it is walked again). */
+   (nothing allocated then). A pinned object or array is converted once,
+   where it is first met, and shared wherever else it is met, at any depth
+   its deepest level stays within FS_JQ_DIRECT_DEPTH: only the depth limit
+   makes the walk depend on where it starts, so there the walk would give
+   that same value (an event read by the trigger filters, then one level
+   down in a run's context). Elsewhere it is walked again. */
 static bool jv_from_json(const json_t *input, int depth, jv *out)
 {
     if (pins && (json_is_object(input) || json_is_array(input))) {
+        fs_jq_pin_t *unconverted = NULL;
         for (fs_jq_pin_t *p = pins; p; p = p->next) {
             if (p->node != input)
                 continue;
             if (p->depth < 0) {
-                p->ok = jv_from_json_walk(input, depth, &p->value);
-                p->depth = depth;
-            }
-            if (p->depth != depth)
-                break;
-            if (p->ok)
+                unconverted = unconverted ? unconverted : p;
+            } else if (p->ok && depth + p->height <= FS_JQ_DIRECT_DEPTH) {
+                reached(depth + p->height);
                 *out = jv_copy(p->value);
-            return p->ok;
+                return true;
+            } else if (!p->ok && p->depth == depth) {
+                return false;
+            }
         }
+        if (unconverted)
+            return convert_pin(unconverted, depth, out);
     }
     return jv_from_json_walk(input, depth, out);
 }
@@ -216,6 +245,7 @@ static bool jv_from_json_walk(const json_t *input, int depth, jv *out)
 {
     if (depth > FS_JQ_DIRECT_DEPTH)
         return false;
+    reached(depth);
     switch (json_typeof(input)) {
     case JSON_OBJECT: {
         jv obj = jv_object();

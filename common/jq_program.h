@@ -96,8 +96,10 @@ json_t *fs_jq_all_input(fs_jq_t *self, fs_jq_input_t *in, fs_err_t *e);
    (a playbook run's case in every template and filter of one advance):
    fs_jq_pin_new takes a reference to node, which must not change until
    fs_jq_pin_destroy; every conversion on this thread that meets node (the
-   same address) at the depth of its first conversion shares that one
-   conversion, as if the conversion had walked it again. Pins are per
+   same address) shares its first conversion, as if it had walked node
+   again (at any depth where that walk stays within the depth limit; an
+   event converted for the trigger filters, then met inside a run's
+   context). Pinned twice, node is converted once. Pins are per
    thread; destroy them on the thread that made them, in any order.
    Caller owns the pin. */
 typedef struct fs_jq_pin fs_jq_pin_t;

@@ -59,8 +59,9 @@ static char *first_outcome(fs_jq_t *jq, const json_t *input)
    pinned itself (met at depth 0), each object or array member pinned (met
    at depth 1), twice each (the second shares the first conversion); then
    the input pinned and converted alone, and met again one level down inside
-   [input] (another depth: walked again, so a value at the depth limit falls
-   back to text exactly as it would unpinned). expected is the text path's
+   [input] (another depth: shared, but a value at the depth limit is walked
+   again and falls back to text exactly as it would unpinned), also when
+   pinned a second time. expected is the text path's
    outcome for input. */
 static void pinned_same(fs_jq_t *direct, fs_jq_t *text, const json_t *input, const char *expected)
 {
@@ -108,6 +109,11 @@ static void pinned_same(fs_jq_t *direct, fs_jq_t *text, const json_t *input, con
     c = outcome(direct, wrapped);
     CHECK_STR(c, want);
     free(c);
+    fs_jq_pin_t *again = fs_jq_pin_new(input); /* pinned twice: the first conversion serves */
+    c = outcome(direct, wrapped);
+    CHECK_STR(c, want);
+    free(c);
+    fs_jq_pin_destroy(&again);
     fs_jq_pin_destroy(&pin);
     free(want);
     json_decref(wrapped);
