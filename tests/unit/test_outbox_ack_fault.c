@@ -13,22 +13,31 @@
     ACK is written; the noted ACK is neither lost nor written by a batch
     that failed, and the first batch after the fault writes it; all of it
     the same after close and reopen.  The command journal's writes (its
-    log, journal_write) never carry the ACK. */
+    log, journal_write) never carry the ACK.
+
+    Also wrapped: mdb_del. While refuse_del is set every delete fails, as
+    on a full map: a checkpoint still copies the journal's log into LMDB
+    (the retention's deletions are nested and dropped, the log must not
+    fill for them), the finished entry stays, and the next checkpoint
+    deletes it. */
 #include "check.h"
 #include "outbox.h"
 
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-static bool refuse_ack;
+static bool refuse_ack, refuse_del;
 static int refused;
 static MDB_txn *failed_txn; /* the transaction a refused write left unusable */
 
 int __real_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags);
 int __real_mdb_txn_commit(MDB_txn *txn);
 void __real_mdb_txn_abort(MDB_txn *txn);
+int __real_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data);
+int __wrap_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data);
 int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags);
 int __wrap_mdb_txn_commit(MDB_txn *txn);
 void __wrap_mdb_txn_abort(MDB_txn *txn);
@@ -43,6 +52,16 @@ int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsign
         return MDB_MAP_FULL;
     }
     return __real_mdb_put(txn, dbi, key, val, flags);
+}
+
+int __wrap_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data)
+{
+    if (refuse_del) {
+        refused++;
+        failed_txn = txn;
+        return MDB_MAP_FULL;
+    }
+    return __real_mdb_del(txn, dbi, key, data);
 }
 
 int __wrap_mdb_txn_commit(MDB_txn *txn)
@@ -175,6 +194,37 @@ int main(void)
         CHECK_INT(st.backlog, 0);
         CHECK_INT(journal_lookup(ob, "cmd-c", &rsp), 1);
         outbox_close(&ob);
+    }
+
+    /* The retention cannot delete: the checkpoint copies all the same. */
+    ob = outbox_open(dir, 100, &e);
+    CHECK(ob != NULL);
+    if (ob) {
+        json_t *answer = json_pack("{s:i}", "status", 200);
+        CHECK(journal_begin(ob, "cmd-done", cmd, &e) == 0);
+        CHECK(journal_finish(ob, "cmd-done", answer, &e) == 0);
+        CHECK(journal_write(ob, &e) == 0);
+        CHECK_INT(journal_checkpoint(ob, &e), 0);
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+        outbox_set_journal_retain(ob, 1); /* cmd-done is past it */
+        refuse_del = true;
+        int before_del = refused;
+        CHECK(journal_begin(ob, "cmd-next", cmd, &e) == 0);
+        CHECK(journal_write(ob, &e) == 0);
+        CHECK_INT(journal_checkpoint(ob, &e), 0); /* the copy commits */
+        CHECK(refused > before_del);
+        CHECK_INT(journal_lookup(ob, "cmd-done", &rsp), 2); /* not deleted */
+        json_decref(rsp);
+        rsp = NULL;
+        refuse_del = false;
+        CHECK(journal_begin(ob, "cmd-last", cmd, &e) == 0);
+        CHECK(journal_write(ob, &e) == 0);
+        CHECK_INT(journal_checkpoint(ob, &e), 0);
+        CHECK_INT(journal_lookup(ob, "cmd-done", &rsp), 0); /* its turn */
+        CHECK_INT(journal_lookup(ob, "cmd-next", &rsp), 1);
+        outbox_close(&ob);
+        json_decref(answer);
     }
     json_decref(cmd);
 

@@ -26,7 +26,7 @@ fedsoar_unit_test(test_outbox_ack_fault fedsoar_adapters)
 # The command journal's log (issue 19.2), white-box through its private header.
 fedsoar_unit_test(test_journal_log fedsoar_adapters)
 target_include_directories(test_journal_log PRIVATE ${PROJECT_SOURCE_DIR}/adapters/private)
-target_link_options(test_outbox_ack_fault PRIVATE -Wl,--wrap=mdb_put,--wrap=mdb_txn_commit,--wrap=mdb_txn_abort)
+target_link_options(test_outbox_ack_fault PRIVATE -Wl,--wrap=mdb_put,--wrap=mdb_txn_commit,--wrap=mdb_txn_abort,--wrap=mdb_del)
 fedsoar_unit_test(test_correlation fedsoar_casestore)
 fedsoar_unit_test(test_playbook_diff fedsoar_playbooks)
 fedsoar_unit_test(test_case_aggregates fedsoar_casestore)
