@@ -982,9 +982,29 @@ static int copy_to_table(outbox_t *self, const json_t *batch, fs_err_t *e)
     return 0;
 }
 
+/* Whether the oldest finished entry is past the retention (a read): so an
+   idle site's checkpoint, with nothing in its log, still deletes it. */
+static bool prune_due(outbox_t *self)
+{
+    MDB_txn *txn;
+    if (!self->journal_retain_ms || mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return false;
+    bool due = false;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if (mdb_cursor_open(txn, self->dbi[OB_JOURNAL_DONE], &cur) == 0) {
+        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0)
+            due = k.mv_size <= 8 ||
+                  (int64_t)fs_u64_from_be(k.mv_data) < fs_now_ms() - self->journal_retain_ms;
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return due;
+}
+
 int journal_checkpoint(outbox_t *self, fs_err_t *e)
 {
-    if (json_object_size(self->jlog_entries) == 0 && !self->jlog_restart_due)
+    if (json_object_size(self->jlog_entries) == 0 && !self->jlog_restart_due && !prune_due(self))
         return 0;
     return copy_to_table(self, NULL, e);
 }

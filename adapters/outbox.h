@@ -138,7 +138,8 @@ int journal_checkpoint(outbox_t *self, fs_err_t *e);
 size_t journal_log_pending(outbox_t *self);
 /* Keep finished journal entries retain_ms after their "finished" (config
    outbox.journal_retain_days; 0 = for ever): each journal_checkpoint
-   deletes up to 1,000 of the oldest past it. A command the broker sends
+   deletes up to 1,000 of the oldest past it, also with nothing in the log
+   (the daemon's idle checkpoint, once a minute). A command the broker sends
    again after that is run again. */
 void outbox_set_journal_retain(outbox_t *self, int64_t retain_ms);
 
