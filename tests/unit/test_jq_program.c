@@ -180,9 +180,9 @@ static void same_each(const char *program, const json_t *const *inputs, size_t n
             free(na);
         }
         fs_jq_input_destroy(&in);
-        /* Pins on each program's first input (and on every chosen value,
-           one input each): on all of them, pins were half the test's time
-           for no other path covered. */
+        /* Pins on each program's first input and on every chosen value
+           (one input each): the other fixture contexts take no path of the
+           pins' code that the first does not. */
         if (i == 0)
             pinned_same(direct, inputs[i], b);
         free(a);
