@@ -195,7 +195,7 @@ uint64_t casestore_case_attach_alert(casestore_t *st, casestore_txn_t *txn, cons
     json_t *persons;
     json_t *keys = alert_keys(st, txn, observables, site, &persons);
     uint64_t id = find_case(st, txn, keys, window_ms);
-    json_t *c = id ? casestore_case_get(st, txn, id) : NULL;
+    json_t *c = id ? casestore__case_take(st, txn, id) : NULL;
     casestore__case_agg_t before;
     casestore__case_agg_of(c, &before);
     *created = c == NULL;

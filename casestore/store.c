@@ -36,6 +36,8 @@ struct casestore {
        allocation: only the thread holding the write transaction uses it
        (LMDB lets one at a time), and put_json needs that transaction. */
     fs_text_t row_text;
+    casestore__pending_cases_t
+        pending; /* the write transaction's cases written at commit (cases.c) */
 };
 
 /* Past this, the row buffer is freed after use: a rare huge run or case
@@ -55,6 +57,31 @@ void casestore__row_text_done(casestore_t *self)
 }
 
 static void note_failure(casestore_t *self, int rc, const char *text);
+
+/* casestore_txn_t is an MDB_txn the callers cannot look into. */
+static MDB_txn *lm(casestore_txn_t *txn)
+{
+    return (MDB_txn *)txn;
+}
+
+casestore__pending_cases_t *casestore__pending_cases(casestore_t *self, casestore_txn_t *txn)
+{
+    return txn && lm(txn) == self->write_txn ? &self->pending : NULL;
+}
+
+/* Before the cases table is used by key (a case id: that case) or scanned
+   (key NULL: every case), the write transaction's pending case rows are
+   written (casestore_internal.h, "case rows written at commit"). */
+static int settle_cases(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
+                        size_t klen, fs_err_t *e)
+{
+    if (db != CASESTORE_DB_CASES || !self->pending.n || lm(txn) != self->write_txn)
+        return 0;
+    if (!key)
+        return casestore__cases_flush(self, txn, NULL, e);
+    uint64_t id = klen == 8 ? fs_u64_from_be(key) : 0;
+    return id ? casestore__cases_flush(self, txn, &id, e) : 0;
+}
 
 #define STORE_LOG_EVERY_MS 10000
 /* An EIO commit on a filesystem with less free than this was a short write
@@ -76,12 +103,6 @@ static bool stamped(casestore_db_t db)
 {
     return db == CASESTORE_DB_CASES || db == CASESTORE_DB_RUNS || db == CASESTORE_DB_APPROVALS ||
            db == CASESTORE_DB_GOVERNANCE;
-}
-
-/* casestore_txn_t is an MDB_txn the callers cannot look into. */
-static MDB_txn *lm(casestore_txn_t *txn)
-{
-    return (MDB_txn *)txn;
 }
 
 static casestore_val_t val_of(const MDB_val *v)
@@ -172,6 +193,8 @@ void casestore_close(casestore_t **self_p)
     fs_lmdb_close(&(*self_p)->env);
     keys_signer_destroy(&(*self_p)->signer);
     fs_text_release(&(*self_p)->row_text);
+    casestore__cases_drop(&(*self_p)->pending);
+    free((*self_p)->pending.v);
     free(*self_p);
     *self_p = NULL;
 }
@@ -400,6 +423,10 @@ int casestore_commit(casestore_txn_t **txn, fs_err_t *e)
        environment (set at open), to keep the health of write commits. */
     casestore_t *self = mdb_env_get_userctx(mdb_txn_env(lm(*txn)));
     bool write = self && self->write_txn == lm(*txn);
+    if (write && casestore__cases_flush(self, *txn, NULL, e) != 0) {
+        casestore_abort(txn); /* as a failed commit does */
+        return -1;
+    }
     if (write)
         self->write_txn = NULL;
     int rc = mdb_txn_commit(lm(*txn));
@@ -428,8 +455,10 @@ void casestore_abort(casestore_txn_t **txn)
     if (txn && *txn) {
         MDB_txn *t = lm(*txn);
         casestore_t *self = mdb_env_get_userctx(mdb_txn_env(t));
-        if (self && self->write_txn == t)
+        if (self && self->write_txn == t) {
             self->write_txn = NULL;
+            casestore__cases_drop(&self->pending);
+        }
         fs_lmdb_abort(&t);
         *txn = NULL;
     }
@@ -438,6 +467,8 @@ void casestore_abort(casestore_txn_t **txn)
 int casestore_get(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
                   size_t klen, casestore_val_t *out, fs_err_t *e)
 {
+    if (settle_cases(self, txn, db, key, klen, e) != 0)
+        return -1; /* e says why, in this library's codes */
     MDB_val v;
     int rc = fs_lmdb_get(self->env, lm(txn), db, key, klen, &v, e);
     if (rc < 0)
@@ -450,6 +481,8 @@ int casestore_get(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, co
 int casestore_put(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
                   size_t klen, const void *val, size_t vlen, fs_err_t *e)
 {
+    if (settle_cases(self, txn, db, key, klen, e) != 0)
+        return -1; /* e says why, in this library's codes */
     if (fs_lmdb_put(self->env, lm(txn), db, key, klen, val, vlen, 0, e) == 0)
         return 0;
     return put_failed(self, e);
@@ -458,6 +491,8 @@ int casestore_put(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, co
 int casestore_del(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
                   size_t klen, fs_err_t *e)
 {
+    if (settle_cases(self, txn, db, key, klen, e) != 0)
+        return -1; /* e says why, in this library's codes */
     return fs_lmdb_del(self->env, lm(txn), db, key, klen, e) ? own_code(e) : 0;
 }
 
@@ -552,6 +587,8 @@ int casestore_foreach(casestore_t *self, casestore_txn_t *txn, casestore_db_t db
                       casestore_visit_fn *fn, void *arg)
 {
     struct visit w = {fn, arg};
+    if (settle_cases(self, txn, db, NULL, 0, NULL) != 0)
+        return -1;
     return fs_lmdb_foreach(self->env, lm(txn), db, NULL, 0, reverse, visit_one, &w, NULL);
 }
 
@@ -559,6 +596,8 @@ int casestore_foreach_from(casestore_t *self, casestore_txn_t *txn, casestore_db
                            const void *from, size_t from_len, casestore_visit_fn *fn, void *arg)
 {
     struct visit w = {fn, arg};
+    if (settle_cases(self, txn, db, NULL, 0, NULL) != 0)
+        return -1;
     return fs_lmdb_foreach(self->env, lm(txn), db, from, from_len, false, visit_one, &w, NULL);
 }
 
@@ -567,6 +606,8 @@ int casestore_foreach_at(casestore_t *self, casestore_txn_t *txn, casestore_db_t
                          void *arg)
 {
     struct visit w = {fn, arg};
+    if (settle_cases(self, txn, db, NULL, 0, NULL) != 0)
+        return -1;
     return fs_lmdb_foreach(self->env, lm(txn), db, from, from_len, reverse, visit_one, &w, NULL);
 }
 
@@ -588,7 +629,8 @@ int casestore_first(casestore_t *self, casestore_txn_t *txn, casestore_db_t db,
                     casestore_val_t *key, casestore_val_t *val)
 {
     struct first f = {key, val, false};
-    if (fs_lmdb_foreach(self->env, lm(txn), db, NULL, 0, false, first_one, &f, NULL) != 0)
+    if (settle_cases(self, txn, db, NULL, 0, NULL) != 0 ||
+        fs_lmdb_foreach(self->env, lm(txn), db, NULL, 0, false, first_one, &f, NULL) != 0)
         return -1;
     return f.found ? 0 : 1;
 }
@@ -615,13 +657,16 @@ int casestore_trim_front(casestore_t *self, casestore_txn_t *txn, casestore_db_t
                          fs_err_t *e)
 {
     struct trim t = {drop, arg, max, 0};
-    if (fs_lmdb_foreach(self->env, lm(txn), db, NULL, 0, false, trim_one, &t, e) != 0)
+    if (settle_cases(self, txn, db, NULL, 0, e) != 0 ||
+        fs_lmdb_foreach(self->env, lm(txn), db, NULL, 0, false, trim_one, &t, e) != 0)
         return own_code(e);
     return t.deleted;
 }
 
 size_t casestore_count(casestore_t *self, casestore_txn_t *txn, casestore_db_t db)
 {
+    if (settle_cases(self, txn, db, NULL, 0, NULL) != 0)
+        return 0; /* the transaction is to be aborted */
     return fs_lmdb_count(self->env, lm(txn), db);
 }
 

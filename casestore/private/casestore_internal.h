@@ -41,12 +41,49 @@ extern const char *const casestore__statuses[];
    case) to it, in the same transaction. */
 int casestore__case_put(casestore_t *st, casestore_txn_t *txn, json_t *c,
                         const casestore__case_agg_t *before, fs_err_t *e);
-/* The same, and *c_p becomes the case cache's document for the row written
-   (cases.c): it takes the caller's reference and sets *c_p to NULL, so
-   nobody can change it afterwards. Aborting the transaction needs nothing
-   more: the cache compares bytes on every read. */
+/* The same, written at commit (above): *c_p becomes the transaction's
+   pending case (cases.c): it takes the caller's reference and sets *c_p to
+   NULL, so nobody can change it afterwards. Its `updated` and the
+   aggregates are set at once; its `audit_seq` when its row is written. */
 int casestore__case_put_release(casestore_t *st, casestore_txn_t *txn, json_t **c_p,
                                 const casestore__case_agg_t *before, fs_err_t *e);
+
+/* ---- case rows written at commit (cases.c) -------------------------------
+   casestore__case_put_release does not write the case's row: it keeps the
+   document as the write transaction's pending case, and the row is written
+   once, when the transaction commits. A group commit's alerts that join
+   one case rewrote its whole row (tens of KB, 100 alerts and 200
+   observables listed) once each: serializing it was a fifth of the
+   broker's time at 500 alerts/s (bench/README.md, issue 19). Until the
+   commit, the case's reads (casestore_case_view, casestore_case_get)
+   answer the pending document, and any other use of the cases table
+   writes the pending rows first (store.c: a key's own row before it is
+   read or written, every row before a scan), so LMDB never returns a row
+   older than what the transaction wrote. An abort forgets them. */
+typedef struct {
+    uint64_t id;
+    json_t *doc; /* owned */
+} casestore__pending_case_t;
+
+typedef struct {
+    casestore__pending_case_t *v;
+    size_t n, cap;
+} casestore__pending_cases_t;
+
+/* The pending cases of st's write transaction when txn is it, else NULL
+   (store.c). */
+casestore__pending_cases_t *casestore__pending_cases(casestore_t *st, casestore_txn_t *txn);
+/* Writes the row of pending case *only (NULL: every pending case) and
+   forgets it. A failure leaves the transaction to be aborted. */
+int casestore__cases_flush(casestore_t *st, casestore_txn_t *txn, const uint64_t *only,
+                           fs_err_t *e);
+/* Forgets every pending case (their transaction ends without them). */
+void casestore__cases_drop(casestore__pending_cases_t *p);
+/* Case `case_id` to change and give back to casestore__case_put_release:
+   the pending document itself when nothing else holds it (no copy), else
+   what casestore_case_get returns. Taken, it is pending no more: a failure
+   before the put must abort the transaction, as any failed write must. */
+json_t *casestore__case_take(casestore_t *st, casestore_txn_t *txn, uint64_t case_id);
 
 /* The store's buffer for the text of the row being written (store.c),
    emptied; the caller must hold the write transaction and call

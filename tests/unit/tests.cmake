@@ -55,6 +55,10 @@ set_tests_properties(test_jq_program PROPERTIES TIMEOUT 300)
 # libjq's regexes compiled once per process (common/jq_regex_cache.c).
 fedsoar_unit_test(test_jq_regex_cache fedsoar_common)
 fedsoar_unit_test(test_case_noop_update fedsoar_casestore)
+# Case rows written at commit (casestore/cases.c): the cases table's puts
+# counted by wrapping the LMDB helper's put.
+fedsoar_unit_test(test_case_pending fedsoar_casestore)
+target_link_options(test_case_pending PRIVATE -Wl,--wrap=fs_lmdb_put)
 # fs_sha256_hex with SHA-256 fetched once per process (common/hash.c): vectors, lengths, threads.
 fedsoar_unit_test(test_sha256_hash fedsoar_common)
 # The broker's checkpoint key held in memory and reloaded (keys_signer_*, casestore_set_signer).
