@@ -785,6 +785,14 @@ static int put_journal_json(outbox_t *self, MDB_txn *txn, const char *key, const
 /* At most this many entries go per checkpoint: its commit stays small. */
 #define JOURNAL_PRUNE_MAX 1000
 
+/* Whether the "journal_done" key k is due to go when entries finished
+   before `before` (ms) go: a key of 8 bytes or fewer is not ours and goes
+   at once. */
+static bool done_key_due(const MDB_val *k, int64_t before)
+{
+    return k->mv_size <= 8 || (int64_t)fs_u64_from_be(k->mv_data) < before;
+}
+
 /* Deletes the entries finished more than journal_retain_ms ago, oldest
    first, in txn. A command the broker sends again after that runs again:
    the retention must outlast any way the broker could still send it (a
@@ -799,9 +807,9 @@ static int journal_prune(outbox_t *self, MDB_txn *txn, size_t *pruned)
     MDB_val dk, dv;
     while (rc == 0 && *pruned < JOURNAL_PRUNE_MAX &&
            (rc = mdb_cursor_get(cur, &dk, &dv, MDB_FIRST)) == 0) {
-        bool listed = dk.mv_size > 8; /* else not ours: it goes alone */
-        if (listed && (int64_t)fs_u64_from_be(dk.mv_data) >= before)
+        if (!done_key_due(&dk, before))
             break;
+        bool listed = dk.mv_size > 8; /* else not ours: it goes alone */
         MDB_val k = {dk.mv_size - 8, (char *)dk.mv_data + 8};
         rc = listed ? mdb_del(txn, self->dbi[OB_JOURNAL], &k, NULL) : 0;
         if (rc == 0 || rc == MDB_NOTFOUND)
@@ -994,8 +1002,7 @@ static bool prune_due(outbox_t *self)
     MDB_val k, v;
     if (mdb_cursor_open(txn, self->dbi[OB_JOURNAL_DONE], &cur) == 0) {
         if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0)
-            due = k.mv_size <= 8 ||
-                  (int64_t)fs_u64_from_be(k.mv_data) < fs_now_ms() - self->journal_retain_ms;
+            due = done_key_due(&k, fs_now_ms() - self->journal_retain_ms);
         mdb_cursor_close(cur);
     }
     mdb_txn_abort(txn);

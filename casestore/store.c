@@ -75,7 +75,9 @@ casestore__pending_cases_t *casestore__pending_cases(casestore_t *self, casestor
 static int settle_cases(casestore_t *self, casestore_txn_t *txn, casestore_db_t db, const void *key,
                         size_t klen, fs_err_t *e)
 {
-    if (db != CASESTORE_DB_CASES || !self->pending.n || lm(txn) != self->write_txn)
+    /* The pending list is the write transaction's thread's: read after
+       the transaction is known to be it. */
+    if (db != CASESTORE_DB_CASES || lm(txn) != self->write_txn || !self->pending.n)
         return 0;
     if (!key)
         return casestore__cases_flush(self, txn, NULL, e);
