@@ -44,6 +44,14 @@ static int check_passed, check_failed;
         }                                                                                          \
     } while (0)
 
+/* Removes a test's temporary directory and all in it (a CHECK). */
+static inline void check_remove_dir(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 static inline int check_summary(void)
 {
     printf("%d passed, %d failed\n", check_passed, check_failed);

@@ -112,8 +112,6 @@ int main(void)
     casestore_close(&st);
     json_decref(set), json_decref(same), json_decref(sev), json_decref(note), json_decref(who);
     json_decref(bad), json_decref(row1);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    check_remove_dir(dir);
     return check_summary();
 }

@@ -109,9 +109,7 @@ static void test_files(void)
     CHECK(strstr(e.text, "limit") != NULL);
     CHECK(fs_file_read("/nonexistent/x", 10, &len, &e) == NULL);
     CHECK(strstr(e.text, "/nonexistent/x") != NULL);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    check_remove_dir(dir);
 }
 
 static void test_misc(void)
@@ -237,9 +235,7 @@ static void test_lmdb(void)
     CHECK(fs_lmdb_open("/nonexistent/lmdb", &opts, &e) == NULL);
     CHECK_INT(fs_err_code(&e), FS_E_NOT_FOUND);
     json_decref(seen);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    check_remove_dir(dir);
 }
 
 int main(void)

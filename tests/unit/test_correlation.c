@@ -399,8 +399,6 @@ int main(void)
 
     casestore_abort(&txn);
     casestore_close(&st);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    check_remove_dir(dir);
     return check_summary();
 }

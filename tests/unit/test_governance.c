@@ -205,9 +205,7 @@ int main(void)
     playbook_destroy(&parsed_pb);
     json_decref(pb);
 
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    check_remove_dir(dir);
     json_decref(a), json_decref(b), json_decref(rec), json_decref(mk), json_decref(parsed);
     free(p);
     governance_config_destroy(&g);

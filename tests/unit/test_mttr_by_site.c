@@ -279,8 +279,6 @@ int main(void)
     json_decref(c1), json_decref(c2), json_decref(c3), json_decref(c4), json_decref(c5),
         json_decref(c6);
     casestore_close(&st);
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    check_remove_dir(dir);
     return check_summary();
 }

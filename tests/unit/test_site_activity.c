@@ -182,8 +182,6 @@ int main(void)
     json_decref(wide);
 
     casestore_close(&st);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    check_remove_dir(dir);
     return check_summary();
 }

@@ -116,8 +116,6 @@ int main(void)
     json_decref(c);
     json_decref(closed);
     json_decref(bad);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    check_remove_dir(dir);
     return check_summary();
 }
