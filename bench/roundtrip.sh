@@ -13,7 +13,9 @@
 # bench/openc2's raw ZeroMQ CURVE round trip, COMMAND -> adapter -> RESPONSE
 # and fdatasync, and bench/flush_chain's four flushes in a row (the path's
 # durable writes without its software), measured in the same run, with the
-# broker's CPU time for the run and for its start-up.
+# broker's CPU time for the run and for its start-up; then command ->
+# response split where the site took the answer (its journal's times) and
+# the five slowest alerts' time, part by part.
 set -euo pipefail
 N=${1:-500}
 cd "$(dirname "$0")/.."
@@ -43,6 +45,7 @@ for _ in $(seq 1 100); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; 
 CPU_START=$(broker_cpu) # start-up: the playbooks compiled, the store opened
 "$BIN/fedsoar-adapter" --site alpha --keys "$W/keys" --state-dir "$SITE_STATE" --broker "tcp://127.0.0.1:$P1" \
     --log-level warn --max-rate "${RATE:-50}" --replay "crowdstrike.alert:$W/alerts.json" 2>"$W/alpha.log" &
+ADAPTER_PID=$!
 # Not polled while the alerts flow: each poll (fedsoarctl, then jq 1.6,
 # which compiles its builtins at start) takes about 25 ms of CPU, and every
 # 200 ms that delayed the daemons on a 2-core machine (p99 9 -> 5 ms at
@@ -57,6 +60,8 @@ done
 CPU_END=$(broker_cpu)
 echo "fedsoar bench/roundtrip: $N commands, each from a playbook run, broker -> site alpha -> broker"
 echo "broker CPU time (user + system): $CPU_END s, of which start-up (before the site connected) $CPU_START s"
+# Its write commits (pages written and flushed): the disk's slow moments.
+ctl stats --json | jq -r '.store.commits // empty | "broker write commits: \(.count), longest \(.max_ms * 10 | round / 10) ms, over 5 ms \(.count - .le_ms["5"]), over 10 ms \(.count - .le_ms["10"]) (since its start)"'
 # From each case's timeline: every alert (event id, when the broker took it)
 # and every command with the alert it came from (the alert entry before it:
 # one alert's run starts and journals its command before the next alert is
@@ -66,7 +71,8 @@ ctl case list --json | jq -r '.[].id' | while read -r id; do
         if $t.kind == "opened" or $t.kind == "alert" then {e: $t.event_id, emit: {e: $t.event_id, a: $t.time}}
         elif $t.kind == "command" or $t.kind == "response" then {e, emit: {e, id: $t.command_id, ($t.kind): $t.time}}
         else {e} end; .emit // empty)'
-done | jq -s --argjson rate "${RATE:-50}" '
+done >"$W/rows.ndjson"
+jq -s --argjson rate "${RATE:-50}" '
     def q($xs): $xs | sort | {p50: .[(length * 0.5 | floor)], p99: .[(length * 0.99 | floor)], max: .[-1], n: length};
     (map(select(.a)) | {t0: (map(.a) | min), first_id: (map(.e) | min)}) as $first
     | [group_by(.id)[] | select(.[0].id) | {e: .[0].e, c: (map(.command // empty) | first), r: (map(.response // empty) | first)} | select(.c and .r)]
@@ -75,9 +81,51 @@ done | jq -s --argjson rate "${RATE:-50}" '
        # first (the site'"'"'s loop wakes when the next token is due, within
        # 1 ms): this adds any wait before the broker took the alert (a
        # backlog shows here).
-       ar: q(map(.r - ($first.t0 + (.e - $first.first_id) * 1000 / $rate) | round))}' >"$W/latency.json"
+       ar: q(map(.r - ($first.t0 + (.e - $first.first_id) * 1000 / $rate) | round))}' "$W/rows.ndjson" >"$W/latency.json"
 jq -r '.cr | "broker -> adapter -> broker (journaled both ends, CURVE): p50 \(.p50) ms  p99 \(.p99) ms  max \(.max) ms  (\(.n) commands; timeline times have 1 ms resolution)"' "$W/latency.json"
 jq -r '.ar | "alert (paced send time) -> response stored:              p50 \(.p50) ms  p99 \(.p99) ms  max \(.max) ms"' "$W/latency.json"
+# Where the slowest went. The site's journal keeps when each answer was
+# taken at its loop ("finished", wall ms, the same clock as the broker's
+# timeline), which splits command -> response into the broker's commit,
+# the COMMAND's way and the site's run (command -> answer taken) and the
+# answer's write and way back (answer taken -> response stored). Stopped
+# first: its journal's log goes into its LMDB store at shutdown.
+kill -TERM "$ADAPTER_PID"
+wait "$ADAPTER_PID" 2>/dev/null || true
+mdb_dump -p -s journal_done "$SITE_STATE" >"$W/done.txt" 2>/dev/null || true
+python3 - "$W/done.txt" "$W/rows.ndjson" "${RATE:-50}" <<'EOF' || true
+import json, re, sys
+# mdb_dump -p keys: 8 bytes big-endian ms "finished", then the command id.
+unescape = lambda m: b"\\" if m[1] == b"\\" else bytes.fromhex(m[1].decode())
+answered = {}
+for line in open(sys.argv[1]).read().split("HEADER=END\n", 1)[-1].splitlines()[::2]:
+    key = re.sub(rb"\\([0-9a-f]{2}|\\)", unescape, line[1:].encode())
+    if len(key) > 8:
+        answered[key[8:].decode()] = int.from_bytes(key[:8], "big")
+rows = [json.loads(line) for line in open(sys.argv[2])]
+taken = {r["e"]: r["a"] for r in rows if "a" in r}
+t0, e0, rate = min(taken.values()), min(taken), float(sys.argv[3])
+cmds = {}
+for r in rows:
+    if r.get("id"):
+        c = cmds.setdefault(r["id"], {"e": r["e"]})
+        c.update({k: r[k] for k in ("command", "response") if k in r})
+spans = []
+for cid, c in cmds.items():
+    if "command" in c and "response" in c and cid in answered:
+        due = t0 + (c["e"] - e0) * 1000 / rate
+        spans.append((round(c["response"] - due), round(taken[c["e"]] - due),
+                      c["command"] - taken[c["e"]], answered[cid] - c["command"],
+                      c["response"] - answered[cid]))
+if not spans:
+    sys.exit("no site journal to split command -> response with")
+q = lambda i, p: sorted(s[i] for s in spans)[int(len(spans) * p)]
+print(f"command journaled -> site took the answer:            p50 {q(3, .5)} ms  p99 {q(3, .99)} ms")
+print(f"answer taken -> response stored:                      p50 {q(4, .5)} ms  p99 {q(4, .99)} ms")
+print("the 5 slowest (ms): total = before the broker took the alert + to its command + to the answer + to stored")
+for s in sorted(spans, reverse=True)[:5]:
+    print("  %d = %d + %d + %d + %d" % s)
+EOF
 # The disk's share, right after (its slow moments come and go within
 # minutes): the four flushes the path waits for, in a row, paced alike.
 # It measures the disk, not a build: this tree's when BIN's has none.

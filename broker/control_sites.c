@@ -45,14 +45,27 @@ static json_t *store_health_json(broker_t *b)
     for (int c = 0; c < CASESTORE_CAUSE_COUNT; c++)
         json_object_set_new(failures, casestore_cause_name((casestore_cause_t)c),
                             json_integer((json_int_t)h.failures[c]));
-    return json_pack(
-        "{s:s, s:s?, s:s?, s:o, s:o, s:I, s:o, s:I, s:I, s:I}", "state",
-        h.failing ? "failing" : "ok", "cause", h.failing ? casestore_cause_name(h.cause) : NULL,
-        "last_error", h.last_error[0] ? h.last_error : NULL, "since",
-        h.failing ? json_integer(h.since_ms) : json_null(), "recovered",
-        h.recovered_ms ? json_integer(h.recovered_ms) : json_null(), "last_outage_ms",
-        (json_int_t)h.last_outage_ms, "failures", failures, "map_mb", (json_int_t)h.map_mb,
-        "map_max_mb", (json_int_t)h.map_max_mb, "map_grown", (json_int_t)h.map_grown);
+    /* Commit times: how many took up to each bound (cumulative, as a
+       Prometheus histogram), and the longest. */
+    json_t *le = json_object();
+    uint64_t cumulative = 0;
+    for (int i = 0; i < CASESTORE_COMMIT_BUCKETS; i++) {
+        char bound[16];
+        snprintf(bound, sizeof bound, "%g", CASESTORE_COMMIT_BOUNDS_MS[i]);
+        cumulative += h.commit_bucket[i];
+        json_object_set_new(le, bound, json_integer((json_int_t)cumulative));
+    }
+    json_t *commits = json_pack("{s:I, s:f, s:o}", "count", (json_int_t)h.commits, "max_ms",
+                                (double)h.commit_max_us / 1000, "le_ms", le);
+    return json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:I, s:o, s:I, s:I, s:I, s:o}", "state",
+                     h.failing ? "failing" : "ok", "cause",
+                     h.failing ? casestore_cause_name(h.cause) : NULL, "last_error",
+                     h.last_error[0] ? h.last_error : NULL, "since",
+                     h.failing ? json_integer(h.since_ms) : json_null(), "recovered",
+                     h.recovered_ms ? json_integer(h.recovered_ms) : json_null(), "last_outage_ms",
+                     (json_int_t)h.last_outage_ms, "failures", failures, "map_mb",
+                     (json_int_t)h.map_mb, "map_max_mb", (json_int_t)h.map_max_mb, "map_grown",
+                     (json_int_t)h.map_grown, "commits", commits);
 }
 
 /* Values the sites' normalizers could not convert in records they kept:

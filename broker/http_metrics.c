@@ -363,6 +363,18 @@ json_t *control_metrics_prometheus(broker_t *b, casestore_txn_t *txn, const json
     family(&text, &len, "fedsoar_store_failing", "gauge",
            "1 while the broker's store cannot commit (nothing new is stored or acknowledged).");
     appendf(&text, &len, "fedsoar_store_failing %d\n", h.failing ? 1 : 0);
+    static const char *const commit = "fedsoar_store_commit_seconds";
+    family(&text, &len, commit, "histogram",
+           "Seconds a write commit of the broker's store took (its pages written and flushed).");
+    uint64_t cumulative = 0;
+    for (int i = 0; i < CASESTORE_COMMIT_BUCKETS; i++) {
+        cumulative += h.commit_bucket[i];
+        appendf(&text, &len, "%s_bucket{le=\"%g\"} %llu\n", commit,
+                CASESTORE_COMMIT_BOUNDS_MS[i] / 1000, (unsigned long long)cumulative);
+    }
+    appendf(&text, &len, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", commit,
+            (unsigned long long)h.commits, commit, (double)h.commit_sum_us / 1e6, commit,
+            (unsigned long long)h.commits);
     family(&text, &len, "fedsoar_store_map_bytes", "gauge",
            "Size of the store's LMDB map (it grows up to store.map_max_mb).");
     appendf(&text, &len, "fedsoar_store_map_bytes %llu\n", (unsigned long long)h.map_mb << 20);

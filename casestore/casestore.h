@@ -121,6 +121,10 @@ typedef enum {
     CASESTORE_CAUSE_OTHER,     /* anything else LMDB refused */
     CASESTORE_CAUSE_COUNT
 } casestore_cause_t;
+/* The upper bounds (ms) of the commit-time histogram (casestore_health). */
+#define CASESTORE_COMMIT_BUCKETS 10
+extern const double CASESTORE_COMMIT_BOUNDS_MS[CASESTORE_COMMIT_BUCKETS];
+
 typedef struct casestore_health {
     bool failing;            /* the last write commit failed */
     casestore_cause_t cause; /* of the last failure */
@@ -131,6 +135,10 @@ typedef struct casestore_health {
     uint64_t failures[CASESTORE_CAUSE_COUNT]; /* failed write commits since the start */
     size_t map_mb, map_max_mb;                /* the map's size now, and its ceiling */
     uint64_t map_grown;                       /* growths since the start */
+    /* How long write commits took since the start (pages written and
+       flushed: mostly the disk): a histogram over CASESTORE_COMMIT_BOUNDS_MS,
+       each bucket counting commits in (bound i-1, bound i], and the rest. */
+    uint64_t commits, commit_bucket[CASESTORE_COMMIT_BUCKETS], commit_sum_us, commit_max_us;
 } casestore_health_t;
 /* "disk_full", "map_full", "io_error", "other". */
 const char *casestore_cause_name(casestore_cause_t cause);

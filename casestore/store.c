@@ -58,6 +58,24 @@ void casestore__row_text_done(casestore_t *self)
 
 static void note_failure(casestore_t *self, int rc, const char *text);
 
+const double CASESTORE_COMMIT_BOUNDS_MS[CASESTORE_COMMIT_BUCKETS] = {0.5, 1,  2,   5,   10,
+                                                                     20,  50, 100, 250, 1000};
+
+/* One write commit's time in the health's histogram. */
+static void note_commit_time(casestore_t *self, int64_t us)
+{
+    casestore_health_t *h = &self->health;
+    h->commits++;
+    h->commit_sum_us += (uint64_t)us;
+    if ((uint64_t)us > h->commit_max_us)
+        h->commit_max_us = (uint64_t)us;
+    for (size_t i = 0; i < CASESTORE_COMMIT_BUCKETS; i++)
+        if ((double)us <= CASESTORE_COMMIT_BOUNDS_MS[i] * 1000) {
+            h->commit_bucket[i]++;
+            return;
+        }
+}
+
 /* casestore_txn_t is an MDB_txn the callers cannot look into. */
 static MDB_txn *lm(casestore_txn_t *txn)
 {
@@ -431,11 +449,14 @@ int casestore_commit(casestore_txn_t **txn, fs_err_t *e)
     }
     if (write)
         self->write_txn = NULL;
+    int64_t began = fs_mono_us();
     int rc = mdb_txn_commit(lm(*txn));
     *txn = NULL;
     if (rc == 0) {
-        if (write)
+        if (write) {
+            note_commit_time(self, fs_mono_us() - began);
             note_success(self);
+        }
         return 0;
     }
     char text[256];

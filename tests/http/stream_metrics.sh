@@ -117,7 +117,8 @@ curl -sf --cacert "$CA" -H "Authorization: Bearer $BETA" -D "$WORK/m2.h" "$BASE/
 families="fedsoar_events_received_total fedsoar_dead_letters_total fedsoar_events_refused_total
   fedsoar_duplicates_total fedsoar_site_connected fedsoar_outbox_backlog fedsoar_pending_commands
   fedsoar_cases fedsoar_runs fedsoar_approvals_pending fedsoar_command_roundtrip_seconds
-  fedsoar_handshakes_refused_total fedsoar_audit_head fedsoar_http_requests_total"
+  fedsoar_handshakes_refused_total fedsoar_audit_head fedsoar_http_requests_total
+  fedsoar_store_commit_seconds"
 prom_ok() { python3 "$HERE/prom_parse.py" "$@" >/dev/null; }
 # shellcheck disable=SC2086
 check "/metrics parses (strict 0.0.4 parser) with every family" prom_ok "$WORK/m2.txt" $families

@@ -52,6 +52,8 @@ int main(void)
     casestore_t *st = casestore_open(dir, 64, &e);
     CHECK(st != NULL);
     CHECK_INT(strlen(casestore_instance(st)), 8);
+    casestore_health_t before;
+    casestore_health(st, &before);
     casestore_txn_t *txn;
     CHECK_INT(casestore_begin(st, true, &txn, &e), 0);
     CHECK(casestore_append_event(st, txn, "{}", 2, &e) == 1);
@@ -93,6 +95,17 @@ int main(void)
     CHECK(none == NULL);
     json_decref(none);
     CHECK_INT(casestore_commit(&txn, &e), 0);
+    /* The write commit was timed: counted once, in one bucket of the
+       histogram (or past its last bound), within the longest and the sum. */
+    casestore_health_t after;
+    casestore_health(st, &after);
+    uint64_t in_buckets = 0;
+    for (int i = 0; i < CASESTORE_COMMIT_BUCKETS; i++)
+        in_buckets += after.commit_bucket[i] - before.commit_bucket[i];
+    CHECK_INT(after.commits, before.commits + 1);
+    CHECK(in_buckets == 1 || (in_buckets == 0 && after.commit_max_us > 1000000));
+    CHECK(after.commit_max_us > 0 &&
+          after.commit_sum_us - before.commit_sum_us <= after.commit_max_us);
 
     /* Everything survives a reopen. */
     casestore_close(&st);
