@@ -36,8 +36,8 @@ struct casestore {
        allocation: only the thread holding the write transaction uses it
        (LMDB lets one at a time), and put_json needs that transaction. */
     fs_text_t row_text;
-    casestore__pending_cases_t
-        pending; /* the write transaction's cases written at commit (cases.c) */
+    /* The write transaction's cases, written at its commit (cases.c). */
+    casestore__pending_cases_t pending;
 };
 
 /* Past this, the row buffer is freed after use: a rare huge run or case
