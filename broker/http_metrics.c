@@ -136,21 +136,30 @@ void metrics_observe_roundtrip(broker_t *b, double seconds)
     b->roundtrip.sum += seconds;
 }
 
-static void roundtrip_append(broker_t *b, char **text, size_t *len)
+/* A histogram family: bucket[i] counts observations in (bounds[i-1],
+   bounds[i]] (seconds times `scale`), count all of them, sum their seconds. */
+static void histogram_append(char **text, size_t *len, const char *name, const char *help,
+                             const double *bounds, double scale, const uint64_t *bucket, size_t n,
+                             uint64_t count, double sum)
 {
-    static const char *const name = "fedsoar_command_roundtrip_seconds";
-    family(text, len, name, "histogram",
-           "Seconds from journaling an OpenC2 command to its site's final RESPONSE (since the "
-           "broker started).");
+    family(text, len, name, "histogram", help);
     uint64_t cumulative = 0;
-    for (size_t i = 0; i < BROKER_ROUNDTRIP_BUCKETS; i++) {
-        cumulative += b->roundtrip.bucket[i];
-        appendf(text, len, "%s_bucket{le=\"%g\"} %llu\n", name, roundtrip_bounds[i],
+    for (size_t i = 0; i < n; i++) {
+        cumulative += bucket[i];
+        appendf(text, len, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i] / scale,
                 (unsigned long long)cumulative);
     }
     appendf(text, len, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
-            (unsigned long long)b->roundtrip.count, name, b->roundtrip.sum, name,
-            (unsigned long long)b->roundtrip.count);
+            (unsigned long long)count, name, sum, name, (unsigned long long)count);
+}
+
+static void roundtrip_append(broker_t *b, char **text, size_t *len)
+{
+    histogram_append(text, len, "fedsoar_command_roundtrip_seconds",
+                     "Seconds from journaling an OpenC2 command to its site's final RESPONSE "
+                     "(since the broker started).",
+                     roundtrip_bounds, 1, b->roundtrip.bucket, BROKER_ROUNDTRIP_BUCKETS,
+                     b->roundtrip.count, b->roundtrip.sum);
 }
 
 /* ---- loop side: state by status ------------------------------------------------ */
@@ -363,18 +372,11 @@ json_t *control_metrics_prometheus(broker_t *b, casestore_txn_t *txn, const json
     family(&text, &len, "fedsoar_store_failing", "gauge",
            "1 while the broker's store cannot commit (nothing new is stored or acknowledged).");
     appendf(&text, &len, "fedsoar_store_failing %d\n", h.failing ? 1 : 0);
-    static const char *const commit = "fedsoar_store_commit_seconds";
-    family(&text, &len, commit, "histogram",
-           "Seconds a write commit of the broker's store took (its pages written and flushed).");
-    uint64_t cumulative = 0;
-    for (int i = 0; i < CASESTORE_COMMIT_BUCKETS; i++) {
-        cumulative += h.commit_bucket[i];
-        appendf(&text, &len, "%s_bucket{le=\"%g\"} %llu\n", commit,
-                CASESTORE_COMMIT_BOUNDS_MS[i] / 1000, (unsigned long long)cumulative);
-    }
-    appendf(&text, &len, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", commit,
-            (unsigned long long)h.commits, commit, (double)h.commit_sum_us / 1e6, commit,
-            (unsigned long long)h.commits);
+    histogram_append(&text, &len, "fedsoar_store_commit_seconds",
+                     "Seconds a write commit of the broker's store took (its pages written and "
+                     "flushed).",
+                     CASESTORE_COMMIT_BOUNDS_MS, 1000, h.commit_bucket, CASESTORE_COMMIT_BUCKETS,
+                     h.commits, (double)h.commit_sum_us / 1e6);
     family(&text, &len, "fedsoar_store_map_bytes", "gauge",
            "Size of the store's LMDB map (it grows up to store.map_max_mb).");
     appendf(&text, &len, "fedsoar_store_map_bytes %llu\n", (unsigned long long)h.map_mb << 20);
