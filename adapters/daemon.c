@@ -265,6 +265,7 @@ static void connect_broker(adapter_t *a)
                a->cfg.site, endpoint(a), zmq_strerror(zmq_errno()));
     a->welcomed = false;
     a->last_rx = fs_mono_ms();
+    a->next_heartbeat = a->last_rx + FSP_HEARTBEAT_MS; /* one HELLO per heartbeat at most */
     json_t *hello = status_body(a);
     json_object_set_new(hello, "epoch", json_string(outbox_epoch(a->outbox)));
     json_t *features = json_pack("[s,s,s,s]", "versions", "profiles", "pairs", "rate_limit");
@@ -555,8 +556,13 @@ static void on_message(adapter_t *a)
                reason ? reason : "");
         /* A restarted broker does not know this connection: say HELLO again
            now rather than after the liveness timeout (decided on the ERROR's
-           code, docs/protocol.md §5.7, never on its reason text). */
-        if (fsp_error_code(m.body) == FSP_E_HELLO_FIRST && a->welcomed)
+           code, docs/protocol.md §5.7, never on its reason text). Also before
+           any WELCOME: HELLO is the first message of each connection, so this
+           answer means the HELLO itself was lost (the broker died with it
+           unread and its successor took the heartbeats). Waiting for a
+           WELCOME then never ended, as each ERROR counts as the broker
+           being alive. */
+        if (fsp_error_code(m.body) == FSP_E_HELLO_FIRST)
             connect_broker(a);
         else if (fsp_error_code(m.body) == FSP_E_STANDBY)
             a->last_rx = 0; /* a standby serves no site: the next endpoint now */
@@ -573,7 +579,6 @@ static void on_message(adapter_t *a)
 int adapter_run(adapter_t *a)
 {
     connect_broker(a);
-    a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
     int64_t next_tick = 0; /* actuators' tick(), about once per second */
     while (!zsys_interrupted) {
         zsock_t *socks[LOOP_SOCKETS];

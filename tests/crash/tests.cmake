@@ -13,3 +13,6 @@ set_tests_properties(crash_commands_kill9 PROPERTIES LABELS crash ENVIRONMENT "$
 # fires once after the restart (250 due at once: several batches), approvals answerable, commands redelivered.
 add_test(NAME crash_recovery_kill9 COMMAND recovery 1000 2 4)
 set_tests_properties(crash_recovery_kill9 PROPERTIES LABELS crash ENVIRONMENT "${FEDSOAR_TEST_ENV}" TIMEOUT 300)
+# A broker killed with the site's HELLO unread: the site says HELLO again (crash_runs_kill9 once hung on it).
+add_test(NAME crash_lost_hello COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/crash/lost_hello.sh)
+set_tests_properties(crash_lost_hello PROPERTIES LABELS crash ENVIRONMENT "${FEDSOAR_TEST_ENV}" TIMEOUT 120)
