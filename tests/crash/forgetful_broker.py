@@ -6,8 +6,8 @@ broker has no session for the connection, so it answers everything the
 site sends next (HEARTBEAT, EVENTS) with ERROR hello_first (docs/protocol.md
 §5.2, §5.7).
 
-It binds a ZeroMQ ROUTER with CURVE and the broker's key (python3-zmq,
-Debian's), drops the first DROP HELLOs, answers every other message with
+It binds a ZeroMQ ROUTER with CURVE and the broker's key (fsp_router.py),
+drops the first DROP HELLOs, answers every other message with
 ERROR hello_first, and WELCOMEs the next HELLO (§5.1). Once the welcomed
 site sends a HEARTBEAT it exits 0; 1 on --timeout. Each HELLO and ERROR is
 printed on stderr.
@@ -15,19 +15,12 @@ printed on stderr.
   forgetful_broker.py --keys KEYS --listen tcp://127.0.0.1:PORT [--drop N] [--timeout S]
 """
 import argparse
-import json
 import os
 import sys
 import time
 
-import zmq
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "security"))
-from curvezmq import Cert  # noqa: E402  (reads czmq zcert files)
-
-
-def send(sock, peer, kind, body):
-    sock.send_multipart([peer, b"FSP/1", kind.encode(), json.dumps(body).encode()])
+from fsp_router import bind, recv, send, welcome  # noqa: E402
 
 
 def main():
@@ -38,34 +31,23 @@ def main():
     p.add_argument("--timeout", type=float, default=30)
     a = p.parse_args()
 
-    broker = Cert.load(os.path.join(a.keys, "broker.cert"))
-    ctx = zmq.Context()
-    sock = ctx.socket(zmq.ROUTER)
-    sock.curve_server = True
-    sock.curve_secretkey = broker.secret
-    sock.curve_publickey = broker.public
-    sock.linger = 0
-    sock.bind(a.listen)
+    sock = bind(a.keys, a.listen)
 
     hellos = 0
     welcomed = None  # the connection that was WELCOMEd
     deadline = time.monotonic() + a.timeout
     while time.monotonic() < deadline:
-        if not sock.poll(200):
+        msg = recv(sock, 200)
+        if msg is None:
             continue
-        frames = sock.recv_multipart()
-        if len(frames) < 4 or frames[1] != b"FSP/1":
-            continue
-        who, kind, body = frames[0], frames[2].decode(), json.loads(frames[3])
+        who, kind, body = msg
         if kind == "HELLO":
             hellos += 1
             if hellos <= a.drop:
                 print("forgetful_broker: HELLO %d dropped" % hellos, file=sys.stderr, flush=True)
                 continue
             welcomed = who
-            send(sock, who, "WELCOME", {
-                "protocol": "FSP/1", "site": body.get("site"), "epoch": body.get("epoch"),
-                "last_seq": body.get("outbox_last_seq", 0), "heartbeat_ms": 1000, "broker_epoch": 0})
+            welcome(sock, who, body)
             print("forgetful_broker: HELLO %d welcomed" % hellos, file=sys.stderr, flush=True)
         elif who == welcomed and kind == "HEARTBEAT":
             print("forgetful_broker: HEARTBEAT after WELCOME", file=sys.stderr, flush=True)

@@ -25,14 +25,8 @@ import os
 import sys
 import time
 
-import zmq
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from curvezmq import Cert  # noqa: E402  (reads czmq zcert files)
-
-
-def send(sock, peer, kind, body):
-    sock.send_multipart([peer, b"FSP/1", kind.encode(), json.dumps(body).encode()])
+from fsp_router import bind, recv, send, welcome  # noqa: E402
 
 
 def main():
@@ -46,18 +40,7 @@ def main():
 
     with open(a.commands) as f:
         commands = [json.loads(line) for line in f if line.strip()]
-    broker = Cert.load(os.path.join(a.keys, "broker.cert"))
-    if broker.secret is None:
-        print("hostile_broker: no broker.cert_secret in " + a.keys, file=sys.stderr)
-        return 1
-
-    ctx = zmq.Context()
-    sock = ctx.socket(zmq.ROUTER)
-    sock.curve_server = True
-    sock.curve_secretkey = broker.secret
-    sock.curve_publickey = broker.public
-    sock.linger = 0
-    sock.bind(a.listen)
+    sock = bind(a.keys, a.listen)
     print("hostile_broker: listening on %s" % a.listen, file=sys.stderr, flush=True)
 
     peer = None
@@ -81,17 +64,13 @@ def main():
             waiting = body["command_id"]
             send(sock, peer, "COMMAND", body)
             print("hostile_broker: sent COMMAND %s" % waiting, file=sys.stderr, flush=True)
-        if not sock.poll(200):
+        msg = recv(sock, 200)
+        if msg is None:
             continue
-        frames = sock.recv_multipart()
-        if len(frames) < 4 or frames[1] != b"FSP/1":
-            continue
-        who, kind, body = frames[0], frames[2].decode(), json.loads(frames[3])
+        who, kind, body = msg
         if kind == "HELLO":
             peer = who
-            send(sock, peer, "WELCOME", {
-                "protocol": "FSP/1", "site": body.get("site"), "epoch": body.get("epoch"),
-                "last_seq": body.get("outbox_last_seq", 0), "heartbeat_ms": 1000, "broker_epoch": 0})
+            welcome(sock, peer, body)
             if waiting is not None:  # §5.4: resend what is not answered after a WELCOME
                 send(sock, peer, "COMMAND", commands[next_cmd - 1])
             print("hostile_broker: WELCOME %s" % body.get("site"), file=sys.stderr, flush=True)
