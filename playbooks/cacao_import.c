@@ -363,7 +363,16 @@ static int convert_action(imp_t *m, const char *id, const json_t *s, const char 
             json_t *input = json_pack("{s:s, s:o}", "method", method, "path", literal(target));
             if (url[0]) {
                 size_t l = strlen(url);
-                snprintf(url + l, sizeof url - l, "%s%s", target[0] == '/' ? "" : "/", target);
+                int len =
+                    snprintf(url + l, sizeof url - l, "%s%s", target[0] == '/' ? "" : "/", target);
+                if (len < 0 || (size_t)len >= sizeof url - l) {
+                    json_decref(input);
+                    json_decref(step);
+                    return fs_err_set(m->e,
+                                      "%s.command: the target's URL with this path is longer than "
+                                      "1023 bytes",
+                                      sub);
+                }
                 json_object_set_new(input, "url", literal(url));
             }
             if (json_object_get(cmd, "headers"))

@@ -84,6 +84,11 @@ bad = {
     "command-type": doc({**first, U("action", 1): act(E, "pong")}),
     "http-line": doc({**first, U("action", 1): {**act(E, "http-api"),
         "commands": [{"type": "http-api", "command": "GET"}]}}),
+    # the target's URL and the command's path fit 1023 bytes each, not together
+    "http-url": {**doc({**first, U("action", 1): {**act(E, "http-api"), "targets": [U("http-api", 7)],
+        "commands": [{"type": "http-api", "command": "GET /" + "p" * 600}]}}),
+        "target_definitions": {U("http-api", 7): {"type": "http-api", "name": "api",
+                                                  "address": {"url": ["https://api.example/" + "u" * 600]}}}},
 }
 for k, v in bad.items():
     json.dump(v, open("%s/bad-%s.json" % (W, k), "w"))
@@ -103,6 +108,7 @@ check "unknown agent type: refused by name" refused agent-type "$AG.type: unknow
 check "malformed e-mail: refused at the address" refused email "$AG.contact.email.work: \"alice.example.org\" is not an e-mail address"
 check "unknown command type: refused by name" refused command-type "$A1.commands[0].type: unknown command type \"pong\""
 check "an http-api command without a path: refused at the command, never cut short" refused http-line "$A1.commands[0].command: an http-api command is"
+check "an http-api URL longer than 1023 bytes: refused at the command, never cut short" refused http-url "$A1.commands[0].command: the target's URL with this path is longer than 1023 bytes"
 
 # --- export: schema-valid, stable, and the round trip behaves the same ------------------
 cat >"$WORK/event.json" <<'JSON'
