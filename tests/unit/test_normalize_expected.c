@@ -163,7 +163,7 @@ static void check_expected(normalizer_t *n, const char *src, const char *expect_
     json_t *after = source_warnings(n, src), *delta = json_object();
     diff_warnings(before, after, delta);
 
-    char what[700];
+    char what[1024];
     snprintf(what, sizeof what, "%s/%s", src, fixture);
     json_int_t want_rejected = json_integer_value(json_object_get(exp, "rejected"));
     if ((json_int_t)r.rejects != want_rejected)

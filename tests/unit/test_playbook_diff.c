@@ -103,7 +103,7 @@ int main(void)
     /* hunks far apart are separate; context is 3 lines */
     json_t *big_a = json_object(), *big_b = json_object();
     for (int k = 0; k < 40; k++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "k%02d", k);
         json_object_set_new(big_a, key, json_integer(k));
         json_object_set_new(big_b, key, json_integer(k == 2 || k == 30 ? -k : k));

@@ -75,14 +75,14 @@ int main(void)
 
     /* Two jobs on the blocking lane, then 40 on the quick one and a tick. */
     for (int i = 0; i < 2; i++) {
-        char key[16];
+        char key[24];
         snprintf(key, sizeof key, "slow-%d", i);
         worker_job_t *j = worker_job_new(WORKER_JOB_REQUEST, key, key, json_integer(i));
         j->lane = slow_lane;
         worker_pool_submit(pool, j);
     }
     for (int i = 0; i < 40; i++) {
-        char key[16];
+        char key[24];
         snprintf(key, sizeof key, "quick-%d", i);
         worker_job_t *j = worker_job_new(WORKER_JOB_COMMAND, key, key, json_integer(i));
         j->lane = quick_lane;
