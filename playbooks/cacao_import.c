@@ -360,21 +360,19 @@ static int convert_action(imp_t *m, const char *id, const json_t *s, const char 
                                   sub);
             }
             describe_targets(m, s, where, sizeof where, url, sizeof url);
-            json_t *input = json_pack("{s:s, s:o}", "method", method, "path", literal(target));
-            if (url[0]) {
-                size_t l = strlen(url);
-                int len =
-                    snprintf(url + l, sizeof url - l, "%s%s", target[0] == '/' ? "" : "/", target);
-                if (len < 0 || (size_t)len >= sizeof url - l) {
-                    json_decref(input);
-                    json_decref(step);
-                    return fs_err_set(m->e,
-                                      "%s.command: the target's URL with this path is longer than "
-                                      "1023 bytes",
-                                      sub);
-                }
-                json_object_set_new(input, "url", literal(url));
+            /* The target's URL, then the path; a failed snprintf counts as too long. */
+            size_t l = strlen(url);
+            if (url[0] && (size_t)snprintf(url + l, sizeof url - l, "%s%s",
+                                           target[0] == '/' ? "" : "/", target) >= sizeof url - l) {
+                json_decref(step);
+                return fs_err_set(m->e,
+                                  "%s.command: the target's URL with this path is longer than "
+                                  "1023 bytes",
+                                  sub);
             }
+            json_t *input = json_pack("{s:s, s:o}", "method", method, "path", literal(target));
+            if (url[0])
+                json_object_set_new(input, "url", literal(url));
             if (json_object_get(cmd, "headers"))
                 json_object_set(input, "headers", json_object_get(cmd, "headers"));
             const char *content = json_string_value(json_object_get(cmd, "content"));
