@@ -245,6 +245,25 @@ static void on_handshake_event(adapter_t *a)
     }
 }
 
+/* HELLO (§5.1), the first message of each connection. It is said again on
+   ERROR hello_first (on_message), which a broker sends for each message
+   before one reached it: at most once per heartbeat interval, then. */
+static void say_hello(adapter_t *a)
+{
+    a->next_heartbeat = fs_mono_ms() + FSP_HEARTBEAT_MS;
+    json_t *hello = status_body(a);
+    json_object_set_new(hello, "epoch", json_string(outbox_epoch(a->outbox)));
+    json_t *features = json_pack("[s,s,s,s]", "versions", "profiles", "pairs", "rate_limit");
+    json_t *caps = adapter_features(a, features);
+    json_object_set(hello, "capabilities", json_object_get(caps, "results"));
+    json_decref(caps);
+    json_decref(features);
+    json_object_set_new(hello, "connectors", connectors_body(a));
+    adapter_fence_hello(a, hello);
+    fsp_send(a->dealer, NULL, FSP_HELLO, hello);
+    json_decref(hello);
+}
+
 static void connect_broker(adapter_t *a)
 {
     zsock_destroy(&a->monitor);
@@ -264,19 +283,8 @@ static void connect_broker(adapter_t *a)
         fs_log(FS_LOG_ERROR, "adapter", "connect_failed", "site=%s broker=%s reason=\"%s\"",
                a->cfg.site, endpoint(a), zmq_strerror(zmq_errno()));
     a->welcomed = false;
-    a->last_rx = fs_mono_ms();
-    a->next_heartbeat = a->last_rx + FSP_HEARTBEAT_MS; /* one HELLO per heartbeat at most */
-    json_t *hello = status_body(a);
-    json_object_set_new(hello, "epoch", json_string(outbox_epoch(a->outbox)));
-    json_t *features = json_pack("[s,s,s,s]", "versions", "profiles", "pairs", "rate_limit");
-    json_t *caps = adapter_features(a, features);
-    json_object_set(hello, "capabilities", json_object_get(caps, "results"));
-    json_decref(caps);
-    json_decref(features);
-    json_object_set_new(hello, "connectors", connectors_body(a));
-    adapter_fence_hello(a, hello);
-    fsp_send(a->dealer, NULL, FSP_HELLO, hello);
-    json_decref(hello);
+    a->last_rx = fs_mono_ms(); /* the WELCOME is due within the liveness time (adapter_run) */
+    say_hello(a);
     fs_log(FS_LOG_INFO, "adapter", "connecting", "site=%s broker=%s curve=%s", a->cfg.site,
            endpoint(a), a->cfg.insecure ? "off" : "on");
 }
@@ -463,6 +471,7 @@ static void on_welcome(adapter_t *a, const json_t *body)
     a->resend_hold_until = 0;
     a->resend_at = 0;
     a->welcomed = true;
+    a->last_rx = fs_mono_ms();
     a->backoff_ms = 0;
     adapter_witness(a, json_object_get(body, "audit"));
     fs_log(FS_LOG_INFO, "adapter", "connected", "site=%s broker_last_seq=%llu", a->cfg.site,
@@ -533,7 +542,13 @@ static void on_message(adapter_t *a)
         fsp_msg_clear(&m);
         return;
     }
-    a->last_rx = fs_mono_ms();
+    /* Only a welcomed connection's traffic (and its WELCOME, on_welcome)
+       shows that the broker serves this site. A broker that refuses the
+       HELLO keeps answering — ERROR identity, then hello_first for each
+       HEARTBEAT — and were its answers liveness, the site would never move
+       on to the next endpoint of --broker A,B (adapter_run). */
+    if (a->welcomed)
+        a->last_rx = fs_mono_ms();
     switch (m.type) {
     case FSP_WELCOME:
         on_welcome(a, m.body);
@@ -554,16 +569,17 @@ static void on_message(adapter_t *a)
         const char *reason = json_string_value(json_object_get(m.body, "reason"));
         fs_log(FS_LOG_WARN, "adapter", "broker_error", "site=%s reason=\"%s\"", a->cfg.site,
                reason ? reason : "");
-        /* A restarted broker does not know this connection: say HELLO again
-           now rather than after the liveness timeout (decided on the ERROR's
-           code, docs/protocol.md §5.7, never on its reason text). Also before
-           any WELCOME: HELLO is the first message of each connection, so this
-           answer means the HELLO itself was lost (the broker died with it
-           unread and its successor took the heartbeats). Waiting for a
-           WELCOME then never ended, as each ERROR counts as the broker
-           being alive. */
-        if (fsp_error_code(m.body) == FSP_E_HELLO_FIRST)
+        /* Decided on the ERROR's code, docs/protocol.md §5.7, never on its
+           reason text. hello_first after a WELCOME: a restarted broker does
+           not know this connection, so a new one now rather than after the
+           liveness timeout. Before any WELCOME it means the HELLO itself was
+           lost (the broker died with it unread and its successor took the
+           heartbeats): HELLO again, still within the same liveness time,
+           so a broker that refuses each HELLO is left for the next one. */
+        if (fsp_error_code(m.body) == FSP_E_HELLO_FIRST && a->welcomed)
             connect_broker(a);
+        else if (fsp_error_code(m.body) == FSP_E_HELLO_FIRST)
+            say_hello(a);
         else if (fsp_error_code(m.body) == FSP_E_STANDBY)
             a->last_rx = 0; /* a standby serves no site: the next endpoint now */
         break;

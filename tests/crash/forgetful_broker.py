@@ -12,7 +12,13 @@ ERROR hello_first, and WELCOMEs the next HELLO (§5.1). Once the welcomed
 site sends a HEARTBEAT it exits 0; 1 on --timeout. Each HELLO and ERROR is
 printed on stderr.
 
+With --refuse CODE it is a broker that refuses the site instead, for
+tests/nemesis/refused_hello.sh: each HELLO is answered with ERROR CODE
+(identity, refused), everything else with ERROR hello_first, none is
+welcomed, and it exits 0 on --timeout.
+
   forgetful_broker.py --keys KEYS --listen tcp://127.0.0.1:PORT [--drop N] [--timeout S]
+  forgetful_broker.py --keys KEYS --listen tcp://127.0.0.1:PORT --refuse CODE [--timeout S]
 """
 import argparse
 import os
@@ -29,6 +35,7 @@ def main():
     p.add_argument("--listen", required=True)
     p.add_argument("--drop", type=int, default=1)
     p.add_argument("--timeout", type=float, default=30)
+    p.add_argument("--refuse", metavar="CODE")
     a = p.parse_args()
 
     sock = bind(a.keys, a.listen)
@@ -43,6 +50,11 @@ def main():
         who, kind, body = msg
         if kind == "HELLO":
             hellos += 1
+            if a.refuse:
+                send(sock, who, "ERROR", {"code": a.refuse, "reason": "refused by the test"})
+                print("forgetful_broker: HELLO %d refused (%s)" % (hellos, a.refuse),
+                      file=sys.stderr, flush=True)
+                continue
             if hellos <= a.drop:
                 print("forgetful_broker: HELLO %d dropped" % hellos, file=sys.stderr, flush=True)
                 continue
@@ -56,7 +68,7 @@ def main():
             send(sock, who, "ERROR", {"code": "hello_first", "reason": "§5.2: HELLO first"})
             print("forgetful_broker: ERROR hello_first for %s" % kind, file=sys.stderr, flush=True)
     print("forgetful_broker: timeout after %d HELLOs" % hellos, file=sys.stderr)
-    return 1
+    return 0 if a.refuse else 1
 
 
 if __name__ == "__main__":
